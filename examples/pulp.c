@@ -1,0 +1,84 @@
+/* The pulp example of the lecture notes (STAT 528, linear mixed models with
+   lme4), step by step, each result printed in R's layout. The 20 rows ship
+   inside the program. */
+#define LMM_IMPLEMENTATION
+#include "lmm.h"
+#include <string.h>
+
+static const char pulp_csv[] =
+    "bright,operator\n"
+    "59.8,a\n59.8,b\n60.7,c\n61,d\n60,a\n60.2,b\n60.7,c\n60.8,d\n60.8,a\n60.4,b\n"
+    "60.5,c\n60.6,d\n60.8,a\n59.9,b\n60.9,c\n60.5,d\n59.8,a\n60,b\n60.3,c\n60.5,d\n";
+
+static int fail(const lmm_error *err)
+{
+    fprintf(stderr, "pulp: %s\n", err->message);
+    return 2;
+}
+
+int main(void)
+{
+    lmm_error err = {LMM_OK, ""};
+    lmm_frame *pulp = NULL;
+    lmm_lm *lmod = NULL, *nullmod = NULL;
+    lmm_fit *mmod = NULL, *smod = NULL;
+    lmm_fit_options ml;
+    lmm_aov_row rows[2];
+    double effects[4], stat, p;
+    char v[4][48];
+    int i;
+
+    if (lmm_frame_read_csv_text(pulp_csv, strlen(pulp_csv), &pulp, &err)) return fail(&err);
+
+    printf("> lmod <- aov(bright ~ operator, pulp)   # sum contrasts\n> summary(lmod)\n");
+    if (lmm_lm_fit(pulp, "bright ~ operator", LMM_CONTR_SUM, &lmod, &err)) return fail(&err);
+    lmm_print_aov(stdout, lmod);
+
+    printf("\n> coef(lmod)\n");
+    {
+        const char *names[4];
+        double c[4];
+        for (i = 0; i < 4; i++) { names[i] = lmod->X->colnames[i]; c[i] = lmod->coef[i]; }
+        lmm_format_reals(c, 4, 4, v);
+        for (i = 0; i < 4; i++) printf("%12s", names[i]);
+        printf("\n");
+        for (i = 0; i < 4; i++) printf("%12s", v[i]);
+        printf("\n");
+    }
+
+    lmm_aov_table(lmod, rows);
+    printf("\n> (MSA - MSE) / n\n[1] %.4f\n", (rows[0].meansq - rows[1].meansq) / 5);
+
+    printf("\n> mmod <- lmer(bright ~ 1 + (1|operator), pulp)\n> summary(mmod)\n");
+    if (lmm_fit_formula(pulp, "bright ~ 1 + (1|operator)", NULL, &mmod, &err)) return fail(&err);
+    lmm_print_summary(stdout, mmod, "pulp");
+
+    printf("\n> nullmod <- lm(bright ~ 1, pulp)\n> smod <- lmer(bright ~ 1 + (1|operator), pulp, REML = FALSE)\n");
+    if (lmm_lm_fit(pulp, "bright ~ 1", LMM_CONTR_TREATMENT, &nullmod, &err)) return fail(&err);
+    memset(&ml, 0, sizeof ml);
+    ml.ml = 1;
+    if (lmm_fit_formula(pulp, "bright ~ 1 + (1|operator)", &ml, &smod, &err)) return fail(&err);
+    p = lmm_lrt(nullmod->loglik, nullmod->df, smod->loglik, smod->df, &stat);
+    printf("> as.numeric(2*(logLik(smod) - logLik(nullmod)))\n[1] %.7g\n", stat);
+    printf("> pchisq(%.7g, df = 1, lower = FALSE)\n[1] %.7g\n", stat, p);
+
+    printf("\n> ranef(mmod)$operator\n");
+    lmm_print_ranef(stdout, mmod);
+
+    printf("> (cc <- model.tables(lmod))\nTables of effects\n\n operator \noperator\n");
+    if (lmm_aov_effects(lmod, pulp, "operator", effects, &err) < 0) return fail(&err);
+    lmm_format_reals(effects, 4, 4, v);
+    for (i = 0; i < 4; i++) printf("%*s%s", (int)strlen(v[i]), pulp->cols[1].levels[i], i < 3 ? " " : "\n");
+    for (i = 0; i < 4; i++) printf("%s%s", v[i], i < 3 ? " " : "\n");
+
+    printf("\n> cc[[1]]$operator / ranef(mmod)$operator\n  (Intercept)\n");
+    for (i = 0; i < 4; i++) printf("%s    %.6f\n", pulp->cols[1].levels[i], effects[i] / mmod->b[i]);
+
+    printf("\n> fixef(mmod) + ranef(mmod)$operator\n  (Intercept)\n");
+    for (i = 0; i < 4; i++) printf("%s    %.5f\n", pulp->cols[1].levels[i], mmod->beta[0] + mmod->b[i]);
+
+    lmm_fit_free(mmod); lmm_fit_free(smod);
+    lmm_lm_free(lmod); lmm_lm_free(nullmod);
+    lmm_frame_free(pulp);
+    return 0;
+}

@@ -1,0 +1,5844 @@
+/* lmm.h - linear mixed models in one C99 header.                 v0.1
+   No warranty. MIT or public domain, your choice (see end of file).
+
+   lmm.h fits linear mixed models the way R's lme4 does (REML and ML,
+   same criterion, same parameterisation, same names), plus the classical
+   side (lm, aov, likelihood-ratio tests), simulation and the parametric
+   bootstrap. libc and libm only.
+
+   QUICK START
+   -----------
+   In exactly one C or C++ file:
+
+       #define LMM_IMPLEMENTATION
+       #include "lmm.h"
+
+   Every other file includes "lmm.h" without the define.
+
+       lmm_error err = {0};
+       lmm_frame *df = NULL;
+       lmm_fit *fit = NULL;
+       if (lmm_frame_read_csv("pulp.csv", &df, &err) != LMM_OK ||
+           lmm_fit_formula(df, "bright ~ 1 + (1|operator)", NULL, &fit, &err) != LMM_OK) {
+           fprintf(stderr, "error: %s\n", err.message);
+           return 2;
+       }
+       lmm_print_summary(stdout, fit);     (summary(lmer(...)) layout)
+       lmm_fit_free(fit);
+       lmm_frame_free(df);
+
+   TASKS
+   -----
+   Read data      lmm_frame_read_csv / lmm_frame_read_csv_text, or build a
+                  frame in memory with lmm_frame_add_numeric/_factor;
+                  lmm_frame_relevel sets a factor's reference level.
+   Fit            lmm_fit_formula(frame, "y ~ x + (x|g)", &opts, &fit, &err).
+                  opts may be NULL; zero-initialised options mean lme4's
+                  defaults (REML, BOBYQA, treatment contrasts).
+                  The pipeline is also open: lmm_model_build (structure:
+                  X, Z, Lambda pattern) -> lmm_model_fit (response y) ->
+                  lmm_fit; lmm_refit reuses the structure for a new y.
+   Inspect        fields of lmm_fit (beta, se, vcov, theta, sigma, varcorr,
+                  ranef, condsd, fitted, resid, logLik/AIC/BIC...);
+                  lmm_print_summary prints R's summary() layout.
+
+   OPTIONS (define before including)
+   -------
+   LMM_STATIC          all functions static (private copy per file)
+   LMM_MALLOC(sz), LMM_REALLOC(p,sz), LMM_FREE(p)   allocation hooks
+   LMM_ASSERT(x)       assertion for programmer errors (default assert)
+   LMM_USE_CBLAS       route dense kernels through CBLAS
+
+   ERRORS
+   ------
+   Every call that can fail on data returns an lmm_status and, when given
+   one, fills a caller-owned lmm_error (code + message). The library never
+   prints unless asked, never calls exit/abort on bad input, and keeps no
+   global mutable state: distinct objects may be used from distinct threads.
+
+   MEMORY
+   ------
+   Objects returned through out-pointers are owned by the caller and freed
+   by their lmm_*_free function (NULL is accepted).
+*/
+#ifndef LMM_H
+#define LMM_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#ifndef LMM_API
+#ifdef LMM_STATIC
+#define LMM_API static
+#else
+#define LMM_API extern
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================== */
+/* Errors                                                                    */
+/* ======================================================================== */
+
+typedef enum lmm_status {
+    LMM_OK = 0,
+    LMM_ERR_NOMEM,        /* an allocation failed */
+    LMM_ERR_IO,           /* a file could not be opened or read */
+    LMM_ERR_CSV,          /* malformed CSV text */
+    LMM_ERR_FORMULA,      /* formula syntax error or unknown column */
+    LMM_ERR_DATA,         /* data unusable for the model (non-finite, too few rows...) */
+    LMM_ERR_ARG,          /* invalid argument from the caller */
+    LMM_ERR_RANK,         /* rank-deficient design that cannot be repaired */
+    LMM_ERR_NUMERIC,      /* numerical failure (non-positive-definite...) */
+    LMM_ERR_CONVERGENCE   /* the optimizer did not converge */
+} lmm_status;
+
+typedef struct lmm_error {
+    lmm_status code;
+    char message[256];
+} lmm_error;
+
+/* A short name for a status code ("LMM_ERR_CSV"...). */
+LMM_API const char *lmm_status_name(lmm_status s);
+
+/* ======================================================================== */
+/* Random numbers                                                           */
+/* ======================================================================== */
+
+/* Generator state (xoshiro256 family, Blackman & Vigna), owned by the
+   caller; there is no hidden global generator. Seed it before use. */
+typedef struct lmm_rng { uint64_t s[4]; } lmm_rng;
+
+/* Seed from one 64-bit value: s[0..3] are four successive splitmix64
+   outputs started at seed (never the forbidden all-zero state). */
+LMM_API void lmm_rng_seed(lmm_rng *r, uint64_t seed);
+/* Seed stream number `stream` of `seed` in O(1), so that work item k (say
+   bootstrap replicate k) draws the same numbers however work is split. */
+LMM_API void lmm_rng_seed_stream(lmm_rng *r, uint64_t seed, uint64_t stream);
+/* Next 64 random bits (xoshiro256** output). */
+LMM_API uint64_t lmm_rng_next(lmm_rng *r);
+/* Uniform double in [0,1), a multiple of 2^-53 (xoshiro256+ output). */
+LMM_API double lmm_rng_uniform(lmm_rng *r);
+/* Advance by 2^128 steps: 2^128 non-overlapping blocks for parallel use. */
+LMM_API void lmm_rng_jump(lmm_rng *r);
+/* Advance by 2^192 steps: 2^64 starting points, each with room for 2^64 jumps. */
+LMM_API void lmm_rng_long_jump(lmm_rng *r);
+/* Standard normal deviate (256-layer ziggurat, exact tail). */
+LMM_API double lmm_rng_normal(lmm_rng *r);
+/* Unbiased integer in [0, n) (Lemire's multiply-and-reject); 0 when n is 0. */
+LMM_API uint64_t lmm_rng_below(lmm_rng *r, uint64_t n);
+
+/* ======================================================================== */
+/* Dense linear algebra (column-major)                                       */
+/* ======================================================================== */
+
+/* In-place lower Cholesky A = L L' of the n x n matrix a (leading dim lda);
+   only the lower triangle is read and written. Returns 0, or k+1 when the
+   leading minor of order k+1 is not positive definite. */
+LMM_API int lmm_chol(int n, double *a, int lda);
+/* Solve L x = b (trans = 0) or L' x = b (trans = 1) in place, L lower
+   triangular n x n with leading dimension lda. */
+LMM_API void lmm_trsv_lower(int n, const double *L, int lda, double *b, int trans);
+/* Householder QR of the m x n matrix a (m >= n) in place: R in the upper
+   triangle, reflectors below it, scalars in tau[n]. */
+LMM_API void lmm_qr(int m, int n, double *a, int lda, double *tau);
+/* Apply Q' (from lmm_qr) to the vector b of length m in place. */
+LMM_API void lmm_qr_qtv(int m, int n, const double *a, int lda, const double *tau, double *b);
+
+
+/* ======================================================================== */
+/* Probability distributions                                                */
+/* ======================================================================== */
+/* Conventions follow R: cumulative functions take (x, params..., lower_tail,
+   log_p) and return P[X <= x] (lower_tail != 0) or P[X > x], as a log when
+   log_p != 0; quantile functions invert them (p is a log probability when
+   log_p != 0). NaN input or invalid parameters give NaN. Far tails keep
+   their relative accuracy; with log_p they stay finite far below 1e-308. */
+
+/* log Gamma(x) for x > 0 (+Inf at x == 0, NaN for x < 0). Thread-safe. */
+LMM_API double lmm_lgamma(double x);
+/* log Beta(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b), a, b > 0. */
+LMM_API double lmm_lbeta(double a, double b);
+
+/* Normal density at x (log density when log_p != 0); sd > 0. */
+LMM_API double lmm_dnorm(double x, double mu, double sd, int log_p);
+/* Normal distribution function; sd > 0. */
+LMM_API double lmm_pnorm(double x, double mu, double sd, int lower_tail, int log_p);
+/* Normal quantile function; sd > 0. */
+LMM_API double lmm_qnorm(double p, double mu, double sd, int lower_tail, int log_p);
+/* Student t distribution function, df > 0 (df = Inf gives the normal). */
+LMM_API double lmm_pt(double x, double df, int lower_tail, int log_p);
+/* Student t quantile function, df > 0. */
+LMM_API double lmm_qt(double p, double df, int lower_tail, int log_p);
+/* Chi-squared distribution function, df > 0. */
+LMM_API double lmm_pchisq(double x, double df, int lower_tail, int log_p);
+/* Chi-squared quantile function, df > 0. */
+LMM_API double lmm_qchisq(double p, double df, int lower_tail, int log_p);
+/* F distribution function, df1, df2 > 0 (either may be Inf). */
+LMM_API double lmm_pf(double x, double df1, double df2, int lower_tail, int log_p);
+/* F quantile function, df1, df2 > 0 (either may be Inf). */
+LMM_API double lmm_qf(double p, double df1, double df2, int lower_tail, int log_p);
+/* Beta distribution function (regularized incomplete beta), 0 < a, b < Inf. */
+LMM_API double lmm_pbeta(double x, double a, double b, int lower_tail, int log_p);
+/* Beta quantile function, 0 < a, b < Inf. */
+LMM_API double lmm_qbeta(double p, double a, double b, int lower_tail, int log_p);
+/* Gamma distribution function (regularized incomplete gamma of x/scale),
+   0 < shape, scale < Inf. */
+LMM_API double lmm_pgamma(double x, double shape, double scale, int lower_tail, int log_p);
+/* Gamma quantile function, 0 < shape, scale < Inf. */
+LMM_API double lmm_qgamma(double p, double shape, double scale, int lower_tail, int log_p);
+
+/* ======================================================================== */
+/* Data frames and CSV                                                       */
+/* ======================================================================== */
+
+typedef enum lmm_coltype { LMM_NUMERIC = 0, LMM_FACTOR = 1 } lmm_coltype;
+
+/* One column. Numeric: num[i] (NAN = missing). Factor: codes[i] in
+   0..nlevels-1 (-1 = missing), labels in levels[]. The first level is the
+   reference level under treatment contrasts. */
+typedef struct lmm_column {
+    char *name;
+    lmm_coltype type;
+    double *num;
+    int *codes;
+    char **levels;
+    int nlevels;
+} lmm_column;
+
+typedef struct lmm_frame {
+    int nrow;
+    int ncol;
+    lmm_column *cols;
+    int cap_;            /* private: allocated columns */
+} lmm_frame;
+
+/* Read a CSV file: header row, RFC 4180 quoting, LF or CRLF, optional UTF-8
+   BOM, "NA" or an empty field = missing. A column whose every non-missing
+   field parses as a finite number is numeric; otherwise it is a factor with
+   levels in byte order. */
+LMM_API lmm_status lmm_frame_read_csv(const char *path, lmm_frame **out, lmm_error *err);
+/* The same from text in memory (len bytes; the text need not be 0-terminated). */
+LMM_API lmm_status lmm_frame_read_csv_text(const char *text, size_t len, lmm_frame **out, lmm_error *err);
+/* An empty frame with nrow rows, to be filled with lmm_frame_add_*. */
+LMM_API lmm_status lmm_frame_new(int nrow, lmm_frame **out, lmm_error *err);
+LMM_API void lmm_frame_free(lmm_frame *f);
+/* Add a numeric column (values copied; NAN = missing). */
+LMM_API lmm_status lmm_frame_add_numeric(lmm_frame *f, const char *name, const double *values, lmm_error *err);
+/* Add a factor column from labels (NULL entry = missing); levels in byte order. */
+LMM_API lmm_status lmm_frame_add_factor(lmm_frame *f, const char *name, const char *const *labels, lmm_error *err);
+/* Index of a column by name, or -1. */
+LMM_API int lmm_frame_find(const lmm_frame *f, const char *name);
+/* Make `level` the first (reference) level of factor column `name` (R's relevel). */
+LMM_API lmm_status lmm_frame_relevel(lmm_frame *f, const char *name, const char *level, lmm_error *err);
+/* Reorder a factor's levels: `levels` must be a permutation of the current ones. */
+LMM_API lmm_status lmm_frame_set_levels(lmm_frame *f, const char *name, const char *const *levels, int nlevels, lmm_error *err);
+/* Turn a numeric column into a factor whose levels sort numerically and are
+   labelled as R prints the numbers (15 significant digits: "123", "0.5", "1e+05"). No-op on a factor. */
+LMM_API lmm_status lmm_frame_as_factor(lmm_frame *f, const char *name, lmm_error *err);
+
+/* ======================================================================== */
+/* Formulas                                                                  */
+/* ======================================================================== */
+
+/* Arithmetic expression nodes (the inside of I(), log(x), ...). */
+typedef enum lmm_expr_op {
+    LMM_EX_NUM,   /* num */
+    LMM_EX_VAR,   /* name = column */
+    LMM_EX_ADD, LMM_EX_SUB, LMM_EX_MUL, LMM_EX_DIV, LMM_EX_POW, /* a op b */
+    LMM_EX_NEG,   /* -a */
+    LMM_EX_PAREN, /* (a), kept so labels deparse as written */
+    LMM_EX_CALL   /* name(a): I, log, exp, sqrt, abs, log10, log2, sin, cos */
+} lmm_expr_op;
+
+typedef struct lmm_expr {
+    lmm_expr_op op;
+    double num;
+    char *name;
+    struct lmm_expr *a, *b;
+    int offset;           /* byte offset in the formula text, for messages */
+} lmm_expr;
+
+/* A variable of the formula: a column or an expression, labelled as R
+   deparses it ("Days", "I(days^2)", "log(x)"). */
+typedef struct lmm_fvar {
+    char *label;
+    lmm_expr *expr;       /* an LMM_EX_VAR node for a plain column */
+} lmm_fvar;
+
+/* A term: the interaction of vars[0]:vars[1]:... (indices into
+   lmm_formula.vars, in the order written). The empty term is the intercept. */
+typedef struct lmm_term {
+    int nvars;
+    int *vars;
+} lmm_term;
+
+/* A right-hand side after expansion (a*b -> a + b + a:b, a/b -> a + a:b,
+   removals with -, duplicates dropped), terms ordered by degree as R's
+   terms() orders them (stable within a degree). */
+typedef struct lmm_termlist {
+    int intercept;        /* 1 unless 0 / -1 was given */
+    int nterms;
+    lmm_term *terms;
+} lmm_termlist;
+
+/* One random-effects term (lhs | group). (x||g) is split into one term per
+   column: (1|g) + (0 + x|g); (1|a/b) into (1|a) + (1|b:a). */
+typedef struct lmm_reterm_spec {
+    lmm_termlist lhs;
+    int ngroup;           /* number of factors interacted to form the group */
+    int *group;           /* indices into lmm_formula.vars; label order */
+    char *group_label;    /* "Subject", "cask:batch" */
+    int offset;           /* of the term in the text */
+} lmm_reterm_spec;
+
+typedef struct lmm_formula {
+    char *text;
+    int response;         /* index into vars, -1 if no left-hand side */
+    int nvars;
+    lmm_fvar *vars;
+    lmm_termlist fixed;
+    int nre;
+    lmm_reterm_spec *re;  /* in the order written */
+} lmm_formula;
+
+/* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + (1|g) + (x|g) + (x||g) + (1|a/b)".
+   Errors (LMM_ERR_FORMULA) name the problem and the byte offset. */
+LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err);
+LMM_API void lmm_formula_free(lmm_formula *f);
+/* Check every column the formula names exists in the frame:
+   "unknown column 'Dayz' at offset 12". */
+LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err);
+/* Evaluate an arithmetic expression over all rows into out[nrow] (NAN where
+   an input is missing). A factor inside arithmetic is an error. */
+LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double *out, lmm_error *err);
+/* R's deparse of an expression into buf ("days^2", "x + 1", "log(x)"). */
+LMM_API void lmm_expr_deparse(const lmm_expr *e, char *buf, size_t size);
+
+/* ======================================================================== */
+/* Model matrices                                                            */
+/* ======================================================================== */
+
+typedef enum lmm_contrasts {
+    LMM_CONTR_TREATMENT = 0,  /* R's contr.treatment: first level is the reference */
+    LMM_CONTR_SUM = 1         /* R's contr.sum: columns f1..f(k-1), last level -1 */
+} lmm_contrasts;
+
+/* A dense matrix with R's column names. */
+typedef struct lmm_matrix {
+    int nrow, ncol;
+    double *v;                /* column-major, v[j * nrow + i] */
+    char **colnames;
+    int *assign;              /* term of each column: 0 intercept, t + 1 for terms[t] (R's "assign") */
+    int nterms;
+    char **terms;             /* term labels: "operator", "x:f" */
+} lmm_matrix;
+
+/* The fixed-effects model matrix of a formula on a frame, as R's
+   model.matrix builds it: complete cases only, terms ordered by degree,
+   treatment or sum contrasts, R's column names. Random terms are ignored. */
+LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+                                    lmm_matrix **out, lmm_error *err);
+LMM_API void lmm_matrix_free(lmm_matrix *m);
+
+/* One random-effects term (lhs | group) evaluated on the observations. */
+typedef struct lmm_reterm {
+    char *group;          /* grouping factor: "Subject", "cask:batch" */
+    char *vc_name;        /* its name in VarCorr: a second term on Subject is "Subject.1" */
+    int nlevels;
+    char **levels;
+    int ncol;             /* columns of the term's model matrix */
+    char **colnames;      /* "(Intercept)", "Days" */
+    int *codes;           /* level of each observation */
+    double *z;            /* nobs x ncol term matrix, column-major */
+    int theta_offset;     /* first entry of this term's template in theta */
+    int ntheta;           /* ncol (ncol + 1) / 2 */
+    int u_offset;         /* level j's effects are u[u_offset + j*ncol ...] */
+} lmm_reterm;
+
+
+/* ======================================================================== */
+/* Derivative-free bound-constrained minimization                            */
+/* ======================================================================== */
+
+/* Objective at x (length n); a NaN/Inf return counts as +HUGE_VAL (stepped away from). */
+typedef double (*lmm_objective_fn)(const double *x, void *ctx);
+
+/* BOBYQA-like quadratic-model trust region (default), or bounded Nelder-Mead with restarts. */
+typedef enum lmm_optimizer { LMM_OPT_BOBYQA = 0, LMM_OPT_NELDER_MEAD = 1 } lmm_optimizer;
+
+/* Zero fields mean defaults: rho_begin 0.2 (first step), rho_end 2e-7 (final radius / NM simplex
+   size), ftol_abs 1e-10 and xtol_abs 1e-10 (NM only: f spread / simplex floor), max_evals 10000. */
+typedef struct lmm_optim_options {
+    lmm_optimizer method;
+    double rho_begin, rho_end, ftol_abs, xtol_abs;
+    int max_evals;
+} lmm_optim_options;
+
+/* Best f (HUGE_VAL if never finite), evaluations used, converged = 0 if max_evals ran out. */
+typedef struct lmm_optim_result { double fmin; int nevals; int converged; } lmm_optim_result;
+
+/* Number of doubles lmm_minimize needs in `work` for n variables. */
+LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method);
+/* Minimize f over lower <= x <= upper (NULL or +-HUGE_VAL = unbounded; lower == upper fixes x[i]).
+   x: start (projected into the box) in, best point out. work (NULL = allocate) never allocates
+   when given; opt, res may be NULL. LMM_ERR_ARG for bad n/bounds, LMM_ERR_NUMERIC for a
+   non-finite start; running out of max_evals is LMM_OK with res->converged = 0. */
+LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const double *upper,
+                                lmm_objective_fn f, void *ctx, const lmm_optim_options *opt,
+                                double *work, lmm_optim_result *res, lmm_error *err);
+
+/* ======================================================================== */
+/* Linear mixed models                                                       */
+/* ======================================================================== */
+
+/* The model structure: X, the random-effects terms (Z), the pattern of
+   Lambda(theta) and of the blocked Cholesky factor, and the current
+   response. Fields are read-only for callers. */
+typedef struct lmm_model {
+    char *formula;            /* the formula text */
+    char *response;           /* response label */
+    int nobs;                 /* observations used */
+    int n_na_dropped;         /* frame rows dropped for missing values */
+    int *rows;                /* frame row of each observation */
+    lmm_matrix *X;            /* nobs x p fixed-effects matrix, aliased columns removed */
+    int n_aliased;            /* columns dropped as rank deficient ... */
+    char **aliased;           /* ... and their names */
+    int nterms;               /* random-effects terms, by decreasing number of levels */
+    lmm_reterm *terms;
+    int q;                    /* total random effects */
+    int ntheta;
+    double *theta_lower;      /* 0 for diagonal template entries, -HUGE_VAL otherwise */
+    char **theta_names;       /* "Subject.(Intercept)", "Subject.Days.(Intercept)", ... */
+    double *y;                /* current response (nobs) */
+    struct lmm__blocks *blk_; /* private: cross-products, factor and workspace */
+} lmm_model;
+
+typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
+    int ml;                   /* 0: REML criterion (default), 1: maximum likelihood */
+    lmm_contrasts contrasts;  /* treatment (default) or sum */
+    lmm_optim_options optim;  /* optimizer choice and tolerances */
+    const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere */
+    int skip_condvar;         /* 1: skip the conditional variances of the random effects */
+} lmm_fit_options;
+
+/* A fitted linear mixed model. Fields are read-only for callers. */
+typedef struct lmm_fit {
+    lmm_model *model;         /* the structure (owned when built by lmm_fit_formula) */
+    int owns_model;
+    int reml;
+    int nobs, p, q, ntheta;
+    double criterion;         /* REML criterion for REML fits, deviance for ML fits */
+    double deviance;          /* -2 log-likelihood at the estimates, sigma^2 = pwrss/n */
+    double loglik;            /* -criterion/2 */
+    int df;                   /* p + ntheta + 1 */
+    double aic, bic;
+    double sigma;             /* residual standard deviation */
+    double pwrss;             /* penalised residual sum of squares */
+    double *theta;            /* ntheta */
+    double *beta, *se;        /* p fixed effects and standard errors */
+    double *vcov;             /* p x p covariance of beta (column-major) */
+    double *u;                /* q spherical random effects */
+    double *b;                /* q conditional modes b = Lambda u: term k, level j, column c at
+                                 model->terms[k].u_offset + j * ncol + c */
+    double *b_condsd;         /* q conditional standard deviations (NULL if skipped) */
+    double *fitted, *resid;   /* nobs */
+    double resid_quantiles[5];/* scaled residuals: min, 1Q, median, 3Q, max */
+    int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
+    int converged;
+    int nevals;               /* objective evaluations */
+} lmm_fit;
+
+/* Build the model structure of `formula` on `df` (rows with missing values
+   in any variable the formula uses are dropped). The response is set from
+   the formula's left-hand side. */
+LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+                                   lmm_model **out, lmm_error *err);
+LMM_API void lmm_model_free(lmm_model *m);
+/* Replace the fixed-effects matrix (nobs rows; columns and names copied),
+   keeping the random-effects structure: the cheap path for refitting many
+   fixed-effects specifications (e.g. dropping one column at a time). */
+LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err);
+/* Replace the response (nobs values): the cross-products with y are
+   recomputed; nothing is allocated. */
+LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err);
+/* The objective at theta: REML criterion (reml = 1) or profiled deviance. */
+LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml);
+/* Fit the model to its current response. The fit borrows m. */
+LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err);
+/* Parse, build and fit in one call; the fit owns its model. */
+LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_fit_options *opts,
+                                   lmm_fit **out, lmm_error *err);
+LMM_API void lmm_fit_free(lmm_fit *fit);
+/* Covariance matrix of random-effects term k (ncol x ncol): sigma^2 T T'. */
+LMM_API void lmm_fit_term_cov(const lmm_fit *fit, int k, double *cov);
+
+/* ======================================================================== */
+/* Linear models, ANOVA and likelihood-ratio tests                           */
+/* ======================================================================== */
+
+/* An ordinary least-squares fit (R's lm), by Householder QR. Read-only fields. */
+typedef struct lmm_lm {
+    char *formula;
+    int nobs, p, df_resid;
+    int n_na_dropped;
+    lmm_matrix *X;            /* model matrix (names, assign, terms), aliased columns removed */
+    int n_aliased;
+    char **aliased;
+    double *y;                /* response (nobs) */
+    double *coef, *se, *tval, *pval;
+    double *vcov;             /* p x p */
+    double sigma;             /* residual standard error */
+    double rss;
+    double r_squared, adj_r_squared;
+    double fstat, f_p;        /* overall F test (numerator df p - intercept, denominator df_resid) */
+    int f_df1;
+    double loglik;            /* R's logLik: ML, df = p + 1 */
+    int df;
+    double aic, bic;
+    double *fitted, *resid;
+    double *effects;          /* Q'y (nobs): sequential sums of squares come from it */
+} lmm_lm;
+
+/* Fit `formula` (no random-effects terms) by least squares. */
+LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+                              lmm_lm **out, lmm_error *err);
+/* Fit y on a caller-built model matrix (columns and names taken as given). */
+LMM_API lmm_status lmm_lm_fit_matrix(const lmm_matrix *X, const double *y, lmm_lm **out, lmm_error *err);
+LMM_API void lmm_lm_free(lmm_lm *fit);
+
+/* One row of a sequential (type I) ANOVA table. */
+typedef struct lmm_aov_row {
+    const char *term;         /* "operator", ... "Residuals" last */
+    int df;
+    double sumsq, meansq, f, p;   /* f and p are NAN for the residual row */
+} lmm_aov_row;
+
+/* Sequential sums of squares of a fitted lm, one row per term plus
+   Residuals: rows must hold X->nterms + 1 entries; returns the row count. */
+LMM_API int lmm_aov_table(const lmm_lm *fit, lmm_aov_row *rows);
+/* Effects of each level of single-factor term `term` in a balanced design
+   (model.tables(type = "effects")): level mean minus grand mean.
+   effects must hold the factor's levels; returns the count, or -1 (with err)
+   if the term is not a single factor or the design is unbalanced. */
+LMM_API int lmm_aov_effects(const lmm_lm *fit, const lmm_frame *df, const char *term, double *effects, lmm_error *err);
+
+/* Likelihood-ratio test of nested fits: stat = 2 (ll1 - ll0), df = df1 - df0,
+   p = P(chi2_df > stat) (stat clamped at 0). */
+LMM_API double lmm_lrt(double loglik0, int df0, double loglik1, int df1, double *stat);
+
+/* ======================================================================== */
+/* Printing                                                                  */
+/* ======================================================================== */
+
+/* Print lme4's summary() of a fit (data_name may be NULL: no "Data:" line). */
+LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
+/* Print ranef(fit, condVar = TRUE) as R prints ranef(): one table per group. */
+LMM_API void lmm_print_ranef(FILE *out, const lmm_fit *fit);
+/* Format numbers jointly as R's format(x, digits = d): common decimals, common width. */
+LMM_API void lmm_format_reals(const double *x, int n, int digits, char (*out)[48]);
+/* R's deparse of a formula: "Reaction ~ Days + (Days | Subject)". */
+LMM_API void lmm_deparse_formula(const char *formula, char *buf, size_t size);
+/* R's abbreviate(name, minlength). */
+LMM_API void lmm_abbreviate(const char *name, int minlength, char *buf, size_t size);
+/* Print R's summary(lm) (call text from the formula; data_name may be NULL). */
+LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name);
+/* Print R's summary(aov) table with significance stars. */
+LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit);
+/* R's format.pval(p, digits): "0.0226", "9.89e-15", "<2e-16". */
+LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LMM_H */
+
+/* ======================================================================== */
+/*                              IMPLEMENTATION                              */
+/* ======================================================================== */
+#if defined(LMM_IMPLEMENTATION) && !defined(LMM__IMPLEMENTED)
+#define LMM__IMPLEMENTED
+
+/* ======================================================================== */
+/* Config, memory and errors                                                */
+/* ======================================================================== */
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <stdarg.h>
+#include <float.h>
+#include <limits.h>
+#include <ctype.h>
+
+#if !defined(LMM_MALLOC) && !defined(LMM_REALLOC) && !defined(LMM_FREE)
+#define LMM_MALLOC(sz) malloc(sz)
+#define LMM_REALLOC(p, sz) realloc(p, sz)
+#define LMM_FREE(p) free(p)
+#elif !defined(LMM_MALLOC) || !defined(LMM_REALLOC) || !defined(LMM_FREE)
+#error "define all of LMM_MALLOC, LMM_REALLOC and LMM_FREE, or none"
+#endif
+
+#ifndef LMM_ASSERT
+#include <assert.h>
+#define LMM_ASSERT(x) assert(x)
+#endif
+
+#define LMM__STATIC static
+
+LMM_API const char *lmm_status_name(lmm_status s)
+{
+    switch (s) {
+    case LMM_OK: return "LMM_OK";
+    case LMM_ERR_NOMEM: return "LMM_ERR_NOMEM";
+    case LMM_ERR_IO: return "LMM_ERR_IO";
+    case LMM_ERR_CSV: return "LMM_ERR_CSV";
+    case LMM_ERR_FORMULA: return "LMM_ERR_FORMULA";
+    case LMM_ERR_DATA: return "LMM_ERR_DATA";
+    case LMM_ERR_ARG: return "LMM_ERR_ARG";
+    case LMM_ERR_RANK: return "LMM_ERR_RANK";
+    case LMM_ERR_NUMERIC: return "LMM_ERR_NUMERIC";
+    case LMM_ERR_CONVERGENCE: return "LMM_ERR_CONVERGENCE";
+    }
+    return "LMM_ERR_UNKNOWN";
+}
+
+/* Record an error (if the caller gave a struct) and return its code. */
+static lmm_status lmm__fail(lmm_error *err, lmm_status code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static lmm_status lmm__nomem(lmm_error *err)
+{
+    return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+}
+
+/* Allocation with overflow check on count*size; NULL on failure or zero size. */
+static void *lmm__alloc(size_t count, size_t size)
+{
+    if (count == 0 || size == 0) count = size = 1;
+    if (count > (size_t)-1 / size) return NULL;
+    return LMM_MALLOC(count * size);
+}
+
+static void *lmm__calloc(size_t count, size_t size)
+{
+    void *p = lmm__alloc(count, size);
+    if (p) memset(p, 0, (count && size) ? count * size : 1);
+    return p;
+}
+
+static void *lmm__grow(void *p, size_t count, size_t size)
+{
+    if (count == 0 || size == 0) count = size = 1;
+    if (count > (size_t)-1 / size) return NULL;
+    return LMM_REALLOC(p, count * size);
+}
+
+static char *lmm__strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = (char *)lmm__alloc(n, 1);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static char *lmm__strndup(const char *s, size_t n)
+{
+    char *d = (char *)lmm__alloc(n + 1, 1);
+    if (d) { memcpy(d, s, n); d[n] = 0; }
+    return d;
+}
+
+#define LMM__NEW(T, n) ((T *)lmm__alloc((size_t)(n), sizeof(T)))
+#define LMM__ZNEW(T, n) ((T *)lmm__calloc((size_t)(n), sizeof(T)))
+
+/* ======================================================================== */
+/* Random numbers                                                           */
+/* ======================================================================== */
+/* One xoshiro256 state transition drives two output scramblers: ** (s[1]
+   multiplied, rotated, multiplied) for lmm_rng_next, whose every bit is
+   good, and + (s[0] + s[3]) for lmm_rng_uniform, whose low bits are weak
+   but whose top 53 bits, the only ones a double keeps, are fine and cheaper.
+   Either call advances the same sequence by one step. */
+
+static uint64_t lmm__rotl64(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* One splitmix64 step: advance *state by the golden-ratio increment and
+   return its finalised (bijectively mixed) value. */
+static uint64_t lmm__splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* The xoshiro256 linear transition shared by both scramblers. */
+static void lmm__rng_advance(lmm_rng *r)
+{
+    uint64_t *s = r->s, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = lmm__rotl64(s[3], 45);
+}
+
+LMM_API void lmm_rng_seed(lmm_rng *r, uint64_t seed)
+{
+    /* splitmix64's finaliser is a bijection of distinct counter values, so
+       at most one of the four words can be zero: the state is never all-zero */
+    int i;
+    for (i = 0; i < 4; i++) r->s[i] = lmm__splitmix64(&seed);
+}
+
+LMM_API void lmm_rng_seed_stream(lmm_rng *r, uint64_t seed, uint64_t stream)
+{
+    /* Derivation: key = first splitmix64 output started at `stream`, then
+       lmm_rng_seed(seed ^ key). The key is a bijection of the stream index,
+       so for a fixed seed distinct streams start splitmix64 at distinct
+       points and get distinct states; the mixing makes neighbouring indices
+       land at unrelated points of splitmix64's 2^64 cycle (overlap between
+       two streams' seeding runs has probability about 2^-61). */
+    uint64_t key = lmm__splitmix64(&stream);
+    lmm_rng_seed(r, seed ^ key);
+}
+
+LMM_API uint64_t lmm_rng_next(lmm_rng *r)
+{
+    uint64_t out = lmm__rotl64(r->s[1] * 5, 7) * 9;
+    lmm__rng_advance(r);
+    return out;
+}
+
+#define LMM__TWO_POW_M53 (1.0 / 9007199254740992.0)
+
+LMM_API double lmm_rng_uniform(lmm_rng *r)
+{
+    uint64_t out = r->s[0] + r->s[3];
+    lmm__rng_advance(r);
+    return (double)(out >> 11) * LMM__TWO_POW_M53;
+}
+
+/* Replace the state by sum_k c_k T^k(state), c the bits of the jump
+   polynomial: that equals T^(2^128) or T^(2^192) applied to the state. */
+static void lmm__rng_jump_by(lmm_rng *r, const uint64_t poly[4])
+{
+    uint64_t acc[4] = { 0, 0, 0, 0 };
+    int w, b, i;
+    for (w = 0; w < 4; w++)
+        for (b = 0; b < 64; b++) {
+            if (poly[w] >> b & 1)
+                for (i = 0; i < 4; i++) acc[i] ^= r->s[i];
+            lmm__rng_advance(r);
+        }
+    for (i = 0; i < 4; i++) r->s[i] = acc[i];
+}
+
+LMM_API void lmm_rng_jump(lmm_rng *r)
+{
+    static const uint64_t poly[4] = {
+        UINT64_C(0x180ec6d33cfd0aba), UINT64_C(0xd5a61266f0c9392c),
+        UINT64_C(0xa9582618e03fc9aa), UINT64_C(0x39abdc4529b1661c) };
+    lmm__rng_jump_by(r, poly);
+}
+
+LMM_API void lmm_rng_long_jump(lmm_rng *r)
+{
+    static const uint64_t poly[4] = {
+        UINT64_C(0x76e15d3efefdcbbf), UINT64_C(0xc5004e441c522fb3),
+        UINT64_C(0x77710069854ee241), UINT64_C(0x39109bb02acbe635) };
+    lmm__rng_jump_by(r, poly);
+}
+
+/* Ziggurat for the half density f(x) = exp(-x^2/2) with 256 layers of equal
+   area V = 0.004928673233974655 (Marsaglia & Tsang 2000). lmm__zig_x[1] is
+   the tail start R = 3.654152885361009; layer i >= 1 is the box
+   [0, x[i]) x [f[i], f[i+1]] with x decreasing to x[256] = 0 and f[i] =
+   f(x[i]); layer 0 is the base box of height f[1] stretched to width
+   x[0] = V / f(R) so that its part beyond R stands for the tail.
+   Solved with 60-digit arithmetic (mpmath), printed to double precision. */
+static const double lmm__zig_x[257] = {
+    3.910757959524916, 3.654152885361009, 3.449278298561431, 3.3202447338398255, 3.2245750520478014,
+    3.147889289518001, 3.0835261320021434, 3.0278377917695933, 2.978603279881843,
+    2.9343668672088876, 2.894121053613412, 2.8571387308732246, 2.822877396826443,
+    2.7909211740019275, 2.760944005279986, 2.7326853590440114, 2.705933656123062, 2.680514643285745,
+    2.6562830375767432, 2.6331163936315827, 2.6109105184888235, 2.5895759867082866,
+    2.569035452681844, 2.5492215503247833, 2.530075232159854, 2.5115444416266945,
+    2.4935830412710467, 2.476149939670523, 2.459208374334705, 2.442725318200364, 2.4266709849371466,
+    2.4110184139011195, 2.3957431197819274, 2.3808227951720857, 2.366237056717291,
+    2.3519672273791445, 2.337996148796529, 2.3243080188711325, 2.310888250601372,
+    2.2977233489028634, 2.284800802724492, 2.2721089902283818, 2.2596370951737876,
+    2.247375032947389, 2.235313384929921, 2.2234433400925107, 2.211756642884161, 2.2002455466112765,
+    2.1889027716263607, 2.177721467740293, 2.1666951803543086, 2.1558178198767375,
+    2.145083634047889, 2.134487182846017, 2.1240233156895236, 2.113687150686653, 2.1034740557148774,
+    2.093379631138792, 2.0833996939983046, 2.073530263518743, 2.0637675478117323,
+    2.0541079316506523, 2.0445479652175313, 2.035084353729619, 2.025713947863854, 2.016433734906204,
+    2.0072408305605287, 1.9981324713584196, 1.989106007617438, 1.9801588969004766,
+    1.9712886979336592, 1.962493064944363, 1.9537697423846467, 1.9451165600086784,
+    1.9365314282756947, 1.9280123340526658, 1.9195573365931882, 1.9111645637712533,
+    1.9028322085504292, 1.8945585256707047, 1.8863418285367828, 1.8781804862929958,
+    1.8700729210712668, 1.8620176053996742, 1.8540130597602018, 1.8460578502851854,
+    1.8381505865828067, 1.830289919682757, 1.8224745400938858, 1.8147031759662826,
+    1.8069745913508208, 1.7992875845497203, 1.7916409865521625, 1.7840336595494415,
+    1.7764644955245228, 1.7689324149112686, 1.7614363653189102, 1.7539753203176716,
+    1.7465482782817223, 1.7391542612859117, 1.7317923140529632, 1.724461502948045,
+    1.717160915017823, 1.7098896570713018, 1.7026468547999232, 1.6954316519345616,
+    1.6882432094371953, 1.681080704725174, 1.673943330926125, 1.6668302961616654,
+    1.6597408228581825, 1.652674147083056, 1.6456295179047824, 1.6386061967755476,
+    1.6316034569348736, 1.6246205828330347, 1.6176568695730156, 1.6107116223698301,
+    1.6037841560260946, 1.5968737944227882, 1.5899798700241907, 1.5831017233960292,
+    1.5762387027359064, 1.5693901634151237, 1.562555467531045, 1.5557339834691764,
+    1.5489250854741734, 1.5421281532290019, 1.535342571441514, 1.5285677294377125,
+    1.521803020760998, 1.5150478427767147, 1.5083015962813116, 1.5015636851154637,
+    1.4948335157804935, 1.4881104970574475, 1.4813940396281873, 1.4746835556978555,
+    1.4679784586180795, 1.4612781625102755, 1.4545820818884103, 1.447889631280576,
+    1.441200224848724, 1.4345132760058923, 1.427828197030256, 1.421144398675309, 1.4144612897754711,
+    1.407778276846399, 1.401094763679251, 1.394410150928141, 1.3877238356899761, 1.3810352110758555,
+    1.3743436657731662, 1.367648583597476, 1.360949343033283, 1.354245316762635, 1.3475358711805872,
+    1.340820365896404, 1.33409815321936, 1.3273685776279258, 1.3206309752210563, 1.3138846731502205,
+    1.3071289890307312, 1.3003632303308372, 1.2935866937369478, 1.2867986644932436,
+    1.279998415713818, 1.2731852076653563, 1.2663582870182295, 1.2595168860637143,
+    1.2526602218948972, 1.2457874955486272, 1.2388978911056874, 1.2319905747461362,
+    1.2250646937565308, 1.2181193754854815, 1.211153726243699, 1.2041668301443815,
+    1.1971577478794415, 1.190125515426692, 1.1830691426826867, 1.175987612015452, 1.168879876730833,
+    1.1617448594456115, 1.1545814503599277, 1.147388505420849, 1.1401648443681514,
+    1.1329092486525338, 1.1256204592155334, 1.118297174119345, 1.1109380460135758,
+    1.1035416794246398, 1.0961066278520215, 1.0886313906539797, 1.0811144097034038,
+    1.0735540657924363, 1.0659486747621225, 1.0582964833306752, 1.05059566459093, 1.042844313144149,
+    1.035040439833441, 1.0271819660356458, 1.0192667174654841, 1.0112924174399958,
+    1.003256679544673, 0.995156999635091, 0.9869907470990624, 0.9787551552942246,
+    0.9704473110642244, 0.9620641432230406, 0.953602409881086, 0.9450586844681654,
+    0.9364293402865751, 0.9277105334020002, 0.9188981836495906, 0.9099879534967185,
+    0.9009752244612218, 0.8918550707329416, 0.8826222295851656, 0.8732710680888608,
+    0.8637955455533088, 0.8541891710081638, 0.8444449549091539, 0.8345553540863822,
+    0.8245122087522921, 0.8143066701352152, 0.8039291169899713, 0.7933690588406233,
+    0.7826150233072331, 0.7716544242245681, 0.7604734064301081, 0.7490566620178153,
+    0.7373872114342956, 0.7254461409099996, 0.7132122851909759, 0.7006618411068151,
+    0.6877678927957885, 0.6744998228372938, 0.6608225742444197, 0.6466957148949938,
+    0.6320722363860611, 0.6168969900077514, 0.6011046177559927, 0.5846167661063794,
+    0.5673382570538188, 0.5491517023271651, 0.5299097206615582, 0.5094233296020918,
+    0.487443966139236, 0.46363433679088223, 0.4375184022078717, 0.40838913461199117,
+    0.37512133287838056, 0.33573751921442524, 0.2861745917920725, 0.2152418959848817, 0.0
+};
+static const double lmm__zig_f[257] = {
+    0.00047746776460938755, 0.0012602859304985975, 0.002609072746102163, 0.0040379725933630305,
+    0.005522403299250998, 0.007050875471373227, 0.008616582769398732, 0.010214971439701471,
+    0.01184275785790789, 0.01349745060173988, 0.015177088307935327, 0.01688008315254317,
+    0.018605121275724647, 0.02035109623004452, 0.022117062707308868, 0.023902203305795882,
+    0.025705804008548896, 0.027527235669603085, 0.029365939758133317, 0.03122141719192025,
+    0.03309321945857852, 0.034980941461716084, 0.03688421568856729, 0.03880270740452612,
+    0.04073611065594093, 0.04268414491647444, 0.04464655225129445, 0.04662309490193037,
+    0.04861355321586853, 0.05061772386094777, 0.05263541827679218, 0.05466646132488892,
+    0.0567106901062029, 0.058767952920933765, 0.060838108349539864, 0.06292102443775813,
+    0.06501657797124286, 0.0671246538277885, 0.06924514439700677, 0.07137794905889037,
+    0.07352297371398127, 0.07568013035892708, 0.07784933670209605, 0.08003051581466306,
+    0.08222359581320286, 0.08442850957035337, 0.08664519445055796, 0.0888735920682758,
+    0.09111364806637363, 0.09336531191269087, 0.09562853671300883, 0.0979032790388623,
+    0.10018949876880982, 0.1024871589419351, 0.1047962256224869, 0.10711666777468365,
+    0.10944845714681165, 0.111791568163838, 0.11414597782783836, 0.11651166562561081,
+    0.11888861344290999, 0.12127680548479022, 0.12367622820159656, 0.12608687022018586,
+    0.12850872227999954, 0.13094177717364433, 0.13338602969166913, 0.13584147657125373,
+    0.13830811644855073, 0.1407859498144447, 0.14327497897351343, 0.14577520800599406,
+    0.14828664273257455, 0.1508092906818457, 0.15334316106026286, 0.15588826472447923,
+    0.1584446141559243, 0.1610122234375111, 0.16359110823236572, 0.16618128576448207,
+    0.1687827748012115, 0.17139559563750595, 0.17401977008183878, 0.176655321443735,
+    0.17930227452284767, 0.18196065559952257, 0.18463049242679927, 0.18731181422380028,
+    0.19000465167046499, 0.19270903690358915, 0.19542500351413428, 0.19815258654577514,
+    0.2008918224946566, 0.20364274931033488, 0.20640540639788074, 0.20917983462112502,
+    0.21196607630703018, 0.2147641752511736, 0.21757417672433116, 0.22039612748015197,
+    0.22323007576391746, 0.22607607132238022, 0.22893416541468026, 0.2318044108243386,
+    0.23468686187232993, 0.23758157443123798, 0.24048860594050042, 0.24340801542275015,
+    0.24633986350126366, 0.24928421241852827, 0.25224112605594196, 0.2552106699546617,
+    0.25819291133761896, 0.2611879191327209, 0.2641957639972608, 0.26721651834356114,
+    0.27025025636587524, 0.2732970540685769, 0.2763569892956681, 0.2794301417616378,
+    0.28251659308370747, 0.2856164268155016, 0.28872972848218276, 0.29185658561709504,
+    0.2949970877999617, 0.29815132669668537, 0.30131939610080294, 0.3045013919766498,
+    0.30769741250429195, 0.31090755812628634, 0.3141319315963371, 0.3173706380299135,
+    0.32062378495690536, 0.3238914823763911, 0.32717384281360135, 0.3304709813791634,
+    0.3337830158307183, 0.33711006663700593, 0.3404522570445217, 0.3438097131468506,
+    0.34718256395679353, 0.35057094148140594, 0.3539749808000766, 0.3573948201457803,
+    0.3608306009896478, 0.3642824681290038, 0.3677505697790323, 0.3712350576682393,
+    0.3747360871378909, 0.37825381724561896, 0.38178841087339344, 0.3853400348400771,
+    0.3889088600187886, 0.3924950614593154, 0.39609881851583223, 0.39972031498019706,
+    0.40335973922111434, 0.4070172843294732, 0.41069314827018805, 0.41438753404089096,
+    0.418100649837848, 0.4218327092294958, 0.42558393133802186, 0.4293545410294413,
+    0.43314476911265215, 0.4369548525479854, 0.4407850346658038, 0.4446355653957392,
+    0.4485067015072028, 0.4523987068618483, 0.45631185267871616, 0.46024641781284253,
+    0.464202689048174, 0.46818096140569326, 0.4721815384677298, 0.47620473271950553,
+    0.4802508659090465, 0.48432026942668294, 0.48841328470545764, 0.4925302636438682,
+    0.4966715690524894, 0.5008375751261485, 0.5050286679434679, 0.5092452459957476,
+    0.5134877207473266, 0.5177565172297559, 0.5220520746723215, 0.526374847171684,
+    0.5307253044036616, 0.5351039323804572, 0.5395112342569517, 0.5439477311900258,
+    0.5484139632552655, 0.552910490425832, 0.5574378936187656, 0.561996775814524, 0.566587763256164,
+    0.5712115067352528, 0.5758686829723533, 0.5805599961007905, 0.5852861792633709,
+    0.5900479963328256, 0.594846243767987, 0.5996817526191249, 0.6045553906974674,
+    0.6094680649257731, 0.6144207238889136, 0.6194143606058341, 0.6244500155470262,
+    0.6295287799248364, 0.6346517992876233, 0.6398202774530563, 0.6450354808208221,
+    0.6502987431108165, 0.655611470579697, 0.6609751477766629, 0.6663913439087499,
+    0.6718617198970818, 0.6773880362187731, 0.6829721616449944, 0.6886160830046714,
+    0.6943219161261164, 0.7000919181365113, 0.7059285013327539, 0.7118342488782481,
+    0.7178119326307216, 0.7238645334686298, 0.7299952645614758, 0.7362075981268623,
+    0.7425052963401507, 0.7488924472191565, 0.7553735065070958, 0.7619533468367949,
+    0.7686373157984858, 0.7754313049811867, 0.7823418326548021, 0.7893761435660241,
+    0.7965423304229586, 0.8038494831709639, 0.8113078743126559, 0.818929191603702,
+    0.826726833946221, 0.8347162929868832, 0.842915653112204, 0.8513462584586777,
+    0.8600336211963312, 0.8690086880368567, 0.8783096558089171, 0.887984660755833,
+    0.8980959218983431, 0.9087264400521305, 0.9199915050393467, 0.9320600759592301,
+    0.9451989534422993, 0.9598790918001063, 0.9771017012676713, 1.0
+};
+
+/* A draw from f restricted to x > R (Marsaglia 1964): exponential proposals
+   accepted with probability exp(-x^2/2), exact for any R. */
+static double lmm__normal_tail(lmm_rng *r, double R)
+{
+    double x, y;
+    do {
+        x = -log(1.0 - lmm_rng_uniform(r)) / R;     /* 1 - u lies in (0, 1] */
+        y = -log(1.0 - lmm_rng_uniform(r));
+    } while (2.0 * y < x * x);
+    return R + x;
+}
+
+LMM_API double lmm_rng_normal(lmm_rng *r)
+{
+    for (;;) {
+        /* disjoint bits of one word: layer (0-7), sign (8), abscissa (11-63) */
+        uint64_t bits = lmm_rng_next(r);
+        int layer = (int)(bits & 255);
+        double sign = (bits >> 8 & 1) ? -1.0 : 1.0;
+        double x = (double)(bits >> 11) * LMM__TWO_POW_M53 * lmm__zig_x[layer];
+        double y;
+        if (x < lmm__zig_x[layer + 1]) return sign * x;     /* inside the core */
+        if (layer == 0) return sign * lmm__normal_tail(r, lmm__zig_x[1]);
+        /* the sliver between the core and the box edge: test under the curve */
+        y = lmm__zig_f[layer] + lmm_rng_uniform(r) * (lmm__zig_f[layer + 1] - lmm__zig_f[layer]);
+        if (y < exp(-0.5 * x * x)) return sign * x;
+    }
+}
+
+/* High and low words of the 128-bit product a * b from 32-bit halves. */
+static uint64_t lmm__mul64_hi(uint64_t a, uint64_t b, uint64_t *lo)
+{
+    uint64_t a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+    *lo = a * b;
+    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+
+LMM_API uint64_t lmm_rng_below(lmm_rng *r, uint64_t n)
+{
+    /* Lemire (2019): the high word of x * n is in [0, n); rejecting the
+       (2^64 mod n) low words below that threshold leaves each result with
+       exactly floor(2^64 / n) preimages. The division runs only rarely. */
+    uint64_t lo, hi;
+    if (n == 0) return 0;
+    hi = lmm__mul64_hi(lmm_rng_next(r), n, &lo);
+    if (lo < n) {
+        uint64_t threshold = (0 - n) % n;
+        while (lo < threshold) hi = lmm__mul64_hi(lmm_rng_next(r), n, &lo);
+    }
+    return hi;
+}
+
+/* ======================================================================== */
+/* Dense linear algebra                                                     */
+/* ======================================================================== */
+#ifdef LMM_USE_CBLAS
+#include <cblas.h>
+#endif
+
+LMM_API int lmm_chol(int n, double *a, int lda)
+{
+    int j, k, i;
+    for (j = 0; j < n; j++) {
+        double *cj = a + (size_t)j * lda, d = cj[j];
+        for (k = 0; k < j; k++) d -= a[(size_t)k * lda + j] * a[(size_t)k * lda + j];
+        if (!(d > 0.0)) return j + 1;
+        d = sqrt(d);
+        cj[j] = d;
+        /* column j below the diagonal: (a[i,j] - sum_k L[i,k] L[j,k]) / d */
+        for (k = 0; k < j; k++) {
+            const double *ck = a + (size_t)k * lda;
+            double ljk = ck[j];
+            if (ljk == 0.0) continue;
+            for (i = j + 1; i < n; i++) cj[i] -= ck[i] * ljk;
+        }
+        for (i = j + 1; i < n; i++) cj[i] /= d;
+    }
+    return 0;
+}
+
+LMM_API void lmm_trsv_lower(int n, const double *L, int lda, double *b, int trans)
+{
+    int i, k;
+    if (!trans) {
+        for (k = 0; k < n; k++) {
+            const double *ck = L + (size_t)k * lda;
+            double v = b[k] / ck[k];
+            b[k] = v;
+            if (v != 0.0) for (i = k + 1; i < n; i++) b[i] -= ck[i] * v;
+        }
+    } else {
+        for (k = n - 1; k >= 0; k--) {
+            const double *ck = L + (size_t)k * lda;
+            double v = b[k];
+            for (i = k + 1; i < n; i++) v -= ck[i] * b[i];
+            b[k] = v / ck[k];
+        }
+    }
+}
+
+LMM_API void lmm_qr(int m, int n, double *a, int lda, double *tau)
+{
+    int j, i, k;
+    for (j = 0; j < n; j++) {
+        double *cj = a + (size_t)j * lda, norm = 0.0, scale = 0.0, alpha, beta;
+        for (i = j; i < m; i++) if (fabs(cj[i]) > scale) scale = fabs(cj[i]);
+        if (scale == 0.0) { tau[j] = 0.0; continue; }
+        for (i = j; i < m; i++) { double t = cj[i] / scale; norm += t * t; }
+        norm = scale * sqrt(norm);
+        alpha = cj[j];
+        beta = alpha >= 0 ? -norm : norm;
+        /* reflector v = (1, cj[j+1..]/(alpha-beta)), tau = (beta-alpha)/beta */
+        tau[j] = (beta - alpha) / beta;
+        for (i = j + 1; i < m; i++) cj[i] /= (alpha - beta);
+        cj[j] = beta;
+        for (k = j + 1; k < n; k++) {
+            double *ck = a + (size_t)k * lda, s = ck[j];
+            for (i = j + 1; i < m; i++) s += cj[i] * ck[i];
+            s *= tau[j];
+            ck[j] -= s;
+            for (i = j + 1; i < m; i++) ck[i] -= s * cj[i];
+        }
+    }
+}
+
+LMM_API void lmm_qr_qtv(int m, int n, const double *a, int lda, const double *tau, double *b)
+{
+    int j, i;
+    for (j = 0; j < n; j++) {
+        const double *cj = a + (size_t)j * lda;
+        double s = b[j];
+        if (tau[j] == 0.0) continue;
+        for (i = j + 1; i < m; i++) s += cj[i] * b[i];
+        s *= tau[j];
+        b[j] -= s;
+        for (i = j + 1; i < m; i++) b[i] -= s * cj[i];
+    }
+}
+
+/* c (m x n, ldc) -= a (m x k, lda) * b' where b is n x k (ldb); the dense
+   kernel of the Schur complement. Only the lower triangle if lower_only. */
+static void lmm__gemm_nt_sub(int m, int n, int k, const double *a, int lda,
+                             const double *b, int ldb, double *c, int ldc, int lower_only)
+{
+#ifdef LMM_USE_CBLAS
+    if (!lower_only || m != n)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, m, n, k, -1.0, a, lda, b, ldb, 1.0, c, ldc);
+    else
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, k, -1.0, a, lda, 1.0, c, ldc);
+    (void)b; (void)ldb;
+#else
+    int i, j, l;
+    for (l = 0; l < k; l++) {
+        const double *al = a + (size_t)l * lda, *bl = b + (size_t)l * ldb;
+        for (j = 0; j < n; j++) {
+            double bj = bl[j];
+            double *cj = c + (size_t)j * ldc;
+            if (bj == 0.0) continue;
+            for (i = lower_only ? j : 0; i < m; i++) cj[i] -= al[i] * bj;
+        }
+    }
+#endif
+}
+
+
+/* ======================================================================== */
+/* Probability distributions                                                */
+/* ======================================================================== */
+/* Everything is computed as a pair of logs (lower and upper tail), each tail
+   evaluated directly where it is small, so neither loses relative accuracy. */
+
+#define LMM__LN_SQRT_2PI 0.918938533204672741780329736406 /* log(sqrt(2 pi)) */
+#define LMM__LN_2PI 1.83787706640934548356065947281
+#define LMM__EULER 0.577215664901532860606512090082
+#define LMM__DIST_EPS 1e-16
+
+static double lmm__nan(void) { return strtod("NAN", NULL); }
+static double lmm__inf(void) { return HUGE_VAL; }
+
+/* zeta(k) - 1 for k = 2..33: coefficients of the series of lgamma(2 + z). */
+static const double lmm__zeta_m1[32] = {
+    6.44934066848226406e-01, 2.02056903159594292e-01, 8.23232337111381857e-02,
+    3.69277551433699266e-02, 1.73430619844491402e-02, 8.34927738192282713e-03,
+    4.07735619794433960e-03, 2.00839282608221426e-03, 9.94575127818085256e-04,
+    4.94188604119464529e-04, 2.46086553308048320e-04, 1.22713347578489145e-04,
+    6.12481350587048277e-05, 3.05882363070204933e-05, 1.52822594086518710e-05,
+    7.63719763789976257e-06, 3.81729326499984022e-06, 1.90821271655393897e-06,
+    9.53962033872796212e-07, 4.76932986787806447e-07, 2.38450502727733004e-07,
+    1.19219925965311064e-07, 5.96081890512594801e-08, 2.98035035146522793e-08,
+    1.49015548283650427e-08, 7.45071178983543006e-09, 3.72533402478845728e-09,
+    1.86265972351304914e-09, 9.31327432419668166e-10, 4.65662906503378366e-10,
+    2.32831183367650534e-10, 1.16415501727005193e-10
+};
+
+/* lgamma(2 + z) for |z| <= 0.5 by its Taylor series; keeps relative accuracy
+   near the zero at z = 0. */
+static double lmm__lgamma2p(double z)
+{
+    double sum = 0.0, pw = -z; /* (-z)^(k-1) */
+    int k;
+    for (k = 2; k < 34; k++) {
+        pw *= -z;
+        sum += lmm__zeta_m1[k - 2] * pw / k;
+    }
+    return (1.0 - LMM__EULER) * z + sum;
+}
+
+/* lgamma(1 + a) for -0.5 <= a <= 1.5, accurate near a = 0 and a = 1. */
+static double lmm__lgamma1p(double a)
+{
+    if (a < 0.5) return lmm__lgamma2p(a) - log1p(a);
+    return lmm__lgamma2p(a - 1.0);
+}
+
+/* Stirling remainder lgamma(x) - ((x - 0.5) log x - x + log sqrt(2 pi)), x >= 10. */
+static double lmm__stirlerr(double x)
+{
+    static const double c[8] = {
+        1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0, 1.0 / 1188.0,
+        -691.0 / 360360.0, 1.0 / 156.0, -3617.0 / 122400.0
+    };
+    double r = 1.0 / x, r2 = r * r, s = 0.0;
+    int i;
+    for (i = 7; i >= 0; i--) s = s * r2 + c[i];
+    return s * r;
+}
+
+LMM_API double lmm_lgamma(double x)
+{
+    double prod = 1.0;
+    if (isnan(x) || x < 0.0) return lmm__nan();
+    if (x == 0.0 || isinf(x)) return lmm__inf();
+    if (x < 0.5) return lmm__lgamma2p(x) - log(x) - log1p(x);
+    if (x < 1.5) return lmm__lgamma1p(x - 1.0);
+    if (x < 2.5) return lmm__lgamma2p(x - 2.0);
+    if (x < 10.0) {
+        /* recur down into [1.5, 2.5): x - 1 is exact there */
+        while (x >= 2.5) { x -= 1.0; prod *= x; }
+        return lmm__lgamma2p(x - 2.0) + log(prod);
+    }
+    return (x - 0.5) * log(x) - x + LMM__LN_SQRT_2PI + lmm__stirlerr(x);
+}
+
+LMM_API double lmm_lbeta(double a, double b)
+{
+    double lo = a < b ? a : b, hi = a < b ? b : a, c;
+    if (isnan(a) || isnan(b) || lo < 0.0) return lmm__nan();
+    if (lo == 0.0) return lmm__inf();
+    if (isinf(hi)) return -lmm__inf();
+    c = lo + hi;
+    if (hi < 10.0) return lmm_lgamma(lo) + lmm_lgamma(hi) - lmm_lgamma(c);
+    if (lo < 10.0) /* lgamma(hi) - lgamma(c) by Stirling, without the big cancellation */
+        return lmm_lgamma(lo) - (hi - 0.5) * log1p(lo / hi) - lo * log(c) + lo
+               + lmm__stirlerr(hi) - lmm__stirlerr(c);
+    return -(lo * log1p(hi / lo) + hi * log1p(lo / hi) + 0.5 * (log(lo) - log1p(lo / hi))
+             - LMM__LN_SQRT_2PI + lmm__stirlerr(c) - lmm__stirlerr(lo) - lmm__stirlerr(hi));
+}
+
+/* log1p(u) - u without cancellation for small |u|. */
+static double lmm__log1pmx(double u)
+{
+    double r, r2, term, sum;
+    int k;
+    if (!(fabs(u) < 0.5)) return log1p(u) - u;
+    /* log1p(u) = 2 atanh(r) with r = u / (2 + u), and u - 2r = r u */
+    r = u / (2.0 + u);
+    r2 = r * r;
+    term = r * r2;
+    sum = 0.0;
+    for (k = 3; k < 200; k += 2) {
+        double t = term / k;
+        sum += t;
+        if (fabs(t) <= 1e-17 * fabs(sum)) break;
+        term *= r2;
+    }
+    return 2.0 * sum - r * u;
+}
+
+/* log(1 - exp(l)) for l <= 0. */
+static double lmm__log1mexp(double l)
+{
+    return l > -0.693147180559945309 ? log(-expm1(l)) : log1p(-exp(l));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Incomplete gamma                                                          */
+
+/* log(x^a exp(-x) / Gamma(a)); Stirling form for large a avoids cancelling
+   a log x - x against lgamma(a). */
+static double lmm__gamma_prefix(double a, double x)
+{
+    double u = (x - a) / a;
+    if (a < 10.0) return a * log(x) - x - lmm_lgamma(a);
+    /* near the mode log1pmx keeps the cancellation exact; far from it,
+       1 + u would be rounded, so take the log of x / a itself */
+    return (fabs(u) < 0.5 ? a * lmm__log1pmx(u) : a * (log(x) - log(a)) - (x - a))
+           + 0.5 * log(a) - LMM__LN_SQRT_2PI - lmm__stirlerr(a);
+}
+
+static int lmm__iter_cap(double size)
+{
+    double cap = 2000.0 + 50.0 * sqrt(size);
+    return cap > 1e7 ? 10000000 : (int)cap;
+}
+
+static void lmm__norm_tails(double t, double *q, double *lq, double *lbig);
+
+/* log P(a, x) and log Q(a, x) for a >= 1e6, where the series and fraction need
+   ~sqrt(a) terms and gather rounding error, by Temme's uniform expansion
+   Q = Phi(-w) + phi(w) (C0(eta) + C1(eta) / a) / sqrt(a), w = eta sqrt(a),
+   eta^2 / 2 = lambda - 1 - log(lambda), lambda = x / a; the next term is O(a^-2.5). */
+static void lmm__gamma_temme(double a, double x, double *lp, double *lq)
+{
+    double d = (x - a) / a, lam = x / a, eta, w, c0, c1, corr, q, lqn, lbig, ratio;
+    /* eta^2 / 2 = lambda - 1 - log(lambda); log1p(d) would amplify the rounding of d near -1 */
+    eta = sqrt(2.0 * (fabs(d) < 0.5 ? -lmm__log1pmx(d) : (lam - 1.0) - log(lam)));
+    if (d < 0.0) eta = -eta;
+    w = eta * sqrt(a);
+    if (fabs(eta) < 1e-3) { /* Taylor series: the closed forms cancel near eta = 0 */
+        c0 = -1.0 / 3.0 + eta * (1.0 / 12.0 + eta * (-2.0 / 135.0 + eta / 864.0));
+        c1 = -1.0 / 540.0 + eta * (-1.0 / 288.0 + eta / 378.0);
+    } else {
+        c0 = 1.0 / d - 1.0 / eta;
+        c1 = 1.0 / (eta * eta * eta) - 1.0 / (d * d * d) - 1.0 / (d * d) - 1.0 / (12.0 * d);
+    }
+    corr = (c0 + c1 / a) / sqrt(a);
+    lmm__norm_tails(fabs(w), &q, &lqn, &lbig);
+    /* phi(w) / Phi(-|w|), the inverse Mills ratio (about |w| far out) */
+    ratio = fabs(w) > 1e8 ? fabs(w) : exp(-0.5 * w * w - LMM__LN_SQRT_2PI - lqn);
+    if (w >= 0.0) { *lq = lqn + log1p(ratio * corr); *lp = lmm__log1mexp(*lq); }
+    else { *lp = lqn + log1p(-ratio * corr); *lq = lmm__log1mexp(*lp); }
+}
+
+/* log P(a, x) and log Q(a, x), the regularized lower and upper incomplete
+   gamma functions, for a > 0 and x >= 0. */
+static void lmm__gamma_tails(double a, double x, double *lp, double *lq)
+{
+    int n, cap = lmm__iter_cap(a + x);
+    if (x <= 0.0) { *lp = -lmm__inf(); *lq = 0.0; return; }
+    if (isinf(x)) { *lp = 0.0; *lq = -lmm__inf(); return; }
+    if (a >= 1e6) { lmm__gamma_temme(a, x, lp, lq); return; } /* within 2e-14 there */
+    if (x < a + 1.0 || (a < 1.0 && x < 1.1)) {
+        /* P by its positive series: x^a e^-x / Gamma(a+1) sum x^n / ((a+1)...(a+n)) */
+        double term = 1.0, sum = 1.0;
+        for (n = 1; n < cap; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (term <= LMM__DIST_EPS * sum) break;
+        }
+        *lp = lmm__gamma_prefix(a, x) - log(a) + log(sum);
+        if (a < 1.0 && x < 1.1) {
+            /* small a: 1 - P would cancel, so Q = Gamma(a,x)/Gamma(a) with
+               Gamma(a,x) = (Gamma(1+a) - x^a)/a - x^a sum_{n>=1} (-x)^n/(n!(a+n)) */
+            double lx = log(x), lg1 = lmm__lgamma1p(a), s = 0.0, t = 1.0, big;
+            for (n = 1; n < 200; n++) {
+                t *= -x / n;
+                s += t / (a + n);
+                if (fabs(t) < 1e-17 * fabs(s)) break;
+            }
+            big = (expm1(lg1) - expm1(a * lx)) / a - exp(a * lx) * s;
+            *lq = log(big) + log(a) - lg1;
+            /* the log of the tail near 1 is best taken from the small one */
+            if (*lq < *lp) *lp = lmm__log1mexp(*lq);
+            else *lq = lmm__log1mexp(*lp);
+        } else {
+            *lq = lmm__log1mexp(*lp);
+        }
+        return;
+    }
+    {
+        /* Q by its continued fraction (modified Lentz):
+           Q = prefix / (x+1-a - 1(1-a)/(x+3-a - 2(2-a)/(x+5-a - ...))) */
+        const double tiny = 1e-300;
+        double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
+        for (n = 1; n < cap; n++) {
+            double an = -n * (n - a), del;
+            b += 2.0;
+            d = an * d + b;
+            if (fabs(d) < tiny) d = tiny;
+            c = b + an / c;
+            if (fabs(c) < tiny) c = tiny;
+            d = 1.0 / d;
+            del = d * c;
+            h *= del;
+            if (fabs(del - 1.0) < LMM__DIST_EPS) break;
+        }
+        *lq = lmm__gamma_prefix(a, x) + log(h);
+        *lp = lmm__log1mexp(*lq);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Incomplete beta                                                           */
+
+/* log(x^a y^b / B(a, b)) with y = 1 - x given separately (both accurate). */
+static double lmm__beta_prefix(double a, double b, double x, double y)
+{
+    double lx = x < 0.5 ? log(x) : log1p(-y), ly = y < 0.5 ? log(y) : log1p(-x);
+    if (a >= 10.0 && b >= 10.0) {
+        /* Stirling form: a log(x c/a) + b log(y c/b) + ..., with x c - a = x b - y a;
+           near the mode the first-order terms +-d cancel exactly */
+        double c = a + b, d = x * b - y * a, main;
+        if (fabs(d / a) < 0.5 && fabs(d / b) < 0.5)
+            main = a * lmm__log1pmx(d / a) + b * lmm__log1pmx(-d / b);
+        else
+            main = a * (lx + log1p(b / a)) + b * (ly + log1p(a / b));
+        return main + 0.5 * (log(a) + log(b / c)) - LMM__LN_SQRT_2PI
+               + lmm__stirlerr(c) - lmm__stirlerr(a) - lmm__stirlerr(b);
+    }
+    return a * lx + b * ly - lmm_lbeta(a, b);
+}
+
+/* Continued fraction of I_x(a, b) (modified Lentz): I_x = prefix * cf / a.
+   Sets *ok = 0 when it did not converge within cap terms. */
+static double lmm__beta_cf(double a, double b, double x, int cap, int *ok)
+{
+    const double tiny = 1e-300;
+    double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0), h;
+    int m;
+    if (fabs(d) < tiny) d = tiny;
+    d = 1.0 / d;
+    h = d;
+    *ok = 0;
+    for (m = 1; m < cap; m++) {
+        double m2 = 2.0 * m, num, del;
+        num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));  /* even step */
+        d = 1.0 + num * d;
+        if (fabs(d) < tiny) d = tiny;
+        c = 1.0 + num / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1.0 / d;
+        h *= d * c;
+        num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));  /* odd step */
+        d = 1.0 + num * d;
+        if (fabs(d) < tiny) d = tiny;
+        c = 1.0 + num / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1.0 / d;
+        del = d * c;
+        h *= del;
+        if (fabs(del - 1.0) < LMM__DIST_EPS) { *ok = 1; break; }
+    }
+    return h;
+}
+
+/* log I_x(a, b) with x = 1 - y for a >> b, from y alone. The fraction would
+   need x, whose rounding near 1 is amplified by about 1/y. With x = exp(-v),
+   I_x = (1/B) int_{u0}^inf e^{-a v} v^{b-1} ((1 - e^{-v}) / v)^{b-1} dv,
+   u0 = -log x; expanding the last factor as sum c_n v^n turns each term into
+   an upper incomplete gamma Gamma(b + n, a u0) / a^(b + n). */
+static double lmm__beta_large_a(double a, double b, double y)
+{
+    double u0 = -log1p(-y), z = a * u0, lp, lq, h, k, upow = 1.0, sum = 1.0, fact = 1.0;
+    double f[41], c[41], lead;
+    int n, j;
+    lmm__gamma_tails(b, z, &lp, &lq);
+    if (lq == -lmm__inf()) return lq;
+    /* h = z^b e^-z / Gamma(b, z), the increment of the upward recurrence
+       Gamma(s + 1, z) = s Gamma(s, z) + z^s e^-z, relative to Gamma(b, z) */
+    h = exp(lmm__gamma_prefix(b, z) - lq);
+    f[0] = c[0] = 1.0;
+    k = 1.0; /* Gamma(b + n, z) / (Gamma(b, z) a^n) */
+    for (n = 1; n <= 40; n++) {
+        double cn = 0.0;
+        fact *= -(double)(n + 1);
+        f[n] = 1.0 / fact; /* (1 - e^-v) / v = sum (-v)^n / (n + 1)! */
+        for (j = 1; j <= n; j++) cn += (b * j - n) * f[j] * c[n - j];
+        c[n] = cn / n; /* coefficients of f^(b-1) by Miller's recurrence */
+        k = ((b + n - 1.0) * k + h * upow) / a;
+        upow *= u0;
+        sum += c[n] * k;
+        if (fabs(c[n] * k) <= 1e-17 * fabs(sum)) break;
+    }
+    /* log(Gamma(a + b) / (Gamma(a) a^b)) by Stirling without cancellation */
+    lead = a * lmm__log1pmx(b / a) + (b - 0.5) * log1p(b / a)
+           + lmm__stirlerr(a + b) - lmm__stirlerr(a);
+    return lead + lq + log(sum);
+}
+
+/* Where lmm__beta_large_a converges fast without cancelling: its terms are
+   about c_n (b/a + y)^n with |c_n| <= (|b - 1| / 2)^n / n! (plus n! / (2 pi a)^n). */
+static int lmm__beta_use_large_a(double a, double b, double y)
+{
+    return a >= 100.0 && b <= 0.01 * a && y < 0.5 && fabs(b - 1.0) * (b / a + y) < 1.0;
+}
+
+/* log I_x(a, b) (x = 1 - y, pre the log prefix) by the expansion or the
+   fraction, whichever is accurate there; NaN when the fraction did not converge. */
+static double lmm__beta_lower(double a, double b, double x, double y, double pre, int cap)
+{
+    int ok;
+    double h;
+    if (lmm__beta_use_large_a(a, b, y)) return lmm__beta_large_a(a, b, y);
+    h = lmm__beta_cf(a, b, x, cap, &ok);
+    return ok && h > 0.0 ? pre + log(h) - log(a) : lmm__nan();
+}
+
+/* log I_x(a, b) and log(1 - I_x(a, b)) with y = 1 - x given separately. */
+static void lmm__beta_tails(double a, double b, double x, double y, double *ll, double *lu)
+{
+    int ok, cap = lmm__iter_cap(a + b);
+    double pre, main, other;
+    if (x <= 0.0) { *ll = -lmm__inf(); *lu = 0.0; return; }
+    if (y <= 0.0) { *ll = 0.0; *lu = -lmm__inf(); return; }
+    pre = lmm__beta_prefix(a, b, x, y);
+    /* the fraction converges fast for I_x below the mean, for 1 - I_x = I_y(b, a) above it.
+       When that is near 1, its complement T is evaluated directly too, unless the
+       fraction would have to take an argument w near 1: given rounded, w carries
+       an error of about eps / (1 - w), worse than the eps / T of taking 1 - exp(main). */
+    if (x < (a + 1.0) / (a + b + 2.0)) {
+        main = lmm__beta_lower(a, b, x, y, pre, cap);
+        if (isnan(main)) /* no convergence: keep the last convergent */
+            main = pre + log(lmm__beta_cf(a, b, x, cap, &ok)) - log(a);
+        *ll = main;
+        *lu = lmm__log1mexp(main);
+        if (main > -0.1 && (y <= 0.5 || x >= -main || lmm__beta_use_large_a(b, a, x))
+            && !isnan(other = lmm__beta_lower(b, a, y, x, pre, 4 * cap))) {
+            *lu = other;
+            *ll = lmm__log1mexp(other); /* keeps the relative accuracy of a log near 0 */
+        }
+    } else {
+        main = lmm__beta_lower(b, a, y, x, pre, cap);
+        if (isnan(main))
+            main = pre + log(lmm__beta_cf(b, a, y, cap, &ok)) - log(b);
+        *lu = main;
+        *ll = lmm__log1mexp(main);
+        if (main > -0.1 && (x <= 0.5 || y >= -main || lmm__beta_use_large_a(a, b, y))
+            && !isnan(other = lmm__beta_lower(a, b, x, y, pre, 4 * cap))) {
+            *ll = other;
+            *lu = lmm__log1mexp(other);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Normal                                                                    */
+
+/* exp(-t*t/2) with t*t split as hi^2 + (t-hi)(t+hi), hi a multiple of 1/16,
+   so the rounding of t*t does not get amplified by exp in the far tail. */
+static double lmm__exp_halfsq(double t)
+{
+    double hi = floor(fabs(t) * 16.0) / 16.0, lo = fabs(t) - hi;
+    return exp(-0.5 * hi * hi) * exp(-0.5 * lo * (fabs(t) + hi));
+}
+
+/* sum_n t^(2n+1) / (1 3 5 ... (2n+1)), so that Phi(t) - 1/2 = phi(t) * this. */
+static double lmm__norm_series(double t)
+{
+    double t2 = t * t, term = t, sum = t;
+    int n;
+    for (n = 1; n < 1000; n++) {
+        term *= t2 / (2 * n + 1);
+        sum += term;
+        if (fabs(term) <= 1e-17 * fabs(sum)) break;
+    }
+    return sum;
+}
+
+/* Mills ratio Q(t)/phi(t) for t >= 1.5 by Laplace's continued fraction
+   1/(t + 1/(t + 2/(t + 3/(t + ...)))) (modified Lentz). */
+static double lmm__mills(double t)
+{
+    double f = t, c = t, d = 0.0;
+    int n;
+    if (t > 1e8) return 1.0 / t;
+    for (n = 1; n < 5000; n++) {
+        double del;
+        d = t + n * d;
+        d = 1.0 / d;
+        c = t + n / c;
+        del = c * d;
+        f *= del;
+        if (fabs(del - 1.0) < LMM__DIST_EPS) break;
+    }
+    return 1.0 / f;
+}
+
+/* Upper tail Q(t) = 1 - Phi(t) for t >= 0: its value, its log, and the log of
+   the large complement Phi(t). */
+static void lmm__norm_tails(double t, double *q, double *lq, double *lbig)
+{
+    if (t < 1.5) {
+        double half = lmm__exp_halfsq(t) * lmm__norm_series(t) * 0.398942280401432677939946059934;
+        *q = 0.5 - half;
+        *lq = log(*q);
+        *lbig = log1p(2.0 * half) - 0.693147180559945309;
+    } else if (isinf(t)) {
+        *q = 0.0; *lq = -lmm__inf(); *lbig = 0.0;
+    } else {
+        double r = lmm__mills(t);
+        *q = lmm__exp_halfsq(t) * 0.398942280401432677939946059934 * r;
+        *lq = -0.5 * t * t - LMM__LN_SQRT_2PI + log(r);
+        *lbig = log1p(-*q);
+    }
+}
+
+LMM_API double lmm_dnorm(double x, double mu, double sd, int log_p)
+{
+    double z;
+    if (isnan(x) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
+    z = (x - mu) / sd;
+    if (isnan(z)) return lmm__nan();
+    if (log_p) return -0.5 * z * z - LMM__LN_SQRT_2PI - log(sd);
+    if (isinf(z)) return 0.0;
+    return lmm__exp_halfsq(z) * 0.398942280401432677939946059934 / sd;
+}
+
+LMM_API double lmm_pnorm(double x, double mu, double sd, int lower_tail, int log_p)
+{
+    double z, q, lq, lbig;
+    int small_is_wanted;
+    if (isnan(x) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
+    z = (x - mu) / sd;
+    if (isnan(z)) return lmm__nan();
+    lmm__norm_tails(fabs(z), &q, &lq, &lbig);
+    /* the small tail is the upper one for z >= 0 */
+    small_is_wanted = (z >= 0.0) != (lower_tail != 0);
+    if (small_is_wanted) return log_p ? lq : q;
+    return log_p ? lbig : 1.0 - q;
+}
+
+/* The log of the lower and upper tail probabilities named by (p, lower_tail,
+   log_p); returns 0 when p is not a probability. */
+static int lmm__p_tails(double p, int lower_tail, int log_p, double *ll, double *lu)
+{
+    double lg, lc;
+    if (log_p) {
+        if (!(p <= 0.0)) return 0;
+        lg = p;
+        lc = lmm__log1mexp(p);
+    } else {
+        if (!(p >= 0.0 && p <= 1.0)) return 0;
+        lg = log(p);
+        lc = log1p(-p);
+    }
+    if (lower_tail) { *ll = lg; *lu = lc; } else { *ll = lc; *lu = lg; }
+    return 1;
+}
+
+/* Standard normal quantile from the log of a tail probability lt <= log(1/2):
+   the t >= 0 with log Q(t) = lt. */
+static double lmm__qnorm_tail(double lt)
+{
+    /* start from Abramowitz & Stegun 26.2.23, then Newton on the log tail,
+       which converges monotonically because log Q is concave */
+    double u = sqrt(-2.0 * lt), t;
+    int it;
+    if (lt < -1e20) {
+        /* log Q(t) = -t^2/2 - log(t sqrt(2 pi)) up to O(t^-2) < 1e-20, and t^2 may overflow */
+        t = u;
+        for (it = 0; it < 3; it++) t = sqrt(-2.0 * (lt + log(t) + LMM__LN_SQRT_2PI));
+        return t;
+    }
+    t = u - (2.515517 + 0.802853 * u + 0.010328 * u * u)
+            / (1.0 + 1.432788 * u + 0.189269 * u * u + 0.001308 * u * u * u);
+    if (t < 0.0) t = 0.0;
+    for (it = 0; it < 100; it++) {
+        double q, lq, lbig, step;
+        lmm__norm_tails(t, &q, &lq, &lbig);
+        /* g = log Q(t) - lt, g' = -phi(t)/Q(t) */
+        step = (lq - lt) * exp(lq + 0.5 * t * t + LMM__LN_SQRT_2PI);
+        t += step;
+        if (fabs(step) <= 1e-15 * t) break;
+    }
+    return t;
+}
+
+/* Standard normal quantile of the lower-tail probability 1/2 + delta, |delta| <= 1/4:
+   Newton on phi(z) S(z) = delta keeps full relative accuracy near 0. */
+static double lmm__qnorm_center(double delta)
+{
+    double z = delta * 2.50662827463100050242;
+    int it;
+    for (it = 0; it < 100 && delta != 0.0; it++) {
+        double phi = lmm__exp_halfsq(z) * 0.398942280401432677939946059934;
+        double step = lmm__norm_series(z) - delta / phi;
+        z -= step;
+        if (fabs(step) <= 1e-16 * fabs(z)) break;
+    }
+    return z;
+}
+
+/* Standard normal quantile for the given lower/upper log tails. */
+static double lmm__qnorm_std(double ll, double lu)
+{
+    double small = ll < lu ? ll : lu, sgn = ll < lu ? -1.0 : 1.0;
+    if (small == -lmm__inf()) return sgn * lmm__inf();
+    if (small > -1.386294361119890618) /* tail > 1/4 */
+        return lmm__qnorm_center(ll < lu ? exp(ll) - 0.5 : 0.5 - exp(lu));
+    return sgn * lmm__qnorm_tail(small);
+}
+
+LMM_API double lmm_qnorm(double p, double mu, double sd, int lower_tail, int log_p)
+{
+    double ll, lu, z;
+    if (isnan(p) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
+    if (!lmm__p_tails(p, lower_tail, log_p, &ll, &lu)) return lmm__nan();
+    if (!log_p && p >= 0.25 && p <= 0.75) /* p - 1/2 is exact here */
+        z = lmm__qnorm_center(lower_tail ? p - 0.5 : 0.5 - p);
+    else
+        z = lmm__qnorm_std(ll, lu);
+    return mu + sd * z;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Quantile search                                                           */
+
+/* A distribution on (0, xmax) for the quantile search: Gamma(a) or Beta(a, b). */
+typedef struct lmm__qdist { double a, b; int is_beta; } lmm__qdist;
+
+static void lmm__qdist_eval(const lmm__qdist *q, double x, double *ll, double *lu, double *ldens)
+{
+    if (q->is_beta) {
+        double y = 1.0 - x;
+        lmm__beta_tails(q->a, q->b, x, y, ll, lu);
+        *ldens = lmm__beta_prefix(q->a, q->b, x, y) - log(x) - log1p(-x);
+    } else {
+        lmm__gamma_tails(q->a, x, ll, lu);
+        *ldens = lmm__gamma_prefix(q->a, x) - log(x);
+    }
+}
+
+/* Solve log T(x) = target for x in (0, exp(umax)), T the lower (upper = 0) or
+   upper tail: Newton in u = log x (tails behave like powers of x near 0),
+   kept inside a bracket, with bisection / expansion when Newton leaves it. */
+static double lmm__qsolve(const lmm__qdist *q, int upper, double target, double x0, double umax)
+{
+    double u, ulo = -lmm__inf(), uhi = umax, stride = 1.0, prev = lmm__inf();
+    int it;
+    u = (x0 > 0.0 && log(x0) < umax) ? log(x0) : (isinf(umax) ? 0.0 : umax - 1.0);
+    for (it = 0; it < 400; it++) {
+        double ll, lu, ld, lt, g, slope, un, step;
+        int newton = 1;
+        lmm__qdist_eval(q, exp(u), &ll, &lu, &ld);
+        lt = upper ? lu : ll;
+        g = lt - target;
+        if (g == 0.0) break;
+        /* the lower tail grows with x: g > 0 means x is too large */
+        if ((g > 0.0) != (upper != 0)) uhi = u; else ulo = u;
+        slope = exp(u + ld - lt); /* |d log T / du| */
+        un = upper ? u + g / slope : u - g / slope;
+        if (!(un > ulo && un < uhi)) {
+            newton = 0;
+            stride *= 2.0;
+            if (isinf(ulo)) un = uhi - stride;
+            else if (isinf(uhi)) un = ulo + stride;
+            else un = 0.5 * (ulo + uhi);
+        }
+        step = fabs(un - u);
+        u = un;
+        if (newton && (step < 1e-14 || (it > 6 && step < 1e-10 && step >= 0.5 * prev))) break;
+        if (!newton && uhi - ulo < 1e-15) break;
+        if (newton) prev = step;
+    }
+    return exp(u);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Gamma and chi-squared                                                     */
+
+static double lmm__tail_out(double ll, double lu, int lower_tail, int log_p)
+{
+    double l = lower_tail ? ll : lu;
+    return log_p ? l : exp(l);
+}
+
+static int lmm__bad_shape(double a) { return isnan(a) || !(a > 0.0) || isinf(a); }
+
+LMM_API double lmm_pgamma(double x, double shape, double scale, int lower_tail, int log_p)
+{
+    double ll, lu;
+    if (isnan(x) || lmm__bad_shape(shape) || lmm__bad_shape(scale)) return lmm__nan();
+    lmm__gamma_tails(shape, x / scale, &ll, &lu);
+    return lmm__tail_out(ll, lu, lower_tail, log_p);
+}
+
+LMM_API double lmm_pchisq(double x, double df, int lower_tail, int log_p)
+{
+    return lmm_pgamma(x, 0.5 * df, 2.0, lower_tail, log_p);
+}
+
+/* Standard Gamma(a) quantile from the log tails. */
+static double lmm__qgamma_std(double a, double ll, double lu)
+{
+    lmm__qdist q;
+    double z, c = 1.0 / (9.0 * a), base, xs, x0;
+    if (ll == -lmm__inf()) return 0.0;
+    if (lu == -lmm__inf()) return lmm__inf();
+    /* Wilson-Hilferty, or P ~ x^a / Gamma(a+1) in the lower tail near 0 */
+    z = lmm__qnorm_std(ll, lu);
+    base = 1.0 - c + z * sqrt(c);
+    xs = exp((ll + lmm_lgamma(a + 1.0)) / a);
+    if (ll < lu && (base <= 0.0 || xs < 0.2 * a)) x0 = xs;
+    else if (base > 0.0) x0 = a * base * base * base;
+    else x0 = a - lu;
+    q.a = a; q.b = 0.0; q.is_beta = 0;
+    return ll < lu ? lmm__qsolve(&q, 0, ll, x0, lmm__inf()) : lmm__qsolve(&q, 1, lu, x0, lmm__inf());
+}
+
+LMM_API double lmm_qgamma(double p, double shape, double scale, int lower_tail, int log_p)
+{
+    double ll, lu;
+    if (isnan(p) || lmm__bad_shape(shape) || lmm__bad_shape(scale)) return lmm__nan();
+    if (!lmm__p_tails(p, lower_tail, log_p, &ll, &lu)) return lmm__nan();
+    return scale * lmm__qgamma_std(shape, ll, lu);
+}
+
+LMM_API double lmm_qchisq(double p, double df, int lower_tail, int log_p)
+{
+    return lmm_qgamma(p, 0.5 * df, 2.0, lower_tail, log_p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Beta, t and F                                                             */
+
+LMM_API double lmm_pbeta(double x, double a, double b, int lower_tail, int log_p)
+{
+    double ll, lu;
+    if (isnan(x) || lmm__bad_shape(a) || lmm__bad_shape(b)) return lmm__nan();
+    if (x >= 1.0) { ll = 0.0; lu = -lmm__inf(); }
+    else lmm__beta_tails(a, b, x, 1.0 - x, &ll, &lu);
+    return lmm__tail_out(ll, lu, lower_tail, log_p);
+}
+
+/* A starting pair (x, 1 - x) for the Beta(a, b) quantile with log tails ll, lu. */
+static void lmm__qbeta_start(double a, double b, double ll, double lu, double *x, double *y)
+{
+    double lb = lmm_lbeta(a, b), mean = a / (a + b);
+    /* near 0, I_x ~ x^a / (a B); near 1, 1 - I_x ~ (1-x)^b / (b B) */
+    double xp = exp((ll + log(a) + lb) / a), yp = exp((lu + log(b) + lb) / b);
+    if (ll < lu && xp < 0.2 * mean) { *x = xp; *y = 1.0 - xp; return; }
+    if (lu <= ll && yp < 0.2 * (1.0 - mean)) { *y = yp; *x = 1.0 - yp; return; }
+    if (a >= 1.0 && b >= 1.0) {
+        /* normal approximation on the log-odds scale (as in AS 109) */
+        double yn = -lmm__qnorm_std(ll, lu), r = (yn * yn - 3.0) / 6.0;
+        double s = 1.0 / (2.0 * a - 1.0), t = 1.0 / (2.0 * b - 1.0), h = 2.0 / (s + t);
+        double w = yn * sqrt(h + r) / h - (t - s) * (r + 5.0 / 6.0 - 2.0 / (3.0 * h));
+        double e = b * exp(2.0 * w);
+        if (isfinite(e)) {
+            *x = a / (a + e);
+            *y = e / (a + e);
+            if (*x > 0.0 && *y > 0.0) return;
+        }
+    }
+    if (xp < 0.5) { *x = xp; *y = 1.0 - xp; }
+    else if (yp < 0.5) { *y = yp; *x = 1.0 - yp; }
+    else { *x = mean; *y = 1.0 - mean; }
+}
+
+/* Beta(a, b) quantile as the pair (x, 1 - x), solving for whichever of the
+   two is below 1/2 so that it keeps its relative accuracy. */
+static void lmm__qbeta_pair(double a, double b, double ll, double lu, double x0, double y0,
+                            double *x, double *y)
+{
+    lmm__qdist q;
+    int pass;
+    if (ll == -lmm__inf()) { *x = 0.0; *y = 1.0; return; }
+    if (lu == -lmm__inf()) { *x = 1.0; *y = 0.0; return; }
+    q.is_beta = 1;
+    for (pass = 0; pass < 3; pass++) {
+        if (x0 <= 0.5) {
+            q.a = a; q.b = b;
+            *x = ll < lu ? lmm__qsolve(&q, 0, ll, x0, 0.0) : lmm__qsolve(&q, 1, lu, x0, 0.0);
+            *y = 1.0 - *x;
+            if (*x <= 0.5) return;
+            x0 = *x; y0 = *y;
+        } else {
+            /* 1 - X ~ Beta(b, a): its lower tail is our upper tail */
+            q.a = b; q.b = a;
+            *y = lu < ll ? lmm__qsolve(&q, 0, lu, y0, 0.0) : lmm__qsolve(&q, 1, ll, y0, 0.0);
+            *x = 1.0 - *y;
+            if (*y <= 0.5) return;
+            x0 = *x; y0 = *y;
+        }
+    }
+}
+
+LMM_API double lmm_qbeta(double p, double a, double b, int lower_tail, int log_p)
+{
+    double ll, lu, x0, y0, x, y;
+    if (isnan(p) || lmm__bad_shape(a) || lmm__bad_shape(b)) return lmm__nan();
+    if (!lmm__p_tails(p, lower_tail, log_p, &ll, &lu)) return lmm__nan();
+    lmm__qbeta_start(a, b, ll, lu, &x0, &y0);
+    lmm__qbeta_pair(a, b, ll, lu, x0, y0, &x, &y);
+    return x;
+}
+
+LMM_API double lmm_pt(double t, double df, int lower_tail, int log_p)
+{
+    double at = fabs(t), lx, ll, lu, ltail, lrest;
+    if (isnan(t) || isnan(df) || !(df > 0.0)) return lmm__nan();
+    if (isinf(df)) return lmm_pnorm(t, 0.0, 1.0, lower_tail, log_p);
+    /* ll = log P(|T| > |t|) = log I_x(df/2, 1/2), x = df/(df + t^2), y = t^2/(df + t^2) */
+    lx = log(df) - 2.0 * log(at); /* log(df / t^2), finite even where x underflows */
+    if (isinf(t)) {
+        ll = -lmm__inf();
+    } else if (lx + log1p(df) < -46.0) {
+        /* x (df + 1) < 1e-20: I_x = x^a / (a B(a, 1/2)) to full precision */
+        double a = 0.5 * df;
+        ll = a * (lx - log1p(exp(lx))) - log(a) - lmm_lbeta(a, 0.5);
+    } else if (at > sqrt(df)) {
+        double r = (df / at) / at;
+        lmm__beta_tails(0.5 * df, 0.5, r / (1.0 + r), 1.0 / (1.0 + r), &ll, &lu);
+    } else {
+        double s = (t / df) * t;
+        lmm__beta_tails(0.5 * df, 0.5, 1.0 / (1.0 + s), s / (1.0 + s), &ll, &lu);
+    }
+    ltail = ll - 0.693147180559945309; /* the tail beyond |t| */
+    lrest = lmm__log1mexp(ltail);
+    if ((t < 0.0) == (lower_tail != 0)) return log_p ? ltail : exp(ltail);
+    return log_p ? lrest : exp(lrest);
+}
+
+LMM_API double lmm_qt(double p, double df, int lower_tail, int log_p)
+{
+    double ll, lu, small, sgn, bl, bu, z, t0, x0, y0, x, y;
+    if (isnan(p) || isnan(df) || !(df > 0.0)) return lmm__nan();
+    if (isinf(df)) return lmm_qnorm(p, 0.0, 1.0, lower_tail, log_p);
+    if (!lmm__p_tails(p, lower_tail, log_p, &ll, &lu)) return lmm__nan();
+    small = ll < lu ? ll : lu;
+    sgn = ll < lu ? -1.0 : 1.0;
+    if (small == -lmm__inf()) return sgn * lmm__inf();
+    /* log of 2T and of 1 - 2T, T the smaller tail; straight from p when possible */
+    if (!log_p) {
+        double tail = p <= 0.5 ? p : 1.0 - p;
+        bl = log(2.0 * tail);
+        bu = log1p(-2.0 * tail);
+    } else {
+        bl = small + 0.693147180559945309;
+        bu = lmm__log1mexp(bl);
+    }
+    if (bu == -lmm__inf()) return 0.0;
+    {
+        /* far tail where x = df / (df + t^2) may underflow: invert the leading
+           term 2T = x^a / (a B(a, 1/2)), exact while x (df + 1) < 1e-20 */
+        double a = 0.5 * df, lx = (bl + log(a) + lmm_lbeta(a, 0.5)) / a;
+        if (lx + log1p(df) < -46.0) return sgn * exp(0.5 * (log(df) - lx));
+    }
+    /* start from the normal quantile with the first Cornish-Fisher term */
+    z = lmm__qnorm_tail(small);
+    t0 = z + (z * z * z + z) / (4.0 * df);
+    x0 = df / (df + t0 * t0);
+    y0 = t0 * t0 / (df + t0 * t0);
+    if (!(x0 > 0.0 && y0 > 0.0)) lmm__qbeta_start(0.5 * df, 0.5, bl, bu, &x0, &y0);
+    lmm__qbeta_pair(0.5 * df, 0.5, bl, bu, x0, y0, &x, &y);
+    return sgn * sqrt(df) * (sqrt(y) / sqrt(x));
+}
+
+LMM_API double lmm_pf(double f, double df1, double df2, int lower_tail, int log_p)
+{
+    double r, ll, lu;
+    if (isnan(f) || isnan(df1) || isnan(df2) || !(df1 > 0.0) || !(df2 > 0.0)) return lmm__nan();
+    if (isinf(df1) && isinf(df2)) {
+        ll = f < 1.0 ? -lmm__inf() : 0.0;
+        lu = f < 1.0 ? 0.0 : -lmm__inf();
+        return lmm__tail_out(ll, lu, lower_tail, log_p);
+    }
+    if (isinf(df2)) return lmm_pchisq(f * df1, df1, lower_tail, log_p);
+    if (isinf(df1)) return f <= 0.0 ? lmm__tail_out(-lmm__inf(), 0.0, lower_tail, log_p)
+                                    : lmm_pchisq(df2 / f, df2, !lower_tail, log_p);
+    if (f <= 0.0) { ll = -lmm__inf(); lu = 0.0; }
+    else {
+        /* x = df1 f / (df1 f + df2) and its complement, each formed directly */
+        r = (df1 / df2) * f;
+        lmm__beta_tails(0.5 * df1, 0.5 * df2, r / (1.0 + r), 1.0 / (1.0 + r), &ll, &lu);
+    }
+    return lmm__tail_out(ll, lu, lower_tail, log_p);
+}
+
+LMM_API double lmm_qf(double p, double df1, double df2, int lower_tail, int log_p)
+{
+    double ll, lu, x0, y0, x, y;
+    if (isnan(p) || isnan(df1) || isnan(df2) || !(df1 > 0.0) || !(df2 > 0.0)) return lmm__nan();
+    if (!lmm__p_tails(p, lower_tail, log_p, &ll, &lu)) return lmm__nan();
+    if (isinf(df1) && isinf(df2)) return 1.0;
+    if (isinf(df2)) return lmm_qchisq(p, df1, lower_tail, log_p) / df1;
+    if (isinf(df1)) return df2 / lmm_qchisq(p, df2, !lower_tail, log_p);
+    lmm__qbeta_start(0.5 * df1, 0.5 * df2, ll, lu, &x0, &y0);
+    lmm__qbeta_pair(0.5 * df1, 0.5 * df2, ll, lu, x0, y0, &x, &y);
+    if (y <= 0.0) return lmm__inf();
+    return (x / y) * (df2 / df1);
+}
+
+/* ======================================================================== */
+/* Data frames and CSV                                                       */
+/* ======================================================================== */
+#include <errno.h>
+
+/* A set of strings (not owned) with stable ids 0..n-1 in insertion order. */
+typedef struct lmm__strset {
+    const char **keys;
+    int n, cap;
+    int *slots;          /* id or -1; size nslots, a power of two */
+    size_t nslots;
+} lmm__strset;
+
+static uint32_t lmm__strhash(const char *s)
+{
+    /* FNV-1a: quick and good enough for column labels */
+    uint32_t h = 2166136261u;
+    while (*s) { h ^= (unsigned char)*s++; h *= 16777619u; }
+    return h;
+}
+
+static void lmm__strset_free(lmm__strset *set)
+{
+    LMM_FREE(set->keys);
+    LMM_FREE(set->slots);
+    set->keys = NULL; set->slots = NULL; set->n = set->cap = 0; set->nslots = 0;
+}
+
+static int lmm__strset_find(const lmm__strset *set, const char *key)
+{
+    size_t mask, i;
+    if (set->nslots == 0) return -1;
+    mask = set->nslots - 1;
+    for (i = lmm__strhash(key) & mask; set->slots[i] >= 0; i = (i + 1) & mask)
+        if (strcmp(set->keys[set->slots[i]], key) == 0) return set->slots[i];
+    return -1;
+}
+
+/* Rebuild the slot table at twice the size so it stays at most half full. */
+static int lmm__strset_rehash(lmm__strset *set)
+{
+    size_t nslots = set->nslots ? set->nslots * 2 : 16, i, mask = nslots - 1;
+    int *slots = LMM__NEW(int, nslots), k;
+    if (!slots) return 0;
+    for (i = 0; i < nslots; i++) slots[i] = -1;
+    for (k = 0; k < set->n; k++) {
+        for (i = lmm__strhash(set->keys[k]) & mask; slots[i] >= 0; i = (i + 1) & mask) {}
+        slots[i] = k;
+    }
+    LMM_FREE(set->slots);
+    set->slots = slots;
+    set->nslots = nslots;
+    return 1;
+}
+
+/* Id of key, inserting it if new (*added says which). 0 on out of memory. */
+static int lmm__strset_insert(lmm__strset *set, const char *key, int *id, int *added)
+{
+    size_t mask, i;
+    *added = 0;
+    if ((size_t)(set->n + 1) * 2 > set->nslots && !lmm__strset_rehash(set)) return 0;
+    mask = set->nslots - 1;
+    for (i = lmm__strhash(key) & mask; set->slots[i] >= 0; i = (i + 1) & mask)
+        if (strcmp(set->keys[set->slots[i]], key) == 0) { *id = set->slots[i]; return 1; }
+    if (set->n == set->cap) {
+        int cap = set->cap ? 2 * set->cap : 16;
+        const char **keys = (const char **)lmm__grow((void *)set->keys, (size_t)cap, sizeof *keys);
+        if (!keys) return 0;
+        set->keys = keys;
+        set->cap = cap;
+    }
+    set->keys[set->n] = key;
+    set->slots[i] = set->n;
+    *id = set->n++;
+    *added = 1;
+    return 1;
+}
+
+typedef struct lmm__label_id { const char *s; int id; } lmm__label_id;
+
+static int lmm__cmp_label_id(const void *a, const void *b)
+{
+    return strcmp(((const lmm__label_id *)a)->s, ((const lmm__label_id *)b)->s);
+}
+
+/* Codes and byte-ordered levels for n labels (NULL = missing -> code -1). */
+static lmm_status lmm__factorize(const char *const *labels, int n, int *codes,
+                                 char ***levels_out, int *nlevels_out, lmm_error *err)
+{
+    lmm__strset set = {NULL, 0, 0, NULL, 0};
+    lmm__label_id *order = NULL;
+    int *rank = NULL, i, k, added;
+    char **levels = NULL;
+    for (i = 0; i < n; i++) {
+        if (!labels[i]) { codes[i] = -1; continue; }
+        if (!lmm__strset_insert(&set, labels[i], &codes[i], &added)) goto nomem;
+    }
+    k = set.n;
+    order = LMM__NEW(lmm__label_id, k);
+    rank = LMM__NEW(int, k);
+    levels = LMM__ZNEW(char *, k);
+    if (!order || !rank || !levels) goto nomem;
+    for (i = 0; i < k; i++) { order[i].s = set.keys[i]; order[i].id = i; }
+    qsort(order, (size_t)k, sizeof *order, lmm__cmp_label_id);
+    for (i = 0; i < k; i++) {
+        rank[order[i].id] = i;
+        if (!(levels[i] = lmm__strdup(order[i].s))) goto nomem;
+    }
+    for (i = 0; i < n; i++) if (codes[i] >= 0) codes[i] = rank[codes[i]];
+    LMM_FREE(order); LMM_FREE(rank); lmm__strset_free(&set);
+    *levels_out = levels;
+    *nlevels_out = k;
+    return LMM_OK;
+nomem:
+    if (levels) for (i = 0; i < k; i++) LMM_FREE(levels[i]);
+    LMM_FREE(levels); LMM_FREE(order); LMM_FREE(rank); lmm__strset_free(&set);
+    return lmm__nomem(err);
+}
+
+static void lmm__column_clear(lmm_column *c)
+{
+    int i;
+    LMM_FREE(c->name);
+    LMM_FREE(c->num);
+    LMM_FREE(c->codes);
+    if (c->levels) for (i = 0; i < c->nlevels; i++) LMM_FREE(c->levels[i]);
+    LMM_FREE(c->levels);
+    memset(c, 0, sizeof *c);
+}
+
+LMM_API void lmm_frame_free(lmm_frame *f)
+{
+    int j;
+    if (!f) return;
+    for (j = 0; j < f->ncol; j++) lmm__column_clear(&f->cols[j]);
+    LMM_FREE(f->cols);
+    LMM_FREE(f);
+}
+
+LMM_API lmm_status lmm_frame_new(int nrow, lmm_frame **out, lmm_error *err)
+{
+    lmm_frame *f;
+    if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_frame_new: out is NULL");
+    *out = NULL;
+    if (nrow < 0) return lmm__fail(err, LMM_ERR_ARG, "lmm_frame_new: negative row count %d", nrow);
+    f = LMM__ZNEW(lmm_frame, 1);
+    if (!f) return lmm__nomem(err);
+    f->nrow = nrow;
+    *out = f;
+    return LMM_OK;
+}
+
+LMM_API int lmm_frame_find(const lmm_frame *f, const char *name)
+{
+    int j;
+    if (!f || !name) return -1;
+    for (j = 0; j < f->ncol; j++) if (strcmp(f->cols[j].name, name) == 0) return j;
+    return -1;
+}
+
+/* Common checks before adding a column called name. */
+static lmm_status lmm__frame_check_new(const lmm_frame *f, const char *name, lmm_error *err)
+{
+    if (!f) return lmm__fail(err, LMM_ERR_ARG, "frame is NULL");
+    if (!name || !*name) return lmm__fail(err, LMM_ERR_ARG, "column name is empty");
+    if (lmm_frame_find(f, name) >= 0)
+        return lmm__fail(err, LMM_ERR_ARG, "column '%s' already exists", name);
+    return LMM_OK;
+}
+
+/* Room for one more column (geometric growth). */
+static lmm_status lmm__frame_reserve(lmm_frame *f, lmm_error *err)
+{
+    if (f->ncol == f->cap_) {
+        int cap = f->cap_ ? 2 * f->cap_ : 8;
+        lmm_column *cols = (lmm_column *)lmm__grow(f->cols, (size_t)cap, sizeof *cols);
+        if (!cols) return lmm__nomem(err);
+        f->cols = cols;
+        f->cap_ = cap;
+    }
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_frame_add_numeric(lmm_frame *f, const char *name, const double *values, lmm_error *err)
+{
+    lmm_status st = lmm__frame_check_new(f, name, err);
+    lmm_column c;
+    if (st) return st;
+    if (!values && f->nrow > 0) return lmm__fail(err, LMM_ERR_ARG, "column '%s': values is NULL", name);
+    if ((st = lmm__frame_reserve(f, err)) != LMM_OK) return st;
+    memset(&c, 0, sizeof c);
+    c.type = LMM_NUMERIC;
+    c.name = lmm__strdup(name);
+    c.num = LMM__NEW(double, f->nrow);
+    if (!c.name || !c.num) { lmm__column_clear(&c); return lmm__nomem(err); }
+    if (f->nrow > 0) memcpy(c.num, values, (size_t)f->nrow * sizeof *c.num);
+    f->cols[f->ncol++] = c;
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_frame_add_factor(lmm_frame *f, const char *name, const char *const *labels, lmm_error *err)
+{
+    lmm_status st = lmm__frame_check_new(f, name, err);
+    lmm_column c;
+    if (st) return st;
+    if (!labels && f->nrow > 0) return lmm__fail(err, LMM_ERR_ARG, "column '%s': labels is NULL", name);
+    if ((st = lmm__frame_reserve(f, err)) != LMM_OK) return st;
+    memset(&c, 0, sizeof c);
+    c.type = LMM_FACTOR;
+    c.name = lmm__strdup(name);
+    c.codes = LMM__NEW(int, f->nrow);
+    if (!c.name || !c.codes) { lmm__column_clear(&c); return lmm__nomem(err); }
+    if ((st = lmm__factorize(labels, f->nrow, c.codes, &c.levels, &c.nlevels, err)) != LMM_OK) {
+        lmm__column_clear(&c);
+        return st;
+    }
+    f->cols[f->ncol++] = c;
+    return LMM_OK;
+}
+
+/* The factor column called name, or NULL with err filled. */
+static lmm_column *lmm__frame_factor(lmm_frame *f, const char *name, lmm_error *err, lmm_status *st)
+{
+    int j = lmm_frame_find(f, name);
+    if (j < 0) {
+        *st = lmm__fail(err, LMM_ERR_ARG, "no column '%s' in the frame", name ? name : "(null)");
+        return NULL;
+    }
+    if (f->cols[j].type != LMM_FACTOR) {
+        *st = lmm__fail(err, LMM_ERR_ARG, "column '%s' is numeric, not a factor (use lmm_frame_as_factor)", name);
+        return NULL;
+    }
+    return &f->cols[j];
+}
+
+LMM_API lmm_status lmm_frame_relevel(lmm_frame *f, const char *name, const char *level, lmm_error *err)
+{
+    lmm_status st = LMM_OK;
+    lmm_column *c = lmm__frame_factor(f, name, err, &st);
+    int k, i;
+    char *ref;
+    if (!c) return st;
+    if (!level) return lmm__fail(err, LMM_ERR_ARG, "relevel of factor '%s': level is NULL", name);
+    for (k = 0; k < c->nlevels; k++) if (strcmp(c->levels[k], level) == 0) break;
+    if (k == c->nlevels) return lmm__fail(err, LMM_ERR_ARG, "level '%s' not found in factor '%s'", level, name);
+    /* level k moves to the front; the levels before it shift up by one */
+    ref = c->levels[k];
+    for (i = k; i > 0; i--) c->levels[i] = c->levels[i - 1];
+    c->levels[0] = ref;
+    for (i = 0; i < f->nrow; i++) {
+        int code = c->codes[i];
+        if (code == k) c->codes[i] = 0;
+        else if (code >= 0 && code < k) c->codes[i] = code + 1;
+    }
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_frame_set_levels(lmm_frame *f, const char *name, const char *const *levels, int nlevels, lmm_error *err)
+{
+    lmm_status st = LMM_OK;
+    lmm_column *c = lmm__frame_factor(f, name, err, &st);
+    lmm__strset set = {NULL, 0, 0, NULL, 0};
+    int *newpos = NULL, i, id, added;
+    char **reordered = NULL;
+    if (!c) return st;
+    if (nlevels != c->nlevels || (!levels && nlevels > 0))
+        return lmm__fail(err, LMM_ERR_ARG, "factor '%s' has %d levels, %d given", name, c->nlevels, nlevels);
+    newpos = LMM__NEW(int, nlevels);
+    reordered = LMM__NEW(char *, nlevels);
+    if (!newpos || !reordered) goto nomem;
+    for (i = 0; i < nlevels; i++) {
+        if (!lmm__strset_insert(&set, c->levels[i], &id, &added)) goto nomem;
+        newpos[i] = -1;
+    }
+    for (i = 0; i < nlevels; i++) {
+        int old = levels[i] ? lmm__strset_find(&set, levels[i]) : -1;
+        if (old < 0) {
+            st = lmm__fail(err, LMM_ERR_ARG, "level '%s' not found in factor '%s'", levels[i] ? levels[i] : "(null)", name);
+            goto done;
+        }
+        if (newpos[old] >= 0) {
+            st = lmm__fail(err, LMM_ERR_ARG, "level '%s' given twice for factor '%s'", levels[i], name);
+            goto done;
+        }
+        newpos[old] = i;
+        reordered[i] = c->levels[old];
+    }
+    for (i = 0; i < f->nrow; i++) if (c->codes[i] >= 0) c->codes[i] = newpos[c->codes[i]];
+    LMM_FREE(c->levels);
+    c->levels = reordered;
+    reordered = NULL;
+    goto done;
+nomem:
+    st = lmm__nomem(err);
+done:
+    LMM_FREE(newpos); LMM_FREE(reordered); lmm__strset_free(&set);
+    return st;
+}
+
+static int lmm__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* x as R's as.character() writes it: up to 15 significant digits, fixed
+   notation unless scientific is shorter (so 1e+05 but 123456). */
+static void lmm__format_r(double x, char *buf, size_t size)
+{
+    char sci[40];
+    const char *mant, *e;
+    int digits = 0, expo, neg = x < 0, fixed_w, sci_w, rgt;
+    if (isinf(x)) { snprintf(buf, size, "%s", x > 0 ? "Inf" : "-Inf"); return; }
+    if (x == 0) { snprintf(buf, size, "0"); return; }
+    snprintf(sci, sizeof sci, "%.14e", x);
+    /* significant digits left after dropping trailing zeros of the mantissa */
+    mant = sci + neg;
+    e = strchr(mant, 'e');
+    expo = atoi(e + 1);
+    {
+        const char *q = e - 1;
+        while (q > mant && (*q == '0' || *q == '.')) q--;
+        digits = q > mant ? (int)(q - mant) : 1;    /* q - mant counts the '.' */
+    }
+    rgt = digits - expo - 1;
+    if (rgt < 0) rgt = 0;
+    fixed_w = neg + (expo >= 0 ? expo + 1 : 1) + (rgt ? rgt + 1 : 0);
+    sci_w = neg + (digits > 1 ? digits + 1 : 1) + (abs(expo) >= 100 ? 5 : 4);
+    if (fixed_w <= sci_w) snprintf(buf, size, "%.*f", rgt, x);
+    else snprintf(buf, size, "%.*e", digits - 1, x);
+}
+
+LMM_API lmm_status lmm_frame_as_factor(lmm_frame *f, const char *name, lmm_error *err)
+{
+    int j = lmm_frame_find(f, name), i, m = 0, nu = 0, ng = 0;
+    double *vals = NULL;
+    int *group = NULL, *codes = NULL;
+    char **levels = NULL, label[48];
+    lmm_column *c;
+    if (j < 0) return lmm__fail(err, LMM_ERR_ARG, "no column '%s' in the frame", name ? name : "(null)");
+    c = &f->cols[j];
+    if (c->type == LMM_FACTOR) return LMM_OK;
+    vals = LMM__NEW(double, f->nrow);
+    codes = LMM__NEW(int, f->nrow);
+    group = LMM__NEW(int, f->nrow);
+    levels = LMM__ZNEW(char *, f->nrow);
+    if (!vals || !codes || !group || !levels) goto nomem;
+    for (i = 0; i < f->nrow; i++) if (!isnan(c->num[i])) vals[m++] = c->num[i];
+    qsort(vals, (size_t)m, sizeof *vals, lmm__cmp_double);
+    for (i = 0; i < m; i++) if (nu == 0 || vals[i] != vals[nu - 1]) vals[nu++] = vals[i];
+    /* values printing alike share a level, as in R (0.1+0.2 and 0.3 -> "0.3") */
+    for (i = 0; i < nu; i++) {
+        lmm__format_r(vals[i], label, sizeof label);
+        if (ng == 0 || strcmp(levels[ng - 1], label) != 0)
+            if (!(levels[ng++] = lmm__strdup(label))) goto nomem;
+        group[i] = ng - 1;
+    }
+    for (i = 0; i < f->nrow; i++) {
+        double x = c->num[i];
+        int lo = 0, hi = nu - 1;
+        if (isnan(x)) { codes[i] = -1; continue; }
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (vals[mid] < x) lo = mid + 1; else hi = mid;
+        }
+        codes[i] = group[lo];
+    }
+    LMM_FREE(c->num);
+    c->num = NULL;
+    c->type = LMM_FACTOR;
+    c->codes = codes;
+    c->nlevels = ng;
+    c->levels = levels;
+    if (ng == 0) { LMM_FREE(levels); c->levels = NULL; }
+    LMM_FREE(vals); LMM_FREE(group);
+    return LMM_OK;
+nomem:
+    if (levels) for (i = 0; i < ng; i++) LMM_FREE(levels[i]);
+    LMM_FREE(levels); LMM_FREE(vals); LMM_FREE(codes); LMM_FREE(group);
+    return lmm__nomem(err);
+}
+
+/* ---- CSV reader ---- */
+
+typedef struct lmm__csv {
+    const char *p, *end;
+    int line;            /* physical line of p, 1-based */
+    char *buf;           /* unescaped fields, each 0-terminated */
+    size_t used;
+    size_t *fields;      /* offset of each field in buf, row-major */
+    size_t nfields, capfields;
+} lmm__csv;
+
+static int lmm__csv_is_blank(int ch) { return ch == ' ' || ch == '\t'; }
+static int lmm__csv_is_eol(int ch) { return ch == '\n' || ch == '\r'; }
+
+/* Step over one line ending (LF, CRLF or a lone CR). */
+static const char *lmm__csv_skip_eol(const char *p, const char *end)
+{
+    if (*p == '\r' && p + 1 < end && p[1] == '\n') return p + 2;
+    return p + 1;
+}
+
+/* Parse one field at c->p; *last says whether it ended the record. */
+static lmm_status lmm__csv_field(lmm__csv *c, int *last, lmm_error *err)
+{
+    const char *p = c->p, *end = c->end;
+    char *start = c->buf + c->used, *out = start;
+    while (p < end && lmm__csv_is_blank(*p)) p++;
+    if (p < end && *p == '"') {
+        int first_line = c->line;
+        p++;
+        for (;;) {
+            if (p >= end)
+                return lmm__fail(err, LMM_ERR_CSV, "unterminated quoted field starting at line %d: add the closing '\"'", first_line);
+            if (*p == '"') {
+                if (p + 1 < end && p[1] == '"') { *out++ = '"'; p += 2; continue; }
+                p++;
+                break;
+            }
+            if (*p == '\n' || (*p == '\r' && !(p + 1 < end && p[1] == '\n'))) c->line++;
+            *out++ = *p++;
+        }
+        while (p < end && lmm__csv_is_blank(*p)) p++;
+        if (p < end && *p != ',' && !lmm__csv_is_eol(*p))
+            return lmm__fail(err, LMM_ERR_CSV, "line %d: unexpected character '%c' after a closing quote; "
+                             "quote the whole field and double any quote inside it", c->line, *p);
+    } else {
+        const char *s = p, *e;
+        while (p < end && *p != ',' && !lmm__csv_is_eol(*p)) p++;
+        for (e = p; e > s && lmm__csv_is_blank(e[-1]); e--) {}
+        memcpy(out, s, (size_t)(e - s));
+        out += e - s;
+    }
+    *out = 0;
+    if (c->nfields == c->capfields) {
+        size_t cap = c->capfields ? 2 * c->capfields : 1024;
+        size_t *fields = (size_t *)lmm__grow(c->fields, cap, sizeof *fields);
+        if (!fields) return lmm__nomem(err);
+        c->fields = fields;
+        c->capfields = cap;
+    }
+    c->fields[c->nfields++] = c->used;
+    c->used += (size_t)(out - start) + 1;
+    if (p < end && *p == ',') {
+        p++;
+        *last = 0;
+    } else {
+        if (p < end) { p = lmm__csv_skip_eol(p, end); c->line++; }
+        *last = 1;
+    }
+    c->p = p;
+    return LMM_OK;
+}
+
+static int lmm__csv_missing(const char *s)
+{
+    return s[0] == 0 || strcmp(s, "NA") == 0;
+}
+
+/* Fill column col (numeric if every present field is a number) from the parsed rows. */
+static lmm_status lmm__csv_column(const lmm__csv *c, int ncol, int nrow, int col, const int *lines,
+                                  lmm_column *out, lmm_error *err)
+{
+    const char *name = c->buf + c->fields[col];
+    const char **labels;
+    double *num = LMM__NEW(double, nrow);
+    int i, numeric = 1, bad = -1;
+    lmm_status st;
+    if (!num) return lmm__nomem(err);
+    for (i = 0; i < nrow; i++) {
+        const char *s = c->buf + c->fields[(size_t)(i + 1) * ncol + col];
+        char *endp;
+        if (lmm__csv_missing(s)) { num[i] = NAN; continue; }
+        num[i] = strtod(s, &endp);
+        if (endp == s || *endp != 0) { numeric = 0; break; }
+        if (!isfinite(num[i]) && bad < 0) bad = i;
+    }
+    if (numeric) {
+        if (bad >= 0) {
+            LMM_FREE(num);
+            return lmm__fail(err, LMM_ERR_CSV, "column '%s', line %d (data row %d): '%.40s' is not a finite number; "
+                             "write NA or leave the field empty for a missing value", name, lines[bad], bad + 1,
+                             c->buf + c->fields[(size_t)(bad + 1) * ncol + col]);
+        }
+        out->type = LMM_NUMERIC;
+        out->num = num;
+        return LMM_OK;
+    }
+    LMM_FREE(num);
+    labels = LMM__NEW(const char *, nrow);
+    out->codes = LMM__NEW(int, nrow);
+    if (!labels || !out->codes) { LMM_FREE(labels); return lmm__nomem(err); }
+    for (i = 0; i < nrow; i++) {
+        const char *s = c->buf + c->fields[(size_t)(i + 1) * ncol + col];
+        labels[i] = lmm__csv_missing(s) ? NULL : s;
+    }
+    out->type = LMM_FACTOR;
+    st = lmm__factorize(labels, nrow, out->codes, &out->levels, &out->nlevels, err);
+    LMM_FREE(labels);
+    return st;
+}
+
+LMM_API lmm_status lmm_frame_read_csv_text(const char *text, size_t len, lmm_frame **out, lmm_error *err)
+{
+    lmm__csv c;
+    lmm__strset names = {NULL, 0, 0, NULL, 0};
+    lmm_frame *f = NULL;
+    int *lines = NULL, nrec = 0, caplines = 0, ncol = 0, j, id, added;
+    lmm_status st = LMM_OK;
+    if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_frame_read_csv_text: out is NULL");
+    *out = NULL;
+    if (!text && len > 0) return lmm__fail(err, LMM_ERR_ARG, "lmm_frame_read_csv_text: text is NULL");
+    memset(&c, 0, sizeof c);
+    c.p = text;
+    c.end = text + len;
+    c.line = 1;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) c.p += 3;
+    /* unescaping never lengthens a field, and each field adds one terminator */
+    if (len >= (size_t)-1 / 2 - 1 || !(c.buf = (char *)lmm__alloc(2 * len + 2, 1))) return lmm__nomem(err);
+
+    while (c.p < c.end) {
+        const char *q = c.p;
+        size_t before = c.nfields;
+        int first_line = c.line, last = 0, nf;
+        while (q < c.end && lmm__csv_is_blank(*q)) q++;
+        if (q == c.end) break;
+        if (lmm__csv_is_eol(*q)) {        /* blank lines are skipped, as R does */
+            c.p = lmm__csv_skip_eol(q, c.end);
+            c.line++;
+            continue;
+        }
+        while (!last) if ((st = lmm__csv_field(&c, &last, err)) != LMM_OK) goto done;
+        if (c.nfields - before > (size_t)INT_MAX) { st = lmm__fail(err, LMM_ERR_CSV, "line %d has too many fields", first_line); goto done; }
+        nf = (int)(c.nfields - before);
+        if (nrec == 0) {
+            ncol = nf;
+        } else if (nf != ncol) {
+            st = lmm__fail(err, LMM_ERR_CSV, "line %d has %d fields, header has %d; "
+                           "quote fields that contain commas", first_line, nf, ncol);
+            goto done;
+        }
+        if (nrec == INT_MAX) { st = lmm__fail(err, LMM_ERR_CSV, "too many rows"); goto done; }
+        if (nrec == caplines) {
+            int cap = caplines ? (caplines > INT_MAX / 2 ? INT_MAX : 2 * caplines) : 1024;
+            int *grown = (int *)lmm__grow(lines, (size_t)cap, sizeof *grown);
+            if (!grown) { st = lmm__nomem(err); goto done; }
+            lines = grown;
+            caplines = cap;
+        }
+        lines[nrec++] = first_line;
+    }
+    if (nrec == 0) { st = lmm__fail(err, LMM_ERR_CSV, "empty file: expected a header line with column names"); goto done; }
+    if (nrec == 1) { st = lmm__fail(err, LMM_ERR_CSV, "no data rows: the file has a header line only"); goto done; }
+
+    for (j = 0; j < ncol; j++) {
+        const char *name = c.buf + c.fields[j];
+        if (!*name) { st = lmm__fail(err, LMM_ERR_CSV, "line %d: empty column name for column %d; give every column a name", lines[0], j + 1); goto done; }
+        if (!lmm__strset_insert(&names, name, &id, &added)) { st = lmm__nomem(err); goto done; }
+        if (!added) {
+            st = lmm__fail(err, LMM_ERR_CSV, "line %d: duplicate column name '%s' (columns %d and %d); rename one of them",
+                           lines[0], name, id + 1, j + 1);
+            goto done;
+        }
+    }
+    if ((st = lmm_frame_new(nrec - 1, &f, err)) != LMM_OK) goto done;
+    f->cols = LMM__ZNEW(lmm_column, ncol);
+    if (!f->cols) { st = lmm__nomem(err); goto done; }
+    f->cap_ = ncol;
+    for (j = 0; j < ncol; j++) {
+        lmm_column *col = &f->cols[j];
+        f->ncol = j + 1;      /* so lmm_frame_free releases a half-built column */
+        if (!(col->name = lmm__strdup(c.buf + c.fields[j]))) { st = lmm__nomem(err); goto done; }
+        if ((st = lmm__csv_column(&c, ncol, f->nrow, j, lines + 1, col, err)) != LMM_OK) goto done;
+    }
+    *out = f;
+    f = NULL;
+done:
+    lmm_frame_free(f);
+    lmm__strset_free(&names);
+    LMM_FREE(lines);
+    LMM_FREE(c.buf);
+    LMM_FREE(c.fields);
+    return st;
+}
+
+LMM_API lmm_status lmm_frame_read_csv(const char *path, lmm_frame **out, lmm_error *err)
+{
+    FILE *fp;
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    lmm_status st;
+    if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_frame_read_csv: out is NULL");
+    *out = NULL;
+    if (!path) return lmm__fail(err, LMM_ERR_ARG, "lmm_frame_read_csv: path is NULL");
+    fp = fopen(path, "rb");
+    if (!fp) return lmm__fail(err, LMM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    for (;;) {
+        size_t got;
+        if (len == cap) {
+            size_t ncap = cap ? 2 * cap : 65536;
+            char *grown = ncap > cap ? (char *)lmm__grow(text, ncap, 1) : NULL;
+            if (!grown) { LMM_FREE(text); fclose(fp); return lmm__nomem(err); }
+            text = grown;
+            cap = ncap;
+        }
+        got = fread(text + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(fp)) {
+        int e = errno;
+        LMM_FREE(text);
+        fclose(fp);
+        return lmm__fail(err, LMM_ERR_IO, "cannot read '%s': %s", path, strerror(e));
+    }
+    fclose(fp);
+    st = lmm_frame_read_csv_text(text, len, out, err);
+    LMM_FREE(text);
+    if (st == LMM_ERR_CSV && err) {
+        /* say which file the line numbers refer to */
+        char msg[sizeof err->message];
+        size_t used, n;
+        memcpy(msg, err->message, sizeof msg);
+        snprintf(err->message, sizeof err->message, "%s: ", path);
+        used = strlen(err->message);
+        n = strlen(msg);
+        if (n > sizeof err->message - 1 - used) n = sizeof err->message - 1 - used;
+        memcpy(err->message + used, msg, n);
+        err->message[used + n] = 0;
+    }
+    return st;
+}
+
+/* ======================================================================== */
+/* Formulas                                                                  */
+/* ======================================================================== */
+
+/* A term during expansion is a bit set over formula variables; bit order is
+   the order of first appearance, which is also R's order inside a label. */
+typedef uint64_t lmm__tmask;
+#define LMM__MAX_FVARS 64
+
+typedef struct lmm__tlist {
+    lmm__tmask *m;
+    int n, cap;
+} lmm__tlist;
+
+typedef struct lmm__fparser {
+    const char *text;
+    int pos;
+    lmm_formula *f;
+    int vcap, recap;
+    lmm_error *err;
+    lmm_status st;
+} lmm__fparser;
+
+static void lmm__expr_free(lmm_expr *e)
+{
+    if (!e) return;
+    lmm__expr_free(e->a);
+    lmm__expr_free(e->b);
+    LMM_FREE(e->name);
+    LMM_FREE(e);
+}
+
+static void lmm__termlist_free(lmm_termlist *tl)
+{
+    int t;
+    for (t = 0; t < tl->nterms; t++) LMM_FREE(tl->terms[t].vars);
+    LMM_FREE(tl->terms);
+    tl->terms = NULL; tl->nterms = 0;
+}
+
+LMM_API void lmm_formula_free(lmm_formula *f)
+{
+    int i;
+    if (!f) return;
+    for (i = 0; i < f->nvars; i++) { LMM_FREE(f->vars[i].label); lmm__expr_free(f->vars[i].expr); }
+    LMM_FREE(f->vars);
+    lmm__termlist_free(&f->fixed);
+    for (i = 0; i < f->nre; i++) {
+        lmm__termlist_free(&f->re[i].lhs);
+        LMM_FREE(f->re[i].group);
+        LMM_FREE(f->re[i].group_label);
+    }
+    LMM_FREE(f->re);
+    LMM_FREE(f->text);
+    LMM_FREE(f);
+}
+
+/* ---- deparse (R's spacing: "a + b", "a * b", "a/b", "a^b") ---- */
+
+typedef struct lmm__sbuf { char *p; size_t size, len; } lmm__sbuf;
+
+static void lmm__sbuf_put(lmm__sbuf *s, const char *str)
+{
+    while (*str) {
+        if (s->len + 1 < s->size) s->p[s->len] = *str;
+        s->len++; str++;
+    }
+    if (s->size) s->p[s->len < s->size ? s->len : s->size - 1] = '\0';
+}
+
+static void lmm__deparse_into(const lmm_expr *e, lmm__sbuf *s)
+{
+    static const char *const ops[] = { "", "", " + ", " - ", " * ", "/", "^" };
+    char num[48];
+    switch (e->op) {
+    case LMM_EX_NUM: lmm__format_r(e->num, num, sizeof num); lmm__sbuf_put(s, num); break;
+    case LMM_EX_VAR: lmm__sbuf_put(s, e->name); break;
+    case LMM_EX_ADD: case LMM_EX_SUB: case LMM_EX_MUL: case LMM_EX_DIV: case LMM_EX_POW:
+        lmm__deparse_into(e->a, s); lmm__sbuf_put(s, ops[e->op]); lmm__deparse_into(e->b, s); break;
+    case LMM_EX_NEG: lmm__sbuf_put(s, "-"); lmm__deparse_into(e->a, s); break;
+    case LMM_EX_PAREN: lmm__sbuf_put(s, "("); lmm__deparse_into(e->a, s); lmm__sbuf_put(s, ")"); break;
+    case LMM_EX_CALL:
+        lmm__sbuf_put(s, e->name); lmm__sbuf_put(s, "("); lmm__deparse_into(e->a, s); lmm__sbuf_put(s, ")"); break;
+    }
+}
+
+LMM_API void lmm_expr_deparse(const lmm_expr *e, char *buf, size_t size)
+{
+    lmm__sbuf s;
+    s.p = buf; s.size = size; s.len = 0;
+    if (size) buf[0] = '\0';
+    if (e) lmm__deparse_into(e, &s);
+}
+
+/* ---- lexical helpers ---- */
+
+static void lmm__fp_ws(lmm__fparser *ps)
+{
+    while (ps->text[ps->pos] == ' ' || ps->text[ps->pos] == '\t' || ps->text[ps->pos] == '\n' || ps->text[ps->pos] == '\r')
+        ps->pos++;
+}
+
+static int lmm__fp_peek(lmm__fparser *ps) { lmm__fp_ws(ps); return (unsigned char)ps->text[ps->pos]; }
+
+static int lmm__fp_fail(lmm__fparser *ps, int offset, const char *what)
+{
+    if (ps->st == LMM_OK) ps->st = lmm__fail(ps->err, LMM_ERR_FORMULA, "%s at offset %d in formula '%s'", what, offset, ps->text);
+    return 0;
+}
+
+static int lmm__is_name_start(int c) { return isalpha(c) || c == '.'; }
+static int lmm__is_name_char(int c) { return isalnum(c) || c == '.' || c == '_'; }
+
+/* A name (plain or `backquoted`); returns an owned copy or NULL. */
+static char *lmm__fp_name(lmm__fparser *ps)
+{
+    const char *t = ps->text;
+    int start = ps->pos, end;
+    char *name;
+    if (t[ps->pos] == '`') {
+        end = ps->pos + 1;
+        while (t[end] && t[end] != '`') end++;
+        if (!t[end]) { lmm__fp_fail(ps, start, "unterminated backquoted name"); return NULL; }
+        name = lmm__strndup(t + start + 1, (size_t)(end - start - 1));
+        ps->pos = end + 1;
+    } else {
+        end = ps->pos;
+        while (lmm__is_name_char((unsigned char)t[end])) end++;
+        name = lmm__strndup(t + start, (size_t)(end - start));
+        ps->pos = end;
+    }
+    if (!name && ps->st == LMM_OK) ps->st = lmm__nomem(ps->err);
+    return name;
+}
+
+static lmm_expr *lmm__expr_node(lmm__fparser *ps, lmm_expr_op op, int offset)
+{
+    lmm_expr *e = LMM__ZNEW(lmm_expr, 1);
+    if (!e) { if (ps->st == LMM_OK) ps->st = lmm__nomem(ps->err); return NULL; }
+    e->op = op; e->offset = offset;
+    return e;
+}
+
+static int lmm__known_function(const char *name)
+{
+    static const char *const fns[] = { "I", "log", "exp", "sqrt", "abs", "log10", "log2", "sin", "cos" };
+    size_t i;
+    for (i = 0; i < sizeof fns / sizeof fns[0]; i++) if (strcmp(fns[i], name) == 0) return 1;
+    return 0;
+}
+
+/* ---- arithmetic expressions (the response and the inside of calls) ---- */
+
+static lmm_expr *lmm__fp_arith(lmm__fparser *ps);
+
+static lmm_expr *lmm__fp_number(lmm__fparser *ps)
+{
+    const char *t = ps->text + ps->pos;
+    char *end;
+    double v = strtod(t, &end);
+    lmm_expr *e;
+    if (end == t) { lmm__fp_fail(ps, ps->pos, "expected a number"); return NULL; }
+    if (!(e = lmm__expr_node(ps, LMM_EX_NUM, ps->pos))) return NULL;
+    e->num = v;
+    ps->pos += (int)(end - t);
+    return e;
+}
+
+static lmm_expr *lmm__fp_atom(lmm__fparser *ps)
+{
+    int c = lmm__fp_peek(ps), at = ps->pos;
+    lmm_expr *e, *inner;
+    if (isdigit(c) || (c == '.' && isdigit((unsigned char)ps->text[ps->pos + 1]))) return lmm__fp_number(ps);
+    if (c == '(') {
+        ps->pos++;
+        if (!(inner = lmm__fp_arith(ps))) return NULL;
+        if (lmm__fp_peek(ps) != ')') { lmm__expr_free(inner); lmm__fp_fail(ps, ps->pos, "expected ')'"); return NULL; }
+        ps->pos++;
+        if (!(e = lmm__expr_node(ps, LMM_EX_PAREN, at))) { lmm__expr_free(inner); return NULL; }
+        e->a = inner;
+        return e;
+    }
+    if (lmm__is_name_start(c) || c == '`') {
+        char *name = lmm__fp_name(ps);
+        if (!name) return NULL;
+        if (lmm__fp_peek(ps) == '(') {
+            if (!lmm__known_function(name)) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "unknown function '%.60s' (known: I, log, exp, sqrt, abs, log10, log2, sin, cos)", name);
+                LMM_FREE(name);
+                lmm__fp_fail(ps, at, msg);
+                return NULL;
+            }
+            ps->pos++;
+            if (!(inner = lmm__fp_arith(ps))) { LMM_FREE(name); return NULL; }
+            if (lmm__fp_peek(ps) != ')') {
+                LMM_FREE(name); lmm__expr_free(inner);
+                lmm__fp_fail(ps, ps->pos, "expected ')' closing the function call");
+                return NULL;
+            }
+            ps->pos++;
+            if (!(e = lmm__expr_node(ps, LMM_EX_CALL, at))) { LMM_FREE(name); lmm__expr_free(inner); return NULL; }
+            e->name = name; e->a = inner;
+            return e;
+        }
+        if (!(e = lmm__expr_node(ps, LMM_EX_VAR, at))) { LMM_FREE(name); return NULL; }
+        e->name = name;
+        return e;
+    }
+    if (c == 0) lmm__fp_fail(ps, at, "unexpected end of formula");
+    else {
+        char msg[64];
+        snprintf(msg, sizeof msg, "unexpected '%c'", c);
+        lmm__fp_fail(ps, at, msg);
+    }
+    return NULL;
+}
+
+static lmm_expr *lmm__fp_unary(lmm__fparser *ps);
+
+/* '^' binds tighter than unary minus and associates to the right, as in R. */
+static lmm_expr *lmm__fp_power(lmm__fparser *ps)
+{
+    lmm_expr *base = lmm__fp_atom(ps), *e, *ex;
+    int at;
+    if (!base) return NULL;
+    if (lmm__fp_peek(ps) != '^') return base;
+    at = ps->pos++;
+    if (!(ex = lmm__fp_unary(ps))) { lmm__expr_free(base); return NULL; }
+    if (!(e = lmm__expr_node(ps, LMM_EX_POW, at))) { lmm__expr_free(base); lmm__expr_free(ex); return NULL; }
+    e->a = base; e->b = ex;
+    return e;
+}
+
+static lmm_expr *lmm__fp_unary(lmm__fparser *ps)
+{
+    int c = lmm__fp_peek(ps), at = ps->pos;
+    lmm_expr *e, *a;
+    if (c == '-' || c == '+') {
+        ps->pos++;
+        if (!(a = lmm__fp_unary(ps))) return NULL;
+        if (c == '+') return a;
+        if (!(e = lmm__expr_node(ps, LMM_EX_NEG, at))) { lmm__expr_free(a); return NULL; }
+        e->a = a;
+        return e;
+    }
+    return lmm__fp_power(ps);
+}
+
+static lmm_expr *lmm__fp_binary(lmm__fparser *ps, int level)
+{
+    lmm_expr *lhs = level ? lmm__fp_unary(ps) : lmm__fp_binary(ps, 1), *rhs, *e;
+    for (;;) {
+        int c, at;
+        lmm_expr_op op;
+        if (!lhs) return NULL;
+        c = lmm__fp_peek(ps); at = ps->pos;
+        if (level == 0 && (c == '+' || c == '-')) op = c == '+' ? LMM_EX_ADD : LMM_EX_SUB;
+        else if (level == 1 && (c == '*' || c == '/')) op = c == '*' ? LMM_EX_MUL : LMM_EX_DIV;
+        else return lhs;
+        ps->pos++;
+        rhs = level ? lmm__fp_unary(ps) : lmm__fp_binary(ps, 1);
+        if (!rhs) { lmm__expr_free(lhs); return NULL; }
+        if (!(e = lmm__expr_node(ps, op, at))) { lmm__expr_free(lhs); lmm__expr_free(rhs); return NULL; }
+        e->a = lhs; e->b = rhs;
+        lhs = e;
+    }
+}
+
+static lmm_expr *lmm__fp_arith(lmm__fparser *ps) { return lmm__fp_binary(ps, 0); }
+
+/* ---- formula variables ---- */
+
+/* Index of the variable with this expression, adding it if new (takes e). */
+static int lmm__fp_intern(lmm__fparser *ps, lmm_expr *e)
+{
+    lmm_formula *f = ps->f;
+    char label[512];
+    int i;
+    lmm_expr_deparse(e, label, sizeof label);
+    for (i = 0; i < f->nvars; i++)
+        if (strcmp(f->vars[i].label, label) == 0) { lmm__expr_free(e); return i; }
+    if (f->nvars >= LMM__MAX_FVARS) {
+        lmm__fp_fail(ps, e->offset, "too many distinct variables (at most 64)");
+        lmm__expr_free(e);
+        return -1;
+    }
+    if (f->nvars == ps->vcap) {
+        int cap = ps->vcap ? 2 * ps->vcap : 8;
+        lmm_fvar *nv = (lmm_fvar *)lmm__grow(f->vars, (size_t)cap, sizeof *nv);
+        if (!nv) { lmm__expr_free(e); ps->st = lmm__nomem(ps->err); return -1; }
+        f->vars = nv; ps->vcap = cap;
+    }
+    f->vars[f->nvars].label = lmm__strdup(label);
+    f->vars[f->nvars].expr = e;
+    if (!f->vars[f->nvars].label) { lmm__expr_free(e); ps->st = lmm__nomem(ps->err); return -1; }
+    return f->nvars++;
+}
+
+/* ---- term lists ---- */
+
+static int lmm__tl_has(const lmm__tlist *l, lmm__tmask m)
+{
+    int i;
+    for (i = 0; i < l->n; i++) if (l->m[i] == m) return 1;
+    return 0;
+}
+
+static int lmm__tl_add(lmm__fparser *ps, lmm__tlist *l, lmm__tmask m)
+{
+    if (lmm__tl_has(l, m)) return 1;
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 8;
+        lmm__tmask *nm = (lmm__tmask *)lmm__grow(l->m, (size_t)cap, sizeof *nm);
+        if (!nm) { if (ps->st == LMM_OK) ps->st = lmm__nomem(ps->err); return 0; }
+        l->m = nm; l->cap = cap;
+    }
+    l->m[l->n++] = m;
+    return 1;
+}
+
+static void lmm__tl_remove(lmm__tlist *l, lmm__tmask m)
+{
+    int i, k = 0;
+    for (i = 0; i < l->n; i++) if (l->m[i] != m) l->m[k++] = l->m[i];
+    l->n = k;
+}
+
+/* All unions a|b (R's a:b), left factor varying fastest. */
+static int lmm__tl_interact(lmm__fparser *ps, const lmm__tlist *a, const lmm__tlist *b, lmm__tlist *out)
+{
+    int i, j;
+    for (j = 0; j < b->n; j++)
+        for (i = 0; i < a->n; i++)
+            if (!lmm__tl_add(ps, out, a->m[i] | b->m[j])) return 0;
+    return 1;
+}
+
+static int lmm__tl_append(lmm__fparser *ps, lmm__tlist *dst, const lmm__tlist *src)
+{
+    int i;
+    for (i = 0; i < src->n; i++) if (!lmm__tl_add(ps, dst, src->m[i])) return 0;
+    return 1;
+}
+
+static int lmm__popcount(lmm__tmask m) { int c = 0; while (m) { m &= m - 1; c++; } return c; }
+
+/* Stable order by degree, then into the public form; the empty term is dropped. */
+static int lmm__tl_export(lmm__fparser *ps, const lmm__tlist *l, int intercept, lmm_termlist *out)
+{
+    int deg, i, k = 0, maxdeg = 0;
+    out->intercept = intercept;
+    out->nterms = 0;
+    out->terms = LMM__ZNEW(lmm_term, l->n ? l->n : 1);
+    if (!out->terms) { ps->st = lmm__nomem(ps->err); return 0; }
+    for (i = 0; i < l->n; i++) if (lmm__popcount(l->m[i]) > maxdeg) maxdeg = lmm__popcount(l->m[i]);
+    for (deg = 1; deg <= maxdeg; deg++)
+        for (i = 0; i < l->n; i++) {
+            lmm__tmask m = l->m[i];
+            lmm_term *t;
+            int v, nv = 0;
+            if (lmm__popcount(m) != deg) continue;
+            t = &out->terms[k];
+            t->vars = LMM__NEW(int, deg);
+            if (!t->vars) { ps->st = lmm__nomem(ps->err); return 0; }
+            for (v = 0; v < LMM__MAX_FVARS; v++) if (m & ((lmm__tmask)1 << v)) t->vars[nv++] = v;
+            t->nvars = nv;
+            out->nterms = ++k;
+        }
+    return 1;
+}
+
+/* ---- formula right-hand sides ---- */
+
+/* Intercept state from literal 0 and 1: -1 = not said, 0 = removed, 1 = kept. */
+static int lmm__fp_sum(lmm__fparser *ps, lmm__tlist *out, int *intercept, int allow_re);
+
+static int lmm__fp_reterm(lmm__fparser *ps, int open_at);
+
+/* A formula primary: returns 1 on success; *literal is 0 or 1 for a bare number. */
+static int lmm__fp_fprimary(lmm__fparser *ps, lmm__tlist *out, int *literal, int *is_re, int allow_re)
+{
+    int c = lmm__fp_peek(ps), at = ps->pos;
+    *literal = -1; *is_re = 0;
+    if (c == '(') {
+        /* A '|' at this depth before the closing ')' makes it a random-effects term. */
+        int depth = 0, i, bar = 0;
+        for (i = ps->pos; ps->text[i]; i++) {
+            if (ps->text[i] == '(') depth++;
+            else if (ps->text[i] == ')') { if (--depth == 0) break; }
+            else if (ps->text[i] == '|' && depth == 1) bar = 1;
+        }
+        if (bar) {
+            if (!allow_re) return lmm__fp_fail(ps, at, "random-effects term '(... | ...)' is only allowed as a top-level term of the right-hand side");
+            *is_re = 1;
+            ps->pos++;
+            return lmm__fp_reterm(ps, at);
+        }
+        {
+            int icpt = -1;
+            ps->pos++;
+            if (!lmm__fp_sum(ps, out, &icpt, 0)) return 0;
+            if (lmm__fp_peek(ps) != ')') return lmm__fp_fail(ps, ps->pos, "expected ')'");
+            ps->pos++;
+            if (icpt >= 0 && out->n == 0) *literal = icpt;
+            return 1;
+        }
+    }
+    if (isdigit(c) || c == '.') {
+        if (c == '.' && !isdigit((unsigned char)ps->text[ps->pos + 1]))
+            return lmm__fp_fail(ps, at, "'.' (all columns) is not supported; name the columns");
+        {
+            lmm_expr *e = lmm__fp_number(ps);
+            double v;
+            if (!e) return 0;
+            v = e->num;
+            lmm__expr_free(e);
+            if (v != 0.0 && v != 1.0) return lmm__fp_fail(ps, at, "a number in a formula term must be 0 or 1 (wrap arithmetic in I())");
+            *literal = (int)v;
+            return 1;
+        }
+    }
+    if (lmm__is_name_start(c) || c == '`') {
+        lmm_expr *e = lmm__fp_atom(ps);
+        int v;
+        if (!e) return 0;
+        if ((v = lmm__fp_intern(ps, e)) < 0) return 0;
+        return lmm__tl_add(ps, out, (lmm__tmask)1 << v);
+    }
+    if (c == 0) return lmm__fp_fail(ps, at, "unexpected end of formula (a term is missing)");
+    {
+        char msg[64];
+        snprintf(msg, sizeof msg, "unexpected '%c' where a term was expected", c);
+        return lmm__fp_fail(ps, at, msg);
+    }
+}
+
+/* A term list with a literal turned into a list: 1 is the empty term. */
+static int lmm__fp_literal_list(lmm__fparser *ps, int literal, int at, lmm__tlist *out)
+{
+    if (literal == 1) return lmm__tl_add(ps, out, 0);
+    return lmm__fp_fail(ps, at, "0 cannot be combined with '*', ':', '/' or '^'");
+}
+
+static int lmm__fp_fpower(lmm__fparser *ps, lmm__tlist *out, int *literal, int *is_re, int allow_re)
+{
+    int at;
+    if (!lmm__fp_fprimary(ps, out, literal, is_re, allow_re)) return 0;
+    if (lmm__fp_peek(ps) != '^') return 1;
+    at = ps->pos++;
+    if (*is_re) return lmm__fp_fail(ps, at, "'^' applied to a random-effects term");
+    {
+        lmm_expr *e;
+        int k, power;
+        lmm__tlist base = { NULL, 0, 0 }, acc = { NULL, 0, 0 };
+        if (!isdigit(lmm__fp_peek(ps))) return lmm__fp_fail(ps, at, "'^' in a formula needs a positive integer power (use I(x^2) for arithmetic)");
+        if (!(e = lmm__fp_number(ps))) return 0;
+        power = (int)e->num;
+        if (e->num != power || power < 1) { lmm__expr_free(e); return lmm__fp_fail(ps, at, "'^' in a formula needs a positive integer power (use I(x^2) for arithmetic)"); }
+        lmm__expr_free(e);
+        if (*literal >= 0) { *literal = -1; if (!lmm__fp_literal_list(ps, 1, at, out)) return 0; }
+        if (!lmm__tl_append(ps, &base, out)) goto fail;
+        for (k = 1; k < power; k++) {
+            acc.n = 0;
+            if (!lmm__tl_append(ps, &acc, out) || !lmm__tl_append(ps, &acc, &base) || !lmm__tl_interact(ps, out, &base, &acc)) goto fail;
+            out->n = 0;
+            if (!lmm__tl_append(ps, out, &acc)) goto fail;
+        }
+        LMM_FREE(base.m); LMM_FREE(acc.m);
+        return 1;
+    fail:
+        LMM_FREE(base.m); LMM_FREE(acc.m);
+        return 0;
+    }
+}
+
+/* ':' then '*' and '/' (R: %in% / * bind looser than ':'). */
+static int lmm__fp_fprod(lmm__fparser *ps, int level, lmm__tlist *out, int *literal, int *is_re, int allow_re)
+{
+    int ok = level ? lmm__fp_fpower(ps, out, literal, is_re, allow_re) : lmm__fp_fprod(ps, 1, out, literal, is_re, allow_re);
+    while (ok) {
+        int c = lmm__fp_peek(ps), at = ps->pos, lit2, re2;
+        lmm__tlist rhs = { NULL, 0, 0 }, res = { NULL, 0, 0 };
+        if (!(level == 1 && c == ':') && !(level == 0 && (c == '*' || c == '/'))) return 1;
+        if (*is_re) return lmm__fp_fail(ps, at, "random-effects term combined with an operator; join terms with '+'");
+        ps->pos++;
+        if (level ? !lmm__fp_fpower(ps, &rhs, &lit2, &re2, 0) : !lmm__fp_fprod(ps, 1, &rhs, &lit2, &re2, 0)) { LMM_FREE(rhs.m); return 0; }
+        if (*literal >= 0) { if (!lmm__fp_literal_list(ps, *literal, at, out)) { LMM_FREE(rhs.m); return 0; } *literal = -1; }
+        if (lit2 >= 0 && !lmm__fp_literal_list(ps, lit2, at, &rhs)) { LMM_FREE(rhs.m); return 0; }
+        if (c == ':') ok = lmm__tl_interact(ps, out, &rhs, &res);
+        else if (c == '*') ok = lmm__tl_append(ps, &res, out) && lmm__tl_append(ps, &res, &rhs) && lmm__tl_interact(ps, out, &rhs, &res);
+        else {
+            /* a/b = a + (all variables of a):b */
+            lmm__tmask all = 0;
+            lmm__tlist whole = { NULL, 0, 0 };
+            int i;
+            for (i = 0; i < out->n; i++) all |= out->m[i];
+            ok = lmm__tl_append(ps, &res, out) && lmm__tl_add(ps, &whole, all) && lmm__tl_interact(ps, &whole, &rhs, &res);
+            LMM_FREE(whole.m);
+        }
+        LMM_FREE(rhs.m);
+        if (ok) { out->n = 0; ok = lmm__tl_append(ps, out, &res); }
+        LMM_FREE(res.m);
+    }
+    return 0;
+}
+
+static int lmm__fp_sum(lmm__fparser *ps, lmm__tlist *out, int *intercept, int allow_re)
+{
+    int sign = 1, first = 1;
+    for (;;) {
+        int c = lmm__fp_peek(ps), at, literal, is_re, ok;
+        lmm__tlist part = { NULL, 0, 0 };
+        if (c == '-' || (first && c == '+')) { sign = c == '-' ? -1 : 1; ps->pos++; }
+        else if (!first) {
+            if (c == '+') { sign = 1; ps->pos++; }
+            else return 1;
+        }
+        first = 0;
+        at = lmm__fp_peek(ps), at = ps->pos;
+        ok = lmm__fp_fprod(ps, 0, &part, &literal, &is_re, allow_re);
+        if (ok && is_re && sign < 0) ok = lmm__fp_fail(ps, at, "a random-effects term cannot be removed with '-'");
+        if (ok && literal >= 0) *intercept = sign > 0 ? literal : !literal;
+        else if (ok && !is_re) {
+            int i;
+            for (i = 0; i < part.n && ok; i++) {
+                if (part.m[i] == 0) { *intercept = sign > 0; continue; }
+                if (sign > 0) ok = lmm__tl_add(ps, out, part.m[i]);
+                else lmm__tl_remove(out, part.m[i]);
+            }
+        }
+        LMM_FREE(part.m);
+        if (!ok) return 0;
+    }
+}
+
+/* ---- random-effects terms ---- */
+
+static lmm_reterm_spec *lmm__fp_new_re(lmm__fparser *ps)
+{
+    lmm_formula *f = ps->f;
+    if (f->nre == ps->recap) {
+        int cap = ps->recap ? 2 * ps->recap : 4;
+        lmm_reterm_spec *nr = (lmm_reterm_spec *)lmm__grow(f->re, (size_t)cap, sizeof *nr);
+        if (!nr) { ps->st = lmm__nomem(ps->err); return NULL; }
+        f->re = nr; ps->recap = cap;
+    }
+    memset(&f->re[f->nre], 0, sizeof f->re[0]);
+    return &f->re[f->nre++];
+}
+
+/* One (lhs | group) with the group given as variable indices in label order. */
+static int lmm__fp_emit_re(lmm__fparser *ps, const lmm__tlist *lhs, int intercept, const int *group, int ngroup, int at)
+{
+    lmm_reterm_spec *s = lmm__fp_new_re(ps);
+    size_t len = 0;
+    int g;
+    if (!s) return 0;
+    s->offset = at;
+    s->group = LMM__NEW(int, ngroup);
+    for (g = 0; g < ngroup; g++) len += strlen(ps->f->vars[group[g]].label) + 1;
+    s->group_label = (char *)lmm__alloc(len + 1, 1);
+    if (!s->group || !s->group_label) { ps->st = lmm__nomem(ps->err); return 0; }
+    s->group_label[0] = '\0';
+    for (g = 0; g < ngroup; g++) {
+        s->group[g] = group[g];
+        if (g) strcat(s->group_label, ":");
+        strcat(s->group_label, ps->f->vars[group[g]].label);
+    }
+    s->ngroup = ngroup;
+    return lmm__tl_export(ps, lhs, intercept, &s->lhs);
+}
+
+/* After '(' of (lhs | g), (lhs || g), (lhs | a/b), (lhs | a:b). */
+static int lmm__fp_reterm(lmm__fparser *ps, int open_at)
+{
+    lmm__tlist lhs = { NULL, 0, 0 };
+    int intercept = -1, doubled = 0, units[LMM__MAX_FVARS], unit_len[LMM__MAX_FVARS];
+    int nunits = 0, nv = 0, k, ok = 1;
+    int vars[LMM__MAX_FVARS];
+    if (!lmm__fp_sum(ps, &lhs, &intercept, 0)) { LMM_FREE(lhs.m); return 0; }
+    if (intercept < 0) intercept = 1;
+    if (lmm__fp_peek(ps) != '|') { LMM_FREE(lhs.m); return lmm__fp_fail(ps, ps->pos, "expected '|' in random-effects term"); }
+    ps->pos++;
+    if (ps->text[ps->pos] == '|') { doubled = 1; ps->pos++; }
+    if (intercept == 0 && lhs.n == 0) { LMM_FREE(lhs.m); return lmm__fp_fail(ps, open_at, "random-effects term has no columns"); }
+    /* the grouping side: names joined by ':' (one factor) and '/' (nesting) */
+    units[0] = 0; unit_len[0] = 0; nunits = 1;
+    for (;;) {
+        int c = lmm__fp_peek(ps), at = ps->pos, v;
+        lmm_expr *e;
+        if (!(lmm__is_name_start(c) || c == '`')) { ok = lmm__fp_fail(ps, at, "expected a grouping factor name after '|'"); break; }
+        if (!(e = lmm__fp_atom(ps))) { ok = 0; break; }
+        if (e->op != LMM_EX_VAR) { lmm__expr_free(e); ok = lmm__fp_fail(ps, at, "a grouping factor must be a column name"); break; }
+        if ((v = lmm__fp_intern(ps, e)) < 0) { ok = 0; break; }
+        vars[nv++] = v; unit_len[nunits - 1]++;
+        c = lmm__fp_peek(ps);
+        if (c == ':') { ps->pos++; continue; }
+        if (c == '/') { ps->pos++; units[nunits] = nv; unit_len[nunits] = 0; nunits++; continue; }
+        if (c == ')') { ps->pos++; break; }
+        ok = lmm__fp_fail(ps, ps->pos, c ? "expected ')' closing the random-effects term" : "unterminated random-effects term: missing ')'");
+        break;
+    }
+    /* a/b/c -> groups a, b:a, c:b:a (lme4's labels) */
+    for (k = 0; ok && k < nunits; k++) {
+        int group[LMM__MAX_FVARS], ng = 0, u, j;
+        for (u = k; u >= 0; u--) for (j = 0; j < unit_len[u]; j++) group[ng++] = vars[units[u] + j];
+        if (!doubled) ok = lmm__fp_emit_re(ps, &lhs, intercept, group, ng, open_at);
+        else {
+            /* (x || g) = (1 | g) + (0 + x | g) + ... one block per term */
+            lmm__tlist one = { NULL, 0, 0 };
+            int t;
+            if (intercept) ok = lmm__fp_emit_re(ps, &one, 1, group, ng, open_at);
+            for (t = 0; ok && t < lhs.n; t++) {
+                one.n = 0;
+                ok = lmm__tl_add(ps, &one, lhs.m[t]) && lmm__fp_emit_re(ps, &one, 0, group, ng, open_at);
+            }
+            LMM_FREE(one.m);
+        }
+    }
+    LMM_FREE(lhs.m);
+    return ok;
+}
+
+LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err)
+{
+    lmm__fparser ps;
+    lmm__tlist fixed = { NULL, 0, 0 };
+    int intercept = -1, tilde;
+    const char *t;
+    if (out) *out = NULL;
+    if (!text || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_formula_parse: NULL argument");
+    memset(&ps, 0, sizeof ps);
+    ps.text = text; ps.err = err; ps.st = LMM_OK;
+    if (!(t = strchr(text, '~'))) return lmm__fail(err, LMM_ERR_FORMULA, "formula '%s' has no '~'", text);
+    if (strchr(t + 1, '~')) return lmm__fail(err, LMM_ERR_FORMULA, "more than one '~' at offset %d in formula '%s'", (int)(strchr(t + 1, '~') - text), text);
+    tilde = (int)(t - text);
+    if (!(ps.f = LMM__ZNEW(lmm_formula, 1))) return lmm__nomem(err);
+    ps.f->response = -1;
+    if (!(ps.f->text = lmm__strdup(text))) { lmm_formula_free(ps.f); return lmm__nomem(err); }
+    if (lmm__fp_peek(&ps) != '~') {
+        lmm_expr *e = lmm__fp_arith(&ps);
+        if (e) {
+            if (lmm__fp_peek(&ps) != '~') { lmm__expr_free(e); lmm__fp_fail(&ps, ps.pos, "unexpected text before '~'"); }
+            else ps.f->response = lmm__fp_intern(&ps, e);
+        }
+    }
+    if (ps.st == LMM_OK) {
+        ps.pos = tilde + 1;
+        if (lmm__fp_peek(&ps) == 0) lmm__fp_fail(&ps, ps.pos, "empty right-hand side");
+    }
+    if (ps.st == LMM_OK && lmm__fp_sum(&ps, &fixed, &intercept, 1) && lmm__fp_peek(&ps) != 0) {
+        int c = lmm__fp_peek(&ps);
+        char msg[64];
+        snprintf(msg, sizeof msg, c == ')' ? "unmatched ')'" : "unexpected '%c'", c);
+        lmm__fp_fail(&ps, ps.pos, msg);
+    }
+    if (ps.st == LMM_OK) {
+        int i;
+        /* the response is never a regressor */
+        if (ps.f->response >= 0) lmm__tl_remove(&fixed, (lmm__tmask)1 << ps.f->response);
+        for (i = 0; i < fixed.n; i++) if (fixed.m[i] == 0) intercept = 1;
+        lmm__tl_remove(&fixed, 0);
+        lmm__tl_export(&ps, &fixed, intercept < 0 ? 1 : intercept, &ps.f->fixed);
+    }
+    LMM_FREE(fixed.m);
+    if (ps.st != LMM_OK) { lmm_formula_free(ps.f); return ps.st; }
+    *out = ps.f;
+    return LMM_OK;
+}
+
+static lmm_status lmm__expr_check(const lmm_expr *e, const lmm_frame *df, lmm_error *err)
+{
+    lmm_status st;
+    if (!e) return LMM_OK;
+    if (e->op == LMM_EX_VAR && lmm_frame_find(df, e->name) < 0)
+        return lmm__fail(err, LMM_ERR_FORMULA, "unknown column '%s' at offset %d", e->name, e->offset);
+    if ((st = lmm__expr_check(e->a, df, err)) != LMM_OK) return st;
+    return lmm__expr_check(e->b, df, err);
+}
+
+LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err)
+{
+    int v;
+    lmm_status st;
+    if (!f || !df) return lmm__fail(err, LMM_ERR_ARG, "lmm_formula_check: NULL argument");
+    for (v = 0; v < f->nvars; v++)
+        if ((st = lmm__expr_check(f->vars[v].expr, df, err)) != LMM_OK) return st;
+    return LMM_OK;
+}
+
+static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, double *out, lmm_error *err)
+{
+    int n = df->nrow, i;
+    double *tmp;
+    lmm_status st;
+    switch (e->op) {
+    case LMM_EX_NUM:
+        for (i = 0; i < n; i++) out[i] = e->num;
+        return LMM_OK;
+    case LMM_EX_VAR: {
+        int c = lmm_frame_find(df, e->name);
+        if (c < 0) return lmm__fail(err, LMM_ERR_FORMULA, "unknown column '%s' at offset %d", e->name, e->offset);
+        if (df->cols[c].type != LMM_NUMERIC)
+            return lmm__fail(err, LMM_ERR_FORMULA, "column '%s' is a factor; arithmetic at offset %d needs a numeric column", e->name, e->offset);
+        memcpy(out, df->cols[c].num, (size_t)n * sizeof *out);
+        return LMM_OK;
+    }
+    case LMM_EX_PAREN:
+        return lmm__expr_eval_rec(e->a, df, out, err);
+    case LMM_EX_NEG:
+        if ((st = lmm__expr_eval_rec(e->a, df, out, err)) != LMM_OK) return st;
+        for (i = 0; i < n; i++) out[i] = -out[i];
+        return LMM_OK;
+    case LMM_EX_CALL:
+        if ((st = lmm__expr_eval_rec(e->a, df, out, err)) != LMM_OK) return st;
+        if (strcmp(e->name, "I") == 0) return LMM_OK;
+        for (i = 0; i < n; i++) {
+            double x = out[i];
+            switch (e->name[0]) {
+            case 'l': x = strcmp(e->name, "log") == 0 ? log(x) : strcmp(e->name, "log10") == 0 ? log10(x) : log(x) / log(2.0); break;
+            case 'e': x = exp(x); break;
+            case 's': x = e->name[1] == 'q' ? sqrt(x) : sin(x); break;
+            case 'a': x = fabs(x); break;
+            case 'c': x = cos(x); break;
+            default: break;
+            }
+            out[i] = x;
+        }
+        return LMM_OK;
+    default:
+        break;
+    }
+    if ((st = lmm__expr_eval_rec(e->a, df, out, err)) != LMM_OK) return st;
+    if (!(tmp = LMM__NEW(double, n > 0 ? n : 1))) return lmm__nomem(err);
+    if ((st = lmm__expr_eval_rec(e->b, df, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
+    for (i = 0; i < n; i++) {
+        switch (e->op) {
+        case LMM_EX_ADD: out[i] += tmp[i]; break;
+        case LMM_EX_SUB: out[i] -= tmp[i]; break;
+        case LMM_EX_MUL: out[i] *= tmp[i]; break;
+        case LMM_EX_DIV: out[i] /= tmp[i]; break;
+        default: out[i] = pow(out[i], tmp[i]); break;
+        }
+    }
+    LMM_FREE(tmp);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double *out, lmm_error *err)
+{
+    if (!e || !df || (!out && df->nrow > 0)) return lmm__fail(err, LMM_ERR_ARG, "lmm_expr_eval: NULL argument");
+    return lmm__expr_eval_rec(e, df, out, err);
+}
+
+/* ======================================================================== */
+/* Model matrices                                                           */
+/* ======================================================================== */
+
+/* A formula variable evaluated on every frame row: numeric values or factor codes. */
+typedef struct lmm__var {
+    int is_factor;
+    double *num;          /* numeric: nrow values, NAN = missing */
+    const int *codes;     /* factor: the frame's codes (-1 = missing) */
+    int nlevels;
+    char *const *levels;
+} lmm__var;
+
+/* The observations a formula selects and its evaluated variables. */
+typedef struct lmm__frame_eval {
+    int nrow_frame, nobs, n_dropped;
+    int *rows;            /* frame row of each observation */
+    lmm__var *vars;       /* one per formula var */
+    int nvars;
+} lmm__frame_eval;
+
+static void lmm__frame_eval_free(lmm__frame_eval *fe)
+{
+    int i;
+    if (!fe) return;
+    for (i = 0; i < fe->nvars; i++) LMM_FREE(fe->vars[i].num);
+    LMM_FREE(fe->vars);
+    LMM_FREE(fe->rows);
+    memset(fe, 0, sizeof *fe);
+}
+
+static int lmm__var_used(const lmm_formula *f, int v, int include_random)
+{
+    int t, k, r;
+    if (v == f->response) return 1;
+    for (t = 0; t < f->fixed.nterms; t++)
+        for (k = 0; k < f->fixed.terms[t].nvars; k++) if (f->fixed.terms[t].vars[k] == v) return 1;
+    if (!include_random) return 0;
+    for (r = 0; r < f->nre; r++) {
+        for (k = 0; k < f->re[r].ngroup; k++) if (f->re[r].group[k] == v) return 1;
+        for (t = 0; t < f->re[r].lhs.nterms; t++)
+            for (k = 0; k < f->re[r].lhs.terms[t].nvars; k++) if (f->re[r].lhs.terms[t].vars[k] == v) return 1;
+    }
+    return 0;
+}
+
+/* Evaluate the formula's variables and pick R's complete cases (na.omit). */
+static lmm_status lmm__frame_evaluate(const lmm_frame *df, const lmm_formula *f, int include_random,
+                                      lmm__frame_eval *fe, lmm_error *err)
+{
+    int v, i, n = df->nrow;
+    lmm_status st;
+    memset(fe, 0, sizeof *fe);
+    if ((st = lmm_formula_check(f, df, err)) != LMM_OK) return st;
+    fe->nrow_frame = n;
+    fe->nvars = f->nvars;
+    fe->vars = LMM__ZNEW(lmm__var, f->nvars);
+    fe->rows = LMM__NEW(int, n);
+    if (!fe->vars || !fe->rows) { lmm__frame_eval_free(fe); return lmm__nomem(err); }
+    for (v = 0; v < f->nvars; v++) {
+        const lmm_expr *e = f->vars[v].expr;
+        lmm__var *var = &fe->vars[v];
+        if (!lmm__var_used(f, v, include_random)) continue;
+        if (e->op == LMM_EX_VAR) {
+            const lmm_column *c = &df->cols[lmm_frame_find(df, e->name)];
+            if (c->type == LMM_FACTOR) {
+                var->is_factor = 1; var->codes = c->codes;
+                var->nlevels = c->nlevels; var->levels = c->levels;
+                continue;
+            }
+        }
+        var->num = LMM__NEW(double, n);
+        if (!var->num) { lmm__frame_eval_free(fe); return lmm__nomem(err); }
+        if ((st = lmm_expr_eval(e, df, var->num, err)) != LMM_OK) { lmm__frame_eval_free(fe); return st; }
+    }
+    for (i = 0; i < n; i++) {
+        int ok = 1;
+        for (v = 0; v < f->nvars && ok; v++) {
+            const lmm__var *var = &fe->vars[v];
+            if (var->is_factor) ok = var->codes[i] >= 0;
+            else if (var->num) ok = !isnan(var->num[i]);
+        }
+        if (ok) fe->rows[fe->nobs++] = i;
+    }
+    fe->n_dropped = n - fe->nobs;
+    if (fe->nobs == 0) { lmm__frame_eval_free(fe); return lmm__fail(err, LMM_ERR_DATA, "no complete rows: every row has a missing value in a variable the model uses"); }
+    for (v = 0; v < f->nvars; v++) {
+        const lmm__var *var = &fe->vars[v];
+        if (!var->num || var->is_factor) continue;
+        for (i = 0; i < fe->nobs; i++)
+            if (!isfinite(var->num[fe->rows[i]])) {
+                lmm__fail(err, LMM_ERR_DATA, "variable '%s' is not finite at row %d", f->vars[v].label, fe->rows[i] + 1);
+                lmm__frame_eval_free(fe);
+                return LMM_ERR_DATA;
+            }
+    }
+    return LMM_OK;
+}
+
+/* A factor restricted to the observations, unused levels dropped (R's drop.unused.levels). */
+typedef struct lmm__obsfactor {
+    int nlevels;
+    int *codes;           /* nobs */
+    char **levels;        /* owned copies */
+} lmm__obsfactor;
+
+static void lmm__obsfactor_free(lmm__obsfactor *of)
+{
+    int j;
+    if (!of) return;
+    if (of->levels) for (j = 0; j < of->nlevels; j++) LMM_FREE(of->levels[j]);
+    LMM_FREE(of->levels);
+    LMM_FREE(of->codes);
+    memset(of, 0, sizeof *of);
+}
+
+static int lmm__cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Factor codes of one variable on the observations: a factor's own codes, or
+   a numeric variable turned into a factor whose levels sort numerically. */
+static lmm_status lmm__obsfactor_of_var(const lmm__frame_eval *fe, const lmm__var *var, lmm__obsfactor *of, lmm_error *err)
+{
+    int i, j, n = fe->nobs;
+    memset(of, 0, sizeof *of);
+    of->codes = LMM__NEW(int, n);
+    if (!of->codes) return lmm__nomem(err);
+    if (var->is_factor) {
+        int *map = LMM__NEW(int, var->nlevels), k = 0;
+        if (!map) { lmm__obsfactor_free(of); return lmm__nomem(err); }
+        for (j = 0; j < var->nlevels; j++) map[j] = -1;
+        for (i = 0; i < n; i++) map[var->codes[fe->rows[i]]] = 0;
+        for (j = 0; j < var->nlevels; j++) if (map[j] == 0) map[j] = k++;
+        of->nlevels = k;
+        of->levels = LMM__ZNEW(char *, k);
+        if (!of->levels) { LMM_FREE(map); lmm__obsfactor_free(of); return lmm__nomem(err); }
+        for (j = 0; j < var->nlevels; j++)
+            if (map[j] >= 0 && !(of->levels[map[j]] = lmm__strdup(var->levels[j]))) {
+                LMM_FREE(map); lmm__obsfactor_free(of); return lmm__nomem(err);
+            }
+        for (i = 0; i < n; i++) of->codes[i] = map[var->codes[fe->rows[i]]];
+        LMM_FREE(map);
+    } else {
+        double *u = LMM__NEW(double, n);
+        int k = 0;
+        if (!u) { lmm__obsfactor_free(of); return lmm__nomem(err); }
+        for (i = 0; i < n; i++) u[i] = var->num[fe->rows[i]];
+        qsort(u, (size_t)n, sizeof *u, lmm__cmp_double);
+        for (i = 0; i < n; i++) if (k == 0 || u[i] != u[k - 1]) u[k++] = u[i];
+        of->nlevels = k;
+        of->levels = LMM__ZNEW(char *, k);
+        if (!of->levels) { LMM_FREE(u); lmm__obsfactor_free(of); return lmm__nomem(err); }
+        for (j = 0; j < k; j++) {
+            char buf[64];
+            lmm__format_r(u[j], buf, sizeof buf);   /* the label R gives the level */
+            if (!(of->levels[j] = lmm__strdup(buf))) { LMM_FREE(u); lmm__obsfactor_free(of); return lmm__nomem(err); }
+        }
+        for (i = 0; i < n; i++) {
+            double x = var->num[fe->rows[i]];
+            int lo = 0, hi = k - 1;
+            while (lo < hi) { int mid = (lo + hi) / 2; if (u[mid] < x) lo = mid + 1; else hi = mid; }
+            of->codes[i] = lo;
+        }
+        LMM_FREE(u);
+    }
+    return LMM_OK;
+}
+
+/* The grouping factor g1:g2:...: levels "a:b" present in the data, ordered
+   with the first factor varying slowest (R's interaction of factors). */
+static lmm_status lmm__grouping_factor(const lmm__frame_eval *fe, const lmm_reterm_spec *spec, lmm__obsfactor *out, lmm_error *err)
+{
+    lmm__obsfactor *parts;
+    uint64_t *keys = NULL, *uniq = NULL, radix = 1;
+    int g, i, n = fe->nobs, k = 0;
+    lmm_status st = LMM_OK;
+    memset(out, 0, sizeof *out);
+    if (spec->ngroup == 1) return lmm__obsfactor_of_var(fe, &fe->vars[spec->group[0]], out, err);
+    parts = LMM__ZNEW(lmm__obsfactor, spec->ngroup);
+    if (!parts) return lmm__nomem(err);
+    for (g = 0; g < spec->ngroup && st == LMM_OK; g++) {
+        st = lmm__obsfactor_of_var(fe, &fe->vars[spec->group[g]], &parts[g], err);
+        if (st == LMM_OK) {
+            if (radix > ((uint64_t)1 << 62) / (uint64_t)(parts[g].nlevels + 1))
+                st = lmm__fail(err, LMM_ERR_DATA, "grouping factor %s has too many level combinations", spec->group_label);
+            radix *= (uint64_t)parts[g].nlevels;
+        }
+    }
+    if (st == LMM_OK) {
+        keys = LMM__NEW(uint64_t, n);
+        uniq = LMM__NEW(uint64_t, n);
+        out->codes = LMM__NEW(int, n);
+        if (!keys || !uniq || !out->codes) st = lmm__nomem(err);
+    }
+    if (st == LMM_OK) {
+        for (i = 0; i < n; i++) {
+            uint64_t key = 0;
+            for (g = 0; g < spec->ngroup; g++) key = key * (uint64_t)parts[g].nlevels + (uint64_t)parts[g].codes[i];
+            keys[i] = uniq[i] = key;
+        }
+        qsort(uniq, (size_t)n, sizeof *uniq, lmm__cmp_u64);
+        for (i = 0; i < n; i++) if (k == 0 || uniq[i] != uniq[k - 1]) uniq[k++] = uniq[i];
+        out->nlevels = k;
+        out->levels = LMM__ZNEW(char *, k);
+        if (!out->levels) st = lmm__nomem(err);
+    }
+    for (i = 0; st == LMM_OK && i < k; i++) {
+        /* decode the key back into level labels joined by ':' */
+        size_t len = 0;
+        uint64_t key = uniq[i];
+        int idx[16], ng = spec->ngroup;
+        if (ng > 16) { st = lmm__fail(err, LMM_ERR_FORMULA, "too many factors in grouping term %s", spec->group_label); break; }
+        for (g = ng - 1; g >= 0; g--) { idx[g] = (int)(key % (uint64_t)parts[g].nlevels); key /= (uint64_t)parts[g].nlevels; }
+        for (g = 0; g < ng; g++) len += strlen(parts[g].levels[idx[g]]) + 1;
+        out->levels[i] = (char *)lmm__alloc(len, 1);
+        if (!out->levels[i]) { st = lmm__nomem(err); break; }
+        out->levels[i][0] = 0;
+        for (g = 0; g < ng; g++) {
+            if (g) strcat(out->levels[i], ":");
+            strcat(out->levels[i], parts[g].levels[idx[g]]);
+        }
+    }
+    for (i = 0; st == LMM_OK && i < n; i++) {
+        int lo = 0, hi = k - 1;
+        while (lo < hi) { int mid = (lo + hi) / 2; if (uniq[mid] < keys[i]) lo = mid + 1; else hi = mid; }
+        out->codes[i] = lo;
+    }
+    for (g = 0; g < spec->ngroup; g++) lmm__obsfactor_free(&parts[g]);
+    LMM_FREE(parts); LMM_FREE(keys); LMM_FREE(uniq);
+    if (st != LMM_OK) lmm__obsfactor_free(out);
+    return st;
+}
+
+LMM_API void lmm_matrix_free(lmm_matrix *m)
+{
+    int j;
+    if (!m) return;
+    if (m->colnames) for (j = 0; j < m->ncol; j++) LMM_FREE(m->colnames[j]);
+    LMM_FREE(m->colnames);
+    if (m->terms) for (j = 0; j < m->nterms; j++) LMM_FREE(m->terms[j]);
+    LMM_FREE(m->terms);
+    LMM_FREE(m->assign);
+    LMM_FREE(m->v);
+    LMM_FREE(m);
+}
+
+/* Is the term `t` minus var `drop` among terms[0..before-1]? (sets of vars) */
+static int lmm__margin_present(const lmm_termlist *tl, int before, const lmm_term *t, int drop)
+{
+    int s, a, b;
+    for (s = 0; s < before; s++) {
+        const lmm_term *o = &tl->terms[s];
+        int match = (o->nvars == t->nvars - 1);
+        for (a = 0; a < t->nvars && match; a++) {
+            int found = 0;
+            if (t->vars[a] == drop) continue;
+            for (b = 0; b < o->nvars; b++) if (o->vars[b] == t->vars[a]) found = 1;
+            match = found;
+        }
+        if (match) return 1;
+    }
+    return 0;
+}
+
+/* How one variable of a term is coded into columns. */
+typedef struct lmm__coding {
+    int kind;             /* 0 numeric, 1 contrasts, 2 indicators */
+    int ncol;
+    lmm__obsfactor f;     /* factor vars */
+    const double *num;    /* numeric var values (frame rows) */
+    const char *label;
+} lmm__coding;
+
+static double lmm__coding_value(const lmm__coding *c, lmm_contrasts contr, const lmm__frame_eval *fe, int obs, int col)
+{
+    int code;
+    if (c->kind == 0) return c->num[fe->rows[obs]];
+    code = c->f.codes[obs];
+    if (c->kind == 2) return code == col ? 1.0 : 0.0;
+    if (contr == LMM_CONTR_SUM) return code == col ? 1.0 : (code == c->f.nlevels - 1 ? -1.0 : 0.0);
+    return code == col + 1 ? 1.0 : 0.0;
+}
+
+static char *lmm__coding_name(const lmm__coding *c, lmm_contrasts contr, int col)
+{
+    char buf[32];
+    const char *suffix = "";
+    size_t n;
+    char *s;
+    if (c->kind == 0) return lmm__strdup(c->label);
+    if (c->kind == 2) suffix = c->f.levels[col];
+    else if (contr == LMM_CONTR_SUM) { snprintf(buf, sizeof buf, "%d", col + 1); suffix = buf; }
+    else suffix = c->f.levels[col + 1];
+    n = strlen(c->label) + strlen(suffix) + 1;
+    s = (char *)lmm__alloc(n, 1);
+    if (s) { strcpy(s, c->label); strcat(s, suffix); }
+    return s;
+}
+
+/* Build the model matrix of a term list on the evaluated observations. */
+static lmm_status lmm__build_matrix(const lmm_formula *f, const lmm_termlist *tl, const lmm__frame_eval *fe,
+                                    lmm_contrasts contr, lmm_matrix **out, lmm_error *err)
+{
+    lmm_matrix *m = LMM__ZNEW(lmm_matrix, 1);
+    int t, k, n = fe->nobs, cap = 0, spanned = tl->intercept;
+    lmm_status st = LMM_OK;
+    if (!m) return lmm__nomem(err);
+    m->nrow = n;
+    /* count columns first */
+    cap = tl->intercept;
+    for (t = 0; t < tl->nterms; t++) {
+        const lmm_term *term = &tl->terms[t];
+        int cols = 1;
+        for (k = 0; k < term->nvars; k++) {
+            const lmm__var *v = &fe->vars[term->vars[k]];
+            if (v->is_factor) cols *= v->nlevels;   /* an upper bound */
+        }
+        cap += cols;
+    }
+    m->v = LMM__NEW(double, (size_t)n * (size_t)(cap ? cap : 1));
+    m->colnames = LMM__ZNEW(char *, cap ? cap : 1);
+    m->assign = LMM__ZNEW(int, cap ? cap : 1);
+    m->terms = LMM__ZNEW(char *, tl->nterms ? tl->nterms : 1);
+    if (!m->v || !m->colnames || !m->assign || !m->terms) { lmm_matrix_free(m); return lmm__nomem(err); }
+    m->nterms = tl->nterms;
+    for (t = 0; t < tl->nterms; t++) {
+        size_t len = 1;
+        for (k = 0; k < tl->terms[t].nvars; k++) len += strlen(f->vars[tl->terms[t].vars[k]].label) + 1;
+        if (!(m->terms[t] = (char *)lmm__alloc(len, 1))) { lmm_matrix_free(m); return lmm__nomem(err); }
+        m->terms[t][0] = 0;
+        for (k = 0; k < tl->terms[t].nvars; k++) {
+            if (k) strcat(m->terms[t], ":");
+            strcat(m->terms[t], f->vars[tl->terms[t].vars[k]].label);
+        }
+    }
+    if (tl->intercept) {
+        int i;
+        for (i = 0; i < n; i++) m->v[i] = 1.0;
+        if (!(m->colnames[0] = lmm__strdup("(Intercept)"))) { lmm_matrix_free(m); return lmm__nomem(err); }
+        m->ncol = 1;
+    }
+    for (t = 0; t < tl->nterms && st == LMM_OK; t++) {
+        const lmm_term *term = &tl->terms[t];
+        lmm__coding cod[16];
+        int idx[16], total = 1, c, i;
+        if (term->nvars > 16) { lmm_matrix_free(m); return lmm__fail(err, LMM_ERR_FORMULA, "interaction of more than 16 variables"); }
+        memset(cod, 0, sizeof cod);
+        for (k = 0; k < term->nvars && st == LMM_OK; k++) {
+            const lmm__var *v = &fe->vars[term->vars[k]];
+            cod[k].label = f->vars[term->vars[k]].label;
+            if (!v->is_factor) { cod[k].kind = 0; cod[k].ncol = 1; cod[k].num = v->num; continue; }
+            st = lmm__obsfactor_of_var(fe, v, &cod[k].f, err);
+            if (st != LMM_OK) break;
+            /* R's rule: contrasts when the margin without this factor is in the model */
+            if (term->nvars == 1 ? spanned : lmm__margin_present(tl, t, term, term->vars[k])) {
+                cod[k].kind = 1; cod[k].ncol = cod[k].f.nlevels - 1;
+                if (cod[k].ncol < 1)
+                    st = lmm__fail(err, LMM_ERR_DATA, "factor '%s' has only one level in the data; contrasts need two or more", cod[k].label);
+            } else {
+                cod[k].kind = 2; cod[k].ncol = cod[k].f.nlevels;
+                if (term->nvars == 1) spanned = 1;
+            }
+        }
+        for (k = 0; k < term->nvars && st == LMM_OK; k++) { total *= cod[k].ncol; idx[k] = 0; }
+        for (c = 0; c < total && st == LMM_OK; c++) {
+            double *col = m->v + (size_t)m->ncol * n;
+            size_t len = 0;
+            char *names[16];
+            for (i = 0; i < n; i++) {
+                double val = 1.0;
+                for (k = 0; k < term->nvars; k++) val *= lmm__coding_value(&cod[k], contr, fe, i, idx[k]);
+                col[i] = val;
+            }
+            for (k = 0; k < term->nvars; k++) {
+                names[k] = lmm__coding_name(&cod[k], contr, idx[k]);
+                if (!names[k]) st = LMM_ERR_NOMEM;
+                else len += strlen(names[k]) + 1;
+            }
+            if (st == LMM_OK) {
+                char *name = (char *)lmm__alloc(len, 1);
+                if (!name) st = LMM_ERR_NOMEM;
+                else {
+                    name[0] = 0;
+                    for (k = 0; k < term->nvars; k++) { if (k) strcat(name, ":"); strcat(name, names[k]); }
+                    m->assign[m->ncol] = t + 1;
+                    m->colnames[m->ncol++] = name;
+                }
+            }
+            for (k = 0; k < term->nvars; k++) if (names[k]) LMM_FREE(names[k]);
+            if (st == LMM_ERR_NOMEM) lmm__nomem(err);
+            /* first variable varies fastest, as in R */
+            for (k = 0; k < term->nvars; k++) { if (++idx[k] < cod[k].ncol) break; idx[k] = 0; }
+        }
+        for (k = 0; k < term->nvars; k++) lmm__obsfactor_free(&cod[k].f);
+    }
+    if (st != LMM_OK) { lmm_matrix_free(m); return st; }
+    *out = m;
+    return LMM_OK;
+}
+
+/* Drop columns aliased with earlier ones (lme4 drops rank-deficient fixed
+   effects): sequential Gram-Schmidt with relative tolerance 1e-7. */
+static lmm_status lmm__drop_aliased(lmm_matrix *m, int *ndropped, char ***dropped, lmm_error *err)
+{
+    int n = m->nrow, p = m->ncol, j, k, i, kept = 0, nd = 0;
+    double *q = LMM__NEW(double, (size_t)n * (size_t)(p ? p : 1));
+    char **dn = LMM__ZNEW(char *, p ? p : 1);
+    if (!q || !dn) { LMM_FREE(q); LMM_FREE(dn); return lmm__nomem(err); }
+    for (j = 0; j < p; j++) {
+        const double *x = m->v + (size_t)j * n;
+        double *w = q + (size_t)kept * n, norm0 = 0, norm = 0;
+        for (i = 0; i < n; i++) { w[i] = x[i]; norm0 += x[i] * x[i]; }
+        for (k = 0; k < kept; k++) {
+            const double *qk = q + (size_t)k * n;
+            double d = 0;
+            for (i = 0; i < n; i++) d += qk[i] * w[i];
+            for (i = 0; i < n; i++) w[i] -= d * qk[i];
+        }
+        for (i = 0; i < n; i++) norm += w[i] * w[i];
+        if (norm0 == 0 || sqrt(norm) <= 1e-7 * sqrt(norm0)) {
+            dn[nd++] = m->colnames[j];
+            m->colnames[j] = NULL;
+            continue;
+        }
+        norm = sqrt(norm);
+        for (i = 0; i < n; i++) w[i] /= norm;
+        if (kept != j) {
+            memmove(m->v + (size_t)kept * n, x, (size_t)n * sizeof(double));
+            m->colnames[kept] = m->colnames[j];
+            m->assign[kept] = m->assign[j];
+            m->colnames[j] = NULL;
+        }
+        kept++;
+    }
+    m->ncol = kept;
+    LMM_FREE(q);
+    *ndropped = nd;
+    *dropped = dn;
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+                                    lmm_matrix **out, lmm_error *err)
+{
+    lmm_formula *f = NULL;
+    lmm__frame_eval fe;
+    lmm_status st;
+    *out = NULL;
+    if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_matrix: NULL argument");
+    if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
+    st = lmm__frame_evaluate(df, f, 0, &fe, err);
+    if (st == LMM_OK) {
+        st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, out, err);
+        lmm__frame_eval_free(&fe);
+    }
+    lmm_formula_free(f);
+    return st;
+}
+
+
+/* ======================================================================== */
+/* Derivative-free bound-constrained minimization                            */
+/* ======================================================================== */
+
+/* Both methods work on the free variables only (lower == upper fixes one) and
+   share one evaluator that counts calls, maps failures to +HUGE_VAL and keeps
+   the best point, so whatever stops the search the caller gets the best x. */
+typedef struct lmm__opt {
+    int n, nf;                    /* all / free variables */
+    const double *lower, *upper;  /* caller's bounds (may be NULL) */
+    double *x;                    /* caller's x: best full point so far */
+    double *xt;                   /* full-length trial point */
+    double *lo, *hi;              /* bounds of the free variables */
+    double *zbest;                /* best point, free coordinates */
+    double fbest;
+    lmm_objective_fn f;
+    void *ctx;
+    int nevals, max_evals, exhausted;
+    double rho_begin, rho_end, ftol, xtol;
+} lmm__opt;
+
+static double lmm__clampd(double v, double lo, double hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+static int lmm__opt_fixed(const lmm__opt *o, int i)
+{
+    return o->lower && o->upper && o->lower[i] == o->upper[i];
+}
+
+static double lmm__opt_eval(lmm__opt *o, const double *z)
+{
+    int i, j = 0;
+    double v;
+    if (o->nevals >= o->max_evals) { o->exhausted = 1; return HUGE_VAL; }
+    for (i = 0; i < o->n; i++)
+        if (!lmm__opt_fixed(o, i)) o->xt[i] = z[j++];
+    v = o->f(o->xt, o->ctx);
+    o->nevals++;
+    if (!(v > -HUGE_VAL && v < HUGE_VAL)) v = HUGE_VAL;   /* NaN/Inf: step away */
+    if (v < o->fbest) {
+        o->fbest = v;
+        memcpy(o->x, o->xt, (size_t)o->n * sizeof(double));
+        memmove(o->zbest, z, (size_t)o->nf * sizeof(double));
+    }
+    return v;
+}
+
+/* Final clean-up: try landing exactly on nearby bounds (singular fits sit on
+   them), then a short compass search at rho_end. Only strict gains count. */
+static void lmm__opt_polish(lmm__opt *o, double *t)
+{
+    int p = o->nf, i, k, sweep, sgn, improved;
+    size_t bytes = (size_t)p * sizeof(double);
+    for (i = 0; i < p && !o->exhausted; i++) {
+        for (sgn = 0; sgn < 2; sgn++) {
+            double b = sgn ? o->hi[i] : o->lo[i], z = o->zbest[i];
+            if (!(b > -HUGE_VAL && b < HUGE_VAL) || z == b) continue;
+            if (fabs(z - b) > 1e-3 * (1 + fabs(b))) continue;
+            memcpy(t, o->zbest, bytes);
+            t[i] = b;
+            lmm__opt_eval(o, t);
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        double h = (k == 0 ? 10 : 1) * o->rho_end;
+        for (sweep = 0, improved = 1; improved && sweep < 20 && !o->exhausted; sweep++) {
+            improved = 0;
+            for (i = 0; i < p; i++)
+                for (sgn = -1; sgn <= 1; sgn += 2) {
+                    double before = o->fbest;
+                    memcpy(t, o->zbest, bytes);
+                    t[i] = lmm__clampd(t[i] + sgn * h, o->lo[i], o->hi[i]);
+                    if (t[i] == o->zbest[i]) continue;
+                    if (lmm__opt_eval(o, t) < before) improved = 1;
+                }
+        }
+    }
+}
+
+/* ---- Nelder-Mead ------------------------------------------------------- */
+
+/* One simplex run from zbest with initial edge h. Returns 1 when the simplex
+   collapsed (converged), 0 when the evaluation budget ran out. */
+static int lmm__nm_run(lmm__opt *o, double h, double *w)
+{
+    int p = o->nf, i, k, b, wi, sw, stall = 0;
+    double fmark, *P = w, *fv = P + (size_t)(p + 1) * p, *cen = fv + p + 1, *xr = cen + p, *xe = xr + p;
+    /* adaptive coefficients (Gao & Han 2012) avoid stalls for larger n */
+    double alpha = 1, beta = p > 2 ? 1 + 2.0 / p : 2, gam = p > 2 ? 0.75 - 0.5 / p : 0.5,
+           delta = p > 2 ? 1 - 1.0 / p : 0.5;
+    memcpy(P, o->zbest, (size_t)p * sizeof(double));
+    fv[0] = o->fbest;
+    for (i = 1; i <= p; i++) {
+        double *v = P + (size_t)i * p, up, down, z = o->zbest[i - 1];
+        memcpy(v, o->zbest, (size_t)p * sizeof(double));
+        up = o->hi[i - 1] - z; down = z - o->lo[i - 1];
+        v[i - 1] += up >= h ? h : (down >= h ? -h : (up >= down ? up : -down));
+        fv[i] = lmm__opt_eval(o, v);
+    }
+    fmark = o->fbest;
+    for (;;) {
+        double diam = 0, fr, *pw, *pb;
+        b = 0; wi = 0;
+        for (i = 1; i <= p; i++) {
+            if (fv[i] < fv[b]) b = i;
+            if (fv[i] >= fv[wi]) wi = i;
+        }
+        if (wi == b) wi = b == 0 ? 1 : 0;
+        sw = b;
+        for (i = 0; i <= p; i++)
+            if (i != wi && fv[i] >= fv[sw]) sw = i;
+        pb = P + (size_t)b * p; pw = P + (size_t)wi * p;
+        for (i = 0; i <= p; i++)
+            for (k = 0; k < p; k++) {
+                double d = fabs(P[(size_t)i * p + k] - pb[k]);
+                if (d > diam) diam = d;
+            }
+        if ((fv[wi] - fv[b] <= o->ftol && diam <= o->rho_end) || diam <= o->xtol) return 1;
+        if (o->exhausted) return 0;
+        /* a simplex flattened against a bound can cycle without shrinking:
+           after a long stretch with no real gain, hand over to a restart */
+        if (o->fbest < fmark - o->ftol) { fmark = o->fbest; stall = 0; }
+        else if (++stall > 50 * (p + 1)) return 1;
+        for (k = 0; k < p; k++) {
+            double s = 0;
+            for (i = 0; i <= p; i++)
+                if (i != wi) s += P[(size_t)i * p + k];
+            cen[k] = s / p;
+        }
+        for (k = 0; k < p; k++)
+            xr[k] = lmm__clampd(cen[k] + alpha * (cen[k] - pw[k]), o->lo[k], o->hi[k]);
+        fr = lmm__opt_eval(o, xr);
+        if (fr < fv[b]) {
+            double fe;
+            for (k = 0; k < p; k++)
+                xe[k] = lmm__clampd(cen[k] + beta * (xr[k] - cen[k]), o->lo[k], o->hi[k]);
+            fe = lmm__opt_eval(o, xe);
+            if (fe < fr) { memcpy(pw, xe, (size_t)p * sizeof(double)); fv[wi] = fe; }
+            else { memcpy(pw, xr, (size_t)p * sizeof(double)); fv[wi] = fr; }
+        } else if (fr < fv[sw]) {
+            memcpy(pw, xr, (size_t)p * sizeof(double)); fv[wi] = fr;
+        } else {
+            /* contract toward the reflected point (outside) or the worst (inside) */
+            double fc, *from = fr < fv[wi] ? xr : pw, fref = fr < fv[wi] ? fr : fv[wi];
+            for (k = 0; k < p; k++)
+                xe[k] = lmm__clampd(cen[k] + gam * (from[k] - cen[k]), o->lo[k], o->hi[k]);
+            fc = lmm__opt_eval(o, xe);
+            if (fc < fref) {
+                memcpy(pw, xe, (size_t)p * sizeof(double)); fv[wi] = fc;
+            } else {
+                for (i = 0; i <= p; i++) {
+                    double *v = P + (size_t)i * p;
+                    if (i == b) continue;
+                    for (k = 0; k < p; k++) v[k] = pb[k] + delta * (v[k] - pb[k]);
+                    fv[i] = lmm__opt_eval(o, v);
+                }
+            }
+        }
+    }
+}
+
+/* Restart from the best point until a fresh simplex no longer gains ftol. */
+static int lmm__nelder_mead(lmm__opt *o, double *w)
+{
+    int conv = lmm__nm_run(o, o->rho_begin, w), restarts;
+    for (restarts = 0; conv && restarts < 100; restarts++) {
+        double before = o->fbest;
+        conv = lmm__nm_run(o, o->rho_begin, w);
+        if (before - o->fbest <= o->ftol) break;
+    }
+    return conv;
+}
+
+/* ---- quadratic-model trust region (BOBYQA-like) ------------------------ */
+
+/* g's + s'Hs/2 for the p-vector s (H p x p column-major). */
+static double lmm__quadval(int p, const double *g, const double *H, const double *s)
+{
+    double q = 0;
+    int i, j;
+    for (i = 0; i < p; i++) {
+        double hs = 0;
+        for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * s[j];
+        q += s[i] * (g[i] + 0.5 * hs);
+    }
+    return q;
+}
+
+/* Variable i sits on a bound and the gradient pushes it outward. */
+static int lmm__qp_active(const double *s, const double *lo, const double *hi, const double *grad, int i)
+{
+    return (s[i] <= lo[i] && grad[i] > 0) || (s[i] >= hi[i] && grad[i] < 0);
+}
+
+/* Minimize g's + s'Hs/2 over the box lo <= s <= hi (lo <= 0 <= hi, finite) by
+   projected Newton on the free variables with a projected-gradient fallback
+   when H is not positive definite there. w: 3p + p*p doubles. */
+static void lmm__boxqp(int p, const double *g, const double *H, const double *lo,
+                       const double *hi, double *s, double *w)
+{
+    double *grad = w, *d = w + p, *trial = w + 2 * p, *Hff = w + 3 * p;
+    double gscale = 0;
+    int it, i, j, use_grad = 0;
+    for (i = 0; i < p; i++) { s[i] = 0; if (fabs(g[i]) > gscale) gscale = fabs(g[i]); }
+    for (i = 0; i < p * p; i++) if (fabs(H[i]) > gscale) gscale = fabs(H[i]);
+    for (it = 0; it < 50 + 20 * p; it++) {
+        double pg = 0, q0, t, slope, dd = 0, dhd = 0;
+        int nfree = 0, newton = 0, accepted = 0, k;
+        for (i = 0; i < p; i++) {
+            double v = g[i];
+            for (j = 0; j < p; j++) v += H[i + (size_t)j * p] * s[j];
+            grad[i] = v;
+            v = fabs(lmm__clampd(s[i] - v, lo[i], hi[i]) - s[i]);
+            if (v > pg) pg = v;
+        }
+        if (pg <= 1e-14 * (1 + gscale)) break;
+        for (i = 0; i < p; i++) {
+            d[i] = lmm__qp_active(s, lo, hi, grad, i) ? 0 : -grad[i];
+            if (!lmm__qp_active(s, lo, hi, grad, i)) nfree++;
+        }
+        if (!use_grad && nfree > 0) {
+            /* Newton step on the free variables when their Hessian block is PD */
+            int a = 0, b2;
+            for (i = 0; i < p; i++) {
+                if (lmm__qp_active(s, lo, hi, grad, i)) continue;
+                for (j = 0, b2 = 0; j < p; j++)
+                    if (!lmm__qp_active(s, lo, hi, grad, j)) Hff[a + (size_t)(b2++) * nfree] = H[i + (size_t)j * p];
+                trial[a++] = -grad[i];
+            }
+            if (lmm_chol(nfree, Hff, nfree) == 0) {
+                lmm_trsv_lower(nfree, Hff, nfree, trial, 0);
+                lmm_trsv_lower(nfree, Hff, nfree, trial, 1);
+                for (i = 0, a = 0; i < p; i++)
+                    if (!lmm__qp_active(s, lo, hi, grad, i)) d[i] = trial[a++];
+                newton = 1;
+            }
+        }
+        use_grad = 0;
+        for (i = 0; i < p; i++) {
+            double hd = 0;
+            for (j = 0; j < p; j++) hd += H[i + (size_t)j * p] * d[j];
+            dd += d[i] * d[i]; dhd += d[i] * hd;
+        }
+        if (dd == 0) break;
+        if (newton) t = 1;
+        else if (dhd > 0) t = dd / dhd;
+        else {
+            /* negative curvature: a step long enough to reach the far side of the box */
+            t = 0;
+            for (i = 0; i < p; i++)
+                if (d[i] != 0 && (hi[i] - lo[i]) / fabs(d[i]) > t) t = (hi[i] - lo[i]) / fabs(d[i]);
+        }
+        q0 = lmm__quadval(p, g, H, s);
+        for (k = 0; k < 60 && !accepted; k++, t *= 0.5) {
+            int moved = 0;
+            slope = 0;
+            for (i = 0; i < p; i++) {
+                trial[i] = lmm__clampd(s[i] + t * d[i], lo[i], hi[i]);
+                slope += grad[i] * (trial[i] - s[i]);
+                if (trial[i] != s[i]) moved = 1;
+            }
+            if (!moved) break;
+            if (lmm__quadval(p, g, H, trial) - q0 <= 1e-4 * slope) accepted = 1;
+        }
+        if (accepted) memcpy(s, trial, (size_t)p * sizeof(double));
+        else if (newton) use_grad = 1;
+        else break;
+    }
+}
+
+/* In-place LU with partial pivoting of the m x m matrix a; row swaps in piv.
+   Returns nonzero when a pivot is negligible (poised set lost). */
+static int lmm__lu(int m, double *a, double *piv)
+{
+    double amax = 0;
+    int i, j, k;
+    for (i = 0; i < m * m; i++) if (fabs(a[i]) > amax) amax = fabs(a[i]);
+    for (k = 0; k < m; k++) {
+        int r = k;
+        for (i = k + 1; i < m; i++) if (fabs(a[i + (size_t)k * m]) > fabs(a[r + (size_t)k * m])) r = i;
+        piv[k] = r;
+        if (!(fabs(a[r + (size_t)k * m]) > 1e-12 * amax)) return 1;
+        if (r != k)
+            for (j = 0; j < m; j++) {
+                double t = a[k + (size_t)j * m];
+                a[k + (size_t)j * m] = a[r + (size_t)j * m]; a[r + (size_t)j * m] = t;
+            }
+        for (i = k + 1; i < m; i++) a[i + (size_t)k * m] /= a[k + (size_t)k * m];
+        for (j = k + 1; j < m; j++) {
+            double t = a[k + (size_t)j * m];
+            if (t != 0)
+                for (i = k + 1; i < m; i++) a[i + (size_t)j * m] -= a[i + (size_t)k * m] * t;
+        }
+    }
+    return 0;
+}
+
+/* Solve A x = b (trans 0) or A' x = b (trans 1) in place with lmm__lu factors. */
+static void lmm__lu_solve(int m, const double *a, const double *piv, double *b, int trans)
+{
+    int i, j;
+    if (!trans) {
+        for (j = 0; j < m; j++) { int r = (int)piv[j]; double t = b[j]; b[j] = b[r]; b[r] = t; }
+        for (j = 0; j < m; j++)
+            for (i = j + 1; i < m; i++) b[i] -= a[i + (size_t)j * m] * b[j];
+        for (j = m - 1; j >= 0; j--) {
+            b[j] /= a[j + (size_t)j * m];
+            for (i = 0; i < j; i++) b[i] -= a[i + (size_t)j * m] * b[j];
+        }
+    } else {
+        for (j = 0; j < m; j++) {
+            for (i = 0; i < j; i++) b[j] -= a[i + (size_t)j * m] * b[i];
+            b[j] /= a[j + (size_t)j * m];
+        }
+        for (j = m - 1; j >= 0; j--)
+            for (i = j + 1; i < m; i++) b[j] -= a[i + (size_t)j * m] * b[i];
+        for (j = m - 1; j >= 0; j--) { int r = (int)piv[j]; double t = b[j]; b[j] = b[r]; b[r] = t; }
+    }
+}
+
+/* Quadratic basis 1, s_i, s_i^2/2, s_i s_j (i < j). */
+static void lmm__qbasis(int p, const double *s, double *phi)
+{
+    int i, j, k = 1 + p;
+    phi[0] = 1;
+    for (i = 0; i < p; i++) phi[1 + i] = s[i];
+    for (i = 0; i < p; i++)
+        for (j = i; j < p; j++) phi[k++] = i == j ? 0.5 * s[i] * s[i] : s[i] * s[j];
+}
+
+/* Gradient and Hessian from basis coefficients c. */
+static void lmm__qcoef(int p, const double *c, double *g, double *H)
+{
+    int i, j, k = 1 + p;
+    for (i = 0; i < p; i++) g[i] = c[1 + i];
+    for (i = 0; i < p; i++)
+        for (j = i; j < p; j++) H[i + (size_t)j * p] = H[j + (size_t)i * p] = c[k++];
+}
+
+/* Interpolation set around zbest with spacing h: zbest, two distinct steps
+   per coordinate inside the box, and one diagonal point per pair; together
+   they determine a full quadratic; zbest becomes point 0. */
+static void lmm__bq_initset(lmm__opt *o, double h, double *Y, double *F, double *step2)
+{
+    int p = o->nf, i, j, k = 1 + 2 * p;
+    size_t bytes = (size_t)p * sizeof(double);
+    double *step1 = step2 + p;   /* scratch after step2 (see layout) */
+    memcpy(Y, o->zbest, bytes);
+    F[0] = o->fbest;
+    for (i = 0; i < p; i++) {
+        double up = o->hi[i] - o->zbest[i], down = o->zbest[i] - o->lo[i];
+        if (up >= h && down >= h) { step1[i] = h; step2[i] = -h; }
+        else if (up >= 2 * h) { step1[i] = h; step2[i] = 2 * h; }
+        else if (down >= 2 * h) { step1[i] = -h; step2[i] = -2 * h; }
+        else { step1[i] = up; step2[i] = -down; }
+        if (step2[i] == 0) step2[i] = 0.5 * step1[i];   /* rounding left no room below */
+        if (step1[i] == 0) step1[i] = 0.5 * step2[i];
+    }
+    for (i = 0; i < p; i++) {
+        double *y1 = Y + (size_t)(1 + i) * p, *y2 = Y + (size_t)(1 + p + i) * p;
+        memcpy(y1, o->zbest, bytes);
+        y1[i] = lmm__clampd(y1[i] + step1[i], o->lo[i], o->hi[i]);
+        memcpy(y2, o->zbest, bytes);
+        y2[i] = lmm__clampd(y2[i] + step2[i], o->lo[i], o->hi[i]);
+        F[1 + i] = lmm__opt_eval(o, y1);
+        F[1 + p + i] = lmm__opt_eval(o, y2);
+    }
+    for (i = 0; i < p; i++)
+        for (j = i + 1; j < p; j++, k++) {
+            double *y = Y + (size_t)k * p;
+            memcpy(y, o->zbest, bytes);
+            y[i] = lmm__clampd(y[i] + step1[i], o->lo[i], o->hi[i]);
+            y[j] = lmm__clampd(y[j] + step1[j], o->lo[j], o->hi[j]);
+            F[k] = lmm__opt_eval(o, y);
+        }
+}
+
+static double lmm__dist_inf(int p, const double *a, const double *b)
+{
+    double d = 0;
+    int i;
+    for (i = 0; i < p; i++) if (fabs(a[i] - b[i]) > d) d = fabs(a[i] - b[i]);
+    return d;
+}
+
+#ifndef LMM__BQ_MINLAG
+#define LMM__BQ_MINLAG 1e-3
+#endif
+static int lmm__bobyqa(lmm__opt *o, double *w)
+{
+    int p = o->nf, m = (p + 1) * (p + 2) / 2, kopt = 0, geo = 0, rebuilds = 0, i, j, k;
+    size_t bytes = (size_t)p * sizeof(double);
+    double *Y = w, *F = Y + (size_t)m * p, *A = F + m, *piv = A + (size_t)m * m, *c = piv + m,
+           *lam = c + m, *phi = lam + m, *g = phi + m, *H = g + p, *s = H + (size_t)p * p,
+           *slo = s + p, *shi = slo + p, *xp = shi + p, *qw = xp + p, *cand = qw + 3 * p + (size_t)p * p;
+    double rho = o->rho_begin, Delta = rho, scale = 1;
+    lmm__bq_initset(o, rho, Y, F, s);
+    for (;;) {
+        double *xb, fb, fcap = 0, pred, dnorm, fnew, ratio, far = 0;
+        int jfar = -1, short_step;
+        if (o->exhausted) return 0;
+        kopt = 0;
+        for (j = 1; j < m; j++) if (F[j] < F[kopt]) kopt = j;
+        xb = Y + (size_t)kopt * p; fb = F[kopt];
+        /* build and factor the interpolation matrix in coordinates scaled to
+           the set's radius, so its entries stay within [-1, 1] */
+        scale = 0;
+        for (j = 0; j < m; j++) {
+            double d = lmm__dist_inf(p, Y + (size_t)j * p, xb);
+            if (d > scale) scale = d;
+            if (d > far && j != kopt) { far = d; jfar = j; }
+        }
+        if (scale <= 0) scale = rho;
+        for (j = 0; j < m; j++) {
+            for (i = 0; i < p; i++) s[i] = (Y[(size_t)j * p + i] - xb[i]) / scale;
+            lmm__qbasis(p, s, phi);
+            for (k = 0; k < m; k++) A[j + (size_t)k * m] = phi[k];
+            if (F[j] < HUGE_VAL && F[j] - fb > fcap) fcap = F[j] - fb;
+        }
+        if (lmm__lu(m, A, piv)) {
+            /* the set lost poisedness: start a fresh one at the current radius */
+            if (++rebuilds > 50) return 0;
+            lmm__bq_initset(o, rho, Y, F, s);
+            continue;
+        }
+        if (geo && jfar >= 0 && far > 2 * Delta) {
+            /* geometry step: move the farthest point to where its Lagrange
+               function is largest within a small box, keeping the set poised */
+            double dg = far * 0.1 < Delta ? far * 0.1 : Delta, best = -1, h;
+            int nc, a;
+            if (dg < rho) dg = rho;
+            h = dg / scale;
+            for (k = 0; k < m; k++) c[k] = k == jfar;
+            lmm__lu_solve(m, A, piv, c, 0);
+            lmm__qcoef(p, c, g, H);
+            for (i = 0; i < p; i++) {
+                slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -h, 0);
+                shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, h);
+            }
+            nc = 2 * p + 2 + 4 * p * p;   /* axes, gradient signs, pairs with signs */
+            for (a = 0; a < nc; a++) {
+                double v;
+                int moved = 0;
+                for (i = 0; i < p; i++) cand[i] = 0;
+                if (a < 2 * p) cand[a / 2] = a % 2 ? -h : h;
+                else if (a < 2 * p + 2) {
+                    for (i = 0; i < p; i++) cand[i] = (g[i] >= 0) == (a % 2 == 0) ? h : -h;
+                } else {
+                    int r = a - 2 * p - 2, i1 = (r / 4) / p, i2 = (r / 4) % p;
+                    if (i1 >= i2) continue;
+                    cand[i1] = r % 2 ? -h : h;
+                    cand[i2] = (r / 2) % 2 ? -h : h;
+                }
+                for (i = 0; i < p; i++) {
+                    cand[i] = lmm__clampd(cand[i], slo[i], shi[i]);
+                    if (cand[i] != 0) moved = 1;
+                }
+                if (!moved) continue;
+                v = fabs(c[0] + lmm__quadval(p, g, H, cand));
+                if (v > best) { best = v; memcpy(s, cand, bytes); }
+            }
+            geo = 0;
+            if (best > LMM__BQ_MINLAG) {
+                for (i = 0; i < p; i++) {
+                    xp[i] = lmm__clampd(xb[i] + s[i] * scale, o->lo[i], o->hi[i]);
+                    if (s[i] == slo[i] && o->lo[i] - xb[i] >= -dg) xp[i] = o->lo[i];
+                    if (s[i] == shi[i] && o->hi[i] - xb[i] <= dg) xp[i] = o->hi[i];
+                }
+                F[jfar] = lmm__opt_eval(o, xp);
+                memcpy(Y + (size_t)jfar * p, xp, bytes);
+                continue;
+            }
+            /* the far point's Lagrange function is negligible near xb: the set
+               is too spread for this scale, so rebuild it at spacing rho */
+            lmm__bq_initset(o, rho, Y, F, s);
+            continue;
+        }
+        geo = 0;
+        /* model: values relative to fb, failed points capped above the rest */
+        for (j = 0; j < m; j++) c[j] = F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1;
+        lmm__lu_solve(m, A, piv, c, 0);
+        lmm__qcoef(p, c, g, H);
+        for (i = 0; i < p; i++) {
+            slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -Delta / scale, 0);
+            shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, Delta / scale);
+        }
+        lmm__boxqp(p, g, H, slo, shi, s, qw);
+        pred = -lmm__quadval(p, g, H, s);
+        for (i = 0; i < p; i++) {
+            xp[i] = lmm__clampd(xb[i] + s[i] * scale, o->lo[i], o->hi[i]);
+            /* land exactly on a bound the model step pushed against */
+            if (s[i] == slo[i] && o->lo[i] - xb[i] >= -Delta) xp[i] = o->lo[i];
+            if (s[i] == shi[i] && o->hi[i] - xb[i] <= Delta) xp[i] = o->hi[i];
+        }
+        dnorm = lmm__dist_inf(p, xp, xb);
+        short_step = !(pred > 0) || dnorm < 0.5 * rho;
+        if (!short_step) {
+            double bestscore = -1, lmax = 0;
+            int jrep = -1;
+            fnew = lmm__opt_eval(o, xp);
+            ratio = (fb - fnew) / pred;
+            if (ratio <= 0.1) Delta = 0.5 * Delta < dnorm ? 0.5 * Delta : dnorm;
+            else if (ratio <= 0.7) Delta = 0.5 * Delta > dnorm ? 0.5 * Delta : dnorm;
+            else Delta = 0.5 * Delta > 2 * dnorm ? 0.5 * Delta : 2 * dnorm;
+            if (Delta <= 1.5 * rho) Delta = rho;
+            /* replace the point whose removal keeps the set best poised,
+               favouring points far from the (new) best point */
+            for (i = 0; i < p; i++) s[i] = (xp[i] - xb[i]) / scale;
+            lmm__qbasis(p, s, lam);
+            lmm__lu_solve(m, A, piv, lam, 1);
+            for (j = 0; j < m; j++) if (fabs(lam[j]) > lmax) lmax = fabs(lam[j]);
+            for (j = 0; j < m; j++) {
+                double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb) / Delta, sc;
+                if (j == kopt && !(fnew < fb)) continue;
+                if (fabs(lam[j]) < 1e-3 * lmax) continue;
+                sc = fabs(lam[j]) * (d > 1 ? d * d : 1);
+                if (sc > bestscore) { bestscore = sc; jrep = j; }
+            }
+            if (jrep >= 0) { memcpy(Y + (size_t)jrep * p, xp, bytes); F[jrep] = fnew; }
+            if (ratio >= 0.1) continue;
+            far = 0;
+            for (j = 0; j < m; j++) {
+                double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb);
+                if (d > far) far = d;
+            }
+            if (far > 2 * Delta) { geo = 1; continue; }
+            if (Delta > rho || dnorm > rho) continue;
+        } else {
+            Delta = 0.5 * Delta;
+            if (Delta <= 1.5 * rho) Delta = rho;
+            if (far > 2 * Delta) { geo = 1; continue; }
+        }
+        /* this resolution is exhausted: shrink rho as BOBYQA does */
+        if (rho <= o->rho_end) return 1;
+        {
+            double r = rho / o->rho_end, old = rho;
+            rho = r <= 16 ? o->rho_end : (r <= 250 ? sqrt(r) * o->rho_end : 0.1 * rho);
+            Delta = 0.5 * old > rho ? 0.5 * old : rho;
+        }
+    }
+}
+
+LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method)
+{
+    size_t p = n > 0 ? (size_t)n : 1, m = (p + 1) * (p + 2) / 2, common = 5 * p;
+    if (method == LMM_OPT_NELDER_MEAD) return common + (p + 1) * p + (p + 1) + 3 * p;
+    return common + m * p + 5 * m + m * m + 2 * p * p + 10 * p;
+}
+
+LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const double *upper,
+                                lmm_objective_fn f, void *ctx, const lmm_optim_options *opt,
+                                double *work, lmm_optim_result *res, lmm_error *err)
+{
+    lmm__opt o;
+    lmm_optimizer method = opt ? opt->method : LMM_OPT_BOBYQA;
+    double *mine = NULL, minwidth = HUGE_VAL, *alg, *tmp;
+    int i, j, conv = 1;
+    if (res) { res->fmin = HUGE_VAL; res->nevals = 0; res->converged = 0; }
+    if (n < 1 || !x || !f) return lmm__fail(err, LMM_ERR_ARG, "lmm_minimize: need n >= 1, x and f");
+    if (method != LMM_OPT_BOBYQA && method != LMM_OPT_NELDER_MEAD)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_minimize: unknown method %d", (int)method);
+    for (i = 0; i < n; i++) {
+        double lo = lower ? lower[i] : -HUGE_VAL, hi = upper ? upper[i] : HUGE_VAL;
+        if (lo != lo || hi != hi || lo > hi || lo == HUGE_VAL || hi == -HUGE_VAL)
+            return lmm__fail(err, LMM_ERR_ARG, "lmm_minimize: bad bounds for x[%d]", i);
+        if (!(x[i] > -HUGE_VAL && x[i] < HUGE_VAL))
+            return lmm__fail(err, LMM_ERR_NUMERIC, "lmm_minimize: non-finite start x[%d]", i);
+    }
+    memset(&o, 0, sizeof o);
+    o.n = n; o.lower = lower; o.upper = upper; o.x = x; o.f = f; o.ctx = ctx;
+    o.rho_begin = opt && opt->rho_begin > 0 ? opt->rho_begin : 0.2;
+    o.rho_end = opt && opt->rho_end > 0 ? opt->rho_end : 2e-7;
+    o.ftol = opt && opt->ftol_abs > 0 ? opt->ftol_abs : 1e-10;
+    o.xtol = opt && opt->xtol_abs > 0 ? opt->xtol_abs : 1e-10;
+    o.max_evals = opt && opt->max_evals > 0 ? opt->max_evals : 10000;
+    if (!work) {
+        work = mine = LMM__NEW(double, lmm_minimize_worksize(n, method));
+        if (!mine) return lmm__nomem(err);
+    }
+    o.xt = work; o.lo = work + n; o.hi = o.lo + n; o.zbest = o.hi + n; tmp = o.zbest + n;
+    alg = tmp + n;
+    for (i = 0, j = 0; i < n; i++) {
+        double lo = lower ? lower[i] : -HUGE_VAL, hi = upper ? upper[i] : HUGE_VAL;
+        x[i] = lmm__clampd(x[i], lo, hi);   /* a start outside the box is projected */
+        o.xt[i] = x[i];
+        if (lo == hi) continue;
+        o.lo[j] = lo; o.hi[j] = hi; o.zbest[j] = x[i];
+        if (hi - lo < minwidth) minwidth = hi - lo;
+        j++;
+    }
+    o.nf = j;
+    /* steps must fit in the box, as in BOBYQA */
+    if (o.rho_begin > 0.5 * minwidth) o.rho_begin = 0.5 * minwidth;
+    if (o.rho_end > o.rho_begin) o.rho_end = o.rho_begin;
+    o.fbest = HUGE_VAL;
+    o.fbest = lmm__opt_eval(&o, o.zbest);
+    if (o.nf > 0) {
+        conv = method == LMM_OPT_NELDER_MEAD ? lmm__nelder_mead(&o, alg) : lmm__bobyqa(&o, alg);
+        lmm__opt_polish(&o, tmp);
+        if (o.exhausted) conv = 0;
+    }
+    if (!(o.fbest < HUGE_VAL)) conv = 0;   /* f never returned a finite value */
+    if (res) { res->fmin = o.fbest; res->nevals = o.nevals; res->converged = conv; }
+    LMM_FREE(mine);
+    return LMM_OK;
+}
+
+/* ======================================================================== */
+/* Mixed-model core                                                         */
+/* ======================================================================== */
+/* The blocked system follows the profiled formulation of Bates et al. (2015):
+   the first random-effects term (most levels) gives a block-diagonal leading
+   block; every other row/column ("rest": the other terms, then X, then y)
+   lives in a dense trailing block. The factor L of
+       [ L'Z'ZL + I   L'Z'X  L'Z'y ]
+       [    X'ZL       X'X    X'y  ]   (L = Lambda(theta))
+       [    y'ZL       y'X    y'y  ]
+   is computed block by block; its last diagonal entry is sqrt(pwrss).
+   One evaluation costs nothing proportional to the number of observations. */
+
+typedef struct lmm__blocks {
+    int q1, p1, l1;       /* first term: q1 = l1 * p1 effects */
+    int qr;               /* random effects of the other terms */
+    int r;                /* rest dimension: qr + p + 1 */
+    double *A11;          /* l1 blocks of p1 x p1: Z1'Z1 */
+    double *A21;          /* r x q1: [Zr X y]' Z1 */
+    double *A22;          /* r x r (full symmetric): [Zr X y]' [Zr X y] */
+    double *L11, *L21, *L22;
+    double *T;            /* templates, sum of ncol^2 */
+    int *T_offset;        /* per term */
+    double *work;         /* max(r, q) scratch */
+} lmm__blocks;
+
+static void lmm__blocks_free(lmm_model *m);
+
+static void lmm__reterm_free(lmm_reterm *t)
+{
+    int j;
+    LMM_FREE(t->group); LMM_FREE(t->vc_name);
+    if (t->levels) for (j = 0; j < t->nlevels; j++) LMM_FREE(t->levels[j]);
+    LMM_FREE(t->levels);
+    if (t->colnames) for (j = 0; j < t->ncol; j++) LMM_FREE(t->colnames[j]);
+    LMM_FREE(t->colnames);
+    LMM_FREE(t->codes); LMM_FREE(t->z);
+}
+
+LMM_API void lmm_model_free(lmm_model *m)
+{
+    int k;
+    if (!m) return;
+    LMM_FREE(m->formula); LMM_FREE(m->response); LMM_FREE(m->rows);
+    lmm_matrix_free(m->X);
+    if (m->aliased) for (k = 0; k < m->n_aliased; k++) LMM_FREE(m->aliased[k]);
+    LMM_FREE(m->aliased);
+    if (m->terms) for (k = 0; k < m->nterms; k++) lmm__reterm_free(&m->terms[k]);
+    LMM_FREE(m->terms);
+    LMM_FREE(m->theta_lower);
+    if (m->theta_names) for (k = 0; k < m->ntheta; k++) LMM_FREE(m->theta_names[k]);
+    LMM_FREE(m->theta_names);
+    LMM_FREE(m->y);
+    lmm__blocks_free(m);
+    LMM_FREE(m);
+}
+
+static char *lmm__join3(const char *a, const char *sep, const char *b)
+{
+    size_t n = strlen(a) + strlen(sep) + strlen(b) + 1;
+    char *s = (char *)lmm__alloc(n, 1);
+    if (s) { strcpy(s, a); strcat(s, sep); strcat(s, b); }
+    return s;
+}
+
+/* Visit the nonzero entries of observation i's "rest" row [Zr X] (without y). */
+#define LMM__REST_MAX_TERMS 64
+
+/* Accumulate the structure's cross-products (everything but y). */
+static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
+{
+    lmm__blocks *B = LMM__ZNEW(lmm__blocks, 1);
+    const lmm_reterm *t1 = &m->terms[0];
+    int n = m->nobs, p = m->X->ncol, i, k, c, c2, tsz = 0;
+    int *idx = NULL;
+    double *val = NULL;
+    if (!B) return lmm__nomem(err);
+    m->blk_ = B;
+    B->p1 = t1->ncol; B->l1 = t1->nlevels; B->q1 = B->p1 * B->l1;
+    B->qr = m->q - B->q1;
+    B->r = B->qr + p + 1;
+    for (k = 0; k < m->nterms; k++) tsz += m->terms[k].ncol * m->terms[k].ncol;
+    B->A11 = LMM__ZNEW(double, (size_t)B->l1 * B->p1 * B->p1);
+    B->L11 = LMM__NEW(double, (size_t)B->l1 * B->p1 * B->p1);
+    B->A21 = LMM__ZNEW(double, (size_t)B->r * B->q1);
+    B->L21 = LMM__NEW(double, (size_t)B->r * B->q1);
+    B->A22 = LMM__ZNEW(double, (size_t)B->r * B->r);
+    B->L22 = LMM__NEW(double, (size_t)B->r * B->r);
+    B->T = LMM__ZNEW(double, tsz);
+    B->T_offset = LMM__NEW(int, m->nterms);
+    B->work = LMM__NEW(double, (size_t)(B->r > m->q ? B->r : m->q) + 1);
+    idx = LMM__NEW(int, B->r);
+    val = LMM__NEW(double, B->r);
+    if (!B->A11 || !B->L11 || !B->A21 || !B->L21 || !B->A22 || !B->L22 || !B->T || !B->T_offset || !B->work || !idx || !val) {
+        LMM_FREE(idx); LMM_FREE(val);
+        return lmm__nomem(err);
+    }
+    for (k = 0, tsz = 0; k < m->nterms; k++) { B->T_offset[k] = tsz; tsz += m->terms[k].ncol * m->terms[k].ncol; }
+    for (i = 0; i < n; i++) {
+        int j1 = t1->codes[i], nz = 0, a, b;
+        double *a11 = B->A11 + (size_t)j1 * B->p1 * B->p1;
+        for (c = 0; c < B->p1; c++)
+            for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + i] * t1->z[(size_t)c2 * n + i];
+        for (k = 1; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            for (c = 0; c < t->ncol; c++) {
+                idx[nz] = t->u_offset - B->q1 + t->codes[i] * t->ncol + c;
+                val[nz++] = t->z[(size_t)c * n + i];
+            }
+        }
+        for (c = 0; c < p; c++) { idx[nz] = B->qr + c; val[nz++] = m->X->v[(size_t)c * n + i]; }
+        for (a = 0; a < nz; a++) {
+            double va = val[a];
+            if (va == 0.0) continue;
+            for (c = 0; c < B->p1; c++)
+                B->A21[(size_t)(j1 * B->p1 + c) * B->r + idx[a]] += va * t1->z[(size_t)c * n + i];
+            for (b = 0; b <= a; b++) {
+                int r0 = idx[a], c0 = idx[b];
+                if (r0 < c0) { int tmp = r0; r0 = c0; c0 = tmp; }
+                B->A22[(size_t)c0 * B->r + r0] += va * val[b];
+            }
+        }
+    }
+    /* mirror the lower triangle; entries with equal index were added once per pair */
+    for (c = 0; c < B->r; c++)
+        for (c2 = c + 1; c2 < B->r; c2++) B->A22[(size_t)c2 * B->r + c] = B->A22[(size_t)c * B->r + c2];
+    LMM_FREE(idx); LMM_FREE(val);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err)
+{
+    lmm__blocks *B;
+    int n, i, k, c, ylast;
+    double yy = 0;
+    if (!m || !y) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_response: NULL argument");
+    B = m->blk_; n = m->nobs; ylast = B->r - 1;
+    for (i = 0; i < n; i++)
+        if (!isfinite(y[i])) return lmm__fail(err, LMM_ERR_DATA, "response is not finite at observation %d", i + 1);
+    if (m->y != y) memcpy(m->y, y, (size_t)n * sizeof(double));
+    for (c = 0; c < B->q1; c++) B->A21[(size_t)c * B->r + ylast] = 0.0;
+    for (c = 0; c < B->r; c++) B->A22[(size_t)c * B->r + ylast] = 0.0;
+    for (i = 0; i < n; i++) {
+        const lmm_reterm *t1 = &m->terms[0];
+        double yi = m->y[i];
+        for (c = 0; c < B->p1; c++)
+            B->A21[(size_t)(t1->codes[i] * B->p1 + c) * B->r + ylast] += yi * t1->z[(size_t)c * n + i];
+        for (k = 1; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            for (c = 0; c < t->ncol; c++)
+                B->A22[(size_t)(t->u_offset - B->q1 + t->codes[i] * t->ncol + c) * B->r + ylast] += yi * t->z[(size_t)c * n + i];
+        }
+        for (c = 0; c < m->X->ncol; c++) B->A22[(size_t)(B->qr + c) * B->r + ylast] += yi * m->X->v[(size_t)c * n + i];
+        yy += yi * yi;
+    }
+    for (c = 0; c < ylast; c++) B->A22[(size_t)ylast * B->r + c] = B->A22[(size_t)c * B->r + ylast];
+    B->A22[(size_t)ylast * B->r + ylast] = yy;
+    return LMM_OK;
+}
+
+/* Fill each term's lower-triangular template from theta (column by column). */
+static void lmm__set_templates(lmm_model *m, const double *theta)
+{
+    lmm__blocks *B = m->blk_;
+    int k, i, j;
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        double *T = B->T + B->T_offset[k];
+        const double *th = theta + t->theta_offset;
+        for (j = 0; j < t->ncol; j++)
+            for (i = 0; i < t->ncol; i++) T[i + j * t->ncol] = i >= j ? *th++ : 0.0;
+    }
+}
+
+/* M[rows of rest RE] = T_k' M (left) for an r-row matrix with ncols columns. */
+static void lmm__rest_rows_lambda_t(const lmm_model *m, double *M, int ld, int ncols)
+{
+    const lmm__blocks *B = m->blk_;
+    int k, j, c, a, b;
+    double tmp[64];
+    for (k = 1; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = B->T + B->T_offset[k];
+        int pk = t->ncol, base = t->u_offset - B->q1;
+        if (pk == 1) {
+            double s = T[0];
+            for (c = 0; c < ncols; c++) {
+                double *col = M + (size_t)c * ld + base;
+                for (j = 0; j < t->nlevels; j++) col[j] *= s;
+            }
+            continue;
+        }
+        for (c = 0; c < ncols; c++)
+            for (j = 0; j < t->nlevels; j++) {
+                double *v = M + (size_t)c * ld + base + j * pk;
+                for (a = 0; a < pk; a++) {      /* (T' v)_a = sum_{b>=a} T[b,a] v_b */
+                    double s = 0;
+                    for (b = a; b < pk; b++) s += T[b + a * pk] * v[b];
+                    tmp[a] = s;
+                }
+                for (a = 0; a < pk; a++) v[a] = tmp[a];
+            }
+    }
+}
+
+/* M[:, rest RE columns] = M T_k (right) for an nrows x r matrix. */
+static void lmm__rest_cols_lambda(const lmm_model *m, double *M, int ld, int nrows)
+{
+    const lmm__blocks *B = m->blk_;
+    int k, j, i, a, b;
+    for (k = 1; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = B->T + B->T_offset[k];
+        int pk = t->ncol, base = t->u_offset - B->q1;
+        for (j = 0; j < t->nlevels; j++) {
+            double *cols = M + (size_t)(base + j * pk) * ld;
+            for (a = 0; a < pk; a++) {          /* new col a = sum_{b>=a} col b * T[b,a] */
+                double *ca = cols + (size_t)a * ld;
+                double taa = T[a + a * pk];
+                for (i = 0; i < nrows; i++) ca[i] *= taa;
+                for (b = a + 1; b < pk; b++) {
+                    const double *cb = cols + (size_t)b * ld;
+                    double tba = T[b + a * pk];
+                    if (tba == 0.0) continue;
+                    for (i = 0; i < nrows; i++) ca[i] += cb[i] * tba;
+                }
+            }
+        }
+    }
+}
+
+/* Factor the blocked system at theta. Returns 0, or nonzero when not positive definite. */
+static int lmm__factor(lmm_model *m, const double *theta)
+{
+    lmm__blocks *B = m->blk_;
+    int p1 = B->p1, r = B->r, j, a, b, c, i;
+    const double *T1;
+    lmm__set_templates(m, theta);
+    T1 = B->T + B->T_offset[0];
+    /* L11_j = chol(T1' A11_j T1 + I) */
+    for (j = 0; j < B->l1; j++) {
+        const double *A = B->A11 + (size_t)j * p1 * p1;
+        double *L = B->L11 + (size_t)j * p1 * p1;
+        if (p1 == 1) {
+            L[0] = sqrt(T1[0] * T1[0] * A[0] + 1.0);
+            continue;
+        }
+        for (a = 0; a < p1; a++)
+            for (b = 0; b < p1; b++) {
+                double s = 0;
+                int x, y;
+                for (x = a; x < p1; x++)
+                    for (y = b; y < p1; y++) s += T1[x + a * p1] * A[x + y * p1] * T1[y + b * p1];
+                L[a + b * p1] = s + (a == b ? 1.0 : 0.0);
+            }
+        if (lmm_chol(p1, L, p1) != 0) return 1;
+    }
+    /* L21 = (Lambda_r' A21 T1) L11^{-T} */
+    memcpy(B->L21, B->A21, (size_t)r * B->q1 * sizeof(double));
+    lmm__rest_rows_lambda_t(m, B->L21, r, B->q1);
+    for (j = 0; j < B->l1; j++) {
+        double *cols = B->L21 + (size_t)j * p1 * r;
+        const double *L = B->L11 + (size_t)j * p1 * p1;
+        if (p1 == 1) {
+            double s = T1[0] / L[0];
+            for (i = 0; i < r; i++) cols[i] *= s;
+            continue;
+        }
+        for (a = 0; a < p1; a++) {               /* right-multiply by T1 */
+            double *ca = cols + (size_t)a * r;
+            double taa = T1[a + a * p1];
+            for (i = 0; i < r; i++) ca[i] *= taa;
+            for (b = a + 1; b < p1; b++) {
+                const double *cb = cols + (size_t)b * r;
+                double tba = T1[b + a * p1];
+                for (i = 0; i < r; i++) ca[i] += cb[i] * tba;
+            }
+        }
+        for (a = 0; a < p1; a++) {               /* right-solve X L' = C: columns forward */
+            double *ca = cols + (size_t)a * r;
+            for (b = 0; b < a; b++) {
+                const double *cb = cols + (size_t)b * r;
+                double lab = L[a + b * p1];
+                for (i = 0; i < r; i++) ca[i] -= cb[i] * lab;
+            }
+            for (i = 0; i < r; i++) ca[i] /= L[a + a * p1];
+        }
+    }
+    /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21') */
+    memcpy(B->L22, B->A22, (size_t)r * r * sizeof(double));
+    lmm__rest_rows_lambda_t(m, B->L22, r, r);
+    lmm__rest_cols_lambda(m, B->L22, r, r);
+    for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
+    lmm__gemm_nt_sub(r, r, B->q1, B->L21, r, B->L21, r, B->L22, r, 1);
+    return lmm_chol(r, B->L22, r) != 0;
+}
+
+/* log|L|^2 over the random effects, log|R_X|^2, and pwrss from the factor. */
+static void lmm__factor_summary(const lmm_model *m, double *ldL2, double *ldRX2, double *pwrss)
+{
+    const lmm__blocks *B = m->blk_;
+    int j, a, r = B->r;
+    double s = 0, sx = 0, last;
+    for (j = 0; j < B->l1; j++)
+        for (a = 0; a < B->p1; a++) s += log(B->L11[(size_t)j * B->p1 * B->p1 + a * (B->p1 + 1)]);
+    for (j = 0; j < B->qr; j++) s += log(B->L22[(size_t)j * r + j]);
+    for (j = B->qr; j < r - 1; j++) sx += log(B->L22[(size_t)j * r + j]);
+    last = B->L22[(size_t)(r - 1) * r + (r - 1)];
+    *ldL2 = 2 * s; *ldRX2 = 2 * sx; *pwrss = last * last;
+}
+
+static double lmm__criterion(const lmm_model *m, double ldL2, double ldRX2, double pwrss, int reml)
+{
+    double n = m->nobs, p = m->X->ncol;
+    const double two_pi = 6.283185307179586476925286766559;
+    if (reml) return ldL2 + ldRX2 + (n - p) * (1.0 + log(two_pi * pwrss / (n - p)));
+    return ldL2 + n * (1.0 + log(two_pi * pwrss / n));
+}
+
+LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml)
+{
+    double ldL2, ldRX2, pwrss;
+    int k;
+    for (k = 0; k < m->ntheta; k++) if (isnan(theta[k])) return HUGE_VAL;
+    if (lmm__factor(m, theta) != 0) return HUGE_VAL;
+    lmm__factor_summary(m, &ldL2, &ldRX2, &pwrss);
+    if (!(pwrss > 0)) return HUGE_VAL;
+    return lmm__criterion(m, ldL2, ldRX2, pwrss, reml);
+}
+
+/* Sort terms by decreasing number of levels (stable), then lay out u and theta. */
+static void lmm__order_terms(lmm_model *m)
+{
+    int k, j, off = 0, toff = 0;
+    for (k = 1; k < m->nterms; k++) {
+        lmm_reterm t = m->terms[k];
+        for (j = k; j > 0 && m->terms[j - 1].nlevels < t.nlevels; j--) m->terms[j] = m->terms[j - 1];
+        m->terms[j] = t;
+    }
+    for (k = 0; k < m->nterms; k++) {
+        lmm_reterm *t = &m->terms[k];
+        t->u_offset = off; off += t->nlevels * t->ncol;
+        t->theta_offset = toff; t->ntheta = t->ncol * (t->ncol + 1) / 2; toff += t->ntheta;
+    }
+    m->q = off; m->ntheta = toff;
+}
+
+static lmm_status lmm__model_names(lmm_model *m, lmm_error *err)
+{
+    int k, i, j, th = 0;
+    m->theta_lower = LMM__NEW(double, m->ntheta);
+    m->theta_names = LMM__ZNEW(char *, m->ntheta);
+    if (!m->theta_lower || !m->theta_names) return lmm__nomem(err);
+    for (k = 0; k < m->nterms; k++) {
+        lmm_reterm *t = &m->terms[k];
+        int same = 0;
+        char suffix[16];
+        for (j = 0; j < k; j++) if (strcmp(m->terms[j].group, t->group) == 0) same++;
+        if (same) { snprintf(suffix, sizeof suffix, ".%d", same); t->vc_name = lmm__join3(t->group, "", suffix); }
+        else t->vc_name = lmm__strdup(t->group);
+        if (!t->vc_name) return lmm__nomem(err);
+        for (j = 0; j < t->ncol; j++)
+            for (i = j; i < t->ncol; i++) {
+                char *a = lmm__join3(t->group, ".", t->colnames[i]), *s = a;
+                if (a && i != j) { s = lmm__join3(a, ".", t->colnames[j]); LMM_FREE(a); }
+                if (!s) return lmm__nomem(err);
+                m->theta_names[th] = s;
+                m->theta_lower[th++] = i == j ? 0.0 : -HUGE_VAL;
+            }
+    }
+    return LMM_OK;
+}
+
+/* Check lme4's identifiability rules for each term. */
+static lmm_status lmm__check_terms(const lmm_model *m, lmm_error *err)
+{
+    int k;
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        if (t->nlevels < 2)
+            return lmm__fail(err, LMM_ERR_DATA, "grouping factor '%s' must have more than one level (it has %d)", t->group, t->nlevels);
+        if (t->nlevels >= m->nobs)
+            return lmm__fail(err, LMM_ERR_DATA, "number of levels of grouping factor '%s' (%d) must be less than the number of observations (%d)",
+                             t->group, t->nlevels, m->nobs);
+        if (t->nlevels * t->ncol >= m->nobs)
+            return lmm__fail(err, LMM_ERR_DATA, "number of observations (%d) <= number of random effects (%d) for term (%s | %s); the random-effects parameters and the residual variance are probably unidentifiable",
+                             m->nobs, t->nlevels * t->ncol, t->ncol == 1 ? t->colnames[0] : "...", t->group);
+    }
+    return LMM_OK;
+}
+
+/* Finish a model whose X, terms, y and rows are set: names, order, blocks. */
+static lmm_status lmm__model_finish(lmm_model *m, lmm_error *err)
+{
+    lmm_status st;
+    if (m->nterms < 1) return lmm__fail(err, LMM_ERR_FORMULA, "no random-effects terms in the formula; a mixed model needs at least one (g | f) term (use lm for a fixed-effects model)");
+    if (m->X->ncol >= m->nobs) return lmm__fail(err, LMM_ERR_DATA, "%d fixed effects but only %d observations", m->X->ncol, m->nobs);
+    lmm__order_terms(m);
+    if ((st = lmm__check_terms(m, err)) != LMM_OK) return st;
+    if ((st = lmm__model_names(m, err)) != LMM_OK) return st;
+    if ((st = lmm__blocks_build(m, err)) != LMM_OK) return st;
+    return lmm_model_set_response(m, m->y, err);
+}
+
+LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+                                   lmm_model **out, lmm_error *err)
+{
+    lmm_formula *f = NULL;
+    lmm__frame_eval fe;
+    lmm_model *m;
+    lmm_status st;
+    int i, r;
+    *out = NULL;
+    if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_build: NULL argument");
+    if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
+    if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
+    if ((st = lmm__frame_evaluate(df, f, 1, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
+    m = LMM__ZNEW(lmm_model, 1);
+    if (!m) { st = lmm__nomem(err); goto done; }
+    m->nobs = fe.nobs;
+    m->n_na_dropped = fe.n_dropped;
+    m->formula = lmm__strdup(formula);
+    m->response = lmm__strdup(f->vars[f->response].label);
+    m->rows = LMM__NEW(int, fe.nobs);
+    m->y = LMM__NEW(double, fe.nobs);
+    if (!m->formula || !m->response || !m->rows || !m->y) { st = lmm__nomem(err); goto done; }
+    memcpy(m->rows, fe.rows, (size_t)fe.nobs * sizeof(int));
+    if (fe.vars[f->response].is_factor) {
+        st = lmm__fail(err, LMM_ERR_DATA, "response '%s' is not numeric", m->response);
+        goto done;
+    }
+    for (i = 0; i < fe.nobs; i++) m->y[i] = fe.vars[f->response].num[fe.rows[i]];
+    if ((st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, &m->X, err)) != LMM_OK) goto done;
+    if ((st = lmm__drop_aliased(m->X, &m->n_aliased, &m->aliased, err)) != LMM_OK) goto done;
+    m->nterms = f->nre;
+    m->terms = LMM__ZNEW(lmm_reterm, f->nre ? f->nre : 1);
+    if (!m->terms) { st = lmm__nomem(err); goto done; }
+    for (r = 0; r < f->nre && st == LMM_OK; r++) {
+        const lmm_reterm_spec *spec = &f->re[r];
+        lmm_reterm *t = &m->terms[r];
+        lmm__obsfactor g;
+        lmm_matrix *zm = NULL;
+        if ((st = lmm__grouping_factor(&fe, spec, &g, err)) != LMM_OK) break;
+        t->nlevels = g.nlevels; t->levels = g.levels; t->codes = g.codes;
+        if (!(t->group = lmm__strdup(spec->group_label))) { st = lmm__nomem(err); break; }
+        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, contrasts, &zm, err)) != LMM_OK) break;
+        if (zm->ncol == 0) { lmm_matrix_free(zm); st = lmm__fail(err, LMM_ERR_FORMULA, "random-effects term for '%s' has no columns", spec->group_label); break; }
+        t->ncol = zm->ncol; t->colnames = zm->colnames; t->z = zm->v;
+        zm->colnames = NULL; zm->v = NULL; zm->ncol = 0;
+        lmm_matrix_free(zm);
+        if (t->ncol > 32) { st = lmm__fail(err, LMM_ERR_FORMULA, "random-effects term for '%s' has more than 32 columns", t->group); break; }
+    }
+    if (st == LMM_OK) st = lmm__model_finish(m, err);
+done:
+    lmm__frame_eval_free(&fe);
+    lmm_formula_free(f);
+    if (st != LMM_OK) { lmm_model_free(m); return st; }
+    *out = m;
+    return LMM_OK;
+}
+
+LMM_API void lmm_fit_free(lmm_fit *fit)
+{
+    if (!fit) return;
+    LMM_FREE(fit->theta); LMM_FREE(fit->beta); LMM_FREE(fit->se); LMM_FREE(fit->vcov);
+    LMM_FREE(fit->u); LMM_FREE(fit->b); LMM_FREE(fit->b_condsd);
+    LMM_FREE(fit->fitted); LMM_FREE(fit->resid);
+    if (fit->owns_model) lmm_model_free(fit->model);
+    LMM_FREE(fit);
+}
+
+LMM_API void lmm_fit_term_cov(const lmm_fit *fit, int k, double *cov)
+{
+    const lmm_reterm *t = &fit->model->terms[k];
+    int pk = t->ncol, a, b, c;
+    double T[32 * 32];
+    const double *th = fit->theta + t->theta_offset;
+    for (b = 0; b < pk; b++)
+        for (a = 0; a < pk; a++) T[a + b * pk] = a >= b ? *th++ : 0.0;
+    for (a = 0; a < pk; a++)
+        for (b = 0; b < pk; b++) {
+            double s = 0;
+            for (c = 0; c < pk; c++) s += T[a + c * pk] * T[b + c * pk];
+            cov[a + b * pk] = fit->sigma * fit->sigma * s;
+        }
+}
+
+static double lmm__objective_cb(const double *theta, void *ctx)
+{
+    lmm_fit *fit = (lmm_fit *)ctx;
+    return lmm_model_objective(fit->model, theta, fit->reml);
+}
+
+/* R's default quantile (type 7) of sorted x. */
+static double lmm__quantile7(const double *sorted, int n, double prob)
+{
+    double h = (n - 1) * prob;
+    int lo = (int)floor(h);
+    if (lo >= n - 1) return sorted[n - 1];
+    return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+/* From the factor at the optimum: beta, u, b, sigma, vcov, fitted values,
+   residuals and, unless skipped, conditional SDs. */
+static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
+{
+    lmm_model *m = fit->model;
+    lmm__blocks *B = m->blk_;
+    int n = m->nobs, p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c;
+    double ldL2, ldRX2, pwrss, s2;
+    double *w = B->work;
+    const double *ylast;
+    if (lmm__factor(m, fit->theta) != 0) return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite at the optimum");
+    lmm__factor_summary(m, &ldL2, &ldRX2, &pwrss);
+    fit->pwrss = pwrss;
+    fit->criterion = lmm__criterion(m, ldL2, ldRX2, pwrss, fit->reml);
+    fit->deviance = lmm__criterion(m, ldL2, ldRX2, pwrss, 0);
+    s2 = pwrss / (fit->reml ? (double)(n - p) : (double)n);
+    fit->sigma = sqrt(s2);
+    fit->loglik = -fit->criterion / 2;
+    fit->df = p + m->ntheta + 1;
+    fit->aic = fit->criterion + 2.0 * fit->df;
+    fit->bic = fit->criterion + log((double)n) * fit->df;
+    /* last row of the factor: (c_u1 | c_ur, c_beta | r); L22's last row at column c */
+    ylast = B->L22 + (r - 1);
+    /* beta = Lxx^{-T} c_beta */
+    for (a = 0; a < p; a++) fit->beta[a] = ylast[(size_t)(qr + a) * r];
+    lmm_trsv_lower(p, B->L22 + (size_t)qr * r + qr, r, fit->beta, 1);
+    /* vcov = s2 * Lxx^{-T} Lxx^{-1}: columns of Lxx^{-1} then products */
+    for (a = 0; a < p; a++) {
+        for (c = 0; c < p; c++) w[c] = c == a ? 1.0 : 0.0;
+        lmm_trsv_lower(p, B->L22 + (size_t)qr * r + qr, r, w, 0);
+        lmm_trsv_lower(p, B->L22 + (size_t)qr * r + qr, r, w, 1);
+        for (c = 0; c < p; c++) fit->vcov[a * p + c] = s2 * w[c];
+    }
+    for (a = 0; a < p; a++) fit->se[a] = sqrt(fit->vcov[a * p + a]);
+    /* u: rest part solves Lrr' u_r = c_ur - Lxr' beta; then L11' u_1 = c_u1 - L21r' u_r */
+    for (j = 0; j < qr; j++) {
+        double s = ylast[(size_t)j * r];
+        for (a = 0; a < p; a++) s -= B->L22[(size_t)j * r + qr + a] * fit->beta[a];
+        fit->u[B->q1 + j] = s;
+    }
+    lmm_trsv_lower(qr, B->L22, r, fit->u + B->q1, 1);
+    for (j = 0; j < B->q1; j++) {
+        const double *col = B->L21 + (size_t)j * r;
+        double s = col[r - 1];
+        for (a = 0; a < p; a++) s -= col[qr + a] * fit->beta[a];
+        for (i = 0; i < qr; i++) s -= col[i] * fit->u[B->q1 + i];
+        fit->u[j] = s;
+    }
+    for (j = 0; j < B->l1; j++) lmm_trsv_lower(p1, B->L11 + (size_t)j * p1 * p1, p1, fit->u + j * p1, 1);
+    /* b = Lambda u */
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = B->T + B->T_offset[k];
+        for (j = 0; j < t->nlevels; j++) {
+            const double *u = fit->u + t->u_offset + j * t->ncol;
+            double *b = fit->b + t->u_offset + j * t->ncol;
+            for (a = 0; a < t->ncol; a++) {
+                double s = 0;
+                for (c = 0; c <= a; c++) s += T[a + c * t->ncol] * u[c];
+                b[a] = s;
+            }
+        }
+    }
+    /* fitted values and residuals */
+    for (i = 0; i < n; i++) {
+        double f = 0;
+        for (a = 0; a < p; a++) f += m->X->v[(size_t)a * n + i] * fit->beta[a];
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            const double *b = fit->b + t->u_offset + t->codes[i] * t->ncol;
+            for (c = 0; c < t->ncol; c++) f += t->z[(size_t)c * n + i] * b[c];
+        }
+        fit->fitted[i] = f;
+        fit->resid[i] = m->y[i] - f;
+    }
+    {
+        double *sr = (double *)lmm__alloc((size_t)n, sizeof(double));
+        static const double probs[5] = { 0, 0.25, 0.5, 0.75, 1 };
+        if (!sr) return lmm__nomem(err);
+        for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
+        qsort(sr, (size_t)n, sizeof *sr, lmm__cmp_double);
+        for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7(sr, n, probs[a]);
+        LMM_FREE(sr);
+    }
+    /* singular: a bounded theta below lme4's tolerance */
+    fit->singular = 0;
+    for (a = 0; a < m->ntheta; a++) if (m->theta_lower[a] == 0.0 && fit->theta[a] < 1e-4) fit->singular = 1;
+    if (!want_condvar) return LMM_OK;
+    if (!fit->b_condsd && !(fit->b_condsd = LMM__NEW(double, m->q))) return lmm__nomem(err);
+    /* diagonal blocks of s2 * Lambda (L L')^{-1} Lambda': for each effect e of a
+       level, x = L^{-1} e has a first-term part x1 (one level block) and a rest part xr */
+    {
+        double *x = (double *)lmm__alloc((size_t)(qr + 1) * 32, sizeof(double));
+        double blockv[32 * 32], x1[32 * 32];
+        if (!x) return lmm__nomem(err);
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            const double *T = B->T + B->T_offset[k];
+            int pk = t->ncol;
+            for (j = 0; j < t->nlevels; j++) {
+                int s0 = t->u_offset + j * pk, e;
+                for (e = 0; e < pk; e++) {
+                    double *xr = x + (size_t)e * (qr + 1), *x1e = x1 + e * 32;
+                    memset(xr, 0, (size_t)(qr + 1) * sizeof(double));
+                    if (k == 0) {
+                        const double *L = B->L11 + (size_t)j * p1 * p1;
+                        for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
+                        lmm_trsv_lower(p1, L, p1, x1e, 0);
+                        for (c = 0; c < p1; c++) {
+                            const double *col = B->L21 + (size_t)(j * p1 + c) * r;
+                            for (i = 0; i < qr; i++) xr[i] -= col[i] * x1e[c];
+                        }
+                        lmm_trsv_lower(qr, B->L22, r, xr, 0);
+                    } else {
+                        int s = s0 - B->q1 + e;
+                        xr[s] = 1.0;
+                        lmm_trsv_lower(qr - s, B->L22 + (size_t)s * r + s, r, xr + s, 0);
+                    }
+                }
+                for (a = 0; a < pk; a++)
+                    for (c = 0; c < pk; c++) {
+                        double s = 0;
+                        const double *xa = x + (size_t)a * (qr + 1), *xc = x + (size_t)c * (qr + 1);
+                        for (i = 0; i < qr; i++) s += xa[i] * xc[i];
+                        if (k == 0) { int d; for (d = 0; d < p1; d++) s += x1[d + a * 32] * x1[d + c * 32]; }
+                        blockv[a + c * pk] = s;
+                    }
+                for (a = 0; a < pk; a++) {    /* sqrt(diag(s2 T V T')) */
+                    double s = 0;
+                    int d;
+                    for (c = 0; c < pk; c++)
+                        for (d = 0; d < pk; d++) s += T[a + c * pk] * blockv[c + d * pk] * T[a + d * pk];
+                    fit->b_condsd[s0 + a] = sqrt(s2 * s);
+                }
+            }
+        }
+        LMM_FREE(x);
+    }
+    return LMM_OK;
+}
+
+static void lmm__blocks_free(lmm_model *m)
+{
+    lmm__blocks *B = m->blk_;
+    if (!B) return;
+    LMM_FREE(B->A11); LMM_FREE(B->A21); LMM_FREE(B->A22);
+    LMM_FREE(B->L11); LMM_FREE(B->L21); LMM_FREE(B->L22);
+    LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
+    LMM_FREE(B);
+    m->blk_ = NULL;
+}
+
+LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err)
+{
+    lmm_matrix *copy;
+    int j;
+    if (!m || !X) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_X: NULL argument");
+    if (X->nrow != m->nobs) return lmm__fail(err, LMM_ERR_ARG, "X has %d rows but the model has %d observations", X->nrow, m->nobs);
+    if (X->ncol >= m->nobs) return lmm__fail(err, LMM_ERR_DATA, "%d fixed effects but only %d observations", X->ncol, m->nobs);
+    copy = LMM__ZNEW(lmm_matrix, 1);
+    if (!copy) return lmm__nomem(err);
+    copy->nrow = X->nrow;
+    copy->v = LMM__NEW(double, (size_t)X->nrow * (X->ncol ? X->ncol : 1));
+    copy->colnames = LMM__ZNEW(char *, X->ncol ? X->ncol : 1);
+    if (!copy->v || !copy->colnames) { lmm_matrix_free(copy); return lmm__nomem(err); }
+    memcpy(copy->v, X->v, (size_t)X->nrow * X->ncol * sizeof(double));
+    for (j = 0; j < X->ncol; j++) {
+        if (!(copy->colnames[j] = lmm__strdup(X->colnames && X->colnames[j] ? X->colnames[j] : ""))) { lmm_matrix_free(copy); return lmm__nomem(err); }
+        copy->ncol = j + 1;
+    }
+    lmm_matrix_free(m->X);
+    m->X = copy;
+    lmm__blocks_free(m);
+    if (lmm__blocks_build(m, err) != LMM_OK) return LMM_ERR_NOMEM;
+    return lmm_model_set_response(m, m->y, err);
+}
+
+static lmm_status lmm__fit_alloc(lmm_model *m, lmm_fit **out, lmm_error *err)
+{
+    lmm_fit *fit = LMM__ZNEW(lmm_fit, 1);
+    int p = m->X->ncol;
+    if (!fit) return lmm__nomem(err);
+    fit->model = m;
+    fit->nobs = m->nobs; fit->p = p; fit->q = m->q; fit->ntheta = m->ntheta;
+    fit->theta = LMM__NEW(double, m->ntheta);
+    fit->beta = LMM__NEW(double, p);
+    fit->se = LMM__NEW(double, p);
+    fit->vcov = LMM__NEW(double, (size_t)p * p);
+    fit->u = LMM__NEW(double, m->q);
+    fit->b = LMM__NEW(double, m->q);
+    fit->fitted = LMM__NEW(double, m->nobs);
+    fit->resid = LMM__NEW(double, m->nobs);
+    if (!fit->theta || !fit->beta || !fit->se || !fit->vcov || !fit->u || !fit->b || !fit->fitted || !fit->resid) {
+        lmm_fit_free(fit);
+        return lmm__nomem(err);
+    }
+    *out = fit;
+    return LMM_OK;
+}
+
+/* Optimise theta from fit->theta (the start) and finish the fit. */
+static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, lmm_error *err)
+{
+    lmm_model *m = fit->model;
+    lmm_optim_result res;
+    lmm_status st;
+    st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
+                      &opts->optim, NULL, &res, err);
+    if (st != LMM_OK) return st;
+    if (!isfinite(res.fmin))
+        return lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite anywhere the optimizer looked (is the response constant?)");
+    fit->nevals = res.nevals;
+    fit->converged = res.converged;
+    return lmm__finalize(fit, !opts->skip_condvar, err);
+}
+
+LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err)
+{
+    lmm_fit_options defaults;
+    lmm_fit *fit = NULL;
+    lmm_status st;
+    int k, i, j;
+    *out = NULL;
+    if (!m) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_fit: NULL model");
+    if (!opts) { memset(&defaults, 0, sizeof defaults); opts = &defaults; }
+    if ((st = lmm__fit_alloc(m, &fit, err)) != LMM_OK) return st;
+    fit->reml = !opts->ml;
+    if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));
+    else
+        for (k = 0; k < m->nterms; k++) {
+            double *th = fit->theta + m->terms[k].theta_offset;
+            for (j = 0; j < m->terms[k].ncol; j++)
+                for (i = j; i < m->terms[k].ncol; i++) *th++ = i == j ? 1.0 : 0.0;
+        }
+    if ((st = lmm__fit_optimize(fit, opts, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
+    *out = fit;
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_fit_options *opts,
+                                   lmm_fit **out, lmm_error *err)
+{
+    lmm_model *m = NULL;
+    lmm_status st;
+    *out = NULL;
+    if ((st = lmm_model_build(df, formula, opts ? opts->contrasts : LMM_CONTR_TREATMENT, &m, err)) != LMM_OK) return st;
+    if ((st = lmm_model_fit(m, opts, out, err)) != LMM_OK) { lmm_model_free(m); return st; }
+    (*out)->owns_model = 1;
+    return LMM_OK;
+}
+
+/* ======================================================================== */
+/* Linear models, ANOVA and likelihood-ratio tests                          */
+/* ======================================================================== */
+
+LMM_API void lmm_lm_free(lmm_lm *fit)
+{
+    int j;
+    if (!fit) return;
+    LMM_FREE(fit->formula);
+    lmm_matrix_free(fit->X);
+    if (fit->aliased) for (j = 0; j < fit->n_aliased; j++) LMM_FREE(fit->aliased[j]);
+    LMM_FREE(fit->aliased);
+    LMM_FREE(fit->y); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
+    LMM_FREE(fit->vcov); LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->effects);
+    LMM_FREE(fit);
+}
+
+/* Least squares on fit->X and fit->y (both set); fills everything else. */
+static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
+{
+    int n = fit->X->nrow, p = fit->X->ncol, i, j, k, intercept = 0;
+    double *qr = NULL, *tau = NULL, tss = 0, ybar = 0, s2;
+    const double two_pi = 6.283185307179586476925286766559;
+    fit->nobs = n; fit->p = p; fit->df_resid = n - p;
+    if (n - p < 1) return lmm__fail(err, LMM_ERR_DATA, "%d coefficients but only %d observations: no residual degrees of freedom", p, n);
+    fit->coef = LMM__NEW(double, p ? p : 1); fit->se = LMM__NEW(double, p ? p : 1);
+    fit->tval = LMM__NEW(double, p ? p : 1); fit->pval = LMM__NEW(double, p ? p : 1);
+    fit->vcov = LMM__NEW(double, (size_t)(p ? p : 1) * (p ? p : 1));
+    fit->fitted = LMM__NEW(double, n); fit->resid = LMM__NEW(double, n); fit->effects = LMM__NEW(double, n);
+    qr = LMM__NEW(double, (size_t)n * (p ? p : 1)); tau = LMM__NEW(double, p ? p : 1);
+    if (!fit->coef || !fit->se || !fit->tval || !fit->pval || !fit->vcov || !fit->fitted || !fit->resid || !fit->effects || !qr || !tau) {
+        LMM_FREE(qr); LMM_FREE(tau);
+        return lmm__nomem(err);
+    }
+    memcpy(qr, fit->X->v, (size_t)n * p * sizeof(double));
+    memcpy(fit->effects, fit->y, (size_t)n * sizeof(double));
+    lmm_qr(n, p, qr, n, tau);
+    lmm_qr_qtv(n, p, qr, n, tau, fit->effects);
+    for (j = 0; j < p; j++)
+        if (fabs(qr[(size_t)j * n + j]) == 0.0) { LMM_FREE(qr); LMM_FREE(tau); return lmm__fail(err, LMM_ERR_RANK, "model matrix is rank deficient at column '%s'", fit->X->colnames[j]); }
+    /* coef = R^{-1} (Q'y)[0..p-1] */
+    for (j = p - 1; j >= 0; j--) {
+        double s = fit->effects[j];
+        for (k = j + 1; k < p; k++) s -= qr[(size_t)k * n + j] * fit->coef[k];
+        fit->coef[j] = s / qr[(size_t)j * n + j];
+    }
+    fit->rss = 0;
+    for (i = p; i < n; i++) fit->rss += fit->effects[i] * fit->effects[i];
+    s2 = fit->rss / (n - p);
+    fit->sigma = sqrt(s2);
+    /* vcov = s2 R^{-1} R^{-T}: columns of R^{-1} by back substitution */
+    {
+        double *rinv = LMM__ZNEW(double, (size_t)p * p);
+        if (!rinv) { LMM_FREE(qr); LMM_FREE(tau); return lmm__nomem(err); }
+        for (j = 0; j < p; j++) {
+            double *c = rinv + (size_t)j * p;
+            c[j] = 1.0 / qr[(size_t)j * n + j];
+            for (i = j - 1; i >= 0; i--) {
+                double s = 0;
+                for (k = i + 1; k <= j; k++) s += qr[(size_t)k * n + i] * c[k];
+                c[i] = -s / qr[(size_t)i * n + i];
+            }
+        }
+        for (i = 0; i < p; i++)
+            for (j = 0; j < p; j++) {
+                double s = 0;
+                for (k = (i > j ? i : j); k < p; k++) s += rinv[(size_t)k * p + i] * rinv[(size_t)k * p + j];
+                fit->vcov[i + (size_t)j * p] = s2 * s;
+            }
+        LMM_FREE(rinv);
+    }
+    for (j = 0; j < p; j++) {
+        fit->se[j] = sqrt(fit->vcov[j * (p + 1)]);
+        fit->tval[j] = fit->coef[j] / fit->se[j];
+        fit->pval[j] = 2 * lmm_pt(-fabs(fit->tval[j]), (double)(n - p), 1, 0);
+    }
+    for (i = 0; i < n; i++) {
+        double f = 0;
+        for (j = 0; j < p; j++) f += fit->X->v[(size_t)j * n + i] * fit->coef[j];
+        fit->fitted[i] = f;
+        fit->resid[i] = fit->y[i] - f;
+    }
+    for (j = 0; j < p; j++) if (fit->X->assign && fit->X->assign[j] == 0) intercept = 1;
+    for (i = 0; i < n; i++) ybar += fit->y[i] / n;
+    for (i = 0; i < n; i++) tss += intercept ? (fit->y[i] - ybar) * (fit->y[i] - ybar) : fit->y[i] * fit->y[i];
+    fit->r_squared = tss > 0 ? 1 - fit->rss / tss : NAN;
+    fit->adj_r_squared = 1 - (1 - fit->r_squared) * ((n - intercept) / (double)(n - p));
+    fit->f_df1 = p - intercept;
+    if (fit->f_df1 > 0) {
+        fit->fstat = ((tss - fit->rss) / fit->f_df1) / s2;
+        fit->f_p = lmm_pf(fit->fstat, (double)fit->f_df1, (double)(n - p), 0, 0);
+    } else fit->fstat = fit->f_p = NAN;
+    fit->loglik = 0.5 * (-n * (log(two_pi) + 1 - log((double)n) + log(fit->rss)));
+    fit->df = p + 1;
+    fit->aic = -2 * fit->loglik + 2.0 * fit->df;
+    fit->bic = -2 * fit->loglik + log((double)n) * fit->df;
+    LMM_FREE(qr); LMM_FREE(tau);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+                              lmm_lm **out, lmm_error *err)
+{
+    lmm_formula *f = NULL;
+    lmm__frame_eval fe;
+    lmm_lm *fit;
+    lmm_status st;
+    int i;
+    *out = NULL;
+    if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_lm_fit: NULL argument");
+    if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
+    if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
+    if (f->nre > 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "lm formula has a random-effects term at offset %d; fit it as a mixed model", f->re[0].offset); }
+    if ((st = lmm__frame_evaluate(df, f, 0, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
+    fit = LMM__ZNEW(lmm_lm, 1);
+    if (!fit) { st = lmm__nomem(err); goto done; }
+    fit->n_na_dropped = fe.n_dropped;
+    fit->formula = lmm__strdup(formula);
+    fit->y = LMM__NEW(double, fe.nobs);
+    if (!fit->formula || !fit->y) { st = lmm__nomem(err); goto done; }
+    if (fe.vars[f->response].is_factor) { st = lmm__fail(err, LMM_ERR_DATA, "response '%s' is not numeric", f->vars[f->response].label); goto done; }
+    for (i = 0; i < fe.nobs; i++) fit->y[i] = fe.vars[f->response].num[fe.rows[i]];
+    if ((st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, &fit->X, err)) != LMM_OK) goto done;
+    if ((st = lmm__drop_aliased(fit->X, &fit->n_aliased, &fit->aliased, err)) != LMM_OK) goto done;
+    st = lmm__lm_solve(fit, err);
+done:
+    lmm__frame_eval_free(&fe);
+    lmm_formula_free(f);
+    if (st != LMM_OK) { lmm_lm_free(fit); return st; }
+    *out = fit;
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_lm_fit_matrix(const lmm_matrix *X, const double *y, lmm_lm **out, lmm_error *err)
+{
+    lmm_lm *fit;
+    lmm_status st;
+    int j, n;
+    *out = NULL;
+    if (!X || !y) return lmm__fail(err, LMM_ERR_ARG, "lmm_lm_fit_matrix: NULL argument");
+    n = X->nrow;
+    for (j = 0; j < n; j++) if (!isfinite(y[j])) return lmm__fail(err, LMM_ERR_DATA, "response is not finite at observation %d", j + 1);
+    fit = LMM__ZNEW(lmm_lm, 1);
+    if (!fit) return lmm__nomem(err);
+    fit->X = LMM__ZNEW(lmm_matrix, 1);
+    fit->y = LMM__NEW(double, n);
+    if (!fit->X || !fit->y) { lmm_lm_free(fit); return lmm__nomem(err); }
+    fit->X->nrow = n;
+    fit->X->v = LMM__NEW(double, (size_t)n * (X->ncol ? X->ncol : 1));
+    fit->X->colnames = LMM__ZNEW(char *, X->ncol ? X->ncol : 1);
+    if (!fit->X->v || !fit->X->colnames) { lmm_lm_free(fit); return lmm__nomem(err); }
+    memcpy(fit->X->v, X->v, (size_t)n * X->ncol * sizeof(double));
+    for (j = 0; j < X->ncol; j++) {
+        fit->X->colnames[j] = lmm__strdup(X->colnames && X->colnames[j] ? X->colnames[j] : "");
+        if (!fit->X->colnames[j]) { lmm_lm_free(fit); return lmm__nomem(err); }
+        fit->X->ncol = j + 1;
+    }
+    memcpy(fit->y, y, (size_t)n * sizeof(double));
+    if ((st = lmm__lm_solve(fit, err)) != LMM_OK) { lmm_lm_free(fit); return st; }
+    *out = fit;
+    return LMM_OK;
+}
+
+LMM_API int lmm_aov_table(const lmm_lm *fit, lmm_aov_row *rows)
+{
+    int t, j, nrow = 0;
+    double mse = fit->rss / fit->df_resid;
+    for (t = 0; t < fit->X->nterms; t++) {
+        double ss = 0;
+        int d = 0;
+        for (j = 0; j < fit->p; j++) if (fit->X->assign[j] == t + 1) { ss += fit->effects[j] * fit->effects[j]; d++; }
+        if (d == 0) continue;
+        rows[nrow].term = fit->X->terms[t];
+        rows[nrow].df = d;
+        rows[nrow].sumsq = ss;
+        rows[nrow].meansq = ss / d;
+        rows[nrow].f = rows[nrow].meansq / mse;
+        rows[nrow].p = lmm_pf(rows[nrow].f, (double)d, (double)fit->df_resid, 0, 0);
+        nrow++;
+    }
+    rows[nrow].term = "Residuals";
+    rows[nrow].df = fit->df_resid;
+    rows[nrow].sumsq = fit->rss;
+    rows[nrow].meansq = mse;
+    rows[nrow].f = rows[nrow].p = NAN;
+    return nrow + 1;
+}
+
+LMM_API int lmm_aov_effects(const lmm_lm *fit, const lmm_frame *df, const char *term, double *effects, lmm_error *err)
+{
+    int c = lmm_frame_find(df, term), i, j, nl;
+    double grand = 0, *sum;
+    int *count;
+    if (c < 0 || df->cols[c].type != LMM_FACTOR) { lmm__fail(err, LMM_ERR_ARG, "'%s' is not a factor column", term); return -1; }
+    if (df->nrow != fit->nobs) { lmm__fail(err, LMM_ERR_DATA, "effects need the fit's rows (no missing values dropped)"); return -1; }
+    nl = df->cols[c].nlevels;
+    sum = LMM__ZNEW(double, nl);
+    count = LMM__ZNEW(int, nl);
+    if (!sum || !count) { LMM_FREE(sum); LMM_FREE(count); lmm__nomem(err); return -1; }
+    for (i = 0; i < fit->nobs; i++) { sum[df->cols[c].codes[i]] += fit->y[i]; count[df->cols[c].codes[i]]++; grand += fit->y[i]; }
+    grand /= fit->nobs;
+    for (j = 0; j < nl; j++)
+        if (count[j] != count[0]) { LMM_FREE(sum); LMM_FREE(count); lmm__fail(err, LMM_ERR_DATA, "effects of '%s' need a balanced design", term); return -1; }
+    for (j = 0; j < nl; j++) effects[j] = sum[j] / count[j] - grand;
+    LMM_FREE(sum); LMM_FREE(count);
+    return nl;
+}
+
+LMM_API double lmm_lrt(double loglik0, int df0, double loglik1, int df1, double *stat)
+{
+    double s = 2 * (loglik1 - loglik0);
+    if (stat) *stat = s;
+    if (s < 0) s = 0;
+    return lmm_pchisq(s, (double)(df1 - df0), 0, 0);
+}
+
+/* ======================================================================== */
+/* Printing                                                                 */
+/* ======================================================================== */
+
+/* Significant digits needed to show |x| to `digits` digits, and its exponent. */
+static void lmm__sig_digits(double x, int digits, int *nsig, int *kpower)
+{
+    char buf[64], *e;
+    int i, last;
+    if (x == 0 || !isfinite(x)) { *nsig = 1; *kpower = 0; return; }
+    snprintf(buf, sizeof buf, "%.*e", digits - 1, fabs(x));
+    e = strchr(buf, 'e');
+    *kpower = atoi(e + 1);
+    last = 0;
+    for (i = 0; buf + i < e; i++) if (buf[i] >= '1' && buf[i] <= '9') last = i;
+    /* digits up to the last nonzero one, not counting the decimal point */
+    *nsig = last <= 1 ? 1 : last;
+}
+
+LMM_API void lmm_format_reals(const double *x, int n, int digits, char (*out)[48])
+{
+    int i, rgt = 0, left = 1, neg = 0, width, mxns = 1, sci;
+    for (i = 0; i < n; i++) {
+        int nsig, kp, r, l;
+        if (!isfinite(x[i])) continue;
+        lmm__sig_digits(x[i], digits, &nsig, &kp);
+        r = nsig - kp - 1; if (r < 0) r = 0;
+        l = kp >= 0 ? kp + 1 : 1;
+        if (r > rgt) rgt = r;
+        if (l > left) left = l;
+        if (nsig > mxns) mxns = nsig;
+        if (x[i] < 0) neg = 1;
+    }
+    if (rgt > 15) rgt = 15;
+    width = neg + left + (rgt ? rgt + 1 : 0);
+    sci = width > neg + (mxns > 1 ? mxns + 1 : mxns) + 4;
+    for (i = 0; i < n; i++) {
+        if (isnan(x[i])) snprintf(out[i], 48, "NaN");
+        else if (isinf(x[i])) snprintf(out[i], 48, x[i] > 0 ? "Inf" : "-Inf");
+        else if (sci) snprintf(out[i], 48, "%.*e", mxns - 1, x[i]);
+        else snprintf(out[i], 48, "%.*f", rgt, x[i]);
+    }
+    /* common width, right-justified */
+    width = 0;
+    for (i = 0; i < n; i++) if ((int)strlen(out[i]) > width) width = (int)strlen(out[i]);
+    for (i = 0; i < n; i++) {
+        char tmp[48];
+        snprintf(tmp, sizeof tmp, "%*s", width, out[i]);
+        memcpy(out[i], tmp, sizeof tmp);
+    }
+}
+
+/* One number as R's print/cat shows it (7 significant digits). */
+static void lmm__format1(double x, int digits, char *buf)
+{
+    char tmp[1][48];
+    lmm_format_reals(&x, 1, digits, tmp);
+    strcpy(buf, tmp[0]);
+}
+
+static double lmm__round(double x, int d)
+{
+    double s = pow(10.0, d), v = x * s;
+    return (v < 0 ? -floor(-v + 0.5) : floor(v + 0.5)) / s;
+}
+
+LMM_API void lmm_abbreviate(const char *name, int minlength, char *buf, size_t size)
+{
+    char s[256];
+    int len, i, pass;
+    snprintf(s, sizeof s, "%s", name);
+    len = (int)strlen(s);
+    /* drop lower-case vowels from the right, then lower-case letters, never the first character */
+    for (pass = 0; pass < 2 && len > minlength; pass++)
+        for (i = len - 1; i > 0 && len > minlength; i--) {
+            char c = s[i];
+            int drop = pass == 0 ? (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u')
+                                 : (c >= 'a' && c <= 'z');
+            if (drop && s[i - 1] != ' ') { memmove(s + i, s + i + 1, (size_t)(len - i)); len--; }
+        }
+    if (len > minlength) s[minlength] = 0;
+    snprintf(buf, size, "%s", s);
+}
+
+LMM_API void lmm_deparse_formula(const char *f, char *buf, size_t size)
+{
+    size_t o = 0;
+    char prev = 0;              /* last significant character written */
+    int depth_call = 0;
+    const char *p;
+#define LMM__PUT(ch) do { if (o + 1 < size) buf[o++] = (ch); } while (0)
+    for (p = f; *p; p++) {
+        char c = *p;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        if (c == '~' || c == '+' || c == '*' || c == '|' || (c == '-' && prev && prev != '~' && prev != '(' && prev != '+' && prev != '*' && prev != '|' && prev != '-' && prev != '/' && prev != '^')) {
+            if (c == '|' && p[1] == '|') { LMM__PUT(' '); LMM__PUT('|'); LMM__PUT('|'); LMM__PUT(' '); p++; prev = '|'; continue; }
+            if (prev) LMM__PUT(' ');
+            LMM__PUT(c); LMM__PUT(' ');
+            prev = c;
+            continue;
+        }
+        if (c == '(') depth_call++;
+        if (c == ')') depth_call--;
+        LMM__PUT(c);
+        prev = c;
+    }
+    (void)depth_call;
+    buf[o < size ? o : size - 1] = 0;
+#undef LMM__PUT
+}
+
+/* Print a named numeric row as R prints a named vector. */
+static void lmm__print_named(FILE *out, const char *const *names, char (*vals)[48], int n)
+{
+    int i, w[16];
+    for (i = 0; i < n; i++) {
+        int a = (int)strlen(names[i]), b = (int)strlen(vals[i]);
+        w[i] = a > b ? a : b;
+    }
+    for (i = 0; i < n; i++) fprintf(out, "%*s ", w[i], names[i]);
+    fprintf(out, "\n");
+    for (i = 0; i < n; i++) fprintf(out, "%*s ", w[i], vals[i]);
+    fprintf(out, "\n");
+}
+
+static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
+{
+    const lmm_model *m = fit->model;
+    int k, a, b, nrows = 1, maxp = 1, row, wg = 6, wn = 4, wv = 8, ws = 8, has_corr = 0;
+    double *var, *sd;
+    char (*vs)[48], (*ss)[48];
+    double cov[32 * 32];
+    for (k = 0; k < m->nterms; k++) { nrows += m->terms[k].ncol; if (m->terms[k].ncol > maxp) maxp = m->terms[k].ncol; if (m->terms[k].ncol > 1) has_corr = 1; }
+    var = (double *)lmm__alloc((size_t)nrows, sizeof(double));
+    sd = (double *)lmm__alloc((size_t)nrows, sizeof(double));
+    vs = (char (*)[48])lmm__alloc((size_t)nrows, 48);
+    ss = (char (*)[48])lmm__alloc((size_t)nrows, 48);
+    if (!var || !sd || !vs || !ss) { LMM_FREE(var); LMM_FREE(sd); LMM_FREE(vs); LMM_FREE(ss); return; }
+    for (k = 0, row = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        lmm_fit_term_cov(fit, k, cov);
+        for (a = 0; a < t->ncol; a++, row++) { var[row] = cov[a * (t->ncol + 1)]; sd[row] = sqrt(var[row]); }
+        if ((int)strlen(t->vc_name) > wg) wg = (int)strlen(t->vc_name);
+        for (a = 0; a < t->ncol; a++) if ((int)strlen(t->colnames[a]) > wn) wn = (int)strlen(t->colnames[a]);
+    }
+    var[row] = fit->sigma * fit->sigma; sd[row] = fit->sigma;
+    if (wg < 8) wg = 8;   /* "Residual" */
+    lmm_format_reals(var, nrows, 4, vs);
+    lmm_format_reals(sd, nrows, 4, ss);
+    if ((int)strlen(vs[0]) > wv) wv = (int)strlen(vs[0]);
+    if ((int)strlen(ss[0]) > ws) ws = (int)strlen(ss[0]);
+    fprintf(out, "Random effects:\n");
+    fprintf(out, " %-*s %-*s %-*s %-*s", wg, "Groups", wn, "Name", wv, "Variance", ws, "Std.Dev.");
+    if (has_corr) {
+        fprintf(out, " %-4s", "Corr");
+        for (a = 2; a < maxp; a++) fprintf(out, " %-5s", "");
+    }
+    fprintf(out, "\n");
+    for (k = 0, row = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        lmm_fit_term_cov(fit, k, cov);
+        for (a = 0; a < t->ncol; a++, row++) {
+            fprintf(out, " %-*s %-*s %-*s %-*s", wg, a == 0 ? t->vc_name : "", wn, t->colnames[a], wv, vs[row], ws, ss[row]);
+            if (has_corr) {
+                for (b = 0; b < maxp - 1; b++) {
+                    if (b < a) {
+                        double r = cov[a + b * t->ncol] / sqrt(cov[a * (t->ncol + 1)] * cov[b * (t->ncol + 1)]);
+                        char cs[1][48];
+                        lmm_format_reals(&r, 1, 2, cs);
+                        fprintf(out, " %-*s", b == 0 ? 4 : 5, cs[0]);
+                    } else fprintf(out, " %-*s", b == 0 ? 4 : 5, "");
+                }
+            }
+            fprintf(out, "\n");
+        }
+    }
+    fprintf(out, " %-*s %-*s %-*s %-*s", wg, "Residual", wn, "", wv, vs[row], ws, ss[row]);
+    if (has_corr) for (b = 0; b < maxp - 1; b++) fprintf(out, " %-*s", b == 0 ? 4 : 5, "");
+    fprintf(out, "\n");
+    LMM_FREE(var); LMM_FREE(sd); LMM_FREE(vs); LMM_FREE(ss);
+}
+
+/* printCoefmat's layout for Estimate, Std. Error, t value. */
+static void lmm__print_coefs(FILE *out, const lmm_fit *fit)
+{
+    const lmm_model *m = fit->model;
+    int p = fit->p, i, wn = 0, dec, we = 8, wse = 10, wt = 7;
+    double lo = HUGE_VAL, hi = 0, *es, *tv;
+    char (*esf)[48], (*tf)[48];
+    es = (double *)lmm__alloc((size_t)(2 * p), sizeof(double));
+    tv = (double *)lmm__alloc((size_t)p, sizeof(double));
+    esf = (char (*)[48])lmm__alloc((size_t)(2 * p), 48);
+    tf = (char (*)[48])lmm__alloc((size_t)p, 48);
+    if (!es || !tv || !esf || !tf) { LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf); return; }
+    for (i = 0; i < p; i++) {
+        double v[2]; int j;
+        v[0] = fabs(fit->beta[i]); v[1] = fabs(fit->se[i]);
+        for (j = 0; j < 2; j++) if (v[j] != 0 && isfinite(v[j])) { if (v[j] < lo) lo = v[j]; if (v[j] > hi) hi = v[j]; }
+        if ((int)strlen(m->X->colnames[i]) > wn) wn = (int)strlen(m->X->colnames[i]);
+    }
+    /* round to max(1, digits - digmin) decimals, digmin = 1 + floor(log10(range)) */
+    dec = 1;
+    if (hi > 0) {
+        int d1 = 4 - (1 + (int)floor(log10(lo))), d2 = 4 - (1 + (int)floor(log10(hi)));
+        if (d1 > dec) dec = d1;
+        if (d2 > dec) dec = d2;
+    }
+    for (i = 0; i < p; i++) {
+        es[i] = lmm__round(fit->beta[i], dec); es[p + i] = lmm__round(fit->se[i], dec);
+        tv[i] = lmm__round(fit->beta[i] / fit->se[i], 3);
+    }
+    lmm_format_reals(es, 2 * p, 4, esf);
+    lmm_format_reals(tv, p, 4, tf);
+    if ((int)strlen(esf[0]) > we) we = (int)strlen(esf[0]);
+    if ((int)strlen(esf[0]) > wse) wse = (int)strlen(esf[0]);
+    if ((int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
+    fprintf(out, "%-*s %*s %*s %*s\n", wn, "", we, "Estimate", wse, "Std. Error", wt, "t value");
+    for (i = 0; i < p; i++)
+        fprintf(out, "%-*s %*s %*s %*s\n", wn, m->X->colnames[i], we, esf[i], wse, esf[p + i], wt, tf[i]);
+    LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf);
+}
+
+static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
+{
+    const lmm_model *m = fit->model;
+    int p = fit->p, i, j, wr = 0;
+    char rn[64][16], cn[64][16];
+    if (p < 2) return;
+    if (p > 12) {
+        fprintf(out, "\nCorrelation matrix not shown by default, as p = %d > 12.\n", p);
+        fprintf(out, "Use print(x, correlation=TRUE)  or\n    vcov(x)        if you need it\n");
+        return;
+    }
+    for (i = 0; i < p; i++) {
+        lmm_abbreviate(m->X->colnames[i], 11, rn[i], sizeof rn[i]);
+        lmm_abbreviate(m->X->colnames[i], 6, cn[i], sizeof cn[i]);
+        if (i > 0 && (int)strlen(rn[i]) > wr) wr = (int)strlen(rn[i]);
+    }
+    fprintf(out, "\nCorrelation of Fixed Effects:\n");
+    fprintf(out, "%-*s", wr, "");
+    for (j = 0; j < p - 1; j++) {
+        int w = (int)strlen(cn[j]) > 6 ? (int)strlen(cn[j]) : 6;
+        fprintf(out, " %-*s", w, cn[j]);
+    }
+    fprintf(out, "\n");
+    for (i = 1; i < p; i++) {
+        fprintf(out, "%-*s", wr, rn[i]);
+        for (j = 0; j < p - 1; j++) {
+            int w = (int)strlen(cn[j]) > 6 ? (int)strlen(cn[j]) : 6;
+            if (j < i) {
+                double r = fit->vcov[i + j * p] / sqrt(fit->vcov[i * (p + 1)] * fit->vcov[j * (p + 1)]);
+                char s[32];
+                r = lmm__round(r, 3);
+                snprintf(s, sizeof s, "%.3f", r == 0 ? 0.0 : r);
+                fprintf(out, " %*s", w, s);
+            } else fprintf(out, " %-*s", w, "");
+        }
+        fprintf(out, "\n");
+    }
+}
+
+LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)
+{
+    const lmm_model *m = fit->model;
+    char fbuf[1024], num[48];
+    static const char *const qnames[5] = { "Min", "1Q", "Median", "3Q", "Max" };
+    char qv[5][48];
+    int k;
+    fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", fit->reml ? "REML" : "maximum likelihood ");
+    lmm_deparse_formula(m->formula, fbuf, sizeof fbuf);
+    fprintf(out, "Formula: %s\n", fbuf);
+    if (data_name) fprintf(out, "   Data: %s\n", data_name);
+    fprintf(out, "\n");
+    if (fit->reml) {
+        lmm__format1(lmm__round(fit->criterion, 1), 7, num);
+        fprintf(out, "REML criterion at convergence: %s\n", num);
+    } else {
+        double t4[4];
+        char f4[4][48], dfr[48];
+        static const char *const names[5] = { "AIC", "BIC", "logLik", "deviance", "df.resid" };
+        char vals[5][48];
+        t4[0] = lmm__round(fit->aic, 1); t4[1] = lmm__round(fit->bic, 1);
+        t4[2] = lmm__round(fit->loglik, 1); t4[3] = lmm__round(fit->deviance, 1);
+        lmm_format_reals(t4, 4, 7, f4);
+        snprintf(dfr, sizeof dfr, "%d", fit->nobs - fit->df);
+        for (k = 0; k < 4; k++) strcpy(vals[k], f4[k]);
+        strcpy(vals[4], dfr);
+        lmm__print_named(out, names, vals, 5);
+    }
+    fprintf(out, "\nScaled residuals: \n");
+    lmm_format_reals(fit->resid_quantiles, 5, 4, qv);
+    lmm__print_named(out, qnames, qv, 5);
+    fprintf(out, "\n");
+    lmm__print_varcorr(out, fit);
+    fprintf(out, "Number of obs: %d, groups:  ", fit->nobs);
+    for (k = 0; k < m->nterms; k++) {
+        int j, dup = 0;
+        for (j = 0; j < k; j++) if (strcmp(m->terms[j].group, m->terms[k].group) == 0) dup = 1;
+        if (dup) continue;
+        fprintf(out, "%s%s, %d", k ? "; " : "", m->terms[k].group, m->terms[k].nlevels);
+    }
+    fprintf(out, "\n\nFixed effects:\n");
+    lmm__print_coefs(out, fit);
+    lmm__print_fixcorr(out, fit);
+    if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
+                              m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
+    if (fit->singular) fprintf(out, "boundary (singular) fit: see help('isSingular')\n");
+}
+
+LMM_API void lmm_print_ranef(FILE *out, const lmm_fit *fit)
+{
+    const lmm_model *m = fit->model;
+    int k, j, c, k2;
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        int first = 1, ncols = 0, wl = 0;
+        for (k2 = 0; k2 < k; k2++) if (strcmp(m->terms[k2].group, t->group) == 0) first = 0;
+        if (!first) continue;
+        fprintf(out, "$%s\n", t->group);
+        for (j = 0; j < t->nlevels; j++) if ((int)strlen(t->levels[j]) > wl) wl = (int)strlen(t->levels[j]);
+        /* the columns of every term on this grouping factor, side by side */
+        for (k2 = k; k2 < m->nterms; k2++) if (strcmp(m->terms[k2].group, t->group) == 0) ncols += m->terms[k2].ncol;
+        {
+            double *vals = (double *)lmm__alloc((size_t)t->nlevels, sizeof(double));
+            char (*fv)[48] = (char (*)[48])lmm__alloc((size_t)t->nlevels * (size_t)ncols, 48);
+            const char **hdr = (const char **)lmm__alloc((size_t)ncols, sizeof(char *));
+            int col = 0, *w = (int *)lmm__alloc((size_t)ncols, sizeof(int));
+            if (!vals || !fv || !hdr || !w) { LMM_FREE(vals); LMM_FREE(fv); LMM_FREE(hdr); LMM_FREE(w); return; }
+            for (k2 = k; k2 < m->nterms; k2++) {
+                const lmm_reterm *t2 = &m->terms[k2];
+                if (strcmp(t2->group, t->group) != 0) continue;
+                for (c = 0; c < t2->ncol; c++, col++) {
+                    char (*tmp)[48] = fv + (size_t)col * t->nlevels;
+                    for (j = 0; j < t->nlevels; j++) vals[j] = fit->b[t2->u_offset + j * t2->ncol + c];
+                    lmm_format_reals(vals, t->nlevels, 7, tmp);
+                    hdr[col] = t2->colnames[c];
+                    w[col] = (int)strlen(tmp[0]) > (int)strlen(hdr[col]) ? (int)strlen(tmp[0]) : (int)strlen(hdr[col]);
+                }
+            }
+            fprintf(out, "%-*s", wl, "");
+            for (col = 0; col < ncols; col++) fprintf(out, " %*s", w[col], hdr[col]);
+            fprintf(out, "\n");
+            for (j = 0; j < t->nlevels; j++) {
+                fprintf(out, "%-*s", wl, t->levels[j]);
+                for (col = 0; col < ncols; col++) fprintf(out, " %*s", w[col], fv[(size_t)col * t->nlevels + j]);
+                fprintf(out, "\n");
+            }
+            fprintf(out, "\n");
+            LMM_FREE(vals); LMM_FREE(fv); LMM_FREE(hdr); LMM_FREE(w);
+        }
+    }
+}
+
+static const char *lmm__stars(double p)
+{
+    if (!(p == p)) return "";
+    return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : " ";
+}
+
+LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size)
+{
+    if (isnan(p)) { snprintf(buf, size, "NA"); return; }
+    if (p < DBL_EPSILON) { snprintf(buf, size, "<2e-16"); return; }
+    if (floor(log10(p)) >= -3) {
+        char tmp[1][48];
+        lmm_format_reals(&p, 1, digits, tmp);
+        snprintf(buf, size, "%s", tmp[0]);
+    } else {
+        int nsig, kp;
+        lmm__sig_digits(p, digits, &nsig, &kp);
+        snprintf(buf, size, "%.*e", nsig - 1, p);
+    }
+}
+
+static void lmm__print_signif_legend(FILE *out)
+{
+    fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+}
+
+LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit)
+{
+    lmm_aov_row rows[256];
+    int n, i, wn = 11, wdf = 2, wss = 6, wms = 7, wf = 7, wp = 6, ws = 0;
+    double ss[256] = { 0 }, ms[256] = { 0 }, fv[256] = { 0 };
+    char (*sss)[48], (*mss)[48], (*fs)[48], ps[256][48], dfs[256][16];
+    if (fit->X->nterms + 1 > 256) return;
+    n = lmm_aov_table(fit, rows);
+    sss = (char (*)[48])lmm__alloc((size_t)n, 48);
+    mss = (char (*)[48])lmm__alloc((size_t)n, 48);
+    fs = (char (*)[48])lmm__alloc((size_t)n, 48);
+    if (!sss || !mss || !fs) { LMM_FREE(sss); LMM_FREE(mss); LMM_FREE(fs); return; }
+    for (i = 0; i < n; i++) { ss[i] = rows[i].sumsq; ms[i] = rows[i].meansq; fv[i] = rows[i].f; }
+    lmm_format_reals(ss, n, 4, sss);
+    lmm_format_reals(ms, n, 4, mss);
+    lmm_format_reals(fv, n - 1, 4, fs);
+    for (i = 0; i < n; i++) {
+        int len = (int)strlen(rows[i].term);
+        if (len > wn) wn = len;
+        snprintf(dfs[i], sizeof dfs[i], "%d", rows[i].df);
+        if ((int)strlen(dfs[i]) > wdf) wdf = (int)strlen(dfs[i]);
+        if ((int)strlen(sss[i]) > wss) wss = (int)strlen(sss[i]);
+        if ((int)strlen(mss[i]) > wms) wms = (int)strlen(mss[i]);
+        if (i < n - 1) {
+            lmm_format_pval(rows[i].p, 3, ps[i], sizeof ps[i]);
+            if ((int)strlen(fs[i]) > wf) wf = (int)strlen(fs[i]);
+            if ((int)strlen(ps[i]) > wp) wp = (int)strlen(ps[i]);
+            if ((int)strlen(lmm__stars(rows[i].p)) > ws) ws = (int)strlen(lmm__stars(rows[i].p));
+        }
+    }
+    fprintf(out, "%-*s %*s %*s %*s %*s %*s %-*s\n", wn, "", wdf, "Df", wss, "Sum Sq", wms, "Mean Sq", wf, "F value", wp, "Pr(>F)", ws, "");
+    for (i = 0; i < n; i++) {
+        if (i < n - 1)
+            fprintf(out, "%-*s %*s %*s %*s %*s %*s %-*s\n", wn, rows[i].term, wdf, dfs[i], wss, sss[i], wms, mss[i], wf, fs[i], wp, ps[i], ws, lmm__stars(rows[i].p));
+        else
+            fprintf(out, "%-*s %*s %*s %*s %*s %*s %-*s\n", wn, rows[i].term, wdf, dfs[i], wss, sss[i], wms, mss[i], wf, "", wp, "", ws, "");
+    }
+    lmm__print_signif_legend(out);
+    LMM_FREE(sss); LMM_FREE(mss); LMM_FREE(fs);
+}
+
+LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
+{
+    int p = fit->p, i, wn = 0, dec = 1, we = 8, wse = 10, wt = 7, wp = 8, ws = 0;
+    double lo = HUGE_VAL, hi = 0, *es, *tv, q[5], *sr;
+    char (*esf)[48], (*tf)[48], (*pf)[48], fbuf[1024];
+    static const char *const qn[5] = { "Min", "1Q", "Median", "3Q", "Max" };
+    char qv[5][48];
+    lmm_deparse_formula(fit->formula, fbuf, sizeof fbuf);
+    fprintf(out, "\nCall:\nlm(formula = %s%s%s)\n\n", fbuf, data_name ? ", data = " : "", data_name ? data_name : "");
+    sr = (double *)lmm__alloc((size_t)fit->nobs, sizeof(double));
+    es = (double *)lmm__alloc((size_t)(2 * (p ? p : 1)), sizeof(double));
+    tv = (double *)lmm__alloc((size_t)(p ? p : 1), sizeof(double));
+    esf = (char (*)[48])lmm__alloc((size_t)(2 * (p ? p : 1)), 48);
+    tf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
+    pf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
+    if (!sr || !es || !tv || !esf || !tf || !pf) goto done;
+    for (i = 0; i < fit->nobs; i++) sr[i] = fit->resid[i];
+    qsort(sr, (size_t)fit->nobs, sizeof *sr, lmm__cmp_double);
+    for (i = 0; i < 5; i++) q[i] = lmm__quantile7(sr, fit->nobs, i * 0.25);
+    lmm_format_reals(q, 5, 4, qv);
+    fprintf(out, "Residuals:\n");
+    lmm__print_named(out, qn, qv, 5);
+    fprintf(out, "\nCoefficients:\n");
+    for (i = 0; i < p; i++) {
+        double v[2]; int j;
+        v[0] = fabs(fit->coef[i]); v[1] = fabs(fit->se[i]);
+        for (j = 0; j < 2; j++) if (v[j] != 0 && isfinite(v[j])) { if (v[j] < lo) lo = v[j]; if (v[j] > hi) hi = v[j]; }
+        if ((int)strlen(fit->X->colnames[i]) > wn) wn = (int)strlen(fit->X->colnames[i]);
+    }
+    if (hi > 0) {
+        int d1 = 4 - (1 + (int)floor(log10(lo))), d2 = 4 - (1 + (int)floor(log10(hi)));
+        if (d1 > dec) dec = d1;
+        if (d2 > dec) dec = d2;
+    }
+    for (i = 0; i < p; i++) {
+        es[i] = lmm__round(fit->coef[i], dec); es[p + i] = lmm__round(fit->se[i], dec);
+        tv[i] = lmm__round(fit->tval[i], 3);
+    }
+    lmm_format_reals(es, 2 * p, 4, esf);
+    lmm_format_reals(tv, p, 4, tf);
+    for (i = 0; i < p; i++) {
+        lmm_format_pval(fit->pval[i], 3, pf[i], 48);
+        if ((int)strlen(pf[i]) > wp) wp = (int)strlen(pf[i]);
+        if ((int)strlen(lmm__stars(fit->pval[i])) > ws) ws = (int)strlen(lmm__stars(fit->pval[i]));
+    }
+    if (p && (int)strlen(esf[0]) > we) we = (int)strlen(esf[0]);
+    if (p && (int)strlen(esf[0]) > wse) wse = (int)strlen(esf[0]);
+    if (p && (int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
+    fprintf(out, "%-*s %*s %*s %*s %*s %-*s\n", wn, "", we, "Estimate", wse, "Std. Error", wt, "t value", wp, "Pr(>|t|)", ws, "");
+    for (i = 0; i < p; i++)
+        fprintf(out, "%-*s %*s %*s %*s %*s %-*s\n", wn, fit->X->colnames[i], we, esf[i], wse, esf[p + i], wt, tf[i], wp, pf[i], ws, lmm__stars(fit->pval[i]));
+    lmm__print_signif_legend(out);
+    {
+        char s[48];
+        lmm__format1(fit->sigma, 4, s);
+        fprintf(out, "\nResidual standard error: %s on %d degrees of freedom\n", s, fit->df_resid);
+    }
+    if (fit->f_df1 > 0) {
+        char a[48], b[48], f[48], pv[48];
+        lmm__format1(fit->r_squared, 4, a);
+        lmm__format1(fit->adj_r_squared, 4, b);
+        lmm__format1(fit->fstat, 4, f);
+        lmm_format_pval(fit->f_p, 4, pv, sizeof pv);
+        fprintf(out, "Multiple R-squared:  %s,\tAdjusted R-squared:  %s \n", a, b);
+        fprintf(out, "F-statistic: %s on %d and %d DF,  p-value: %s\n", f, fit->f_df1, fit->df_resid, pv);
+    }
+    fprintf(out, "\n");
+done:
+    LMM_FREE(sr); LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf); LMM_FREE(pf);
+}
+
+#endif /* LMM_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the lmm.h authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+------------------------------------------------------------------------------
+*/

@@ -1,0 +1,46 @@
+/* Test runner: runs every suite, ends with one line "N passed, N failed". */
+#include "test.h"
+#include <stdlib.h>
+
+int lmm_test_passed, lmm_test_failed;
+
+void lmm_test_check(int ok, const char *file, int line, const char *what)
+{
+    if (ok) lmm_test_passed++;
+    else { lmm_test_failed++; fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what); }
+}
+
+int lmm_test_close(double got, double want, double rtol, double atol)
+{
+    double tol = fabs(want) * rtol;
+    if (tol < atol) tol = atol;
+    if (isnan(got) || isnan(want)) return isnan(got) && isnan(want);
+    if (isinf(want)) return got == want;
+    return fabs(got - want) <= tol;
+}
+
+/* The suite list: -D'LMM_SUITES(X)=X(rng)' builds one suite alone; otherwise
+   build/suites.h (written by the Makefile from tests/test_*.c) lists them all. */
+#ifndef LMM_SUITES
+#include "suites.h"
+#endif
+#define DECLARE(name) void test_##name(void);
+LMM_SUITES(DECLARE)
+
+int main(int argc, char **argv)
+{
+    struct { const char *name; void (*fn)(void); } suites[] = {
+#define ENTRY(name) { #name, test_##name },
+        LMM_SUITES(ENTRY)
+    };
+    size_t i;
+    for (i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        int before = lmm_test_failed, pb = lmm_test_passed;
+        if (argc > 1 && strcmp(argv[1], suites[i].name) != 0) continue;
+        suites[i].fn();
+        fprintf(stderr, "suite %-12s %4d passed, %d failed\n", suites[i].name,
+                lmm_test_passed - pb, lmm_test_failed - before);
+    }
+    printf("%d passed, %d failed\n", lmm_test_passed, lmm_test_failed);
+    return lmm_test_failed ? 1 : 0;
+}

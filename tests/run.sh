@@ -1,0 +1,56 @@
+#!/bin/sh
+# Build and run the test suite under each compiler; print one total line.
+# Every build uses -std=c99 -pedantic -Wall -Wextra -Werror.
+cd "$(dirname "$0")/.." || exit 2
+mkdir -p build
+W="-std=c99 -pedantic -Wall -Wextra -Werror"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+SRC="$(ls tests/test_*.c) tests/main.c tests/impl.c tests/json.c"
+passed=0; failed=0
+sh tests/suites.sh > build/suites.h
+
+run_suite() { # name, command...
+    name=$1; shift
+    out=build/test_$name.log
+    if "$@" >"$out" 2>&1; then :; fi
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "[$name] no result line (crash or build failure):"; tail -n 30 "$out"
+        failed=$((failed + 1)); return
+    fi
+    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+    passed=$((passed + p)); failed=$((failed + f))
+    echo "[$name] $line"
+    [ "$f" -eq 0 ] || grep -E '^(FAIL|  )' "$out" | head -n 40
+}
+
+build_and_run() { # name, compiler, flags
+    name=$1; cc=$2; flags=$3
+    if ! command -v "$cc" >/dev/null 2>&1; then echo "[$name] $cc not found"; failed=$((failed + 1)); return; fi
+    if ! $cc $W $flags -I. -Ibuild -o build/test_$name $SRC -lm >build/test_$name.build.log 2>&1; then
+        echo "[$name] build failed:"; head -n 30 build/test_$name.build.log; failed=$((failed + 1)); return
+    fi
+    run_suite "$name" ./build/test_$name
+}
+
+build_and_run gcc-asan gcc "-O1 -g $SAN"
+build_and_run clang-asan clang "-O1 -g $SAN"
+
+# C++: the whole header (declarations and implementation) as C++, then a smoke fit.
+check_compiles() { # name, command...
+    name=$1; shift
+    if "$@" >build/test_$name.build.log 2>&1; then
+        run_suite "$name" ./build/test_$name
+    else
+        echo "[$name] build failed:"; head -n 30 build/test_$name.build.log; failed=$((failed + 1))
+    fi
+}
+check_compiles cxx g++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_cxx tests/smoke.c -lm
+if command -v tcc >/dev/null 2>&1; then
+    check_compiles tcc tcc -I. -Wall -o build/test_tcc tests/smoke.c -lm
+else
+    echo "[tcc] tcc not found (apt-get install tcc)"; failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

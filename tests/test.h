@@ -1,0 +1,29 @@
+/* Minimal test harness shared by the test files (tests only, not the library). */
+#ifndef LMM_TEST_H
+#define LMM_TEST_H
+#include <stdio.h>
+#include <math.h>
+#include <string.h>
+#include "lmm.h"
+
+extern int lmm_test_passed, lmm_test_failed;
+void lmm_test_check(int ok, const char *file, int line, const char *what);
+int lmm_test_close(double got, double want, double rtol, double atol);
+
+#define CHECK(cond) lmm_test_check(!!(cond), __FILE__, __LINE__, #cond)
+/* |got - want| <= max(rtol*|want|, atol) */
+#define CHECK_CLOSE(got, want, rtol, atol) do { \
+    double g_ = (got), w_ = (want); \
+    int ok_ = lmm_test_close(g_, w_, (rtol), (atol)); \
+    if (!ok_) fprintf(stderr, "  %s:%d: %s = %.17g, want %.17g\n", __FILE__, __LINE__, #got, g_, w_); \
+    lmm_test_check(ok_, __FILE__, __LINE__, #got " ~ " #want); } while (0)
+#define CHECK_STR(got, want) do { \
+    const char *g_ = (got), *w_ = (want); \
+    int ok_ = g_ && w_ && strcmp(g_, w_) == 0; \
+    if (!ok_) fprintf(stderr, "  %s:%d: %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+    lmm_test_check(ok_, __FILE__, __LINE__, #got " == " #want); } while (0)
+
+#ifndef TEST_DATA_DIR
+#define TEST_DATA_DIR "tests/data"
+#endif
+#endif

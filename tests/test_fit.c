@@ -1,0 +1,217 @@
+/* Mixed-model fits against lme4 1.1-31 figures (the REML and ML JSON files in tests/data). */
+#include "test.h"
+#include "json.h"
+#include <stdlib.h>
+
+/* Tolerances of the issue: 1e-4 relative, 1e-4 absolute for values under 1e-2. */
+#define CHECK_REF(got, want) CHECK_CLOSE(got, want, 1e-4, fabs(want) < 1e-2 ? 1e-4 : 0)
+
+static int level_index(const lmm_reterm *t, const char *level)
+{
+    int j;
+    for (j = 0; j < t->nlevels; j++) if (strcmp(t->levels[j], level) == 0) return j;
+    return -1;
+}
+
+/* Fit the reference model of `file` and compare everything it lists. */
+static void check_reference(const char *file)
+{
+    char path[512];
+    tj_node *ref;
+    const tj_node *x, *v;
+    lmm_error err = {0};
+    lmm_frame *df = NULL;
+    lmm_fit *fit = NULL;
+    lmm_fit_options opts;
+    const lmm_model *m;
+    int i, k, reml;
+    snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, file);
+    ref = tj_parse_file(path);
+    CHECK(ref != NULL);
+    if (!ref) return;
+    snprintf(path, sizeof path, "%s/%s.csv", TEST_DATA_DIR, tj_str(tj_get(ref, "dataset")));
+    CHECK(lmm_frame_read_csv(path, &df, &err) == LMM_OK);
+    if (!df) { fprintf(stderr, "  %s: %s\n", path, err.message); tj_free(ref); return; }
+    /* factor level orders as the reference used them (soybean's ID releveled to RC) */
+    x = tj_get(ref, "levels");
+    for (i = 0; i < tj_len(x); i++) {
+        const char *name = x->keys[i];
+        const tj_node *lv = x->kids[i];
+        int c = lmm_frame_find(df, name);
+        if (c >= 0 && df->cols[c].type == LMM_FACTOR && df->cols[c].nlevels == tj_len(lv))
+            CHECK(lmm_frame_relevel(df, name, tj_str(tj_at(lv, 0)), &err) == LMM_OK);
+    }
+    memset(&opts, 0, sizeof opts);
+    reml = (int)tj_num(tj_get(ref, "reml"));
+    opts.ml = !reml;
+    if (lmm_fit_formula(df, tj_str(tj_get(ref, "formula")), &opts, &fit, &err) != LMM_OK) {
+        fprintf(stderr, "  %s: fit failed: %s\n", file, err.message);
+        CHECK(0);
+        lmm_frame_free(df); tj_free(ref);
+        return;
+    }
+    m = fit->model;
+    fprintf(stderr, "  %-32s criterion %.10f (lme4 %.10f) evals %d\n", file, fit->criterion,
+            tj_num(tj_get(ref, "criterion")), fit->nevals);
+    /* objective at least as low as lme4's (1e-6 relative), and within 1e-5 of it */
+    CHECK(fit->criterion <= tj_num(tj_get(ref, "criterion")) * (1 + 1e-6));
+    CHECK_CLOSE(fit->criterion, tj_num(tj_get(ref, "criterion")), 0, 1e-5 * fmax(1.0, fabs(tj_num(tj_get(ref, "criterion")))));
+    CHECK(fit->nobs == (int)tj_num(tj_get(ref, "nobs")));
+    CHECK(fit->df == (int)tj_num(tj_get(ref, "df")));
+    CHECK_CLOSE(fit->loglik, tj_num(tj_get(ref, "loglik")), 1e-7, 1e-6);
+    CHECK_CLOSE(fit->aic, tj_num(tj_get(ref, "aic")), 1e-7, 1e-6);
+    CHECK_CLOSE(fit->bic, tj_num(tj_get(ref, "bic")), 1e-7, 1e-6);
+    CHECK_CLOSE(fit->deviance, tj_num(tj_get(ref, "deviance")), 1e-6, 1e-6);
+    CHECK_REF(fit->sigma, tj_num(tj_get(ref, "sigma")));
+    CHECK((fit->singular != 0) == ((int)tj_num(tj_get(ref, "singular")) != 0));
+    x = tj_get(ref, "theta");
+    CHECK(fit->ntheta == tj_len(x));
+    for (i = 0; i < tj_len(x) && i < fit->ntheta; i++) {
+        CHECK_REF(fit->theta[i], tj_num(tj_at(x, i)));
+        CHECK_STR(m->theta_names[i], tj_str(tj_at(tj_get(ref, "theta_names"), i)));
+    }
+    x = tj_get(ref, "fixef");
+    CHECK(fit->p == tj_len(x));
+    for (i = 0; i < tj_len(x) && i < fit->p; i++) {
+        v = tj_at(x, i);
+        CHECK_STR(m->X->colnames[i], tj_str(tj_get(v, "name")));
+        CHECK_REF(fit->beta[i], tj_num(tj_get(v, "estimate")));
+        CHECK_REF(fit->se[i], tj_num(tj_get(v, "se")));
+        for (k = 0; k < fit->p; k++)
+            CHECK_CLOSE(fit->vcov[i + k * fit->p], tj_num(tj_at(tj_at(tj_get(ref, "vcov"), i), k)), 1e-4,
+                        1e-6 * sqrt(fit->vcov[i * (fit->p + 1)] * fit->vcov[k * (fit->p + 1)]));
+    }
+    /* variance components, in VarCorr order, residual last */
+    x = tj_get(ref, "varcorr");
+    {
+        int row = 0;
+        for (k = 0; k < m->nterms; k++) {
+            double cov[32 * 32];
+            const lmm_reterm *t = &m->terms[k];
+            lmm_fit_term_cov(fit, k, cov);
+            for (i = 0; i < t->ncol; i++, row++) {
+                v = tj_at(x, row);
+                CHECK_STR(t->vc_name, tj_str(tj_get(v, "group")));
+                CHECK_STR(t->colnames[i], tj_str(tj_get(v, "name")));
+                CHECK_REF(cov[i * (t->ncol + 1)], tj_num(tj_get(v, "variance")));
+            }
+        }
+        CHECK(row == tj_len(x) - 1);
+        CHECK_REF(fit->sigma * fit->sigma, tj_num(tj_get(tj_at(x, row), "variance")));
+    }
+    x = tj_get(ref, "corr");
+    for (i = 0; i < tj_len(x); i++) {
+        const tj_node *c = tj_at(x, i);
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            int a = -1, b = -1, j;
+            double cov[32 * 32];
+            if (strcmp(t->vc_name, tj_str(tj_get(c, "group"))) != 0) continue;
+            for (j = 0; j < t->ncol; j++) {
+                if (!strcmp(t->colnames[j], tj_str(tj_at(tj_get(c, "names"), 0)))) a = j;
+                if (!strcmp(t->colnames[j], tj_str(tj_at(tj_get(c, "names"), 1)))) b = j;
+            }
+            CHECK(a >= 0 && b >= 0);
+            if (a < 0 || b < 0) continue;
+            lmm_fit_term_cov(fit, k, cov);
+            CHECK_REF(cov[a + b * t->ncol] / sqrt(cov[a * (t->ncol + 1)] * cov[b * (t->ncol + 1)]), tj_num(tj_get(c, "corr")));
+        }
+    }
+    /* ngroups */
+    x = tj_get(ref, "ngroups");
+    for (i = 0; i < tj_len(x); i++) {
+        int found = 0;
+        for (k = 0; k < m->nterms; k++)
+            if (!strcmp(m->terms[k].group, x->keys[i])) { found = 1; CHECK(m->terms[k].nlevels == (int)tj_num(x->kids[i])); }
+        CHECK(found);
+    }
+    /* conditional modes and conditional SDs, matched by group, column and level name */
+    x = tj_get(ref, "ranef");
+    for (i = 0; i < tj_len(x); i++) {
+        const char *group = x->keys[i];
+        const tj_node *g = x->kids[i], *levels = tj_get(g, "levels"), *cols = tj_get(g, "columns");
+        int c, j, checked = 0;
+        for (c = 0; c < tj_len(cols); c++) {
+            const char *cname = tj_str(tj_at(cols, c));
+            for (k = 0; k < m->nterms; k++) {
+                const lmm_reterm *t = &m->terms[k];
+                int tc;
+                if (strcmp(t->group, group) != 0) continue;
+                for (tc = 0; tc < t->ncol; tc++) {
+                    if (strcmp(t->colnames[tc], cname) != 0) continue;
+                    /* A conditional mode near zero is judged against its column's scale:
+                       lme4 stops its optimizer a hair short of the optimum (our criterion is
+                       lower), which moves small modes by ~1e-4 of the largest one. */
+                    double scale = 0;
+                    for (j = 0; j < tj_len(levels); j++) {
+                        double v = fabs(tj_num(tj_at(tj_at(tj_get(g, "values"), j), c)));
+                        if (v > scale) scale = v;
+                    }
+                    for (j = 0; j < tj_len(levels); j++) {
+                        int lj = level_index(t, tj_str(tj_at(levels, j)));
+                        double want = tj_num(tj_at(tj_at(tj_get(g, "values"), j), c));
+                        double wsd = tj_num(tj_at(tj_at(tj_get(g, "condsd"), j), c));
+                        CHECK(lj >= 0);
+                        if (lj < 0) continue;
+                        CHECK_CLOSE(fit->b[t->u_offset + lj * t->ncol + tc], want, 1e-4, 1e-4 * (scale > 1 ? scale : 1));
+                        CHECK_REF(fit->b_condsd[t->u_offset + lj * t->ncol + tc], wsd);
+                        checked++;
+                    }
+                }
+            }
+        }
+        CHECK(checked == tj_len(levels) * tj_len(cols));
+    }
+    x = tj_get(ref, "resid_quantiles");
+    for (i = 0; i < 5; i++) CHECK_REF(fit->resid_quantiles[i], tj_num(tj_at(x, i)));
+    x = tj_get(ref, "fitted_head");
+    for (i = 0; i < tj_len(x); i++) CHECK_REF(fit->fitted[i], tj_num(tj_at(x, i)));
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+    tj_free(ref);
+}
+
+static void check_objective_hand_value(void)
+{
+    /* pulp, theta = 1: L = sqrt(5+1) per operator; closed form of the REML criterion */
+    lmm_error err = {0};
+    lmm_frame *df = NULL;
+    lmm_model *m = NULL;
+    char path[512];
+    double theta = 1.0, ybar = 0, ssw = 0, ssb = 0, n = 20, pw, want;
+    int i, j;
+    snprintf(path, sizeof path, "%s/pulp.csv", TEST_DATA_DIR);
+    CHECK(lmm_frame_read_csv(path, &df, &err) == LMM_OK);
+    if (!df) return;
+    CHECK(lmm_model_build(df, "bright ~ 1 + (1|operator)", LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
+    if (m) {
+        double gm[4] = { 0, 0, 0, 0 };
+        for (i = 0; i < 20; i++) { ybar += m->y[i] / n; gm[m->terms[0].codes[i]] += m->y[i] / 5; }
+        for (i = 0; i < 20; i++) ssw += (m->y[i] - gm[m->terms[0].codes[i]]) * (m->y[i] - gm[m->terms[0].codes[i]]);
+        for (j = 0; j < 4; j++) ssb += 5 * (gm[j] - ybar) * (gm[j] - ybar);
+        /* balanced one-way: pwrss = SSW + SSB / (1 + n_i theta^2), |L|^2 = (1+5)^4, R_X^2 = 20/(1+5) */
+        pw = ssw + ssb / (1 + 5 * theta * theta);
+        want = 4 * log(6.0) + log(20.0 / 6.0) + (n - 1) * (1 + log(2 * 3.14159265358979323846 * pw / (n - 1)));
+        /* 1e-10: the cross-product form loses ~4 digits to y'y (72000) against the pwrss (1.7) */
+        CHECK_CLOSE(lmm_model_objective(m, &theta, 1), want, 1e-10, 0);
+        want = 4 * log(6.0) + n * (1 + log(2 * 3.14159265358979323846 * pw / n));
+        CHECK_CLOSE(lmm_model_objective(m, &theta, 0), want, 1e-10, 0);
+    }
+    lmm_model_free(m);
+    lmm_frame_free(df);
+}
+
+void test_fit(void)
+{
+    static const char *const files[] = {
+        "pulp_REML.json", "pulp_ML.json", "Dyestuff_REML.json", "Dyestuff_ML.json",
+        "Dyestuff2_REML.json", "Dyestuff2_ML.json", "Penicillin_REML.json", "Penicillin_ML.json",
+        "Pastes_REML.json", "Pastes_ML.json", "Oats_REML.json", "Oats_ML.json",
+        "sleepstudy_REML.json", "sleepstudy_ML.json", "sleepstudy_intercept_REML.json",
+        "sleepstudy_intercept_ML.json", "sleepstudy_uncorr_REML.json", "sleepstudy_uncorr_ML.json",
+        "soybean_sim_plot_ML.json", "soybean_sim_full_ML.json"
+    };
+    size_t i;
+    check_objective_hand_value();
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) check_reference(files[i]);
+}
