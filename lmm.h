@@ -539,6 +539,8 @@ LMM_API double lmm_lrt(double loglik0, int df0, double loglik1, int df1, double 
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
 /* Print ranef(fit, condVar = TRUE) as R prints ranef(): one table per group. */
 LMM_API void lmm_print_ranef(FILE *out, const lmm_fit *fit);
+/* One grouping factor's modes as a data frame, as R prints ranef(m)$group; -1 if no such group. */
+LMM_API int lmm_print_ranef_group(FILE *out, const lmm_fit *fit, const char *group);
 /* Format numbers jointly as R's format(x, digits = d): common decimals, common width. */
 LMM_API void lmm_format_reals(const double *x, int n, int digits, char (*out)[48]);
 /* R's deparse of a formula: "Reaction ~ Days + (Days | Subject)". */
@@ -1007,42 +1009,62 @@ LMM_API void lmm_trsv_lower(int n, const double *L, int lda, double *b, int tran
     }
 }
 
+/* Dot product in the reference BLAS order (remainder first, then groups of
+   five), so sums of squares round as R's lm/aov do; x[0] is replaced by x0. */
+static double lmm__ddot_ref(int n, double x0, const double *x, const double *y)
+{
+    int m = n % 5, i;
+    double t = 0.0;
+#define LMM__X(i) ((i) == 0 ? x0 : x[i])
+    for (i = 0; i < m; i++) t += LMM__X(i) * y[i];
+    for (i = m; i < n; i += 5)
+        t = t + LMM__X(i) * y[i] + x[i + 1] * y[i + 1] + x[i + 2] * y[i + 2] + x[i + 3] * y[i + 3] + x[i + 4] * y[i + 4];
+#undef LMM__X
+    return t;
+}
+
+/* LINPACK's Householder scheme (as R's dqrdc2, without pivoting): the column
+   is scaled by its signed norm, 1 is added to its head, which becomes tau. */
 LMM_API void lmm_qr(int m, int n, double *a, int lda, double *tau)
 {
     int j, i, k;
     for (j = 0; j < n; j++) {
-        double *cj = a + (size_t)j * lda, norm = 0.0, scale = 0.0, alpha, beta;
+        double *cj = a + (size_t)j * lda, norm = 0.0, scale = 0.0, inv;
+        tau[j] = 0.0;
+        if (j == m - 1) break;
         for (i = j; i < m; i++) if (fabs(cj[i]) > scale) scale = fabs(cj[i]);
-        if (scale == 0.0) { tau[j] = 0.0; continue; }
-        for (i = j; i < m; i++) { double t = cj[i] / scale; norm += t * t; }
-        norm = scale * sqrt(norm);
-        alpha = cj[j];
-        beta = alpha >= 0 ? -norm : norm;
-        /* reflector v = (1, cj[j+1..]/(alpha-beta)), tau = (beta-alpha)/beta */
-        tau[j] = (beta - alpha) / beta;
-        for (i = j + 1; i < m; i++) cj[i] /= (alpha - beta);
-        cj[j] = beta;
-        for (k = j + 1; k < n; k++) {
-            double *ck = a + (size_t)k * lda, s = ck[j];
-            for (i = j + 1; i < m; i++) s += cj[i] * ck[i];
-            s *= tau[j];
-            ck[j] -= s;
-            for (i = j + 1; i < m; i++) ck[i] -= s * cj[i];
+        if (scale == 0.0) continue;
+        if (scale > 1e150 || scale < 1e-150) {
+            for (i = j; i < m; i++) { double t = cj[i] / scale; norm += t * t; }
+            norm = scale * sqrt(norm);
+        } else {
+            for (i = j; i < m; i++) norm += cj[i] * cj[i];
+            norm = sqrt(norm);
         }
+        if (cj[j] != 0.0) norm = cj[j] < 0 ? -norm : norm;
+        inv = 1.0 / norm;
+        for (i = j; i < m; i++) cj[i] *= inv;
+        cj[j] += 1.0;
+        for (k = j + 1; k < n; k++) {
+            double *ck = a + (size_t)k * lda;
+            double t = -lmm__ddot_ref(m - j, cj[j], cj + j, ck + j) / cj[j];
+            for (i = j; i < m; i++) ck[i] += t * cj[i];
+        }
+        tau[j] = cj[j];
+        cj[j] = -norm;
     }
 }
 
 LMM_API void lmm_qr_qtv(int m, int n, const double *a, int lda, const double *tau, double *b)
 {
     int j, i;
-    for (j = 0; j < n; j++) {
+    for (j = 0; j < n && j < m - 1; j++) {
         const double *cj = a + (size_t)j * lda;
-        double s = b[j];
+        double t;
         if (tau[j] == 0.0) continue;
-        for (i = j + 1; i < m; i++) s += cj[i] * b[i];
-        s *= tau[j];
-        b[j] -= s;
-        for (i = j + 1; i < m; i++) b[i] -= s * cj[i];
+        t = -lmm__ddot_ref(m - j, tau[j], cj + j, b + j) / tau[j];
+        b[j] += t * tau[j];
+        for (i = j + 1; i < m; i++) b[i] += t * cj[i];
     }
 }
 
@@ -4375,6 +4397,10 @@ typedef struct lmm__blocks {
     double *T;            /* templates, sum of ncol^2 */
     int *T_offset;        /* per term */
     double *work;         /* max(r, q) scratch */
+    double *xtx_chol;     /* p x p Cholesky of X'X, for the response shift */
+    int shift_ok;         /* 0 if X'X was not numerically positive definite */
+    double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
+    double *yshift;       /* n: y - X beta0 */
 } lmm__blocks;
 
 static void lmm__blocks_free(lmm_model *m);
@@ -4442,9 +4468,13 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     B->T = LMM__ZNEW(double, tsz);
     B->T_offset = LMM__NEW(int, m->nterms);
     B->work = LMM__NEW(double, (size_t)(B->r > m->q ? B->r : m->q) + 1);
+    B->xtx_chol = LMM__NEW(double, (size_t)p * p + 1);
+    B->beta0 = LMM__ZNEW(double, (size_t)p + 1);
+    B->yshift = LMM__NEW(double, (size_t)n + 1);
     idx = LMM__NEW(int, B->r);
     val = LMM__NEW(double, B->r);
-    if (!B->A11 || !B->L11 || !B->A21 || !B->L21 || !B->A22 || !B->L22 || !B->T || !B->T_offset || !B->work || !idx || !val) {
+    if (!B->A11 || !B->L11 || !B->A21 || !B->L21 || !B->A22 || !B->L22 || !B->T || !B->T_offset || !B->work ||
+        !B->xtx_chol || !B->beta0 || !B->yshift || !idx || !val) {
         LMM_FREE(idx); LMM_FREE(val);
         return lmm__nomem(err);
     }
@@ -4478,6 +4508,9 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     for (c = 0; c < B->r; c++)
         for (c2 = c + 1; c2 < B->r; c2++) B->A22[(size_t)c2 * B->r + c] = B->A22[(size_t)c * B->r + c2];
     LMM_FREE(idx); LMM_FREE(val);
+    for (c = 0; c < p; c++)
+        for (c2 = 0; c2 < p; c2++) B->xtx_chol[c + c2 * p] = B->A22[(size_t)(B->qr + c2) * B->r + B->qr + c];
+    B->shift_ok = p > 0 && lmm_chol(p, B->xtx_chol, p) == 0;
     return LMM_OK;
 }
 
@@ -4491,11 +4524,30 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     for (i = 0; i < n; i++)
         if (!isfinite(y[i])) return lmm__fail(err, LMM_ERR_DATA, "response is not finite at observation %d", i + 1);
     if (m->y != y) memcpy(m->y, y, (size_t)n * sizeof(double));
+    /* Work with y - X beta0 (beta0 = OLS fit): the PLS solution only shifts beta by
+       beta0, and y'y no longer dwarfs the penalised RSS (pulp: 72000 against 1.7). */
+    {
+        int p = m->X->ncol;
+        for (c = 0; c < p; c++) {
+            double s = 0;
+            for (i = 0; i < n && B->shift_ok; i++) s += m->X->v[(size_t)c * n + i] * m->y[i];
+            B->beta0[c] = s;
+        }
+        if (B->shift_ok) {
+            lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 0);
+            lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 1);
+        }
+        for (i = 0; i < n; i++) {
+            double s = m->y[i];
+            for (c = 0; c < p; c++) s -= m->X->v[(size_t)c * n + i] * B->beta0[c];
+            B->yshift[i] = s;
+        }
+    }
     for (c = 0; c < B->q1; c++) B->A21[(size_t)c * B->r + ylast] = 0.0;
     for (c = 0; c < B->r; c++) B->A22[(size_t)c * B->r + ylast] = 0.0;
     for (i = 0; i < n; i++) {
         const lmm_reterm *t1 = &m->terms[0];
-        double yi = m->y[i];
+        double yi = B->yshift[i];
         for (c = 0; c < B->p1; c++)
             B->A21[(size_t)(t1->codes[i] * B->p1 + c) * B->r + ylast] += yi * t1->z[(size_t)c * n + i];
         for (k = 1; k < m->nterms; k++) {
@@ -4916,6 +4968,8 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
             }
         }
     }
+    /* back from the shifted response (see lmm_model_set_response) */
+    for (a = 0; a < p; a++) fit->beta[a] += B->beta0[a];
     /* fitted values and residuals */
     for (i = 0; i < n; i++) {
         double f = 0;
@@ -5001,6 +5055,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->A11); LMM_FREE(B->A21); LMM_FREE(B->A22);
     LMM_FREE(B->L11); LMM_FREE(B->L21); LMM_FREE(B->L22);
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
+    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
     LMM_FREE(B);
     m->blk_ = NULL;
 }
@@ -5058,9 +5113,13 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
 {
     lmm_model *m = fit->model;
     lmm_optim_result res;
+    lmm_optim_options oo = opts->optim;
     lmm_status st;
+    /* A finer final radius than lme4's 2e-7 costs a few evaluations and puts us
+       at (not near) the optimum, so printed modes are stable in their last digit. */
+    if (oo.rho_end <= 0) oo.rho_end = 1e-8;
     st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
-                      &opts->optim, NULL, &res, err);
+                      &oo, NULL, &res, err);
     if (st != LMM_OK) return st;
     if (!isfinite(res.fmin))
         return lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite anywhere the optimizer looked (is the response constant?)");
@@ -5150,8 +5209,11 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
         for (k = j + 1; k < p; k++) s -= qr[(size_t)k * n + j] * fit->coef[k];
         fit->coef[j] = s / qr[(size_t)j * n + j];
     }
-    fit->rss = 0;
-    for (i = p; i < n; i++) fit->rss += fit->effects[i] * fit->effects[i];
+    {   /* long double, as R's sum() accumulates */
+        long double acc = 0;
+        for (i = p; i < n; i++) acc += (long double)fit->effects[i] * fit->effects[i];
+        fit->rss = (double)acc;
+    }
     s2 = fit->rss / (n - p);
     fit->sigma = sqrt(s2);
     /* vcov = s2 R^{-1} R^{-T}: columns of R^{-1} by back substitution */
@@ -5272,9 +5334,11 @@ LMM_API int lmm_aov_table(const lmm_lm *fit, lmm_aov_row *rows)
     int t, j, nrow = 0;
     double mse = fit->rss / fit->df_resid;
     for (t = 0; t < fit->X->nterms; t++) {
-        double ss = 0;
+        long double acc = 0;
+        double ss;
         int d = 0;
-        for (j = 0; j < fit->p; j++) if (fit->X->assign[j] == t + 1) { ss += fit->effects[j] * fit->effects[j]; d++; }
+        for (j = 0; j < fit->p; j++) if (fit->X->assign[j] == t + 1) { acc += (long double)fit->effects[j] * fit->effects[j]; d++; }
+        ss = (double)acc;
         if (d == 0) continue;
         rows[nrow].term = fit->X->terms[t];
         rows[nrow].df = d;
@@ -5629,47 +5693,58 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     if (fit->singular) fprintf(out, "boundary (singular) fit: see help('isSingular')\n");
 }
 
+LMM_API int lmm_print_ranef_group(FILE *out, const lmm_fit *fit, const char *group)
+{
+    const lmm_model *m = fit->model;
+    int k, j, c, k2, ncols = 0, wl = 0, col = 0, *w;
+    const lmm_reterm *t = NULL;
+    double *vals;
+    char (*fv)[48];
+    const char **hdr;
+    for (k = 0; k < m->nterms && !t; k++) if (strcmp(m->terms[k].group, group) == 0) t = &m->terms[k];
+    if (!t) return -1;
+    for (j = 0; j < t->nlevels; j++) if ((int)strlen(t->levels[j]) > wl) wl = (int)strlen(t->levels[j]);
+    /* the columns of every term on this grouping factor, side by side */
+    for (k2 = 0; k2 < m->nterms; k2++) if (strcmp(m->terms[k2].group, group) == 0) ncols += m->terms[k2].ncol;
+    vals = (double *)lmm__alloc((size_t)t->nlevels, sizeof(double));
+    fv = (char (*)[48])lmm__alloc((size_t)t->nlevels * (size_t)ncols, 48);
+    hdr = (const char **)lmm__alloc((size_t)ncols, sizeof(char *));
+    w = (int *)lmm__alloc((size_t)ncols, sizeof(int));
+    if (!vals || !fv || !hdr || !w) { LMM_FREE(vals); LMM_FREE(fv); LMM_FREE(hdr); LMM_FREE(w); return -1; }
+    for (k2 = 0; k2 < m->nterms; k2++) {
+        const lmm_reterm *t2 = &m->terms[k2];
+        if (strcmp(t2->group, group) != 0) continue;
+        for (c = 0; c < t2->ncol; c++, col++) {
+            char (*tmp)[48] = fv + (size_t)col * t->nlevels;
+            for (j = 0; j < t->nlevels; j++) vals[j] = fit->b[t2->u_offset + j * t2->ncol + c];
+            lmm_format_reals(vals, t->nlevels, 7, tmp);
+            hdr[col] = t2->colnames[c];
+            w[col] = (int)strlen(tmp[0]) > (int)strlen(hdr[col]) ? (int)strlen(tmp[0]) : (int)strlen(hdr[col]);
+        }
+    }
+    fprintf(out, "%-*s", wl, "");
+    for (col = 0; col < ncols; col++) fprintf(out, " %*s", w[col], hdr[col]);
+    fprintf(out, "\n");
+    for (j = 0; j < t->nlevels; j++) {
+        fprintf(out, "%-*s", wl, t->levels[j]);
+        for (col = 0; col < ncols; col++) fprintf(out, " %*s", w[col], fv[(size_t)col * t->nlevels + j]);
+        fprintf(out, "\n");
+    }
+    LMM_FREE(vals); LMM_FREE(fv); LMM_FREE(hdr); LMM_FREE(w);
+    return 0;
+}
+
 LMM_API void lmm_print_ranef(FILE *out, const lmm_fit *fit)
 {
     const lmm_model *m = fit->model;
-    int k, j, c, k2;
+    int k, k2;
     for (k = 0; k < m->nterms; k++) {
-        const lmm_reterm *t = &m->terms[k];
-        int first = 1, ncols = 0, wl = 0;
-        for (k2 = 0; k2 < k; k2++) if (strcmp(m->terms[k2].group, t->group) == 0) first = 0;
+        int first = 1;
+        for (k2 = 0; k2 < k; k2++) if (strcmp(m->terms[k2].group, m->terms[k].group) == 0) first = 0;
         if (!first) continue;
-        fprintf(out, "$%s\n", t->group);
-        for (j = 0; j < t->nlevels; j++) if ((int)strlen(t->levels[j]) > wl) wl = (int)strlen(t->levels[j]);
-        /* the columns of every term on this grouping factor, side by side */
-        for (k2 = k; k2 < m->nterms; k2++) if (strcmp(m->terms[k2].group, t->group) == 0) ncols += m->terms[k2].ncol;
-        {
-            double *vals = (double *)lmm__alloc((size_t)t->nlevels, sizeof(double));
-            char (*fv)[48] = (char (*)[48])lmm__alloc((size_t)t->nlevels * (size_t)ncols, 48);
-            const char **hdr = (const char **)lmm__alloc((size_t)ncols, sizeof(char *));
-            int col = 0, *w = (int *)lmm__alloc((size_t)ncols, sizeof(int));
-            if (!vals || !fv || !hdr || !w) { LMM_FREE(vals); LMM_FREE(fv); LMM_FREE(hdr); LMM_FREE(w); return; }
-            for (k2 = k; k2 < m->nterms; k2++) {
-                const lmm_reterm *t2 = &m->terms[k2];
-                if (strcmp(t2->group, t->group) != 0) continue;
-                for (c = 0; c < t2->ncol; c++, col++) {
-                    char (*tmp)[48] = fv + (size_t)col * t->nlevels;
-                    for (j = 0; j < t->nlevels; j++) vals[j] = fit->b[t2->u_offset + j * t2->ncol + c];
-                    lmm_format_reals(vals, t->nlevels, 7, tmp);
-                    hdr[col] = t2->colnames[c];
-                    w[col] = (int)strlen(tmp[0]) > (int)strlen(hdr[col]) ? (int)strlen(tmp[0]) : (int)strlen(hdr[col]);
-                }
-            }
-            fprintf(out, "%-*s", wl, "");
-            for (col = 0; col < ncols; col++) fprintf(out, " %*s", w[col], hdr[col]);
-            fprintf(out, "\n");
-            for (j = 0; j < t->nlevels; j++) {
-                fprintf(out, "%-*s", wl, t->levels[j]);
-                for (col = 0; col < ncols; col++) fprintf(out, " %*s", w[col], fv[(size_t)col * t->nlevels + j]);
-                fprintf(out, "\n");
-            }
-            fprintf(out, "\n");
-            LMM_FREE(vals); LMM_FREE(fv); LMM_FREE(hdr); LMM_FREE(w);
-        }
+        fprintf(out, "$%s\n", m->terms[k].group);
+        lmm_print_ranef_group(out, fit, m->terms[k].group);
+        fprintf(out, "\n");
     }
 }
 

@@ -63,7 +63,8 @@ int main(void)
     printf("> pchisq(%.7g, df = 1, lower = FALSE)\n[1] %.7g\n", stat, p);
 
     printf("\n> ranef(mmod)$operator\n");
-    lmm_print_ranef(stdout, mmod);
+    lmm_print_ranef_group(stdout, mmod, "operator");
+    printf("\n");
 
     printf("> (cc <- model.tables(lmod))\nTables of effects\n\n operator \noperator\n");
     if (lmm_aov_effects(lmod, pulp, "operator", effects, &err) < 0) return fail(&err);

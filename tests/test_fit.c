@@ -51,6 +51,7 @@ static void check_reference(const char *file)
         return;
     }
     m = fit->model;
+    CHECK(fit->converged);
     fprintf(stderr, "  %-32s criterion %.10f (lme4 %.10f) evals %d\n", file, fit->criterion,
             tj_num(tj_get(ref, "criterion")), fit->nevals);
     /* objective at least as low as lme4's (1e-6 relative), and within 1e-5 of it */
