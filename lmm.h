@@ -451,6 +451,10 @@ typedef struct lmm_fit {
     int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
     int converged;
     int nevals;               /* objective evaluations */
+    lmm_optim_options optim_; /* private: options and workspace kept for refits */
+    int condvar_;
+    size_t optim_work_;
+    double *work_;
 } lmm_fit;
 
 /* Build the model structure of `formula` on `df` (rows with missing values
@@ -473,6 +477,11 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
 /* Parse, build and fit in one call; the fit owns its model. */
 LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_fit_options *opts,
                                    lmm_fit **out, lmm_error *err);
+/* Refit on a new response y (nobs values; NULL keeps the current one), reusing
+   the structure, the factor pattern and every buffer of the fit: no allocation
+   after the first fit. Starts from theta_start (NULL: the fit's current theta).
+   The model is shared: refitting changes model->y. */
+LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *theta_start, lmm_error *err);
 LMM_API void lmm_fit_free(lmm_fit *fit);
 /* Covariance matrix of random-effects term k (ncol x ncol): sigma^2 T T'. */
 LMM_API void lmm_fit_term_cov(const lmm_fit *fit, int k, double *cov);
@@ -3805,7 +3814,9 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
     v = o->f(o->xt, o->ctx);
     o->nevals++;
     if (!(v > -HUGE_VAL && v < HUGE_VAL)) v = HUGE_VAL;   /* NaN/Inf: step away */
-    if (v < o->fbest) {
+    /* a new best must beat the old by more than rounding noise, so a start at
+       the optimum comes back unchanged (refits reproduce their fit) */
+    if (v < o->fbest - 8 * DBL_EPSILON * fabs(o->fbest)) {
         o->fbest = v;
         memcpy(o->x, o->xt, (size_t)o->n * sizeof(double));
         memmove(o->zbest, z, (size_t)o->nf * sizeof(double));
@@ -4869,7 +4880,7 @@ LMM_API void lmm_fit_free(lmm_fit *fit)
     if (!fit) return;
     LMM_FREE(fit->theta); LMM_FREE(fit->beta); LMM_FREE(fit->se); LMM_FREE(fit->vcov);
     LMM_FREE(fit->u); LMM_FREE(fit->b); LMM_FREE(fit->b_condsd);
-    LMM_FREE(fit->fitted); LMM_FREE(fit->resid);
+    LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->work_);
     if (fit->owns_model) lmm_model_free(fit->model);
     LMM_FREE(fit);
 }
@@ -4983,13 +4994,11 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
         fit->resid[i] = m->y[i] - f;
     }
     {
-        double *sr = (double *)lmm__alloc((size_t)n, sizeof(double));
+        double *sr = fit->work_ + fit->optim_work_;
         static const double probs[5] = { 0, 0.25, 0.5, 0.75, 1 };
-        if (!sr) return lmm__nomem(err);
         for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
         qsort(sr, (size_t)n, sizeof *sr, lmm__cmp_double);
         for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7(sr, n, probs[a]);
-        LMM_FREE(sr);
     }
     /* singular: a bounded theta below lme4's tolerance */
     fit->singular = 0;
@@ -4999,9 +5008,8 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
     /* diagonal blocks of s2 * Lambda (L L')^{-1} Lambda': for each effect e of a
        level, x = L^{-1} e has a first-term part x1 (one level block) and a rest part xr */
     {
-        double *x = (double *)lmm__alloc((size_t)(qr + 1) * 32, sizeof(double));
+        double *x = fit->work_ + fit->optim_work_;
         double blockv[32 * 32], x1[32 * 32];
-        if (!x) return lmm__nomem(err);
         for (k = 0; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
             const double *T = B->T + B->T_offset[k];
@@ -5043,7 +5051,6 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
                 }
             }
         }
-        LMM_FREE(x);
     }
     return LMM_OK;
 }
@@ -5100,7 +5107,13 @@ static lmm_status lmm__fit_alloc(lmm_model *m, lmm_fit **out, lmm_error *err)
     fit->b = LMM__NEW(double, m->q);
     fit->fitted = LMM__NEW(double, m->nobs);
     fit->resid = LMM__NEW(double, m->nobs);
-    if (!fit->theta || !fit->beta || !fit->se || !fit->vcov || !fit->u || !fit->b || !fit->fitted || !fit->resid) {
+    {   /* optimizer workspace, sorted residuals and condVar solves: refits allocate nothing */
+        size_t wb = lmm_minimize_worksize(m->ntheta, LMM_OPT_BOBYQA), wn = lmm_minimize_worksize(m->ntheta, LMM_OPT_NELDER_MEAD);
+        size_t scratch = (size_t)m->nobs > (size_t)(m->blk_->qr + 1) * 32 ? (size_t)m->nobs : (size_t)(m->blk_->qr + 1) * 32;
+        fit->optim_work_ = wb > wn ? wb : wn;
+        fit->work_ = LMM__NEW(double, fit->optim_work_ + scratch);
+    }
+    if (!fit->theta || !fit->beta || !fit->se || !fit->vcov || !fit->u || !fit->b || !fit->fitted || !fit->resid || !fit->work_) {
         lmm_fit_free(fit);
         return lmm__nomem(err);
     }
@@ -5115,11 +5128,13 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
     lmm_optim_result res;
     lmm_optim_options oo = opts->optim;
     lmm_status st;
+    fit->optim_ = opts->optim;
+    fit->condvar_ = !opts->skip_condvar;
     /* A finer final radius than lme4's 2e-7 costs a few evaluations and puts us
        at (not near) the optimum, so printed modes are stable in their last digit. */
     if (oo.rho_end <= 0) oo.rho_end = 1e-8;
     st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
-                      &oo, NULL, &res, err);
+                      &oo, fit->work_, &res, err);
     if (st != LMM_OK) return st;
     if (!isfinite(res.fmin))
         return lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite anywhere the optimizer looked (is the response constant?)");
@@ -5149,6 +5164,21 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
     if ((st = lmm__fit_optimize(fit, opts, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
     *out = fit;
     return LMM_OK;
+}
+
+LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *theta_start, lmm_error *err)
+{
+    lmm_fit_options o;
+    lmm_status st;
+    if (!fit) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_refit: NULL fit");
+    if (fit->p != fit->model->X->ncol) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_refit: the model's X changed since this fit; fit it anew");
+    if (y && (st = lmm_model_set_response(fit->model, y, err)) != LMM_OK) return st;
+    if (theta_start) memmove(fit->theta, theta_start, (size_t)fit->ntheta * sizeof(double));
+    memset(&o, 0, sizeof o);
+    o.ml = !fit->reml;
+    o.optim = fit->optim_;
+    o.skip_condvar = !fit->condvar_;
+    return lmm__fit_optimize(fit, &o, err);
 }
 
 LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_fit_options *opts,

@@ -1,3 +1,23 @@
-/* The one translation unit that holds the library's implementation. */
+/* The one translation unit that holds the library's implementation, built
+   with a counting allocator so tests can assert "allocates nothing" and
+   inject allocation failures. */
+#include <stdlib.h>
+long lmm_test_allocs = 0;     /* allocations so far */
+long lmm_test_fail_after = -1; /* >= 0: allocations beyond this many fail */
+static void *lmm_test_malloc(size_t n)
+{
+    if (lmm_test_fail_after >= 0 && lmm_test_allocs >= lmm_test_fail_after) return NULL;
+    lmm_test_allocs++;
+    return malloc(n);
+}
+static void *lmm_test_realloc(void *p, size_t n)
+{
+    if (lmm_test_fail_after >= 0 && lmm_test_allocs >= lmm_test_fail_after) return NULL;
+    lmm_test_allocs++;
+    return realloc(p, n);
+}
+#define LMM_MALLOC(sz) lmm_test_malloc(sz)
+#define LMM_REALLOC(p, sz) lmm_test_realloc(p, sz)
+#define LMM_FREE(p) free(p)
 #define LMM_IMPLEMENTATION
 #include "lmm.h"

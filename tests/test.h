@@ -2,11 +2,13 @@
 #ifndef LMM_TEST_H
 #define LMM_TEST_H
 #include <stdio.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 #include "lmm.h"
 
 extern int lmm_test_passed, lmm_test_failed;
+extern long lmm_test_allocs, lmm_test_fail_after;
 void lmm_test_check(int ok, const char *file, int line, const char *what);
 int lmm_test_close(double got, double want, double rtol, double atol);
 
