@@ -5498,7 +5498,7 @@ LMM_API void lmm_abbreviate(const char *name, int minlength, char *buf, size_t s
     snprintf(buf, size, "%s", s);
 }
 
-LMM_API void lmm_deparse_formula(const char *f, char *buf, size_t size)
+static void lmm__deparse_plain(const char *f, char *buf, size_t size)
 {
     size_t o = 0;
     char prev = 0;              /* last significant character written */
@@ -5525,24 +5525,102 @@ LMM_API void lmm_deparse_formula(const char *f, char *buf, size_t size)
 #undef LMM__PUT
 }
 
-/* Print a named numeric row as R prints a named vector. */
+/* Append text [a, b) to buf at *o (bounded). */
+static void lmm__cat_range(char *buf, size_t size, size_t *o, const char *a, const char *b)
+{
+    while (a < b) { if (*o + 1 < size) buf[*o] = *a; (*o)++; a++; }
+    if (size) buf[*o < size ? *o : size - 1] = '\0';
+}
+
+/* lme4 prints (x || g) expanded: ((1 | g) + (0 + x | g)). */
+LMM_API void lmm_deparse_formula(const char *f, char *buf, size_t size)
+{
+    char tmp[4096];
+    size_t o = 0;
+    const char *p = f, *bar;
+    tmp[0] = '\0';
+    while ((bar = strstr(p, "||")) != NULL) {
+        const char *open = bar, *close = bar + 2, *q, *start;
+        int depth = 0, intercept = 1, first = 1;
+        while (open > p && !(*open == '(' && depth == 0)) { if (*open == ')') depth++; if (*open == '(') depth--; open--; }
+        for (depth = 0; *close && !(*close == ')' && depth == 0); close++) { if (*close == '(') depth++; if (*close == ')') depth--; }
+        if (*open != '(' || *close != ')') break;
+        lmm__cat_range(tmp, sizeof tmp, &o, p, open);
+        /* which lhs terms: split at top-level '+' */
+        for (q = open + 1, start = q, depth = 0; q <= bar; q++) {
+            if (*q == '(') depth++;
+            if (*q == ')') depth--;
+            if ((q == bar || (*q == '+' && depth == 0))) {
+                const char *a = start, *b = q;
+                while (a < b && isspace((unsigned char)*a)) a++;
+                while (b > a && isspace((unsigned char)b[-1])) b--;
+                if ((b - a == 1 && *a == '0') || (b - a == 2 && a[0] == '-' && a[1] == '1')) intercept = 0;
+                start = q + 1;
+            }
+        }
+        lmm__cat_range(tmp, sizeof tmp, &o, "(", "(" + 1);
+        if (intercept) {
+            lmm__cat_range(tmp, sizeof tmp, &o, "(1|", "(1|" + 3);
+            lmm__cat_range(tmp, sizeof tmp, &o, bar + 2, close);
+            lmm__cat_range(tmp, sizeof tmp, &o, ")", ")" + 1);
+            first = 0;
+        }
+        for (q = open + 1, start = q, depth = 0; q <= bar; q++) {
+            if (*q == '(') depth++;
+            if (*q == ')') depth--;
+            if ((q == bar || (*q == '+' && depth == 0))) {
+                const char *a = start, *b = q;
+                while (a < b && isspace((unsigned char)*a)) a++;
+                while (b > a && isspace((unsigned char)b[-1])) b--;
+                start = q + 1;
+                if (a == b || (b - a == 1 && (*a == '0' || *a == '1')) || (b - a == 2 && a[0] == '-' && a[1] == '1')) continue;
+                if (!first) lmm__cat_range(tmp, sizeof tmp, &o, "+", "+" + 1);
+                lmm__cat_range(tmp, sizeof tmp, &o, "(0+", "(0+" + 3);
+                lmm__cat_range(tmp, sizeof tmp, &o, a, b);
+                lmm__cat_range(tmp, sizeof tmp, &o, "|", "|" + 1);
+                lmm__cat_range(tmp, sizeof tmp, &o, bar + 2, close);
+                lmm__cat_range(tmp, sizeof tmp, &o, ")", ")" + 1);
+                first = 0;
+            }
+        }
+        lmm__cat_range(tmp, sizeof tmp, &o, ")", ")" + 1);
+        p = close + 1;
+    }
+    lmm__cat_range(tmp, sizeof tmp, &o, p, p + strlen(p));
+    lmm__deparse_plain(tmp, buf, size);
+}
+
+/* Print a named row as R prints a named vector: one common column width. */
 static void lmm__print_named(FILE *out, const char *const *names, char (*vals)[48], int n)
 {
-    int i, w[16];
+    int i, w = 0;
     for (i = 0; i < n; i++) {
         int a = (int)strlen(names[i]), b = (int)strlen(vals[i]);
-        w[i] = a > b ? a : b;
+        if (a > w) w = a;
+        if (b > w) w = b;
     }
-    for (i = 0; i < n; i++) fprintf(out, "%*s ", w[i], names[i]);
+    for (i = 0; i < n; i++) fprintf(out, "%*s ", w, names[i]);
     fprintf(out, "\n");
-    for (i = 0; i < n; i++) fprintf(out, "%*s ", w[i], vals[i]);
+    for (i = 0; i < n; i++) fprintf(out, "%*s ", w, vals[i]);
     fprintf(out, "\n");
+}
+
+/* R's zapsmall(x, digits): round to digits - log10(max|x|) decimals (R rounds that count). */
+static void lmm__zapsmall(double *x, int n, int digits)
+{
+    double mx = 0;
+    int i, d;
+    for (i = 0; i < n; i++) if (fabs(x[i]) > mx) mx = fabs(x[i]);
+    if (!(mx > 0) || !isfinite(mx)) return;
+    d = (int)floor(digits - log10(mx) + 0.5);
+    if (d < 0) d = 0;
+    for (i = 0; i < n; i++) x[i] = lmm__round(x[i], d);
 }
 
 static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
 {
     const lmm_model *m = fit->model;
-    int k, a, b, nrows = 1, maxp = 1, row, wg = 6, wn = 4, wv = 8, ws = 8, has_corr = 0;
+    int k, a, b, nrows = 1, maxp = 1, row, wg = 6, wn = 4, wv = 8, ws = 8, has_corr = 0, cw[32];
     double *var, *sd;
     char (*vs)[48], (*ss)[48];
     double cov[32 * 32];
@@ -5567,9 +5645,25 @@ static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
     if ((int)strlen(ss[0]) > ws) ws = (int)strlen(ss[0]);
     fprintf(out, "Random effects:\n");
     fprintf(out, " %-*s %-*s %-*s %-*s", wg, "Groups", wn, "Name", wv, "Variance", ws, "Std.Dev.");
+    /* lme4's formatVC: format(round(corr, 2), nsmall = 2) per term (common width
+       within a term), printed left-aligned in columns as wide as their widest entry */
+    for (b = 0; b < 32; b++) cw[b] = b == 0 ? 4 : 0;
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        int tw = 4;
+        if (t->ncol < 2) continue;
+        lmm_fit_term_cov(fit, k, cov);
+        for (a = 0; a < t->ncol; a++)
+            for (b = 0; b < t->ncol; b++) {
+                double r = a == b ? 1.0 : cov[a + b * t->ncol] / sqrt(cov[a * (t->ncol + 1)] * cov[b * (t->ncol + 1)]);
+                r = lmm__round(r, 2);
+                if (r < 0) tw = 5;
+            }
+        for (b = 0; b < t->ncol - 1 && b < 31; b++) if (tw > cw[b]) cw[b] = tw;
+    }
     if (has_corr) {
-        fprintf(out, " %-4s", "Corr");
-        for (a = 2; a < maxp; a++) fprintf(out, " %-5s", "");
+        fprintf(out, " %-*s", cw[0], "Corr");
+        for (a = 1; a < maxp - 1; a++) fprintf(out, " %-*s", cw[a], "");
     }
     fprintf(out, "\n");
     for (k = 0, row = 0; k < m->nterms; k++) {
@@ -5578,20 +5672,24 @@ static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
         for (a = 0; a < t->ncol; a++, row++) {
             fprintf(out, " %-*s %-*s %-*s %-*s", wg, a == 0 ? t->vc_name : "", wn, t->colnames[a], wv, vs[row], ws, ss[row]);
             if (has_corr) {
+                int tw = 4, a2, b2;
+                for (a2 = 0; a2 < t->ncol; a2++)
+                    for (b2 = 0; b2 < t->ncol; b2++)
+                        if (a2 != b2 && lmm__round(cov[a2 + b2 * t->ncol] / sqrt(cov[a2 * (t->ncol + 1)] * cov[b2 * (t->ncol + 1)]), 2) < 0) tw = 5;
                 for (b = 0; b < maxp - 1; b++) {
                     if (b < a) {
-                        double r = cov[a + b * t->ncol] / sqrt(cov[a * (t->ncol + 1)] * cov[b * (t->ncol + 1)]);
-                        char cs[1][48];
-                        lmm_format_reals(&r, 1, 2, cs);
-                        fprintf(out, " %-*s", b == 0 ? 4 : 5, cs[0]);
-                    } else fprintf(out, " %-*s", b == 0 ? 4 : 5, "");
+                        double r = lmm__round(cov[a + b * t->ncol] / sqrt(cov[a * (t->ncol + 1)] * cov[b * (t->ncol + 1)]), 2);
+                        char cs[48];
+                        snprintf(cs, sizeof cs, "%*.2f", tw, r == 0 ? 0.0 : r);
+                        fprintf(out, " %-*s", cw[b], cs);
+                    } else fprintf(out, " %-*s", cw[b], "");
                 }
             }
             fprintf(out, "\n");
         }
     }
     fprintf(out, " %-*s %-*s %-*s %-*s", wg, "Residual", wn, "", wv, vs[row], ws, ss[row]);
-    if (has_corr) for (b = 0; b < maxp - 1; b++) fprintf(out, " %-*s", b == 0 ? 4 : 5, "");
+    if (has_corr) for (b = 0; b < maxp - 1; b++) fprintf(out, " %-*s", cw[b], "");
     fprintf(out, "\n");
     LMM_FREE(var); LMM_FREE(sd); LMM_FREE(vs); LMM_FREE(ss);
 }
@@ -5704,7 +5802,12 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
         lmm__print_named(out, names, vals, 5);
     }
     fprintf(out, "\nScaled residuals: \n");
-    lmm_format_reals(fit->resid_quantiles, 5, 4, qv);
+    {   /* lme4: print(zapsmall(quantile(r), digits + 1), digits = 4) */
+        double rq[5];
+        memcpy(rq, fit->resid_quantiles, sizeof rq);
+        lmm__zapsmall(rq, 5, 5);
+        lmm_format_reals(rq, 5, 4, qv);
+    }
     lmm__print_named(out, qnames, qv, 5);
     fprintf(out, "\n");
     lmm__print_varcorr(out, fit);
@@ -5720,7 +5823,13 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     lmm__print_fixcorr(out, fit);
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
                               m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
-    if (fit->singular) fprintf(out, "boundary (singular) fit: see help('isSingular')\n");
+    /* lme4's .prt.warn: the optimizer line and its messages, then a blank line */
+    if (fit->singular || !fit->converged) {
+        fprintf(out, "optimizer (bobyqa) convergence code: %d %s\n", fit->converged ? 0 : 1,
+                fit->converged ? "(OK)" : "(maximum number of function evaluations exceeded)");
+        if (fit->singular) fprintf(out, "boundary (singular) fit: see help('isSingular')\n");
+        fprintf(out, "\n");
+    }
 }
 
 LMM_API int lmm_print_ranef_group(FILE *out, const lmm_fit *fit, const char *group)
