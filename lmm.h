@@ -563,6 +563,41 @@ LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit);
 /* R's format.pval(p, digits): "0.0226", "9.89e-15", "<2e-16". */
 LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size);
 
+/* ======================================================================== */
+/* Plots (standalone SVG)                                                    */
+/* ======================================================================== */
+
+/* Size and labels of a plot; zero-initialised (or NULL) = defaults. */
+typedef struct lmm_plot_options {
+    int width, height;        /* pixels; 0: 640 x 480 (ranef: taller with many levels) */
+    const char *title;        /* NULL: the plot's default title */
+    const char *xlab, *ylab;  /* NULL: the plot's default axis labels */
+} lmm_plot_options;
+
+/* Caterpillar plot, as lattice's dotplot(ranef(m, condVar = TRUE)): one panel per
+   random-effect column of `group` (NULL: the first grouping factor), levels sorted
+   by the first column, mode +- 1.959964 conditional SD, free x scales. */
+LMM_API lmm_status lmm_plot_ranef(FILE *out, const lmm_fit *fit, const char *group,
+                                  const lmm_plot_options *opts, lmm_error *err);
+/* Residuals against fitted values with a horizontal line at 0 (non-finite pairs skipped). */
+LMM_API lmm_status lmm_plot_resid(FILE *out, const double *fitted, const double *resid, int n,
+                                  const lmm_plot_options *opts, lmm_error *err);
+/* Normal QQ plot of x (qqnorm) with qqline through the quartiles. */
+LMM_API lmm_status lmm_plot_qq(FILE *out, const double *x, int n, const lmm_plot_options *opts,
+                               lmm_error *err);
+/* Histogram of x with R's default Sturges breaks (title NULL: opts->title or "Histogram"). */
+LMM_API lmm_status lmm_plot_hist(FILE *out, const double *x, int n, const char *title,
+                                 const lmm_plot_options *opts, lmm_error *err);
+/* R's pretty(c(lo, hi), n, min.n): round, equally spaced values covering [lo, hi].
+   Writes at most max_ticks of them and returns how many there are (0 if lo or hi is not finite). */
+LMM_API int lmm_pretty(double lo, double hi, int n, int min_n, double *ticks, int max_ticks);
+/* R's ppoints(n): (i - a) / (n + 1 - 2a), a = 3/8 if n <= 10 else 1/2. */
+LMM_API void lmm_ppoints(int n, double *p);
+/* hist(x, plot = FALSE): Sturges breaks and counts (right-closed, lowest included;
+   non-finite x skipped). Writes at most max_breaks breaks and the counts between
+   them; returns the number of breaks, or 0 if x has no finite value. */
+LMM_API int lmm_hist_breaks(const double *x, int n, double *breaks, int *counts, int max_breaks);
+
 #ifdef __cplusplus
 }
 #endif
@@ -6029,6 +6064,559 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     fprintf(out, "\n");
 done:
     LMM_FREE(sr); LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf); LMM_FREE(pf);
+}
+
+/* ======================================================================== */
+/* Plots (standalone SVG)                                                    */
+/* ======================================================================== */
+
+/* R's pretty(): choose a unit of 1, 2, 5 or 10 times a power of ten near
+   (hi - lo) / n, biased towards the larger units as R does. */
+LMM_API int lmm_pretty(double lo, double hi, int n, int min_n, double *ticks, int max_ticks)
+{
+    const double bias = 1.5, bias5 = 0.5 + 1.5 * 1.5, shrink = 0.75;
+    double dx, cell, unit, base, cand, ns, nu;
+    int small, k, i, ndiv = n < 1 ? 1 : n;
+    if (!isfinite(lo) || !isfinite(hi)) return 0;
+    if (lo > hi) { double t = lo; lo = hi; hi = t; }
+    if (min_n < 0) min_n = 0;
+    if (min_n > ndiv) min_n = ndiv;
+    dx = hi - lo;
+    if (dx == 0 && hi == 0) {
+        cell = 1;
+        small = 1;
+    } else {
+        double tol = (1 + 1 / (1 + bias)) * ndiv * DBL_EPSILON;
+        cell = fabs(lo) > fabs(hi) ? fabs(lo) : fabs(hi);
+        small = dx < cell * tol * 3;
+    }
+    if (small) {
+        if (cell > 10) cell = 9 + cell / 10;
+        cell *= shrink;
+        if (min_n > 1) cell /= min_n;
+    } else {
+        cell = dx / ndiv;
+    }
+    if (cell < 20 * DBL_MIN) cell = 20 * DBL_MIN;
+    base = pow(10.0, floor(log10(cell)));
+    unit = base;
+    if ((cand = 2 * base) - cell < bias * (cell - unit)) {
+        unit = cand;
+        if ((cand = 5 * base) - cell < bias5 * (cell - unit)) {
+            unit = cand;
+            if ((cand = 10 * base) - cell < bias * (cell - unit)) unit = cand;
+        }
+    }
+    ns = floor(lo / unit + 1e-7);
+    nu = ceil(hi / unit - 1e-7);
+    while (ns * unit > lo + 1e-10 * unit) ns--;
+    while (nu * unit < hi - 1e-10 * unit) nu++;
+    k = (int)(0.5 + nu - ns);
+    if (k < min_n) {
+        /* too few intervals: widen symmetrically, the odd one away from zero */
+        k = min_n - k;
+        if (ns >= 0) { nu += k / 2; ns -= k / 2 + k % 2; }
+        else { ns -= k / 2; nu += k / 2 + k % 2; }
+        k = (int)(0.5 + nu - ns);
+    }
+    for (i = 0; i <= k && i < max_ticks; i++) ticks[i] = (ns + i) * unit;
+    return k + 1;
+}
+
+LMM_API void lmm_ppoints(int n, double *p)
+{
+    double a = n <= 10 ? 3.0 / 8.0 : 0.5;
+    int i;
+    for (i = 0; i < n; i++) p[i] = (i + 1 - a) / (n + 1 - 2 * a);
+}
+
+LMM_API int lmm_hist_breaks(const double *x, int n, double *breaks, int *counts, int max_breaks)
+{
+    double lo = HUGE_VAL, hi = -HUGE_VAL, fuzz;
+    double tmp[256];
+    int i, j, nfin = 0, nb, nclass;
+    for (i = 0; i < n; i++) {
+        if (!isfinite(x[i])) continue;
+        nfin++;
+        if (x[i] < lo) lo = x[i];
+        if (x[i] > hi) hi = x[i];
+    }
+    if (nfin == 0) return 0;
+    /* Sturges: ceiling(log2(n) + 1) classes */
+    nclass = (int)ceil(log((double)nfin) / log(2.0) + 1);
+    nb = lmm_pretty(lo, hi, nclass, 1, tmp, 256);
+    if (nb > 256) nb = 256;
+    for (j = 0; j < nb && j < max_breaks; j++) breaks[j] = tmp[j];
+    if (!counts) return nb;
+    for (j = 0; j + 1 < nb && j + 1 < max_breaks; j++) counts[j] = 0;
+    /* R nudges the breaks by 1e-7 of a bin so values on a break fall predictably */
+    fuzz = nb > 1 ? 1e-7 * (tmp[1] - tmp[0]) : 0;
+    for (i = 0; i < n; i++) {
+        double v = x[i];
+        if (!isfinite(v)) continue;
+        for (j = 0; j + 1 < nb; j++) {
+            double left = j == 0 ? tmp[0] - fuzz : tmp[j] + fuzz;
+            if ((v > left || (j == 0 && v == left)) && v <= tmp[j + 1] + fuzz) break;
+        }
+        if (j + 1 < nb && j + 1 < max_breaks) counts[j]++;
+    }
+    return nb;
+}
+
+/* ---- the SVG writer ---- */
+
+typedef struct lmm__plot_panel {
+    double x0, y0, x1, y1;      /* pixel box */
+    double xlo, xhi, ylo, yhi;  /* data range mapped onto it */
+} lmm__plot_panel;
+
+static double lmm__plot_px(const lmm__plot_panel *p, double x)
+{
+    return p->x0 + (x - p->xlo) / (p->xhi - p->xlo) * (p->x1 - p->x0);
+}
+
+static double lmm__plot_py(const lmm__plot_panel *p, double y)
+{
+    return p->y1 - (y - p->ylo) / (p->yhi - p->ylo) * (p->y1 - p->y0);
+}
+
+/* A pixel coordinate with two decimals; never -0.00, never NaN. */
+static void lmm__svg_num(FILE *f, double v)
+{
+    if (!isfinite(v)) v = 0;
+    if (fabs(v) < 0.005) v = 0;
+    fprintf(f, "%.2f", v);
+}
+
+/* Length of a valid UTF-8 sequence at s, 0 if invalid. */
+static int lmm__plot_utf8_len(const unsigned char *s)
+{
+    int len, i;
+    if (s[0] < 0x80) return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) len = 2;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) len = 3;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) len = 4;
+    else return 0;
+    for (i = 1; i < len; i++) if ((s[i] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/* Text content or attribute value: XML-escaped; control bytes and
+   invalid UTF-8 become '?' so the document always parses. */
+static void lmm__svg_escape(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        int len;
+        switch (*p) {
+        case '&': fputs("&amp;", f); p++; continue;
+        case '<': fputs("&lt;", f); p++; continue;
+        case '>': fputs("&gt;", f); p++; continue;
+        case '"': fputs("&quot;", f); p++; continue;
+        case '\'': fputs("&apos;", f); p++; continue;
+        default: break;
+        }
+        if (*p < 0x20) { fputc('?', f); p++; continue; }
+        len = lmm__plot_utf8_len(p);
+        if (len == 0) { fputc('?', f); p++; continue; }
+        fwrite(p, 1, (size_t)len, f);
+        p += len;
+    }
+}
+
+static void lmm__svg_begin(FILE *f, int w, int h)
+{
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+               "font-family=\"Helvetica, Arial, sans-serif\">\n", w, h, w, h);
+    fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", w, h);
+}
+
+/* anchor: "start", "middle" or "end"; rotate: degrees about (x, y). */
+static void lmm__svg_text(FILE *f, double x, double y, const char *anchor, double size, int bold,
+                          int rotate, const char *s)
+{
+    fputs("<text x=\"", f); lmm__svg_num(f, x);
+    fputs("\" y=\"", f); lmm__svg_num(f, y);
+    fprintf(f, "\" font-size=\"%g\" text-anchor=\"%s\"", size, anchor);
+    if (bold) fputs(" font-weight=\"bold\"", f);
+    if (rotate) {
+        fprintf(f, " transform=\"rotate(%d ", rotate);
+        lmm__svg_num(f, x); fputc(' ', f); lmm__svg_num(f, y); fputs(")\"", f);
+    }
+    fputc('>', f);
+    lmm__svg_escape(f, s);
+    fputs("</text>\n", f);
+}
+
+static void lmm__svg_line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke,
+                          double width, const char *dash)
+{
+    fputs("<line x1=\"", f); lmm__svg_num(f, x1);
+    fputs("\" y1=\"", f); lmm__svg_num(f, y1);
+    fputs("\" x2=\"", f); lmm__svg_num(f, x2);
+    fputs("\" y2=\"", f); lmm__svg_num(f, y2);
+    fprintf(f, "\" stroke=\"%s\" stroke-width=\"%g\"", stroke, width);
+    if (dash) fprintf(f, " stroke-dasharray=\"%s\"", dash);
+    fputs("/>\n", f);
+}
+
+static void lmm__svg_rect(FILE *f, double x, double y, double w, double h, const char *fill,
+                          const char *stroke, const char *cls)
+{
+    fputs("<rect", f);
+    if (cls) fprintf(f, " class=\"%s\"", cls);
+    fputs(" x=\"", f); lmm__svg_num(f, x);
+    fputs("\" y=\"", f); lmm__svg_num(f, y);
+    fputs("\" width=\"", f); lmm__svg_num(f, w);
+    fputs("\" height=\"", f); lmm__svg_num(f, h);
+    fprintf(f, "\" fill=\"%s\" stroke=\"%s\"/>\n", fill, stroke);
+}
+
+static void lmm__svg_point(FILE *f, double x, double y, const char *color)
+{
+    fputs("<circle cx=\"", f); lmm__svg_num(f, x);
+    fputs("\" cy=\"", f); lmm__svg_num(f, y);
+    fprintf(f, "\" r=\"2.5\" fill=\"none\" stroke=\"%s\"/>\n", color);
+}
+
+/* Data range [lo, hi] widened by 4% a side as R's plot does (never empty). */
+static void lmm__plot_range_pad(double *lo, double *hi)
+{
+    double d;
+    if (!(*hi > *lo)) {
+        d = *lo == 0 ? 1 : fabs(*lo) * 0.1;
+        *lo -= d;
+        *hi += d;
+        return;
+    }
+    d = (*hi - *lo) * 0.04;
+    *lo -= d;
+    *hi += d;
+}
+
+/* A tick label: %g, with exact zero for values on the zero tick. */
+static void lmm__plot_tick_label(double v, double unit, char *buf, size_t size)
+{
+    if (fabs(v) < 1e-10 * fabs(unit)) v = 0;
+    snprintf(buf, size, "%g", v);
+}
+
+/* Ticks at pretty values inside the panel's range, below (x) or left of (y) the box. */
+static void lmm__svg_xaxis(FILE *f, const lmm__plot_panel *p)
+{
+    double t[64];
+    char buf[48];
+    int i, nt = lmm_pretty(p->xlo, p->xhi, 5, 1, t, 64);
+    if (nt > 64) nt = 64;
+    for (i = 0; i < nt; i++) {
+        double x;
+        if (t[i] < p->xlo || t[i] > p->xhi) continue;
+        x = lmm__plot_px(p, t[i]);
+        lmm__svg_line(f, x, p->y1, x, p->y1 + 5, "black", 1, NULL);
+        lmm__plot_tick_label(t[i], nt > 1 ? t[1] - t[0] : 1, buf, sizeof buf);
+        lmm__svg_text(f, x, p->y1 + 17, "middle", 11, 0, 0, buf);
+    }
+}
+
+static void lmm__svg_yaxis(FILE *f, const lmm__plot_panel *p)
+{
+    double t[64];
+    char buf[48];
+    int i, nt = lmm_pretty(p->ylo, p->yhi, 5, 1, t, 64);
+    if (nt > 64) nt = 64;
+    for (i = 0; i < nt; i++) {
+        double y;
+        if (t[i] < p->ylo || t[i] > p->yhi) continue;
+        y = lmm__plot_py(p, t[i]);
+        lmm__svg_line(f, p->x0 - 5, y, p->x0, y, "black", 1, NULL);
+        lmm__plot_tick_label(t[i], nt > 1 ? t[1] - t[0] : 1, buf, sizeof buf);
+        lmm__svg_text(f, p->x0 - 8, y + 4, "end", 11, 0, 0, buf);
+    }
+}
+
+static void lmm__svg_box(FILE *f, const lmm__plot_panel *p)
+{
+    lmm__svg_rect(f, p->x0, p->y0, p->x1 - p->x0, p->y1 - p->y0, "none", "black", NULL);
+}
+
+/* The line a + b x clipped to the panel (nothing drawn if it misses). */
+static void lmm__svg_abline(FILE *f, const lmm__plot_panel *p, double a, double b, const char *stroke)
+{
+    double xa = p->xlo, xb = p->xhi;
+    if (!isfinite(a) || !isfinite(b)) return;
+    if (b != 0) {
+        double u = (p->ylo - a) / b, v = (p->yhi - a) / b;
+        if (u > v) { double t = u; u = v; v = t; }
+        if (u > xa) xa = u;
+        if (v < xb) xb = v;
+    } else if (a < p->ylo || a > p->yhi) {
+        return;
+    }
+    if (!(xb > xa)) return;
+    lmm__svg_line(f, lmm__plot_px(p, xa), lmm__plot_py(p, a + b * xa), lmm__plot_px(p, xb), lmm__plot_py(p, a + b * xb),
+                  stroke, 1, NULL);
+}
+
+static lmm_status lmm__svg_finish(FILE *f, lmm_error *err)
+{
+    fputs("</svg>\n", f);
+    if (ferror(f)) return lmm__fail(err, LMM_ERR_IO, "writing the SVG failed");
+    return LMM_OK;
+}
+
+static void lmm__plot_size(const lmm_plot_options *opts, int *w, int *h)
+{
+    *w = opts && opts->width > 0 ? opts->width : 640;
+    *h = opts && opts->height > 0 ? opts->height : 480;
+}
+
+static const char *lmm__plot_opt_str(const char *given, const char *fallback)
+{
+    return given ? given : fallback;
+}
+
+/* Scatter plot of finite (x, y) pairs with optional reference lines: the
+   common body of the residual and QQ plots. */
+static lmm_status lmm__plot_scatter(FILE *f, const double *x, const double *y, int n, const lmm_plot_options *opts,
+                               const char *title, const char *xlab, const char *ylab, int zero_line,
+                               int has_abline, double a, double b, lmm_error *err)
+{
+    lmm__plot_panel p;
+    int w, h, i, nfin = 0;
+    double xlo = HUGE_VAL, xhi = -HUGE_VAL, ylo = HUGE_VAL, yhi = -HUGE_VAL;
+    for (i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i])) continue;
+        nfin++;
+        if (x[i] < xlo) xlo = x[i];
+        if (x[i] > xhi) xhi = x[i];
+        if (y[i] < ylo) ylo = y[i];
+        if (y[i] > yhi) yhi = y[i];
+    }
+    if (nfin == 0) return lmm__fail(err, LMM_ERR_DATA, "nothing to plot: no finite values");
+    lmm__plot_range_pad(&xlo, &xhi);
+    lmm__plot_range_pad(&ylo, &yhi);
+    lmm__plot_size(opts, &w, &h);
+    p.x0 = 70; p.x1 = w - 20; p.y0 = 40; p.y1 = h - 55;
+    p.xlo = xlo; p.xhi = xhi; p.ylo = ylo; p.yhi = yhi;
+    lmm__svg_begin(f, w, h);
+    lmm__svg_text(f, w / 2.0, 24, "middle", 14, 1, 0, lmm__plot_opt_str(opts ? opts->title : NULL, title));
+    lmm__svg_text(f, (p.x0 + p.x1) / 2, h - 15, "middle", 12, 0, 0, lmm__plot_opt_str(opts ? opts->xlab : NULL, xlab));
+    lmm__svg_text(f, 18, (p.y0 + p.y1) / 2, "middle", 12, 0, -90, lmm__plot_opt_str(opts ? opts->ylab : NULL, ylab));
+    if (zero_line) lmm__svg_abline(f, &p, 0, 0, "gray");
+    if (has_abline) lmm__svg_abline(f, &p, a, b, "red");
+    fputs("<g class=\"points\">\n", f);
+    for (i = 0; i < n; i++)
+        if (isfinite(x[i]) && isfinite(y[i])) lmm__svg_point(f, lmm__plot_px(&p, x[i]), lmm__plot_py(&p, y[i]), "#0080ff");
+    fputs("</g>\n", f);
+    lmm__svg_box(f, &p);
+    lmm__svg_xaxis(f, &p);
+    lmm__svg_yaxis(f, &p);
+    return lmm__svg_finish(f, err);
+}
+
+LMM_API lmm_status lmm_plot_resid(FILE *out, const double *fitted, const double *resid, int n,
+                                  const lmm_plot_options *opts, lmm_error *err)
+{
+    if (!out || n < 0 || (n > 0 && (!fitted || !resid)))
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_plot_resid: need a stream and n >= 0 fitted and residual values");
+    return lmm__plot_scatter(out, fitted, resid, n, opts, "Residuals vs Fitted", "Fitted values", "Residuals",
+                        1, 0, 0, 0, err);
+}
+
+static int lmm__plot_cmp_double(const void *a, const void *b)
+{
+    double u = *(const double *)a, v = *(const double *)b;
+    return u < v ? -1 : u > v ? 1 : 0;
+}
+
+/* quantile(x, q, type = 7) of sorted x. */
+static double lmm__plot_quantile7(const double *sorted, int n, double q)
+{
+    double h = (n - 1) * q;
+    int lo = (int)floor(h);
+    if (lo + 1 >= n) return sorted[n - 1];
+    return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+LMM_API lmm_status lmm_plot_qq(FILE *out, const double *x, int n, const lmm_plot_options *opts, lmm_error *err)
+{
+    double *y, *q, a, b, qx1, qx3;
+    int i, m = 0;
+    lmm_status st;
+    if (!out || n < 0 || (n > 0 && !x))
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_plot_qq: need a stream and n >= 0 values");
+    for (i = 0; i < n; i++) if (isfinite(x[i])) m++;
+    if (m == 0) return lmm__fail(err, LMM_ERR_DATA, "nothing to plot: no finite values");
+    y = LMM__NEW(double, (size_t)m);
+    q = LMM__NEW(double, (size_t)m);
+    if (!y || !q) { LMM_FREE(y); LMM_FREE(q); return lmm__nomem(err); }
+    for (i = 0, m = 0; i < n; i++) if (isfinite(x[i])) y[m++] = x[i];
+    qsort(y, (size_t)m, sizeof(double), lmm__plot_cmp_double);
+    lmm_ppoints(m, q);
+    for (i = 0; i < m; i++) q[i] = lmm_qnorm(q[i], 0, 1, 1, 0);
+    /* qqline: through the sample and normal quartiles */
+    qx1 = lmm_qnorm(0.25, 0, 1, 1, 0);
+    qx3 = lmm_qnorm(0.75, 0, 1, 1, 0);
+    b = (lmm__plot_quantile7(y, m, 0.75) - lmm__plot_quantile7(y, m, 0.25)) / (qx3 - qx1);
+    a = lmm__plot_quantile7(y, m, 0.25) - b * qx1;
+    st = lmm__plot_scatter(out, q, y, m, opts, "Normal Q-Q Plot", "Theoretical Quantiles", "Sample Quantiles",
+                      0, 1, a, b, err);
+    LMM_FREE(y);
+    LMM_FREE(q);
+    return st;
+}
+
+LMM_API lmm_status lmm_plot_hist(FILE *out, const double *x, int n, const char *title,
+                                 const lmm_plot_options *opts, lmm_error *err)
+{
+    double br[256];
+    int cnt[255], nb, j, w, h, cmax = 0;
+    lmm__plot_panel p;
+    if (!out || n < 0 || (n > 0 && !x))
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_plot_hist: need a stream and n >= 0 values");
+    nb = lmm_hist_breaks(x, n, br, cnt, 256);
+    if (nb < 2) return lmm__fail(err, LMM_ERR_DATA, "nothing to plot: no finite values");
+    for (j = 0; j + 1 < nb; j++) if (cnt[j] > cmax) cmax = cnt[j];
+    lmm__plot_size(opts, &w, &h);
+    p.x0 = 70; p.x1 = w - 20; p.y0 = 40; p.y1 = h - 55;
+    p.xlo = br[0]; p.xhi = br[nb - 1];
+    p.ylo = 0; p.yhi = cmax > 0 ? cmax : 1;
+    lmm__plot_range_pad(&p.xlo, &p.xhi);
+    p.yhi *= 1.04;
+    lmm__svg_begin(out, w, h);
+    if (!title) title = opts && opts->title ? opts->title : "Histogram";
+    lmm__svg_text(out, w / 2.0, 24, "middle", 14, 1, 0, title);
+    lmm__svg_text(out, (p.x0 + p.x1) / 2, h - 15, "middle", 12, 0, 0, lmm__plot_opt_str(opts ? opts->xlab : NULL, "Value"));
+    lmm__svg_text(out, 18, (p.y0 + p.y1) / 2, "middle", 12, 0, -90, lmm__plot_opt_str(opts ? opts->ylab : NULL, "Frequency"));
+    fputs("<g class=\"bars\">\n", out);
+    for (j = 0; j + 1 < nb; j++) {
+        double xa = lmm__plot_px(&p, br[j]), xb = lmm__plot_px(&p, br[j + 1]), yt = lmm__plot_py(&p, cnt[j]);
+        lmm__svg_rect(out, xa, yt, xb - xa, lmm__plot_py(&p, 0) - yt, "#d3d3d3", "black", "bar");
+    }
+    fputs("</g>\n", out);
+    /* R's hist draws axes only, no box */
+    lmm__svg_line(out, p.x0, p.y1, p.x1, p.y1, "black", 1, NULL);
+    lmm__svg_line(out, p.x0, p.y0, p.x0, p.y1, "black", 1, NULL);
+    lmm__svg_xaxis(out, &p);
+    lmm__svg_yaxis(out, &p);
+    return lmm__svg_finish(out, err);
+}
+
+typedef struct lmm__plot_rank { double v; int i; } lmm__plot_rank;
+
+/* Ascending by value, NaN last, ties by level order: a deterministic sort. */
+static int lmm__plot_cmp_rank(const void *a, const void *b)
+{
+    const lmm__plot_rank *u = (const lmm__plot_rank *)a, *v = (const lmm__plot_rank *)b;
+    int nu = isnan(u->v), nv = isnan(v->v);
+    if (nu != nv) return nu - nv;
+    if (!nu && u->v != v->v) return u->v < v->v ? -1 : 1;
+    return u->i - v->i;
+}
+
+LMM_API lmm_status lmm_plot_ranef(FILE *out, const lmm_fit *fit, const char *group,
+                                  const lmm_plot_options *opts, lmm_error *err)
+{
+    const double z975 = 1.959963984540054;
+    const lmm_model *m;
+    const lmm_reterm *t0 = NULL;
+    lmm__plot_rank *ord;
+    int k, j, c, ncols = 0, col, w, h, L, maxlab = 0, left, gap = 10, strip = 18;
+    double pw;
+    if (!out || !fit || !fit->model || !fit->b)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_plot_ranef: need a stream and a fit");
+    m = fit->model;
+    if (m->nterms == 0) return lmm__fail(err, LMM_ERR_ARG, "lmm_plot_ranef: the model has no random effects");
+    if (!group) group = m->terms[0].group;
+    for (k = 0; k < m->nterms; k++) {
+        if (strcmp(m->terms[k].group, group) != 0) continue;
+        if (!t0) t0 = &m->terms[k];
+        if (m->terms[k].nlevels == t0->nlevels) ncols += m->terms[k].ncol;
+    }
+    if (!t0) return lmm__fail(err, LMM_ERR_ARG, "no grouping factor '%s' in the model (first is '%s')",
+                              group, m->terms[0].group);
+    L = t0->nlevels;
+    if (L < 1) return lmm__fail(err, LMM_ERR_DATA, "grouping factor '%s' has no levels", group);
+    ord = LMM__NEW(lmm__plot_rank, (size_t)L);
+    if (!ord) return lmm__nomem(err);
+    /* lme4 orders the levels by the first column, the same order in every panel */
+    for (j = 0; j < L; j++) {
+        ord[j].v = fit->b[t0->u_offset + j * t0->ncol];
+        ord[j].i = j;
+    }
+    qsort(ord, (size_t)L, sizeof *ord, lmm__plot_cmp_rank);
+    for (j = 0; j < L; j++) {
+        int len = (int)strlen(t0->levels[j]);
+        if (len > maxlab) maxlab = len;
+    }
+    if (maxlab > 40) maxlab = 40;
+    left = 20 + (int)(maxlab * 6.6) + 10;
+    lmm__plot_size(opts, &w, &h);
+    if (!(opts && opts->height > 0)) {
+        int need = 40 + strip + 14 * L + 55;
+        if (need > h) h = need;
+    }
+    pw = (w - left - 20 - gap * (ncols - 1)) / (double)ncols;
+    if (pw < 20) pw = 20;
+    lmm__svg_begin(out, w, h);
+    lmm__svg_text(out, w / 2.0, 24, "middle", 14, 1, 0, lmm__plot_opt_str(opts ? opts->title : NULL, group));
+    if (opts && opts->xlab) lmm__svg_text(out, left + (w - left - 20) / 2.0, h - 15, "middle", 12, 0, 0, opts->xlab);
+    if (opts && opts->ylab) lmm__svg_text(out, 14, (40 + strip + h - 55) / 2.0, "middle", 12, 0, -90, opts->ylab);
+    col = 0;
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        if (strcmp(t->group, group) != 0 || t->nlevels != L) continue;
+        for (c = 0; c < t->ncol; c++, col++) {
+            lmm__plot_panel p;
+            double lo = 0, hi = 0;
+            p.x0 = left + col * (pw + gap);
+            p.x1 = p.x0 + pw;
+            p.y0 = 40 + strip;
+            p.y1 = h - 55;
+            p.ylo = 0.5;
+            p.yhi = L + 0.5;
+            for (j = 0; j < L; j++) {
+                double v = fit->b[t->u_offset + j * t->ncol + c];
+                double s = fit->b_condsd ? fit->b_condsd[t->u_offset + j * t->ncol + c] : 0;
+                if (!isfinite(v)) continue;
+                if (!isfinite(s)) s = 0;
+                if (v - z975 * s < lo) lo = v - z975 * s;
+                if (v + z975 * s > hi) hi = v + z975 * s;
+            }
+            lmm__plot_range_pad(&lo, &hi);
+            p.xlo = lo;
+            p.xhi = hi;
+            /* strip with the column name, as lattice labels panels */
+            lmm__svg_rect(out, p.x0, p.y0 - strip, pw, strip, "#ffe5cc", "black", "strip");
+            lmm__svg_text(out, (p.x0 + p.x1) / 2, p.y0 - 5, "middle", 11, 0, 0, t->colnames[c]);
+            for (j = 0; j < L; j++) {
+                double y = lmm__plot_py(&p, j + 1);
+                lmm__svg_line(out, p.x0, y, p.x1, y, "#e6e6e6", 1, NULL);
+            }
+            lmm__svg_line(out, lmm__plot_px(&p, 0), p.y0, lmm__plot_px(&p, 0), p.y1, "gray", 1, "4,3");
+            fputs("<g class=\"points\">\n", out);
+            for (j = 0; j < L; j++) {
+                int lev = ord[j].i;
+                double v = fit->b[t->u_offset + lev * t->ncol + c];
+                double s = fit->b_condsd ? fit->b_condsd[t->u_offset + lev * t->ncol + c] : NAN;
+                double y = lmm__plot_py(&p, j + 1);
+                if (!isfinite(v)) continue;
+                if (isfinite(s))
+                    lmm__svg_line(out, lmm__plot_px(&p, v - z975 * s), y, lmm__plot_px(&p, v + z975 * s), y, "black", 1.2, NULL);
+                lmm__svg_point(out, lmm__plot_px(&p, v), y, "#0080ff");
+            }
+            fputs("</g>\n", out);
+            lmm__svg_box(out, &p);
+            lmm__svg_xaxis(out, &p);
+            if (col == 0) {
+                for (j = 0; j < L; j++)
+                    lmm__svg_text(out, p.x0 - 6, lmm__plot_py(&p, j + 1) + 4, "end", 11, 0, 0, t0->levels[ord[j].i]);
+            }
+        }
+    }
+    LMM_FREE(ord);
+    return lmm__svg_finish(out, err);
 }
 
 #endif /* LMM_IMPLEMENTATION */
