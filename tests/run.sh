@@ -52,5 +52,8 @@ else
     echo "[tcc] tcc not found (apt-get install tcc)"; failed=$((failed + 1))
 fi
 
+# The examples, built with the strict flags and checked for their key figures.
+run_suite examples sh tests/examples.sh
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
