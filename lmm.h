@@ -541,6 +541,127 @@ LMM_API int lmm_aov_effects(const lmm_lm *fit, const lmm_frame *df, const char *
 LMM_API double lmm_lrt(double loglik0, int df0, double loglik1, int df1, double *stat);
 
 /* ======================================================================== */
+/* Comparing nested models (anova of lm and lmer fits)                       */
+/* ======================================================================== */
+
+/* A model to compare: exactly one of lm / lmer is set. */
+typedef struct lmm_model_ref {
+    const char *name;         /* row name as R shows it ("nullmod"); NULL: "MODEL1", "MODEL2", ... */
+    const lmm_lm *lm;         /* an ordinary least-squares fit, or NULL */
+    const lmm_fit *lmer;      /* a mixed-model fit (REML fits are refitted by ML), or NULL */
+} lmm_model_ref;
+
+/* One row of lme4's anova() table. */
+typedef struct lmm_anova_row {
+    int model;                /* index of the model in the caller's array */
+    char *name;               /* row name */
+    char *formula;            /* the model's formula text */
+    int npar;                 /* parameters (logLik's df) */
+    double aic, bic, loglik, deviance;   /* ML figures; deviance = -2 logLik */
+    double chisq, df, p;      /* LRT against the previous row; NAN in the first row (p NAN when df = 0) */
+} lmm_anova_row;
+
+/* The comparison table: rows ordered by npar (stable), as lme4 orders them. */
+typedef struct lmm_anova {
+    int n;
+    int refitted;             /* 1 if some REML fit was refitted by ML ("refitting model(s) with ML") */
+    lmm_anova_row *rows;
+} lmm_anova;
+
+/* anova(m0, m1, ...) of lme4 for nested fits to the same data (n >= 2): every
+   lmer fit by REML is refitted by maximum likelihood (the given fits are not
+   changed); LMM_ERR_DATA if the models use different numbers of observations. */
+LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anova **out, lmm_error *err);
+LMM_API void lmm_anova_free(lmm_anova *a);
+/* Print the table as lme4 prints it: the ML-refit note, "Data: <data_name>"
+   (omitted when NULL), the models, the table, significance stars and legend. */
+LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name);
+/* R's format.pval(p, digits) over a vector, with eps = DBL_EPSILON: the fixed
+   and the scientific entries each share their decimals; "< 2.2e-16" / "<2e-16"
+   for tiny ones; "NA" for NAN. */
+LMM_API void lmm_format_pvals(const double *p, int n, int digits, char (*out)[48]);
+
+/* ======================================================================== */
+/* Simulation, parametric bootstrap and prediction                           */
+/* ======================================================================== */
+
+/* New response y_out[nobs] = X beta + Z Lambda(theta) u* + sigma eps from an lmer fit, u* ~ N(0, sigma^2 I)
+   drawn anew (use_u = 0; term by term, level by level, then eps) or the fitted modes (use_u = 1). */
+LMM_API lmm_status lmm_simulate(const lmm_fit *fit, lmm_rng *rng, int use_u, double *y_out, lmm_error *err);
+/* New response from a fitted lm into y_out (nobs): fitted + sigma eps (R's simulate.lm). */
+LMM_API void lmm_lm_simulate(const lmm_lm *fit, lmm_rng *rng, double *y_out);
+/* An independent deep copy of a fit and its model, refittable on its own (one per thread). */
+LMM_API lmm_status lmm_fit_clone(const lmm_fit *fit, lmm_fit **out, lmm_error *err);
+
+/* Progress report: done of total replicates finished (called from the calling thread only). */
+typedef void (*lmm_progress_fn)(int done, int total, void *user);
+
+/* Zero-initialised = the whole run [0, nsim), OpenMP's default thread count, no progress. */
+typedef struct lmm_boot_options {
+    int first, last;          /* replicate range [first, last) of this shard; last = 0 means nsim */
+    int threads;              /* OpenMP threads (0: OpenMP default); ignored without -fopenmp */
+    lmm_progress_fn progress; /* NULL: none */
+    void *progress_user;
+} lmm_boot_options;
+
+/* Parametric-bootstrap LRT result (a shard holds replicates [first, last)). */
+typedef struct lmm_boot_result {
+    int nsim;                 /* replicates of the full run */
+    uint64_t seed;
+    int first, last;          /* range held: stats[b - first] is replicate b */
+    double *stats;            /* owned; NAN where a refit failed */
+    double observed;          /* 2 (ll1 - ll0) on the data */
+    int nvalid;               /* finite statistics */
+    double pvalue;            /* mean(stat >= observed) over finite statistics */
+    double pvalue_se;         /* sqrt(p (1 - p) / nvalid) */
+    double frac_zero;         /* share of statistics below 1e-5 */
+    int threads;              /* threads used (1 without OpenMP) */
+    double elapsed_s;         /* wall seconds of the replicates alone (shards: summed) */
+} lmm_boot_result;
+
+/* Parametric-bootstrap LRT of null (null_lm or ML null_fit, exactly one) against ML lmer alt on the same rows:
+   replicate b simulates from the null with stream (seed, b) only, refits both, stat = 2 (ll1 - ll0). */
+LMM_API lmm_status lmm_boot_lrt(const lmm_lm *null_lm, const lmm_fit *null_fit, const lmm_fit *alt,
+                                int nsim, uint64_t seed, const lmm_boot_options *opt,
+                                lmm_boot_result *res, lmm_error *err);
+/* Recompute nvalid, pvalue, pvalue_se and frac_zero from stats and observed. */
+LMM_API void lmm_boot_summarize(lmm_boot_result *res);
+/* Merge shards (any order) covering [0, nsim) of one run without gaps or overlap into out. */
+LMM_API lmm_status lmm_boot_merge(const lmm_boot_result *shards, int nshards, lmm_boot_result *out, lmm_error *err);
+/* Free res->stats (not res itself). */
+LMM_API void lmm_boot_result_free(lmm_boot_result *res);
+
+/* A bootstrap statistic: k values of the refitted model into out (must be thread-safe under OpenMP). */
+typedef void (*lmm_boot_statistic_fn)(const lmm_fit *refit, void *user, double *out);
+/* lme4's bootMer: replicate b simulates from fit (stream (seed, b); use_u as lmm_simulate), refits a clone
+   from fit's theta and stores statistic's k values at out[(b - first) * k] (NAN if the refit failed). */
+LMM_API lmm_status lmm_bootmer(const lmm_fit *fit, int nsim, uint64_t seed, int use_u,
+                               lmm_boot_statistic_fn statistic, int k, void *user, double *out,
+                               const lmm_boot_options *opt, lmm_error *err);
+/* R's quantile type 7 of x[0], x[stride], ... (n values, NANs ignored) at probs[nprobs] into q. */
+LMM_API lmm_status lmm_quantiles(const double *x, int n, int stride, const double *probs, int nprobs,
+                                 double *q, lmm_error *err);
+
+/* Population-level (conditional = 0, re.form = ~0) or conditional predictions on the training rows
+   (newdata NULL; out[nobs]) or on newdata (out[nrow]; train = the fitting frame, for its factor levels).
+   Unseen fixed-effect level: LMM_ERR_DATA; missing column: LMM_ERR_FORMULA; new group level: population
+   level (allow.new.levels); a row with a missing value: NAN. */
+LMM_API lmm_status lmm_predict(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *newdata,
+                               int conditional, double *out, lmm_error *err);
+/* BLUPs of term k (coef(fit)): fixed effect of the same name (0 if none) + mode, coef[level * ncol + col]. */
+LMM_API void lmm_blup(const lmm_fit *fit, int k, double *coef);
+/* Wald intervals of all q random effects: mode -/+ qnorm((1 + level) / 2) * condsd (needs condsd). */
+LMM_API lmm_status lmm_ranef_intervals(const lmm_fit *fit, double level, double *lo, double *hi, lmm_error *err);
+
+/* The lecture's bootstrap prediction interval: per replicate simulate (use.u), refit, x'beta* (x NULL: X's first
+   row) + z'N(0, Sigma_k) for a new level (level < 0) or z'b*_level of term k (z NULL: (1, 0..)) + N(0, sigma^2)
+   (Sigma_k, sigma: the original fit's); type-7 quantiles at probs into q; draws (or NULL) gets the values. */
+LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x, int k, int level,
+                                             const double *z, int nsim, uint64_t seed,
+                                             const double *probs, int nprobs, double *q, double *draws,
+                                             const lmm_boot_options *opt, lmm_error *err);
+
+/* ======================================================================== */
 /* Printing                                                                  */
 /* ======================================================================== */
 
@@ -3047,8 +3168,11 @@ static int lmm__fp_fpower(lmm__fparser *ps, lmm__tlist *out, int *literal, int *
         lmm__tlist base = { NULL, 0, 0 }, acc = { NULL, 0, 0 };
         if (!isdigit(lmm__fp_peek(ps))) return lmm__fp_fail(ps, at, "'^' in a formula needs a positive integer power (use I(x^2) for arithmetic)");
         if (!(e = lmm__fp_number(ps))) return 0;
+        if (!(e->num >= 1 && e->num <= LMM__MAX_FVARS) || e->num != floor(e->num)) {
+            lmm__expr_free(e);
+            return lmm__fp_fail(ps, at, "'^' in a formula needs a positive integer power of at most 64 (use I(x^2) for arithmetic)");
+        }
         power = (int)e->num;
-        if (e->num != power || power < 1) { lmm__expr_free(e); return lmm__fp_fail(ps, at, "'^' in a formula needs a positive integer power (use I(x^2) for arithmetic)"); }
         lmm__expr_free(e);
         if (*literal >= 0) { *literal = -1; if (!lmm__fp_literal_list(ps, 1, at, out)) return 0; }
         if (!lmm__tl_append(ps, &base, out)) goto fail;
@@ -5344,7 +5468,11 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_cont
     if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_lm_fit: NULL argument");
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
-    if (f->nre > 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "lm formula has a random-effects term at offset %d; fit it as a mixed model", f->re[0].offset); }
+    if (f->nre > 0) {
+        int offset = f->re[0].offset;   /* read before the formula is freed */
+        lmm_formula_free(f);
+        return lmm__fail(err, LMM_ERR_FORMULA, "lm formula has a random-effects term at offset %d; fit it as a mixed model", offset);
+    }
     if ((st = lmm__frame_evaluate(df, f, 0, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
     fit = LMM__ZNEW(lmm_lm, 1);
     if (!fit) { st = lmm__nomem(err); goto done; }
@@ -5448,6 +5576,1088 @@ LMM_API double lmm_lrt(double loglik0, int df0, double loglik1, int df1, double 
     if (stat) *stat = s;
     if (s < 0) s = 0;
     return lmm_pchisq(s, (double)(df1 - df0), 0, 0);
+}
+
+/* ======================================================================== */
+/* Comparing nested models (anova of lm and lmer fits)                      */
+/* ======================================================================== */
+
+LMM_API void lmm_anova_free(lmm_anova *a)
+{
+    int i;
+    if (!a) return;
+    if (a->rows)
+        for (i = 0; i < a->n; i++) { LMM_FREE(a->rows[i].name); LMM_FREE(a->rows[i].formula); }
+    LMM_FREE(a->rows);
+    LMM_FREE(a);
+}
+
+/* The ML figures of one model: a REML lmer fit is refitted by ML from its
+   own theta, on its own structure (a temporary fit that borrows the model). */
+static lmm_status lmm__anova_row_fill(const lmm_model_ref *ref, lmm_anova_row *row, int *refitted, int *nobs, lmm_error *err)
+{
+    if (ref->lm && !ref->lmer) {
+        const lmm_lm *f = ref->lm;
+        row->npar = f->df;
+        row->loglik = f->loglik;
+        row->aic = f->aic;
+        row->bic = f->bic;
+        *nobs = f->nobs;
+        row->formula = lmm__strdup(f->formula ? f->formula : "");
+    } else if (ref->lmer && !ref->lm) {
+        const lmm_fit *f = ref->lmer;
+        *nobs = f->nobs;
+        if (f->reml) {
+            lmm_fit_options o;
+            lmm_fit *ml = NULL;
+            lmm_status st;
+            memset(&o, 0, sizeof o);
+            o.ml = 1;
+            o.optim = f->optim_;
+            o.theta_start = f->theta;
+            o.skip_condvar = 1;
+            if ((st = lmm_model_fit(f->model, &o, &ml, err)) != LMM_OK) return st;
+            row->npar = ml->df;
+            row->loglik = ml->loglik;
+            row->aic = ml->aic;
+            row->bic = ml->bic;
+            lmm_fit_free(ml);
+            *refitted = 1;
+        } else {
+            row->npar = f->df;
+            row->loglik = f->loglik;
+            row->aic = f->aic;
+            row->bic = f->bic;
+        }
+        row->formula = lmm__strdup(f->model->formula ? f->model->formula : "");
+    } else return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_models: each model needs exactly one of lm and lmer");
+    row->deviance = -2 * row->loglik;
+    if (!row->formula) return lmm__nomem(err);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anova **out, lmm_error *err)
+{
+    lmm_anova *a;
+    lmm_status st;
+    int i, j, nobs0 = 0;
+    *out = NULL;
+    if (!models || n < 2) return lmm__fail(err, LMM_ERR_ARG, "anova needs at least two models");
+    a = LMM__ZNEW(lmm_anova, 1);
+    if (!a) return lmm__nomem(err);
+    a->rows = LMM__ZNEW(lmm_anova_row, n);
+    if (!a->rows) { LMM_FREE(a); return lmm__nomem(err); }
+    a->n = n;
+    for (i = 0; i < n; i++) {
+        lmm_anova_row *r = &a->rows[i];
+        char def[32];
+        int nobs = 0;
+        r->model = i;
+        if ((st = lmm__anova_row_fill(&models[i], r, &a->refitted, &nobs, err)) != LMM_OK) { lmm_anova_free(a); return st; }
+        if (i == 0) nobs0 = nobs;
+        else if (nobs != nobs0) {
+            lmm_anova_free(a);
+            return lmm__fail(err, LMM_ERR_DATA, "models were not all fitted to the same size of dataset (%d and %d observations)", nobs0, nobs);
+        }
+        snprintf(def, sizeof def, "MODEL%d", i + 1);
+        r->name = lmm__strdup(models[i].name ? models[i].name : def);
+        if (!r->name) { lmm_anova_free(a); return lmm__nomem(err); }
+    }
+    /* stable insertion sort by npar, as R's order() */
+    for (i = 1; i < n; i++) {
+        lmm_anova_row t = a->rows[i];
+        for (j = i; j > 0 && a->rows[j - 1].npar > t.npar; j--) a->rows[j] = a->rows[j - 1];
+        a->rows[j] = t;
+    }
+    for (i = 0; i < n; i++) {
+        lmm_anova_row *r = &a->rows[i];
+        if (i == 0) { r->chisq = r->df = r->p = NAN; continue; }
+        r->chisq = 2 * (r->loglik - a->rows[i - 1].loglik);
+        if (r->chisq < 0) r->chisq = 0;
+        r->df = (double)(r->npar - a->rows[i - 1].npar);
+        r->p = r->df == 0 ? NAN : lmm_pchisq(r->chisq, r->df, 0, 0);
+    }
+    *out = a;
+    return LMM_OK;
+}
+
+/* R's round(x, d) for the table's columns. */
+static double lmm__anova_round(double x, int d)
+{
+    double s = pow(10.0, d), v = x * s;
+    if (!isfinite(v)) return x;
+    return (v < 0 ? -floor(-v + 0.5) : floor(v + 0.5)) / s;
+}
+
+/* Format column values as print.anova does: entries with have[i] == 0 stay
+   empty; kind 0 = zapsmall(x, 5) then format(digits = 5); kind 1 = the test
+   statistic, format(round(x, 4), digits = 5); kind 2 = format(x, digits = 5). */
+static void lmm__anova_column(const double *x, const int *have, int n, int kind, char (*cells)[48],
+                              double *v, char (*f)[48])
+{
+    int i, k = 0;
+    double mx = 0;
+    for (i = 0; i < n; i++) if (have[i] && fabs(x[i]) > mx) mx = fabs(x[i]);
+    for (i = 0; i < n; i++) {
+        cells[i][0] = 0;
+        if (!have[i]) continue;
+        v[k] = x[i];
+        if (kind == 0) {
+            /* zapsmall: round(x, max(0, 5 - log10(max|x|))), R rounding the digits to an integer */
+            double d = mx > 0 ? floor(5 - log10(mx) + 0.5) : 5;
+            v[k] = lmm__anova_round(x[i], d < 0 ? 0 : (int)d);
+        } else if (kind == 1) v[k] = lmm__anova_round(x[i], 4);
+        k++;
+    }
+    if (k) lmm_format_reals(v, k, 5, f);
+    for (i = 0, k = 0; i < n; i++) if (have[i]) { snprintf(cells[i], 48, "%s", f[k]); k++; }
+}
+
+/* format.pval's fixed-notation group: exponent >= -3, or -4 when digits > 1. */
+static int lmm__pval_fixed(double p, int digits)
+{
+    double e = floor(log10(p));
+    return e >= -3 || (e == -4 && digits > 1);
+}
+
+LMM_API void lmm_format_pvals(const double *pv, int n, int digits, char (*out)[48])
+{
+    double *fx, *sc;
+    char (*ffx)[48], (*fsc)[48];
+    int i, nfx = 0, nsc = 0, n0 = 0, nc = 0, d0 = digits - 2 > 1 ? digits - 2 : 1, kf = 0, ks = 0;
+    const char *sep;
+    char eps[40];
+    if (n < 1) return;
+    fx = (double *)lmm__alloc((size_t)n, 2 * sizeof(double));
+    ffx = (char (*)[48])lmm__alloc((size_t)n, 2 * 48);
+    if (!fx || !ffx) {   /* out of memory: one at a time */
+        for (i = 0; i < n; i++) lmm_format_pval(pv[i], digits, out[i], 48);
+        LMM_FREE(fx); LMM_FREE(ffx);
+        return;
+    }
+    sc = fx + n; fsc = ffx + n;
+    for (i = 0; i < n; i++) {
+        if (isnan(pv[i])) continue;
+        if (pv[i] < DBL_EPSILON) n0++;
+        else if (lmm__pval_fixed(pv[i], digits)) fx[nfx++] = pv[i];
+        else sc[nsc++] = pv[i];
+    }
+    /* the fixed and the scientific ones are each formatted jointly, as R does */
+    if (nfx) lmm_format_reals(fx, nfx, digits, ffx);
+    if (nsc) lmm_format_reals(sc, nsc, digits, fsc);
+    for (i = 0; i < nfx; i++) if ((int)strlen(ffx[i]) > nc) nc = (int)strlen(ffx[i]);
+    for (i = 0; i < nsc; i++) if ((int)strlen(fsc[i]) > nc) nc = (int)strlen(fsc[i]);
+    if (n0 && (nfx || nsc)) {
+        if (d0 > 1 && d0 + 6 > nc) d0 = nc - 7 > 1 ? nc - 7 : 1;
+        sep = d0 == 1 && nc <= 6 ? "" : " ";
+    } else sep = d0 == 1 ? "" : " ";
+    {
+        double e = DBL_EPSILON;
+        char t[1][48];
+        lmm_format_reals(&e, 1, d0, t);
+        t[0][sizeof eps - 1] = 0;
+        memcpy(eps, t[0], sizeof eps);
+    }
+    for (i = 0; i < n; i++) {
+        if (isnan(pv[i])) snprintf(out[i], 48, "NA");
+        else if (pv[i] < DBL_EPSILON) snprintf(out[i], 48, "<%s%s", sep, eps);
+        else if (lmm__pval_fixed(pv[i], digits)) snprintf(out[i], 48, "%s", ffx[kf++]);
+        else snprintf(out[i], 48, "%s", fsc[ks++]);
+    }
+    LMM_FREE(fx); LMM_FREE(ffx);
+}
+
+LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name)
+{
+    static const char *const head[9] = { "npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "Pr(>Chisq)", "" };
+    char (*cells)[48], (*work)[48];
+    double *col, *v;
+    int *have, i, c, n, wname = 0, w[9], stars = 0, nstarw = 0;
+    char fbuf[1024];
+    if (!a || a->n < 1) return;
+    n = a->n;
+    cells = (char (*)[48])lmm__alloc((size_t)n * 10, 48);   /* 9 columns and a workspace column */
+    col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
+    have = (int *)lmm__alloc((size_t)n, sizeof(int));
+    if (!cells || !col || !have) { LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have); return; }
+    work = cells + 9 * n;
+    v = col + n;
+    if (a->refitted) fprintf(out, "refitting model(s) with ML (instead of REML)\n");
+    if (data_name) fprintf(out, "Data: %s\n", data_name);
+    fprintf(out, "Models:\n");
+    for (i = 0; i < n; i++) {
+        lmm_deparse_formula(a->rows[i].formula, fbuf, sizeof fbuf);
+        fprintf(out, "%s: %s\n", a->rows[i].name, fbuf);
+    }
+    /* column c of row i lives in cells[c * n + i] */
+    for (c = 0; c < 8; c++) {
+        for (i = 0; i < n; i++) {
+            const lmm_anova_row *r = &a->rows[i];
+            double v[8];
+            v[0] = r->npar; v[1] = r->aic; v[2] = r->bic; v[3] = r->loglik; v[4] = r->deviance;
+            v[5] = r->chisq; v[6] = r->df; v[7] = r->p;
+            col[i] = v[c];
+            have[i] = !isnan(v[c]);
+        }
+        if (c < 5) lmm__anova_column(col, have, n, 0, cells + c * n, v, work);
+        else if (c == 5) lmm__anova_column(col, have, n, 1, cells + c * n, v, work);
+        else if (c == 6) lmm__anova_column(col, have, n, 2, cells + c * n, v, work);
+        else {
+            lmm_format_pvals(col, n, 4, cells + c * n);
+            for (i = 0; i < n; i++) if (!have[i]) cells[c * n + i][0] = 0;
+            for (i = 0; i < n; i++) if (have[i] && col[i] < 0.1) stars = 1;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        double p = a->rows[i].p;
+        const char *s = isnan(p) ? "" : p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : " ";
+        snprintf(cells[8 * n + i], 48, "%s", s);
+        if ((int)strlen(s) > nstarw) nstarw = (int)strlen(s);
+    }
+    for (i = 0; i < n; i++) if ((int)strlen(a->rows[i].name) > wname) wname = (int)strlen(a->rows[i].name);
+    for (c = 0; c < 9; c++) {
+        w[c] = (int)strlen(head[c]);
+        for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
+    }
+    w[8] = nstarw;
+    fprintf(out, "%*s", wname, "");
+    for (c = 0; c < 8; c++) fprintf(out, " %*s", w[c], head[c]);
+    if (stars) fprintf(out, " %*s", w[8], "");
+    fprintf(out, "\n");
+    for (i = 0; i < n; i++) {
+        fprintf(out, "%-*s", wname, a->rows[i].name);
+        for (c = 0; c < 8; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
+        if (stars) fprintf(out, " %-*s", w[8], cells[8 * n + i]);
+        fprintf(out, "\n");
+    }
+    if (stars) fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+    LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
+}
+
+/* ======================================================================== */
+/* Simulation, parametric bootstrap and prediction                          */
+/* ======================================================================== */
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>   /* omp_get_wtime only: wall time when CLOCK_MONOTONIC is hidden (strict -std=c99) */
+#endif
+
+/* ---- simulate ------------------------------------------------------------ */
+
+/* Term k's lower-triangular template T (ncol x ncol, column-major) from theta. */
+static void lmm__sim_template(const lmm_fit *fit, int k, double *T)
+{
+    const lmm_reterm *t = &fit->model->terms[k];
+    const double *th = fit->theta + t->theta_offset;
+    int a, c, pk = t->ncol;
+    for (c = 0; c < pk; c++)
+        for (a = 0; a < pk; a++) T[a + c * pk] = a >= c ? *th++ : 0.0;
+}
+
+/* y = X beta + Z b + sigma eps; b drawn into bwork (q) unless use_u. Draws: u term by term,
+   level by level, then eps in observation order. */
+static void lmm__simulate_into(const lmm_fit *fit, lmm_rng *rng, int use_u, double *y, double *bwork)
+{
+    const lmm_model *m = fit->model;
+    const double *b = fit->b;
+    int n = m->nobs, p = fit->p, i, j, k, a, c;
+    if (!use_u) {
+        double T[32 * 32], w[32];
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            int pk = t->ncol;
+            lmm__sim_template(fit, k, T);
+            for (j = 0; j < t->nlevels; j++) {
+                double *bj = bwork + t->u_offset + j * pk;
+                for (c = 0; c < pk; c++) w[c] = fit->sigma * lmm_rng_normal(rng);
+                for (a = 0; a < pk; a++) {
+                    double s = 0;
+                    for (c = 0; c <= a; c++) s += T[a + c * pk] * w[c];
+                    bj[a] = s;
+                }
+            }
+        }
+        b = bwork;
+    }
+    for (i = 0; i < n; i++) {
+        double mu = 0;
+        for (a = 0; a < p; a++) mu += m->X->v[(size_t)a * n + i] * fit->beta[a];
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            const double *bj = b + t->u_offset + t->codes[i] * t->ncol;
+            for (c = 0; c < t->ncol; c++) mu += t->z[(size_t)c * n + i] * bj[c];
+        }
+        y[i] = mu;
+    }
+    for (i = 0; i < n; i++) y[i] += fit->sigma * lmm_rng_normal(rng);
+}
+
+LMM_API lmm_status lmm_simulate(const lmm_fit *fit, lmm_rng *rng, int use_u, double *y_out, lmm_error *err)
+{
+    double *bwork = NULL;
+    if (!fit || !rng || !y_out) return lmm__fail(err, LMM_ERR_ARG, "lmm_simulate: NULL argument");
+    if (!use_u && !(bwork = LMM__NEW(double, fit->q ? fit->q : 1))) return lmm__nomem(err);
+    lmm__simulate_into(fit, rng, use_u, y_out, bwork);
+    LMM_FREE(bwork);
+    return LMM_OK;
+}
+
+LMM_API void lmm_lm_simulate(const lmm_lm *fit, lmm_rng *rng, double *y_out)
+{
+    int i;
+    if (!fit || !rng || !y_out) return;
+    for (i = 0; i < fit->nobs; i++) y_out[i] = fit->fitted[i] + fit->sigma * lmm_rng_normal(rng);
+}
+
+/* ---- cloning --------------------------------------------------------------- */
+
+static double *lmm__dup_doubles(const double *x, size_t n)
+{
+    double *d = LMM__NEW(double, n ? n : 1);
+    if (d && n) memcpy(d, x, n * sizeof *d);
+    return d;
+}
+
+static int *lmm__dup_ints(const int *x, size_t n)
+{
+    int *d = LMM__NEW(int, n ? n : 1);
+    if (d && n) memcpy(d, x, n * sizeof *d);
+    return d;
+}
+
+/* Copy n strings (NULL source: NULL result, reported as success through *ok). */
+static char **lmm__dup_strv(char *const *x, int n, int *ok)
+{
+    char **d;
+    int j;
+    if (!x) return NULL;
+    d = LMM__ZNEW(char *, n ? n : 1);
+    if (!d) { *ok = 0; return NULL; }
+    for (j = 0; j < n; j++)
+        if (x[j] && !(d[j] = lmm__strdup(x[j]))) *ok = 0;
+    return d;
+}
+
+static lmm_status lmm__model_clone(const lmm_model *s, lmm_model **out, lmm_error *err)
+{
+    lmm_model *m = LMM__ZNEW(lmm_model, 1);
+    int ok = 1, k, n = s->nobs;
+    lmm_status st;
+    *out = NULL;
+    if (!m) return lmm__nomem(err);
+    m->nobs = n; m->n_na_dropped = s->n_na_dropped; m->n_aliased = s->n_aliased;
+    m->nterms = s->nterms; m->q = s->q; m->ntheta = s->ntheta;
+    m->formula = s->formula ? lmm__strdup(s->formula) : NULL;
+    m->response = s->response ? lmm__strdup(s->response) : NULL;
+    if ((s->formula && !m->formula) || (s->response && !m->response)) ok = 0;
+    m->rows = lmm__dup_ints(s->rows, (size_t)n);
+    m->y = lmm__dup_doubles(s->y, (size_t)n);
+    m->aliased = lmm__dup_strv(s->aliased, s->n_aliased, &ok);
+    m->theta_lower = lmm__dup_doubles(s->theta_lower, (size_t)s->ntheta);
+    m->theta_names = lmm__dup_strv(s->theta_names, s->ntheta, &ok);
+    m->X = LMM__ZNEW(lmm_matrix, 1);
+    m->terms = LMM__ZNEW(lmm_reterm, s->nterms ? s->nterms : 1);
+    if (!m->rows || !m->y || !m->theta_lower || !m->X || !m->terms) ok = 0;
+    if (ok) {
+        const lmm_matrix *X = s->X;
+        m->X->nrow = X->nrow; m->X->ncol = X->ncol; m->X->nterms = X->nterms;
+        m->X->v = lmm__dup_doubles(X->v, (size_t)X->nrow * X->ncol);
+        m->X->colnames = lmm__dup_strv(X->colnames, X->ncol, &ok);
+        m->X->assign = X->assign ? lmm__dup_ints(X->assign, (size_t)X->ncol) : NULL;
+        m->X->terms = lmm__dup_strv(X->terms, X->nterms, &ok);
+        if (!m->X->v || (X->assign && !m->X->assign)) ok = 0;
+    }
+    for (k = 0; ok && k < s->nterms; k++) {
+        const lmm_reterm *a = &s->terms[k];
+        lmm_reterm *t = &m->terms[k];
+        *t = *a;
+        t->group = NULL; t->vc_name = NULL; t->levels = NULL; t->colnames = NULL; t->codes = NULL; t->z = NULL;
+        t->group = a->group ? lmm__strdup(a->group) : NULL;
+        t->vc_name = a->vc_name ? lmm__strdup(a->vc_name) : NULL;
+        t->levels = lmm__dup_strv(a->levels, a->nlevels, &ok);
+        t->colnames = lmm__dup_strv(a->colnames, a->ncol, &ok);
+        t->codes = lmm__dup_ints(a->codes, (size_t)n);
+        t->z = lmm__dup_doubles(a->z, (size_t)n * a->ncol);
+        if ((a->group && !t->group) || (a->vc_name && !t->vc_name) || !t->codes || !t->z) ok = 0;
+    }
+    if (!ok) { lmm_model_free(m); return lmm__nomem(err); }
+    if ((st = lmm__blocks_build(m, err)) != LMM_OK || (st = lmm_model_set_response(m, m->y, err)) != LMM_OK) {
+        lmm_model_free(m);
+        return st;
+    }
+    *out = m;
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_fit_clone(const lmm_fit *fit, lmm_fit **out, lmm_error *err)
+{
+    lmm_model *m = NULL;
+    lmm_fit *c = NULL;
+    lmm_status st;
+    int p, q, n;
+    if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_clone: NULL argument");
+    *out = NULL;
+    if (!fit) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_clone: NULL argument");
+    if ((st = lmm__model_clone(fit->model, &m, err)) != LMM_OK) return st;
+    if ((st = lmm__fit_alloc(m, &c, err)) != LMM_OK) { lmm_model_free(m); return st; }
+    c->owns_model = 1;
+    p = fit->p; q = fit->q; n = fit->nobs;
+    c->reml = fit->reml; c->criterion = fit->criterion; c->deviance = fit->deviance; c->loglik = fit->loglik;
+    c->df = fit->df; c->aic = fit->aic; c->bic = fit->bic; c->sigma = fit->sigma; c->pwrss = fit->pwrss;
+    memcpy(c->theta, fit->theta, (size_t)fit->ntheta * sizeof(double));
+    memcpy(c->beta, fit->beta, (size_t)p * sizeof(double));
+    memcpy(c->se, fit->se, (size_t)p * sizeof(double));
+    memcpy(c->vcov, fit->vcov, (size_t)p * p * sizeof(double));
+    memcpy(c->u, fit->u, (size_t)q * sizeof(double));
+    memcpy(c->b, fit->b, (size_t)q * sizeof(double));
+    memcpy(c->fitted, fit->fitted, (size_t)n * sizeof(double));
+    memcpy(c->resid, fit->resid, (size_t)n * sizeof(double));
+    memcpy(c->resid_quantiles, fit->resid_quantiles, sizeof c->resid_quantiles);
+    if (fit->b_condsd && !(c->b_condsd = lmm__dup_doubles(fit->b_condsd, (size_t)q))) { lmm_fit_free(c); return lmm__nomem(err); }
+    c->singular = fit->singular; c->converged = fit->converged; c->nevals = fit->nevals;
+    c->optim_ = fit->optim_; c->condvar_ = fit->condvar_;
+    *out = c;
+    return LMM_OK;
+}
+
+/* ---- the bootstrap engine -------------------------------------------------- */
+
+enum { LMM__BOOT_LRT = 0, LMM__BOOT_STAT = 1, LMM__BOOT_PRED = 2 };
+
+typedef struct lmm__boot_ctx {
+    int kind;
+    const lmm_lm *null_lm;                /* LRT with an lm null */
+    const lmm_fit *null_fit, *alt;        /* LRT */
+    double *lm_qr, *lm_tau;               /* QR of null_lm->X, shared read-only */
+    const lmm_fit *fit;                   /* bootMer / prediction: simulated from and refitted */
+    int use_u;
+    lmm_boot_statistic_fn statistic;
+    void *user;
+    int k;                                /* values per replicate */
+    const double *x, *z;                  /* prediction row and term column values */
+    int term, level;
+    uint64_t seed;
+    int first, last, chunk;
+    double *out;                          /* (last - first) * k */
+    lmm_progress_fn progress;
+    void *progress_user;
+    int threads;
+    lmm_status status;                    /* first setup failure */
+    lmm_error err;
+} lmm__boot_ctx;
+
+/* One thread's private, refittable copies and scratch. */
+typedef struct lmm__boot_thread {
+    lmm_fit *f1, *f0;                     /* alternative (or the fit), null lmer */
+    double *y, *work;
+} lmm__boot_thread;
+
+static void lmm__boot_thread_free(lmm__boot_thread *th)
+{
+    lmm_fit_free(th->f1); lmm_fit_free(th->f0);
+    LMM_FREE(th->y); LMM_FREE(th->work);
+    memset(th, 0, sizeof *th);
+}
+
+static lmm_status lmm__boot_thread_init(const lmm__boot_ctx *cx, lmm__boot_thread *th, lmm_error *err)
+{
+    const lmm_fit *main_fit = cx->kind == LMM__BOOT_LRT ? cx->alt : cx->fit;
+    int n = main_fit->nobs, q = main_fit->q;
+    lmm_status st;
+    memset(th, 0, sizeof *th);
+    if (cx->null_fit && q < cx->null_fit->q) q = cx->null_fit->q;
+    th->y = LMM__NEW(double, n);
+    th->work = LMM__NEW(double, (size_t)n + q + 1);
+    if (!th->y || !th->work) { lmm__boot_thread_free(th); return lmm__nomem(err); }
+    if ((st = lmm_fit_clone(main_fit, &th->f1, err)) != LMM_OK ||
+        (cx->null_fit && (st = lmm_fit_clone(cx->null_fit, &th->f0, err)) != LMM_OK)) {
+        lmm__boot_thread_free(th);
+        return st;
+    }
+    /* the LRT needs only the likelihoods */
+    if (cx->kind != LMM__BOOT_STAT) { th->f1->condvar_ = 0; if (th->f0) th->f0->condvar_ = 0; }
+    return LMM_OK;
+}
+
+/* ML log-likelihood of the lm null on y, from the shared QR of X (work: nobs). */
+static double lmm__lm_loglik_refit(const lmm__boot_ctx *cx, const double *y, double *work)
+{
+    const lmm_lm *lm = cx->null_lm;
+    int n = lm->nobs, p = lm->p, i;
+    long double acc = 0;
+    const double two_pi = 6.283185307179586476925286766559;
+    memcpy(work, y, (size_t)n * sizeof(double));
+    lmm_qr_qtv(n, p, cx->lm_qr, n, cx->lm_tau, work);
+    for (i = p; i < n; i++) acc += (long double)work[i] * work[i];
+    return 0.5 * (-n * (log(two_pi) + 1 - log((double)n) + log((double)acc)));
+}
+
+/* Replicate b: everything it draws comes from stream (seed, b). */
+static void lmm__boot_one(const lmm__boot_ctx *cx, lmm__boot_thread *th, int b)
+{
+    lmm_rng rng;
+    double *out = cx->out + (size_t)(b - cx->first) * cx->k;
+    int j;
+    lmm_rng_seed_stream(&rng, cx->seed, (uint64_t)b);
+    if (cx->kind == LMM__BOOT_LRT) {
+        double ll0;
+        if (cx->null_lm) lmm_lm_simulate(cx->null_lm, &rng, th->y);
+        else lmm__simulate_into(cx->null_fit, &rng, 0, th->y, th->work);
+        if (cx->null_lm) ll0 = lmm__lm_loglik_refit(cx, th->y, th->work);
+        else ll0 = lmm_fit_refit(th->f0, th->y, cx->null_fit->theta, NULL) == LMM_OK ? th->f0->loglik : NAN;
+        if (lmm_fit_refit(th->f1, th->y, cx->alt->theta, NULL) != LMM_OK) out[0] = NAN;
+        else out[0] = 2 * (th->f1->loglik - ll0);
+        return;
+    }
+    lmm__simulate_into(cx->fit, &rng, cx->use_u, th->y, th->work);
+    if (lmm_fit_refit(th->f1, th->y, cx->fit->theta, NULL) != LMM_OK) {
+        for (j = 0; j < cx->k; j++) out[j] = NAN;
+        return;
+    }
+    if (cx->kind == LMM__BOOT_STAT) { cx->statistic(th->f1, cx->user, out); return; }
+    {   /* prediction: x'beta* + group part + residual noise */
+        const lmm_fit *f = th->f1;
+        const lmm_reterm *t = &f->model->terms[cx->term];
+        int pk = t->ncol, a, c;
+        double pred = 0, e;
+        for (a = 0; a < f->p; a++) pred += (cx->x ? cx->x[a] : f->model->X->v[(size_t)a * f->nobs]) * f->beta[a];
+        if (cx->level < 0) {
+            double T[32 * 32], w[32];
+            lmm__sim_template(cx->fit, cx->term, T);
+            for (c = 0; c < pk; c++) w[c] = cx->fit->sigma * lmm_rng_normal(&rng);
+            for (a = 0; a < pk; a++) {
+                double g = 0;
+                for (c = 0; c <= a; c++) g += T[a + c * pk] * w[c];
+                pred += (cx->z ? cx->z[a] : (a == 0 ? 1.0 : 0.0)) * g;
+            }
+        } else
+            for (a = 0; a < pk; a++)
+                pred += (cx->z ? cx->z[a] : (a == 0 ? 1.0 : 0.0)) * f->b[t->u_offset + cx->level * pk + a];
+        e = lmm_rng_normal(&rng);
+        out[0] = pred + cx->fit->sigma * e;
+    }
+}
+
+/* Runs on every thread of the team (or alone): clone, then chunks of replicates. */
+static void lmm__boot_worker(lmm__boot_ctx *cx)
+{
+    lmm__boot_thread th;
+    lmm_error terr;
+    lmm_status st = lmm__boot_thread_init(cx, &th, &terr);
+    int start, b, j;
+    if (st != LMM_OK) {
+#ifdef _OPENMP
+#pragma omp critical (lmm__boot_status)
+#endif
+        {
+            if (cx->status == LMM_OK) { cx->status = st; cx->err = terr; }
+        }
+    }
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+    cx->threads++;
+    for (start = cx->first; start < cx->last; start += cx->chunk) {
+        int end = cx->last - start > cx->chunk ? start + cx->chunk : cx->last;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (b = start; b < end; b++) {
+            if (st == LMM_OK) lmm__boot_one(cx, &th, b);
+            else for (j = 0; j < cx->k; j++) cx->out[(size_t)(b - cx->first) * cx->k + j] = NAN;
+        }
+#ifdef _OPENMP
+#pragma omp master
+#endif
+        {
+            if (cx->progress) cx->progress(end - cx->first, cx->last - cx->first, cx->progress_user);
+        }
+    }
+    if (st == LMM_OK) lmm__boot_thread_free(&th);
+}
+
+static double lmm__wall_seconds(void)
+{
+#if defined(CLOCK_MONOTONIC)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0) return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#endif
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return (double)clock() / CLOCKS_PER_SEC;   /* processor time: wall time for a serial run */
+#endif
+}
+
+/* Validate the range, run the replicates on the team, report the setup status. */
+static lmm_status lmm__boot_run(lmm__boot_ctx *cx, int nsim, const lmm_boot_options *opt, double *elapsed, lmm_error *err)
+{
+    lmm_boot_options o;
+    double t0;
+    int nthreads;
+    if (opt) o = *opt; else memset(&o, 0, sizeof o);
+    if (nsim < 1) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim);
+    cx->first = o.first;
+    cx->last = o.last > 0 ? o.last : nsim;
+    if (cx->first < 0 || cx->first >= cx->last || cx->last > nsim)
+        return lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", cx->first, cx->last, nsim);
+    cx->progress = o.progress; cx->progress_user = o.progress_user;
+    /* progress about every 1% when asked; one chunk otherwise (no extra barriers) */
+    cx->chunk = o.progress ? (cx->last - cx->first + 99) / 100 : cx->last - cx->first;
+    if (cx->chunk < 1) cx->chunk = 1;
+    cx->threads = 0;
+    cx->status = LMM_OK;
+    nthreads = o.threads;
+    (void)nthreads;
+    t0 = lmm__wall_seconds();
+#ifdef _OPENMP
+    if (nthreads > 0) {
+#pragma omp parallel num_threads(nthreads)
+        lmm__boot_worker(cx);
+    } else {
+#pragma omp parallel
+        lmm__boot_worker(cx);
+    }
+#else
+    lmm__boot_worker(cx);
+#endif
+    *elapsed = lmm__wall_seconds() - t0;
+    if (cx->status != LMM_OK) {
+        if (err) *err = cx->err;
+        return cx->status;
+    }
+    return LMM_OK;
+}
+
+/* ---- LRT bootstrap ----------------------------------------------------------- */
+
+LMM_API void lmm_boot_summarize(lmm_boot_result *res)
+{
+    int i, n = res->last - res->first, valid = 0, ge = 0, zero = 0;
+    for (i = 0; i < n; i++) {
+        double s = res->stats[i];
+        if (!isfinite(s)) continue;
+        valid++;
+        if (s >= res->observed) ge++;
+        if (s < 1e-5) zero++;
+    }
+    res->nvalid = valid;
+    res->pvalue = valid ? (double)ge / valid : NAN;
+    res->pvalue_se = valid ? sqrt(res->pvalue * (1 - res->pvalue) / valid) : NAN;
+    res->frac_zero = valid ? (double)zero / valid : NAN;
+}
+
+LMM_API void lmm_boot_result_free(lmm_boot_result *res)
+{
+    if (!res) return;
+    LMM_FREE(res->stats);
+    res->stats = NULL;
+}
+
+LMM_API lmm_status lmm_boot_lrt(const lmm_lm *null_lm, const lmm_fit *null_fit, const lmm_fit *alt,
+                                int nsim, uint64_t seed, const lmm_boot_options *opt,
+                                lmm_boot_result *res, lmm_error *err)
+{
+    lmm__boot_ctx cx;
+    lmm_status st;
+    double elapsed = 0, ll0;
+    int n;
+    if (!res) return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_lrt: NULL result");
+    memset(res, 0, sizeof *res);
+    if (!alt || (!null_lm) == (!null_fit))
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_lrt: give an alternative fit and exactly one null model (lm or lmer)");
+    if (alt->reml || (null_fit && null_fit->reml))
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_lrt: the mixed models must be fitted by maximum likelihood (ml = 1)");
+    n = null_lm ? null_lm->nobs : null_fit->nobs;
+    if (n != alt->nobs)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_lrt: the null model has %d observations, the alternative %d", n, alt->nobs);
+    memset(&cx, 0, sizeof cx);
+    cx.kind = LMM__BOOT_LRT; cx.null_lm = null_lm; cx.null_fit = null_fit; cx.alt = alt;
+    cx.seed = seed; cx.k = 1;
+    if (null_lm) {
+        int p = null_lm->p;
+        cx.lm_qr = lmm__dup_doubles(null_lm->X->v, (size_t)n * p);
+        cx.lm_tau = LMM__NEW(double, p ? p : 1);
+        if (!cx.lm_qr || !cx.lm_tau) { LMM_FREE(cx.lm_qr); LMM_FREE(cx.lm_tau); return lmm__nomem(err); }
+        if (p) lmm_qr(n, p, cx.lm_qr, n, cx.lm_tau);
+        ll0 = null_lm->loglik;
+    } else ll0 = null_fit->loglik;
+    res->nsim = nsim; res->seed = seed;
+    res->observed = 2 * (alt->loglik - ll0);
+    if (nsim >= 1) {
+        int first = opt ? opt->first : 0, last = opt && opt->last > 0 ? opt->last : nsim;
+        if (last > first && first >= 0 && last <= nsim && !(res->stats = LMM__NEW(double, last - first))) {
+            LMM_FREE(cx.lm_qr); LMM_FREE(cx.lm_tau);
+            return lmm__nomem(err);
+        }
+    }
+    cx.out = res->stats;
+    st = lmm__boot_run(&cx, nsim, opt, &elapsed, err);
+    LMM_FREE(cx.lm_qr); LMM_FREE(cx.lm_tau);
+    if (st != LMM_OK) { lmm_boot_result_free(res); return st; }
+    res->first = cx.first; res->last = cx.last;
+    res->threads = cx.threads; res->elapsed_s = elapsed;
+    lmm_boot_summarize(res);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_boot_merge(const lmm_boot_result *shards, int nshards, lmm_boot_result *out, lmm_error *err)
+{
+    int s, covered = 0, nsim;
+    if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_merge: NULL output");
+    memset(out, 0, sizeof *out);
+    if (!shards || nshards < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_merge: no shards");
+    nsim = shards[0].nsim;
+    for (s = 0; s < nshards; s++) {
+        const lmm_boot_result *r = &shards[s];
+        if (r->nsim != nsim || r->seed != shards[0].seed || !(r->observed == shards[0].observed))
+            return lmm__fail(err, LMM_ERR_ARG, "shard %d comes from another run (nsim, seed or observed statistic differ)", s + 1);
+        if (r->first < 0 || r->last > nsim || r->first >= r->last || !r->stats)
+            return lmm__fail(err, LMM_ERR_ARG, "shard %d has an invalid replicate range [%d, %d)", s + 1, r->first, r->last);
+        covered += r->last - r->first;
+    }
+    /* ranges inside [0, nsim) whose lengths sum to nsim cover it exactly iff none overlap */
+    for (s = 0; s < nshards; s++) {
+        int t;
+        for (t = s + 1; t < nshards; t++)
+            if (shards[s].first < shards[t].last && shards[t].first < shards[s].last)
+                return lmm__fail(err, LMM_ERR_ARG, "shards %d and %d overlap", s + 1, t + 1);
+    }
+    if (covered != nsim) return lmm__fail(err, LMM_ERR_ARG, "the shards hold %d of %d replicates", covered, nsim);
+    if (!(out->stats = LMM__NEW(double, nsim))) return lmm__nomem(err);
+    out->nsim = nsim; out->seed = shards[0].seed; out->first = 0; out->last = nsim;
+    out->observed = shards[0].observed;
+    for (s = 0; s < nshards; s++) {
+        const lmm_boot_result *r = &shards[s];
+        memcpy(out->stats + r->first, r->stats, (size_t)(r->last - r->first) * sizeof(double));
+        out->elapsed_s += r->elapsed_s;
+        if (r->threads > out->threads) out->threads = r->threads;
+    }
+    lmm_boot_summarize(out);
+    return LMM_OK;
+}
+
+/* ---- bootMer and quantiles --------------------------------------------------- */
+
+LMM_API lmm_status lmm_bootmer(const lmm_fit *fit, int nsim, uint64_t seed, int use_u,
+                               lmm_boot_statistic_fn statistic, int k, void *user, double *out,
+                               const lmm_boot_options *opt, lmm_error *err)
+{
+    lmm__boot_ctx cx;
+    double elapsed;
+    if (!fit || !statistic || !out || k < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_bootmer: NULL argument or k < 1");
+    memset(&cx, 0, sizeof cx);
+    cx.kind = LMM__BOOT_STAT; cx.fit = fit; cx.use_u = use_u; cx.statistic = statistic;
+    cx.user = user; cx.k = k; cx.seed = seed; cx.out = out;
+    return lmm__boot_run(&cx, nsim, opt, &elapsed, err);
+}
+
+LMM_API lmm_status lmm_quantiles(const double *x, int n, int stride, const double *probs, int nprobs,
+                                 double *q, lmm_error *err)
+{
+    double *s;
+    int i, m = 0;
+    if (!x || !probs || !q || n < 0 || nprobs < 0 || stride < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_quantiles: bad argument");
+    for (i = 0; i < nprobs; i++)
+        if (!(probs[i] >= 0 && probs[i] <= 1)) return lmm__fail(err, LMM_ERR_ARG, "probability %g is outside [0, 1]", probs[i]);
+    if (!(s = LMM__NEW(double, n ? n : 1))) return lmm__nomem(err);
+    for (i = 0; i < n; i++) {
+        double v = x[(size_t)i * stride];
+        if (!isnan(v)) s[m++] = v;
+    }
+    qsort(s, (size_t)m, sizeof *s, lmm__cmp_double);
+    for (i = 0; i < nprobs; i++) q[i] = m ? lmm__quantile7(s, m, probs[i]) : NAN;
+    LMM_FREE(s);
+    return LMM_OK;
+}
+
+/* ---- prediction ---------------------------------------------------------------- */
+
+static int lmm__sim_var_in(const lmm_termlist *tl, int v)
+{
+    int t, k;
+    for (t = 0; t < tl->nterms; t++)
+        for (k = 0; k < tl->terms[t].nvars; k++) if (tl->terms[t].vars[k] == v) return 1;
+    return 0;
+}
+
+/* The label of row i's level of a grouping variable in newdata (NULL if missing). */
+static const char *lmm__sim_group_label(const lmm_column *c, int i, char *buf, size_t size)
+{
+    if (c->type == LMM_FACTOR) return c->codes[i] >= 0 ? c->levels[c->codes[i]] : NULL;
+    if (isnan(c->num[i])) return NULL;
+    lmm__format_r(c->num[i], buf, size);
+    return buf;
+}
+
+/* Evaluate the formula's variables on [training observations; newdata rows] so that the
+   model-matrix builder sees the training levels; new rows with missing values are left out. */
+static lmm_status lmm__sim_combined_eval(const lmm_fit *fit, const lmm_formula *f, const lmm_frame *train,
+                                         const lmm_frame *nd, int conditional, lmm__frame_eval *fe,
+                                         int **owned_codes, lmm_error *err)
+{
+    const lmm_model *m = fit->model;
+    int ntr = m->nobs, nn = nd->nrow, N = ntr + nn, v, i, r;
+    double *tmp = NULL;
+    memset(fe, 0, sizeof *fe);
+    fe->nrow_frame = N;
+    fe->vars = LMM__ZNEW(lmm__var, f->nvars ? f->nvars : 1);
+    fe->rows = LMM__NEW(int, N);
+    if (!fe->vars || !fe->rows) return lmm__nomem(err);
+    fe->nvars = f->nvars;   /* only now: the free routine walks vars[0..nvars) */
+    for (v = 0; v < f->nvars; v++) {
+        const lmm_expr *e = f->vars[v].expr;
+        lmm__var *var = &fe->vars[v];
+        int used = v != f->response && lmm__sim_var_in(&f->fixed, v);
+        for (r = 0; conditional && r < f->nre; r++) used |= v != f->response && lmm__sim_var_in(&f->re[r].lhs, v);
+        if (!used) continue;
+        if (e->op == LMM_EX_VAR) {
+            int tc = lmm_frame_find(train, e->name), nc = lmm_frame_find(nd, e->name);
+            if (tc < 0) return lmm__fail(err, LMM_ERR_ARG, "the training frame has no column '%s'", e->name);
+            if (nc < 0) return lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s'", e->name);
+            if (train->cols[tc].type == LMM_FACTOR) {
+                const lmm_column *tcol = &train->cols[tc], *ncol = &nd->cols[nc];
+                int *codes, *map, j, l;
+                char *seen;
+                codes = owned_codes[v] = LMM__NEW(int, N);
+                map = LMM__NEW(int, ncol->nlevels ? ncol->nlevels : 1);
+                seen = (char *)lmm__calloc((size_t)(tcol->nlevels ? tcol->nlevels : 1), 1);
+                if (!codes || !map || !seen) { LMM_FREE(map); LMM_FREE(seen); return lmm__nomem(err); }
+                for (i = 0; i < ntr; i++) { codes[i] = tcol->codes[m->rows[i]]; seen[codes[i]] = 1; }
+                if (ncol->type != LMM_FACTOR) {
+                    /* numbers in newdata (a CSV of numeric labels): match R's printed labels */
+                    for (i = 0; i < nn; i++) {
+                        char buf[64];
+                        codes[ntr + i] = -1;
+                        if (isnan(ncol->num[i])) continue;
+                        lmm__format_r(ncol->num[i], buf, sizeof buf);
+                        for (l = 0; l < tcol->nlevels; l++)
+                            if (seen[l] && strcmp(tcol->levels[l], buf) == 0) { codes[ntr + i] = l; break; }
+                        if (codes[ntr + i] < 0) {
+                            lmm__fail(err, LMM_ERR_DATA, "level '%s' of factor '%s' (newdata row %d) is not in the training data", buf, e->name, i + 1);
+                            LMM_FREE(map); LMM_FREE(seen);
+                            return LMM_ERR_DATA;
+                        }
+                    }
+                    LMM_FREE(map); LMM_FREE(seen);
+                    var->is_factor = 1; var->codes = codes;
+                    var->nlevels = tcol->nlevels; var->levels = tcol->levels;
+                    continue;
+                }
+                for (j = 0; j < ncol->nlevels; j++) {
+                    map[j] = -2;
+                    for (l = 0; l < tcol->nlevels; l++)
+                        if (seen[l] && strcmp(tcol->levels[l], ncol->levels[j]) == 0) { map[j] = l; break; }
+                }
+                for (i = 0; i < nn; i++) {
+                    int c = ncol->codes[i];
+                    if (c >= 0 && map[c] == -2) {
+                        lmm__fail(err, LMM_ERR_DATA, "level '%s' of factor '%s' (newdata row %d) is not in the training data",
+                                  ncol->levels[c], e->name, i + 1);
+                        LMM_FREE(map); LMM_FREE(seen);
+                        return LMM_ERR_DATA;
+                    }
+                    codes[ntr + i] = c >= 0 ? map[c] : -1;
+                }
+                LMM_FREE(map); LMM_FREE(seen);
+                var->is_factor = 1; var->codes = codes;
+                var->nlevels = tcol->nlevels; var->levels = tcol->levels;
+                continue;
+            }
+        }
+        {
+            lmm_status st;
+            int mx = train->nrow > nn ? train->nrow : nn;
+            var->num = LMM__NEW(double, N);
+            tmp = LMM__NEW(double, mx ? mx : 1);
+            if (!var->num || !tmp) { LMM_FREE(tmp); return lmm__nomem(err); }
+            if ((st = lmm_expr_eval(e, train, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
+            for (i = 0; i < ntr; i++) var->num[i] = tmp[m->rows[i]];
+            if ((st = lmm_expr_eval(e, nd, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
+            for (i = 0; i < nn; i++) var->num[ntr + i] = tmp[i];
+            LMM_FREE(tmp); tmp = NULL;
+        }
+    }
+    for (i = 0; i < ntr; i++) fe->rows[fe->nobs++] = i;
+    for (i = ntr; i < N; i++) {
+        int ok = 1;
+        for (v = 0; v < f->nvars && ok; v++) {
+            const lmm__var *var = &fe->vars[v];
+            if (var->is_factor) ok = var->codes[i] >= 0;
+            else if (var->num) ok = isfinite(var->num[i]);
+        }
+        if (ok) fe->rows[fe->nobs++] = i;
+    }
+    return LMM_OK;
+}
+
+/* Position of each of want's column names among have's (-1 if absent); returns the misses. */
+static int lmm__sim_match_cols(const lmm_matrix *have, char *const *want, int nwant, int *pos)
+{
+    int j, c, miss = 0;
+    for (j = 0; j < nwant; j++) {
+        pos[j] = -1;
+        for (c = 0; c < have->ncol; c++)
+            if (have->colnames[c] && want[j] && strcmp(have->colnames[c], want[j]) == 0) { pos[j] = c; break; }
+        if (pos[j] < 0) miss++;
+    }
+    return miss;
+}
+
+static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *nd,
+                                       int conditional, double *out, lmm_error *err)
+{
+    const lmm_model *m = fit->model;
+    lmm_formula *f = NULL;
+    lmm__frame_eval fe;
+    lmm_matrix *M = NULL;
+    int **owned = NULL, *pos = NULL, ntr = m->nobs, nn = nd->nrow, i, j, r, v;
+    int ntr_rows, p = fit->p, contr = LMM_CONTR_TREATMENT;
+    lmm_status st;
+    memset(&fe, 0, sizeof fe);
+    for (i = 0; i < nn; i++) out[i] = NAN;
+    if ((st = lmm_formula_parse(m->formula, &f, err)) != LMM_OK) return st;
+    owned = LMM__ZNEW(int *, f->nvars ? f->nvars : 1);
+    pos = LMM__NEW(int, p + 33);
+    if (!owned || !pos) { st = lmm__nomem(err); goto done; }
+    if ((st = lmm__sim_combined_eval(fit, f, train, nd, conditional, &fe, owned, err)) != LMM_OK) goto done;
+    ntr_rows = ntr;   /* fe.rows[ntr_rows ...] are the complete newdata rows */
+    /* the model does not record its contrasts: whichever reproduces its column names */
+    for (contr = LMM_CONTR_TREATMENT; ; contr = LMM_CONTR_SUM) {
+        if ((st = lmm__build_matrix(f, &f->fixed, &fe, (lmm_contrasts)contr, &M, err)) != LMM_OK) goto done;
+        if (lmm__sim_match_cols(M, m->X->colnames, p, pos) == 0) break;
+        lmm_matrix_free(M); M = NULL;
+        if (contr == LMM_CONTR_SUM) { st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the model's fixed-effects columns"); goto done; }
+    }
+    for (r = ntr_rows; r < fe.nobs; r++) {
+        double s = 0;
+        for (j = 0; j < p; j++) s += M->v[(size_t)pos[j] * fe.nobs + r] * fit->beta[j];
+        out[fe.rows[r] - ntr] = s;
+    }
+    lmm_matrix_free(M); M = NULL;
+    if (!conditional) goto done;
+    for (r = 0; r < f->nre; r++) {
+        const lmm_reterm_spec *spec = &f->re[r];
+        const lmm_reterm *t = NULL;
+        const lmm_column *gcol[16];
+        int occ = 0, k, g, row;
+        for (k = 0; k < r; k++) if (strcmp(f->re[k].group_label, spec->group_label) == 0) occ++;
+        for (k = 0; k < m->nterms && !t; k++)
+            if (strcmp(m->terms[k].group, spec->group_label) == 0 && occ-- == 0) t = &m->terms[k];
+        if (!t || spec->ngroup > 16) { st = lmm__fail(err, LMM_ERR_DATA, "cannot match random-effects term '%s' to the model", spec->group_label); goto done; }
+        for (g = 0; g < spec->ngroup; g++) {
+            const lmm_expr *e = f->vars[spec->group[g]].expr;
+            int c = e->op == LMM_EX_VAR ? lmm_frame_find(nd, e->name) : -1;
+            if (c < 0) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); goto done; }
+            gcol[g] = &nd->cols[c];
+        }
+        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, (lmm_contrasts)contr, &M, err)) != LMM_OK) goto done;
+        if (lmm__sim_match_cols(M, t->colnames, t->ncol, pos) != 0) {
+            st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the columns of the term for '%s'", t->group);
+            goto done;
+        }
+        for (row = ntr_rows; row < fe.nobs; row++) {
+            int i_new = fe.rows[row] - ntr, level = -1, c;
+            char label[512], part[64];
+            size_t len = 0;
+            label[0] = 0;
+            for (g = 0; g < spec->ngroup; g++) {
+                const char *s = lmm__sim_group_label(gcol[g], i_new, part, sizeof part);
+                if (!s || len + strlen(s) + 2 > sizeof label) { len = 0; label[0] = 0; break; }
+                if (g) { strcat(label, ":"); len++; }
+                strcat(label, s); len += strlen(s);
+            }
+            if (len == 0) continue;                 /* missing group: population level */
+            for (j = 0; j < t->nlevels; j++) if (strcmp(t->levels[j], label) == 0) { level = j; break; }
+            if (level < 0) continue;                /* new level: population level */
+            for (c = 0; c < t->ncol; c++)
+                out[i_new] += M->v[(size_t)pos[c] * fe.nobs + row] * fit->b[t->u_offset + level * t->ncol + c];
+        }
+        lmm_matrix_free(M); M = NULL;
+    }
+done:
+    lmm_matrix_free(M);
+    if (owned) for (v = 0; v < f->nvars; v++) LMM_FREE(owned[v]);
+    LMM_FREE(owned); LMM_FREE(pos);
+    lmm__frame_eval_free(&fe);
+    lmm_formula_free(f);
+    if (st != LMM_OK) for (i = 0; i < nn; i++) out[i] = NAN;
+    return st;
+}
+
+LMM_API lmm_status lmm_predict(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *newdata,
+                               int conditional, double *out, lmm_error *err)
+{
+    if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_predict: NULL argument");
+    if (!newdata) {
+        const lmm_model *m = fit->model;
+        int n = m->nobs, i, a;
+        for (i = 0; i < n; i++) {
+            double s = 0;
+            if (conditional) { out[i] = fit->fitted[i]; continue; }
+            for (a = 0; a < fit->p; a++) s += m->X->v[(size_t)a * n + i] * fit->beta[a];
+            out[i] = s;
+        }
+        return LMM_OK;
+    }
+    if (!train) return lmm__fail(err, LMM_ERR_ARG, "lmm_predict: newdata needs the training frame for its factor levels");
+    return lmm__sim_predict_new(fit, train, newdata, conditional, out, err);
+}
+
+LMM_API void lmm_blup(const lmm_fit *fit, int k, double *coef)
+{
+    const lmm_reterm *t;
+    int j, c, a;
+    if (!fit || !coef || k < 0 || k >= fit->model->nterms) return;
+    t = &fit->model->terms[k];
+    for (c = 0; c < t->ncol; c++) {
+        double fixed = 0;
+        for (a = 0; a < fit->p; a++)
+            if (fit->model->X->colnames && fit->model->X->colnames[a] && strcmp(fit->model->X->colnames[a], t->colnames[c]) == 0) fixed = fit->beta[a];
+        for (j = 0; j < t->nlevels; j++) coef[j * t->ncol + c] = fixed + fit->b[t->u_offset + j * t->ncol + c];
+    }
+}
+
+LMM_API lmm_status lmm_ranef_intervals(const lmm_fit *fit, double level, double *lo, double *hi, lmm_error *err)
+{
+    double z;
+    int i;
+    if (!fit || !lo || !hi) return lmm__fail(err, LMM_ERR_ARG, "lmm_ranef_intervals: NULL argument");
+    if (!(level > 0 && level < 1)) return lmm__fail(err, LMM_ERR_ARG, "confidence level %g is not in (0, 1)", level);
+    if (!fit->b_condsd) return lmm__fail(err, LMM_ERR_ARG, "the fit skipped the conditional variances (skip_condvar)");
+    z = lmm_qnorm((1 + level) / 2, 0, 1, 1, 0);
+    for (i = 0; i < fit->q; i++) {
+        lo[i] = fit->b[i] - z * fit->b_condsd[i];
+        hi[i] = fit->b[i] + z * fit->b_condsd[i];
+    }
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x, int k, int level,
+                                             const double *z, int nsim, uint64_t seed,
+                                             const double *probs, int nprobs, double *q, double *draws,
+                                             const lmm_boot_options *opt, lmm_error *err)
+{
+    lmm__boot_ctx cx;
+    lmm_status st;
+    double elapsed, *pv = draws;
+    int first, last;
+    if (!fit || (nprobs > 0 && (!probs || !q))) return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_predict_interval: NULL argument");
+    if (k < 0 || k >= fit->model->nterms) return lmm__fail(err, LMM_ERR_ARG, "no random-effects term %d", k);
+    if (level >= fit->model->terms[k].nlevels) return lmm__fail(err, LMM_ERR_ARG, "term %d has no level %d", k, level);
+    if (nsim < 1) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim);
+    first = opt ? opt->first : 0;
+    last = opt && opt->last > 0 ? opt->last : nsim;
+    if (first < 0 || first >= last || last > nsim)
+        return lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", first, last, nsim);
+    if (!pv && !(pv = LMM__NEW(double, last - first))) return lmm__nomem(err);
+    memset(&cx, 0, sizeof cx);
+    cx.kind = LMM__BOOT_PRED; cx.fit = fit; cx.use_u = 1; cx.k = 1; cx.seed = seed; cx.out = pv;
+    cx.x = x; cx.z = z; cx.term = k; cx.level = level;
+    st = lmm__boot_run(&cx, nsim, opt, &elapsed, err);
+    if (st == LMM_OK && nprobs > 0) st = lmm_quantiles(pv, last - first, 1, probs, nprobs, q, err);
+    if (pv != draws) LMM_FREE(pv);
+    return st;
 }
 
 /* ======================================================================== */
@@ -5821,12 +7031,14 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     static const char *const qnames[5] = { "Min", "1Q", "Median", "3Q", "Max" };
     char qv[5][48];
     int k;
-    fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", fit->reml ? "REML" : "maximum likelihood ");
+    /* with no fixed effects the REML criterion is the deviance: lme4 labels it ML */
+    int reml = fit->reml && fit->p > 0;
+    fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", reml ? "REML" : "maximum likelihood ");
     lmm_deparse_formula(m->formula, fbuf, sizeof fbuf);
     fprintf(out, "Formula: %s\n", fbuf);
     if (data_name) fprintf(out, "   Data: %s\n", data_name);
     fprintf(out, "\n");
-    if (fit->reml) {
+    if (reml) {
         lmm__format1(lmm__round(fit->criterion, 1), 7, num);
         fprintf(out, "REML criterion at convergence: %s\n", num);
     } else {
@@ -5859,9 +7071,12 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
         if (dup) continue;
         fprintf(out, "%s%s, %d", k ? "; " : "", m->terms[k].group, m->terms[k].nlevels);
     }
-    fprintf(out, "\n\nFixed effects:\n");
-    lmm__print_coefs(out, fit);
-    lmm__print_fixcorr(out, fit);
+    fprintf(out, "\n");
+    if (fit->p > 0) {   /* lme4 omits the section when there are no fixed effects */
+        fprintf(out, "\nFixed effects:\n");
+        lmm__print_coefs(out, fit);
+        lmm__print_fixcorr(out, fit);
+    }
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
                               m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
     /* lme4's .prt.warn: the optimizer line and its messages, then a blank line */
@@ -5956,54 +7171,114 @@ static void lmm__print_signif_legend(FILE *out)
 
 LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit)
 {
-    lmm_aov_row rows[256];
-    int n, i, wn = 11, wdf = 2, wss = 6, wms = 7, wf = 7, wp = 6, ws = 0;
-    double ss[256] = { 0 }, ms[256] = { 0 }, fv[256] = { 0 };
-    char (*sss)[48], (*mss)[48], (*fs)[48], ps[256][48], dfs[256][16];
-    if (fit->X->nterms + 1 > 256) return;
+    static const char *const head[5] = { "Df", "Sum Sq", "Mean Sq", "F value", "Pr(>F)" };
+    lmm_aov_row *rows;
+    int n, i, c, wn = 11, w[5], ws = 0, stars = 0;
+    double *num;
+    char (*cell)[48];          /* column c of row i at cell[c * n + i] */
+    n = fit->X->nterms + 1;
+    rows = (lmm_aov_row *)lmm__alloc((size_t)n, sizeof *rows);
+    num = (double *)lmm__alloc((size_t)n, sizeof(double));
+    cell = (char (*)[48])lmm__alloc((size_t)n * 5, 48);
+    if (!rows || !num || !cell) goto done;
     n = lmm_aov_table(fit, rows);
-    sss = (char (*)[48])lmm__alloc((size_t)n, 48);
-    mss = (char (*)[48])lmm__alloc((size_t)n, 48);
-    fs = (char (*)[48])lmm__alloc((size_t)n, 48);
-    if (!sss || !mss || !fs) { LMM_FREE(sss); LMM_FREE(mss); LMM_FREE(fs); return; }
-    for (i = 0; i < n; i++) { ss[i] = rows[i].sumsq; ms[i] = rows[i].meansq; fv[i] = rows[i].f; }
-    lmm_format_reals(ss, n, 4, sss);
-    lmm_format_reals(ms, n, 4, mss);
-    lmm_format_reals(fv, n - 1, 4, fs);
+    /* print.anova at digits 4: Sum Sq and Mean Sq zapsmall()ed, F value rounded to 3 decimals */
+    for (c = 1; c <= 2; c++) {
+        for (i = 0; i < n; i++) num[i] = c == 1 ? rows[i].sumsq : rows[i].meansq;
+        lmm__zapsmall(num, n, 4);
+        lmm_format_reals(num, n, 4, cell + c * n);
+    }
     for (i = 0; i < n; i++) {
-        int len = (int)strlen(rows[i].term);
-        if (len > wn) wn = len;
-        snprintf(dfs[i], sizeof dfs[i], "%d", rows[i].df);
-        if ((int)strlen(dfs[i]) > wdf) wdf = (int)strlen(dfs[i]);
-        if ((int)strlen(sss[i]) > wss) wss = (int)strlen(sss[i]);
-        if ((int)strlen(mss[i]) > wms) wms = (int)strlen(mss[i]);
-        if (i < n - 1) {
-            lmm_format_pval(rows[i].p, 3, ps[i], sizeof ps[i]);
-            if ((int)strlen(fs[i]) > wf) wf = (int)strlen(fs[i]);
-            if ((int)strlen(ps[i]) > wp) wp = (int)strlen(ps[i]);
-            if ((int)strlen(lmm__stars(rows[i].p)) > ws) ws = (int)strlen(lmm__stars(rows[i].p));
+        snprintf(cell[i], 48, "%d", rows[i].df);
+        num[i] = lmm__round(rows[i].f, 3);
+    }
+    lmm_format_reals(num, n - 1, 4, cell + 3 * n);
+    for (i = 0; i < n - 1; i++) num[i] = rows[i].p;
+    lmm_format_pvals(num, n - 1, 3, cell + 4 * n);
+    cell[3 * n + n - 1][0] = cell[4 * n + n - 1][0] = 0;
+    for (i = 0; i < n - 1; i++) {
+        if (rows[i].p < 0.1) stars = 1;
+        if ((int)strlen(lmm__stars(rows[i].p)) > ws) ws = (int)strlen(lmm__stars(rows[i].p));
+    }
+    for (i = 0; i < n; i++) if ((int)strlen(rows[i].term) > wn) wn = (int)strlen(rows[i].term);
+    for (c = 0; c < 5; c++) {
+        w[c] = (int)strlen(head[c]);
+        for (i = 0; i < n; i++) if ((int)strlen(cell[c * n + i]) > w[c]) w[c] = (int)strlen(cell[c * n + i]);
+    }
+    fprintf(out, "%-*s", wn, "");
+    for (c = 0; c < 5; c++) fprintf(out, " %*s", w[c], head[c]);
+    if (stars) fprintf(out, " %-*s", ws, "");
+    fprintf(out, "\n");
+    for (i = 0; i < n; i++) {
+        fprintf(out, "%-*s", wn, rows[i].term);
+        for (c = 0; c < 5; c++) fprintf(out, " %*s", w[c], cell[c * n + i]);
+        if (stars) fprintf(out, " %-*s", ws, i < n - 1 ? lmm__stars(rows[i].p) : "");
+        fprintf(out, "\n");
+    }
+    if (stars) lmm__print_signif_legend(out);
+done:
+    LMM_FREE(rows); LMM_FREE(num); LMM_FREE(cell);
+}
+
+/* Print a named vector as R does: one common column width, as many columns as fit in 80. */
+static void lmm__print_named_vector(FILE *out, const char *const *names, char (*vals)[48], int n)
+{
+    int i, j, w = 0, per;
+    for (i = 0; i < n; i++) {
+        if ((int)strlen(names[i]) > w) w = (int)strlen(names[i]);
+        if ((int)strlen(vals[i]) > w) w = (int)strlen(vals[i]);
+    }
+    per = 80 / (w + 1);
+    if (per < 1) per = 1;
+    for (i = 0; i < n; i += per) {
+        for (j = i; j < n && j < i + per; j++) fprintf(out, "%*s ", w, names[j]);
+        fprintf(out, "\n");
+        for (j = i; j < n && j < i + per; j++) fprintf(out, "%*s ", w, vals[j]);
+        fprintf(out, "\n");
+    }
+}
+
+/* "lm(formula = F, data = D)" as R's deparse() writes it: a line is broken
+   after a binary operator or an argument's comma once it is past 60 characters. */
+static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_name)
+{
+    char f[1024];
+    const char *p;
+    int len, depth = 0;
+    lmm_deparse_formula(formula, f, sizeof f);
+    fprintf(out, "lm(formula = ");
+    len = 13;
+    for (p = f; *p; p++) {
+        fputc(*p, out);
+        len++;
+        if (*p == '(') depth++;
+        if (*p == ')') depth--;
+        /* " op " with op one of R's PP_BINARY operators */
+        if (*p == ' ' && p > f + 1 && p[-2] == ' ' && strchr("~+-*|", p[-1]) && len > 60 && p[1]) {
+            fprintf(out, "\n    ");
+            len = 4;
         }
     }
-    fprintf(out, "%-*s %*s %*s %*s %*s %*s %-*s\n", wn, "", wdf, "Df", wss, "Sum Sq", wms, "Mean Sq", wf, "F value", wp, "Pr(>F)", ws, "");
-    for (i = 0; i < n; i++) {
-        if (i < n - 1)
-            fprintf(out, "%-*s %*s %*s %*s %*s %*s %-*s\n", wn, rows[i].term, wdf, dfs[i], wss, sss[i], wms, mss[i], wf, fs[i], wp, ps[i], ws, lmm__stars(rows[i].p));
-        else
-            fprintf(out, "%-*s %*s %*s %*s %*s %*s %-*s\n", wn, rows[i].term, wdf, dfs[i], wss, sss[i], wms, mss[i], wf, "", wp, "", ws, "");
+    (void)depth;
+    if (data_name) {
+        fprintf(out, ", ");
+        len += 2;
+        if (len > 60) { fprintf(out, "\n    "); len = 4; }
+        fprintf(out, "data = %s", data_name);
     }
-    lmm__print_signif_legend(out);
-    LMM_FREE(sss); LMM_FREE(mss); LMM_FREE(fs);
+    fprintf(out, ")\n");
 }
 
 LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
 {
-    int p = fit->p, i, wn = 0, dec = 1, we = 8, wse = 10, wt = 7, wp = 8, ws = 0;
+    int p = fit->p, i, wn = 0, dec = 1, we = 8, wse = 10, wt = 7, wp = 8, ws = 0, stars = 0;
     double lo = HUGE_VAL, hi = 0, *es, *tv, q[5], *sr;
-    char (*esf)[48], (*tf)[48], (*pf)[48], fbuf[1024];
+    char (*esf)[48], (*tf)[48], (*pf)[48];
     static const char *const qn[5] = { "Min", "1Q", "Median", "3Q", "Max" };
     char qv[5][48];
-    lmm_deparse_formula(fit->formula, fbuf, sizeof fbuf);
-    fprintf(out, "\nCall:\nlm(formula = %s%s%s)\n\n", fbuf, data_name ? ", data = " : "", data_name ? data_name : "");
+    fprintf(out, "\nCall:\n");
+    lmm__print_lm_call(out, fit->formula ? fit->formula : "", data_name);
+    fprintf(out, "\n");
     sr = (double *)lmm__alloc((size_t)fit->nobs, sizeof(double));
     es = (double *)lmm__alloc((size_t)(2 * (p ? p : 1)), sizeof(double));
     tv = (double *)lmm__alloc((size_t)(p ? p : 1), sizeof(double));
@@ -6011,12 +7286,25 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     tf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
     pf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
     if (!sr || !es || !tv || !esf || !tf || !pf) goto done;
-    for (i = 0; i < fit->nobs; i++) sr[i] = fit->resid[i];
-    qsort(sr, (size_t)fit->nobs, sizeof *sr, lmm__cmp_double);
-    for (i = 0; i < 5; i++) q[i] = lmm__quantile7(sr, fit->nobs, i * 0.25);
-    lmm_format_reals(q, 5, 4, qv);
     fprintf(out, "Residuals:\n");
-    lmm__print_named(out, qn, qv, 5);
+    if (fit->df_resid > 5) {
+        for (i = 0; i < fit->nobs; i++) sr[i] = fit->resid[i];
+        qsort(sr, (size_t)fit->nobs, sizeof *sr, lmm__cmp_double);
+        for (i = 0; i < 5; i++) q[i] = lmm__quantile7(sr, fit->nobs, i * 0.25);
+        lmm__zapsmall(q, 5, 5);
+        lmm_format_reals(q, 5, 4, qv);
+        lmm__print_named_vector(out, qn, qv, 5);
+    } else {   /* few residual degrees of freedom: R prints every residual, named 1..n */
+        char (*rv)[48] = (char (*)[48])lmm__alloc((size_t)fit->nobs, 48);
+        char (*rn)[48] = (char (*)[48])lmm__alloc((size_t)fit->nobs, 48);
+        const char **np = (const char **)lmm__alloc((size_t)fit->nobs, sizeof(char *));
+        if (rv && rn && np) {
+            lmm_format_reals(fit->resid, fit->nobs, 4, rv);
+            for (i = 0; i < fit->nobs; i++) { snprintf(rn[i], 48, "%d", i + 1); np[i] = rn[i]; }
+            lmm__print_named_vector(out, np, rv, fit->nobs);
+        }
+        LMM_FREE(rv); LMM_FREE(rn); LMM_FREE((void *)np);
+    }
     fprintf(out, "\nCoefficients:\n");
     for (i = 0; i < p; i++) {
         double v[2]; int j;
@@ -6035,31 +7323,38 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     }
     lmm_format_reals(es, 2 * p, 4, esf);
     lmm_format_reals(tv, p, 4, tf);
+    /* R's format.pval over the column; stars only if some p < 0.1 */
+    if (p) lmm_format_pvals(fit->pval, p, 3, pf);
     for (i = 0; i < p; i++) {
-        lmm_format_pval(fit->pval[i], 3, pf[i], 48);
         if ((int)strlen(pf[i]) > wp) wp = (int)strlen(pf[i]);
+        if (fit->pval[i] < 0.1) stars = 1;
         if ((int)strlen(lmm__stars(fit->pval[i])) > ws) ws = (int)strlen(lmm__stars(fit->pval[i]));
     }
     if (p && (int)strlen(esf[0]) > we) we = (int)strlen(esf[0]);
     if (p && (int)strlen(esf[0]) > wse) wse = (int)strlen(esf[0]);
     if (p && (int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
-    fprintf(out, "%-*s %*s %*s %*s %*s %-*s\n", wn, "", we, "Estimate", wse, "Std. Error", wt, "t value", wp, "Pr(>|t|)", ws, "");
-    for (i = 0; i < p; i++)
-        fprintf(out, "%-*s %*s %*s %*s %*s %-*s\n", wn, fit->X->colnames[i], we, esf[i], wse, esf[p + i], wt, tf[i], wp, pf[i], ws, lmm__stars(fit->pval[i]));
-    lmm__print_signif_legend(out);
+    fprintf(out, "%-*s %*s %*s %*s %*s", wn, "", we, "Estimate", wse, "Std. Error", wt, "t value", wp, "Pr(>|t|)");
+    if (stars) fprintf(out, " %-*s", ws, "");
+    fprintf(out, "\n");
+    for (i = 0; i < p; i++) {
+        fprintf(out, "%-*s %*s %*s %*s %*s", wn, fit->X->colnames[i], we, esf[i], wse, esf[p + i], wt, tf[i], wp, pf[i]);
+        if (stars) fprintf(out, " %-*s", ws, lmm__stars(fit->pval[i]));
+        fprintf(out, "\n");
+    }
+    if (stars) lmm__print_signif_legend(out);
     {
         char s[48];
         lmm__format1(fit->sigma, 4, s);
         fprintf(out, "\nResidual standard error: %s on %d degrees of freedom\n", s, fit->df_resid);
     }
     if (fit->f_df1 > 0) {
-        char a[48], b[48], f[48], pv[48];
+        char a[48], b[48], f[48], pv[1][48];
         lmm__format1(fit->r_squared, 4, a);
         lmm__format1(fit->adj_r_squared, 4, b);
         lmm__format1(fit->fstat, 4, f);
-        lmm_format_pval(fit->f_p, 4, pv, sizeof pv);
+        lmm_format_pvals(&fit->f_p, 1, 4, pv);
         fprintf(out, "Multiple R-squared:  %s,\tAdjusted R-squared:  %s \n", a, b);
-        fprintf(out, "F-statistic: %s on %d and %d DF,  p-value: %s\n", f, fit->f_df1, fit->df_resid, pv);
+        fprintf(out, "F-statistic: %s on %d and %d DF,  p-value: %s\n", f, fit->f_df1, fit->df_resid, pv[0]);
     }
     fprintf(out, "\n");
 done:

@@ -1,5 +1,8 @@
 /* lmm: command-line front end of lmm.h.
      lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--json]
+     lmm lm DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
+     lmm aov DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
+     lmm anova DATA.csv 'F0' 'F1' ... [--ref COL=LEVEL]... [--contrasts sum] [--json]
    Exit status: 0 ok, 1 statistical failure (no convergence), 2 bad input. */
 #define LMM_IMPLEMENTATION
 #include "lmm.h"
@@ -28,7 +31,10 @@ static void help_main(void)
     printf("lmm - linear mixed models from the command line (lmm.h)\n\n"
            "usage: lmm COMMAND [ARGS]\n\n"
            "commands:\n"
-           "  fit DATA.csv 'FORMULA'   fit a linear mixed model (lme4's lmer) and print its summary\n\n"
+           "  fit DATA.csv 'FORMULA'        fit a linear mixed model (lme4's lmer) and print its summary\n"
+           "  lm DATA.csv 'FORMULA'         fit a linear model by least squares (R's summary(lm))\n"
+           "  aov DATA.csv 'FORMULA'        sequential ANOVA table, coefficients and effects (R's aov)\n"
+           "  anova DATA.csv 'F0' 'F1' ...  compare nested lm / lmer models (lme4's anova)\n\n"
            "Run 'lmm COMMAND --help' for a command's options.\n"
            "Exit status: 0 ok, 1 statistical failure (e.g. no convergence), 2 bad input.\n");
 }
@@ -46,13 +52,13 @@ static void help_fit(void)
 }
 
 /* Parse the options shared by the subcommands; positional arguments go to pos[]. */
-static int parse_opts(int argc, char **argv, cli_opts *o, const char **pos, int npos_max, int *npos)
+static int parse_opts(int argc, char **argv, cli_opts *o, const char **pos, int npos_max, int *npos, int allow_ml)
 {
     int i;
     *npos = 0;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--ml")) o->ml = 1;
+        if (!strcmp(a, "--ml") && allow_ml) o->ml = 1;
         else if (!strcmp(a, "--json")) o->json = 1;
         else if (!strcmp(a, "--ref")) {
             if (i + 1 >= argc) return usage_error("--ref needs COLUMN=LEVEL");
@@ -257,7 +263,7 @@ static int cmd_fit(int argc, char **argv)
     char dname[256];
     for (i = 0; i < argc; i++) if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { help_fit(); return 0; }
     memset(&o, 0, sizeof o);
-    if ((rc = parse_opts(argc, argv, &o, pos, 2, &npos)) != 0) return rc;
+    if ((rc = parse_opts(argc, argv, &o, pos, 2, &npos, 1)) != 0) return rc;
     if (npos != 2) return usage_error("fit needs DATA.csv and 'FORMULA'");
     o.data = pos[0]; o.formula = pos[1];
     if (!(df = load_frame(&o))) return EXIT_INPUT;
@@ -281,6 +287,316 @@ static int cmd_fit(int argc, char **argv)
     return rc;
 }
 
+static void help_lm(void)
+{
+    printf("usage: lmm lm DATA.csv 'FORMULA' [options]\n\n"
+           "Fit FORMULA (no random-effects terms, e.g. 'Reaction ~ Days') by least squares\n"
+           "and print R's summary(lm(...)).\n\n"
+           "options:\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --json             print one JSON object: formula, nobs, coef [{name, estimate, se, t, p}],\n"
+           "                     sigma, df_resid, r_squared, adj_r_squared, fstatistic, f_df1, f_p,\n"
+           "                     loglik, df, aic, bic\n");
+}
+
+static void help_aov(void)
+{
+    printf("usage: lmm aov DATA.csv 'FORMULA' [options]\n\n"
+           "Sequential (type I) analysis of variance of FORMULA, as R's summary(aov(...)), then the\n"
+           "coefficients and, for each single-factor term of a balanced design,\n"
+           "model.tables(type = \"effects\").\n\n"
+           "options:\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           "  --contrasts sum    sum contrasts (contr.sum; operator1..3 for pulp) for the coefficients\n"
+           "  --json             print one JSON object: terms [{term, df, sumsq, meansq, f, p}]\n"
+           "                     (Residuals last, f and p null), coef [{name, estimate, se, t, p}],\n"
+           "                     effects {term: {level: effect}}\n");
+}
+
+static void help_anova(void)
+{
+    printf("usage: lmm anova DATA.csv 'F0' 'F1' ... [options]\n\n"
+           "Compare nested models as lme4's anova(): each formula is a linear model (lm) or, with\n"
+           "random-effects terms, a mixed model fitted by maximum likelihood. Rows are named m0, m1, ...\n"
+           "in the order given and sorted by their number of parameters.\n\n"
+           "options:\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --json             print one JSON object: models, in the order given, as\n"
+           "                     {formula, npar, aic, bic, loglik, deviance, chisq, df, p}\n"
+           "                     (chisq, df, p null for the first row of the table)\n");
+}
+
+/* Exit status for a failed library call: 1 for a statistical failure, 2 for bad input. */
+static int fail_status_in(const char *what, const lmm_error *err)
+{
+    fprintf(stderr, "lmm: %s%s%s\n", what ? what : "", what ? ": " : "", err->message);
+    return err->code == LMM_ERR_CONVERGENCE || err->code == LMM_ERR_NUMERIC || err->code == LMM_ERR_RANK ? EXIT_STAT : EXIT_INPUT;
+}
+
+static int fail_status(const lmm_error *err)
+{
+    return fail_status_in(NULL, err);
+}
+
+static int wants_help(int argc, char **argv)
+{
+    int i;
+    for (i = 0; i < argc; i++) if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    return 0;
+}
+
+/* Print a named numeric vector as R does: values formatted jointly, one common
+   column width, as many columns as fit in 80 characters. */
+static void print_named_vector(char **names, const double *x, int n, int digits)
+{
+    char (*v)[48] = (char (*)[48])malloc((size_t)(n ? n : 1) * 48);
+    int i, w = 0, per, j;
+    if (!v) return;
+    lmm_format_reals(x, n, digits, v);
+    for (i = 0; i < n; i++) {
+        if ((int)strlen(names[i]) > w) w = (int)strlen(names[i]);
+        if ((int)strlen(v[i]) > w) w = (int)strlen(v[i]);
+    }
+    per = 80 / (w + 1);
+    if (per < 1) per = 1;
+    for (i = 0; i < n; i += per) {
+        for (j = i; j < n && j < i + per; j++) printf("%*s ", w, names[j]);
+        printf("\n");
+        for (j = i; j < n && j < i + per; j++) printf("%*s ", w, v[j]);
+        printf("\n");
+    }
+    free(v);
+}
+
+static void print_coef_json(const lmm_lm *fit)
+{
+    int i;
+    printf("[");
+    for (i = 0; i < fit->p; i++) {
+        printf("%s{\"name\": ", i ? ", " : ""); jstr(fit->X->colnames[i]);
+        printf(", \"estimate\": "); jnum(fit->coef[i]);
+        printf(", \"se\": "); jnum(fit->se[i]);
+        printf(", \"t\": "); jnum(fit->tval[i]);
+        printf(", \"p\": "); jnum(fit->pval[i]);
+        printf("}");
+    }
+    printf("]");
+}
+
+/* Read the data and fit a linear model; NULL (message printed, *rc set) on failure. */
+static lmm_lm *fit_lm_cmd(const cli_opts *o, lmm_frame **df, int *rc)
+{
+    lmm_lm *fit = NULL;
+    lmm_error err = {LMM_OK, ""};
+    if (!(*df = load_frame(o))) { *rc = EXIT_INPUT; return NULL; }
+    if (lmm_lm_fit(*df, o->formula, o->sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT, &fit, &err) != LMM_OK) {
+        *rc = fail_status(&err);
+        lmm_frame_free(*df); *df = NULL;
+        return NULL;
+    }
+    return fit;
+}
+
+static int cmd_lm(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[2];
+    int npos, rc = 0;
+    lmm_frame *df = NULL;
+    lmm_lm *fit;
+    char dname[256];
+    if (wants_help(argc, argv)) { help_lm(); return 0; }
+    memset(&o, 0, sizeof o);
+    if ((rc = parse_opts(argc, argv, &o, pos, 2, &npos, 0)) != 0) return rc;
+    if (npos != 2) return usage_error("lm needs DATA.csv and 'FORMULA'");
+    o.data = pos[0]; o.formula = pos[1];
+    if (!(fit = fit_lm_cmd(&o, &df, &rc))) return rc;
+    if (o.json) {
+        printf("{\"formula\": "); jstr(fit->formula);
+        printf(", \"nobs\": %d, \"coef\": ", fit->nobs);
+        print_coef_json(fit);
+        printf(", \"sigma\": "); jnum(fit->sigma);
+        printf(", \"df_resid\": %d", fit->df_resid);
+        printf(", \"r_squared\": "); jnum(fit->r_squared);
+        printf(", \"adj_r_squared\": "); jnum(fit->adj_r_squared);
+        printf(", \"fstatistic\": "); jnum(fit->fstat);
+        printf(", \"f_df1\": %d", fit->f_df1);
+        printf(", \"f_p\": "); jnum(fit->f_p);
+        printf(", \"loglik\": "); jnum(fit->loglik);
+        printf(", \"df\": %d, \"aic\": ", fit->df); jnum(fit->aic);
+        printf(", \"bic\": "); jnum(fit->bic);
+        printf(", \"n_na_dropped\": %d}\n", fit->n_na_dropped);
+    } else {
+        data_name(o.data, dname, sizeof dname);
+        lmm_print_lm(stdout, fit, dname);
+    }
+    lmm_lm_free(fit);
+    lmm_frame_free(df);
+    return 0;
+}
+
+/* The factor column a term names, or -1 if the term is not a single factor. */
+static int single_factor(const lmm_frame *df, const char *term)
+{
+    int c = lmm_frame_find(df, term);
+    return c >= 0 && df->cols[c].type == LMM_FACTOR ? c : -1;
+}
+
+static int cmd_aov(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[2];
+    int npos, rc = 0, n, i, t, first;
+    lmm_frame *df = NULL;
+    lmm_lm *fit;
+    lmm_aov_row *rows;
+    lmm_error err = {LMM_OK, ""};
+    if (wants_help(argc, argv)) { help_aov(); return 0; }
+    memset(&o, 0, sizeof o);
+    if ((rc = parse_opts(argc, argv, &o, pos, 2, &npos, 0)) != 0) return rc;
+    if (npos != 2) return usage_error("aov needs DATA.csv and 'FORMULA'");
+    o.data = pos[0]; o.formula = pos[1];
+    if (!(fit = fit_lm_cmd(&o, &df, &rc))) return rc;
+    rows = (lmm_aov_row *)malloc(sizeof *rows * (size_t)(fit->X->nterms + 1));
+    if (!rows) { fprintf(stderr, "lmm: out of memory\n"); lmm_lm_free(fit); lmm_frame_free(df); return EXIT_STAT; }
+    n = lmm_aov_table(fit, rows);
+    if (o.json) {
+        printf("{\"formula\": "); jstr(fit->formula);
+        printf(", \"terms\": [");
+        for (i = 0; i < n; i++) {
+            printf("%s{\"term\": ", i ? ", " : ""); jstr(rows[i].term);
+            printf(", \"df\": %d, \"sumsq\": ", rows[i].df); jnum(rows[i].sumsq);
+            printf(", \"meansq\": "); jnum(rows[i].meansq);
+            printf(", \"f\": "); jnum(rows[i].f);
+            printf(", \"p\": "); jnum(rows[i].p);
+            printf("}");
+        }
+        printf("], \"coef\": ");
+        print_coef_json(fit);
+        printf(", \"effects\": {");
+    } else {
+        lmm_print_aov(stdout, fit);
+        print_named_vector(fit->X->colnames, fit->coef, fit->p, 7);
+    }
+    first = 1;
+    for (t = 0; t < fit->X->nterms; t++) {
+        int c = single_factor(df, fit->X->terms[t]), nl;
+        double *eff;
+        if (c < 0) continue;
+        eff = (double *)malloc(sizeof(double) * (size_t)df->cols[c].nlevels);
+        if (!eff) continue;
+        nl = lmm_aov_effects(fit, df, fit->X->terms[t], eff, &err);
+        if (nl < 0) {
+            if (!o.json) fprintf(stderr, "lmm: no effects table for '%s': %s\n", fit->X->terms[t], err.message);
+            free(eff);
+            continue;
+        }
+        if (o.json) {
+            printf("%s", first ? "" : ", "); jstr(fit->X->terms[t]); printf(": {");
+            for (i = 0; i < nl; i++) { printf("%s", i ? ", " : ""); jstr(df->cols[c].levels[i]); printf(": "); jnum(eff[i]); }
+            printf("}");
+        } else {
+            if (first) printf("Tables of effects\n");
+            printf("\n %s \n%s\n", fit->X->terms[t], fit->X->terms[t]);
+            print_named_vector(df->cols[c].levels, eff, nl, 4);
+        }
+        first = 0;
+        free(eff);
+    }
+    if (o.json) printf("}}\n");
+    free(rows);
+    lmm_lm_free(fit);
+    lmm_frame_free(df);
+    return 0;
+}
+
+/* 1 if the formula has random-effects terms (a mixed model), 0 if not, -1 on a parse error. */
+static int is_mixed(const char *formula, lmm_error *err)
+{
+    lmm_formula *f = NULL;
+    int mixed;
+    if (lmm_formula_parse(formula, &f, err) != LMM_OK) return -1;
+    mixed = f->nre > 0;
+    lmm_formula_free(f);
+    return mixed;
+}
+
+#define MAX_MODELS 32
+
+static int cmd_anova(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[MAX_MODELS + 1];
+    char names[MAX_MODELS][16];
+    int npos, rc = 0, n, i, j;
+    lmm_frame *df = NULL;
+    lmm_lm *lms[MAX_MODELS];
+    lmm_fit *mixed[MAX_MODELS];
+    lmm_model_ref refs[MAX_MODELS];
+    lmm_anova *a = NULL;
+    lmm_fit_options fo;
+    lmm_error err = {LMM_OK, ""};
+    char dname[256];
+    if (wants_help(argc, argv)) { help_anova(); return 0; }
+    memset(&o, 0, sizeof o);
+    if ((rc = parse_opts(argc, argv, &o, pos, MAX_MODELS + 1, &npos, 0)) != 0) return rc;
+    if (npos < 3) return usage_error("anova needs DATA.csv and at least two formulas");
+    o.data = pos[0];
+    n = npos - 1;
+    /* parse every formula before reading data, so a syntax error costs nothing */
+    for (i = 0; i < n; i++)
+        if (is_mixed(pos[i + 1], &err) < 0) { fprintf(stderr, "lmm: m%d: %s\n", i, err.message); return EXIT_INPUT; }
+    if (!(df = load_frame(&o))) return EXIT_INPUT;
+    memset(lms, 0, sizeof lms); memset(mixed, 0, sizeof mixed); memset(refs, 0, sizeof refs);
+    memset(&fo, 0, sizeof fo);
+    fo.ml = 1;
+    fo.skip_condvar = 1;
+    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    for (i = 0; i < n && rc == 0; i++) {
+        const char *f = pos[i + 1];
+        snprintf(names[i], sizeof names[i], "m%d", i);
+        refs[i].name = names[i];
+        if (is_mixed(f, &err)) {
+            if (lmm_fit_formula(df, f, &fo, &mixed[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
+            else if (!mixed[i]->converged) { fprintf(stderr, "lmm: model %s did not converge\n", names[i]); rc = EXIT_STAT; }
+            refs[i].lmer = mixed[i];
+        } else {
+            if (lmm_lm_fit(df, f, fo.contrasts, &lms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
+            refs[i].lm = lms[i];
+        }
+    }
+    if (rc == 0 && lmm_anova_models(refs, n, &a, &err) != LMM_OK) rc = fail_status(&err);
+    if (rc == 0) {
+        if (o.json) {
+            printf("{\"models\": [");
+            for (i = 0; i < n; i++) {
+                const lmm_anova_row *r = NULL;
+                for (j = 0; j < a->n; j++) if (a->rows[j].model == i) r = &a->rows[j];
+                printf("%s{\"name\": ", i ? ", " : ""); jstr(r->name);
+                printf(", \"formula\": "); jstr(r->formula);
+                printf(", \"npar\": %d, \"aic\": ", r->npar); jnum(r->aic);
+                printf(", \"bic\": "); jnum(r->bic);
+                printf(", \"loglik\": "); jnum(r->loglik);
+                printf(", \"deviance\": "); jnum(r->deviance);
+                printf(", \"chisq\": "); jnum(r->chisq);
+                printf(", \"df\": "); jnum(r->df);
+                printf(", \"p\": "); jnum(r->p);
+                printf("}");
+            }
+            printf("]}\n");
+        } else {
+            data_name(o.data, dname, sizeof dname);
+            lmm_print_anova(stdout, a, dname);
+        }
+    }
+    lmm_anova_free(a);
+    for (i = 0; i < n; i++) { lmm_lm_free(lms[i]); lmm_fit_free(mixed[i]); }
+    lmm_frame_free(df);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -288,6 +604,9 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_INPUT : 0;
     }
     if (!strcmp(argv[1], "fit")) return cmd_fit(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "lm")) return cmd_lm(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "aov")) return cmd_aov(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "anova")) return cmd_anova(argc - 2, argv + 2);
     fprintf(stderr, "lmm: unknown command '%s' (see 'lmm --help')\n", argv[1]);
     return EXIT_INPUT;
 }

@@ -54,6 +54,12 @@ fi
 
 # The examples, built with the strict flags and checked for their key figures.
 run_suite examples sh tests/examples.sh
+# The command-line tool: every subcommand, its JSON and every error path.
+if cc $W -O2 -I. -o build/lmm examples/lmm.c -lm >build/lmm.build.log 2>&1; then
+    run_suite cli sh tests/cli.sh
+else
+    echo "[cli] build failed:"; head -n 30 build/lmm.build.log; failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

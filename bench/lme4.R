@@ -1,0 +1,91 @@
+# lme4's side of the benchmark: Rscript bench/lme4.R <workload> <reps> <datadir> <InstEval.csv>
+# Times the same statistical work as the C program of the same name (data
+# loading excluded) and prints
+#   RESULT <workload> <median seconds> <peak RSS in kB> <reps> <check>
+suppressMessages(library(lme4))
+args <- commandArgs(trailingOnly = TRUE)
+workload <- args[1]
+reps <- as.integer(args[2])
+datadir <- args[3]
+insteval_csv <- args[4]
+rd <- function(name) read.csv(file.path(datadir, name))
+
+timed <- function(expr_fn) {
+  times <- numeric(reps)
+  for (k in seq_len(reps)) {
+    gc()
+    t0 <- proc.time()[["elapsed"]]
+    res <- expr_fn()
+    times[k] <- proc.time()[["elapsed"]] - t0
+  }
+  list(time = median(times), check = res)
+}
+
+peak_rss_kb <- function() {
+  st <- readLines("/proc/self/status")
+  h <- grep("^VmHWM:", st, value = TRUE)
+  if (length(h) == 0) return(-1)
+  as.numeric(gsub("[^0-9]", "", h))
+}
+
+out <- switch(workload,
+  pulp_boot = {
+    pulp <- rd("pulp.csv")
+    pulp$operator <- factor(pulp$operator)
+    nullmod <- lm(bright ~ 1, pulp)
+    smod <- lmer(bright ~ 1 + (1|operator), pulp, REML = FALSE)
+    lrt_obs <- as.numeric(2 * (logLik(smod) - logLik(nullmod)))
+    timed(function() {
+      set.seed(13)
+      lrstat <- numeric(1000)
+      for (i in 1:1000) {
+        y <- unlist(simulate(nullmod))
+        bnull <- lm(y ~ 1)
+        balt <- suppressMessages(lmer(y ~ 1 + (1|operator), pulp, REML = FALSE))
+        lrstat[i] <- as.numeric(2 * (logLik(balt) - logLik(bnull)))
+      }
+      sprintf("p=%.3f", mean(lrstat > lrt_obs))
+    })
+  },
+  sleepstudy_fit = {
+    d <- rd("sleepstudy.csv"); d$Subject <- factor(d$Subject)
+    timed(function() sprintf("REML=%.4f", REMLcrit(lmer(Reaction ~ Days + (Days|Subject), d))))
+  },
+  penicillin_fit = {
+    d <- rd("Penicillin.csv"); d$plate <- factor(d$plate); d$sample <- factor(d$sample)
+    timed(function() sprintf("REML=%.4f", REMLcrit(lmer(diameter ~ 1 + (1|plate) + (1|sample), d))))
+  },
+  soybean_loop = {
+    d <- rd("soybean_sim.csv")
+    d$ID <- relevel(factor(d$ID), "RC"); d$plot_number <- factor(d$plot_number); d$disk <- factor(d$disk)
+    timed(function() {
+      full <- lmer(AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk), d, REML = FALSE)
+      X <- getME(full, "X")
+      delta <- c()
+      for (j in grep("^ID", colnames(X))) {
+        Xj <- X[, -j]
+        fj <- lmer(AqE ~ 0 + Xj + (1|plot_number) + (1|disk), d, REML = FALSE)
+        delta[colnames(X)[j]] <- AIC(full) - AIC(fj)
+      }
+      sprintf("fits=%d,max_dAIC=%.4f", length(delta) + 1, max(delta))
+    })
+  },
+  sleepstudy_boot = {
+    d <- rd("sleepstudy.csv"); d$Subject <- factor(d$Subject)
+    fm <- lmer(Reaction ~ Days + (Days|Subject), d)
+    timed(function() {
+      b <- bootMer(fm, fixef, nsim = 1000, seed = 13)
+      m <- colMeans(b$t)
+      sprintf("mean_fixef=%.2f,%.3f", m[1], m[2])
+    })
+  },
+  insteval = {
+    d <- read.csv(insteval_csv)
+    d$s <- factor(d$s); d$d <- factor(d$d); d$dept <- factor(d$dept); d$service <- factor(d$service)
+    timed(function() {
+      m <- lmer(y ~ 1 + service + (1|s) + (1|d) + (1|dept), d)
+      sprintf("REML=%.6f,evals=%d", REMLcrit(m), m@optinfo$feval)
+    })
+  },
+  stop("unknown workload ", workload))
+cat(sprintf("RESULT %s %.6g %.0f %d %s\n", workload, out$time, peak_rss_kb(), reps, out$check))

@@ -1,0 +1,78 @@
+#!/bin/sh
+# The benchmark suite (make bench): builds one program per workload, runs each
+# (median of several repetitions, timed inside the program after the data are
+# loaded), and, when R with lme4 is installed, times lme4 on the same work in
+# the same run (bench/lme4.R) and prints the ratio.
+#   CC, BENCH_CFLAGS       compiler and flags (default: cc -std=c99 -O2 -march=native)
+#   BENCH_REPS             repetitions of the C programs (default per workload)
+#   BENCH_R_REPS           repetitions of the R side (default: 20 for single fits, 1 for loops)
+#   BENCH_NO_R=1           skip lme4 even if it is installed
+#   BENCH_ONLY="a b"       run only these workloads
+set -e
+cd "$(dirname "$0")/.."
+out=build/bench
+mkdir -p "$out/data"
+CC=${CC:-cc}
+CFLAGS=${BENCH_CFLAGS:-"-std=c99 -O2 -march=native"}
+if ! echo 'int main(void){return 0;}' | $CC $CFLAGS -x c -o "$out/probe" - 2>/dev/null; then
+    CFLAGS="-std=c99 -O2"   # -march=native is not understood here
+fi
+rm -f "$out/probe"
+[ -f "$out/data/InstEval.csv" ] || gzip -dc bench/data/InstEval.csv.gz > "$out/data/InstEval.csv"
+for f in pulp.csv sleepstudy.csv Penicillin.csv soybean_sim.csv; do cp tests/data/$f "$out/data/"; done
+
+workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot insteval"}
+for w in $workloads; do
+    $CC $CFLAGS -I. -o "$out/$w" "bench/$w.c" -lm
+done
+
+have_r=0
+if [ -z "$BENCH_NO_R" ] && command -v Rscript >/dev/null 2>&1 && Rscript -e 'suppressMessages(library(lme4))' >/dev/null 2>&1; then
+    have_r=1
+fi
+
+c_reps() {
+    case $1 in
+        sleepstudy_fit|penicillin_fit) echo "${BENCH_REPS:-200}" ;;
+        insteval) echo "${BENCH_REPS:-3}" ;;
+        *) echo "${BENCH_REPS:-5}" ;;
+    esac
+}
+r_reps() {
+    case $1 in
+        sleepstudy_fit|penicillin_fit) echo "${BENCH_R_REPS:-20}" ;;
+        *) echo "${BENCH_R_REPS:-1}" ;;
+    esac
+}
+field() { echo "$1" | awk -v k="$2" '{print $k}'; }
+
+echo "lmm.h benchmarks: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //'), $(nproc 2>/dev/null || echo '?') cores"
+echo "compiler: $CC $CFLAGS"
+if [ $have_r = 1 ]; then
+    echo "lme4: $(Rscript -e 'cat(R.version.string, "/ lme4", as.character(packageVersion("lme4")))' 2>/dev/null)"
+else
+    echo "R/lme4 not found: absolute times only"
+fi
+echo
+if [ $have_r = 1 ]; then
+    printf '%-16s %12s %10s %12s %10s %9s  %s\n' workload "lmm.h (s)" "peak MB" "lme4 (s)" "peak MB" speedup "check (lmm.h | lme4)"
+else
+    printf '%-16s %12s %10s  %s\n' workload "lmm.h (s)" "peak MB" check
+fi
+for w in $workloads; do
+    c=$(LMM_BENCH_DATA="$out/data" "$out/$w" "$(c_reps $w)" | grep '^RESULT')
+    ct=$(field "$c" 3); cm=$(field "$c" 4); cc=$(field "$c" 6)
+    if [ $have_r = 1 ]; then
+        r=$(Rscript bench/lme4.R "$w" "$(r_reps $w)" "$out/data" "$out/data/InstEval.csv" 2>/dev/null | grep '^RESULT' || true)
+        if [ -n "$r" ]; then
+            rt=$(field "$r" 3); rm_=$(field "$r" 4); rc=$(field "$r" 6)
+            awk -v w="$w" -v ct="$ct" -v cm="$cm" -v rt="$rt" -v rm="$rm_" -v cc="$cc" -v rc="$rc" 'BEGIN {
+                printf "%-16s %12.4g %10.1f %12.4g %10.1f %8.1fx  %s | %s\n", w, ct, cm / 1024, rt, rm / 1024, rt / ct, cc, rc }'
+        else
+            awk -v w="$w" -v ct="$ct" -v cm="$cm" -v cc="$cc" 'BEGIN {
+                printf "%-16s %12.4g %10.1f %12s %10s %9s  %s | lme4 failed\n", w, ct, cm / 1024, "-", "-", "-", cc }'
+        fi
+    else
+        awk -v w="$w" -v ct="$ct" -v cm="$cm" -v cc="$cc" 'BEGIN { printf "%-16s %12.4g %10.1f  %s\n", w, ct, cm / 1024, cc }'
+    fi
+done
