@@ -70,7 +70,12 @@
 
 #ifndef LMM_API
 #ifdef LMM_STATIC
+/* a file may use only part of its private copy: unused functions are fine */
+#if defined(__GNUC__) || defined(__clang__)
+#define LMM_API static __attribute__((unused))
+#else
 #define LMM_API static
+#endif
 #else
 #define LMM_API extern
 #endif
@@ -573,13 +578,6 @@ typedef struct lmm_anova {
    changed); LMM_ERR_DATA if the models use different numbers of observations. */
 LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anova **out, lmm_error *err);
 LMM_API void lmm_anova_free(lmm_anova *a);
-/* Print the table as lme4 prints it: the ML-refit note, "Data: <data_name>"
-   (omitted when NULL), the models, the table, significance stars and legend. */
-LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name);
-/* R's format.pval(p, digits) over a vector, with eps = DBL_EPSILON: the fixed
-   and the scientific entries each share their decimals; "< 2.2e-16" / "<2e-16"
-   for tiny ones; "NA" for NAN. */
-LMM_API void lmm_format_pvals(const double *p, int n, int digits, char (*out)[48]);
 
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                           */
@@ -683,6 +681,13 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name);
 LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit);
 /* R's format.pval(p, digits): "0.0226", "9.89e-15", "<2e-16". */
 LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size);
+/* Print the table as lme4 prints it: the ML-refit note, "Data: <data_name>"
+   (omitted when NULL), the models, the table, significance stars and legend. */
+LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name);
+/* R's format.pval(p, digits) over a vector, with eps = DBL_EPSILON: the fixed
+   and the scientific entries each share their decimals; "< 2.2e-16" / "<2e-16"
+   for tiny ones; "NA" for NAN. */
+LMM_API void lmm_format_pvals(const double *p, int n, int digits, char (*out)[48]);
 
 /* ======================================================================== */
 /* Plots (standalone SVG)                                                    */
@@ -5681,159 +5686,6 @@ LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anov
     return LMM_OK;
 }
 
-/* R's round(x, d) for the table's columns. */
-static double lmm__anova_round(double x, int d)
-{
-    double s = pow(10.0, d), v = x * s;
-    if (!isfinite(v)) return x;
-    return (v < 0 ? -floor(-v + 0.5) : floor(v + 0.5)) / s;
-}
-
-/* Format column values as print.anova does: entries with have[i] == 0 stay
-   empty; kind 0 = zapsmall(x, 5) then format(digits = 5); kind 1 = the test
-   statistic, format(round(x, 4), digits = 5); kind 2 = format(x, digits = 5). */
-static void lmm__anova_column(const double *x, const int *have, int n, int kind, char (*cells)[48],
-                              double *v, char (*f)[48])
-{
-    int i, k = 0;
-    double mx = 0;
-    for (i = 0; i < n; i++) if (have[i] && fabs(x[i]) > mx) mx = fabs(x[i]);
-    for (i = 0; i < n; i++) {
-        cells[i][0] = 0;
-        if (!have[i]) continue;
-        v[k] = x[i];
-        if (kind == 0) {
-            /* zapsmall: round(x, max(0, 5 - log10(max|x|))), R rounding the digits to an integer */
-            double d = mx > 0 ? floor(5 - log10(mx) + 0.5) : 5;
-            v[k] = lmm__anova_round(x[i], d < 0 ? 0 : (int)d);
-        } else if (kind == 1) v[k] = lmm__anova_round(x[i], 4);
-        k++;
-    }
-    if (k) lmm_format_reals(v, k, 5, f);
-    for (i = 0, k = 0; i < n; i++) if (have[i]) { snprintf(cells[i], 48, "%s", f[k]); k++; }
-}
-
-/* format.pval's fixed-notation group: exponent >= -3, or -4 when digits > 1. */
-static int lmm__pval_fixed(double p, int digits)
-{
-    double e = floor(log10(p));
-    return e >= -3 || (e == -4 && digits > 1);
-}
-
-LMM_API void lmm_format_pvals(const double *pv, int n, int digits, char (*out)[48])
-{
-    double *fx, *sc;
-    char (*ffx)[48], (*fsc)[48];
-    int i, nfx = 0, nsc = 0, n0 = 0, nc = 0, d0 = digits - 2 > 1 ? digits - 2 : 1, kf = 0, ks = 0;
-    const char *sep;
-    char eps[40];
-    if (n < 1) return;
-    fx = (double *)lmm__alloc((size_t)n, 2 * sizeof(double));
-    ffx = (char (*)[48])lmm__alloc((size_t)n, 2 * 48);
-    if (!fx || !ffx) {   /* out of memory: one at a time */
-        for (i = 0; i < n; i++) lmm_format_pval(pv[i], digits, out[i], 48);
-        LMM_FREE(fx); LMM_FREE(ffx);
-        return;
-    }
-    sc = fx + n; fsc = ffx + n;
-    for (i = 0; i < n; i++) {
-        if (isnan(pv[i])) continue;
-        if (pv[i] < DBL_EPSILON) n0++;
-        else if (lmm__pval_fixed(pv[i], digits)) fx[nfx++] = pv[i];
-        else sc[nsc++] = pv[i];
-    }
-    /* the fixed and the scientific ones are each formatted jointly, as R does */
-    if (nfx) lmm_format_reals(fx, nfx, digits, ffx);
-    if (nsc) lmm_format_reals(sc, nsc, digits, fsc);
-    for (i = 0; i < nfx; i++) if ((int)strlen(ffx[i]) > nc) nc = (int)strlen(ffx[i]);
-    for (i = 0; i < nsc; i++) if ((int)strlen(fsc[i]) > nc) nc = (int)strlen(fsc[i]);
-    if (n0 && (nfx || nsc)) {
-        if (d0 > 1 && d0 + 6 > nc) d0 = nc - 7 > 1 ? nc - 7 : 1;
-        sep = d0 == 1 && nc <= 6 ? "" : " ";
-    } else sep = d0 == 1 ? "" : " ";
-    {
-        double e = DBL_EPSILON;
-        char t[1][48];
-        lmm_format_reals(&e, 1, d0, t);
-        t[0][sizeof eps - 1] = 0;
-        memcpy(eps, t[0], sizeof eps);
-    }
-    for (i = 0; i < n; i++) {
-        if (isnan(pv[i])) snprintf(out[i], 48, "NA");
-        else if (pv[i] < DBL_EPSILON) snprintf(out[i], 48, "<%s%s", sep, eps);
-        else if (lmm__pval_fixed(pv[i], digits)) snprintf(out[i], 48, "%s", ffx[kf++]);
-        else snprintf(out[i], 48, "%s", fsc[ks++]);
-    }
-    LMM_FREE(fx); LMM_FREE(ffx);
-}
-
-LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name)
-{
-    static const char *const head[9] = { "npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "Pr(>Chisq)", "" };
-    char (*cells)[48], (*work)[48];
-    double *col, *v;
-    int *have, i, c, n, wname = 0, w[9], stars = 0, nstarw = 0;
-    char fbuf[1024];
-    if (!a || a->n < 1) return;
-    n = a->n;
-    cells = (char (*)[48])lmm__alloc((size_t)n * 10, 48);   /* 9 columns and a workspace column */
-    col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
-    have = (int *)lmm__alloc((size_t)n, sizeof(int));
-    if (!cells || !col || !have) { LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have); return; }
-    work = cells + 9 * n;
-    v = col + n;
-    if (a->refitted) fprintf(out, "refitting model(s) with ML (instead of REML)\n");
-    if (data_name) fprintf(out, "Data: %s\n", data_name);
-    fprintf(out, "Models:\n");
-    for (i = 0; i < n; i++) {
-        lmm_deparse_formula(a->rows[i].formula, fbuf, sizeof fbuf);
-        fprintf(out, "%s: %s\n", a->rows[i].name, fbuf);
-    }
-    /* column c of row i lives in cells[c * n + i] */
-    for (c = 0; c < 8; c++) {
-        for (i = 0; i < n; i++) {
-            const lmm_anova_row *r = &a->rows[i];
-            double v[8];
-            v[0] = r->npar; v[1] = r->aic; v[2] = r->bic; v[3] = r->loglik; v[4] = r->deviance;
-            v[5] = r->chisq; v[6] = r->df; v[7] = r->p;
-            col[i] = v[c];
-            have[i] = !isnan(v[c]);
-        }
-        if (c < 5) lmm__anova_column(col, have, n, 0, cells + c * n, v, work);
-        else if (c == 5) lmm__anova_column(col, have, n, 1, cells + c * n, v, work);
-        else if (c == 6) lmm__anova_column(col, have, n, 2, cells + c * n, v, work);
-        else {
-            lmm_format_pvals(col, n, 4, cells + c * n);
-            for (i = 0; i < n; i++) if (!have[i]) cells[c * n + i][0] = 0;
-            for (i = 0; i < n; i++) if (have[i] && col[i] < 0.1) stars = 1;
-        }
-    }
-    for (i = 0; i < n; i++) {
-        double p = a->rows[i].p;
-        const char *s = isnan(p) ? "" : p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : " ";
-        snprintf(cells[8 * n + i], 48, "%s", s);
-        if ((int)strlen(s) > nstarw) nstarw = (int)strlen(s);
-    }
-    for (i = 0; i < n; i++) if ((int)strlen(a->rows[i].name) > wname) wname = (int)strlen(a->rows[i].name);
-    for (c = 0; c < 9; c++) {
-        w[c] = (int)strlen(head[c]);
-        for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
-    }
-    w[8] = nstarw;
-    fprintf(out, "%*s", wname, "");
-    for (c = 0; c < 8; c++) fprintf(out, " %*s", w[c], head[c]);
-    if (stars) fprintf(out, " %*s", w[8], "");
-    fprintf(out, "\n");
-    for (i = 0; i < n; i++) {
-        fprintf(out, "%-*s", wname, a->rows[i].name);
-        for (c = 0; c < 8; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
-        if (stars) fprintf(out, " %-*s", w[8], cells[8 * n + i]);
-        fprintf(out, "\n");
-    }
-    if (stars) fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
-    LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
-}
-
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                          */
 /* ======================================================================== */
@@ -7359,6 +7211,161 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     fprintf(out, "\n");
 done:
     LMM_FREE(sr); LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf); LMM_FREE(pf);
+}
+
+/* ---- anova() tables and format.pval ---- */
+
+/* R's round(x, d) for the table's columns. */
+static double lmm__anova_round(double x, int d)
+{
+    double s = pow(10.0, d), v = x * s;
+    if (!isfinite(v)) return x;
+    return (v < 0 ? -floor(-v + 0.5) : floor(v + 0.5)) / s;
+}
+
+/* Format column values as print.anova does: entries with have[i] == 0 stay
+   empty; kind 0 = zapsmall(x, 5) then format(digits = 5); kind 1 = the test
+   statistic, format(round(x, 4), digits = 5); kind 2 = format(x, digits = 5). */
+static void lmm__anova_column(const double *x, const int *have, int n, int kind, char (*cells)[48],
+                              double *v, char (*f)[48])
+{
+    int i, k = 0;
+    double mx = 0;
+    for (i = 0; i < n; i++) if (have[i] && fabs(x[i]) > mx) mx = fabs(x[i]);
+    for (i = 0; i < n; i++) {
+        cells[i][0] = 0;
+        if (!have[i]) continue;
+        v[k] = x[i];
+        if (kind == 0) {
+            /* zapsmall: round(x, max(0, 5 - log10(max|x|))), R rounding the digits to an integer */
+            double d = mx > 0 ? floor(5 - log10(mx) + 0.5) : 5;
+            v[k] = lmm__anova_round(x[i], d < 0 ? 0 : (int)d);
+        } else if (kind == 1) v[k] = lmm__anova_round(x[i], 4);
+        k++;
+    }
+    if (k) lmm_format_reals(v, k, 5, f);
+    for (i = 0, k = 0; i < n; i++) if (have[i]) { snprintf(cells[i], 48, "%s", f[k]); k++; }
+}
+
+/* format.pval's fixed-notation group: exponent >= -3, or -4 when digits > 1. */
+static int lmm__pval_fixed(double p, int digits)
+{
+    double e = floor(log10(p));
+    return e >= -3 || (e == -4 && digits > 1);
+}
+
+LMM_API void lmm_format_pvals(const double *pv, int n, int digits, char (*out)[48])
+{
+    double *fx, *sc;
+    char (*ffx)[48], (*fsc)[48];
+    int i, nfx = 0, nsc = 0, n0 = 0, nc = 0, d0 = digits - 2 > 1 ? digits - 2 : 1, kf = 0, ks = 0;
+    const char *sep;
+    char eps[40];
+    if (n < 1) return;
+    fx = (double *)lmm__alloc((size_t)n, 2 * sizeof(double));
+    ffx = (char (*)[48])lmm__alloc((size_t)n, 2 * 48);
+    if (!fx || !ffx) {   /* out of memory: one at a time */
+        for (i = 0; i < n; i++) lmm_format_pval(pv[i], digits, out[i], 48);
+        LMM_FREE(fx); LMM_FREE(ffx);
+        return;
+    }
+    sc = fx + n; fsc = ffx + n;
+    for (i = 0; i < n; i++) {
+        if (isnan(pv[i])) continue;
+        if (pv[i] < DBL_EPSILON) n0++;
+        else if (lmm__pval_fixed(pv[i], digits)) fx[nfx++] = pv[i];
+        else sc[nsc++] = pv[i];
+    }
+    /* the fixed and the scientific ones are each formatted jointly, as R does */
+    if (nfx) lmm_format_reals(fx, nfx, digits, ffx);
+    if (nsc) lmm_format_reals(sc, nsc, digits, fsc);
+    for (i = 0; i < nfx; i++) if ((int)strlen(ffx[i]) > nc) nc = (int)strlen(ffx[i]);
+    for (i = 0; i < nsc; i++) if ((int)strlen(fsc[i]) > nc) nc = (int)strlen(fsc[i]);
+    if (n0 && (nfx || nsc)) {
+        if (d0 > 1 && d0 + 6 > nc) d0 = nc - 7 > 1 ? nc - 7 : 1;
+        sep = d0 == 1 && nc <= 6 ? "" : " ";
+    } else sep = d0 == 1 ? "" : " ";
+    {
+        double e = DBL_EPSILON;
+        char t[1][48];
+        lmm_format_reals(&e, 1, d0, t);
+        t[0][sizeof eps - 1] = 0;
+        memcpy(eps, t[0], sizeof eps);
+    }
+    for (i = 0; i < n; i++) {
+        if (isnan(pv[i])) snprintf(out[i], 48, "NA");
+        else if (pv[i] < DBL_EPSILON) snprintf(out[i], 48, "<%s%s", sep, eps);
+        else if (lmm__pval_fixed(pv[i], digits)) snprintf(out[i], 48, "%s", ffx[kf++]);
+        else snprintf(out[i], 48, "%s", fsc[ks++]);
+    }
+    LMM_FREE(fx); LMM_FREE(ffx);
+}
+
+LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name)
+{
+    static const char *const head[9] = { "npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "Pr(>Chisq)", "" };
+    char (*cells)[48], (*work)[48];
+    double *col, *v;
+    int *have, i, c, n, wname = 0, w[9], stars = 0, nstarw = 0;
+    char fbuf[1024];
+    if (!a || a->n < 1) return;
+    n = a->n;
+    cells = (char (*)[48])lmm__alloc((size_t)n * 10, 48);   /* 9 columns and a workspace column */
+    col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
+    have = (int *)lmm__alloc((size_t)n, sizeof(int));
+    if (!cells || !col || !have) { LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have); return; }
+    work = cells + 9 * n;
+    v = col + n;
+    if (a->refitted) fprintf(out, "refitting model(s) with ML (instead of REML)\n");
+    if (data_name) fprintf(out, "Data: %s\n", data_name);
+    fprintf(out, "Models:\n");
+    for (i = 0; i < n; i++) {
+        lmm_deparse_formula(a->rows[i].formula, fbuf, sizeof fbuf);
+        fprintf(out, "%s: %s\n", a->rows[i].name, fbuf);
+    }
+    /* column c of row i lives in cells[c * n + i] */
+    for (c = 0; c < 8; c++) {
+        for (i = 0; i < n; i++) {
+            const lmm_anova_row *r = &a->rows[i];
+            double v[8];
+            v[0] = r->npar; v[1] = r->aic; v[2] = r->bic; v[3] = r->loglik; v[4] = r->deviance;
+            v[5] = r->chisq; v[6] = r->df; v[7] = r->p;
+            col[i] = v[c];
+            have[i] = !isnan(v[c]);
+        }
+        if (c < 5) lmm__anova_column(col, have, n, 0, cells + c * n, v, work);
+        else if (c == 5) lmm__anova_column(col, have, n, 1, cells + c * n, v, work);
+        else if (c == 6) lmm__anova_column(col, have, n, 2, cells + c * n, v, work);
+        else {
+            lmm_format_pvals(col, n, 4, cells + c * n);
+            for (i = 0; i < n; i++) if (!have[i]) cells[c * n + i][0] = 0;
+            for (i = 0; i < n; i++) if (have[i] && col[i] < 0.1) stars = 1;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        double p = a->rows[i].p;
+        const char *s = isnan(p) ? "" : p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : " ";
+        snprintf(cells[8 * n + i], 48, "%s", s);
+        if ((int)strlen(s) > nstarw) nstarw = (int)strlen(s);
+    }
+    for (i = 0; i < n; i++) if ((int)strlen(a->rows[i].name) > wname) wname = (int)strlen(a->rows[i].name);
+    for (c = 0; c < 9; c++) {
+        w[c] = (int)strlen(head[c]);
+        for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
+    }
+    w[8] = nstarw;
+    fprintf(out, "%*s", wname, "");
+    for (c = 0; c < 8; c++) fprintf(out, " %*s", w[c], head[c]);
+    if (stars) fprintf(out, " %*s", w[8], "");
+    fprintf(out, "\n");
+    for (i = 0; i < n; i++) {
+        fprintf(out, "%-*s", wname, a->rows[i].name);
+        for (c = 0; c < 8; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
+        if (stars) fprintf(out, " %-*s", w[8], cells[8 * n + i]);
+        fprintf(out, "\n");
+    }
+    if (stars) fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+    LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
 }
 
 /* ======================================================================== */

@@ -3,12 +3,22 @@
      lmm lm DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm aov DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm anova DATA.csv 'F0' 'F1' ... [--ref COL=LEVEL]... [--contrasts sum] [--json]
+     lmm boot DATA.csv 'F0' 'F1' --nsim B --seed S [--threads T] [--shard K/N --out FILE] [--json]
+     lmm boot-merge FILE... [--json]
+     lmm predict DATA.csv 'FORMULA' NEWDATA.csv [--level cond|pop] [--interval boot --nsim B --seed S] [--json]
+     lmm ranef DATA.csv 'FORMULA' [--ml] [--json]
+     lmm plot ranef|resid|qq DATA.csv 'FORMULA' [--group G] [--title T] > out.svg
+     lmm plot hist FILE... > out.svg
    Exit status: 0 ok, 1 statistical failure (no convergence), 2 bad input. */
+#define _POSIX_C_SOURCE 200809L   /* isatty */
 #define LMM_IMPLEMENTATION
 #include "lmm.h"
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
 
 #define EXIT_STAT 1
 #define EXIT_INPUT 2
@@ -34,7 +44,12 @@ static void help_main(void)
            "  fit DATA.csv 'FORMULA'        fit a linear mixed model (lme4's lmer) and print its summary\n"
            "  lm DATA.csv 'FORMULA'         fit a linear model by least squares (R's summary(lm))\n"
            "  aov DATA.csv 'FORMULA'        sequential ANOVA table, coefficients and effects (R's aov)\n"
-           "  anova DATA.csv 'F0' 'F1' ...  compare nested lm / lmer models (lme4's anova)\n\n"
+           "  anova DATA.csv 'F0' 'F1' ...  compare nested lm / lmer models (lme4's anova)\n"
+           "  boot DATA.csv 'F0' 'F1'       parametric bootstrap of the likelihood-ratio test of F0 against F1\n"
+           "  boot-merge FILE...            merge the shards of a bootstrap run (boot --shard K/N --out FILE)\n"
+           "  predict DATA.csv 'FORMULA' NEWDATA.csv  predictions (and bootstrap intervals) for new rows\n"
+           "  ranef DATA.csv 'FORMULA'      random effects with conditional SDs and 95%% Wald intervals\n"
+           "  plot ranef|resid|qq DATA.csv 'FORMULA'  SVG plot on stdout (plot hist FILE...: bootstrap statistics)\n\n"
            "Run 'lmm COMMAND --help' for a command's options.\n"
            "Exit status: 0 ok, 1 statistical failure (e.g. no convergence), 2 bad input.\n");
 }
@@ -597,6 +612,750 @@ static int cmd_anova(int argc, char **argv)
     return rc;
 }
 
+/* ---- shared helpers of the simulation subcommands ------------------------ */
+
+/* Parse a whole decimal integer in [lo, hi] into *v; 0 on success. */
+static int parse_int(const char *s, long lo, long hi, long *v)
+{
+    char *end;
+    long x;
+    if (!s || !*s) return -1;
+    errno = 0;
+    x = strtol(s, &end, 10);
+    if (*end || errno || x < lo || x > hi) return -1;
+    *v = x;
+    return 0;
+}
+
+static int parse_seed(const char *s, uint64_t *v)
+{
+    char *end;
+    unsigned long long x;
+    if (!s || !*s || *s == '-') return -1;
+    errno = 0;
+    x = strtoull(s, &end, 10);
+    if (*end || errno) return -1;
+    *v = (uint64_t)x;
+    return 0;
+}
+
+/* Value of option argv[*i] (advancing *i), or NULL with a message printed. */
+static const char *opt_value(int argc, char **argv, int *i, const char *what)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "lmm: %s needs a value: %s (see 'lmm --help')\n", argv[*i], what);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Progress bar on stderr (installed only when stderr is a terminal). */
+static void progress_bar(int done, int total, void *user)
+{
+    int *last = (int *)user, width = 40, filled, pct, i;
+    if (total <= 0) return;
+    pct = (int)(100.0 * done / total);
+    if (pct == *last && done != total) return;
+    *last = pct;
+    filled = (int)((double)width * done / total);
+    fputc('\r', stderr);
+    fputc('[', stderr);
+    for (i = 0; i < width; i++) fputc(i < filled ? '#' : ' ', stderr);
+    fprintf(stderr, "] %3d%% %d/%d", pct, done, total);
+    if (done == total) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* Fit a formula as lm (no random terms) or as an lmer by ML; exit status on failure (message printed). */
+static int fit_either(const lmm_frame *df, const char *formula, const cli_opts *o, const char *what,
+                      lmm_lm **lm, lmm_fit **mixed)
+{
+    lmm_error err = {LMM_OK, ""};
+    lmm_fit_options fo;
+    int kind = is_mixed(formula, &err);
+    *lm = NULL; *mixed = NULL;
+    if (kind < 0) return fail_status_in(what, &err);
+    memset(&fo, 0, sizeof fo);
+    fo.ml = 1;
+    fo.skip_condvar = 1;
+    fo.contrasts = o->sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    if (kind) {
+        if (lmm_fit_formula(df, formula, &fo, mixed, &err) != LMM_OK) return fail_status_in(what, &err);
+    } else if (lmm_lm_fit(df, formula, fo.contrasts, lm, &err) != LMM_OK) return fail_status_in(what, &err);
+    return 0;
+}
+
+/* ---- boot and boot-merge -------------------------------------------------- */
+
+static void help_boot(void)
+{
+    printf("usage: lmm boot DATA.csv 'NULL_FORMULA' 'ALT_FORMULA' --nsim B --seed S [options]\n\n"
+           "Parametric bootstrap of the likelihood-ratio test of NULL_FORMULA (a linear model, or a\n"
+           "mixed model) against ALT_FORMULA (a mixed model), both fitted by maximum likelihood:\n"
+           "each replicate simulates a response from the null fit, refits both models and keeps\n"
+           "2 (logLik1 - logLik0). Replicate b always uses the random stream (S, b), so a run can\n"
+           "be split into shards (e.g. a Slurm job array) and merged with 'lmm boot-merge'.\n\n"
+           "options:\n"
+           "  --nsim B           number of replicates (default 1000)\n"
+           "  --seed S           random seed, a non-negative integer (default 1)\n"
+           "  --threads T        OpenMP threads (0: default; ignored in a build without OpenMP)\n"
+           "  --shard K/N        run only shard K of N (K = 0..N-1): replicates [K*B/N, (K+1)*B/N)\n"
+           "  --out FILE         write the statistics, one line per replicate, for 'lmm boot-merge'\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --json             print one JSON object: nsim, seed, threads, observed, pvalue,\n"
+           "                     pvalue_se, frac_zero, nvalid, first, last, elapsed_s\n\n"
+           "A progress bar is shown on stderr when stderr is a terminal.\n");
+}
+
+static void help_boot_merge(void)
+{
+    printf("usage: lmm boot-merge FILE... [--json]\n\n"
+           "Merge the statistics files written by 'lmm boot ... --shard K/N --out FILE' (any order)\n"
+           "and print the summary of the whole run, identical to a single run of 'lmm boot'\n"
+           "(elapsed_s is the sum over the shards). The shards must cover every replicate once.\n\n"
+           "options:\n"
+           "  --json             print one JSON object (the keys of 'lmm boot --json')\n");
+}
+
+/* Print a bootstrap summary (the same for a run, a shard and merged shards). */
+static void print_boot(const lmm_boot_result *r, const char *null_f, const char *alt_f, int json)
+{
+    int nge = 0, i;
+    for (i = 0; i < r->last - r->first; i++) if (isfinite(r->stats[i]) && r->stats[i] >= r->observed) nge++;
+    if (json) {
+        printf("{\"null\": "); jstr(null_f);
+        printf(", \"alt\": "); jstr(alt_f);
+        printf(", \"nsim\": %d, \"seed\": %llu, \"threads\": %d, \"first\": %d, \"last\": %d, \"nvalid\": %d",
+               r->nsim, (unsigned long long)r->seed, r->threads, r->first, r->last, r->nvalid);
+        printf(", \"observed\": "); jnum(r->observed);
+        printf(", \"pvalue\": "); jnum(r->pvalue);
+        printf(", \"pvalue_se\": "); jnum(r->pvalue_se);
+        printf(", \"frac_zero\": "); jnum(r->frac_zero);
+        printf(", \"elapsed_s\": "); jnum(r->elapsed_s);
+        printf("}\n");
+        return;
+    }
+    printf("Parametric bootstrap likelihood-ratio test\n");
+    printf("null: %s\n", null_f);
+    printf("alt:  %s\n", alt_f);
+    if (r->first != 0 || r->last != r->nsim)
+        printf("replicates: [%d, %d) of %d (a shard), seed %llu\n", r->first, r->last, r->nsim, (unsigned long long)r->seed);
+    else
+        printf("replicates: %d, seed %llu\n", r->nsim, (unsigned long long)r->seed);
+    printf("valid statistics: %d\n", r->nvalid);
+    printf("observed LRT: %.6f\n", r->observed);
+    printf("p-value: %.6f (SE %.6f; %d statistics >= observed)\n", r->pvalue, r->pvalue_se, nge);
+    printf("share of statistics below 1e-5: %.6f\n", r->frac_zero);
+    printf("elapsed: %.3f s (%d thread%s)\n", r->elapsed_s, r->threads, r->threads == 1 ? "" : "s");
+}
+
+/* Header of a statistics file: the run's identity, then the formulas, then "index statistic" lines. */
+static int write_boot_file(const char *path, const lmm_boot_result *r, const char *null_f, const char *alt_f)
+{
+    FILE *fp = fopen(path, "w");
+    int i;
+    if (!fp) { fprintf(stderr, "lmm: --out %s: cannot open for writing: %s\n", path, strerror(errno)); return EXIT_INPUT; }
+    fprintf(fp, "# lmm boot nsim %d seed %llu first %d last %d threads %d observed %.17g elapsed %.17g\n",
+            r->nsim, (unsigned long long)r->seed, r->first, r->last, r->threads, r->observed, r->elapsed_s);
+    fprintf(fp, "# null %s\n# alt %s\n", null_f, alt_f);
+    for (i = 0; i < r->last - r->first; i++) {
+        if (isfinite(r->stats[i])) fprintf(fp, "%d %.17g\n", r->first + i, r->stats[i]);
+        else fprintf(fp, "%d NA\n", r->first + i);
+    }
+    if (fclose(fp) != 0) { fprintf(stderr, "lmm: --out %s: write failed\n", path); return EXIT_INPUT; }
+    return 0;
+}
+
+/* Read one statistics file into r (stats allocated); formulas into nf/af. Message printed on failure. */
+static int read_boot_file(const char *path, lmm_boot_result *r, char *nf, char *af, size_t fsize)
+{
+    FILE *fp = fopen(path, "r");
+    char line[4096];
+    unsigned long long seed;
+    int n = 0, lineno = 1, have;
+    memset(r, 0, sizeof *r);
+    if (!fp) { fprintf(stderr, "lmm: cannot open '%s': %s\n", path, strerror(errno)); return EXIT_INPUT; }
+    if (!fgets(line, sizeof line, fp) ||
+        sscanf(line, "# lmm boot nsim %d seed %llu first %d last %d threads %d observed %lf elapsed %lf",
+               &r->nsim, &seed, &r->first, &r->last, &r->threads, &r->observed, &r->elapsed_s) != 7 ||
+        r->nsim < 1 || r->first < 0 || r->first >= r->last || r->last > r->nsim) {
+        fprintf(stderr, "lmm: %s: not a statistics file of 'lmm boot --out' (bad header line)\n", path);
+        fclose(fp);
+        return EXIT_INPUT;
+    }
+    r->seed = (uint64_t)seed;
+    nf[0] = af[0] = 0;
+    while ((have = fgets(line, sizeof line, fp) != NULL) && line[0] == '#') {
+        size_t len = strlen(line);
+        lineno++;
+        if (len && line[len - 1] == '\n') line[--len] = 0;
+        if (!strncmp(line, "# null ", 7)) snprintf(nf, fsize, "%s", line + 7);
+        else if (!strncmp(line, "# alt ", 6)) snprintf(af, fsize, "%s", line + 6);
+    }
+    if (!(r->stats = (double *)malloc(sizeof(double) * (size_t)(r->last - r->first)))) {
+        fprintf(stderr, "lmm: out of memory\n"); fclose(fp); return EXIT_STAT;
+    }
+    for (; have; have = fgets(line, sizeof line, fp) != NULL) {
+        int idx;
+        char val[64], *end;
+        lineno++;
+        if (sscanf(line, "%d %63s", &idx, val) != 2 || idx != r->first + n || n >= r->last - r->first) {
+            fprintf(stderr, "lmm: %s:%d: expected replicate %d as 'index statistic'\n", path, lineno, r->first + n);
+            fclose(fp); free(r->stats); r->stats = NULL;
+            return EXIT_INPUT;
+        }
+        r->stats[n] = strcmp(val, "NA") ? strtod(val, &end) : NAN;
+        if (strcmp(val, "NA") && *end) {
+            fprintf(stderr, "lmm: %s:%d: '%s' is not a number\n", path, lineno, val);
+            fclose(fp); free(r->stats); r->stats = NULL;
+            return EXIT_INPUT;
+        }
+        n++;
+    }
+    fclose(fp);
+    if (n != r->last - r->first) {
+        fprintf(stderr, "lmm: %s: holds %d of the %d replicates its header announces (truncated?)\n", path, n, r->last - r->first);
+        free(r->stats); r->stats = NULL;
+        return EXIT_INPUT;
+    }
+    lmm_boot_summarize(r);
+    return 0;
+}
+
+static int cmd_boot(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[3], *out_path = NULL, *v;
+    char **rest;
+    int npos, rc = 0, i, nrest = 0, last_pct = -1;
+    long nsim = 1000, threads = 0, shard_k = 0, shard_n = 1;
+    uint64_t seed = 1;
+    lmm_frame *df = NULL;
+    lmm_lm *null_lm = NULL, *alt_lm = NULL;
+    lmm_fit *null_fit = NULL, *alt = NULL;
+    lmm_boot_options bo;
+    lmm_boot_result res;
+    lmm_error err = {LMM_OK, ""};
+    if (wants_help(argc, argv)) { help_boot(); return 0; }
+    memset(&o, 0, sizeof o);
+    memset(&res, 0, sizeof res);
+    if (!(rest = (char **)malloc(sizeof(char *) * (size_t)(argc + 1)))) return EXIT_STAT;
+    for (i = 0; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--nsim")) {
+            if (!(v = opt_value(argc, argv, &i, "a positive number of replicates"))) rc = EXIT_INPUT;
+            else if (parse_int(v, 1, 100000000L, &nsim)) rc = usage_error("--nsim takes a positive integer number of replicates");
+        } else if (!strcmp(a, "--seed")) {
+            if (!(v = opt_value(argc, argv, &i, "a non-negative integer"))) rc = EXIT_INPUT;
+            else if (parse_seed(v, &seed)) rc = usage_error("--seed takes a non-negative integer");
+        } else if (!strcmp(a, "--threads")) {
+            if (!(v = opt_value(argc, argv, &i, "a number of threads"))) rc = EXIT_INPUT;
+            else if (parse_int(v, 0, 4096, &threads)) rc = usage_error("--threads takes an integer from 0 to 4096");
+        } else if (!strcmp(a, "--shard")) {
+            char kbuf[32];
+            const char *slash;
+            if (!(v = opt_value(argc, argv, &i, "K/N"))) { rc = EXIT_INPUT; break; }
+            slash = strchr(v, '/');
+            if (!slash || (size_t)(slash - v) >= sizeof kbuf) { rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4"); break; }
+            memcpy(kbuf, v, (size_t)(slash - v)); kbuf[slash - v] = 0;
+            if (parse_int(kbuf, 0, 100000000L, &shard_k) || parse_int(slash + 1, 1, 100000000L, &shard_n) || shard_k >= shard_n)
+                rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4");
+        } else if (!strcmp(a, "--out")) {
+            if (!(out_path = opt_value(argc, argv, &i, "a file name"))) rc = EXIT_INPUT;
+        } else rest[nrest++] = argv[i];
+    }
+    if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, 3, &npos, 0);
+    free(rest);
+    if (rc) return rc;
+    if (npos != 3) return usage_error("boot needs DATA.csv, 'NULL_FORMULA' and 'ALT_FORMULA'");
+    if (shard_n > nsim) return usage_error("--shard K/N: N must not exceed --nsim");
+    if (shard_n > 1 && !out_path) return usage_error("--shard needs --out FILE to keep the statistics for 'lmm boot-merge'");
+    o.data = pos[0];
+    for (i = 1; i < 3; i++) {
+        int kind = is_mixed(pos[i], &err);
+        if (kind < 0) { fprintf(stderr, "lmm: %s formula: %s\n", i == 1 ? "null" : "alternative", err.message); return EXIT_INPUT; }
+        if (i == 2 && !kind) return usage_error("the alternative formula needs a random-effects term, e.g. '(1|g)'");
+    }
+    if (!(df = load_frame(&o))) return EXIT_INPUT;
+    if ((rc = fit_either(df, pos[1], &o, "null model", &null_lm, &null_fit)) == 0)
+        rc = fit_either(df, pos[2], &o, "alternative model", &alt_lm, &alt);
+    if (rc == 0) {
+        memset(&bo, 0, sizeof bo);
+        bo.first = (int)(shard_k * nsim / shard_n);
+        bo.last = (int)((shard_k + 1) * nsim / shard_n);
+        bo.threads = (int)threads;
+        if (isatty(2)) { bo.progress = progress_bar; bo.progress_user = &last_pct; }
+        if (lmm_boot_lrt(null_lm, null_fit, alt, (int)nsim, seed, &bo, &res, &err) != LMM_OK) rc = fail_status(&err);
+    }
+    if (rc == 0 && out_path) rc = write_boot_file(out_path, &res, pos[1], pos[2]);
+    if (rc == 0) {
+        print_boot(&res, pos[1], pos[2], o.json);
+        if (res.nvalid == 0) { fprintf(stderr, "lmm: every bootstrap refit failed\n"); rc = EXIT_STAT; }
+    }
+    lmm_boot_result_free(&res);
+    lmm_lm_free(null_lm); lmm_lm_free(alt_lm);
+    lmm_fit_free(null_fit); lmm_fit_free(alt);
+    lmm_frame_free(df);
+    return rc;
+}
+
+#define MAX_SHARDS 4096
+
+static int cmd_boot_merge(int argc, char **argv)
+{
+    lmm_boot_result *shards, merged;
+    lmm_error err = {LMM_OK, ""};
+    char nf[4096], af[4096], nf1[4096], af1[4096];
+    int i, n = 0, json = 0, rc = 0;
+    if (wants_help(argc, argv)) { help_boot_merge(); return 0; }
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown option '%s'", argv[i]);
+            return usage_error(msg);
+        } else n++;
+    }
+    if (n == 0) return usage_error("boot-merge needs one or more statistics files from 'lmm boot --out'");
+    if (n > MAX_SHARDS) return usage_error("too many shard files");
+    if (!(shards = (lmm_boot_result *)calloc((size_t)n, sizeof *shards))) return EXIT_STAT;
+    memset(&merged, 0, sizeof merged);
+    n = 0;
+    for (i = 0; i < argc && rc == 0; i++) {
+        if (!strcmp(argv[i], "--json")) continue;
+        rc = read_boot_file(argv[i], &shards[n], n ? nf : nf1, n ? af : af1, sizeof nf);
+        if (rc == 0) n++;
+        if (rc == 0 && n > 1 && (strcmp(nf, nf1) || strcmp(af, af1))) {
+            fprintf(stderr, "lmm: %s: comes from other formulas than the first file\n", argv[i]);
+            rc = EXIT_INPUT;
+        }
+    }
+    if (rc == 0 && lmm_boot_merge(shards, n, &merged, &err) != LMM_OK) rc = fail_status(&err);
+    if (rc == 0) print_boot(&merged, nf1, af1, json);
+    lmm_boot_result_free(&merged);
+    for (i = 0; i < n; i++) free(shards[i].stats);
+    free(shards);
+    return rc;
+}
+
+/* ---- predict ----------------------------------------------------------- */
+
+static void help_predict(void)
+{
+    printf("usage: lmm predict DATA.csv 'FORMULA' NEWDATA.csv [options]\n\n"
+           "Fit FORMULA (REML unless --ml) to DATA.csv and predict the response for each row of\n"
+           "NEWDATA.csv, as lme4's predict(fit, newdata, allow.new.levels = TRUE): conditional on\n"
+           "the predicted random effects of known groups, population level for new group levels.\n"
+           "Rows with a missing value get NA.\n\n"
+           "options:\n"
+           "  --level cond|pop   conditional predictions (default) or population level (re.form = ~0)\n"
+           "  --interval boot    95%% bootstrap prediction interval per row (the lecture's method; needs a\n"
+           "                     single random-effects term): simulate with the modes (use.u), refit,\n"
+           "                     add the group's refitted effect (known level with --level cond) or a\n"
+           "                     new group effect (new level, or --level pop) and residual noise\n"
+           "  --nsim B           bootstrap replicates (default 1000)\n"
+           "  --seed S           random seed, a non-negative integer (default 1)\n"
+           "  --ml               fit by maximum likelihood instead of REML\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --json             print one JSON object: level, nsim, seed (with --interval),\n"
+           "                     predictions [{row, fit, lwr, upr}] (lwr, upr only with --interval)\n");
+}
+
+/* newdata with the grouping column `col` of every row set to the training level `label`
+   (so that every row yields its random-effects covariates); NULL on failure (message printed). */
+static lmm_frame *frame_with_group(const lmm_frame *nd, const char *col, const char *label)
+{
+    lmm_frame *f = NULL;
+    lmm_error err = {LMM_OK, ""};
+    const char **labels = (const char **)malloc(sizeof(char *) * (size_t)(nd->nrow ? nd->nrow : 1));
+    double *num = (double *)malloc(sizeof(double) * (size_t)(nd->nrow ? nd->nrow : 1));
+    int c, i, ok = labels && num && lmm_frame_new(nd->nrow, &f, &err) == LMM_OK;
+    for (c = 0; ok && c < nd->ncol; c++) {
+        const lmm_column *cc = &nd->cols[c];
+        int is_group = !strcmp(cc->name, col);
+        if (cc->type == LMM_NUMERIC && !(is_group && strtod(label, NULL) != strtod(label, NULL))) {
+            for (i = 0; i < nd->nrow; i++) num[i] = is_group ? strtod(label, NULL) : cc->num[i];
+            ok = lmm_frame_add_numeric(f, cc->name, num, &err) == LMM_OK;
+        } else {
+            for (i = 0; i < nd->nrow; i++)
+                labels[i] = is_group ? label : cc->type == LMM_FACTOR && cc->codes[i] >= 0 ? cc->levels[cc->codes[i]] : NULL;
+            ok = lmm_frame_add_factor(f, cc->name, labels, &err) == LMM_OK;
+        }
+    }
+    free(labels); free(num);
+    if (!ok) {
+        fprintf(stderr, "lmm: %s\n", err.code != LMM_OK ? err.message : "out of memory");
+        lmm_frame_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* The level of training term t that newdata row i belongs to, or -1 (new or missing). */
+static int row_level(const lmm_reterm *t, const lmm_column *g, int i)
+{
+    char buf[64];
+    const char *s;
+    int j;
+    if (g->type == LMM_FACTOR) {
+        if (g->codes[i] < 0) return -1;
+        s = g->levels[g->codes[i]];
+    } else {
+        if (isnan(g->num[i])) return -1;
+        snprintf(buf, sizeof buf, "%.15g", g->num[i]);
+        s = buf;
+    }
+    for (j = 0; j < t->nlevels; j++) if (!strcmp(t->levels[j], s)) return j;
+    return -1;
+}
+
+/* Bootstrap 95% intervals of every newdata row into lo/hi (NAN where the prediction is NA). */
+static int predict_intervals(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *nd, int conditional,
+                             const double *pred, int nsim, uint64_t seed, double *lo, double *hi)
+{
+    const lmm_model *m = fit->model;
+    const lmm_reterm *t = &m->terms[0];
+    const double probs[2] = {0.025, 0.975};
+    lmm_error err = {LMM_OK, ""};
+    lmm_frame *nd0 = NULL;
+    lmm_fit probe = *fit;
+    int n = nd->nrow, p = fit->p, ncol = t->ncol, gc = lmm_frame_find(nd, t->group), i, j, rc = 0, last_pct = -1;
+    double *xs = (double *)calloc((size_t)(n ? n : 1) * (size_t)(p + ncol), sizeof(double));
+    double *unit = (double *)calloc((size_t)(p + fit->q), sizeof(double));
+    lmm_boot_options bo;
+    if (!xs || !unit) { free(xs); free(unit); fprintf(stderr, "lmm: out of memory\n"); return EXIT_STAT; }
+    if (gc < 0) {
+        fprintf(stderr, "lmm: NEWDATA has no column '%s' (the grouping factor)\n", t->group);
+        free(xs); free(unit);
+        return EXIT_INPUT;
+    }
+    /* the covariates of row i: predictions of a copy of the fit with unit coefficients */
+    if (!(nd0 = frame_with_group(nd, t->group, t->levels[0]))) { free(xs); free(unit); return EXIT_INPUT; }
+    probe.beta = unit;
+    probe.b = unit + p;
+    for (j = 0; j < p + ncol && rc == 0; j++) {
+        memset(unit, 0, sizeof(double) * (size_t)(p + fit->q));
+        if (j < p) unit[j] = 1;
+        else unit[p + t->u_offset + (j - p)] = 1;   /* column j - p of level 0 */
+        if (lmm_predict(&probe, train, nd0, j >= p, xs + (size_t)j * n, &err) != LMM_OK) rc = fail_status(&err);
+    }
+    memset(&bo, 0, sizeof bo);
+    if (isatty(2)) { bo.progress = progress_bar; bo.progress_user = &last_pct; }
+    for (i = 0; i < n && rc == 0; i++) {
+        double x[64], z[64], q[2];
+        int level = conditional ? row_level(t, &nd->cols[gc], i) : -1;
+        lo[i] = hi[i] = NAN;
+        if (!isfinite(pred[i])) continue;
+        for (j = 0; j < p; j++) x[j] = xs[(size_t)j * n + i];
+        for (j = 0; j < ncol; j++) z[j] = xs[(size_t)(p + j) * n + i];
+        last_pct = -1;
+        if (lmm_boot_predict_interval(fit, x, 0, level, z, nsim, seed, probs, 2, q, NULL, &bo, &err) != LMM_OK)
+            rc = fail_status(&err);
+        else { lo[i] = q[0]; hi[i] = q[1]; }
+    }
+    lmm_frame_free(nd0);
+    free(xs); free(unit);
+    return rc;
+}
+
+static int cmd_predict(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[3], *v;
+    char **rest;
+    int npos, rc = 0, i, nrest = 0, conditional = 1, interval = 0, nsim_given = 0;
+    long nsim = 1000;
+    uint64_t seed = 1;
+    lmm_frame *df = NULL, *nd = NULL;
+    lmm_fit *fit = NULL;
+    lmm_fit_options fo;
+    lmm_error err = {LMM_OK, ""};
+    double *pred = NULL, *lo = NULL, *hi = NULL;
+    if (wants_help(argc, argv)) { help_predict(); return 0; }
+    memset(&o, 0, sizeof o);
+    if (!(rest = (char **)malloc(sizeof(char *) * (size_t)(argc + 1)))) return EXIT_STAT;
+    for (i = 0; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--level")) {
+            if (!(v = opt_value(argc, argv, &i, "cond or pop"))) rc = EXIT_INPUT;
+            else if (!strcmp(v, "pop")) conditional = 0;
+            else if (!strcmp(v, "cond")) conditional = 1;
+            else rc = usage_error("--level takes 'cond' or 'pop'");
+        } else if (!strcmp(a, "--interval")) {
+            if (!(v = opt_value(argc, argv, &i, "boot"))) rc = EXIT_INPUT;
+            else if (!strcmp(v, "boot")) interval = 1;
+            else rc = usage_error("--interval takes 'boot'");
+        } else if (!strcmp(a, "--nsim")) {
+            nsim_given = 1;
+            if (!(v = opt_value(argc, argv, &i, "a positive number of replicates"))) rc = EXIT_INPUT;
+            else if (parse_int(v, 1, 100000000L, &nsim)) rc = usage_error("--nsim takes a positive integer number of replicates");
+        } else if (!strcmp(a, "--seed")) {
+            nsim_given = 1;
+            if (!(v = opt_value(argc, argv, &i, "a non-negative integer"))) rc = EXIT_INPUT;
+            else if (parse_seed(v, &seed)) rc = usage_error("--seed takes a non-negative integer");
+        } else rest[nrest++] = argv[i];
+    }
+    if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, 3, &npos, 1);
+    free(rest);
+    if (rc) return rc;
+    if (npos != 3) return usage_error("predict needs DATA.csv, 'FORMULA' and NEWDATA.csv");
+    if (nsim_given && !interval) return usage_error("--nsim and --seed need --interval boot");
+    o.data = pos[0]; o.formula = pos[1];
+    if (is_mixed(o.formula, &err) == 0) return usage_error("predict needs a mixed model formula with a random-effects term; use R for lm predictions");
+    if (err.code != LMM_OK) return fail_status_in("formula", &err);
+    if (!(df = load_frame(&o))) return EXIT_INPUT;
+    if (lmm_frame_read_csv(pos[2], &nd, &err) != LMM_OK) {
+        fprintf(stderr, "lmm: NEWDATA: %s\n", err.message);
+        lmm_frame_free(df);
+        return EXIT_INPUT;
+    }
+    memset(&fo, 0, sizeof fo);
+    fo.ml = o.ml;
+    fo.skip_condvar = 1;
+    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
+    else if (interval && fit->model->nterms != 1)
+        rc = usage_error("--interval boot needs a model with a single random-effects term");
+    else if (interval && fit->p + fit->model->terms[0].ncol > 64)
+        rc = usage_error("--interval boot supports at most 64 coefficients");
+    if (rc == 0) {
+        int n = nd->nrow ? nd->nrow : 1;
+        pred = (double *)malloc(sizeof(double) * (size_t)n);
+        lo = (double *)malloc(sizeof(double) * (size_t)n);
+        hi = (double *)malloc(sizeof(double) * (size_t)n);
+        if (!pred || !lo || !hi) { fprintf(stderr, "lmm: out of memory\n"); rc = EXIT_STAT; }
+    }
+    if (rc == 0 && lmm_predict(fit, df, nd, conditional, pred, &err) != LMM_OK) rc = fail_status_in("NEWDATA", &err);
+    if (rc == 0 && interval) rc = predict_intervals(fit, df, nd, conditional, pred, (int)nsim, seed, lo, hi);
+    if (rc == 0 && o.json) {
+        printf("{\"formula\": "); jstr(o.formula);
+        printf(", \"level\": \"%s\"", conditional ? "cond" : "pop");
+        if (interval) printf(", \"interval\": \"boot\", \"nsim\": %ld, \"seed\": %llu, \"conf\": 0.95", nsim, (unsigned long long)seed);
+        printf(", \"predictions\": [");
+        for (i = 0; i < nd->nrow; i++) {
+            printf("%s{\"row\": %d, \"fit\": ", i ? ", " : "", i + 1); jnum(pred[i]);
+            if (interval) { printf(", \"lwr\": "); jnum(lo[i]); printf(", \"upr\": "); jnum(hi[i]); }
+            printf("}");
+        }
+        printf("]}\n");
+    } else if (rc == 0) {
+        printf("%s predictions of %s\n", conditional ? "Conditional" : "Population-level", o.formula);
+        if (interval) printf("95%% bootstrap prediction intervals, %ld replicates, seed %llu\n", nsim, (unsigned long long)seed);
+        printf("%5s %14s", "row", "fit");
+        if (interval) printf(" %14s %14s", "lwr", "upr");
+        printf("\n");
+        for (i = 0; i < nd->nrow; i++) {
+            printf("%5d %14.6f", i + 1, pred[i]);
+            if (interval) printf(" %14.6f %14.6f", lo[i], hi[i]);
+            printf("\n");
+        }
+    }
+    free(pred); free(lo); free(hi);
+    lmm_fit_free(fit);
+    lmm_frame_free(nd);
+    lmm_frame_free(df);
+    return rc;
+}
+
+/* ---- ranef ------------------------------------------------------------- */
+
+static void help_ranef(void)
+{
+    printf("usage: lmm ranef DATA.csv 'FORMULA' [options]\n\n"
+           "Fit FORMULA (REML unless --ml) and print the conditional modes of the random effects\n"
+           "(lme4's ranef(fit, condVar = TRUE)) with their conditional standard deviations and\n"
+           "95%% Wald intervals, mode -/+ 1.959964 condsd.\n\n"
+           "options:\n"
+           "  --ml               maximum likelihood instead of REML\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --json             print one JSON object: ranef [{group, level, name, mode, condsd,\n"
+           "                     lower, upper}] by term, level and column\n");
+}
+
+static int cmd_ranef(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[2];
+    int npos, rc = 0, k, j, c, first = 1;
+    lmm_frame *df;
+    lmm_fit *fit = NULL;
+    lmm_fit_options fo;
+    lmm_error err = {LMM_OK, ""};
+    double *lo = NULL, *hi = NULL;
+    if (wants_help(argc, argv)) { help_ranef(); return 0; }
+    memset(&o, 0, sizeof o);
+    if ((rc = parse_opts(argc, argv, &o, pos, 2, &npos, 1)) != 0) return rc;
+    if (npos != 2) return usage_error("ranef needs DATA.csv and 'FORMULA'");
+    o.data = pos[0]; o.formula = pos[1];
+    if (is_mixed(o.formula, &err) == 0) return usage_error("ranef needs a random-effects term in the formula, e.g. '(1|g)'");
+    if (err.code != LMM_OK) return fail_status_in("formula", &err);
+    if (!(df = load_frame(&o))) return EXIT_INPUT;
+    memset(&fo, 0, sizeof fo);
+    fo.ml = o.ml;
+    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
+    if (rc == 0) {
+        lo = (double *)malloc(sizeof(double) * (size_t)fit->q);
+        hi = (double *)malloc(sizeof(double) * (size_t)fit->q);
+        if (!lo || !hi) { fprintf(stderr, "lmm: out of memory\n"); rc = EXIT_STAT; }
+        else if (lmm_ranef_intervals(fit, 0.95, lo, hi, &err) != LMM_OK) rc = fail_status(&err);
+    }
+    if (rc == 0 && o.json) {
+        printf("{\"formula\": "); jstr(o.formula);
+        printf(", \"reml\": %s, \"conf\": 0.95, \"ranef\": [", fit->reml ? "true" : "false");
+        for (k = 0; k < fit->model->nterms; k++) {
+            const lmm_reterm *t = &fit->model->terms[k];
+            for (j = 0; j < t->nlevels; j++)
+                for (c = 0; c < t->ncol; c++) {
+                    int u = t->u_offset + j * t->ncol + c;
+                    printf("%s{\"group\": ", first ? "" : ", "); jstr(t->group);
+                    printf(", \"level\": "); jstr(t->levels[j]);
+                    printf(", \"name\": "); jstr(t->colnames[c]);
+                    printf(", \"mode\": "); jnum(fit->b[u]);
+                    printf(", \"condsd\": "); jnum(fit->b_condsd[u]);
+                    printf(", \"lower\": "); jnum(lo[u]);
+                    printf(", \"upper\": "); jnum(hi[u]);
+                    printf("}");
+                    first = 0;
+                }
+        }
+        printf("]}\n");
+    } else if (rc == 0) {
+        printf("Conditional modes of the random effects (%s fit) with conditional SDs\n"
+               "and 95%% Wald intervals (mode -/+ 1.959964 condsd)\n", fit->reml ? "REML" : "ML");
+        for (k = 0; k < fit->model->nterms; k++) {
+            const lmm_reterm *t = &fit->model->terms[k];
+            int wl = 5, wn = 4;
+            for (j = 0; j < t->nlevels; j++) if ((int)strlen(t->levels[j]) > wl) wl = (int)strlen(t->levels[j]);
+            for (c = 0; c < t->ncol; c++) if ((int)strlen(t->colnames[c]) > wn) wn = (int)strlen(t->colnames[c]);
+            printf("\n$%s\n%-*s %-*s %12s %12s %12s %12s\n", t->vc_name, wl, "level", wn, "name", "mode", "condsd", "lower", "upper");
+            for (j = 0; j < t->nlevels; j++)
+                for (c = 0; c < t->ncol; c++) {
+                    int u = t->u_offset + j * t->ncol + c;
+                    printf("%-*s %-*s %12.6f %12.6f %12.6f %12.6f\n", wl, t->levels[j], wn, t->colnames[c],
+                           fit->b[u], fit->b_condsd[u], lo[u], hi[u]);
+                }
+        }
+    }
+    free(lo); free(hi);
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+    return rc;
+}
+
+/* ---- plot -------------------------------------------------------------- */
+
+static void help_plot(void)
+{
+    printf("usage: lmm plot ranef|resid|qq DATA.csv 'FORMULA' [options] > out.svg\n"
+           "       lmm plot hist FILE... [options] > out.svg\n\n"
+           "Write a standalone SVG plot to stdout:\n"
+           "  ranef   caterpillar plot of the random effects with 95%% intervals (lattice's\n"
+           "          dotplot(ranef(fit, condVar = TRUE))), one panel per column of the group\n"
+           "  resid   residuals against fitted values\n"
+           "  qq      normal QQ plot of the residuals with the line through the quartiles\n"
+           "  hist    histogram of the bootstrap statistics in FILE... ('lmm boot --out' files;\n"
+           "          several shards are merged)\n\n"
+           "options:\n"
+           "  --group G          ranef: the grouping factor to plot (default: the first)\n"
+           "  --title TEXT       plot title\n"
+           "  --ml               fit by maximum likelihood instead of REML\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n");
+}
+
+static int plot_hist_files(int nfiles, char **files, const lmm_plot_options *po)
+{
+    lmm_boot_result *shards, merged;
+    lmm_error err = {LMM_OK, ""};
+    char nf[4096], af[4096];
+    int i, n = 0, rc = 0;
+    if (!(shards = (lmm_boot_result *)calloc((size_t)nfiles, sizeof *shards))) return EXIT_STAT;
+    memset(&merged, 0, sizeof merged);
+    for (i = 0; i < nfiles && rc == 0; i++)
+        if ((rc = read_boot_file(files[i], &shards[i], nf, af, sizeof nf)) == 0) n++;
+    if (rc == 0 && lmm_boot_merge(shards, n, &merged, &err) != LMM_OK) rc = fail_status(&err);
+    if (rc == 0 && lmm_plot_hist(stdout, merged.stats, merged.nsim, "Bootstrap LRT statistics", po, &err) != LMM_OK)
+        rc = fail_status(&err);
+    lmm_boot_result_free(&merged);
+    for (i = 0; i < n; i++) free(shards[i].stats);
+    free(shards);
+    return rc;
+}
+
+static int cmd_plot(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[MAX_SHARDS + 1], *group = NULL, *kind, *v;
+    char **rest;
+    int npos, rc = 0, i, nrest = 0;
+    lmm_frame *df;
+    lmm_fit *fit = NULL;
+    lmm_fit_options fo;
+    lmm_plot_options po;
+    lmm_error err = {LMM_OK, ""};
+    if (wants_help(argc, argv)) { help_plot(); return 0; }
+    memset(&o, 0, sizeof o);
+    memset(&po, 0, sizeof po);
+    if (!(rest = (char **)malloc(sizeof(char *) * (size_t)(argc + 1)))) return EXIT_STAT;
+    for (i = 0; i < argc && rc == 0; i++) {
+        if (!strcmp(argv[i], "--group")) {
+            if (!(group = opt_value(argc, argv, &i, "a grouping factor"))) rc = EXIT_INPUT;
+        } else if (!strcmp(argv[i], "--title")) {
+            if (!(v = opt_value(argc, argv, &i, "a title"))) rc = EXIT_INPUT;
+            else po.title = v;
+        } else rest[nrest++] = argv[i];
+    }
+    if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, MAX_SHARDS + 1, &npos, 1);
+    free(rest);
+    if (rc) return rc;
+    if (o.json) return usage_error("plot writes SVG; --json does not apply");
+    if (npos < 1) return usage_error("plot needs a kind: ranef, resid, qq or hist");
+    kind = pos[0];
+    if (!strcmp(kind, "hist")) {
+        if (npos < 2) return usage_error("plot hist needs one or more statistics files from 'lmm boot --out'");
+        if (group) return usage_error("--group applies to 'plot ranef' only");
+        return plot_hist_files(npos - 1, (char **)(pos + 1), &po);
+    }
+    if (strcmp(kind, "ranef") && strcmp(kind, "resid") && strcmp(kind, "qq")) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "unknown plot '%s': use ranef, resid, qq or hist", kind);
+        return usage_error(msg);
+    }
+    if (npos != 3) return usage_error("plot ranef|resid|qq needs DATA.csv and 'FORMULA'");
+    if (group && strcmp(kind, "ranef")) return usage_error("--group applies to 'plot ranef' only");
+    o.data = pos[1]; o.formula = pos[2];
+    if (is_mixed(o.formula, &err) == 0) return usage_error("plot needs a mixed model formula with a random-effects term, e.g. '(1|g)'");
+    if (err.code != LMM_OK) return fail_status_in("formula", &err);
+    if (!(df = load_frame(&o))) return EXIT_INPUT;
+    memset(&fo, 0, sizeof fo);
+    fo.ml = o.ml;
+    fo.skip_condvar = strcmp(kind, "ranef") != 0;
+    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
+    else if (group) {
+        int k, found = 0;
+        for (k = 0; k < fit->model->nterms; k++) if (!strcmp(fit->model->terms[k].group, group)) found = 1;
+        if (!found) {
+            fprintf(stderr, "lmm: --group %s: the model has no grouping factor '%s'\n", group, group);
+            rc = EXIT_INPUT;
+        }
+    }
+    if (rc == 0) {
+        lmm_status st;
+        if (!strcmp(kind, "ranef")) st = lmm_plot_ranef(stdout, fit, group, &po, &err);
+        else if (!strcmp(kind, "resid")) st = lmm_plot_resid(stdout, fit->fitted, fit->resid, fit->nobs, &po, &err);
+        else st = lmm_plot_qq(stdout, fit->resid, fit->nobs, &po, &err);
+        if (st != LMM_OK) rc = fail_status(&err);
+    }
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -607,6 +1366,11 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "lm")) return cmd_lm(argc - 2, argv + 2);
     if (!strcmp(argv[1], "aov")) return cmd_aov(argc - 2, argv + 2);
     if (!strcmp(argv[1], "anova")) return cmd_anova(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "boot")) return cmd_boot(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "predict")) return cmd_predict(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "ranef")) return cmd_ranef(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "plot")) return cmd_plot(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "boot-merge")) return cmd_boot_merge(argc - 2, argv + 2);
     fprintf(stderr, "lmm: unknown command '%s' (see 'lmm --help')\n", argv[1]);
     return EXIT_INPUT;
 }

@@ -41,6 +41,20 @@ bad_input() {
     run "$n" "$@"; expect_rc 2; err_has "$e"
 }
 
+# in_range NAME VALUE LO HI: LO <= VALUE <= HI (numbers compared by awk)
+in_range() {
+    if awk -v x="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(x != "" && x + 0 >= lo && x + 0 <= hi) }'; then ok
+    else bad "$1: value '$2' not in [$3, $4]"; fi
+}
+# json_val KEY: the number after "KEY": in the last stdout
+json_val() {
+    sed -n "s/.*\"$1\": \([-0-9.eE+]*\).*/\1/p" "$TMP/out" | head -n 1
+}
+# same_files NAME A B: two files are identical
+same_files() {
+    if cmp -s "$2" "$3"; then ok; else bad "$1: $2 and $3 differ"; diff "$2" "$3" | head -n 6 | sed 's/^/    /'; fi
+}
+
 if [ ! -x "$LMM" ]; then
     echo "FAIL: $LMM not found or not executable (run make)"
     echo "0 passed, 1 failed"
@@ -49,7 +63,7 @@ fi
 
 # ---- help ---------------------------------------------------------------
 run help --help; expect_rc 0; has "usage: lmm COMMAND"; has "anova DATA.csv"
-for c in fit lm aov anova; do
+for c in fit lm aov anova boot predict ranef; do
     run "help-$c" "$c" --help; expect_rc 0; has "usage: lmm $c DATA.csv"; has "--json"
 done
 run no-args; expect_rc 2
@@ -171,6 +185,265 @@ expect_rc 0
 has '"reml": true'
 has '"fixef": [{"name": "(Intercept)", "estimate": 60.39999'
 
+# ---- boot and boot-merge ------------------------------------------------
+P0='bright ~ 1'; P1='bright ~ 1 + (1|operator)'
+run help-boot-list --help; has "boot DATA.csv 'F0' 'F1'"; has "boot-merge FILE..."
+run help-boot-merge boot-merge --help; expect_rc 0; has "usage: lmm boot-merge FILE..."; has "--json"
+run help-boot-opts boot --help; has "--shard K/N"; has "--nsim B"; has "--seed S"; has "--threads T"; has "--out FILE"
+
+run boot-pulp boot $D/pulp.csv "$P0" "$P1" --nsim 1000 --seed 42
+expect_rc 0
+has "observed LRT: 2.568371"
+has "replicates: 1000, seed 42"
+in_range boot-pulp-p "$(sed -n 's/^p-value: \([0-9.]*\) .*/\1/p' "$TMP/out")" 0.015 0.040
+in_range boot-pulp-zero "$(sed -n 's/^share of statistics below 1e-5: //p' "$TMP/out")" 0.62 0.76
+grep -E '^(observed|p-value|share|valid|replicates)' "$TMP/out" >"$TMP/single.txt"
+
+run boot-pulp-json boot $D/pulp.csv "$P0" "$P1" --nsim 1000 --seed 42 --json
+expect_rc 0
+for k in nsim seed threads observed pvalue pvalue_se frac_zero elapsed_s; do has "\"$k\": "; done
+has '"nsim": 1000, "seed": 42'
+has '"observed": 2.56837'
+in_range boot-json-p "$(json_val pvalue)" 0.015 0.040
+in_range boot-json-zero "$(json_val frac_zero)" 0.62 0.76
+in_range boot-json-se "$(json_val pvalue_se)" 0.003 0.0065
+in_range boot-json-elapsed "$(json_val elapsed_s)" 0 60
+sed 's/, "threads": [0-9]*//; s/, "elapsed_s": [^}]*//' "$TMP/out" >"$TMP/single.json"
+
+# the same seed gives the same statistics whatever the thread count
+run boot-threads boot $D/pulp.csv "$P0" "$P1" --nsim 1000 --seed 42 --threads 2 --json
+expect_rc 0
+sed 's/, "threads": [0-9]*//; s/, "elapsed_s": [^}]*//' "$TMP/out" >"$TMP/threads.json"
+same_files boot-threads "$TMP/single.json" "$TMP/threads.json"
+
+# 4 shards (written in any order) merge into exactly the single run
+for k in 3 0 2 1; do
+    run "boot-shard-$k" boot $D/pulp.csv "$P0" "$P1" --nsim 1000 --seed 42 --shard $k/4 --out "$TMP/shard$k.txt"
+    expect_rc 0
+done
+has "replicates: [250, 500) of 1000 (a shard), seed 42"
+if [ "$(grep -c -v '^#' "$TMP/shard1.txt")" -eq 250 ]; then ok; else bad "boot-shard-1: not 250 statistic lines"; fi
+if head -n 1 "$TMP/shard1.txt" | grep -F "nsim 1000 seed 42 first 250 last 500" >/dev/null; then ok; else bad "boot-shard-1: header"; fi
+if grep -E '^250 [0-9]' "$TMP/shard1.txt" >/dev/null; then ok; else bad "boot-shard-1: no line for replicate 250"; fi
+run boot-merge boot-merge "$TMP/shard2.txt" "$TMP/shard0.txt" "$TMP/shard3.txt" "$TMP/shard1.txt"
+expect_rc 0
+has "null: bright ~ 1"
+grep -E '^(observed|p-value|share|valid|replicates)' "$TMP/out" >"$TMP/merged.txt"
+same_files boot-merge-text "$TMP/single.txt" "$TMP/merged.txt"
+run boot-merge-json boot-merge "$TMP/shard0.txt" "$TMP/shard1.txt" "$TMP/shard2.txt" "$TMP/shard3.txt" --json
+expect_rc 0
+sed 's/, "threads": [0-9]*//; s/, "elapsed_s": [^}]*//' "$TMP/out" >"$TMP/merged.json"
+same_files boot-merge-json "$TMP/single.json" "$TMP/merged.json"
+# uneven shards (333, 333, 334), an lmer null (sleepstudy) and a single-file "merge" of a whole run
+S0='Reaction ~ Days + (1|Subject)'; S1='Reaction ~ Days + (Days|Subject)'
+run boot-sleep boot $D/sleepstudy.csv "$S0" "$S1" --nsim 60 --seed 7 --json --out "$TMP/whole.txt"
+expect_rc 0
+has '"observed": 42.139'
+sed 's/, "threads": [0-9]*//; s/, "elapsed_s": [^}]*//' "$TMP/out" >"$TMP/s_single.json"
+for k in 0 1 2; do
+    run "boot-sleep-shard-$k" boot $D/sleepstudy.csv "$S0" "$S1" --nsim 60 --seed 7 --shard $k/3 --out "$TMP/ss$k.txt"
+    expect_rc 0
+done
+run boot-sleep-merge boot-merge "$TMP/ss1.txt" "$TMP/ss2.txt" "$TMP/ss0.txt" --json
+expect_rc 0
+sed 's/, "threads": [0-9]*//; s/, "elapsed_s": [^}]*//' "$TMP/out" >"$TMP/s_merged.json"
+same_files boot-sleep-merge "$TMP/s_single.json" "$TMP/s_merged.json"
+run boot-merge-whole boot-merge "$TMP/whole.txt" --json
+expect_rc 0
+sed 's/, "threads": [0-9]*//; s/, "elapsed_s": [^}]*//' "$TMP/out" >"$TMP/s_whole.json"
+same_files boot-merge-whole "$TMP/s_single.json" "$TMP/s_whole.json"
+
+# boot errors
+bad_input boot-nsim-zero "--nsim" boot $D/pulp.csv "$P0" "$P1" --nsim 0
+bad_input boot-nsim-text "--nsim" boot $D/pulp.csv "$P0" "$P1" --nsim ten
+bad_input boot-nsim-missing "--nsim needs a value" boot $D/pulp.csv "$P0" "$P1" --nsim
+bad_input boot-seed-negative "--seed" boot $D/pulp.csv "$P0" "$P1" --seed -3
+bad_input boot-seed-text "--seed" boot $D/pulp.csv "$P0" "$P1" --seed 1x
+bad_input boot-threads "--threads" boot $D/pulp.csv "$P0" "$P1" --threads -1
+bad_input boot-shard-range "--shard" boot $D/pulp.csv "$P0" "$P1" --shard 4/4 --out "$TMP/x.txt"
+bad_input boot-shard-noslash "--shard" boot $D/pulp.csv "$P0" "$P1" --shard 1 --out "$TMP/x.txt"
+bad_input boot-shard-zero "--shard" boot $D/pulp.csv "$P0" "$P1" --shard 0/0 --out "$TMP/x.txt"
+bad_input boot-shard-text "--shard" boot $D/pulp.csv "$P0" "$P1" --shard a/b --out "$TMP/x.txt"
+bad_input boot-shard-toomany "must not exceed --nsim" boot $D/pulp.csv "$P0" "$P1" --nsim 10 --shard 0/20 --out "$TMP/x.txt"
+bad_input boot-shard-no-out "--shard needs --out" boot $D/pulp.csv "$P0" "$P1" --shard 0/2
+bad_input boot-out-missing "--out needs a value" boot $D/pulp.csv "$P0" "$P1" --out
+bad_input boot-out-unwritable "cannot open for writing" boot $D/pulp.csv "$P0" "$P1" --nsim 5 --out "$TMP/no/such/dir.txt"
+bad_input boot-missing-file "cannot open" boot "$TMP/no-such.csv" "$P0" "$P1"
+bad_input boot-one-formula "needs DATA.csv, 'NULL_FORMULA' and 'ALT_FORMULA'" boot $D/pulp.csv "$P0"
+bad_input boot-alt-lm "alternative formula needs a random-effects term" boot $D/pulp.csv "$P0" 'bright ~ operator'
+bad_input boot-bad-formula "offset" boot $D/pulp.csv 'bright ~ (' "$P1"
+bad_input boot-unknown-column "unknown column 'operatr'" boot $D/pulp.csv "$P0" 'bright ~ 1 + (1|operatr)'
+bad_input boot-bad-option "unknown option '--bogus'" boot $D/pulp.csv "$P0" "$P1" --bogus
+printf 'y,g,x\n1.2,a,1\n0.7,a,2\n2.1,b,\n1.9,b,4\n3.3,c,5\n2.6,c,6\n' >"$TMP/na.csv"
+bad_input boot-other-rows "observations" boot "$TMP/na.csv" 'y ~ 1' 'y ~ x + (1|g)' --nsim 5
+bad_input merge-none "needs one or more statistics files" boot-merge
+bad_input merge-bad-option "unknown option '--bogus'" boot-merge "$TMP/shard0.txt" --bogus
+bad_input merge-missing-file "cannot open" boot-merge "$TMP/no-such.txt"
+bad_input merge-incomplete "hold 750 of 1000 replicates" boot-merge "$TMP/shard0.txt" "$TMP/shard1.txt" "$TMP/shard3.txt"
+bad_input merge-overlap "overlap" boot-merge "$TMP/shard0.txt" "$TMP/shard0.txt" "$TMP/shard1.txt" "$TMP/shard2.txt"
+bad_input merge-other-formulas "other formulas" boot-merge "$TMP/shard0.txt" "$TMP/ss1.txt"
+run boot-seed43 boot $D/pulp.csv "$P0" "$P1" --nsim 1000 --seed 43 --shard 1/4 --out "$TMP/seed43.txt"
+bad_input merge-other-run "another run" boot-merge "$TMP/shard0.txt" "$TMP/seed43.txt" "$TMP/shard2.txt" "$TMP/shard3.txt"
+bad_input merge-not-stats "bad header line" boot-merge $D/pulp.csv
+sed '$d' "$TMP/shard1.txt" >"$TMP/trunc.txt"
+bad_input merge-truncated "holds 249 of the 250 replicates" boot-merge "$TMP/trunc.txt"
+sed 's/^260 .*/260 abc/' "$TMP/shard1.txt" >"$TMP/corrupt.txt"
+bad_input merge-corrupt "'abc' is not a number" boot-merge "$TMP/corrupt.txt"
+sed '/^260 /d' "$TMP/shard1.txt" >"$TMP/gap.txt"
+bad_input merge-gap "expected replicate 260" boot-merge "$TMP/gap.txt"
+
+# ---- predict (reference values: R 4.2, lme4 predict(..., allow.new.levels = TRUE)) ----
+SL='Reaction ~ Days + (Days|Subject)'
+printf 'Days,Subject\n3,308\n5,999\n0,335\n9.5,372\n' >"$TMP/sleep_new.csv"
+printf 'operator\na\nz\n' >"$TMP/pulp_new.csv"
+run help-predict-list --help; has "predict DATA.csv 'FORMULA' NEWDATA.csv"
+run help-predict-opts predict --help; has "--level cond|pop"; has "--interval boot"; has "--nsim B"
+run predict-sleep predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv"
+expect_rc 0
+has "Conditional predictions"
+has "    1     312.6624"
+has "    2     303.7415"
+has "    3     251.0714"
+has "    4     375.3571"
+run predict-sleep-pop predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --level pop --json
+expect_rc 0
+has '"level": "pop"'
+has '{"row": 1, "fit": 282.80696'
+has '{"row": 2, "fit": 303.74153'
+has '{"row": 3, "fit": 251.40510'
+has '{"row": 4, "fit": 350.84432'
+run predict-sleep-ml predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --ml --json
+expect_rc 0
+has '{"row": 1, "fit": 312.849'
+has '{"row": 3, "fit": 250.367'
+# a group column missing from NEWDATA: population level works, conditional does not
+printf 'Days\n1\n' >"$TMP/nogroup.csv"
+run predict-nogroup-pop predict $D/sleepstudy.csv "$SL" "$TMP/nogroup.csv" --level pop
+expect_rc 0
+has "    1     261.8723"
+# a missing value gives NA (null in JSON)
+printf 'Days,Subject\n,308\n2,308\n' >"$TMP/na_new.csv"
+run predict-na predict $D/sleepstudy.csv "$SL" "$TMP/na_new.csv" --json
+expect_rc 0
+has '{"row": 1, "fit": null}'
+run predict-pulp predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --json
+expect_rc 0
+has '{"row": 1, "fit": 60.27805'
+has '{"row": 2, "fit": 60.39999'
+# bootstrap prediction intervals (lecture: known operator a about (59.61, 60.98),
+# new operator about (59.63, 61.24), each end within 0.12)
+run predict-pulp-boot predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --interval boot --nsim 1000 --seed 3 --json
+expect_rc 0
+has '"interval": "boot", "nsim": 1000, "seed": 3'
+a_lwr=$(sed -n 's/.*"row": 1, [^}]*"lwr": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")
+a_upr=$(sed -n 's/.*"row": 1, [^}]*"upr": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")
+n_lwr=$(sed -n 's/.*"row": 2, [^}]*"lwr": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")
+n_upr=$(sed -n 's/.*"row": 2, [^}]*"upr": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")
+in_range predict-boot-a-lwr "$a_lwr" 59.49 59.73
+in_range predict-boot-a-upr "$a_upr" 60.86 61.10
+in_range predict-boot-new-lwr "$n_lwr" 59.51 59.75
+in_range predict-boot-new-upr "$n_upr" 61.12 61.36
+run predict-pulp-boot-text predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --interval boot --nsim 200 --seed 3
+expect_rc 0
+has "95% bootstrap prediction intervals, 200 replicates, seed 3"
+has "  row            fit            lwr            upr"
+run predict-sleep-boot predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --interval boot --nsim 50 --seed 1 --json
+expect_rc 0
+has '"upr": '
+bad_input predict-missing-file "cannot open" predict "$TMP/no-such.csv" "$SL" "$TMP/sleep_new.csv"
+bad_input predict-missing-newdata "NEWDATA" predict $D/sleepstudy.csv "$SL" "$TMP/no-such.csv"
+bad_input predict-no-group "no column 'Subject'" predict $D/sleepstudy.csv "$SL" "$TMP/nogroup.csv"
+printf 'Subject\n308\n' >"$TMP/nodays.csv"
+bad_input predict-no-covariate "Days" predict $D/sleepstudy.csv "$SL" "$TMP/nodays.csv"
+bad_input predict-bad-level "--level takes 'cond' or 'pop'" predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --level group
+bad_input predict-bad-interval "--interval takes 'boot'" predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --interval wald
+bad_input predict-nsim-no-interval "need --interval boot" predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --nsim 10
+bad_input predict-bad-nsim "--nsim" predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --interval boot --nsim -5
+bad_input predict-two-terms "single random-effects term" predict $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject) + (0 + Days|Subject)' "$TMP/sleep_new.csv" --interval boot
+bad_input predict-lm "random-effects term" predict $D/sleepstudy.csv 'Reaction ~ Days' "$TMP/sleep_new.csv"
+bad_input predict-one-arg "needs DATA.csv, 'FORMULA' and NEWDATA.csv" predict $D/sleepstudy.csv "$SL"
+bad_input predict-bad-formula "offset" predict $D/sleepstudy.csv 'Reaction ~ (Days' "$TMP/sleep_new.csv"
+printf 'operator\nq\n' >"$TMP/pulp_fixed.csv"
+bad_input predict-new-fixed-level "not in the training data" predict $D/pulp.csv 'bright ~ operator + (1|operator)' "$TMP/pulp_fixed.csv"
+
+# ---- ranef (R 4.2: ranef(m, condVar = TRUE), sqrt(attr(, "postVar"))) ----
+run help-ranef-list --help; has "ranef DATA.csv 'FORMULA'"
+run ranef-pulp ranef $D/pulp.csv 'bright ~ 1 + (1|operator)'
+expect_rc 0
+has '$operator'
+has "level name                mode       condsd        lower        upper"
+has "a     (Intercept)    -0.121940     0.127260    -0.371366     0.127485"
+has "b     (Intercept)    -0.259123     0.127260    -0.508549    -0.009697"
+has "d     (Intercept)     0.213396     0.127260    -0.036030     0.462821"
+run ranef-pulp-json ranef $D/pulp.csv 'bright ~ 1 + (1|operator)' --json
+expect_rc 0
+has '"reml": true, "conf": 0.95'
+has '{"group": "operator", "level": "a", "name": "(Intercept)", "mode": -0.12194029'
+has '"condsd": 0.127260346'
+has '"level": "c", "name": "(Intercept)", "mode": 0.1676679'
+run ranef-sleep ranef $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)'
+expect_rc 0
+has '$Subject'
+has "308   (Intercept)     2.2585"
+has "308   Days            9.1989"
+has "    12.0708"
+has "     2.3048"
+run ranef-sleep-json ranef $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json
+expect_rc 0
+has '"level": "309", "name": "(Intercept)", "mode": -40.398'
+has '"level": "309", "name": "Days", "mode": -8.6197'
+run ranef-ml ranef $D/pulp.csv 'bright ~ 1 + (1|operator)' --ml
+expect_rc 0
+has "(ML fit)"
+bad_input ranef-missing-file "cannot open" ranef "$TMP/no-such.csv" 'y ~ 1 + (1|g)'
+bad_input ranef-no-random "random-effects term" ranef $D/pulp.csv 'bright ~ operator'
+bad_input ranef-unknown-column "unknown column 'operatr'" ranef $D/pulp.csv 'bright ~ 1 + (1|operatr)'
+bad_input ranef-bad-formula "offset" ranef $D/pulp.csv 'bright ~ 1 + (1|'
+bad_input ranef-one-arg "needs DATA.csv and 'FORMULA'" ranef $D/pulp.csv
+bad_input ranef-bad-option "unknown option '--bogus'" ranef $D/pulp.csv 'bright ~ 1 + (1|operator)' --bogus
+
+# ---- plot: standalone SVG, rendered by rsvg-convert when it is installed ----
+if command -v rsvg-convert >/dev/null 2>&1; then HAVE_RSVG=1; else HAVE_RSVG=0; echo "note: rsvg-convert not found; SVG plots are checked as text only"; fi
+# svg_ok NAME: the last stdout is one SVG document that renders
+svg_ok() {
+    if grep -F '<svg' "$TMP/out" >/dev/null && tail -n 2 "$TMP/out" | grep -F '</svg>' >/dev/null; then ok; else bad "$1: not an SVG document"; fi
+    if [ "$HAVE_RSVG" -eq 1 ]; then
+        if rsvg-convert "$TMP/out" -o "$TMP/plot.png" 2>"$TMP/rsvg.err" && [ -s "$TMP/plot.png" ]; then ok
+        else bad "$1: rsvg-convert cannot render it"; sed 's/^/    /' "$TMP/rsvg.err" | head -n 3; fi
+    fi
+}
+run help-plot-list --help; has "plot ranef|resid|qq DATA.csv 'FORMULA'"
+run help-plot-kinds plot --help; expect_rc 0; has "usage: lmm plot ranef|resid|qq DATA.csv"; has "ranef"; has "resid"; has "qq"; has "hist"; has "--group G"
+for k in ranef resid qq; do
+    run "plot-$k" plot $k $D/sleepstudy.csv "$SL"
+    expect_rc 0; svg_ok "plot-$k"
+done
+run plot-ranef-pulp plot ranef $D/pulp.csv 'bright ~ 1 + (1|operator)' --group operator --title 'pulp operators'
+expect_rc 0; svg_ok plot-ranef-pulp; has "pulp operators"; has ">a<"
+run plot-ranef-sleep plot ranef $D/sleepstudy.csv "$SL"
+has ">Days<"; has ">309<"
+run plot-qq-pulp plot qq $D/pulp.csv 'bright ~ 1 + (1|operator)'
+expect_rc 0; svg_ok plot-qq-pulp
+run plot-hist plot hist "$TMP/shard0.txt" "$TMP/shard1.txt" "$TMP/shard2.txt" "$TMP/shard3.txt"
+expect_rc 0; svg_ok plot-hist
+has "Bootstrap LRT statistics"
+run plot-hist-one plot hist "$TMP/whole.txt"
+expect_rc 0; svg_ok plot-hist-one
+bad_input plot-no-kind "needs a kind" plot
+bad_input plot-bad-kind "unknown plot 'pie'" plot pie $D/pulp.csv 'bright ~ 1 + (1|operator)'
+bad_input plot-unknown-group "no grouping factor 'operatr'" plot ranef $D/pulp.csv 'bright ~ 1 + (1|operator)' --group operatr
+bad_input plot-group-resid "--group applies to 'plot ranef' only" plot resid $D/pulp.csv 'bright ~ 1 + (1|operator)' --group operator
+bad_input plot-group-missing "--group needs a value" plot ranef $D/pulp.csv 'bright ~ 1 + (1|operator)' --group
+bad_input plot-missing-file "cannot open" plot qq "$TMP/no-such.csv" 'y ~ 1 + (1|g)'
+bad_input plot-no-formula "needs DATA.csv and 'FORMULA'" plot resid $D/pulp.csv
+bad_input plot-lm "random-effects term" plot qq $D/pulp.csv 'bright ~ operator'
+bad_input plot-json "--json does not apply" plot qq $D/pulp.csv 'bright ~ 1 + (1|operator)' --json
+bad_input plot-unknown-column "unknown column 'operatr'" plot resid $D/pulp.csv 'bright ~ 1 + (1|operatr)'
+bad_input plot-hist-no-file "needs one or more statistics files" plot hist
+bad_input plot-hist-missing "cannot open" plot hist "$TMP/no-such.txt"
+bad_input plot-hist-incomplete "hold 250 of 1000" plot hist "$TMP/shard0.txt"
+bad_input plot-hist-not-stats "bad header line" plot hist $D/pulp.csv
+
 # ---- errors: one line on stderr, exit 2 for bad input -------------------
 for c in lm aov fit; do
     bad_input "$c-missing-file" "cannot open" "$c" "$TMP/no-such.csv" 'y ~ x'
@@ -205,6 +478,17 @@ printf 'y,g\n1,a\n1,a\n1,b\n1,b\n1,c\n1,c\n' >"$TMP/const.csv"
 run anova-constant anova "$TMP/const.csv" 'y ~ 1' 'y ~ 1 + (1|g)'
 expect_rc 1
 if [ -s "$TMP/err" ]; then ok; else bad "anova-constant: no message on stderr"; fi
+for c in boot ranef predict plot; do
+    case $c in
+        boot) set -- boot "$TMP/const.csv" 'y ~ 1' 'y ~ 1 + (1|g)' --nsim 5 ;;
+        ranef) set -- ranef "$TMP/const.csv" 'y ~ 1 + (1|g)' ;;
+        predict) set -- predict "$TMP/const.csv" 'y ~ 1 + (1|g)' "$TMP/pulp_new.csv" ;;
+        plot) set -- plot qq "$TMP/const.csv" 'y ~ 1 + (1|g)' ;;
+    esac
+    run "$c-constant" "$@"
+    expect_rc 1
+    if [ "$(wc -l <"$TMP/err")" -eq 1 ]; then ok; else bad "$c-constant: stderr is not one line"; fi
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

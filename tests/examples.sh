@@ -40,6 +40,19 @@ has $o "a    60.27806"
 has $o "b    60.14088"
 has $o "c    60.56767"
 has $o "d    60.61340"
+# the bootstrap: fixed streams make these exact; the Monte-Carlo ranges hold them
+has $o "[1] 0.718"
+has $o "[1] 0.026"
+has $o "[1] 0.005032296"
+# prediction intervals: lme4 gets (59.62780, 61.24264) and (59.60897, 60.97931) with its own draws
+# interval MARKER LO_MIN LO_MAX HI_MIN HI_MAX: the quantile line after MARKER's "2.5%" header
+interval() {
+    line=$(awk -v m="$1" 'index($0, m) { f = 1 } f && /2\.5%/ { getline; print; exit }' $o)
+    if [ -n "$line" ] && echo "$line" | awk -v a="$2" -v b="$3" -v c="$4" -v d="$5" '{ exit !($1 > a && $1 < b && $2 > c && $2 < d) }'; then ok
+    else bad "interval after '$1': '$line'"; fi
+}
+interval "new operator" 59.45 59.80 61.05 61.45
+interval "operator a:" 59.45 59.80 60.80 61.15
 
 ./build/ex_soybean > build/ex_soybean.out 2>&1 && ok || bad "soybean exit status"
 o=build/ex_soybean.out

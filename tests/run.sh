@@ -52,6 +52,19 @@ else
     echo "[tcc] tcc not found (apt-get install tcc)"; failed=$((failed + 1))
 fi
 
+# Portability: clang++, -DLMM_STATIC in two translation units, declarations in one
+# unit and the implementation in another, 32-bit if the toolchain has it.
+check_compiles clangxx clang++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_clangxx tests/smoke.c -lm
+check_compiles static cc $W -I. -o build/test_static tests/tu_static_a.c tests/tu_static_b.c -lm
+check_compiles twotu cc $W -I. -o build/test_twotu tests/smoke.c tests/tu_decl.c -lm
+if echo 'int main(void){return 0;}' | cc -m32 -x c - -o build/m32probe >/dev/null 2>&1; then
+    check_compiles m32 cc -m32 $W -I. -o build/test_m32 tests/smoke.c -lm
+else
+    echo "[m32] skipped: no 32-bit toolchain (apt-get install gcc-multilib)"
+fi
+# Thread safety: two fits in parallel threads equal the serial results, under ThreadSanitizer.
+check_compiles threads clang -std=c99 -g -O1 -fsanitize=thread -I. -o build/test_threads tests/threads.c -lm -lpthread
+
 # The examples, built with the strict flags and checked for their key figures.
 run_suite examples sh tests/examples.sh
 # The command-line tool: every subcommand, its JSON and every error path.
@@ -59,6 +72,28 @@ if cc $W -O2 -I. -o build/lmm examples/lmm.c -lm >build/lmm.build.log 2>&1; then
     run_suite cli sh tests/cli.sh
 else
     echo "[cli] build failed:"; head -n 30 build/lmm.build.log; failed=$((failed + 1))
+fi
+
+# In CI (CI=true) or on request (LMM_FULL=1): the whole suite under valgrind, and
+# each libFuzzer target for FUZZ_SECONDS (60) from the seed corpus.
+if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
+    # valgrind runs in the background while the fuzzers use the other core
+    vpid=""
+    if command -v valgrind >/dev/null 2>&1 && cc $W -O1 -g -I. -Ibuild -o build/test_valgrind $SRC -lm >build/test_valgrind.build.log 2>&1; then
+        valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            ./build/test_valgrind >build/valgrind.out 2>&1 &
+        vpid=$!
+    else
+        echo "[valgrind] not found or build failed"; failed=$((failed + 1))
+    fi
+    run_suite fuzz sh tests/fuzz/run.sh
+    if [ -n "$vpid" ]; then
+        wait "$vpid"; vstatus=$?
+        run_suite valgrind cat build/valgrind.out
+        if [ "$vstatus" -ne 0 ] || grep -q "==[0-9]*==" build/valgrind.out; then
+            echo "[valgrind] reported errors (status $vstatus):"; grep "==[0-9]*==" build/valgrind.out | head -n 20; failed=$((failed + 1))
+        fi
+    fi
 fi
 
 echo "$passed passed, $failed failed"
