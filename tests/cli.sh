@@ -184,6 +184,35 @@ run fit-json fit $D/pulp.csv 'bright ~ 1 + (1|operator)' --json
 expect_rc 0
 has '"reml": true'
 has '"fixef": [{"name": "(Intercept)", "estimate": 60.39999'
+for key in formula reml nobs criterion loglik df aic bic sigma theta singular fixef vcov varcorr ngroups ranef resid_quantiles; do
+    has "\"$key\": "
+done
+has '"group": "Residual"'
+has '"ngroups": {"operator": 4}'
+in_range fit-json-criterion "$(json_val criterion)" 18.62620097 18.62620098
+# the lecture's REML summary (R 4.2 / lme4 1.1-31 layout)
+run fit-text fit $D/pulp.csv 'bright ~ 1 + (1|operator)'
+expect_rc 0
+has "Linear mixed model fit by REML ['lmerMod']"
+has "REML criterion at convergence: 18.6"
+has "-1.4666 -0.7595 -0.1244  0.6281  1.6012 "
+has " operator (Intercept) 0.06808  0.2609  "
+has " Residual             0.10625  0.3260  "
+has "Number of obs: 20, groups:  operator, 4"
+has "(Intercept)  60.4000     0.1494   404.2"
+# ML, correlated slopes, --ref
+run fit-ml fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --ml
+expect_rc 0
+has "     AIC      BIC   logLik deviance df.resid "
+has "  1763.9   1783.1   -876.0   1751.9      174 "
+run fit-ref fit $D/soybean_sim.csv 'AqE ~ ID + days + (1|plot_number)' --ref ID=NAM05 --json
+expect_rc 0
+has '"name": "IDRC"'
+run fit-corr fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json
+expect_rc 0
+has '"corr": [{"group": "Subject", "names": ["(Intercept)", "Days"], "corr": 0.06'
+bad_input fit-unknown-col "unknown column 'Dayz' at offset 11" fit $D/sleepstudy.csv 'Reaction ~ Dayz + (Days|Subject)'
+bad_input fit-no-re "no random-effects terms" fit $D/sleepstudy.csv 'Reaction ~ Days'
 
 # ---- boot and boot-merge ------------------------------------------------
 P0='bright ~ 1'; P1='bright ~ 1 + (1|operator)'
