@@ -492,6 +492,27 @@ LMM_API void lmm_fit_free(lmm_fit *fit);
 LMM_API void lmm_fit_term_cov(const lmm_fit *fit, int k, double *cov);
 
 /* ======================================================================== */
+/* Convergence diagnostics                                                   */
+/* ======================================================================== */
+
+/* lme4's checkConv at the optimum: finite-difference gradient and Hessian of
+   the objective over the free components of theta (those not on a bound). */
+typedef struct lmm_convergence {
+    int nfree;                /* components of theta not on their bound */
+    double max_grad;          /* lme4's statistic: max of min(|H^{-1/2} g|, |g|) */
+    int component;            /* 1-based component of theta where it is attained */
+    int negative_eigen;       /* negative eigenvalues of the Hessian (free part) */
+    int converged;            /* the optimizer stopped before its evaluation limit */
+    int singular;             /* boundary fit (lme4's isSingular) */
+    int ok;                   /* no warning */
+    char message[256];        /* lme4's warning text, empty when ok */
+} lmm_convergence;
+
+/* Check a fit's convergence as lme4 does (tol <= 0: lme4's 0.002). Costs about
+   2 ntheta^2 objective evaluations; the fit's estimates are not changed. */
+LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_convergence *out, lmm_error *err);
+
+/* ======================================================================== */
 /* Linear models, ANOVA and likelihood-ratio tests                           */
 /* ======================================================================== */
 
@@ -5357,6 +5378,121 @@ LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, con
     return LMM_OK;
 }
 
+
+/* ======================================================================== */
+/* Convergence diagnostics                                                   */
+/* ======================================================================== */
+
+/* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi. */
+static void lmm__sym_eigenvalues(int n, double *a, double *ev)
+{
+    int sweep, p, q, k;
+    for (sweep = 0; sweep < 60; sweep++) {
+        double off = 0;
+        for (p = 0; p < n; p++) for (q = p + 1; q < n; q++) off += a[p + q * n] * a[p + q * n];
+        if (off < 1e-30) break;
+        for (p = 0; p < n; p++)
+            for (q = p + 1; q < n; q++) {
+                double apq = a[p + q * n], app, aqq, t, c, s, theta;
+                if (apq == 0.0) continue;
+                app = a[p + p * n]; aqq = a[q + q * n];
+                theta = (aqq - app) / (2 * apq);
+                t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
+                c = 1 / sqrt(t * t + 1); s = t * c;
+                for (k = 0; k < n; k++) {   /* rotate rows/columns p and q */
+                    double akp = a[k + p * n], akq = a[k + q * n];
+                    a[k + p * n] = c * akp - s * akq; a[k + q * n] = s * akp + c * akq;
+                }
+                for (k = 0; k < n; k++) {
+                    double apk = a[p + k * n], aqk = a[q + k * n];
+                    a[p + k * n] = c * apk - s * aqk; a[q + k * n] = s * apk + c * aqk;
+                }
+            }
+    }
+    for (k = 0; k < n; k++) ev[k] = a[k + k * n];
+}
+
+LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_convergence *out, lmm_error *err)
+{
+    const double delta = 1e-4;   /* lme4's deriv12 step */
+    lmm_model *m;
+    int n, nf = 0, i, j, *idx = NULL, *fwd = NULL;
+    double *th = NULL, *g = NULL, *H = NULL, *L = NULL, *x = NULL, f0;
+    lmm_status st = LMM_OK;
+    if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_check_convergence: NULL argument");
+    if (tol <= 0) tol = 0.002;
+    m = fit->model; n = m->ntheta;
+    memset(out, 0, sizeof *out);
+    out->converged = fit->converged;
+    out->singular = fit->singular;
+    th = LMM__NEW(double, n); idx = LMM__NEW(int, n); fwd = LMM__NEW(int, n);
+    g = LMM__NEW(double, n); H = LMM__NEW(double, (size_t)n * n); L = LMM__NEW(double, (size_t)n * n); x = LMM__NEW(double, n);
+    if (!th || !idx || !fwd || !g || !H || !L || !x) { st = lmm__nomem(err); goto done; }
+    /* free components: not on their bound (an active bound with an outward gradient is optimal) */
+    for (i = 0; i < n; i++)
+        if (!(m->theta_lower[i] == 0.0 && fit->theta[i] <= 0.0)) {
+            fwd[nf] = fit->theta[i] - delta < m->theta_lower[i];   /* too close to the bound: one-sided */
+            idx[nf++] = i;
+        }
+    out->nfree = nf;
+    memcpy(th, fit->theta, (size_t)n * sizeof *th);
+    f0 = lmm_model_objective(m, th, fit->reml);
+#define LMM__F(di, si, dj, sj) (th[idx[di]] += (si) * delta, th[idx[dj]] += (sj) * delta, \
+    tmpv = lmm_model_objective(m, th, fit->reml), th[idx[di]] -= (si) * delta, th[idx[dj]] -= (sj) * delta, tmpv)
+    for (i = 0; i < nf; i++) {
+        double tmpv, fp, fm;
+        if (!fwd[i]) {
+            fp = LMM__F(i, 1, i, 0); fm = LMM__F(i, -1, i, 0);
+            g[i] = (fp - fm) / (2 * delta);
+            H[i + i * nf] = (fp - 2 * f0 + fm) / (delta * delta);
+        } else {
+            double f1 = LMM__F(i, 1, i, 0), f2 = LMM__F(i, 2, i, 0);
+            g[i] = (-3 * f0 + 4 * f1 - f2) / (2 * delta);
+            H[i + i * nf] = (f0 - 2 * f1 + f2) / (delta * delta);
+        }
+        for (j = 0; j < i; j++) {
+            double h;
+            if (!fwd[i] && !fwd[j])
+                h = (LMM__F(i, 1, j, 1) - LMM__F(i, 1, j, -1) - LMM__F(i, -1, j, 1) + LMM__F(i, -1, j, -1)) / (4 * delta * delta);
+            else
+                h = (LMM__F(i, 1, j, 1) - LMM__F(i, 1, j, 0) - LMM__F(i, 0, j, 1) + f0) / (delta * delta);
+            H[i + j * nf] = H[j + i * nf] = h;
+        }
+    }
+#undef LMM__F
+    lmm_model_objective(m, fit->theta, fit->reml);   /* leave the factor at the estimate */
+    if (nf <= 0) { out->ok = 1; goto done; }
+    for (i = 0; i < nf; i++) if (!isfinite(g[i])) { st = lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite near the estimate"); goto done; }
+    memcpy(L, H, (size_t)nf * nf * sizeof *L);
+    if (lmm_chol(nf, L, nf) == 0) {
+        /* lme4: scaled gradient solve(chol(H), g), statistic max(pmin(|scaled|, |g|)) */
+        memcpy(x, g, (size_t)nf * sizeof *x);
+        lmm_trsv_lower(nf, L, nf, x, 1);
+        for (i = 0; i < nf; i++) {
+            double v = fabs(x[i]) < fabs(g[i]) ? fabs(x[i]) : fabs(g[i]);
+            if (v > out->max_grad) { out->max_grad = v; out->component = idx[i] + 1; }
+        }
+    } else {
+        double *ev = x;
+        memcpy(L, H, (size_t)nf * nf * sizeof *L);
+        lmm__sym_eigenvalues(nf, L, ev);
+        for (i = 0; i < nf; i++) if (ev[i] < 0) out->negative_eigen++;
+        for (i = 0; i < nf; i++) if (fabs(g[i]) > out->max_grad) { out->max_grad = fabs(g[i]); out->component = idx[i] + 1; }
+    }
+    out->ok = out->converged;
+    if (!out->converged)
+        snprintf(out->message, sizeof out->message, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
+    else if (out->negative_eigen > 0) {
+        out->ok = 0;
+        snprintf(out->message, sizeof out->message, "Model failed to converge: degenerate  Hessian with %d negative eigenvalues", out->negative_eigen);
+    } else if (out->max_grad > tol) {
+        out->ok = 0;
+        snprintf(out->message, sizeof out->message, "Model failed to converge with max|grad| = %g (tol = %g, component %d)", out->max_grad, tol, out->component);
+    }
+done:
+    LMM_FREE(th); LMM_FREE(idx); LMM_FREE(fwd); LMM_FREE(g); LMM_FREE(H); LMM_FREE(L); LMM_FREE(x);
+    return st;
+}
 
 /* ======================================================================== */
 /* Linear models, ANOVA and likelihood-ratio tests                          */

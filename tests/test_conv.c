@@ -1,0 +1,91 @@
+/* Convergence diagnostics (lme4's checkConv): the finite-difference gradient
+   against the closed-form REML criterion of a balanced one-way design, clean
+   fits pass, boundary fits are exempt, an evaluation limit is reported. */
+#include "test.h"
+
+static const double pulp_y[20] = { 59.8, 59.8, 60.7, 61, 60, 60.2, 60.7, 60.8, 60.8, 60.4,
+                                   60.5, 60.6, 60.8, 59.9, 60.9, 60.5, 59.8, 60, 60.3, 60.5 };
+
+/* pulp's REML criterion at theta: |L|^2 = a^4, |R_X|^2 = 20/a, a = 1 + 5 theta^2. */
+static double pulp_reml(double theta)
+{
+    double gm[4] = { 0, 0, 0, 0 }, ybar = 0, ssw = 0, ssb = 0, a = 1 + 5 * theta * theta, pw;
+    int i, j;
+    for (i = 0; i < 20; i++) { ybar += pulp_y[i] / 20; gm[i % 4] += pulp_y[i] / 5; }
+    for (i = 0; i < 20; i++) ssw += (pulp_y[i] - gm[i % 4]) * (pulp_y[i] - gm[i % 4]);
+    for (j = 0; j < 4; j++) ssb += 5 * (gm[j] - ybar) * (gm[j] - ybar);
+    pw = ssw + ssb / a;
+    return 4 * log(a) + log(20 / a) + 19 * (1 + log(2 * 3.14159265358979323846 * pw / 19));
+}
+
+static lmm_fit *fit_file(const char *file, const char *formula, const lmm_fit_options *o)
+{
+    char path[256];
+    lmm_frame *df = NULL;
+    lmm_fit *fit = NULL;
+    lmm_error err;
+    snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, file);
+    if (lmm_frame_read_csv(path, &df, &err) == LMM_OK) lmm_fit_formula(df, formula, o, &fit, &err);
+    lmm_frame_free(df);
+    return fit;
+}
+
+void test_conv(void)
+{
+    lmm_convergence c;
+    lmm_error err;
+    lmm_fit *fit = fit_file("pulp.csv", "bright ~ 1 + (1|operator)", NULL);
+    CHECK(fit != NULL);
+    if (fit) {
+        double theta_hat = fit->theta[0], h = 1e-3, g, H, want, crit = fit->criterion;
+        CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+        CHECK(c.ok && c.converged && !c.singular && c.nfree == 1);
+        CHECK(c.max_grad < 1e-4);
+        CHECK(c.message[0] == '\0');
+        /* away from the optimum: lme4's statistic min(|g| / sqrt(H), |g|) from the closed form */
+        fit->theta[0] = 0.5;
+        g = (pulp_reml(0.5 + h) - pulp_reml(0.5 - h)) / (2 * h);
+        H = (pulp_reml(0.5 + h) - 2 * pulp_reml(0.5) + pulp_reml(0.5 - h)) / (h * h);
+        want = fabs(g) / sqrt(H) < fabs(g) ? fabs(g) / sqrt(H) : fabs(g);
+        CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+        CHECK_CLOSE(c.max_grad, want, 1e-5, 0);
+        CHECK(!c.ok && c.component == 1);
+        CHECK(strstr(c.message, "Model failed to converge with max|grad| = ") != NULL);
+        CHECK(strstr(c.message, "(tol = 0.002, component 1)") != NULL);
+        /* the check leaves the estimates alone */
+        fit->theta[0] = theta_hat;
+        CHECK(fit->criterion == crit);
+        CHECK(lmm_fit_check_convergence(NULL, 0, &c, &err) == LMM_ERR_ARG);
+        lmm_fit_free(fit);
+    }
+    fit = fit_file("sleepstudy.csv", "Reaction ~ Days + (Days | Subject)", NULL);
+    CHECK(fit != NULL);
+    if (fit) {
+        CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+        CHECK(c.ok && c.nfree == 3 && c.negative_eigen == 0);
+        CHECK(c.max_grad < 2e-3);
+        lmm_fit_free(fit);
+    }
+    /* boundary fit: theta = 0 is on its bound, nothing left to check (lme4 warns only "singular") */
+    fit = fit_file("Dyestuff2.csv", "Yield ~ 1 + (1|Batch)", NULL);
+    CHECK(fit != NULL);
+    if (fit) {
+        CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+        CHECK(c.singular && c.nfree == 0 && c.ok);
+        lmm_fit_free(fit);
+    }
+    {   /* an evaluation limit is a convergence failure */
+        lmm_fit_options o;
+        memset(&o, 0, sizeof o);
+        o.optim.max_evals = 5;
+        fit = fit_file("sleepstudy.csv", "Reaction ~ Days + (Days | Subject)", &o);
+        CHECK(fit != NULL);
+        if (fit) {
+            CHECK(!fit->converged);
+            CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+            CHECK(!c.ok && !c.converged);
+            CHECK(strstr(c.message, "evaluation limit") != NULL);
+            lmm_fit_free(fit);
+        }
+    }
+}
