@@ -26,6 +26,7 @@
 typedef struct cli_opts {
     const char *data, *formula;
     int ml, json, sum;
+    int max_evals;            /* fit --max-evals N (0: the optimizer's default) */
     const char *refs[64];
     int nref;
 } cli_opts;
@@ -63,6 +64,7 @@ static void help_fit(void)
            "  --ml               maximum likelihood instead of REML (lmer(..., REML = FALSE))\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --max-evals N      optimizer evaluation limit (default 10000); reaching it exits with 1\n"
            "  --json             print one JSON object instead of the summary\n");
 }
 
@@ -86,6 +88,13 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char **pos, int 
             if (!strcmp(argv[i], "sum")) o->sum = 1;
             else if (!strcmp(argv[i], "treatment")) o->sum = 0;
             else return usage_error("--contrasts takes 'sum' or 'treatment'");
+        } else if (!strcmp(a, "--max-evals") && allow_ml) {
+            char *end;
+            long v;
+            if (i + 1 >= argc) return usage_error("--max-evals needs a positive count");
+            v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 100000000) return usage_error("--max-evals needs a positive count, e.g. --max-evals 10000");
+            o->max_evals = (int)v;
         } else if (a[0] == '-' && a[1] == '-') {
             char msg[300];
             snprintf(msg, sizeof msg, "unknown option '%s'", a);
@@ -285,6 +294,7 @@ static int cmd_fit(int argc, char **argv)
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
     fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.optim.max_evals = o.max_evals;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) {
         fprintf(stderr, "lmm: %s\n", err.message);
         lmm_frame_free(df);
@@ -295,8 +305,17 @@ static int cmd_fit(int argc, char **argv)
         data_name(o.data, dname, sizeof dname);
         lmm_print_summary(stdout, fit, dname);
     }
-    rc = fit->converged ? 0 : EXIT_STAT;
-    if (!fit->converged) fprintf(stderr, "lmm: warning: the optimizer reached its evaluation limit without converging\n");
+    {   /* lme4's checkConv: a failed check is a statistical failure (exit 1) */
+        lmm_convergence cc;
+        rc = 0;
+        if (lmm_fit_check_convergence(fit, 0, &cc, &err) != LMM_OK) {
+            fprintf(stderr, "lmm: warning: convergence check failed: %s\n", err.message);
+            rc = EXIT_STAT;
+        } else if (!cc.ok) {
+            fprintf(stderr, "lmm: warning: %s\n", cc.message);
+            rc = EXIT_STAT;
+        }
+    }
     lmm_fit_free(fit);
     lmm_frame_free(df);
     return rc;

@@ -213,6 +213,12 @@ expect_rc 0
 has '"corr": [{"group": "Subject", "names": ["(Intercept)", "Days"], "corr": 0.06'
 bad_input fit-unknown-col "unknown column 'Dayz' at offset 11" fit $D/sleepstudy.csv 'Reaction ~ Dayz + (Days|Subject)'
 bad_input fit-no-re "no random-effects terms" fit $D/sleepstudy.csv 'Reaction ~ Days'
+# an evaluation limit is a statistical failure: the summary, lme4's optimizer line, a warning, exit 1
+run fit-maxevals fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --max-evals 5
+expect_rc 1
+has "optimizer (bobyqa) convergence code: 1"
+if grep -F -q "warning: convergence failure: the optimizer reached its evaluation limit" "$TMP/err"; then ok; else bad "fit-maxevals: no warning"; fi
+bad_input fit-maxevals-bad "--max-evals needs a positive count" fit $D/pulp.csv 'bright ~ 1 + (1|operator)' --max-evals 0
 
 # ---- boot and boot-merge ------------------------------------------------
 P0='bright ~ 1'; P1='bright ~ 1 + (1|operator)'
