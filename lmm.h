@@ -4035,7 +4035,9 @@ static void lmm__opt_polish(lmm__opt *o, double *t)
                     memcpy(t, o->zbest, bytes);
                     t[i] = lmm__clampd(t[i] + sgn * h, o->lo[i], o->hi[i]);
                     if (t[i] == o->zbest[i]) continue;
-                    if (lmm__opt_eval(o, t) < before) improved = 1;
+                    /* progress only if the best moved (noise-level gains do not count) */
+                    lmm__opt_eval(o, t);
+                    if (o->fbest < before) improved = 1;
                 }
         }
     }
@@ -4580,6 +4582,11 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
        [    X'ZL       X'X    X'y  ]   (L = Lambda(theta))
        [    y'ZL       y'X    y'y  ]
    is computed block by block; its last diagonal entry is sqrt(pwrss).
+   The off-diagonal block [Zr X y]' Z1 is stored sparse by level of the first
+   term: level j touches only the rest rows its observations meet (in crossed
+   designs a few dozen out of thousands), and since L11 is block diagonal L21
+   keeps that pattern. The Schur complement L21 L21' is then a sum of small
+   dense outer products, and the trailing block is factored dense (blocked).
    One evaluation costs nothing proportional to the number of observations. */
 
 typedef struct lmm__blocks {
@@ -4587,9 +4594,17 @@ typedef struct lmm__blocks {
     int qr;               /* random effects of the other terms */
     int r;                /* rest dimension: qr + p + 1 */
     double *A11;          /* l1 blocks of p1 x p1: Z1'Z1 */
-    double *A21;          /* r x q1: [Zr X y]' Z1 */
+    size_t *cp;           /* l1 + 1: level j's rest rows are ri[cp[j] .. cp[j+1]) */
+    int *ri;              /* sorted rest rows per level; the X and y rows are always last */
+    double *A21;          /* level j: n_j x p1 block (column-major) at cp[j] * p1: [Zr X y]' Z1 */
     double *A22;          /* r x r (full symmetric): [Zr X y]' [Zr X y] */
     double *L11, *L21, *L22;
+    int *rowterm;         /* r: term of each rest row (0 for the X and y rows) */
+    size_t *tp;           /* r + 1: the pattern by rest row: row b occurs in level tl[e] ... */
+    int *tl, *tt;         /* ... at position tt[e] of its list, e in tp[b] .. tp[b+1] */
+    int diag_rest;        /* every other term has one column: Lambda_r is diagonal */
+    double *rowscale;     /* r: that diagonal (1 for the X and y rows) */
+    double *pack;         /* panel workspace of the blocked Cholesky */
     double *T;            /* templates, sum of ncol^2 */
     int *T_offset;        /* per term */
     double *work;         /* max(r, q) scratch */
@@ -4598,6 +4613,11 @@ typedef struct lmm__blocks {
     double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
     double *yshift;       /* n: y - X beta0 */
 } lmm__blocks;
+
+/* Panel width of the blocked Cholesky and the register tile of its update. */
+#define LMM__NB 64
+#define LMM__MR 8
+#define LMM__NR 4
 
 static void lmm__blocks_free(lmm_model *m);
 
@@ -4638,17 +4658,38 @@ static char *lmm__join3(const char *a, const char *sep, const char *b)
     return s;
 }
 
-/* Visit the nonzero entries of observation i's "rest" row [Zr X] (without y). */
-#define LMM__REST_MAX_TERMS 64
+static int lmm__cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
 
-/* Accumulate the structure's cross-products (everything but y). */
+/* Rest rows (other terms' effects, then X) of observation i, with values; returns the count. */
+static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
+{
+    const lmm__blocks *B = m->blk_;
+    int n = m->nobs, k, c, nz = 0;
+    for (k = 1; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        for (c = 0; c < t->ncol; c++) {
+            idx[nz] = t->u_offset - B->q1 + t->codes[i] * t->ncol + c;
+            val[nz++] = t->z[(size_t)c * n + i];
+        }
+    }
+    for (c = 0; c < m->X->ncol; c++) { idx[nz] = B->qr + c; val[nz++] = m->X->v[(size_t)c * n + i]; }
+    return nz;
+}
+
+/* Accumulate the structure's cross-products (everything but y) and fix the
+   sparse pattern of the off-diagonal block. */
 static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
 {
     lmm__blocks *B = LMM__ZNEW(lmm__blocks, 1);
     const lmm_reterm *t1 = &m->terms[0];
-    int n = m->nobs, p = m->X->ncol, i, k, c, c2, tsz = 0;
-    int *idx = NULL;
+    int n = m->nobs, p = m->X->ncol, i, j, k, c, c2, tsz = 0;
+    int *idx = NULL, *order = NULL, *start = NULL, *mark = NULL;
     double *val = NULL;
+    size_t nnz;
     if (!B) return lmm__nomem(err);
     m->blk_ = B;
     B->p1 = t1->ncol; B->l1 = t1->nlevels; B->q1 = B->p1 * B->l1;
@@ -4657,10 +4698,13 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     for (k = 0; k < m->nterms; k++) tsz += m->terms[k].ncol * m->terms[k].ncol;
     B->A11 = LMM__ZNEW(double, (size_t)B->l1 * B->p1 * B->p1);
     B->L11 = LMM__NEW(double, (size_t)B->l1 * B->p1 * B->p1);
-    B->A21 = LMM__ZNEW(double, (size_t)B->r * B->q1);
-    B->L21 = LMM__NEW(double, (size_t)B->r * B->q1);
+    B->cp = LMM__NEW(size_t, (size_t)B->l1 + 1);
     B->A22 = LMM__ZNEW(double, (size_t)B->r * B->r);
     B->L22 = LMM__NEW(double, (size_t)B->r * B->r);
+    B->rowterm = LMM__ZNEW(int, B->r);
+    B->tp = LMM__ZNEW(size_t, (size_t)B->r + 1);
+    B->rowscale = LMM__NEW(double, B->r);
+    B->pack = LMM__NEW(double, ((size_t)B->r + LMM__MR) * LMM__NB);
     B->T = LMM__ZNEW(double, tsz);
     B->T_offset = LMM__NEW(int, m->nterms);
     B->work = LMM__NEW(double, (size_t)(B->r > m->q ? B->r : m->q) + 1);
@@ -4669,51 +4713,100 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     B->yshift = LMM__NEW(double, (size_t)n + 1);
     idx = LMM__NEW(int, B->r);
     val = LMM__NEW(double, B->r);
-    if (!B->A11 || !B->L11 || !B->A21 || !B->L21 || !B->A22 || !B->L22 || !B->T || !B->T_offset || !B->work ||
-        !B->xtx_chol || !B->beta0 || !B->yshift || !idx || !val) {
-        LMM_FREE(idx); LMM_FREE(val);
-        return lmm__nomem(err);
-    }
+    order = LMM__NEW(int, n);
+    start = LMM__ZNEW(int, (size_t)B->l1 + 1);
+    mark = LMM__NEW(int, B->r);
+    if (!B->A11 || !B->L11 || !B->cp || !B->A22 || !B->L22 || !B->rowterm || !B->tp || !B->rowscale || !B->pack || !B->T || !B->T_offset ||
+        !B->work || !B->xtx_chol || !B->beta0 || !B->yshift || !idx || !val || !order || !start || !mark)
+        goto nomem;
     for (k = 0, tsz = 0; k < m->nterms; k++) { B->T_offset[k] = tsz; tsz += m->terms[k].ncol * m->terms[k].ncol; }
-    for (i = 0; i < n; i++) {
-        int j1 = t1->codes[i], nz = 0, a, b;
-        double *a11 = B->A11 + (size_t)j1 * B->p1 * B->p1;
-        for (c = 0; c < B->p1; c++)
-            for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + i] * t1->z[(size_t)c2 * n + i];
-        for (k = 1; k < m->nterms; k++) {
-            const lmm_reterm *t = &m->terms[k];
-            for (c = 0; c < t->ncol; c++) {
-                idx[nz] = t->u_offset - B->q1 + t->codes[i] * t->ncol + c;
-                val[nz++] = t->z[(size_t)c * n + i];
+    B->diag_rest = 1;
+    for (k = 1; k < m->nterms; k++) {
+        for (c = 0; c < m->terms[k].nlevels * m->terms[k].ncol; c++) B->rowterm[m->terms[k].u_offset - B->q1 + c] = k;
+        if (m->terms[k].ncol != 1) B->diag_rest = 0;
+    }
+    /* observations grouped by first-term level (counting sort) */
+    for (i = 0; i < n; i++) start[t1->codes[i] + 1]++;
+    for (j = 0; j < B->l1; j++) start[j + 1] += start[j];
+    for (i = 0; i < n; i++) order[start[t1->codes[i]]++] = i;
+    for (j = B->l1; j > 0; j--) start[j] = start[j - 1];
+    start[0] = 0;
+    /* pattern: count, then fill and sort the distinct rest rows of each level */
+    for (c = 0; c < B->r; c++) mark[c] = -1;
+    B->cp[0] = 0;
+    for (j = 0; j < B->l1; j++) {
+        size_t cnt = (size_t)p + 1;
+        for (i = start[j]; i < start[j + 1]; i++) {
+            int nz = lmm__rest_entries(m, order[i], idx, val);
+            for (c = 0; c < nz - p; c++) if (mark[idx[c]] != j) { mark[idx[c]] = j; cnt++; }
+        }
+        B->cp[j + 1] = B->cp[j] + cnt;
+    }
+    nnz = B->cp[B->l1];
+    B->ri = LMM__NEW(int, nnz);
+    B->A21 = LMM__ZNEW(double, nnz * B->p1);
+    B->L21 = LMM__NEW(double, nnz * B->p1);
+    B->tl = LMM__NEW(int, nnz + 1);
+    B->tt = LMM__NEW(int, nnz + 1);
+    if (!B->ri || !B->A21 || !B->L21 || !B->tl || !B->tt) goto nomem;
+    for (c = 0; c < B->r; c++) mark[c] = -1;
+    for (j = 0; j < B->l1; j++) {
+        int *rows = B->ri + B->cp[j], cnt = 0, nj = (int)(B->cp[j + 1] - B->cp[j]);
+        double *a21 = B->A21 + B->cp[j] * B->p1;
+        for (i = start[j]; i < start[j + 1]; i++) {
+            int nz = lmm__rest_entries(m, order[i], idx, val);
+            for (c = 0; c < nz - p; c++) if (mark[idx[c]] != j) { mark[idx[c]] = j; rows[cnt++] = idx[c]; }
+        }
+        for (c = B->qr; c < B->r; c++) rows[cnt++] = c;
+        qsort(rows, (size_t)cnt, sizeof *rows, lmm__cmp_int);
+        for (c = 0; c < nj; c++) mark[rows[c]] = c;   /* now: position of a row in this level's list */
+        for (i = start[j]; i < start[j + 1]; i++) {
+            int o = order[i], nz = lmm__rest_entries(m, o, idx, val), a, b;
+            double *a11 = B->A11 + (size_t)j * B->p1 * B->p1;
+            for (c = 0; c < B->p1; c++)
+                for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + o] * t1->z[(size_t)c2 * n + o];
+            for (a = 0; a < nz; a++) {
+                double va = val[a];
+                if (va == 0.0) continue;
+                for (c = 0; c < B->p1; c++) a21[(size_t)c * nj + mark[idx[a]]] += va * t1->z[(size_t)c * n + o];
+                for (b = 0; b <= a; b++) {
+                    int r0 = idx[a], c0 = idx[b];
+                    if (r0 < c0) { int tmp = r0; r0 = c0; c0 = tmp; }
+                    B->A22[(size_t)c0 * B->r + r0] += va * val[b];
+                }
             }
         }
-        for (c = 0; c < p; c++) { idx[nz] = B->qr + c; val[nz++] = m->X->v[(size_t)c * n + i]; }
-        for (a = 0; a < nz; a++) {
-            double va = val[a];
-            if (va == 0.0) continue;
-            for (c = 0; c < B->p1; c++)
-                B->A21[(size_t)(j1 * B->p1 + c) * B->r + idx[a]] += va * t1->z[(size_t)c * n + i];
-            for (b = 0; b <= a; b++) {
-                int r0 = idx[a], c0 = idx[b];
-                if (r0 < c0) { int tmp = r0; r0 = c0; c0 = tmp; }
-                B->A22[(size_t)c0 * B->r + r0] += va * val[b];
-            }
+        for (c = 0; c < nj; c++) mark[rows[c]] = -1;
+    }
+    /* the same pattern by rest row, for the Schur complement column by column */
+    for (nnz = 0; nnz < B->cp[B->l1]; nnz++) B->tp[B->ri[nnz] + 1]++;
+    for (c = 0; c < B->r; c++) B->tp[c + 1] += B->tp[c];
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        for (c = 0; c < nj; c++) {
+            size_t e = B->tp[B->ri[B->cp[j] + c]]++;
+            B->tl[e] = j; B->tt[e] = c;
         }
     }
+    for (c = B->r; c > 0; c--) B->tp[c] = B->tp[c - 1];
+    B->tp[0] = 0;
     /* mirror the lower triangle; entries with equal index were added once per pair */
     for (c = 0; c < B->r; c++)
         for (c2 = c + 1; c2 < B->r; c2++) B->A22[(size_t)c2 * B->r + c] = B->A22[(size_t)c * B->r + c2];
-    LMM_FREE(idx); LMM_FREE(val);
+    LMM_FREE(idx); LMM_FREE(val); LMM_FREE(order); LMM_FREE(start); LMM_FREE(mark);
     for (c = 0; c < p; c++)
         for (c2 = 0; c2 < p; c2++) B->xtx_chol[c + c2 * p] = B->A22[(size_t)(B->qr + c2) * B->r + B->qr + c];
     B->shift_ok = p > 0 && lmm_chol(p, B->xtx_chol, p) == 0;
     return LMM_OK;
+nomem:
+    LMM_FREE(idx); LMM_FREE(val); LMM_FREE(order); LMM_FREE(start); LMM_FREE(mark);
+    return lmm__nomem(err);
 }
 
 LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err)
 {
     lmm__blocks *B;
-    int n, i, k, c, ylast;
+    int n, i, k, c, j, ylast;
     double yy = 0;
     if (!m || !y) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_response: NULL argument");
     B = m->blk_; n = m->nobs; ylast = B->r - 1;
@@ -4739,13 +4832,13 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
             B->yshift[i] = s;
         }
     }
-    for (c = 0; c < B->q1; c++) B->A21[(size_t)c * B->r + ylast] = 0.0;
+    /* the y row is the last of every level's list; accumulate Z1'y into the work vector first */
+    for (c = 0; c < B->q1; c++) B->work[c] = 0.0;
     for (c = 0; c < B->r; c++) B->A22[(size_t)c * B->r + ylast] = 0.0;
     for (i = 0; i < n; i++) {
         const lmm_reterm *t1 = &m->terms[0];
         double yi = B->yshift[i];
-        for (c = 0; c < B->p1; c++)
-            B->A21[(size_t)(t1->codes[i] * B->p1 + c) * B->r + ylast] += yi * t1->z[(size_t)c * n + i];
+        for (c = 0; c < B->p1; c++) B->work[t1->codes[i] * B->p1 + c] += yi * t1->z[(size_t)c * n + i];
         for (k = 1; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
             for (c = 0; c < t->ncol; c++)
@@ -4753,6 +4846,10 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
         }
         for (c = 0; c < m->X->ncol; c++) B->A22[(size_t)(B->qr + c) * B->r + ylast] += yi * m->X->v[(size_t)c * n + i];
         yy += yi * yi;
+    }
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        for (c = 0; c < B->p1; c++) B->A21[B->cp[j] * B->p1 + (size_t)c * nj + nj - 1] = B->work[j * B->p1 + c];
     }
     for (c = 0; c < ylast; c++) B->A22[(size_t)ylast * B->r + c] = B->A22[(size_t)c * B->r + ylast];
     B->A22[(size_t)ylast * B->r + ylast] = yy;
@@ -4830,6 +4927,178 @@ static void lmm__rest_cols_lambda(const lmm_model *m, double *M, int ld, int nro
     }
 }
 
+/* c (m x n, ldc; lower part only when diag) -= panel rows [i0, i0+m) times rows
+   [j0, j0+n)', for a panel packed in MR-row slabs (pk: slab s, step l, row s*MR + i
+   at pk[(s * kb + l) * MR + i]). The 8 x 4 products are named scalars so that
+   compilers keep them in registers (and vectorise them) at -O2. */
+static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
+    const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
+    double acc[LMM__NR][LMM__MR];
+    int l, x, y;
+#define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
+    LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
+#undef LMM__ACC4
+    for (l = 0; l < kb; l++, a += LMM__MR, b += LMM__MR) {
+        double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+#define LMM__FMA8(y) do { double by = b[y]; c0##y += a0 * by; c1##y += a1 * by; c2##y += a2 * by; c3##y += a3 * by; \
+                          c4##y += a4 * by; c5##y += a5 * by; c6##y += a6 * by; c7##y += a7 * by; } while (0)
+        LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
+#undef LMM__FMA8
+    }
+#define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
+                         acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
+    LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
+#undef LMM__PUT
+    if (m == LMM__MR && n == LMM__NR && !diag) {
+        for (y = 0; y < LMM__NR; y++)
+            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
+        return;
+    }
+    for (y = 0; y < n; y++)
+        for (x = 0; x < m; x++)
+            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
+}
+
+/* In-place lower Cholesky, right-looking by panels of LMM__NB columns: the
+   trailing update (nearly all the work) runs on a packed panel in register
+   tiles (or CBLAS's dtrsm/dsyrk). pack holds (n + MR) * NB doubles. Returns 0,
+   or k+1 when the leading minor of order k+1 is not positive definite. */
+static int lmm__chol_blocked(int n, double *a, int lda, double *pack)
+{
+    int k0, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
+    if (n <= 48) return lmm_chol(n, a, lda);
+    for (k0 = 0; k0 < n; k0 += nb) {
+        int kb = n - k0 < nb ? n - k0 : nb, m2 = n - k0 - kb, i, x, l;
+        double *d = a + (size_t)k0 * lda + k0, *pan = d + kb;
+        if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
+        if (m2 == 0) break;
+#ifdef LMM_USE_CBLAS
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
+        lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
+        (void)i; (void)x; (void)l; (void)pack;
+#else
+        (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
+        /* panel = panel L11^{-T}, solved slab by slab of MR rows straight into the
+           packed copy (zero-padded), which stays in L1 while it is solved */
+        for (i = 0; i < m2; i += LMM__MR) {
+            double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
+            int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, y;
+            for (x = 0; x < kb; x++) {
+                double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+                const double *src = pan + (size_t)x * lda + i;
+                for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+                for (l = 0; l < x; l++) {
+                    const double *sl = slab + (size_t)l * LMM__MR;
+                    double f = d[x + (size_t)l * lda];
+                    for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
+                }
+                for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
+            }
+            for (x = 0; x < kb; x++)
+                for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+        }
+        /* trailing lower triangle -= panel panel' */
+        {
+            double *c = pan + (size_t)kb * lda;
+            int j0, i0;
+            for (j0 = 0; j0 < m2; j0 += LMM__NR) {
+                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR;
+                for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
+                    int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
+                    lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
+                }
+            }
+        }
+#endif
+    }
+    return 0;
+}
+
+/* y[0..n) -= alpha x[0..n), four at a time with the loads ahead of the
+   stores, so that -O2 compilers can pack them into vector instructions. */
+static void lmm__axpy_sub(int n, double alpha, const double *x, double *y)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+        double y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];
+        y[i] = y0 - alpha * x0; y[i + 1] = y1 - alpha * x1;
+        y[i + 2] = y2 - alpha * x2; y[i + 3] = y3 - alpha * x3;
+    }
+    for (; i < n; i++) y[i] -= alpha * x[i];
+}
+
+/* The X and y rows end every level's list, so their block of L21 L21' is a
+   dense product: gather the tails in chunks of NB effects into packed slabs
+   and subtract with the register tiles. */
+static void lmm__schur_tail(lmm__blocks *B)
+{
+    int r = B->r, qr = B->qr, nt = r - qr, p1 = B->p1, j = 0, c = 0, x;
+    double *c22 = B->L22 + (size_t)qr * r + qr;
+    if (nt <= LMM__MR) {                         /* a few columns: plain outer products */
+        for (j = 0; j < B->l1; j++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]), a, b;
+            for (c = 0; c < p1; c++) {
+                const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
+                for (b = 0; b < nt; b++)
+                    for (a = b; a < nt; a++) c22[(size_t)b * r + a] -= tail[a] * tail[b];
+            }
+        }
+        return;
+    }
+    while (j < B->l1) {
+        int kb = 0, i0, j0;
+        memset(B->pack, 0, (size_t)(nt + LMM__MR) * LMM__NB * sizeof(double));
+        for (; j < B->l1 && kb < LMM__NB; kb++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]);
+            const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
+            for (x = 0; x < nt; x++) B->pack[((size_t)(x / LMM__MR) * LMM__NB + kb) * LMM__MR + x % LMM__MR] = tail[x];
+            if (++c == p1) { c = 0; j++; }
+        }
+        for (j0 = 0; j0 < nt; j0 += LMM__NR)
+            for (i0 = j0 - j0 % LMM__MR; i0 < nt; i0 += LMM__MR)
+                lmm__syrk_tile(B->pack, LMM__NB, i0, j0, nt - i0 < LMM__MR ? nt - i0 : LMM__MR,
+                               nt - j0 < LMM__NR ? nt - j0 : LMM__NR, c22 + (size_t)j0 * r + i0, r, i0 < j0 + LMM__NR);
+    }
+}
+
+/* Apply Lambda_r' to the rest rows of the sparse L21 (level by level). */
+static void lmm__l21_lambda_t(const lmm_model *m)
+{
+    const lmm__blocks *B = m->blk_;
+    int j, t, c, a, b, p1 = B->p1;
+    double tmp[32];
+    for (j = 0; j < B->l1; j++) {
+        const int *rows = B->ri + B->cp[j];
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        double *V = B->L21 + B->cp[j] * p1;
+        for (t = 0; t < nj;) {
+            int k = B->rowterm[rows[t]], pk;
+            const double *T;
+            if (k == 0) break;               /* the X and y rows come last */
+            pk = m->terms[k].ncol;
+            T = B->T + B->T_offset[k];
+            if (pk == 1) {
+                for (c = 0; c < p1; c++) V[(size_t)c * nj + t] *= T[0];
+                t++;
+                continue;
+            }
+            for (c = 0; c < p1; c++) {       /* a level's pk rows are adjacent in the list */
+                double *v = V + (size_t)c * nj + t;
+                for (a = 0; a < pk; a++) {
+                    double s = 0;
+                    for (b = a; b < pk; b++) s += T[b + a * pk] * v[b];
+                    tmp[a] = s;
+                }
+                for (a = 0; a < pk; a++) v[a] = tmp[a];
+            }
+            t += pk;
+        }
+    }
+}
+
 /* Factor the blocked system at theta. Returns 0, or nonzero when not positive definite. */
 static int lmm__factor(lmm_model *m, const double *theta)
 {
@@ -4846,6 +5115,19 @@ static int lmm__factor(lmm_model *m, const double *theta)
             L[0] = sqrt(T1[0] * T1[0] * A[0] + 1.0);
             continue;
         }
+        if (p1 == 2) {                           /* (Days|Subject) and the like, in closed form */
+            double t00 = T1[0], t10 = T1[1], t11 = T1[3];
+            double w00 = A[0] * t00 + A[2] * t10, w10 = A[1] * t00 + A[3] * t10;   /* W = A T */
+            double w11 = A[3] * t11;
+            double m00 = t00 * w00 + t10 * w10 + 1.0, m10 = t11 * w10, m11 = t11 * w11 + 1.0, l10;
+            if (!(m00 > 0)) return 1;
+            L[0] = sqrt(m00);
+            l10 = m10 / L[0];
+            m11 -= l10 * l10;
+            if (!(m11 > 0)) return 1;
+            L[1] = l10; L[2] = 0.0; L[3] = sqrt(m11);
+            continue;
+        }
         for (a = 0; a < p1; a++)
             for (b = 0; b < p1; b++) {
                 double s = 0;
@@ -4856,56 +5138,93 @@ static int lmm__factor(lmm_model *m, const double *theta)
             }
         if (lmm_chol(p1, L, p1) != 0) return 1;
     }
-    /* L21 = (Lambda_r' A21 T1) L11^{-T} */
-    memcpy(B->L21, B->A21, (size_t)r * B->q1 * sizeof(double));
-    lmm__rest_rows_lambda_t(m, B->L21, r, B->q1);
+    /* L21 = (Lambda_r' A21 T1) L11^{-T}, on the fixed sparse pattern */
+    memcpy(B->L21, B->A21, B->cp[B->l1] * p1 * sizeof(double));
+    lmm__l21_lambda_t(m);
     for (j = 0; j < B->l1; j++) {
-        double *cols = B->L21 + (size_t)j * p1 * r;
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        double *cols = B->L21 + B->cp[j] * p1;
         const double *L = B->L11 + (size_t)j * p1 * p1;
         if (p1 == 1) {
             double s = T1[0] / L[0];
-            for (i = 0; i < r; i++) cols[i] *= s;
+            for (i = 0; i < nj; i++) cols[i] *= s;
             continue;
         }
         for (a = 0; a < p1; a++) {               /* right-multiply by T1 */
-            double *ca = cols + (size_t)a * r;
+            double *ca = cols + (size_t)a * nj;
             double taa = T1[a + a * p1];
-            for (i = 0; i < r; i++) ca[i] *= taa;
+            for (i = 0; i < nj; i++) ca[i] *= taa;
             for (b = a + 1; b < p1; b++) {
-                const double *cb = cols + (size_t)b * r;
+                const double *cb = cols + (size_t)b * nj;
                 double tba = T1[b + a * p1];
-                for (i = 0; i < r; i++) ca[i] += cb[i] * tba;
+                for (i = 0; i < nj; i++) ca[i] += cb[i] * tba;
             }
         }
         for (a = 0; a < p1; a++) {               /* right-solve X L' = C: columns forward */
-            double *ca = cols + (size_t)a * r;
+            double *ca = cols + (size_t)a * nj, inv = 1.0 / L[a + a * p1];
             for (b = 0; b < a; b++) {
-                const double *cb = cols + (size_t)b * r;
+                const double *cb = cols + (size_t)b * nj;
                 double lab = L[a + b * p1];
-                for (i = 0; i < r; i++) ca[i] -= cb[i] * lab;
+                for (i = 0; i < nj; i++) ca[i] -= cb[i] * lab;
             }
-            for (i = 0; i < r; i++) ca[i] /= L[a + a * p1];
+            for (i = 0; i < nj; i++) ca[i] *= inv;
         }
     }
-    /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21') */
-    memcpy(B->L22, B->A22, (size_t)r * r * sizeof(double));
-    lmm__rest_rows_lambda_t(m, B->L22, r, r);
-    lmm__rest_cols_lambda(m, B->L22, r, r);
+    /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21'), the product as a sum
+       of each level's outer product, into the lower triangle */
+    if (B->diag_rest) {                          /* one pass over the lower triangle */
+        for (c = 0; c < r; c++) B->rowscale[c] = B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
+        for (c = 0; c < r; c++) {
+            const double *ac = B->A22 + (size_t)c * r;
+            double *lc = B->L22 + (size_t)c * r, sc = B->rowscale[c];
+            for (i = c; i < r; i++) lc[i] = ac[i] * B->rowscale[i] * sc;
+        }
+    } else {
+        memcpy(B->L22, B->A22, (size_t)r * r * sizeof(double));
+        lmm__rest_rows_lambda_t(m, B->L22, r, r);
+        lmm__rest_cols_lambda(m, B->L22, r, r);
+    }
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
-    lmm__gemm_nt_sub(r, r, B->q1, B->L21, r, B->L21, r, B->L22, r, 1);
-    return lmm_chol(r, B->L22, r) != 0;
+    for (b = 0; b < B->qr; b++) {                /* column b of L21 L21', one column at a time */
+        double *col = B->L22 + (size_t)b * r;
+        size_t e;
+        for (e = B->tp[b]; e < B->tp[b + 1]; e++) {
+            const int *rows = B->ri + B->cp[B->tl[e]];
+            int nj = (int)(B->cp[B->tl[e] + 1] - B->cp[B->tl[e]]), t = B->tt[e];
+            int nre = nj - (r - B->qr), a0 = t > nre ? t - nre : 0;   /* the X and y rows: a contiguous tail */
+            const double *V = B->L21 + B->cp[B->tl[e]] * p1;
+            for (c = 0; c < p1; c++) {
+                const double *vc = V + (size_t)c * nj, *vt = vc + nre;
+                double vb = vc[t], *ct = col + B->qr;
+                if (vb == 0.0) continue;
+                for (a = t; a < nre; a++) col[rows[a]] -= vc[a] * vb;
+                lmm__axpy_sub(r - B->qr - a0, vb, vt + a0, ct + a0);
+            }
+        }
+    }
+    lmm__schur_tail(B);
+    return lmm__chol_blocked(r, B->L22, r, B->pack) != 0;
 }
 
 /* log|L|^2 over the random effects, log|R_X|^2, and pwrss from the factor. */
+/* Add log(d) to *s through a running product (one log call per many factors). */
+static void lmm__log_acc(double *s, double *prod, double d)
+{
+    if (d > 1e100 || d < 1e-100) { *s += log(d); return; }
+    *prod *= d;
+    if (*prod > 1e150 || *prod < 1e-150) { *s += log(*prod); *prod = 1.0; }
+}
+
 static void lmm__factor_summary(const lmm_model *m, double *ldL2, double *ldRX2, double *pwrss)
 {
     const lmm__blocks *B = m->blk_;
     int j, a, r = B->r;
-    double s = 0, sx = 0, last;
+    double s = 0, sx = 0, ps = 1, px = 1, last;
     for (j = 0; j < B->l1; j++)
-        for (a = 0; a < B->p1; a++) s += log(B->L11[(size_t)j * B->p1 * B->p1 + a * (B->p1 + 1)]);
-    for (j = 0; j < B->qr; j++) s += log(B->L22[(size_t)j * r + j]);
-    for (j = B->qr; j < r - 1; j++) sx += log(B->L22[(size_t)j * r + j]);
+        for (a = 0; a < B->p1; a++) lmm__log_acc(&s, &ps, B->L11[(size_t)j * B->p1 * B->p1 + a * (B->p1 + 1)]);
+    for (j = 0; j < B->qr; j++) lmm__log_acc(&s, &ps, B->L22[(size_t)j * r + j]);
+    for (j = B->qr; j < r - 1; j++) lmm__log_acc(&sx, &px, B->L22[(size_t)j * r + j]);
+    s += log(ps); sx += log(px);
     last = B->L22[(size_t)(r - 1) * r + (r - 1)];
     *ldL2 = 2 * s; *ldRX2 = 2 * sx; *pwrss = last * last;
 }
@@ -5142,12 +5461,16 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
         fit->u[B->q1 + j] = s;
     }
     lmm_trsv_lower(qr, B->L22, r, fit->u + B->q1, 1);
-    for (j = 0; j < B->q1; j++) {
-        const double *col = B->L21 + (size_t)j * r;
-        double s = col[r - 1];
-        for (a = 0; a < p; a++) s -= col[qr + a] * fit->beta[a];
-        for (i = 0; i < qr; i++) s -= col[i] * fit->u[B->q1 + i];
-        fit->u[j] = s;
+    for (j = 0; j < B->l1; j++) {
+        const int *rows = B->ri + B->cp[j];
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        for (c = 0; c < p1; c++) {
+            const double *col = B->L21 + B->cp[j] * p1 + (size_t)c * nj;
+            double s = col[nj - 1];              /* the y row */
+            for (i = 0; i < nj - 1; i++)
+                s -= col[i] * (rows[i] < qr ? fit->u[B->q1 + rows[i]] : fit->beta[rows[i] - qr]);
+            fit->u[j * p1 + c] = s;
+        }
     }
     for (j = 0; j < B->l1; j++) lmm_trsv_lower(p1, B->L11 + (size_t)j * p1 * p1, p1, fit->u + j * p1, 1);
     /* b = Lambda u */
@@ -5191,39 +5514,52 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
     if (!want_condvar) return LMM_OK;
     if (!fit->b_condsd && !(fit->b_condsd = LMM__NEW(double, m->q))) return lmm__nomem(err);
     /* diagonal blocks of s2 * Lambda (L L')^{-1} Lambda': for each effect e of a
-       level, x = L^{-1} e has a first-term part x1 (one level block) and a rest part xr */
+       level, x = L^{-1} e has a first-term part x1 (one level block) and a rest part
+       xr. Every xr is a combination of columns of Lrr^{-1}, so that inverse is formed
+       once (qr triangular solves); a first-term level then costs its pattern times qr. */
     {
-        double *x = fit->work_ + fit->optim_work_;
+        double *Linv = fit->work_ + fit->optim_work_, *x = Linv + (size_t)qr * qr;
         double blockv[32 * 32], x1[32 * 32];
+        for (j = 0; j < qr; j++) {
+            double *col = Linv + (size_t)j * qr;
+            memset(col, 0, (size_t)qr * sizeof(double));
+            col[j] = 1.0;
+            lmm_trsv_lower(qr - j, B->L22 + (size_t)j * r + j, r, col + j, 0);
+        }
         for (k = 0; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
             const double *T = B->T + B->T_offset[k];
             int pk = t->ncol;
             for (j = 0; j < t->nlevels; j++) {
-                int s0 = t->u_offset + j * pk, e;
+                int s0 = t->u_offset + j * pk, e, lo[32];
                 for (e = 0; e < pk; e++) {
                     double *xr = x + (size_t)e * (qr + 1), *x1e = x1 + e * 32;
-                    memset(xr, 0, (size_t)(qr + 1) * sizeof(double));
                     if (k == 0) {
-                        const double *L = B->L11 + (size_t)j * p1 * p1;
+                        const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1;
+                        const int *rows = B->ri + B->cp[j];
+                        int nj = (int)(B->cp[j + 1] - B->cp[j]), tt;
                         for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
                         lmm_trsv_lower(p1, L, p1, x1e, 0);
-                        for (c = 0; c < p1; c++) {
-                            const double *col = B->L21 + (size_t)(j * p1 + c) * r;
-                            for (i = 0; i < qr; i++) xr[i] -= col[i] * x1e[c];
+                        lo[e] = nj > 0 && rows[0] < qr ? rows[0] : qr;
+                        memset(xr, 0, (size_t)(qr + 1) * sizeof(double));
+                        for (tt = 0; tt < nj && rows[tt] < qr; tt++) {   /* xr = -Lrr^{-1} L21 x1e */
+                            const double *lc = Linv + (size_t)rows[tt] * qr;
+                            double f = 0;
+                            for (c = 0; c < p1; c++) f += V[(size_t)c * nj + tt] * x1e[c];
+                            if (f == 0.0) continue;
+                            for (i = rows[tt]; i < qr; i++) xr[i] -= lc[i] * f;
                         }
-                        lmm_trsv_lower(qr, B->L22, r, xr, 0);
                     } else {
                         int s = s0 - B->q1 + e;
-                        xr[s] = 1.0;
-                        lmm_trsv_lower(qr - s, B->L22 + (size_t)s * r + s, r, xr + s, 0);
+                        lo[e] = s;
+                        memcpy(xr, Linv + (size_t)s * qr, (size_t)qr * sizeof(double));
                     }
                 }
                 for (a = 0; a < pk; a++)
                     for (c = 0; c < pk; c++) {
                         double s = 0;
                         const double *xa = x + (size_t)a * (qr + 1), *xc = x + (size_t)c * (qr + 1);
-                        for (i = 0; i < qr; i++) s += xa[i] * xc[i];
+                        for (i = lo[a] > lo[c] ? lo[a] : lo[c]; i < qr; i++) s += xa[i] * xc[i];
                         if (k == 0) { int d; for (d = 0; d < p1; d++) s += x1[d + a * 32] * x1[d + c * 32]; }
                         blockv[a + c * pk] = s;
                     }
@@ -5246,6 +5582,8 @@ static void lmm__blocks_free(lmm_model *m)
     if (!B) return;
     LMM_FREE(B->A11); LMM_FREE(B->A21); LMM_FREE(B->A22);
     LMM_FREE(B->L11); LMM_FREE(B->L21); LMM_FREE(B->L22);
+    LMM_FREE(B->cp); LMM_FREE(B->ri); LMM_FREE(B->rowterm); LMM_FREE(B->pack);
+    LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
     LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
     LMM_FREE(B);
@@ -5294,7 +5632,8 @@ static lmm_status lmm__fit_alloc(lmm_model *m, lmm_fit **out, lmm_error *err)
     fit->resid = LMM__NEW(double, m->nobs);
     {   /* optimizer workspace, sorted residuals and condVar solves: refits allocate nothing */
         size_t wb = lmm_minimize_worksize(m->ntheta, LMM_OPT_BOBYQA), wn = lmm_minimize_worksize(m->ntheta, LMM_OPT_NELDER_MEAD);
-        size_t scratch = (size_t)m->nobs > (size_t)(m->blk_->qr + 1) * 32 ? (size_t)m->nobs : (size_t)(m->blk_->qr + 1) * 32;
+        size_t qr = (size_t)m->blk_->qr, scratch = qr * qr + (qr + 1) * 32;
+        if (scratch < (size_t)m->nobs) scratch = (size_t)m->nobs;
         fit->optim_work_ = wb > wn ? wb : wn;
         fit->work_ = LMM__NEW(double, fit->optim_work_ + scratch);
     }
@@ -5378,7 +5717,6 @@ LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, con
     return LMM_OK;
 }
 
-
 /* ======================================================================== */
 /* Convergence diagnostics                                                   */
 /* ======================================================================== */
@@ -5412,6 +5750,17 @@ static void lmm__sym_eigenvalues(int n, double *a, double *ev)
     for (k = 0; k < n; k++) ev[k] = a[k + k * n];
 }
 
+/* The objective at theta + si*delta*e_i + sj*delta*e_j (theta restored on return). */
+static double lmm__conv_f(lmm_fit *fit, double *th, int i, double si, int j, double sj, double delta)
+{
+    double ti = th[i], tj = th[j], v;
+    th[i] += si * delta;
+    th[j] += sj * delta;
+    v = lmm_model_objective(fit->model, th, fit->reml);
+    th[i] = ti; th[j] = tj;
+    return v;
+}
+
 LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_convergence *out, lmm_error *err)
 {
     const double delta = 1e-4;   /* lme4's deriv12 step */
@@ -5437,10 +5786,9 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
     out->nfree = nf;
     memcpy(th, fit->theta, (size_t)n * sizeof *th);
     f0 = lmm_model_objective(m, th, fit->reml);
-#define LMM__F(di, si, dj, sj) (th[idx[di]] += (si) * delta, th[idx[dj]] += (sj) * delta, \
-    tmpv = lmm_model_objective(m, th, fit->reml), th[idx[di]] -= (si) * delta, th[idx[dj]] -= (sj) * delta, tmpv)
+#define LMM__F(di, si, dj, sj) lmm__conv_f(fit, th, idx[di], si, idx[dj], sj, delta)
     for (i = 0; i < nf; i++) {
-        double tmpv, fp, fm;
+        double fp, fm;
         if (!fwd[i]) {
             fp = LMM__F(i, 1, i, 0); fm = LMM__F(i, -1, i, 0);
             g[i] = (fp - fm) / (2 * delta);

@@ -60,7 +60,8 @@ else
     printf '%-16s %12s %10s  %s\n' workload "lmm.h (s)" "peak MB" check
 fi
 for w in $workloads; do
-    c=$(LMM_BENCH_DATA="$out/data" "$out/$w" "$(c_reps $w)" | grep '^RESULT')
+    c=$(LMM_BENCH_DATA="$out/data" "$out/$w" "$(c_reps $w)" | grep '^RESULT' || true)
+    if [ -z "$c" ]; then echo "$w: the lmm.h program failed"; continue; fi
     ct=$(field "$c" 3); cm=$(field "$c" 4); cc=$(field "$c" 6)
     if [ $have_r = 1 ]; then
         r=$(Rscript bench/lme4.R "$w" "$(r_reps $w)" "$out/data" "$out/data/InstEval.csv" 2>/dev/null | grep '^RESULT' || true)
