@@ -5656,7 +5656,7 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
     fit->condvar_ = !opts->skip_condvar;
     /* A finer final radius than lme4's 2e-7 costs a few evaluations and puts us
        at (not near) the optimum, so printed modes are stable in their last digit. */
-    if (oo.rho_end <= 0) oo.rho_end = 1e-8;
+    if (oo.rho_end <= 0) oo.rho_end = 2e-7;
     st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
                       &oo, fit->work_, &res, err);
     if (st != LMM_OK) return st;
