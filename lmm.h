@@ -429,6 +429,7 @@ typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     lmm_optim_options optim;  /* optimizer choice and tolerances */
     const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere */
     int skip_condvar;         /* 1: skip the conditional variances of the random effects */
+    int skip_convcheck;       /* 1: skip lme4's gradient/Hessian check after the fit */
 } lmm_fit_options;
 
 /* A fitted linear mixed model. Fields are read-only for callers. */
@@ -456,11 +457,29 @@ typedef struct lmm_fit {
     int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
     int converged;
     int nevals;               /* objective evaluations */
+    char warning[256];        /* lme4's convergence warning ("Model failed to converge ..."), "" if none */
     lmm_optim_options optim_; /* private: options and workspace kept for refits */
     int condvar_;
     size_t optim_work_;
     double *work_;
 } lmm_fit;
+
+/* lme4's checkConv at the optimum: finite-difference gradient and Hessian of
+   the objective over the free components of theta (those not on a bound). */
+typedef struct lmm_convergence {
+    int nfree;                /* components of theta not on their bound */
+    double max_grad;          /* lme4's statistic: max of min(|H^{-1/2} g|, |g|) */
+    int component;            /* 1-based component of theta where it is attained */
+    int negative_eigen;       /* negative eigenvalues of the Hessian (free part) */
+    int converged;            /* the optimizer stopped before its evaluation limit */
+    int singular;             /* boundary fit (lme4's isSingular) */
+    int ok;                   /* no warning */
+    char message[256];        /* lme4's warning text, empty when ok */
+} lmm_convergence;
+
+/* Check a fit's convergence as lme4 does (tol <= 0: lme4's 0.002). Costs about
+   2 ntheta^2 objective evaluations; the fit's estimates are not changed. */
+LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_convergence *out, lmm_error *err);
 
 /* Build the model structure of `formula` on `df` (rows with missing values
    in any variable the formula uses are dropped). The response is set from
@@ -490,27 +509,6 @@ LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *th
 LMM_API void lmm_fit_free(lmm_fit *fit);
 /* Covariance matrix of random-effects term k (ncol x ncol): sigma^2 T T'. */
 LMM_API void lmm_fit_term_cov(const lmm_fit *fit, int k, double *cov);
-
-/* ======================================================================== */
-/* Convergence diagnostics                                                   */
-/* ======================================================================== */
-
-/* lme4's checkConv at the optimum: finite-difference gradient and Hessian of
-   the objective over the free components of theta (those not on a bound). */
-typedef struct lmm_convergence {
-    int nfree;                /* components of theta not on their bound */
-    double max_grad;          /* lme4's statistic: max of min(|H^{-1/2} g|, |g|) */
-    int component;            /* 1-based component of theta where it is attained */
-    int negative_eigen;       /* negative eigenvalues of the Hessian (free part) */
-    int converged;            /* the optimizer stopped before its evaluation limit */
-    int singular;             /* boundary fit (lme4's isSingular) */
-    int ok;                   /* no warning */
-    char message[256];        /* lme4's warning text, empty when ok */
-} lmm_convergence;
-
-/* Check a fit's convergence as lme4 does (tol <= 0: lme4's 0.002). Costs about
-   2 ntheta^2 objective evaluations; the fit's estimates are not changed. */
-LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_convergence *out, lmm_error *err);
 
 /* ======================================================================== */
 /* Linear models, ANOVA and likelihood-ratio tests                           */
@@ -3957,7 +3955,6 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, lm
     return st;
 }
 
-
 /* ======================================================================== */
 /* Derivative-free bound-constrained minimization                            */
 /* ======================================================================== */
@@ -4570,6 +4567,7 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
     LMM_FREE(mine);
     return LMM_OK;
 }
+
 
 /* ======================================================================== */
 /* Mixed-model core                                                         */
@@ -5667,59 +5665,7 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
     return lmm__finalize(fit, !opts->skip_condvar, err);
 }
 
-LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err)
-{
-    lmm_fit_options defaults;
-    lmm_fit *fit = NULL;
-    lmm_status st;
-    int k, i, j;
-    *out = NULL;
-    if (!m) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_fit: NULL model");
-    if (!opts) { memset(&defaults, 0, sizeof defaults); opts = &defaults; }
-    if ((st = lmm__fit_alloc(m, &fit, err)) != LMM_OK) return st;
-    fit->reml = !opts->ml;
-    if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));
-    else
-        for (k = 0; k < m->nterms; k++) {
-            double *th = fit->theta + m->terms[k].theta_offset;
-            for (j = 0; j < m->terms[k].ncol; j++)
-                for (i = j; i < m->terms[k].ncol; i++) *th++ = i == j ? 1.0 : 0.0;
-        }
-    if ((st = lmm__fit_optimize(fit, opts, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
-    *out = fit;
-    return LMM_OK;
-}
-
-LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *theta_start, lmm_error *err)
-{
-    lmm_fit_options o;
-    lmm_status st;
-    if (!fit) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_refit: NULL fit");
-    if (fit->p != fit->model->X->ncol) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_refit: the model's X changed since this fit; fit it anew");
-    if (y && (st = lmm_model_set_response(fit->model, y, err)) != LMM_OK) return st;
-    if (theta_start) memmove(fit->theta, theta_start, (size_t)fit->ntheta * sizeof(double));
-    memset(&o, 0, sizeof o);
-    o.ml = !fit->reml;
-    o.optim = fit->optim_;
-    o.skip_condvar = !fit->condvar_;
-    return lmm__fit_optimize(fit, &o, err);
-}
-
-LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_fit_options *opts,
-                                   lmm_fit **out, lmm_error *err)
-{
-    lmm_model *m = NULL;
-    lmm_status st;
-    *out = NULL;
-    if ((st = lmm_model_build(df, formula, opts ? opts->contrasts : LMM_CONTR_TREATMENT, &m, err)) != LMM_OK) return st;
-    if ((st = lmm_model_fit(m, opts, out, err)) != LMM_OK) { lmm_model_free(m); return st; }
-    (*out)->owns_model = 1;
-    return LMM_OK;
-}
-
-/* ======================================================================== */
-/* Convergence diagnostics                                                   */
-/* ======================================================================== */
+/* ---- convergence diagnostics (lme4's checkConv) ---- */
 
 /* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi. */
 static void lmm__sym_eigenvalues(int n, double *a, double *ev)
@@ -5840,6 +5786,61 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
 done:
     LMM_FREE(th); LMM_FREE(idx); LMM_FREE(fwd); LMM_FREE(g); LMM_FREE(H); LMM_FREE(L); LMM_FREE(x);
     return st;
+}
+
+LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err)
+{
+    lmm_fit_options defaults;
+    lmm_fit *fit = NULL;
+    lmm_status st;
+    int k, i, j;
+    *out = NULL;
+    if (!m) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_fit: NULL model");
+    if (!opts) { memset(&defaults, 0, sizeof defaults); opts = &defaults; }
+    if ((st = lmm__fit_alloc(m, &fit, err)) != LMM_OK) return st;
+    fit->reml = !opts->ml;
+    if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));
+    else
+        for (k = 0; k < m->nterms; k++) {
+            double *th = fit->theta + m->terms[k].theta_offset;
+            for (j = 0; j < m->terms[k].ncol; j++)
+                for (i = j; i < m->terms[k].ncol; i++) *th++ = i == j ? 1.0 : 0.0;
+        }
+    if ((st = lmm__fit_optimize(fit, opts, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
+    if (!opts->skip_convcheck) {   /* as lme4 does after every lmer fit */
+        lmm_convergence cc;
+        if (lmm_fit_check_convergence(fit, 0, &cc, NULL) == LMM_OK && !cc.ok)
+            memcpy(fit->warning, cc.message, sizeof fit->warning);
+    }
+    *out = fit;
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *theta_start, lmm_error *err)
+{
+    lmm_fit_options o;
+    lmm_status st;
+    if (!fit) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_refit: NULL fit");
+    if (fit->p != fit->model->X->ncol) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_refit: the model's X changed since this fit; fit it anew");
+    if (y && (st = lmm_model_set_response(fit->model, y, err)) != LMM_OK) return st;
+    if (theta_start) memmove(fit->theta, theta_start, (size_t)fit->ntheta * sizeof(double));
+    memset(&o, 0, sizeof o);
+    o.ml = !fit->reml;
+    o.optim = fit->optim_;
+    o.skip_condvar = !fit->condvar_;
+    return lmm__fit_optimize(fit, &o, err);
+}
+
+LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_fit_options *opts,
+                                   lmm_fit **out, lmm_error *err)
+{
+    lmm_model *m = NULL;
+    lmm_status st;
+    *out = NULL;
+    if ((st = lmm_model_build(df, formula, opts ? opts->contrasts : LMM_CONTR_TREATMENT, &m, err)) != LMM_OK) return st;
+    if ((st = lmm_model_fit(m, opts, out, err)) != LMM_OK) { lmm_model_free(m); return st; }
+    (*out)->owns_model = 1;
+    return LMM_OK;
 }
 
 /* ======================================================================== */
@@ -7416,10 +7417,11 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
                               m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
     /* lme4's .prt.warn: the optimizer line and its messages, then a blank line */
-    if (fit->singular || !fit->converged) {
+    if (fit->singular || !fit->converged || fit->warning[0]) {
         fprintf(out, "optimizer (bobyqa) convergence code: %d %s\n", fit->converged ? 0 : 1,
                 fit->converged ? "(OK)" : "(maximum number of function evaluations exceeded)");
         if (fit->singular) fprintf(out, "boundary (singular) fit: see help('isSingular')\n");
+        if (fit->converged && fit->warning[0]) fprintf(out, "%s\n", fit->warning);
         fprintf(out, "\n");
     }
 }

@@ -217,7 +217,7 @@ bad_input fit-no-re "no random-effects terms" fit $D/sleepstudy.csv 'Reaction ~ 
 run fit-maxevals fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --max-evals 5
 expect_rc 1
 has "optimizer (bobyqa) convergence code: 1"
-if grep -F -q "warning: convergence failure: the optimizer reached its evaluation limit" "$TMP/err"; then ok; else bad "fit-maxevals: no warning"; fi
+if grep -F -q "warning: convergence failure: the optimizer reached its evaluation limit (5 evaluations)" "$TMP/err"; then ok; else bad "fit-maxevals: no warning"; fi
 bad_input fit-maxevals-bad "--max-evals needs a positive count" fit $D/pulp.csv 'bright ~ 1 + (1|operator)' --max-evals 0
 
 # ---- boot and boot-merge ------------------------------------------------

@@ -42,6 +42,7 @@ void test_conv(void)
         CHECK(c.ok && c.converged && !c.singular && c.nfree == 1);
         CHECK(c.max_grad < 1e-4);
         CHECK(c.message[0] == '\0');
+        CHECK(fit->warning[0] == '\0');
         /* away from the optimum: lme4's statistic min(|g| / sqrt(H), |g|) from the closed form */
         fit->theta[0] = 0.5;
         g = (pulp_reml(0.5 + h) - pulp_reml(0.5 - h)) / (2 * h);
@@ -85,6 +86,7 @@ void test_conv(void)
             CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
             CHECK(!c.ok && !c.converged);
             CHECK(strstr(c.message, "evaluation limit") != NULL);
+            CHECK(strstr(fit->warning, "evaluation limit") != NULL);   /* the fit ran the check itself */
             lmm_fit_free(fit);
         }
     }
