@@ -87,6 +87,26 @@ if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
         echo "[valgrind] not found or build failed"; failed=$((failed + 1))
     fi
     run_suite fuzz sh tests/fuzz/run.sh
+    # LMM_USE_CBLAS against OpenBLAS: the whole suite, and the reference fits
+    # compared with the plain build (criterion and theta to 1e-10, beta to 1e-9)
+    CBLAS="-DLMM_USE_CBLAS -I/usr/include/x86_64-linux-gnu"
+    if cc $W -O1 -g $CBLAS -I. -Ibuild -o build/test_cblas $SRC -lopenblas -lm >build/test_cblas.build.log 2>&1 &&
+       cc $W -O2 -I. -o build/cmp_plain tests/cblas_compare.c -lm &&
+       cc $W -O2 $CBLAS -I. -o build/cmp_cblas tests/cblas_compare.c -lopenblas -lm; then
+        run_suite cblas ./build/test_cblas
+        if ./build/cmp_plain >build/cmp_plain.out && ./build/cmp_cblas >build/cmp_cblas.out &&
+           paste build/cmp_plain.out build/cmp_cblas.out | awk '
+               { d = $3 - $6; if (d < 0) d = -d; s = $3 < 0 ? -$3 : $3; r = d / (s > 1e-3 ? s : 1e-3)
+                 tol = $2 == "beta" ? 1e-9 : 1e-10
+                 if (r > tol) { print "  " $1 " " $2 ": " $3 " vs " $6; bad = 1 } }
+               END { exit bad }'; then
+            passed=$((passed + 1)); echo "[cblas-agree] plain and CBLAS fits agree"
+        else
+            failed=$((failed + 1)); echo "[cblas-agree] plain and CBLAS fits differ"
+        fi
+    else
+        echo "[cblas] build failed (apt-get install libopenblas-dev):"; head -n 10 build/test_cblas.build.log; failed=$((failed + 1))
+    fi
     if [ -n "$vpid" ]; then
         wait "$vpid"; vstatus=$?
         run_suite valgrind cat build/valgrind.out
