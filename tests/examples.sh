@@ -74,6 +74,9 @@ has $o "253.6637 273.3299 292.9962 312.6624 332.3287 351.9950 371.6612 391.3275 
 has $o "251.4051 261.8724 272.3397 282.8070 293.2742 303.7415 314.2088 324.6761 "
 
 ./build/ex_minimal > build/ex_minimal.out 2>&1 && ok || bad "minimal exit status"
+# the README's C example is examples/minimal.c, character for character
+awk '/^```c$/ { f = 1; next } /^```$/ { if (f) exit } f' README.md > build/readme_example.c
+if cmp -s build/readme_example.c examples/minimal.c; then ok; else bad "README's C example differs from examples/minimal.c"; fi
 has build/ex_minimal.out "Formula: Reaction ~ Days + (Days | Subject)"
 
 echo "$passed passed, $failed failed"
