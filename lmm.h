@@ -3955,6 +3955,7 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, lm
     return st;
 }
 
+
 /* ======================================================================== */
 /* Derivative-free bound-constrained minimization                            */
 /* ======================================================================== */
@@ -4022,8 +4023,8 @@ static void lmm__opt_polish(lmm__opt *o, double *t)
             lmm__opt_eval(o, t);
         }
     }
-    for (k = 0; k < 2; k++) {
-        double h = (k == 0 ? 10 : 1) * o->rho_end;
+    for (k = 0; k < 1; k++) {   /* one pass at rho_end: the model search already converged */
+        double h = o->rho_end;
         for (sweep = 0, improved = 1; improved && sweep < 20 && !o->exhausted; sweep++) {
             improved = 0;
             for (i = 0; i < p; i++)
@@ -4281,37 +4282,18 @@ static void lmm__lu_solve(int m, const double *a, const double *piv, double *b, 
     }
 }
 
-/* Quadratic basis 1, s_i, s_i^2/2, s_i s_j (i < j). */
-static void lmm__qbasis(int p, const double *s, double *phi)
-{
-    int i, j, k = 1 + p;
-    phi[0] = 1;
-    for (i = 0; i < p; i++) phi[1 + i] = s[i];
-    for (i = 0; i < p; i++)
-        for (j = i; j < p; j++) phi[k++] = i == j ? 0.5 * s[i] * s[i] : s[i] * s[j];
-}
-
-/* Gradient and Hessian from basis coefficients c. */
-static void lmm__qcoef(int p, const double *c, double *g, double *H)
-{
-    int i, j, k = 1 + p;
-    for (i = 0; i < p; i++) g[i] = c[1 + i];
-    for (i = 0; i < p; i++)
-        for (j = i; j < p; j++) H[i + (size_t)j * p] = H[j + (size_t)i * p] = c[k++];
-}
-
-/* Interpolation set around zbest with spacing h: zbest, two distinct steps
-   per coordinate inside the box, and one diagonal point per pair; together
-   they determine a full quadratic; zbest becomes point 0. */
+/* Interpolation set around zbest with spacing h: zbest and two distinct steps
+   per coordinate inside the box (2p+1 points, as BOBYQA's default); together
+   with the previous Hessian they determine the model; zbest becomes point 0. */
 static void lmm__bq_initset(lmm__opt *o, double h, double *Y, double *F, double *step2)
 {
-    int p = o->nf, i, j, k = 1 + 2 * p;
+    int p = o->nf, i;
     size_t bytes = (size_t)p * sizeof(double);
     double *step1 = step2 + p;   /* scratch after step2 (see layout) */
     memcpy(Y, o->zbest, bytes);
     F[0] = o->fbest;
     for (i = 0; i < p; i++) {
-        double up = o->hi[i] - o->zbest[i], down = o->zbest[i] - o->lo[i];
+        double up = o->hi[i] - Y[i], down = Y[i] - o->lo[i];
         if (up >= h && down >= h) { step1[i] = h; step2[i] = -h; }
         else if (up >= 2 * h) { step1[i] = h; step2[i] = 2 * h; }
         else if (down >= 2 * h) { step1[i] = -h; step2[i] = -2 * h; }
@@ -4321,21 +4303,14 @@ static void lmm__bq_initset(lmm__opt *o, double h, double *Y, double *F, double 
     }
     for (i = 0; i < p; i++) {
         double *y1 = Y + (size_t)(1 + i) * p, *y2 = Y + (size_t)(1 + p + i) * p;
-        memcpy(y1, o->zbest, bytes);
+        /* from Y[0], not zbest: the evaluations below may move zbest */
+        memcpy(y1, Y, bytes);
         y1[i] = lmm__clampd(y1[i] + step1[i], o->lo[i], o->hi[i]);
-        memcpy(y2, o->zbest, bytes);
-        y2[i] = lmm__clampd(y2[i] + step2[i], o->lo[i], o->hi[i]);
         F[1 + i] = lmm__opt_eval(o, y1);
+        memcpy(y2, Y, bytes);
+        y2[i] = lmm__clampd(y2[i] + step2[i], o->lo[i], o->hi[i]);
         F[1 + p + i] = lmm__opt_eval(o, y2);
     }
-    for (i = 0; i < p; i++)
-        for (j = i + 1; j < p; j++, k++) {
-            double *y = Y + (size_t)k * p;
-            memcpy(y, o->zbest, bytes);
-            y[i] = lmm__clampd(y[i] + step1[i], o->lo[i], o->hi[i]);
-            y[j] = lmm__clampd(y[j] + step1[j], o->lo[j], o->hi[j]);
-            F[k] = lmm__opt_eval(o, y);
-        }
 }
 
 static double lmm__dist_inf(int p, const double *a, const double *b)
@@ -4346,17 +4321,51 @@ static double lmm__dist_inf(int p, const double *a, const double *b)
     return d;
 }
 
+/* From a solution x = (lambda, c, g) of the interpolation KKT system: the
+   gradient g and H += sum_j lambda_j s_j s_j' (the least Frobenius change). */
+static void lmm__bq_coef(int p, int m, const double *S, const double *x, double *g, double *H)
+{
+    int i, j, k;
+    for (i = 0; i < p; i++) g[i] = x[m + 1 + i];
+    for (k = 0; k < m; k++) {
+        const double *sk = S + (size_t)k * p;
+        if (x[k] == 0) continue;
+        for (j = 0; j < p; j++)
+            for (i = 0; i < p; i++) H[i + (size_t)j * p] += x[k] * sk[i] * sk[j];
+    }
+}
+
+/* Right-hand side whose solution gives the Lagrange functions' values at s:
+   (|s_j . s|^2 / 2, 1, s). */
+static void lmm__bq_wvec(int p, int m, const double *S, const double *s, double *v)
+{
+    int i, k;
+    for (k = 0; k < m; k++) {
+        double d = 0;
+        for (i = 0; i < p; i++) d += S[(size_t)k * p + i] * s[i];
+        v[k] = 0.5 * d * d;
+    }
+    v[m] = 1;
+    for (i = 0; i < p; i++) v[m + 1 + i] = s[i];
+}
+
 #ifndef LMM__BQ_MINLAG
 #define LMM__BQ_MINLAG 1e-3
 #endif
+/* Powell's BOBYQA scheme with 2p+1 interpolation points: each model
+   interpolates the set and otherwise changes the previous Hessian as little
+   as possible (Frobenius norm), solved directly from the small KKT system. */
 static int lmm__bobyqa(lmm__opt *o, double *w)
 {
-    int p = o->nf, m = (p + 1) * (p + 2) / 2, kopt = 0, geo = 0, rebuilds = 0, i, j, k;
+    int p = o->nf, m = 2 * p + 1, K = m + p + 1, kopt = 0, geo = 0, rebuilds = 0, i, j, k;
     size_t bytes = (size_t)p * sizeof(double);
-    double *Y = w, *F = Y + (size_t)m * p, *A = F + m, *piv = A + (size_t)m * m, *c = piv + m,
-           *lam = c + m, *phi = lam + m, *g = phi + m, *H = g + p, *s = H + (size_t)p * p,
-           *slo = s + p, *shi = slo + p, *xp = shi + p, *qw = xp + p, *cand = qw + 3 * p + (size_t)p * p;
-    double rho = o->rho_begin, Delta = rho, scale = 1;
+    double *Y = w, *F = Y + (size_t)m * p, *S = F + m, *A = S + (size_t)m * p, *piv = A + (size_t)K * K,
+           *c = piv + K, *lam = c + K, *g = lam + K, *H = g + p, *H0 = H + (size_t)p * p,
+           *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
+           *qw = xp + p, *cand = qw + 3 * p + (size_t)p * p;
+    double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 };
+    int nfsav = o->nevals;
+    for (i = 0; i < p * p; i++) H0[i] = 0;
     lmm__bq_initset(o, rho, Y, F, s);
     for (;;) {
         double *xb, fb, fcap = 0, pred, dnorm, fnew, ratio, far = 0;
@@ -4365,8 +4374,8 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
         kopt = 0;
         for (j = 1; j < m; j++) if (F[j] < F[kopt]) kopt = j;
         xb = Y + (size_t)kopt * p; fb = F[kopt];
-        /* build and factor the interpolation matrix in coordinates scaled to
-           the set's radius, so its entries stay within [-1, 1] */
+        /* build and factor the KKT matrix in coordinates scaled to the set's
+           radius, so its entries stay within [-1, 1] */
         scale = 0;
         for (j = 0; j < m; j++) {
             double d = lmm__dist_inf(p, Y + (size_t)j * p, xb);
@@ -4375,12 +4384,15 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
         }
         if (scale <= 0) scale = rho;
         for (j = 0; j < m; j++) {
-            for (i = 0; i < p; i++) s[i] = (Y[(size_t)j * p + i] - xb[i]) / scale;
-            lmm__qbasis(p, s, phi);
-            for (k = 0; k < m; k++) A[j + (size_t)k * m] = phi[k];
+            for (i = 0; i < p; i++) S[(size_t)j * p + i] = (Y[(size_t)j * p + i] - xb[i]) / scale;
             if (F[j] < HUGE_VAL && F[j] - fb > fcap) fcap = F[j] - fb;
         }
-        if (lmm__lu(m, A, piv)) {
+        for (i = 0; i < K * K; i++) A[i] = 0;
+        for (j = 0; j < m; j++) {
+            lmm__bq_wvec(p, m, S, S + (size_t)j * p, c);
+            for (k = 0; k < K; k++) A[j + (size_t)k * K] = A[k + (size_t)j * K] = c[k];
+        }
+        if (lmm__lu(K, A, piv)) {
             /* the set lost poisedness: start a fresh one at the current radius */
             if (++rebuilds > 50) return 0;
             lmm__bq_initset(o, rho, Y, F, s);
@@ -4393,9 +4405,10 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             int nc, a;
             if (dg < rho) dg = rho;
             h = dg / scale;
-            for (k = 0; k < m; k++) c[k] = k == jfar;
-            lmm__lu_solve(m, A, piv, c, 0);
-            lmm__qcoef(p, c, g, H);
+            for (k = 0; k < K; k++) c[k] = k == jfar;
+            lmm__lu_solve(K, A, piv, c, 0);
+            for (i = 0; i < p * p; i++) H[i] = 0;
+            lmm__bq_coef(p, m, S, c, g, H);
             for (i = 0; i < p; i++) {
                 slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -h, 0);
                 shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, h);
@@ -4419,7 +4432,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                     if (cand[i] != 0) moved = 1;
                 }
                 if (!moved) continue;
-                v = fabs(c[0] + lmm__quadval(p, g, H, cand));
+                v = fabs(c[m] + lmm__quadval(p, g, H, cand));
                 if (v > best) { best = v; memcpy(s, cand, bytes); }
             }
             geo = 0;
@@ -4439,10 +4452,16 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             continue;
         }
         geo = 0;
-        /* model: values relative to fb, failed points capped above the rest */
-        for (j = 0; j < m; j++) c[j] = F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1;
-        lmm__lu_solve(m, A, piv, c, 0);
-        lmm__qcoef(p, c, g, H);
+        /* model: values relative to fb (failed points capped above the rest)
+           minus the old curvature, whose least change then fits the residue */
+        for (i = 0; i < p * p; i++) H[i] = H0[i] * scale * scale;
+        for (i = 0; i < p; i++) lam[i] = 0;   /* zero gradient: quadval gives s'Hs/2 */
+        for (j = 0; j < m; j++)
+            c[j] = (F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1) - lmm__quadval(p, lam, H, S + (size_t)j * p);
+        for (j = m; j < K; j++) c[j] = 0;
+        lmm__lu_solve(K, A, piv, c, 0);
+        lmm__bq_coef(p, m, S, c, g, H);
+        for (i = 0; i < p * p; i++) H0[i] = H[i] / (scale * scale);
         for (i = 0; i < p; i++) {
             slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -Delta / scale, 0);
             shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, Delta / scale);
@@ -4462,6 +4481,8 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             int jrep = -1;
             fnew = lmm__opt_eval(o, xp);
             ratio = (fb - fnew) / pred;
+            diffs[2] = diffs[1]; diffs[1] = diffs[0];
+            diffs[0] = fnew < HUGE_VAL ? fabs(fnew - fb + pred) : HUGE_VAL;
             if (ratio <= 0.1) Delta = 0.5 * Delta < dnorm ? 0.5 * Delta : dnorm;
             else if (ratio <= 0.7) Delta = 0.5 * Delta > dnorm ? 0.5 * Delta : dnorm;
             else Delta = 0.5 * Delta > 2 * dnorm ? 0.5 * Delta : 2 * dnorm;
@@ -4469,8 +4490,8 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             /* replace the point whose removal keeps the set best poised,
                favouring points far from the (new) best point */
             for (i = 0; i < p; i++) s[i] = (xp[i] - xb[i]) / scale;
-            lmm__qbasis(p, s, lam);
-            lmm__lu_solve(m, A, piv, lam, 1);
+            lmm__bq_wvec(p, m, S, s, lam);
+            lmm__lu_solve(K, A, piv, lam, 0);
             for (j = 0; j < m; j++) if (fabs(lam[j]) > lmax) lmax = fabs(lam[j]);
             for (j = 0; j < m; j++) {
                 double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb) / Delta, sc;
@@ -4489,9 +4510,25 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             if (far > 2 * Delta) { geo = 1; continue; }
             if (Delta > rho || dnorm > rho) continue;
         } else {
+            /* Powell's test: when the last three models predicted f to within
+               their curvature's reach at this radius, the short step means
+               this resolution is done, and geometry steps would be wasted */
+            double crv = HUGE_VAL, ss = 0, shs = 0, errbig = diffs[0];
             Delta = 0.5 * Delta;
             if (Delta <= 1.5 * rho) Delta = rho;
-            if (far > 2 * Delta) { geo = 1; continue; }
+            if (diffs[1] > errbig) errbig = diffs[1];
+            if (diffs[2] > errbig) errbig = diffs[2];
+            for (i = 0; i < p; i++) {
+                double hs = 0;
+                for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * s[j];
+                if (H[i + (size_t)i * p] < crv) crv = H[i + (size_t)i * p];
+                ss += s[i] * s[i]; shs += s[i] * hs;
+            }
+            if (ss > 0 && shs / ss < crv) crv = shs / ss;
+            crv /= scale * scale;
+            if (!(o->nevals > nfsav && crv > 0 && errbig <= 0.125 * crv * rho * rho) && far > 2 * Delta) {
+                geo = 1; continue;
+            }
         }
         /* this resolution is exhausted: shrink rho as BOBYQA does */
         if (rho <= o->rho_end) return 1;
@@ -4499,15 +4536,16 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             double r = rho / o->rho_end, old = rho;
             rho = r <= 16 ? o->rho_end : (r <= 250 ? sqrt(r) * o->rho_end : 0.1 * rho);
             Delta = 0.5 * old > rho ? 0.5 * old : rho;
+            nfsav = o->nevals;
         }
     }
 }
 
 LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method)
 {
-    size_t p = n > 0 ? (size_t)n : 1, m = (p + 1) * (p + 2) / 2, common = 5 * p;
+    size_t p = n > 0 ? (size_t)n : 1, m = 2 * p + 1, K = m + p + 1, common = 5 * p;
     if (method == LMM_OPT_NELDER_MEAD) return common + (p + 1) * p + (p + 1) + 3 * p;
-    return common + m * p + 5 * m + m * m + 2 * p * p + 10 * p;
+    return common + 2 * m * p + m + K * K + 3 * K + 3 * p * p + 10 * p;
 }
 
 LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const double *upper,
@@ -4567,7 +4605,6 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
     LMM_FREE(mine);
     return LMM_OK;
 }
-
 
 /* ======================================================================== */
 /* Mixed-model core                                                         */
