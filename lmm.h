@@ -4349,20 +4349,94 @@ static void lmm__bq_wvec(int p, int m, const double *S, const double *s, double 
     for (i = 0; i < p; i++) v[m + 1 + i] = s[i];
 }
 
+
+/* Centre the frame at xb: S_j = (Y_j - xb) / scale with scale the set's
+   radius, and W the explicit inverse of the KKT matrix of S (via LU, K solves).
+   Returns nonzero when the set is not poised. */
+static int lmm__bq_frame(int p, int m, const double *Y, const double *xb, double rho, double *S,
+                         double *x0, double *scale, double *A, double *W, double *piv, double *col)
+{
+    int K = m + p + 1, i, j, k;
+    double sc = 0;
+    for (j = 0; j < m; j++) {
+        double d = lmm__dist_inf(p, Y + (size_t)j * p, xb);
+        if (d > sc) sc = d;
+    }
+    if (sc <= 0) sc = rho;
+    *scale = sc;
+    memcpy(x0, xb, (size_t)p * sizeof(double));
+    for (j = 0; j < m; j++)
+        for (i = 0; i < p; i++) S[(size_t)j * p + i] = (Y[(size_t)j * p + i] - xb[i]) / sc;
+    for (i = 0; i < K * K; i++) A[i] = 0;
+    for (j = 0; j < m; j++) {
+        lmm__bq_wvec(p, m, S, S + (size_t)j * p, col);
+        for (k = 0; k < K; k++) A[j + (size_t)k * K] = A[k + (size_t)j * K] = col[k];
+    }
+    if (lmm__lu(K, A, piv)) return 1;
+    for (k = 0; k < K; k++) {
+        for (i = 0; i < K; i++) col[i] = i == k;
+        lmm__lu_solve(K, A, piv, col, 0);
+        memcpy(W + (size_t)k * K, col, (size_t)K * sizeof(double));
+    }
+    for (k = 0; k < K; k++)   /* the inverse of a symmetric matrix is symmetric */
+        for (i = k + 1; i < K; i++)
+            W[i + (size_t)k * K] = W[k + (size_t)i * K] = 0.5 * (W[i + (size_t)k * K] + W[k + (size_t)i * K]);
+    return 0;
+}
+
+/* v = W u for the symmetric K x K matrix W. */
+static void lmm__bq_symv(int K, const double *W, const double *u, double *v)
+{
+    int i, k;
+    for (i = 0; i < K; i++) v[i] = 0;
+    for (k = 0; k < K; k++) {
+        const double *wk = W + (size_t)k * K;
+        double uk = u[k];
+        for (i = 0; i < K; i++) v[i] += wk[i] * uk;
+    }
+}
+
+/* Point t moves to frame coordinates s (wv = its KKT column against the old
+   set, hw = W wv; u, v: K scratch each): Powell's rank-two update of the inverse keeps W exact
+   without refactoring. Returns nonzero when the update's denominator is too
+   small to trust (the caller then re-frames). */
+static int lmm__bq_update(int p, int m, double *S, double *W, int t, const double *s,
+                          const double *wv, const double *hw, double *u, double *v)
+{
+    int K = m + p + 1, i, k;
+    double alpha = W[t + (size_t)t * K], tau = hw[t], ss = 0, beta, sigma, wHw = 0;
+    for (i = 0; i < p; i++) ss += s[i] * s[i];
+    for (k = 0; k < K; k++) wHw += wv[k] * hw[k];
+    beta = 0.5 * ss * ss - wHw;
+    sigma = alpha * beta + tau * tau;
+    memcpy(S + (size_t)t * p, s, (size_t)p * sizeof(double));
+    if (!(fabs(sigma) > 1e-10 * (tau * tau + fabs(alpha * beta)))) return 1;
+    memcpy(u, W + (size_t)t * K, (size_t)K * sizeof(double));   /* W e_t */
+    for (k = 0; k < K; k++) v[k] = (k == t) - hw[k];
+    /* W += (alpha v v' - beta u u' + tau (u v' + v u')) / sigma, column by column */
+    for (k = 0; k < K; k++) {
+        double *wk = W + (size_t)k * K, cv = (alpha * v[k] + tau * u[k]) / sigma, cu = (tau * v[k] - beta * u[k]) / sigma;
+        for (i = 0; i < K; i++) wk[i] += cv * v[i] + cu * u[i];
+    }
+    return 0;
+}
+
 #ifndef LMM__BQ_MINLAG
 #define LMM__BQ_MINLAG 1e-3
 #endif
 /* Powell's BOBYQA scheme with 2p+1 interpolation points: each model
    interpolates the set and otherwise changes the previous Hessian as little
-   as possible (Frobenius norm), solved directly from the small KKT system. */
+   as possible (Frobenius norm). The KKT system's inverse is kept explicitly
+   in a frame (origin x0, unit scale) and updated by rank two when a point
+   moves, so an iteration costs O(p^2) flops, not a factorization. */
 static int lmm__bobyqa(lmm__opt *o, double *w)
 {
-    int p = o->nf, m = 2 * p + 1, K = m + p + 1, kopt = 0, geo = 0, rebuilds = 0, i, j, k;
+    int p = o->nf, m = 2 * p + 1, K = m + p + 1, kopt = 0, geo = 0, rebuilds = 0, framed = 0, updates = 0, i, j;
     size_t bytes = (size_t)p * sizeof(double);
-    double *Y = w, *F = Y + (size_t)m * p, *S = F + m, *A = S + (size_t)m * p, *piv = A + (size_t)K * K,
-           *c = piv + K, *lam = c + K, *g = lam + K, *H = g + p, *H0 = H + (size_t)p * p,
-           *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
-           *qw = xp + p, *cand = qw + 3 * p + (size_t)p * p;
+    double *Y = w, *F = Y + (size_t)m * p, *S = F + m, *A = S + (size_t)m * p, *W = A + (size_t)K * K,
+           *piv = W + (size_t)K * K, *c = piv + K, *lam = c + K, *wv = lam + K, *g = wv + K, *H = g + p,
+           *H0 = H + (size_t)p * p, *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
+           *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *qw = sn + p, *cand = qw + 3 * p + (size_t)p * p;
     double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 };
     int nfsav = o->nevals;
     for (i = 0; i < p * p; i++) H0[i] = 0;
@@ -4374,41 +4448,42 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
         kopt = 0;
         for (j = 1; j < m; j++) if (F[j] < F[kopt]) kopt = j;
         xb = Y + (size_t)kopt * p; fb = F[kopt];
-        /* build and factor the KKT matrix in coordinates scaled to the set's
-           radius, so its entries stay within [-1, 1] */
-        scale = 0;
         for (j = 0; j < m; j++) {
             double d = lmm__dist_inf(p, Y + (size_t)j * p, xb);
-            if (d > scale) scale = d;
             if (d > far && j != kopt) { far = d; jfar = j; }
-        }
-        if (scale <= 0) scale = rho;
-        for (j = 0; j < m; j++) {
-            for (i = 0; i < p; i++) S[(size_t)j * p + i] = (Y[(size_t)j * p + i] - xb[i]) / scale;
             if (F[j] < HUGE_VAL && F[j] - fb > fcap) fcap = F[j] - fb;
         }
-        for (i = 0; i < K * K; i++) A[i] = 0;
-        for (j = 0; j < m; j++) {
-            lmm__bq_wvec(p, m, S, S + (size_t)j * p, c);
-            for (k = 0; k < K; k++) A[j + (size_t)k * K] = A[k + (size_t)j * K] = c[k];
+        /* re-centre when the best point drifted far from the origin relative
+           to the radius (the model gradient would lose digits), and now and
+           then to shed the updates' rounding */
+        if (!framed || lmm__dist_inf(p, xb, x0) > 10 * (Delta > far ? Delta : far) || updates >= 20 * K) {
+            if (lmm__bq_frame(p, m, Y, xb, rho, S, x0, &scale, A, W, piv, c)) {
+                /* the set lost poisedness: start a fresh one at the current radius */
+                if (++rebuilds > 50) return 0;
+                lmm__bq_initset(o, rho, Y, F, s);
+                framed = 0;
+                continue;
+            }
+            framed = 1; updates = 0;
         }
-        if (lmm__lu(K, A, piv)) {
-            /* the set lost poisedness: start a fresh one at the current radius */
-            if (++rebuilds > 50) return 0;
-            lmm__bq_initset(o, rho, Y, F, s);
-            continue;
-        }
+        for (i = 0; i < p; i++) sb[i] = (xb[i] - x0[i]) / scale;
         if (geo && jfar >= 0 && far > 2 * Delta) {
             /* geometry step: move the farthest point to where its Lagrange
                function is largest within a small box, keeping the set poised */
-            double dg = far * 0.1 < Delta ? far * 0.1 : Delta, best = -1, h;
+            double dg = far * 0.1 < Delta ? far * 0.1 : Delta, best = -1, h, cb;
             int nc, a;
             if (dg < rho) dg = rho;
             h = dg / scale;
-            for (k = 0; k < K; k++) c[k] = k == jfar;
-            lmm__lu_solve(K, A, piv, c, 0);
+            memcpy(c, W + (size_t)jfar * K, (size_t)K * sizeof(double));
             for (i = 0; i < p * p; i++) H[i] = 0;
             lmm__bq_coef(p, m, S, c, g, H);
+            /* the Lagrange function about xb: value cb, gradient gb */
+            cb = c[m] + lmm__quadval(p, g, H, sb);
+            for (i = 0; i < p; i++) {
+                double hs = 0;
+                for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * sb[j];
+                gb[i] = g[i] + hs;
+            }
             for (i = 0; i < p; i++) {
                 slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -h, 0);
                 shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, h);
@@ -4420,7 +4495,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 for (i = 0; i < p; i++) cand[i] = 0;
                 if (a < 2 * p) cand[a / 2] = a % 2 ? -h : h;
                 else if (a < 2 * p + 2) {
-                    for (i = 0; i < p; i++) cand[i] = (g[i] >= 0) == (a % 2 == 0) ? h : -h;
+                    for (i = 0; i < p; i++) cand[i] = (gb[i] >= 0) == (a % 2 == 0) ? h : -h;
                 } else {
                     int r = a - 2 * p - 2, i1 = (r / 4) / p, i2 = (r / 4) % p;
                     if (i1 >= i2) continue;
@@ -4432,7 +4507,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                     if (cand[i] != 0) moved = 1;
                 }
                 if (!moved) continue;
-                v = fabs(c[m] + lmm__quadval(p, g, H, cand));
+                v = fabs(cb + lmm__quadval(p, gb, H, cand));
                 if (v > best) { best = v; memcpy(s, cand, bytes); }
             }
             geo = 0;
@@ -4441,33 +4516,44 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                     xp[i] = lmm__clampd(xb[i] + s[i] * scale, o->lo[i], o->hi[i]);
                     if (s[i] == slo[i] && o->lo[i] - xb[i] >= -dg) xp[i] = o->lo[i];
                     if (s[i] == shi[i] && o->hi[i] - xb[i] <= dg) xp[i] = o->hi[i];
+                    sn[i] = (xp[i] - x0[i]) / scale;
                 }
                 F[jfar] = lmm__opt_eval(o, xp);
                 memcpy(Y + (size_t)jfar * p, xp, bytes);
+                lmm__bq_wvec(p, m, S, sn, wv);
+                lmm__bq_symv(K, W, wv, lam);
+                if (lmm__bq_update(p, m, S, W, jfar, sn, wv, lam, piv, c)) framed = 0;
+                updates++;
                 continue;
             }
             /* the far point's Lagrange function is negligible near xb: the set
                is too spread for this scale, so rebuild it at spacing rho */
             lmm__bq_initset(o, rho, Y, F, s);
+            framed = 0;
             continue;
         }
         geo = 0;
         /* model: values relative to fb (failed points capped above the rest)
            minus the old curvature, whose least change then fits the residue */
         for (i = 0; i < p * p; i++) H[i] = H0[i] * scale * scale;
-        for (i = 0; i < p; i++) lam[i] = 0;   /* zero gradient: quadval gives s'Hs/2 */
+        for (i = 0; i < p; i++) gb[i] = 0;   /* zero gradient: quadval gives s'Hs/2 */
         for (j = 0; j < m; j++)
-            c[j] = (F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1) - lmm__quadval(p, lam, H, S + (size_t)j * p);
-        for (j = m; j < K; j++) c[j] = 0;
-        lmm__lu_solve(K, A, piv, c, 0);
+            wv[j] = (F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1) - lmm__quadval(p, gb, H, S + (size_t)j * p);
+        for (j = m; j < K; j++) wv[j] = 0;
+        lmm__bq_symv(K, W, wv, c);
         lmm__bq_coef(p, m, S, c, g, H);
         for (i = 0; i < p * p; i++) H0[i] = H[i] / (scale * scale);
+        for (i = 0; i < p; i++) {   /* the model's gradient at xb */
+            double hs = 0;
+            for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * sb[j];
+            gb[i] = g[i] + hs;
+        }
         for (i = 0; i < p; i++) {
             slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -Delta / scale, 0);
             shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, Delta / scale);
         }
-        lmm__boxqp(p, g, H, slo, shi, s, qw);
-        pred = -lmm__quadval(p, g, H, s);
+        lmm__boxqp(p, gb, H, slo, shi, s, qw);
+        pred = -lmm__quadval(p, gb, H, s);
         for (i = 0; i < p; i++) {
             xp[i] = lmm__clampd(xb[i] + s[i] * scale, o->lo[i], o->hi[i]);
             /* land exactly on a bound the model step pushed against */
@@ -4489,9 +4575,9 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             if (Delta <= 1.5 * rho) Delta = rho;
             /* replace the point whose removal keeps the set best poised,
                favouring points far from the (new) best point */
-            for (i = 0; i < p; i++) s[i] = (xp[i] - xb[i]) / scale;
-            lmm__bq_wvec(p, m, S, s, lam);
-            lmm__lu_solve(K, A, piv, lam, 0);
+            for (i = 0; i < p; i++) sn[i] = (xp[i] - x0[i]) / scale;
+            lmm__bq_wvec(p, m, S, sn, wv);
+            lmm__bq_symv(K, W, wv, lam);
             for (j = 0; j < m; j++) if (fabs(lam[j]) > lmax) lmax = fabs(lam[j]);
             for (j = 0; j < m; j++) {
                 double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb) / Delta, sc;
@@ -4500,7 +4586,11 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 sc = fabs(lam[j]) * (d > 1 ? d * d : 1);
                 if (sc > bestscore) { bestscore = sc; jrep = j; }
             }
-            if (jrep >= 0) { memcpy(Y + (size_t)jrep * p, xp, bytes); F[jrep] = fnew; }
+            if (jrep >= 0) {
+                memcpy(Y + (size_t)jrep * p, xp, bytes); F[jrep] = fnew;
+                if (lmm__bq_update(p, m, S, W, jrep, sn, wv, lam, piv, c)) framed = 0;
+                updates++;
+            }
             if (ratio >= 0.1) continue;
             far = 0;
             for (j = 0; j < m; j++) {
@@ -4545,7 +4635,7 @@ LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method)
 {
     size_t p = n > 0 ? (size_t)n : 1, m = 2 * p + 1, K = m + p + 1, common = 5 * p;
     if (method == LMM_OPT_NELDER_MEAD) return common + (p + 1) * p + (p + 1) + 3 * p;
-    return common + 2 * m * p + m + K * K + 3 * K + 3 * p * p + 10 * p;
+    return common + 2 * m * p + m + 2 * K * K + 4 * K + 3 * p * p + 14 * p;
 }
 
 LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const double *upper,
@@ -5455,6 +5545,41 @@ static double lmm__quantile7(const double *sorted, int n, double prob)
     return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
+/* Rearrange a[0..n) so that a[k] is its k-th smallest value, smaller ones
+   before it and larger after (Hoare's selection, median-of-three pivot). */
+static void lmm__select(double *a, int n, int k)
+{
+    int lo = 0, hi = n - 1;
+    while (hi > lo) {
+        int i = lo, j = hi, mid = lo + (hi - lo) / 2;
+        double piv, t;
+        if (a[mid] < a[lo]) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
+        if (a[hi] < a[lo]) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
+        if (a[hi] < a[mid]) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
+        piv = a[mid];
+        while (i <= j) {
+            while (a[i] < piv) i++;
+            while (piv < a[j]) j--;
+            if (i <= j) { t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return;
+    }
+}
+
+/* R's type-7 quantile of a[0..n) (rearranged, not sorted): O(n) selection
+   instead of a sort, since every refit of a bootstrap computes these. */
+static double lmm__quantile7_select(double *a, int n, double prob)
+{
+    double h = (n - 1) * prob, next;
+    int lo = (int)floor(h), i;
+    lmm__select(a, n, lo);
+    if (lo >= n - 1 || h == lo) return a[lo];
+    for (next = a[lo + 1], i = lo + 2; i < n; i++) if (a[i] < next) next = a[i];
+    return a[lo] + (h - lo) * (next - a[lo]);
+}
+
 /* From the factor at the optimum: beta, u, b, sigma, vcov, fitted values,
    residuals and, unless skipped, conditional SDs. */
 static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
@@ -5540,8 +5665,7 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
         double *sr = fit->work_ + fit->optim_work_;
         static const double probs[5] = { 0, 0.25, 0.5, 0.75, 1 };
         for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
-        qsort(sr, (size_t)n, sizeof *sr, lmm__cmp_double);
-        for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7(sr, n, probs[a]);
+        for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7_select(sr, n, probs[a]);
     }
     /* singular: a bounded theta below lme4's tolerance */
     fit->singular = 0;
