@@ -4008,10 +4008,12 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
 }
 
 /* Final clean-up: try landing exactly on nearby bounds (singular fits sit on
-   them), then a short compass search at rho_end. Only strict gains count. */
+   them), then one compass sweep at rho_end, so that a search restarted from
+   the result finds nothing better (refits reproduce their fit). Only strict
+   gains count. */
 static void lmm__opt_polish(lmm__opt *o, double *t)
 {
-    int p = o->nf, i, k, sweep, sgn, improved;
+    int p = o->nf, i, sgn;
     size_t bytes = (size_t)p * sizeof(double);
     for (i = 0; i < p && !o->exhausted; i++) {
         for (sgn = 0; sgn < 2; sgn++) {
@@ -4023,22 +4025,12 @@ static void lmm__opt_polish(lmm__opt *o, double *t)
             lmm__opt_eval(o, t);
         }
     }
-    for (k = 0; k < 1; k++) {   /* one pass at rho_end: the model search already converged */
-        double h = o->rho_end;
-        for (sweep = 0, improved = 1; improved && sweep < 20 && !o->exhausted; sweep++) {
-            improved = 0;
-            for (i = 0; i < p; i++)
-                for (sgn = -1; sgn <= 1; sgn += 2) {
-                    double before = o->fbest;
-                    memcpy(t, o->zbest, bytes);
-                    t[i] = lmm__clampd(t[i] + sgn * h, o->lo[i], o->hi[i]);
-                    if (t[i] == o->zbest[i]) continue;
-                    /* progress only if the best moved (noise-level gains do not count) */
-                    lmm__opt_eval(o, t);
-                    if (o->fbest < before) improved = 1;
-                }
+    for (i = 0; i < p && !o->exhausted; i++)
+        for (sgn = -1; sgn <= 1; sgn += 2) {
+            memcpy(t, o->zbest, bytes);
+            t[i] = lmm__clampd(t[i] + sgn * o->rho_end, o->lo[i], o->hi[i]);
+            if (t[i] != o->zbest[i]) lmm__opt_eval(o, t);
         }
-    }
 }
 
 /* ---- Nelder-Mead ------------------------------------------------------- */
@@ -4421,9 +4413,6 @@ static int lmm__bq_update(int p, int m, double *S, double *W, int t, const doubl
     return 0;
 }
 
-#ifndef LMM__BQ_MINLAG
-#define LMM__BQ_MINLAG 1e-3
-#endif
 /* Powell's BOBYQA scheme with 2p+1 interpolation points: each model
    interpolates the set and otherwise changes the previous Hessian as little
    as possible (Frobenius norm). The KKT system's inverse is kept explicitly
@@ -4436,9 +4425,9 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
     double *Y = w, *F = Y + (size_t)m * p, *S = F + m, *A = S + (size_t)m * p, *W = A + (size_t)K * K,
            *piv = W + (size_t)K * K, *c = piv + K, *lam = c + K, *wv = lam + K, *g = wv + K, *H = g + p,
            *H0 = H + (size_t)p * p, *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
-           *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *qw = sn + p, *cand = qw + 3 * p + (size_t)p * p;
-    double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 };
-    int nfsav = o->nevals;
+           *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *gm = sn + p, *xbm = gm + p, *qw = xbm + p, *cand = qw + 3 * p + (size_t)p * p;
+    double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 }, fbm = 0;
+    int have_model = 0;
     for (i = 0; i < p * p; i++) H0[i] = 0;
     lmm__bq_initset(o, rho, Y, F, s);
     for (;;) {
@@ -4511,7 +4500,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 if (v > best) { best = v; memcpy(s, cand, bytes); }
             }
             geo = 0;
-            if (best > LMM__BQ_MINLAG) {
+            if (best > 0) {
                 for (i = 0; i < p; i++) {
                     xp[i] = lmm__clampd(xb[i] + s[i] * scale, o->lo[i], o->hi[i]);
                     if (s[i] == slo[i] && o->lo[i] - xb[i] >= -dg) xp[i] = o->lo[i];
@@ -4519,6 +4508,17 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                     sn[i] = (xp[i] - x0[i]) / scale;
                 }
                 F[jfar] = lmm__opt_eval(o, xp);
+                if (have_model) {
+                    /* the last model's error here measures its accuracy too */
+                    double q = fbm;
+                    for (i = 0; i < p; i++) {
+                        double hd = 0;
+                        for (j = 0; j < p; j++) hd += H0[i + (size_t)j * p] * (xp[j] - xbm[j]);
+                        q += (xp[i] - xbm[i]) * (gm[i] + 0.5 * hd);
+                    }
+                    diffs[2] = diffs[1]; diffs[1] = diffs[0];
+                    diffs[0] = F[jfar] < HUGE_VAL ? fabs(F[jfar] - q) : HUGE_VAL;
+                }
                 memcpy(Y + (size_t)jfar * p, xp, bytes);
                 lmm__bq_wvec(p, m, S, sn, wv);
                 lmm__bq_symv(K, W, wv, lam);
@@ -4526,8 +4526,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 updates++;
                 continue;
             }
-            /* the far point's Lagrange function is negligible near xb: the set
-               is too spread for this scale, so rebuild it at spacing rho */
+            /* no candidate moved (a box pinned to a point): rebuild at spacing rho */
             lmm__bq_initset(o, rho, Y, F, s);
             framed = 0;
             continue;
@@ -4547,7 +4546,9 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             double hs = 0;
             for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * sb[j];
             gb[i] = g[i] + hs;
+            gm[i] = gb[i] / scale;
         }
+        memcpy(xbm, xb, bytes); fbm = fb; have_model = 1;
         for (i = 0; i < p; i++) {
             slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -Delta / scale, 0);
             shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, Delta / scale);
@@ -4600,9 +4601,10 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             if (far > 2 * Delta) { geo = 1; continue; }
             if (Delta > rho || dnorm > rho) continue;
         } else {
-            /* Powell's test: when the last three models predicted f to within
-               their curvature's reach at this radius, the short step means
-               this resolution is done, and geometry steps would be wasted */
+            /* Powell's test: when the last three checks of the model (trust
+               region and geometry points) predicted f to within its curvature's
+               reach at this radius, or to rounding, the short step means this
+               resolution is done and geometry steps would be wasted */
             double crv = HUGE_VAL, ss = 0, shs = 0, errbig = diffs[0];
             Delta = 0.5 * Delta;
             if (Delta <= 1.5 * rho) Delta = rho;
@@ -4616,7 +4618,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             }
             if (ss > 0 && shs / ss < crv) crv = shs / ss;
             crv /= scale * scale;
-            if (!(o->nevals > nfsav && crv > 0 && errbig <= 0.125 * crv * rho * rho) && far > 2 * Delta) {
+            if (!(crv > 0 && errbig <= 0.125 * crv * rho * rho + 1e-12 * fabs(fb)) && far > 2 * Delta) {
                 geo = 1; continue;
             }
         }
@@ -4626,7 +4628,6 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             double r = rho / o->rho_end, old = rho;
             rho = r <= 16 ? o->rho_end : (r <= 250 ? sqrt(r) * o->rho_end : 0.1 * rho);
             Delta = 0.5 * old > rho ? 0.5 * old : rho;
-            nfsav = o->nevals;
         }
     }
 }
@@ -4635,7 +4636,7 @@ LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method)
 {
     size_t p = n > 0 ? (size_t)n : 1, m = 2 * p + 1, K = m + p + 1, common = 5 * p;
     if (method == LMM_OPT_NELDER_MEAD) return common + (p + 1) * p + (p + 1) + 3 * p;
-    return common + 2 * m * p + m + 2 * K * K + 4 * K + 3 * p * p + 14 * p;
+    return common + 2 * m * p + m + 2 * K * K + 4 * K + 3 * p * p + 16 * p;
 }
 
 LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const double *upper,
