@@ -5163,6 +5163,27 @@ static void lmm__schur_tail(lmm__blocks *B)
 {
     int r = B->r, qr = B->qr, nt = r - qr, p1 = B->p1, j = 0, c = 0, x;
     double *c22 = B->L22 + (size_t)qr * r + qr;
+    if (nt <= 4) {
+        /* the usual few fixed effects: accumulate in registers, store once
+           (updating c22 in place chains every level through memory) */
+        double s00 = 0, s10 = 0, s20 = 0, s30 = 0, s11 = 0, s21 = 0, s31 = 0, s22 = 0, s32 = 0, s33 = 0, acc[16];
+        int a, b;
+        for (j = 0; j < B->l1; j++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]);
+            for (c = 0; c < p1; c++) {
+                const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
+                double t0 = tail[0], t1 = nt > 1 ? tail[1] : 0, t2 = nt > 2 ? tail[2] : 0, t3 = nt > 3 ? tail[3] : 0;
+                s00 += t0 * t0; s10 += t1 * t0; s20 += t2 * t0; s30 += t3 * t0;
+                s11 += t1 * t1; s21 += t2 * t1; s31 += t3 * t1;
+                s22 += t2 * t2; s32 += t3 * t2; s33 += t3 * t3;
+            }
+        }
+        acc[0] = s00; acc[1] = s10; acc[2] = s20; acc[3] = s30; acc[5] = s11; acc[6] = s21; acc[7] = s31;
+        acc[10] = s22; acc[11] = s32; acc[15] = s33;
+        for (b = 0; b < nt; b++)
+            for (a = b; a < nt; a++) c22[(size_t)b * r + a] -= acc[a + 4 * b];
+        return;
+    }
     if (nt <= LMM__MR) {                         /* a few columns: plain outer products */
         for (j = 0; j < B->l1; j++) {
             int nj = (int)(B->cp[j + 1] - B->cp[j]), a, b;
@@ -5274,6 +5295,16 @@ static int lmm__factor(lmm_model *m, const double *theta)
         if (p1 == 1) {
             double s = T1[0] / L[0];
             for (i = 0; i < nj; i++) cols[i] *= s;
+            continue;
+        }
+        if (p1 == 2) {                           /* (C T1) L^{-T} row by row, in closed form */
+            double t00 = T1[0], t10 = T1[1], t11 = T1[3], i00 = 1.0 / L[0], l10 = L[1], i11 = 1.0 / L[3];
+            double *c1 = cols + nj;
+            for (i = 0; i < nj; i++) {
+                double x0 = (cols[i] * t00 + c1[i] * t10) * i00;
+                c1[i] = (c1[i] * t11 - x0 * l10) * i11;
+                cols[i] = x0;
+            }
             continue;
         }
         for (a = 0; a < p1; a++) {               /* right-multiply by T1 */
