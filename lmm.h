@@ -4460,7 +4460,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             /* geometry step: move the farthest point to where its Lagrange
                function is largest within a small box, keeping the set poised */
             double dg = far * 0.1 < Delta ? far * 0.1 : Delta, best = -1, h, cb;
-            int nc, a;
+            int a;
             if (dg < rho) dg = rho;
             h = dg / scale;
             memcpy(c, W + (size_t)jfar * K, (size_t)K * sizeof(double));
@@ -4477,28 +4477,37 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -h, 0);
                 shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, h);
             }
-            nc = 2 * p + 2 + 4 * p * p;   /* axes, gradient signs, pairs with signs */
-            for (a = 0; a < nc; a++) {
+            /* candidates: the axis steps, the two gradient-sign corners and the
+               signed pairs of axes, each clamped to the box; axis and pair values
+               need only their own entries of gb and H */
+            for (a = 0; a < 2 * p; a++) {
+                double c = a % 2 ? slo[a / 2] : shi[a / 2], v;
+                i = a / 2;
+                if (c == 0) continue;
+                v = fabs(cb + c * (gb[i] + 0.5 * H[i + (size_t)i * p] * c));
+                if (v > best) { best = v; for (j = 0; j < p; j++) s[j] = j == i ? c : 0; }
+            }
+            for (a = 0; a < 2; a++) {
                 double v;
                 int moved = 0;
-                for (i = 0; i < p; i++) cand[i] = 0;
-                if (a < 2 * p) cand[a / 2] = a % 2 ? -h : h;
-                else if (a < 2 * p + 2) {
-                    for (i = 0; i < p; i++) cand[i] = (gb[i] >= 0) == (a % 2 == 0) ? h : -h;
-                } else {
-                    int r = a - 2 * p - 2, i1 = (r / 4) / p, i2 = (r / 4) % p;
-                    if (i1 >= i2) continue;
-                    cand[i1] = r % 2 ? -h : h;
-                    cand[i2] = (r / 2) % 2 ? -h : h;
-                }
                 for (i = 0; i < p; i++) {
-                    cand[i] = lmm__clampd(cand[i], slo[i], shi[i]);
+                    cand[i] = (gb[i] >= 0) == (a == 0) ? shi[i] : slo[i];
                     if (cand[i] != 0) moved = 1;
                 }
                 if (!moved) continue;
                 v = fabs(cb + lmm__quadval(p, gb, H, cand));
                 if (v > best) { best = v; memcpy(s, cand, bytes); }
             }
+            for (i = 0; i < p; i++)
+                for (j = i + 1; j < p; j++)
+                    for (a = 0; a < 4; a++) {
+                        double ci = a % 2 ? slo[i] : shi[i], cj = (a / 2) % 2 ? slo[j] : shi[j], v;
+                        int k;
+                        if (ci == 0 && cj == 0) continue;
+                        v = fabs(cb + ci * (gb[i] + 0.5 * H[i + (size_t)i * p] * ci) + cj * (gb[j] + 0.5 * H[j + (size_t)j * p] * cj)
+                                 + ci * cj * H[i + (size_t)j * p]);
+                        if (v > best) { best = v; for (k = 0; k < p; k++) s[k] = k == i ? ci : (k == j ? cj : 0); }
+                    }
             geo = 0;
             if (best > 0) {
                 for (i = 0; i < p; i++) {
