@@ -5856,7 +5856,7 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
     fit->condvar_ = !opts->skip_condvar;
     /* Final radius 2e-6 (with the closing compass sweep): the criterion ends
        within ~1e-13 relative of the optimum, far closer than lme4's ftol_abs
-       1e-8 stop, at a fifth fewer evaluations than radius 2e-7. */
+       1e-8 stop, and a level of the radius schedule sooner than 2e-7. */
     if (oo.rho_end <= 0) oo.rho_end = 2e-6;
     st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
                       &oo, fit->work_, &res, err);
