@@ -7245,10 +7245,11 @@ LMM_API void lmm_format_reals(const double *x, int n, int digits, char (*out)[48
     /* common width, right-justified */
     width = 0;
     for (i = 0; i < n; i++) if ((int)strlen(out[i]) > width) width = (int)strlen(out[i]);
-    for (i = 0; i < n; i++) {
-        char tmp[48];
-        snprintf(tmp, sizeof tmp, "%*s", width, out[i]);
-        memcpy(out[i], tmp, sizeof tmp);
+    for (i = 0; i < n; i++) {   /* shift right in place, pad with spaces */
+        size_t len = strlen(out[i]), pad = (size_t)width - len;
+        if (pad == 0) continue;
+        memmove(out[i] + pad, out[i], len + 1);
+        memset(out[i], ' ', pad);
     }
 }
 
@@ -7314,8 +7315,11 @@ static void lmm__deparse_plain(const char *f, char *buf, size_t size)
 /* Append text [a, b) to buf at *o (bounded). */
 static void lmm__cat_range(char *buf, size_t size, size_t *o, const char *a, const char *b)
 {
-    while (a < b) { if (*o + 1 < size) buf[*o] = *a; (*o)++; a++; }
-    if (size) buf[*o < size ? *o : size - 1] = '\0';
+    size_t last;
+    if (size == 0) { *o += (size_t)(b - a); return; }
+    last = size - 1;                       /* room for the terminator */
+    for (; a < b; a++, (*o)++) if (*o < last) buf[*o] = *a;
+    buf[*o < last ? *o : last] = '\0';
 }
 
 static void lmm__cat_str(char *buf, size_t size, size_t *o, const char *s)

@@ -57,6 +57,8 @@ fi
 check_compiles clangxx clang++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_clangxx tests/smoke.c -lm
 check_compiles static cc $W -I. -o build/test_static tests/tu_static_a.c tests/tu_static_b.c -lm
 check_compiles twotu cc $W -I. -o build/test_twotu tests/smoke.c tests/tu_decl.c -lm
+# -O3 runs more of gcc's flow-based warnings (truncation, overflow) than -O2
+check_compiles gcc-O3 gcc $W -O3 -I. -o build/test_gcc-O3 tests/smoke.c -lm
 if echo 'int main(void){return 0;}' | cc -m32 -x c - -o build/m32probe >/dev/null 2>&1; then
     check_compiles m32 cc -m32 $W -I. -o build/test_m32 tests/smoke.c -lm
 else
