@@ -4747,6 +4747,17 @@ typedef struct lmm__blocks {
     int shift_ok;         /* 0 if X'X was not numerically positive definite */
     double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
     double *yshift;       /* n: y - X beta0 */
+    /* A scalar first term whose levels share few values d of Z1'Z1 (balanced or
+       nearly: plots with 11..32 observations) has L21 L21' = sum over those
+       classes of w_c(theta) C_c, C_c = sum of the class's a_j a_j' (a_j: level
+       j's column of [Zr X y]' Z1). The objective then costs ncls dense r x r
+       updates instead of the levels' scattered outer products. */
+    int ncls;             /* classes (0: path off) */
+    int *cls_of;          /* l1: class of each level */
+    double *cls_d;        /* ncls: the class's Z1'Z1 */
+    double *cls_C;        /* ncls blocks r x r, lower triangle: C_c */
+    int cls_ready;        /* C_c current apart from the y row */
+    int y_exact;          /* X fits y to rounding (constant y): no variance to model */
 } lmm__blocks;
 
 /* Panel width of the blocked Cholesky and the register tile of its update. */
@@ -4817,6 +4828,67 @@ static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
 
 /* Accumulate the structure's cross-products (everything but y) and fix the
    sparse pattern of the off-diagonal block. */
+/* Decide the class path (see lmm__blocks): on when the classes' dense updates
+   cost at most half the levels' sparse ones and fit in 32 MB. */
+static lmm_status lmm__classes_plan(lmm__blocks *B, lmm_error *err)
+{
+    double *d, scattered = 0, dense;
+    int j, c, nc = 0;
+    size_t rr = (size_t)B->r * B->r;
+    B->ncls = 0;
+    if (B->p1 != 1 || B->l1 < 2) return LMM_OK;
+    if (!(d = LMM__NEW(double, B->l1))) return lmm__nomem(err);
+    memcpy(d, B->A11, (size_t)B->l1 * sizeof(double));
+    qsort(d, (size_t)B->l1, sizeof *d, lmm__cmp_double);
+    for (j = 0; j < B->l1; j++) if (j == 0 || d[j] != d[j - 1]) d[nc++] = d[j];
+    for (j = 0; j < B->l1; j++) {
+        double nj = (double)(B->cp[j + 1] - B->cp[j]);
+        scattered += 0.5 * nj * (nj + 1);
+    }
+    dense = 0.5 * (double)nc * (double)B->r * (B->r + 1);
+    if (2 * dense > scattered || (double)nc * (double)rr > 4194304.0) { LMM_FREE(d); return LMM_OK; }
+    B->cls_of = LMM__NEW(int, B->l1);
+    B->cls_d = d;
+    B->cls_C = LMM__NEW(double, (size_t)nc * rr);
+    if (!B->cls_of || !B->cls_C) return lmm__nomem(err);   /* freed with the blocks */
+    for (j = 0; j < B->l1; j++) {   /* binary search of the level's d among the classes */
+        int lo = 0, hi = nc - 1;
+        while (lo < hi) { c = (lo + hi) / 2; if (B->cls_d[c] < B->A11[j]) lo = c + 1; else hi = c; }
+        B->cls_of[j] = lo;
+    }
+    B->ncls = nc;
+    B->cls_ready = 0;
+    return LMM_OK;
+}
+
+/* C_c from A21: all of it (full), or only its y row (the response changed). */
+static void lmm__classes_fill(lmm__blocks *B, int full)
+{
+    int r = B->r, ylast = r - 1, j, a, b, c;
+    size_t rr = (size_t)r * r;
+    if (full) memset(B->cls_C, 0, (size_t)B->ncls * rr * sizeof(double));
+    else
+        for (c = 0; c < B->ncls; c++)
+            for (b = 0; b < r; b++) B->cls_C[c * rr + (size_t)b * r + ylast] = 0.0;
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        const int *rows = B->ri + B->cp[j];
+        const double *v = B->A21 + B->cp[j];
+        double *C = B->cls_C + (size_t)B->cls_of[j] * rr;
+        if (full) {
+            for (b = 0; b < nj; b++) {   /* rows ascend: rows[a] >= rows[b] for a >= b */
+                double vb = v[b], *col = C + (size_t)rows[b] * r;
+                if (vb == 0.0) continue;
+                for (a = b; a < nj; a++) col[rows[a]] += v[a] * vb;
+            }
+        } else {
+            double vy = v[nj - 1];       /* the y row ends every level's list */
+            for (b = 0; b < nj; b++) C[(size_t)rows[b] * r + ylast] += vy * v[b];
+        }
+    }
+    B->cls_ready = 1;
+}
+
 static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
 {
     lmm__blocks *B = LMM__ZNEW(lmm__blocks, 1);
@@ -4932,7 +5004,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     for (c = 0; c < p; c++)
         for (c2 = 0; c2 < p; c2++) B->xtx_chol[c + c2 * p] = B->A22[(size_t)(B->qr + c2) * B->r + B->qr + c];
     B->shift_ok = p > 0 && lmm_chol(p, B->xtx_chol, p) == 0;
-    return LMM_OK;
+    return lmm__classes_plan(B, err);
 nomem:
     LMM_FREE(idx); LMM_FREE(val); LMM_FREE(order); LMM_FREE(start); LMM_FREE(mark);
     return lmm__nomem(err);
@@ -4988,6 +5060,12 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     }
     for (c = 0; c < ylast; c++) B->A22[(size_t)ylast * B->r + c] = B->A22[(size_t)c * B->r + ylast];
     B->A22[(size_t)ylast * B->r + ylast] = yy;
+    {   /* residuals of the OLS shift at rounding level: every criterion value would be noise */
+        double y2 = 0;
+        for (i = 0; i < n; i++) y2 += m->y[i] * m->y[i];
+        B->y_exact = B->shift_ok && yy <= 1e-26 * y2;
+    }
+    if (B->ncls) lmm__classes_fill(B, !B->cls_ready);
     return LMM_OK;
 }
 
@@ -5372,6 +5450,41 @@ static int lmm__factor(lmm_model *m, const double *theta)
     return lmm__chol_blocked(r, B->L22, r, B->pack) != 0;
 }
 
+/* The objective's factor by classes (lmm__blocks): L11 and L22 as lmm__factor
+   leaves them, L21 not formed (lmm__finalize refactors in full). */
+static int lmm__factor_classes(lmm_model *m, const double *theta)
+{
+    lmm__blocks *B = m->blk_;
+    int r = B->r, c, col, i, j;
+    size_t rr = (size_t)r * r;
+    double t2, *lc = B->work;   /* per class: sqrt(t^2 d + 1) */
+    lmm__set_templates(m, theta);
+    t2 = B->T[B->T_offset[0]] * B->T[B->T_offset[0]];
+    for (c = 0; c < B->ncls; c++) lc[c] = sqrt(t2 * B->cls_d[c] + 1.0);
+    for (j = 0; j < B->l1; j++) B->L11[j] = lc[B->cls_of[j]];
+    /* Lambda_r' (A22 - sum_c w_c C_c) Lambda_r + I, w_c = t^2 / (t^2 d_c + 1) */
+    for (col = 0; col < r; col++) memcpy(B->L22 + (size_t)col * r + col, B->A22 + (size_t)col * r + col, (size_t)(r - col) * sizeof(double));
+    for (c = 0; c < B->ncls; c++) {
+        double w = t2 / (lc[c] * lc[c]);
+        const double *C = B->cls_C + (size_t)c * rr;
+        for (col = 0; col < r; col++) lmm__axpy_sub(r - col, w, C + (size_t)col * r + col, B->L22 + (size_t)col * r + col);
+    }
+    if (B->diag_rest) {
+        for (c = 0; c < r; c++) B->rowscale[c] = B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
+        for (col = 0; col < r; col++) {
+            double *lcol = B->L22 + (size_t)col * r, sc = B->rowscale[col];
+            for (i = col; i < r; i++) lcol[i] *= B->rowscale[i] * sc;
+        }
+    } else {
+        for (col = 0; col < r; col++)
+            for (i = col + 1; i < r; i++) B->L22[(size_t)i * r + col] = B->L22[(size_t)col * r + i];
+        lmm__rest_rows_lambda_t(m, B->L22, r, r);
+        lmm__rest_cols_lambda(m, B->L22, r, r);
+    }
+    for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
+    return lmm__chol_blocked(r, B->L22, r, B->pack) != 0;
+}
+
 /* log|L|^2 over the random effects, log|R_X|^2, and pwrss from the factor. */
 /* Add log(d) to *s through a running product (one log call per many factors). */
 static void lmm__log_acc(double *s, double *prod, double d)
@@ -5408,7 +5521,8 @@ LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml)
     double ldL2, ldRX2, pwrss;
     int k;
     for (k = 0; k < m->ntheta; k++) if (isnan(theta[k])) return HUGE_VAL;
-    if (lmm__factor(m, theta) != 0) return HUGE_VAL;
+    if (m->blk_->y_exact) return HUGE_VAL;
+    if ((m->blk_->ncls ? lmm__factor_classes(m, theta) : lmm__factor(m, theta)) != 0) return HUGE_VAL;
     lmm__factor_summary(m, &ldL2, &ldRX2, &pwrss);
     if (!(pwrss > 0)) return HUGE_VAL;
     return lmm__criterion(m, ldL2, ldRX2, pwrss, reml);
@@ -5786,6 +5900,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
     LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
+    LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C);
     LMM_FREE(B);
     m->blk_ = NULL;
 }
@@ -5957,7 +6072,7 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
         }
     }
 #undef LMM__F
-    lmm_model_objective(m, fit->theta, fit->reml);   /* leave the factor at the estimate */
+    (void)lmm__factor(m, fit->theta);   /* leave the whole factor (L21 too) at the estimate */
     if (nf <= 0) { out->ok = 1; goto done; }
     for (i = 0; i < nf; i++) if (!isfinite(g[i])) { st = lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite near the estimate"); goto done; }
     memcpy(L, H, (size_t)nf * nf * sizeof *L);
