@@ -4747,16 +4747,20 @@ typedef struct lmm__blocks {
     int shift_ok;         /* 0 if X'X was not numerically positive definite */
     double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
     double *yshift;       /* n: y - X beta0 */
-    /* A scalar first term whose levels share few values d of Z1'Z1 (balanced or
-       nearly: plots with 11..32 observations) has L21 L21' = sum over those
-       classes of w_c(theta) C_c, C_c = sum of the class's a_j a_j' (a_j: level
-       j's column of [Zr X y]' Z1). The objective then costs ncls dense r x r
-       updates instead of the levels' scattered outer products. */
+    /* When the first term's levels share few distinct blocks Z1'Z1 (balanced
+       or nearly: plots with 11..32 observations, subjects seen on the same
+       days), L21 L21' = sum over those classes c of sum_{a<=b} M_c[a,b] S_c^ab,
+       M_c = T1 (T1' D_c T1 + I)^{-1} T1', S_c^ab = the class's sum of
+       a_j^a a_j^b' + a_j^b a_j^a' (a^a: column a of level j's [Zr X y]' Z1 block;
+       once for a = b). The objective then costs a few dense r x r updates
+       instead of every level's scattered outer products. */
     int ncls;             /* classes (0: path off) */
     int *cls_of;          /* l1: class of each level */
-    double *cls_d;        /* ncls: the class's Z1'Z1 */
-    double *cls_C;        /* ncls blocks r x r, lower triangle: C_c */
-    int cls_ready;        /* C_c current apart from the y row */
+    double *cls_d;        /* ncls blocks p1 x p1: the class's Z1'Z1 */
+    double *cls_C;        /* ncls * p1(p1+1)/2 blocks r x r, lower triangle: S_c^ab */
+    double *cls_L;        /* ncls blocks p1 x p1: chol(T1' D_c T1 + I) at the last theta */
+    double *cls_M;        /* ncls blocks p1 x p1: M_c at the last theta */
+    int cls_ready;        /* S current apart from the y row */
     int y_exact;          /* X fits y to rounding (constant y): no variance to model */
 } lmm__blocks;
 
@@ -4829,62 +4833,69 @@ static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
 /* Accumulate the structure's cross-products (everything but y) and fix the
    sparse pattern of the off-diagonal block. */
 /* Decide the class path (see lmm__blocks): on when the classes' dense updates
-   cost at most half the levels' sparse ones and fit in 32 MB. */
+   cost at most half the levels' sparse ones and fit in 32 MB. Classes are
+   found by exact comparison with the ones seen so far (few, or the path is off). */
 static lmm_status lmm__classes_plan(lmm__blocks *B, lmm_error *err)
 {
-    double *d, scattered = 0, dense;
-    int j, c, nc = 0;
+    int p1 = B->p1, pp = p1 * p1, npair = p1 * (p1 + 1) / 2, j, c, nc = 0, maxc = B->l1 / 2;
     size_t rr = (size_t)B->r * B->r;
+    double scattered = 0, dense;
     B->ncls = 0;
-    if (B->p1 != 1 || B->l1 < 2) return LMM_OK;
-    if (!(d = LMM__NEW(double, B->l1))) return lmm__nomem(err);
-    memcpy(d, B->A11, (size_t)B->l1 * sizeof(double));
-    qsort(d, (size_t)B->l1, sizeof *d, lmm__cmp_double);
-    for (j = 0; j < B->l1; j++) if (j == 0 || d[j] != d[j - 1]) d[nc++] = d[j];
+    if (B->l1 < 2 || maxc > 256) maxc = B->l1 < 2 ? 0 : 256;
+    if (maxc < 1 || p1 > 8) return LMM_OK;   /* p1 > 8: the weights' scratch is fixed-size */
+    if (!(B->cls_of = LMM__NEW(int, B->l1)) || !(B->cls_d = LMM__NEW(double, (size_t)maxc * pp)))
+        return lmm__nomem(err);   /* freed with the blocks */
     for (j = 0; j < B->l1; j++) {
+        const double *A = B->A11 + (size_t)j * pp;
         double nj = (double)(B->cp[j + 1] - B->cp[j]);
-        scattered += 0.5 * nj * (nj + 1);
+        scattered += 0.5 * p1 * nj * (nj + 1);
+        for (c = 0; c < nc && memcmp(B->cls_d + (size_t)c * pp, A, (size_t)pp * sizeof(double)) != 0; c++) {}
+        if (c == nc) {
+            if (nc == maxc) return LMM_OK;   /* too many distinct blocks */
+            memcpy(B->cls_d + (size_t)nc++ * pp, A, (size_t)pp * sizeof(double));
+        }
+        B->cls_of[j] = c;
     }
-    dense = 0.5 * (double)nc * (double)B->r * (B->r + 1);
-    if (2 * dense > scattered || (double)nc * (double)rr > 4194304.0) { LMM_FREE(d); return LMM_OK; }
-    B->cls_of = LMM__NEW(int, B->l1);
-    B->cls_d = d;
-    B->cls_C = LMM__NEW(double, (size_t)nc * rr);
-    if (!B->cls_of || !B->cls_C) return lmm__nomem(err);   /* freed with the blocks */
-    for (j = 0; j < B->l1; j++) {   /* binary search of the level's d among the classes */
-        int lo = 0, hi = nc - 1;
-        while (lo < hi) { c = (lo + hi) / 2; if (B->cls_d[c] < B->A11[j]) lo = c + 1; else hi = c; }
-        B->cls_of[j] = lo;
-    }
+    dense = 0.5 * (double)nc * npair * (double)B->r * (B->r + 1);
+    if (2 * dense > scattered || (double)nc * npair * (double)rr > 4194304.0) return LMM_OK;
+    if (!(B->cls_C = LMM__NEW(double, (size_t)nc * npair * rr)) || !(B->cls_L = LMM__NEW(double, (size_t)nc * pp)) ||
+        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)))
+        return lmm__nomem(err);
     B->ncls = nc;
     B->cls_ready = 0;
     return LMM_OK;
 }
 
-/* C_c from A21: all of it (full), or only its y row (the response changed). */
+/* S_c^ab from A21: all of it (full), or only its y row (the response changed). */
 static void lmm__classes_fill(lmm__blocks *B, int full)
 {
-    int r = B->r, ylast = r - 1, j, a, b, c;
+    int r = B->r, ylast = r - 1, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k;
     size_t rr = (size_t)r * r;
-    if (full) memset(B->cls_C, 0, (size_t)B->ncls * rr * sizeof(double));
+    if (full) memset(B->cls_C, 0, (size_t)B->ncls * npair * rr * sizeof(double));
     else
-        for (c = 0; c < B->ncls; c++)
-            for (b = 0; b < r; b++) B->cls_C[c * rr + (size_t)b * r + ylast] = 0.0;
+        for (k = 0; k < B->ncls * npair; k++)
+            for (x = 0; x < r; x++) B->cls_C[k * rr + (size_t)x * r + ylast] = 0.0;
     for (j = 0; j < B->l1; j++) {
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
         const int *rows = B->ri + B->cp[j];
-        const double *v = B->A21 + B->cp[j];
-        double *C = B->cls_C + (size_t)B->cls_of[j] * rr;
-        if (full) {
-            for (b = 0; b < nj; b++) {   /* rows ascend: rows[a] >= rows[b] for a >= b */
-                double vb = v[b], *col = C + (size_t)rows[b] * r;
-                if (vb == 0.0) continue;
-                for (a = b; a < nj; a++) col[rows[a]] += v[a] * vb;
+        const double *V = B->A21 + B->cp[j] * p1;
+        double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
+        for (a = 0, k = 0; a < p1; a++)
+            for (b = a; b < p1; b++, k++) {   /* pair (a, b), a <= b, is block k */
+                const double *va = V + (size_t)a * nj, *vb = V + (size_t)b * nj;
+                double *S = C + (size_t)k * rr;
+                if (full) {
+                    for (y = 0; y < nj; y++) {   /* rows ascend: rows[x] >= rows[y] for x >= y */
+                        double *col = S + (size_t)rows[y] * r, by = vb[y], ay = va[y];
+                        if (a == b) { if (ay != 0.0) for (x = y; x < nj; x++) col[rows[x]] += va[x] * ay; }
+                        else for (x = y; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
+                    }
+                } else {                         /* the y row ends every level's list */
+                    double ya = va[nj - 1], yb = vb[nj - 1];
+                    for (y = 0; y < nj; y++)
+                        S[(size_t)rows[y] * r + ylast] += a == b ? ya * va[y] : ya * vb[y] + yb * va[y];
+                }
             }
-        } else {
-            double vy = v[nj - 1];       /* the y row ends every level's list */
-            for (b = 0; b < nj; b++) C[(size_t)rows[b] * r + ylast] += vy * v[b];
-        }
     }
     B->cls_ready = 1;
 }
@@ -5455,20 +5466,47 @@ static int lmm__factor(lmm_model *m, const double *theta)
 static int lmm__factor_classes(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
-    int r = B->r, c, col, i, j;
+    int r = B->r, p1 = B->p1, pp = p1 * p1, npair = p1 * (p1 + 1) / 2, c, col, i, j, a, b, x, y, k;
     size_t rr = (size_t)r * r;
-    double t2, *lc = B->work;   /* per class: sqrt(t^2 d + 1) */
+    const double *T1;
+    double G[64], *M = B->cls_M;   /* G: p1 x p1 scratch, p1 <= 8 (lmm__classes_plan) */
     lmm__set_templates(m, theta);
-    t2 = B->T[B->T_offset[0]] * B->T[B->T_offset[0]];
-    for (c = 0; c < B->ncls; c++) lc[c] = sqrt(t2 * B->cls_d[c] + 1.0);
-    for (j = 0; j < B->l1; j++) B->L11[j] = lc[B->cls_of[j]];
-    /* Lambda_r' (A22 - sum_c w_c C_c) Lambda_r + I, w_c = t^2 / (t^2 d_c + 1) */
-    for (col = 0; col < r; col++) memcpy(B->L22 + (size_t)col * r + col, B->A22 + (size_t)col * r + col, (size_t)(r - col) * sizeof(double));
+    T1 = B->T + B->T_offset[0];
     for (c = 0; c < B->ncls; c++) {
-        double w = t2 / (lc[c] * lc[c]);
-        const double *C = B->cls_C + (size_t)c * rr;
-        for (col = 0; col < r; col++) lmm__axpy_sub(r - col, w, C + (size_t)col * r + col, B->L22 + (size_t)col * r + col);
+        const double *D = B->cls_d + (size_t)c * pp;
+        double *L = B->cls_L + (size_t)c * pp, *Mc = M + (size_t)c * pp;
+        for (a = 0; a < p1; a++)               /* K = T1' D T1 + I (T1 lower triangular) */
+            for (b = 0; b < p1; b++) {
+                double sum = 0;
+                for (x = a; x < p1; x++)
+                    for (y = b; y < p1; y++) sum += T1[x + a * p1] * D[x + y * p1] * T1[y + b * p1];
+                L[a + b * p1] = sum + (a == b ? 1.0 : 0.0);
+            }
+        if (lmm_chol(p1, L, p1) != 0) return 1;
+        for (i = 0; i < p1; i++)               /* G = T1 L^{-T}: row i solves G_i L' = T1_i */
+            for (a = 0; a < p1; a++) {
+                double v = a <= i ? T1[i + a * p1] : 0.0;
+                for (b = 0; b < a; b++) v -= G[i + b * p1] * L[a + b * p1];
+                G[i + a * p1] = v / L[a + a * p1];
+            }
+        for (a = 0; a < p1; a++)               /* M = G G' */
+            for (b = 0; b < p1; b++) {
+                double v = 0;
+                for (k = 0; k < p1; k++) v += G[a + k * p1] * G[b + k * p1];
+                Mc[a + b * p1] = v;
+            }
     }
+    for (j = 0; j < B->l1; j++) memcpy(B->L11 + (size_t)j * pp, B->cls_L + (size_t)B->cls_of[j] * pp, (size_t)pp * sizeof(double));
+    /* Lambda_r' (A22 - sum_c sum_{a<=b} M_c[a,b] S_c^ab) Lambda_r + I */
+    for (col = 0; col < r; col++) memcpy(B->L22 + (size_t)col * r + col, B->A22 + (size_t)col * r + col, (size_t)(r - col) * sizeof(double));
+    for (c = 0; c < B->ncls; c++)
+        for (a = 0, k = 0; a < p1; a++)
+            for (b = a; b < p1; b++, k++) {
+                double w = M[(size_t)c * pp + a + b * p1];
+                const double *S = B->cls_C + ((size_t)c * npair + k) * rr;
+                if (w == 0.0) continue;
+                for (col = 0; col < r; col++) lmm__axpy_sub(r - col, w, S + (size_t)col * r + col, B->L22 + (size_t)col * r + col);
+            }
     if (B->diag_rest) {
         for (c = 0; c < r; c++) B->rowscale[c] = B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
         for (col = 0; col < r; col++) {
@@ -5900,7 +5938,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
     LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
-    LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C);
+    LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
     LMM_FREE(B);
     m->blk_ = NULL;
 }

@@ -203,19 +203,22 @@ static void check_objective_hand_value(void)
 }
 
 /* The profiled criteria away from the optimum against lme4's own deviance
-   functions (lmer(..., devFunOnly = TRUE)(theta), lme4 1.1-31): these scalar
-   first terms with few distinct level sizes take the objective's class path,
-   whose result must equal the level-by-level factor's. */
+   functions (lmer(..., devFunOnly = TRUE)(theta), lme4 1.1-31): these first
+   terms (scalar, and sleepstudy's (Days|Subject)) have few distinct level
+   blocks Z1'Z1 and take the objective's class path, whose result must equal
+   the level-by-level factor's. */
 static void check_devfun_values(void)
 {
-    static const struct { const char *data, *formula, *relevel; int reml; double theta[2], want; } cases[] = {
-        { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, { 0.3, 0.4 }, 2810.6358465311164 },
-        { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, { 1, 1 }, 3071.4935365231058 },
-        { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, { 0.05, 2 }, 3098.602407230549 },
-        { "Penicillin", "diameter ~ 1 + (1|plate) + (1|sample)", NULL, 1, { 1.5, 3.2 }, 330.96376819867857 },
-        { "Penicillin", "diameter ~ 1 + (1|plate) + (1|sample)", NULL, 1, { 0.2, 0.1 }, 590.70143823920853 },
-        { "Pastes", "strength ~ 1 + (1|batch/cask)", NULL, 1, { 2.9, 0.5 }, 249.27685137575816 },
-        { "Pastes", "strength ~ 1 + (1|batch/cask)", NULL, 1, { 0.7, 1.3 }, 284.74938115554755 }
+    static const struct { const char *data, *formula, *relevel; int reml, ntheta; double theta[3], want; } cases[] = {
+        { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, 2, { 0.3, 0.4 }, 2810.6358465311164 },
+        { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, 2, { 1, 1 }, 3071.4935365231058 },
+        { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, 2, { 0.05, 2 }, 3098.602407230549 },
+        { "Penicillin", "diameter ~ 1 + (1|plate) + (1|sample)", NULL, 1, 2, { 1.5, 3.2 }, 330.96376819867857 },
+        { "Penicillin", "diameter ~ 1 + (1|plate) + (1|sample)", NULL, 1, 2, { 0.2, 0.1 }, 590.70143823920853 },
+        { "Pastes", "strength ~ 1 + (1|batch/cask)", NULL, 1, 2, { 2.9, 0.5 }, 249.27685137575816 },
+        { "Pastes", "strength ~ 1 + (1|batch/cask)", NULL, 1, 2, { 0.7, 1.3 }, 284.74938115554755 },
+        { "sleepstudy", "Reaction ~ Days + (Days|Subject)", NULL, 1, 3, { 0.9, 0.05, 0.3 }, 1745.4752353795582 },
+        { "sleepstudy", "Reaction ~ Days + (Days|Subject)", NULL, 0, 3, { 1.3, -0.2, 0.1 }, 1800.5980296618302 }
     };
     size_t k;
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -229,7 +232,7 @@ static void check_devfun_values(void)
         if (cases[k].relevel) CHECK(lmm_frame_relevel(df, "ID", cases[k].relevel, &err) == LMM_OK);
         CHECK(lmm_model_build(df, cases[k].formula, LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
         if (m) {
-            CHECK(m->ntheta == 2);
+            CHECK(m->ntheta == cases[k].ntheta);
             CHECK_CLOSE(lmm_model_objective(m, cases[k].theta, cases[k].reml), cases[k].want, 1e-11, 0);
             lmm_model_free(m);
         }
