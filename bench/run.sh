@@ -7,6 +7,8 @@
 #   BENCH_REPS             repetitions of the C programs (default per workload)
 #   BENCH_R_REPS           repetitions of the R side (default: 20 for single fits, 1 for loops)
 #   BENCH_NO_R=1           skip lme4 even if it is installed
+# Both sides run on one core: R's BLAS is held to one thread (OpenBLAS would
+# otherwise use every core for lme4's dense steps).
 #   BENCH_ONLY="a b"       run only these workloads
 set -e
 cd "$(dirname "$0")/.."
@@ -49,7 +51,8 @@ field() { echo "$1" | awk -v k="$2" '{print $k}'; }
 echo "lmm.h benchmarks: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //'), $(nproc 2>/dev/null || echo '?') cores"
 echo "compiler: $CC $CFLAGS"
 if [ $have_r = 1 ]; then
-    echo "lme4: $(Rscript -e 'cat(R.version.string, "/ lme4", as.character(packageVersion("lme4")))' 2>/dev/null)"
+    echo "lme4: $(Rscript -e 'cat(R.version.string, "/ lme4", as.character(packageVersion("lme4")))' 2>/dev/null), one thread"
+    echo "R's BLAS: $(Rscript -e 'cat(extSoftVersion()[["BLAS"]])' 2>/dev/null) (installing libopenblas-dev switches Debian's R to OpenBLAS)"
 else
     echo "R/lme4 not found: absolute times only"
 fi
@@ -64,7 +67,7 @@ for w in $workloads; do
     if [ -z "$c" ]; then echo "$w: the lmm.h program failed"; continue; fi
     ct=$(field "$c" 3); cm=$(field "$c" 4); cc=$(field "$c" 6)
     if [ $have_r = 1 ]; then
-        r=$(Rscript bench/lme4.R "$w" "$(r_reps $w)" "$out/data" "$out/data/InstEval.csv" 2>/dev/null | grep '^RESULT' || true)
+        r=$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 Rscript bench/lme4.R "$w" "$(r_reps $w)" "$out/data" "$out/data/InstEval.csv" 2>/dev/null | grep '^RESULT' || true)
         if [ -n "$r" ]; then
             rt=$(field "$r" 3); rm_=$(field "$r" 4); rc=$(field "$r" 6)
             awk -v w="$w" -v ct="$ct" -v cm="$cm" -v rt="$rt" -v rm="$rm_" -v cc="$cc" -v rc="$rc" 'BEGIN {
