@@ -377,7 +377,8 @@ typedef double (*lmm_objective_fn)(const double *x, void *ctx);
 typedef enum lmm_optimizer { LMM_OPT_BOBYQA = 0, LMM_OPT_NELDER_MEAD = 1 } lmm_optimizer;
 
 /* Zero fields mean defaults: rho_begin 0.2 (first step), rho_end 2e-7 (final radius / NM simplex
-   size), ftol_abs 1e-10 and xtol_abs 1e-10 (NM only: f spread / simplex floor), max_evals 10000. */
+   size; mixed-model fits default to 2e-6), ftol_abs 1e-10 and xtol_abs 1e-10 (NM only: f spread /
+   simplex floor), max_evals 10000. */
 typedef struct lmm_optim_options {
     lmm_optimizer method;
     double rho_begin, rho_end, ftol_abs, xtol_abs;
