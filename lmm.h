@@ -2744,6 +2744,11 @@ LMM_API lmm_status lmm_frame_read_csv(const char *path, lmm_frame **out, lmm_err
    the order of first appearance, which is also R's order inside a label. */
 typedef uint64_t lmm__tmask;
 #define LMM__MAX_FVARS 64
+/* Expansion limits: (a*b*...*j)^k grows as 2^vars terms and each crossing as the
+   product of two lists; beyond these a formula is refused rather than left to
+   run for minutes (a fixed-effects part of more than 1024 terms is not a model). */
+#define LMM__MAX_TERMS 1024
+#define LMM__MAX_CROSS 262144
 
 typedef struct lmm__tlist {
     lmm__tmask *m;
@@ -3047,6 +3052,7 @@ static int lmm__tl_has(const lmm__tlist *l, lmm__tmask m)
 static int lmm__tl_add(lmm__fparser *ps, lmm__tlist *l, lmm__tmask m)
 {
     if (lmm__tl_has(l, m)) return 1;
+    if (l->n >= LMM__MAX_TERMS) return lmm__fp_fail(ps, ps->pos, "the formula expands to more than 1024 terms");
     if (l->n == l->cap) {
         int cap = l->cap ? 2 * l->cap : 8;
         lmm__tmask *nm = (lmm__tmask *)lmm__grow(l->m, (size_t)cap, sizeof *nm);
@@ -3068,6 +3074,7 @@ static void lmm__tl_remove(lmm__tlist *l, lmm__tmask m)
 static int lmm__tl_interact(lmm__fparser *ps, const lmm__tlist *a, const lmm__tlist *b, lmm__tlist *out)
 {
     int i, j;
+    if ((double)a->n * b->n > LMM__MAX_CROSS) return lmm__fp_fail(ps, ps->pos, "the formula expands to too many terms");
     for (j = 0; j < b->n; j++)
         for (i = 0; i < a->n; i++)
             if (!lmm__tl_add(ps, out, a->m[i] | b->m[j])) return 0;
@@ -3202,10 +3209,12 @@ static int lmm__fp_fpower(lmm__fparser *ps, lmm__tlist *out, int *literal, int *
         if (*literal >= 0) { *literal = -1; if (!lmm__fp_literal_list(ps, 1, at, out)) return 0; }
         if (!lmm__tl_append(ps, &base, out)) goto fail;
         for (k = 1; k < power; k++) {
+            int before = out->n;
             acc.n = 0;
             if (!lmm__tl_append(ps, &acc, out) || !lmm__tl_append(ps, &acc, &base) || !lmm__tl_interact(ps, out, &base, &acc)) goto fail;
             out->n = 0;
             if (!lmm__tl_append(ps, out, &acc)) goto fail;
+            if (out->n == before) break;   /* closed under crossing: higher powers add nothing */
         }
         LMM_FREE(base.m); LMM_FREE(acc.m);
         return 1;

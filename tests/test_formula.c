@@ -122,6 +122,10 @@ void test_formula(void)
     check_error("y ~ (1 | g", "missing ')'");
     check_error("y ~ x * (1 | g)", "random-effects term");
     check_error("y ~ I(x^2", "expected ')'");
+    /* expansion limits (a fuzzer found (10-factor product)^60 running for minutes) */
+    check_error("y ~ (a*b*c*d*e*f*g*h*i*j)^60", "too many terms");
+    check_error("y ~ a*b*c*d*e*f*g*h*i*j*k", "more than 1024 terms");
+    check_fixed("y ~ (a + b)^60", "1 + a + b + a:b");
     check_error("y ~ x ~ z", "more than one '~'");
     check_error("y ~ x $ z", "unexpected '$'");
     check_error("y ~ x^a", "positive integer power");
