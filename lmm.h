@@ -2748,7 +2748,7 @@ typedef uint64_t lmm__tmask;
    product of two lists; beyond these a formula is refused rather than left to
    run for minutes (a fixed-effects part of more than 1024 terms is not a model). */
 #define LMM__MAX_TERMS 1024
-#define LMM__MAX_CROSS 262144
+#define LMM__MAX_CROSS 65536
 
 typedef struct lmm__tlist {
     lmm__tmask *m;
