@@ -430,7 +430,7 @@ typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     lmm_optim_options optim;  /* optimizer choice and tolerances */
     const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere */
     int skip_condvar;         /* 1: skip the conditional variances of the random effects */
-    int skip_convcheck;       /* 1: skip lme4's gradient/Hessian check after the fit */
+    int skip_convcheck;       /* 1: skip lme4's gradient/Hessian check after the fit (skipped anyway beyond 20 thetas) */
 } lmm_fit_options;
 
 /* A fitted linear mixed model. Fields are read-only for callers. */
@@ -6173,7 +6173,10 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
                 for (i = j; i < m->terms[k].ncol; i++) *th++ = i == j ? 1.0 : 0.0;
         }
     if ((st = lmm__fit_optimize(fit, opts, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
-    if (!opts->skip_convcheck) {   /* as lme4 does after every lmer fit */
+    /* as lme4 does after every lmer fit; its finite-difference Hessian costs
+       2 ntheta^2 evaluations, so beyond 20 parameters (a factor-valued slope
+       with a dozen levels) the automatic check is left to the caller */
+    if (!opts->skip_convcheck && m->ntheta <= 20) {
         lmm_convergence cc;
         if (lmm_fit_check_convergence(fit, 0, &cc, NULL) == LMM_OK && !cc.ok)
             memcpy(fit->warning, cc.message, sizeof fit->warning);
