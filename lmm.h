@@ -4352,6 +4352,17 @@ static void lmm__bq_wvec(int p, int m, const double *S, const double *s, double 
 }
 
 
+/* gb = g + H sb: the gradient at sb of the quadratic with gradient g at the origin. */
+static void lmm__bq_grad_at(int p, const double *g, const double *H, const double *sb, double *gb)
+{
+    int i, j;
+    for (i = 0; i < p; i++) {
+        double hs = 0;
+        for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * sb[j];
+        gb[i] = g[i] + hs;
+    }
+}
+
 /* Centre the frame at xb: S_j = (Y_j - xb) / scale with scale the set's
    radius, and W the explicit inverse of the KKT matrix of S (via LU, K solves).
    Returns nonzero when the set is not poised. */
@@ -4425,9 +4436,9 @@ static int lmm__bq_update(int p, int m, double *S, double *W, int t, const doubl
 
 /* Powell's BOBYQA scheme with 2p+1 interpolation points: each model
    interpolates the set and otherwise changes the previous Hessian as little
-   as possible (Frobenius norm). The KKT system's inverse is kept explicitly
-   in a frame (origin x0, unit scale) and updated by rank two when a point
-   moves, so an iteration costs O(p^2) flops, not a factorization. */
+   as possible (Frobenius norm). The KKT system's inverse is kept explicitly,
+   in a frame (origin x0, lengths in units of the set's radius), and updated by
+   rank two when a point moves: an iteration costs O(p^2) flops, no factorization. */
 static int lmm__bobyqa(lmm__opt *o, double *w)
 {
     int p = o->nf, m = 2 * p + 1, K = m + p + 1, kopt = 0, geo = 0, rebuilds = 0, framed = 0, updates = 0, i, j;
@@ -4478,11 +4489,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             lmm__bq_coef(p, m, S, c, g, H);
             /* the Lagrange function about xb: value cb, gradient gb */
             cb = c[m] + lmm__quadval(p, g, H, sb);
-            for (i = 0; i < p; i++) {
-                double hs = 0;
-                for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * sb[j];
-                gb[i] = g[i] + hs;
-            }
+            lmm__bq_grad_at(p, g, H, sb, gb);
             for (i = 0; i < p; i++) {
                 slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -h, 0);
                 shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, h);
@@ -4491,11 +4498,11 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                signed pairs of axes, each clamped to the box; axis and pair values
                need only their own entries of gb and H */
             for (a = 0; a < 2 * p; a++) {
-                double c = a % 2 ? slo[a / 2] : shi[a / 2], v;
+                double step = a % 2 ? slo[a / 2] : shi[a / 2], v;
                 i = a / 2;
-                if (c == 0) continue;
-                v = fabs(cb + c * (gb[i] + 0.5 * H[i + (size_t)i * p] * c));
-                if (v > best) { best = v; for (j = 0; j < p; j++) s[j] = j == i ? c : 0; }
+                if (step == 0) continue;
+                v = fabs(cb + step * (gb[i] + 0.5 * H[i + (size_t)i * p] * step));
+                if (v > best) { best = v; for (j = 0; j < p; j++) s[j] = j == i ? step : 0; }
             }
             for (a = 0; a < 2; a++) {
                 double v;
@@ -4529,12 +4536,9 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 F[jfar] = lmm__opt_eval(o, xp);
                 if (have_model) {
                     /* the last model's error here measures its accuracy too */
-                    double q = fbm;
-                    for (i = 0; i < p; i++) {
-                        double hd = 0;
-                        for (j = 0; j < p; j++) hd += H0[i + (size_t)j * p] * (xp[j] - xbm[j]);
-                        q += (xp[i] - xbm[i]) * (gm[i] + 0.5 * hd);
-                    }
+                    double q;
+                    for (i = 0; i < p; i++) cand[i] = xp[i] - xbm[i];
+                    q = fbm + lmm__quadval(p, gm, H0, cand);
                     diffs[2] = diffs[1]; diffs[1] = diffs[0];
                     diffs[0] = F[jfar] < HUGE_VAL ? fabs(F[jfar] - q) : HUGE_VAL;
                 }
@@ -4561,12 +4565,8 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
         lmm__bq_symv(K, W, wv, c);
         lmm__bq_coef(p, m, S, c, g, H);
         for (i = 0; i < p * p; i++) H0[i] = H[i] / (scale * scale);
-        for (i = 0; i < p; i++) {   /* the model's gradient at xb */
-            double hs = 0;
-            for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * sb[j];
-            gb[i] = g[i] + hs;
-            gm[i] = gb[i] / scale;
-        }
+        lmm__bq_grad_at(p, g, H, sb, gb);   /* the model's gradient at xb */
+        for (i = 0; i < p; i++) gm[i] = gb[i] / scale;
         memcpy(xbm, xb, bytes); fbm = fb; have_model = 1;
         for (i = 0; i < p; i++) {
             slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -Delta / scale, 0);
@@ -4840,8 +4840,6 @@ static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
     return nz;
 }
 
-/* Accumulate the structure's cross-products (everything but y) and fix the
-   sparse pattern of the off-diagonal block. */
 /* Decide the class path (see lmm__blocks): on when the classes' dense updates
    cost at most half the levels' sparse ones and fit in 32 MB. Classes are
    found by exact comparison with the ones seen so far (few, or the path is off). */
@@ -4861,13 +4859,17 @@ static lmm_status lmm__classes_plan(lmm__blocks *B, lmm_error *err)
         scattered += 0.5 * p1 * nj * (nj + 1);
         for (c = 0; c < nc && memcmp(B->cls_d + (size_t)c * pp, A, (size_t)pp * sizeof(double)) != 0; c++) {}
         if (c == nc) {
-            if (nc == maxc) return LMM_OK;   /* too many distinct blocks */
+            if (nc == maxc) break;   /* too many distinct blocks */
             memcpy(B->cls_d + (size_t)nc++ * pp, A, (size_t)pp * sizeof(double));
         }
         B->cls_of[j] = c;
     }
     dense = 0.5 * (double)nc * npair * (double)B->r * (B->r + 1);
-    if (2 * dense > scattered || (double)nc * npair * (double)rr > 4194304.0) return LMM_OK;
+    if (j < B->l1 || 2 * dense > scattered || (double)nc * npair * (double)rr > 4194304.0) {
+        LMM_FREE(B->cls_of); LMM_FREE(B->cls_d);
+        B->cls_of = NULL; B->cls_d = NULL;
+        return LMM_OK;
+    }
     if (!(B->cls_C = LMM__NEW(double, (size_t)nc * npair * rr)) || !(B->cls_L = LMM__NEW(double, (size_t)nc * pp)) ||
         !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)))
         return lmm__nomem(err);
@@ -4910,6 +4912,8 @@ static void lmm__classes_fill(lmm__blocks *B, int full)
     B->cls_ready = 1;
 }
 
+/* Accumulate the structure's cross-products (everything but y) and fix the
+   sparse pattern of the off-diagonal block. */
 static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
 {
     lmm__blocks *B = LMM__ZNEW(lmm__blocks, 1);
@@ -5354,6 +5358,27 @@ static void lmm__l21_lambda_t(const lmm_model *m)
     }
 }
 
+/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle (mirrored
+   first when Lambda_r is not diagonal, as its row and column passes read both). */
+static void lmm__rest_congruence(lmm_model *m)
+{
+    lmm__blocks *B = m->blk_;
+    int r = B->r, c, i;
+    if (B->diag_rest) {                          /* one pass over the lower triangle */
+        for (c = 0; c < r; c++) B->rowscale[c] = B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
+        for (c = 0; c < r; c++) {
+            double *lc = B->L22 + (size_t)c * r, sc = B->rowscale[c];
+            for (i = c; i < r; i++) lc[i] *= B->rowscale[i] * sc;
+        }
+    } else {
+        for (c = 0; c < r; c++)
+            for (i = c + 1; i < r; i++) B->L22[(size_t)i * r + c] = B->L22[(size_t)c * r + i];
+        lmm__rest_rows_lambda_t(m, B->L22, r, r);
+        lmm__rest_cols_lambda(m, B->L22, r, r);
+    }
+    for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
+}
+
 /* Factor the blocked system at theta. Returns 0, or nonzero when not positive definite. */
 static int lmm__factor(lmm_model *m, const double *theta)
 {
@@ -5437,19 +5462,8 @@ static int lmm__factor(lmm_model *m, const double *theta)
     }
     /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21'), the product as a sum
        of each level's outer product, into the lower triangle */
-    if (B->diag_rest) {                          /* one pass over the lower triangle */
-        for (c = 0; c < r; c++) B->rowscale[c] = B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
-        for (c = 0; c < r; c++) {
-            const double *ac = B->A22 + (size_t)c * r;
-            double *lc = B->L22 + (size_t)c * r, sc = B->rowscale[c];
-            for (i = c; i < r; i++) lc[i] = ac[i] * B->rowscale[i] * sc;
-        }
-    } else {
-        memcpy(B->L22, B->A22, (size_t)r * r * sizeof(double));
-        lmm__rest_rows_lambda_t(m, B->L22, r, r);
-        lmm__rest_cols_lambda(m, B->L22, r, r);
-    }
-    for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
+    for (c = 0; c < r; c++) memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(r - c) * sizeof(double));
+    lmm__rest_congruence(m);
     for (b = 0; b < B->qr; b++) {                /* column b of L21 L21', one column at a time */
         double *col = B->L22 + (size_t)b * r;
         size_t e;
@@ -5517,19 +5531,7 @@ static int lmm__factor_classes(lmm_model *m, const double *theta)
                 if (w == 0.0) continue;
                 for (col = 0; col < r; col++) lmm__axpy_sub(r - col, w, S + (size_t)col * r + col, B->L22 + (size_t)col * r + col);
             }
-    if (B->diag_rest) {
-        for (c = 0; c < r; c++) B->rowscale[c] = B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
-        for (col = 0; col < r; col++) {
-            double *lcol = B->L22 + (size_t)col * r, sc = B->rowscale[col];
-            for (i = col; i < r; i++) lcol[i] *= B->rowscale[i] * sc;
-        }
-    } else {
-        for (col = 0; col < r; col++)
-            for (i = col + 1; i < r; i++) B->L22[(size_t)i * r + col] = B->L22[(size_t)col * r + i];
-        lmm__rest_rows_lambda_t(m, B->L22, r, r);
-        lmm__rest_cols_lambda(m, B->L22, r, r);
-    }
-    for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
+    lmm__rest_congruence(m);
     return lmm__chol_blocked(r, B->L22, r, B->pack) != 0;
 }
 

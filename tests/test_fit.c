@@ -209,7 +209,7 @@ static void check_objective_hand_value(void)
    the level-by-level factor's. */
 static void check_devfun_values(void)
 {
-    static const struct { const char *data, *formula, *relevel; int reml, ntheta; double theta[3], want; } cases[] = {
+    static const struct { const char *data, *formula, *relevel; int reml, ntheta; double theta[4], want; } cases[] = {
         { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, 2, { 0.3, 0.4 }, 2810.6358465311164 },
         { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, 2, { 1, 1 }, 3071.4935365231058 },
         { "soybean_sim", "AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1|plot_number) + (1|disk)", "RC", 0, 2, { 0.05, 2 }, 3098.602407230549 },
@@ -218,7 +218,9 @@ static void check_devfun_values(void)
         { "Pastes", "strength ~ 1 + (1|batch/cask)", NULL, 1, 2, { 2.9, 0.5 }, 249.27685137575816 },
         { "Pastes", "strength ~ 1 + (1|batch/cask)", NULL, 1, 2, { 0.7, 1.3 }, 284.74938115554755 },
         { "sleepstudy", "Reaction ~ Days + (Days|Subject)", NULL, 1, 3, { 0.9, 0.05, 0.3 }, 1745.4752353795582 },
-        { "sleepstudy", "Reaction ~ Days + (Days|Subject)", NULL, 0, 3, { 1.3, -0.2, 0.1 }, 1800.5980296618302 }
+        { "sleepstudy", "Reaction ~ Days + (Days|Subject)", NULL, 0, 3, { 1.3, -0.2, 0.1 }, 1800.5980296618302 },
+        /* a vector-valued second term: Lambda of the trailing block is not diagonal */
+        { "Oats", "yield ~ nitro + (1|Variety:Block) + (nitro|Block)", NULL, 1, 4, { 0.6, 1.1, -0.4, 0.7 }, 595.36426150239993 }
     };
     size_t k;
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
