@@ -422,7 +422,17 @@ typedef struct lmm_model {
     char **theta_names;       /* "Subject.(Intercept)", "Subject.Days.(Intercept)", ... */
     double *y;                /* current response (nobs) */
     struct lmm__blocks *blk_; /* private: cross-products, factor and workspace */
+    int factor_kind_;         /* private: lmm_model_set_factor's request */
 } lmm_model;
+
+/* How the objective factors the random effects after the first term.
+   LMM_FACTOR_AUTO (default) picks per model: dense, a sum of per-class dense
+   updates for balanced designs, or a sparse supernodal factor in a
+   minimum-degree order when that saves over half the dense work (large
+   crossed designs). DENSE and SPARSE force a path; SPARSE needs every term
+   after the first to be scalar ((1|g), not (x|g)). Fitted values agree to
+   rounding whichever path runs; the estimates' final factor is always dense. */
+typedef enum lmm_factor_kind { LMM_FACTOR_AUTO = 0, LMM_FACTOR_DENSE, LMM_FACTOR_SPARSE } lmm_factor_kind;
 
 typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     int ml;                   /* 0: REML criterion (default), 1: maximum likelihood */
@@ -431,6 +441,7 @@ typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere */
     int skip_condvar;         /* 1: skip the conditional variances of the random effects */
     int skip_convcheck;       /* 1: skip lme4's gradient/Hessian check after the fit (skipped anyway beyond 20 thetas) */
+    int factor;               /* lmm_factor_kind: 0 keeps the model's (automatic unless lmm_model_set_factor) */
 } lmm_fit_options;
 
 /* A fitted linear mixed model. Fields are read-only for callers. */
@@ -497,6 +508,12 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
 LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err);
 /* The objective at theta: REML criterion (reml = 1) or profiled deviance. */
 LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml);
+/* Choose the objective's factor (lmm_factor_kind); kept across lmm_model_set_X.
+   LMM_ERR_ARG for SPARSE on a model with a vector-valued term after the first. */
+LMM_API lmm_status lmm_model_set_factor(lmm_model *m, lmm_factor_kind kind, lmm_error *err);
+/* The factor the objective uses now: LMM_FACTOR_SPARSE or LMM_FACTOR_DENSE
+   (the class path counts as dense). */
+LMM_API lmm_factor_kind lmm_model_factor(const lmm_model *m);
 /* Fit the model to its current response. The fit borrows m. */
 LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err);
 /* Parse, build and fit in one call; the fit owns its model. */
@@ -4772,7 +4789,32 @@ typedef struct lmm__blocks {
     double *cls_M;        /* ncls blocks p1 x p1: M_c at the last theta */
     int cls_ready;        /* S current apart from the y row */
     int y_exact;          /* X fits y to rounding (constant y): no variance to model */
+    /* The sparse path (lmm__sparse_plan): when every term after the first is
+       scalar and a minimum-degree order of the rest block's random effects
+       saves most of the dense factor's work (crossed designs such as
+       students x teachers), the objective factors L22 by supernodes: each a
+       dense column-major m x c block (its c columns, all m rows of its pattern),
+       factored in a dense frontal matrix whose Schur complement is added into
+       the later supernodes. The X and y rows stay last, so log|R_X| and pwrss
+       read off the final supernode as in the dense factor. */
+    int path;             /* LMM__PATH_DENSE, _CLASSES or _SPARSE: the objective's factor */
+    int sp_nsn;           /* supernodes (0: no plan) */
+    int *sp_perm;         /* r: original rest row at each factor position */
+    int *sp_first;        /* nsn + 1: first column of each supernode */
+    int *sp_rp;           /* nsn + 1: row lists sp_rows[sp_rp[s] .. sp_rp[s+1]) */
+    int *sp_rows;         /* each supernode's rows, ascending factor positions */
+    size_t *sp_off;       /* nsn + 1: each supernode's block in sp_val */
+    int *sp_snof;         /* r: supernode of each column */
+    int *sp_map;          /* r: scratch, position of a row in a target supernode */
+    double *sp_val;       /* the supernodal factor */
+    double *sp_a22;       /* A22 in the supernodes' layout (NULL: S is built dense and gathered) */
+    size_t *sp_pp;        /* l1 + 1: level j's pairs at sp_pairpos[sp_pp[j] ..] */
+    int *sp_pairpos;      /* per level, per pair y <= x of its list: the entry of sp_val it updates */
 } lmm__blocks;
+
+#define LMM__PATH_DENSE 0
+#define LMM__PATH_CLASSES 1
+#define LMM__PATH_SPARSE 2
 
 /* Panel width of the blocked Cholesky and the register tile of its update. */
 #define LMM__NB 64
@@ -4912,6 +4954,294 @@ static void lmm__classes_fill(lmm__blocks *B, int full)
     B->cls_ready = 1;
 }
 
+static void lmm__sparse_free(lmm__blocks *B)
+{
+    LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
+    LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_val);
+    LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pp); LMM_FREE(B->sp_pairpos);
+    B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_pairpos = NULL;
+    B->sp_off = B->sp_pp = NULL; B->sp_val = B->sp_a22 = NULL;
+    B->sp_nsn = 0;
+}
+
+static int lmm__popcount64(unsigned long long x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_popcountll(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
+#endif
+}
+
+/* Entry of sp_val holding factor position (x, y), x >= y: a binary search in
+   the rows of y's supernode. */
+static size_t lmm__sparse_entry(const lmm__blocks *B, int x, int y)
+{
+    int s = B->sp_snof[y], lo = B->sp_rp[s], hi = B->sp_rp[s + 1] - 1, mr = hi - lo + 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (B->sp_rows[mid] < x) lo = mid + 1; else hi = mid;
+    }
+    return B->sp_off[s] + (size_t)(y - B->sp_first[s]) * mr + (size_t)(lo - B->sp_rp[s]);
+}
+
+/* sp_a22's y row from A22's (the response changed): y is the last row of
+   every supernode, as r - 1 is the last factor position. */
+static void lmm__sparse_sync_y(lmm__blocks *B)
+{
+    int r = B->r, s, c;
+    for (s = 0; s < B->sp_nsn; s++) {
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+        for (c = 0; c < nc; c++)
+            B->sp_a22[B->sp_off[s] + (size_t)c * mr + mr - 1] = B->A22[(size_t)B->sp_perm[f + c] * r + r - 1];
+    }
+}
+
+/* The sparse path's direct assembly: A22 copied into the supernodes' layout,
+   and for every first-term level the entries its outer products update. Off
+   (S built dense, then gathered) when the positions would outgrow L22 itself. */
+static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
+{
+    int r = B->r, s, c, i, j, x, y;
+    size_t npair = 0, k;
+    for (j = 0; j < B->l1; j++) {
+        size_t nj = B->cp[j + 1] - B->cp[j];
+        npair += nj * (nj + 1) / 2;
+    }
+    if (npair > 2 * (size_t)r * r || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
+    B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]);
+    B->sp_pp = LMM__NEW(size_t, (size_t)B->l1 + 1);
+    B->sp_pairpos = LMM__NEW(int, npair + 1);
+    if (!B->sp_a22 || !B->sp_pp || !B->sp_pairpos) {   /* not fatal: the gathering path needs none of it */
+        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pp); LMM_FREE(B->sp_pairpos);
+        B->sp_a22 = NULL; B->sp_pp = NULL; B->sp_pairpos = NULL;
+        return;
+    }
+    for (s = 0; s < B->sp_nsn; s++) {
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+        const int *rows = B->sp_rows + B->sp_rp[s];
+        double *dst = B->sp_a22 + B->sp_off[s];
+        for (c = 0; c < nc; c++)
+            for (i = 0; i < mr; i++)
+                dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
+    }
+    for (j = 0, k = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        const int *rows = B->ri + B->cp[j];
+        B->sp_pp[j] = k;
+        for (y = 0; y < nj; y++)
+            for (x = y; x < nj; x++) {
+                int fx = iperm[rows[x]], fy = iperm[rows[y]];
+                B->sp_pairpos[k++] = (int)(fx >= fy ? lmm__sparse_entry(B, fx, fy) : lmm__sparse_entry(B, fy, fx));
+            }
+    }
+    B->sp_pp[B->l1] = k;
+}
+
+/* Plan the sparse path (see lmm__blocks): order the qr random effects of the
+   rest block by minimum degree on the explicit elimination graph (bit sets;
+   two effects are adjacent when a first-term level meets both, since then
+   L21 L21' couples them), read each column's pattern off the elimination,
+   and group columns into supernodes (chains in the elimination tree, allowed a
+   few explicit zeros so the dense kernels get wide blocks). force: plan even
+   when the order saves little. Sets B->sp_nsn > 0 when the path is usable. */
+static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
+{
+    int qr = B->qr, r = B->r, nt = r - qr, nw = (qr + 63) / 64, j, k, a, b, s, nsn = 0;
+    unsigned long long *adj = NULL;
+    int *deg = NULL, *done = NULL, *iperm = NULL, *cnt = NULL, *parent = NULL, *pat = NULL;
+    size_t *pp = NULL, npat = 0, cap = 0, total = 0;
+    double sparse_work = 0, dense_work = 0;
+    lmm_status st = LMM_OK;
+    lmm__sparse_free(B);
+    if (!B->diag_rest || qr < 1) return LMM_OK;
+    if (!force && qr < 128) return LMM_OK;   /* small blocks: the dense factor is as quick */
+    adj = LMM__ZNEW(unsigned long long, (size_t)qr * nw);
+    deg = LMM__NEW(int, qr); done = LMM__ZNEW(int, qr); iperm = LMM__NEW(int, r);
+    cnt = LMM__NEW(int, r); parent = LMM__NEW(int, r); pp = LMM__NEW(size_t, (size_t)qr + 1);
+    B->sp_perm = LMM__NEW(int, r);
+    cap = (size_t)qr + 64;
+    pat = LMM__NEW(int, cap);
+    if (!adj || !deg || !done || !iperm || !cnt || !parent || !pp || !B->sp_perm || !pat) goto nomem;
+    for (j = 0; j < B->l1; j++) {               /* each level's random-effect rows form a clique */
+        const int *rows = B->ri + B->cp[j];
+        int nre = (int)(B->cp[j + 1] - B->cp[j]) - nt;
+        for (a = 0; a < nre; a++)
+            for (b = 0; b < nre; b++)
+                if (a != b) adj[(size_t)rows[a] * nw + rows[b] / 64] |= 1ULL << (rows[b] % 64);
+    }
+    for (a = 0; a < qr; a++) {
+        int d = 0;
+        for (b = 0; b < nw; b++) d += lmm__popcount64(adj[(size_t)a * nw + b]);
+        deg[a] = d;
+    }
+    for (k = 0; k < qr; k++) {
+        int v = -1, w;
+        const unsigned long long *av;
+        for (a = 0; a < qr; a++) if (!done[a] && (v < 0 || deg[a] < deg[v])) v = a;
+        B->sp_perm[k] = v; iperm[v] = k; done[v] = 1;
+        av = adj + (size_t)v * nw;
+        pp[k] = npat;
+        if (npat + (size_t)deg[v] > cap) {       /* the column's pattern, original rows for now */
+            int *grown;
+            cap = 2 * cap + (size_t)deg[v] + 1024;
+            if (!(grown = (int *)LMM_REALLOC(pat, cap * sizeof(int)))) goto nomem;
+            pat = grown;
+        }
+        for (w = 0; w < nw; w++) {
+            unsigned long long bits = av[w];
+            while (bits) {
+                int u = w * 64 + lmm__popcount64((bits & (~bits + 1)) - 1);
+                unsigned long long *au = adj + (size_t)u * nw;
+                bits &= bits - 1;
+                pat[npat++] = u;
+                for (b = 0; b < nw; b++) au[b] |= av[b];          /* the clique of v's neighbours */
+                au[u / 64] &= ~(1ULL << (u % 64));
+                au[v / 64] &= ~(1ULL << (v % 64));
+            }
+        }
+        for (a = (int)pp[k]; a < (int)npat; a++) {
+            int u = pat[a], d = 0;
+            for (b = 0; b < nw; b++) d += lmm__popcount64(adj[(size_t)u * nw + b]);
+            deg[u] = d;
+        }
+    }
+    pp[qr] = npat;
+    for (k = qr; k < r; k++) { B->sp_perm[k] = k; iperm[k] = k; }
+    /* patterns in factor positions, ascending; counts with the diagonal and the X, y rows */
+    for (k = 0; k < qr; k++) {
+        int *pk = pat + pp[k], nk = (int)(pp[k + 1] - pp[k]);
+        for (a = 0; a < nk; a++) pk[a] = iperm[pk[a]];
+        qsort(pk, (size_t)nk, sizeof *pk, lmm__cmp_int);
+        cnt[k] = 1 + nk + nt;
+        parent[k] = nk ? pk[0] : qr;
+    }
+    /* relabel by a postorder of the elimination tree, each node's widest child
+       last: subtrees become contiguous and the widest child sits right before
+       its parent, where the supernode rule below can merge them */
+    {
+        int *head = LMM__NEW(int, qr + 1), *next = LMM__NEW(int, qr), *stack = LMM__NEW(int, qr + 1);
+        int *post = LMM__NEW(int, qr), *newpos = LMM__NEW(int, qr), *oldperm = LMM__NEW(int, qr), *pat2, top = 0, np = 0;
+        size_t *pp2 = LMM__NEW(size_t, (size_t)qr + 1);
+        pat2 = LMM__NEW(int, npat + 1);
+        if (!head || !next || !stack || !post || !newpos || !oldperm || !pp2 || !pat2) {
+            LMM_FREE(head); LMM_FREE(next); LMM_FREE(stack); LMM_FREE(post); LMM_FREE(newpos); LMM_FREE(oldperm);
+            LMM_FREE(pp2); LMM_FREE(pat2);
+            goto nomem;
+        }
+        for (k = 0; k <= qr; k++) head[k] = -1;
+        for (k = qr - 1; k >= 0; k--) {          /* child lists by count, widest first (it is pushed last) */
+            int *h = &head[parent[k]];
+            while (*h >= 0 && cnt[*h] > cnt[k]) h = &next[*h];
+            next[k] = *h; *h = k;
+        }
+        stack[top++] = qr;                       /* depth first from the virtual root (the X, y rows) */
+        while (top > 0) {
+            int v = stack[top - 1];
+            if (head[v] >= 0) {
+                int c = head[v];
+                head[v] = next[c];
+                stack[top++] = c;
+            } else {
+                top--;
+                if (v < qr) post[np++] = v;
+            }
+        }
+        for (k = 0; k < qr; k++) { newpos[post[k]] = k; oldperm[k] = B->sp_perm[k]; }
+        for (k = 0, npat = 0; k < qr; k++) {
+            int o = post[k], nk = (int)(pp[o + 1] - pp[o]);
+            B->sp_perm[k] = oldperm[o];
+            pp2[k] = npat;
+            for (a = 0; a < nk; a++) pat2[npat++] = newpos[pat[pp[o] + a]];
+            qsort(pat2 + pp2[k], (size_t)nk, sizeof(int), lmm__cmp_int);
+            cnt[k] = 1 + nk + nt;
+            parent[k] = nk ? pat2[pp2[k]] : qr;
+        }
+        pp2[qr] = npat;
+        for (k = 0; k < qr; k++) iperm[B->sp_perm[k]] = k;
+        LMM_FREE(pat); LMM_FREE(pp);
+        pat = pat2; pp = pp2;
+        LMM_FREE(head); LMM_FREE(next); LMM_FREE(stack); LMM_FREE(post); LMM_FREE(newpos); LMM_FREE(oldperm);
+    }
+    for (k = qr; k < r; k++) { cnt[k] = r - k; parent[k] = k + 1; }
+    for (k = 0; k < r; k++) { sparse_work += (double)cnt[k] * cnt[k]; dense_work += (double)(r - k) * (r - k); }
+    if (!force && sparse_work > 0.5 * dense_work) goto done;
+    /* supernodes: chains k -> k+1 in the elimination tree, explicit zeros at most
+       a quarter of the block (half while it is narrow): a scattered update costs
+       as much as dozens of flops in the dense kernels */
+    B->sp_first = LMM__NEW(int, r + 1);
+    B->sp_snof = LMM__NEW(int, r);
+    B->sp_map = LMM__NEW(int, r);
+    if (!B->sp_first || !B->sp_snof || !B->sp_map) goto nomem;
+    for (k = 0; k < r;) {
+        int f = k;
+        double nz = cnt[k];
+        while (k + 1 < r && parent[k] == k + 1) {
+            int c2 = k + 2 - f;
+            double m2 = (double)c2 + cnt[k + 1] - 1, stored = c2 * m2 - 0.5 * c2 * (c2 - 1.0);
+            double zeros = stored - (nz + cnt[k + 1]);
+            if (zeros > (c2 <= 32 ? stored / 2 : stored / 4)) break;
+            nz += cnt[++k];
+        }
+        B->sp_first[nsn++] = f;
+        k++;
+    }
+    B->sp_first[nsn] = r;
+    B->sp_rp = LMM__NEW(int, nsn + 1);
+    B->sp_off = LMM__NEW(size_t, (size_t)nsn + 1);
+    if (!B->sp_rp || !B->sp_off) goto nomem;
+    B->sp_rp[0] = 0; B->sp_off[0] = 0;
+    for (s = 0; s < nsn; s++) {                 /* rows: its own columns, then those below its last */
+        int f = B->sp_first[s], l = B->sp_first[s + 1] - 1, m = l - f + cnt[l];
+        for (k = f; k <= l; k++) B->sp_snof[k] = s;
+        B->sp_rp[s + 1] = B->sp_rp[s] + m;
+        B->sp_off[s + 1] = B->sp_off[s] + (size_t)m * (l - f + 1);
+    }
+    total = B->sp_off[nsn];
+    B->sp_rows = LMM__NEW(int, B->sp_rp[nsn]);
+    B->sp_val = LMM__ZNEW(double, total);
+    if (!B->sp_rows || !B->sp_val) goto nomem;
+    for (s = 0; s < nsn; s++) {
+        int f = B->sp_first[s], l = B->sp_first[s + 1] - 1, *rows = B->sp_rows + B->sp_rp[s], m = 0;
+        for (k = f; k <= l; k++) rows[m++] = k;
+        if (l < qr) {
+            for (a = (int)pp[l]; a < (int)pp[l + 1]; a++) rows[m++] = pat[a];
+            for (k = qr; k < r; k++) rows[m++] = k;
+        } else {
+            for (k = l + 1; k < r; k++) rows[m++] = k;
+        }
+    }
+    B->sp_nsn = nsn;
+    lmm__sparse_plan_assembly(B, iperm);
+done:
+    LMM_FREE(adj); LMM_FREE(deg); LMM_FREE(done); LMM_FREE(iperm); LMM_FREE(cnt); LMM_FREE(parent);
+    LMM_FREE(pp); LMM_FREE(pat);
+    if (!B->sp_nsn) lmm__sparse_free(B);
+    return st;
+nomem:
+    st = lmm__nomem(err);
+    goto done;
+}
+
+/* The objective's factor: the model's request (lmm_model_set_factor), else
+   the sparse path when its order pays (the class path would still factor L22
+   densely), else classes when they pay, else dense. */
+static lmm_status lmm__choose_path(lmm_model *m, lmm_error *err)
+{
+    lmm__blocks *B = m->blk_;
+    lmm_status st;
+    B->path = LMM__PATH_DENSE;
+    lmm__sparse_free(B);
+    if (m->factor_kind_ == LMM_FACTOR_DENSE) return LMM_OK;
+    if ((st = lmm__sparse_plan(B, m->factor_kind_ == LMM_FACTOR_SPARSE, err)) != LMM_OK) return st;
+    if (B->sp_nsn) B->path = LMM__PATH_SPARSE;
+    else if (B->ncls) B->path = LMM__PATH_CLASSES;
+    return LMM_OK;
+}
+
 /* Accumulate the structure's cross-products (everything but y) and fix the
    sparse pattern of the off-diagonal block. */
 static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
@@ -4922,6 +5252,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     int *idx = NULL, *order = NULL, *start = NULL, *mark = NULL;
     double *val = NULL;
     size_t nnz;
+    lmm_status st;
     if (!B) return lmm__nomem(err);
     m->blk_ = B;
     B->p1 = t1->ncol; B->l1 = t1->nlevels; B->q1 = B->p1 * B->l1;
@@ -5029,7 +5360,8 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     for (c = 0; c < p; c++)
         for (c2 = 0; c2 < p; c2++) B->xtx_chol[c + c2 * p] = B->A22[(size_t)(B->qr + c2) * B->r + B->qr + c];
     B->shift_ok = p > 0 && lmm_chol(p, B->xtx_chol, p) == 0;
-    return lmm__classes_plan(B, err);
+    if ((st = lmm__classes_plan(B, err)) != LMM_OK) return st;
+    return lmm__choose_path(m, err);
 nomem:
     LMM_FREE(idx); LMM_FREE(val); LMM_FREE(order); LMM_FREE(start); LMM_FREE(mark);
     return lmm__nomem(err);
@@ -5091,6 +5423,7 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
         B->y_exact = B->shift_ok && yy <= 1e-26 * y2;
     }
     if (B->ncls) lmm__classes_fill(B, !B->cls_ready);
+    if (B->sp_a22) lmm__sparse_sync_y(B);
     return LMM_OK;
 }
 
@@ -5201,14 +5534,16 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
 
 /* In-place lower Cholesky, right-looking by panels of LMM__NB columns: the
    trailing update (nearly all the work) runs on a packed panel in register
-   tiles (or CBLAS's dtrsm/dsyrk). pack holds (n + MR) * NB doubles. Returns 0,
-   or k+1 when the leading minor of order k+1 is not positive definite. */
-static int lmm__chol_blocked(int n, double *a, int lda, double *pack)
+   tiles (or CBLAS's dtrsm/dsyrk). Only the first ncols columns are factored;
+   the rest of the lower triangle is left as their Schur complement (the sparse
+   path's frontal matrices). pack holds (n + MR) * NB doubles. Returns 0, or
+   k+1 when the leading minor of order k+1 is not positive definite. */
+static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
 {
     int k0, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
-    if (n <= 48) return lmm_chol(n, a, lda);
-    for (k0 = 0; k0 < n; k0 += nb) {
-        int kb = n - k0 < nb ? n - k0 : nb, m2 = n - k0 - kb, i, x, l;
+    if (n <= 48 && ncols == n) return lmm_chol(n, a, lda);
+    for (k0 = 0; k0 < ncols; k0 += nb) {
+        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb, i, x, l;
         double *d = a + (size_t)k0 * lda + k0, *pan = d + kb;
         if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
         if (m2 == 0) break;
@@ -5379,11 +5714,13 @@ static void lmm__rest_congruence(lmm_model *m)
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
 }
 
-/* Factor the blocked system at theta. Returns 0, or nonzero when not positive definite. */
-static int lmm__factor(lmm_model *m, const double *theta)
+/* Everything of the blocked factor at theta but L22's Cholesky: L11, L21, and
+   S = Lambda_r' A22 Lambda_r + I - L21 L21' in L22's lower triangle. Returns 0,
+   or nonzero when a first-term block is not positive definite. */
+static int lmm__factor_first(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
-    int p1 = B->p1, r = B->r, j, a, b, c, i;
+    int p1 = B->p1, j, a, b, i;
     const double *T1;
     lmm__set_templates(m, theta);
     T1 = B->T + B->T_offset[0];
@@ -5460,6 +5797,14 @@ static int lmm__factor(lmm_model *m, const double *theta)
             for (i = 0; i < nj; i++) ca[i] *= inv;
         }
     }
+    return 0;
+}
+
+static int lmm__schur_build(lmm_model *m, const double *theta)
+{
+    lmm__blocks *B = m->blk_;
+    int p1 = B->p1, r = B->r, a, b, c;
+    if (lmm__factor_first(m, theta) != 0) return 1;
     /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21'), the product as a sum
        of each level's outer product, into the lower triangle */
     for (c = 0; c < r; c++) memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(r - c) * sizeof(double));
@@ -5482,7 +5827,104 @@ static int lmm__factor(lmm_model *m, const double *theta)
         }
     }
     lmm__schur_tail(B);
-    return lmm__chol_blocked(r, B->L22, r, B->pack) != 0;
+    return 0;
+}
+
+/* Factor the blocked system at theta. Returns 0, or nonzero when not positive definite. */
+static int lmm__factor(lmm_model *m, const double *theta)
+{
+    lmm__blocks *B = m->blk_;
+    if (lmm__schur_build(m, theta) != 0) return 1;
+    return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
+}
+
+/* The objective's factor on the sparse path (lmm__blocks): S gathered into the
+   supernodes in factor order, then each supernode factored in a dense frontal
+   matrix (L22's storage, free by then) whose Schur complement is added into
+   the supernodes owning its columns. L21 and L11 as lmm__factor leaves them. */
+static int lmm__factor_sparse(lmm_model *m, const double *theta)
+{
+    lmm__blocks *B = m->blk_;
+    int r = B->r, s, c, i, j;
+    const int *perm = B->sp_perm;
+    double *F = B->L22;
+    if (B->sp_pairpos) {                         /* S straight into the supernodes */
+        double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
+        int p1 = B->p1, j, x, y;
+        if (lmm__factor_first(m, theta) != 0) return 1;
+        for (c = 0; c < r; c++) scale[c] = B->rowterm[perm[c]] ? B->T[B->T_offset[B->rowterm[perm[c]]]] : 1.0;
+        for (s = 0; s < B->sp_nsn; s++) {
+            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+            const int *rows = B->sp_rows + B->sp_rp[s];
+            double *blk = B->sp_val + B->sp_off[s];
+            const double *a22 = B->sp_a22 + B->sp_off[s];
+            for (c = 0; c < nc; c++) {
+                double sc = scale[f + c];
+                size_t o = (size_t)c * mr;
+                for (i = c; i < mr; i++) blk[o + i] = a22[o + i] * scale[rows[i]] * sc;
+                if (f + c < B->qr) blk[o + c] += 1.0;
+            }
+        }
+        for (j = 0; j < B->l1; j++) {            /* minus each level's L21 outer products */
+            int nj = (int)(B->cp[j + 1] - B->cp[j]);
+            const double *V = B->L21 + B->cp[j] * p1;
+            const int *pos0 = B->sp_pairpos + B->sp_pp[j];
+            for (c = 0; c < p1; c++) {
+                const double *v = V + (size_t)c * nj;
+                const int *pos = pos0;
+                for (y = 0; y < nj; y++) {
+                    double vy = v[y];
+                    if (vy != 0.0) for (x = y; x < nj; x++) B->sp_val[pos[x - y]] -= v[x] * vy;
+                    pos += nj - y;
+                }
+            }
+        }
+    } else {                                     /* S in L22, then gathered */
+        if (lmm__schur_build(m, theta) != 0) return 1;
+        for (s = 0; s < B->sp_nsn; s++) {
+            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+            const int *rows = B->sp_rows + B->sp_rp[s];
+            double *blk = B->sp_val + B->sp_off[s];
+            for (c = 0; c < nc; c++) {
+                int oc = perm[f + c];
+                double *dst = blk + (size_t)c * mr;
+                for (i = c; i < mr; i++) {
+                    int orow = perm[rows[i]];
+                    dst[i] = orow >= oc ? F[(size_t)oc * r + orow] : F[(size_t)orow * r + oc];
+                }
+            }
+        }
+    }
+    for (s = 0; s < B->sp_nsn; s++) {
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], cur = -1;
+        const int *rows = B->sp_rows + B->sp_rp[s];
+        double *blk = B->sp_val + B->sp_off[s];
+        memcpy(F, blk, (size_t)mr * nc * sizeof(double));
+        for (j = nc; j < mr; j++) memset(F + (size_t)j * mr + j, 0, (size_t)(mr - j) * sizeof(double));
+        if (lmm__chol_blocked(mr, nc, F, mr, B->pack) != 0) return 1;
+        memcpy(blk, F, (size_t)mr * nc * sizeof(double));
+        for (j = nc; j < mr; j++) {              /* F's trailing triangle: minus this block's update */
+            int col = rows[j], t = B->sp_snof[col], mt = B->sp_rp[t + 1] - B->sp_rp[t];
+            const double *src = F + (size_t)j * mr;
+            double *dst = B->sp_val + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
+            if (t != cur) {
+                const int *rt = B->sp_rows + B->sp_rp[t];
+                for (i = 0; i < mt; i++) B->sp_map[rt[i]] = i;
+                cur = t;
+            }
+            for (i = j; i < mr; i++) dst[B->sp_map[rows[i]]] += src[i];
+        }
+    }
+    return 0;
+}
+
+/* Diagonal entry k of the rest block's factor, on the dense or the sparse path. */
+static double lmm__rest_diag(const lmm__blocks *B, int sparse, int k)
+{
+    int s, f, mr;
+    if (!sparse) return B->L22[(size_t)k * B->r + k];
+    s = B->sp_snof[k]; f = B->sp_first[s]; mr = B->sp_rp[s + 1] - B->sp_rp[s];
+    return B->sp_val[B->sp_off[s] + (size_t)(k - f) * mr + (k - f)];
 }
 
 /* The objective's factor by classes (lmm__blocks): L11 and L22 as lmm__factor
@@ -5532,7 +5974,7 @@ static int lmm__factor_classes(lmm_model *m, const double *theta)
                 for (col = 0; col < r; col++) lmm__axpy_sub(r - col, w, S + (size_t)col * r + col, B->L22 + (size_t)col * r + col);
             }
     lmm__rest_congruence(m);
-    return lmm__chol_blocked(r, B->L22, r, B->pack) != 0;
+    return lmm__chol_blocked(r, r, B->L22, r, B->pack) != 0;
 }
 
 /* log|L|^2 over the random effects, log|R_X|^2, and pwrss from the factor. */
@@ -5544,17 +5986,17 @@ static void lmm__log_acc(double *s, double *prod, double d)
     if (*prod > 1e150 || *prod < 1e-150) { *s += log(*prod); *prod = 1.0; }
 }
 
-static void lmm__factor_summary(const lmm_model *m, double *ldL2, double *ldRX2, double *pwrss)
+static void lmm__factor_summary(const lmm_model *m, int sparse, double *ldL2, double *ldRX2, double *pwrss)
 {
     const lmm__blocks *B = m->blk_;
     int j, a, r = B->r;
     double s = 0, sx = 0, ps = 1, px = 1, last;
     for (j = 0; j < B->l1; j++)
         for (a = 0; a < B->p1; a++) lmm__log_acc(&s, &ps, B->L11[(size_t)j * B->p1 * B->p1 + a * (B->p1 + 1)]);
-    for (j = 0; j < B->qr; j++) lmm__log_acc(&s, &ps, B->L22[(size_t)j * r + j]);
-    for (j = B->qr; j < r - 1; j++) lmm__log_acc(&sx, &px, B->L22[(size_t)j * r + j]);
+    for (j = 0; j < B->qr; j++) lmm__log_acc(&s, &ps, lmm__rest_diag(B, sparse, j));
+    for (j = B->qr; j < r - 1; j++) lmm__log_acc(&sx, &px, lmm__rest_diag(B, sparse, j));
     s += log(ps); sx += log(px);
-    last = B->L22[(size_t)(r - 1) * r + (r - 1)];
+    last = lmm__rest_diag(B, sparse, r - 1);
     *ldL2 = 2 * s; *ldRX2 = 2 * sx; *pwrss = last * last;
 }
 
@@ -5569,11 +6011,13 @@ static double lmm__criterion(const lmm_model *m, double ldL2, double ldRX2, doub
 LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml)
 {
     double ldL2, ldRX2, pwrss;
-    int k;
+    int k, path;
     for (k = 0; k < m->ntheta; k++) if (isnan(theta[k])) return HUGE_VAL;
     if (m->blk_->y_exact) return HUGE_VAL;
-    if ((m->blk_->ncls ? lmm__factor_classes(m, theta) : lmm__factor(m, theta)) != 0) return HUGE_VAL;
-    lmm__factor_summary(m, &ldL2, &ldRX2, &pwrss);
+    path = m->blk_->path;
+    if ((path == LMM__PATH_CLASSES ? lmm__factor_classes(m, theta) :
+         path == LMM__PATH_SPARSE ? lmm__factor_sparse(m, theta) : lmm__factor(m, theta)) != 0) return HUGE_VAL;
+    lmm__factor_summary(m, path == LMM__PATH_SPARSE, &ldL2, &ldRX2, &pwrss);
     if (!(pwrss > 0)) return HUGE_VAL;
     return lmm__criterion(m, ldL2, ldRX2, pwrss, reml);
 }
@@ -5787,6 +6231,42 @@ static double lmm__quantile7_select(double *a, int n, double prob)
 
 /* From the factor at the optimum: beta, u, b, sigma, vcov, fitted values,
    residuals and, unless skipped, conditional SDs. */
+/* inv = L^{-1} (n x n, column-major, zero above the diagonal) for lower
+   triangular L: forward substitution for eight unit columns at once, so that
+   each column of L is read once per eight right-hand sides, not once per one. */
+static void lmm__lower_inverse(int n, const double *L, int ld, double *inv)
+{
+    int j0, k, i, c;
+    memset(inv, 0, (size_t)n * n * sizeof(double));
+    for (j0 = 0; j0 < n; j0 += 8) {
+        int nc = n - j0 < 8 ? n - j0 : 8;
+        double *X = inv + (size_t)j0 * n;
+        for (c = 0; c < nc; c++) X[(size_t)c * n + j0 + c] = 1.0;
+        for (k = j0; k < n; k++) {
+            const double *lk = L + (size_t)k * ld;
+            double v[8], inv_kk = 1.0 / lk[k];
+            for (c = 0; c < 8; c++) {
+                v[c] = c < nc ? X[(size_t)c * n + k] * inv_kk : 0.0;
+                if (c < nc) X[(size_t)c * n + k] = v[c];
+            }
+            if (nc == 8) {
+                double *x0 = X, *x1 = X + n, *x2 = X + 2 * (size_t)n, *x3 = X + 3 * (size_t)n;
+                double *x4 = X + 4 * (size_t)n, *x5 = X + 5 * (size_t)n, *x6 = X + 6 * (size_t)n, *x7 = X + 7 * (size_t)n;
+                for (i = k + 1; i < n; i++) {
+                    double l = lk[i];
+                    x0[i] -= l * v[0]; x1[i] -= l * v[1]; x2[i] -= l * v[2]; x3[i] -= l * v[3];
+                    x4[i] -= l * v[4]; x5[i] -= l * v[5]; x6[i] -= l * v[6]; x7[i] -= l * v[7];
+                }
+            } else {
+                for (c = 0; c < nc; c++) {
+                    double *xc = X + (size_t)c * n;
+                    if (v[c] != 0.0) for (i = k + 1; i < n; i++) xc[i] -= lk[i] * v[c];
+                }
+            }
+        }
+    }
+}
+
 static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
 {
     lmm_model *m = fit->model;
@@ -5796,7 +6276,7 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
     double *w = B->work;
     const double *ylast;
     if (lmm__factor(m, fit->theta) != 0) return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite at the optimum");
-    lmm__factor_summary(m, &ldL2, &ldRX2, &pwrss);
+    lmm__factor_summary(m, 0, &ldL2, &ldRX2, &pwrss);
     fit->pwrss = pwrss;
     fit->criterion = lmm__criterion(m, ldL2, ldRX2, pwrss, fit->reml);
     fit->deviance = lmm__criterion(m, ldL2, ldRX2, pwrss, 0);
@@ -5884,12 +6364,7 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
     {
         double *Linv = fit->work_ + fit->optim_work_, *x = Linv + (size_t)qr * qr;
         double blockv[32 * 32], x1[32 * 32];
-        for (j = 0; j < qr; j++) {
-            double *col = Linv + (size_t)j * qr;
-            memset(col, 0, (size_t)qr * sizeof(double));
-            col[j] = 1.0;
-            lmm_trsv_lower(qr - j, B->L22 + (size_t)j * r + j, r, col + j, 0);
-        }
+        lmm__lower_inverse(qr, B->L22, r, Linv);
         for (k = 0; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
             const double *T = B->T + B->T_offset[k];
@@ -5951,8 +6426,25 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
     LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
     LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
+    lmm__sparse_free(B);
     LMM_FREE(B);
     m->blk_ = NULL;
+}
+
+LMM_API lmm_status lmm_model_set_factor(lmm_model *m, lmm_factor_kind kind, lmm_error *err)
+{
+    if (!m || !m->blk_) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_factor: NULL model");
+    if (kind != LMM_FACTOR_AUTO && kind != LMM_FACTOR_DENSE && kind != LMM_FACTOR_SPARSE)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_factor: unknown kind %d", (int)kind);
+    if (kind == LMM_FACTOR_SPARSE && (!m->blk_->diag_rest || m->blk_->qr < 1))
+        return lmm__fail(err, LMM_ERR_ARG, "the sparse factor needs two or more random-effects terms, each after the first of one column");
+    m->factor_kind_ = (int)kind;
+    return lmm__choose_path(m, err);
+}
+
+LMM_API lmm_factor_kind lmm_model_factor(const lmm_model *m)
+{
+    return m && m->blk_ && m->blk_->path == LMM__PATH_SPARSE ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
 }
 
 LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err)
@@ -6165,6 +6657,7 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
     *out = NULL;
     if (!m) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_fit: NULL model");
     if (!opts) { memset(&defaults, 0, sizeof defaults); opts = &defaults; }
+    if (opts->factor && (st = lmm_model_set_factor(m, (lmm_factor_kind)opts->factor, err)) != LMM_OK) return st;
     if ((st = lmm__fit_alloc(m, &fit, err)) != LMM_OK) return st;
     fit->reml = !opts->ml;
     if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));

@@ -14,7 +14,7 @@ static int level_index(const lmm_reterm *t, const char *level)
 }
 
 /* Fit the reference model of `file` and compare everything it lists. */
-static void check_reference(const char *file)
+static void check_reference(const char *file, int factor)
 {
     char path[512];
     tj_node *ref;
@@ -44,6 +44,7 @@ static void check_reference(const char *file)
     memset(&opts, 0, sizeof opts);
     reml = (int)tj_num(tj_get(ref, "reml"));
     opts.ml = !reml;
+    opts.factor = factor;
     if (lmm_fit_formula(df, tj_str(tj_get(ref, "formula")), &opts, &fit, &err) != LMM_OK) {
         fprintf(stderr, "  %s: fit failed: %s\n", file, err.message);
         CHECK(0);
@@ -52,8 +53,9 @@ static void check_reference(const char *file)
     }
     m = fit->model;
     CHECK(fit->converged);
-    fprintf(stderr, "  %-32s criterion %.10f (lme4 %.10f) evals %d\n", file, fit->criterion,
-            tj_num(tj_get(ref, "criterion")), fit->nevals);
+    if (factor) CHECK((int)lmm_model_factor(m) == factor);
+    fprintf(stderr, "  %-32s criterion %.10f (lme4 %.10f) evals %d%s\n", file, fit->criterion,
+            tj_num(tj_get(ref, "criterion")), fit->nevals, factor == LMM_FACTOR_SPARSE ? " (sparse factor)" : "");
     /* objective at least as low as lme4's (1e-6 relative), and within 1e-5 of it */
     CHECK(fit->criterion <= tj_num(tj_get(ref, "criterion")) * (1 + 1e-6));
     CHECK_CLOSE(fit->criterion, tj_num(tj_get(ref, "criterion")), 0, 1e-5 * fmax(1.0, fabs(tj_num(tj_get(ref, "criterion")))));
@@ -234,12 +236,100 @@ static void check_devfun_values(void)
         if (cases[k].relevel) CHECK(lmm_frame_relevel(df, "ID", cases[k].relevel, &err) == LMM_OK);
         CHECK(lmm_model_build(df, cases[k].formula, LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
         if (m) {
+            /* the automatic path, then each forced one: the sparse supernodal
+               factor only where every term after the first is scalar */
+            int scalar_rest = 1, t;
+            for (t = 1; t < m->nterms; t++) if (m->terms[t].ncol != 1) scalar_rest = 0;
             CHECK(m->ntheta == cases[k].ntheta);
             CHECK_CLOSE(lmm_model_objective(m, cases[k].theta, cases[k].reml), cases[k].want, 1e-11, 0);
+            CHECK(lmm_model_set_factor(m, LMM_FACTOR_DENSE, &err) == LMM_OK);
+            CHECK(lmm_model_factor(m) == LMM_FACTOR_DENSE);
+            CHECK_CLOSE(lmm_model_objective(m, cases[k].theta, cases[k].reml), cases[k].want, 1e-11, 0);
+            if (scalar_rest && m->nterms > 1) {
+                CHECK(lmm_model_set_factor(m, LMM_FACTOR_SPARSE, &err) == LMM_OK);
+                CHECK(lmm_model_factor(m) == LMM_FACTOR_SPARSE);
+                CHECK_CLOSE(lmm_model_objective(m, cases[k].theta, cases[k].reml), cases[k].want, 1e-11, 0);
+            } else {
+                CHECK(lmm_model_set_factor(m, LMM_FACTOR_SPARSE, &err) == LMM_ERR_ARG);
+                CHECK(strstr(err.message, "sparse factor") != NULL);
+                CHECK(lmm_model_factor(m) == LMM_FACTOR_DENSE);
+            }
             lmm_model_free(m);
         }
         lmm_frame_free(df);
     }
+}
+
+/* A crossed design of the InstEval kind, small: 600 students rating 10 of 200
+   teachers each, nearly all within their own of 10 departments, so a fill-reducing
+   order pays and the automatic choice is the sparse factor. The dense factor
+   (checked against lme4 above) is the reference: objectives at several theta,
+   after a new response, and whole fits must agree. */
+static void check_sparse_crossed(void)
+{
+    enum { NS = 600, NT = 200, ND = 10, PER = 10, N = NS * PER };
+    static double s[N], d[N], dept[N], svc[N], y[N], y2[N];
+    static const double thetas[4][3] = { { 1, 1, 1 }, { 0.3, 0.8, 0.1 }, { 2.5, 0.05, 1.7 }, { 0.7, 0, 0.4 } };
+    double bs[NS], bt[NT], bd[ND], crit[2], th[2][3];
+    lmm_rng rng;
+    lmm_frame *df = NULL;
+    lmm_model *m = NULL;
+    lmm_error err;
+    int i, j, k;
+    lmm_rng_seed(&rng, 20261129);
+    for (i = 0; i < NS; i++) bs[i] = 0.8 * lmm_rng_normal(&rng);
+    for (i = 0; i < NT; i++) bt[i] = 0.5 * lmm_rng_normal(&rng);
+    for (i = 0; i < ND; i++) bd[i] = 0.3 * lmm_rng_normal(&rng);
+    for (i = 0, k = 0; i < NS; i++) {
+        int home = i % ND;
+        for (j = 0; j < PER; j++, k++) {
+            int t = lmm_rng_uniform(&rng) < 0.98 ? home + ND * (int)lmm_rng_below(&rng, NT / ND) : (int)lmm_rng_below(&rng, NT);
+            s[k] = i + 1; d[k] = t + 1; dept[k] = t % ND + 1; svc[k] = (double)lmm_rng_below(&rng, 2);
+            y[k] = 3 + 0.2 * svc[k] + bs[i] + bt[t] + bd[t % ND] + lmm_rng_normal(&rng);
+            y2[k] = 1 - 0.4 * svc[k] + 0.5 * bs[i] + 2 * bt[t] + lmm_rng_normal(&rng);
+        }
+    }
+    CHECK(lmm_frame_new(N, &df, &err) == LMM_OK);
+    if (!df) return;
+    CHECK(lmm_frame_add_numeric(df, "s", s, &err) == LMM_OK && lmm_frame_add_numeric(df, "d", d, &err) == LMM_OK);
+    CHECK(lmm_frame_add_numeric(df, "dept", dept, &err) == LMM_OK && lmm_frame_add_numeric(df, "service", svc, &err) == LMM_OK);
+    CHECK(lmm_frame_add_numeric(df, "y", y, &err) == LMM_OK);
+    CHECK(lmm_frame_as_factor(df, "s", &err) == LMM_OK && lmm_frame_as_factor(df, "d", &err) == LMM_OK);
+    CHECK(lmm_frame_as_factor(df, "dept", &err) == LMM_OK);
+    CHECK(lmm_model_build(df, "y ~ 1 + service + (1|s) + (1|d) + (1|dept)", LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
+    if (!m) { lmm_frame_free(df); return; }
+    CHECK(lmm_model_factor(m) == LMM_FACTOR_SPARSE);
+    for (k = 0; k < 2; k++) {
+        if (k == 1) CHECK(lmm_model_set_response(m, y2, &err) == LMM_OK);   /* the y row of the sparse copy too */
+        for (i = 0; i < 4; i++) {
+            double sparse, dense;
+            CHECK(lmm_model_set_factor(m, LMM_FACTOR_AUTO, &err) == LMM_OK);
+            sparse = lmm_model_objective(m, thetas[i], i % 2);
+            CHECK(lmm_model_set_factor(m, LMM_FACTOR_DENSE, &err) == LMM_OK);
+            dense = lmm_model_objective(m, thetas[i], i % 2);
+            CHECK(isfinite(dense));
+            CHECK_CLOSE(sparse, dense, 1e-11, 0);
+        }
+    }
+    CHECK(lmm_model_set_response(m, y, &err) == LMM_OK);
+    for (k = 0; k < 2; k++) {                    /* whole fits on either factor */
+        lmm_fit_options opts;
+        lmm_fit *fit = NULL;
+        memset(&opts, 0, sizeof opts);
+        opts.factor = k == 0 ? LMM_FACTOR_AUTO : LMM_FACTOR_DENSE;
+        opts.skip_convcheck = 1;
+        if (k == 0) CHECK(lmm_model_set_factor(m, LMM_FACTOR_AUTO, &err) == LMM_OK);
+        CHECK(lmm_model_fit(m, &opts, &fit, &err) == LMM_OK);
+        if (!fit) continue;
+        CHECK(lmm_model_factor(m) == (k == 0 ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE));
+        crit[k] = fit->criterion;
+        for (i = 0; i < 3; i++) th[k][i] = fit->theta[i];
+        lmm_fit_free(fit);
+    }
+    CHECK_CLOSE(crit[0], crit[1], 1e-10, 0);
+    for (i = 0; i < 3; i++) CHECK_CLOSE(th[0][i], th[1][i], 0, 1e-4);
+    lmm_model_free(m);
+    lmm_frame_free(df);
 }
 
 void test_fit(void)
@@ -252,8 +342,16 @@ void test_fit(void)
         "sleepstudy_intercept_ML.json", "sleepstudy_uncorr_REML.json", "sleepstudy_uncorr_ML.json",
         "soybean_sim_plot_ML.json", "soybean_sim_full_ML.json"
     };
+    static const char *const sparse_files[] = {
+        "Penicillin_REML.json", "Penicillin_ML.json", "Pastes_REML.json", "Pastes_ML.json",
+        "Oats_REML.json", "Oats_ML.json", "sleepstudy_uncorr_REML.json", "sleepstudy_uncorr_ML.json",
+        "soybean_sim_full_ML.json"
+    };
     size_t i;
     check_objective_hand_value();
     check_devfun_values();
-    for (i = 0; i < sizeof files / sizeof files[0]; i++) check_reference(files[i]);
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) check_reference(files[i], LMM_FACTOR_AUTO);
+    /* the crossed and nested designs once more on the sparse supernodal factor */
+    for (i = 0; i < sizeof sparse_files / sizeof sparse_files[0]; i++) check_reference(sparse_files[i], LMM_FACTOR_SPARSE);
+    check_sparse_crossed();
 }
