@@ -5011,7 +5011,7 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         size_t nj = B->cp[j + 1] - B->cp[j];
         npair += nj * (nj + 1) / 2;
     }
-    if (npair > 2 * (size_t)r * r || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
+    if (npair > 2 * (size_t)r * r || npair >= (size_t)INT_MAX || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
     B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]);
     B->sp_pp = LMM__NEW(size_t, (size_t)B->l1 + 1);
     B->sp_pairpos = LMM__NEW(int, npair + 1);
@@ -5028,17 +5028,47 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
     }
-    for (j = 0, k = 0; j < B->l1; j++) {
-        int nj = (int)(B->cp[j + 1] - B->cp[j]);
-        const int *rows = B->ri + B->cp[j];
-        B->sp_pp[j] = k;
-        for (y = 0; y < nj; y++)
-            for (x = y; x < nj; x++) {
-                int fx = iperm[rows[x]], fy = iperm[rows[y]];
-                B->sp_pairpos[k++] = (int)(fx >= fy ? lmm__sparse_entry(B, fx, fy) : lmm__sparse_entry(B, fy, fx));
+    /* pairs bucketed by the supernode of their column, then each bucket
+       resolved through one row map of that supernode (a binary search per
+       pair only if the buckets' scratch is not to be had) */
+    {
+        size_t *head = LMM__ZNEW(size_t, (size_t)B->sp_nsn + 1);
+        int *pair_of = LMM__NEW(int, npair + 1), *col_of = LMM__NEW(int, npair + 1);
+        for (j = 0, k = 0; j < B->l1; j++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]);
+            const int *rows = B->ri + B->cp[j];
+            B->sp_pp[j] = k;
+            for (y = 0; y < nj; y++)
+                for (x = y; x < nj; x++, k++) {
+                    int fx = iperm[rows[x]], fy = iperm[rows[y]];
+                    if (fx < fy) { int t = fx; fx = fy; fy = t; }
+                    if (head && pair_of && col_of) {
+                        B->sp_pairpos[k] = fx;       /* the row for now */
+                        col_of[k] = fy;
+                        head[B->sp_snof[fy] + 1]++;
+                    } else {
+                        B->sp_pairpos[k] = (int)lmm__sparse_entry(B, fx, fy);
+                    }
+                }
+        }
+        B->sp_pp[B->l1] = k;
+        if (head && pair_of && col_of) {
+            for (s = 0; s < B->sp_nsn; s++) head[s + 1] += head[s];
+            for (k = 0; k < npair; k++) pair_of[head[B->sp_snof[col_of[k]]]++] = (int)k;
+            for (s = B->sp_nsn; s > 0; s--) head[s] = head[s - 1];
+            head[0] = 0;
+            for (s = 0; s < B->sp_nsn; s++) {
+                int mr = B->sp_rp[s + 1] - B->sp_rp[s];
+                const int *rows = B->sp_rows + B->sp_rp[s];
+                for (i = 0; i < mr; i++) B->sp_map[rows[i]] = i;
+                for (k = head[s]; k < head[s + 1]; k++) {
+                    int e = pair_of[k], fy = col_of[e];
+                    B->sp_pairpos[e] = (int)(B->sp_off[s] + (size_t)(fy - B->sp_first[s]) * mr + (size_t)B->sp_map[B->sp_pairpos[e]]);
+                }
             }
+        }
+        LMM_FREE(head); LMM_FREE(pair_of); LMM_FREE(col_of);
     }
-    B->sp_pp[B->l1] = k;
 }
 
 /* Plan the sparse path (see lmm__blocks): order the qr random effects of the
