@@ -4810,6 +4810,8 @@ typedef struct lmm__blocks {
     double *sp_a22;       /* A22 in the supernodes' layout (NULL: S is built dense and gathered) */
     size_t *sp_pp;        /* l1 + 1: level j's pairs at sp_pairpos[sp_pp[j] ..] */
     int *sp_pairpos;      /* per level, per pair y <= x of its list: the entry of sp_val it updates */
+    double *sp_z;         /* the inverse of the random-effects part of L22 L22' on the factor's
+                             pattern (selected inversion), for conditional variances; lazily */
 } lmm__blocks;
 
 #define LMM__PATH_DENSE 0
@@ -4958,7 +4960,8 @@ static void lmm__sparse_free(lmm__blocks *B)
 {
     LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
     LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_val);
-    LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pp); LMM_FREE(B->sp_pairpos);
+    LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pp); LMM_FREE(B->sp_pairpos); LMM_FREE(B->sp_z);
+    B->sp_z = NULL;
     B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_pairpos = NULL;
     B->sp_off = B->sp_pp = NULL; B->sp_val = B->sp_a22 = NULL;
     B->sp_nsn = 0;
@@ -6261,6 +6264,112 @@ static double lmm__quantile7_select(double *a, int n, double prob)
 
 /* From the factor at the optimum: beta, u, b, sigma, vcov, fitted values,
    residuals and, unless skipped, conditional SDs. */
+/* The sparse factor (factor order) written into L22's lower triangle, zero
+   off its pattern, for the dense solves of the estimates. */
+static void lmm__sparse_to_dense(lmm__blocks *B)
+{
+    int r = B->r, s, c, i;
+    for (c = 0; c < r; c++) memset(B->L22 + (size_t)c * r + c, 0, (size_t)(r - c) * sizeof(double));
+    for (s = 0; s < B->sp_nsn; s++) {
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+        const int *rows = B->sp_rows + B->sp_rp[s];
+        const double *blk = B->sp_val + B->sp_off[s];
+        for (c = 0; c < nc; c++)
+            for (i = c; i < mr; i++) B->L22[(size_t)(f + c) * r + rows[i]] = blk[(size_t)c * mr + i];
+    }
+}
+
+static void lmm__lower_inverse(int n, const double *L, int ld, double *inv);
+
+/* x'y with four running sums (independent chains for the FPU; -O2 does not
+   reorder a floating-point reduction by itself). */
+static double lmm__dot(int n, const double *x, const double *y)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) { s0 += x[i] * y[i]; s1 += x[i + 1] * y[i + 1]; s2 += x[i + 2] * y[i + 2]; s3 += x[i + 3] * y[i + 3]; }
+    for (; i < n; i++) s0 += x[i] * y[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* Selected inversion: Z = (L L')^{-1} for the random-effects part L of the
+   sparse factor, on L's pattern only (every entry the conditional variances
+   read: a first-term level's rows form a clique there). Supernodes from the
+   last: with W = L_B L_D^{-1} (B: the supernode's rows below its columns),
+   Z_BD = -Z_BB W and Z_DD = (L_D L_D')^{-1} + W' Z_BB W, Z_BB already known.
+   L22's storage is the scratch. Returns 0, or nonzero when out of memory. */
+static int lmm__sparse_selinv(lmm__blocks *B)
+{
+    int qr = B->qr, s, a, i, k;
+    if (!B->sp_z && !(B->sp_z = LMM__NEW(double, B->sp_off[B->sp_nsn] + 1))) return 1;
+    for (s = B->sp_nsn - 1; s >= 0; s--) {
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+        int c = (f + nc <= qr ? nc : qr - f), b = 0, cur = -1;
+        const int *rows = B->sp_rows + B->sp_rp[s];
+        const double *Ls = B->sp_val + B->sp_off[s];
+        double *Zs = B->sp_z + B->sp_off[s], *G, *W, *Tm, *Di;
+        if (c <= 0) continue;                    /* the X and y columns */
+        if (nc == c) while (nc + b < mr && rows[nc + b] < qr) b++;
+        G = B->L22; W = G + (size_t)b * b; Tm = W + (size_t)b * c; Di = Tm + (size_t)b * c;
+        for (i = 0; i < b; i++) {                /* W = L_B L_D^{-1}, row by row */
+            for (a = c - 1; a >= 0; a--) {
+                double v = Ls[(size_t)a * mr + nc + i];
+                for (k = a + 1; k < c; k++) v -= W[i + (size_t)k * b] * Ls[(size_t)a * mr + k];
+                W[i + (size_t)a * b] = v / Ls[(size_t)a * mr + a];
+            }
+        }
+        for (k = 0; k < b; k++) {                /* G = Z_BB from the later supernodes */
+            int col = rows[nc + k], t = B->sp_snof[col], mt = B->sp_rp[t + 1] - B->sp_rp[t];
+            const double *zc = B->sp_z + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
+            if (t != cur) {
+                const int *rt = B->sp_rows + B->sp_rp[t];
+                for (i = 0; i < mt; i++) B->sp_map[rt[i]] = i;
+                cur = t;
+            }
+            for (i = k; i < b; i++) G[i + (size_t)k * b] = G[k + (size_t)i * b] = zc[B->sp_map[rows[nc + i]]];
+        }
+        for (a = 0; a < c; a += 4) {             /* Tm = G W, four columns per pass over G; Z_BD = -Tm */
+            int na = c - a < 4 ? c - a : 4, y;
+            for (y = 0; y < na; y++) memset(Tm + (size_t)(a + y) * b, 0, (size_t)b * sizeof(double));
+            for (k = 0; k < b; k++) {
+                const double *gk = G + (size_t)k * b;
+                if (na == 4) {
+                    double w0 = W[k + (size_t)a * b], w1 = W[k + (size_t)(a + 1) * b], w2 = W[k + (size_t)(a + 2) * b], w3 = W[k + (size_t)(a + 3) * b];
+                    double *t0 = Tm + (size_t)a * b, *t1 = t0 + b, *t2 = t1 + b, *t3 = t2 + b;
+                    for (i = 0; i < b; i++) { double g = gk[i]; t0[i] += g * w0; t1[i] += g * w1; t2[i] += g * w2; t3[i] += g * w3; }
+                } else {
+                    for (y = 0; y < na; y++) {
+                        double w = W[k + (size_t)(a + y) * b], *ty = Tm + (size_t)(a + y) * b;
+                        for (i = 0; i < b; i++) ty[i] += gk[i] * w;
+                    }
+                }
+            }
+            for (y = 0; y < na; y++)
+                for (i = 0; i < b; i++) Zs[(size_t)(a + y) * mr + nc + i] = -Tm[i + (size_t)(a + y) * b];
+        }
+        lmm__lower_inverse(c, Ls, mr, Di);       /* Di = L_D^{-1} */
+        for (a = 0; a < c; a++)                  /* Z_DD = Di' Di + W' Tm, lower part */
+            for (i = a; i < c; i++) {
+                const double *di = Di + (size_t)i * c, *da = Di + (size_t)a * c, *wi = W + (size_t)i * b, *ta = Tm + (size_t)a * b;
+                Zs[(size_t)a * mr + i] = lmm__dot(c - i, di + i, da + i) + lmm__dot(b, wi, ta);
+            }
+    }
+    return 0;
+}
+
+/* Diagonal entry k of Z. */
+static double lmm__rest_diag_z(const lmm__blocks *B, int k)
+{
+    int s = B->sp_snof[k], f = B->sp_first[s], mr = B->sp_rp[s + 1] - B->sp_rp[s];
+    return B->sp_z[B->sp_off[s] + (size_t)(k - f) * mr + (k - f)];
+}
+
+/* Entry (x, y) of Z (factor positions, either order). */
+static double lmm__sparse_z(const lmm__blocks *B, int x, int y)
+{
+    return x >= y ? B->sp_z[lmm__sparse_entry(B, x, y)] : B->sp_z[lmm__sparse_entry(B, y, x)];
+}
+
 /* inv = L^{-1} (n x n, column-major, zero above the diagonal) for lower
    triangular L: forward substitution for eight unit columns at once, so that
    each column of L is read once per eight right-hand sides, not once per one. */
@@ -6297,16 +6406,82 @@ static void lmm__lower_inverse(int n, const double *L, int ld, double *inv)
     }
 }
 
+/* Conditional SDs on the sparse path (every term after the first scalar):
+   a rest effect's variance is its diagonal entry of Z (lmm__sparse_selinv);
+   a first-term level's block is x1' x1 + v' Z v with x1 = L11^{-1} e and v =
+   L21 x1 on the level's rows, whose pairs are all on Z's pattern. */
+static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
+{
+    lmm_model *m = fit->model;
+    lmm__blocks *B = m->blk_;
+    int qr = B->qr, p1 = B->p1, j, k, a, c, t, u, e;
+    int *ipos = B->sp_map;                       /* factor position of each rest row, after selinv */
+    const int *pos;                              /* the level's pair entries (lmm__sparse_plan_assembly) */
+    double blockv[32 * 32], x1[32 * 32], *v = fit->work_ + fit->optim_work_;
+    if (lmm__sparse_selinv(B) != 0) return lmm__nomem(err);
+    for (j = 0; j < qr; j++) ipos[B->sp_perm[j]] = j;
+    for (k = 1; k < m->nterms; k++) {            /* scalar terms: s2 T^2 Z_ff */
+        const lmm_reterm *tm = &m->terms[k];
+        double tk = B->T[B->T_offset[k]];
+        for (j = 0; j < tm->nlevels; j++)
+            fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__rest_diag_z(B, ipos[tm->u_offset - B->q1 + j]));
+    }
+    for (j = 0; j < B->l1; j++) {
+        const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1, *T = B->T + B->T_offset[0];
+        const int *rows = B->ri + B->cp[j];
+        int nj = (int)(B->cp[j + 1] - B->cp[j]), nre = 0;
+        while (nre < nj && rows[nre] < qr) nre++;
+        for (e = 0; e < p1; e++) {
+            double *x1e = x1 + e * 32;
+            for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
+            lmm_trsv_lower(p1, L, p1, x1e, 0);
+        }
+        for (a = 0; a < p1; a++)
+            for (c = 0; c < p1; c++) {
+                double sum = 0;
+                int d;
+                for (d = 0; d < p1; d++) sum += x1[d + a * 32] * x1[d + c * 32];
+                blockv[a + c * p1] = sum;
+            }
+        for (e = 0; e < p1; e++)                 /* v_e = L21 x1_e on the level's random-effect rows */
+            for (t = 0; t < nre; t++) {
+                double sum = 0;
+                for (c = 0; c < p1; c++) sum += V[(size_t)c * nj + t] * x1[c + e * 32];
+                v[(size_t)e * nre + t] = sum;
+            }
+        pos = B->sp_pairpos ? B->sp_pairpos + B->sp_pp[j] : NULL;
+        for (t = 0; t < nre; pos = pos ? pos + (nj - t) : NULL, t++)   /* v_a' Z v_c over the level's pairs */
+            for (u = t; u < nre; u++) {
+                double z = pos ? B->sp_z[pos[u - t]] : lmm__sparse_z(B, ipos[rows[u]], ipos[rows[t]]);
+                for (a = 0; a < p1; a++)
+                    for (c = 0; c < p1; c++) {
+                        const double *va = v + (size_t)a * nre, *vc = v + (size_t)c * nre;
+                        blockv[a + c * p1] += (u == t ? va[t] * vc[t] : va[t] * vc[u] + va[u] * vc[t]) * z;
+                    }
+            }
+        for (a = 0; a < p1; a++) {               /* sqrt(diag(s2 T V T')) */
+            double sum = 0;
+            int d;
+            for (c = 0; c < p1; c++)
+                for (d = 0; d < p1; d++) sum += T[a + c * p1] * blockv[c + d * p1] * T[a + d * p1];
+            fit->b_condsd[j * p1 + a] = sqrt(s2 * sum);
+        }
+    }
+    return LMM_OK;
+}
+
 static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
 {
     lmm_model *m = fit->model;
     lmm__blocks *B = m->blk_;
-    int n = m->nobs, p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c;
+    int n = m->nobs, p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c, sparse = B->path == LMM__PATH_SPARSE;
     double ldL2, ldRX2, pwrss, s2;
     double *w = B->work;
     const double *ylast;
-    if (lmm__factor(m, fit->theta) != 0) return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite at the optimum");
-    lmm__factor_summary(m, 0, &ldL2, &ldRX2, &pwrss);
+    if ((sparse ? lmm__factor_sparse(m, fit->theta) : lmm__factor(m, fit->theta)) != 0)
+        return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite at the optimum");
+    lmm__factor_summary(m, sparse, &ldL2, &ldRX2, &pwrss);
+    if (sparse) lmm__sparse_to_dense(B);   /* in factor order; u_r is permuted back below */
     fit->pwrss = pwrss;
     fit->criterion = lmm__criterion(m, ldL2, ldRX2, pwrss, fit->reml);
     fit->deviance = lmm__criterion(m, ldL2, ldRX2, pwrss, 0);
@@ -6336,6 +6511,10 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
         fit->u[B->q1 + j] = s;
     }
     lmm_trsv_lower(qr, B->L22, r, fit->u + B->q1, 1);
+    if (sparse) {
+        memcpy(w, fit->u + B->q1, (size_t)qr * sizeof(double));
+        for (j = 0; j < qr; j++) fit->u[B->q1 + B->sp_perm[j]] = w[j];
+    }
     for (j = 0; j < B->l1; j++) {
         const int *rows = B->ri + B->cp[j];
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
@@ -6387,6 +6566,7 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
     for (a = 0; a < m->ntheta; a++) if (m->theta_lower[a] == 0.0 && fit->theta[a] < 1e-4) fit->singular = 1;
     if (!want_condvar) return LMM_OK;
     if (!fit->b_condsd && !(fit->b_condsd = LMM__NEW(double, m->q))) return lmm__nomem(err);
+    if (sparse) return lmm__condvar_sparse(fit, s2, err);
     /* diagonal blocks of s2 * Lambda (L L')^{-1} Lambda': for each effect e of a
        level, x = L^{-1} e has a first-term part x1 (one level block) and a rest part
        xr. Every xr is a combination of columns of Lrr^{-1}, so that inverse is formed

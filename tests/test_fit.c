@@ -328,6 +328,29 @@ static void check_sparse_crossed(void)
     }
     CHECK_CLOSE(crit[0], crit[1], 1e-10, 0);
     for (i = 0; i < 3; i++) CHECK_CLOSE(th[0][i], th[1][i], 0, 1e-4);
+    {   /* the estimates at one theta: fixed effects, modes and conditional SDs
+           (selected inversion on the sparse path, L^{-1} on the dense one) */
+        lmm_fit *f[2] = { NULL, NULL };
+        for (k = 0; k < 2; k++) {
+            lmm_fit_options opts;
+            memset(&opts, 0, sizeof opts);
+            opts.factor = k == 0 ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
+            opts.skip_convcheck = 1;
+            opts.theta_start = th[0];
+            opts.optim.max_evals = 1;
+            CHECK(lmm_model_fit(m, &opts, &f[k], &err) == LMM_OK);
+        }
+        if (f[0] && f[1]) {
+            CHECK(f[0]->b_condsd != NULL && f[1]->b_condsd != NULL);
+            CHECK_CLOSE(f[0]->criterion, f[1]->criterion, 1e-12, 0);
+            for (i = 0; i < f[0]->p; i++) CHECK_CLOSE(f[0]->beta[i], f[1]->beta[i], 1e-10, 1e-12);
+            for (i = 0; i < m->q; i++) {
+                CHECK_CLOSE(f[0]->b[i], f[1]->b[i], 1e-9, 1e-12);
+                if (f[0]->b_condsd && f[1]->b_condsd) CHECK_CLOSE(f[0]->b_condsd[i], f[1]->b_condsd[i], 1e-10, 0);
+            }
+        }
+        lmm_fit_free(f[0]); lmm_fit_free(f[1]);
+    }
     lmm_model_free(m);
     lmm_frame_free(df);
 }
