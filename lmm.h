@@ -38,6 +38,9 @@
                   The pipeline is also open: lmm_model_build (structure:
                   X, Z, Lambda pattern) -> lmm_model_fit (response y) ->
                   lmm_fit; lmm_refit reuses the structure for a new y.
+                  Large crossed designs factor the block after the first
+                  term as a sparse supernodal Cholesky, chosen per model;
+                  lmm_model_set_factor / opts.factor force dense or sparse.
    Inspect        fields of lmm_fit (beta, se, vcov, theta, sigma, varcorr,
                   ranef, condsd, fitted, resid, logLik/AIC/BIC...);
                   lmm_print_summary prints R's summary() layout.
@@ -430,8 +433,8 @@ typedef struct lmm_model {
    updates for balanced designs, or a sparse supernodal factor in a
    minimum-degree order when that saves over half the dense work (large
    crossed designs). DENSE and SPARSE force a path; SPARSE needs every term
-   after the first to be scalar ((1|g), not (x|g)). Fitted values agree to
-   rounding whichever path runs; the estimates' final factor is always dense. */
+   after the first to be scalar ((1|g), not (x|g)). Estimates agree to
+   rounding whichever path runs. */
 typedef enum lmm_factor_kind { LMM_FACTOR_AUTO = 0, LMM_FACTOR_DENSE, LMM_FACTOR_SPARSE } lmm_factor_kind;
 
 typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
