@@ -260,6 +260,48 @@ static void check_devfun_values(void)
     }
 }
 
+/* One model on both factors at one theta: objective (REML and ML), and the
+   estimates, modes and conditional SDs of a fit stopped at that theta. */
+static void compare_factor_paths(const lmm_frame *df, const char *formula, const double *theta)
+{
+    lmm_model *m = NULL;
+    lmm_fit *f[2] = { NULL, NULL };
+    lmm_error err;
+    int k, i;
+    CHECK(lmm_model_build(df, formula, LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
+    if (!m) return;
+    for (k = 0; k < 2; k++) {
+        lmm_fit_options opts;
+        memset(&opts, 0, sizeof opts);
+        opts.factor = k == 0 ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
+        opts.skip_convcheck = 1;
+        opts.theta_start = theta;
+        opts.optim.max_evals = 1;
+        CHECK(lmm_model_fit(m, &opts, &f[k], &err) == LMM_OK);
+        CHECK(lmm_model_factor(m) == (k == 0 ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE));
+    }
+    CHECK(lmm_model_set_factor(m, LMM_FACTOR_SPARSE, &err) == LMM_OK);
+    {
+        double s0 = lmm_model_objective(m, theta, 0), s1 = lmm_model_objective(m, theta, 1), d0, d1;
+        CHECK(lmm_model_set_factor(m, LMM_FACTOR_DENSE, &err) == LMM_OK);
+        d0 = lmm_model_objective(m, theta, 0); d1 = lmm_model_objective(m, theta, 1);
+        CHECK(isfinite(d0) && isfinite(d1));
+        CHECK_CLOSE(s0, d0, 1e-11, 0);
+        CHECK_CLOSE(s1, d1, 1e-11, 0);
+    }
+    if (f[0] && f[1]) {
+        CHECK_CLOSE(f[0]->criterion, f[1]->criterion, 1e-12, 0);
+        for (i = 0; i < f[0]->p; i++) CHECK_CLOSE(f[0]->beta[i], f[1]->beta[i], 1e-10, 1e-12);
+        for (i = 0; i < m->q; i++) {
+            CHECK_CLOSE(f[0]->b[i], f[1]->b[i], 1e-9, 1e-12);
+            CHECK(f[0]->b_condsd && f[1]->b_condsd);
+            if (f[0]->b_condsd && f[1]->b_condsd) CHECK_CLOSE(f[0]->b_condsd[i], f[1]->b_condsd[i], 1e-10, 0);
+        }
+    }
+    lmm_fit_free(f[0]); lmm_fit_free(f[1]);
+    lmm_model_free(m);
+}
+
 /* A crossed design of the InstEval kind, small: 600 students rating 10 of 200
    teachers each, nearly all within their own of 10 departments, so a fill-reducing
    order pays and the automatic choice is the sparse factor. The dense factor
@@ -352,6 +394,12 @@ static void check_sparse_crossed(void)
         lmm_fit_free(f[0]); lmm_fit_free(f[1]);
     }
     lmm_model_free(m);
+    {   /* a vector-valued first term (two columns per student), no fixed effects, two terms */
+        static const double th5[5] = { 0.8, 0.3, 0.5, 0.6, 0.2 }, th2[2] = { 0.9, 0.4 }, th3[3] = { 0.7, 0.5, 0.3 };
+        compare_factor_paths(df, "y ~ service + (service|s) + (1|d) + (1|dept)", th5);
+        compare_factor_paths(df, "y ~ 0 + (1|s) + (1|d)", th2);
+        compare_factor_paths(df, "y ~ service + (1|s) + (1|d) + (1|dept)", th3);
+    }
     lmm_frame_free(df);
 }
 
