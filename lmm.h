@@ -5011,7 +5011,7 @@ static void lmm__sparse_sync_y(lmm__blocks *B)
    (S built dense, then gathered) when the positions would outgrow L22 itself. */
 static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
 {
-    int r = B->r, s, c, i, j, x, y;
+    int r = B->r, s, c, i, j, x, y, *rel;
     size_t npair = 0, k;
     for (j = 0; j < B->l1; j++) {
         size_t nj = B->cp[j + 1] - B->cp[j];
@@ -5034,47 +5034,30 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
     }
-    /* pairs bucketed by the supernode of their column, then each bucket
-       resolved through one row map of that supernode (a binary search per
-       pair only if the buckets' scratch is not to be had) */
-    {
-        size_t *head = LMM__ZNEW(size_t, (size_t)B->sp_nsn + 1);
-        int *pair_of = LMM__NEW(int, npair + 1), *col_of = LMM__NEW(int, npair + 1);
-        for (j = 0, k = 0; j < B->l1; j++) {
-            int nj = (int)(B->cp[j + 1] - B->cp[j]);
-            const int *rows = B->ri + B->cp[j];
-            B->sp_pp[j] = k;
-            for (y = 0; y < nj; y++)
-                for (x = y; x < nj; x++, k++) {
-                    int fx = iperm[rows[x]], fy = iperm[rows[y]];
-                    if (fx < fy) { int t = fx; fx = fy; fy = t; }
-                    if (head && pair_of && col_of) {
-                        B->sp_pairpos[k] = fx;       /* the row for now */
-                        col_of[k] = fy;
-                        head[B->sp_snof[fy] + 1]++;
-                    } else {
-                        B->sp_pairpos[k] = (int)lmm__sparse_entry(B, fx, fy);
-                    }
-                }
+    /* a row's position in each supernode from one table (supernodes x rows)
+       when that is small, else by a binary search in the supernode's rows */
+    rel = (size_t)B->sp_nsn * r <= ((size_t)1 << 22) ? LMM__NEW(int, (size_t)B->sp_nsn * r) : NULL;
+    if (rel)
+        for (s = 0; s < B->sp_nsn; s++) {
+            const int *rows = B->sp_rows + B->sp_rp[s];
+            for (i = 0; i < B->sp_rp[s + 1] - B->sp_rp[s]; i++) rel[(size_t)s * r + rows[i]] = i;
         }
-        B->sp_pp[B->l1] = k;
-        if (head && pair_of && col_of) {
-            for (s = 0; s < B->sp_nsn; s++) head[s + 1] += head[s];
-            for (k = 0; k < npair; k++) pair_of[head[B->sp_snof[col_of[k]]]++] = (int)k;
-            for (s = B->sp_nsn; s > 0; s--) head[s] = head[s - 1];
-            head[0] = 0;
-            for (s = 0; s < B->sp_nsn; s++) {
-                int mr = B->sp_rp[s + 1] - B->sp_rp[s];
-                const int *rows = B->sp_rows + B->sp_rp[s];
-                for (i = 0; i < mr; i++) B->sp_map[rows[i]] = i;
-                for (k = head[s]; k < head[s + 1]; k++) {
-                    int e = pair_of[k], fy = col_of[e];
-                    B->sp_pairpos[e] = (int)(B->sp_off[s] + (size_t)(fy - B->sp_first[s]) * mr + (size_t)B->sp_map[B->sp_pairpos[e]]);
-                }
+    for (j = 0, k = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        const int *rows = B->ri + B->cp[j];
+        B->sp_pp[j] = k;
+        for (y = 0; y < nj; y++)
+            for (x = y; x < nj; x++, k++) {
+                int fx = iperm[rows[x]], fy = iperm[rows[y]], sn;
+                if (fx < fy) { int t = fx; fx = fy; fy = t; }
+                sn = B->sp_snof[fy];
+                B->sp_pairpos[k] = (int)(rel ? B->sp_off[sn] + (size_t)(fy - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn])
+                                               + (size_t)rel[(size_t)sn * r + fx]
+                                             : lmm__sparse_entry(B, fx, fy));
             }
-        }
-        LMM_FREE(head); LMM_FREE(pair_of); LMM_FREE(col_of);
     }
+    B->sp_pp[B->l1] = k;
+    LMM_FREE(rel);
 }
 
 /* Plan the sparse path (see lmm__blocks): order the qr random effects of the
