@@ -1,5 +1,6 @@
 /* libFuzzer target: fit from CSV. The input's first line is the formula, the
-   rest the CSV file; the optimizer budget is capped to keep runs short. */
+   rest the CSV file; the optimizer budget is capped to keep runs short. Each
+   model is fitted on the automatic factor and on the forced sparse one. */
 #define LMM_IMPLEMENTATION
 #include "lmm.h"
 #include <stdint.h>
@@ -30,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (null) { lmm_print_summary(null, fit, "fuzz"); lmm_print_ranef(null, fit); fclose(null); }
             lmm_fit_free(fit);
         }
+        /* the sparse supernodal factor too, where the model allows it (an
+           error, never a crash, where it does not) */
+        o.factor = LMM_FACTOR_SPARSE;
+        if (lmm_fit_formula(df, formula, &o, &fit, &err) == LMM_OK) lmm_fit_free(fit);
         if (lmm_lm_fit(df, formula, LMM_CONTR_TREATMENT, &lm, &err) == LMM_OK) lmm_lm_free(lm);
         lmm_frame_free(df);
     }
