@@ -4994,6 +4994,14 @@ static size_t lmm__sparse_entry(const lmm__blocks *B, int x, int y)
     return B->sp_off[s] + (size_t)(y - B->sp_first[s]) * mr + (size_t)(lo - B->sp_rp[s]);
 }
 
+/* sp_map <- each row's position in supernode t's row list. */
+static void lmm__sparse_map(lmm__blocks *B, int t)
+{
+    const int *rt = B->sp_rows + B->sp_rp[t];
+    int i, mt = B->sp_rp[t + 1] - B->sp_rp[t];
+    for (i = 0; i < mt; i++) B->sp_map[rt[i]] = i;
+}
+
 /* sp_a22's y row from A22's (the response changed): y is the last row of
    every supernode, as r - 1 is the last factor position. */
 static void lmm__sparse_sync_y(lmm__blocks *B)
@@ -5066,7 +5074,8 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
    L21 L21' couples them), read each column's pattern off the elimination,
    and group columns into supernodes (chains in the elimination tree, allowed a
    few explicit zeros so the dense kernels get wide blocks). force: plan even
-   when the order saves little. Sets B->sp_nsn > 0 when the path is usable. */
+   when the order saves little. Sets B->sp_nsn > 0 when the path is usable;
+   expects no plan in place (lmm__choose_path frees it). */
 static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
 {
     int qr = B->qr, r = B->r, nt = r - qr, nw = (qr + 63) / 64, j, k, a, b, s, nsn = 0;
@@ -5075,7 +5084,6 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
     size_t *pp = NULL, npat = 0, cap = 0, total = 0;
     double sparse_work = 0, dense_work = 0;
     lmm_status st = LMM_OK;
-    lmm__sparse_free(B);
     if (!B->diag_rest || qr < 1) return LMM_OK;
     if (!force && qr < 128) return LMM_OK;   /* small blocks: the dense factor is as quick */
     adj = LMM__ZNEW(unsigned long long, (size_t)qr * nw);
@@ -5130,13 +5138,13 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
     }
     pp[qr] = npat;
     for (k = qr; k < r; k++) { B->sp_perm[k] = k; iperm[k] = k; }
-    /* patterns in factor positions, ascending; counts with the diagonal and the X, y rows */
+    /* counts (with the diagonal and the X, y rows) and elimination-tree
+       parents: a column's parent is its first row below the diagonal */
     for (k = 0; k < qr; k++) {
-        int *pk = pat + pp[k], nk = (int)(pp[k + 1] - pp[k]);
-        for (a = 0; a < nk; a++) pk[a] = iperm[pk[a]];
-        qsort(pk, (size_t)nk, sizeof *pk, lmm__cmp_int);
+        int nk = (int)(pp[k + 1] - pp[k]), first = qr;
+        for (a = (int)pp[k]; a < (int)pp[k + 1]; a++) if (iperm[pat[a]] < first) first = iperm[pat[a]];
         cnt[k] = 1 + nk + nt;
-        parent[k] = nk ? pk[0] : qr;
+        parent[k] = first;
     }
     /* relabel by a postorder of the elimination tree, each node's widest child
        last: subtrees become contiguous and the widest child sits right before
@@ -5174,7 +5182,7 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
             int o = post[k], nk = (int)(pp[o + 1] - pp[o]);
             B->sp_perm[k] = oldperm[o];
             pp2[k] = npat;
-            for (a = 0; a < nk; a++) pat2[npat++] = newpos[pat[pp[o] + a]];
+            for (a = 0; a < nk; a++) pat2[npat++] = newpos[iperm[pat[pp[o] + a]]];   /* ascending factor positions */
             qsort(pat2 + pp2[k], (size_t)nk, sizeof(int), lmm__cmp_int);
             cnt[k] = 1 + nk + nt;
             parent[k] = nk ? pat2[pp2[k]] : qr;
@@ -5257,7 +5265,10 @@ static lmm_status lmm__choose_path(lmm_model *m, lmm_error *err)
     if (m->factor_kind_ == LMM_FACTOR_DENSE) return LMM_OK;
     if ((st = lmm__sparse_plan(B, m->factor_kind_ == LMM_FACTOR_SPARSE, err)) != LMM_OK) return st;
     if (B->sp_nsn) B->path = LMM__PATH_SPARSE;
-    else if (B->ncls) B->path = LMM__PATH_CLASSES;
+    else if (B->ncls) {
+        B->path = LMM__PATH_CLASSES;
+        if (!B->cls_ready) lmm__classes_fill(B, 1);
+    }
     return LMM_OK;
 }
 
@@ -5441,7 +5452,8 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
         for (i = 0; i < n; i++) y2 += m->y[i] * m->y[i];
         B->y_exact = B->shift_ok && yy <= 1e-26 * y2;
     }
-    if (B->ncls) lmm__classes_fill(B, !B->cls_ready);
+    if (B->path == LMM__PATH_CLASSES) lmm__classes_fill(B, !B->cls_ready);
+    else B->cls_ready = 0;                       /* filled in full if the class path is chosen again */
     if (B->sp_a22) lmm__sparse_sync_y(B);
     return LMM_OK;
 }
@@ -5712,6 +5724,13 @@ static void lmm__l21_lambda_t(const lmm_model *m)
     }
 }
 
+/* Lambda_r's diagonal entry for rest row c when every later term is scalar
+   (1 for the X and y rows). */
+static double lmm__rest_scale(const lmm__blocks *B, int c)
+{
+    return B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
+}
+
 /* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle (mirrored
    first when Lambda_r is not diagonal, as its row and column passes read both). */
 static void lmm__rest_congruence(lmm_model *m)
@@ -5719,7 +5738,7 @@ static void lmm__rest_congruence(lmm_model *m)
     lmm__blocks *B = m->blk_;
     int r = B->r, c, i;
     if (B->diag_rest) {                          /* one pass over the lower triangle */
-        for (c = 0; c < r; c++) B->rowscale[c] = B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
+        for (c = 0; c < r; c++) B->rowscale[c] = lmm__rest_scale(B, c);
         for (c = 0; c < r; c++) {
             double *lc = B->L22 + (size_t)c * r, sc = B->rowscale[c];
             for (i = c; i < r; i++) lc[i] *= B->rowscale[i] * sc;
@@ -5733,9 +5752,8 @@ static void lmm__rest_congruence(lmm_model *m)
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
 }
 
-/* Everything of the blocked factor at theta but L22's Cholesky: L11, L21, and
-   S = Lambda_r' A22 Lambda_r + I - L21 L21' in L22's lower triangle. Returns 0,
-   or nonzero when a first-term block is not positive definite. */
+/* The first term's part of the blocked factor at theta: the templates, L11
+   and L21. Returns 0, or nonzero when a first-term block is not positive definite. */
 static int lmm__factor_first(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
@@ -5819,6 +5837,8 @@ static int lmm__factor_first(lmm_model *m, const double *theta)
     return 0;
 }
 
+/* lmm__factor_first, then S = Lambda_r' A22 Lambda_r + I - L21 L21' in L22's
+   lower triangle (the dense paths' input to L22's Cholesky). */
 static int lmm__schur_build(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
@@ -5857,8 +5877,8 @@ static int lmm__factor(lmm_model *m, const double *theta)
     return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
 }
 
-/* The objective's factor on the sparse path (lmm__blocks): S gathered into the
-   supernodes in factor order, then each supernode factored in a dense frontal
+/* The objective's factor on the sparse path (lmm__blocks): S assembled into
+   the supernodes in factor order (or built dense and gathered), then each supernode factored in a dense frontal
    matrix (L22's storage, free by then) whose Schur complement is added into
    the supernodes owning its columns. L21 and L11 as lmm__factor leaves them. */
 static int lmm__factor_sparse(lmm_model *m, const double *theta)
@@ -5869,9 +5889,9 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     double *F = B->L22;
     if (B->sp_pairpos) {                         /* S straight into the supernodes */
         double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
-        int p1 = B->p1, j, x, y;
+        int p1 = B->p1, x, y;
         if (lmm__factor_first(m, theta) != 0) return 1;
-        for (c = 0; c < r; c++) scale[c] = B->rowterm[perm[c]] ? B->T[B->T_offset[B->rowterm[perm[c]]]] : 1.0;
+        for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
         for (s = 0; s < B->sp_nsn; s++) {
             int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
             const int *rows = B->sp_rows + B->sp_rp[s];
@@ -5926,24 +5946,24 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
             int col = rows[j], t = B->sp_snof[col], mt = B->sp_rp[t + 1] - B->sp_rp[t];
             const double *src = F + (size_t)j * mr;
             double *dst = B->sp_val + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
-            if (t != cur) {
-                const int *rt = B->sp_rows + B->sp_rp[t];
-                for (i = 0; i < mt; i++) B->sp_map[rt[i]] = i;
-                cur = t;
-            }
+            if (t != cur) lmm__sparse_map(B, cur = t);
             for (i = j; i < mr; i++) dst[B->sp_map[rows[i]]] += src[i];
         }
     }
     return 0;
 }
 
+/* Diagonal entry k of values stored in the supernodes' layout (sp_val, sp_z). */
+static double lmm__sparse_diag(const lmm__blocks *B, const double *vals, int k)
+{
+    int s = B->sp_snof[k], f = B->sp_first[s], mr = B->sp_rp[s + 1] - B->sp_rp[s];
+    return vals[B->sp_off[s] + (size_t)(k - f) * mr + (k - f)];
+}
+
 /* Diagonal entry k of the rest block's factor, on the dense or the sparse path. */
 static double lmm__rest_diag(const lmm__blocks *B, int sparse, int k)
 {
-    int s, f, mr;
-    if (!sparse) return B->L22[(size_t)k * B->r + k];
-    s = B->sp_snof[k]; f = B->sp_first[s]; mr = B->sp_rp[s + 1] - B->sp_rp[s];
-    return B->sp_val[B->sp_off[s] + (size_t)(k - f) * mr + (k - f)];
+    return sparse ? lmm__sparse_diag(B, B->sp_val, k) : B->L22[(size_t)k * B->r + k];
 }
 
 /* The objective's factor by classes (lmm__blocks): L11 and L22 as lmm__factor
@@ -6248,8 +6268,42 @@ static double lmm__quantile7_select(double *a, int n, double prob)
     return a[lo] + (h - lo) * (next - a[lo]);
 }
 
-/* From the factor at the optimum: beta, u, b, sigma, vcov, fitted values,
-   residuals and, unless skipped, conditional SDs. */
+/* inv = L^{-1} (n x n, column-major, zero above the diagonal) for lower
+   triangular L: forward substitution for eight unit columns at once, so that
+   each column of L is read once per eight right-hand sides, not once per one. */
+static void lmm__lower_inverse(int n, const double *L, int ld, double *inv)
+{
+    int j0, k, i, c;
+    memset(inv, 0, (size_t)n * n * sizeof(double));
+    for (j0 = 0; j0 < n; j0 += 8) {
+        int nc = n - j0 < 8 ? n - j0 : 8;
+        double *X = inv + (size_t)j0 * n;
+        for (c = 0; c < nc; c++) X[(size_t)c * n + j0 + c] = 1.0;
+        for (k = j0; k < n; k++) {
+            const double *lk = L + (size_t)k * ld;
+            double v[8], inv_kk = 1.0 / lk[k];
+            for (c = 0; c < 8; c++) {
+                v[c] = c < nc ? X[(size_t)c * n + k] * inv_kk : 0.0;
+                if (c < nc) X[(size_t)c * n + k] = v[c];
+            }
+            if (nc == 8) {
+                double *x0 = X, *x1 = X + n, *x2 = X + 2 * (size_t)n, *x3 = X + 3 * (size_t)n;
+                double *x4 = X + 4 * (size_t)n, *x5 = X + 5 * (size_t)n, *x6 = X + 6 * (size_t)n, *x7 = X + 7 * (size_t)n;
+                for (i = k + 1; i < n; i++) {
+                    double l = lk[i];
+                    x0[i] -= l * v[0]; x1[i] -= l * v[1]; x2[i] -= l * v[2]; x3[i] -= l * v[3];
+                    x4[i] -= l * v[4]; x5[i] -= l * v[5]; x6[i] -= l * v[6]; x7[i] -= l * v[7];
+                }
+            } else {
+                for (c = 0; c < nc; c++) {
+                    double *xc = X + (size_t)c * n;
+                    if (v[c] != 0.0) for (i = k + 1; i < n; i++) xc[i] -= lk[i] * v[c];
+                }
+            }
+        }
+    }
+}
+
 /* The sparse factor (factor order) written into L22's lower triangle, zero
    off its pattern, for the dense solves of the estimates. */
 static void lmm__sparse_to_dense(lmm__blocks *B)
@@ -6264,8 +6318,6 @@ static void lmm__sparse_to_dense(lmm__blocks *B)
             for (i = c; i < mr; i++) B->L22[(size_t)(f + c) * r + rows[i]] = blk[(size_t)c * mr + i];
     }
 }
-
-static void lmm__lower_inverse(int n, const double *L, int ld, double *inv);
 
 /* x'y with four running sums (independent chains for the FPU; -O2 does not
    reorder a floating-point reduction by itself). */
@@ -6307,11 +6359,7 @@ static int lmm__sparse_selinv(lmm__blocks *B)
         for (k = 0; k < b; k++) {                /* G = Z_BB from the later supernodes */
             int col = rows[nc + k], t = B->sp_snof[col], mt = B->sp_rp[t + 1] - B->sp_rp[t];
             const double *zc = B->sp_z + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
-            if (t != cur) {
-                const int *rt = B->sp_rows + B->sp_rp[t];
-                for (i = 0; i < mt; i++) B->sp_map[rt[i]] = i;
-                cur = t;
-            }
+            if (t != cur) lmm__sparse_map(B, cur = t);
             for (i = k; i < b; i++) G[i + (size_t)k * b] = G[k + (size_t)i * b] = zc[B->sp_map[rows[nc + i]]];
         }
         for (a = 0; a < c; a += 4) {             /* Tm = G W, four columns per pass over G; Z_BD = -Tm */
@@ -6343,52 +6391,22 @@ static int lmm__sparse_selinv(lmm__blocks *B)
     return 0;
 }
 
-/* Diagonal entry k of Z. */
-static double lmm__rest_diag_z(const lmm__blocks *B, int k)
-{
-    int s = B->sp_snof[k], f = B->sp_first[s], mr = B->sp_rp[s + 1] - B->sp_rp[s];
-    return B->sp_z[B->sp_off[s] + (size_t)(k - f) * mr + (k - f)];
-}
-
 /* Entry (x, y) of Z (factor positions, either order). */
 static double lmm__sparse_z(const lmm__blocks *B, int x, int y)
 {
     return x >= y ? B->sp_z[lmm__sparse_entry(B, x, y)] : B->sp_z[lmm__sparse_entry(B, y, x)];
 }
 
-/* inv = L^{-1} (n x n, column-major, zero above the diagonal) for lower
-   triangular L: forward substitution for eight unit columns at once, so that
-   each column of L is read once per eight right-hand sides, not once per one. */
-static void lmm__lower_inverse(int n, const double *L, int ld, double *inv)
+/* out[a] = sqrt(s2 (T V T')[a,a]) for a pk x pk block V (column-major) of
+   (L L')^{-1} and the term's template T: a level's conditional SDs. */
+static void lmm__block_condsd(int pk, const double *T, const double *V, double s2, double *out)
 {
-    int j0, k, i, c;
-    memset(inv, 0, (size_t)n * n * sizeof(double));
-    for (j0 = 0; j0 < n; j0 += 8) {
-        int nc = n - j0 < 8 ? n - j0 : 8;
-        double *X = inv + (size_t)j0 * n;
-        for (c = 0; c < nc; c++) X[(size_t)c * n + j0 + c] = 1.0;
-        for (k = j0; k < n; k++) {
-            const double *lk = L + (size_t)k * ld;
-            double v[8], inv_kk = 1.0 / lk[k];
-            for (c = 0; c < 8; c++) {
-                v[c] = c < nc ? X[(size_t)c * n + k] * inv_kk : 0.0;
-                if (c < nc) X[(size_t)c * n + k] = v[c];
-            }
-            if (nc == 8) {
-                double *x0 = X, *x1 = X + n, *x2 = X + 2 * (size_t)n, *x3 = X + 3 * (size_t)n;
-                double *x4 = X + 4 * (size_t)n, *x5 = X + 5 * (size_t)n, *x6 = X + 6 * (size_t)n, *x7 = X + 7 * (size_t)n;
-                for (i = k + 1; i < n; i++) {
-                    double l = lk[i];
-                    x0[i] -= l * v[0]; x1[i] -= l * v[1]; x2[i] -= l * v[2]; x3[i] -= l * v[3];
-                    x4[i] -= l * v[4]; x5[i] -= l * v[5]; x6[i] -= l * v[6]; x7[i] -= l * v[7];
-                }
-            } else {
-                for (c = 0; c < nc; c++) {
-                    double *xc = X + (size_t)c * n;
-                    if (v[c] != 0.0) for (i = k + 1; i < n; i++) xc[i] -= lk[i] * v[c];
-                }
-            }
-        }
+    int a, c, d;
+    for (a = 0; a < pk; a++) {
+        double s = 0;
+        for (c = 0; c < pk; c++)
+            for (d = 0; d < pk; d++) s += T[a + c * pk] * V[c + d * pk] * T[a + d * pk];
+        out[a] = sqrt(s2 * s);
     }
 }
 
@@ -6410,7 +6428,7 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
         const lmm_reterm *tm = &m->terms[k];
         double tk = B->T[B->T_offset[k]];
         for (j = 0; j < tm->nlevels; j++)
-            fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__rest_diag_z(B, ipos[tm->u_offset - B->q1 + j]));
+            fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__sparse_diag(B, B->sp_z, ipos[tm->u_offset - B->q1 + j]));
     }
     for (j = 0; j < B->l1; j++) {
         const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1, *T = B->T + B->T_offset[0];
@@ -6445,17 +6463,13 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
                         blockv[a + c * p1] += (u == t ? va[t] * vc[t] : va[t] * vc[u] + va[u] * vc[t]) * z;
                     }
             }
-        for (a = 0; a < p1; a++) {               /* sqrt(diag(s2 T V T')) */
-            double sum = 0;
-            int d;
-            for (c = 0; c < p1; c++)
-                for (d = 0; d < p1; d++) sum += T[a + c * p1] * blockv[c + d * p1] * T[a + d * p1];
-            fit->b_condsd[j * p1 + a] = sqrt(s2 * sum);
-        }
+        lmm__block_condsd(p1, T, blockv, s2, fit->b_condsd + (size_t)j * p1);
     }
     return LMM_OK;
 }
 
+/* From the factor at the optimum: beta, u, b, sigma, vcov, fitted values,
+   residuals and, unless skipped, conditional SDs. */
 static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
 {
     lmm_model *m = fit->model;
@@ -6598,13 +6612,7 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
                         if (k == 0) { int d; for (d = 0; d < p1; d++) s += x1[d + a * 32] * x1[d + c * 32]; }
                         blockv[a + c * pk] = s;
                     }
-                for (a = 0; a < pk; a++) {    /* sqrt(diag(s2 T V T')) */
-                    double s = 0;
-                    int d;
-                    for (c = 0; c < pk; c++)
-                        for (d = 0; d < pk; d++) s += T[a + c * pk] * blockv[c + d * pk] * T[a + d * pk];
-                    fit->b_condsd[s0 + a] = sqrt(s2 * s);
-                }
+                lmm__block_condsd(pk, T, blockv, s2, fit->b_condsd + s0);
             }
         }
     }
