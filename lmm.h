@@ -475,6 +475,7 @@ typedef struct lmm_fit {
     char warning[256];        /* lme4's convergence warning ("Model failed to converge ..."), "" if none */
     lmm_optim_options optim_; /* private: options and workspace kept for refits */
     int condvar_;
+    int convcheck_;           /* private: run lme4's convergence check after each (re)fit */
     size_t optim_work_;
     double *work_;
 } lmm_fit;
@@ -511,6 +512,13 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
 LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err);
 /* The objective at theta: REML criterion (reml = 1) or profiled deviance. */
 LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml);
+/* The fixed effects given theta (length ntheta, any value, not only the
+   optimum): beta (p) = (X'V^-1 X)^-1 X'V^-1 y with V = Z Lambda Lambda' Z' + I,
+   sigma^2 = (y - X beta)'V^-1 (y - X beta) / (n - p) (reml; n for ML) and
+   vcov = sigma^2 (X'V^-1 X)^-1 (p x p, column-major; NULL to skip, as sigma).
+   Allocates nothing; LMM_ERR_NUMERIC where the system is not positive definite. */
+LMM_API lmm_status lmm_model_beta_at(lmm_model *m, const double *theta, int reml, double *beta, double *vcov,
+                                     double *sigma, lmm_error *err);
 /* Choose the objective's factor (lmm_factor_kind); kept across lmm_model_set_X.
    LMM_ERR_ARG for SPARSE on a model with a vector-valued term after the first. */
 LMM_API lmm_status lmm_model_set_factor(lmm_model *m, lmm_factor_kind kind, lmm_error *err);
@@ -5752,47 +5760,13 @@ static void lmm__rest_congruence(lmm_model *m)
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
 }
 
-/* The first term's part of the blocked factor at theta: the templates, L11
-   and L21. Returns 0, or nonzero when a first-term block is not positive definite. */
-static int lmm__factor_first(lmm_model *m, const double *theta)
+/* L21 = (Lambda_r' A21 T1) L11^{-T} on the fixed sparse pattern, from the
+   templates and L11 in place (every path's factor of the first term). */
+static void lmm__factor_l21(lmm_model *m)
 {
     lmm__blocks *B = m->blk_;
     int p1 = B->p1, j, a, b, i;
-    const double *T1;
-    lmm__set_templates(m, theta);
-    T1 = B->T + B->T_offset[0];
-    /* L11_j = chol(T1' A11_j T1 + I) */
-    for (j = 0; j < B->l1; j++) {
-        const double *A = B->A11 + (size_t)j * p1 * p1;
-        double *L = B->L11 + (size_t)j * p1 * p1;
-        if (p1 == 1) {
-            L[0] = sqrt(T1[0] * T1[0] * A[0] + 1.0);
-            continue;
-        }
-        if (p1 == 2) {                           /* (Days|Subject) and the like, in closed form */
-            double t00 = T1[0], t10 = T1[1], t11 = T1[3];
-            double w00 = A[0] * t00 + A[2] * t10, w10 = A[1] * t00 + A[3] * t10;   /* W = A T */
-            double w11 = A[3] * t11;
-            double m00 = t00 * w00 + t10 * w10 + 1.0, m10 = t11 * w10, m11 = t11 * w11 + 1.0, l10;
-            if (!(m00 > 0)) return 1;
-            L[0] = sqrt(m00);
-            l10 = m10 / L[0];
-            m11 -= l10 * l10;
-            if (!(m11 > 0)) return 1;
-            L[1] = l10; L[2] = 0.0; L[3] = sqrt(m11);
-            continue;
-        }
-        for (a = 0; a < p1; a++)
-            for (b = 0; b < p1; b++) {
-                double s = 0;
-                int x, y;
-                for (x = a; x < p1; x++)
-                    for (y = b; y < p1; y++) s += T1[x + a * p1] * A[x + y * p1] * T1[y + b * p1];
-                L[a + b * p1] = s + (a == b ? 1.0 : 0.0);
-            }
-        if (lmm_chol(p1, L, p1) != 0) return 1;
-    }
-    /* L21 = (Lambda_r' A21 T1) L11^{-T}, on the fixed sparse pattern */
+    const double *T1 = B->T + B->T_offset[0];
     memcpy(B->L21, B->A21, B->cp[B->l1] * p1 * sizeof(double));
     lmm__l21_lambda_t(m);
     for (j = 0; j < B->l1; j++) {
@@ -5834,6 +5808,49 @@ static int lmm__factor_first(lmm_model *m, const double *theta)
             for (i = 0; i < nj; i++) ca[i] *= inv;
         }
     }
+}
+
+/* The first term's part of the blocked factor at theta: the templates, L11
+   and L21. Returns 0, or nonzero when a first-term block is not positive definite. */
+static int lmm__factor_first(lmm_model *m, const double *theta)
+{
+    lmm__blocks *B = m->blk_;
+    int p1 = B->p1, j, a, b;
+    const double *T1;
+    lmm__set_templates(m, theta);
+    T1 = B->T + B->T_offset[0];
+    /* L11_j = chol(T1' A11_j T1 + I) */
+    for (j = 0; j < B->l1; j++) {
+        const double *A = B->A11 + (size_t)j * p1 * p1;
+        double *L = B->L11 + (size_t)j * p1 * p1;
+        if (p1 == 1) {
+            L[0] = sqrt(T1[0] * T1[0] * A[0] + 1.0);
+            continue;
+        }
+        if (p1 == 2) {                           /* (Days|Subject) and the like, in closed form */
+            double t00 = T1[0], t10 = T1[1], t11 = T1[3];
+            double w00 = A[0] * t00 + A[2] * t10, w10 = A[1] * t00 + A[3] * t10;   /* W = A T */
+            double w11 = A[3] * t11;
+            double m00 = t00 * w00 + t10 * w10 + 1.0, m10 = t11 * w10, m11 = t11 * w11 + 1.0, l10;
+            if (!(m00 > 0)) return 1;
+            L[0] = sqrt(m00);
+            l10 = m10 / L[0];
+            m11 -= l10 * l10;
+            if (!(m11 > 0)) return 1;
+            L[1] = l10; L[2] = 0.0; L[3] = sqrt(m11);
+            continue;
+        }
+        for (a = 0; a < p1; a++)
+            for (b = 0; b < p1; b++) {
+                double s = 0;
+                int x, y;
+                for (x = a; x < p1; x++)
+                    for (y = b; y < p1; y++) s += T1[x + a * p1] * A[x + y * p1] * T1[y + b * p1];
+                L[a + b * p1] = s + (a == b ? 1.0 : 0.0);
+            }
+        if (lmm_chol(p1, L, p1) != 0) return 1;
+    }
+    lmm__factor_l21(m);
     return 0;
 }
 
@@ -5869,8 +5886,9 @@ static int lmm__schur_build(lmm_model *m, const double *theta)
     return 0;
 }
 
-/* Factor the blocked system at theta. Returns 0, or nonzero when not positive definite. */
-static int lmm__factor(lmm_model *m, const double *theta)
+/* The dense path's factor at theta: S built level by level, L22 by the
+   blocked Cholesky. Returns 0, or nonzero when not positive definite. */
+static int lmm__factor_dense(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
     if (lmm__schur_build(m, theta) != 0) return 1;
@@ -5880,7 +5898,7 @@ static int lmm__factor(lmm_model *m, const double *theta)
 /* The objective's factor on the sparse path (lmm__blocks): S assembled into
    the supernodes in factor order (or built dense and gathered), then each supernode factored in a dense frontal
    matrix (L22's storage, free by then) whose Schur complement is added into
-   the supernodes owning its columns. L21 and L11 as lmm__factor leaves them. */
+   the supernodes owning its columns. L21 and L11 as lmm__factor_dense leaves them. */
 static int lmm__factor_sparse(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
@@ -5953,6 +5971,21 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     return 0;
 }
 
+/* The sparse factor (factor order) written into L22's lower triangle, zero
+   off its pattern, for the dense solves of the estimates. */
+static void lmm__sparse_to_dense(lmm__blocks *B)
+{
+    int r = B->r, s, c, i;
+    for (c = 0; c < r; c++) memset(B->L22 + (size_t)c * r + c, 0, (size_t)(r - c) * sizeof(double));
+    for (s = 0; s < B->sp_nsn; s++) {
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+        const int *rows = B->sp_rows + B->sp_rp[s];
+        const double *blk = B->sp_val + B->sp_off[s];
+        for (c = 0; c < nc; c++)
+            for (i = c; i < mr; i++) B->L22[(size_t)(f + c) * r + rows[i]] = blk[(size_t)c * mr + i];
+    }
+}
+
 /* Diagonal entry k of values stored in the supernodes' layout (sp_val, sp_z). */
 static double lmm__sparse_diag(const lmm__blocks *B, const double *vals, int k)
 {
@@ -5966,8 +5999,8 @@ static double lmm__rest_diag(const lmm__blocks *B, int sparse, int k)
     return sparse ? lmm__sparse_diag(B, B->sp_val, k) : B->L22[(size_t)k * B->r + k];
 }
 
-/* The objective's factor by classes (lmm__blocks): L11 and L22 as lmm__factor
-   leaves them, L21 not formed (lmm__finalize refactors in full). */
+/* The objective's factor by classes (lmm__blocks): L11 and L22 as
+   lmm__factor_dense leaves them; L21 is not formed (lmm__factor_at does when asked). */
 static int lmm__factor_classes(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
@@ -6016,6 +6049,27 @@ static int lmm__factor_classes(lmm_model *m, const double *theta)
     return lmm__chol_blocked(r, r, B->L22, r, B->pack) != 0;
 }
 
+/* THE factor of the model at theta, on the path lmm__choose_path chose.
+   full = 0: what the criterion reads (L11, and L22's diagonal: dense, or in
+   the supernodes); full = 1: also what the estimates read, L21 on every path
+   and L22 dense in its lower triangle (factor order on the sparse path).
+   Returns 0, or nonzero when the system is not positive definite. */
+static int lmm__factor_at(lmm_model *m, const double *theta, int full)
+{
+    lmm__blocks *B = m->blk_;
+    if (B->path == LMM__PATH_CLASSES) {
+        if (lmm__factor_classes(m, theta) != 0) return 1;
+        if (full) lmm__factor_l21(m);
+        return 0;
+    }
+    if (B->path == LMM__PATH_SPARSE) {
+        if (lmm__factor_sparse(m, theta) != 0) return 1;
+        if (full) lmm__sparse_to_dense(B);
+        return 0;
+    }
+    return lmm__factor_dense(m, theta);
+}
+
 /* log|L|^2 over the random effects, log|R_X|^2, and pwrss from the factor. */
 /* Add log(d) to *s through a running product (one log call per many factors). */
 static void lmm__log_acc(double *s, double *prod, double d)
@@ -6050,13 +6104,11 @@ static double lmm__criterion(const lmm_model *m, double ldL2, double ldRX2, doub
 LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml)
 {
     double ldL2, ldRX2, pwrss;
-    int k, path;
+    int k;
     for (k = 0; k < m->ntheta; k++) if (isnan(theta[k])) return HUGE_VAL;
     if (m->blk_->y_exact) return HUGE_VAL;
-    path = m->blk_->path;
-    if ((path == LMM__PATH_CLASSES ? lmm__factor_classes(m, theta) :
-         path == LMM__PATH_SPARSE ? lmm__factor_sparse(m, theta) : lmm__factor(m, theta)) != 0) return HUGE_VAL;
-    lmm__factor_summary(m, path == LMM__PATH_SPARSE, &ldL2, &ldRX2, &pwrss);
+    if (lmm__factor_at(m, theta, 0) != 0) return HUGE_VAL;
+    lmm__factor_summary(m, m->blk_->path == LMM__PATH_SPARSE, &ldL2, &ldRX2, &pwrss);
     if (!(pwrss > 0)) return HUGE_VAL;
     return lmm__criterion(m, ldL2, ldRX2, pwrss, reml);
 }
@@ -6304,21 +6356,6 @@ static void lmm__lower_inverse(int n, const double *L, int ld, double *inv)
     }
 }
 
-/* The sparse factor (factor order) written into L22's lower triangle, zero
-   off its pattern, for the dense solves of the estimates. */
-static void lmm__sparse_to_dense(lmm__blocks *B)
-{
-    int r = B->r, s, c, i;
-    for (c = 0; c < r; c++) memset(B->L22 + (size_t)c * r + c, 0, (size_t)(r - c) * sizeof(double));
-    for (s = 0; s < B->sp_nsn; s++) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
-        const int *rows = B->sp_rows + B->sp_rp[s];
-        const double *blk = B->sp_val + B->sp_off[s];
-        for (c = 0; c < nc; c++)
-            for (i = c; i < mr; i++) B->L22[(size_t)(f + c) * r + rows[i]] = blk[(size_t)c * mr + i];
-    }
-}
-
 /* x'y with four running sums (independent chains for the FPU; -O2 does not
    reorder a floating-point reduction by itself). */
 static double lmm__dot(int n, const double *x, const double *y)
@@ -6468,20 +6505,16 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
     return LMM_OK;
 }
 
-/* From the factor at the optimum: beta, u, b, sigma, vcov, fitted values,
-   residuals and, unless skipped, conditional SDs. */
-static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
+/* ---- the estimates: criterion, beta and vcov, modes, residuals ---- */
+
+/* (a) The criterion, sigma and the information criteria of a fit from the
+   factor in place at fit->theta; returns sigma^2. */
+static double lmm__fit_criteria(lmm_fit *fit)
 {
-    lmm_model *m = fit->model;
-    lmm__blocks *B = m->blk_;
-    int n = m->nobs, p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c, sparse = B->path == LMM__PATH_SPARSE;
+    const lmm_model *m = fit->model;
+    int n = m->nobs, p = m->X->ncol;
     double ldL2, ldRX2, pwrss, s2;
-    double *w = B->work;
-    const double *ylast;
-    if ((sparse ? lmm__factor_sparse(m, fit->theta) : lmm__factor(m, fit->theta)) != 0)
-        return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite at the optimum");
-    lmm__factor_summary(m, sparse, &ldL2, &ldRX2, &pwrss);
-    if (sparse) lmm__sparse_to_dense(B);   /* in factor order; u_r is permuted back below */
+    lmm__factor_summary(m, m->blk_->path == LMM__PATH_SPARSE, &ldL2, &ldRX2, &pwrss);
     fit->pwrss = pwrss;
     fit->criterion = lmm__criterion(m, ldL2, ldRX2, pwrss, fit->reml);
     fit->deviance = lmm__criterion(m, ldL2, ldRX2, pwrss, 0);
@@ -6491,27 +6524,76 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
     fit->df = p + m->ntheta + 1;
     fit->aic = fit->criterion + 2.0 * fit->df;
     fit->bic = fit->criterion + log((double)n) * fit->df;
-    /* last row of the factor: (c_u1 | c_ur, c_beta | r); L22's last row at column c */
-    ylast = B->L22 + (r - 1);
-    /* beta = Lxx^{-T} c_beta */
-    for (a = 0; a < p; a++) fit->beta[a] = ylast[(size_t)(qr + a) * r];
-    lmm_trsv_lower(p, B->L22 + (size_t)qr * r + qr, r, fit->beta, 1);
+    return s2;
+}
+
+/* (b) beta for the shifted response (lmm_model_set_response; add beta0 for
+   the model's) and, unless vcov is NULL, vcov = s2 (R_X' R_X)^{-1}, from a
+   full factor (lmm__factor_at). */
+static void lmm__beta_from_factor(const lmm_model *m, double s2, double *beta, double *vcov)
+{
+    const lmm__blocks *B = m->blk_;
+    int p = m->X->ncol, r = B->r, qr = B->qr, a, c;
+    const double *Lxx = B->L22 + (size_t)qr * r + qr, *ylast = B->L22 + (r - 1);
+    double *w = B->work;
+    /* last row of the factor: (c_u1 | c_ur, c_beta | r); beta = Lxx^{-T} c_beta */
+    for (a = 0; a < p; a++) beta[a] = ylast[(size_t)(qr + a) * r];
+    lmm_trsv_lower(p, Lxx, r, beta, 1);
+    if (!vcov) return;
     /* vcov = s2 * Lxx^{-T} Lxx^{-1}: columns of Lxx^{-1} then products */
     for (a = 0; a < p; a++) {
         for (c = 0; c < p; c++) w[c] = c == a ? 1.0 : 0.0;
-        lmm_trsv_lower(p, B->L22 + (size_t)qr * r + qr, r, w, 0);
-        lmm_trsv_lower(p, B->L22 + (size_t)qr * r + qr, r, w, 1);
-        for (c = 0; c < p; c++) fit->vcov[a * p + c] = s2 * w[c];
+        lmm_trsv_lower(p, Lxx, r, w, 0);
+        lmm_trsv_lower(p, Lxx, r, w, 1);
+        for (c = 0; c < p; c++) vcov[a * p + c] = s2 * w[c];
     }
-    for (a = 0; a < p; a++) fit->se[a] = sqrt(fit->vcov[a * p + a]);
-    /* u: rest part solves Lrr' u_r = c_ur - Lxr' beta; then L11' u_1 = c_u1 - L21r' u_r */
+}
+
+/* (b) beta, vcov and sigma at any theta (the profiled GLS estimates given
+   theta): what lmm_model_beta_at returns. Allocates nothing. */
+static lmm_status lmm__beta_at(lmm_model *m, const double *theta, int reml, double *beta, double *vcov,
+                               double *sigma, lmm_error *err)
+{
+    const lmm__blocks *B = m->blk_;
+    int n = m->nobs, p = m->X->ncol, a;
+    double ldL2, ldRX2, pwrss, s2;
+    if (lmm__factor_at(m, theta, 1) != 0)
+        return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite at this theta");
+    lmm__factor_summary(m, B->path == LMM__PATH_SPARSE, &ldL2, &ldRX2, &pwrss);
+    s2 = pwrss / (reml ? (double)(n - p) : (double)n);
+    lmm__beta_from_factor(m, s2, beta, vcov);
+    for (a = 0; a < p; a++) beta[a] += B->beta0[a];
+    if (sigma) *sigma = sqrt(s2);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_model_beta_at(lmm_model *m, const double *theta, int reml, double *beta, double *vcov,
+                                     double *sigma, lmm_error *err)
+{
+    int k;
+    if (!m || !m->blk_ || !theta || !beta) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_beta_at: NULL argument");
+    for (k = 0; k < m->ntheta; k++)
+        if (!isfinite(theta[k])) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_beta_at: theta[%d] is not finite", k);
+    return lmm__beta_at(m, theta, reml, beta, vcov, sigma, err);
+}
+
+/* (c) The conditional modes from a full factor and fit->beta for the shifted
+   response: the rest part solves Lrr' u_r = c_ur - Lxr' beta, then
+   L11' u_1 = c_u1 - L21r' u_r level by level; b = Lambda u. */
+static void lmm__fit_modes(lmm_fit *fit)
+{
+    lmm_model *m = fit->model;
+    lmm__blocks *B = m->blk_;
+    int p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c;
+    const double *ylast = B->L22 + (r - 1);
+    double *w = B->work;
     for (j = 0; j < qr; j++) {
         double s = ylast[(size_t)j * r];
         for (a = 0; a < p; a++) s -= B->L22[(size_t)j * r + qr + a] * fit->beta[a];
         fit->u[B->q1 + j] = s;
     }
     lmm_trsv_lower(qr, B->L22, r, fit->u + B->q1, 1);
-    if (sparse) {
+    if (B->path == LMM__PATH_SPARSE) {           /* factor order back to the model's */
         memcpy(w, fit->u + B->q1, (size_t)qr * sizeof(double));
         for (j = 0; j < qr; j++) fit->u[B->q1 + B->sp_perm[j]] = w[j];
     }
@@ -6527,7 +6609,6 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
         }
     }
     for (j = 0; j < B->l1; j++) lmm_trsv_lower(p1, B->L11 + (size_t)j * p1 * p1, p1, fit->u + j * p1, 1);
-    /* b = Lambda u */
     for (k = 0; k < m->nterms; k++) {
         const lmm_reterm *t = &m->terms[k];
         const double *T = B->T + B->T_offset[k];
@@ -6541,9 +6622,15 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
             }
         }
     }
-    /* back from the shifted response (see lmm_model_set_response) */
-    for (a = 0; a < p; a++) fit->beta[a] += B->beta0[a];
-    /* fitted values and residuals */
+}
+
+/* (d) Fitted values X beta + Z b, residuals and the scaled residuals' quantiles. */
+static void lmm__fit_residuals(lmm_fit *fit)
+{
+    const lmm_model *m = fit->model;
+    int n = m->nobs, p = m->X->ncol, i, a, k, c;
+    double *sr = fit->work_ + fit->optim_work_;
+    static const double probs[5] = { 0, 0.25, 0.5, 0.75, 1 };
     for (i = 0; i < n; i++) {
         double f = 0;
         for (a = 0; a < p; a++) f += m->X->v[(size_t)a * n + i] * fit->beta[a];
@@ -6555,67 +6642,89 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
         fit->fitted[i] = f;
         fit->resid[i] = m->y[i] - f;
     }
-    {
-        double *sr = fit->work_ + fit->optim_work_;
-        static const double probs[5] = { 0, 0.25, 0.5, 0.75, 1 };
-        for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
-        for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7_select(sr, n, probs[a]);
+    for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
+    for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7_select(sr, n, probs[a]);
+}
+
+/* (e) Conditional SDs on the dense paths, the diagonal blocks of
+   s2 * Lambda (L L')^{-1} Lambda': for each effect e of a level, x = L^{-1} e
+   has a first-term part x1 (one level block) and a rest part xr. Every xr is
+   a combination of columns of Lrr^{-1}, so that inverse is formed once (qr
+   triangular solves); a first-term level then costs its pattern times qr. */
+static void lmm__condvar_dense(lmm_fit *fit, double s2)
+{
+    lmm_model *m = fit->model;
+    lmm__blocks *B = m->blk_;
+    int r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c;
+    double *Linv = fit->work_ + fit->optim_work_, *x = Linv + (size_t)qr * qr;
+    double blockv[32 * 32], x1[32 * 32];
+    lmm__lower_inverse(qr, B->L22, r, Linv);
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = B->T + B->T_offset[k];
+        int pk = t->ncol;
+        for (j = 0; j < t->nlevels; j++) {
+            int s0 = t->u_offset + j * pk, e, lo[32];
+            for (e = 0; e < pk; e++) {
+                double *xr = x + (size_t)e * (qr + 1), *x1e = x1 + e * 32;
+                if (k == 0) {
+                    const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1;
+                    const int *rows = B->ri + B->cp[j];
+                    int nj = (int)(B->cp[j + 1] - B->cp[j]), tt;
+                    for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
+                    lmm_trsv_lower(p1, L, p1, x1e, 0);
+                    lo[e] = nj > 0 && rows[0] < qr ? rows[0] : qr;
+                    memset(xr, 0, (size_t)(qr + 1) * sizeof(double));
+                    for (tt = 0; tt < nj && rows[tt] < qr; tt++) {   /* xr = -Lrr^{-1} L21 x1e */
+                        const double *lc = Linv + (size_t)rows[tt] * qr;
+                        double f = 0;
+                        for (c = 0; c < p1; c++) f += V[(size_t)c * nj + tt] * x1e[c];
+                        if (f == 0.0) continue;
+                        for (i = rows[tt]; i < qr; i++) xr[i] -= lc[i] * f;
+                    }
+                } else {
+                    int s = s0 - B->q1 + e;
+                    lo[e] = s;
+                    memcpy(xr, Linv + (size_t)s * qr, (size_t)qr * sizeof(double));
+                }
+            }
+            for (a = 0; a < pk; a++)
+                for (c = 0; c < pk; c++) {
+                    double s = 0;
+                    const double *xa = x + (size_t)a * (qr + 1), *xc = x + (size_t)c * (qr + 1);
+                    for (i = lo[a] > lo[c] ? lo[a] : lo[c]; i < qr; i++) s += xa[i] * xc[i];
+                    if (k == 0) { int d; for (d = 0; d < p1; d++) s += x1[d + a * 32] * x1[d + c * 32]; }
+                    blockv[a + c * pk] = s;
+                }
+            lmm__block_condsd(pk, T, blockv, s2, fit->b_condsd + s0);
+        }
     }
+}
+
+/* From the factor at the optimum: the criteria (a), beta and vcov (b), the
+   modes (c), fitted values and residuals (d) and, unless skipped, the
+   conditional SDs (e). */
+static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
+{
+    lmm_model *m = fit->model;
+    lmm__blocks *B = m->blk_;
+    int p = m->X->ncol, a;
+    double s2;
+    if (lmm__factor_at(m, fit->theta, 1) != 0)
+        return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite at the optimum");
+    s2 = lmm__fit_criteria(fit);
+    lmm__beta_from_factor(m, s2, fit->beta, fit->vcov);
+    for (a = 0; a < p; a++) fit->se[a] = sqrt(fit->vcov[a * p + a]);
+    lmm__fit_modes(fit);
+    for (a = 0; a < p; a++) fit->beta[a] += B->beta0[a];   /* back from the shifted response */
+    lmm__fit_residuals(fit);
     /* singular: a bounded theta below lme4's tolerance */
     fit->singular = 0;
     for (a = 0; a < m->ntheta; a++) if (m->theta_lower[a] == 0.0 && fit->theta[a] < 1e-4) fit->singular = 1;
     if (!want_condvar) return LMM_OK;
     if (!fit->b_condsd && !(fit->b_condsd = LMM__NEW(double, m->q))) return lmm__nomem(err);
-    if (sparse) return lmm__condvar_sparse(fit, s2, err);
-    /* diagonal blocks of s2 * Lambda (L L')^{-1} Lambda': for each effect e of a
-       level, x = L^{-1} e has a first-term part x1 (one level block) and a rest part
-       xr. Every xr is a combination of columns of Lrr^{-1}, so that inverse is formed
-       once (qr triangular solves); a first-term level then costs its pattern times qr. */
-    {
-        double *Linv = fit->work_ + fit->optim_work_, *x = Linv + (size_t)qr * qr;
-        double blockv[32 * 32], x1[32 * 32];
-        lmm__lower_inverse(qr, B->L22, r, Linv);
-        for (k = 0; k < m->nterms; k++) {
-            const lmm_reterm *t = &m->terms[k];
-            const double *T = B->T + B->T_offset[k];
-            int pk = t->ncol;
-            for (j = 0; j < t->nlevels; j++) {
-                int s0 = t->u_offset + j * pk, e, lo[32];
-                for (e = 0; e < pk; e++) {
-                    double *xr = x + (size_t)e * (qr + 1), *x1e = x1 + e * 32;
-                    if (k == 0) {
-                        const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1;
-                        const int *rows = B->ri + B->cp[j];
-                        int nj = (int)(B->cp[j + 1] - B->cp[j]), tt;
-                        for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
-                        lmm_trsv_lower(p1, L, p1, x1e, 0);
-                        lo[e] = nj > 0 && rows[0] < qr ? rows[0] : qr;
-                        memset(xr, 0, (size_t)(qr + 1) * sizeof(double));
-                        for (tt = 0; tt < nj && rows[tt] < qr; tt++) {   /* xr = -Lrr^{-1} L21 x1e */
-                            const double *lc = Linv + (size_t)rows[tt] * qr;
-                            double f = 0;
-                            for (c = 0; c < p1; c++) f += V[(size_t)c * nj + tt] * x1e[c];
-                            if (f == 0.0) continue;
-                            for (i = rows[tt]; i < qr; i++) xr[i] -= lc[i] * f;
-                        }
-                    } else {
-                        int s = s0 - B->q1 + e;
-                        lo[e] = s;
-                        memcpy(xr, Linv + (size_t)s * qr, (size_t)qr * sizeof(double));
-                    }
-                }
-                for (a = 0; a < pk; a++)
-                    for (c = 0; c < pk; c++) {
-                        double s = 0;
-                        const double *xa = x + (size_t)a * (qr + 1), *xc = x + (size_t)c * (qr + 1);
-                        for (i = lo[a] > lo[c] ? lo[a] : lo[c]; i < qr; i++) s += xa[i] * xc[i];
-                        if (k == 0) { int d; for (d = 0; d < p1; d++) s += x1[d + a * 32] * x1[d + c * 32]; }
-                        blockv[a + c * pk] = s;
-                    }
-                lmm__block_condsd(pk, T, blockv, s2, fit->b_condsd + s0);
-            }
-        }
-    }
+    if (B->path == LMM__PATH_SPARSE) return lmm__condvar_sparse(fit, s2, err);
+    lmm__condvar_dense(fit, s2);
     return LMM_OK;
 }
 
@@ -6676,60 +6785,14 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
     return lmm_model_set_response(m, m->y, err);
 }
 
-static lmm_status lmm__fit_alloc(lmm_model *m, lmm_fit **out, lmm_error *err)
-{
-    lmm_fit *fit = LMM__ZNEW(lmm_fit, 1);
-    int p = m->X->ncol;
-    if (!fit) return lmm__nomem(err);
-    fit->model = m;
-    fit->nobs = m->nobs; fit->p = p; fit->q = m->q; fit->ntheta = m->ntheta;
-    fit->theta = LMM__NEW(double, m->ntheta);
-    fit->beta = LMM__NEW(double, p);
-    fit->se = LMM__NEW(double, p);
-    fit->vcov = LMM__NEW(double, (size_t)p * p);
-    fit->u = LMM__NEW(double, m->q);
-    fit->b = LMM__NEW(double, m->q);
-    fit->fitted = LMM__NEW(double, m->nobs);
-    fit->resid = LMM__NEW(double, m->nobs);
-    {   /* optimizer workspace, sorted residuals and condVar solves: refits allocate nothing */
-        size_t wb = lmm_minimize_worksize(m->ntheta, LMM_OPT_BOBYQA), wn = lmm_minimize_worksize(m->ntheta, LMM_OPT_NELDER_MEAD);
-        size_t qr = (size_t)m->blk_->qr, scratch = qr * qr + (qr + 1) * 32;
-        if (scratch < (size_t)m->nobs) scratch = (size_t)m->nobs;
-        fit->optim_work_ = wb > wn ? wb : wn;
-        fit->work_ = LMM__NEW(double, fit->optim_work_ + scratch);
-    }
-    if (!fit->theta || !fit->beta || !fit->se || !fit->vcov || !fit->u || !fit->b || !fit->fitted || !fit->resid || !fit->work_) {
-        lmm_fit_free(fit);
-        return lmm__nomem(err);
-    }
-    *out = fit;
-    return LMM_OK;
-}
-
-/* Optimise theta from fit->theta (the start) and finish the fit. */
-static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, lmm_error *err)
-{
-    lmm_model *m = fit->model;
-    lmm_optim_result res;
-    lmm_optim_options oo = opts->optim;
-    lmm_status st;
-    fit->optim_ = opts->optim;
-    fit->condvar_ = !opts->skip_condvar;
-    /* Final radius 2e-6 (with the closing compass sweep): the criterion ends
-       within ~1e-13 relative of the optimum, far closer than lme4's ftol_abs
-       1e-8 stop, and a level of the radius schedule sooner than 2e-7. */
-    if (oo.rho_end <= 0) oo.rho_end = 2e-6;
-    st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
-                      &oo, fit->work_, &res, err);
-    if (st != LMM_OK) return st;
-    if (!isfinite(res.fmin))
-        return lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite anywhere the optimizer looked (is the response constant?)");
-    fit->nevals = res.nevals;
-    fit->converged = res.converged;
-    return lmm__finalize(fit, !opts->skip_condvar, err);
-}
-
 /* ---- convergence diagnostics (lme4's checkConv) ---- */
+
+/* Doubles lmm__check_conv needs for n thetas: theta, gradient, x and two
+   n x n matrices, and two int arrays (a double each). */
+static size_t lmm__conv_worksize(int n)
+{
+    return 2 * (size_t)n * n + 5 * (size_t)n + 1;
+}
 
 /* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi. */
 static void lmm__sym_eigenvalues(int n, double *a, double *ev)
@@ -6771,22 +6834,21 @@ static double lmm__conv_f(lmm_fit *fit, double *th, int i, double si, int j, dou
     return v;
 }
 
-LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_convergence *out, lmm_error *err)
+/* lmm_fit_check_convergence on the caller's workspace (lmm__conv_worksize
+   doubles), so that refits allocate nothing. */
+static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out, double *work, lmm_error *err)
 {
     const double delta = 1e-4;   /* lme4's deriv12 step */
-    lmm_model *m;
-    int n, nf = 0, i, j, *idx = NULL, *fwd = NULL;
-    double *th = NULL, *g = NULL, *H = NULL, *L = NULL, *x = NULL, f0;
+    lmm_model *m = fit->model;
+    int n = m->ntheta, nf = 0, i, j, *idx, *fwd;
+    double *th = work, *g = th + n, *H = g + n, *L = H + (size_t)n * n, *x = L + (size_t)n * n, f0;
     lmm_status st = LMM_OK;
-    if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_check_convergence: NULL argument");
+    idx = (int *)(x + n);                        /* ints in the doubles' room, a double each */
+    fwd = (int *)(x + 2 * (size_t)n);
     if (tol <= 0) tol = 0.002;
-    m = fit->model; n = m->ntheta;
     memset(out, 0, sizeof *out);
     out->converged = fit->converged;
     out->singular = fit->singular;
-    th = LMM__NEW(double, n); idx = LMM__NEW(int, n); fwd = LMM__NEW(int, n);
-    g = LMM__NEW(double, n); H = LMM__NEW(double, (size_t)n * n); L = LMM__NEW(double, (size_t)n * n); x = LMM__NEW(double, n);
-    if (!th || !idx || !fwd || !g || !H || !L || !x) { st = lmm__nomem(err); goto done; }
     /* free components: not on their bound (an active bound with an outward gradient is optimal) */
     for (i = 0; i < n; i++)
         if (!(m->theta_lower[i] == 0.0 && fit->theta[i] <= 0.0)) {
@@ -6818,7 +6880,7 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
         }
     }
 #undef LMM__F
-    (void)lmm__factor(m, fit->theta);   /* leave the whole factor (L21 too) at the estimate */
+    (void)lmm__factor_at(m, fit->theta, 1);   /* leave the whole factor (L21 too) at the estimate */
     if (nf <= 0) { out->ok = 1; goto done; }
     for (i = 0; i < nf; i++) if (!isfinite(g[i])) { st = lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite near the estimate"); goto done; }
     memcpy(L, H, (size_t)nf * nf * sizeof *L);
@@ -6848,8 +6910,85 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
         snprintf(out->message, sizeof out->message, "Model failed to converge with max|grad| = %g (tol = %g, component %d)", out->max_grad, tol, out->component);
     }
 done:
-    LMM_FREE(th); LMM_FREE(idx); LMM_FREE(fwd); LMM_FREE(g); LMM_FREE(H); LMM_FREE(L); LMM_FREE(x);
     return st;
+}
+
+LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_convergence *out, lmm_error *err)
+{
+    double *work;
+    lmm_status st;
+    if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_check_convergence: NULL argument");
+    if (!(work = LMM__NEW(double, lmm__conv_worksize(fit->model->ntheta)))) return lmm__nomem(err);
+    st = lmm__check_conv(fit, tol, out, work, err);
+    LMM_FREE(work);
+    return st;
+}
+
+static lmm_status lmm__fit_alloc(lmm_model *m, lmm_fit **out, lmm_error *err)
+{
+    lmm_fit *fit = LMM__ZNEW(lmm_fit, 1);
+    int p = m->X->ncol;
+    if (!fit) return lmm__nomem(err);
+    fit->model = m;
+    fit->nobs = m->nobs; fit->p = p; fit->q = m->q; fit->ntheta = m->ntheta;
+    fit->theta = LMM__NEW(double, m->ntheta);
+    fit->beta = LMM__NEW(double, p);
+    fit->se = LMM__NEW(double, p);
+    fit->vcov = LMM__NEW(double, (size_t)p * p);
+    fit->u = LMM__NEW(double, m->q);
+    fit->b = LMM__NEW(double, m->q);
+    fit->fitted = LMM__NEW(double, m->nobs);
+    fit->resid = LMM__NEW(double, m->nobs);
+    {   /* optimizer workspace, sorted residuals, condVar solves and the convergence
+           check: refits allocate nothing */
+        size_t wb = lmm_minimize_worksize(m->ntheta, LMM_OPT_BOBYQA), wn = lmm_minimize_worksize(m->ntheta, LMM_OPT_NELDER_MEAD);
+        size_t qr = (size_t)m->blk_->qr, scratch = qr * qr + (qr + 1) * 32, conv = lmm__conv_worksize(m->ntheta);
+        if (scratch < (size_t)m->nobs) scratch = (size_t)m->nobs;
+        if (scratch < conv) scratch = conv;
+        fit->optim_work_ = wb > wn ? wb : wn;
+        fit->work_ = LMM__NEW(double, fit->optim_work_ + scratch);
+    }
+    if (!fit->theta || !fit->beta || !fit->se || !fit->vcov || !fit->u || !fit->b || !fit->fitted || !fit->resid || !fit->work_) {
+        lmm_fit_free(fit);
+        return lmm__nomem(err);
+    }
+    *out = fit;
+    return LMM_OK;
+}
+
+/* Optimise theta from fit->theta (the start) and finish the fit. */
+static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, lmm_error *err)
+{
+    lmm_model *m = fit->model;
+    lmm_optim_result res;
+    lmm_optim_options oo = opts->optim;
+    lmm_status st;
+    fit->optim_ = opts->optim;
+    fit->condvar_ = !opts->skip_condvar;
+    fit->convcheck_ = !opts->skip_convcheck;
+    fit->warning[0] = '\0';                      /* a refit's warning is its own */
+    fit->converged = 0;
+    /* Final radius 2e-6 (with the closing compass sweep): the criterion ends
+       within ~1e-13 relative of the optimum, far closer than lme4's ftol_abs
+       1e-8 stop, and a level of the radius schedule sooner than 2e-7. */
+    if (oo.rho_end <= 0) oo.rho_end = 2e-6;
+    st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
+                      &oo, fit->work_, &res, err);
+    if (st != LMM_OK) return st;
+    if (!isfinite(res.fmin))
+        return lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite anywhere the optimizer looked (is the response constant?)");
+    fit->nevals = res.nevals;
+    fit->converged = res.converged;
+    if ((st = lmm__finalize(fit, !opts->skip_condvar, err)) != LMM_OK) return st;
+    /* as lme4 does after every lmer fit and refit; its finite-difference Hessian
+       costs 2 ntheta^2 evaluations, so beyond 20 parameters (a factor-valued
+       slope with a dozen levels) the automatic check is left to the caller */
+    if (fit->convcheck_ && m->ntheta <= 20) {
+        lmm_convergence cc;
+        if (lmm__check_conv(fit, 0, &cc, fit->work_ + fit->optim_work_, NULL) == LMM_OK && !cc.ok)
+            memcpy(fit->warning, cc.message, sizeof fit->warning);
+    }
+    return LMM_OK;
 }
 
 LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err)
@@ -6872,14 +7011,6 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
                 for (i = j; i < m->terms[k].ncol; i++) *th++ = i == j ? 1.0 : 0.0;
         }
     if ((st = lmm__fit_optimize(fit, opts, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
-    /* as lme4 does after every lmer fit; its finite-difference Hessian costs
-       2 ntheta^2 evaluations, so beyond 20 parameters (a factor-valued slope
-       with a dozen levels) the automatic check is left to the caller */
-    if (!opts->skip_convcheck && m->ntheta <= 20) {
-        lmm_convergence cc;
-        if (lmm_fit_check_convergence(fit, 0, &cc, NULL) == LMM_OK && !cc.ok)
-            memcpy(fit->warning, cc.message, sizeof fit->warning);
-    }
     *out = fit;
     return LMM_OK;
 }
@@ -6896,6 +7027,7 @@ LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *th
     o.ml = !fit->reml;
     o.optim = fit->optim_;
     o.skip_condvar = !fit->condvar_;
+    o.skip_convcheck = !fit->convcheck_;
     return lmm__fit_optimize(fit, &o, err);
 }
 
@@ -7420,7 +7552,7 @@ LMM_API lmm_status lmm_fit_clone(const lmm_fit *fit, lmm_fit **out, lmm_error *e
     memcpy(c->resid_quantiles, fit->resid_quantiles, sizeof c->resid_quantiles);
     if (fit->b_condsd && !(c->b_condsd = lmm__dup_doubles(fit->b_condsd, (size_t)q))) { lmm_fit_free(c); return lmm__nomem(err); }
     c->singular = fit->singular; c->converged = fit->converged; c->nevals = fit->nevals;
-    c->optim_ = fit->optim_; c->condvar_ = fit->condvar_;
+    c->optim_ = fit->optim_; c->condvar_ = fit->condvar_; c->convcheck_ = fit->convcheck_;
     *out = c;
     return LMM_OK;
 }
@@ -7479,8 +7611,10 @@ static lmm_status lmm__boot_thread_init(const lmm__boot_ctx *cx, lmm__boot_threa
         lmm__boot_thread_free(th);
         return st;
     }
-    /* the LRT needs only the likelihoods */
+    /* the LRT needs only the likelihoods; no replicate reports a convergence warning */
     if (cx->kind != LMM__BOOT_STAT) { th->f1->condvar_ = 0; if (th->f0) th->f0->condvar_ = 0; }
+    th->f1->convcheck_ = 0;
+    if (th->f0) th->f0->convcheck_ = 0;
     return LMM_OK;
 }
 
