@@ -30,6 +30,99 @@ static lmm_fit *fit_file(const char *file, const char *formula, const lmm_fit_op
     return fit;
 }
 
+/* The summary as printed, into buf (NUL-terminated, truncated to size). */
+static void summary_text(const lmm_fit *fit, char *buf, size_t size)
+{
+    FILE *f = tmpfile();
+    size_t n = 0;
+    buf[0] = '\0';
+    if (!f) return;
+    lmm_print_summary(f, fit, NULL);
+    rewind(f);
+    n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* A refit's convergence warning and flags are its own: a coarse final radius
+   (rho_end 0.1) stops sleepstudy's fit from lme4's start with max|grad| far
+   above 0.002 (lme4's warning); a refit from the tight optimum converges
+   cleanly and must print nothing of the first warning, and a refit onto a new
+   response from the start gets the warning back. Dyestuff and Dyestuff2 share
+   their design: refitting one's fit on the other's response flips singular. */
+static void check_refit_warnings(void)
+{
+    lmm_fit_options o;
+    lmm_fit *tight, *fit;
+    lmm_convergence c;
+    lmm_error err;
+    double start[3] = { 1, 0, 1 }, *y2;
+    char text[4096];
+    int i;
+    tight = fit_file("sleepstudy.csv", "Reaction ~ Days + (Days | Subject)", NULL);
+    memset(&o, 0, sizeof o);
+    o.optim.rho_end = 0.1;
+    fit = fit_file("sleepstudy.csv", "Reaction ~ Days + (Days | Subject)", &o);
+    CHECK(tight != NULL && fit != NULL);
+    if (tight && fit) {
+        CHECK(tight->warning[0] == '\0');
+        CHECK(fit->converged);
+        CHECK(strstr(fit->warning, "Model failed to converge with max|grad| = ") != NULL);
+        CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+        CHECK(!c.ok && c.max_grad > 0.05);
+        CHECK_STR(fit->warning, c.message);
+        summary_text(fit, text, sizeof text);
+        CHECK(strstr(text, "Model failed to converge") != NULL);
+        /* from the optimum: clean, and the summary shows no stale warning */
+        CHECK(lmm_fit_refit(fit, NULL, tight->theta, &err) == LMM_OK);
+        CHECK(fit->converged);
+        CHECK_STR(fit->warning, "");
+        CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+        CHECK(c.ok && c.max_grad < 0.002);
+        summary_text(fit, text, sizeof text);
+        CHECK(strstr(text, "Model failed to converge") == NULL);
+        CHECK(strstr(text, "convergence code") == NULL);
+        /* onto a new response (2y + 3: the same theta path) from the start: warned again */
+        y2 = (double *)malloc(sizeof(double) * (size_t)fit->nobs);
+        if (y2) {
+            for (i = 0; i < fit->nobs; i++) y2[i] = 2 * fit->model->y[i] + 3;
+            CHECK(lmm_fit_refit(fit, y2, start, &err) == LMM_OK);
+            CHECK(strstr(fit->warning, "Model failed to converge with max|grad| = ") != NULL);
+            CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+            CHECK(!c.ok);
+            CHECK_STR(fit->warning, c.message);
+            summary_text(fit, text, sizeof text);
+            CHECK(strstr(text, fit->warning) != NULL);
+            free(y2);
+        }
+    }
+    lmm_fit_free(tight);
+    lmm_fit_free(fit);
+    /* singular is recomputed: Dyestuff's fit refitted on Dyestuff2's response and back */
+    tight = fit_file("Dyestuff2.csv", "Yield ~ 1 + (1|Batch)", NULL);
+    fit = fit_file("Dyestuff.csv", "Yield ~ 1 + (1|Batch)", NULL);
+    CHECK(tight != NULL && fit != NULL);
+    if (tight && fit) {
+        double *y = (double *)malloc(sizeof(double) * (size_t)fit->nobs);
+        CHECK(tight->singular && !fit->singular && fit->nobs == tight->nobs);
+        if (y) {
+            memcpy(y, fit->model->y, sizeof(double) * (size_t)fit->nobs);
+            CHECK(lmm_fit_refit(fit, tight->model->y, NULL, &err) == LMM_OK);
+            CHECK(fit->singular && fit->warning[0] == '\0');
+            CHECK_CLOSE(fit->criterion, tight->criterion, 1e-8, 0);
+            summary_text(fit, text, sizeof text);
+            CHECK(strstr(text, "boundary (singular) fit") != NULL);
+            CHECK(lmm_fit_refit(fit, y, start, &err) == LMM_OK);
+            CHECK(!fit->singular && fit->converged && fit->warning[0] == '\0');
+            summary_text(fit, text, sizeof text);
+            CHECK(strstr(text, "boundary (singular) fit") == NULL);
+            free(y);
+        }
+    }
+    lmm_fit_free(tight);
+    lmm_fit_free(fit);
+}
+
 void test_conv(void)
 {
     lmm_convergence c;
@@ -90,4 +183,5 @@ void test_conv(void)
             lmm_fit_free(fit);
         }
     }
+    check_refit_warnings();
 }
