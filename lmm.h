@@ -885,6 +885,82 @@ static char *lmm__strndup(const char *s, size_t n)
 #define LMM__NEW(T, n) ((T *)lmm__alloc((size_t)(n), sizeof(T)))
 #define LMM__ZNEW(T, n) ((T *)lmm__calloc((size_t)(n), sizeof(T)))
 
+/* ---- utilities ----------------------------------------------------------- */
+/* Sorting comparators, bit counting, selection and R's type-7 quantile, joining strings. */
+
+/* qsort order of ints (ascending). */
+static int lmm__cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Set bits of x (the builtin where the compiler has one). */
+static int lmm__popcount64(unsigned long long x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_popcountll(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
+#endif
+}
+
+/* R's default quantile (type 7) of sorted x. */
+static double lmm__quantile7(const double *sorted, int n, double prob)
+{
+    double h = (n - 1) * prob;
+    int lo = (int)floor(h);
+    if (lo >= n - 1) return sorted[n - 1];
+    return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+/* Rearrange a[0..n) so that a[k] is its k-th smallest value, smaller ones
+   before it and larger after (Hoare's selection, median-of-three pivot). */
+static void lmm__select(double *a, int n, int k)
+{
+    int lo = 0, hi = n - 1;
+    while (hi > lo) {
+        int i = lo, j = hi, mid = lo + (hi - lo) / 2;
+        double piv, t;
+        if (a[mid] < a[lo]) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
+        if (a[hi] < a[lo]) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
+        if (a[hi] < a[mid]) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
+        piv = a[mid];
+        while (i <= j) {
+            while (a[i] < piv) i++;
+            while (piv < a[j]) j--;
+            if (i <= j) { t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return;
+    }
+}
+
+/* R's type-7 quantile of a[0..n) (rearranged, not sorted): O(n) selection
+   instead of a sort, since every refit of a bootstrap computes these. */
+static double lmm__quantile7_select(double *a, int n, double prob)
+{
+    double h = (n - 1) * prob, next;
+    int lo = (int)floor(h), i;
+    lmm__select(a, n, lo);
+    if (lo >= n - 1 || h == lo) return a[lo];
+    for (next = a[lo + 1], i = lo + 2; i < n; i++) if (a[i] < next) next = a[i];
+    return a[lo] + (h - lo) * (next - a[lo]);
+}
+
+/* a sep b in a new allocation (NULL when out of memory). */
+static char *lmm__join3(const char *a, const char *sep, const char *b)
+{
+    size_t n = strlen(a) + strlen(sep) + strlen(b) + 1;
+    char *s = (char *)lmm__alloc(n, 1);
+    if (s) { strcpy(s, a); strcat(s, sep); strcat(s, b); }
+    return s;
+}
+
 /* ======================================================================== */
 /* Random numbers                                                           */
 /* ======================================================================== */
@@ -1311,6 +1387,194 @@ static void lmm__gemm_nt_sub(int m, int n, int k, const double *a, int lda,
 #endif
 }
 
+/* ---- kernels of the mixed-model factor ------------------------------------ */
+/* Blocked Cholesky and its register tile, triangular inverse, dot, axpy, symmetric eigenvalues. */
+
+/* Panel width of the blocked Cholesky and the register tile of its update. */
+#define LMM__NB 64
+#define LMM__MR 8
+#define LMM__NR 4
+
+/* c (m x n, ldc; lower part only when diag) -= panel rows [i0, i0+m) times rows
+   [j0, j0+n)', for a panel packed in MR-row slabs (pk: slab s, step l, row s*MR + i
+   at pk[(s * kb + l) * MR + i]). The 8 x 4 products are named scalars so that
+   compilers keep them in registers (and vectorise them) at -O2. */
+static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
+    const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
+    double acc[LMM__NR][LMM__MR];
+    int l, x, y;
+#define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
+    LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
+#undef LMM__ACC4
+    for (l = 0; l < kb; l++, a += LMM__MR, b += LMM__MR) {
+        double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+#define LMM__FMA8(y) do { double by = b[y]; c0##y += a0 * by; c1##y += a1 * by; c2##y += a2 * by; c3##y += a3 * by; \
+                          c4##y += a4 * by; c5##y += a5 * by; c6##y += a6 * by; c7##y += a7 * by; } while (0)
+        LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
+#undef LMM__FMA8
+    }
+#define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
+                         acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
+    LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
+#undef LMM__PUT
+    if (m == LMM__MR && n == LMM__NR && !diag) {
+        for (y = 0; y < LMM__NR; y++)
+            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
+        return;
+    }
+    for (y = 0; y < n; y++)
+        for (x = 0; x < m; x++)
+            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
+}
+
+/* In-place lower Cholesky, right-looking by panels of LMM__NB columns: the
+   trailing update (nearly all the work) runs on a packed panel in register
+   tiles (or CBLAS's dtrsm/dsyrk). Only the first ncols columns are factored;
+   the rest of the lower triangle is left as their Schur complement (the sparse
+   path's frontal matrices). pack holds (n + MR) * NB doubles. Returns 0, or
+   k+1 when the leading minor of order k+1 is not positive definite. */
+static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
+{
+    int k0, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
+    if (n <= 48 && ncols == n) return lmm_chol(n, a, lda);
+    for (k0 = 0; k0 < ncols; k0 += nb) {
+        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb, i, x, l;
+        double *d = a + (size_t)k0 * lda + k0, *pan = d + kb;
+        if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
+        if (m2 == 0) break;
+#ifdef LMM_USE_CBLAS
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
+        lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
+        (void)i; (void)x; (void)l; (void)pack;
+#else
+        (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
+        /* panel = panel L11^{-T}, solved slab by slab of MR rows straight into the
+           packed copy (zero-padded), which stays in L1 while it is solved */
+        for (i = 0; i < m2; i += LMM__MR) {
+            double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
+            int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, y;
+            for (x = 0; x < kb; x++) {
+                double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+                const double *src = pan + (size_t)x * lda + i;
+                for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+                for (l = 0; l < x; l++) {
+                    const double *sl = slab + (size_t)l * LMM__MR;
+                    double f = d[x + (size_t)l * lda];
+                    for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
+                }
+                for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
+            }
+            for (x = 0; x < kb; x++)
+                for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+        }
+        /* trailing lower triangle -= panel panel' */
+        {
+            double *c = pan + (size_t)kb * lda;
+            int j0, i0;
+            for (j0 = 0; j0 < m2; j0 += LMM__NR) {
+                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR;
+                for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
+                    int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
+                    lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
+                }
+            }
+        }
+#endif
+    }
+    return 0;
+}
+
+/* y[0..n) -= alpha x[0..n), four at a time with the loads ahead of the
+   stores, so that -O2 compilers can pack them into vector instructions. */
+static void lmm__axpy_sub(int n, double alpha, const double *x, double *y)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+        double y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];
+        y[i] = y0 - alpha * x0; y[i + 1] = y1 - alpha * x1;
+        y[i + 2] = y2 - alpha * x2; y[i + 3] = y3 - alpha * x3;
+    }
+    for (; i < n; i++) y[i] -= alpha * x[i];
+}
+
+/* inv = L^{-1} (n x n, column-major, zero above the diagonal) for lower
+   triangular L: forward substitution for eight unit columns at once, so that
+   each column of L is read once per eight right-hand sides, not once per one. */
+static void lmm__lower_inverse(int n, const double *L, int ld, double *inv)
+{
+    int j0, k, i, c;
+    memset(inv, 0, (size_t)n * n * sizeof(double));
+    for (j0 = 0; j0 < n; j0 += 8) {
+        int nc = n - j0 < 8 ? n - j0 : 8;
+        double *X = inv + (size_t)j0 * n;
+        for (c = 0; c < nc; c++) X[(size_t)c * n + j0 + c] = 1.0;
+        for (k = j0; k < n; k++) {
+            const double *lk = L + (size_t)k * ld;
+            double v[8], inv_kk = 1.0 / lk[k];
+            for (c = 0; c < 8; c++) {
+                v[c] = c < nc ? X[(size_t)c * n + k] * inv_kk : 0.0;
+                if (c < nc) X[(size_t)c * n + k] = v[c];
+            }
+            if (nc == 8) {
+                double *x0 = X, *x1 = X + n, *x2 = X + 2 * (size_t)n, *x3 = X + 3 * (size_t)n;
+                double *x4 = X + 4 * (size_t)n, *x5 = X + 5 * (size_t)n, *x6 = X + 6 * (size_t)n, *x7 = X + 7 * (size_t)n;
+                for (i = k + 1; i < n; i++) {
+                    double l = lk[i];
+                    x0[i] -= l * v[0]; x1[i] -= l * v[1]; x2[i] -= l * v[2]; x3[i] -= l * v[3];
+                    x4[i] -= l * v[4]; x5[i] -= l * v[5]; x6[i] -= l * v[6]; x7[i] -= l * v[7];
+                }
+            } else {
+                for (c = 0; c < nc; c++) {
+                    double *xc = X + (size_t)c * n;
+                    if (v[c] != 0.0) for (i = k + 1; i < n; i++) xc[i] -= lk[i] * v[c];
+                }
+            }
+        }
+    }
+}
+
+/* x'y with four running sums (independent chains for the FPU; -O2 does not
+   reorder a floating-point reduction by itself). */
+static double lmm__dot(int n, const double *x, const double *y)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) { s0 += x[i] * y[i]; s1 += x[i + 1] * y[i + 1]; s2 += x[i + 2] * y[i + 2]; s3 += x[i + 3] * y[i + 3]; }
+    for (; i < n; i++) s0 += x[i] * y[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi. */
+static void lmm__sym_eigenvalues(int n, double *a, double *ev)
+{
+    int sweep, p, q, k;
+    for (sweep = 0; sweep < 60; sweep++) {
+        double off = 0;
+        for (p = 0; p < n; p++) for (q = p + 1; q < n; q++) off += a[p + q * n] * a[p + q * n];
+        if (off < 1e-30) break;
+        for (p = 0; p < n; p++)
+            for (q = p + 1; q < n; q++) {
+                double apq = a[p + q * n], app, aqq, t, c, s, theta;
+                if (apq == 0.0) continue;
+                app = a[p + p * n]; aqq = a[q + q * n];
+                theta = (aqq - app) / (2 * apq);
+                t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
+                c = 1 / sqrt(t * t + 1); s = t * c;
+                for (k = 0; k < n; k++) {   /* rotate rows/columns p and q */
+                    double akp = a[k + p * n], akq = a[k + q * n];
+                    a[k + p * n] = c * akp - s * akq; a[k + q * n] = s * akp + c * akq;
+                }
+                for (k = 0; k < n; k++) {
+                    double apk = a[p + k * n], aqk = a[q + k * n];
+                    a[p + k * n] = c * apk - s * aqk; a[q + k * n] = s * apk + c * aqk;
+                }
+            }
+    }
+    for (k = 0; k < n; k++) ev[k] = a[k + k * n];
+}
 
 /* ======================================================================== */
 /* Probability distributions                                                */
@@ -1432,6 +1696,176 @@ static double lmm__log1mexp(double l)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Normal                                                                    */
+
+/* exp(-t*t/2) with t*t split as hi^2 + (t-hi)(t+hi), hi a multiple of 1/16,
+   so the rounding of t*t does not get amplified by exp in the far tail. */
+static double lmm__exp_halfsq(double t)
+{
+    double hi = floor(fabs(t) * 16.0) / 16.0, lo = fabs(t) - hi;
+    return exp(-0.5 * hi * hi) * exp(-0.5 * lo * (fabs(t) + hi));
+}
+
+/* sum_n t^(2n+1) / (1 3 5 ... (2n+1)), so that Phi(t) - 1/2 = phi(t) * this. */
+static double lmm__norm_series(double t)
+{
+    double t2 = t * t, term = t, sum = t;
+    int n;
+    for (n = 1; n < 1000; n++) {
+        term *= t2 / (2 * n + 1);
+        sum += term;
+        if (fabs(term) <= 1e-17 * fabs(sum)) break;
+    }
+    return sum;
+}
+
+/* Mills ratio Q(t)/phi(t) for t >= 1.5 by Laplace's continued fraction
+   1/(t + 1/(t + 2/(t + 3/(t + ...)))) (modified Lentz). */
+static double lmm__mills(double t)
+{
+    double f = t, c = t, d = 0.0;
+    int n;
+    if (t > 1e8) return 1.0 / t;
+    for (n = 1; n < 5000; n++) {
+        double del;
+        d = t + n * d;
+        d = 1.0 / d;
+        c = t + n / c;
+        del = c * d;
+        f *= del;
+        if (fabs(del - 1.0) < LMM__DIST_EPS) break;
+    }
+    return 1.0 / f;
+}
+
+/* Upper tail Q(t) = 1 - Phi(t) for t >= 0: its value, its log, and the log of
+   the large complement Phi(t). */
+static void lmm__norm_tails(double t, double *q, double *lq, double *lbig)
+{
+    if (t < 1.5) {
+        double half = lmm__exp_halfsq(t) * lmm__norm_series(t) * 0.398942280401432677939946059934;
+        *q = 0.5 - half;
+        *lq = log(*q);
+        *lbig = log1p(2.0 * half) - 0.693147180559945309;
+    } else if (isinf(t)) {
+        *q = 0.0; *lq = -lmm__inf(); *lbig = 0.0;
+    } else {
+        double r = lmm__mills(t);
+        *q = lmm__exp_halfsq(t) * 0.398942280401432677939946059934 * r;
+        *lq = -0.5 * t * t - LMM__LN_SQRT_2PI + log(r);
+        *lbig = log1p(-*q);
+    }
+}
+
+LMM_API double lmm_dnorm(double x, double mu, double sd, int log_p)
+{
+    double z;
+    if (isnan(x) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
+    z = (x - mu) / sd;
+    if (isnan(z)) return lmm__nan();
+    if (log_p) return -0.5 * z * z - LMM__LN_SQRT_2PI - log(sd);
+    if (isinf(z)) return 0.0;
+    return lmm__exp_halfsq(z) * 0.398942280401432677939946059934 / sd;
+}
+
+LMM_API double lmm_pnorm(double x, double mu, double sd, int lower_tail, int log_p)
+{
+    double z, q, lq, lbig;
+    int small_is_wanted;
+    if (isnan(x) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
+    z = (x - mu) / sd;
+    if (isnan(z)) return lmm__nan();
+    lmm__norm_tails(fabs(z), &q, &lq, &lbig);
+    /* the small tail is the upper one for z >= 0 */
+    small_is_wanted = (z >= 0.0) != (lower_tail != 0);
+    if (small_is_wanted) return log_p ? lq : q;
+    return log_p ? lbig : 1.0 - q;
+}
+
+/* The log of the lower and upper tail probabilities named by (p, lower_tail,
+   log_p); returns 0 when p is not a probability. */
+static int lmm__p_tails(double p, int lower_tail, int log_p, double *ll, double *lu)
+{
+    double lg, lc;
+    if (log_p) {
+        if (!(p <= 0.0)) return 0;
+        lg = p;
+        lc = lmm__log1mexp(p);
+    } else {
+        if (!(p >= 0.0 && p <= 1.0)) return 0;
+        lg = log(p);
+        lc = log1p(-p);
+    }
+    if (lower_tail) { *ll = lg; *lu = lc; } else { *ll = lc; *lu = lg; }
+    return 1;
+}
+
+/* Standard normal quantile from the log of a tail probability lt <= log(1/2):
+   the t >= 0 with log Q(t) = lt. */
+static double lmm__qnorm_tail(double lt)
+{
+    /* start from Abramowitz & Stegun 26.2.23, then Newton on the log tail,
+       which converges monotonically because log Q is concave */
+    double u = sqrt(-2.0 * lt), t;
+    int it;
+    if (lt < -1e20) {
+        /* log Q(t) = -t^2/2 - log(t sqrt(2 pi)) up to O(t^-2) < 1e-20, and t^2 may overflow */
+        t = u;
+        for (it = 0; it < 3; it++) t = sqrt(-2.0 * (lt + log(t) + LMM__LN_SQRT_2PI));
+        return t;
+    }
+    t = u - (2.515517 + 0.802853 * u + 0.010328 * u * u)
+            / (1.0 + 1.432788 * u + 0.189269 * u * u + 0.001308 * u * u * u);
+    if (t < 0.0) t = 0.0;
+    for (it = 0; it < 100; it++) {
+        double q, lq, lbig, step;
+        lmm__norm_tails(t, &q, &lq, &lbig);
+        /* g = log Q(t) - lt, g' = -phi(t)/Q(t) */
+        step = (lq - lt) * exp(lq + 0.5 * t * t + LMM__LN_SQRT_2PI);
+        t += step;
+        if (fabs(step) <= 1e-15 * t) break;
+    }
+    return t;
+}
+
+/* Standard normal quantile of the lower-tail probability 1/2 + delta, |delta| <= 1/4:
+   Newton on phi(z) S(z) = delta keeps full relative accuracy near 0. */
+static double lmm__qnorm_center(double delta)
+{
+    double z = delta * 2.50662827463100050242;
+    int it;
+    for (it = 0; it < 100 && delta != 0.0; it++) {
+        double phi = lmm__exp_halfsq(z) * 0.398942280401432677939946059934;
+        double step = lmm__norm_series(z) - delta / phi;
+        z -= step;
+        if (fabs(step) <= 1e-16 * fabs(z)) break;
+    }
+    return z;
+}
+
+/* Standard normal quantile for the given lower/upper log tails. */
+static double lmm__qnorm_std(double ll, double lu)
+{
+    double small = ll < lu ? ll : lu, sgn = ll < lu ? -1.0 : 1.0;
+    if (small == -lmm__inf()) return sgn * lmm__inf();
+    if (small > -1.386294361119890618) /* tail > 1/4 */
+        return lmm__qnorm_center(ll < lu ? exp(ll) - 0.5 : 0.5 - exp(lu));
+    return sgn * lmm__qnorm_tail(small);
+}
+
+LMM_API double lmm_qnorm(double p, double mu, double sd, int lower_tail, int log_p)
+{
+    double ll, lu, z;
+    if (isnan(p) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
+    if (!lmm__p_tails(p, lower_tail, log_p, &ll, &lu)) return lmm__nan();
+    if (!log_p && p >= 0.25 && p <= 0.75) /* p - 1/2 is exact here */
+        z = lmm__qnorm_center(lower_tail ? p - 0.5 : 0.5 - p);
+    else
+        z = lmm__qnorm_std(ll, lu);
+    return mu + sd * z;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Incomplete gamma                                                          */
 
 /* log(x^a exp(-x) / Gamma(a)); Stirling form for large a avoids cancelling
@@ -1452,7 +1886,6 @@ static int lmm__iter_cap(double size)
     return cap > 1e7 ? 10000000 : (int)cap;
 }
 
-static void lmm__norm_tails(double t, double *q, double *lq, double *lbig);
 
 /* log P(a, x) and log Q(a, x) for a >= 1e6, where the series and fraction need
    ~sqrt(a) terms and gather rounding error, by Temme's uniform expansion
@@ -1679,176 +2112,6 @@ static void lmm__beta_tails(double a, double b, double x, double y, double *ll, 
             *lu = lmm__log1mexp(other);
         }
     }
-}
-
-/* ------------------------------------------------------------------------ */
-/* Normal                                                                    */
-
-/* exp(-t*t/2) with t*t split as hi^2 + (t-hi)(t+hi), hi a multiple of 1/16,
-   so the rounding of t*t does not get amplified by exp in the far tail. */
-static double lmm__exp_halfsq(double t)
-{
-    double hi = floor(fabs(t) * 16.0) / 16.0, lo = fabs(t) - hi;
-    return exp(-0.5 * hi * hi) * exp(-0.5 * lo * (fabs(t) + hi));
-}
-
-/* sum_n t^(2n+1) / (1 3 5 ... (2n+1)), so that Phi(t) - 1/2 = phi(t) * this. */
-static double lmm__norm_series(double t)
-{
-    double t2 = t * t, term = t, sum = t;
-    int n;
-    for (n = 1; n < 1000; n++) {
-        term *= t2 / (2 * n + 1);
-        sum += term;
-        if (fabs(term) <= 1e-17 * fabs(sum)) break;
-    }
-    return sum;
-}
-
-/* Mills ratio Q(t)/phi(t) for t >= 1.5 by Laplace's continued fraction
-   1/(t + 1/(t + 2/(t + 3/(t + ...)))) (modified Lentz). */
-static double lmm__mills(double t)
-{
-    double f = t, c = t, d = 0.0;
-    int n;
-    if (t > 1e8) return 1.0 / t;
-    for (n = 1; n < 5000; n++) {
-        double del;
-        d = t + n * d;
-        d = 1.0 / d;
-        c = t + n / c;
-        del = c * d;
-        f *= del;
-        if (fabs(del - 1.0) < LMM__DIST_EPS) break;
-    }
-    return 1.0 / f;
-}
-
-/* Upper tail Q(t) = 1 - Phi(t) for t >= 0: its value, its log, and the log of
-   the large complement Phi(t). */
-static void lmm__norm_tails(double t, double *q, double *lq, double *lbig)
-{
-    if (t < 1.5) {
-        double half = lmm__exp_halfsq(t) * lmm__norm_series(t) * 0.398942280401432677939946059934;
-        *q = 0.5 - half;
-        *lq = log(*q);
-        *lbig = log1p(2.0 * half) - 0.693147180559945309;
-    } else if (isinf(t)) {
-        *q = 0.0; *lq = -lmm__inf(); *lbig = 0.0;
-    } else {
-        double r = lmm__mills(t);
-        *q = lmm__exp_halfsq(t) * 0.398942280401432677939946059934 * r;
-        *lq = -0.5 * t * t - LMM__LN_SQRT_2PI + log(r);
-        *lbig = log1p(-*q);
-    }
-}
-
-LMM_API double lmm_dnorm(double x, double mu, double sd, int log_p)
-{
-    double z;
-    if (isnan(x) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
-    z = (x - mu) / sd;
-    if (isnan(z)) return lmm__nan();
-    if (log_p) return -0.5 * z * z - LMM__LN_SQRT_2PI - log(sd);
-    if (isinf(z)) return 0.0;
-    return lmm__exp_halfsq(z) * 0.398942280401432677939946059934 / sd;
-}
-
-LMM_API double lmm_pnorm(double x, double mu, double sd, int lower_tail, int log_p)
-{
-    double z, q, lq, lbig;
-    int small_is_wanted;
-    if (isnan(x) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
-    z = (x - mu) / sd;
-    if (isnan(z)) return lmm__nan();
-    lmm__norm_tails(fabs(z), &q, &lq, &lbig);
-    /* the small tail is the upper one for z >= 0 */
-    small_is_wanted = (z >= 0.0) != (lower_tail != 0);
-    if (small_is_wanted) return log_p ? lq : q;
-    return log_p ? lbig : 1.0 - q;
-}
-
-/* The log of the lower and upper tail probabilities named by (p, lower_tail,
-   log_p); returns 0 when p is not a probability. */
-static int lmm__p_tails(double p, int lower_tail, int log_p, double *ll, double *lu)
-{
-    double lg, lc;
-    if (log_p) {
-        if (!(p <= 0.0)) return 0;
-        lg = p;
-        lc = lmm__log1mexp(p);
-    } else {
-        if (!(p >= 0.0 && p <= 1.0)) return 0;
-        lg = log(p);
-        lc = log1p(-p);
-    }
-    if (lower_tail) { *ll = lg; *lu = lc; } else { *ll = lc; *lu = lg; }
-    return 1;
-}
-
-/* Standard normal quantile from the log of a tail probability lt <= log(1/2):
-   the t >= 0 with log Q(t) = lt. */
-static double lmm__qnorm_tail(double lt)
-{
-    /* start from Abramowitz & Stegun 26.2.23, then Newton on the log tail,
-       which converges monotonically because log Q is concave */
-    double u = sqrt(-2.0 * lt), t;
-    int it;
-    if (lt < -1e20) {
-        /* log Q(t) = -t^2/2 - log(t sqrt(2 pi)) up to O(t^-2) < 1e-20, and t^2 may overflow */
-        t = u;
-        for (it = 0; it < 3; it++) t = sqrt(-2.0 * (lt + log(t) + LMM__LN_SQRT_2PI));
-        return t;
-    }
-    t = u - (2.515517 + 0.802853 * u + 0.010328 * u * u)
-            / (1.0 + 1.432788 * u + 0.189269 * u * u + 0.001308 * u * u * u);
-    if (t < 0.0) t = 0.0;
-    for (it = 0; it < 100; it++) {
-        double q, lq, lbig, step;
-        lmm__norm_tails(t, &q, &lq, &lbig);
-        /* g = log Q(t) - lt, g' = -phi(t)/Q(t) */
-        step = (lq - lt) * exp(lq + 0.5 * t * t + LMM__LN_SQRT_2PI);
-        t += step;
-        if (fabs(step) <= 1e-15 * t) break;
-    }
-    return t;
-}
-
-/* Standard normal quantile of the lower-tail probability 1/2 + delta, |delta| <= 1/4:
-   Newton on phi(z) S(z) = delta keeps full relative accuracy near 0. */
-static double lmm__qnorm_center(double delta)
-{
-    double z = delta * 2.50662827463100050242;
-    int it;
-    for (it = 0; it < 100 && delta != 0.0; it++) {
-        double phi = lmm__exp_halfsq(z) * 0.398942280401432677939946059934;
-        double step = lmm__norm_series(z) - delta / phi;
-        z -= step;
-        if (fabs(step) <= 1e-16 * fabs(z)) break;
-    }
-    return z;
-}
-
-/* Standard normal quantile for the given lower/upper log tails. */
-static double lmm__qnorm_std(double ll, double lu)
-{
-    double small = ll < lu ? ll : lu, sgn = ll < lu ? -1.0 : 1.0;
-    if (small == -lmm__inf()) return sgn * lmm__inf();
-    if (small > -1.386294361119890618) /* tail > 1/4 */
-        return lmm__qnorm_center(ll < lu ? exp(ll) - 0.5 : 0.5 - exp(lu));
-    return sgn * lmm__qnorm_tail(small);
-}
-
-LMM_API double lmm_qnorm(double p, double mu, double sd, int lower_tail, int log_p)
-{
-    double ll, lu, z;
-    if (isnan(p) || isnan(mu) || isnan(sd) || !(sd > 0.0) || isinf(sd)) return lmm__nan();
-    if (!lmm__p_tails(p, lower_tail, log_p, &ll, &lu)) return lmm__nan();
-    if (!log_p && p >= 0.25 && p <= 0.75) /* p - 1/2 is exact here */
-        z = lmm__qnorm_center(lower_tail ? p - 0.5 : 0.5 - p);
-    else
-        z = lmm__qnorm_std(ll, lu);
-    return mu + sd * z;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -4747,6 +5010,22 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
 /* ======================================================================== */
 /* Mixed-model core                                                         */
 /* ======================================================================== */
+/* Map, in pipeline order (each part uses only what stands above it):
+      1. blocks and their build
+      2. class path
+      3. sparse plan
+      4. path choice, response and the model's lifetime
+      5. Lambda(theta) products
+      6. the factor paths
+      7. objective
+      8. model build
+      9. estimates at theta
+     10. conditional variances and finalize
+     11. convergence check
+     12. fit driver
+   The general dense kernels (blocked Cholesky, triangular inverse) are in
+   "Dense linear algebra", the sorting and quantile helpers in "Utilities". */
+
 /* The blocked system follows the profiled formulation of Bates et al. (2015):
    the first random-effects term (most levels) gives a block-diagonal leading
    block; every other row/column ("rest": the other terms, then X, then y)
@@ -4761,6 +5040,9 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
    keeps that pattern. The Schur complement L21 L21' is then a sum of small
    dense outer products, and the trailing block is factored dense (blocked).
    One evaluation costs nothing proportional to the number of observations. */
+
+/* ---- 1. blocks and their build ------------------------------------------ */
+/* The blocks (lmm__blocks): the cross-products of [Z X y] by blocks, accumulated from the terms and X. */
 
 typedef struct lmm__blocks {
     int q1, p1, l1;       /* first term: q1 = l1 * p1 effects */
@@ -4829,56 +5111,6 @@ typedef struct lmm__blocks {
 #define LMM__PATH_CLASSES 1
 #define LMM__PATH_SPARSE 2
 
-/* Panel width of the blocked Cholesky and the register tile of its update. */
-#define LMM__NB 64
-#define LMM__MR 8
-#define LMM__NR 4
-
-static void lmm__blocks_free(lmm_model *m);
-
-static void lmm__reterm_free(lmm_reterm *t)
-{
-    int j;
-    LMM_FREE(t->group); LMM_FREE(t->vc_name);
-    if (t->levels) for (j = 0; j < t->nlevels; j++) LMM_FREE(t->levels[j]);
-    LMM_FREE(t->levels);
-    if (t->colnames) for (j = 0; j < t->ncol; j++) LMM_FREE(t->colnames[j]);
-    LMM_FREE(t->colnames);
-    LMM_FREE(t->codes); LMM_FREE(t->z);
-}
-
-LMM_API void lmm_model_free(lmm_model *m)
-{
-    int k;
-    if (!m) return;
-    LMM_FREE(m->formula); LMM_FREE(m->response); LMM_FREE(m->rows);
-    lmm_matrix_free(m->X);
-    if (m->aliased) for (k = 0; k < m->n_aliased; k++) LMM_FREE(m->aliased[k]);
-    LMM_FREE(m->aliased);
-    if (m->terms) for (k = 0; k < m->nterms; k++) lmm__reterm_free(&m->terms[k]);
-    LMM_FREE(m->terms);
-    LMM_FREE(m->theta_lower);
-    if (m->theta_names) for (k = 0; k < m->ntheta; k++) LMM_FREE(m->theta_names[k]);
-    LMM_FREE(m->theta_names);
-    LMM_FREE(m->y);
-    lmm__blocks_free(m);
-    LMM_FREE(m);
-}
-
-static char *lmm__join3(const char *a, const char *sep, const char *b)
-{
-    size_t n = strlen(a) + strlen(sep) + strlen(b) + 1;
-    char *s = (char *)lmm__alloc(n, 1);
-    if (s) { strcpy(s, a); strcat(s, sep); strcat(s, b); }
-    return s;
-}
-
-static int lmm__cmp_int(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
 /* Rest rows (other terms' effects, then X) of observation i, with values; returns the count. */
 static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
 {
@@ -4894,6 +5126,132 @@ static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
     for (c = 0; c < m->X->ncol; c++) { idx[nz] = B->qr + c; val[nz++] = m->X->v[(size_t)c * n + i]; }
     return nz;
 }
+
+/* Accumulate the structure's cross-products (everything but y) and fix the
+   sparse pattern of the off-diagonal block (the plans come after: lmm__blocks_setup). */
+static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
+{
+    lmm__blocks *B = LMM__ZNEW(lmm__blocks, 1);
+    const lmm_reterm *t1 = &m->terms[0];
+    int n = m->nobs, p = m->X->ncol, i, j, k, c, c2, tsz = 0;
+    int *idx = NULL, *order = NULL, *start = NULL, *mark = NULL;
+    double *val = NULL;
+    size_t nnz;
+    if (!B) return lmm__nomem(err);
+    m->blk_ = B;
+    B->p1 = t1->ncol; B->l1 = t1->nlevels; B->q1 = B->p1 * B->l1;
+    B->qr = m->q - B->q1;
+    B->r = B->qr + p + 1;
+    for (k = 0; k < m->nterms; k++) tsz += m->terms[k].ncol * m->terms[k].ncol;
+    B->A11 = LMM__ZNEW(double, (size_t)B->l1 * B->p1 * B->p1);
+    B->L11 = LMM__NEW(double, (size_t)B->l1 * B->p1 * B->p1);
+    B->cp = LMM__NEW(size_t, (size_t)B->l1 + 1);
+    B->A22 = LMM__ZNEW(double, (size_t)B->r * B->r);
+    B->L22 = LMM__NEW(double, (size_t)B->r * B->r);
+    B->rowterm = LMM__ZNEW(int, B->r);
+    B->tp = LMM__ZNEW(size_t, (size_t)B->r + 1);
+    B->rowscale = LMM__NEW(double, B->r);
+    B->pack = LMM__NEW(double, ((size_t)B->r + LMM__MR) * LMM__NB);
+    B->T = LMM__ZNEW(double, tsz);
+    B->T_offset = LMM__NEW(int, m->nterms);
+    B->work = LMM__NEW(double, (size_t)(B->r > m->q ? B->r : m->q) + 1);
+    B->xtx_chol = LMM__NEW(double, (size_t)p * p + 1);
+    B->beta0 = LMM__ZNEW(double, (size_t)p + 1);
+    B->yshift = LMM__NEW(double, (size_t)n + 1);
+    idx = LMM__NEW(int, B->r);
+    val = LMM__NEW(double, B->r);
+    order = LMM__NEW(int, n);
+    start = LMM__ZNEW(int, (size_t)B->l1 + 1);
+    mark = LMM__NEW(int, B->r);
+    if (!B->A11 || !B->L11 || !B->cp || !B->A22 || !B->L22 || !B->rowterm || !B->tp || !B->rowscale || !B->pack || !B->T || !B->T_offset ||
+        !B->work || !B->xtx_chol || !B->beta0 || !B->yshift || !idx || !val || !order || !start || !mark)
+        goto nomem;
+    for (k = 0, tsz = 0; k < m->nterms; k++) { B->T_offset[k] = tsz; tsz += m->terms[k].ncol * m->terms[k].ncol; }
+    B->diag_rest = 1;
+    for (k = 1; k < m->nterms; k++) {
+        for (c = 0; c < m->terms[k].nlevels * m->terms[k].ncol; c++) B->rowterm[m->terms[k].u_offset - B->q1 + c] = k;
+        if (m->terms[k].ncol != 1) B->diag_rest = 0;
+    }
+    /* observations grouped by first-term level (counting sort) */
+    for (i = 0; i < n; i++) start[t1->codes[i] + 1]++;
+    for (j = 0; j < B->l1; j++) start[j + 1] += start[j];
+    for (i = 0; i < n; i++) order[start[t1->codes[i]]++] = i;
+    for (j = B->l1; j > 0; j--) start[j] = start[j - 1];
+    start[0] = 0;
+    /* pattern: count, then fill and sort the distinct rest rows of each level */
+    for (c = 0; c < B->r; c++) mark[c] = -1;
+    B->cp[0] = 0;
+    for (j = 0; j < B->l1; j++) {
+        size_t cnt = (size_t)p + 1;
+        for (i = start[j]; i < start[j + 1]; i++) {
+            int nz = lmm__rest_entries(m, order[i], idx, val);
+            for (c = 0; c < nz - p; c++) if (mark[idx[c]] != j) { mark[idx[c]] = j; cnt++; }
+        }
+        B->cp[j + 1] = B->cp[j] + cnt;
+    }
+    nnz = B->cp[B->l1];
+    B->ri = LMM__NEW(int, nnz);
+    B->A21 = LMM__ZNEW(double, nnz * B->p1);
+    B->L21 = LMM__NEW(double, nnz * B->p1);
+    B->tl = LMM__NEW(int, nnz + 1);
+    B->tt = LMM__NEW(int, nnz + 1);
+    if (!B->ri || !B->A21 || !B->L21 || !B->tl || !B->tt) goto nomem;
+    for (c = 0; c < B->r; c++) mark[c] = -1;
+    for (j = 0; j < B->l1; j++) {
+        int *rows = B->ri + B->cp[j], cnt = 0, nj = (int)(B->cp[j + 1] - B->cp[j]);
+        double *a21 = B->A21 + B->cp[j] * B->p1;
+        for (i = start[j]; i < start[j + 1]; i++) {
+            int nz = lmm__rest_entries(m, order[i], idx, val);
+            for (c = 0; c < nz - p; c++) if (mark[idx[c]] != j) { mark[idx[c]] = j; rows[cnt++] = idx[c]; }
+        }
+        for (c = B->qr; c < B->r; c++) rows[cnt++] = c;
+        qsort(rows, (size_t)cnt, sizeof *rows, lmm__cmp_int);
+        for (c = 0; c < nj; c++) mark[rows[c]] = c;   /* now: position of a row in this level's list */
+        for (i = start[j]; i < start[j + 1]; i++) {
+            int o = order[i], nz = lmm__rest_entries(m, o, idx, val), a, b;
+            double *a11 = B->A11 + (size_t)j * B->p1 * B->p1;
+            for (c = 0; c < B->p1; c++)
+                for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + o] * t1->z[(size_t)c2 * n + o];
+            for (a = 0; a < nz; a++) {
+                double va = val[a];
+                if (va == 0.0) continue;
+                for (c = 0; c < B->p1; c++) a21[(size_t)c * nj + mark[idx[a]]] += va * t1->z[(size_t)c * n + o];
+                for (b = 0; b <= a; b++) {
+                    int r0 = idx[a], c0 = idx[b];
+                    if (r0 < c0) { int tmp = r0; r0 = c0; c0 = tmp; }
+                    B->A22[(size_t)c0 * B->r + r0] += va * val[b];
+                }
+            }
+        }
+        for (c = 0; c < nj; c++) mark[rows[c]] = -1;
+    }
+    /* the same pattern by rest row, for the Schur complement column by column */
+    for (nnz = 0; nnz < B->cp[B->l1]; nnz++) B->tp[B->ri[nnz] + 1]++;
+    for (c = 0; c < B->r; c++) B->tp[c + 1] += B->tp[c];
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        for (c = 0; c < nj; c++) {
+            size_t e = B->tp[B->ri[B->cp[j] + c]]++;
+            B->tl[e] = j; B->tt[e] = c;
+        }
+    }
+    for (c = B->r; c > 0; c--) B->tp[c] = B->tp[c - 1];
+    B->tp[0] = 0;
+    /* mirror the lower triangle; entries with equal index were added once per pair */
+    for (c = 0; c < B->r; c++)
+        for (c2 = c + 1; c2 < B->r; c2++) B->A22[(size_t)c2 * B->r + c] = B->A22[(size_t)c * B->r + c2];
+    LMM_FREE(idx); LMM_FREE(val); LMM_FREE(order); LMM_FREE(start); LMM_FREE(mark);
+    for (c = 0; c < p; c++)
+        for (c2 = 0; c2 < p; c2++) B->xtx_chol[c + c2 * p] = B->A22[(size_t)(B->qr + c2) * B->r + B->qr + c];
+    B->shift_ok = p > 0 && lmm_chol(p, B->xtx_chol, p) == 0;
+    return LMM_OK;
+nomem:
+    LMM_FREE(idx); LMM_FREE(val); LMM_FREE(order); LMM_FREE(start); LMM_FREE(mark);
+    return lmm__nomem(err);
+}
+
+/* ---- 2. class path ------------------------------------------------------ */
+/* Per-class sums S_c^ab of balanced first terms: whether they pay, and filling them. */
 
 /* Decide the class path (see lmm__blocks): on when the classes' dense updates
    cost at most half the levels' sparse ones and fit in 32 MB. Classes are
@@ -4967,6 +5325,10 @@ static void lmm__classes_fill(lmm__blocks *B, int full)
     B->cls_ready = 1;
 }
 
+/* ---- 3. sparse plan ----------------------------------------------------- */
+/* Minimum-degree order, supernodes and assembly positions of the sparse factor of L22. */
+
+/* Free the plan and the supernodal factor (the path falls back to dense or classes). */
 static void lmm__sparse_free(lmm__blocks *B)
 {
     LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
@@ -4976,18 +5338,6 @@ static void lmm__sparse_free(lmm__blocks *B)
     B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_pairpos = NULL;
     B->sp_off = B->sp_pp = NULL; B->sp_val = B->sp_a22 = NULL;
     B->sp_nsn = 0;
-}
-
-static int lmm__popcount64(unsigned long long x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_popcountll(x);
-#else
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return (int)((x * 0x0101010101010101ULL) >> 56);
-#endif
 }
 
 /* Entry of sp_val holding factor position (x, y), x >= y: a binary search in
@@ -5261,6 +5611,9 @@ nomem:
     goto done;
 }
 
+/* ---- 4. path choice, response and the model's lifetime ------------------ */
+/* The objective's path, the response's cross-products; setting up and freeing blocks and model. */
+
 /* The objective's factor: the model's request (lmm_model_set_factor), else
    the sparse path when its order pays (the class path would still factor L22
    densely), else classes when they pay, else dense. */
@@ -5280,129 +5633,14 @@ static lmm_status lmm__choose_path(lmm_model *m, lmm_error *err)
     return LMM_OK;
 }
 
-/* Accumulate the structure's cross-products (everything but y) and fix the
-   sparse pattern of the off-diagonal block. */
-static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
+/* The blocks of a model whose X and terms are set: the cross-products, the
+   class and sparse plans, the objective's path. */
+static lmm_status lmm__blocks_setup(lmm_model *m, lmm_error *err)
 {
-    lmm__blocks *B = LMM__ZNEW(lmm__blocks, 1);
-    const lmm_reterm *t1 = &m->terms[0];
-    int n = m->nobs, p = m->X->ncol, i, j, k, c, c2, tsz = 0;
-    int *idx = NULL, *order = NULL, *start = NULL, *mark = NULL;
-    double *val = NULL;
-    size_t nnz;
     lmm_status st;
-    if (!B) return lmm__nomem(err);
-    m->blk_ = B;
-    B->p1 = t1->ncol; B->l1 = t1->nlevels; B->q1 = B->p1 * B->l1;
-    B->qr = m->q - B->q1;
-    B->r = B->qr + p + 1;
-    for (k = 0; k < m->nterms; k++) tsz += m->terms[k].ncol * m->terms[k].ncol;
-    B->A11 = LMM__ZNEW(double, (size_t)B->l1 * B->p1 * B->p1);
-    B->L11 = LMM__NEW(double, (size_t)B->l1 * B->p1 * B->p1);
-    B->cp = LMM__NEW(size_t, (size_t)B->l1 + 1);
-    B->A22 = LMM__ZNEW(double, (size_t)B->r * B->r);
-    B->L22 = LMM__NEW(double, (size_t)B->r * B->r);
-    B->rowterm = LMM__ZNEW(int, B->r);
-    B->tp = LMM__ZNEW(size_t, (size_t)B->r + 1);
-    B->rowscale = LMM__NEW(double, B->r);
-    B->pack = LMM__NEW(double, ((size_t)B->r + LMM__MR) * LMM__NB);
-    B->T = LMM__ZNEW(double, tsz);
-    B->T_offset = LMM__NEW(int, m->nterms);
-    B->work = LMM__NEW(double, (size_t)(B->r > m->q ? B->r : m->q) + 1);
-    B->xtx_chol = LMM__NEW(double, (size_t)p * p + 1);
-    B->beta0 = LMM__ZNEW(double, (size_t)p + 1);
-    B->yshift = LMM__NEW(double, (size_t)n + 1);
-    idx = LMM__NEW(int, B->r);
-    val = LMM__NEW(double, B->r);
-    order = LMM__NEW(int, n);
-    start = LMM__ZNEW(int, (size_t)B->l1 + 1);
-    mark = LMM__NEW(int, B->r);
-    if (!B->A11 || !B->L11 || !B->cp || !B->A22 || !B->L22 || !B->rowterm || !B->tp || !B->rowscale || !B->pack || !B->T || !B->T_offset ||
-        !B->work || !B->xtx_chol || !B->beta0 || !B->yshift || !idx || !val || !order || !start || !mark)
-        goto nomem;
-    for (k = 0, tsz = 0; k < m->nterms; k++) { B->T_offset[k] = tsz; tsz += m->terms[k].ncol * m->terms[k].ncol; }
-    B->diag_rest = 1;
-    for (k = 1; k < m->nterms; k++) {
-        for (c = 0; c < m->terms[k].nlevels * m->terms[k].ncol; c++) B->rowterm[m->terms[k].u_offset - B->q1 + c] = k;
-        if (m->terms[k].ncol != 1) B->diag_rest = 0;
-    }
-    /* observations grouped by first-term level (counting sort) */
-    for (i = 0; i < n; i++) start[t1->codes[i] + 1]++;
-    for (j = 0; j < B->l1; j++) start[j + 1] += start[j];
-    for (i = 0; i < n; i++) order[start[t1->codes[i]]++] = i;
-    for (j = B->l1; j > 0; j--) start[j] = start[j - 1];
-    start[0] = 0;
-    /* pattern: count, then fill and sort the distinct rest rows of each level */
-    for (c = 0; c < B->r; c++) mark[c] = -1;
-    B->cp[0] = 0;
-    for (j = 0; j < B->l1; j++) {
-        size_t cnt = (size_t)p + 1;
-        for (i = start[j]; i < start[j + 1]; i++) {
-            int nz = lmm__rest_entries(m, order[i], idx, val);
-            for (c = 0; c < nz - p; c++) if (mark[idx[c]] != j) { mark[idx[c]] = j; cnt++; }
-        }
-        B->cp[j + 1] = B->cp[j] + cnt;
-    }
-    nnz = B->cp[B->l1];
-    B->ri = LMM__NEW(int, nnz);
-    B->A21 = LMM__ZNEW(double, nnz * B->p1);
-    B->L21 = LMM__NEW(double, nnz * B->p1);
-    B->tl = LMM__NEW(int, nnz + 1);
-    B->tt = LMM__NEW(int, nnz + 1);
-    if (!B->ri || !B->A21 || !B->L21 || !B->tl || !B->tt) goto nomem;
-    for (c = 0; c < B->r; c++) mark[c] = -1;
-    for (j = 0; j < B->l1; j++) {
-        int *rows = B->ri + B->cp[j], cnt = 0, nj = (int)(B->cp[j + 1] - B->cp[j]);
-        double *a21 = B->A21 + B->cp[j] * B->p1;
-        for (i = start[j]; i < start[j + 1]; i++) {
-            int nz = lmm__rest_entries(m, order[i], idx, val);
-            for (c = 0; c < nz - p; c++) if (mark[idx[c]] != j) { mark[idx[c]] = j; rows[cnt++] = idx[c]; }
-        }
-        for (c = B->qr; c < B->r; c++) rows[cnt++] = c;
-        qsort(rows, (size_t)cnt, sizeof *rows, lmm__cmp_int);
-        for (c = 0; c < nj; c++) mark[rows[c]] = c;   /* now: position of a row in this level's list */
-        for (i = start[j]; i < start[j + 1]; i++) {
-            int o = order[i], nz = lmm__rest_entries(m, o, idx, val), a, b;
-            double *a11 = B->A11 + (size_t)j * B->p1 * B->p1;
-            for (c = 0; c < B->p1; c++)
-                for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + o] * t1->z[(size_t)c2 * n + o];
-            for (a = 0; a < nz; a++) {
-                double va = val[a];
-                if (va == 0.0) continue;
-                for (c = 0; c < B->p1; c++) a21[(size_t)c * nj + mark[idx[a]]] += va * t1->z[(size_t)c * n + o];
-                for (b = 0; b <= a; b++) {
-                    int r0 = idx[a], c0 = idx[b];
-                    if (r0 < c0) { int tmp = r0; r0 = c0; c0 = tmp; }
-                    B->A22[(size_t)c0 * B->r + r0] += va * val[b];
-                }
-            }
-        }
-        for (c = 0; c < nj; c++) mark[rows[c]] = -1;
-    }
-    /* the same pattern by rest row, for the Schur complement column by column */
-    for (nnz = 0; nnz < B->cp[B->l1]; nnz++) B->tp[B->ri[nnz] + 1]++;
-    for (c = 0; c < B->r; c++) B->tp[c + 1] += B->tp[c];
-    for (j = 0; j < B->l1; j++) {
-        int nj = (int)(B->cp[j + 1] - B->cp[j]);
-        for (c = 0; c < nj; c++) {
-            size_t e = B->tp[B->ri[B->cp[j] + c]]++;
-            B->tl[e] = j; B->tt[e] = c;
-        }
-    }
-    for (c = B->r; c > 0; c--) B->tp[c] = B->tp[c - 1];
-    B->tp[0] = 0;
-    /* mirror the lower triangle; entries with equal index were added once per pair */
-    for (c = 0; c < B->r; c++)
-        for (c2 = c + 1; c2 < B->r; c2++) B->A22[(size_t)c2 * B->r + c] = B->A22[(size_t)c * B->r + c2];
-    LMM_FREE(idx); LMM_FREE(val); LMM_FREE(order); LMM_FREE(start); LMM_FREE(mark);
-    for (c = 0; c < p; c++)
-        for (c2 = 0; c2 < p; c2++) B->xtx_chol[c + c2 * p] = B->A22[(size_t)(B->qr + c2) * B->r + B->qr + c];
-    B->shift_ok = p > 0 && lmm_chol(p, B->xtx_chol, p) == 0;
-    if ((st = lmm__classes_plan(B, err)) != LMM_OK) return st;
+    if ((st = lmm__blocks_build(m, err)) != LMM_OK) return st;
+    if ((st = lmm__classes_plan(m->blk_, err)) != LMM_OK) return st;
     return lmm__choose_path(m, err);
-nomem:
-    LMM_FREE(idx); LMM_FREE(val); LMM_FREE(order); LMM_FREE(start); LMM_FREE(mark);
-    return lmm__nomem(err);
 }
 
 LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err)
@@ -5465,6 +5703,97 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     if (B->sp_a22) lmm__sparse_sync_y(B);
     return LMM_OK;
 }
+
+/* Free the blocks, plans and factor of m (kept: the model's own fields). */
+static void lmm__blocks_free(lmm_model *m)
+{
+    lmm__blocks *B = m->blk_;
+    if (!B) return;
+    LMM_FREE(B->A11); LMM_FREE(B->A21); LMM_FREE(B->A22);
+    LMM_FREE(B->L11); LMM_FREE(B->L21); LMM_FREE(B->L22);
+    LMM_FREE(B->cp); LMM_FREE(B->ri); LMM_FREE(B->rowterm); LMM_FREE(B->pack);
+    LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
+    LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
+    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
+    LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
+    lmm__sparse_free(B);
+    LMM_FREE(B);
+    m->blk_ = NULL;
+}
+
+/* Free one term's names, levels, codes and Z columns. */
+static void lmm__reterm_free(lmm_reterm *t)
+{
+    int j;
+    LMM_FREE(t->group); LMM_FREE(t->vc_name);
+    if (t->levels) for (j = 0; j < t->nlevels; j++) LMM_FREE(t->levels[j]);
+    LMM_FREE(t->levels);
+    if (t->colnames) for (j = 0; j < t->ncol; j++) LMM_FREE(t->colnames[j]);
+    LMM_FREE(t->colnames);
+    LMM_FREE(t->codes); LMM_FREE(t->z);
+}
+
+LMM_API void lmm_model_free(lmm_model *m)
+{
+    int k;
+    if (!m) return;
+    LMM_FREE(m->formula); LMM_FREE(m->response); LMM_FREE(m->rows);
+    lmm_matrix_free(m->X);
+    if (m->aliased) for (k = 0; k < m->n_aliased; k++) LMM_FREE(m->aliased[k]);
+    LMM_FREE(m->aliased);
+    if (m->terms) for (k = 0; k < m->nterms; k++) lmm__reterm_free(&m->terms[k]);
+    LMM_FREE(m->terms);
+    LMM_FREE(m->theta_lower);
+    if (m->theta_names) for (k = 0; k < m->ntheta; k++) LMM_FREE(m->theta_names[k]);
+    LMM_FREE(m->theta_names);
+    LMM_FREE(m->y);
+    lmm__blocks_free(m);
+    LMM_FREE(m);
+}
+
+LMM_API lmm_status lmm_model_set_factor(lmm_model *m, lmm_factor_kind kind, lmm_error *err)
+{
+    if (!m || !m->blk_) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_factor: NULL model");
+    if (kind != LMM_FACTOR_AUTO && kind != LMM_FACTOR_DENSE && kind != LMM_FACTOR_SPARSE)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_factor: unknown kind %d", (int)kind);
+    if (kind == LMM_FACTOR_SPARSE && (!m->blk_->diag_rest || m->blk_->qr < 1))
+        return lmm__fail(err, LMM_ERR_ARG, "the sparse factor needs two or more random-effects terms, each after the first of one column");
+    m->factor_kind_ = (int)kind;
+    return lmm__choose_path(m, err);
+}
+
+LMM_API lmm_factor_kind lmm_model_factor(const lmm_model *m)
+{
+    return m && m->blk_ && m->blk_->path == LMM__PATH_SPARSE ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
+}
+
+LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err)
+{
+    lmm_matrix *copy;
+    int j;
+    if (!m || !X) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_X: NULL argument");
+    if (X->nrow != m->nobs) return lmm__fail(err, LMM_ERR_ARG, "X has %d rows but the model has %d observations", X->nrow, m->nobs);
+    if (X->ncol >= m->nobs) return lmm__fail(err, LMM_ERR_DATA, "%d fixed effects but only %d observations", X->ncol, m->nobs);
+    copy = LMM__ZNEW(lmm_matrix, 1);
+    if (!copy) return lmm__nomem(err);
+    copy->nrow = X->nrow;
+    copy->v = LMM__NEW(double, (size_t)X->nrow * (X->ncol ? X->ncol : 1));
+    copy->colnames = LMM__ZNEW(char *, X->ncol ? X->ncol : 1);
+    if (!copy->v || !copy->colnames) { lmm_matrix_free(copy); return lmm__nomem(err); }
+    memcpy(copy->v, X->v, (size_t)X->nrow * X->ncol * sizeof(double));
+    for (j = 0; j < X->ncol; j++) {
+        if (!(copy->colnames[j] = lmm__strdup(X->colnames && X->colnames[j] ? X->colnames[j] : ""))) { lmm_matrix_free(copy); return lmm__nomem(err); }
+        copy->ncol = j + 1;
+    }
+    lmm_matrix_free(m->X);
+    m->X = copy;
+    lmm__blocks_free(m);
+    if (lmm__blocks_setup(m, err) != LMM_OK) return LMM_ERR_NOMEM;
+    return lmm_model_set_response(m, m->y, err);
+}
+
+/* ---- 5. Lambda(theta) products ------------------------------------------ */
+/* The templates T_k from theta and their products with the rest rows, columns and L21. */
 
 /* Fill each term's lower-triangular template from theta (column by column). */
 static void lmm__set_templates(lmm_model *m, const double *theta)
@@ -5537,166 +5866,6 @@ static void lmm__rest_cols_lambda(const lmm_model *m, double *M, int ld, int nro
     }
 }
 
-/* c (m x n, ldc; lower part only when diag) -= panel rows [i0, i0+m) times rows
-   [j0, j0+n)', for a panel packed in MR-row slabs (pk: slab s, step l, row s*MR + i
-   at pk[(s * kb + l) * MR + i]). The 8 x 4 products are named scalars so that
-   compilers keep them in registers (and vectorise them) at -O2. */
-static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
-{
-    const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
-    const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
-    double acc[LMM__NR][LMM__MR];
-    int l, x, y;
-#define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
-    LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
-#undef LMM__ACC4
-    for (l = 0; l < kb; l++, a += LMM__MR, b += LMM__MR) {
-        double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
-#define LMM__FMA8(y) do { double by = b[y]; c0##y += a0 * by; c1##y += a1 * by; c2##y += a2 * by; c3##y += a3 * by; \
-                          c4##y += a4 * by; c5##y += a5 * by; c6##y += a6 * by; c7##y += a7 * by; } while (0)
-        LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
-#undef LMM__FMA8
-    }
-#define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
-                         acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
-    LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
-#undef LMM__PUT
-    if (m == LMM__MR && n == LMM__NR && !diag) {
-        for (y = 0; y < LMM__NR; y++)
-            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
-        return;
-    }
-    for (y = 0; y < n; y++)
-        for (x = 0; x < m; x++)
-            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
-}
-
-/* In-place lower Cholesky, right-looking by panels of LMM__NB columns: the
-   trailing update (nearly all the work) runs on a packed panel in register
-   tiles (or CBLAS's dtrsm/dsyrk). Only the first ncols columns are factored;
-   the rest of the lower triangle is left as their Schur complement (the sparse
-   path's frontal matrices). pack holds (n + MR) * NB doubles. Returns 0, or
-   k+1 when the leading minor of order k+1 is not positive definite. */
-static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
-{
-    int k0, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
-    if (n <= 48 && ncols == n) return lmm_chol(n, a, lda);
-    for (k0 = 0; k0 < ncols; k0 += nb) {
-        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb, i, x, l;
-        double *d = a + (size_t)k0 * lda + k0, *pan = d + kb;
-        if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
-        if (m2 == 0) break;
-#ifdef LMM_USE_CBLAS
-        cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
-        lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
-        (void)i; (void)x; (void)l; (void)pack;
-#else
-        (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
-        /* panel = panel L11^{-T}, solved slab by slab of MR rows straight into the
-           packed copy (zero-padded), which stays in L1 while it is solved */
-        for (i = 0; i < m2; i += LMM__MR) {
-            double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
-            int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, y;
-            for (x = 0; x < kb; x++) {
-                double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
-                const double *src = pan + (size_t)x * lda + i;
-                for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
-                for (l = 0; l < x; l++) {
-                    const double *sl = slab + (size_t)l * LMM__MR;
-                    double f = d[x + (size_t)l * lda];
-                    for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
-                }
-                for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
-            }
-            for (x = 0; x < kb; x++)
-                for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
-        }
-        /* trailing lower triangle -= panel panel' */
-        {
-            double *c = pan + (size_t)kb * lda;
-            int j0, i0;
-            for (j0 = 0; j0 < m2; j0 += LMM__NR) {
-                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR;
-                for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
-                    int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
-                    lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
-                }
-            }
-        }
-#endif
-    }
-    return 0;
-}
-
-/* y[0..n) -= alpha x[0..n), four at a time with the loads ahead of the
-   stores, so that -O2 compilers can pack them into vector instructions. */
-static void lmm__axpy_sub(int n, double alpha, const double *x, double *y)
-{
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        double x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
-        double y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];
-        y[i] = y0 - alpha * x0; y[i + 1] = y1 - alpha * x1;
-        y[i + 2] = y2 - alpha * x2; y[i + 3] = y3 - alpha * x3;
-    }
-    for (; i < n; i++) y[i] -= alpha * x[i];
-}
-
-/* The X and y rows end every level's list, so their block of L21 L21' is a
-   dense product: gather the tails in chunks of NB effects into packed slabs
-   and subtract with the register tiles. */
-static void lmm__schur_tail(lmm__blocks *B)
-{
-    int r = B->r, qr = B->qr, nt = r - qr, p1 = B->p1, j = 0, c = 0, x;
-    double *c22 = B->L22 + (size_t)qr * r + qr;
-    if (nt <= 4) {
-        /* the usual few fixed effects: accumulate in registers, store once
-           (updating c22 in place chains every level through memory) */
-        double s00 = 0, s10 = 0, s20 = 0, s30 = 0, s11 = 0, s21 = 0, s31 = 0, s22 = 0, s32 = 0, s33 = 0, acc[16];
-        int a, b;
-        for (j = 0; j < B->l1; j++) {
-            int nj = (int)(B->cp[j + 1] - B->cp[j]);
-            for (c = 0; c < p1; c++) {
-                const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
-                double t0 = tail[0], t1 = nt > 1 ? tail[1] : 0, t2 = nt > 2 ? tail[2] : 0, t3 = nt > 3 ? tail[3] : 0;
-                s00 += t0 * t0; s10 += t1 * t0; s20 += t2 * t0; s30 += t3 * t0;
-                s11 += t1 * t1; s21 += t2 * t1; s31 += t3 * t1;
-                s22 += t2 * t2; s32 += t3 * t2; s33 += t3 * t3;
-            }
-        }
-        acc[0] = s00; acc[1] = s10; acc[2] = s20; acc[3] = s30; acc[5] = s11; acc[6] = s21; acc[7] = s31;
-        acc[10] = s22; acc[11] = s32; acc[15] = s33;
-        for (b = 0; b < nt; b++)
-            for (a = b; a < nt; a++) c22[(size_t)b * r + a] -= acc[a + 4 * b];
-        return;
-    }
-    if (nt <= LMM__MR) {                         /* a few columns: plain outer products */
-        for (j = 0; j < B->l1; j++) {
-            int nj = (int)(B->cp[j + 1] - B->cp[j]), a, b;
-            for (c = 0; c < p1; c++) {
-                const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
-                for (b = 0; b < nt; b++)
-                    for (a = b; a < nt; a++) c22[(size_t)b * r + a] -= tail[a] * tail[b];
-            }
-        }
-        return;
-    }
-    while (j < B->l1) {
-        int kb = 0, i0, j0;
-        memset(B->pack, 0, (size_t)(nt + LMM__MR) * LMM__NB * sizeof(double));
-        for (; j < B->l1 && kb < LMM__NB; kb++) {
-            int nj = (int)(B->cp[j + 1] - B->cp[j]);
-            const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
-            for (x = 0; x < nt; x++) B->pack[((size_t)(x / LMM__MR) * LMM__NB + kb) * LMM__MR + x % LMM__MR] = tail[x];
-            if (++c == p1) { c = 0; j++; }
-        }
-        for (j0 = 0; j0 < nt; j0 += LMM__NR)
-            for (i0 = j0 - j0 % LMM__MR; i0 < nt; i0 += LMM__MR)
-                lmm__syrk_tile(B->pack, LMM__NB, i0, j0, nt - i0 < LMM__MR ? nt - i0 : LMM__MR,
-                               nt - j0 < LMM__NR ? nt - j0 : LMM__NR, c22 + (size_t)j0 * r + i0, r, i0 < j0 + LMM__NR);
-    }
-}
-
 /* Apply Lambda_r' to the rest rows of the sparse L21 (level by level). */
 static void lmm__l21_lambda_t(const lmm_model *m)
 {
@@ -5759,6 +5928,9 @@ static void lmm__rest_congruence(lmm_model *m)
     }
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
 }
+
+/* ---- 6. the factor paths ------------------------------------------------ */
+/* The factor at theta: dense, sparse, by classes; lmm__factor_at, the one entry to them. */
 
 /* L21 = (Lambda_r' A21 T1) L11^{-T} on the fixed sparse pattern, from the
    templates and L11 in place (every path's factor of the first term). */
@@ -5852,6 +6024,61 @@ static int lmm__factor_first(lmm_model *m, const double *theta)
     }
     lmm__factor_l21(m);
     return 0;
+}
+
+/* The X and y rows end every level's list, so their block of L21 L21' is a
+   dense product: gather the tails in chunks of NB effects into packed slabs
+   and subtract with the register tiles. */
+static void lmm__schur_tail(lmm__blocks *B)
+{
+    int r = B->r, qr = B->qr, nt = r - qr, p1 = B->p1, j = 0, c = 0, x;
+    double *c22 = B->L22 + (size_t)qr * r + qr;
+    if (nt <= 4) {
+        /* the usual few fixed effects: accumulate in registers, store once
+           (updating c22 in place chains every level through memory) */
+        double s00 = 0, s10 = 0, s20 = 0, s30 = 0, s11 = 0, s21 = 0, s31 = 0, s22 = 0, s32 = 0, s33 = 0, acc[16];
+        int a, b;
+        for (j = 0; j < B->l1; j++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]);
+            for (c = 0; c < p1; c++) {
+                const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
+                double t0 = tail[0], t1 = nt > 1 ? tail[1] : 0, t2 = nt > 2 ? tail[2] : 0, t3 = nt > 3 ? tail[3] : 0;
+                s00 += t0 * t0; s10 += t1 * t0; s20 += t2 * t0; s30 += t3 * t0;
+                s11 += t1 * t1; s21 += t2 * t1; s31 += t3 * t1;
+                s22 += t2 * t2; s32 += t3 * t2; s33 += t3 * t3;
+            }
+        }
+        acc[0] = s00; acc[1] = s10; acc[2] = s20; acc[3] = s30; acc[5] = s11; acc[6] = s21; acc[7] = s31;
+        acc[10] = s22; acc[11] = s32; acc[15] = s33;
+        for (b = 0; b < nt; b++)
+            for (a = b; a < nt; a++) c22[(size_t)b * r + a] -= acc[a + 4 * b];
+        return;
+    }
+    if (nt <= LMM__MR) {                         /* a few columns: plain outer products */
+        for (j = 0; j < B->l1; j++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]), a, b;
+            for (c = 0; c < p1; c++) {
+                const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
+                for (b = 0; b < nt; b++)
+                    for (a = b; a < nt; a++) c22[(size_t)b * r + a] -= tail[a] * tail[b];
+            }
+        }
+        return;
+    }
+    while (j < B->l1) {
+        int kb = 0, i0, j0;
+        memset(B->pack, 0, (size_t)(nt + LMM__MR) * LMM__NB * sizeof(double));
+        for (; j < B->l1 && kb < LMM__NB; kb++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]);
+            const double *tail = B->L21 + B->cp[j] * p1 + (size_t)c * nj + nj - nt;
+            for (x = 0; x < nt; x++) B->pack[((size_t)(x / LMM__MR) * LMM__NB + kb) * LMM__MR + x % LMM__MR] = tail[x];
+            if (++c == p1) { c = 0; j++; }
+        }
+        for (j0 = 0; j0 < nt; j0 += LMM__NR)
+            for (i0 = j0 - j0 % LMM__MR; i0 < nt; i0 += LMM__MR)
+                lmm__syrk_tile(B->pack, LMM__NB, i0, j0, nt - i0 < LMM__MR ? nt - i0 : LMM__MR,
+                               nt - j0 < LMM__NR ? nt - j0 : LMM__NR, c22 + (size_t)j0 * r + i0, r, i0 < j0 + LMM__NR);
+    }
 }
 
 /* lmm__factor_first, then S = Lambda_r' A22 Lambda_r + I - L21 L21' in L22's
@@ -5986,19 +6213,6 @@ static void lmm__sparse_to_dense(lmm__blocks *B)
     }
 }
 
-/* Diagonal entry k of values stored in the supernodes' layout (sp_val, sp_z). */
-static double lmm__sparse_diag(const lmm__blocks *B, const double *vals, int k)
-{
-    int s = B->sp_snof[k], f = B->sp_first[s], mr = B->sp_rp[s + 1] - B->sp_rp[s];
-    return vals[B->sp_off[s] + (size_t)(k - f) * mr + (k - f)];
-}
-
-/* Diagonal entry k of the rest block's factor, on the dense or the sparse path. */
-static double lmm__rest_diag(const lmm__blocks *B, int sparse, int k)
-{
-    return sparse ? lmm__sparse_diag(B, B->sp_val, k) : B->L22[(size_t)k * B->r + k];
-}
-
 /* The objective's factor by classes (lmm__blocks): L11 and L22 as
    lmm__factor_dense leaves them; L21 is not formed (lmm__factor_at does when asked). */
 static int lmm__factor_classes(lmm_model *m, const double *theta)
@@ -6070,7 +6284,9 @@ static int lmm__factor_at(lmm_model *m, const double *theta, int full)
     return lmm__factor_dense(m, theta);
 }
 
-/* log|L|^2 over the random effects, log|R_X|^2, and pwrss from the factor. */
+/* ---- 7. objective ------------------------------------------------------- */
+/* The profiled REML criterion or deviance, read off the factor's diagonal. */
+
 /* Add log(d) to *s through a running product (one log call per many factors). */
 static void lmm__log_acc(double *s, double *prod, double d)
 {
@@ -6079,6 +6295,20 @@ static void lmm__log_acc(double *s, double *prod, double d)
     if (*prod > 1e150 || *prod < 1e-150) { *s += log(*prod); *prod = 1.0; }
 }
 
+/* Diagonal entry k of values stored in the supernodes' layout (sp_val, sp_z). */
+static double lmm__sparse_diag(const lmm__blocks *B, const double *vals, int k)
+{
+    int s = B->sp_snof[k], f = B->sp_first[s], mr = B->sp_rp[s + 1] - B->sp_rp[s];
+    return vals[B->sp_off[s] + (size_t)(k - f) * mr + (k - f)];
+}
+
+/* Diagonal entry k of the rest block's factor, on the dense or the sparse path. */
+static double lmm__rest_diag(const lmm__blocks *B, int sparse, int k)
+{
+    return sparse ? lmm__sparse_diag(B, B->sp_val, k) : B->L22[(size_t)k * B->r + k];
+}
+
+/* log|L|^2 over the random effects, log|R_X|^2, and pwrss from the factor. */
 static void lmm__factor_summary(const lmm_model *m, int sparse, double *ldL2, double *ldRX2, double *pwrss)
 {
     const lmm__blocks *B = m->blk_;
@@ -6093,6 +6323,7 @@ static void lmm__factor_summary(const lmm_model *m, int sparse, double *ldL2, do
     *ldL2 = 2 * s; *ldRX2 = 2 * sx; *pwrss = last * last;
 }
 
+/* The REML criterion (reml) or deviance from the factor's summary. */
 static double lmm__criterion(const lmm_model *m, double ldL2, double ldRX2, double pwrss, int reml)
 {
     double n = m->nobs, p = m->X->ncol;
@@ -6113,6 +6344,9 @@ LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml)
     return lmm__criterion(m, ldL2, ldRX2, pwrss, reml);
 }
 
+/* ---- 8. model build ----------------------------------------------------- */
+/* A model from formula and frame: term order, names, lme4's identifiability checks, blocks. */
+
 /* Sort terms by decreasing number of levels (stable), then lay out u and theta. */
 static void lmm__order_terms(lmm_model *m)
 {
@@ -6130,6 +6364,7 @@ static void lmm__order_terms(lmm_model *m)
     m->q = off; m->ntheta = toff;
 }
 
+/* lme4's names of the variance components and of theta, and theta's lower bounds. */
 static lmm_status lmm__model_names(lmm_model *m, lmm_error *err)
 {
     int k, i, j, th = 0;
@@ -6183,7 +6418,7 @@ static lmm_status lmm__model_finish(lmm_model *m, lmm_error *err)
     lmm__order_terms(m);
     if ((st = lmm__check_terms(m, err)) != LMM_OK) return st;
     if ((st = lmm__model_names(m, err)) != LMM_OK) return st;
-    if ((st = lmm__blocks_build(m, err)) != LMM_OK) return st;
+    if ((st = lmm__blocks_setup(m, err)) != LMM_OK) return st;
     return lmm_model_set_response(m, m->y, err);
 }
 
@@ -6244,268 +6479,8 @@ done:
     return LMM_OK;
 }
 
-LMM_API void lmm_fit_free(lmm_fit *fit)
-{
-    if (!fit) return;
-    LMM_FREE(fit->theta); LMM_FREE(fit->beta); LMM_FREE(fit->se); LMM_FREE(fit->vcov);
-    LMM_FREE(fit->u); LMM_FREE(fit->b); LMM_FREE(fit->b_condsd);
-    LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->work_);
-    if (fit->owns_model) lmm_model_free(fit->model);
-    LMM_FREE(fit);
-}
-
-LMM_API void lmm_fit_term_cov(const lmm_fit *fit, int k, double *cov)
-{
-    const lmm_reterm *t = &fit->model->terms[k];
-    int pk = t->ncol, a, b, c;
-    double T[32 * 32];
-    const double *th = fit->theta + t->theta_offset;
-    for (b = 0; b < pk; b++)
-        for (a = 0; a < pk; a++) T[a + b * pk] = a >= b ? *th++ : 0.0;
-    for (a = 0; a < pk; a++)
-        for (b = 0; b < pk; b++) {
-            double s = 0;
-            for (c = 0; c < pk; c++) s += T[a + c * pk] * T[b + c * pk];
-            cov[a + b * pk] = fit->sigma * fit->sigma * s;
-        }
-}
-
-static double lmm__objective_cb(const double *theta, void *ctx)
-{
-    lmm_fit *fit = (lmm_fit *)ctx;
-    return lmm_model_objective(fit->model, theta, fit->reml);
-}
-
-/* R's default quantile (type 7) of sorted x. */
-static double lmm__quantile7(const double *sorted, int n, double prob)
-{
-    double h = (n - 1) * prob;
-    int lo = (int)floor(h);
-    if (lo >= n - 1) return sorted[n - 1];
-    return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
-}
-
-/* Rearrange a[0..n) so that a[k] is its k-th smallest value, smaller ones
-   before it and larger after (Hoare's selection, median-of-three pivot). */
-static void lmm__select(double *a, int n, int k)
-{
-    int lo = 0, hi = n - 1;
-    while (hi > lo) {
-        int i = lo, j = hi, mid = lo + (hi - lo) / 2;
-        double piv, t;
-        if (a[mid] < a[lo]) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
-        if (a[hi] < a[lo]) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
-        if (a[hi] < a[mid]) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
-        piv = a[mid];
-        while (i <= j) {
-            while (a[i] < piv) i++;
-            while (piv < a[j]) j--;
-            if (i <= j) { t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
-        }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else return;
-    }
-}
-
-/* R's type-7 quantile of a[0..n) (rearranged, not sorted): O(n) selection
-   instead of a sort, since every refit of a bootstrap computes these. */
-static double lmm__quantile7_select(double *a, int n, double prob)
-{
-    double h = (n - 1) * prob, next;
-    int lo = (int)floor(h), i;
-    lmm__select(a, n, lo);
-    if (lo >= n - 1 || h == lo) return a[lo];
-    for (next = a[lo + 1], i = lo + 2; i < n; i++) if (a[i] < next) next = a[i];
-    return a[lo] + (h - lo) * (next - a[lo]);
-}
-
-/* inv = L^{-1} (n x n, column-major, zero above the diagonal) for lower
-   triangular L: forward substitution for eight unit columns at once, so that
-   each column of L is read once per eight right-hand sides, not once per one. */
-static void lmm__lower_inverse(int n, const double *L, int ld, double *inv)
-{
-    int j0, k, i, c;
-    memset(inv, 0, (size_t)n * n * sizeof(double));
-    for (j0 = 0; j0 < n; j0 += 8) {
-        int nc = n - j0 < 8 ? n - j0 : 8;
-        double *X = inv + (size_t)j0 * n;
-        for (c = 0; c < nc; c++) X[(size_t)c * n + j0 + c] = 1.0;
-        for (k = j0; k < n; k++) {
-            const double *lk = L + (size_t)k * ld;
-            double v[8], inv_kk = 1.0 / lk[k];
-            for (c = 0; c < 8; c++) {
-                v[c] = c < nc ? X[(size_t)c * n + k] * inv_kk : 0.0;
-                if (c < nc) X[(size_t)c * n + k] = v[c];
-            }
-            if (nc == 8) {
-                double *x0 = X, *x1 = X + n, *x2 = X + 2 * (size_t)n, *x3 = X + 3 * (size_t)n;
-                double *x4 = X + 4 * (size_t)n, *x5 = X + 5 * (size_t)n, *x6 = X + 6 * (size_t)n, *x7 = X + 7 * (size_t)n;
-                for (i = k + 1; i < n; i++) {
-                    double l = lk[i];
-                    x0[i] -= l * v[0]; x1[i] -= l * v[1]; x2[i] -= l * v[2]; x3[i] -= l * v[3];
-                    x4[i] -= l * v[4]; x5[i] -= l * v[5]; x6[i] -= l * v[6]; x7[i] -= l * v[7];
-                }
-            } else {
-                for (c = 0; c < nc; c++) {
-                    double *xc = X + (size_t)c * n;
-                    if (v[c] != 0.0) for (i = k + 1; i < n; i++) xc[i] -= lk[i] * v[c];
-                }
-            }
-        }
-    }
-}
-
-/* x'y with four running sums (independent chains for the FPU; -O2 does not
-   reorder a floating-point reduction by itself). */
-static double lmm__dot(int n, const double *x, const double *y)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) { s0 += x[i] * y[i]; s1 += x[i + 1] * y[i + 1]; s2 += x[i + 2] * y[i + 2]; s3 += x[i + 3] * y[i + 3]; }
-    for (; i < n; i++) s0 += x[i] * y[i];
-    return (s0 + s1) + (s2 + s3);
-}
-
-/* Selected inversion: Z = (L L')^{-1} for the random-effects part L of the
-   sparse factor, on L's pattern only (every entry the conditional variances
-   read: a first-term level's rows form a clique there). Supernodes from the
-   last: with W = L_B L_D^{-1} (B: the supernode's rows below its columns),
-   Z_BD = -Z_BB W and Z_DD = (L_D L_D')^{-1} + W' Z_BB W, Z_BB already known.
-   L22's storage is the scratch. Returns 0, or nonzero when out of memory. */
-static int lmm__sparse_selinv(lmm__blocks *B)
-{
-    int qr = B->qr, s, a, i, k;
-    if (!B->sp_z && !(B->sp_z = LMM__NEW(double, B->sp_off[B->sp_nsn] + 1))) return 1;
-    for (s = B->sp_nsn - 1; s >= 0; s--) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
-        int c = (f + nc <= qr ? nc : qr - f), b = 0, cur = -1;
-        const int *rows = B->sp_rows + B->sp_rp[s];
-        const double *Ls = B->sp_val + B->sp_off[s];
-        double *Zs = B->sp_z + B->sp_off[s], *G, *W, *Tm, *Di;
-        if (c <= 0) continue;                    /* the X and y columns */
-        if (nc == c) while (nc + b < mr && rows[nc + b] < qr) b++;
-        G = B->L22; W = G + (size_t)b * b; Tm = W + (size_t)b * c; Di = Tm + (size_t)b * c;
-        for (i = 0; i < b; i++) {                /* W = L_B L_D^{-1}, row by row */
-            for (a = c - 1; a >= 0; a--) {
-                double v = Ls[(size_t)a * mr + nc + i];
-                for (k = a + 1; k < c; k++) v -= W[i + (size_t)k * b] * Ls[(size_t)a * mr + k];
-                W[i + (size_t)a * b] = v / Ls[(size_t)a * mr + a];
-            }
-        }
-        for (k = 0; k < b; k++) {                /* G = Z_BB from the later supernodes */
-            int col = rows[nc + k], t = B->sp_snof[col], mt = B->sp_rp[t + 1] - B->sp_rp[t];
-            const double *zc = B->sp_z + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
-            if (t != cur) lmm__sparse_map(B, cur = t);
-            for (i = k; i < b; i++) G[i + (size_t)k * b] = G[k + (size_t)i * b] = zc[B->sp_map[rows[nc + i]]];
-        }
-        for (a = 0; a < c; a += 4) {             /* Tm = G W, four columns per pass over G; Z_BD = -Tm */
-            int na = c - a < 4 ? c - a : 4, y;
-            for (y = 0; y < na; y++) memset(Tm + (size_t)(a + y) * b, 0, (size_t)b * sizeof(double));
-            for (k = 0; k < b; k++) {
-                const double *gk = G + (size_t)k * b;
-                if (na == 4) {
-                    double w0 = W[k + (size_t)a * b], w1 = W[k + (size_t)(a + 1) * b], w2 = W[k + (size_t)(a + 2) * b], w3 = W[k + (size_t)(a + 3) * b];
-                    double *t0 = Tm + (size_t)a * b, *t1 = t0 + b, *t2 = t1 + b, *t3 = t2 + b;
-                    for (i = 0; i < b; i++) { double g = gk[i]; t0[i] += g * w0; t1[i] += g * w1; t2[i] += g * w2; t3[i] += g * w3; }
-                } else {
-                    for (y = 0; y < na; y++) {
-                        double w = W[k + (size_t)(a + y) * b], *ty = Tm + (size_t)(a + y) * b;
-                        for (i = 0; i < b; i++) ty[i] += gk[i] * w;
-                    }
-                }
-            }
-            for (y = 0; y < na; y++)
-                for (i = 0; i < b; i++) Zs[(size_t)(a + y) * mr + nc + i] = -Tm[i + (size_t)(a + y) * b];
-        }
-        lmm__lower_inverse(c, Ls, mr, Di);       /* Di = L_D^{-1} */
-        for (a = 0; a < c; a++)                  /* Z_DD = Di' Di + W' Tm, lower part */
-            for (i = a; i < c; i++) {
-                const double *di = Di + (size_t)i * c, *da = Di + (size_t)a * c, *wi = W + (size_t)i * b, *ta = Tm + (size_t)a * b;
-                Zs[(size_t)a * mr + i] = lmm__dot(c - i, di + i, da + i) + lmm__dot(b, wi, ta);
-            }
-    }
-    return 0;
-}
-
-/* Entry (x, y) of Z (factor positions, either order). */
-static double lmm__sparse_z(const lmm__blocks *B, int x, int y)
-{
-    return x >= y ? B->sp_z[lmm__sparse_entry(B, x, y)] : B->sp_z[lmm__sparse_entry(B, y, x)];
-}
-
-/* out[a] = sqrt(s2 (T V T')[a,a]) for a pk x pk block V (column-major) of
-   (L L')^{-1} and the term's template T: a level's conditional SDs. */
-static void lmm__block_condsd(int pk, const double *T, const double *V, double s2, double *out)
-{
-    int a, c, d;
-    for (a = 0; a < pk; a++) {
-        double s = 0;
-        for (c = 0; c < pk; c++)
-            for (d = 0; d < pk; d++) s += T[a + c * pk] * V[c + d * pk] * T[a + d * pk];
-        out[a] = sqrt(s2 * s);
-    }
-}
-
-/* Conditional SDs on the sparse path (every term after the first scalar):
-   a rest effect's variance is its diagonal entry of Z (lmm__sparse_selinv);
-   a first-term level's block is x1' x1 + v' Z v with x1 = L11^{-1} e and v =
-   L21 x1 on the level's rows, whose pairs are all on Z's pattern. */
-static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
-{
-    lmm_model *m = fit->model;
-    lmm__blocks *B = m->blk_;
-    int qr = B->qr, p1 = B->p1, j, k, a, c, t, u, e;
-    int *ipos = B->sp_map;                       /* factor position of each rest row, after selinv */
-    const int *pos;                              /* the level's pair entries (lmm__sparse_plan_assembly) */
-    double blockv[32 * 32], x1[32 * 32], *v = fit->work_ + fit->optim_work_;
-    if (lmm__sparse_selinv(B) != 0) return lmm__nomem(err);
-    for (j = 0; j < qr; j++) ipos[B->sp_perm[j]] = j;
-    for (k = 1; k < m->nterms; k++) {            /* scalar terms: s2 T^2 Z_ff */
-        const lmm_reterm *tm = &m->terms[k];
-        double tk = B->T[B->T_offset[k]];
-        for (j = 0; j < tm->nlevels; j++)
-            fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__sparse_diag(B, B->sp_z, ipos[tm->u_offset - B->q1 + j]));
-    }
-    for (j = 0; j < B->l1; j++) {
-        const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1, *T = B->T + B->T_offset[0];
-        const int *rows = B->ri + B->cp[j];
-        int nj = (int)(B->cp[j + 1] - B->cp[j]), nre = 0;
-        while (nre < nj && rows[nre] < qr) nre++;
-        for (e = 0; e < p1; e++) {
-            double *x1e = x1 + e * 32;
-            for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
-            lmm_trsv_lower(p1, L, p1, x1e, 0);
-        }
-        for (a = 0; a < p1; a++)
-            for (c = 0; c < p1; c++) {
-                double sum = 0;
-                int d;
-                for (d = 0; d < p1; d++) sum += x1[d + a * 32] * x1[d + c * 32];
-                blockv[a + c * p1] = sum;
-            }
-        for (e = 0; e < p1; e++)                 /* v_e = L21 x1_e on the level's random-effect rows */
-            for (t = 0; t < nre; t++) {
-                double sum = 0;
-                for (c = 0; c < p1; c++) sum += V[(size_t)c * nj + t] * x1[c + e * 32];
-                v[(size_t)e * nre + t] = sum;
-            }
-        pos = B->sp_pairpos ? B->sp_pairpos + B->sp_pp[j] : NULL;
-        for (t = 0; t < nre; pos = pos ? pos + (nj - t) : NULL, t++)   /* v_a' Z v_c over the level's pairs */
-            for (u = t; u < nre; u++) {
-                double z = pos ? B->sp_z[pos[u - t]] : lmm__sparse_z(B, ipos[rows[u]], ipos[rows[t]]);
-                for (a = 0; a < p1; a++)
-                    for (c = 0; c < p1; c++) {
-                        const double *va = v + (size_t)a * nre, *vc = v + (size_t)c * nre;
-                        blockv[a + c * p1] += (u == t ? va[t] * vc[t] : va[t] * vc[u] + va[u] * vc[t]) * z;
-                    }
-            }
-        lmm__block_condsd(p1, T, blockv, s2, fit->b_condsd + (size_t)j * p1);
-    }
-    return LMM_OK;
-}
-
-/* ---- the estimates: criterion, beta and vcov, modes, residuals ---- */
+/* ---- 9. estimates at theta ---------------------------------------------- */
+/* Finalize (a)-(d): criteria and sigma, beta and vcov at any theta, modes, residuals. */
 
 /* (a) The criterion, sigma and the information criteria of a fit from the
    factor in place at fit->theta; returns sigma^2. */
@@ -6646,6 +6621,89 @@ static void lmm__fit_residuals(lmm_fit *fit)
     for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7_select(sr, n, probs[a]);
 }
 
+/* ---- 10. conditional variances and finalize ----------------------------- */
+/* Finalize (e), the conditional SDs (dense and sparse side by side), and lmm__finalize. */
+
+/* Selected inversion: Z = (L L')^{-1} for the random-effects part L of the
+   sparse factor, on L's pattern only (every entry the conditional variances
+   read: a first-term level's rows form a clique there). Supernodes from the
+   last: with W = L_B L_D^{-1} (B: the supernode's rows below its columns),
+   Z_BD = -Z_BB W and Z_DD = (L_D L_D')^{-1} + W' Z_BB W, Z_BB already known.
+   L22's storage is the scratch. Returns 0, or nonzero when out of memory. */
+static int lmm__sparse_selinv(lmm__blocks *B)
+{
+    int qr = B->qr, s, a, i, k;
+    if (!B->sp_z && !(B->sp_z = LMM__NEW(double, B->sp_off[B->sp_nsn] + 1))) return 1;
+    for (s = B->sp_nsn - 1; s >= 0; s--) {
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+        int c = (f + nc <= qr ? nc : qr - f), b = 0, cur = -1;
+        const int *rows = B->sp_rows + B->sp_rp[s];
+        const double *Ls = B->sp_val + B->sp_off[s];
+        double *Zs = B->sp_z + B->sp_off[s], *G, *W, *Tm, *Di;
+        if (c <= 0) continue;                    /* the X and y columns */
+        if (nc == c) while (nc + b < mr && rows[nc + b] < qr) b++;
+        G = B->L22; W = G + (size_t)b * b; Tm = W + (size_t)b * c; Di = Tm + (size_t)b * c;
+        for (i = 0; i < b; i++) {                /* W = L_B L_D^{-1}, row by row */
+            for (a = c - 1; a >= 0; a--) {
+                double v = Ls[(size_t)a * mr + nc + i];
+                for (k = a + 1; k < c; k++) v -= W[i + (size_t)k * b] * Ls[(size_t)a * mr + k];
+                W[i + (size_t)a * b] = v / Ls[(size_t)a * mr + a];
+            }
+        }
+        for (k = 0; k < b; k++) {                /* G = Z_BB from the later supernodes */
+            int col = rows[nc + k], t = B->sp_snof[col], mt = B->sp_rp[t + 1] - B->sp_rp[t];
+            const double *zc = B->sp_z + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
+            if (t != cur) lmm__sparse_map(B, cur = t);
+            for (i = k; i < b; i++) G[i + (size_t)k * b] = G[k + (size_t)i * b] = zc[B->sp_map[rows[nc + i]]];
+        }
+        for (a = 0; a < c; a += 4) {             /* Tm = G W, four columns per pass over G; Z_BD = -Tm */
+            int na = c - a < 4 ? c - a : 4, y;
+            for (y = 0; y < na; y++) memset(Tm + (size_t)(a + y) * b, 0, (size_t)b * sizeof(double));
+            for (k = 0; k < b; k++) {
+                const double *gk = G + (size_t)k * b;
+                if (na == 4) {
+                    double w0 = W[k + (size_t)a * b], w1 = W[k + (size_t)(a + 1) * b], w2 = W[k + (size_t)(a + 2) * b], w3 = W[k + (size_t)(a + 3) * b];
+                    double *t0 = Tm + (size_t)a * b, *t1 = t0 + b, *t2 = t1 + b, *t3 = t2 + b;
+                    for (i = 0; i < b; i++) { double g = gk[i]; t0[i] += g * w0; t1[i] += g * w1; t2[i] += g * w2; t3[i] += g * w3; }
+                } else {
+                    for (y = 0; y < na; y++) {
+                        double w = W[k + (size_t)(a + y) * b], *ty = Tm + (size_t)(a + y) * b;
+                        for (i = 0; i < b; i++) ty[i] += gk[i] * w;
+                    }
+                }
+            }
+            for (y = 0; y < na; y++)
+                for (i = 0; i < b; i++) Zs[(size_t)(a + y) * mr + nc + i] = -Tm[i + (size_t)(a + y) * b];
+        }
+        lmm__lower_inverse(c, Ls, mr, Di);       /* Di = L_D^{-1} */
+        for (a = 0; a < c; a++)                  /* Z_DD = Di' Di + W' Tm, lower part */
+            for (i = a; i < c; i++) {
+                const double *di = Di + (size_t)i * c, *da = Di + (size_t)a * c, *wi = W + (size_t)i * b, *ta = Tm + (size_t)a * b;
+                Zs[(size_t)a * mr + i] = lmm__dot(c - i, di + i, da + i) + lmm__dot(b, wi, ta);
+            }
+    }
+    return 0;
+}
+
+/* Entry (x, y) of Z (factor positions, either order). */
+static double lmm__sparse_z(const lmm__blocks *B, int x, int y)
+{
+    return x >= y ? B->sp_z[lmm__sparse_entry(B, x, y)] : B->sp_z[lmm__sparse_entry(B, y, x)];
+}
+
+/* out[a] = sqrt(s2 (T V T')[a,a]) for a pk x pk block V (column-major) of
+   (L L')^{-1} and the term's template T: a level's conditional SDs. */
+static void lmm__block_condsd(int pk, const double *T, const double *V, double s2, double *out)
+{
+    int a, c, d;
+    for (a = 0; a < pk; a++) {
+        double s = 0;
+        for (c = 0; c < pk; c++)
+            for (d = 0; d < pk; d++) s += T[a + c * pk] * V[c + d * pk] * T[a + d * pk];
+        out[a] = sqrt(s2 * s);
+    }
+}
+
 /* (e) Conditional SDs on the dense paths, the diagonal blocks of
    s2 * Lambda (L L')^{-1} Lambda': for each effect e of a level, x = L^{-1} e
    has a first-term part x1 (one level block) and a rest part xr. Every xr is
@@ -6701,6 +6759,64 @@ static void lmm__condvar_dense(lmm_fit *fit, double s2)
     }
 }
 
+/* Conditional SDs on the sparse path (every term after the first scalar):
+   a rest effect's variance is its diagonal entry of Z (lmm__sparse_selinv);
+   a first-term level's block is x1' x1 + v' Z v with x1 = L11^{-1} e and v =
+   L21 x1 on the level's rows, whose pairs are all on Z's pattern. */
+static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
+{
+    lmm_model *m = fit->model;
+    lmm__blocks *B = m->blk_;
+    int qr = B->qr, p1 = B->p1, j, k, a, c, t, u, e;
+    int *ipos = B->sp_map;                       /* factor position of each rest row, after selinv */
+    const int *pos;                              /* the level's pair entries (lmm__sparse_plan_assembly) */
+    double blockv[32 * 32], x1[32 * 32], *v = fit->work_ + fit->optim_work_;
+    if (lmm__sparse_selinv(B) != 0) return lmm__nomem(err);
+    for (j = 0; j < qr; j++) ipos[B->sp_perm[j]] = j;
+    for (k = 1; k < m->nterms; k++) {            /* scalar terms: s2 T^2 Z_ff */
+        const lmm_reterm *tm = &m->terms[k];
+        double tk = B->T[B->T_offset[k]];
+        for (j = 0; j < tm->nlevels; j++)
+            fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__sparse_diag(B, B->sp_z, ipos[tm->u_offset - B->q1 + j]));
+    }
+    for (j = 0; j < B->l1; j++) {
+        const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1, *T = B->T + B->T_offset[0];
+        const int *rows = B->ri + B->cp[j];
+        int nj = (int)(B->cp[j + 1] - B->cp[j]), nre = 0;
+        while (nre < nj && rows[nre] < qr) nre++;
+        for (e = 0; e < p1; e++) {
+            double *x1e = x1 + e * 32;
+            for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
+            lmm_trsv_lower(p1, L, p1, x1e, 0);
+        }
+        for (a = 0; a < p1; a++)
+            for (c = 0; c < p1; c++) {
+                double sum = 0;
+                int d;
+                for (d = 0; d < p1; d++) sum += x1[d + a * 32] * x1[d + c * 32];
+                blockv[a + c * p1] = sum;
+            }
+        for (e = 0; e < p1; e++)                 /* v_e = L21 x1_e on the level's random-effect rows */
+            for (t = 0; t < nre; t++) {
+                double sum = 0;
+                for (c = 0; c < p1; c++) sum += V[(size_t)c * nj + t] * x1[c + e * 32];
+                v[(size_t)e * nre + t] = sum;
+            }
+        pos = B->sp_pairpos ? B->sp_pairpos + B->sp_pp[j] : NULL;
+        for (t = 0; t < nre; pos = pos ? pos + (nj - t) : NULL, t++)   /* v_a' Z v_c over the level's pairs */
+            for (u = t; u < nre; u++) {
+                double z = pos ? B->sp_z[pos[u - t]] : lmm__sparse_z(B, ipos[rows[u]], ipos[rows[t]]);
+                for (a = 0; a < p1; a++)
+                    for (c = 0; c < p1; c++) {
+                        const double *va = v + (size_t)a * nre, *vc = v + (size_t)c * nre;
+                        blockv[a + c * p1] += (u == t ? va[t] * vc[t] : va[t] * vc[u] + va[u] * vc[t]) * z;
+                    }
+            }
+        lmm__block_condsd(p1, T, blockv, s2, fit->b_condsd + (size_t)j * p1);
+    }
+    return LMM_OK;
+}
+
 /* From the factor at the optimum: the criteria (a), beta and vcov (b), the
    modes (c), fitted values and residuals (d) and, unless skipped, the
    conditional SDs (e). */
@@ -6728,99 +6844,14 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
     return LMM_OK;
 }
 
-static void lmm__blocks_free(lmm_model *m)
-{
-    lmm__blocks *B = m->blk_;
-    if (!B) return;
-    LMM_FREE(B->A11); LMM_FREE(B->A21); LMM_FREE(B->A22);
-    LMM_FREE(B->L11); LMM_FREE(B->L21); LMM_FREE(B->L22);
-    LMM_FREE(B->cp); LMM_FREE(B->ri); LMM_FREE(B->rowterm); LMM_FREE(B->pack);
-    LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
-    LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
-    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
-    LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
-    lmm__sparse_free(B);
-    LMM_FREE(B);
-    m->blk_ = NULL;
-}
-
-LMM_API lmm_status lmm_model_set_factor(lmm_model *m, lmm_factor_kind kind, lmm_error *err)
-{
-    if (!m || !m->blk_) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_factor: NULL model");
-    if (kind != LMM_FACTOR_AUTO && kind != LMM_FACTOR_DENSE && kind != LMM_FACTOR_SPARSE)
-        return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_factor: unknown kind %d", (int)kind);
-    if (kind == LMM_FACTOR_SPARSE && (!m->blk_->diag_rest || m->blk_->qr < 1))
-        return lmm__fail(err, LMM_ERR_ARG, "the sparse factor needs two or more random-effects terms, each after the first of one column");
-    m->factor_kind_ = (int)kind;
-    return lmm__choose_path(m, err);
-}
-
-LMM_API lmm_factor_kind lmm_model_factor(const lmm_model *m)
-{
-    return m && m->blk_ && m->blk_->path == LMM__PATH_SPARSE ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
-}
-
-LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err)
-{
-    lmm_matrix *copy;
-    int j;
-    if (!m || !X) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_X: NULL argument");
-    if (X->nrow != m->nobs) return lmm__fail(err, LMM_ERR_ARG, "X has %d rows but the model has %d observations", X->nrow, m->nobs);
-    if (X->ncol >= m->nobs) return lmm__fail(err, LMM_ERR_DATA, "%d fixed effects but only %d observations", X->ncol, m->nobs);
-    copy = LMM__ZNEW(lmm_matrix, 1);
-    if (!copy) return lmm__nomem(err);
-    copy->nrow = X->nrow;
-    copy->v = LMM__NEW(double, (size_t)X->nrow * (X->ncol ? X->ncol : 1));
-    copy->colnames = LMM__ZNEW(char *, X->ncol ? X->ncol : 1);
-    if (!copy->v || !copy->colnames) { lmm_matrix_free(copy); return lmm__nomem(err); }
-    memcpy(copy->v, X->v, (size_t)X->nrow * X->ncol * sizeof(double));
-    for (j = 0; j < X->ncol; j++) {
-        if (!(copy->colnames[j] = lmm__strdup(X->colnames && X->colnames[j] ? X->colnames[j] : ""))) { lmm_matrix_free(copy); return lmm__nomem(err); }
-        copy->ncol = j + 1;
-    }
-    lmm_matrix_free(m->X);
-    m->X = copy;
-    lmm__blocks_free(m);
-    if (lmm__blocks_build(m, err) != LMM_OK) return LMM_ERR_NOMEM;
-    return lmm_model_set_response(m, m->y, err);
-}
-
-/* ---- convergence diagnostics (lme4's checkConv) ---- */
+/* ---- 11. convergence check ---------------------------------------------- */
+/* lme4's checkConv: finite-difference gradient and Hessian of the criterion at the estimate. */
 
 /* Doubles lmm__check_conv needs for n thetas: theta, gradient, x and two
    n x n matrices, and two int arrays (a double each). */
 static size_t lmm__conv_worksize(int n)
 {
     return 2 * (size_t)n * n + 5 * (size_t)n + 1;
-}
-
-/* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi. */
-static void lmm__sym_eigenvalues(int n, double *a, double *ev)
-{
-    int sweep, p, q, k;
-    for (sweep = 0; sweep < 60; sweep++) {
-        double off = 0;
-        for (p = 0; p < n; p++) for (q = p + 1; q < n; q++) off += a[p + q * n] * a[p + q * n];
-        if (off < 1e-30) break;
-        for (p = 0; p < n; p++)
-            for (q = p + 1; q < n; q++) {
-                double apq = a[p + q * n], app, aqq, t, c, s, theta;
-                if (apq == 0.0) continue;
-                app = a[p + p * n]; aqq = a[q + q * n];
-                theta = (aqq - app) / (2 * apq);
-                t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
-                c = 1 / sqrt(t * t + 1); s = t * c;
-                for (k = 0; k < n; k++) {   /* rotate rows/columns p and q */
-                    double akp = a[k + p * n], akq = a[k + q * n];
-                    a[k + p * n] = c * akp - s * akq; a[k + q * n] = s * akp + c * akq;
-                }
-                for (k = 0; k < n; k++) {
-                    double apk = a[p + k * n], aqk = a[q + k * n];
-                    a[p + k * n] = c * apk - s * aqk; a[q + k * n] = s * apk + c * aqk;
-                }
-            }
-    }
-    for (k = 0; k < n; k++) ev[k] = a[k + k * n];
 }
 
 /* The objective at theta + si*delta*e_i + sj*delta*e_j (theta restored on return). */
@@ -6924,6 +6955,43 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
     return st;
 }
 
+/* ---- 12. fit driver ----------------------------------------------------- */
+/* Fits and refits: allocation, the optimizer, finalize and the convergence check, freeing. */
+
+LMM_API void lmm_fit_free(lmm_fit *fit)
+{
+    if (!fit) return;
+    LMM_FREE(fit->theta); LMM_FREE(fit->beta); LMM_FREE(fit->se); LMM_FREE(fit->vcov);
+    LMM_FREE(fit->u); LMM_FREE(fit->b); LMM_FREE(fit->b_condsd);
+    LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->work_);
+    if (fit->owns_model) lmm_model_free(fit->model);
+    LMM_FREE(fit);
+}
+
+LMM_API void lmm_fit_term_cov(const lmm_fit *fit, int k, double *cov)
+{
+    const lmm_reterm *t = &fit->model->terms[k];
+    int pk = t->ncol, a, b, c;
+    double T[32 * 32];
+    const double *th = fit->theta + t->theta_offset;
+    for (b = 0; b < pk; b++)
+        for (a = 0; a < pk; a++) T[a + b * pk] = a >= b ? *th++ : 0.0;
+    for (a = 0; a < pk; a++)
+        for (b = 0; b < pk; b++) {
+            double s = 0;
+            for (c = 0; c < pk; c++) s += T[a + c * pk] * T[b + c * pk];
+            cov[a + b * pk] = fit->sigma * fit->sigma * s;
+        }
+}
+
+/* The optimizer's view of the objective: the fit's criterion at theta. */
+static double lmm__objective_cb(const double *theta, void *ctx)
+{
+    lmm_fit *fit = (lmm_fit *)ctx;
+    return lmm_model_objective(fit->model, theta, fit->reml);
+}
+
+/* A fit of m with every buffer a fit or refit will need. */
 static lmm_status lmm__fit_alloc(lmm_model *m, lmm_fit **out, lmm_error *err)
 {
     lmm_fit *fit = LMM__ZNEW(lmm_fit, 1);
@@ -9418,21 +9486,6 @@ LMM_API lmm_status lmm_plot_resid(FILE *out, const double *fitted, const double 
                         1, 0, 0, 0, err);
 }
 
-static int lmm__plot_cmp_double(const void *a, const void *b)
-{
-    double u = *(const double *)a, v = *(const double *)b;
-    return u < v ? -1 : u > v ? 1 : 0;
-}
-
-/* quantile(x, q, type = 7) of sorted x. */
-static double lmm__plot_quantile7(const double *sorted, int n, double q)
-{
-    double h = (n - 1) * q;
-    int lo = (int)floor(h);
-    if (lo + 1 >= n) return sorted[n - 1];
-    return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
-}
-
 LMM_API lmm_status lmm_plot_qq(FILE *out, const double *x, int n, const lmm_plot_options *opts, lmm_error *err)
 {
     double *y, *q, a, b, qx1, qx3;
@@ -9446,14 +9499,14 @@ LMM_API lmm_status lmm_plot_qq(FILE *out, const double *x, int n, const lmm_plot
     q = LMM__NEW(double, (size_t)m);
     if (!y || !q) { LMM_FREE(y); LMM_FREE(q); return lmm__nomem(err); }
     for (i = 0, m = 0; i < n; i++) if (isfinite(x[i])) y[m++] = x[i];
-    qsort(y, (size_t)m, sizeof(double), lmm__plot_cmp_double);
+    qsort(y, (size_t)m, sizeof(double), lmm__cmp_double);
     lmm_ppoints(m, q);
     for (i = 0; i < m; i++) q[i] = lmm_qnorm(q[i], 0, 1, 1, 0);
     /* qqline: through the sample and normal quartiles */
     qx1 = lmm_qnorm(0.25, 0, 1, 1, 0);
     qx3 = lmm_qnorm(0.75, 0, 1, 1, 0);
-    b = (lmm__plot_quantile7(y, m, 0.75) - lmm__plot_quantile7(y, m, 0.25)) / (qx3 - qx1);
-    a = lmm__plot_quantile7(y, m, 0.25) - b * qx1;
+    b = (lmm__quantile7(y, m, 0.75) - lmm__quantile7(y, m, 0.25)) / (qx3 - qx1);
+    a = lmm__quantile7(y, m, 0.25) - b * qx1;
     st = lmm__plot_scatter(out, q, y, m, opts, "Normal Q-Q Plot", "Theoretical Quantiles", "Sample Quantiles",
                       0, 1, a, b, err);
     LMM_FREE(y);
