@@ -533,7 +533,8 @@ LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, con
 /* Refit on a new response y (nobs values; NULL keeps the current one), reusing
    the structure, the factor pattern and every buffer of the fit: no allocation
    after the first fit. Starts from theta_start (NULL: the fit's current theta).
-   The model is shared: refitting changes model->y. */
+   converged, singular and warning are the refit's own (lme4's check reruns
+   unless the fit skipped it). The model is shared: refitting changes model->y. */
 LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *theta_start, lmm_error *err);
 LMM_API void lmm_fit_free(lmm_fit *fit);
 /* Covariance matrix of random-effects term k (ncol x ncol): sigma^2 T T'. */
@@ -5840,29 +5841,33 @@ static void lmm__rest_rows_lambda_t(const lmm_model *m, double *M, int ld, int n
     }
 }
 
+/* cols <- cols T for pk columns (nrows rows, leading dimension ld) and a
+   pk x pk lower-triangular template T: column a becomes sum_{b>=a} T[b,a] col b. */
+static void lmm__cols_times_template(double *cols, int ld, int nrows, const double *T, int pk)
+{
+    int a, b, i;
+    for (a = 0; a < pk; a++) {
+        double *ca = cols + (size_t)a * ld, taa = T[a + a * pk];
+        for (i = 0; i < nrows; i++) ca[i] *= taa;
+        for (b = a + 1; b < pk; b++) {
+            const double *cb = cols + (size_t)b * ld;
+            double tba = T[b + a * pk];
+            if (tba == 0.0) continue;            /* zero below the diagonal: often, at the start */
+            for (i = 0; i < nrows; i++) ca[i] += cb[i] * tba;
+        }
+    }
+}
+
 /* M[:, rest RE columns] = M T_k (right) for an nrows x r matrix. */
 static void lmm__rest_cols_lambda(const lmm_model *m, double *M, int ld, int nrows)
 {
     const lmm__blocks *B = m->blk_;
-    int k, j, i, a, b;
+    int k, j;
     for (k = 1; k < m->nterms; k++) {
         const lmm_reterm *t = &m->terms[k];
         const double *T = B->T + B->T_offset[k];
         int pk = t->ncol, base = t->u_offset - B->q1;
-        for (j = 0; j < t->nlevels; j++) {
-            double *cols = M + (size_t)(base + j * pk) * ld;
-            for (a = 0; a < pk; a++) {          /* new col a = sum_{b>=a} col b * T[b,a] */
-                double *ca = cols + (size_t)a * ld;
-                double taa = T[a + a * pk];
-                for (i = 0; i < nrows; i++) ca[i] *= taa;
-                for (b = a + 1; b < pk; b++) {
-                    const double *cb = cols + (size_t)b * ld;
-                    double tba = T[b + a * pk];
-                    if (tba == 0.0) continue;
-                    for (i = 0; i < nrows; i++) ca[i] += cb[i] * tba;
-                }
-            }
-        }
+        for (j = 0; j < t->nlevels; j++) lmm__cols_times_template(M + (size_t)(base + j * pk) * ld, ld, nrows, T, pk);
     }
 }
 
@@ -5960,16 +5965,7 @@ static void lmm__factor_l21(lmm_model *m)
             }
             continue;
         }
-        for (a = 0; a < p1; a++) {               /* right-multiply by T1 */
-            double *ca = cols + (size_t)a * nj;
-            double taa = T1[a + a * p1];
-            for (i = 0; i < nj; i++) ca[i] *= taa;
-            for (b = a + 1; b < p1; b++) {
-                const double *cb = cols + (size_t)b * nj;
-                double tba = T1[b + a * p1];
-                for (i = 0; i < nj; i++) ca[i] += cb[i] * tba;
-            }
-        }
+        lmm__cols_times_template(cols, nj, nj, T1, p1);
         for (a = 0; a < p1; a++) {               /* right-solve X L' = C: columns forward */
             double *ca = cols + (size_t)a * nj, inv = 1.0 / L[a + a * p1];
             for (b = 0; b < a; b++) {
