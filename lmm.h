@@ -6478,6 +6478,12 @@ done:
 /* ---- 9. estimates at theta ---------------------------------------------- */
 /* Finalize (a)-(d): criteria and sigma, beta and vcov at any theta, modes, residuals. */
 
+/* sigma^2 from the penalised RSS: over n - p for REML, n for ML. */
+static double lmm__sigma2(const lmm_model *m, double pwrss, int reml)
+{
+    return pwrss / (reml ? (double)(m->nobs - m->X->ncol) : (double)m->nobs);
+}
+
 /* (a) The criterion, sigma and the information criteria of a fit from the
    factor in place at fit->theta; returns sigma^2. */
 static double lmm__fit_criteria(lmm_fit *fit)
@@ -6489,7 +6495,7 @@ static double lmm__fit_criteria(lmm_fit *fit)
     fit->pwrss = pwrss;
     fit->criterion = lmm__criterion(m, ldL2, ldRX2, pwrss, fit->reml);
     fit->deviance = lmm__criterion(m, ldL2, ldRX2, pwrss, 0);
-    s2 = pwrss / (fit->reml ? (double)(n - p) : (double)n);
+    s2 = lmm__sigma2(m, pwrss, fit->reml);
     fit->sigma = sqrt(s2);
     fit->loglik = -fit->criterion / 2;
     fit->df = p + m->ntheta + 1;
@@ -6526,12 +6532,12 @@ static lmm_status lmm__beta_at(lmm_model *m, const double *theta, int reml, doub
                                double *sigma, lmm_error *err)
 {
     const lmm__blocks *B = m->blk_;
-    int n = m->nobs, p = m->X->ncol, a;
+    int p = m->X->ncol, a;
     double ldL2, ldRX2, pwrss, s2;
     if (lmm__factor_at(m, theta, 1) != 0)
         return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite at this theta");
     lmm__factor_summary(m, B->path == LMM__PATH_SPARSE, &ldL2, &ldRX2, &pwrss);
-    s2 = pwrss / (reml ? (double)(n - p) : (double)n);
+    s2 = lmm__sigma2(m, pwrss, reml);
     lmm__beta_from_factor(m, s2, beta, vcov);
     for (a = 0; a < p; a++) beta[a] += B->beta0[a];
     if (sigma) *sigma = sqrt(s2);
