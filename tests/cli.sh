@@ -213,6 +213,19 @@ expect_rc 0
 has '"corr": [{"group": "Subject", "names": ["(Intercept)", "Days"], "corr": 0.06'
 bad_input fit-unknown-col "unknown column 'Dayz' at offset 11" fit $D/sleepstudy.csv 'Reaction ~ Dayz + (Days|Subject)'
 bad_input fit-no-re "no random-effects terms" fit $D/sleepstudy.csv 'Reaction ~ Days'
+# a file written by R's write.csv(pulp): quoted header with a first "" field, row
+# names "1".."20" quoted, labels quoted, numbers bare; the row names are not a
+# variable, and the fit is the one of the plain file (same output, byte for byte)
+mkdir -p "$TMP/rn"
+awk -F, 'NR == 1 { print "\"\",\"" $1 "\",\"" $2 "\""; next } { print "\"" NR - 1 "\"," $1 ",\"" $2 "\"" }' \
+    $D/pulp.csv >"$TMP/rn/pulp.csv"
+if head -n 2 "$TMP/rn/pulp.csv" | tr '\n' ' ' | grep -F -q '"","bright","operator" "1",59.8,"a" '; then ok
+else bad "rn: write.csv layout not made"; fi
+run fit-rownames-plain fit $D/pulp.csv 'bright ~ 1 + (1|operator)' --json; expect_rc 0; cp "$TMP/out" "$TMP/rn_plain.out"
+run fit-rownames fit "$TMP/rn/pulp.csv" 'bright ~ 1 + (1|operator)' --json; expect_rc 0
+same_files fit-rownames "$TMP/rn_plain.out" "$TMP/out"
+sed '1s/"bright"/""/' "$TMP/rn/pulp.csv" >"$TMP/rn/empty2.csv"
+bad_input fit-empty-name "empty column name for column 2" fit "$TMP/rn/empty2.csv" 'bright ~ 1 + (1|operator)'
 # an evaluation limit is a statistical failure: the summary, lme4's optimizer line, a warning, exit 1
 run fit-maxevals fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --max-evals 5
 expect_rc 1
