@@ -374,6 +374,16 @@ printf 'Days,Subject\n,308\n2,308\n' >"$TMP/na_new.csv"
 run predict-na predict $D/sleepstudy.csv "$SL" "$TMP/na_new.csv" --json
 expect_rc 0
 has '{"row": 1, "fit": null}'
+# as text: R's NA right-aligned in the column, never nan (row 2: R 4.2 predict, 292.9962)
+run predict-na-text predict $D/sleepstudy.csv "$SL" "$TMP/na_new.csv"
+expect_rc 0
+has "    1             NA"
+has "    2     292.99"
+if grep -i -q nan "$TMP/out"; then bad "predict-na-text: prints nan"; else ok; fi
+run predict-na-boot predict $D/sleepstudy.csv "$SL" "$TMP/na_new.csv" --interval boot --nsim 20 --seed 1
+expect_rc 0
+has "    1             NA             NA             NA"
+if grep -i -q nan "$TMP/out"; then bad "predict-na-boot: prints nan"; else ok; fi
 run predict-pulp predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --json
 expect_rc 0
 has '{"row": 1, "fit": 60.27805'
