@@ -321,7 +321,7 @@ typedef struct lmm_formula {
 LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err);
 LMM_API void lmm_formula_free(lmm_formula *f);
 /* Check every column the formula names exists in the frame:
-   "unknown column 'Dayz' at offset 12". */
+   "unknown column 'Dayz' at offset 11 in formula 'Reaction ~ Dayz + (1|Subject)'". */
 LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err);
 /* Evaluate an arithmetic expression over all rows into out[nrow] (NAN where
    an input is missing). A factor inside arithmetic is an error. */
@@ -3453,14 +3453,16 @@ LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_er
     return LMM_OK;
 }
 
-static lmm_status lmm__expr_check(const lmm_expr *e, const lmm_frame *df, lmm_error *err)
+/* text: the formula, named in the message (the offset counts bytes of it) */
+static lmm_status lmm__expr_check(const lmm_expr *e, const lmm_frame *df, const char *text, lmm_error *err)
 {
     lmm_status st;
     if (!e) return LMM_OK;
     if (e->op == LMM_EX_VAR && lmm_frame_find(df, e->name) < 0)
-        return lmm__fail(err, LMM_ERR_FORMULA, "unknown column '%s' at offset %d", e->name, e->offset);
-    if ((st = lmm__expr_check(e->a, df, err)) != LMM_OK) return st;
-    return lmm__expr_check(e->b, df, err);
+        return lmm__fail(err, LMM_ERR_FORMULA, "unknown column '%s' at offset %d in formula '%s'", e->name, e->offset,
+                         text ? text : "");
+    if ((st = lmm__expr_check(e->a, df, text, err)) != LMM_OK) return st;
+    return lmm__expr_check(e->b, df, text, err);
 }
 
 LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err)
@@ -3469,7 +3471,7 @@ LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, 
     lmm_status st;
     if (!f || !df) return lmm__fail(err, LMM_ERR_ARG, "lmm_formula_check: NULL argument");
     for (v = 0; v < f->nvars; v++)
-        if ((st = lmm__expr_check(f->vars[v].expr, df, err)) != LMM_OK) return st;
+        if ((st = lmm__expr_check(f->vars[v].expr, df, f->text, err)) != LMM_OK) return st;
     return LMM_OK;
 }
 

@@ -211,7 +211,7 @@ has '"name": "IDRC"'
 run fit-corr fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json
 expect_rc 0
 has '"corr": [{"group": "Subject", "names": ["(Intercept)", "Days"], "corr": 0.06'
-bad_input fit-unknown-col "unknown column 'Dayz' at offset 11" fit $D/sleepstudy.csv 'Reaction ~ Dayz + (Days|Subject)'
+bad_input fit-unknown-col "unknown column 'Dayz' at offset 11 in formula 'Reaction ~ Dayz + (Days|Subject)'" fit $D/sleepstudy.csv 'Reaction ~ Dayz + (Days|Subject)'
 bad_input fit-no-re "no random-effects terms" fit $D/sleepstudy.csv 'Reaction ~ Days'
 # a file written by R's write.csv(pulp): quoted header with a first "" field, row
 # names "1".."20" quoted, labels quoted, numbers bare; the row names are not a
@@ -510,7 +510,7 @@ bad_input anova-missing-file "cannot open" anova "$TMP/no-such.csv" 'y ~ 1' 'y ~
 bad_input lm-bad-formula "offset" lm $D/pulp.csv 'bright ~ ~ operator'
 bad_input aov-bad-formula "offset" aov $D/pulp.csv 'bright ~ (operator'
 bad_input anova-bad-formula "offset" anova $D/pulp.csv 'bright ~ 1' 'bright ~ 1 + (1|'
-bad_input lm-unknown-column "unknown column 'operatr'" lm $D/pulp.csv 'bright ~ operatr'
+bad_input lm-unknown-column "unknown column 'operatr' at offset 9 in formula 'bright ~ operatr'" lm $D/pulp.csv 'bright ~ operatr'
 bad_input aov-unknown-column "unknown column 'operatr'" aov $D/pulp.csv 'bright ~ operatr'
 bad_input anova-unknown-column "unknown column 'operatr'" anova $D/pulp.csv 'bright ~ 1' 'bright ~ 1 + (1|operatr)'
 bad_input unknown-command "unknown command 'frobnicate'" frobnicate $D/pulp.csv
