@@ -15,7 +15,7 @@
 
    Every other file includes "lmm.h" without the define.
 
-       lmm_error err = {0};
+       lmm_error err = {LMM_OK, ""};
        lmm_frame *df = NULL;
        lmm_fit *fit = NULL;
        if (lmm_frame_read_csv("pulp.csv", &df, &err) != LMM_OK ||
@@ -23,7 +23,7 @@
            fprintf(stderr, "error: %s\n", err.message);
            return 2;
        }
-       lmm_print_summary(stdout, fit);     (summary(lmer(...)) layout)
+       lmm_print_summary(stdout, fit, "pulp");   // summary(lmer(...)) layout
        lmm_fit_free(fit);
        lmm_frame_free(df);
 

@@ -68,6 +68,25 @@ for c in fit lm aov anova boot predict ranef; do
 done
 run no-args; expect_rc 2
 
+# ---- the README's CLI section: every subcommand of --help, each line runs ----
+awk '/^## The command-line tool/ { s = 1 } s && /^```sh$/ { f = 1; next } f && /^```$/ { exit } f' README.md >"$TMP/readme.sh"
+run help-list --help
+for c in $(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$TMP/out"); do
+    if grep -q "^\./build/lmm $c " "$TMP/readme.sh"; then ok; else bad "README's CLI section has no example of '$c'"; fi
+done
+mkdir -p "$TMP/readme/build"
+case $LMM in /*) ln -s "$LMM" "$TMP/readme/build/lmm" ;; *) ln -s "$PWD/$LMM" "$TMP/readme/build/lmm" ;; esac
+ln -s "$PWD/tests" "$TMP/readme/tests"
+grep -v '^#' "$TMP/readme.sh" | while IFS= read -r line; do
+    if (cd "$TMP/readme" && sh -c "$line" >"$TMP/readme/last.out" 2>&1); then echo ok; else echo "bad README line: $line"; fi
+done >"$TMP/readme.res"
+while IFS= read -r r; do if [ "$r" = ok ]; then ok; else bad "$r"; fi; done <"$TMP/readme.res"
+# the two merged shards give the unsharded run's p-value
+(cd "$TMP/readme" && ./build/lmm boot-merge shard0.txt shard1.txt --json) >"$TMP/out"
+p_merged=$(json_val pvalue)
+(cd "$TMP/readme" && ./build/lmm boot tests/data/pulp.csv 'bright ~ 1' 'bright ~ 1 + (1|operator)' --nsim 1000 --seed 13 --json) >"$TMP/out"
+if [ -n "$p_merged" ] && [ "$p_merged" = "$(json_val pvalue)" ]; then ok; else bad "README boot-merge: p-value '$p_merged' differs from the single run's"; fi
+
 # ---- lm -----------------------------------------------------------------
 run lm-pulp lm $D/pulp.csv 'bright ~ operator'
 expect_rc 0
