@@ -21,7 +21,8 @@ $(BUILD)/lmm: examples/lmm.c lmm.h | $(BUILD)
 $(BUILD)/%: examples/%.c lmm.h | $(BUILD)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(LDLIBS)
 
-# The full suite: gcc and clang with ASan+UBSan, C++ and tcc builds.
+# The full suite: gcc and clang with ASan+UBSan, C++ and tcc builds (a missing
+# optional compiler or tool is skipped; see README.md, Tests).
 test:
 	sh tests/run.sh
 

@@ -15,7 +15,7 @@
 
    Every other file includes "lmm.h" without the define.
 
-       lmm_error err = {0};
+       lmm_error err = {LMM_OK, ""};
        lmm_frame *df = NULL;
        lmm_fit *fit = NULL;
        if (lmm_frame_read_csv("pulp.csv", &df, &err) != LMM_OK ||
@@ -23,7 +23,7 @@
            fprintf(stderr, "error: %s\n", err.message);
            return 2;
        }
-       lmm_print_summary(stdout, fit);     (summary(lmer(...)) layout)
+       lmm_print_summary(stdout, fit, "pulp");   // summary(lmer(...)) layout
        lmm_fit_free(fit);
        lmm_frame_free(df);
 
@@ -228,7 +228,9 @@ typedef struct lmm_frame {
 /* Read a CSV file: header row, RFC 4180 quoting, LF or CRLF, optional UTF-8
    BOM, "NA" or an empty field = missing. A column whose every non-missing
    field parses as a finite number is numeric; otherwise it is a factor with
-   levels in byte order. */
+   levels in byte order. Row names are dropped as R's read.csv reads them: a
+   first column with an empty header name (R's write.csv writes "") or a
+   header one field shorter than the data rows; other empty names are errors. */
 LMM_API lmm_status lmm_frame_read_csv(const char *path, lmm_frame **out, lmm_error *err);
 /* The same from text in memory (len bytes; the text need not be 0-terminated). */
 LMM_API lmm_status lmm_frame_read_csv_text(const char *text, size_t len, lmm_frame **out, lmm_error *err);
@@ -319,7 +321,7 @@ typedef struct lmm_formula {
 LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err);
 LMM_API void lmm_formula_free(lmm_formula *f);
 /* Check every column the formula names exists in the frame:
-   "unknown column 'Dayz' at offset 12". */
+   "unknown column 'Dayz' at offset 11 in formula 'Reaction ~ Dayz + (1|Subject)'". */
 LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err);
 /* Evaluate an arithmetic expression over all rows into out[nrow] (NAN where
    an input is missing). A factor inside arithmetic is an error. */
@@ -2855,17 +2857,17 @@ static int lmm__csv_missing(const char *s)
 }
 
 /* Fill column col (numeric if every present field is a number) from the parsed rows. */
-static lmm_status lmm__csv_column(const lmm__csv *c, int ncol, int nrow, int col, const int *lines,
-                                  lmm_column *out, lmm_error *err)
+/* Data field of row i (0-based) sits at fields[hdr + i*ncol + col]; the header has hdr fields. */
+static lmm_status lmm__csv_column(const lmm__csv *c, int hdr, int ncol, int nrow, int col, const char *name,
+                                  const int *lines, lmm_column *out, lmm_error *err)
 {
-    const char *name = c->buf + c->fields[col];
     const char **labels;
     double *num = LMM__NEW(double, nrow);
     int i, numeric = 1, bad = -1;
     lmm_status st;
     if (!num) return lmm__nomem(err);
     for (i = 0; i < nrow; i++) {
-        const char *s = c->buf + c->fields[(size_t)(i + 1) * ncol + col];
+        const char *s = c->buf + c->fields[(size_t)hdr + (size_t)i * ncol + col];
         char *endp;
         if (lmm__csv_missing(s)) { num[i] = NAN; continue; }
         num[i] = strtod(s, &endp);
@@ -2877,7 +2879,7 @@ static lmm_status lmm__csv_column(const lmm__csv *c, int ncol, int nrow, int col
             LMM_FREE(num);
             return lmm__fail(err, LMM_ERR_CSV, "column '%s', line %d (data row %d): '%.40s' is not a finite number; "
                              "write NA or leave the field empty for a missing value", name, lines[bad], bad + 1,
-                             c->buf + c->fields[(size_t)(bad + 1) * ncol + col]);
+                             c->buf + c->fields[(size_t)hdr + (size_t)bad * ncol + col]);
         }
         out->type = LMM_NUMERIC;
         out->num = num;
@@ -2888,7 +2890,7 @@ static lmm_status lmm__csv_column(const lmm__csv *c, int ncol, int nrow, int col
     out->codes = LMM__NEW(int, nrow);
     if (!labels || !out->codes) { LMM_FREE(labels); return lmm__nomem(err); }
     for (i = 0; i < nrow; i++) {
-        const char *s = c->buf + c->fields[(size_t)(i + 1) * ncol + col];
+        const char *s = c->buf + c->fields[(size_t)hdr + (size_t)i * ncol + col];
         labels[i] = lmm__csv_missing(s) ? NULL : s;
     }
     out->type = LMM_FACTOR;
@@ -2902,7 +2904,7 @@ LMM_API lmm_status lmm_frame_read_csv_text(const char *text, size_t len, lmm_fra
     lmm__csv c;
     lmm__strset names = {NULL, 0, 0, NULL, 0};
     lmm_frame *f = NULL;
-    int *lines = NULL, nrec = 0, caplines = 0, ncol = 0, j, id, added;
+    int *lines = NULL, nrec = 0, caplines = 0, ncol = 0, hdr = 0, rn, j, id, added;
     lmm_status st = LMM_OK;
     if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_frame_read_csv_text: out is NULL");
     *out = NULL;
@@ -2930,10 +2932,16 @@ LMM_API lmm_status lmm_frame_read_csv_text(const char *text, size_t len, lmm_fra
         if (c.nfields - before > (size_t)INT_MAX) { st = lmm__fail(err, LMM_ERR_CSV, "line %d has too many fields", first_line); goto done; }
         nf = (int)(c.nfields - before);
         if (nrec == 0) {
-            ncol = nf;
-        } else if (nf != ncol) {
+            hdr = ncol = nf;
+        } else if (nrec == 1 && nf == hdr + 1) {
+            ncol = nf;                    /* R: a header one field short names all but the row names */
+        } else if (nf != ncol && ncol == hdr) {
             st = lmm__fail(err, LMM_ERR_CSV, "line %d has %d fields, header has %d; "
                            "quote fields that contain commas", first_line, nf, ncol);
+            goto done;
+        } else if (nf != ncol) {
+            st = lmm__fail(err, LMM_ERR_CSV, "line %d has %d fields, line %d has %d (row names and the header's %d); "
+                           "quote fields that contain commas", first_line, nf, lines[1], ncol, hdr);
             goto done;
         }
         if (nrec == INT_MAX) { st = lmm__fail(err, LMM_ERR_CSV, "too many rows"); goto done; }
@@ -2949,25 +2957,31 @@ LMM_API lmm_status lmm_frame_read_csv_text(const char *text, size_t len, lmm_fra
     if (nrec == 0) { st = lmm__fail(err, LMM_ERR_CSV, "empty file: expected a header line with column names"); goto done; }
     if (nrec == 1) { st = lmm__fail(err, LMM_ERR_CSV, "no data rows: the file has a header line only"); goto done; }
 
-    for (j = 0; j < ncol; j++) {
-        const char *name = c.buf + c.fields[j];
-        if (!*name) { st = lmm__fail(err, LMM_ERR_CSV, "line %d: empty column name for column %d; give every column a name", lines[0], j + 1); goto done; }
+    /* Row names, as R's read.csv takes them: a first column whose header field is
+       empty (write.csv's ""), or a header one field shorter than the data rows.
+       File column j (0-based) is named by header field j - (ncol - hdr). */
+    rn = hdr < ncol || (ncol > 1 && !c.buf[c.fields[0]]);
+    for (j = rn; j < ncol; j++) {
+        const char *name = c.buf + c.fields[j - (ncol - hdr)];
+        if (!*name) { st = lmm__fail(err, LMM_ERR_CSV, "line %d: empty column name for column %d; give every column a name "
+                                     "(only the first column, of row names, may have none)", lines[0], j + 1); goto done; }
         if (!lmm__strset_insert(&names, name, &id, &added)) { st = lmm__nomem(err); goto done; }
         if (!added) {
             st = lmm__fail(err, LMM_ERR_CSV, "line %d: duplicate column name '%s' (columns %d and %d); rename one of them",
-                           lines[0], name, id + 1, j + 1);
+                           lines[0], name, id + 1 + rn, j + 1);
             goto done;
         }
     }
     if ((st = lmm_frame_new(nrec - 1, &f, err)) != LMM_OK) goto done;
-    f->cols = LMM__ZNEW(lmm_column, ncol);
+    f->cols = LMM__ZNEW(lmm_column, ncol - rn);
     if (!f->cols) { st = lmm__nomem(err); goto done; }
-    f->cap_ = ncol;
-    for (j = 0; j < ncol; j++) {
-        lmm_column *col = &f->cols[j];
-        f->ncol = j + 1;      /* so lmm_frame_free releases a half-built column */
-        if (!(col->name = lmm__strdup(c.buf + c.fields[j]))) { st = lmm__nomem(err); goto done; }
-        if ((st = lmm__csv_column(&c, ncol, f->nrow, j, lines + 1, col, err)) != LMM_OK) goto done;
+    f->cap_ = ncol - rn;
+    for (j = rn; j < ncol; j++) {
+        lmm_column *col = &f->cols[j - rn];
+        const char *name = c.buf + c.fields[j - (ncol - hdr)];
+        f->ncol = j - rn + 1;      /* so lmm_frame_free releases a half-built column */
+        if (!(col->name = lmm__strdup(name))) { st = lmm__nomem(err); goto done; }
+        if ((st = lmm__csv_column(&c, hdr, ncol, f->nrow, j, name, lines + 1, col, err)) != LMM_OK) goto done;
     }
     *out = f;
     f = NULL;
@@ -3711,14 +3725,16 @@ LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_er
     return LMM_OK;
 }
 
-static lmm_status lmm__expr_check(const lmm_expr *e, const lmm_frame *df, lmm_error *err)
+/* text: the formula, named in the message (the offset counts bytes of it) */
+static lmm_status lmm__expr_check(const lmm_expr *e, const lmm_frame *df, const char *text, lmm_error *err)
 {
     lmm_status st;
     if (!e) return LMM_OK;
     if (e->op == LMM_EX_VAR && lmm_frame_find(df, e->name) < 0)
-        return lmm__fail(err, LMM_ERR_FORMULA, "unknown column '%s' at offset %d", e->name, e->offset);
-    if ((st = lmm__expr_check(e->a, df, err)) != LMM_OK) return st;
-    return lmm__expr_check(e->b, df, err);
+        return lmm__fail(err, LMM_ERR_FORMULA, "unknown column '%s' at offset %d in formula '%s'", e->name, e->offset,
+                         text ? text : "");
+    if ((st = lmm__expr_check(e->a, df, text, err)) != LMM_OK) return st;
+    return lmm__expr_check(e->b, df, text, err);
 }
 
 LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err)
@@ -3727,7 +3743,7 @@ LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, 
     lmm_status st;
     if (!f || !df) return lmm__fail(err, LMM_ERR_ARG, "lmm_formula_check: NULL argument");
     for (v = 0; v < f->nvars; v++)
-        if ((st = lmm__expr_check(f->vars[v].expr, df, err)) != LMM_OK) return st;
+        if ((st = lmm__expr_check(f->vars[v].expr, df, f->text, err)) != LMM_OK) return st;
     return LMM_OK;
 }
 

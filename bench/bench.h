@@ -1,8 +1,11 @@
-/* Shared helpers of the benchmark programs: wall clock, peak memory, data
-   paths and the one-line result every program prints for bench/run.sh:
+/* Shared setup and helpers of the benchmark programs: wall clock, peak memory,
+   data paths and the one-line result every program prints for bench/run.sh:
        RESULT <workload> <median seconds> <peak RSS in kB> <repetitions> <check>
-   Each program runs its workload `reps` times (argv[1], default 5) after the
-   data are loaded, and times only the statistical work, as bench/lme4.R does. */
+   Each program runs its workload `reps` times (argv[1], default per program)
+   after the data are loaded, and times only the statistical work, as
+   bench/lme4.R does. bench_start does the setup (repetitions, times, data
+   frame), bench_finish prints the result and frees it; bench_fit_main is the
+   whole program of a single-fit workload. */
 #ifndef LMM_BENCH_H
 #define LMM_BENCH_H
 #define _POSIX_C_SOURCE 200809L
@@ -12,6 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* helpers that only some programs use */
+#if defined(__GNUC__) || defined(__clang__)
+#define BENCH_FN static __attribute__((unused))
+#else
+#define BENCH_FN static
+#endif
 
 static double bench_now(void)
 {
@@ -76,5 +86,64 @@ static void bench_die(const char *what, const lmm_error *err)
 static void bench_report(const char *name, double *times, int reps, const char *check)
 {
     printf("RESULT %s %.6g %ld %d %s\n", name, bench_median(times, reps), bench_peak_rss_kb(), reps, check);
+}
+
+/* The setup every program shares: its name, the repetitions (argv[1], default
+   dflt) with room for their times, the data frame read from csv, an error and
+   the check text that bench_finish prints with the result. */
+typedef struct bench {
+    const char *name;
+    int reps;
+    double *times;       /* reps */
+    lmm_frame *df;
+    lmm_error err;
+    char check[128];
+} bench;
+
+static void bench_start(bench *b, const char *name, int argc, char **argv, int dflt, const char *csv)
+{
+    memset(b, 0, sizeof *b);
+    b->name = name;
+    b->reps = bench_reps(argc, argv, dflt);
+    b->times = (double *)malloc(sizeof(double) * (size_t)b->reps);
+    if (!b->times) bench_die(name, NULL);
+    b->df = bench_read(csv);
+}
+
+/* Print the RESULT line and free what bench_start allocated; main's return value. */
+static int bench_finish(bench *b)
+{
+    bench_report(b->name, b->times, b->reps, b->check);
+    lmm_frame_free(b->df);
+    free(b->times);
+    return 0;
+}
+
+/* Fit formula to the frame (opts may be NULL), timed into times[k]; exits on failure. */
+BENCH_FN lmm_fit *bench_timed_fit(bench *b, int k, const char *formula, const lmm_fit_options *opts)
+{
+    lmm_fit *fit = NULL;
+    double t0 = bench_now();
+    if (lmm_fit_formula(b->df, formula, opts, &fit, &b->err) != LMM_OK) bench_die(b->name, &b->err);
+    b->times[k] = bench_now() - t0;
+    return fit;
+}
+
+/* A single-fit workload: reps REML fits of formula to csv (default 200), checked
+   by the REML criterion; the whole main of bench/sleepstudy_fit.c and
+   bench/penicillin_fit.c. */
+BENCH_FN int bench_fit_main(int argc, char **argv, const char *name, const char *csv, const char *formula)
+{
+    bench b;
+    double crit = 0;
+    int k;
+    bench_start(&b, name, argc, argv, 200, csv);
+    for (k = 0; k < b.reps; k++) {
+        lmm_fit *fit = bench_timed_fit(&b, k, formula, NULL);
+        crit = fit->criterion;
+        lmm_fit_free(fit);
+    }
+    snprintf(b.check, sizeof b.check, "REML=%.4f", crit);
+    return bench_finish(&b);
 }
 #endif

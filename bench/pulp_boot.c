@@ -5,32 +5,32 @@
 
 int main(int argc, char **argv)
 {
-    int reps = bench_reps(argc, argv, 5), k;
-    double *times = (double *)malloc(sizeof(double) * (size_t)reps), p = 0;
-    lmm_frame *df = bench_read("pulp.csv");
+    bench b;
+    int k;
+    double p = 0;
+    lmm_frame *df;
     lmm_lm *null = NULL;
     lmm_fit *alt = NULL;
     lmm_fit_options ml;
     lmm_error err;
-    char check[96];
+    bench_start(&b, "pulp_boot", argc, argv, 5, "pulp.csv");
+    df = b.df;
     memset(&err, 0, sizeof err);
     memset(&ml, 0, sizeof ml);
     ml.ml = 1;
     ml.skip_condvar = 1;              /* only the log-likelihood is kept */
     if (lmm_lm_fit(df, "bright ~ 1", LMM_CONTR_TREATMENT, &null, &err)) bench_die("lm", &err);
     if (lmm_fit_formula(df, "bright ~ 1 + (1|operator)", &ml, &alt, &err)) bench_die("lmer", &err);
-    for (k = 0; k < reps; k++) {
+    for (k = 0; k < b.reps; k++) {
         lmm_boot_result res;
         double t0 = bench_now();
         memset(&res, 0, sizeof res);
         if (lmm_boot_lrt(null, NULL, alt, 1000, 13, NULL, &res, &err)) bench_die("lmm_boot_lrt", &err);
-        times[k] = bench_now() - t0;
+        b.times[k] = bench_now() - t0;
         p = res.pvalue;
         lmm_boot_result_free(&res);
     }
-    snprintf(check, sizeof check, "p=%.3f", p);
-    bench_report("pulp_boot", times, reps, check);
-    lmm_lm_free(null); lmm_fit_free(alt); lmm_frame_free(df);
-    free(times);
-    return 0;
+    snprintf(b.check, sizeof b.check, "p=%.3f", p);
+    lmm_lm_free(null); lmm_fit_free(alt);
+    return bench_finish(&b);
 }

@@ -6,18 +6,20 @@
 int main(int argc, char **argv)
 {
     const char *fixed = "AqE ~ ID + days + I(days^2) + Precip + Precip_7day";
-    int reps = bench_reps(argc, argv, 5), k, j, c, nfits = 0;
-    double *times = (double *)malloc(sizeof(double) * (size_t)reps), maxdelta = 0;
-    lmm_frame *df = bench_read("soybean_sim.csv");
+    bench b;
+    int k, j, c, nfits = 0;
+    double maxdelta = 0;
+    lmm_frame *df;
     lmm_fit_options opts;
     lmm_error err;
-    char check[64];
+    bench_start(&b, "soybean_loop", argc, argv, 5, "soybean_sim.csv");
+    df = b.df;
     memset(&err, 0, sizeof err);
     memset(&opts, 0, sizeof opts);
     opts.ml = 1;
     opts.skip_condvar = 1;
     if (lmm_frame_relevel(df, "ID", "RC", &err)) bench_die("relevel", &err);
-    for (k = 0; k < reps; k++) {
+    for (k = 0; k < b.reps; k++) {
         lmm_matrix *M = NULL, M1;
         lmm_model *m = NULL;
         lmm_fit *full = NULL;
@@ -47,12 +49,10 @@ int main(int argc, char **argv)
             nfits++;
             lmm_fit_free(fj);
         }
-        times[k] = bench_now() - t0;
+        b.times[k] = bench_now() - t0;
         free(M1.v); free(M1.colnames);
         lmm_fit_free(full); lmm_model_free(m); lmm_matrix_free(M);
     }
-    snprintf(check, sizeof check, "fits=%d,max_dAIC=%.4f", nfits, maxdelta);
-    bench_report("soybean_loop", times, reps, check);
-    lmm_frame_free(df); free(times);
-    return 0;
+    snprintf(b.check, sizeof b.check, "fits=%d,max_dAIC=%.4f", nfits, maxdelta);
+    return bench_finish(&b);
 }

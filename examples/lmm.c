@@ -141,6 +141,13 @@ static void jnum(double x)
     if (isfinite(x)) printf("%.17g", x); else printf("null");
 }
 
+/* A number in a text column of width w with d decimals; a missing value is
+   R's NA, right-aligned in the column as R prints it. */
+static void tnum(int w, int d, double x)
+{
+    if (isnan(x)) printf("%*s", w, "NA"); else printf("%*.*f", w, d, x);
+}
+
 static void jstr(const char *s)
 {
     putchar('"');
@@ -1159,8 +1166,8 @@ static int cmd_predict(int argc, char **argv)
         if (interval) printf(" %14s %14s", "lwr", "upr");
         printf("\n");
         for (i = 0; i < nd->nrow; i++) {
-            printf("%5d %14.6f", i + 1, pred[i]);
-            if (interval) printf(" %14.6f %14.6f", lo[i], hi[i]);
+            printf("%5d ", i + 1); tnum(14, 6, pred[i]);
+            if (interval) { putchar(' '); tnum(14, 6, lo[i]); putchar(' '); tnum(14, 6, hi[i]); }
             printf("\n");
         }
     }

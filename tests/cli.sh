@@ -68,6 +68,25 @@ for c in fit lm aov anova boot predict ranef; do
 done
 run no-args; expect_rc 2
 
+# ---- the README's CLI section: every subcommand of --help, each line runs ----
+awk '/^## The command-line tool/ { s = 1 } s && /^```sh$/ { f = 1; next } f && /^```$/ { exit } f' README.md >"$TMP/readme.sh"
+run help-list --help
+for c in $(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$TMP/out"); do
+    if grep -q "^\./build/lmm $c " "$TMP/readme.sh"; then ok; else bad "README's CLI section has no example of '$c'"; fi
+done
+mkdir -p "$TMP/readme/build"
+case $LMM in /*) ln -s "$LMM" "$TMP/readme/build/lmm" ;; *) ln -s "$PWD/$LMM" "$TMP/readme/build/lmm" ;; esac
+ln -s "$PWD/tests" "$TMP/readme/tests"
+grep -v '^#' "$TMP/readme.sh" | while IFS= read -r line; do
+    if (cd "$TMP/readme" && sh -c "$line" >"$TMP/readme/last.out" 2>&1); then echo ok; else echo "bad README line: $line"; fi
+done >"$TMP/readme.res"
+while IFS= read -r r; do if [ "$r" = ok ]; then ok; else bad "$r"; fi; done <"$TMP/readme.res"
+# the two merged shards give the unsharded run's p-value
+(cd "$TMP/readme" && ./build/lmm boot-merge shard0.txt shard1.txt --json) >"$TMP/out"
+p_merged=$(json_val pvalue)
+(cd "$TMP/readme" && ./build/lmm boot tests/data/pulp.csv 'bright ~ 1' 'bright ~ 1 + (1|operator)' --nsim 1000 --seed 13 --json) >"$TMP/out"
+if [ -n "$p_merged" ] && [ "$p_merged" = "$(json_val pvalue)" ]; then ok; else bad "README boot-merge: p-value '$p_merged' differs from the single run's"; fi
+
 # ---- lm -----------------------------------------------------------------
 run lm-pulp lm $D/pulp.csv 'bright ~ operator'
 expect_rc 0
@@ -211,8 +230,21 @@ has '"name": "IDRC"'
 run fit-corr fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json
 expect_rc 0
 has '"corr": [{"group": "Subject", "names": ["(Intercept)", "Days"], "corr": 0.06'
-bad_input fit-unknown-col "unknown column 'Dayz' at offset 11" fit $D/sleepstudy.csv 'Reaction ~ Dayz + (Days|Subject)'
+bad_input fit-unknown-col "unknown column 'Dayz' at offset 11 in formula 'Reaction ~ Dayz + (Days|Subject)'" fit $D/sleepstudy.csv 'Reaction ~ Dayz + (Days|Subject)'
 bad_input fit-no-re "no random-effects terms" fit $D/sleepstudy.csv 'Reaction ~ Days'
+# a file written by R's write.csv(pulp): quoted header with a first "" field, row
+# names "1".."20" quoted, labels quoted, numbers bare; the row names are not a
+# variable, and the fit is the one of the plain file (same output, byte for byte)
+mkdir -p "$TMP/rn"
+awk -F, 'NR == 1 { print "\"\",\"" $1 "\",\"" $2 "\""; next } { print "\"" NR - 1 "\"," $1 ",\"" $2 "\"" }' \
+    $D/pulp.csv >"$TMP/rn/pulp.csv"
+if head -n 2 "$TMP/rn/pulp.csv" | tr '\n' ' ' | grep -F -q '"","bright","operator" "1",59.8,"a" '; then ok
+else bad "rn: write.csv layout not made"; fi
+run fit-rownames-plain fit $D/pulp.csv 'bright ~ 1 + (1|operator)' --json; expect_rc 0; cp "$TMP/out" "$TMP/rn_plain.out"
+run fit-rownames fit "$TMP/rn/pulp.csv" 'bright ~ 1 + (1|operator)' --json; expect_rc 0
+same_files fit-rownames "$TMP/rn_plain.out" "$TMP/out"
+sed '1s/"bright"/""/' "$TMP/rn/pulp.csv" >"$TMP/rn/empty2.csv"
+bad_input fit-empty-name "empty column name for column 2" fit "$TMP/rn/empty2.csv" 'bright ~ 1 + (1|operator)'
 # an evaluation limit is a statistical failure: the summary, lme4's optimizer line, a warning, exit 1
 run fit-maxevals fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --max-evals 5
 expect_rc 1
@@ -361,6 +393,16 @@ printf 'Days,Subject\n,308\n2,308\n' >"$TMP/na_new.csv"
 run predict-na predict $D/sleepstudy.csv "$SL" "$TMP/na_new.csv" --json
 expect_rc 0
 has '{"row": 1, "fit": null}'
+# as text: R's NA right-aligned in the column, never nan (row 2: R 4.2 predict, 292.9962)
+run predict-na-text predict $D/sleepstudy.csv "$SL" "$TMP/na_new.csv"
+expect_rc 0
+has "    1             NA"
+has "    2     292.99"
+if grep -i -q nan "$TMP/out"; then bad "predict-na-text: prints nan"; else ok; fi
+run predict-na-boot predict $D/sleepstudy.csv "$SL" "$TMP/na_new.csv" --interval boot --nsim 20 --seed 1
+expect_rc 0
+has "    1             NA             NA             NA"
+if grep -i -q nan "$TMP/out"; then bad "predict-na-boot: prints nan"; else ok; fi
 run predict-pulp predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --json
 expect_rc 0
 has '{"row": 1, "fit": 60.27805'
@@ -487,7 +529,7 @@ bad_input anova-missing-file "cannot open" anova "$TMP/no-such.csv" 'y ~ 1' 'y ~
 bad_input lm-bad-formula "offset" lm $D/pulp.csv 'bright ~ ~ operator'
 bad_input aov-bad-formula "offset" aov $D/pulp.csv 'bright ~ (operator'
 bad_input anova-bad-formula "offset" anova $D/pulp.csv 'bright ~ 1' 'bright ~ 1 + (1|'
-bad_input lm-unknown-column "unknown column 'operatr'" lm $D/pulp.csv 'bright ~ operatr'
+bad_input lm-unknown-column "unknown column 'operatr' at offset 9 in formula 'bright ~ operatr'" lm $D/pulp.csv 'bright ~ operatr'
 bad_input aov-unknown-column "unknown column 'operatr'" aov $D/pulp.csv 'bright ~ operatr'
 bad_input anova-unknown-column "unknown column 'operatr'" anova $D/pulp.csv 'bright ~ 1' 'bright ~ 1 + (1|operatr)'
 bad_input unknown-command "unknown command 'frobnicate'" frobnicate $D/pulp.csv

@@ -78,6 +78,24 @@ has $o "251.4051 261.8724 272.3397 282.8070 293.2742 303.7415 314.2088 324.6761 
 awk '/^```c$/ { f = 1; next } /^```$/ { if (f) exit } f' README.md > build/readme_example.c
 if cmp -s build/readme_example.c examples/minimal.c; then ok; else bad "README's C example differs from examples/minimal.c"; fi
 has build/ex_minimal.out "Formula: Reaction ~ Days + (Days | Subject)"
+# the manual's quick start at the top of lmm.h (its code lines in main) builds and runs
+awk '/QUICK START/ { f = 1 } /^   TASKS/ { exit } f && /^       #/ { sub(/^       /, ""); print }' lmm.h > build/quickstart.c
+echo 'int main(void) {' >> build/quickstart.c
+awk '/QUICK START/ { f = 1 } /^   TASKS/ { exit } f && /^       [^#]/ { sub(/^       /, ""); print }' lmm.h >> build/quickstart.c
+echo '}' >> build/quickstart.c
+if grep -q 'lmm_print_summary' build/quickstart.c && $CC $W -I. -o build/ex_quickstart build/quickstart.c -lm 2>build/ex_quickstart.build.log; then ok
+else bad "the quick start in lmm.h does not build:"; cat build/ex_quickstart.build.log; fi
+# "in exactly one C or C++ file": as C++ too, where g++ is installed
+if command -v g++ >/dev/null 2>&1; then
+    if g++ -x c++ -Wall -Wextra -Werror -I. -o build/ex_quickstart_cxx build/quickstart.c -lm 2>build/ex_quickstart_cxx.build.log; then ok
+    else bad "the quick start in lmm.h does not build as C++:"; cat build/ex_quickstart_cxx.build.log; fi
+else
+    echo "note: g++ not found; the quick start is not built as C++"
+fi
+(cd tests/data && ../../build/ex_quickstart) > build/ex_quickstart.out 2>&1 && ok || bad "quick start exit status"
+has build/ex_quickstart.out "Formula: bright ~ 1 + (1 | operator)"
+has build/ex_quickstart.out "   Data: pulp"
+has build/ex_quickstart.out " operator (Intercept) 0.06808  0.2609  "
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,13 +1,29 @@
 #!/bin/sh
-# Build and run the test suite under each compiler; print one total line.
+# Build and run the test suite under each compiler; print one total line,
+# "N passed, N failed" (", N skipped" follows when a run was skipped).
 # Every build uses -std=c99 -pedantic -Wall -Wextra -Werror.
+# gcc/cc is required. clang/clang++, g++, tcc, rsvg-convert (and, in the full
+# run, valgrind and OpenBLAS) are optional: a missing one is reported as
+# skipped with the command that installs it. In CI (CI=true), where .ci/run
+# installs them all, a missing one is a failure.
 cd "$(dirname "$0")/.." || exit 2
 mkdir -p build
 W="-std=c99 -pedantic -Wall -Wextra -Werror"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 SRC="$(ls tests/test_*.c) tests/main.c tests/impl.c tests/json.c"
-passed=0; failed=0
+passed=0; failed=0; skipped=0
 sh tests/suites.sh > build/suites.h
+
+# skip NAME WHY PACKAGE: a run that needs an optional tool which is not installed
+skip() {
+    if [ "${CI:-}" = true ]; then
+        echo "[$1] $2 (apt-get install $3): required in CI"; failed=$((failed + 1))
+    else
+        echo "[$1] skipped: $2 (apt-get install $3)"; skipped=$((skipped + 1))
+    fi
+}
+# have TOOL: TOOL is on PATH
+have() { command -v "$1" >/dev/null 2>&1; }
 
 run_suite() { # name, command...
     name=$1; shift
@@ -26,7 +42,7 @@ run_suite() { # name, command...
 
 build_and_run() { # name, compiler, flags
     name=$1; cc=$2; flags=$3
-    if ! command -v "$cc" >/dev/null 2>&1; then echo "[$name] $cc not found"; failed=$((failed + 1)); return; fi
+    if ! have "$cc"; then echo "[$name] $cc not found"; failed=$((failed + 1)); return; fi
     if ! $cc $W $flags -I. -Ibuild -o build/test_$name $SRC -lm >build/test_$name.build.log 2>&1; then
         echo "[$name] build failed:"; head -n 30 build/test_$name.build.log; failed=$((failed + 1)); return
     fi
@@ -34,7 +50,7 @@ build_and_run() { # name, compiler, flags
 }
 
 build_and_run gcc-asan gcc "-O1 -g $SAN"
-build_and_run clang-asan clang "-O1 -g $SAN"
+if have clang; then build_and_run clang-asan clang "-O1 -g $SAN"; else skip clang-asan "no clang" clang; fi
 
 # C++: the whole header (declarations and implementation) as C++, then a smoke fit.
 check_compiles() { # name, command...
@@ -45,16 +61,24 @@ check_compiles() { # name, command...
         echo "[$name] build failed:"; head -n 30 build/test_$name.build.log; failed=$((failed + 1))
     fi
 }
-check_compiles cxx g++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_cxx tests/smoke.c -lm
-if command -v tcc >/dev/null 2>&1; then
+if have g++; then
+    check_compiles cxx g++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_cxx tests/smoke.c -lm
+else
+    skip cxx "no g++" g++
+fi
+if have tcc; then
     check_compiles tcc tcc -I. -Wall -o build/test_tcc tests/smoke.c -lm
 else
-    echo "[tcc] tcc not found (apt-get install tcc)"; failed=$((failed + 1))
+    skip tcc "no tcc" tcc
 fi
 
 # Portability: clang++, -DLMM_STATIC in two translation units, declarations in one
 # unit and the implementation in another, 32-bit if the toolchain has it.
-check_compiles clangxx clang++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_clangxx tests/smoke.c -lm
+if have clang++; then
+    check_compiles clangxx clang++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_clangxx tests/smoke.c -lm
+else
+    skip clangxx "no clang++" clang
+fi
 check_compiles static cc $W -I. -o build/test_static tests/tu_static_a.c tests/tu_static_b.c -lm
 check_compiles twotu cc $W -I. -o build/test_twotu tests/smoke.c tests/tu_decl.c -lm
 # -O3 runs more of gcc's flow-based warnings (truncation, overflow) than -O2
@@ -62,15 +86,21 @@ check_compiles gcc-O3 gcc $W -O3 -I. -o build/test_gcc-O3 tests/smoke.c -lm
 if echo 'int main(void){return 0;}' | cc -m32 -x c - -o build/m32probe >/dev/null 2>&1; then
     check_compiles m32 cc -m32 $W -I. -o build/test_m32 tests/smoke.c -lm
 else
-    echo "[m32] skipped: no 32-bit toolchain (apt-get install gcc-multilib)"
+    echo "[m32] skipped: no 32-bit toolchain (apt-get install gcc-multilib)"; skipped=$((skipped + 1))
 fi
 # Thread safety: two fits in parallel threads equal the serial results, under ThreadSanitizer.
-check_compiles threads clang -std=c99 -g -O1 -fsanitize=thread -I. -o build/test_threads tests/threads.c -lm -lpthread
+if have clang; then
+    check_compiles threads clang -std=c99 -g -O1 -fsanitize=thread -I. -o build/test_threads tests/threads.c -lm -lpthread
+else
+    skip threads "no clang for ThreadSanitizer" clang
+fi
 
 # The examples, built with the strict flags and checked for their key figures.
 run_suite examples sh tests/examples.sh
 # The command-line tool: every subcommand, its JSON and every error path.
 if cc $W -O2 -I. -o build/lmm examples/lmm.c -lm >build/lmm.build.log 2>&1; then
+    # without rsvg-convert the SVG plots are checked as text only
+    have rsvg-convert || skip cli-svg-render "no rsvg-convert, SVG plots checked as text only" librsvg2-bin
     run_suite cli sh tests/cli.sh
 else
     echo "[cli] build failed:"; head -n 30 build/lmm.build.log; failed=$((failed + 1))
@@ -81,18 +111,22 @@ fi
 if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
     # valgrind runs in the background while the fuzzers use the other core
     vpid=""
-    if command -v valgrind >/dev/null 2>&1 && cc $W -O1 -g -I. -Ibuild -o build/test_valgrind $SRC -lm >build/test_valgrind.build.log 2>&1; then
+    if ! have valgrind; then
+        skip valgrind "no valgrind" valgrind
+    elif cc $W -O1 -g -I. -Ibuild -o build/test_valgrind $SRC -lm >build/test_valgrind.build.log 2>&1; then
         valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             ./build/test_valgrind >build/valgrind.out 2>&1 &
         vpid=$!
     else
-        echo "[valgrind] not found or build failed"; failed=$((failed + 1))
+        echo "[valgrind] build failed:"; head -n 30 build/test_valgrind.build.log; failed=$((failed + 1))
     fi
-    run_suite fuzz sh tests/fuzz/run.sh
+    if have clang; then run_suite fuzz sh tests/fuzz/run.sh; else skip fuzz "no clang for libFuzzer" clang; fi
     # LMM_USE_CBLAS against OpenBLAS: the whole suite, and the reference fits
     # compared with the plain build (criterion and theta to 1e-10, beta to 1e-9)
     CBLAS="-DLMM_USE_CBLAS -I/usr/include/x86_64-linux-gnu"
-    if cc $W -O1 -g $CBLAS -I. -Ibuild -o build/test_cblas $SRC -lopenblas -lm >build/test_cblas.build.log 2>&1 &&
+    if ! echo 'int main(void){return 0;}' | cc -x c - -o build/openblas_probe -lopenblas >/dev/null 2>&1; then
+        skip cblas "no OpenBLAS" libopenblas-dev
+    elif cc $W -O1 -g $CBLAS -I. -Ibuild -o build/test_cblas $SRC -lopenblas -lm >build/test_cblas.build.log 2>&1 &&
        cc $W -O2 -I. -o build/cmp_plain tests/cblas_compare.c -lm &&
        cc $W -O2 $CBLAS -I. -o build/cmp_cblas tests/cblas_compare.c -lopenblas -lm; then
         run_suite cblas ./build/test_cblas
@@ -118,5 +152,9 @@ if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
     fi
 fi
 
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

@@ -66,7 +66,7 @@ void test_badinput(void)
     expect("y,g,x\n1,a,1\n2,b,2\n3,c,3\n4,a,4\n5,b,5\n", "y ~ 1 + (x|g)", LMM_ERR_DATA, "number of random effects");
     /* formulas */
     expect("y,g\n1,a\n2,b\n", "y ~ (1|g", LMM_ERR_FORMULA, "missing ')' at offset 8");
-    expect("y,g\n1,a\n2,b\n", "y ~ Dayz + (1|g)", LMM_ERR_FORMULA, "unknown column 'Dayz' at offset 4");
+    expect("y,g\n1,a\n2,b\n", "y ~ Dayz + (1|g)", LMM_ERR_FORMULA, "unknown column 'Dayz' at offset 4 in formula 'y ~ Dayz + (1|g)'");
     expect("y,g\n1,a\n2,b\n3,a\n", "y ~ I(g^2) + (1|g)", LMM_ERR_FORMULA, "'g' is a factor");
     expect("y,g\n1,a\n2,b\n3,a\n", "y ~ 1", LMM_ERR_FORMULA, "no random-effects terms");
     expect("y,g\n1,a\n2,b\n3,a\n", "y ~ x +", LMM_ERR_FORMULA, "offset 7");

@@ -377,6 +377,121 @@ static void test_many_levels(void)
     free(text);
 }
 
+/* Text of f as R's write.csv writes it: header names and factor labels quoted,
+   numbers bare (15 significant digits), NA as NA; with row names, a first
+   column "" holding "1", "2", ... (short_header: R's other row-name layout,
+   a header without that first field). The caller frees the text. */
+static char *write_csv(const lmm_frame *f, int row_names, int short_header)
+{
+    size_t cap = 64 + (size_t)f->nrow * (size_t)(f->ncol + 1) * 32, used = 0;
+    char *t = (char *)malloc(cap);
+    int i, j;
+    if (!t) return NULL;
+#define PUT(...) (used += (size_t)snprintf(t + used, cap - used, __VA_ARGS__))
+    if (row_names && !short_header) PUT("\"\",");
+    for (j = 0; j < f->ncol; j++) PUT("\"%s\"%s", f->cols[j].name, j + 1 < f->ncol ? "," : "\n");
+    for (i = 0; i < f->nrow; i++) {
+        if (row_names) PUT("\"%d\",", i + 1);
+        for (j = 0; j < f->ncol; j++) {
+            const lmm_column *c = &f->cols[j];
+            if (c->type == LMM_NUMERIC && isnan(c->num[i])) PUT("NA");
+            else if (c->type == LMM_NUMERIC) PUT("%.15g", c->num[i]);
+            else if (c->codes[i] < 0) PUT("NA");
+            else PUT("\"%s\"", c->levels[c->codes[i]]);
+            PUT("%s", j + 1 < f->ncol ? "," : "\n");
+        }
+    }
+#undef PUT
+    CHECK(used < cap);
+    return t;
+}
+
+/* Fit formula to f; NULL on failure (a failed CHECK). */
+static lmm_fit *fit_frame(const lmm_frame *f, const char *formula)
+{
+    lmm_error err;
+    lmm_fit *fit = NULL;
+    CHECK(lmm_fit_formula(f, formula, NULL, &fit, &err) == LMM_OK);
+    return fit;
+}
+
+/* A file of R's write.csv(df) (row names in a first column named "") reads as
+   write.csv(df, row.names = FALSE) does, and fits to the same bits. */
+static void check_row_names(const char *path, const char *formula, int na_row)
+{
+    lmm_error err;
+    lmm_frame *src = NULL, *f[3] = {NULL, NULL, NULL};
+    lmm_fit *fit[3] = {NULL, NULL, NULL};
+    int k, j;
+    CHECK(lmm_frame_read_csv(path, &src, &err) == LMM_OK);
+    if (!src) return;
+    src->cols[0].num[na_row] = NAN;        /* one missing response, written NA */
+    for (k = 0; k < 3; k++) {
+        char *text = write_csv(src, k > 0, k == 2);
+        CHECK(text != NULL);
+        if (!text) break;
+        if (k == 1) {                      /* the layout really is write.csv's */
+            CHECK(strncmp(text, "\"\",\"", 4) == 0);
+            CHECK(strstr(text, "\n\"1\",") != NULL);
+            CHECK(strstr(text, ",NA,") != NULL);
+        }
+        CHECK(parse(text, &f[k], &err) == LMM_OK);
+        if (!f[k]) fprintf(stderr, "  %s\n", err.message);
+        free(text);
+        if (f[k]) fit[k] = fit_frame(f[k], formula);
+    }
+    for (k = 1; k < 3; k++) {
+        if (!f[0] || !f[k]) continue;
+        CHECK(f[k]->ncol == src->ncol && f[k]->nrow == src->nrow);
+        for (j = 0; j < f[k]->ncol && j < src->ncol; j++) {
+            CHECK_STR(f[k]->cols[j].name, src->cols[j].name);
+            CHECK(f[k]->cols[j].type == f[0]->cols[j].type);
+        }
+        CHECK(isnan(f[k]->cols[0].num[na_row]));
+        if (!fit[0] || !fit[k]) continue;
+        CHECK(fit[k]->nobs == src->nrow - 1 && fit[k]->nobs == fit[0]->nobs && fit[k]->p == fit[0]->p);
+        CHECK(fit[k]->criterion == fit[0]->criterion);
+        for (j = 0; j < fit[0]->p; j++) CHECK(fit[k]->beta[j] == fit[0]->beta[j]);
+        for (j = 0; j < fit[0]->ntheta; j++) CHECK(fit[k]->theta[j] == fit[0]->theta[j]);
+    }
+    for (k = 0; k < 3; k++) { lmm_fit_free(fit[k]); lmm_frame_free(f[k]); }
+    lmm_frame_free(src);
+}
+
+static void test_row_names(void)
+{
+    lmm_error err;
+    lmm_frame *f = NULL;
+    check_row_names(TEST_DATA_DIR "/pulp.csv", "bright ~ 1 + (1|operator)", 3);
+    check_row_names(TEST_DATA_DIR "/sleepstudy.csv", "Reaction ~ Days + (Days|Subject)", 17);
+    /* by hand: row names that are not 1..n, and a factor column */
+    CHECK(parse("\"\",\"y\",\"g\"\n\"a\",1.5,\"u\"\n\"b\",NA,\"v\"\n", &f, &err) == LMM_OK);
+    if (f) {
+        CHECK(f->ncol == 2 && f->nrow == 2);
+        CHECK_STR(f->cols[0].name, "y");
+        CHECK_STR(f->cols[1].name, "g");
+        CHECK(f->cols[0].num[0] == 1.5 && isnan(f->cols[0].num[1]));
+        CHECK(f->cols[1].type == LMM_FACTOR && f->cols[1].nlevels == 2);
+        lmm_frame_free(f);
+    }
+    /* a header one field short: column 1 holds row names (R's read.csv) */
+    CHECK(parse("y,g\nr1,2,u\nr2,3,v\n", &f, &err) == LMM_OK);
+    if (f) {
+        CHECK(f->ncol == 2 && f->nrow == 2);
+        CHECK_STR(f->cols[0].name, "y");
+        CHECK(f->cols[0].type == LMM_NUMERIC && f->cols[0].num[1] == 3);
+        lmm_frame_free(f);
+    }
+    expect_csv_error("y,g\nr1,2,u\nr2,3\n", "line 3 has 2 fields, line 2 has 3");
+    /* other empty names stay errors, named by their file column */
+    expect_csv_error("\"\",\"y\",\"\"\n\"1\",1,2\n", "empty column name for column 3");
+    expect_csv_error("\"\",y,\"\",z\n1,1,2,3\n", "empty column name for column 3");
+    expect_csv_error("y,\n1,2\n", "empty column name for column 2");
+    expect_csv_error("\"\"\n1\n", "empty column name for column 1");    /* nothing but row names */
+    expect_csv_error("y,,g\nr1,2,3,u\n", "empty column name for column 3");
+    expect_csv_error("\"\",a,b,a\n1,1,2,3\n", "duplicate column name 'a' (columns 2 and 4)");
+}
+
 void test_csv(void)
 {
     test_basic_types();
@@ -387,4 +502,5 @@ void test_csv(void)
     test_memory_frame();
     test_as_factor_labels();
     test_many_levels();
+    test_row_names();
 }

@@ -145,13 +145,20 @@ void test_formula(void)
         CHECK(lmm_formula_parse("Reaction ~ Dayz", &f, &err) == LMM_OK);
         if (f) {
             CHECK(lmm_formula_check(f, df, &err) == LMM_ERR_FORMULA);
-            CHECK(strstr(err.message, "unknown column 'Reaction' at offset 0") != NULL);
+            CHECK_STR(err.message, "unknown column 'Reaction' at offset 0 in formula 'Reaction ~ Dayz'");
             lmm_formula_free(f);
         }
         CHECK(lmm_formula_parse("x ~ 1 + Dayz", &f, &err) == LMM_OK);
         if (f) {
             CHECK(lmm_formula_check(f, df, &err) == LMM_ERR_FORMULA);
-            CHECK(strstr(err.message, "unknown column 'Dayz' at offset 8") != NULL);
+            CHECK_STR(err.message, "unknown column 'Dayz' at offset 8 in formula 'x ~ 1 + Dayz'");
+            lmm_formula_free(f);
+        }
+        /* inside a call and a random-effects term: the formula as written, offset into it */
+        CHECK(lmm_formula_parse("x ~ log(x) + (1 + I(Dayz^2)|g)", &f, &err) == LMM_OK);
+        if (f) {
+            CHECK(lmm_formula_check(f, df, &err) == LMM_ERR_FORMULA);
+            CHECK_STR(err.message, "unknown column 'Dayz' at offset 20 in formula 'x ~ log(x) + (1 + I(Dayz^2)|g)'");
             lmm_formula_free(f);
         }
         CHECK(lmm_formula_parse("~ I(2*x^2 - x/4) + sqrt(abs(x)) + I(g)", &f, &err) == LMM_OK);
