@@ -1,4 +1,4 @@
-/* lmm.h - linear mixed models in one C99 header.                 v0.1
+/* lmm.h - linear mixed models in one C99 header.                 v0.2.0
    No warranty. MIT or public domain, your choice (see end of file).
 
    lmm.h fits linear mixed models the way R's lme4 does (REML and ML,
@@ -35,6 +35,9 @@
    Fit            lmm_fit_formula(frame, "y ~ x + (x|g)", &opts, &fit, &err).
                   opts may be NULL; zero-initialised options mean lme4's
                   defaults (REML, BOBYQA, treatment contrasts).
+                  How the model is built (contrasts) is an lmm_model_options,
+                  opts.model here, and the argument (NULL = defaults) of
+                  lmm_model_build, lmm_model_matrix and lmm_lm_fit.
                   The pipeline is also open: lmm_model_build (structure:
                   X, Z, Lambda pattern) -> lmm_model_fit (response y) ->
                   lmm_fit; lmm_refit reuses the structure for a new y.
@@ -66,6 +69,11 @@
 */
 #ifndef LMM_H
 #define LMM_H
+
+#define LMM_VERSION_MAJOR 0
+#define LMM_VERSION_MINOR 2
+#define LMM_VERSION_PATCH 0
+#define LMM_VERSION "0.2.0"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -336,6 +344,12 @@ typedef enum lmm_contrasts {
     LMM_CONTR_SUM = 1         /* R's contr.sum: columns f1..f(k-1), last level -1 */
 } lmm_contrasts;
 
+/* How a model is built from a formula and a frame; zero-initialised (or a
+   NULL pointer) = R's defaults. Weights, offset and family will join it. */
+typedef struct lmm_model_options {
+    lmm_contrasts contrasts;  /* treatment (default) or sum */
+} lmm_model_options;
+
 /* A dense matrix with R's column names. */
 typedef struct lmm_matrix {
     int nrow, ncol;
@@ -349,7 +363,7 @@ typedef struct lmm_matrix {
 /* The fixed-effects model matrix of a formula on a frame, as R's
    model.matrix builds it: complete cases only, terms ordered by degree,
    treatment or sum contrasts, R's column names. Random terms are ignored. */
-LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                     lmm_matrix **out, lmm_error *err);
 LMM_API void lmm_matrix_free(lmm_matrix *m);
 
@@ -439,12 +453,12 @@ typedef enum lmm_factor_kind { LMM_FACTOR_AUTO = 0, LMM_FACTOR_DENSE, LMM_FACTOR
 
 typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     int ml;                   /* 0: REML criterion (default), 1: maximum likelihood */
-    lmm_contrasts contrasts;  /* treatment (default) or sum */
+    lmm_model_options model;  /* how lmm_fit_formula builds the model (contrasts) */
     lmm_optim_options optim;  /* optimizer choice and tolerances */
     const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere */
     int skip_condvar;         /* 1: skip the conditional variances of the random effects */
     int skip_convcheck;       /* 1: skip lme4's gradient/Hessian check after the fit (skipped anyway beyond 20 thetas) */
-    int factor;               /* lmm_factor_kind: 0 keeps the model's (automatic unless lmm_model_set_factor) */
+    lmm_factor_kind factor;   /* AUTO keeps the model's (automatic unless lmm_model_set_factor) */
 } lmm_fit_options;
 
 /* A fitted linear mixed model. Fields are read-only for callers. */
@@ -499,7 +513,7 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
 /* Build the model structure of `formula` on `df` (rows with missing values
    in any variable the formula uses are dropped). The response is set from
    the formula's left-hand side. */
-LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                    lmm_model **out, lmm_error *err);
 LMM_API void lmm_model_free(lmm_model *m);
 /* Replace the fixed-effects matrix (nobs rows; columns and names copied),
@@ -559,7 +573,7 @@ typedef struct lmm_lm {
 } lmm_lm;
 
 /* Fit `formula` (no random-effects terms) by least squares. */
-LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                               lmm_lm **out, lmm_error *err);
 /* Fit y on a caller-built model matrix (columns and names taken as given). */
 LMM_API lmm_status lmm_lm_fit_matrix(const lmm_matrix *X, const double *y, lmm_lm **out, lmm_error *err);
@@ -3799,6 +3813,15 @@ typedef struct lmm__coding {
     const char *label;
 } lmm__coding;
 
+/* The one place model-building defaults are settled: NULL or zero = R's. */
+static lmm_status lmm__model_options_resolve(const lmm_model_options *in, lmm_model_options *out, lmm_error *err)
+{
+    if (in) *out = *in; else memset(out, 0, sizeof *out);
+    if (out->contrasts != LMM_CONTR_TREATMENT && out->contrasts != LMM_CONTR_SUM)
+        return lmm__fail(err, LMM_ERR_ARG, "unknown contrasts %d (LMM_CONTR_TREATMENT or LMM_CONTR_SUM)", (int)out->contrasts);
+    return LMM_OK;
+}
+
 static double lmm__coding_value(const lmm__coding *c, lmm_contrasts contr, const lmm__frame_eval *fe, int obs, int col)
 {
     int code;
@@ -3827,8 +3850,9 @@ static char *lmm__coding_name(const lmm__coding *c, lmm_contrasts contr, int col
 
 /* Build the model matrix of a term list on the evaluated observations. */
 static lmm_status lmm__build_matrix(const lmm_formula *f, const lmm_termlist *tl, const lmm__frame_eval *fe,
-                                    lmm_contrasts contr, lmm_matrix **out, lmm_error *err)
+                                    const lmm_model_options *mo, lmm_matrix **out, lmm_error *err)
 {
+    lmm_contrasts contr = mo->contrasts;
     lmm_matrix *m = LMM__ZNEW(lmm_matrix, 1);
     int t, k, n = fe->nobs, cap = 0, spanned = tl->intercept;
     lmm_status st = LMM_OK;
@@ -3967,18 +3991,20 @@ static lmm_status lmm__drop_aliased(lmm_matrix *m, int *ndropped, char ***droppe
     return LMM_OK;
 }
 
-LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                     lmm_matrix **out, lmm_error *err)
 {
     lmm_formula *f = NULL;
     lmm__frame_eval fe;
+    lmm_model_options mo;
     lmm_status st;
     *out = NULL;
     if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_matrix: NULL argument");
+    if ((st = lmm__model_options_resolve(opts, &mo, err)) != LMM_OK) return st;
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     st = lmm__frame_evaluate(df, f, 0, &fe, err);
     if (st == LMM_OK) {
-        st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, out, err);
+        st = lmm__build_matrix(f, &f->fixed, &fe, &mo, out, err);
         lmm__frame_eval_free(&fe);
     }
     lmm_formula_free(f);
@@ -6135,16 +6161,18 @@ static lmm_status lmm__model_finish(lmm_model *m, lmm_error *err)
     return lmm_model_set_response(m, m->y, err);
 }
 
-LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                    lmm_model **out, lmm_error *err)
 {
     lmm_formula *f = NULL;
     lmm__frame_eval fe;
+    lmm_model_options mo;
     lmm_model *m;
     lmm_status st;
     int i, r;
     *out = NULL;
     if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_build: NULL argument");
+    if ((st = lmm__model_options_resolve(opts, &mo, err)) != LMM_OK) return st;
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
     if ((st = lmm__frame_evaluate(df, f, 1, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
@@ -6163,7 +6191,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm
         goto done;
     }
     for (i = 0; i < fe.nobs; i++) m->y[i] = fe.vars[f->response].num[fe.rows[i]];
-    if ((st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, &m->X, err)) != LMM_OK) goto done;
+    if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &m->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(m->X, &m->n_aliased, &m->aliased, err)) != LMM_OK) goto done;
     m->nterms = f->nre;
     m->terms = LMM__ZNEW(lmm_reterm, f->nre ? f->nre : 1);
@@ -6176,7 +6204,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm
         if ((st = lmm__grouping_factor(&fe, spec, &g, err)) != LMM_OK) break;
         t->nlevels = g.nlevels; t->levels = g.levels; t->codes = g.codes;
         if (!(t->group = lmm__strdup(spec->group_label))) { st = lmm__nomem(err); break; }
-        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, contrasts, &zm, err)) != LMM_OK) break;
+        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, &mo, &zm, err)) != LMM_OK) break;
         if (zm->ncol == 0) { lmm_matrix_free(zm); st = lmm__fail(err, LMM_ERR_FORMULA, "random-effects term for '%s' has no columns", spec->group_label); break; }
         t->ncol = zm->ncol; t->colnames = zm->colnames; t->z = zm->v;
         zm->colnames = NULL; zm->v = NULL; zm->ncol = 0;
@@ -6861,7 +6889,7 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
     *out = NULL;
     if (!m) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_fit: NULL model");
     if (!opts) { memset(&defaults, 0, sizeof defaults); opts = &defaults; }
-    if (opts->factor && (st = lmm_model_set_factor(m, (lmm_factor_kind)opts->factor, err)) != LMM_OK) return st;
+    if (opts->factor != LMM_FACTOR_AUTO && (st = lmm_model_set_factor(m, opts->factor, err)) != LMM_OK) return st;
     if ((st = lmm__fit_alloc(m, &fit, err)) != LMM_OK) return st;
     fit->reml = !opts->ml;
     if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));
@@ -6905,7 +6933,7 @@ LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, con
     lmm_model *m = NULL;
     lmm_status st;
     *out = NULL;
-    if ((st = lmm_model_build(df, formula, opts ? opts->contrasts : LMM_CONTR_TREATMENT, &m, err)) != LMM_OK) return st;
+    if ((st = lmm_model_build(df, formula, opts ? &opts->model : NULL, &m, err)) != LMM_OK) return st;
     if ((st = lmm_model_fit(m, opts, out, err)) != LMM_OK) { lmm_model_free(m); return st; }
     (*out)->owns_model = 1;
     return LMM_OK;
@@ -7014,16 +7042,18 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
     return LMM_OK;
 }
 
-LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                               lmm_lm **out, lmm_error *err)
 {
     lmm_formula *f = NULL;
     lmm__frame_eval fe;
+    lmm_model_options mo;
     lmm_lm *fit;
     lmm_status st;
     int i;
     *out = NULL;
     if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_lm_fit: NULL argument");
+    if ((st = lmm__model_options_resolve(opts, &mo, err)) != LMM_OK) return st;
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
     if (f->nre > 0) {
@@ -7040,7 +7070,7 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_cont
     if (!fit->formula || !fit->y) { st = lmm__nomem(err); goto done; }
     if (fe.vars[f->response].is_factor) { st = lmm__fail(err, LMM_ERR_DATA, "response '%s' is not numeric", f->vars[f->response].label); goto done; }
     for (i = 0; i < fe.nobs; i++) fit->y[i] = fe.vars[f->response].num[fe.rows[i]];
-    if ((st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, &fit->X, err)) != LMM_OK) goto done;
+    if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &fit->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(fit->X, &fit->n_aliased, &fit->aliased, err)) != LMM_OK) goto done;
     st = lmm__lm_solve(fit, err);
 done:
@@ -7917,9 +7947,11 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
     lmm__frame_eval fe;
     lmm_matrix *M = NULL;
     int **owned = NULL, *pos = NULL, ntr = m->nobs, nn = nd->nrow, i, j, r, v;
-    int ntr_rows, p = fit->p, contr = LMM_CONTR_TREATMENT;
+    int ntr_rows, p = fit->p;
+    lmm_model_options mo;
     lmm_status st;
     memset(&fe, 0, sizeof fe);
+    lmm__model_options_resolve(NULL, &mo, NULL);
     for (i = 0; i < nn; i++) out[i] = NAN;
     if ((st = lmm_formula_parse(m->formula, &f, err)) != LMM_OK) return st;
     owned = LMM__ZNEW(int *, f->nvars ? f->nvars : 1);
@@ -7928,11 +7960,11 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
     if ((st = lmm__sim_combined_eval(fit, f, train, nd, conditional, &fe, owned, err)) != LMM_OK) goto done;
     ntr_rows = ntr;   /* fe.rows[ntr_rows ...] are the complete newdata rows */
     /* the model does not record its contrasts: whichever reproduces its column names */
-    for (contr = LMM_CONTR_TREATMENT; ; contr = LMM_CONTR_SUM) {
-        if ((st = lmm__build_matrix(f, &f->fixed, &fe, (lmm_contrasts)contr, &M, err)) != LMM_OK) goto done;
+    for (;; mo.contrasts = LMM_CONTR_SUM) {
+        if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &M, err)) != LMM_OK) goto done;
         if (lmm__sim_match_cols(M, m->X->colnames, p, pos) == 0) break;
         lmm_matrix_free(M); M = NULL;
-        if (contr == LMM_CONTR_SUM) { st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the model's fixed-effects columns"); goto done; }
+        if (mo.contrasts == LMM_CONTR_SUM) { st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the model's fixed-effects columns"); goto done; }
     }
     for (r = ntr_rows; r < fe.nobs; r++) {
         double s = 0;
@@ -7956,7 +7988,7 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
             if (c < 0) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); goto done; }
             gcol[g] = &nd->cols[c];
         }
-        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, (lmm_contrasts)contr, &M, err)) != LMM_OK) goto done;
+        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, &mo, &M, err)) != LMM_OK) goto done;
         if (lmm__sim_match_cols(M, t->colnames, t->ncol, pos) != 0) {
             st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the columns of the term for '%s'", t->group);
             goto done;

@@ -25,7 +25,8 @@
 
 typedef struct cli_opts {
     const char *data, *formula;
-    int ml, json, sum;
+    int ml, json;
+    lmm_model_options model;  /* --contrasts */
     int max_evals;            /* fit --max-evals N (0: the optimizer's default) */
     const char *refs[64];
     int nref;
@@ -85,8 +86,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char **pos, int 
         } else if (!strcmp(a, "--contrasts")) {
             if (i + 1 >= argc) return usage_error("--contrasts needs 'sum' or 'treatment'");
             i++;
-            if (!strcmp(argv[i], "sum")) o->sum = 1;
-            else if (!strcmp(argv[i], "treatment")) o->sum = 0;
+            if (!strcmp(argv[i], "sum")) o->model.contrasts = LMM_CONTR_SUM;
+            else if (!strcmp(argv[i], "treatment")) o->model.contrasts = LMM_CONTR_TREATMENT;
             else return usage_error("--contrasts takes 'sum' or 'treatment'");
         } else if (!strcmp(a, "--max-evals") && allow_ml) {
             char *end;
@@ -293,7 +294,7 @@ static int cmd_fit(int argc, char **argv)
     if (!(df = load_frame(&o))) return EXIT_INPUT;
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     fo.optim.max_evals = o.max_evals;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) {
         fprintf(stderr, "lmm: %s\n", err.message);
@@ -418,7 +419,7 @@ static lmm_lm *fit_lm_cmd(const cli_opts *o, lmm_frame **df, int *rc)
     lmm_lm *fit = NULL;
     lmm_error err = {LMM_OK, ""};
     if (!(*df = load_frame(o))) { *rc = EXIT_INPUT; return NULL; }
-    if (lmm_lm_fit(*df, o->formula, o->sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT, &fit, &err) != LMM_OK) {
+    if (lmm_lm_fit(*df, o->formula, &o->model, &fit, &err) != LMM_OK) {
         *rc = fail_status(&err);
         lmm_frame_free(*df); *df = NULL;
         return NULL;
@@ -580,7 +581,7 @@ static int cmd_anova(int argc, char **argv)
     memset(&fo, 0, sizeof fo);
     fo.ml = 1;
     fo.skip_condvar = 1;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     for (i = 0; i < n && rc == 0; i++) {
         const char *f = pos[i + 1];
         snprintf(names[i], sizeof names[i], "m%d", i);
@@ -590,7 +591,7 @@ static int cmd_anova(int argc, char **argv)
             else if (!mixed[i]->converged) { fprintf(stderr, "lmm: model %s did not converge\n", names[i]); rc = EXIT_STAT; }
             refs[i].lmer = mixed[i];
         } else {
-            if (lmm_lm_fit(df, f, fo.contrasts, &lms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
+            if (lmm_lm_fit(df, f, &fo.model, &lms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
             refs[i].lm = lms[i];
         }
     }
@@ -690,10 +691,10 @@ static int fit_either(const lmm_frame *df, const char *formula, const cli_opts *
     memset(&fo, 0, sizeof fo);
     fo.ml = 1;
     fo.skip_condvar = 1;
-    fo.contrasts = o->sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o->model;
     if (kind) {
         if (lmm_fit_formula(df, formula, &fo, mixed, &err) != LMM_OK) return fail_status_in(what, &err);
-    } else if (lmm_lm_fit(df, formula, fo.contrasts, lm, &err) != LMM_OK) return fail_status_in(what, &err);
+    } else if (lmm_lm_fit(df, formula, &fo.model, lm, &err) != LMM_OK) return fail_status_in(what, &err);
     return 0;
 }
 
@@ -1126,7 +1127,7 @@ static int cmd_predict(int argc, char **argv)
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
     fo.skip_condvar = 1;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
     else if (interval && fit->model->nterms != 1)
         rc = usage_error("--interval boot needs a model with a single random-effects term");
@@ -1207,7 +1208,7 @@ static int cmd_ranef(int argc, char **argv)
     if (!(df = load_frame(&o))) return EXIT_INPUT;
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
     if (rc == 0) {
         lo = (double *)malloc(sizeof(double) * (size_t)fit->q);
@@ -1346,7 +1347,7 @@ static int cmd_plot(int argc, char **argv)
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
     fo.skip_condvar = strcmp(kind, "ranef") != 0;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
     else if (group) {
         int k, found = 0;
