@@ -268,7 +268,7 @@ typedef enum lmm_expr_op {
     LMM_EX_ADD, LMM_EX_SUB, LMM_EX_MUL, LMM_EX_DIV, LMM_EX_POW, /* a op b */
     LMM_EX_NEG,   /* -a */
     LMM_EX_PAREN, /* (a), kept so labels deparse as written */
-    LMM_EX_CALL   /* name(a): I, log, exp, sqrt, abs, log10, log2, sin, cos */
+    LMM_EX_CALL   /* name(a): I, log, exp, sqrt, abs, log10, log2, sin, cos; factor, as.factor */
 } lmm_expr_op;
 
 typedef struct lmm_expr {
@@ -280,7 +280,9 @@ typedef struct lmm_expr {
 } lmm_expr;
 
 /* A variable of the formula: a column or an expression, labelled as R
-   deparses it ("Days", "I(days^2)", "log(x)"). */
+   deparses it ("Days", "I(days^2)", "log(x)", "factor(Days)"). factor(x) and
+   as.factor(x) make a factor of a numeric x as R does (levels in numeric
+   order, labelled as R prints the numbers); a factor x is kept as it is. */
 typedef struct lmm_fvar {
     char *label;
     lmm_expr *expr;       /* an LMM_EX_VAR node for a plain column */
@@ -322,7 +324,7 @@ typedef struct lmm_formula {
     lmm_reterm_spec *re;  /* in the order written */
 } lmm_formula;
 
-/* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + (1|g) + (x|g) + (x||g) + (1|a/b)".
+/* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + factor(x) + (1|g) + (x|g) + (x||g) + (1|a/b) + (1|factor(b))".
    Errors (LMM_ERR_FORMULA) name the problem and the byte offset. */
 LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err);
 LMM_API void lmm_formula_free(lmm_formula *f);
@@ -330,7 +332,7 @@ LMM_API void lmm_formula_free(lmm_formula *f);
    "unknown column 'Dayz' at offset 12". */
 LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err);
 /* Evaluate an arithmetic expression over all rows into out[nrow] (NAN where
-   an input is missing). A factor inside arithmetic is an error. */
+   an input is missing). A factor (or factor()) inside arithmetic is an error. */
 LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double *out, lmm_error *err);
 /* R's deparse of an expression into buf ("days^2", "x + 1", "log(x)"). */
 LMM_API void lmm_expr_deparse(const lmm_expr *e, char *buf, size_t size);
@@ -2468,54 +2470,65 @@ static void lmm__format_r(double x, char *buf, size_t size)
     else snprintf(buf, size, "%.*e", digits - 1, x);
 }
 
-LMM_API lmm_status lmm_frame_as_factor(lmm_frame *f, const char *name, lmm_error *err)
+/* n numbers (NAN = missing, code -1) as factor codes whose levels sort
+   numerically and are labelled as R prints them (R's factor() of a numeric
+   vector); *levels is owned by the caller (NULL when there is no level). */
+static lmm_status lmm__factorize_num(const double *x, int n, int *codes, char ***levels, int *nlevels, lmm_error *err)
 {
-    int j = lmm_frame_find(f, name), i, m = 0, nu = 0, ng = 0;
-    double *vals = NULL;
-    int *group = NULL, *codes = NULL;
-    char **levels = NULL, label[48];
-    lmm_column *c;
-    if (j < 0) return lmm__fail(err, LMM_ERR_ARG, "no column '%s' in the frame", name ? name : "(null)");
-    c = &f->cols[j];
-    if (c->type == LMM_FACTOR) return LMM_OK;
-    vals = LMM__NEW(double, f->nrow);
-    codes = LMM__NEW(int, f->nrow);
-    group = LMM__NEW(int, f->nrow);
-    levels = LMM__ZNEW(char *, f->nrow);
-    if (!vals || !codes || !group || !levels) goto nomem;
-    for (i = 0; i < f->nrow; i++) if (!isnan(c->num[i])) vals[m++] = c->num[i];
+    int i, m = 0, nu = 0, ng = 0;
+    double *vals = LMM__NEW(double, n);
+    int *group = LMM__NEW(int, n);
+    char **lv = LMM__ZNEW(char *, n), label[48];
+    *levels = NULL; *nlevels = 0;
+    if (!vals || !group || !lv) goto nomem;
+    for (i = 0; i < n; i++) if (!isnan(x[i])) vals[m++] = x[i];
     qsort(vals, (size_t)m, sizeof *vals, lmm__cmp_double);
     for (i = 0; i < m; i++) if (nu == 0 || vals[i] != vals[nu - 1]) vals[nu++] = vals[i];
     /* values printing alike share a level, as in R (0.1+0.2 and 0.3 -> "0.3") */
     for (i = 0; i < nu; i++) {
         lmm__format_r(vals[i], label, sizeof label);
-        if (ng == 0 || strcmp(levels[ng - 1], label) != 0)
-            if (!(levels[ng++] = lmm__strdup(label))) goto nomem;
+        if (ng == 0 || strcmp(lv[ng - 1], label) != 0)
+            if (!(lv[ng++] = lmm__strdup(label))) goto nomem;
         group[i] = ng - 1;
     }
-    for (i = 0; i < f->nrow; i++) {
-        double x = c->num[i];
+    for (i = 0; i < n; i++) {
         int lo = 0, hi = nu - 1;
-        if (isnan(x)) { codes[i] = -1; continue; }
+        if (isnan(x[i])) { codes[i] = -1; continue; }
         while (lo < hi) {
             int mid = lo + (hi - lo) / 2;
-            if (vals[mid] < x) lo = mid + 1; else hi = mid;
+            if (vals[mid] < x[i]) lo = mid + 1; else hi = mid;
         }
         codes[i] = group[lo];
     }
+    if (ng == 0) { LMM_FREE(lv); lv = NULL; }
+    *levels = lv; *nlevels = ng;
+    LMM_FREE(vals); LMM_FREE(group);
+    return LMM_OK;
+nomem:
+    if (lv) for (i = 0; i < ng; i++) LMM_FREE(lv[i]);
+    LMM_FREE(lv); LMM_FREE(vals); LMM_FREE(group);
+    return lmm__nomem(err);
+}
+
+LMM_API lmm_status lmm_frame_as_factor(lmm_frame *f, const char *name, lmm_error *err)
+{
+    int j = lmm_frame_find(f, name), nlevels;
+    int *codes;
+    char **levels;
+    lmm_column *c;
+    lmm_status st;
+    if (j < 0) return lmm__fail(err, LMM_ERR_ARG, "no column '%s' in the frame", name ? name : "(null)");
+    c = &f->cols[j];
+    if (c->type == LMM_FACTOR) return LMM_OK;
+    if (!(codes = LMM__NEW(int, f->nrow))) return lmm__nomem(err);
+    if ((st = lmm__factorize_num(c->num, f->nrow, codes, &levels, &nlevels, err)) != LMM_OK) { LMM_FREE(codes); return st; }
     LMM_FREE(c->num);
     c->num = NULL;
     c->type = LMM_FACTOR;
     c->codes = codes;
-    c->nlevels = ng;
+    c->nlevels = nlevels;
     c->levels = levels;
-    if (ng == 0) { LMM_FREE(levels); c->levels = NULL; }
-    LMM_FREE(vals); LMM_FREE(group);
     return LMM_OK;
-nomem:
-    if (levels) for (i = 0; i < ng; i++) LMM_FREE(levels[i]);
-    LMM_FREE(levels); LMM_FREE(vals); LMM_FREE(codes); LMM_FREE(group);
-    return lmm__nomem(err);
 }
 
 /* ---- CSV reader ---- */
@@ -2920,10 +2933,16 @@ static lmm_expr *lmm__expr_node(lmm__fparser *ps, lmm_expr_op op, int offset)
 
 static int lmm__known_function(const char *name)
 {
-    static const char *const fns[] = { "I", "log", "exp", "sqrt", "abs", "log10", "log2", "sin", "cos" };
+    static const char *const fns[] = { "I", "log", "exp", "sqrt", "abs", "log10", "log2", "sin", "cos", "factor", "as.factor" };
     size_t i;
     for (i = 0; i < sizeof fns / sizeof fns[0]; i++) if (strcmp(fns[i], name) == 0) return 1;
     return 0;
+}
+
+/* Is e a call factor(x) or as.factor(x)? Such a variable is a factor. */
+static int lmm__is_factor_call(const lmm_expr *e)
+{
+    return e && e->op == LMM_EX_CALL && (strcmp(e->name, "factor") == 0 || strcmp(e->name, "as.factor") == 0);
 }
 
 /* ---- arithmetic expressions (the response and the inside of calls) ---- */
@@ -2963,7 +2982,7 @@ static lmm_expr *lmm__fp_atom(lmm__fparser *ps)
         if (lmm__fp_peek(ps) == '(') {
             if (!lmm__known_function(name)) {
                 char msg[160];
-                snprintf(msg, sizeof msg, "unknown function '%.60s' (known: I, log, exp, sqrt, abs, log10, log2, sin, cos)", name);
+                snprintf(msg, sizeof msg, "unknown function '%.60s' (known: I, log, exp, sqrt, abs, log10, log2, sin, cos, factor, as.factor)", name);
                 LMM_FREE(name);
                 lmm__fp_fail(ps, at, msg);
                 return NULL;
@@ -3375,7 +3394,7 @@ static int lmm__fp_reterm(lmm__fparser *ps, int open_at)
         lmm_expr *e;
         if (!(lmm__is_name_start(c) || c == '`')) { ok = lmm__fp_fail(ps, at, "expected a grouping factor name after '|'"); break; }
         if (!(e = lmm__fp_atom(ps))) { ok = 0; break; }
-        if (e->op != LMM_EX_VAR) { lmm__expr_free(e); ok = lmm__fp_fail(ps, at, "a grouping factor must be a column name"); break; }
+        if (e->op != LMM_EX_VAR && !lmm__is_factor_call(e)) { lmm__expr_free(e); ok = lmm__fp_fail(ps, at, "a grouping factor must be a column name or factor(column)"); break; }
         if ((v = lmm__fp_intern(ps, e)) < 0) { ok = 0; break; }
         vars[nv++] = v; unit_len[nunits - 1]++;
         c = lmm__fp_peek(ps);
@@ -3497,6 +3516,8 @@ static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, dou
         for (i = 0; i < n; i++) out[i] = -out[i];
         return LMM_OK;
     case LMM_EX_CALL:
+        if (lmm__is_factor_call(e))
+            return lmm__fail(err, LMM_ERR_FORMULA, "%s() at offset %d makes a factor; arithmetic needs numbers", e->name, e->offset);
         if ((st = lmm__expr_eval_rec(e->a, df, out, err)) != LMM_OK) return st;
         if (strcmp(e->name, "I") == 0) return LMM_OK;
         for (i = 0; i < n; i++) {
@@ -3548,7 +3569,50 @@ typedef struct lmm__var {
     const int *codes;     /* factor: the frame's codes (-1 = missing) */
     int nlevels;
     char *const *levels;
+    int *own_codes;       /* factor(x) of numbers: codes and levels made here, freed with the var */
+    char **own_levels;
 } lmm__var;
+
+static void lmm__levels_free(char **levels, int nlevels)
+{
+    int j;
+    if (levels) for (j = 0; j < nlevels; j++) LMM_FREE(levels[j]);
+    LMM_FREE(levels);
+}
+
+static void lmm__var_free(lmm__var *v)
+{
+    LMM_FREE(v->num);
+    LMM_FREE(v->own_codes);
+    lmm__levels_free(v->own_levels, v->nlevels);
+    memset(v, 0, sizeof *v);
+}
+
+/* R's factor(e) over all rows of df as a factor var: a factor column is
+   borrowed with its levels and their order, numbers get lmm__factorize_num's
+   numeric order in codes and levels the var owns. */
+static lmm_status lmm__factor_of_expr(const lmm_expr *e, const lmm_frame *df, lmm__var *var, lmm_error *err)
+{
+    int c = -1;
+    double *x;
+    lmm_status st;
+    while (e->op == LMM_EX_PAREN) e = e->a;
+    if (lmm__is_factor_call(e)) return lmm__factor_of_expr(e->a, df, var, err);
+    var->is_factor = 1;
+    if (e->op == LMM_EX_VAR) c = lmm_frame_find(df, e->name);
+    if (c >= 0 && df->cols[c].type == LMM_FACTOR) {
+        var->codes = df->cols[c].codes;
+        var->levels = df->cols[c].levels;
+        var->nlevels = df->cols[c].nlevels;
+        return LMM_OK;
+    }
+    if (!(x = LMM__NEW(double, df->nrow)) || !(var->own_codes = LMM__NEW(int, df->nrow))) { LMM_FREE(x); return lmm__nomem(err); }
+    st = lmm_expr_eval(e, df, x, err);
+    if (st == LMM_OK) st = lmm__factorize_num(x, df->nrow, var->own_codes, &var->own_levels, &var->nlevels, err);
+    LMM_FREE(x);
+    var->codes = var->own_codes; var->levels = var->own_levels;
+    return st;
+}
 
 /* The observations a formula selects and its evaluated variables. */
 typedef struct lmm__frame_eval {
@@ -3562,7 +3626,7 @@ static void lmm__frame_eval_free(lmm__frame_eval *fe)
 {
     int i;
     if (!fe) return;
-    for (i = 0; i < fe->nvars; i++) LMM_FREE(fe->vars[i].num);
+    for (i = 0; i < fe->nvars; i++) lmm__var_free(&fe->vars[i]);
     LMM_FREE(fe->vars);
     LMM_FREE(fe->rows);
     memset(fe, 0, sizeof *fe);
@@ -3600,6 +3664,11 @@ static lmm_status lmm__frame_evaluate(const lmm_frame *df, const lmm_formula *f,
         const lmm_expr *e = f->vars[v].expr;
         lmm__var *var = &fe->vars[v];
         if (!lmm__var_used(f, v, include_random)) continue;
+        if (lmm__is_factor_call(e)) {
+            /* levels from every row, as R's factor() runs before na.omit; unused ones drop later */
+            if ((st = lmm__factor_of_expr(e, df, var, err)) != LMM_OK) { lmm__frame_eval_free(fe); return st; }
+            continue;
+        }
         if (e->op == LMM_EX_VAR) {
             const lmm_column *c = &df->cols[lmm_frame_find(df, e->name)];
             if (c->type == LMM_FACTOR) {
@@ -7816,13 +7885,47 @@ static int lmm__sim_var_in(const lmm_termlist *tl, int v)
     return 0;
 }
 
-/* The label of row i's level of a grouping variable in newdata (NULL if missing). */
-static const char *lmm__sim_group_label(const lmm_column *c, int i, char *buf, size_t size)
+/* Factor variable e (a factor column or factor(x)) on [training observations; newdata rows] into
+   var, its codes in codes[]: newdata labels map to the levels the training rows use, and one they
+   do not use is LMM_ERR_DATA. */
+static lmm_status lmm__sim_factor_codes(const lmm_fit *fit, const lmm_expr *e, const char *label,
+                                        const lmm_frame *train, const lmm_frame *nd, int *codes,
+                                        lmm__var *var, lmm_error *err)
 {
-    if (c->type == LMM_FACTOR) return c->codes[i] >= 0 ? c->levels[c->codes[i]] : NULL;
-    if (isnan(c->num[i])) return NULL;
-    lmm__format_r(c->num[i], buf, size);
-    return buf;
+    const lmm_model *m = fit->model;
+    lmm__var tv, nv;
+    int ntr = m->nobs, nn = nd->nrow, i, j, l, *map = NULL;
+    char *seen = NULL;
+    lmm_status st;
+    memset(&tv, 0, sizeof tv); memset(&nv, 0, sizeof nv);
+    if ((st = lmm__factor_of_expr(e, train, &tv, err)) != LMM_OK) goto done;
+    if ((st = lmm__factor_of_expr(e, nd, &nv, err)) != LMM_OK) goto done;
+    map = LMM__NEW(int, nv.nlevels ? nv.nlevels : 1);
+    seen = (char *)lmm__calloc((size_t)(tv.nlevels ? tv.nlevels : 1), 1);
+    if (!map || !seen) { st = lmm__nomem(err); goto done; }
+    for (i = 0; i < ntr; i++) { codes[i] = tv.codes[m->rows[i]]; seen[codes[i]] = 1; }
+    for (j = 0; j < nv.nlevels; j++) {
+        map[j] = -2;
+        for (l = 0; l < tv.nlevels; l++)
+            if (seen[l] && strcmp(tv.levels[l], nv.levels[j]) == 0) { map[j] = l; break; }
+    }
+    for (i = 0; i < nn; i++) {
+        int c = nv.codes[i];
+        if (c >= 0 && map[c] == -2) {
+            st = lmm__fail(err, LMM_ERR_DATA, "level '%s' of factor '%s' (newdata row %d) is not in the training data",
+                           nv.levels[c], label, i + 1);
+            goto done;
+        }
+        codes[ntr + i] = c >= 0 ? map[c] : -1;
+    }
+    /* the var keeps the training levels (taken over when factor() made them) */
+    var->is_factor = 1; var->codes = codes;
+    var->levels = tv.levels; var->nlevels = tv.nlevels;
+    var->own_levels = tv.own_levels; tv.own_levels = NULL;
+done:
+    LMM_FREE(map); LMM_FREE(seen);
+    lmm__var_free(&tv); lmm__var_free(&nv);
+    return st;
 }
 
 /* Evaluate the formula's variables on [training observations; newdata rows] so that the
@@ -7850,55 +7953,12 @@ static lmm_status lmm__sim_combined_eval(const lmm_fit *fit, const lmm_formula *
             int tc = lmm_frame_find(train, e->name), nc = lmm_frame_find(nd, e->name);
             if (tc < 0) return lmm__fail(err, LMM_ERR_ARG, "the training frame has no column '%s'", e->name);
             if (nc < 0) return lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s'", e->name);
-            if (train->cols[tc].type == LMM_FACTOR) {
-                const lmm_column *tcol = &train->cols[tc], *ncol = &nd->cols[nc];
-                int *codes, *map, j, l;
-                char *seen;
-                codes = owned_codes[v] = LMM__NEW(int, N);
-                map = LMM__NEW(int, ncol->nlevels ? ncol->nlevels : 1);
-                seen = (char *)lmm__calloc((size_t)(tcol->nlevels ? tcol->nlevels : 1), 1);
-                if (!codes || !map || !seen) { LMM_FREE(map); LMM_FREE(seen); return lmm__nomem(err); }
-                for (i = 0; i < ntr; i++) { codes[i] = tcol->codes[m->rows[i]]; seen[codes[i]] = 1; }
-                if (ncol->type != LMM_FACTOR) {
-                    /* numbers in newdata (a CSV of numeric labels): match R's printed labels */
-                    for (i = 0; i < nn; i++) {
-                        char buf[64];
-                        codes[ntr + i] = -1;
-                        if (isnan(ncol->num[i])) continue;
-                        lmm__format_r(ncol->num[i], buf, sizeof buf);
-                        for (l = 0; l < tcol->nlevels; l++)
-                            if (seen[l] && strcmp(tcol->levels[l], buf) == 0) { codes[ntr + i] = l; break; }
-                        if (codes[ntr + i] < 0) {
-                            lmm__fail(err, LMM_ERR_DATA, "level '%s' of factor '%s' (newdata row %d) is not in the training data", buf, e->name, i + 1);
-                            LMM_FREE(map); LMM_FREE(seen);
-                            return LMM_ERR_DATA;
-                        }
-                    }
-                    LMM_FREE(map); LMM_FREE(seen);
-                    var->is_factor = 1; var->codes = codes;
-                    var->nlevels = tcol->nlevels; var->levels = tcol->levels;
-                    continue;
-                }
-                for (j = 0; j < ncol->nlevels; j++) {
-                    map[j] = -2;
-                    for (l = 0; l < tcol->nlevels; l++)
-                        if (seen[l] && strcmp(tcol->levels[l], ncol->levels[j]) == 0) { map[j] = l; break; }
-                }
-                for (i = 0; i < nn; i++) {
-                    int c = ncol->codes[i];
-                    if (c >= 0 && map[c] == -2) {
-                        lmm__fail(err, LMM_ERR_DATA, "level '%s' of factor '%s' (newdata row %d) is not in the training data",
-                                  ncol->levels[c], e->name, i + 1);
-                        LMM_FREE(map); LMM_FREE(seen);
-                        return LMM_ERR_DATA;
-                    }
-                    codes[ntr + i] = c >= 0 ? map[c] : -1;
-                }
-                LMM_FREE(map); LMM_FREE(seen);
-                var->is_factor = 1; var->codes = codes;
-                var->nlevels = tcol->nlevels; var->levels = tcol->levels;
-                continue;
-            }
+        }
+        if (lmm__is_factor_call(e) || (e->op == LMM_EX_VAR && train->cols[lmm_frame_find(train, e->name)].type == LMM_FACTOR)) {
+            lmm_status st;
+            if (!(owned_codes[v] = LMM__NEW(int, N))) return lmm__nomem(err);
+            if ((st = lmm__sim_factor_codes(fit, e, f->vars[v].label, train, nd, owned_codes[v], var, err)) != LMM_OK) return st;
+            continue;
         }
         {
             lmm_status st;
@@ -7976,30 +8036,30 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
     for (r = 0; r < f->nre; r++) {
         const lmm_reterm_spec *spec = &f->re[r];
         const lmm_reterm *t = NULL;
-        const lmm_column *gcol[16];
-        int occ = 0, k, g, row;
+        lmm__var gv[16];
+        int ng = 0, occ = 0, k, g, row;
         for (k = 0; k < r; k++) if (strcmp(f->re[k].group_label, spec->group_label) == 0) occ++;
         for (k = 0; k < m->nterms && !t; k++)
             if (strcmp(m->terms[k].group, spec->group_label) == 0 && occ-- == 0) t = &m->terms[k];
         if (!t || spec->ngroup > 16) { st = lmm__fail(err, LMM_ERR_DATA, "cannot match random-effects term '%s' to the model", spec->group_label); goto done; }
-        for (g = 0; g < spec->ngroup; g++) {
+        /* newdata's group labels as R prints them (numbers and factor(x) alike) */
+        for (g = 0; g < spec->ngroup && st == LMM_OK; g++) {
             const lmm_expr *e = f->vars[spec->group[g]].expr;
-            int c = e->op == LMM_EX_VAR ? lmm_frame_find(nd, e->name) : -1;
-            if (c < 0) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); goto done; }
-            gcol[g] = &nd->cols[c];
+            if (lmm__expr_check(e, nd, NULL) != LMM_OK) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); break; }
+            memset(&gv[g], 0, sizeof gv[g]);
+            ng = g + 1;
+            st = lmm__factor_of_expr(e, nd, &gv[g], err);
         }
-        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, &mo, &M, err)) != LMM_OK) goto done;
-        if (lmm__sim_match_cols(M, t->colnames, t->ncol, pos) != 0) {
+        if (st == LMM_OK && (st = lmm__build_matrix(f, &spec->lhs, &fe, &mo, &M, err)) == LMM_OK &&
+            lmm__sim_match_cols(M, t->colnames, t->ncol, pos) != 0)
             st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the columns of the term for '%s'", t->group);
-            goto done;
-        }
-        for (row = ntr_rows; row < fe.nobs; row++) {
+        for (row = ntr_rows; st == LMM_OK && row < fe.nobs; row++) {
             int i_new = fe.rows[row] - ntr, level = -1, c;
-            char label[512], part[64];
+            char label[512];
             size_t len = 0;
             label[0] = 0;
             for (g = 0; g < spec->ngroup; g++) {
-                const char *s = lmm__sim_group_label(gcol[g], i_new, part, sizeof part);
+                const char *s = gv[g].codes[i_new] >= 0 ? gv[g].levels[gv[g].codes[i_new]] : NULL;
                 if (!s || len + strlen(s) + 2 > sizeof label) { len = 0; label[0] = 0; break; }
                 if (g) { strcat(label, ":"); len++; }
                 strcat(label, s); len += strlen(s);
@@ -8010,7 +8070,9 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
             for (c = 0; c < t->ncol; c++)
                 out[i_new] += M->v[(size_t)pos[c] * fe.nobs + row] * fit->b[t->u_offset + level * t->ncol + c];
         }
+        for (g = 0; g < ng; g++) lmm__var_free(&gv[g]);
         lmm_matrix_free(M); M = NULL;
+        if (st != LMM_OK) goto done;
     }
 done:
     lmm_matrix_free(M);

@@ -14,7 +14,7 @@ static int level_index(const lmm_reterm *t, const char *level)
 }
 
 /* Fit the reference model of `file` and compare everything it lists. */
-static void check_reference(const char *file, int factor)
+static void check_reference(const char *file, lmm_factor_kind factor)
 {
     char path[512];
     tj_node *ref;
@@ -53,7 +53,7 @@ static void check_reference(const char *file, int factor)
     }
     m = fit->model;
     CHECK(fit->converged);
-    if (factor) CHECK((int)lmm_model_factor(m) == factor);
+    if (factor) CHECK(lmm_model_factor(m) == factor);
     fprintf(stderr, "  %-32s criterion %.10f (lme4 %.10f) evals %d%s\n", file, fit->criterion,
             tj_num(tj_get(ref, "criterion")), fit->nevals, factor == LMM_FACTOR_SPARSE ? " (sparse factor)" : "");
     /* objective at least as low as lme4's (1e-6 relative), and within 1e-5 of it */
