@@ -9,6 +9,9 @@
      lmm ranef DATA.csv 'FORMULA' [--ml] [--json]
      lmm plot ranef|resid|qq DATA.csv 'FORMULA' [--group G] [--title T] > out.svg
      lmm plot hist FILE... > out.svg
+     lmm --version
+   Every subcommand that reads DATA.csv takes --factor COL (repeatable): the numeric
+   column COL becomes a factor (R's df$COL <- factor(df$COL)) before fitting.
    Exit status: 0 ok, 1 statistical failure (no convergence), 2 bad input. */
 #define _POSIX_C_SOURCE 200809L   /* isatty */
 #define LMM_IMPLEMENTATION
@@ -30,7 +33,13 @@ typedef struct cli_opts {
     int max_evals;            /* fit --max-evals N (0: the optimizer's default) */
     const char *refs[64];
     int nref;
+    const char *factors[64];  /* --factor COL */
+    int nfactor;
 } cli_opts;
+
+/* The --factor line of every data-reading subcommand's help. */
+#define HELP_FACTOR "  --factor COL       make numeric column COL a factor (R's factor(COL): levels in numeric order); repeatable\n"
+
 
 static int usage_error(const char *msg)
 {
@@ -52,7 +61,7 @@ static void help_main(void)
            "  predict DATA.csv 'FORMULA' NEWDATA.csv  predictions (and bootstrap intervals) for new rows\n"
            "  ranef DATA.csv 'FORMULA'      random effects with conditional SDs and 95%% Wald intervals\n"
            "  plot ranef|resid|qq DATA.csv 'FORMULA'  SVG plot on stdout (plot hist FILE...: bootstrap statistics)\n\n"
-           "Run 'lmm COMMAND --help' for a command's options.\n"
+           "Run 'lmm COMMAND --help' for a command's options; 'lmm --version' prints the version.\n"
            "Exit status: 0 ok, 1 statistical failure (e.g. no convergence), 2 bad input.\n");
 }
 
@@ -64,6 +73,7 @@ static void help_fit(void)
            "options:\n"
            "  --ml               maximum likelihood instead of REML (lmer(..., REML = FALSE))\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --max-evals N      optimizer evaluation limit (default 10000); reaching it exits with 1\n"
            "  --json             print one JSON object instead of the summary\n");
@@ -83,6 +93,10 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char **pos, int 
             if (!strchr(argv[i + 1], '=')) return usage_error("--ref needs COLUMN=LEVEL, e.g. --ref ID=RC");
             if (o->nref == 64) return usage_error("too many --ref options");
             o->refs[o->nref++] = argv[++i];
+        } else if (!strcmp(a, "--factor")) {
+            if (i + 1 >= argc) return usage_error("--factor needs a column name");
+            if (o->nfactor == 64) return usage_error("too many --factor options");
+            o->factors[o->nfactor++] = argv[++i];
         } else if (!strcmp(a, "--contrasts")) {
             if (i + 1 >= argc) return usage_error("--contrasts needs 'sum' or 'treatment'");
             i++;
@@ -117,6 +131,13 @@ static lmm_frame *load_frame(const cli_opts *o)
         fprintf(stderr, "lmm: %s\n", err.message);
         return NULL;
     }
+    /* before --ref, so that a --factor column can take a reference level */
+    for (i = 0; i < o->nfactor; i++)
+        if (lmm_frame_as_factor(df, o->factors[i], &err) != LMM_OK) {
+            fprintf(stderr, "lmm: --factor %s: %s\n", o->factors[i], err.message);
+            lmm_frame_free(df);
+            return NULL;
+        }
     for (i = 0; i < o->nref; i++) {
         char col[256];
         const char *eq = strchr(o->refs[i], '=');
@@ -322,6 +343,7 @@ static void help_lm(void)
            "and print R's summary(lm(...)).\n\n"
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: formula, nobs, coef [{name, estimate, se, t, p}],\n"
            "                     sigma, df_resid, r_squared, adj_r_squared, fstatistic, f_df1, f_p,\n"
@@ -336,6 +358,7 @@ static void help_aov(void)
            "model.tables(type = \"effects\").\n\n"
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum; operator1..3 for pulp) for the coefficients\n"
            "  --json             print one JSON object: terms [{term, df, sumsq, meansq, f, p}]\n"
            "                     (Residuals last, f and p null), coef [{name, estimate, se, t, p}],\n"
@@ -350,6 +373,7 @@ static void help_anova(void)
            "in the order given and sorted by their number of parameters.\n\n"
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: models, in the order given, as\n"
            "                     {formula, npar, aic, bic, loglik, deviance, chisq, df, p}\n"
@@ -715,6 +739,7 @@ static void help_boot(void)
            "  --shard K/N        run only shard K of N (K = 0..N-1): replicates [K*B/N, (K+1)*B/N)\n"
            "  --out FILE         write the statistics, one line per replicate, for 'lmm boot-merge'\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: nsim, seed, threads, observed, pvalue,\n"
            "                     pvalue_se, frac_zero, nvalid, first, last, elapsed_s\n\n"
@@ -971,6 +996,7 @@ static void help_predict(void)
            "  --seed S           random seed, a non-negative integer (default 1)\n"
            "  --ml               fit by maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: level, nsim, seed (with --interval),\n"
            "                     predictions [{row, fit, lwr, upr}] (lwr, upr only with --interval)\n");
@@ -1183,6 +1209,7 @@ static void help_ranef(void)
            "options:\n"
            "  --ml               maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: ranef [{group, level, name, mode, condsd,\n"
            "                     lower, upper}] by term, level and column\n");
@@ -1277,6 +1304,7 @@ static void help_plot(void)
            "  --title TEXT       plot title\n"
            "  --ml               fit by maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n");
 }
 
@@ -1375,6 +1403,7 @@ int main(int argc, char **argv)
         help_main();
         return argc < 2 ? EXIT_INPUT : 0;
     }
+    if (!strcmp(argv[1], "--version")) { printf("lmm %s\n", LMM_VERSION); return 0; }
     if (!strcmp(argv[1], "fit")) return cmd_fit(argc - 2, argv + 2);
     if (!strcmp(argv[1], "lm")) return cmd_lm(argc - 2, argv + 2);
     if (!strcmp(argv[1], "aov")) return cmd_aov(argc - 2, argv + 2);
