@@ -31,7 +31,9 @@
    -----
    Read data      lmm_frame_read_csv / lmm_frame_read_csv_text, or build a
                   frame in memory with lmm_frame_add_numeric/_factor;
-                  lmm_frame_relevel sets a factor's reference level.
+                  lmm_frame_relevel sets a factor's reference level;
+                  lmm_frame_as_factor, or factor(x) in a formula, makes a
+                  numeric column a factor as R's factor() does.
    Fit            lmm_fit_formula(frame, "y ~ x + (x|g)", &opts, &fit, &err).
                   opts may be NULL; zero-initialised options mean lme4's
                   defaults (REML, BOBYQA, treatment contrasts).
@@ -3626,7 +3628,7 @@ static void lmm__frame_eval_free(lmm__frame_eval *fe)
 {
     int i;
     if (!fe) return;
-    for (i = 0; i < fe->nvars; i++) lmm__var_free(&fe->vars[i]);
+    if (fe->vars) for (i = 0; i < fe->nvars; i++) lmm__var_free(&fe->vars[i]);   /* vars may be unallocated (out of memory) */
     LMM_FREE(fe->vars);
     LMM_FREE(fe->rows);
     memset(fe, 0, sizeof *fe);
