@@ -3,20 +3,10 @@
 #include "test.h"
 #include <stdlib.h>
 
-static lmm_frame *read_data(const char *name)
-{
-    char path[512];
-    lmm_frame *df = NULL;
-    lmm_error err = {0};
-    snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, name);
-    if (lmm_frame_read_csv(path, &df, &err) != LMM_OK) fprintf(stderr, "  %s: %s\n", path, err.message);
-    return df;
-}
-
 /* sleepstudy with Days and Subject also as string factor columns ("0".."9", "308"...). */
 static lmm_frame *sleep_with_string_factors(void)
 {
-    lmm_frame *df = read_data("sleepstudy.csv");
+    lmm_frame *df = lmm_test_read_csv("sleepstudy.csv");
     lmm_error err = {0};
     const char **days, **subj;
     char (*buf)[16];
