@@ -1,4 +1,4 @@
-/* lmm.h - linear mixed models in one C99 header.                 v0.1
+/* lmm.h - linear mixed models in one C99 header.                 v0.2.0
    No warranty. MIT or public domain, your choice (see end of file).
 
    lmm.h fits linear mixed models the way R's lme4 does (REML and ML,
@@ -31,10 +31,15 @@
    -----
    Read data      lmm_frame_read_csv / lmm_frame_read_csv_text, or build a
                   frame in memory with lmm_frame_add_numeric/_factor;
-                  lmm_frame_relevel sets a factor's reference level.
+                  lmm_frame_relevel sets a factor's reference level;
+                  lmm_frame_as_factor, or factor(x) in a formula, makes a
+                  numeric column a factor as R's factor() does.
    Fit            lmm_fit_formula(frame, "y ~ x + (x|g)", &opts, &fit, &err).
                   opts may be NULL; zero-initialised options mean lme4's
                   defaults (REML, BOBYQA, treatment contrasts).
+                  How the model is built (contrasts) is an lmm_model_options,
+                  opts.model here, and the argument (NULL = defaults) of
+                  lmm_model_build, lmm_model_matrix and lmm_lm_fit.
                   The pipeline is also open: lmm_model_build (structure:
                   X, Z, Lambda pattern) -> lmm_model_fit (response y) ->
                   lmm_fit; lmm_refit reuses the structure for a new y.
@@ -66,6 +71,11 @@
 */
 #ifndef LMM_H
 #define LMM_H
+
+#define LMM_VERSION_MAJOR 0
+#define LMM_VERSION_MINOR 2
+#define LMM_VERSION_PATCH 0
+#define LMM_VERSION "0.2.0"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -262,7 +272,7 @@ typedef enum lmm_expr_op {
     LMM_EX_ADD, LMM_EX_SUB, LMM_EX_MUL, LMM_EX_DIV, LMM_EX_POW, /* a op b */
     LMM_EX_NEG,   /* -a */
     LMM_EX_PAREN, /* (a), kept so labels deparse as written */
-    LMM_EX_CALL   /* name(a): I, log, exp, sqrt, abs, log10, log2, sin, cos */
+    LMM_EX_CALL   /* name(a): I, log, exp, sqrt, abs, log10, log2, sin, cos; factor, as.factor */
 } lmm_expr_op;
 
 typedef struct lmm_expr {
@@ -274,7 +284,9 @@ typedef struct lmm_expr {
 } lmm_expr;
 
 /* A variable of the formula: a column or an expression, labelled as R
-   deparses it ("Days", "I(days^2)", "log(x)"). */
+   deparses it ("Days", "I(days^2)", "log(x)", "factor(Days)"). factor(x) and
+   as.factor(x) make a factor of a numeric x as R does (levels in numeric
+   order, labelled as R prints the numbers); a factor x is kept as it is. */
 typedef struct lmm_fvar {
     char *label;
     lmm_expr *expr;       /* an LMM_EX_VAR node for a plain column */
@@ -316,7 +328,7 @@ typedef struct lmm_formula {
     lmm_reterm_spec *re;  /* in the order written */
 } lmm_formula;
 
-/* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + (1|g) + (x|g) + (x||g) + (1|a/b)".
+/* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + factor(x) + (1|g) + (x|g) + (x||g) + (1|a/b) + (1|factor(b))".
    Errors (LMM_ERR_FORMULA) name the problem and the byte offset. */
 LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err);
 LMM_API void lmm_formula_free(lmm_formula *f);
@@ -324,7 +336,7 @@ LMM_API void lmm_formula_free(lmm_formula *f);
    "unknown column 'Dayz' at offset 11 in formula 'Reaction ~ Dayz + (1|Subject)'". */
 LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err);
 /* Evaluate an arithmetic expression over all rows into out[nrow] (NAN where
-   an input is missing). A factor inside arithmetic is an error. */
+   an input is missing). A factor (or factor()) inside arithmetic is an error. */
 LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double *out, lmm_error *err);
 /* R's deparse of an expression into buf ("days^2", "x + 1", "log(x)"). */
 LMM_API void lmm_expr_deparse(const lmm_expr *e, char *buf, size_t size);
@@ -337,6 +349,12 @@ typedef enum lmm_contrasts {
     LMM_CONTR_TREATMENT = 0,  /* R's contr.treatment: first level is the reference */
     LMM_CONTR_SUM = 1         /* R's contr.sum: columns f1..f(k-1), last level -1 */
 } lmm_contrasts;
+
+/* How a model is built from a formula and a frame; zero-initialised (or a
+   NULL pointer) = R's defaults. Weights, offset and family will join it. */
+typedef struct lmm_model_options {
+    lmm_contrasts contrasts;  /* treatment (default) or sum */
+} lmm_model_options;
 
 /* A dense matrix with R's column names. */
 typedef struct lmm_matrix {
@@ -351,7 +369,7 @@ typedef struct lmm_matrix {
 /* The fixed-effects model matrix of a formula on a frame, as R's
    model.matrix builds it: complete cases only, terms ordered by degree,
    treatment or sum contrasts, R's column names. Random terms are ignored. */
-LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                     lmm_matrix **out, lmm_error *err);
 LMM_API void lmm_matrix_free(lmm_matrix *m);
 
@@ -441,12 +459,12 @@ typedef enum lmm_factor_kind { LMM_FACTOR_AUTO = 0, LMM_FACTOR_DENSE, LMM_FACTOR
 
 typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     int ml;                   /* 0: REML criterion (default), 1: maximum likelihood */
-    lmm_contrasts contrasts;  /* treatment (default) or sum */
+    lmm_model_options model;  /* how lmm_fit_formula builds the model (contrasts) */
     lmm_optim_options optim;  /* optimizer choice and tolerances */
     const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere */
     int skip_condvar;         /* 1: skip the conditional variances of the random effects */
     int skip_convcheck;       /* 1: skip lme4's gradient/Hessian check after the fit (skipped anyway beyond 20 thetas) */
-    int factor;               /* lmm_factor_kind: 0 keeps the model's (automatic unless lmm_model_set_factor) */
+    lmm_factor_kind factor;   /* AUTO keeps the model's (automatic unless lmm_model_set_factor) */
 } lmm_fit_options;
 
 /* A fitted linear mixed model. Fields are read-only for callers. */
@@ -502,7 +520,7 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
 /* Build the model structure of `formula` on `df` (rows with missing values
    in any variable the formula uses are dropped). The response is set from
    the formula's left-hand side. */
-LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                    lmm_model **out, lmm_error *err);
 LMM_API void lmm_model_free(lmm_model *m);
 /* Replace the fixed-effects matrix (nobs rows; columns and names copied),
@@ -570,7 +588,7 @@ typedef struct lmm_lm {
 } lmm_lm;
 
 /* Fit `formula` (no random-effects terms) by least squares. */
-LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                               lmm_lm **out, lmm_error *err);
 /* Fit y on a caller-built model matrix (columns and names taken as given). */
 LMM_API lmm_status lmm_lm_fit_matrix(const lmm_matrix *X, const double *y, lmm_lm **out, lmm_error *err);
@@ -2728,54 +2746,65 @@ static void lmm__format_r(double x, char *buf, size_t size)
     else snprintf(buf, size, "%.*e", digits - 1, x);
 }
 
-LMM_API lmm_status lmm_frame_as_factor(lmm_frame *f, const char *name, lmm_error *err)
+/* n numbers (NAN = missing, code -1) as factor codes whose levels sort
+   numerically and are labelled as R prints them (R's factor() of a numeric
+   vector); *levels is owned by the caller (NULL when there is no level). */
+static lmm_status lmm__factorize_num(const double *x, int n, int *codes, char ***levels, int *nlevels, lmm_error *err)
 {
-    int j = lmm_frame_find(f, name), i, m = 0, nu = 0, ng = 0;
-    double *vals = NULL;
-    int *group = NULL, *codes = NULL;
-    char **levels = NULL, label[48];
-    lmm_column *c;
-    if (j < 0) return lmm__fail(err, LMM_ERR_ARG, "no column '%s' in the frame", name ? name : "(null)");
-    c = &f->cols[j];
-    if (c->type == LMM_FACTOR) return LMM_OK;
-    vals = LMM__NEW(double, f->nrow);
-    codes = LMM__NEW(int, f->nrow);
-    group = LMM__NEW(int, f->nrow);
-    levels = LMM__ZNEW(char *, f->nrow);
-    if (!vals || !codes || !group || !levels) goto nomem;
-    for (i = 0; i < f->nrow; i++) if (!isnan(c->num[i])) vals[m++] = c->num[i];
+    int i, m = 0, nu = 0, ng = 0;
+    double *vals = LMM__NEW(double, n);
+    int *group = LMM__NEW(int, n);
+    char **lv = LMM__ZNEW(char *, n), label[48];
+    *levels = NULL; *nlevels = 0;
+    if (!vals || !group || !lv) goto nomem;
+    for (i = 0; i < n; i++) if (!isnan(x[i])) vals[m++] = x[i];
     qsort(vals, (size_t)m, sizeof *vals, lmm__cmp_double);
     for (i = 0; i < m; i++) if (nu == 0 || vals[i] != vals[nu - 1]) vals[nu++] = vals[i];
     /* values printing alike share a level, as in R (0.1+0.2 and 0.3 -> "0.3") */
     for (i = 0; i < nu; i++) {
         lmm__format_r(vals[i], label, sizeof label);
-        if (ng == 0 || strcmp(levels[ng - 1], label) != 0)
-            if (!(levels[ng++] = lmm__strdup(label))) goto nomem;
+        if (ng == 0 || strcmp(lv[ng - 1], label) != 0)
+            if (!(lv[ng++] = lmm__strdup(label))) goto nomem;
         group[i] = ng - 1;
     }
-    for (i = 0; i < f->nrow; i++) {
-        double x = c->num[i];
+    for (i = 0; i < n; i++) {
         int lo = 0, hi = nu - 1;
-        if (isnan(x)) { codes[i] = -1; continue; }
+        if (isnan(x[i])) { codes[i] = -1; continue; }
         while (lo < hi) {
             int mid = lo + (hi - lo) / 2;
-            if (vals[mid] < x) lo = mid + 1; else hi = mid;
+            if (vals[mid] < x[i]) lo = mid + 1; else hi = mid;
         }
         codes[i] = group[lo];
     }
+    if (ng == 0) { LMM_FREE(lv); lv = NULL; }
+    *levels = lv; *nlevels = ng;
+    LMM_FREE(vals); LMM_FREE(group);
+    return LMM_OK;
+nomem:
+    if (lv) for (i = 0; i < ng; i++) LMM_FREE(lv[i]);
+    LMM_FREE(lv); LMM_FREE(vals); LMM_FREE(group);
+    return lmm__nomem(err);
+}
+
+LMM_API lmm_status lmm_frame_as_factor(lmm_frame *f, const char *name, lmm_error *err)
+{
+    int j = lmm_frame_find(f, name), nlevels;
+    int *codes;
+    char **levels;
+    lmm_column *c;
+    lmm_status st;
+    if (j < 0) return lmm__fail(err, LMM_ERR_ARG, "no column '%s' in the frame", name ? name : "(null)");
+    c = &f->cols[j];
+    if (c->type == LMM_FACTOR) return LMM_OK;
+    if (!(codes = LMM__NEW(int, f->nrow))) return lmm__nomem(err);
+    if ((st = lmm__factorize_num(c->num, f->nrow, codes, &levels, &nlevels, err)) != LMM_OK) { LMM_FREE(codes); return st; }
     LMM_FREE(c->num);
     c->num = NULL;
     c->type = LMM_FACTOR;
     c->codes = codes;
-    c->nlevels = ng;
+    c->nlevels = nlevels;
     c->levels = levels;
-    if (ng == 0) { LMM_FREE(levels); c->levels = NULL; }
-    LMM_FREE(vals); LMM_FREE(group);
     return LMM_OK;
-nomem:
-    if (levels) for (i = 0; i < ng; i++) LMM_FREE(levels[i]);
-    LMM_FREE(levels); LMM_FREE(vals); LMM_FREE(codes); LMM_FREE(group);
-    return lmm__nomem(err);
 }
 
 /* ---- CSV reader ---- */
@@ -3192,10 +3221,16 @@ static lmm_expr *lmm__expr_node(lmm__fparser *ps, lmm_expr_op op, int offset)
 
 static int lmm__known_function(const char *name)
 {
-    static const char *const fns[] = { "I", "log", "exp", "sqrt", "abs", "log10", "log2", "sin", "cos" };
+    static const char *const fns[] = { "I", "log", "exp", "sqrt", "abs", "log10", "log2", "sin", "cos", "factor", "as.factor" };
     size_t i;
     for (i = 0; i < sizeof fns / sizeof fns[0]; i++) if (strcmp(fns[i], name) == 0) return 1;
     return 0;
+}
+
+/* Is e a call factor(x) or as.factor(x)? Such a variable is a factor. */
+static int lmm__is_factor_call(const lmm_expr *e)
+{
+    return e && e->op == LMM_EX_CALL && (strcmp(e->name, "factor") == 0 || strcmp(e->name, "as.factor") == 0);
 }
 
 /* ---- arithmetic expressions (the response and the inside of calls) ---- */
@@ -3235,7 +3270,7 @@ static lmm_expr *lmm__fp_atom(lmm__fparser *ps)
         if (lmm__fp_peek(ps) == '(') {
             if (!lmm__known_function(name)) {
                 char msg[160];
-                snprintf(msg, sizeof msg, "unknown function '%.60s' (known: I, log, exp, sqrt, abs, log10, log2, sin, cos)", name);
+                snprintf(msg, sizeof msg, "unknown function '%.60s' (known: I, log, exp, sqrt, abs, log10, log2, sin, cos, factor, as.factor)", name);
                 LMM_FREE(name);
                 lmm__fp_fail(ps, at, msg);
                 return NULL;
@@ -3647,7 +3682,7 @@ static int lmm__fp_reterm(lmm__fparser *ps, int open_at)
         lmm_expr *e;
         if (!(lmm__is_name_start(c) || c == '`')) { ok = lmm__fp_fail(ps, at, "expected a grouping factor name after '|'"); break; }
         if (!(e = lmm__fp_atom(ps))) { ok = 0; break; }
-        if (e->op != LMM_EX_VAR) { lmm__expr_free(e); ok = lmm__fp_fail(ps, at, "a grouping factor must be a column name"); break; }
+        if (e->op != LMM_EX_VAR && !lmm__is_factor_call(e)) { lmm__expr_free(e); ok = lmm__fp_fail(ps, at, "a grouping factor must be a column name or factor(column)"); break; }
         if ((v = lmm__fp_intern(ps, e)) < 0) { ok = 0; break; }
         vars[nv++] = v; unit_len[nunits - 1]++;
         c = lmm__fp_peek(ps);
@@ -3771,6 +3806,8 @@ static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, dou
         for (i = 0; i < n; i++) out[i] = -out[i];
         return LMM_OK;
     case LMM_EX_CALL:
+        if (lmm__is_factor_call(e))
+            return lmm__fail(err, LMM_ERR_FORMULA, "%s() at offset %d makes a factor; arithmetic needs numbers", e->name, e->offset);
         if ((st = lmm__expr_eval_rec(e->a, df, out, err)) != LMM_OK) return st;
         if (strcmp(e->name, "I") == 0) return LMM_OK;
         for (i = 0; i < n; i++) {
@@ -3822,7 +3859,50 @@ typedef struct lmm__var {
     const int *codes;     /* factor: the frame's codes (-1 = missing) */
     int nlevels;
     char *const *levels;
+    int *own_codes;       /* factor(x) of numbers: codes and levels made here, freed with the var */
+    char **own_levels;
 } lmm__var;
+
+static void lmm__levels_free(char **levels, int nlevels)
+{
+    int j;
+    if (levels) for (j = 0; j < nlevels; j++) LMM_FREE(levels[j]);
+    LMM_FREE(levels);
+}
+
+static void lmm__var_free(lmm__var *v)
+{
+    LMM_FREE(v->num);
+    LMM_FREE(v->own_codes);
+    lmm__levels_free(v->own_levels, v->nlevels);
+    memset(v, 0, sizeof *v);
+}
+
+/* R's factor(e) over all rows of df as a factor var: a factor column is
+   borrowed with its levels and their order, numbers get lmm__factorize_num's
+   numeric order in codes and levels the var owns. */
+static lmm_status lmm__factor_of_expr(const lmm_expr *e, const lmm_frame *df, lmm__var *var, lmm_error *err)
+{
+    int c = -1;
+    double *x;
+    lmm_status st;
+    while (e->op == LMM_EX_PAREN) e = e->a;
+    if (lmm__is_factor_call(e)) return lmm__factor_of_expr(e->a, df, var, err);
+    var->is_factor = 1;
+    if (e->op == LMM_EX_VAR) c = lmm_frame_find(df, e->name);
+    if (c >= 0 && df->cols[c].type == LMM_FACTOR) {
+        var->codes = df->cols[c].codes;
+        var->levels = df->cols[c].levels;
+        var->nlevels = df->cols[c].nlevels;
+        return LMM_OK;
+    }
+    if (!(x = LMM__NEW(double, df->nrow)) || !(var->own_codes = LMM__NEW(int, df->nrow))) { LMM_FREE(x); return lmm__nomem(err); }
+    st = lmm_expr_eval(e, df, x, err);
+    if (st == LMM_OK) st = lmm__factorize_num(x, df->nrow, var->own_codes, &var->own_levels, &var->nlevels, err);
+    LMM_FREE(x);
+    var->codes = var->own_codes; var->levels = var->own_levels;
+    return st;
+}
 
 /* The observations a formula selects and its evaluated variables. */
 typedef struct lmm__frame_eval {
@@ -3836,7 +3916,7 @@ static void lmm__frame_eval_free(lmm__frame_eval *fe)
 {
     int i;
     if (!fe) return;
-    for (i = 0; i < fe->nvars; i++) LMM_FREE(fe->vars[i].num);
+    if (fe->vars) for (i = 0; i < fe->nvars; i++) lmm__var_free(&fe->vars[i]);   /* vars may be unallocated (out of memory) */
     LMM_FREE(fe->vars);
     LMM_FREE(fe->rows);
     memset(fe, 0, sizeof *fe);
@@ -3874,6 +3954,11 @@ static lmm_status lmm__frame_evaluate(const lmm_frame *df, const lmm_formula *f,
         const lmm_expr *e = f->vars[v].expr;
         lmm__var *var = &fe->vars[v];
         if (!lmm__var_used(f, v, include_random)) continue;
+        if (lmm__is_factor_call(e)) {
+            /* levels from every row, as R's factor() runs before na.omit; unused ones drop later */
+            if ((st = lmm__factor_of_expr(e, df, var, err)) != LMM_OK) { lmm__frame_eval_free(fe); return st; }
+            continue;
+        }
         if (e->op == LMM_EX_VAR) {
             const lmm_column *c = &df->cols[lmm_frame_find(df, e->name)];
             if (c->type == LMM_FACTOR) {
@@ -4087,6 +4172,15 @@ typedef struct lmm__coding {
     const char *label;
 } lmm__coding;
 
+/* The one place model-building defaults are settled: NULL or zero = R's. */
+static lmm_status lmm__model_options_resolve(const lmm_model_options *in, lmm_model_options *out, lmm_error *err)
+{
+    if (in) *out = *in; else memset(out, 0, sizeof *out);
+    if (out->contrasts != LMM_CONTR_TREATMENT && out->contrasts != LMM_CONTR_SUM)
+        return lmm__fail(err, LMM_ERR_ARG, "unknown contrasts %d (LMM_CONTR_TREATMENT or LMM_CONTR_SUM)", (int)out->contrasts);
+    return LMM_OK;
+}
+
 static double lmm__coding_value(const lmm__coding *c, lmm_contrasts contr, const lmm__frame_eval *fe, int obs, int col)
 {
     int code;
@@ -4115,8 +4209,9 @@ static char *lmm__coding_name(const lmm__coding *c, lmm_contrasts contr, int col
 
 /* Build the model matrix of a term list on the evaluated observations. */
 static lmm_status lmm__build_matrix(const lmm_formula *f, const lmm_termlist *tl, const lmm__frame_eval *fe,
-                                    lmm_contrasts contr, lmm_matrix **out, lmm_error *err)
+                                    const lmm_model_options *mo, lmm_matrix **out, lmm_error *err)
 {
+    lmm_contrasts contr = mo->contrasts;
     lmm_matrix *m = LMM__ZNEW(lmm_matrix, 1);
     int t, k, n = fe->nobs, cap = 0, spanned = tl->intercept;
     lmm_status st = LMM_OK;
@@ -4255,18 +4350,20 @@ static lmm_status lmm__drop_aliased(lmm_matrix *m, int *ndropped, char ***droppe
     return LMM_OK;
 }
 
-LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                     lmm_matrix **out, lmm_error *err)
 {
     lmm_formula *f = NULL;
     lmm__frame_eval fe;
+    lmm_model_options mo;
     lmm_status st;
     *out = NULL;
     if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_matrix: NULL argument");
+    if ((st = lmm__model_options_resolve(opts, &mo, err)) != LMM_OK) return st;
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     st = lmm__frame_evaluate(df, f, 0, &fe, err);
     if (st == LMM_OK) {
-        st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, out, err);
+        st = lmm__build_matrix(f, &f->fixed, &fe, &mo, out, err);
         lmm__frame_eval_free(&fe);
     }
     lmm_formula_free(f);
@@ -6434,16 +6531,18 @@ static lmm_status lmm__model_finish(lmm_model *m, lmm_error *err)
     return lmm_model_set_response(m, m->y, err);
 }
 
-LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                    lmm_model **out, lmm_error *err)
 {
     lmm_formula *f = NULL;
     lmm__frame_eval fe;
+    lmm_model_options mo;
     lmm_model *m;
     lmm_status st;
     int i, r;
     *out = NULL;
     if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_build: NULL argument");
+    if ((st = lmm__model_options_resolve(opts, &mo, err)) != LMM_OK) return st;
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
     if ((st = lmm__frame_evaluate(df, f, 1, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
@@ -6462,7 +6561,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm
         goto done;
     }
     for (i = 0; i < fe.nobs; i++) m->y[i] = fe.vars[f->response].num[fe.rows[i]];
-    if ((st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, &m->X, err)) != LMM_OK) goto done;
+    if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &m->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(m->X, &m->n_aliased, &m->aliased, err)) != LMM_OK) goto done;
     m->nterms = f->nre;
     m->terms = LMM__ZNEW(lmm_reterm, f->nre ? f->nre : 1);
@@ -6475,7 +6574,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, lmm
         if ((st = lmm__grouping_factor(&fe, spec, &g, err)) != LMM_OK) break;
         t->nlevels = g.nlevels; t->levels = g.levels; t->codes = g.codes;
         if (!(t->group = lmm__strdup(spec->group_label))) { st = lmm__nomem(err); break; }
-        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, contrasts, &zm, err)) != LMM_OK) break;
+        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, &mo, &zm, err)) != LMM_OK) break;
         if (zm->ncol == 0) { lmm_matrix_free(zm); st = lmm__fail(err, LMM_ERR_FORMULA, "random-effects term for '%s' has no columns", spec->group_label); break; }
         t->ncol = zm->ncol; t->colnames = zm->colnames; t->z = zm->v;
         zm->colnames = NULL; zm->v = NULL; zm->ncol = 0;
@@ -7086,7 +7185,7 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
     *out = NULL;
     if (!m) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_fit: NULL model");
     if (!opts) { memset(&defaults, 0, sizeof defaults); opts = &defaults; }
-    if (opts->factor && (st = lmm_model_set_factor(m, (lmm_factor_kind)opts->factor, err)) != LMM_OK) return st;
+    if (opts->factor != LMM_FACTOR_AUTO && (st = lmm_model_set_factor(m, opts->factor, err)) != LMM_OK) return st;
     if ((st = lmm__fit_alloc(m, &fit, err)) != LMM_OK) return st;
     fit->reml = !opts->ml;
     if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));
@@ -7123,7 +7222,7 @@ LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, con
     lmm_model *m = NULL;
     lmm_status st;
     *out = NULL;
-    if ((st = lmm_model_build(df, formula, opts ? opts->contrasts : LMM_CONTR_TREATMENT, &m, err)) != LMM_OK) return st;
+    if ((st = lmm_model_build(df, formula, opts ? &opts->model : NULL, &m, err)) != LMM_OK) return st;
     if ((st = lmm_model_fit(m, opts, out, err)) != LMM_OK) { lmm_model_free(m); return st; }
     (*out)->owns_model = 1;
     return LMM_OK;
@@ -7232,16 +7331,18 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
     return LMM_OK;
 }
 
-LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_contrasts contrasts,
+LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                               lmm_lm **out, lmm_error *err)
 {
     lmm_formula *f = NULL;
     lmm__frame_eval fe;
+    lmm_model_options mo;
     lmm_lm *fit;
     lmm_status st;
     int i;
     *out = NULL;
     if (!df || !formula) return lmm__fail(err, LMM_ERR_ARG, "lmm_lm_fit: NULL argument");
+    if ((st = lmm__model_options_resolve(opts, &mo, err)) != LMM_OK) return st;
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
     if (f->nre > 0) {
@@ -7258,7 +7359,7 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, lmm_cont
     if (!fit->formula || !fit->y) { st = lmm__nomem(err); goto done; }
     if (fe.vars[f->response].is_factor) { st = lmm__fail(err, LMM_ERR_DATA, "response '%s' is not numeric", f->vars[f->response].label); goto done; }
     for (i = 0; i < fe.nobs; i++) fit->y[i] = fe.vars[f->response].num[fe.rows[i]];
-    if ((st = lmm__build_matrix(f, &f->fixed, &fe, contrasts, &fit->X, err)) != LMM_OK) goto done;
+    if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &fit->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(fit->X, &fit->n_aliased, &fit->aliased, err)) != LMM_OK) goto done;
     st = lmm__lm_solve(fit, err);
 done:
@@ -8006,13 +8107,47 @@ static int lmm__sim_var_in(const lmm_termlist *tl, int v)
     return 0;
 }
 
-/* The label of row i's level of a grouping variable in newdata (NULL if missing). */
-static const char *lmm__sim_group_label(const lmm_column *c, int i, char *buf, size_t size)
+/* Factor variable e (a factor column or factor(x)) on [training observations; newdata rows] into
+   var, its codes in codes[]: newdata labels map to the levels the training rows use, and one they
+   do not use is LMM_ERR_DATA. */
+static lmm_status lmm__sim_factor_codes(const lmm_fit *fit, const lmm_expr *e, const char *label,
+                                        const lmm_frame *train, const lmm_frame *nd, int *codes,
+                                        lmm__var *var, lmm_error *err)
 {
-    if (c->type == LMM_FACTOR) return c->codes[i] >= 0 ? c->levels[c->codes[i]] : NULL;
-    if (isnan(c->num[i])) return NULL;
-    lmm__format_r(c->num[i], buf, size);
-    return buf;
+    const lmm_model *m = fit->model;
+    lmm__var tv, nv;
+    int ntr = m->nobs, nn = nd->nrow, i, j, l, *map = NULL;
+    char *seen = NULL;
+    lmm_status st;
+    memset(&tv, 0, sizeof tv); memset(&nv, 0, sizeof nv);
+    if ((st = lmm__factor_of_expr(e, train, &tv, err)) != LMM_OK) goto done;
+    if ((st = lmm__factor_of_expr(e, nd, &nv, err)) != LMM_OK) goto done;
+    map = LMM__NEW(int, nv.nlevels ? nv.nlevels : 1);
+    seen = (char *)lmm__calloc((size_t)(tv.nlevels ? tv.nlevels : 1), 1);
+    if (!map || !seen) { st = lmm__nomem(err); goto done; }
+    for (i = 0; i < ntr; i++) { codes[i] = tv.codes[m->rows[i]]; seen[codes[i]] = 1; }
+    for (j = 0; j < nv.nlevels; j++) {
+        map[j] = -2;
+        for (l = 0; l < tv.nlevels; l++)
+            if (seen[l] && strcmp(tv.levels[l], nv.levels[j]) == 0) { map[j] = l; break; }
+    }
+    for (i = 0; i < nn; i++) {
+        int c = nv.codes[i];
+        if (c >= 0 && map[c] == -2) {
+            st = lmm__fail(err, LMM_ERR_DATA, "level '%s' of factor '%s' (newdata row %d) is not in the training data",
+                           nv.levels[c], label, i + 1);
+            goto done;
+        }
+        codes[ntr + i] = c >= 0 ? map[c] : -1;
+    }
+    /* the var keeps the training levels (taken over when factor() made them) */
+    var->is_factor = 1; var->codes = codes;
+    var->levels = tv.levels; var->nlevels = tv.nlevels;
+    var->own_levels = tv.own_levels; tv.own_levels = NULL;
+done:
+    LMM_FREE(map); LMM_FREE(seen);
+    lmm__var_free(&tv); lmm__var_free(&nv);
+    return st;
 }
 
 /* Evaluate the formula's variables on [training observations; newdata rows] so that the
@@ -8040,55 +8175,12 @@ static lmm_status lmm__sim_combined_eval(const lmm_fit *fit, const lmm_formula *
             int tc = lmm_frame_find(train, e->name), nc = lmm_frame_find(nd, e->name);
             if (tc < 0) return lmm__fail(err, LMM_ERR_ARG, "the training frame has no column '%s'", e->name);
             if (nc < 0) return lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s'", e->name);
-            if (train->cols[tc].type == LMM_FACTOR) {
-                const lmm_column *tcol = &train->cols[tc], *ncol = &nd->cols[nc];
-                int *codes, *map, j, l;
-                char *seen;
-                codes = owned_codes[v] = LMM__NEW(int, N);
-                map = LMM__NEW(int, ncol->nlevels ? ncol->nlevels : 1);
-                seen = (char *)lmm__calloc((size_t)(tcol->nlevels ? tcol->nlevels : 1), 1);
-                if (!codes || !map || !seen) { LMM_FREE(map); LMM_FREE(seen); return lmm__nomem(err); }
-                for (i = 0; i < ntr; i++) { codes[i] = tcol->codes[m->rows[i]]; seen[codes[i]] = 1; }
-                if (ncol->type != LMM_FACTOR) {
-                    /* numbers in newdata (a CSV of numeric labels): match R's printed labels */
-                    for (i = 0; i < nn; i++) {
-                        char buf[64];
-                        codes[ntr + i] = -1;
-                        if (isnan(ncol->num[i])) continue;
-                        lmm__format_r(ncol->num[i], buf, sizeof buf);
-                        for (l = 0; l < tcol->nlevels; l++)
-                            if (seen[l] && strcmp(tcol->levels[l], buf) == 0) { codes[ntr + i] = l; break; }
-                        if (codes[ntr + i] < 0) {
-                            lmm__fail(err, LMM_ERR_DATA, "level '%s' of factor '%s' (newdata row %d) is not in the training data", buf, e->name, i + 1);
-                            LMM_FREE(map); LMM_FREE(seen);
-                            return LMM_ERR_DATA;
-                        }
-                    }
-                    LMM_FREE(map); LMM_FREE(seen);
-                    var->is_factor = 1; var->codes = codes;
-                    var->nlevels = tcol->nlevels; var->levels = tcol->levels;
-                    continue;
-                }
-                for (j = 0; j < ncol->nlevels; j++) {
-                    map[j] = -2;
-                    for (l = 0; l < tcol->nlevels; l++)
-                        if (seen[l] && strcmp(tcol->levels[l], ncol->levels[j]) == 0) { map[j] = l; break; }
-                }
-                for (i = 0; i < nn; i++) {
-                    int c = ncol->codes[i];
-                    if (c >= 0 && map[c] == -2) {
-                        lmm__fail(err, LMM_ERR_DATA, "level '%s' of factor '%s' (newdata row %d) is not in the training data",
-                                  ncol->levels[c], e->name, i + 1);
-                        LMM_FREE(map); LMM_FREE(seen);
-                        return LMM_ERR_DATA;
-                    }
-                    codes[ntr + i] = c >= 0 ? map[c] : -1;
-                }
-                LMM_FREE(map); LMM_FREE(seen);
-                var->is_factor = 1; var->codes = codes;
-                var->nlevels = tcol->nlevels; var->levels = tcol->levels;
-                continue;
-            }
+        }
+        if (lmm__is_factor_call(e) || (e->op == LMM_EX_VAR && train->cols[lmm_frame_find(train, e->name)].type == LMM_FACTOR)) {
+            lmm_status st;
+            if (!(owned_codes[v] = LMM__NEW(int, N))) return lmm__nomem(err);
+            if ((st = lmm__sim_factor_codes(fit, e, f->vars[v].label, train, nd, owned_codes[v], var, err)) != LMM_OK) return st;
+            continue;
         }
         {
             lmm_status st;
@@ -8137,9 +8229,11 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
     lmm__frame_eval fe;
     lmm_matrix *M = NULL;
     int **owned = NULL, *pos = NULL, ntr = m->nobs, nn = nd->nrow, i, j, r, v;
-    int ntr_rows, p = fit->p, contr = LMM_CONTR_TREATMENT;
+    int ntr_rows, p = fit->p;
+    lmm_model_options mo;
     lmm_status st;
     memset(&fe, 0, sizeof fe);
+    lmm__model_options_resolve(NULL, &mo, NULL);
     for (i = 0; i < nn; i++) out[i] = NAN;
     if ((st = lmm_formula_parse(m->formula, &f, err)) != LMM_OK) return st;
     owned = LMM__ZNEW(int *, f->nvars ? f->nvars : 1);
@@ -8148,11 +8242,11 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
     if ((st = lmm__sim_combined_eval(fit, f, train, nd, conditional, &fe, owned, err)) != LMM_OK) goto done;
     ntr_rows = ntr;   /* fe.rows[ntr_rows ...] are the complete newdata rows */
     /* the model does not record its contrasts: whichever reproduces its column names */
-    for (contr = LMM_CONTR_TREATMENT; ; contr = LMM_CONTR_SUM) {
-        if ((st = lmm__build_matrix(f, &f->fixed, &fe, (lmm_contrasts)contr, &M, err)) != LMM_OK) goto done;
+    for (;; mo.contrasts = LMM_CONTR_SUM) {
+        if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &M, err)) != LMM_OK) goto done;
         if (lmm__sim_match_cols(M, m->X->colnames, p, pos) == 0) break;
         lmm_matrix_free(M); M = NULL;
-        if (contr == LMM_CONTR_SUM) { st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the model's fixed-effects columns"); goto done; }
+        if (mo.contrasts == LMM_CONTR_SUM) { st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the model's fixed-effects columns"); goto done; }
     }
     for (r = ntr_rows; r < fe.nobs; r++) {
         double s = 0;
@@ -8164,30 +8258,30 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
     for (r = 0; r < f->nre; r++) {
         const lmm_reterm_spec *spec = &f->re[r];
         const lmm_reterm *t = NULL;
-        const lmm_column *gcol[16];
-        int occ = 0, k, g, row;
+        lmm__var gv[16];
+        int ng = 0, occ = 0, k, g, row;
         for (k = 0; k < r; k++) if (strcmp(f->re[k].group_label, spec->group_label) == 0) occ++;
         for (k = 0; k < m->nterms && !t; k++)
             if (strcmp(m->terms[k].group, spec->group_label) == 0 && occ-- == 0) t = &m->terms[k];
         if (!t || spec->ngroup > 16) { st = lmm__fail(err, LMM_ERR_DATA, "cannot match random-effects term '%s' to the model", spec->group_label); goto done; }
-        for (g = 0; g < spec->ngroup; g++) {
+        /* newdata's group labels as R prints them (numbers and factor(x) alike) */
+        for (g = 0; g < spec->ngroup && st == LMM_OK; g++) {
             const lmm_expr *e = f->vars[spec->group[g]].expr;
-            int c = e->op == LMM_EX_VAR ? lmm_frame_find(nd, e->name) : -1;
-            if (c < 0) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); goto done; }
-            gcol[g] = &nd->cols[c];
+            if (lmm__expr_check(e, nd, NULL) != LMM_OK) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); break; }
+            memset(&gv[g], 0, sizeof gv[g]);
+            ng = g + 1;
+            st = lmm__factor_of_expr(e, nd, &gv[g], err);
         }
-        if ((st = lmm__build_matrix(f, &spec->lhs, &fe, (lmm_contrasts)contr, &M, err)) != LMM_OK) goto done;
-        if (lmm__sim_match_cols(M, t->colnames, t->ncol, pos) != 0) {
+        if (st == LMM_OK && (st = lmm__build_matrix(f, &spec->lhs, &fe, &mo, &M, err)) == LMM_OK &&
+            lmm__sim_match_cols(M, t->colnames, t->ncol, pos) != 0)
             st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the columns of the term for '%s'", t->group);
-            goto done;
-        }
-        for (row = ntr_rows; row < fe.nobs; row++) {
+        for (row = ntr_rows; st == LMM_OK && row < fe.nobs; row++) {
             int i_new = fe.rows[row] - ntr, level = -1, c;
-            char label[512], part[64];
+            char label[512];
             size_t len = 0;
             label[0] = 0;
             for (g = 0; g < spec->ngroup; g++) {
-                const char *s = lmm__sim_group_label(gcol[g], i_new, part, sizeof part);
+                const char *s = gv[g].codes[i_new] >= 0 ? gv[g].levels[gv[g].codes[i_new]] : NULL;
                 if (!s || len + strlen(s) + 2 > sizeof label) { len = 0; label[0] = 0; break; }
                 if (g) { strcat(label, ":"); len++; }
                 strcat(label, s); len += strlen(s);
@@ -8198,7 +8292,9 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
             for (c = 0; c < t->ncol; c++)
                 out[i_new] += M->v[(size_t)pos[c] * fe.nobs + row] * fit->b[t->u_offset + level * t->ncol + c];
         }
+        for (g = 0; g < ng; g++) lmm__var_free(&gv[g]);
         lmm_matrix_free(M); M = NULL;
+        if (st != LMM_OK) goto done;
     }
 done:
     lmm_matrix_free(M);

@@ -19,7 +19,7 @@ int main(int argc, char **argv)
     memset(&ml, 0, sizeof ml);
     ml.ml = 1;
     ml.skip_condvar = 1;              /* only the log-likelihood is kept */
-    if (lmm_lm_fit(df, "bright ~ 1", LMM_CONTR_TREATMENT, &null, &err)) bench_die("lm", &err);
+    if (lmm_lm_fit(df, "bright ~ 1", NULL, &null, &err)) bench_die("lm", &err);
     if (lmm_fit_formula(df, "bright ~ 1 + (1|operator)", &ml, &alt, &err)) bench_die("lmer", &err);
     for (k = 0; k < b.reps; k++) {
         lmm_boot_result res;

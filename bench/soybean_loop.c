@@ -25,8 +25,8 @@ int main(int argc, char **argv)
         lmm_fit *full = NULL;
         double t0 = bench_now();
         nfits = 0;
-        if (lmm_model_matrix(df, fixed, LMM_CONTR_TREATMENT, &M, &err)) bench_die("model matrix", &err);
-        if (lmm_model_build(df, "AqE ~ 1 + (1|plot_number) + (1|disk)", LMM_CONTR_TREATMENT, &m, &err)) bench_die("model", &err);
+        if (lmm_model_matrix(df, fixed, NULL, &M, &err)) bench_die("model matrix", &err);
+        if (lmm_model_build(df, "AqE ~ 1 + (1|plot_number) + (1|disk)", NULL, &m, &err)) bench_die("model", &err);
         if (lmm_model_set_X(m, M, &err) || lmm_model_fit(m, &opts, &full, &err)) bench_die("full fit", &err);
         nfits++;
         memset(&M1, 0, sizeof M1);

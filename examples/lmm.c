@@ -9,6 +9,9 @@
      lmm ranef DATA.csv 'FORMULA' [--ml] [--json]
      lmm plot ranef|resid|qq DATA.csv 'FORMULA' [--group G] [--title T] > out.svg
      lmm plot hist FILE... > out.svg
+     lmm --version
+   Every subcommand that reads DATA.csv takes --factor COL (repeatable): the numeric
+   column COL becomes a factor (R's df$COL <- factor(df$COL)) before fitting.
    Exit status: 0 ok, 1 statistical failure (no convergence), 2 bad input. */
 #define _POSIX_C_SOURCE 200809L   /* isatty */
 #define LMM_IMPLEMENTATION
@@ -25,11 +28,18 @@
 
 typedef struct cli_opts {
     const char *data, *formula;
-    int ml, json, sum;
+    int ml, json;
+    lmm_model_options model;  /* --contrasts */
     int max_evals;            /* fit --max-evals N (0: the optimizer's default) */
     const char *refs[64];
     int nref;
+    const char *factors[64];  /* --factor COL */
+    int nfactor;
 } cli_opts;
+
+/* The --factor line of every data-reading subcommand's help. */
+#define HELP_FACTOR "  --factor COL       make numeric column COL a factor (R's factor(COL): levels in numeric order); repeatable\n"
+
 
 static int usage_error(const char *msg)
 {
@@ -51,7 +61,7 @@ static void help_main(void)
            "  predict DATA.csv 'FORMULA' NEWDATA.csv  predictions (and bootstrap intervals) for new rows\n"
            "  ranef DATA.csv 'FORMULA'      random effects with conditional SDs and 95%% Wald intervals\n"
            "  plot ranef|resid|qq DATA.csv 'FORMULA'  SVG plot on stdout (plot hist FILE...: bootstrap statistics)\n\n"
-           "Run 'lmm COMMAND --help' for a command's options.\n"
+           "Run 'lmm COMMAND --help' for a command's options; 'lmm --version' prints the version.\n"
            "Exit status: 0 ok, 1 statistical failure (e.g. no convergence), 2 bad input.\n");
 }
 
@@ -63,6 +73,7 @@ static void help_fit(void)
            "options:\n"
            "  --ml               maximum likelihood instead of REML (lmer(..., REML = FALSE))\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --max-evals N      optimizer evaluation limit (default 10000); reaching it exits with 1\n"
            "  --json             print one JSON object instead of the summary\n");
@@ -82,11 +93,15 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char **pos, int 
             if (!strchr(argv[i + 1], '=')) return usage_error("--ref needs COLUMN=LEVEL, e.g. --ref ID=RC");
             if (o->nref == 64) return usage_error("too many --ref options");
             o->refs[o->nref++] = argv[++i];
+        } else if (!strcmp(a, "--factor")) {
+            if (i + 1 >= argc) return usage_error("--factor needs a column name");
+            if (o->nfactor == 64) return usage_error("too many --factor options");
+            o->factors[o->nfactor++] = argv[++i];
         } else if (!strcmp(a, "--contrasts")) {
             if (i + 1 >= argc) return usage_error("--contrasts needs 'sum' or 'treatment'");
             i++;
-            if (!strcmp(argv[i], "sum")) o->sum = 1;
-            else if (!strcmp(argv[i], "treatment")) o->sum = 0;
+            if (!strcmp(argv[i], "sum")) o->model.contrasts = LMM_CONTR_SUM;
+            else if (!strcmp(argv[i], "treatment")) o->model.contrasts = LMM_CONTR_TREATMENT;
             else return usage_error("--contrasts takes 'sum' or 'treatment'");
         } else if (!strcmp(a, "--max-evals") && allow_ml) {
             char *end;
@@ -116,6 +131,13 @@ static lmm_frame *load_frame(const cli_opts *o)
         fprintf(stderr, "lmm: %s\n", err.message);
         return NULL;
     }
+    /* before --ref, so that a --factor column can take a reference level */
+    for (i = 0; i < o->nfactor; i++)
+        if (lmm_frame_as_factor(df, o->factors[i], &err) != LMM_OK) {
+            fprintf(stderr, "lmm: --factor %s: %s\n", o->factors[i], err.message);
+            lmm_frame_free(df);
+            return NULL;
+        }
     for (i = 0; i < o->nref; i++) {
         char col[256];
         const char *eq = strchr(o->refs[i], '=');
@@ -300,7 +322,7 @@ static int cmd_fit(int argc, char **argv)
     if (!(df = load_frame(&o))) return EXIT_INPUT;
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     fo.optim.max_evals = o.max_evals;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) {
         fprintf(stderr, "lmm: %s\n", err.message);
@@ -328,6 +350,7 @@ static void help_lm(void)
            "and print R's summary(lm(...)).\n\n"
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: formula, nobs, coef [{name, estimate, se, t, p}],\n"
            "                     sigma, df_resid, r_squared, adj_r_squared, fstatistic, f_df1, f_p,\n"
@@ -342,6 +365,7 @@ static void help_aov(void)
            "model.tables(type = \"effects\").\n\n"
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum; operator1..3 for pulp) for the coefficients\n"
            "  --json             print one JSON object: terms [{term, df, sumsq, meansq, f, p}]\n"
            "                     (Residuals last, f and p null), coef [{name, estimate, se, t, p}],\n"
@@ -356,6 +380,7 @@ static void help_anova(void)
            "in the order given and sorted by their number of parameters.\n\n"
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: models, in the order given, as\n"
            "                     {formula, npar, aic, bic, loglik, deviance, chisq, df, p}\n"
@@ -425,7 +450,7 @@ static lmm_lm *fit_lm_cmd(const cli_opts *o, lmm_frame **df, int *rc)
     lmm_lm *fit = NULL;
     lmm_error err = {LMM_OK, ""};
     if (!(*df = load_frame(o))) { *rc = EXIT_INPUT; return NULL; }
-    if (lmm_lm_fit(*df, o->formula, o->sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT, &fit, &err) != LMM_OK) {
+    if (lmm_lm_fit(*df, o->formula, &o->model, &fit, &err) != LMM_OK) {
         *rc = fail_status(&err);
         lmm_frame_free(*df); *df = NULL;
         return NULL;
@@ -587,7 +612,7 @@ static int cmd_anova(int argc, char **argv)
     memset(&fo, 0, sizeof fo);
     fo.ml = 1;
     fo.skip_condvar = 1;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     for (i = 0; i < n && rc == 0; i++) {
         const char *f = pos[i + 1];
         snprintf(names[i], sizeof names[i], "m%d", i);
@@ -597,7 +622,7 @@ static int cmd_anova(int argc, char **argv)
             else if (!mixed[i]->converged) { fprintf(stderr, "lmm: model %s did not converge\n", names[i]); rc = EXIT_STAT; }
             refs[i].lmer = mixed[i];
         } else {
-            if (lmm_lm_fit(df, f, fo.contrasts, &lms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
+            if (lmm_lm_fit(df, f, &fo.model, &lms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
             refs[i].lm = lms[i];
         }
     }
@@ -697,10 +722,10 @@ static int fit_either(const lmm_frame *df, const char *formula, const cli_opts *
     memset(&fo, 0, sizeof fo);
     fo.ml = 1;
     fo.skip_condvar = 1;
-    fo.contrasts = o->sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o->model;
     if (kind) {
         if (lmm_fit_formula(df, formula, &fo, mixed, &err) != LMM_OK) return fail_status_in(what, &err);
-    } else if (lmm_lm_fit(df, formula, fo.contrasts, lm, &err) != LMM_OK) return fail_status_in(what, &err);
+    } else if (lmm_lm_fit(df, formula, &fo.model, lm, &err) != LMM_OK) return fail_status_in(what, &err);
     return 0;
 }
 
@@ -721,6 +746,7 @@ static void help_boot(void)
            "  --shard K/N        run only shard K of N (K = 0..N-1): replicates [K*B/N, (K+1)*B/N)\n"
            "  --out FILE         write the statistics, one line per replicate, for 'lmm boot-merge'\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: nsim, seed, threads, observed, pvalue,\n"
            "                     pvalue_se, frac_zero, nvalid, first, last, elapsed_s\n\n"
@@ -977,6 +1003,7 @@ static void help_predict(void)
            "  --seed S           random seed, a non-negative integer (default 1)\n"
            "  --ml               fit by maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: level, nsim, seed (with --interval),\n"
            "                     predictions [{row, fit, lwr, upr}] (lwr, upr only with --interval)\n");
@@ -1133,7 +1160,7 @@ static int cmd_predict(int argc, char **argv)
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
     fo.skip_condvar = 1;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
     else if (interval && fit->model->nterms != 1)
         rc = usage_error("--interval boot needs a model with a single random-effects term");
@@ -1189,6 +1216,7 @@ static void help_ranef(void)
            "options:\n"
            "  --ml               maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: ranef [{group, level, name, mode, condsd,\n"
            "                     lower, upper}] by term, level and column\n");
@@ -1214,7 +1242,7 @@ static int cmd_ranef(int argc, char **argv)
     if (!(df = load_frame(&o))) return EXIT_INPUT;
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
     if (rc == 0) {
         lo = (double *)malloc(sizeof(double) * (size_t)fit->q);
@@ -1283,6 +1311,7 @@ static void help_plot(void)
            "  --title TEXT       plot title\n"
            "  --ml               fit by maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n");
 }
 
@@ -1353,7 +1382,7 @@ static int cmd_plot(int argc, char **argv)
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
     fo.skip_condvar = strcmp(kind, "ranef") != 0;
-    fo.contrasts = o.sum ? LMM_CONTR_SUM : LMM_CONTR_TREATMENT;
+    fo.model = o.model;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
     else if (group) {
         int k, found = 0;
@@ -1381,6 +1410,7 @@ int main(int argc, char **argv)
         help_main();
         return argc < 2 ? EXIT_INPUT : 0;
     }
+    if (!strcmp(argv[1], "--version")) { printf("lmm %s\n", LMM_VERSION); return 0; }
     if (!strcmp(argv[1], "fit")) return cmd_fit(argc - 2, argv + 2);
     if (!strcmp(argv[1], "lm")) return cmd_lm(argc - 2, argv + 2);
     if (!strcmp(argv[1], "aov")) return cmd_aov(argc - 2, argv + 2);

@@ -50,6 +50,7 @@ int main(void)
     lmm_lm *lmod = NULL, *nullmod = NULL;
     lmm_fit *mmod = NULL, *smod = NULL;
     lmm_fit_options ml;
+    lmm_model_options sum = {LMM_CONTR_SUM};
     lmm_aov_row rows[2];
     double effects[4], stat, p;
     char v[4][48];
@@ -58,7 +59,7 @@ int main(void)
     if (lmm_frame_read_csv_text(pulp_csv, strlen(pulp_csv), &pulp, &err)) return fail(&err);
 
     printf("> lmod <- aov(bright ~ operator, pulp)   # sum contrasts\n> summary(lmod)\n");
-    if (lmm_lm_fit(pulp, "bright ~ operator", LMM_CONTR_SUM, &lmod, &err)) return fail(&err);
+    if (lmm_lm_fit(pulp, "bright ~ operator", &sum, &lmod, &err)) return fail(&err);
     lmm_print_aov(stdout, lmod);
 
     printf("\n> coef(lmod)\n");
@@ -81,7 +82,7 @@ int main(void)
     lmm_print_summary(stdout, mmod, "pulp");
 
     printf("\n> nullmod <- lm(bright ~ 1, pulp)\n> smod <- lmer(bright ~ 1 + (1|operator), pulp, REML = FALSE)\n");
-    if (lmm_lm_fit(pulp, "bright ~ 1", LMM_CONTR_TREATMENT, &nullmod, &err)) return fail(&err);
+    if (lmm_lm_fit(pulp, "bright ~ 1", NULL, &nullmod, &err)) return fail(&err);
     memset(&ml, 0, sizeof ml);
     ml.ml = 1;
     if (lmm_fit_formula(pulp, "bright ~ 1 + (1|operator)", &ml, &smod, &err)) return fail(&err);

@@ -80,6 +80,7 @@ int main(int argc, char **argv)
     lmm_lm *m = NULL;
     lmm_fit *m_re_plot = NULL, *m_re_full = NULL;
     lmm_fit_options ml;
+    lmm_model_options sum = {LMM_CONTR_SUM};   /* options(contrasts = c("contr.sum", ...)) */
     lmm_matrix *M = NULL, M1;
     lmm_model *structure = NULL;
     double v[3], t_user, t_sys, t_wall, *aic_ids, *neg;
@@ -91,10 +92,10 @@ int main(int argc, char **argv)
     printf("> dat <- read.csv(\"%s\")   # synthetic data with the lecture's design\n", path);
     printf("> dat$ID <- relevel(as.factor(dat$ID), \"RC\")\n");
     printf("> m <- lm(" FIXED ", data = dat)\n");
-    if (lmm_lm_fit(dat, FIXED, LMM_CONTR_SUM, &m, &err)) return fail(&err);
+    if (lmm_lm_fit(dat, FIXED, &sum, &m, &err)) return fail(&err);
     memset(&ml, 0, sizeof ml);
     ml.ml = 1;
-    ml.contrasts = LMM_CONTR_SUM;
+    ml.model = sum;
     printf("> m_re_plot <- lmer(" FIXED " + (1|plot_number), data = dat, REML = FALSE)\n");
     if (lmm_fit_formula(dat, FIXED " + (1|plot_number)", &ml, &m_re_plot, &err)) return fail(&err);
     printf("> m_re_full <- lmer(" FIXED " + (1|plot_number) + (1|disk), data = dat, REML = FALSE)\n");
@@ -109,8 +110,8 @@ int main(int argc, char **argv)
 
     /* One ID column out at a time, on one random-effects structure built once. */
     printf("\n> M <- model.matrix(" FIXED ", data = dat)\n");
-    if (lmm_model_matrix(dat, FIXED, LMM_CONTR_SUM, &M, &err)) return fail(&err);
-    if (lmm_model_build(dat, "AqE ~ 1 + (1|plot_number) + (1|disk)", LMM_CONTR_SUM, &structure, &err)) return fail(&err);
+    if (lmm_model_matrix(dat, FIXED, &sum, &M, &err)) return fail(&err);
+    if (lmm_model_build(dat, "AqE ~ 1 + (1|plot_number) + (1|disk)", &sum, &structure, &err)) return fail(&err);
     aic_ids = (double *)malloc(sizeof(double) * (size_t)M->ncol);
     ids = (const char **)malloc(sizeof(char *) * (size_t)M->ncol);
     M1.nrow = M->nrow; M1.ncol = M->ncol - 1;

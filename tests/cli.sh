@@ -550,6 +550,51 @@ bad_input anova-one-formula "at least two formulas" anova $D/pulp.csv 'bright ~ 
 bad_input lm-random-term "random-effects term" lm $D/pulp.csv 'bright ~ 1 + (1|operator)'
 bad_input lm-factor-response "not numeric" lm $D/pulp.csv 'operator ~ 1'
 
+# ---- --version, --factor COL and factor() in formulas --------------------
+run version --version; expect_rc 0
+if [ "$(cat "$TMP/out")" = "lmm 0.2.0" ]; then ok; else bad "version: printed '$(cat "$TMP/out")'"; fi
+for c in fit lm aov anova boot predict ranef plot; do
+    run "help-factor-$c" "$c" --help; has "--factor COL"
+done
+# day means of sleepstudy by awk: with one level per day the fixed effects of
+# Reaction ~ Days-as-factor + (1|Subject) (balanced) are the day-0 mean and the
+# differences of the day means from it
+day_mean() { awk -F, -v d="$1" -v f="$2" 'NR > 1 && $2 == d { s += $1; n++ } END { printf f, s / n }' $D/sleepstudy.csv; }
+m0=$(day_mean 0 %.3f); m9=$(day_mean 9 %.3f); p0=$(day_mean 0 %.4f); p9=$(day_mean 9 %.4f)
+d9=$(awk -v a="$m9" -v b="$m0" 'BEGIN { printf "%.3f", a - b }')
+run factor-fit fit $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --factor Days
+expect_rc 0; has "Days1 "; has "Days9 "; has "(Intercept)  $m0"; has "Days9         $d9"
+run factor-formula-fit fit $D/sleepstudy.csv 'Reaction ~ factor(Days) + (1|Subject)'
+expect_rc 0; has "factor(Days)1 "; has "(Intercept)    $m0"; has "factor(Days)9   $d9"
+has "REML criterion at convergence: 1729.5"
+run factor-group fit $D/sleepstudy.csv 'Reaction ~ Days + (1|factor(Subject))'
+expect_rc 0; has " factor(Subject) (Intercept) 1378.2   37.12"; has "groups:  factor(Subject), 18"
+run factor-lm lm $D/sleepstudy.csv 'Reaction ~ Days' --factor Days --ref Days=9
+expect_rc 0; has "Days0 "; has "(Intercept)   $(awk -v a="$m9" 'BEGIN { printf "%.2f", a }')"
+run factor-lm-formula lm $D/sleepstudy.csv 'Reaction ~ as.factor(Days)'
+expect_rc 0; has "as.factor(Days)9"
+printf 'Days,Subject\n0,308\n9,999\n' >"$TMP/factor_new.csv"
+run factor-predict predict $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' "$TMP/factor_new.csv" --factor Days --level pop
+expect_rc 0; has "$p0"; has "$p9"
+run factor-predict-formula predict $D/sleepstudy.csv 'Reaction ~ factor(Days) + (1|Subject)' "$TMP/factor_new.csv" --level pop
+expect_rc 0; has "$p0"; has "$p9"
+printf 'Days,Subject\n10,308\n' >"$TMP/factor_unseen.csv"
+bad_input factor-predict-unseen "level '10' of factor 'factor(Days)'" predict $D/sleepstudy.csv 'Reaction ~ factor(Days) + (1|Subject)' "$TMP/factor_unseen.csv"
+for c in aov anova boot ranef plot; do
+    case $c in
+        aov) set -- aov $D/sleepstudy.csv 'Reaction ~ Days' ;;
+        anova) set -- anova $D/sleepstudy.csv 'Reaction ~ 1 + (1|Subject)' 'Reaction ~ Days + (1|Subject)' ;;
+        boot) set -- boot $D/sleepstudy.csv 'Reaction ~ 1 + (1|Subject)' 'Reaction ~ Days + (1|Subject)' --nsim 2 --seed 1 ;;
+        ranef) set -- ranef $D/sleepstudy.csv 'Reaction ~ 1 + (1|Days)' ;;
+        plot) set -- plot ranef $D/sleepstudy.csv 'Reaction ~ 1 + (1|Days)' ;;
+    esac
+    run "factor-$c" "$@" --factor Days; expect_rc 0
+done
+has "<svg"
+bad_input factor-unknown "--factor Dayz: no column 'Dayz'" lm $D/sleepstudy.csv 'Reaction ~ Days' --factor Dayz
+bad_input factor-no-column "--factor needs a column name" fit $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --factor
+bad_input factor-in-arith "makes a factor" lm $D/sleepstudy.csv 'Reaction ~ I(factor(Days))'
+
 # ---- statistical failure: exit 1 ----------------------------------------
 printf 'y,g\n1,a\n1,a\n1,b\n1,b\n1,c\n1,c\n' >"$TMP/const.csv"
 run anova-constant anova "$TMP/const.csv" 'y ~ 1' 'y ~ 1 + (1|g)'

@@ -19,6 +19,17 @@ int lmm_test_close(double got, double want, double rtol, double atol)
     return fabs(got - want) <= tol;
 }
 
+/* tests/data/<name> read as a frame, or NULL with the reason on stderr. */
+lmm_frame *lmm_test_read_csv(const char *name)
+{
+    char path[512];
+    lmm_frame *df = NULL;
+    lmm_error err = {LMM_OK, ""};
+    snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, name);
+    if (lmm_frame_read_csv(path, &df, &err) != LMM_OK) fprintf(stderr, "  %s: %s\n", path, err.message);
+    return df;
+}
+
 /* The suite list: -D'LMM_SUITES(X)=X(rng)' builds one suite alone; otherwise
    build/suites.h (written by the Makefile from tests/test_*.c) lists them all. */
 #ifndef LMM_SUITES

@@ -11,6 +11,7 @@ extern int lmm_test_passed, lmm_test_failed;
 extern long lmm_test_allocs, lmm_test_fail_after;
 void lmm_test_check(int ok, const char *file, int line, const char *what);
 int lmm_test_close(double got, double want, double rtol, double atol);
+lmm_frame *lmm_test_read_csv(const char *name);
 
 #define CHECK(cond) lmm_test_check(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= max(rtol*|want|, atol) */

@@ -68,12 +68,13 @@ static void test_print_lm_aov(void)
 {
     lmm_frame *pulp = anova_data("pulp.csv"), *ss = anova_data("sleepstudy.csv");
     lmm_lm *fit = NULL;
+    lmm_model_options sum = {LMM_CONTR_SUM};
     lmm_error err = {0};
     FILE *f;
     char *txt;
     CHECK(pulp && ss);
     if (!pulp || !ss) { lmm_frame_free(pulp); lmm_frame_free(ss); return; }
-    CHECK(lmm_lm_fit(pulp, "bright ~ operator", LMM_CONTR_TREATMENT, &fit, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(pulp, "bright ~ operator", NULL, &fit, &err) == LMM_OK);
     if (fit && (f = tmpfile()) != NULL) {
         lmm_print_lm(f, fit, "pulp");
         txt = file_text(f);
@@ -96,7 +97,7 @@ static void test_print_lm_aov(void)
         free(txt);
     }
     lmm_lm_free(fit); fit = NULL;
-    CHECK(lmm_lm_fit(ss, "Reaction ~ Days", LMM_CONTR_TREATMENT, &fit, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(ss, "Reaction ~ Days", NULL, &fit, &err) == LMM_OK);
     if (fit && (f = tmpfile()) != NULL) {
         lmm_print_lm(f, fit, "sleepstudy");
         txt = file_text(f);
@@ -118,7 +119,7 @@ static void test_print_lm_aov(void)
     }
     lmm_lm_free(fit); fit = NULL;
     /* summary(aov(bright ~ operator)) under sum contrasts */
-    CHECK(lmm_lm_fit(pulp, "bright ~ operator", LMM_CONTR_SUM, &fit, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(pulp, "bright ~ operator", &sum, &fit, &err) == LMM_OK);
     if (fit && (f = tmpfile()) != NULL) {
         lmm_print_aov(f, fit);
         txt = file_text(f);
@@ -133,7 +134,7 @@ static void test_print_lm_aov(void)
     lmm_lm_free(fit); fit = NULL;
     /* Subject as a factor (R: factor(Subject)) */
     CHECK(lmm_frame_as_factor(ss, "Subject", &err) == LMM_OK);
-    CHECK(lmm_lm_fit(ss, "Reaction ~ Days + Subject", LMM_CONTR_TREATMENT, &fit, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(ss, "Reaction ~ Days + Subject", NULL, &fit, &err) == LMM_OK);
     if (fit && (f = tmpfile()) != NULL) {
         lmm_print_aov(f, fit);
         txt = file_text(f);
@@ -153,7 +154,7 @@ static void test_print_lm_aov(void)
         static const char csv[] = "bright,operator\n59.8,a\n59.8,b\n60,a\n60.2,b\n60.8,a\n60.4,b\n60.8,a\n59.9,b\n59.8,a\n60,b\n";
         lmm_frame *ab = NULL;
         CHECK(lmm_frame_read_csv_text(csv, sizeof csv - 1, &ab, &err) == LMM_OK);
-        if (ab) CHECK(lmm_lm_fit(ab, "bright ~ operator", LMM_CONTR_TREATMENT, &fit, &err) == LMM_OK);
+        if (ab) CHECK(lmm_lm_fit(ab, "bright ~ operator", NULL, &fit, &err) == LMM_OK);
         if (fit && (f = tmpfile()) != NULL) {
             lmm_print_aov(f, fit);
             txt = file_text(f);
@@ -182,7 +183,7 @@ static void test_anova_pulp(void)
     char *txt;
     CHECK(df != NULL);
     if (!df) return;
-    CHECK(lmm_lm_fit(df, "bright ~ 1", LMM_CONTR_TREATMENT, &null, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "bright ~ 1", NULL, &null, &err) == LMM_OK);
     CHECK(lmm_fit_formula(df, "bright ~ 1 + (1|operator)", NULL, &smod, &err) == LMM_OK);
     if (!null || !smod) { lmm_lm_free(null); lmm_fit_free(smod); lmm_frame_free(df); return; }
     reml_loglik = smod->loglik;
@@ -267,7 +268,7 @@ static void test_anova_sleepstudy(void)
     int i;
     CHECK(df != NULL);
     if (!df) return;
-    CHECK(lmm_lm_fit(df, "Reaction ~ Days", LMM_CONTR_TREATMENT, &m0, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "Reaction ~ Days", NULL, &m0, &err) == LMM_OK);
     CHECK(lmm_fit_formula(df, "Reaction ~ Days + (1|Subject)", NULL, &m1, &err) == LMM_OK);
     CHECK(lmm_fit_formula(df, "Reaction ~ Days + (Days|Subject)", NULL, &m2, &err) == LMM_OK);
     if (!m0 || !m1 || !m2) goto done;
@@ -368,8 +369,8 @@ static void test_anova_mismatch(void)
     CHECK(lmm_frame_add_numeric(df, "x", x, &err) == LMM_OK);
     CHECK(lmm_frame_add_numeric(df, "x2", x2, &err) == LMM_OK);
     CHECK(lmm_frame_add_numeric(df, "y", y, &err) == LMM_OK);
-    CHECK(lmm_lm_fit(df, "y ~ x", LMM_CONTR_TREATMENT, &a, &err) == LMM_OK);
-    CHECK(lmm_lm_fit(df, "y ~ x + x2", LMM_CONTR_TREATMENT, &b, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "y ~ x", NULL, &a, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "y ~ x + x2", NULL, &b, &err) == LMM_OK);
     if (a && b) {
         memset(refs, 0, sizeof refs);
         refs[0].lm = a; refs[1].lm = b;

@@ -14,7 +14,7 @@ static int level_index(const lmm_reterm *t, const char *level)
 }
 
 /* Fit the reference model of `file` and compare everything it lists. */
-static void check_reference(const char *file, int factor)
+static void check_reference(const char *file, lmm_factor_kind factor)
 {
     char path[512];
     tj_node *ref;
@@ -53,7 +53,7 @@ static void check_reference(const char *file, int factor)
     }
     m = fit->model;
     CHECK(fit->converged);
-    if (factor) CHECK((int)lmm_model_factor(m) == factor);
+    if (factor) CHECK(lmm_model_factor(m) == factor);
     fprintf(stderr, "  %-32s criterion %.10f (lme4 %.10f) evals %d%s\n", file, fit->criterion,
             tj_num(tj_get(ref, "criterion")), fit->nevals, factor == LMM_FACTOR_SPARSE ? " (sparse factor)" : "");
     /* objective at least as low as lme4's (1e-6 relative), and within 1e-5 of it */
@@ -186,7 +186,7 @@ static void check_objective_hand_value(void)
     snprintf(path, sizeof path, "%s/pulp.csv", TEST_DATA_DIR);
     CHECK(lmm_frame_read_csv(path, &df, &err) == LMM_OK);
     if (!df) return;
-    CHECK(lmm_model_build(df, "bright ~ 1 + (1|operator)", LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
+    CHECK(lmm_model_build(df, "bright ~ 1 + (1|operator)", NULL, &m, &err) == LMM_OK);
     if (m) {
         double gm[4] = { 0, 0, 0, 0 };
         for (i = 0; i < 20; i++) { ybar += m->y[i] / n; gm[m->terms[0].codes[i]] += m->y[i] / 5; }
@@ -234,7 +234,7 @@ static void check_devfun_values(void)
         CHECK(lmm_frame_read_csv(path, &df, &err) == LMM_OK);
         if (!df) continue;
         if (cases[k].relevel) CHECK(lmm_frame_relevel(df, "ID", cases[k].relevel, &err) == LMM_OK);
-        CHECK(lmm_model_build(df, cases[k].formula, LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
+        CHECK(lmm_model_build(df, cases[k].formula, NULL, &m, &err) == LMM_OK);
         if (m) {
             /* the automatic path, then each forced one: the sparse supernodal
                factor only where every term after the first is scalar */
@@ -268,7 +268,7 @@ static void compare_factor_paths(const lmm_frame *df, const char *formula, const
     lmm_fit *f[2] = { NULL, NULL };
     lmm_error err;
     int k, i;
-    CHECK(lmm_model_build(df, formula, LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
+    CHECK(lmm_model_build(df, formula, NULL, &m, &err) == LMM_OK);
     if (!m) return;
     for (k = 0; k < 2; k++) {
         lmm_fit_options opts;
@@ -338,7 +338,7 @@ static void check_sparse_crossed(void)
     CHECK(lmm_frame_add_numeric(df, "y", y, &err) == LMM_OK);
     CHECK(lmm_frame_as_factor(df, "s", &err) == LMM_OK && lmm_frame_as_factor(df, "d", &err) == LMM_OK);
     CHECK(lmm_frame_as_factor(df, "dept", &err) == LMM_OK);
-    CHECK(lmm_model_build(df, "y ~ 1 + service + (1|s) + (1|d) + (1|dept)", LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
+    CHECK(lmm_model_build(df, "y ~ 1 + service + (1|s) + (1|d) + (1|dept)", NULL, &m, &err) == LMM_OK);
     if (!m) { lmm_frame_free(df); return; }
     CHECK(lmm_model_factor(m) == LMM_FACTOR_SPARSE);
     for (k = 0; k < 2; k++) {

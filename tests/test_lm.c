@@ -22,6 +22,7 @@ static void test_pulp_classical(void)
     lmm_lm *aov = NULL, *null = NULL;
     lmm_fit *reml = NULL, *ml = NULL;
     lmm_fit_options opts;
+    lmm_model_options sum = {LMM_CONTR_SUM};
     lmm_error err = {0};
     lmm_aov_row rows[4];
     double eff[4], stat, p;
@@ -30,7 +31,7 @@ static void test_pulp_classical(void)
     ref = tj_parse_file(path);
     CHECK(ref && df);
     if (!ref || !df) { tj_free(ref); lmm_frame_free(df); return; }
-    CHECK(lmm_lm_fit(df, "bright ~ operator", LMM_CONTR_SUM, &aov, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "bright ~ operator", &sum, &aov, &err) == LMM_OK);
     if (aov) {
         const tj_node *a = tj_get(ref, "aov"), *cs = tj_get(ref, "coef_sum");
         n = lmm_aov_table(aov, rows);
@@ -55,7 +56,7 @@ static void test_pulp_classical(void)
         /* ANOVA estimator (MSA - MSE) / n of the operator variance, n = 5 per operator */
         CHECK_CLOSE((rows[0].meansq - rows[1].meansq) / 5, tj_num(tj_get(ref, "anova_varcomp")), 1e-10, 0);
     }
-    CHECK(lmm_lm_fit(df, "bright ~ 1", LMM_CONTR_TREATMENT, &null, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "bright ~ 1", NULL, &null, &err) == LMM_OK);
     memset(&opts, 0, sizeof opts);
     CHECK(lmm_fit_formula(df, "bright ~ 1 + (1|operator)", &opts, &reml, &err) == LMM_OK);
     opts.ml = 1;
@@ -101,7 +102,7 @@ static void test_soybean(void)
     CHECK(ref && df);
     if (!ref || !df) { tj_free(ref); lmm_frame_free(df); return; }
     CHECK(lmm_frame_relevel(df, "ID", "RC", &err) == LMM_OK);
-    CHECK(lmm_lm_fit(df, fixed, LMM_CONTR_TREATMENT, &lm, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, fixed, NULL, &lm, &err) == LMM_OK);
     memset(&opts, 0, sizeof opts);
     opts.ml = 1;
     snprintf(formula, sizeof formula, "%s + (1|plot_number)", fixed);
@@ -130,8 +131,8 @@ static void test_soybean(void)
         lmm_model *m = NULL;
         const tj_node *delta = tj_get(ref, "delta_aic");
         int checked = 0;
-        CHECK(lmm_model_matrix(df, fixed, LMM_CONTR_TREATMENT, &M, &err) == LMM_OK);
-        CHECK(lmm_model_build(df, "AqE ~ 1 + (1|plot_number) + (1|disk)", LMM_CONTR_TREATMENT, &m, &err) == LMM_OK);
+        CHECK(lmm_model_matrix(df, fixed, NULL, &M, &err) == LMM_OK);
+        CHECK(lmm_model_build(df, "AqE ~ 1 + (1|plot_number) + (1|disk)", NULL, &m, &err) == LMM_OK);
         if (M && m) {
             M1.nrow = M->nrow; M1.ncol = M->ncol - 1;
             M1.v = (double *)malloc(sizeof(double) * (size_t)M->nrow * M->ncol);
@@ -172,7 +173,7 @@ static void test_sleepstudy_lm(void)
     lmm_lm *fit = NULL;
     lmm_error err = {0};
     if (!df) { CHECK(0); return; }
-    CHECK(lmm_lm_fit(df, "Reaction ~ Days", LMM_CONTR_TREATMENT, &fit, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "Reaction ~ Days", NULL, &fit, &err) == LMM_OK);
     if (fit) {
         CHECK_CLOSE(fit->coef[0], 251.405, 0, 5e-4);
         CHECK_CLOSE(fit->se[1], 1.238, 0, 5e-4);

@@ -24,8 +24,10 @@ static lmm_matrix *check_names(const lmm_frame *df, const char *formula, lmm_con
 {
     lmm_matrix *m = NULL;
     lmm_error err = {0};
+    lmm_model_options mo = {LMM_CONTR_TREATMENT};
     int j;
-    if (lmm_model_matrix(df, formula, contr, &m, &err) != LMM_OK) {
+    mo.contrasts = contr;
+    if (lmm_model_matrix(df, formula, &mo, &m, &err) != LMM_OK) {
         fprintf(stderr, "  %s: %s\n", formula, err.message);
         CHECK(0);
         return NULL;
@@ -117,7 +119,7 @@ void test_modelmatrix(void)
         /* a factor inside arithmetic is refused with the column named */
         lmm_error err = {0};
         m = NULL;
-        CHECK(lmm_model_matrix(df, "y ~ I(f^2)", LMM_CONTR_TREATMENT, &m, &err) == LMM_ERR_FORMULA);
+        CHECK(lmm_model_matrix(df, "y ~ I(f^2)", NULL, &m, &err) == LMM_ERR_FORMULA);
         CHECK(strstr(err.message, "'f'") != NULL);
         CHECK(m == NULL);
     }

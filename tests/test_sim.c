@@ -39,7 +39,7 @@ static void sim_moments(void)
     int r, i, same = 1;
     if (!df) return;
     fit = sim_fit(df, "bright ~ 1 + (1|operator)", 0);
-    CHECK(lmm_lm_fit(df, "bright ~ 1", LMM_CONTR_TREATMENT, &lm, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "bright ~ 1", NULL, &lm, &err) == LMM_OK);
     if (!fit || !lm) { lmm_fit_free(fit); lmm_lm_free(lm); lmm_frame_free(df); return; }
     lmm_rng_seed(&rng, 42);
     for (r = 0; r < N; r++) {
@@ -110,7 +110,7 @@ static void sim_lrt(void)
     if (!df) return;
     alt = sim_fit(df, "bright ~ 1 + (1|operator)", 1);
     reml = sim_fit(df, "bright ~ 1 + (1|operator)", 0);
-    CHECK(lmm_lm_fit(df, "bright ~ 1", LMM_CONTR_TREATMENT, &lm, &err) == LMM_OK);
+    CHECK(lmm_lm_fit(df, "bright ~ 1", NULL, &lm, &err) == LMM_OK);
     if (!alt || !lm || !reml) { lmm_fit_free(alt); lmm_fit_free(reml); lmm_lm_free(lm); lmm_frame_free(df); return; }
 
     memset(&o, 0, sizeof o);

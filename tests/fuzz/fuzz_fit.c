@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
            error, never a crash, where it does not) */
         o.factor = LMM_FACTOR_SPARSE;
         if (lmm_fit_formula(df, formula, &o, &fit, &err) == LMM_OK) lmm_fit_free(fit);
-        if (lmm_lm_fit(df, formula, LMM_CONTR_TREATMENT, &lm, &err) == LMM_OK) lmm_lm_free(lm);
+        if (lmm_lm_fit(df, formula, NULL, &lm, &err) == LMM_OK) lmm_lm_free(lm);
         lmm_frame_free(df);
     }
     free(formula);

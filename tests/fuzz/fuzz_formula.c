@@ -12,14 +12,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lmm_formula *f = NULL;
     lmm_frame *df = NULL;
     lmm_matrix *m = NULL;
+    lmm_model_options sum = {LMM_CONTR_SUM};
     lmm_error err;
     if (!text) return 0;
     memcpy(text, data, size);
     text[size] = '\0';
     if (lmm_formula_parse(text, &f, &err) == LMM_OK) lmm_formula_free(f);
     if (lmm_frame_read_csv_text(csv, sizeof csv - 1, &df, &err) == LMM_OK) {
-        if (lmm_model_matrix(df, text, LMM_CONTR_TREATMENT, &m, &err) == LMM_OK) lmm_matrix_free(m);
-        if (lmm_model_matrix(df, text, LMM_CONTR_SUM, &m, &err) == LMM_OK) lmm_matrix_free(m);
+        if (lmm_model_matrix(df, text, NULL, &m, &err) == LMM_OK) lmm_matrix_free(m);
+        if (lmm_model_matrix(df, text, &sum, &m, &err) == LMM_OK) lmm_matrix_free(m);
         lmm_frame_free(df);
     }
     free(text);
