@@ -8267,7 +8267,7 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
         /* newdata's group labels as R prints them (numbers and factor(x) alike) */
         for (g = 0; g < spec->ngroup && st == LMM_OK; g++) {
             const lmm_expr *e = f->vars[spec->group[g]].expr;
-            if (lmm__expr_check(e, nd, NULL) != LMM_OK) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); break; }
+            if (lmm__expr_check(e, nd, NULL, NULL) != LMM_OK) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); break; }
             memset(&gv[g], 0, sizeof gv[g]);
             ng = g + 1;
             st = lmm__factor_of_expr(e, nd, &gv[g], err);
