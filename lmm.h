@@ -50,6 +50,42 @@
                   ranef, condsd, fitted, resid, logLik/AIC/BIC...);
                   lmm_print_summary prints R's summary() layout.
 
+   SECTIONS (search for the tag; each uses only the ones above it)
+   --------
+   @config   config, memory, errors, small utilities (selection, quantiles)
+   @rng      xoshiro256 family
+   @linalg   dense column-major kernels, blocked Cholesky
+   @dist     R's d/p/q functions (normal, t, chi-squared, F, beta, gamma)
+   @frame    data frames and the CSV reader
+   @formula  R formula parser (terms, random-effects bars, I(), factor())
+   @matrix   model matrices (contrasts, R's column names), lmm_model_options
+   @optim    BOBYQA-like trust region and Nelder-Mead
+   @core     mixed models: blocks, factor paths, objective, estimates, fit
+             (its own map of twelve parts sits under its banner)
+   @lm       lm, aov, LRT          @anova   anova of nested fits
+   @sim      simulate, bootstrap, prediction
+   @print    summary()/anova() layouts     @plot   SVG plots
+
+   HOW A FIT FLOWS
+   ---------------
+   lmm_fit_formula parses the formula and calls lmm_model_build, which
+   evaluates X and the Z terms (@matrix) and sets up the blocked cross-
+   products and the factor path once (lmm__blocks_setup: dense, class or
+   sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim);
+   each theta it proposes goes to lmm_model_objective -> lmm__factor_at
+   (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
+   log|R_X|^2, pwrss) -> lmm__criterion. At the optimum lmm__finalize runs
+   the named parts: lmm__fit_criteria (criterion, sigma, AIC/BIC),
+   lmm__beta_from_factor (beta, vcov; lmm_model_beta_at gives them at any
+   theta), lmm__fit_modes, lmm__fit_residuals, lmm__condvar_dense/_sparse;
+   then lme4's convergence check (lmm__check_conv). lmm_fit_refit swaps
+   only the response (lmm_model_set_response) and runs the same loop.
+   To add an optimizer: a method of lmm_minimize (@optim), nothing else.
+   To add a model input (weights, offset, family): a field of
+   lmm_model_options, resolved in lmm__model_options_resolve, consumed by
+   lmm_model_build / the blocks' build (@core, part 1) and, where it changes
+   the criterion, by lmm__criterion and lmm__fit_criteria.
+
    OPTIONS (define before including)
    -------
    LMM_STATIC          all functions static (private copy per file)
@@ -425,6 +461,15 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
 /* Linear mixed models                                                       */
 /* ======================================================================== */
 
+/* How the objective factors the random effects after the first term.
+   LMM_FACTOR_AUTO (default) picks per model: dense, a sum of per-class dense
+   updates for balanced designs, or a sparse supernodal factor in a
+   minimum-degree order when that saves over half the dense work (large
+   crossed designs). DENSE and SPARSE force a path; SPARSE needs every term
+   after the first to be scalar ((1|g), not (x|g)). Estimates agree to
+   rounding whichever path runs. */
+typedef enum lmm_factor_kind { LMM_FACTOR_AUTO = 0, LMM_FACTOR_DENSE, LMM_FACTOR_SPARSE } lmm_factor_kind;
+
 /* The model structure: X, the random-effects terms (Z), the pattern of
    Lambda(theta) and of the blocked Cholesky factor, and the current
    response. Fields are read-only for callers. */
@@ -445,17 +490,8 @@ typedef struct lmm_model {
     char **theta_names;       /* "Subject.(Intercept)", "Subject.Days.(Intercept)", ... */
     double *y;                /* current response (nobs) */
     struct lmm__blocks *blk_; /* private: cross-products, factor and workspace */
-    int factor_kind_;         /* private: lmm_model_set_factor's request */
+    lmm_factor_kind factor_kind_; /* private: lmm_model_set_factor's request */
 } lmm_model;
-
-/* How the objective factors the random effects after the first term.
-   LMM_FACTOR_AUTO (default) picks per model: dense, a sum of per-class dense
-   updates for balanced designs, or a sparse supernodal factor in a
-   minimum-degree order when that saves over half the dense work (large
-   crossed designs). DENSE and SPARSE force a path; SPARSE needs every term
-   after the first to be scalar ((1|g), not (x|g)). Estimates agree to
-   rounding whichever path runs. */
-typedef enum lmm_factor_kind { LMM_FACTOR_AUTO = 0, LMM_FACTOR_DENSE, LMM_FACTOR_SPARSE } lmm_factor_kind;
 
 typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     int ml;                   /* 0: REML criterion (default), 1: maximum likelihood */
@@ -806,7 +842,7 @@ LMM_API int lmm_hist_breaks(const double *x, int n, double *breaks, int *counts,
 #define LMM__IMPLEMENTED
 
 /* ======================================================================== */
-/* Config, memory and errors                                                */
+/* Config, memory and errors                                       @config */
 /* ======================================================================== */
 #include <stdlib.h>
 #include <string.h>
@@ -916,6 +952,19 @@ static int lmm__cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* qsort order of doubles and of 64-bit keys (ascending). */
+static int lmm__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int lmm__cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* Set bits of x (the builtin where the compiler has one). */
 static int lmm__popcount64(unsigned long long x)
 {
@@ -983,7 +1032,7 @@ static char *lmm__join3(const char *a, const char *sep, const char *b)
 }
 
 /* ======================================================================== */
-/* Random numbers                                                           */
+/* Random numbers                                                     @rng */
 /* ======================================================================== */
 /* One xoshiro256 state transition drives two output scramblers: ** (s[1]
    multiplied, rotated, multiplied) for lmm_rng_next, whose every bit is
@@ -1277,7 +1326,7 @@ LMM_API uint64_t lmm_rng_below(lmm_rng *r, uint64_t n)
 }
 
 /* ======================================================================== */
-/* Dense linear algebra                                                     */
+/* Dense linear algebra                                            @linalg */
 /* ======================================================================== */
 #ifdef LMM_USE_CBLAS
 #include <cblas.h>
@@ -1598,7 +1647,7 @@ static void lmm__sym_eigenvalues(int n, double *a, double *ev)
 }
 
 /* ======================================================================== */
-/* Probability distributions                                                */
+/* Probability distributions                                         @dist */
 /* ======================================================================== */
 /* Everything is computed as a pair of logs (lower and upper tail), each tail
    evaluated directly where it is small, so neither loses relative accuracy. */
@@ -2415,7 +2464,7 @@ LMM_API double lmm_qf(double p, double df1, double df2, int lower_tail, int log_
 }
 
 /* ======================================================================== */
-/* Data frames and CSV                                                       */
+/* Data frames and CSV                                              @frame */
 /* ======================================================================== */
 #include <errno.h>
 
@@ -2711,12 +2760,6 @@ nomem:
 done:
     LMM_FREE(newpos); LMM_FREE(reordered); lmm__strset_free(&set);
     return st;
-}
-
-static int lmm__cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* x as R's as.character() writes it: up to 15 significant digits, fixed
@@ -3072,7 +3115,7 @@ LMM_API lmm_status lmm_frame_read_csv(const char *path, lmm_frame **out, lmm_err
 }
 
 /* ======================================================================== */
-/* Formulas                                                                  */
+/* Formulas                                                       @formula */
 /* ======================================================================== */
 
 /* A term during expansion is a bit set over formula variables; bit order is
@@ -3849,7 +3892,7 @@ LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double 
 }
 
 /* ======================================================================== */
-/* Model matrices                                                           */
+/* Model matrices                                                  @matrix */
 /* ======================================================================== */
 
 /* A formula variable evaluated on every frame row: numeric values or factor codes. */
@@ -4010,12 +4053,6 @@ static void lmm__obsfactor_free(lmm__obsfactor *of)
     LMM_FREE(of->levels);
     LMM_FREE(of->codes);
     memset(of, 0, sizeof *of);
-}
-
-static int lmm__cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Factor codes of one variable on the observations: a factor's own codes, or
@@ -4372,7 +4409,7 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
 
 
 /* ======================================================================== */
-/* Derivative-free bound-constrained minimization                            */
+/* Derivative-free bound-constrained minimization                   @optim */
 /* ======================================================================== */
 
 /* Both methods work on the free variables only (lower == upper fixes one) and
@@ -5122,7 +5159,7 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
 }
 
 /* ======================================================================== */
-/* Mixed-model core                                                         */
+/* Mixed-model core                                                  @core */
 /* ======================================================================== */
 /* Map, in pipeline order (each part uses only what stands above it):
       1. blocks and their build
@@ -5156,8 +5193,10 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
    One evaluation costs nothing proportional to the number of observations. */
 
 /* ---- 1. blocks and their build ------------------------------------------ */
-/* The blocks (lmm__blocks): the cross-products of [Z X y] by blocks, accumulated from the terms and X. */
+/* the objective's factor for the block after the first term */
+typedef enum lmm__path { LMM__PATH_DENSE = 0, LMM__PATH_CLASSES, LMM__PATH_SPARSE } lmm__path;
 
+/* The blocks (lmm__blocks): the cross-products of [Z X y] by blocks, accumulated from the terms and X. */
 typedef struct lmm__blocks {
     int q1, p1, l1;       /* first term: q1 = l1 * p1 effects */
     int qr;               /* random effects of the other terms */
@@ -5204,7 +5243,7 @@ typedef struct lmm__blocks {
        factored in a dense frontal matrix whose Schur complement is added into
        the later supernodes. The X and y rows stay last, so log|R_X| and pwrss
        read off the final supernode as in the dense factor. */
-    int path;             /* LMM__PATH_DENSE, _CLASSES or _SPARSE: the objective's factor */
+    lmm__path path;       /* dense, class or sparse: the objective's factor */
     int sp_nsn;           /* supernodes (0: no plan) */
     int *sp_perm;         /* r: original rest row at each factor position */
     int *sp_first;        /* nsn + 1: first column of each supernode */
@@ -5221,9 +5260,6 @@ typedef struct lmm__blocks {
                              pattern (selected inversion), for conditional variances; lazily */
 } lmm__blocks;
 
-#define LMM__PATH_DENSE 0
-#define LMM__PATH_CLASSES 1
-#define LMM__PATH_SPARSE 2
 
 /* Rest rows (other terms' effects, then X) of observation i, with values; returns the count. */
 static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
@@ -5872,7 +5908,7 @@ LMM_API lmm_status lmm_model_set_factor(lmm_model *m, lmm_factor_kind kind, lmm_
         return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_factor: unknown kind %d", (int)kind);
     if (kind == LMM_FACTOR_SPARSE && (!m->blk_->diag_rest || m->blk_->qr < 1))
         return lmm__fail(err, LMM_ERR_ARG, "the sparse factor needs two or more random-effects terms, each after the first of one column");
-    m->factor_kind_ = (int)kind;
+    m->factor_kind_ = kind;
     return lmm__choose_path(m, err);
 }
 
@@ -7229,7 +7265,7 @@ LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, con
 }
 
 /* ======================================================================== */
-/* Linear models, ANOVA and likelihood-ratio tests                          */
+/* Linear models, ANOVA and likelihood-ratio tests                     @lm */
 /* ======================================================================== */
 
 LMM_API void lmm_lm_free(lmm_lm *fit)
@@ -7456,7 +7492,7 @@ LMM_API double lmm_lrt(double loglik0, int df0, double loglik1, int df1, double 
 }
 
 /* ======================================================================== */
-/* Comparing nested models (anova of lm and lmer fits)                      */
+/* Comparing nested models (anova of lm and lmer fits)              @anova */
 /* ======================================================================== */
 
 LMM_API void lmm_anova_free(lmm_anova *a)
@@ -7559,7 +7595,7 @@ LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anov
 }
 
 /* ======================================================================== */
-/* Simulation, parametric bootstrap and prediction                          */
+/* Simulation, parametric bootstrap and prediction                    @sim */
 /* ======================================================================== */
 #include <time.h>
 #ifdef _OPENMP
@@ -8382,7 +8418,7 @@ LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x
 }
 
 /* ======================================================================== */
-/* Printing                                                                 */
+/* Printing                                                         @print */
 /* ======================================================================== */
 
 /* Significant digits needed to show |x| to `digits` digits, and its exponent. */
@@ -9243,7 +9279,7 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
 }
 
 /* ======================================================================== */
-/* Plots (standalone SVG)                                                    */
+/* Plots (standalone SVG)                                            @plot */
 /* ======================================================================== */
 
 /* R's pretty(): choose a unit of 1, 2, 5 or 10 times a power of ten near
