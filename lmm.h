@@ -526,7 +526,8 @@ typedef struct lmm_fit {
     double *fitted, *resid;   /* nobs */
     double resid_quantiles[5];/* scaled residuals: min, 1Q, median, 3Q, max */
     int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
-    int converged;
+    int converged;            /* 1 exactly when warning is "": no evaluation limit hit, lme4's check passed */
+    int optimizer_code;       /* lme4's optimizer convergence code: 0, or 1 when the evaluation limit was hit */
     int nevals;               /* objective evaluations */
     char warning[256];        /* lme4's convergence warning ("Model failed to converge ..."), "" if none */
     lmm_optim_options optim_; /* private: options and workspace kept for refits */
@@ -4415,6 +4416,9 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
 /* Both methods work on the free variables only (lower == upper fixes one) and
    share one evaluator that counts calls, maps failures to +HUGE_VAL and keeps
    the best point, so whatever stops the search the caller gets the best x. */
+/* searches restarted from a final sweep that still found descent */
+#define LMM__OPT_RESTARTS 4
+
 typedef struct lmm__opt {
     int n, nf;                    /* all / free variables */
     const double *lower, *upper;  /* caller's bounds (may be NULL) */
@@ -4462,11 +4466,13 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
 /* Final clean-up: try landing exactly on nearby bounds (singular fits sit on
    them), then one compass sweep at rho_end, so that a search restarted from
    the result finds nothing better (refits reproduce their fit). Only strict
-   gains count. */
-static void lmm__opt_polish(lmm__opt *o, double *t)
+   gains count. Returns 1 when the sweep gained more than rounding: the point
+   was not stationary and the search must go on from it. */
+static int lmm__opt_polish(lmm__opt *o, double *t)
 {
     int p = o->nf, i, sgn;
     size_t bytes = (size_t)p * sizeof(double);
+    double fswept;
     for (i = 0; i < p && !o->exhausted; i++) {
         for (sgn = 0; sgn < 2; sgn++) {
             double b = sgn ? o->hi[i] : o->lo[i], z = o->zbest[i];
@@ -4477,12 +4483,16 @@ static void lmm__opt_polish(lmm__opt *o, double *t)
             lmm__opt_eval(o, t);
         }
     }
+    fswept = o->fbest;
     for (i = 0; i < p && !o->exhausted; i++)
         for (sgn = -1; sgn <= 1; sgn += 2) {
             memcpy(t, o->zbest, bytes);
             t[i] = lmm__clampd(t[i] + sgn * o->rho_end, o->lo[i], o->hi[i]);
             if (t[i] != o->zbest[i]) lmm__opt_eval(o, t);
         }
+    /* a model-based stop can sit on a slope the model missed; 1e-12 of |f| is
+       far above the criterion's rounding and far below any real descent */
+    return fswept - o->fbest > 1e-12 * (1.0 + fabs(fswept));
 }
 
 /* ---- Nelder-Mead ------------------------------------------------------- */
@@ -5148,8 +5158,9 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
     o.fbest = HUGE_VAL;
     o.fbest = lmm__opt_eval(&o, o.zbest);
     if (o.nf > 0) {
-        conv = method == LMM_OPT_NELDER_MEAD ? lmm__nelder_mead(&o, alg) : lmm__bobyqa(&o, alg);
-        lmm__opt_polish(&o, tmp);
+        int restarts = 0;
+        do conv = method == LMM_OPT_NELDER_MEAD ? lmm__nelder_mead(&o, alg) : lmm__bobyqa(&o, alg);
+        while (lmm__opt_polish(&o, tmp) && !o.exhausted && ++restarts <= LMM__OPT_RESTARTS);
         if (o.exhausted) conv = 0;
     }
     if (!(o.fbest < HUGE_VAL)) conv = 0;   /* f never returned a finite value */
@@ -7031,7 +7042,7 @@ static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out
     fwd = (int *)(x + 2 * (size_t)n);
     if (tol <= 0) tol = 0.002;
     memset(out, 0, sizeof *out);
-    out->converged = fit->converged;
+    out->converged = fit->optimizer_code == 0;
     out->singular = fit->singular;
     /* free components: not on their bound (an active bound with an outward gradient is optimal) */
     for (i = 0; i < n; i++)
@@ -7178,6 +7189,59 @@ static lmm_status lmm__fit_alloc(lmm_model *m, lmm_fit **out, lmm_error *err)
 }
 
 /* Optimise theta from fit->theta (the start) and finish the fit. */
+/* edge restarts before the fit gives up looking off its boundary */
+#define LMM__EDGE_RESTARTS 8
+
+/* lme4's restart_edge, and the mirror image it misses. A component on its
+   bound is probed one step of 1e-5 inward (lme4's one-sided difference); a
+   template diagonal at zero is also probed from the mirrored column (entries
+   below it negated: the same Lambda Lambda', so the same criterion), whose
+   inward slope is the opposite of the first one's: an over-specified term
+   can stop on a boundary point that is a minimum only on one side of that
+   fold. Returns 1 and leaves the best probe in th when one beats f0. */
+static int lmm__edge_probe(lmm_fit *fit, double f0, double *th, double *trial)
+{
+    const lmm_model *m = fit->model;
+    size_t bytes = (size_t)m->ntheta * sizeof(double);
+    double fbest = f0 - 1e-12 * (1.0 + fabs(f0));
+    int k, i, j, mirror, found = 0;
+    for (k = 0; k < m->nterms; k++) {
+        int nc = m->terms[k].ncol, d = m->terms[k].theta_offset;
+        for (j = 0; j < nc; d += nc - j, j++) {
+            if (fit->theta[d] != m->theta_lower[d]) continue;
+            for (mirror = 0; mirror < 2; mirror++) {
+                double f;
+                int nonzero = 0;
+                memcpy(trial, fit->theta, bytes);
+                for (i = 1; mirror && i < nc - j; i++) { nonzero |= trial[d + i] != 0; trial[d + i] = -trial[d + i]; }
+                if (mirror && !nonzero) break;
+                trial[d] = m->theta_lower[d] + 1e-5;
+                f = lmm__objective_cb(trial, fit);
+                fit->nevals++;
+                if (f < fbest) { fbest = f; memcpy(th, trial, bytes); found = 1; }
+            }
+        }
+    }
+    return found;
+}
+
+/* lme4's check.boundary: a component within 1e-5 of its bound is put on it
+   when the criterion is no worse there. */
+static void lmm__boundary_snap(lmm_fit *fit, double *f0, double *trial)
+{
+    const lmm_model *m = fit->model;
+    int i;
+    for (i = 0; i < m->ntheta; i++) {
+        double lo = m->theta_lower[i], f;
+        if (!(lo > -HUGE_VAL) || fit->theta[i] == lo || fit->theta[i] - lo >= 1e-5) continue;
+        memcpy(trial, fit->theta, (size_t)m->ntheta * sizeof(double));
+        trial[i] = lo;
+        f = lmm__objective_cb(trial, fit);
+        fit->nevals++;
+        if (f <= *f0) { *f0 = f; fit->theta[i] = lo; }
+    }
+}
+
 static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, lmm_error *err)
 {
     lmm_model *m = fit->model;
@@ -7200,15 +7264,34 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
         return lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite anywhere the optimizer looked (is the response constant?)");
     fit->nevals = res.nevals;
     fit->converged = res.converged;
+    {   /* the edge restarts, then the boundary check; the probes use the scratch
+           after the optimizer's workspace (at least 5 ntheta doubles) */
+        double *th = fit->work_ + fit->optim_work_, *trial = th + m->ntheta, fmin = res.fmin;
+        int round;
+        for (round = 0; round < LMM__EDGE_RESTARTS && fit->converged && lmm__edge_probe(fit, fmin, th, trial); round++) {
+            memcpy(fit->theta, th, (size_t)m->ntheta * sizeof(double));
+            st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
+                              &oo, fit->work_, &res, err);
+            if (st != LMM_OK) return st;
+            fit->nevals += res.nevals;
+            fit->converged = res.converged;
+            fmin = res.fmin;
+        }
+        lmm__boundary_snap(fit, &fmin, trial);
+    }
     if ((st = lmm__finalize(fit, !opts->skip_condvar, err)) != LMM_OK) return st;
     /* as lme4 does after every lmer fit and refit; its finite-difference Hessian
        costs 2 ntheta^2 evaluations, so beyond 20 parameters (a factor-valued
        slope with a dozen levels) the automatic check is left to the caller */
-    if (fit->convcheck_ && m->ntheta <= 20) {
+    fit->optimizer_code = !fit->converged;
+    if (fit->optimizer_code)
+        snprintf(fit->warning, sizeof fit->warning, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
+    else if (fit->convcheck_ && m->ntheta <= 20) {
         lmm_convergence cc;
         if (lmm__check_conv(fit, 0, &cc, fit->work_ + fit->optim_work_, NULL) == LMM_OK && !cc.ok)
             memcpy(fit->warning, cc.message, sizeof fit->warning);
     }
+    fit->converged = fit->warning[0] == '\0';  /* one rule for every reader: no warning, converged */
     return LMM_OK;
 }
 
@@ -7774,7 +7857,8 @@ LMM_API lmm_status lmm_fit_clone(const lmm_fit *fit, lmm_fit **out, lmm_error *e
     memcpy(c->resid, fit->resid, (size_t)n * sizeof(double));
     memcpy(c->resid_quantiles, fit->resid_quantiles, sizeof c->resid_quantiles);
     if (fit->b_condsd && !(c->b_condsd = lmm__dup_doubles(fit->b_condsd, (size_t)q))) { lmm_fit_free(c); return lmm__nomem(err); }
-    c->singular = fit->singular; c->converged = fit->converged; c->nevals = fit->nevals;
+    c->singular = fit->singular; c->converged = fit->converged; c->optimizer_code = fit->optimizer_code; c->nevals = fit->nevals;
+    memcpy(c->warning, fit->warning, sizeof c->warning);
     c->optim_ = fit->optim_; c->condvar_ = fit->condvar_; c->convcheck_ = fit->convcheck_;
     *out = c;
     return LMM_OK;
@@ -8841,11 +8925,11 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
                               m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
     /* lme4's .prt.warn: the optimizer line and its messages, then a blank line */
-    if (fit->singular || !fit->converged || fit->warning[0]) {
-        fprintf(out, "optimizer (bobyqa) convergence code: %d %s\n", fit->converged ? 0 : 1,
-                fit->converged ? "(OK)" : "(maximum number of function evaluations exceeded)");
+    if (fit->singular || fit->warning[0]) {
+        fprintf(out, "optimizer (bobyqa) convergence code: %d %s\n", fit->optimizer_code,
+                fit->optimizer_code ? "(maximum number of function evaluations exceeded)" : "(OK)");
         if (fit->singular) fprintf(out, "boundary (singular) fit: see help('isSingular')\n");
-        if (fit->converged && fit->warning[0]) fprintf(out, "%s\n", fit->warning);
+        if (!fit->optimizer_code && fit->warning[0]) fprintf(out, "%s\n", fit->warning);
         fprintf(out, "\n");
     }
 }
