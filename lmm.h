@@ -543,11 +543,11 @@ typedef struct lmm_convergence {
     int nfree;                /* components of theta not on their bound */
     double max_grad;          /* lme4's statistic: max of min(|H^{-1/2} g|, |g|) */
     int component;            /* 1-based component of theta where it is attained */
-    int negative_eigen;       /* negative eigenvalues of the Hessian (free part) */
+    int negative_eigen;       /* eigenvalues of the Hessian (free part) below -1e-6 (lme4's tol) */
     int converged;            /* the optimizer stopped before its evaluation limit */
     int singular;             /* boundary fit (lme4's isSingular) */
     int ok;                   /* no warning */
-    char message[256];        /* lme4's warning text, empty when ok */
+    char message[256];        /* lme4's warnings, a line each, in its order; empty when ok */
 } lmm_convergence;
 
 /* Check a fit's convergence as lme4 does (tol <= 0: lme4's 0.002). Costs about
@@ -7031,11 +7031,22 @@ static double lmm__conv_f(lmm_fit *fit, double *th, int i, double si, int j, dou
 
 /* lmm_fit_check_convergence on the caller's workspace (lmm__conv_worksize
    doubles), so that refits allocate nothing. */
+/* Append one of lme4's convergence messages (a line each) and mark the check failed. */
+static void lmm__conv_say(lmm_convergence *out, const char *msg)
+{
+    size_t used = strlen(out->message);
+    if (used) snprintf(out->message + used, sizeof out->message - used, "\n%s", msg);
+    else snprintf(out->message, sizeof out->message, "%s", msg);
+    out->ok = 0;
+}
+
 static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out, double *work, lmm_error *err)
 {
     const double delta = 1e-4;   /* lme4's deriv12 step */
+    const double hess_tol = 1e-6; /* lme4's check.conv.hess tol */
     lmm_model *m = fit->model;
-    int n = m->ntheta, nf = 0, i, j, *idx, *fwd;
+    int n = m->ntheta, nf = 0, i, j, *idx, *fwd, chol_ok, zero_eigen = 0;
+    double evmax = 0, evmin = 0;
     double *th = work, *g = th + n, *H = g + n, *L = H + (size_t)n * n, *x = L + (size_t)n * n, f0;
     lmm_status st = LMM_OK;
     idx = (int *)(x + n);                        /* ints in the doubles' room, a double each */
@@ -7076,10 +7087,16 @@ static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out
     }
 #undef LMM__F
     (void)lmm__factor_at(m, fit->theta, 1);   /* leave the whole factor (L21 too) at the estimate */
-    if (nf <= 0) { out->ok = 1; goto done; }
+    out->ok = out->converged;
+    if (!out->converged) {
+        snprintf(out->message, sizeof out->message, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
+        goto done;
+    }
+    if (nf <= 0) goto done;
     for (i = 0; i < nf; i++) if (!isfinite(g[i])) { st = lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite near the estimate"); goto done; }
     memcpy(L, H, (size_t)nf * nf * sizeof *L);
-    if (lmm_chol(nf, L, nf) == 0) {
+    chol_ok = lmm_chol(nf, L, nf) == 0;
+    if (chol_ok) {
         /* lme4: scaled gradient solve(chol(H), g), statistic max(pmin(|scaled|, |g|)) */
         memcpy(x, g, (size_t)nf * sizeof *x);
         lmm_trsv_lower(nf, L, nf, x, 1);
@@ -7087,22 +7104,34 @@ static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out
             double v = fabs(x[i]) < fabs(g[i]) ? fabs(x[i]) : fabs(g[i]);
             if (v > out->max_grad) { out->max_grad = v; out->component = idx[i] + 1; }
         }
-    } else {
-        double *ev = x;
-        memcpy(L, H, (size_t)nf * nf * sizeof *L);
-        lmm__sym_eigenvalues(nf, L, ev);
-        for (i = 0; i < nf; i++) if (ev[i] < 0) out->negative_eigen++;
+    } else
         for (i = 0; i < nf; i++) if (fabs(g[i]) > out->max_grad) { out->max_grad = fabs(g[i]); out->component = idx[i] + 1; }
+    memcpy(L, H, (size_t)nf * nf * sizeof *L);
+    lmm__sym_eigenvalues(nf, L, x);
+    for (i = 0; i < nf; i++) {
+        if (x[i] < -hess_tol) out->negative_eigen++;
+        if (fabs(x[i]) < hess_tol) zero_eigen++;
+        if (i == 0 || x[i] > evmax) evmax = x[i];
+        if (i == 0 || x[i] < evmin) evmin = x[i];
     }
-    out->ok = out->converged;
-    if (!out->converged)
-        snprintf(out->message, sizeof out->message, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
-    else if (out->negative_eigen > 0) {
-        out->ok = 0;
-        snprintf(out->message, sizeof out->message, "Model failed to converge: degenerate  Hessian with %d negative eigenvalues", out->negative_eigen);
-    } else if (out->max_grad > tol) {
-        out->ok = 0;
-        snprintf(out->message, sizeof out->message, "Model failed to converge with max|grad| = %g (tol = %g, component %d)", out->max_grad, tol, out->component);
+    /* lme4 checks no derivatives of a boundary fit */
+    if (fit->singular) goto done;
+    /* lme4's messages in its order: the gradient's, then the Hessian's */
+    if (!chol_ok) lmm__conv_say(out, "unable to evaluate scaled gradient");
+    else if (out->max_grad > tol) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "Model failed to converge with max|grad| = %g (tol = %g, component %d)", out->max_grad, tol, out->component);
+        lmm__conv_say(out, msg);
+    }
+    if (out->negative_eigen > 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Model failed to converge: degenerate  Hessian with %d negative eigenvalues", out->negative_eigen);
+        lmm__conv_say(out, msg);
+    } else if (zero_eigen > 0 || !chol_ok)
+        lmm__conv_say(out, "Hessian is numerically singular: parameters are not uniquely determined");
+    else {
+        if (evmax * hess_tol > 1) lmm__conv_say(out, "Model is nearly unidentifiable: very large eigenvalue\n - Rescale variables?");
+        if (evmin / evmax < hess_tol) lmm__conv_say(out, "Model is nearly unidentifiable: large eigenvalue ratio\n - Rescale variables?");
     }
 done:
     return st;

@@ -125,6 +125,60 @@ static void check_refit_warnings(void)
     lmm_fit_free(fit);
 }
 
+/* Over-specified models, (1|g) beside (0 + f|g): lme4's default fits
+   (tests/data/overspec_lme4.csv, from overspec.R) are the bar, and one flag
+   rule holds: converged exactly when no warning, and the summary prints the
+   warning exactly then. Machines ML used to stop in a boundary basin (220.58);
+   from that point the mirrored-column edge probe must reach lme4's optimum. */
+static void check_overspecified(void)
+{
+    lmm_frame *cases = lmm_test_read_csv("overspec_lme4.csv");
+    const double stuck[7] = { 3.849084695255172, 0, -5.487057171282947, -0.9420111698355254,
+                              1.1580890119766127, 0.5958168095534255, 3.2690664021665623 };
+    char text[4096];
+    lmm_error err;
+    int r, cf, cfo, creml, ccrit;
+    CHECK(cases != NULL);
+    if (!cases) return;
+    cf = lmm_frame_find(cases, "file"); cfo = lmm_frame_find(cases, "formula");
+    creml = lmm_frame_find(cases, "reml"); ccrit = lmm_frame_find(cases, "criterion");
+    CHECK(cases->nrow == 8 && cf >= 0 && cfo >= 0 && creml >= 0 && ccrit >= 0);
+    for (r = 0; r < cases->nrow && cf >= 0 && cfo >= 0 && creml >= 0 && ccrit >= 0; r++) {
+        const char *file = cases->cols[cf].levels[cases->cols[cf].codes[r]];
+        const char *formula = cases->cols[cfo].levels[cases->cols[cfo].codes[r]];
+        double lme4 = cases->cols[ccrit].num[r];
+        lmm_fit_options o;
+        lmm_fit *fit;
+        memset(&o, 0, sizeof o);
+        o.ml = cases->cols[creml].num[r] == 0;
+        fit = fit_file(file, formula, &o);
+        CHECK(fit != NULL);
+        if (!fit) continue;
+        if (!(fit->criterion - lme4 <= 1e-6 * fabs(lme4)))
+            printf("  %s %s %s: %.10f above lme4's %.10f\n", file, formula, o.ml ? "ML" : "REML", fit->criterion, lme4);
+        CHECK(fit->criterion - lme4 <= 1e-6 * fabs(lme4));
+        CHECK(fit->converged == (fit->warning[0] == '\0') && fit->optimizer_code == 0);
+        summary_text(fit, text, sizeof text);
+        if (fit->warning[0]) {
+            char first[128];
+            size_t k = strcspn(fit->warning, "\n");
+            memcpy(first, fit->warning, k < sizeof first ? k : sizeof first - 1);
+            first[k < sizeof first ? k : sizeof first - 1] = '\0';
+            CHECK(strstr(text, first) != NULL);
+        } else
+            CHECK(strstr(text, "Model failed") == NULL && strstr(text, "unidentifiable") == NULL);
+        /* sleepstudy_f: lme4 stops a full unit short of this optimum */
+        if (strcmp(file, "sleepstudy_f.csv") == 0 && !o.ml) CHECK(fit->criterion < lme4 - 0.9);
+        if (strcmp(file, "Machines.csv") == 0 && o.ml) {
+            CHECK(lmm_fit_refit(fit, NULL, stuck, &err) == LMM_OK);
+            CHECK(fit->criterion - lme4 <= 1e-6 * fabs(lme4));
+            CHECK(fit->theta[1] > 1);           /* off the boundary it started on */
+        }
+        lmm_fit_free(fit);
+    }
+    lmm_frame_free(cases);
+}
+
 void test_conv(void)
 {
     lmm_convergence c;
@@ -189,4 +243,5 @@ void test_conv(void)
         }
     }
     check_refit_warnings();
+    check_overspecified();
 }
