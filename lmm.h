@@ -74,7 +74,10 @@
    sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim);
    each theta it proposes goes to lmm_model_objective -> lmm__factor_at
    (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
-   log|R_X|^2, pwrss) -> lmm__criterion. At the optimum lmm__finalize runs
+   log|R_X|^2, pwrss) -> lmm__criterion. When it stops, components on a
+   bound are probed inward (lmm__edge_probe: lme4's restart_edge, plus the
+   mirrored column) and any descent restarts it; lmm__boundary_snap is
+   lme4's check.boundary. At the optimum lmm__finalize runs
    the named parts: lmm__fit_criteria (criterion, sigma, AIC/BIC),
    lmm__beta_from_factor (beta, vcov; lmm_model_beta_at gives them at any
    theta), lmm__fit_modes, lmm__fit_residuals, lmm__condvar_dense/_sparse;
