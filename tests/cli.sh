@@ -251,6 +251,22 @@ expect_rc 1
 has "optimizer (bobyqa) convergence code: 1"
 if grep -F -q "warning: convergence failure: the optimizer reached its evaluation limit (5 evaluations)" "$TMP/err"; then ok; else bad "fit-maxevals: no warning"; fi
 bad_input fit-maxevals-bad "--max-evals needs a positive count" fit $D/pulp.csv 'bright ~ 1 + (1|operator)' --max-evals 0
+# one rule: exit 1 exactly when a convergence warning is printed, and the JSON agrees
+run fit-maxevals-json fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --max-evals 5 --json
+expect_rc 1; has '"converged": false, "warning": "convergence failure: the optimizer reached its evaluation limit (5 evaluations)"'
+run fit-clean-json fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json
+expect_rc 0; has '"converged": true, "warning": null'
+if [ ! -s "$TMP/err" ]; then ok; else bad "fit-clean-json: stderr not empty"; fi
+# Machines ML, over-specified: lme4's optimum 216.41782738 (the boundary basin at 220.58 is left)
+run fit-overspec fit $D/Machines.csv 'score ~ Machine + (1|Worker) + (0+Machine|Worker)' --ml --json
+if grep -F -q '"criterion": 216.41782' "$TMP/out"; then ok; else bad "fit-overspec: criterion"; grep -o '"criterion": [0-9.]*' "$TMP/out"; fi
+if grep -F -q '"converged": false, "warning": "' "$TMP/out"; then
+    expect_rc 1; if grep -F -q "lmm: warning: " "$TMP/err"; then ok; else bad "fit-overspec: warned in JSON, not on stderr"; fi
+else
+    has '"converged": true, "warning": null'; expect_rc 0
+fi
+run fit-overspec-text fit $D/Machines.csv 'score ~ Machine + (1|Worker) + (0+Machine|Worker)' --ml
+if [ "$rc" -eq 1 ]; then has "Model failed to converge"; else expect_rc 0; fi
 
 # ---- boot and boot-merge ------------------------------------------------
 P0='bright ~ 1'; P1='bright ~ 1 + (1|operator)'
