@@ -49,6 +49,9 @@
    Inspect        fields of lmm_fit (beta, se, vcov, theta, sigma, varcorr,
                   ranef, condsd, fitted, resid, logLik/AIC/BIC...);
                   lmm_print_summary prints R's summary() layout.
+   Check          lmm_fit_all_optimizers refits with both optimizers from
+                  several starts (lme4's allFit); lmm_print_allfit prints
+                  summary(allFit(m)) and whether the optimum is trustworthy.
 
    SECTIONS (search for the tag; each uses only the ones above it)
    --------
@@ -600,6 +603,40 @@ LMM_API void lmm_fit_free(lmm_fit *fit);
 /* Covariance matrix of random-effects term k (ncol x ncol): sigma^2 T T'. */
 LMM_API void lmm_fit_term_cov(const lmm_fit *fit, int k, double *cov);
 
+/* One refit of lmm_fit_all_optimizers: an optimizer from one start. */
+typedef struct lmm_allfit_row {
+    char label[48];           /* "bobyqa", "Nelder_Mead", "bobyqa.start0.5", ..., "Nelder_Mead.random" */
+    lmm_optimizer method;
+    int ok;                   /* the refit ran (R's which.OK); when 0, warning holds the error and numbers are NaN */
+    double criterion;         /* REML criterion or deviance, as the original fit */
+    double *theta, *beta, *sdcor; /* ntheta, p and nsdcor values (theta's block: free only through lmm_allfit_free) */
+    double sigma;
+    int nevals, converged, singular;
+    char warning[256];        /* lme4's convergence warning, "" if none */
+    double seconds;           /* processor time of the refit (clock(); single-threaded, so $times' elapsed) */
+} lmm_allfit_row;
+
+/* lme4's allFit: the fit redone by every optimizer from several starts. */
+typedef struct lmm_allfit {
+    int nrows, ntheta, p, nsdcor;
+    lmm_allfit_row *rows;
+    char **theta_names;       /* the model's theta names */
+    char **beta_names;        /* the fixed-effects names */
+    char **sdcor_names;       /* as.data.frame(VarCorr)'s: "Subject.(Intercept)", "Subject.Days.(Intercept)", ..., "sigma" */
+    int best;                 /* the ok row of least criterion (-1 if none ran) */
+    double crit_spread;       /* max - min criterion over the ok rows */
+    double max_beta_rel;      /* largest |beta - beta_best| / |beta_best| (absolute where beta_best is 0) */
+    double max_theta_abs;     /* largest |theta - theta_best| */
+} lmm_allfit;
+
+/* Refit fit's model (same response, REML/ML, options) with BOBYQA and Nelder-Mead
+   from lme4's default start, that start times 0.5 and times 2, and one seeded
+   random start, as lme4's allFit checks an optimum. The model is shared: after
+   the refits it is left factored at fit->theta; fit itself is not modified.
+   A refit's own failure is a row with ok = 0; LMM_ERR_NOMEM stops the call. */
+LMM_API lmm_status lmm_fit_all_optimizers(const lmm_fit *fit, lmm_allfit **out, lmm_error *err);
+LMM_API void lmm_allfit_free(lmm_allfit *a);
+
 /* ======================================================================== */
 /* Linear models, ANOVA and likelihood-ratio tests                           */
 /* ======================================================================== */
@@ -774,6 +811,9 @@ LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x
 
 /* Print lme4's summary() of a fit (data_name may be NULL: no "Data:" line). */
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
+/* Print summary(allFit(m))'s sections ($which.OK, $msgs, $fixef, $llik, $sdcor,
+   $theta, $times, $feval), then one line on the spread across the rows. */
+LMM_API void lmm_print_allfit(FILE *out, const lmm_allfit *a);
 /* Print ranef(fit, condVar = TRUE) as R prints ranef(): one table per group. */
 LMM_API void lmm_print_ranef(FILE *out, const lmm_fit *fit);
 /* One grouping factor's modes as a data frame, as R prints ranef(m)$group; -1 if no such group. */
@@ -855,6 +895,7 @@ LMM_API int lmm_hist_breaks(const double *x, int n, double *breaks, int *counts,
 #include <float.h>
 #include <limits.h>
 #include <ctype.h>
+#include <time.h>
 
 #if !defined(LMM_MALLOC) && !defined(LMM_REALLOC) && !defined(LMM_FREE)
 #define LMM_MALLOC(sz) malloc(sz)
@@ -7152,7 +7193,8 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
 }
 
 /* ---- 12. fit driver ----------------------------------------------------- */
-/* Fits and refits: allocation, the optimizer, finalize and the convergence check, freeing. */
+/* Fits and refits: allocation, the optimizer, finalize and the convergence check, freeing;
+   last, lmm_fit_all_optimizers (allFit), which refits the same model from several starts. */
 
 LMM_API void lmm_fit_free(lmm_fit *fit)
 {
@@ -7376,6 +7418,178 @@ LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, con
     if ((st = lmm_model_build(df, formula, opts ? &opts->model : NULL, &m, err)) != LMM_OK) return st;
     if ((st = lmm_model_fit(m, opts, out, err)) != LMM_OK) { lmm_model_free(m); return st; }
     (*out)->owns_model = 1;
+    return LMM_OK;
+}
+
+/* all optimizers (lme4's allFit): rows, spread, the driver */
+
+LMM_API void lmm_allfit_free(lmm_allfit *a)
+{
+    int i;
+    if (!a) return;
+    if (a->rows) for (i = 0; i < a->nrows; i++) LMM_FREE(a->rows[i].theta);
+    if (a->theta_names) for (i = 0; i < a->ntheta; i++) LMM_FREE(a->theta_names[i]);
+    if (a->beta_names) for (i = 0; i < a->p; i++) LMM_FREE(a->beta_names[i]);
+    if (a->sdcor_names) for (i = 0; i < a->nsdcor; i++) LMM_FREE(a->sdcor_names[i]);
+    LMM_FREE(a->rows); LMM_FREE(a->theta_names); LMM_FREE(a->beta_names); LMM_FREE(a->sdcor_names);
+    LMM_FREE(a);
+}
+
+/* The names and every row's value block of an lmm_allfit for m. */
+static lmm_status lmm__allfit_alloc(const lmm_model *m, int nrows, lmm_allfit **out, lmm_error *err)
+{
+    lmm_allfit *a = LMM__ZNEW(lmm_allfit, 1);
+    int i, j, k, s = 0, nv;
+    if (!a) return lmm__nomem(err);
+    a->ntheta = m->ntheta; a->p = m->X->ncol; a->nsdcor = m->ntheta + 1; a->best = -1;
+    nv = a->ntheta + a->p + a->nsdcor;
+    a->rows = LMM__ZNEW(lmm_allfit_row, nrows);
+    a->theta_names = LMM__ZNEW(char *, a->ntheta);
+    a->beta_names = LMM__ZNEW(char *, a->p ? a->p : 1);
+    a->sdcor_names = LMM__ZNEW(char *, a->nsdcor);
+    if (!a->rows || !a->theta_names || !a->beta_names || !a->sdcor_names) { lmm_allfit_free(a); return lmm__nomem(err); }
+    a->nrows = nrows;
+    for (i = 0; i < nrows; i++) {
+        if (!(a->rows[i].theta = LMM__NEW(double, nv))) { lmm_allfit_free(a); return lmm__nomem(err); }
+        a->rows[i].beta = a->rows[i].theta + a->ntheta;
+        a->rows[i].sdcor = a->rows[i].beta + a->p;
+    }
+    for (i = 0; i < a->ntheta; i++)
+        if (!(a->theta_names[i] = lmm__strdup(m->theta_names[i]))) { lmm_allfit_free(a); return lmm__nomem(err); }
+    for (i = 0; i < a->p; i++)
+        if (!(a->beta_names[i] = lmm__strdup(m->X->colnames[i]))) { lmm_allfit_free(a); return lmm__nomem(err); }
+    /* as.data.frame(VarCorr)'s names: the term's group (".1" on a repeat), its columns, in theta's order */
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        for (j = 0; j < t->ncol; j++)
+            for (i = j; i < t->ncol; i++, s++) {
+                char *g = lmm__join3(t->vc_name, ".", t->colnames[i]);
+                a->sdcor_names[s] = g && i != j ? lmm__join3(g, ".", t->colnames[j]) : g;
+                if (g && i != j) LMM_FREE(g);
+                if (!a->sdcor_names[s]) { lmm_allfit_free(a); return lmm__nomem(err); }
+            }
+    }
+    if (!(a->sdcor_names[s] = lmm__strdup("sigma"))) { lmm_allfit_free(a); return lmm__nomem(err); }
+    *out = a;
+    return LMM_OK;
+}
+
+/* Copy fit f into row r: theta, beta, and the sds and correlations in theta's order. */
+static void lmm__allfit_row_set(lmm_allfit_row *r, const lmm_fit *f)
+{
+    const lmm_model *m = f->model;
+    double cov[32 * 32];
+    int k, i, j, s = 0;
+    r->ok = 1;
+    r->criterion = f->criterion; r->sigma = f->sigma;
+    r->nevals = f->nevals; r->converged = f->converged; r->singular = f->singular;
+    snprintf(r->warning, sizeof r->warning, "%s", f->warning);
+    memcpy(r->theta, f->theta, (size_t)f->ntheta * sizeof(double));
+    memcpy(r->beta, f->beta, (size_t)f->p * sizeof(double));
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        int nc = t->ncol;
+        lmm_fit_term_cov(f, k, cov);
+        for (j = 0; j < nc; j++)
+            for (i = j; i < nc; i++)
+                r->sdcor[s++] = i == j ? sqrt(cov[i * (nc + 1)]) : cov[i + j * nc] / sqrt(cov[i * (nc + 1)] * cov[j * (nc + 1)]);
+    }
+    r->sdcor[s] = f->sigma;
+}
+
+/* The best row and the spread of the ok rows around it. */
+static void lmm__allfit_spread(lmm_allfit *a)
+{
+    int i, j;
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    const lmm_allfit_row *b;
+    a->best = -1;
+    a->crit_spread = a->max_beta_rel = a->max_theta_abs = NAN;
+    for (i = 0; i < a->nrows; i++) {
+        if (!a->rows[i].ok) continue;
+        if (a->best < 0 || a->rows[i].criterion < a->rows[a->best].criterion) a->best = i;
+        if (a->rows[i].criterion < lo) lo = a->rows[i].criterion;
+        if (a->rows[i].criterion > hi) hi = a->rows[i].criterion;
+    }
+    if (a->best < 0) return;
+    b = &a->rows[a->best];
+    a->crit_spread = hi - lo;
+    a->max_beta_rel = a->max_theta_abs = 0;
+    for (i = 0; i < a->nrows; i++) {
+        const lmm_allfit_row *r = &a->rows[i];
+        if (!r->ok) continue;
+        for (j = 0; j < a->p; j++) {
+            double d = fabs(r->beta[j] - b->beta[j]);
+            if (b->beta[j] != 0) d /= fabs(b->beta[j]);
+            if (d > a->max_beta_rel) a->max_beta_rel = d;
+        }
+        for (j = 0; j < a->ntheta; j++)
+            if (fabs(r->theta[j] - b->theta[j]) > a->max_theta_abs) a->max_theta_abs = fabs(r->theta[j] - b->theta[j]);
+    }
+}
+
+LMM_API lmm_status lmm_fit_all_optimizers(const lmm_fit *fit, lmm_allfit **out, lmm_error *err)
+{
+    /* starts: lme4's default, scaled by 0.5 and by 2, one seeded random; each by both optimizers */
+    static const char *const start_tag[4] = { "", ".start0.5", ".start2", ".random" };
+    static const double scale[3] = { 1.0, 0.5, 2.0 };
+    lmm_model *m;
+    lmm_allfit *a = NULL;
+    lmm_fit_options o;
+    double *start;
+    lmm_status st = LMM_OK;
+    lmm_rng rng;
+    int s, meth, i, j, k, row = 0;
+    if (out) *out = NULL;
+    if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_all_optimizers: NULL argument");
+    m = fit->model;
+    if (fit->p != m->X->ncol) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_all_optimizers: the model's X changed since this fit; fit it anew");
+    if ((st = lmm__allfit_alloc(m, 8, &a, err)) != LMM_OK) return st;
+    if (!(start = LMM__NEW(double, m->ntheta))) { lmm_allfit_free(a); return lmm__nomem(err); }
+    memset(&o, 0, sizeof o);
+    o.ml = !fit->reml;
+    o.skip_condvar = 1;                  /* the rows need no conditional variances */
+    o.skip_convcheck = !fit->convcheck_;
+    lmm_rng_seed(&rng, 20150601u);       /* a fixed seed: the table is reproducible */
+    for (s = 0; s < 4; s++) {
+        for (k = 0; k < m->nterms; k++) {
+            double *th = start + m->terms[k].theta_offset;
+            for (j = 0; j < m->terms[k].ncol; j++)
+                for (i = j; i < m->terms[k].ncol; i++, th++)
+                    if (s < 3) *th = i == j ? scale[s] : 0.0;
+                    else *th = i == j ? 0.25 + 1.5 * lmm_rng_uniform(&rng) : 0.5 * lmm_rng_normal(&rng);
+        }
+        for (meth = 0; meth < 2; meth++, row++) {
+            lmm_allfit_row *r = &a->rows[row];
+            lmm_fit *f = NULL;
+            lmm_error e = {LMM_OK, ""};
+            clock_t t0 = clock();
+            r->method = meth ? LMM_OPT_NELDER_MEAD : LMM_OPT_BOBYQA;
+            snprintf(r->label, sizeof r->label, "%s%s", meth ? "Nelder_Mead" : "bobyqa", start_tag[s]);
+            o.optim = fit->optim_;
+            o.optim.method = r->method;
+            o.theta_start = start;
+            st = lmm_model_fit(m, &o, &f, &e);
+            r->seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
+            if (st == LMM_ERR_NOMEM) break;
+            if (st == LMM_OK) lmm__allfit_row_set(r, f);
+            else {   /* as allFit keeps a failing optimizer's error: a row that did not run */
+                r->ok = 0;
+                r->criterion = r->sigma = NAN;
+                for (i = 0; i < a->ntheta + a->p + a->nsdcor; i++) r->theta[i] = NAN;
+                snprintf(r->warning, sizeof r->warning, "%s", e.message);
+                st = LMM_OK;
+            }
+            lmm_fit_free(f);
+        }
+        if (st != LMM_OK) break;
+    }
+    LMM_FREE(start);
+    /* the refits left the shared factor at their last theta: put back fit's full factor */
+    lmm__factor_at(m, fit->theta, 1);
+    if (st != LMM_OK) { lmm_allfit_free(a); return lmm__nomem(err); }
+    lmm__allfit_spread(a);
+    *out = a;
     return LMM_OK;
 }
 
@@ -7712,7 +7926,6 @@ LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anov
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                    @sim */
 /* ======================================================================== */
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>   /* omp_get_wtime only: wall time when CLOCK_MONOTONIC is hidden (strict -std=c99) */
 #endif
@@ -9114,6 +9327,98 @@ static void lmm__print_named_vector(FILE *out, const char *const *names, char (*
         for (j = i; j < n && j < i + per; j++) fprintf(out, "%*s ", w, vals[j]);
         fprintf(out, "\n");
     }
+}
+
+/* Print a numeric matrix as R does (x[i + j * nrow]): each column formatted on its own,
+   row names left-aligned, and the columns wrapped into blocks of at most 80 characters. */
+static void lmm__print_matrix(FILE *out, const char *const *rownames, int nrow, const char *const *colnames,
+                              int ncol, const double *x, int digits)
+{
+    char (*cell)[48] = (char (*)[48])lmm__alloc((size_t)nrow * (size_t)(ncol ? ncol : 1), 48);
+    int *w = (int *)lmm__alloc((size_t)(ncol ? ncol : 1), sizeof(int));
+    int i, j, j0, j1, wr = 0, tot;
+    if (!cell || !w) { LMM_FREE(cell); LMM_FREE(w); return; }
+    for (i = 0; i < nrow; i++) if ((int)strlen(rownames[i]) > wr) wr = (int)strlen(rownames[i]);
+    for (j = 0; j < ncol; j++) {
+        lmm_format_reals(x + (size_t)j * nrow, nrow, digits, cell + (size_t)j * nrow);
+        w[j] = (int)strlen(colnames[j]);
+        if (nrow && (int)strlen(cell[(size_t)j * nrow]) > w[j]) w[j] = (int)strlen(cell[(size_t)j * nrow]);
+    }
+    for (j0 = 0; j0 < ncol; j0 = j1) {
+        for (j1 = j0, tot = wr; j1 < ncol && (j1 == j0 || tot + 1 + w[j1] <= 80); j1++) tot += 1 + w[j1];
+        fprintf(out, "%-*s", wr, "");
+        for (j = j0; j < j1; j++) fprintf(out, " %*s", w[j], colnames[j]);
+        fprintf(out, "\n");
+        for (i = 0; i < nrow; i++) {
+            fprintf(out, "%-*s", wr, rownames[i]);
+            for (j = j0; j < j1; j++) fprintf(out, " %*s", w[j], cell[(size_t)j * nrow + i]);
+            fprintf(out, "\n");
+        }
+    }
+    LMM_FREE(cell); LMM_FREE(w);
+}
+
+LMM_API void lmm_print_allfit(FILE *out, const lmm_allfit *a)
+{
+    static const char *const elapsed[1] = { "elapsed" };
+    int n = a->nrows, i, j, nc = a->ntheta + a->p + a->nsdcor, failed = 0;
+    /* zeroed: gcc cannot see that n = 0 or p = 0 leaves nothing unread */
+    const char **labels = LMM__ZNEW(const char *, n ? n : 1);
+    double *x = LMM__ZNEW(double, (size_t)(n ? n : 1) * (size_t)(nc + 1));
+    char (*v)[48] = (char (*)[48])lmm__calloc((size_t)(n ? n : 1), 48);
+    if (!labels || !x || !v) goto done;
+    for (i = 0; i < n; i++) { labels[i] = a->rows[i].label; failed += !a->rows[i].ok; }
+    fprintf(out, "$which.OK\n");
+    for (i = 0; i < n; i++) snprintf(v[i], 48, "%s", a->rows[i].ok ? "TRUE" : "FALSE");
+    lmm__print_named_vector(out, labels, v, n);
+    fprintf(out, "\n$msgs\n");
+    for (i = 0; i < n; i++) {
+        /* lme4 lists a boundary fit's note with the convergence messages */
+        const char *msg[2];
+        int nm = 0, k;
+        if (a->rows[i].singular) msg[nm++] = "boundary (singular) fit: see help('isSingular')";
+        if (a->rows[i].warning[0]) msg[nm++] = a->rows[i].warning;
+        fprintf(out, "$msgs$%s\n", labels[i]);
+        for (k = 0; k < nm; k++) fprintf(out, "[%d] \"%s\"\n", k + 1, msg[k]);
+        fprintf(out, nm ? "\n" : "NULL\n\n");
+    }
+    fprintf(out, "\n$fixef\n");
+    for (j = 0; j < a->p; j++) for (i = 0; i < n; i++) x[(size_t)j * n + i] = a->rows[i].beta[j];
+    lmm__print_matrix(out, labels, n, (const char *const *)a->beta_names, a->p, x, 7);
+    fprintf(out, "\n$llik\n");
+    for (i = 0; i < n; i++) x[i] = -a->rows[i].criterion / 2;
+    lmm_format_reals(x, n, 7, v);
+    lmm__print_named_vector(out, labels, v, n);
+    fprintf(out, "\n$sdcor\n");
+    for (j = 0; j < a->nsdcor; j++) for (i = 0; i < n; i++) x[(size_t)j * n + i] = a->rows[i].sdcor[j];
+    lmm__print_matrix(out, labels, n, (const char *const *)a->sdcor_names, a->nsdcor, x, 7);
+    fprintf(out, "\n$theta\n");
+    for (j = 0; j < a->ntheta; j++) for (i = 0; i < n; i++) x[(size_t)j * n + i] = a->rows[i].theta[j];
+    lmm__print_matrix(out, labels, n, (const char *const *)a->theta_names, a->ntheta, x, 7);
+    fprintf(out, "\n$times\n");
+    for (i = 0; i < n; i++) x[i] = a->rows[i].seconds;
+    lmm__print_matrix(out, labels, n, elapsed, 1, x, 7);
+    fprintf(out, "\n$feval\n");
+    for (i = 0; i < n; i++) snprintf(v[i], 48, "%d", a->rows[i].nevals);
+    lmm__print_named_vector(out, labels, v, n);
+    fprintf(out, "\n");
+    /* lmm.h's verdict: lme4 leaves reading the spread to the user */
+    if (a->best < 0) fprintf(out, "no refit ran: the spread is unknown\n");
+    else {
+        double best = a->rows[a->best].criterion;
+        int agree = a->crit_spread <= 1e-6 * (fabs(best) > 1 ? fabs(best) : 1);
+        fprintf(out, "criterion spread %.2g, max relative beta difference %.2g, max theta difference %.2g",
+                a->crit_spread, a->max_beta_rel, a->max_theta_abs);
+        if (failed) fprintf(out, " (%d of %d refits failed)", failed, n);
+        if (agree) fprintf(out, ": the optimum is trustworthy\n");
+        else {
+            char num[48];
+            lmm__format1(best, 10, num);
+            fprintf(out, ": the optimizers disagree beyond 1e-6 relative; the lowest criterion is %s (%s)\n", num, labels[a->best]);
+        }
+    }
+done:
+    LMM_FREE(labels); LMM_FREE(x); LMM_FREE(v);
 }
 
 /* "lm(formula = F, data = D)" as R's deparse() writes it: a line is broken

@@ -1,5 +1,5 @@
 /* lmm: command-line front end of lmm.h.
-     lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--json]
+     lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--all-optimizers] [--json]
      lmm lm DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm aov DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm anova DATA.csv 'F0' 'F1' ... [--ref COL=LEVEL]... [--contrasts sum] [--json]
@@ -76,6 +76,8 @@ static void help_fit(void)
            HELP_FACTOR
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --max-evals N      optimizer evaluation limit (default 10000); reaching it exits with 1\n"
+           "  --all-optimizers   refit with every optimizer from several starts and print the table of\n"
+           "                     summary(allFit(m)) after the summary (JSON: an all_optimizers array)\n"
            "  --json             print one JSON object instead of the summary\n");
 }
 
@@ -182,7 +184,29 @@ static void jstr(const char *s)
     putchar('"');
 }
 
-static void print_fit_json(const lmm_fit *fit)
+/* The all_optimizers array of fit --all-optimizers --json: one object per refit. */
+static void print_allfit_json(const lmm_allfit *a)
+{
+    int i, j;
+    printf(", \"all_optimizers\": [");
+    for (i = 0; i < a->nrows; i++) {
+        const lmm_allfit_row *r = &a->rows[i];
+        printf("%s{\"label\": ", i ? ", " : ""); jstr(r->label);
+        printf(", \"method\": \"%s\", \"ok\": %s, \"criterion\": ", r->method == LMM_OPT_NELDER_MEAD ? "nelder_mead" : "bobyqa",
+               r->ok ? "true" : "false");
+        jnum(r->criterion);
+        printf(", \"theta\": [");
+        for (j = 0; j < a->ntheta; j++) { if (j) printf(", "); jnum(r->theta[j]); }
+        printf("], \"beta\": [");
+        for (j = 0; j < a->p; j++) { if (j) printf(", "); jnum(r->beta[j]); }
+        printf("], \"converged\": %s, \"warning\": ", r->converged ? "true" : "false"); if (r->warning[0]) jstr(r->warning); else printf("null");
+        printf(", \"nevals\": %d}", r->nevals);
+    }
+    printf("]");
+}
+
+/* af: the --all-optimizers table, NULL without it */
+static void print_fit_json(const lmm_fit *fit, const lmm_allfit *af)
 {
     const lmm_model *m = fit->model;
     int i, k, j, c, first;
@@ -292,7 +316,9 @@ static void print_fit_json(const lmm_fit *fit)
     }
     printf("}, \"resid_quantiles\": [");
     for (i = 0; i < 5; i++) { if (i) printf(", "); jnum(fit->resid_quantiles[i]); }
-    printf("]}\n");
+    printf("]");
+    if (af) print_allfit_json(af);
+    printf("}\n");
 }
 
 /* The data name R would print: the file's base name without .csv. */
@@ -310,15 +336,24 @@ static int cmd_fit(int argc, char **argv)
 {
     cli_opts o;
     const char *pos[2];
-    int npos, rc, i;
+    int npos, rc, i, nargs = 0, all_opt = 0;
     lmm_frame *df;
     lmm_fit *fit = NULL;
+    lmm_allfit *af = NULL;
     lmm_fit_options fo;
     lmm_error err = {LMM_OK, ""};
-    char dname[256];
+    char dname[256], **args;
     for (i = 0; i < argc; i++) if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { help_fit(); return 0; }
     memset(&o, 0, sizeof o);
-    if ((rc = parse_opts(argc, argv, &o, pos, 2, &npos, 1)) != 0) return rc;
+    /* --all-optimizers is fit's own: the shared parser sees the rest */
+    if (!(args = (char **)malloc((size_t)(argc + 1) * sizeof *args))) { fprintf(stderr, "lmm: out of memory\n"); return EXIT_INPUT; }
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--all-optimizers")) all_opt = 1;
+        else args[nargs++] = argv[i];
+    }
+    rc = parse_opts(nargs, args, &o, pos, 2, &npos, 1);
+    free(args);
+    if (rc != 0) return rc;
     if (npos != 2) return usage_error("fit needs DATA.csv and 'FORMULA'");
     o.data = pos[0]; o.formula = pos[1];
     if (!(df = load_frame(&o))) return EXIT_INPUT;
@@ -331,11 +366,19 @@ static int cmd_fit(int argc, char **argv)
         lmm_frame_free(df);
         return err.code == LMM_ERR_CONVERGENCE || err.code == LMM_ERR_NUMERIC ? EXIT_STAT : EXIT_INPUT;
     }
-    if (o.json) print_fit_json(fit);
+    if (all_opt && lmm_fit_all_optimizers(fit, &af, &err) != LMM_OK) {
+        fprintf(stderr, "lmm: all optimizers: %s\n", err.message);
+        lmm_fit_free(fit);
+        lmm_frame_free(df);
+        return EXIT_STAT;
+    }
+    if (o.json) print_fit_json(fit, af);
     else {
         data_name(o.data, dname, sizeof dname);
         lmm_print_summary(stdout, fit, dname);
+        if (af) { printf("\n"); lmm_print_allfit(stdout, af); }
     }
+    lmm_allfit_free(af);
     /* lme4's checkConv ran with the fit: a failed check is a statistical failure (exit 1) */
     rc = 0;
     if (fit->warning[0]) { fprintf(stderr, "lmm: warning: %s\n", fit->warning); rc = EXIT_STAT; }

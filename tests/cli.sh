@@ -267,6 +267,26 @@ else
 fi
 run fit-overspec-text fit $D/Machines.csv 'score ~ Machine + (1|Worker) + (0+Machine|Worker)' --ml
 if [ "$rc" -eq 1 ]; then has "Model failed to converge"; else expect_rc 0; fi
+# --all-optimizers: the summary, then summary(allFit(m))'s sections and the spread line
+run fit-allopt fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --all-optimizers
+expect_rc 0
+has "REML criterion at convergence: 1743.6"
+has '$which.OK'
+has "              bobyqa          Nelder_Mead      bobyqa.start0.5 "
+has '$msgs$Nelder_Mead.random'
+has "                     (Intercept)     Days"
+has "                     Subject.(Intercept) Subject.Days.(Intercept) Subject.Days"
+has '$feval'
+has ": the optimum is trustworthy"
+run fit-allopt-json fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --all-optimizers --json
+expect_rc 0
+has '"all_optimizers": [{"label": "bobyqa", "method": "bobyqa", "ok": true, "criterion": 1743.628271958'
+has '{"label": "Nelder_Mead.random", "method": "nelder_mead", "ok": true'
+if command -v python3 >/dev/null 2>&1; then
+    if python3 -c 'import json, sys; d = json.load(sys.stdin); r = d["all_optimizers"]; assert len(r) == 8 and all(len(x["theta"]) == 3 and len(x["beta"]) == 2 and x["converged"] and "nevals" in x and x["warning"] is None for x in r)' <"$TMP/out"
+    then ok; else bad "fit-allopt-json: not JSON with 8 all_optimizers rows"; fi
+fi
+run help-fit-allopt fit --help; has "--all-optimizers"
 
 # ---- boot and boot-merge ------------------------------------------------
 P0='bright ~ 1'; P1='bright ~ 1 + (1|operator)'

@@ -30,6 +30,19 @@ lmm_frame *lmm_test_read_csv(const char *name)
     return df;
 }
 
+/* The whole of an open file (from its start) as a string, or NULL; the caller frees. */
+char *lmm_test_slurp(FILE *f)
+{
+    long n;
+    char *s;
+    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
+    s = (char *)malloc((size_t)n + 1);
+    if (!s) return NULL;
+    n = (long)fread(s, 1, (size_t)n, f);
+    s[n] = '\0';
+    return s;
+}
+
 /* The suite list: -D'LMM_SUITES(X)=X(rng)' builds one suite alone; otherwise
    build/suites.h (written by the Makefile from tests/test_*.c) lists them all. */
 #ifndef LMM_SUITES

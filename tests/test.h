@@ -12,6 +12,7 @@ extern long lmm_test_allocs, lmm_test_fail_after;
 void lmm_test_check(int ok, const char *file, int line, const char *what);
 int lmm_test_close(double got, double want, double rtol, double atol);
 lmm_frame *lmm_test_read_csv(const char *name);
+char *lmm_test_slurp(FILE *f);   /* an open file's whole text (caller frees) */
 
 #define CHECK(cond) lmm_test_check(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= max(rtol*|want|, atol) */

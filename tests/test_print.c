@@ -3,18 +3,6 @@
    compared byte for byte with lmm_print_summary. */
 #include "test.h"
 
-static char *slurp(FILE *f)
-{
-    long n;
-    char *s;
-    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
-    s = (char *)malloc((size_t)n + 1);
-    if (!s) return NULL;
-    n = (long)fread(s, 1, (size_t)n, f);
-    s[n] = '\0';
-    return s;
-}
-
 void test_print(void)
 {
     char line[512], path[1024];
@@ -41,8 +29,8 @@ void test_print(void)
         CHECK(lmm_frame_read_csv(path, &df, &err) == LMM_OK);
         CHECK(df && lmm_fit_formula(df, formula, &o, &fit, &err) == LMM_OK);
         snprintf(path, sizeof path, "%s/summary/%d.txt", TEST_DATA_DIR, k);
-        if ((f = fopen(path, "rb")) != NULL) { want = slurp(f); fclose(f); }
-        if (fit && (f = tmpfile()) != NULL) { lmm_print_summary(f, fit, data); got = slurp(f); fclose(f); }
+        if ((f = fopen(path, "rb")) != NULL) { want = lmm_test_slurp(f); fclose(f); }
+        if (fit && (f = tmpfile()) != NULL) { lmm_print_summary(f, fit, data); got = lmm_test_slurp(f); fclose(f); }
         CHECK(want && got);
         if (want && got && strcmp(want, got) != 0) fprintf(stderr, "  summary %d (%s, %s %s) differs:\n--- R\n%s--- lmm.h\n%s", k, data, formula, ml, want, got);
         CHECK(want && got && strcmp(want, got) == 0);
