@@ -9374,12 +9374,15 @@ LMM_API void lmm_print_allfit(FILE *out, const lmm_allfit *a)
     fprintf(out, "\n$msgs\n");
     for (i = 0; i < n; i++) {
         /* lme4 lists a boundary fit's note with the convergence messages */
-        const char *msg[2];
-        int nm = 0, k;
-        if (a->rows[i].singular) msg[nm++] = "boundary (singular) fit: see help('isSingular')";
-        if (a->rows[i].warning[0]) msg[nm++] = a->rows[i].warning;
+        const char *w = a->rows[i].warning;
+        int nm = 0;
         fprintf(out, "$msgs$%s\n", labels[i]);
-        for (k = 0; k < nm; k++) fprintf(out, "[%d] \"%s\"\n", k + 1, msg[k]);
+        if (a->rows[i].singular) fprintf(out, "[%d] \"boundary (singular) fit: see help('isSingular')\"\n", ++nm);
+        while (*w) {                             /* a warning's lines are lme4's separate messages */
+            int len = (int)strcspn(w, "\n");
+            fprintf(out, "[%d] \"%.*s\"\n", ++nm, len, w);
+            w += len + (w[len] == '\n');
+        }
         fprintf(out, nm ? "\n" : "NULL\n\n");
     }
     fprintf(out, "\n$fixef\n");
