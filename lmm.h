@@ -314,7 +314,10 @@ typedef enum lmm_expr_op {
     LMM_EX_ADD, LMM_EX_SUB, LMM_EX_MUL, LMM_EX_DIV, LMM_EX_POW, /* a op b */
     LMM_EX_NEG,   /* -a */
     LMM_EX_PAREN, /* (a), kept so labels deparse as written */
-    LMM_EX_CALL   /* name(a): I, log, exp, sqrt, abs, log10, log2, sin, cos; factor, as.factor */
+    LMM_EX_CALL,  /* name(a, b...): I, log, exp, sqrt, abs, log10, log2, sin, cos, log1p, expm1,
+                     pmin, pmax, scale, poly; factor, as.factor. b: the further arguments */
+    LMM_EX_ARG,   /* a further argument of a call: name (NULL if positional) = a; b: the next one */
+    LMM_EX_LOGICAL /* TRUE (num 1) or FALSE (num 0), as an argument */
 } lmm_expr_op;
 
 typedef struct lmm_expr {
@@ -3246,7 +3249,16 @@ static void lmm__deparse_into(const lmm_expr *e, lmm__sbuf *s)
     case LMM_EX_NEG: lmm__sbuf_put(s, "-"); lmm__deparse_into(e->a, s); break;
     case LMM_EX_PAREN: lmm__sbuf_put(s, "("); lmm__deparse_into(e->a, s); lmm__sbuf_put(s, ")"); break;
     case LMM_EX_CALL:
-        lmm__sbuf_put(s, e->name); lmm__sbuf_put(s, "("); lmm__deparse_into(e->a, s); lmm__sbuf_put(s, ")"); break;
+        lmm__sbuf_put(s, e->name); lmm__sbuf_put(s, "("); lmm__deparse_into(e->a, s);
+        if (e->b) lmm__deparse_into(e->b, s);
+        lmm__sbuf_put(s, ")"); break;
+    case LMM_EX_ARG:   /* R writes ", name = value" */
+        lmm__sbuf_put(s, ", ");
+        if (e->name) { lmm__sbuf_put(s, e->name); lmm__sbuf_put(s, " = "); }
+        lmm__deparse_into(e->a, s);
+        if (e->b) lmm__deparse_into(e->b, s);
+        break;
+    case LMM_EX_LOGICAL: lmm__sbuf_put(s, e->num != 0 ? "TRUE" : "FALSE"); break;
     }
 }
 
@@ -3309,7 +3321,8 @@ static lmm_expr *lmm__expr_node(lmm__fparser *ps, lmm_expr_op op, int offset)
 
 static int lmm__known_function(const char *name)
 {
-    static const char *const fns[] = { "I", "log", "exp", "sqrt", "abs", "log10", "log2", "sin", "cos", "factor", "as.factor" };
+    static const char *const fns[] = { "I", "log", "exp", "sqrt", "abs", "log10", "log2", "sin", "cos", "factor", "as.factor",
+                                       "log1p", "expm1", "pmin", "pmax", "scale", "poly" };
     size_t i;
     for (i = 0; i < sizeof fns / sizeof fns[0]; i++) if (strcmp(fns[i], name) == 0) return 1;
     return 0;
@@ -3338,6 +3351,96 @@ static lmm_expr *lmm__fp_number(lmm__fparser *ps)
     return e;
 }
 
+/* The parameters after the first each function takes, in R's positional order:
+   "" = an unnamed value, "-" = R's coefs, which is never given by position here. */
+static const char *const *lmm__call_params(const char *fn)
+{
+    static const char *const one[] = { NULL };
+    static const char *const two[] = { "", NULL };
+    static const char *const scl[] = { "center", "scale", NULL };
+    static const char *const pol[] = { "degree", "-", "raw", NULL };
+    if (strcmp(fn, "pmin") == 0 || strcmp(fn, "pmax") == 0) return two;
+    if (strcmp(fn, "scale") == 0) return scl;
+    if (strcmp(fn, "poly") == 0) return pol;
+    return one;
+}
+
+/* The further arguments of call e after its first, up to and including ')';
+   each is checked against the function's parameters so evaluation can trust them. */
+static int lmm__fp_call_args(lmm__fparser *ps, lmm_expr *e)
+{
+    const char *const *params = lmm__call_params(e->name);
+    lmm_expr **tail = &e->b, *arg;
+    int npos = 0, nparams = 0, seen = 0;
+    while (params[nparams]) nparams++;
+    while (lmm__fp_peek(ps) == ',') {
+        int at, k = -1, start;
+        char *aname = NULL;
+        lmm_expr *val;
+        ps->pos++;
+        lmm__fp_ws(ps);
+        at = start = ps->pos;
+        if (lmm__is_name_start(ps->text[ps->pos])) {
+            /* "name =" (not "==") names the argument; otherwise the name starts a value */
+            int end = ps->pos;
+            while (lmm__is_name_char((unsigned char)ps->text[end])) end++;
+            ps->pos = end;
+            if (lmm__fp_peek(ps) == '=' && ps->text[ps->pos + 1] != '=') {
+                if (!(aname = lmm__strndup(ps->text + start, (size_t)(end - start)))) { ps->st = lmm__nomem(ps->err); return 0; }
+                ps->pos++;
+            } else ps->pos = start;
+        }
+        if (aname) {
+            for (k = 0; k < nparams; k++) if (params[k][0] && strcmp(params[k], aname) == 0) break;
+            if (k == nparams) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "%.20s() has no argument '%.40s'", e->name, aname);
+                LMM_FREE(aname);
+                return lmm__fp_fail(ps, at, msg);
+            }
+        } else {
+            k = npos++;
+            if (k >= nparams || params[k][0] == '-') {
+                char msg[128];
+                snprintf(msg, sizeof msg, nparams ? "too many unnamed arguments to %.20s() (name them, e.g. raw = TRUE)"
+                                                  : "%.20s() takes one argument", e->name);
+                return lmm__fp_fail(ps, at, msg);
+            }
+        }
+        if (seen & (1 << k)) { LMM_FREE(aname); return lmm__fp_fail(ps, at, "argument given twice"); }
+        seen |= 1 << k;
+        lmm__fp_ws(ps);
+        if (strncmp(ps->text + ps->pos, "TRUE", 4) == 0 && !lmm__is_name_char((unsigned char)ps->text[ps->pos + 4])) {
+            val = lmm__expr_node(ps, LMM_EX_LOGICAL, ps->pos); if (val) val->num = 1; ps->pos += 4;
+        } else if (strncmp(ps->text + ps->pos, "FALSE", 5) == 0 && !lmm__is_name_char((unsigned char)ps->text[ps->pos + 5])) {
+            val = lmm__expr_node(ps, LMM_EX_LOGICAL, ps->pos); if (val) val->num = 0; ps->pos += 5;
+        } else val = lmm__fp_arith(ps);
+        if (!val) { LMM_FREE(aname); return 0; }
+        if (!(arg = lmm__expr_node(ps, LMM_EX_ARG, at))) { LMM_FREE(aname); lmm__expr_free(val); return 0; }
+        arg->name = aname; arg->a = val; arg->num = k;   /* num: the parameter's index */
+        *tail = arg; tail = &arg->b;
+    }
+    if (lmm__fp_peek(ps) != ')') return lmm__fp_fail(ps, ps->pos, "expected ')' closing the function call");
+    ps->pos++;
+    if ((strcmp(e->name, "pmin") == 0 || strcmp(e->name, "pmax") == 0) && !e->b)
+        return lmm__fp_fail(ps, e->offset, "pmin()/pmax() need two arguments");
+    for (arg = e->b; arg; arg = arg->b) {
+        const lmm_expr *v = arg->a;
+        int neg = v->op == LMM_EX_NEG && v->a->op == LMM_EX_NUM;
+        if (strcmp(e->name, "poly") == 0 && arg->num == 0 && (v->op != LMM_EX_NUM || v->num != floor(v->num) || v->num > 64))
+            return lmm__fp_fail(ps, v->offset, "poly() needs a whole-number degree of at most 64");
+        if (strcmp(e->name, "poly") == 0 && arg->num == 0 && v->num < 1)
+            return lmm__fp_fail(ps, v->offset, "'degree' must be at least 1");   /* R's message */
+        if (strcmp(e->name, "poly") == 0 && arg->num == 2 && v->op != LMM_EX_LOGICAL)
+            return lmm__fp_fail(ps, v->offset, "poly()'s raw must be TRUE or FALSE");
+        if (strcmp(e->name, "scale") == 0 && v->op != LMM_EX_LOGICAL && v->op != LMM_EX_NUM && !neg)
+            return lmm__fp_fail(ps, v->offset, "scale()'s center and scale must be TRUE, FALSE or a number");
+        if (strcmp(e->name, "pmin") != 0 && strcmp(e->name, "pmax") != 0) continue;
+        if (v->op == LMM_EX_LOGICAL) return lmm__fp_fail(ps, v->offset, "pmin()/pmax() need numbers");
+    }
+    return 1;
+}
+
 static lmm_expr *lmm__fp_atom(lmm__fparser *ps)
 {
     int c = lmm__fp_peek(ps), at = ps->pos;
@@ -3357,22 +3460,18 @@ static lmm_expr *lmm__fp_atom(lmm__fparser *ps)
         if (!name) return NULL;
         if (lmm__fp_peek(ps) == '(') {
             if (!lmm__known_function(name)) {
-                char msg[160];
-                snprintf(msg, sizeof msg, "unknown function '%.60s' (known: I, log, exp, sqrt, abs, log10, log2, sin, cos, factor, as.factor)", name);
+                char msg[256];
+                snprintf(msg, sizeof msg, "unknown function '%.40s' (known: I, log, exp, sqrt, abs, log10, log2, sin, cos, log1p, "
+                         "expm1, pmin, pmax, scale, poly, factor, as.factor)", name);
                 LMM_FREE(name);
                 lmm__fp_fail(ps, at, msg);
                 return NULL;
             }
             ps->pos++;
             if (!(inner = lmm__fp_arith(ps))) { LMM_FREE(name); return NULL; }
-            if (lmm__fp_peek(ps) != ')') {
-                LMM_FREE(name); lmm__expr_free(inner);
-                lmm__fp_fail(ps, ps->pos, "expected ')' closing the function call");
-                return NULL;
-            }
-            ps->pos++;
             if (!(e = lmm__expr_node(ps, LMM_EX_CALL, at))) { LMM_FREE(name); lmm__expr_free(inner); return NULL; }
             e->name = name; e->a = inner;
+            if (!lmm__fp_call_args(ps, e)) { lmm__expr_free(e); return NULL; }
             return e;
         }
         if (!(e = lmm__expr_node(ps, LMM_EX_VAR, at))) { LMM_FREE(name); return NULL; }
@@ -3870,7 +3969,131 @@ LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, 
     return LMM_OK;
 }
 
-static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, double *out, lmm_error *err)
+/* The value node of call e's parameter k (lmm__call_params' index), or NULL. */
+static const lmm_expr *lmm__call_arg(const lmm_expr *e, int k)
+{
+    const lmm_expr *a;
+    for (a = e->b; a; a = a->b) if ((int)a->num == k) return a->a;
+    return NULL;
+}
+
+/* Columns a formula variable makes: poly(x, k) makes k, everything else one. */
+static int lmm__expr_ncol(const lmm_expr *e)
+{
+    const lmm_expr *d;
+    if (!e || e->op != LMM_EX_CALL || strcmp(e->name, "poly") != 0) return 1;
+    d = lmm__call_arg(e, 0);
+    return d ? (int)d->num : 1;
+}
+
+/* A literal argument: a number, -number, TRUE (1) or FALSE (0); *logical says which kind. */
+static double lmm__arg_value(const lmm_expr *v, int *logical)
+{
+    *logical = v->op == LMM_EX_LOGICAL;
+    if (v->op == LMM_EX_NEG) return -v->a->num;
+    return v->num;
+}
+
+static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, const lmm_frame *ref, double *out, lmm_error *err);
+
+/* x evaluated on the reference frame (the training data), for the statistics
+   scale() and poly() take from it, as R's makepredictcall keeps them. */
+static lmm_status lmm__eval_on_ref(const lmm_expr *x, const lmm_frame *ref, double **out, lmm_error *err)
+{
+    lmm_status st;
+    if (!(*out = LMM__NEW(double, ref->nrow > 0 ? ref->nrow : 1))) return lmm__nomem(err);
+    if ((st = lmm__expr_eval_rec(x, ref, ref, *out, err)) != LMM_OK) { LMM_FREE(*out); *out = NULL; }
+    return st;
+}
+
+/* R's scale(x, center, scale) with the centre and scale of x on ref: the mean and
+   the root of sum(x - centre)^2 / (n - 1) over ref's non-missing x (every row of
+   the data, also rows the model drops for a missing value elsewhere, as in R). */
+static lmm_status lmm__eval_scale(const lmm_expr *e, const lmm_frame *df, const lmm_frame *ref, double *out, lmm_error *err)
+{
+    const lmm_expr *ca = lmm__call_arg(e, 0), *sa = lmm__call_arg(e, 1);
+    int clog = 1, slog = 1, i, n = df->nrow, cnt = 0, from_c, from_s;
+    double c = ca ? lmm__arg_value(ca, &clog) : 1, s = sa ? lmm__arg_value(sa, &slog) : 1, *xr = NULL, ss = 0;
+    lmm_status st;
+    from_c = clog && c != 0; from_s = slog && s != 0;   /* TRUE: from the data */
+    if (clog && !from_c) c = 0;
+    if (slog && !from_s) s = 1;
+    if ((st = lmm__expr_eval_rec(e->a, df, ref, out, err)) != LMM_OK) return st;
+    if (from_c || from_s) {
+        if ((st = lmm__eval_on_ref(e->a, ref, &xr, err)) != LMM_OK) return st;
+        if (from_c) {
+            double sum = 0;
+            for (i = 0; i < ref->nrow; i++) if (!isnan(xr[i])) { sum += xr[i]; cnt++; }
+            c = cnt ? sum / cnt : NAN;
+        }
+        if (from_s) {
+            cnt = 0;
+            for (i = 0; i < ref->nrow; i++) if (!isnan(xr[i])) { double d = xr[i] - c; ss += d * d; cnt++; }
+            s = sqrt(ss / (cnt > 1 ? cnt - 1 : 1));
+        }
+        LMM_FREE(xr);
+    }
+    for (i = 0; i < n; i++) out[i] = (out[i] - c) / s;
+    return LMM_OK;
+}
+
+/* R's poly(x, k) into out[k * nrow]: raw powers, or the orthogonal polynomials
+   of x on ref (monic three-term recurrence whose alpha and norms come from ref,
+   each column divided by its norm on ref), evaluated at df's x. */
+static lmm_status lmm__eval_poly(const lmm_expr *e, const lmm_frame *df, const lmm_frame *ref, double *out, lmm_error *err)
+{
+    const lmm_expr *ra = lmm__call_arg(e, 2);
+    int k = lmm__expr_ncol(e), n = df->nrow, nr = ref->nrow, i, j, nu = 0, lg;
+    double *x = LMM__NEW(double, n > 0 ? n : 1), *xr = NULL, *alpha = NULL, *norm2 = NULL, *p0 = NULL, *p1 = NULL, mean = 0;
+    lmm_status st = LMM_OK;
+    if (!x) return lmm__nomem(err);
+    if ((st = lmm__expr_eval_rec(e->a, df, ref, x, err)) != LMM_OK) goto done;
+    if (ra && lmm__arg_value(ra, &lg) != 0) {
+        for (j = 0; j < k; j++) for (i = 0; i < n; i++) out[(size_t)j * n + i] = pow(x[i], j + 1);
+        goto done;
+    }
+    if ((st = lmm__eval_on_ref(e->a, ref, &xr, err)) != LMM_OK) goto done;
+    alpha = LMM__NEW(double, k + 1); norm2 = LMM__NEW(double, k + 2);
+    p0 = LMM__NEW(double, nr > 0 ? nr : 1); p1 = LMM__NEW(double, nr > 0 ? nr : 1);
+    if (!alpha || !norm2 || !p0 || !p1) { st = lmm__nomem(err); goto done; }
+    for (i = 0; i < nr; i++) {
+        if (isnan(xr[i])) { st = lmm__fail(err, LMM_ERR_DATA, "missing values are not allowed in 'poly' (%s at offset %d)", "poly()", e->offset); goto done; }
+        mean += xr[i];
+    }
+    mean /= nr > 0 ? nr : 1;
+    /* unique points on ref: sorted copy in p0 */
+    memcpy(p0, xr, (size_t)nr * sizeof *p0);
+    qsort(p0, (size_t)nr, sizeof *p0, lmm__cmp_double);
+    for (i = 0; i < nr; i++) if (i == 0 || p0[i] != p0[i - 1]) nu++;
+    if (k >= nu) { st = lmm__fail(err, LMM_ERR_DATA, "'degree' must be less than number of unique points (poly() at offset %d)", e->offset); goto done; }
+    /* Stieltjes on the centred ref x: p0 = P_{j-1}, p1 = P_j */
+    for (i = 0; i < nr; i++) { xr[i] -= mean; p0[i] = 0; p1[i] = 1; }
+    norm2[0] = 1; norm2[1] = nr;
+    for (j = 0; j < k; j++) {
+        double sx = 0, ss = 0;
+        for (i = 0; i < nr; i++) sx += xr[i] * p1[i] * p1[i];
+        alpha[j] = sx / norm2[j + 1];
+        for (i = 0; i < nr; i++) {
+            double next = (xr[i] - alpha[j]) * p1[i] - (j ? norm2[j + 1] / norm2[j] : 0) * p0[i];
+            p0[i] = p1[i]; p1[i] = next; ss += next * next;
+        }
+        norm2[j + 2] = ss;
+    }
+    /* the same recurrence at df's x (NAN stays NAN) */
+    for (i = 0; i < n; i++) {
+        double a = 0, b = 1, xc = x[i] - mean;
+        for (j = 0; j < k; j++) {
+            double next = (xc - alpha[j]) * b - (j ? norm2[j + 1] / norm2[j] : 0) * a;
+            a = b; b = next;
+            out[(size_t)j * n + i] = b / sqrt(norm2[j + 2]);
+        }
+    }
+done:
+    LMM_FREE(x); LMM_FREE(xr); LMM_FREE(alpha); LMM_FREE(norm2); LMM_FREE(p0); LMM_FREE(p1);
+    return st;
+}
+
+static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, const lmm_frame *ref, double *out, lmm_error *err)
 {
     int n = df->nrow, i;
     double *tmp;
@@ -3888,35 +4111,52 @@ static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, dou
         return LMM_OK;
     }
     case LMM_EX_PAREN:
-        return lmm__expr_eval_rec(e->a, df, out, err);
+        return lmm__expr_eval_rec(e->a, df, ref, out, err);
     case LMM_EX_NEG:
-        if ((st = lmm__expr_eval_rec(e->a, df, out, err)) != LMM_OK) return st;
+        if ((st = lmm__expr_eval_rec(e->a, df, ref, out, err)) != LMM_OK) return st;
         for (i = 0; i < n; i++) out[i] = -out[i];
         return LMM_OK;
+    case LMM_EX_ARG: case LMM_EX_LOGICAL:
+        return lmm__fail(err, LMM_ERR_FORMULA, "a logical or argument at offset %d is not a number", e->offset);
     case LMM_EX_CALL:
         if (lmm__is_factor_call(e))
             return lmm__fail(err, LMM_ERR_FORMULA, "%s() at offset %d makes a factor; arithmetic needs numbers", e->name, e->offset);
-        if ((st = lmm__expr_eval_rec(e->a, df, out, err)) != LMM_OK) return st;
+        if (strcmp(e->name, "poly") == 0)
+            return lmm__fail(err, LMM_ERR_FORMULA, "poly() at offset %d makes a matrix; it can only be a term of its own", e->offset);
+        if (strcmp(e->name, "scale") == 0) return lmm__eval_scale(e, df, ref, out, err);
+        if ((st = lmm__expr_eval_rec(e->a, df, ref, out, err)) != LMM_OK) return st;
+        if (strcmp(e->name, "pmin") == 0 || strcmp(e->name, "pmax") == 0) {
+            int mx = e->name[2] == 'a';
+            if (!(tmp = LMM__NEW(double, n > 0 ? n : 1))) return lmm__nomem(err);
+            if ((st = lmm__expr_eval_rec(e->b->a, df, ref, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
+            for (i = 0; i < n; i++)
+                out[i] = isnan(out[i]) || isnan(tmp[i]) ? NAN : mx ? (out[i] > tmp[i] ? out[i] : tmp[i]) : (out[i] < tmp[i] ? out[i] : tmp[i]);
+            LMM_FREE(tmp);
+            return LMM_OK;
+        }
         if (strcmp(e->name, "I") == 0) return LMM_OK;
         for (i = 0; i < n; i++) {
             double x = out[i];
-            switch (e->name[0]) {
-            case 'l': x = strcmp(e->name, "log") == 0 ? log(x) : strcmp(e->name, "log10") == 0 ? log10(x) : log(x) / log(2.0); break;
-            case 'e': x = exp(x); break;
-            case 's': x = e->name[1] == 'q' ? sqrt(x) : sin(x); break;
-            case 'a': x = fabs(x); break;
-            case 'c': x = cos(x); break;
-            default: break;
-            }
+            const char *fn = e->name;
+            if (strcmp(fn, "log") == 0) x = log(x);
+            else if (strcmp(fn, "log10") == 0) x = log10(x);
+            else if (strcmp(fn, "log2") == 0) x = log(x) / log(2.0);
+            else if (strcmp(fn, "log1p") == 0) x = log1p(x);
+            else if (strcmp(fn, "exp") == 0) x = exp(x);
+            else if (strcmp(fn, "expm1") == 0) x = expm1(x);
+            else if (strcmp(fn, "sqrt") == 0) x = sqrt(x);
+            else if (strcmp(fn, "sin") == 0) x = sin(x);
+            else if (strcmp(fn, "cos") == 0) x = cos(x);
+            else if (strcmp(fn, "abs") == 0) x = fabs(x);
             out[i] = x;
         }
         return LMM_OK;
     default:
         break;
     }
-    if ((st = lmm__expr_eval_rec(e->a, df, out, err)) != LMM_OK) return st;
+    if ((st = lmm__expr_eval_rec(e->a, df, ref, out, err)) != LMM_OK) return st;
     if (!(tmp = LMM__NEW(double, n > 0 ? n : 1))) return lmm__nomem(err);
-    if ((st = lmm__expr_eval_rec(e->b, df, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
+    if ((st = lmm__expr_eval_rec(e->b, df, ref, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
     for (i = 0; i < n; i++) {
         switch (e->op) {
         case LMM_EX_ADD: out[i] += tmp[i]; break;
@@ -3933,7 +4173,15 @@ static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, dou
 LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double *out, lmm_error *err)
 {
     if (!e || !df || (!out && df->nrow > 0)) return lmm__fail(err, LMM_ERR_ARG, "lmm_expr_eval: NULL argument");
-    return lmm__expr_eval_rec(e, df, out, err);
+    return lmm__expr_eval_rec(e, df, df, out, err);
+}
+
+/* A formula variable's columns (lmm__expr_ncol of them) on df's rows into
+   out[ncol * nrow], with scale() and poly() statistics from ref. */
+static lmm_status lmm__var_eval(const lmm_expr *e, const lmm_frame *df, const lmm_frame *ref, double *out, lmm_error *err)
+{
+    if (e->op == LMM_EX_CALL && strcmp(e->name, "poly") == 0) return lmm__eval_poly(e, df, ref, out, err);
+    return lmm__expr_eval_rec(e, df, ref, out, err);
 }
 
 /* ======================================================================== */
@@ -3943,7 +4191,8 @@ LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double 
 /* A formula variable evaluated on every frame row: numeric values or factor codes. */
 typedef struct lmm__var {
     int is_factor;
-    double *num;          /* numeric: nrow values, NAN = missing */
+    int ncol;             /* numeric: columns, more than one for poly(x, k) */
+    double *num;          /* numeric: ncol x nrow values column-major, NAN = missing */
     const int *codes;     /* factor: the frame's codes (-1 = missing) */
     int nlevels;
     char *const *levels;
@@ -4055,16 +4304,21 @@ static lmm_status lmm__frame_evaluate(const lmm_frame *df, const lmm_formula *f,
                 continue;
             }
         }
-        var->num = LMM__NEW(double, n);
+        var->ncol = lmm__expr_ncol(e);
+        if (v == f->response && var->ncol > 1) {
+            lmm__frame_eval_free(fe);
+            return lmm__fail(err, LMM_ERR_FORMULA, "the response '%s' must be one column", f->vars[v].label);
+        }
+        var->num = LMM__NEW(double, (size_t)n * (size_t)var->ncol);
         if (!var->num) { lmm__frame_eval_free(fe); return lmm__nomem(err); }
-        if ((st = lmm_expr_eval(e, df, var->num, err)) != LMM_OK) { lmm__frame_eval_free(fe); return st; }
+        if ((st = lmm__var_eval(e, df, df, var->num, err)) != LMM_OK) { lmm__frame_eval_free(fe); return st; }
     }
     for (i = 0; i < n; i++) {
-        int ok = 1;
+        int ok = 1, j;
         for (v = 0; v < f->nvars && ok; v++) {
             const lmm__var *var = &fe->vars[v];
             if (var->is_factor) ok = var->codes[i] >= 0;
-            else if (var->num) ok = !isnan(var->num[i]);
+            else if (var->num) for (j = 0; j < var->ncol; j++) ok = ok && !isnan(var->num[(size_t)j * n + i]);
         }
         if (ok) fe->rows[fe->nobs++] = i;
     }
@@ -4073,9 +4327,9 @@ static lmm_status lmm__frame_evaluate(const lmm_frame *df, const lmm_formula *f,
     for (v = 0; v < f->nvars; v++) {
         const lmm__var *var = &fe->vars[v];
         if (!var->num || var->is_factor) continue;
-        for (i = 0; i < fe->nobs; i++)
-            if (!isfinite(var->num[fe->rows[i]])) {
-                lmm__fail(err, LMM_ERR_DATA, "variable '%s' is not finite at row %d", f->vars[v].label, fe->rows[i] + 1);
+        for (i = 0; i < fe->nobs * var->ncol; i++)
+            if (!isfinite(var->num[(size_t)(i / fe->nobs) * n + fe->rows[i % fe->nobs]])) {
+                lmm__fail(err, LMM_ERR_DATA, "variable '%s' is not finite at row %d", f->vars[v].label, fe->rows[i % fe->nobs] + 1);
                 lmm__frame_eval_free(fe);
                 return LMM_ERR_DATA;
             }
@@ -4247,10 +4501,11 @@ static int lmm__margin_present(const lmm_termlist *tl, int before, const lmm_ter
 
 /* How one variable of a term is coded into columns. */
 typedef struct lmm__coding {
-    int kind;             /* 0 numeric, 1 contrasts, 2 indicators */
+    int kind;             /* 0 numeric, 1 contrasts, 2 indicators, 3 a numeric matrix (poly) */
     int ncol;
     lmm__obsfactor f;     /* factor vars */
-    const double *num;    /* numeric var values (frame rows) */
+    const double *num;    /* numeric var values (frame rows; kind 3: column-major) */
+    int nrow_frame;       /* kind 3: rows of each column */
     const char *label;
 } lmm__coding;
 
@@ -4267,6 +4522,7 @@ static double lmm__coding_value(const lmm__coding *c, lmm_contrasts contr, const
 {
     int code;
     if (c->kind == 0) return c->num[fe->rows[obs]];
+    if (c->kind == 3) return c->num[(size_t)col * c->nrow_frame + fe->rows[obs]];
     code = c->f.codes[obs];
     if (c->kind == 2) return code == col ? 1.0 : 0.0;
     if (contr == LMM_CONTR_SUM) return code == col ? 1.0 : (code == c->f.nlevels - 1 ? -1.0 : 0.0);
@@ -4280,7 +4536,8 @@ static char *lmm__coding_name(const lmm__coding *c, lmm_contrasts contr, int col
     size_t n;
     char *s;
     if (c->kind == 0) return lmm__strdup(c->label);
-    if (c->kind == 2) suffix = c->f.levels[col];
+    if (c->kind == 3) { snprintf(buf, sizeof buf, "%d", col + 1); suffix = buf; }   /* R: "poly(x, 2)1" */
+    else if (c->kind == 2) suffix = c->f.levels[col];
     else if (contr == LMM_CONTR_SUM) { snprintf(buf, sizeof buf, "%d", col + 1); suffix = buf; }
     else suffix = c->f.levels[col + 1];
     n = strlen(c->label) + strlen(suffix) + 1;
@@ -4307,6 +4564,7 @@ static lmm_status lmm__build_matrix(const lmm_formula *f, const lmm_termlist *tl
         for (k = 0; k < term->nvars; k++) {
             const lmm__var *v = &fe->vars[term->vars[k]];
             if (v->is_factor) cols *= v->nlevels;   /* an upper bound */
+            else if (v->ncol > 1) cols *= v->ncol;
         }
         cap += cols;
     }
@@ -4341,7 +4599,11 @@ static lmm_status lmm__build_matrix(const lmm_formula *f, const lmm_termlist *tl
         for (k = 0; k < term->nvars && st == LMM_OK; k++) {
             const lmm__var *v = &fe->vars[term->vars[k]];
             cod[k].label = f->vars[term->vars[k]].label;
-            if (!v->is_factor) { cod[k].kind = 0; cod[k].ncol = 1; cod[k].num = v->num; continue; }
+            if (!v->is_factor) {
+                cod[k].kind = v->ncol > 1 ? 3 : 0; cod[k].ncol = v->ncol > 1 ? v->ncol : 1;
+                cod[k].num = v->num; cod[k].nrow_frame = fe->nrow_frame;
+                continue;
+            }
             st = lmm__obsfactor_of_var(fe, v, &cod[k].f, err);
             if (st != LMM_OK) break;
             /* R's rule: contrasts when the margin without this factor is in the model */
@@ -8549,14 +8811,16 @@ static lmm_status lmm__sim_combined_eval(const lmm_fit *fit, const lmm_formula *
         }
         {
             lmm_status st;
-            int mx = train->nrow > nn ? train->nrow : nn;
-            var->num = LMM__NEW(double, N);
-            tmp = LMM__NEW(double, mx ? mx : 1);
+            int mx = train->nrow > nn ? train->nrow : nn, j, nc = lmm__expr_ncol(e);
+            var->ncol = nc;
+            var->num = LMM__NEW(double, (size_t)N * (size_t)nc);
+            tmp = LMM__NEW(double, (size_t)(mx ? mx : 1) * (size_t)nc);
             if (!var->num || !tmp) { LMM_FREE(tmp); return lmm__nomem(err); }
-            if ((st = lmm_expr_eval(e, train, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
-            for (i = 0; i < ntr; i++) var->num[i] = tmp[m->rows[i]];
-            if ((st = lmm_expr_eval(e, nd, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
-            for (i = 0; i < nn; i++) var->num[ntr + i] = tmp[i];
+            /* newdata through the training frame's scale() and poly() statistics (R's makepredictcall) */
+            if ((st = lmm__var_eval(e, train, train, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
+            for (j = 0; j < nc; j++) for (i = 0; i < ntr; i++) var->num[(size_t)j * N + i] = tmp[(size_t)j * train->nrow + m->rows[i]];
+            if ((st = lmm__var_eval(e, nd, train, tmp, err)) != LMM_OK) { LMM_FREE(tmp); return st; }
+            for (j = 0; j < nc; j++) for (i = 0; i < nn; i++) var->num[(size_t)j * N + ntr + i] = tmp[(size_t)j * nn + i];
             LMM_FREE(tmp); tmp = NULL;
         }
     }
@@ -8566,7 +8830,7 @@ static lmm_status lmm__sim_combined_eval(const lmm_fit *fit, const lmm_formula *
         for (v = 0; v < f->nvars && ok; v++) {
             const lmm__var *var = &fe->vars[v];
             if (var->is_factor) ok = var->codes[i] >= 0;
-            else if (var->num) ok = isfinite(var->num[i]);
+            else if (var->num) { int j; for (j = 0; j < var->ncol; j++) ok = ok && isfinite(var->num[(size_t)j * N + i]); }
         }
         if (ok) fe->rows[fe->nobs++] = i;
     }
@@ -8841,7 +9105,9 @@ static void lmm__deparse_plain(const char *f, char *buf, size_t size)
     for (p = f; *p; p++) {
         char c = *p;
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-        if (c == '~' || c == '+' || c == '*' || c == '|' || (c == '-' && prev && prev != '~' && prev != '(' && prev != '+' && prev != '*' && prev != '|' && prev != '-' && prev != '/' && prev != '^')) {
+        if (c == ',') { LMM__PUT(','); LMM__PUT(' '); prev = c; continue; }   /* R: "poly(x, 2)" */
+        if (c == '=') { LMM__PUT(' '); LMM__PUT('='); LMM__PUT(' '); prev = c; continue; }
+        if (c == '~' || c == '+' || c == '*' || c == '|' || (c == '-' && prev && prev != '~' && prev != '(' && prev != '+' && prev != '*' && prev != '|' && prev != '-' && prev != '/' && prev != '^' && prev != ',' && prev != '=')) {
             if (c == '|' && p[1] == '|') { LMM__PUT(' '); LMM__PUT('|'); LMM__PUT('|'); LMM__PUT(' '); p++; prev = '|'; continue; }
             if (prev) LMM__PUT(' ');
             LMM__PUT(c); LMM__PUT(' ');
