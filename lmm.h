@@ -9077,22 +9077,51 @@ static double lmm__round(double x, int d)
     return (v < 0 ? -floor(-v + 0.5) : floor(v + 0.5)) / s;
 }
 
+/* R's abbreviate(): spaces do not count towards the length (they mark word
+   starts, which are kept) and go last, when the result is still too long. */
 LMM_API void lmm_abbreviate(const char *name, int minlength, char *buf, size_t size)
 {
     char s[256];
-    int len, i, pass;
-    snprintf(s, sizeof s, "%s", name);
+    int len, i, pass, nspace = 0;
+    const char *p = name;
+    while (*p == ' ') p++;
+    snprintf(s, sizeof s, "%s", p);
     len = (int)strlen(s);
-    /* drop lower-case vowels from the right, then lower-case letters, never the first character */
-    for (pass = 0; pass < 2 && len > minlength; pass++)
-        for (i = len - 1; i > 0 && len > minlength; i--) {
+    while (len > 0 && s[len - 1] == ' ') s[--len] = 0;
+    for (i = 0; i < len; i++) nspace += s[i] == ' ';
+    /* word-final lower-case vowels, other vowels, word-final lower-case
+       letters, other lower-case letters, then anything: each from the right,
+       never a word's first character */
+    for (pass = 0; pass < 5 && len - nspace > minlength; pass++)
+        for (i = len - 1; i > 0 && len - nspace > minlength; i--) {
             char c = s[i];
-            int drop = pass == 0 ? (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u')
-                                 : (c >= 'a' && c <= 'z');
-            if (drop && s[i - 1] != ' ') { memmove(s + i, s + i + 1, (size_t)(len - i)); len--; }
+            int vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+            int first = s[i - 1] == ' ', last = !first && (s[i + 1] == 0 || s[i + 1] == ' ');
+            int drop = pass == 0 ? vowel && last : pass == 1 ? vowel && !first : pass == 2 ? (c >= 'a' && c <= 'z') && last
+                     : pass == 3 ? (c >= 'a' && c <= 'z') && !first : !first && c != ' ';
+            if (drop) { memmove(s + i, s + i + 1, (size_t)(len - i)); len--; }
         }
-    if (len > minlength) s[minlength] = 0;
+    if (len > minlength)
+        for (i = len - 1; i > 0; i--) if (s[i] == ' ') { memmove(s + i, s + i + 1, (size_t)(len - i)); len--; }
     snprintf(buf, size, "%s", s);
+}
+
+/* abbreviate() of a vector: names whose abbreviations collide are redone one
+   character longer until all differ (R's loop; "p(D,2)1", "p(D,2)2"). */
+static void lmm__abbreviate_all(char *const *names, int n, int minlength, char (*out)[16])
+{
+    int i, j, k, *redo = (int *)lmm__calloc((size_t)(n > 0 ? n : 1), sizeof(int));
+    for (i = 0; i < n; i++) lmm_abbreviate(names[i], minlength, out[i], sizeof out[i]);
+    if (!redo) return;   /* out of memory: the plain abbreviations */
+    for (k = minlength + 1; k < 16; k++) {
+        int any = 0;
+        for (i = 0; i < n; i++) redo[i] = 0;
+        for (i = 0; i < n; i++) for (j = 0; j < i; j++) if (strcmp(out[i], out[j]) == 0) { redo[i] = 1; any = 1; }
+        if (!any) break;
+        for (i = 0; i < n; i++) for (j = 0; j < n; j++) if (redo[j] && strcmp(out[i], out[j]) == 0) redo[i] = 2;
+        for (i = 0; i < n; i++) if (redo[i]) lmm_abbreviate(names[i], k, out[i], sizeof out[i]);
+    }
+    LMM_FREE(redo);
 }
 
 static void lmm__deparse_plain(const char *f, char *buf, size_t size)
@@ -9344,7 +9373,7 @@ static void lmm__print_coefs(FILE *out, const lmm_fit *fit)
 static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
 {
     const lmm_model *m = fit->model;
-    int p = fit->p, i, j, wr = 0;
+    int p = fit->p, i, j, wr = 0, wv = 5;
     char rn[64][16], cn[64][16];
     if (p < 2) return;
     if (p > 12) {
@@ -9352,28 +9381,31 @@ static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
         fprintf(out, "Use print(x, correlation=TRUE)  or\n    vcov(x)        if you need it\n");
         return;
     }
-    for (i = 0; i < p; i++) {
-        lmm_abbreviate(m->X->colnames[i], 11, rn[i], sizeof rn[i]);
-        lmm_abbreviate(m->X->colnames[i], 6, cn[i], sizeof cn[i]);
-        if (i > 0 && (int)strlen(rn[i]) > wr) wr = (int)strlen(rn[i]);
-    }
+    lmm__abbreviate_all(m->X->colnames, p, 11, rn);
+    lmm__abbreviate_all(m->X->colnames, p, 6, cn);
+    for (i = 1; i < p; i++) if ((int)strlen(rn[i]) > wr) wr = (int)strlen(rn[i]);
+    /* lme4 formats the whole matrix to one width (a sign column if any is
+       negative) and prints the strings left-aligned under their names */
+    for (i = 0; i < p; i++)
+        for (j = 0; j < p; j++)
+            if (lmm__round(fit->vcov[i + j * p] / sqrt(fit->vcov[i * (p + 1)] * fit->vcov[j * (p + 1)]), 3) < 0) wv = 6;
     fprintf(out, "\nCorrelation of Fixed Effects:\n");
     fprintf(out, "%-*s", wr, "");
     for (j = 0; j < p - 1; j++) {
-        int w = (int)strlen(cn[j]) > 6 ? (int)strlen(cn[j]) : 6;
+        int w = (int)strlen(cn[j]) > wv ? (int)strlen(cn[j]) : wv;
         fprintf(out, " %-*s", w, cn[j]);
     }
     fprintf(out, "\n");
     for (i = 1; i < p; i++) {
         fprintf(out, "%-*s", wr, rn[i]);
         for (j = 0; j < p - 1; j++) {
-            int w = (int)strlen(cn[j]) > 6 ? (int)strlen(cn[j]) : 6;
+            int w = (int)strlen(cn[j]) > wv ? (int)strlen(cn[j]) : wv;
             if (j < i) {
                 double r = fit->vcov[i + j * p] / sqrt(fit->vcov[i * (p + 1)] * fit->vcov[j * (p + 1)]);
                 char s[32];
                 r = lmm__round(r, 3);
-                snprintf(s, sizeof s, "%.3f", r == 0 ? 0.0 : r);
-                fprintf(out, " %*s", w, s);
+                snprintf(s, sizeof s, "%*.3f", wv, r == 0 ? 0.0 : r);
+                fprintf(out, " %-*s", w, s);
             } else fprintf(out, " %-*s", w, "");
         }
         fprintf(out, "\n");
@@ -9798,6 +9830,8 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
         char s[48];
         lmm__format1(fit->sigma, 4, s);
         fprintf(out, "\nResidual standard error: %s on %d degrees of freedom\n", s, fit->df_resid);
+        if (fit->n_na_dropped > 0)   /* R's naprint of na.omit */
+            fprintf(out, "  (%d observation%s deleted due to missingness)\n", fit->n_na_dropped, fit->n_na_dropped > 1 ? "s" : "");
     }
     if (fit->f_df1 > 0) {
         char a[48], b[48], f[48], pv[1][48];

@@ -631,6 +631,24 @@ bad_input factor-unknown "--factor Dayz: no column 'Dayz'" lm $D/sleepstudy.csv 
 bad_input factor-no-column "--factor needs a column name" fit $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --factor
 bad_input factor-in-arith "makes a factor" lm $D/sleepstudy.csv 'Reaction ~ I(factor(Days))'
 
+# formula functions: R's names, labels and correlation abbreviations
+run fit-poly fit $D/sleepstudy.csv 'Reaction ~ poly(Days, 2) + (1|Subject)'
+expect_rc 0
+has "Formula: Reaction ~ poly(Days, 2) + (1 | Subject)"
+has "REML criterion at convergence: 1769.3"
+has "poly(Days, 2)1   403.36      30.98  13.020"
+has "poly(Days, 2)2    32.86      30.98   1.061"
+has "            (Intr) p(D,2)1"
+has "ply(Dys,2)2 0.000  0.000  "
+run lm-formfun lm $D/formfun.csv 'y ~ log1p(x) + pmin(x, 3) + scale(w, center = FALSE) + poly(x, 2, raw = TRUE)'
+expect_rc 0
+has "pmin(x, 3)"
+has "scale(w, center = FALSE)"
+has "poly(x, 2, raw = TRUE)2"
+has "(4 observations deleted due to missingness)"
+bad_input poly-degree "'degree' must be at least 1 at offset 22" lm $D/sleepstudy.csv 'Reaction ~ poly(Days, 0)'
+bad_input poly-unique "'degree' must be less than number of unique points" lm $D/sleepstudy.csv 'Reaction ~ poly(Days, 10)'
+
 # ---- statistical failure: exit 1 ----------------------------------------
 printf 'y,g\n1,a\n1,a\n1,b\n1,b\n1,c\n1,c\n' >"$TMP/const.csv"
 run anova-constant anova "$TMP/const.csv" 'y ~ 1' 'y ~ 1 + (1|g)'
