@@ -60,7 +60,9 @@
    @linalg   dense column-major kernels, blocked Cholesky
    @dist     R's d/p/q functions (normal, t, chi-squared, F, beta, gamma)
    @frame    data frames and the CSV reader
-   @formula  R formula parser (terms, random-effects bars, I(), factor())
+   @formula  R formula parser (terms, random-effects bars, I(), factor(),
+             log1p/expm1/pmin/pmax, scale(), poly(): data-dependent ones take
+             their statistics from the training frame, also for new data)
    @matrix   model matrices (contrasts, R's column names), lmm_model_options
    @optim    BOBYQA-like trust region and Nelder-Mead
    @core     mixed models: blocks, factor paths, objective, estimates, fit
@@ -329,9 +331,14 @@ typedef struct lmm_expr {
 } lmm_expr;
 
 /* A variable of the formula: a column or an expression, labelled as R
-   deparses it ("Days", "I(days^2)", "log(x)", "factor(Days)"). factor(x) and
-   as.factor(x) make a factor of a numeric x as R does (levels in numeric
-   order, labelled as R prints the numbers); a factor x is kept as it is. */
+   deparses it ("Days", "I(days^2)", "log(x)", "factor(Days)", "pmin(x, 3)",
+   "poly(x, 2, raw = TRUE)"). factor(x) and as.factor(x) make a factor of a
+   numeric x as R does (levels in numeric order, labelled as R prints the
+   numbers); a factor x is kept as it is. scale(x) centres by the mean and
+   divides by the sd (n - 1) of x over all rows of the data (before rows
+   missing another variable are dropped, as R); poly(x, k) is k columns named
+   label1..labelk: R's orthogonal polynomials (x may not be missing) or with
+   raw = TRUE the powers. New data reuse the training statistics. */
 typedef struct lmm_fvar {
     char *label;
     lmm_expr *expr;       /* an LMM_EX_VAR node for a plain column */
@@ -373,7 +380,10 @@ typedef struct lmm_formula {
     lmm_reterm_spec *re;  /* in the order written */
 } lmm_formula;
 
-/* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + factor(x) + (1|g) + (x|g) + (x||g) + (1|a/b) + (1|factor(b))".
+/* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + factor(x) + (1|g) + (x|g) + (x||g) + (1|a/b) + (1|factor(b))",
+   with the calls I, log, log10, log2, log1p, exp, expm1, sqrt, abs, sin, cos, pmin(a, b), pmax(a, b),
+   scale(x, center = TRUE|FALSE|number, scale = TRUE|FALSE|number), poly(x, degree, raw = FALSE),
+   factor, as.factor (arguments by position or name, as R matches them; poly's raw by name).
    Errors (LMM_ERR_FORMULA) name the problem and the byte offset. */
 LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err);
 LMM_API void lmm_formula_free(lmm_formula *f);
@@ -381,7 +391,8 @@ LMM_API void lmm_formula_free(lmm_formula *f);
    "unknown column 'Dayz' at offset 11 in formula 'Reaction ~ Dayz + (1|Subject)'". */
 LMM_API lmm_status lmm_formula_check(const lmm_formula *f, const lmm_frame *df, lmm_error *err);
 /* Evaluate an arithmetic expression over all rows into out[nrow] (NAN where
-   an input is missing). A factor (or factor()) inside arithmetic is an error. */
+   an input is missing; scale() statistics from df itself). A factor (or
+   factor()) inside arithmetic is an error, and so is poly() (a matrix). */
 LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double *out, lmm_error *err);
 /* R's deparse of an expression into buf ("days^2", "x + 1", "log(x)"). */
 LMM_API void lmm_expr_deparse(const lmm_expr *e, char *buf, size_t size);
