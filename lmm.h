@@ -49,6 +49,9 @@
    Inspect        fields of lmm_fit (beta, se, vcov, theta, sigma, varcorr,
                   ranef, condsd, fitted, resid, logLik/AIC/BIC...);
                   lmm_print_summary prints R's summary() layout.
+   Test           lmm_coef_table gives lmerTest's summary() t tests with
+                  Satterthwaite df; lmm_contest tests any L beta = 0 (F for
+                  several rows); lmm_print_summary_ex prints lmerTest's layout.
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -66,6 +69,7 @@
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
    @lm       lm, aov, LRT          @anova   anova of nested fits
+   @infer    lmerTest's Satterthwaite t and F tests (lmm_contest, lmm_coef_table)
    @sim      simulate, bootstrap, prediction
    @print    summary()/anova() layouts     @plot   SVG plots
 
@@ -724,6 +728,39 @@ typedef struct lmm_anova {
    changed); LMM_ERR_DATA if the models use different numbers of observations. */
 LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anova **out, lmm_error *err);
 LMM_API void lmm_anova_free(lmm_anova *a);
+
+/* ======================================================================== */
+/* Inference: degrees of freedom and tests                                   */
+/* ======================================================================== */
+
+/* Denominator degrees of freedom of t and F tests of fixed effects (lmerTest).
+   KENWARD_ROGER is not yet implemented: the calls return LMM_ERR_ARG. */
+typedef enum lmm_ddf_method { LMM_DDF_SATTERTHWAITE = 0, LMM_DDF_KENWARD_ROGER } lmm_ddf_method;
+
+/* A test of L beta = 0 (lmerTest's contest). One row: the t test (estimate, se, df, t, p)
+   and the same as an F test (f = t^2, num_df = 1, den_df = df, f_p = p). Several rows:
+   the F test on rank(L V L') = num_df, estimate .. p NAN. */
+typedef struct lmm_contest_result {
+    int nrow;
+    double estimate, se, df, t, p;
+    double f, num_df, den_df, f_p;
+    double sumsq, meansq;     /* lmerTest's anova columns: meansq = F sigma^2, sumsq = meansq num_df */
+} lmm_contest_result;
+
+/* One row of lmerTest's summary() coefficient table. */
+typedef struct lmm_coef_row {
+    double estimate, se, df, t, p;
+} lmm_coef_row;
+
+/* Test L beta = 0 for L (nrow x p, row-major: row i at L + i * p) as lmerTest 3.x does
+   (Satterthwaite: variance parameters (theta, sigma), their covariance 2 H^-1 from the
+   Hessian of the REML criterion or deviance, the Jacobian of vcov(beta); both by
+   Richardson-extrapolated central differences). The fit's model is refactored at
+   other thetas and left at fit->theta. */
+LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lmm_ddf_method ddf,
+                               lmm_contest_result *out, lmm_error *err);
+/* lmerTest's summary() table: a t test of every coefficient (rows: fit->p entries). */
+LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_coef_row *rows, lmm_error *err);
 
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                           */
@@ -1662,10 +1699,12 @@ static double lmm__dot(int n, const double *x, const double *y)
     return (s0 + s1) + (s2 + s3);
 }
 
-/* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi. */
-static void lmm__sym_eigenvalues(int n, double *a, double *ev)
+/* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi;
+   vec (n x n, or NULL) gets the eigenvectors as columns, in ev's order. */
+static void lmm__sym_eigen(int n, double *a, double *ev, double *vec)
 {
     int sweep, p, q, k;
+    if (vec) for (p = 0; p < n; p++) for (q = 0; q < n; q++) vec[p + q * n] = p == q ? 1.0 : 0.0;
     for (sweep = 0; sweep < 60; sweep++) {
         double off = 0;
         for (p = 0; p < n; p++) for (q = p + 1; q < n; q++) off += a[p + q * n] * a[p + q * n];
@@ -1686,6 +1725,11 @@ static void lmm__sym_eigenvalues(int n, double *a, double *ev)
                     double apk = a[p + k * n], aqk = a[q + k * n];
                     a[p + k * n] = c * apk - s * aqk; a[q + k * n] = s * apk + c * aqk;
                 }
+                if (vec)
+                    for (k = 0; k < n; k++) {
+                        double vkp = vec[k + p * n], vkq = vec[k + q * n];
+                        vec[k + p * n] = c * vkp - s * vkq; vec[k + q * n] = s * vkp + c * vkq;
+                    }
             }
     }
     for (k = 0; k < n; k++) ev[k] = a[k + k * n];
@@ -6760,6 +6804,17 @@ LMM_API lmm_status lmm_model_beta_at(lmm_model *m, const double *theta, int reml
     return lmm__beta_at(m, theta, reml, beta, vcov, sigma, err);
 }
 
+/* (b2) The unprofiled deviance's pieces at theta, for @infer's derivatives:
+   d[0] = log|L|^2, d[1] = log|R_X|^2, d[2] = pwrss, and unscaled (p x p) =
+   (X'V^-1 X)^-1 / sigma^2 (beta: p scratch). Nonzero where not positive definite. */
+static int lmm__pieces_at(lmm_model *m, const double *theta, double *d, double *beta, double *unscaled)
+{
+    if (lmm__factor_at(m, theta, 1) != 0) return 1;
+    lmm__factor_summary(m, m->blk_->path == LMM__PATH_SPARSE, &d[0], &d[1], &d[2]);
+    lmm__beta_from_factor(m, 1.0, beta, unscaled);
+    return 0;
+}
+
 /* (c) The conditional modes from a full factor and fit->beta for the shifted
    response: the rest part solves Lrr' u_r = c_ur - Lxr' beta, then
    L11' u_1 = c_u1 - L21r' u_r level by level; b = Lambda u. */
@@ -7151,7 +7206,7 @@ static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out
     } else
         for (i = 0; i < nf; i++) if (fabs(g[i]) > out->max_grad) { out->max_grad = fabs(g[i]); out->component = idx[i] + 1; }
     memcpy(L, H, (size_t)nf * nf * sizeof *L);
-    lmm__sym_eigenvalues(nf, L, x);
+    lmm__sym_eigen(nf, L, x, NULL);
     for (i = 0; i < nf; i++) {
         if (x[i] < -hess_tol) out->negative_eigen++;
         if (fabs(x[i]) < hess_tol) zero_eigen++;
@@ -7920,6 +7975,273 @@ LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anov
         r->p = r->df == 0 ? NAN : lmm_pchisq(r->chisq, r->df, 0, 0);
     }
     *out = a;
+    return LMM_OK;
+}
+
+/* ======================================================================== */
+/* Inference: degrees of freedom and tests                          @infer */
+/* ======================================================================== */
+/* lmerTest's Satterthwaite method (Kuznetsova, Brockhoff & Christensen 2017).
+   The variance parameters are varpar = (theta, sigma). The unprofiled
+   deviance is D = c log(2 pi sigma^2) + a(theta) + pwrss(theta) / sigma^2
+   with c = n, a = log|L|^2 (ML) or c = n - p, a = log|L|^2 + log|R_X|^2
+   (REML), so only a, pwrss and U = (X'V^-1 X)^-1 / sigma^2 need numerical
+   derivatives in theta; everything in sigma is analytic. Then
+   A = 2 H^+ (H: D's Hessian in varpar, lmerTest's pseudo-inverse over
+   eigenvalues above 1e-8), J_k = d vcov(beta) / d varpar_k, and a contrast
+   l has df = 2 (l'Vl)^2 / (g'Ag), g_k = l'J_k l. */
+
+#define LMM__RICH 4   /* Richardson levels: steps h, h/2, h/4, h/8 */
+
+typedef struct lmm__satt {
+    int nv, p;
+    double *A;                /* nv x nv: covariance of varpar */
+    double *J;                /* nv blocks of p x p */
+} lmm__satt;
+
+/* Neville's tableau over levels t[0], t[stride], ... of a central difference
+   (error a series in h^2, step halved per level); the limit lands in the last level. */
+static void lmm__richardson(double *t, int levels, size_t stride)
+{
+    int k, l;
+    for (k = 1; k < levels; k++) {
+        double f = pow(4.0, k);
+        for (l = levels - 1; l >= k; l--) t[l * stride] = (f * t[l * stride] - t[(l - 1) * stride]) / (f - 1);
+    }
+}
+
+/* F(theta) = (a, pwrss, U) into f (2 + p^2); nonzero where not positive definite. */
+static int lmm__satt_eval(lmm_model *m, int reml, const double *theta, double *beta, double *f)
+{
+    double d[3];
+    if (lmm__pieces_at(m, theta, d, beta, f + 2)) return 1;
+    f[0] = d[0] + (reml ? d[1] : 0.0);
+    f[1] = d[2];
+    return 0;
+}
+
+static lmm_status lmm__satt_build(const lmm_fit *fit, lmm__satt *s, lmm_error *err)
+{
+    lmm_model *m = fit->model;
+    int nt = fit->ntheta, p = fit->p, nv = nt + 1, nf = 2 + p * p, i, j, l, e, bad = 0;
+    size_t s1 = (size_t)nt * nf, s2 = (size_t)nt * nt * 2;
+    double sig = fit->sigma, c = fit->reml ? fit->nobs - p : fit->nobs;
+    double *th, *h, *f0, *fa, *fb, *fc, *fd, *D1, *D2, *H, *ev, *vec, *beta;
+    s->nv = nv; s->p = p;
+    s->A = (double *)lmm__alloc((size_t)nv * nv, sizeof(double));
+    s->J = (double *)lmm__alloc((size_t)nv * p * p, sizeof(double));
+    th = (double *)lmm__alloc((size_t)(2 * nt + 5 * nf + p + 3 * nv * nv + nv) + LMM__RICH * (s1 + s2), sizeof(double));
+    if (!s->A || !s->J || !th) {
+        LMM_FREE(s->A); LMM_FREE(s->J); LMM_FREE(th); s->A = s->J = NULL;
+        return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+    }
+    h = th + nt; f0 = h + nt; fa = f0 + nf; fb = fa + nf; fc = fb + nf; fd = fc + nf; beta = fd + nf;
+    H = beta + p; ev = H + (size_t)nv * nv; vec = ev + nv; D1 = vec + (size_t)nv * nv; D2 = D1 + LMM__RICH * s1;
+    memcpy(th, fit->theta, (size_t)nt * sizeof(double));
+    /* steps relative to theta, floored for components at or near 0 */
+    for (i = 0; i < nt; i++) h[i] = 0.02 * fmax(fabs(th[i]), 0.05);
+    bad |= lmm__satt_eval(m, fit->reml, th, beta, f0);
+    for (l = 0; l < LMM__RICH && !bad; l++) {
+        double *d1 = D1 + l * s1, *d2 = D2 + l * s2, sc = ldexp(1.0, -l);
+        for (i = 0; i < nt && !bad; i++) {
+            double hi = h[i] * sc;
+            th[i] = fit->theta[i] + hi; bad |= lmm__satt_eval(m, fit->reml, th, beta, fa);
+            th[i] = fit->theta[i] - hi; bad |= lmm__satt_eval(m, fit->reml, th, beta, fb);
+            th[i] = fit->theta[i];
+            for (e = 0; e < nf; e++) d1[(size_t)i * nf + e] = (fa[e] - fb[e]) / (2 * hi);
+            for (e = 0; e < 2; e++) d2[((size_t)i * nt + i) * 2 + e] = (fa[e] - 2 * f0[e] + fb[e]) / (hi * hi);
+        }
+        for (i = 0; i < nt && !bad; i++)
+            for (j = i + 1; j < nt && !bad; j++) {
+                double hi = h[i] * sc, hj = h[j] * sc;
+                th[i] = fit->theta[i] + hi; th[j] = fit->theta[j] + hj; bad |= lmm__satt_eval(m, fit->reml, th, beta, fa);
+                th[j] = fit->theta[j] - hj; bad |= lmm__satt_eval(m, fit->reml, th, beta, fb);
+                th[i] = fit->theta[i] - hi; bad |= lmm__satt_eval(m, fit->reml, th, beta, fd);
+                th[j] = fit->theta[j] + hj; bad |= lmm__satt_eval(m, fit->reml, th, beta, fc);
+                th[i] = fit->theta[i]; th[j] = fit->theta[j];
+                for (e = 0; e < 2; e++)
+                    d2[((size_t)i * nt + j) * 2 + e] = d2[((size_t)j * nt + i) * 2 + e] =
+                        (fa[e] - fb[e] - fc[e] + fd[e]) / (4 * hi * hj);
+            }
+    }
+    /* leave the model factored at the estimates, as the fit's other readers expect */
+    bad |= lmm__satt_eval(m, fit->reml, fit->theta, beta, fa);
+    if (bad) {
+        LMM_FREE(th); LMM_FREE(s->A); LMM_FREE(s->J); s->A = s->J = NULL;
+        return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite near the estimates");
+    }
+    for (e = 0; e < (int)s1; e++) lmm__richardson(D1 + e, LMM__RICH, s1);
+    for (e = 0; e < (int)s2; e++) lmm__richardson(D2 + e, LMM__RICH, s2);
+    D1 += (LMM__RICH - 1) * s1; D2 += (LMM__RICH - 1) * s2;
+    /* Hessian of the deviance in (theta, sigma) */
+    for (i = 0; i < nt; i++) {
+        for (j = 0; j < nt; j++) H[i + j * nv] = D2[((size_t)i * nt + j) * 2] + D2[((size_t)i * nt + j) * 2 + 1] / (sig * sig);
+        H[i + nt * nv] = H[nt + i * nv] = -2 * D1[(size_t)i * nf + 1] / (sig * sig * sig);
+    }
+    H[nt + nt * nv] = -2 * c / (sig * sig) + 6 * f0[1] / (sig * sig * sig * sig);
+    lmm__sym_eigen(nv, H, ev, vec);
+    for (i = 0; i < nv; i++)
+        for (j = 0; j < nv; j++) {
+            double a = 0;
+            for (e = 0; e < nv; e++) if (ev[e] > 1e-8) a += vec[i + e * nv] * vec[j + e * nv] / ev[e];
+            s->A[i + j * nv] = 2 * a;
+        }
+    /* Jacobian of vcov = sigma^2 U: sigma^2 dU/dtheta_k, and 2 sigma U */
+    for (i = 0; i < nt; i++)
+        for (e = 0; e < p * p; e++) s->J[(size_t)i * p * p + e] = sig * sig * D1[(size_t)i * nf + 2 + e];
+    for (e = 0; e < p * p; e++) s->J[(size_t)nt * p * p + e] = 2 * sig * f0[2 + e];
+    LMM_FREE(th);
+    return LMM_OK;
+}
+
+static void lmm__satt_free(lmm__satt *s) { LMM_FREE(s->A); LMM_FREE(s->J); }
+
+/* x' M x for the p x p matrix M */
+static double lmm__qform(int p, const double *M, const double *x)
+{
+    int a, b;
+    double s = 0;
+    for (a = 0; a < p; a++) for (b = 0; b < p; b++) s += x[a] * M[a + b * p] * x[b];
+    return s;
+}
+
+/* Satterthwaite df of the contrast l: 2 (l'Vl)^2 / (g'Ag); g is nv scratch. */
+static double lmm__satt_df(const lmm__satt *s, const double *V, const double *l, double *g)
+{
+    int k, p = s->p;
+    double v = lmm__qform(p, V, l);
+    for (k = 0; k < s->nv; k++) g[k] = lmm__qform(p, s->J + (size_t)k * p * p, l);
+    return 2 * v * v / lmm__qform(s->nv, s->A, g);
+}
+
+/* lmerTest's denominator df of an F built from q t statistics with df nu. */
+static double lmm__fstat_ddf(const double *nu, int q)
+{
+    int i, same = 1;
+    double E = 0, mean = 0;
+    if (q == 1) return nu[0];
+    for (i = 1; i < q; i++) if (!(fabs(nu[i] - nu[i - 1]) < 1e-8)) same = 0;
+    for (i = 0; i < q; i++) mean += nu[i] / q;
+    if (same) return mean;
+    for (i = 0; i < q; i++) {
+        if (nu[i] <= 2) return 2;
+        E += nu[i] / (nu[i] - 2);
+    }
+    return 2 * E / (E - q);
+}
+
+static lmm_status lmm__ddf_check(const lmm_fit *fit, lmm_ddf_method ddf, lmm_error *err)
+{
+    if (!fit) return lmm__fail(err, LMM_ERR_ARG, "NULL fit");
+    if (ddf == LMM_DDF_KENWARD_ROGER)
+        return lmm__fail(err, LMM_ERR_ARG, "Kenward-Roger degrees of freedom are not yet implemented");
+    if (ddf != LMM_DDF_SATTERTHWAITE) return lmm__fail(err, LMM_ERR_ARG, "unknown ddf method %d", (int)ddf);
+    return LMM_OK;
+}
+
+/* The one-row test of l into out (t and its F form). */
+static void lmm__contest1(const lmm_fit *fit, const lmm__satt *s, const double *l, double *g, lmm_contest_result *out)
+{
+    int a, p = fit->p;
+    double est = 0, v = lmm__qform(p, fit->vcov, l);
+    for (a = 0; a < p; a++) est += l[a] * fit->beta[a];
+    out->estimate = est;
+    out->se = sqrt(v);
+    out->df = lmm__satt_df(s, fit->vcov, l, g);
+    out->t = est / out->se;
+    out->p = 2 * lmm_pt(-fabs(out->t), out->df, 1, 0);
+    out->f = out->t * out->t; out->num_df = 1; out->den_df = out->df; out->f_p = out->p;
+}
+
+LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lmm_ddf_method ddf,
+                               lmm_contest_result *out, lmm_error *err)
+{
+    lmm__satt s;
+    lmm_status st;
+    int p, i, j, a, b, q = 0;
+    double *M, *ev, *P, *PtL, *g, *nu, tol;
+    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
+    if (!L || !out || nrow < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: needs L with at least one row");
+    p = fit->p;
+    if (p < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: the model has no fixed effects");
+    for (i = 0; i < nrow * p; i++) if (!isfinite(L[i])) return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: L is not finite");
+    if ((st = lmm__satt_build(fit, &s, err)) != LMM_OK) return st;
+    M = (double *)lmm__alloc((size_t)nrow * nrow * 2 + (size_t)nrow * (p + 2) + s.nv, sizeof(double));
+    if (!M) { lmm__satt_free(&s); return lmm__fail(err, LMM_ERR_NOMEM, "out of memory"); }
+    ev = M + (size_t)nrow * nrow; P = ev + nrow; PtL = P + (size_t)nrow * nrow; nu = PtL + (size_t)nrow * p; g = nu + nrow;
+    out->nrow = nrow;
+    out->estimate = out->se = out->df = out->t = out->p = NAN;
+    /* eigen-decompose L V L'; the F test runs on its q directions above sqrt(eps) d_max */
+    for (i = 0; i < nrow; i++)
+        for (j = 0; j < nrow; j++) {
+            double v = 0;
+            for (a = 0; a < p; a++) for (b = 0; b < p; b++) v += L[i * p + a] * fit->vcov[a + b * p] * L[j * p + b];
+            M[i + j * nrow] = v;
+        }
+    lmm__sym_eigen(nrow, M, ev, P);
+    for (i = 1; i < nrow; i++) {   /* decreasing order, vectors alongside */
+        for (j = i; j > 0 && ev[j] > ev[j - 1]; j--) {
+            double t = ev[j]; ev[j] = ev[j - 1]; ev[j - 1] = t;
+            for (a = 0; a < nrow; a++) { t = P[a + j * nrow]; P[a + j * nrow] = P[a + (j - 1) * nrow]; P[a + (j - 1) * nrow] = t; }
+        }
+    }
+    tol = fmax(1.4901161193847656e-08 * ev[0], 0);
+    while (q < nrow && ev[q] > tol) q++;
+    if (q == 0) {
+        LMM_FREE(M); lmm__satt_free(&s);
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: L V L' is zero (no estimable contrast)");
+    }
+    if (nrow == 1) lmm__contest1(fit, &s, L, g, out);
+    else {
+        for (i = 0; i < q; i++)
+            for (a = 0; a < p; a++) {
+                double v = 0;
+                for (j = 0; j < nrow; j++) v += P[j + i * nrow] * L[j * p + a];
+                PtL[i * p + a] = v;
+            }
+        if (q == 1) {
+            lmm_contest_result r1;
+            lmm__contest1(fit, &s, PtL, g, &r1);
+            out->f = r1.f; out->num_df = 1; out->den_df = r1.df; out->f_p = r1.p;
+        } else {
+            double F = 0;
+            for (i = 0; i < q; i++) {
+                double est = 0;
+                for (a = 0; a < p; a++) est += PtL[i * p + a] * fit->beta[a];
+                F += est * est / ev[i];
+                nu[i] = lmm__satt_df(&s, fit->vcov, PtL + (size_t)i * p, g);
+            }
+            out->f = F / q; out->num_df = q; out->den_df = lmm__fstat_ddf(nu, q);
+            out->f_p = lmm_pf(out->f, q, out->den_df, 0, 0);
+        }
+    }
+    out->meansq = out->f * fit->sigma * fit->sigma;
+    out->sumsq = out->meansq * out->num_df;
+    LMM_FREE(M); lmm__satt_free(&s);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_coef_row *rows, lmm_error *err)
+{
+    lmm__satt s;
+    lmm_status st;
+    int i, p;
+    double *l;
+    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
+    if (!rows) return lmm__fail(err, LMM_ERR_ARG, "lmm_coef_table: NULL rows");
+    p = fit->p;
+    if (p < 1) return LMM_OK;
+    if ((st = lmm__satt_build(fit, &s, err)) != LMM_OK) return st;
+    l = (double *)lmm__alloc((size_t)(p + s.nv), sizeof(double));
+    if (!l) { lmm__satt_free(&s); return lmm__fail(err, LMM_ERR_NOMEM, "out of memory"); }
+    for (i = 0; i < p; i++) {
+        lmm_contest_result r;
+        memset(l, 0, (size_t)p * sizeof(double));
+        l[i] = 1;
+        lmm__contest1(fit, &s, l, l + p, &r);
+        rows[i].estimate = r.estimate; rows[i].se = r.se; rows[i].df = r.df; rows[i].t = r.t; rows[i].p = r.p;
+    }
+    LMM_FREE(l); lmm__satt_free(&s);
     return LMM_OK;
 }
 
