@@ -848,6 +848,15 @@ LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x
 
 /* Print lme4's summary() of a fit (data_name may be NULL: no "Data:" line). */
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
+/* What lmm_print_summary_ex prints; zero-initialised (or NULL) = lme4's summary. */
+typedef struct lmm_print_options {
+    int tests;                /* 1: lmerTest's summary(), t tests with df and p-values */
+    lmm_ddf_method ddf;       /* their degrees of freedom (Kenward-Roger: not yet implemented) */
+} lmm_print_options;
+/* lmm_print_summary, or with opts->tests lmerTest's summary(): its title and the
+   table Estimate, Std. Error, df, t value, Pr(>|t|) with stars. Prints nothing on error. */
+LMM_API lmm_status lmm_print_summary_ex(FILE *out, const lmm_fit *fit, const char *data_name,
+                                        const lmm_print_options *opts, lmm_error *err);
 /* Print summary(allFit(m))'s sections ($which.OK, $msgs, $fixef, $llik, $sdcor,
    $theta, $times, $feval), then one line on the spread across the rows. */
 LMM_API void lmm_print_allfit(FILE *out, const lmm_allfit *a);
@@ -9357,44 +9366,95 @@ static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
     LMM_FREE(var); LMM_FREE(sd); LMM_FREE(vs); LMM_FREE(ss);
 }
 
-/* printCoefmat's layout for Estimate, Std. Error, t value. */
-static void lmm__print_coefs(FILE *out, const lmm_fit *fit)
+static const char *lmm__stars(double p)
 {
-    const lmm_model *m = fit->model;
-    int p = fit->p, i, wn = 0, dec, we = 8, wse = 10, wt = 7;
-    double lo = HUGE_VAL, hi = 0, *es, *tv;
-    char (*esf)[48], (*tf)[48];
-    es = (double *)lmm__alloc((size_t)(2 * p), sizeof(double));
-    tv = (double *)lmm__alloc((size_t)p, sizeof(double));
-    esf = (char (*)[48])lmm__alloc((size_t)(2 * p), 48);
-    tf = (char (*)[48])lmm__alloc((size_t)p, 48);
-    if (!es || !tv || !esf || !tf) { LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf); return; }
-    for (i = 0; i < p; i++) {
-        double v[2]; int j;
-        v[0] = fabs(fit->beta[i]); v[1] = fabs(fit->se[i]);
-        for (j = 0; j < 2; j++) if (v[j] != 0 && isfinite(v[j])) { if (v[j] < lo) lo = v[j]; if (v[j] > hi) hi = v[j]; }
-        if ((int)strlen(m->X->colnames[i]) > wn) wn = (int)strlen(m->X->colnames[i]);
+    if (!(p == p)) return "";
+    return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : " ";
+}
+
+static void lmm__print_signif_legend(FILE *out)
+{
+    fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+}
+
+/* R's printCoefmat: ncs columns rounded and formatted jointly as coefficients
+   (cs[c * p + i]: column c, row i), a t column, then, when pv is given,
+   format.pval's column with stars and their legend if some p < 0.1.
+   head names the ncs + 1 (+ 1) columns. */
+static void lmm__print_coefmat(FILE *out, char *const *names, int p, const double *cs, int ncs,
+                               const char *const *head, const double *tv, const double *pv)
+{
+    int i, c, wn = 0, dec = 1, wt, wp = 0, ws = 0, stars = 0, wc = 0, n = ncs * p, m = p > 0 ? p : 1;
+    double lo = HUGE_VAL, hi = 0, *es, *tr;
+    char (*esf)[48], (*tf)[48], (*pf)[48];
+    es = (double *)lmm__alloc((size_t)(n > 0 ? n : 1), sizeof(double));
+    tr = (double *)lmm__alloc((size_t)m, sizeof(double));
+    esf = (char (*)[48])lmm__alloc((size_t)(n > 0 ? n : 1), 48);
+    tf = (char (*)[48])lmm__alloc((size_t)m, 48);
+    pf = (char (*)[48])lmm__alloc((size_t)m, 48);
+    if (!es || !tr || !esf || !tf || !pf) goto done;
+    for (i = 0; i < n; i++) {
+        double v = fabs(cs[i]);
+        if (v != 0 && isfinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
     }
+    for (i = 0; i < p; i++) if ((int)strlen(names[i]) > wn) wn = (int)strlen(names[i]);
     /* round to max(1, digits - digmin) decimals, digmin = 1 + floor(log10(range)) */
-    dec = 1;
     if (hi > 0) {
         int d1 = 4 - (1 + (int)floor(log10(lo))), d2 = 4 - (1 + (int)floor(log10(hi)));
         if (d1 > dec) dec = d1;
         if (d2 > dec) dec = d2;
     }
-    for (i = 0; i < p; i++) {
-        es[i] = lmm__round(fit->beta[i], dec); es[p + i] = lmm__round(fit->se[i], dec);
-        tv[i] = lmm__round(fit->beta[i] / fit->se[i], 3);
+    for (i = 0; i < n; i++) es[i] = lmm__round(cs[i], dec);
+    for (i = 0; i < p; i++) tr[i] = lmm__round(tv[i], 3);
+    if (n > 0) { lmm_format_reals(es, n, 4, esf); wc = (int)strlen(esf[0]); }
+    if (p > 0) lmm_format_reals(tr, p, 4, tf);
+    wt = (int)strlen(head[ncs]);
+    if (p && (int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
+    if (pv) {
+        if (p) lmm_format_pvals(pv, p, 3, pf);
+        wp = (int)strlen(head[ncs + 1]);
+        for (i = 0; i < p; i++) {
+            if ((int)strlen(pf[i]) > wp) wp = (int)strlen(pf[i]);
+            if (pv[i] < 0.1) stars = 1;
+            if ((int)strlen(lmm__stars(pv[i])) > ws) ws = (int)strlen(lmm__stars(pv[i]));
+        }
     }
-    lmm_format_reals(es, 2 * p, 4, esf);
-    lmm_format_reals(tv, p, 4, tf);
-    if ((int)strlen(esf[0]) > we) we = (int)strlen(esf[0]);
-    if ((int)strlen(esf[0]) > wse) wse = (int)strlen(esf[0]);
-    if ((int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
-    fprintf(out, "%-*s %*s %*s %*s\n", wn, "", we, "Estimate", wse, "Std. Error", wt, "t value");
-    for (i = 0; i < p; i++)
-        fprintf(out, "%-*s %*s %*s %*s\n", wn, m->X->colnames[i], we, esf[i], wse, esf[p + i], wt, tf[i]);
-    LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf);
+    fprintf(out, "%-*s", wn, "");
+    for (c = 0; c < ncs; c++) fprintf(out, " %*s", (int)strlen(head[c]) > wc ? (int)strlen(head[c]) : wc, head[c]);
+    fprintf(out, " %*s", wt, head[ncs]);
+    if (pv) fprintf(out, " %*s", wp, head[ncs + 1]);
+    if (stars) fprintf(out, " %-*s", ws, "");
+    fprintf(out, "\n");
+    for (i = 0; i < p; i++) {
+        fprintf(out, "%-*s", wn, names[i]);
+        for (c = 0; c < ncs; c++) fprintf(out, " %*s", (int)strlen(head[c]) > wc ? (int)strlen(head[c]) : wc, esf[c * p + i]);
+        fprintf(out, " %*s", wt, tf[i]);
+        if (pv) fprintf(out, " %*s", wp, pf[i]);
+        if (stars) fprintf(out, " %-*s", ws, lmm__stars(pv[i]));
+        fprintf(out, "\n");
+    }
+    if (stars) lmm__print_signif_legend(out);
+done:
+    LMM_FREE(es); LMM_FREE(tr); LMM_FREE(esf); LMM_FREE(tf); LMM_FREE(pf);
+}
+
+/* lme4's fixed-effects table (Estimate, Std. Error, t value), or lmerTest's
+   (Estimate, Std. Error, df, t value, Pr(>|t|)) when rows is given. */
+static void lmm__print_coefs(FILE *out, const lmm_fit *fit, const lmm_coef_row *rows)
+{
+    static const char *const h3[3] = { "Estimate", "Std. Error", "t value" };
+    static const char *const h5[5] = { "Estimate", "Std. Error", "df", "t value", "Pr(>|t|)" };
+    int p = fit->p, i, ncs = rows ? 3 : 2;
+    double *cs = (double *)lmm__alloc((size_t)(p * (ncs + 2)), sizeof(double)), *tv, *pv;
+    if (!cs) return;
+    tv = cs + (size_t)ncs * p; pv = tv + p;
+    for (i = 0; i < p; i++) {
+        cs[i] = fit->beta[i]; cs[p + i] = fit->se[i];
+        tv[i] = fit->beta[i] / fit->se[i];
+        if (rows) { cs[2 * p + i] = rows[i].df; tv[i] = rows[i].t; pv[i] = rows[i].p; }
+    }
+    lmm__print_coefmat(out, fit->model->X->colnames, p, cs, ncs, rows ? h5 : h3, tv, rows ? pv : NULL);
+    LMM_FREE(cs);
 }
 
 static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
@@ -9436,7 +9496,8 @@ static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
     }
 }
 
-LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)
+/* summary() of lme4 (rows NULL) or of lmerTest (rows: lmm_coef_table's). */
+static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *data_name, const lmm_coef_row *rows)
 {
     const lmm_model *m = fit->model;
     char fbuf[1024], num[48];
@@ -9445,7 +9506,10 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     int k;
     /* with no fixed effects the REML criterion is the deviance: lme4 labels it ML */
     int reml = fit->reml && fit->p > 0;
-    fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", reml ? "REML" : "maximum likelihood ");
+    if (!rows) fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", reml ? "REML" : "maximum likelihood ");
+    else if (reml)   /* lme4's .prt.methTit wraps the long title at width 80 */
+        fprintf(out, "Linear mixed model fit by REML. t-tests use Satterthwaite's method [\nlmerModLmerTest]\n");
+    else fprintf(out, "Linear mixed model fit by maximum likelihood . t-tests use Satterthwaite's\n  method [lmerModLmerTest]\n");
     lmm_deparse_formula(m->formula, fbuf, sizeof fbuf);
     fprintf(out, "Formula: %s\n", fbuf);
     if (data_name) fprintf(out, "   Data: %s\n", data_name);
@@ -9486,7 +9550,7 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     fprintf(out, "\n");
     if (fit->p > 0) {   /* lme4 omits the section when there are no fixed effects */
         fprintf(out, "\nFixed effects:\n");
-        lmm__print_coefs(out, fit);
+        lmm__print_coefs(out, fit, rows);
         lmm__print_fixcorr(out, fit);
     }
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
@@ -9499,6 +9563,26 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
         if (!fit->optimizer_code && fit->warning[0]) fprintf(out, "%s\n", fit->warning);
         fprintf(out, "\n");
     }
+}
+
+LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)
+{
+    lmm__print_summary_rows(out, fit, data_name, NULL);
+}
+
+LMM_API lmm_status lmm_print_summary_ex(FILE *out, const lmm_fit *fit, const char *data_name,
+                                        const lmm_print_options *opts, lmm_error *err)
+{
+    lmm_coef_row *rows;
+    lmm_status st;
+    if (!out || !fit) return lmm__fail(err, LMM_ERR_ARG, "lmm_print_summary_ex: NULL argument");
+    if (!opts || !opts->tests || fit->p < 1) { lmm__print_summary_rows(out, fit, data_name, NULL); return LMM_OK; }
+    rows = (lmm_coef_row *)lmm__alloc((size_t)fit->p, sizeof *rows);
+    if (!rows) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+    st = lmm_coef_table(fit, opts->ddf, rows, err);
+    if (st == LMM_OK) lmm__print_summary_rows(out, fit, data_name, rows);
+    LMM_FREE(rows);
+    return st;
 }
 
 LMM_API int lmm_print_ranef_group(FILE *out, const lmm_fit *fit, const char *group)
@@ -9556,12 +9640,6 @@ LMM_API void lmm_print_ranef(FILE *out, const lmm_fit *fit)
     }
 }
 
-static const char *lmm__stars(double p)
-{
-    if (!(p == p)) return "";
-    return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : " ";
-}
-
 LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size)
 {
     if (isnan(p)) { snprintf(buf, size, "NA"); return; }
@@ -9575,11 +9653,6 @@ LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size)
         lmm__sig_digits(p, digits, &nsig, &kp);
         snprintf(buf, size, "%.*e", nsig - 1, p);
     }
-}
-
-static void lmm__print_signif_legend(FILE *out)
-{
-    fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
 }
 
 LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit)
@@ -9779,9 +9852,8 @@ static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_
 
 LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
 {
-    int p = fit->p, i, wn = 0, dec = 1, we = 8, wse = 10, wt = 7, wp = 8, ws = 0, stars = 0;
-    double lo = HUGE_VAL, hi = 0, *es, *tv, q[5], *sr;
-    char (*esf)[48], (*tf)[48], (*pf)[48];
+    int p = fit->p, i;
+    double *es, q[5], *sr;
     static const char *const qn[5] = { "Min", "1Q", "Median", "3Q", "Max" };
     char qv[5][48];
     fprintf(out, "\nCall:\n");
@@ -9789,11 +9861,7 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     fprintf(out, "\n");
     sr = (double *)lmm__alloc((size_t)fit->nobs, sizeof(double));
     es = (double *)lmm__alloc((size_t)(2 * (p ? p : 1)), sizeof(double));
-    tv = (double *)lmm__alloc((size_t)(p ? p : 1), sizeof(double));
-    esf = (char (*)[48])lmm__alloc((size_t)(2 * (p ? p : 1)), 48);
-    tf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
-    pf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
-    if (!sr || !es || !tv || !esf || !tf || !pf) goto done;
+    if (!sr || !es) goto done;
     fprintf(out, "Residuals:\n");
     if (fit->df_resid > 5) {
         for (i = 0; i < fit->nobs; i++) sr[i] = fit->resid[i];
@@ -9814,42 +9882,11 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
         LMM_FREE(rv); LMM_FREE(rn); LMM_FREE((void *)np);
     }
     fprintf(out, "\nCoefficients:\n");
-    for (i = 0; i < p; i++) {
-        double v[2]; int j;
-        v[0] = fabs(fit->coef[i]); v[1] = fabs(fit->se[i]);
-        for (j = 0; j < 2; j++) if (v[j] != 0 && isfinite(v[j])) { if (v[j] < lo) lo = v[j]; if (v[j] > hi) hi = v[j]; }
-        if ((int)strlen(fit->X->colnames[i]) > wn) wn = (int)strlen(fit->X->colnames[i]);
+    {
+        static const char *const head[4] = { "Estimate", "Std. Error", "t value", "Pr(>|t|)" };
+        for (i = 0; i < p; i++) { es[i] = fit->coef[i]; es[p + i] = fit->se[i]; }
+        lmm__print_coefmat(out, fit->X->colnames, p, es, 2, head, fit->tval, fit->pval);
     }
-    if (hi > 0) {
-        int d1 = 4 - (1 + (int)floor(log10(lo))), d2 = 4 - (1 + (int)floor(log10(hi)));
-        if (d1 > dec) dec = d1;
-        if (d2 > dec) dec = d2;
-    }
-    for (i = 0; i < p; i++) {
-        es[i] = lmm__round(fit->coef[i], dec); es[p + i] = lmm__round(fit->se[i], dec);
-        tv[i] = lmm__round(fit->tval[i], 3);
-    }
-    lmm_format_reals(es, 2 * p, 4, esf);
-    lmm_format_reals(tv, p, 4, tf);
-    /* R's format.pval over the column; stars only if some p < 0.1 */
-    if (p) lmm_format_pvals(fit->pval, p, 3, pf);
-    for (i = 0; i < p; i++) {
-        if ((int)strlen(pf[i]) > wp) wp = (int)strlen(pf[i]);
-        if (fit->pval[i] < 0.1) stars = 1;
-        if ((int)strlen(lmm__stars(fit->pval[i])) > ws) ws = (int)strlen(lmm__stars(fit->pval[i]));
-    }
-    if (p && (int)strlen(esf[0]) > we) we = (int)strlen(esf[0]);
-    if (p && (int)strlen(esf[0]) > wse) wse = (int)strlen(esf[0]);
-    if (p && (int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
-    fprintf(out, "%-*s %*s %*s %*s %*s", wn, "", we, "Estimate", wse, "Std. Error", wt, "t value", wp, "Pr(>|t|)");
-    if (stars) fprintf(out, " %-*s", ws, "");
-    fprintf(out, "\n");
-    for (i = 0; i < p; i++) {
-        fprintf(out, "%-*s %*s %*s %*s %*s", wn, fit->X->colnames[i], we, esf[i], wse, esf[p + i], wt, tf[i], wp, pf[i]);
-        if (stars) fprintf(out, " %-*s", ws, lmm__stars(fit->pval[i]));
-        fprintf(out, "\n");
-    }
-    if (stars) lmm__print_signif_legend(out);
     {
         char s[48];
         lmm__format1(fit->sigma, 4, s);
@@ -9866,7 +9903,7 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     }
     fprintf(out, "\n");
 done:
-    LMM_FREE(sr); LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf); LMM_FREE(pf);
+    LMM_FREE(sr); LMM_FREE(es);
 }
 
 /* ---- anova() tables and format.pval ---- */

@@ -126,6 +126,39 @@ static void check_kenward_roger(void)
     lmm_frame_free(df);
 }
 
+/* lmerTest's summary() byte for byte (tests/data/satterthwaite/, from satterthwaite.R). */
+static void check_summary(const char *data, const char *formula, int ml, const char *file)
+{
+    char path[512];
+    lmm_frame *df = lmm_test_read_csv(data);
+    lmm_fit *fit = NULL;
+    lmm_fit_options o;
+    lmm_print_options po;
+    lmm_error err = {0};
+    char *want = NULL, *got = NULL, name[64];
+    FILE *f;
+    memset(&o, 0, sizeof o);
+    o.ml = ml;
+    memset(&po, 0, sizeof po);
+    po.tests = 1;
+    po.ddf = LMM_DDF_SATTERTHWAITE;
+    snprintf(name, sizeof name, "%.*s", (int)(strlen(data) - 4), data);
+    CHECK(df && lmm_fit_formula(df, formula, &o, &fit, &err) == LMM_OK);
+    snprintf(path, sizeof path, "%s/satterthwaite/%s", TEST_DATA_DIR, file);
+    if ((f = fopen(path, "rb")) != NULL) { want = lmm_test_slurp(f); fclose(f); }
+    if (fit && (f = tmpfile()) != NULL) {
+        CHECK(lmm_print_summary_ex(f, fit, name, &po, &err) == LMM_OK);
+        got = lmm_test_slurp(f);
+        fclose(f);
+    }
+    CHECK(want && got);
+    if (want && got && strcmp(want, got) != 0) fprintf(stderr, "  %s differs:\n--- R\n%s--- lmm.h\n%s", file, want, got);
+    CHECK(want && got && strcmp(want, got) == 0);
+    free(want); free(got);
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+}
+
 void test_infer(void)
 {
     static const char *const files[] = {
@@ -141,4 +174,8 @@ void test_infer(void)
     fprintf(stderr, "  max relative df error vs lmerTest: %.3g at our optimum, %.3g at lme4's theta\n",
             max_df_rel[0], max_df_rel[1]);
     check_kenward_roger();
+    check_summary("sleepstudy.csv", "Reaction ~ Days + (1|Subject)", 0, "sleepstudy_REML.txt");
+    check_summary("sleepstudy.csv", "Reaction ~ Days + (1|Subject)", 1, "sleepstudy_ML.txt");
+    check_summary("Oats.csv", "yield ~ nitro + Variety + (1|Block/Variety)", 0, "Oats_REML.txt");
+    check_summary("Oats.csv", "yield ~ nitro + Variety + (1|Block/Variety)", 1, "Oats_ML.txt");
 }

@@ -1,0 +1,16 @@
+# Run by hand: LC_ALL=C Rscript tests/data/satterthwaite.R (from the repository root).
+# lmerTest's summary() (t tests with Satterthwaite's df) of reference fits, printed
+# at R's default width, for the byte comparison in tests/test_infer.c and tests/cli.sh.
+suppressMessages(library(lmerTest))
+options(useFancyQuotes = FALSE, width = 80)
+sleepstudy <- read.csv("tests/data/sleepstudy.csv", stringsAsFactors = TRUE)
+Oats <- read.csv("tests/data/Oats.csv", stringsAsFactors = TRUE)
+out <- function(m, file) writeLines(capture.output(print(summary(m))), file.path("tests/data/satterthwaite", file))
+# (Days | Subject) is left out: lme4's optimum differs from ours in the 5th digit of
+# a variance, which the summary shows (as in tests/data/summary/cases.txt)
+out(lmer(Reaction ~ Days + (1 | Subject), sleepstudy), "sleepstudy_REML.txt")
+out(lmer(Reaction ~ Days + (1 | Subject), sleepstudy, REML = FALSE), "sleepstudy_ML.txt")
+out(lmer(yield ~ nitro + Variety + (1 | Block/Variety), Oats), "Oats_REML.txt")
+out(lmer(yield ~ nitro + Variety + (1 | Block/Variety), Oats, REML = FALSE), "Oats_ML.txt")
+cat(sprintf("lmerTest %s, lme4 %s, %s\n", packageVersion("lmerTest"), packageVersion("lme4"), R.version.string),
+    file = "tests/data/satterthwaite/versions.txt")
