@@ -51,7 +51,9 @@
                   lmm_print_summary prints R's summary() layout.
    Test           lmm_coef_table gives lmerTest's summary() t tests with
                   Satterthwaite df; lmm_contest tests any L beta = 0 (F for
-                  several rows); lmm_print_summary_ex prints lmerTest's layout.
+                  several rows); lmm_print_summary_ex prints lmerTest's layout;
+                  lmm_anova_type3 / lmm_print_anova_type3 its anova(m) of
+                  additive models.
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -69,7 +71,8 @@
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
    @lm       lm, aov, LRT          @anova   anova of nested fits
-   @infer    lmerTest's Satterthwaite t and F tests (lmm_contest, lmm_coef_table)
+   @infer    lmerTest's Satterthwaite t and F tests (lmm_contest, lmm_coef_table,
+             lmm_anova_type3)
    @sim      simulate, bootstrap, prediction
    @print    summary()/anova() layouts     @plot   SVG plots
 
@@ -761,6 +764,17 @@ LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lm
                                lmm_contest_result *out, lmm_error *err);
 /* lmerTest's summary() table: a t test of every coefficient (rows: fit->p entries). */
 LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_coef_row *rows, lmm_error *err);
+/* One row of lmerTest's anova(m) (type III F tests). */
+typedef struct lmm_anova3_row {
+    const char *term;         /* the fixed-effects term (the model's label) */
+    double sumsq, meansq, num_df, den_df, f, p;
+} lmm_anova3_row;
+/* lmerTest's anova(m, type = 3) for models whose terms are not contained in an
+   interaction (additive models): each term's test is "all its coefficients are 0",
+   whatever the contrasts. rows holds X->nterms entries; *nrows gets the count.
+   Terms marginal to an interaction: LMM_ERR_ARG (not yet implemented). */
+LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_anova3_row *rows, int *nrows,
+                                   lmm_error *err);
 
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                           */
@@ -879,6 +893,8 @@ LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size);
 /* Print the table as lme4 prints it: the ML-refit note, "Data: <data_name>"
    (omitted when NULL), the models, the table, significance stars and legend. */
 LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name);
+/* Print lmerTest's "Type III Analysis of Variance Table with Satterthwaite's method". */
+LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n);
 /* R's format.pval(p, digits) over a vector, with eps = DBL_EPSILON: the fixed
    and the scientific entries each share their decimals; "< 2.2e-16" / "<2e-16"
    for tiny ones; "NA" for NAN. */
@@ -8254,6 +8270,59 @@ LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_co
     return LMM_OK;
 }
 
+/* term a's factors (its ':'-separated parts) all occur in term b */
+static int lmm__term_within(const char *a, const char *b)
+{
+    const char *p = a;
+    while (*p) {
+        const char *e = strchr(p, ':'), *q = b;
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        int found = 0;
+        while (*q && !found) {
+            const char *f = strchr(q, ':');
+            size_t m = f ? (size_t)(f - q) : strlen(q);
+            found = m == n && strncmp(p, q, n) == 0;
+            q = f ? f + 1 : q + m;
+        }
+        if (!found) return 0;
+        p = e ? e + 1 : p + n;
+    }
+    return 1;
+}
+
+LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_anova3_row *rows, int *nrows,
+                                   lmm_error *err)
+{
+    const lmm_matrix *X;
+    lmm_status st;
+    int t, u, a, p, nr, n = 0;
+    double *L;
+    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
+    if (!rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_type3: NULL argument");
+    X = fit->model->X; p = fit->p;
+    for (t = 0; t < X->nterms; t++)
+        for (u = 0; u < X->nterms; u++)
+            if (u != t && lmm__term_within(X->terms[t], X->terms[u]))
+                return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_type3: term '%s' is marginal to '%s': type III tests "
+                                 "of such terms are not yet implemented", X->terms[t], X->terms[u]);
+    L = (double *)lmm__alloc((size_t)p * (p > 0 ? p : 1), sizeof(double));
+    if (!L) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+    for (t = 0; t < X->nterms; t++) {
+        lmm_contest_result r;
+        memset(L, 0, (size_t)p * p * sizeof(double));
+        for (a = 0, nr = 0; a < p; a++) if (X->assign[a] == t + 1) L[nr++ * p + a] = 1;
+        if (nr == 0) continue;   /* every column aliased: lmerTest shows no test either */
+        if ((st = lmm_contest(fit, L, nr, ddf, &r, err)) != LMM_OK) { LMM_FREE(L); return st; }
+        rows[n].term = X->terms[t];
+        rows[n].sumsq = r.sumsq; rows[n].meansq = r.meansq; rows[n].num_df = r.num_df;
+        rows[n].den_df = r.den_df; rows[n].f = r.f; rows[n].p = r.f_p;
+        n++;
+    }
+    *nrows = n;
+    LMM_FREE(L);
+    return LMM_OK;
+}
+
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                    @sim */
 /* ======================================================================== */
@@ -10058,6 +10127,55 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
         fprintf(out, "\n");
     }
     if (stars) fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+    LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
+}
+
+LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n)
+{
+    static const char *const head[6] = { "Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)" };
+    char (*cells)[48], (*work)[48];
+    double *col, *v;
+    int *have, i, c, wname = 0, w[7], stars = 0;
+    fprintf(out, "Type III Analysis of Variance Table with Satterthwaite's method\n");
+    if (n < 1) return;
+    cells = (char (*)[48])lmm__alloc((size_t)n * 8, 48);   /* 7 columns and a workspace column */
+    col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
+    have = (int *)lmm__alloc((size_t)n, sizeof(int));
+    if (!cells || !col || !have) { LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have); return; }
+    work = cells + 7 * n;
+    v = col + n;
+    /* print.anova: the df columns zapped with the sums of squares, F rounded to 4 */
+    for (c = 0; c < 6; c++) {
+        for (i = 0; i < n; i++) {
+            const lmm_anova3_row *r = &rows[i];
+            double x[6];
+            x[0] = r->sumsq; x[1] = r->meansq; x[2] = r->num_df; x[3] = r->den_df; x[4] = r->f; x[5] = r->p;
+            col[i] = x[c];
+            have[i] = !isnan(x[c]);
+        }
+        if (c < 5) lmm__anova_column(col, have, n, c == 4 ? 1 : 0, cells + c * n, v, work);
+        else {
+            lmm_format_pvals(col, n, 4, cells + c * n);
+            for (i = 0; i < n; i++) if (have[i] && col[i] < 0.1) stars = 1;
+        }
+    }
+    for (i = 0; i < n; i++) snprintf(cells[6 * n + i], 48, "%s", lmm__stars(rows[i].p));
+    for (i = 0; i < n; i++) if ((int)strlen(rows[i].term) > wname) wname = (int)strlen(rows[i].term);
+    for (c = 0; c < 7; c++) {
+        w[c] = c < 6 ? (int)strlen(head[c]) : 0;
+        for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
+    }
+    fprintf(out, "%*s", wname, "");
+    for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], head[c]);
+    if (stars) fprintf(out, " %*s", w[6], "");
+    fprintf(out, "\n");
+    for (i = 0; i < n; i++) {
+        fprintf(out, "%-*s", wname, rows[i].term);
+        for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
+        if (stars) fprintf(out, " %-*s", w[6], cells[6 * n + i]);
+        fprintf(out, "\n");
+    }
+    if (stars) lmm__print_signif_legend(out);
     LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
 }
 

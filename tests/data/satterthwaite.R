@@ -14,3 +14,12 @@ out(lmer(yield ~ nitro + Variety + (1 | Block/Variety), Oats), "Oats_REML.txt")
 out(lmer(yield ~ nitro + Variety + (1 | Block/Variety), Oats, REML = FALSE), "Oats_ML.txt")
 cat(sprintf("lmerTest %s, lme4 %s, %s\n", packageVersion("lmerTest"), packageVersion("lme4"), R.version.string),
     file = "tests/data/satterthwaite/versions.txt")
+# anova(m): the type III table with Satterthwaite's ddf
+soybean <- read.csv("tests/data/soybean_sim.csv", stringsAsFactors = TRUE)
+soybean$ID <- relevel(soybean$ID, "RC")
+aov3 <- function(m, file) writeLines(capture.output(print(anova(m))), file.path("tests/data/satterthwaite", file))
+# Oats is left out: its F for nitro (REML 118.0030915 in lme4, 118.0030142 at our optimum:
+# same criterion to 13 digits, theta 3e-6 apart; ML likewise) differs in the printed 4th decimal
+aov3(lmer(Reaction ~ Days + (1 | Subject), sleepstudy), "sleepstudy_REML_anova.txt")
+aov3(lmer(AqE ~ ID + days + I(days^2) + Precip + Precip_7day + (1 | plot_number), soybean, REML = FALSE),
+     "soybean_plot_ML_anova.txt")
