@@ -10063,6 +10063,18 @@ LMM_API void lmm_format_pvals(const double *pv, int n, int digits, char (*out)[4
     LMM_FREE(fx); LMM_FREE(ffx);
 }
 
+/* An anova table's buffers: ncol formatted columns of n cells plus a workspace
+   column, and n numbers, n scratch numbers, n flags; 0 when out of memory. */
+static int lmm__anova_buffers(int n, int ncol, char (**cells)[48], double **col, int **have)
+{
+    *cells = (char (*)[48])lmm__alloc((size_t)n * (ncol + 1), 48);
+    *col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
+    *have = (int *)lmm__alloc((size_t)n, sizeof(int));
+    if (*cells && *col && *have) return 1;
+    LMM_FREE(*cells); LMM_FREE(*col); LMM_FREE(*have);
+    return 0;
+}
+
 LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name)
 {
     static const char *const head[9] = { "npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "Pr(>Chisq)", "" };
@@ -10072,10 +10084,7 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
     char fbuf[1024];
     if (!a || a->n < 1) return;
     n = a->n;
-    cells = (char (*)[48])lmm__alloc((size_t)n * 10, 48);   /* 9 columns and a workspace column */
-    col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
-    have = (int *)lmm__alloc((size_t)n, sizeof(int));
-    if (!cells || !col || !have) { LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have); return; }
+    if (!lmm__anova_buffers(n, 9, &cells, &col, &have)) return;
     work = cells + 9 * n;
     v = col + n;
     if (a->refitted) fprintf(out, "refitting model(s) with ML (instead of REML)\n");
@@ -10138,10 +10147,7 @@ LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n)
     int *have, i, c, wname = 0, w[7], stars = 0;
     fprintf(out, "Type III Analysis of Variance Table with Satterthwaite's method\n");
     if (n < 1) return;
-    cells = (char (*)[48])lmm__alloc((size_t)n * 8, 48);   /* 7 columns and a workspace column */
-    col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
-    have = (int *)lmm__alloc((size_t)n, sizeof(int));
-    if (!cells || !col || !have) { LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have); return; }
+    if (!lmm__anova_buffers(n, 7, &cells, &col, &have)) return;
     work = cells + 7 * n;
     v = col + n;
     /* print.anova: the df columns zapped with the sums of squares, F rounded to 4 */
