@@ -49,6 +49,11 @@
    Inspect        fields of lmm_fit (beta, se, vcov, theta, sigma, varcorr,
                   ranef, condsd, fitted, resid, logLik/AIC/BIC...);
                   lmm_print_summary prints R's summary() layout.
+   Test           lmm_coef_table gives lmerTest's summary() t tests with
+                  Satterthwaite df; lmm_contest tests any L beta = 0 (F for
+                  several rows); lmm_print_summary_ex prints lmerTest's layout;
+                  lmm_anova_type3 / lmm_print_anova_type3 its anova(m) of
+                  additive models.
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -68,6 +73,8 @@
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
    @lm       lm, aov, LRT          @anova   anova of nested fits
+   @infer    lmerTest's Satterthwaite t and F tests (lmm_contest, lmm_coef_table,
+             lmm_anova_type3)
    @sim      simulate, bootstrap, prediction
    @print    summary()/anova() layouts     @plot   SVG plots
 
@@ -740,6 +747,50 @@ LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anov
 LMM_API void lmm_anova_free(lmm_anova *a);
 
 /* ======================================================================== */
+/* Inference: degrees of freedom and tests                                   */
+/* ======================================================================== */
+
+/* Denominator degrees of freedom of t and F tests of fixed effects (lmerTest).
+   KENWARD_ROGER is not yet implemented: the calls return LMM_ERR_ARG. */
+typedef enum lmm_ddf_method { LMM_DDF_SATTERTHWAITE = 0, LMM_DDF_KENWARD_ROGER } lmm_ddf_method;
+
+/* A test of L beta = 0 (lmerTest's contest). One row: the t test (estimate, se, df, t, p)
+   and the same as an F test (f = t^2, num_df = 1, den_df = df, f_p = p). Several rows:
+   the F test on rank(L V L') = num_df, estimate .. p NAN. */
+typedef struct lmm_contest_result {
+    int nrow;
+    double estimate, se, df, t, p;
+    double f, num_df, den_df, f_p;
+    double sumsq, meansq;     /* lmerTest's anova columns: meansq = F sigma^2, sumsq = meansq num_df */
+} lmm_contest_result;
+
+/* One row of lmerTest's summary() coefficient table. */
+typedef struct lmm_coef_row {
+    double estimate, se, df, t, p;
+} lmm_coef_row;
+
+/* Test L beta = 0 for L (nrow x p, row-major: row i at L + i * p) as lmerTest 3.x does
+   (Satterthwaite: variance parameters (theta, sigma), their covariance 2 H^-1 from the
+   Hessian of the REML criterion or deviance, the Jacobian of vcov(beta); both by
+   Richardson-extrapolated central differences). The fit's model is refactored at
+   other thetas and left at fit->theta. */
+LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lmm_ddf_method ddf,
+                               lmm_contest_result *out, lmm_error *err);
+/* lmerTest's summary() table: a t test of every coefficient (rows: fit->p entries). */
+LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_coef_row *rows, lmm_error *err);
+/* One row of lmerTest's anova(m) (type III F tests). */
+typedef struct lmm_anova3_row {
+    const char *term;         /* the fixed-effects term (the model's label) */
+    double sumsq, meansq, num_df, den_df, f, p;
+} lmm_anova3_row;
+/* lmerTest's anova(m, type = 3) for models whose terms are not contained in an
+   interaction (additive models): each term's test is "all its coefficients are 0",
+   whatever the contrasts. rows holds X->nterms entries; *nrows gets the count.
+   Terms marginal to an interaction: LMM_ERR_ARG (not yet implemented). */
+LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_anova3_row *rows, int *nrows,
+                                   lmm_error *err);
+
+/* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                           */
 /* ======================================================================== */
 
@@ -825,6 +876,15 @@ LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x
 
 /* Print lme4's summary() of a fit (data_name may be NULL: no "Data:" line). */
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
+/* What lmm_print_summary_ex prints; zero-initialised (or NULL) = lme4's summary. */
+typedef struct lmm_print_options {
+    int tests;                /* 1: lmerTest's summary(), t tests with df and p-values */
+    lmm_ddf_method ddf;       /* their degrees of freedom (Kenward-Roger: not yet implemented) */
+} lmm_print_options;
+/* lmm_print_summary, or with opts->tests lmerTest's summary(): its title and the
+   table Estimate, Std. Error, df, t value, Pr(>|t|) with stars. Prints nothing on error. */
+LMM_API lmm_status lmm_print_summary_ex(FILE *out, const lmm_fit *fit, const char *data_name,
+                                        const lmm_print_options *opts, lmm_error *err);
 /* Print summary(allFit(m))'s sections ($which.OK, $msgs, $fixef, $llik, $sdcor,
    $theta, $times, $feval), then one line on the spread across the rows. */
 LMM_API void lmm_print_allfit(FILE *out, const lmm_allfit *a);
@@ -847,6 +907,8 @@ LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size);
 /* Print the table as lme4 prints it: the ML-refit note, "Data: <data_name>"
    (omitted when NULL), the models, the table, significance stars and legend. */
 LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name);
+/* Print lmerTest's "Type III Analysis of Variance Table with Satterthwaite's method". */
+LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n);
 /* R's format.pval(p, digits) over a vector, with eps = DBL_EPSILON: the fixed
    and the scientific entries each share their decimals; "< 2.2e-16" / "<2e-16"
    for tiny ones; "NA" for NAN. */
@@ -1676,10 +1738,12 @@ static double lmm__dot(int n, const double *x, const double *y)
     return (s0 + s1) + (s2 + s3);
 }
 
-/* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi. */
-static void lmm__sym_eigenvalues(int n, double *a, double *ev)
+/* Eigenvalues of the symmetric n x n matrix a (destroyed) by cyclic Jacobi;
+   vec (n x n, or NULL) gets the eigenvectors as columns, in ev's order. */
+static void lmm__sym_eigen(int n, double *a, double *ev, double *vec)
 {
     int sweep, p, q, k;
+    if (vec) for (p = 0; p < n; p++) for (q = 0; q < n; q++) vec[p + q * n] = p == q ? 1.0 : 0.0;
     for (sweep = 0; sweep < 60; sweep++) {
         double off = 0;
         for (p = 0; p < n; p++) for (q = p + 1; q < n; q++) off += a[p + q * n] * a[p + q * n];
@@ -1700,6 +1764,11 @@ static void lmm__sym_eigenvalues(int n, double *a, double *ev)
                     double apk = a[p + k * n], aqk = a[q + k * n];
                     a[p + k * n] = c * apk - s * aqk; a[q + k * n] = s * apk + c * aqk;
                 }
+                if (vec)
+                    for (k = 0; k < n; k++) {
+                        double vkp = vec[k + p * n], vkq = vec[k + q * n];
+                        vec[k + p * n] = c * vkp - s * vkq; vec[k + q * n] = s * vkp + c * vkq;
+                    }
             }
     }
     for (k = 0; k < n; k++) ev[k] = a[k + k * n];
@@ -7033,6 +7102,17 @@ LMM_API lmm_status lmm_model_beta_at(lmm_model *m, const double *theta, int reml
     return lmm__beta_at(m, theta, reml, beta, vcov, sigma, err);
 }
 
+/* (b2) The unprofiled deviance's pieces at theta, for @infer's derivatives:
+   d[0] = log|L|^2, d[1] = log|R_X|^2, d[2] = pwrss, and unscaled (p x p) =
+   (X'V^-1 X)^-1 / sigma^2 (beta: p scratch). Nonzero where not positive definite. */
+static int lmm__pieces_at(lmm_model *m, const double *theta, double *d, double *beta, double *unscaled)
+{
+    if (lmm__factor_at(m, theta, 1) != 0) return 1;
+    lmm__factor_summary(m, m->blk_->path == LMM__PATH_SPARSE, &d[0], &d[1], &d[2]);
+    lmm__beta_from_factor(m, 1.0, beta, unscaled);
+    return 0;
+}
+
 /* (c) The conditional modes from a full factor and fit->beta for the shifted
    response: the rest part solves Lrr' u_r = c_ur - Lxr' beta, then
    L11' u_1 = c_u1 - L21r' u_r level by level; b = Lambda u. */
@@ -7424,7 +7504,7 @@ static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out
     } else
         for (i = 0; i < nf; i++) if (fabs(g[i]) > out->max_grad) { out->max_grad = fabs(g[i]); out->component = idx[i] + 1; }
     memcpy(L, H, (size_t)nf * nf * sizeof *L);
-    lmm__sym_eigenvalues(nf, L, x);
+    lmm__sym_eigen(nf, L, x, NULL);
     for (i = 0; i < nf; i++) {
         if (x[i] < -hess_tol) out->negative_eigen++;
         if (fabs(x[i]) < hess_tol) zero_eigen++;
@@ -8193,6 +8273,326 @@ LMM_API lmm_status lmm_anova_models(const lmm_model_ref *models, int n, lmm_anov
         r->p = r->df == 0 ? NAN : lmm_pchisq(r->chisq, r->df, 0, 0);
     }
     *out = a;
+    return LMM_OK;
+}
+
+/* ======================================================================== */
+/* Inference: degrees of freedom and tests                          @infer */
+/* ======================================================================== */
+/* lmerTest's Satterthwaite method (Kuznetsova, Brockhoff & Christensen 2017).
+   The variance parameters are varpar = (theta, sigma). The unprofiled
+   deviance is D = c log(2 pi sigma^2) + a(theta) + pwrss(theta) / sigma^2
+   with c = n, a = log|L|^2 (ML) or c = n - p, a = log|L|^2 + log|R_X|^2
+   (REML), so only a, pwrss and U = (X'V^-1 X)^-1 / sigma^2 need numerical
+   derivatives in theta; everything in sigma is analytic. Then
+   A = 2 H^+ (H: D's Hessian in varpar, lmerTest's pseudo-inverse over
+   eigenvalues above 1e-8), J_k = d vcov(beta) / d varpar_k, and a contrast
+   l has df = 2 (l'Vl)^2 / (g'Ag), g_k = l'J_k l. */
+
+#define LMM__RICH 4   /* Richardson levels: steps h, h/2, h/4, h/8 */
+
+typedef struct lmm__satt {
+    int nv, p;
+    double *A;                /* nv x nv: covariance of varpar */
+    double *J;                /* nv blocks of p x p */
+} lmm__satt;
+
+/* Neville's tableau over levels t[0], t[stride], ... of a central difference
+   (error a series in h^2, step halved per level); the limit lands in the last level. */
+static void lmm__richardson(double *t, int levels, size_t stride)
+{
+    int k, l;
+    for (k = 1; k < levels; k++) {
+        double f = pow(4.0, k);
+        for (l = levels - 1; l >= k; l--) t[l * stride] = (f * t[l * stride] - t[(l - 1) * stride]) / (f - 1);
+    }
+}
+
+/* F(theta) = (a, pwrss, U) into f (2 + p^2); nonzero where not positive definite. */
+static int lmm__satt_eval(lmm_model *m, int reml, const double *theta, double *beta, double *f)
+{
+    double d[3];
+    if (lmm__pieces_at(m, theta, d, beta, f + 2)) return 1;
+    f[0] = d[0] + (reml ? d[1] : 0.0);
+    f[1] = d[2];
+    return 0;
+}
+
+static lmm_status lmm__satt_build(const lmm_fit *fit, lmm__satt *s, lmm_error *err)
+{
+    lmm_model *m = fit->model;
+    int nt = fit->ntheta, p = fit->p, nv = nt + 1, nf = 2 + p * p, i, j, l, e, bad = 0;
+    size_t s1 = (size_t)nt * nf, s2 = (size_t)nt * nt * 2;
+    double sig = fit->sigma, c = fit->reml ? fit->nobs - p : fit->nobs;
+    double *th, *h, *f0, *fa, *fb, *fc, *fd, *D1, *D2, *H, *ev, *vec, *beta;
+    s->nv = nv; s->p = p;
+    s->A = (double *)lmm__alloc((size_t)nv * nv, sizeof(double));
+    s->J = (double *)lmm__alloc((size_t)nv * p * p, sizeof(double));
+    th = (double *)lmm__alloc((size_t)(2 * nt + 5 * nf + p + 3 * nv * nv + nv) + LMM__RICH * (s1 + s2), sizeof(double));
+    if (!s->A || !s->J || !th) {
+        LMM_FREE(s->A); LMM_FREE(s->J); LMM_FREE(th); s->A = s->J = NULL;
+        return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+    }
+    h = th + nt; f0 = h + nt; fa = f0 + nf; fb = fa + nf; fc = fb + nf; fd = fc + nf; beta = fd + nf;
+    H = beta + p; ev = H + (size_t)nv * nv; vec = ev + nv; D1 = vec + (size_t)nv * nv; D2 = D1 + LMM__RICH * s1;
+    memcpy(th, fit->theta, (size_t)nt * sizeof(double));
+    /* steps relative to theta, floored for components at or near 0 */
+    for (i = 0; i < nt; i++) h[i] = 0.02 * fmax(fabs(th[i]), 0.05);
+    bad |= lmm__satt_eval(m, fit->reml, th, beta, f0);
+    for (l = 0; l < LMM__RICH && !bad; l++) {
+        double *d1 = D1 + l * s1, *d2 = D2 + l * s2, sc = ldexp(1.0, -l);
+        for (i = 0; i < nt && !bad; i++) {
+            double hi = h[i] * sc;
+            th[i] = fit->theta[i] + hi; bad |= lmm__satt_eval(m, fit->reml, th, beta, fa);
+            th[i] = fit->theta[i] - hi; bad |= lmm__satt_eval(m, fit->reml, th, beta, fb);
+            th[i] = fit->theta[i];
+            for (e = 0; e < nf; e++) d1[(size_t)i * nf + e] = (fa[e] - fb[e]) / (2 * hi);
+            for (e = 0; e < 2; e++) d2[((size_t)i * nt + i) * 2 + e] = (fa[e] - 2 * f0[e] + fb[e]) / (hi * hi);
+        }
+        for (i = 0; i < nt && !bad; i++)
+            for (j = i + 1; j < nt && !bad; j++) {
+                double hi = h[i] * sc, hj = h[j] * sc;
+                th[i] = fit->theta[i] + hi; th[j] = fit->theta[j] + hj; bad |= lmm__satt_eval(m, fit->reml, th, beta, fa);
+                th[j] = fit->theta[j] - hj; bad |= lmm__satt_eval(m, fit->reml, th, beta, fb);
+                th[i] = fit->theta[i] - hi; bad |= lmm__satt_eval(m, fit->reml, th, beta, fd);
+                th[j] = fit->theta[j] + hj; bad |= lmm__satt_eval(m, fit->reml, th, beta, fc);
+                th[i] = fit->theta[i]; th[j] = fit->theta[j];
+                for (e = 0; e < 2; e++)
+                    d2[((size_t)i * nt + j) * 2 + e] = d2[((size_t)j * nt + i) * 2 + e] =
+                        (fa[e] - fb[e] - fc[e] + fd[e]) / (4 * hi * hj);
+            }
+    }
+    /* leave the model factored at the estimates, as the fit's other readers expect */
+    bad |= lmm__satt_eval(m, fit->reml, fit->theta, beta, fa);
+    if (bad) {
+        LMM_FREE(th); LMM_FREE(s->A); LMM_FREE(s->J); s->A = s->J = NULL;
+        return lmm__fail(err, LMM_ERR_NUMERIC, "the system is not positive definite near the estimates");
+    }
+    for (e = 0; e < (int)s1; e++) lmm__richardson(D1 + e, LMM__RICH, s1);
+    for (e = 0; e < (int)s2; e++) lmm__richardson(D2 + e, LMM__RICH, s2);
+    D1 += (LMM__RICH - 1) * s1; D2 += (LMM__RICH - 1) * s2;
+    /* Hessian of the deviance in (theta, sigma) */
+    for (i = 0; i < nt; i++) {
+        for (j = 0; j < nt; j++) H[i + j * nv] = D2[((size_t)i * nt + j) * 2] + D2[((size_t)i * nt + j) * 2 + 1] / (sig * sig);
+        H[i + nt * nv] = H[nt + i * nv] = -2 * D1[(size_t)i * nf + 1] / (sig * sig * sig);
+    }
+    H[nt + nt * nv] = -2 * c / (sig * sig) + 6 * f0[1] / (sig * sig * sig * sig);
+    lmm__sym_eigen(nv, H, ev, vec);
+    for (i = 0; i < nv; i++)
+        for (j = 0; j < nv; j++) {
+            double a = 0;
+            for (e = 0; e < nv; e++) if (ev[e] > 1e-8) a += vec[i + e * nv] * vec[j + e * nv] / ev[e];
+            s->A[i + j * nv] = 2 * a;
+        }
+    /* Jacobian of vcov = sigma^2 U: sigma^2 dU/dtheta_k, and 2 sigma U */
+    for (i = 0; i < nt; i++)
+        for (e = 0; e < p * p; e++) s->J[(size_t)i * p * p + e] = sig * sig * D1[(size_t)i * nf + 2 + e];
+    for (e = 0; e < p * p; e++) s->J[(size_t)nt * p * p + e] = 2 * sig * f0[2 + e];
+    LMM_FREE(th);
+    return LMM_OK;
+}
+
+static void lmm__satt_free(lmm__satt *s) { LMM_FREE(s->A); LMM_FREE(s->J); }
+
+/* x' M x for the p x p matrix M */
+static double lmm__qform(int p, const double *M, const double *x)
+{
+    int a, b;
+    double s = 0;
+    for (a = 0; a < p; a++) for (b = 0; b < p; b++) s += x[a] * M[a + b * p] * x[b];
+    return s;
+}
+
+/* Satterthwaite df of the contrast l: 2 (l'Vl)^2 / (g'Ag); g is nv scratch. */
+static double lmm__satt_df(const lmm__satt *s, const double *V, const double *l, double *g)
+{
+    int k, p = s->p;
+    double v = lmm__qform(p, V, l);
+    for (k = 0; k < s->nv; k++) g[k] = lmm__qform(p, s->J + (size_t)k * p * p, l);
+    return 2 * v * v / lmm__qform(s->nv, s->A, g);
+}
+
+/* lmerTest's denominator df of an F built from q t statistics with df nu. */
+static double lmm__fstat_ddf(const double *nu, int q)
+{
+    int i, same = 1;
+    double E = 0, mean = 0;
+    if (q == 1) return nu[0];
+    for (i = 1; i < q; i++) if (!(fabs(nu[i] - nu[i - 1]) < 1e-8)) same = 0;
+    for (i = 0; i < q; i++) mean += nu[i] / q;
+    if (same) return mean;
+    for (i = 0; i < q; i++) {
+        if (nu[i] <= 2) return 2;
+        E += nu[i] / (nu[i] - 2);
+    }
+    return 2 * E / (E - q);
+}
+
+static lmm_status lmm__ddf_check(const lmm_fit *fit, lmm_ddf_method ddf, lmm_error *err)
+{
+    if (!fit) return lmm__fail(err, LMM_ERR_ARG, "NULL fit");
+    if (ddf == LMM_DDF_KENWARD_ROGER)
+        return lmm__fail(err, LMM_ERR_ARG, "Kenward-Roger degrees of freedom are not yet implemented");
+    if (ddf != LMM_DDF_SATTERTHWAITE) return lmm__fail(err, LMM_ERR_ARG, "unknown ddf method %d", (int)ddf);
+    return LMM_OK;
+}
+
+/* The one-row test of l into out (t and its F form). */
+static void lmm__contest1(const lmm_fit *fit, const lmm__satt *s, const double *l, double *g, lmm_contest_result *out)
+{
+    int a, p = fit->p;
+    double est = 0, v = lmm__qform(p, fit->vcov, l);
+    for (a = 0; a < p; a++) est += l[a] * fit->beta[a];
+    out->estimate = est;
+    out->se = sqrt(v);
+    out->df = lmm__satt_df(s, fit->vcov, l, g);
+    out->t = est / out->se;
+    out->p = 2 * lmm_pt(-fabs(out->t), out->df, 1, 0);
+    out->f = out->t * out->t; out->num_df = 1; out->den_df = out->df; out->f_p = out->p;
+}
+
+LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lmm_ddf_method ddf,
+                               lmm_contest_result *out, lmm_error *err)
+{
+    lmm__satt s;
+    lmm_status st;
+    int p, i, j, a, b, q = 0;
+    double *M, *ev, *P, *PtL, *g, *nu, tol;
+    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
+    if (!L || !out || nrow < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: needs L with at least one row");
+    p = fit->p;
+    if (p < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: the model has no fixed effects");
+    for (i = 0; i < nrow * p; i++) if (!isfinite(L[i])) return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: L is not finite");
+    if ((st = lmm__satt_build(fit, &s, err)) != LMM_OK) return st;
+    M = (double *)lmm__alloc((size_t)nrow * nrow * 2 + (size_t)nrow * (p + 2) + s.nv, sizeof(double));
+    if (!M) { lmm__satt_free(&s); return lmm__fail(err, LMM_ERR_NOMEM, "out of memory"); }
+    ev = M + (size_t)nrow * nrow; P = ev + nrow; PtL = P + (size_t)nrow * nrow; nu = PtL + (size_t)nrow * p; g = nu + nrow;
+    out->nrow = nrow;
+    out->estimate = out->se = out->df = out->t = out->p = NAN;
+    /* eigen-decompose L V L'; the F test runs on its q directions above sqrt(eps) d_max */
+    for (i = 0; i < nrow; i++)
+        for (j = 0; j < nrow; j++) {
+            double v = 0;
+            for (a = 0; a < p; a++) for (b = 0; b < p; b++) v += L[i * p + a] * fit->vcov[a + b * p] * L[j * p + b];
+            M[i + j * nrow] = v;
+        }
+    lmm__sym_eigen(nrow, M, ev, P);
+    for (i = 1; i < nrow; i++) {   /* decreasing order, vectors alongside */
+        for (j = i; j > 0 && ev[j] > ev[j - 1]; j--) {
+            double t = ev[j]; ev[j] = ev[j - 1]; ev[j - 1] = t;
+            for (a = 0; a < nrow; a++) { t = P[a + j * nrow]; P[a + j * nrow] = P[a + (j - 1) * nrow]; P[a + (j - 1) * nrow] = t; }
+        }
+    }
+    tol = fmax(1.4901161193847656e-08 * ev[0], 0);
+    while (q < nrow && ev[q] > tol) q++;
+    if (q == 0) {
+        LMM_FREE(M); lmm__satt_free(&s);
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: L V L' is zero (no estimable contrast)");
+    }
+    if (nrow == 1) lmm__contest1(fit, &s, L, g, out);
+    else {
+        for (i = 0; i < q; i++)
+            for (a = 0; a < p; a++) {
+                double v = 0;
+                for (j = 0; j < nrow; j++) v += P[j + i * nrow] * L[j * p + a];
+                PtL[i * p + a] = v;
+            }
+        if (q == 1) {
+            lmm_contest_result r1;
+            lmm__contest1(fit, &s, PtL, g, &r1);
+            out->f = r1.f; out->num_df = 1; out->den_df = r1.df; out->f_p = r1.p;
+        } else {
+            double F = 0;
+            for (i = 0; i < q; i++) {
+                double est = 0;
+                for (a = 0; a < p; a++) est += PtL[i * p + a] * fit->beta[a];
+                F += est * est / ev[i];
+                nu[i] = lmm__satt_df(&s, fit->vcov, PtL + (size_t)i * p, g);
+            }
+            out->f = F / q; out->num_df = q; out->den_df = lmm__fstat_ddf(nu, q);
+            out->f_p = lmm_pf(out->f, q, out->den_df, 0, 0);
+        }
+    }
+    out->meansq = out->f * fit->sigma * fit->sigma;
+    out->sumsq = out->meansq * out->num_df;
+    LMM_FREE(M); lmm__satt_free(&s);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_coef_row *rows, lmm_error *err)
+{
+    lmm__satt s;
+    lmm_status st;
+    int i, p;
+    double *l;
+    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
+    if (!rows) return lmm__fail(err, LMM_ERR_ARG, "lmm_coef_table: NULL rows");
+    p = fit->p;
+    if (p < 1) return LMM_OK;
+    if ((st = lmm__satt_build(fit, &s, err)) != LMM_OK) return st;
+    l = (double *)lmm__alloc((size_t)(p + s.nv), sizeof(double));
+    if (!l) { lmm__satt_free(&s); return lmm__fail(err, LMM_ERR_NOMEM, "out of memory"); }
+    for (i = 0; i < p; i++) {
+        lmm_contest_result r;
+        memset(l, 0, (size_t)p * sizeof(double));
+        l[i] = 1;
+        lmm__contest1(fit, &s, l, l + p, &r);
+        rows[i].estimate = r.estimate; rows[i].se = r.se; rows[i].df = r.df; rows[i].t = r.t; rows[i].p = r.p;
+    }
+    LMM_FREE(l); lmm__satt_free(&s);
+    return LMM_OK;
+}
+
+/* term a's factors (its ':'-separated parts) all occur in term b */
+static int lmm__term_within(const char *a, const char *b)
+{
+    const char *p = a;
+    while (*p) {
+        const char *e = strchr(p, ':'), *q = b;
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        int found = 0;
+        while (*q && !found) {
+            const char *f = strchr(q, ':');
+            size_t m = f ? (size_t)(f - q) : strlen(q);
+            found = m == n && strncmp(p, q, n) == 0;
+            q = f ? f + 1 : q + m;
+        }
+        if (!found) return 0;
+        p = e ? e + 1 : p + n;
+    }
+    return 1;
+}
+
+LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_anova3_row *rows, int *nrows,
+                                   lmm_error *err)
+{
+    const lmm_matrix *X;
+    lmm_status st;
+    int t, u, a, p, nr, n = 0;
+    double *L;
+    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
+    if (!rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_type3: NULL argument");
+    X = fit->model->X; p = fit->p;
+    for (t = 0; t < X->nterms; t++)
+        for (u = 0; u < X->nterms; u++)
+            if (u != t && lmm__term_within(X->terms[t], X->terms[u]))
+                return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_type3: term '%s' is marginal to '%s': type III tests "
+                                 "of such terms are not yet implemented", X->terms[t], X->terms[u]);
+    L = (double *)lmm__alloc((size_t)p * (p > 0 ? p : 1), sizeof(double));
+    if (!L) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+    for (t = 0; t < X->nterms; t++) {
+        lmm_contest_result r;
+        memset(L, 0, (size_t)p * p * sizeof(double));
+        for (a = 0, nr = 0; a < p; a++) if (X->assign[a] == t + 1) L[nr++ * p + a] = 1;
+        if (nr == 0) continue;   /* every column aliased: lmerTest shows no test either */
+        if ((st = lmm_contest(fit, L, nr, ddf, &r, err)) != LMM_OK) { LMM_FREE(L); return st; }
+        rows[n].term = X->terms[t];
+        rows[n].sumsq = r.sumsq; rows[n].meansq = r.meansq; rows[n].num_df = r.num_df;
+        rows[n].den_df = r.den_df; rows[n].f = r.f; rows[n].p = r.f_p;
+        n++;
+    }
+    *nrows = n;
+    LMM_FREE(L);
     return LMM_OK;
 }
 
@@ -9341,44 +9741,95 @@ static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
     LMM_FREE(var); LMM_FREE(sd); LMM_FREE(vs); LMM_FREE(ss);
 }
 
-/* printCoefmat's layout for Estimate, Std. Error, t value. */
-static void lmm__print_coefs(FILE *out, const lmm_fit *fit)
+static const char *lmm__stars(double p)
 {
-    const lmm_model *m = fit->model;
-    int p = fit->p, i, wn = 0, dec, we = 8, wse = 10, wt = 7;
-    double lo = HUGE_VAL, hi = 0, *es, *tv;
-    char (*esf)[48], (*tf)[48];
-    es = (double *)lmm__alloc((size_t)(2 * p), sizeof(double));
-    tv = (double *)lmm__alloc((size_t)p, sizeof(double));
-    esf = (char (*)[48])lmm__alloc((size_t)(2 * p), 48);
-    tf = (char (*)[48])lmm__alloc((size_t)p, 48);
-    if (!es || !tv || !esf || !tf) { LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf); return; }
-    for (i = 0; i < p; i++) {
-        double v[2]; int j;
-        v[0] = fabs(fit->beta[i]); v[1] = fabs(fit->se[i]);
-        for (j = 0; j < 2; j++) if (v[j] != 0 && isfinite(v[j])) { if (v[j] < lo) lo = v[j]; if (v[j] > hi) hi = v[j]; }
-        if ((int)strlen(m->X->colnames[i]) > wn) wn = (int)strlen(m->X->colnames[i]);
+    if (!(p == p)) return "";
+    return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : " ";
+}
+
+static void lmm__print_signif_legend(FILE *out)
+{
+    fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+}
+
+/* R's printCoefmat: ncs columns rounded and formatted jointly as coefficients
+   (cs[c * p + i]: column c, row i), a t column, then, when pv is given,
+   format.pval's column with stars and their legend if some p < 0.1.
+   head names the ncs + 1 (+ 1) columns. */
+static void lmm__print_coefmat(FILE *out, char *const *names, int p, const double *cs, int ncs,
+                               const char *const *head, const double *tv, const double *pv)
+{
+    int i, c, wn = 0, dec = 1, wt, wp = 0, ws = 0, stars = 0, wc = 0, n = ncs * p, m = p > 0 ? p : 1;
+    double lo = HUGE_VAL, hi = 0, *es, *tr;
+    char (*esf)[48], (*tf)[48], (*pf)[48];
+    es = (double *)lmm__alloc((size_t)(n > 0 ? n : 1), sizeof(double));
+    tr = (double *)lmm__alloc((size_t)m, sizeof(double));
+    esf = (char (*)[48])lmm__alloc((size_t)(n > 0 ? n : 1), 48);
+    tf = (char (*)[48])lmm__alloc((size_t)m, 48);
+    pf = (char (*)[48])lmm__alloc((size_t)m, 48);
+    if (!es || !tr || !esf || !tf || !pf) goto done;
+    for (i = 0; i < n; i++) {
+        double v = fabs(cs[i]);
+        if (v != 0 && isfinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
     }
+    for (i = 0; i < p; i++) if ((int)strlen(names[i]) > wn) wn = (int)strlen(names[i]);
     /* round to max(1, digits - digmin) decimals, digmin = 1 + floor(log10(range)) */
-    dec = 1;
     if (hi > 0) {
         int d1 = 4 - (1 + (int)floor(log10(lo))), d2 = 4 - (1 + (int)floor(log10(hi)));
         if (d1 > dec) dec = d1;
         if (d2 > dec) dec = d2;
     }
-    for (i = 0; i < p; i++) {
-        es[i] = lmm__round(fit->beta[i], dec); es[p + i] = lmm__round(fit->se[i], dec);
-        tv[i] = lmm__round(fit->beta[i] / fit->se[i], 3);
+    for (i = 0; i < n; i++) es[i] = lmm__round(cs[i], dec);
+    for (i = 0; i < p; i++) tr[i] = lmm__round(tv[i], 3);
+    if (n > 0) { lmm_format_reals(es, n, 4, esf); wc = (int)strlen(esf[0]); }
+    if (p > 0) lmm_format_reals(tr, p, 4, tf);
+    wt = (int)strlen(head[ncs]);
+    if (p && (int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
+    if (pv) {
+        if (p) lmm_format_pvals(pv, p, 3, pf);
+        wp = (int)strlen(head[ncs + 1]);
+        for (i = 0; i < p; i++) {
+            if ((int)strlen(pf[i]) > wp) wp = (int)strlen(pf[i]);
+            if (pv[i] < 0.1) stars = 1;
+            if ((int)strlen(lmm__stars(pv[i])) > ws) ws = (int)strlen(lmm__stars(pv[i]));
+        }
     }
-    lmm_format_reals(es, 2 * p, 4, esf);
-    lmm_format_reals(tv, p, 4, tf);
-    if ((int)strlen(esf[0]) > we) we = (int)strlen(esf[0]);
-    if ((int)strlen(esf[0]) > wse) wse = (int)strlen(esf[0]);
-    if ((int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
-    fprintf(out, "%-*s %*s %*s %*s\n", wn, "", we, "Estimate", wse, "Std. Error", wt, "t value");
-    for (i = 0; i < p; i++)
-        fprintf(out, "%-*s %*s %*s %*s\n", wn, m->X->colnames[i], we, esf[i], wse, esf[p + i], wt, tf[i]);
-    LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf);
+    fprintf(out, "%-*s", wn, "");
+    for (c = 0; c < ncs; c++) fprintf(out, " %*s", (int)strlen(head[c]) > wc ? (int)strlen(head[c]) : wc, head[c]);
+    fprintf(out, " %*s", wt, head[ncs]);
+    if (pv) fprintf(out, " %*s", wp, head[ncs + 1]);
+    if (stars) fprintf(out, " %-*s", ws, "");
+    fprintf(out, "\n");
+    for (i = 0; i < p; i++) {
+        fprintf(out, "%-*s", wn, names[i]);
+        for (c = 0; c < ncs; c++) fprintf(out, " %*s", (int)strlen(head[c]) > wc ? (int)strlen(head[c]) : wc, esf[c * p + i]);
+        fprintf(out, " %*s", wt, tf[i]);
+        if (pv) fprintf(out, " %*s", wp, pf[i]);
+        if (stars) fprintf(out, " %-*s", ws, lmm__stars(pv[i]));
+        fprintf(out, "\n");
+    }
+    if (stars) lmm__print_signif_legend(out);
+done:
+    LMM_FREE(es); LMM_FREE(tr); LMM_FREE(esf); LMM_FREE(tf); LMM_FREE(pf);
+}
+
+/* lme4's fixed-effects table (Estimate, Std. Error, t value), or lmerTest's
+   (Estimate, Std. Error, df, t value, Pr(>|t|)) when rows is given. */
+static void lmm__print_coefs(FILE *out, const lmm_fit *fit, const lmm_coef_row *rows)
+{
+    static const char *const h3[3] = { "Estimate", "Std. Error", "t value" };
+    static const char *const h5[5] = { "Estimate", "Std. Error", "df", "t value", "Pr(>|t|)" };
+    int p = fit->p, i, ncs = rows ? 3 : 2;
+    double *cs = (double *)lmm__alloc((size_t)(p * (ncs + 2)), sizeof(double)), *tv, *pv;
+    if (!cs) return;
+    tv = cs + (size_t)ncs * p; pv = tv + p;
+    for (i = 0; i < p; i++) {
+        cs[i] = fit->beta[i]; cs[p + i] = fit->se[i];
+        tv[i] = fit->beta[i] / fit->se[i];
+        if (rows) { cs[2 * p + i] = rows[i].df; tv[i] = rows[i].t; pv[i] = rows[i].p; }
+    }
+    lmm__print_coefmat(out, fit->model->X->colnames, p, cs, ncs, rows ? h5 : h3, tv, rows ? pv : NULL);
+    LMM_FREE(cs);
 }
 
 static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
@@ -9423,7 +9874,8 @@ static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
     }
 }
 
-LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)
+/* summary() of lme4 (rows NULL) or of lmerTest (rows: lmm_coef_table's). */
+static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *data_name, const lmm_coef_row *rows)
 {
     const lmm_model *m = fit->model;
     char fbuf[1024], num[48];
@@ -9432,7 +9884,10 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     int k;
     /* with no fixed effects the REML criterion is the deviance: lme4 labels it ML */
     int reml = fit->reml && fit->p > 0;
-    fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", reml ? "REML" : "maximum likelihood ");
+    if (!rows) fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", reml ? "REML" : "maximum likelihood ");
+    else if (reml)   /* lme4's .prt.methTit wraps the long title at width 80 */
+        fprintf(out, "Linear mixed model fit by REML. t-tests use Satterthwaite's method [\nlmerModLmerTest]\n");
+    else fprintf(out, "Linear mixed model fit by maximum likelihood . t-tests use Satterthwaite's\n  method [lmerModLmerTest]\n");
     lmm_deparse_formula(m->formula, fbuf, sizeof fbuf);
     fprintf(out, "Formula: %s\n", fbuf);
     if (data_name) fprintf(out, "   Data: %s\n", data_name);
@@ -9473,7 +9928,7 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     fprintf(out, "\n");
     if (fit->p > 0) {   /* lme4 omits the section when there are no fixed effects */
         fprintf(out, "\nFixed effects:\n");
-        lmm__print_coefs(out, fit);
+        lmm__print_coefs(out, fit, rows);
         lmm__print_fixcorr(out, fit);
     }
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
@@ -9486,6 +9941,26 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
         if (!fit->optimizer_code && fit->warning[0]) fprintf(out, "%s\n", fit->warning);
         fprintf(out, "\n");
     }
+}
+
+LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)
+{
+    lmm__print_summary_rows(out, fit, data_name, NULL);
+}
+
+LMM_API lmm_status lmm_print_summary_ex(FILE *out, const lmm_fit *fit, const char *data_name,
+                                        const lmm_print_options *opts, lmm_error *err)
+{
+    lmm_coef_row *rows;
+    lmm_status st;
+    if (!out || !fit) return lmm__fail(err, LMM_ERR_ARG, "lmm_print_summary_ex: NULL argument");
+    if (!opts || !opts->tests || fit->p < 1) { lmm__print_summary_rows(out, fit, data_name, NULL); return LMM_OK; }
+    rows = (lmm_coef_row *)lmm__alloc((size_t)fit->p, sizeof *rows);
+    if (!rows) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+    st = lmm_coef_table(fit, opts->ddf, rows, err);
+    if (st == LMM_OK) lmm__print_summary_rows(out, fit, data_name, rows);
+    LMM_FREE(rows);
+    return st;
 }
 
 LMM_API int lmm_print_ranef_group(FILE *out, const lmm_fit *fit, const char *group)
@@ -9543,12 +10018,6 @@ LMM_API void lmm_print_ranef(FILE *out, const lmm_fit *fit)
     }
 }
 
-static const char *lmm__stars(double p)
-{
-    if (!(p == p)) return "";
-    return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : " ";
-}
-
 LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size)
 {
     if (isnan(p)) { snprintf(buf, size, "NA"); return; }
@@ -9562,11 +10031,6 @@ LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size)
         lmm__sig_digits(p, digits, &nsig, &kp);
         snprintf(buf, size, "%.*e", nsig - 1, p);
     }
-}
-
-static void lmm__print_signif_legend(FILE *out)
-{
-    fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
 }
 
 LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit)
@@ -9766,9 +10230,8 @@ static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_
 
 LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
 {
-    int p = fit->p, i, wn = 0, dec = 1, we = 8, wse = 10, wt = 7, wp = 8, ws = 0, stars = 0;
-    double lo = HUGE_VAL, hi = 0, *es, *tv, q[5], *sr;
-    char (*esf)[48], (*tf)[48], (*pf)[48];
+    int p = fit->p, i;
+    double *es, q[5], *sr;
     static const char *const qn[5] = { "Min", "1Q", "Median", "3Q", "Max" };
     char qv[5][48];
     fprintf(out, "\nCall:\n");
@@ -9776,11 +10239,7 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     fprintf(out, "\n");
     sr = (double *)lmm__alloc((size_t)fit->nobs, sizeof(double));
     es = (double *)lmm__alloc((size_t)(2 * (p ? p : 1)), sizeof(double));
-    tv = (double *)lmm__alloc((size_t)(p ? p : 1), sizeof(double));
-    esf = (char (*)[48])lmm__alloc((size_t)(2 * (p ? p : 1)), 48);
-    tf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
-    pf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
-    if (!sr || !es || !tv || !esf || !tf || !pf) goto done;
+    if (!sr || !es) goto done;
     fprintf(out, "Residuals:\n");
     if (fit->df_resid > 5) {
         for (i = 0; i < fit->nobs; i++) sr[i] = fit->resid[i];
@@ -9801,42 +10260,11 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
         LMM_FREE(rv); LMM_FREE(rn); LMM_FREE((void *)np);
     }
     fprintf(out, "\nCoefficients:\n");
-    for (i = 0; i < p; i++) {
-        double v[2]; int j;
-        v[0] = fabs(fit->coef[i]); v[1] = fabs(fit->se[i]);
-        for (j = 0; j < 2; j++) if (v[j] != 0 && isfinite(v[j])) { if (v[j] < lo) lo = v[j]; if (v[j] > hi) hi = v[j]; }
-        if ((int)strlen(fit->X->colnames[i]) > wn) wn = (int)strlen(fit->X->colnames[i]);
+    {
+        static const char *const head[4] = { "Estimate", "Std. Error", "t value", "Pr(>|t|)" };
+        for (i = 0; i < p; i++) { es[i] = fit->coef[i]; es[p + i] = fit->se[i]; }
+        lmm__print_coefmat(out, fit->X->colnames, p, es, 2, head, fit->tval, fit->pval);
     }
-    if (hi > 0) {
-        int d1 = 4 - (1 + (int)floor(log10(lo))), d2 = 4 - (1 + (int)floor(log10(hi)));
-        if (d1 > dec) dec = d1;
-        if (d2 > dec) dec = d2;
-    }
-    for (i = 0; i < p; i++) {
-        es[i] = lmm__round(fit->coef[i], dec); es[p + i] = lmm__round(fit->se[i], dec);
-        tv[i] = lmm__round(fit->tval[i], 3);
-    }
-    lmm_format_reals(es, 2 * p, 4, esf);
-    lmm_format_reals(tv, p, 4, tf);
-    /* R's format.pval over the column; stars only if some p < 0.1 */
-    if (p) lmm_format_pvals(fit->pval, p, 3, pf);
-    for (i = 0; i < p; i++) {
-        if ((int)strlen(pf[i]) > wp) wp = (int)strlen(pf[i]);
-        if (fit->pval[i] < 0.1) stars = 1;
-        if ((int)strlen(lmm__stars(fit->pval[i])) > ws) ws = (int)strlen(lmm__stars(fit->pval[i]));
-    }
-    if (p && (int)strlen(esf[0]) > we) we = (int)strlen(esf[0]);
-    if (p && (int)strlen(esf[0]) > wse) wse = (int)strlen(esf[0]);
-    if (p && (int)strlen(tf[0]) > wt) wt = (int)strlen(tf[0]);
-    fprintf(out, "%-*s %*s %*s %*s %*s", wn, "", we, "Estimate", wse, "Std. Error", wt, "t value", wp, "Pr(>|t|)");
-    if (stars) fprintf(out, " %-*s", ws, "");
-    fprintf(out, "\n");
-    for (i = 0; i < p; i++) {
-        fprintf(out, "%-*s %*s %*s %*s %*s", wn, fit->X->colnames[i], we, esf[i], wse, esf[p + i], wt, tf[i], wp, pf[i]);
-        if (stars) fprintf(out, " %-*s", ws, lmm__stars(fit->pval[i]));
-        fprintf(out, "\n");
-    }
-    if (stars) lmm__print_signif_legend(out);
     {
         char s[48];
         lmm__format1(fit->sigma, 4, s);
@@ -9855,7 +10283,7 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     }
     fprintf(out, "\n");
 done:
-    LMM_FREE(sr); LMM_FREE(es); LMM_FREE(tv); LMM_FREE(esf); LMM_FREE(tf); LMM_FREE(pf);
+    LMM_FREE(sr); LMM_FREE(es);
 }
 
 /* ---- anova() tables and format.pval ---- */
@@ -9946,6 +10374,18 @@ LMM_API void lmm_format_pvals(const double *pv, int n, int digits, char (*out)[4
     LMM_FREE(fx); LMM_FREE(ffx);
 }
 
+/* An anova table's buffers: ncol formatted columns of n cells plus a workspace
+   column, and n numbers, n scratch numbers, n flags; 0 when out of memory. */
+static int lmm__anova_buffers(int n, int ncol, char (**cells)[48], double **col, int **have)
+{
+    *cells = (char (*)[48])lmm__alloc((size_t)n * (ncol + 1), 48);
+    *col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
+    *have = (int *)lmm__alloc((size_t)n, sizeof(int));
+    if (*cells && *col && *have) return 1;
+    LMM_FREE(*cells); LMM_FREE(*col); LMM_FREE(*have);
+    return 0;
+}
+
 LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name)
 {
     static const char *const head[9] = { "npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "Pr(>Chisq)", "" };
@@ -9955,10 +10395,7 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
     char fbuf[1024];
     if (!a || a->n < 1) return;
     n = a->n;
-    cells = (char (*)[48])lmm__alloc((size_t)n * 10, 48);   /* 9 columns and a workspace column */
-    col = (double *)lmm__alloc((size_t)n * 2, sizeof(double));
-    have = (int *)lmm__alloc((size_t)n, sizeof(int));
-    if (!cells || !col || !have) { LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have); return; }
+    if (!lmm__anova_buffers(n, 9, &cells, &col, &have)) return;
     work = cells + 9 * n;
     v = col + n;
     if (a->refitted) fprintf(out, "refitting model(s) with ML (instead of REML)\n");
@@ -10010,6 +10447,52 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
         fprintf(out, "\n");
     }
     if (stars) fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+    LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
+}
+
+LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n)
+{
+    static const char *const head[6] = { "Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)" };
+    char (*cells)[48], (*work)[48];
+    double *col, *v;
+    int *have, i, c, wname = 0, w[7], stars = 0;
+    fprintf(out, "Type III Analysis of Variance Table with Satterthwaite's method\n");
+    if (n < 1) return;
+    if (!lmm__anova_buffers(n, 7, &cells, &col, &have)) return;
+    work = cells + 7 * n;
+    v = col + n;
+    /* print.anova: the df columns zapped with the sums of squares, F rounded to 4 */
+    for (c = 0; c < 6; c++) {
+        for (i = 0; i < n; i++) {
+            const lmm_anova3_row *r = &rows[i];
+            double x[6];
+            x[0] = r->sumsq; x[1] = r->meansq; x[2] = r->num_df; x[3] = r->den_df; x[4] = r->f; x[5] = r->p;
+            col[i] = x[c];
+            have[i] = !isnan(x[c]);
+        }
+        if (c < 5) lmm__anova_column(col, have, n, c == 4 ? 1 : 0, cells + c * n, v, work);
+        else {
+            lmm_format_pvals(col, n, 4, cells + c * n);
+            for (i = 0; i < n; i++) if (have[i] && col[i] < 0.1) stars = 1;
+        }
+    }
+    for (i = 0; i < n; i++) snprintf(cells[6 * n + i], 48, "%s", lmm__stars(rows[i].p));
+    for (i = 0; i < n; i++) if ((int)strlen(rows[i].term) > wname) wname = (int)strlen(rows[i].term);
+    for (c = 0; c < 7; c++) {
+        w[c] = c < 6 ? (int)strlen(head[c]) : 0;
+        for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
+    }
+    fprintf(out, "%*s", wname, "");
+    for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], head[c]);
+    if (stars) fprintf(out, " %*s", w[6], "");
+    fprintf(out, "\n");
+    for (i = 0; i < n; i++) {
+        fprintf(out, "%-*s", wname, rows[i].term);
+        for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
+        if (stars) fprintf(out, " %-*s", w[6], cells[6 * n + i]);
+        fprintf(out, "\n");
+    }
+    if (stars) lmm__print_signif_legend(out);
     LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
 }
 

@@ -1,5 +1,5 @@
 /* lmm: command-line front end of lmm.h.
-     lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--all-optimizers] [--json]
+     lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--all-optimizers] [--ddf satterthwaite] [--json]
      lmm lm DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm aov DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm anova DATA.csv 'F0' 'F1' ... [--ref COL=LEVEL]... [--contrasts sum] [--json]
@@ -78,6 +78,9 @@ static void help_fit(void)
            "  --max-evals N      optimizer evaluation limit (default 10000); reaching it exits with 1\n"
            "  --all-optimizers   refit with every optimizer from several starts and print the table of\n"
            "                     summary(allFit(m)) after the summary (JSON: an all_optimizers array)\n"
+           "  --ddf satterthwaite  print lmerTest's summary(): t tests with Satterthwaite's degrees of\n"
+           "                     freedom and p-values (JSON: \"df\" and \"p\" per fixef);\n"
+           "                     kenward-roger is not yet implemented (exit 2)\n"
            "  --json             print one JSON object instead of the summary\n");
 }
 
@@ -205,8 +208,8 @@ static void print_allfit_json(const lmm_allfit *a)
     printf("]");
 }
 
-/* af: the --all-optimizers table, NULL without it */
-static void print_fit_json(const lmm_fit *fit, const lmm_allfit *af)
+/* af: the --all-optimizers table, NULL without it; rows: the --ddf t tests, NULL without it */
+static void print_fit_json(const lmm_fit *fit, const lmm_allfit *af, const lmm_coef_row *rows)
 {
     const lmm_model *m = fit->model;
     int i, k, j, c, first;
@@ -232,6 +235,7 @@ static void print_fit_json(const lmm_fit *fit, const lmm_allfit *af)
         printf(", \"estimate\": "); jnum(fit->beta[i]);
         printf(", \"se\": "); jnum(fit->se[i]);
         printf(", \"t\": "); jnum(fit->beta[i] / fit->se[i]);
+        if (rows) { printf(", \"df\": "); jnum(rows[i].df); printf(", \"p\": "); jnum(rows[i].p); }
         printf("}");
     }
     printf("], \"vcov\": [");
@@ -336,20 +340,29 @@ static int cmd_fit(int argc, char **argv)
 {
     cli_opts o;
     const char *pos[2];
-    int npos, rc, i, nargs = 0, all_opt = 0;
+    int npos, rc, i, nargs = 0, all_opt = 0, ddf = -1;
     lmm_frame *df;
     lmm_fit *fit = NULL;
     lmm_allfit *af = NULL;
+    lmm_coef_row *rows = NULL;
     lmm_fit_options fo;
     lmm_error err = {LMM_OK, ""};
     char dname[256], **args;
     for (i = 0; i < argc; i++) if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { help_fit(); return 0; }
     memset(&o, 0, sizeof o);
-    /* --all-optimizers is fit's own: the shared parser sees the rest */
+    /* --all-optimizers and --ddf are fit's own: the shared parser sees the rest */
     if (!(args = (char **)malloc((size_t)(argc + 1) * sizeof *args))) { fprintf(stderr, "lmm: out of memory\n"); return EXIT_INPUT; }
     for (i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--all-optimizers")) all_opt = 1;
-        else args[nargs++] = argv[i];
+        else if (!strcmp(argv[i], "--ddf")) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (!strcmp(v, "satterthwaite")) ddf = LMM_DDF_SATTERTHWAITE;
+            else if (!strcmp(v, "kenward-roger")) {
+                free(args);
+                fprintf(stderr, "lmm: --ddf kenward-roger: Kenward-Roger degrees of freedom are not yet implemented\n");
+                return EXIT_INPUT;
+            } else { free(args); return usage_error("--ddf takes 'satterthwaite' (kenward-roger: not yet implemented)"); }
+        } else args[nargs++] = argv[i];
     }
     rc = parse_opts(nargs, args, &o, pos, 2, &npos, 1);
     free(args);
@@ -372,12 +385,25 @@ static int cmd_fit(int argc, char **argv)
         lmm_frame_free(df);
         return EXIT_STAT;
     }
-    if (o.json) print_fit_json(fit, af);
+    if (ddf >= 0 && fit->p > 0) {
+        if (!(rows = (lmm_coef_row *)malloc((size_t)fit->p * sizeof *rows)) ||
+            lmm_coef_table(fit, (lmm_ddf_method)ddf, rows, &err) != LMM_OK) {
+            fprintf(stderr, "lmm: --ddf: %s\n", rows ? err.message : "out of memory");
+            free(rows); lmm_allfit_free(af); lmm_fit_free(fit); lmm_frame_free(df);
+            return EXIT_STAT;
+        }
+    }
+    if (o.json) print_fit_json(fit, af, rows);
     else {
+        lmm_print_options po;
+        memset(&po, 0, sizeof po);
+        po.tests = ddf >= 0;
+        po.ddf = LMM_DDF_SATTERTHWAITE;
         data_name(o.data, dname, sizeof dname);
-        lmm_print_summary(stdout, fit, dname);
+        if (lmm_print_summary_ex(stdout, fit, dname, &po, &err) != LMM_OK) fprintf(stderr, "lmm: %s\n", err.message);
         if (af) { printf("\n"); lmm_print_allfit(stdout, af); }
     }
+    free(rows);
     lmm_allfit_free(af);
     /* lme4's checkConv ran with the fit: a failed check is a statistical failure (exit 1) */
     rc = 0;

@@ -288,6 +288,24 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 run help-fit-allopt fit --help; has "--all-optimizers"
 
+# --ddf satterthwaite: lmerTest's summary() byte for byte (tests/data/satterthwaite.R)
+run fit-ddf fit $D/Oats.csv 'yield ~ nitro + Variety + (1|Block/Variety)' --ddf satterthwaite
+expect_rc 0
+same_files fit-ddf "$TMP/out" $D/satterthwaite/Oats_REML.txt
+run fit-ddf-ml fit $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --ml --ddf satterthwaite
+expect_rc 0
+same_files fit-ddf-ml "$TMP/out" $D/satterthwaite/sleepstudy_ML.txt
+# --json gains df and p per coefficient (lmerTest: df 16.99998, p 3.264e-06 for Days)
+run fit-ddf-json fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --ddf satterthwaite --json
+expect_rc 0
+in_range fit-ddf-json "$(sed -n 's/.*"name": "Days"[^}]*"df": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")" 16.999 17.001
+in_range fit-ddf-json "$(sed -n 's/.*"name": "Days"[^}]*"p": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")" 3.263e-06 3.265e-06
+run fit-json-noddf fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json
+if grep -F '"p": ' "$TMP/out" >/dev/null; then bad "fit-json-noddf: p without --ddf"; else ok; fi
+bad_input fit-ddf-kr "Kenward-Roger degrees of freedom are not yet implemented" fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --ddf kenward-roger
+bad_input fit-ddf-bad "--ddf takes 'satterthwaite'" fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --ddf nonsense
+run help-fit-ddf fit --help; has "--ddf satterthwaite"
+
 # ---- boot and boot-merge ------------------------------------------------
 P0='bright ~ 1'; P1='bright ~ 1 + (1|operator)'
 run help-boot-list --help; has "boot DATA.csv 'F0' 'F1'"; has "boot-merge FILE..."
