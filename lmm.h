@@ -393,9 +393,14 @@ typedef enum lmm_contrasts {
 } lmm_contrasts;
 
 /* How a model is built from a formula and a frame; zero-initialised (or a
-   NULL pointer) = R's defaults. Weights, offset and family will join it. */
+   NULL pointer) = R's defaults. Weights and offset are each a column name or
+   a vector over the FRAME's rows (not both); NULL = none (weights 1, offset 0). */
 typedef struct lmm_model_options {
     lmm_contrasts contrasts;  /* treatment (default) or sum */
+    const char *weights_column; /* prior weights (lme4's and lm's weights =): residual variance sigma^2 / w */
+    const double *weights;    /* ... or frame nrow values; finite, > 0 for lmer, >= 0 for lm */
+    const char *offset_column;  /* a known term added to the linear predictor (lme4's offset =) */
+    const double *offset;     /* ... or frame nrow values */
 } lmm_model_options;
 
 /* A dense matrix with R's column names. */
@@ -495,6 +500,10 @@ typedef struct lmm_model {
     double *theta_lower;      /* 0 for diagonal template entries, -HUGE_VAL otherwise */
     char **theta_names;       /* "Subject.(Intercept)", "Subject.Days.(Intercept)", ... */
     double *y;                /* current response (nobs) */
+    double *weights;          /* prior weights (nobs), NULL when none were given */
+    double *offset;           /* offset (nobs), NULL when none was given; y - offset is fitted */
+    double *sqrtw_;           /* private: sqrt(weights), NULL when none */
+    double ldw_;              /* private: sum of log weights (lme4's ldW), 0 when none */
     struct lmm__blocks *blk_; /* private: cross-products, factor and workspace */
     lmm_factor_kind factor_kind_; /* private: lmm_model_set_factor's request */
 } lmm_model;
@@ -4260,6 +4269,43 @@ static lmm_status lmm__model_options_resolve(const lmm_model_options *in, lmm_mo
     if (in) *out = *in; else memset(out, 0, sizeof *out);
     if (out->contrasts != LMM_CONTR_TREATMENT && out->contrasts != LMM_CONTR_SUM)
         return lmm__fail(err, LMM_ERR_ARG, "unknown contrasts %d (LMM_CONTR_TREATMENT or LMM_CONTR_SUM)", (int)out->contrasts);
+    if (out->weights_column && out->weights)
+        return lmm__fail(err, LMM_ERR_ARG, "weights: give a column name or a vector, not both");
+    if (out->offset_column && out->offset)
+        return lmm__fail(err, LMM_ERR_ARG, "offset: give a column name or a vector, not both");
+    return LMM_OK;
+}
+
+/* One model input (weights or offset) of the options at the observations'
+   frame rows into out[nobs]; *given = 0 when the options have none. */
+static lmm_status lmm__model_input(const lmm_frame *df, const char *what, const char *col, const double *vec,
+                                   const int *rows, int nobs, double *out, int *given, lmm_error *err)
+{
+    int i, j;
+    *given = col || vec;
+    if (!*given) return LMM_OK;
+    if (col) {
+        if ((j = lmm_frame_find(df, col)) < 0) return lmm__fail(err, LMM_ERR_FORMULA, "%s column '%s' not found", what, col);
+        if (df->cols[j].type != LMM_NUMERIC) return lmm__fail(err, LMM_ERR_DATA, "%s column '%s' is not numeric", what, col);
+        vec = df->cols[j].num;
+    }
+    for (i = 0; i < nobs; i++) {
+        out[i] = vec[rows[i]];
+        if (!isfinite(out[i])) return lmm__fail(err, LMM_ERR_DATA, "%s are not finite at row %d", what, rows[i] + 1);
+    }
+    return LMM_OK;
+}
+
+/* Check prior weights: finite and >= 0 (lm), > 0 when zero_ok is 0 (lmer). */
+static lmm_status lmm__check_weights(const double *w, const int *rows, int nobs, int zero_ok, lmm_error *err)
+{
+    int i;
+    for (i = 0; i < nobs; i++) {
+        if (w[i] < 0) return lmm__fail(err, LMM_ERR_DATA, "negative weights are not allowed (row %d)", rows[i] + 1);
+        /* lme4 keeps a zero-weight row and its criterion is then infinite (log 0 in sum(log w)) */
+        if (w[i] == 0 && !zero_ok)
+            return lmm__fail(err, LMM_ERR_DATA, "zero weight at row %d: lme4's criterion is infinite then (sum(log(weights))); drop the row", rows[i] + 1);
+    }
     return LMM_OK;
 }
 
@@ -5274,7 +5320,8 @@ typedef struct lmm__blocks {
     double *xtx_chol;     /* p x p Cholesky of X'X, for the response shift */
     int shift_ok;         /* 0 if X'X was not numerically positive definite */
     double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
-    double *yshift;       /* n: y - X beta0 */
+    double *yshift;       /* n: y - X beta0 (weighted: sqrt(w) (y - offset - X beta0)) */
+    double *work_y;       /* n: w (y - offset), only with weights */
     /* When the first term's levels share few distinct blocks Z1'Z1 (balanced
        or nearly: plots with 11..32 observations, subjects seen on the same
        days), L21 L21' = sum over those classes c of sum_{a<=b} M_c[a,b] S_c^ab,
@@ -5329,6 +5376,7 @@ static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
         }
     }
     for (c = 0; c < m->X->ncol; c++) { idx[nz] = B->qr + c; val[nz++] = m->X->v[(size_t)c * n + i]; }
+    if (m->sqrtw_) for (c = 0; c < nz; c++) val[c] *= m->sqrtw_[i];   /* rows of Z and X scaled by sqrt(w), as lme4 */
     return nz;
 }
 
@@ -5363,6 +5411,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     B->xtx_chol = LMM__NEW(double, (size_t)p * p + 1);
     B->beta0 = LMM__ZNEW(double, (size_t)p + 1);
     B->yshift = LMM__NEW(double, (size_t)n + 1);
+    if (m->sqrtw_ && !(B->work_y = LMM__NEW(double, (size_t)n + 1))) goto nomem;
     idx = LMM__NEW(int, B->r);
     val = LMM__NEW(double, B->r);
     order = LMM__NEW(int, n);
@@ -5415,12 +5464,13 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
         for (i = start[j]; i < start[j + 1]; i++) {
             int o = order[i], nz = lmm__rest_entries(m, o, idx, val), a, b;
             double *a11 = B->A11 + (size_t)j * B->p1 * B->p1;
+            double wo = m->sqrtw_ ? m->weights[o] : 1.0, so = m->sqrtw_ ? m->sqrtw_[o] : 1.0;   /* x * 1.0 is exact */
             for (c = 0; c < B->p1; c++)
-                for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + o] * t1->z[(size_t)c2 * n + o];
+                for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + o] * t1->z[(size_t)c2 * n + o] * wo;
             for (a = 0; a < nz; a++) {
                 double va = val[a];
                 if (va == 0.0) continue;
-                for (c = 0; c < B->p1; c++) a21[(size_t)c * nj + mark[idx[a]]] += va * t1->z[(size_t)c * n + o];
+                for (c = 0; c < B->p1; c++) a21[(size_t)c * nj + mark[idx[a]]] += va * (so * t1->z[(size_t)c * n + o]);
                 for (b = 0; b <= a; b++) {
                     int r0 = idx[a], c0 = idx[b];
                     if (r0 < c0) { int tmp = r0; r0 = c0; c0 = tmp; }
@@ -5859,22 +5909,30 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
         if (!isfinite(y[i])) return lmm__fail(err, LMM_ERR_DATA, "response is not finite at observation %d", i + 1);
     if (m->y != y) memcpy(m->y, y, (size_t)n * sizeof(double));
     /* Work with y - X beta0 (beta0 = OLS fit): the PLS solution only shifts beta by
-       beta0, and y'y no longer dwarfs the penalised RSS (pulp: 72000 against 1.7). */
+       beta0, and y'y no longer dwarfs the penalised RSS (pulp: 72000 against 1.7).
+       With weights and offset the fitted response is sqrt(w) (y - offset) on sqrt(w) X. */
     {
         int p = m->X->ncol;
+        const double *yt = m->y;
+        if (m->offset || m->sqrtw_) {   /* y - offset, and w (y - offset) for X'W y */
+            for (i = 0; i < n; i++) B->yshift[i] = m->offset ? m->y[i] - m->offset[i] : m->y[i];
+            if (m->sqrtw_) for (i = 0; i < n; i++) B->work_y[i] = B->yshift[i] * m->weights[i];
+            yt = m->sqrtw_ ? B->work_y : B->yshift;
+        }
         for (c = 0; c < p; c++) {
             double s = 0;
-            for (i = 0; i < n && B->shift_ok; i++) s += m->X->v[(size_t)c * n + i] * m->y[i];
+            for (i = 0; i < n && B->shift_ok; i++) s += m->X->v[(size_t)c * n + i] * yt[i];
             B->beta0[c] = s;
         }
         if (B->shift_ok) {
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 0);
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 1);
         }
+        yt = (m->offset || m->sqrtw_) ? B->yshift : m->y;
         for (i = 0; i < n; i++) {
-            double s = m->y[i];
+            double s = yt[i];
             for (c = 0; c < p; c++) s -= m->X->v[(size_t)c * n + i] * B->beta0[c];
-            B->yshift[i] = s;
+            B->yshift[i] = m->sqrtw_ ? s * m->sqrtw_[i] : s;
         }
     }
     /* the y row is the last of every level's list; accumulate Z1'y into the work vector first */
@@ -5882,7 +5940,7 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     for (c = 0; c < B->r; c++) B->A22[(size_t)c * B->r + ylast] = 0.0;
     for (i = 0; i < n; i++) {
         const lmm_reterm *t1 = &m->terms[0];
-        double yi = B->yshift[i];
+        double yi = m->sqrtw_ ? B->yshift[i] * m->sqrtw_[i] : B->yshift[i];   /* (sqrt(w) z)'(sqrt(w) r) */
         for (c = 0; c < B->p1; c++) B->work[t1->codes[i] * B->p1 + c] += yi * t1->z[(size_t)c * n + i];
         for (k = 1; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
@@ -5890,7 +5948,7 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
                 B->A22[(size_t)(t->u_offset - B->q1 + t->codes[i] * t->ncol + c) * B->r + ylast] += yi * t->z[(size_t)c * n + i];
         }
         for (c = 0; c < m->X->ncol; c++) B->A22[(size_t)(B->qr + c) * B->r + ylast] += yi * m->X->v[(size_t)c * n + i];
-        yy += yi * yi;
+        yy += B->yshift[i] * B->yshift[i];
     }
     for (j = 0; j < B->l1; j++) {
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
@@ -5900,7 +5958,10 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     B->A22[(size_t)ylast * B->r + ylast] = yy;
     {   /* residuals of the OLS shift at rounding level: every criterion value would be noise */
         double y2 = 0;
-        for (i = 0; i < n; i++) y2 += m->y[i] * m->y[i];
+        if (m->offset || m->sqrtw_)
+            for (i = 0; i < n; i++) { double v = (m->offset ? m->y[i] - m->offset[i] : m->y[i]) * (m->sqrtw_ ? m->sqrtw_[i] : 1.0); y2 += v * v; }
+        else
+            for (i = 0; i < n; i++) y2 += m->y[i] * m->y[i];
         B->y_exact = B->shift_ok && yy <= 1e-26 * y2;
     }
     if (B->path == LMM__PATH_CLASSES) lmm__classes_fill(B, !B->cls_ready);
@@ -5919,7 +5980,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->cp); LMM_FREE(B->ri); LMM_FREE(B->rowterm); LMM_FREE(B->pack);
     LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
-    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
+    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift); LMM_FREE(B->work_y);
     LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
     lmm__sparse_free(B);
     LMM_FREE(B);
@@ -5951,7 +6012,7 @@ LMM_API void lmm_model_free(lmm_model *m)
     LMM_FREE(m->theta_lower);
     if (m->theta_names) for (k = 0; k < m->ntheta; k++) LMM_FREE(m->theta_names[k]);
     LMM_FREE(m->theta_names);
-    LMM_FREE(m->y);
+    LMM_FREE(m->y); LMM_FREE(m->weights); LMM_FREE(m->offset); LMM_FREE(m->sqrtw_);
     lmm__blocks_free(m);
     LMM_FREE(m);
 }
@@ -6528,8 +6589,10 @@ static double lmm__criterion(const lmm_model *m, double ldL2, double ldRX2, doub
 {
     double n = m->nobs, p = m->X->ncol;
     const double two_pi = 6.283185307179586476925286766559;
-    if (reml) return ldL2 + ldRX2 + (n - p) * (1.0 + log(two_pi * pwrss / (n - p)));
-    return ldL2 + n * (1.0 + log(two_pi * pwrss / n));
+    double c;
+    if (reml) c = ldL2 + ldRX2 + (n - p) * (1.0 + log(two_pi * pwrss / (n - p)));
+    else c = ldL2 + n * (1.0 + log(two_pi * pwrss / n));
+    return m->sqrtw_ ? c - m->ldw_ : c;   /* the weights' log-determinant, lme4's ldW */
 }
 
 LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml)
@@ -6622,6 +6685,25 @@ static lmm_status lmm__model_finish(lmm_model *m, lmm_error *err)
     return lmm_model_set_response(m, m->y, err);
 }
 
+/* The model's weights (with sqrt and sum of logs) and offset from the options, at m->rows. */
+static lmm_status lmm__model_weights_offset(lmm_model *m, const lmm_frame *df, const lmm_model_options *mo, lmm_error *err)
+{
+    int n = m->nobs, i, given;
+    lmm_status st;
+    if (!(m->weights = LMM__NEW(double, n + 1)) || !(m->offset = LMM__NEW(double, n + 1))) return lmm__nomem(err);
+    if ((st = lmm__model_input(df, "weights", mo->weights_column, mo->weights, m->rows, n, m->weights, &given, err)) != LMM_OK) return st;
+    if (!given) { LMM_FREE(m->weights); m->weights = NULL; }
+    else {
+        if ((st = lmm__check_weights(m->weights, m->rows, n, 0, err)) != LMM_OK) return st;
+        if (!(m->sqrtw_ = LMM__NEW(double, n + 1))) return lmm__nomem(err);
+        m->ldw_ = 0;
+        for (i = 0; i < n; i++) { m->sqrtw_[i] = sqrt(m->weights[i]); m->ldw_ += log(m->weights[i]); }
+    }
+    if ((st = lmm__model_input(df, "offset", mo->offset_column, mo->offset, m->rows, n, m->offset, &given, err)) != LMM_OK) return st;
+    if (!given) { LMM_FREE(m->offset); m->offset = NULL; }
+    return LMM_OK;
+}
+
 LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                    lmm_model **out, lmm_error *err)
 {
@@ -6652,6 +6734,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, con
         goto done;
     }
     for (i = 0; i < fe.nobs; i++) m->y[i] = fe.vars[f->response].num[fe.rows[i]];
+    if ((st = lmm__model_weights_offset(m, df, &mo, err)) != LMM_OK) goto done;
     if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &m->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(m->X, &m->n_aliased, &m->aliased, err)) != LMM_OK) goto done;
     m->nterms = f->nre;
@@ -6822,10 +6905,13 @@ static void lmm__fit_residuals(lmm_fit *fit)
             const double *b = fit->b + t->u_offset + t->codes[i] * t->ncol;
             for (c = 0; c < t->ncol; c++) f += t->z[(size_t)c * n + i] * b[c];
         }
+        if (m->offset) f += m->offset[i];
         fit->fitted[i] = f;
         fit->resid[i] = m->y[i] - f;
     }
-    for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
+    /* lme4's resid() is y - fitted; summary's scaled residuals are Pearson's, sqrt(w) (y - fitted) / sigma */
+    if (m->sqrtw_) for (i = 0; i < n; i++) sr[i] = m->sqrtw_[i] * fit->resid[i] / fit->sigma;
+    else for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
     for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7_select(sr, n, probs[a]);
 }
 
@@ -7975,9 +8061,10 @@ static void lmm__simulate_into(const lmm_fit *fit, lmm_rng *rng, int use_u, doub
             const double *bj = b + t->u_offset + t->codes[i] * t->ncol;
             for (c = 0; c < t->ncol; c++) mu += t->z[(size_t)c * n + i] * bj[c];
         }
-        y[i] = mu;
+        y[i] = m->offset ? mu + m->offset[i] : mu;
     }
-    for (i = 0; i < n; i++) y[i] += fit->sigma * lmm_rng_normal(rng);
+    if (m->sqrtw_) for (i = 0; i < n; i++) y[i] += fit->sigma / m->sqrtw_[i] * lmm_rng_normal(rng);   /* var sigma^2 / w */
+    else for (i = 0; i < n; i++) y[i] += fit->sigma * lmm_rng_normal(rng);
 }
 
 LMM_API lmm_status lmm_simulate(const lmm_fit *fit, lmm_rng *rng, int use_u, double *y_out, lmm_error *err)
@@ -8040,6 +8127,9 @@ static lmm_status lmm__model_clone(const lmm_model *s, lmm_model **out, lmm_erro
     if ((s->formula && !m->formula) || (s->response && !m->response)) ok = 0;
     m->rows = lmm__dup_ints(s->rows, (size_t)n);
     m->y = lmm__dup_doubles(s->y, (size_t)n);
+    if (s->weights && (!(m->weights = lmm__dup_doubles(s->weights, (size_t)n)) || !(m->sqrtw_ = lmm__dup_doubles(s->sqrtw_, (size_t)n)))) ok = 0;
+    if (s->offset && !(m->offset = lmm__dup_doubles(s->offset, (size_t)n))) ok = 0;
+    m->ldw_ = s->ldw_;
     m->aliased = lmm__dup_strv(s->aliased, s->n_aliased, &ok);
     m->theta_lower = lmm__dup_doubles(s->theta_lower, (size_t)s->ntheta);
     m->theta_names = lmm__dup_strv(s->theta_names, s->ntheta, &ok);
@@ -8682,7 +8772,7 @@ LMM_API lmm_status lmm_predict(const lmm_fit *fit, const lmm_frame *train, const
             double s = 0;
             if (conditional) { out[i] = fit->fitted[i]; continue; }
             for (a = 0; a < fit->p; a++) s += m->X->v[(size_t)a * n + i] * fit->beta[a];
-            out[i] = s;
+            out[i] = m->offset ? s + m->offset[i] : s;
         }
         return LMM_OK;
     }
