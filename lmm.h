@@ -659,6 +659,9 @@ typedef struct lmm_lm {
     int n_aliased;
     char **aliased;
     double *y;                /* response (nobs) */
+    double *weights;          /* prior weights (nobs), NULL when none: weighted least squares as R's
+                                 lm(weights =); zero-weight rows get fitted values but do not count in
+                                 df_resid, R^2 or logLik; resid is y - fitted (R's resid()) */
     double *coef, *se, *tval, *pval;
     double *vcov;             /* p x p */
     double sigma;             /* residual standard error */
@@ -7691,7 +7694,7 @@ LMM_API void lmm_lm_free(lmm_lm *fit)
     lmm_matrix_free(fit->X);
     if (fit->aliased) for (j = 0; j < fit->n_aliased; j++) LMM_FREE(fit->aliased[j]);
     LMM_FREE(fit->aliased);
-    LMM_FREE(fit->y); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
+    LMM_FREE(fit->y); LMM_FREE(fit->weights); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
     LMM_FREE(fit->vcov); LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->effects);
     LMM_FREE(fit);
 }
@@ -7699,22 +7702,32 @@ LMM_API void lmm_lm_free(lmm_lm *fit)
 /* Least squares on fit->X and fit->y (both set); fills everything else. */
 static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
 {
-    int n = fit->X->nrow, p = fit->X->ncol, i, j, k, intercept = 0;
+    int n = fit->X->nrow, p = fit->X->ncol, i, j, k, intercept = 0, nall = n;
     double *qr = NULL, *tau = NULL, tss = 0, ybar = 0, s2;
-    const double two_pi = 6.283185307179586476925286766559;
+    const double two_pi = 6.283185307179586476925286766559, *w = fit->weights;
+    if (w) for (i = 0, n = 0; i < nall; i++) n += w[i] > 0;   /* R's lm.wfit fits the positive-weight rows */
     fit->nobs = n; fit->p = p; fit->df_resid = n - p;
     if (n - p < 1) return lmm__fail(err, LMM_ERR_DATA, "%d coefficients but only %d observations: no residual degrees of freedom", p, n);
     fit->coef = LMM__NEW(double, p ? p : 1); fit->se = LMM__NEW(double, p ? p : 1);
     fit->tval = LMM__NEW(double, p ? p : 1); fit->pval = LMM__NEW(double, p ? p : 1);
     fit->vcov = LMM__NEW(double, (size_t)(p ? p : 1) * (p ? p : 1));
-    fit->fitted = LMM__NEW(double, n); fit->resid = LMM__NEW(double, n); fit->effects = LMM__NEW(double, n);
+    fit->fitted = LMM__NEW(double, nall); fit->resid = LMM__NEW(double, nall); fit->effects = LMM__NEW(double, nall);
     qr = LMM__NEW(double, (size_t)n * (p ? p : 1)); tau = LMM__NEW(double, p ? p : 1);
     if (!fit->coef || !fit->se || !fit->tval || !fit->pval || !fit->vcov || !fit->fitted || !fit->resid || !fit->effects || !qr || !tau) {
         LMM_FREE(qr); LMM_FREE(tau);
         return lmm__nomem(err);
     }
-    memcpy(qr, fit->X->v, (size_t)n * p * sizeof(double));
-    memcpy(fit->effects, fit->y, (size_t)n * sizeof(double));
+    if (w) {   /* sqrt(w) X and sqrt(w) y over the positive-weight rows */
+        for (i = 0, k = 0; i < nall; i++) {
+            double sw = sqrt(w[i]);
+            if (!(w[i] > 0)) continue;
+            for (j = 0; j < p; j++) qr[(size_t)j * n + k] = sw * fit->X->v[(size_t)j * nall + i];
+            fit->effects[k++] = sw * fit->y[i];
+        }
+    } else {
+        memcpy(qr, fit->X->v, (size_t)n * p * sizeof(double));
+        memcpy(fit->effects, fit->y, (size_t)n * sizeof(double));
+    }
     lmm_qr(n, p, qr, n, tau);
     lmm_qr_qtv(n, p, qr, n, tau, fit->effects);
     for (j = 0; j < p; j++)
@@ -7758,15 +7771,22 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
         fit->tval[j] = fit->coef[j] / fit->se[j];
         fit->pval[j] = 2 * lmm_pt(-fabs(fit->tval[j]), (double)(n - p), 1, 0);
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < nall; i++) {
         double f = 0;
-        for (j = 0; j < p; j++) f += fit->X->v[(size_t)j * n + i] * fit->coef[j];
+        for (j = 0; j < p; j++) f += fit->X->v[(size_t)j * nall + i] * fit->coef[j];
         fit->fitted[i] = f;
         fit->resid[i] = fit->y[i] - f;
     }
     for (j = 0; j < p; j++) if (fit->X->assign && fit->X->assign[j] == 0) intercept = 1;
-    for (i = 0; i < n; i++) ybar += fit->y[i] / n;
-    for (i = 0; i < n; i++) tss += intercept ? (fit->y[i] - ybar) * (fit->y[i] - ybar) : fit->y[i] * fit->y[i];
+    if (w) {   /* weighted mean and total sum of squares, as summary.lm */
+        double sw = 0;
+        for (i = 0; i < nall; i++) { ybar += w[i] * fit->y[i]; sw += w[i]; }
+        ybar /= sw;
+        for (i = 0; i < nall; i++) tss += w[i] * (intercept ? (fit->y[i] - ybar) * (fit->y[i] - ybar) : fit->y[i] * fit->y[i]);
+    } else {
+        for (i = 0; i < n; i++) ybar += fit->y[i] / n;
+        for (i = 0; i < n; i++) tss += intercept ? (fit->y[i] - ybar) * (fit->y[i] - ybar) : fit->y[i] * fit->y[i];
+    }
     fit->r_squared = tss > 0 ? 1 - fit->rss / tss : NAN;
     fit->adj_r_squared = 1 - (1 - fit->r_squared) * ((n - intercept) / (double)(n - p));
     fit->f_df1 = p - intercept;
@@ -7775,6 +7795,7 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
         fit->f_p = lmm_pf(fit->fstat, (double)fit->f_df1, (double)(n - p), 0, 0);
     } else fit->fstat = fit->f_p = NAN;
     fit->loglik = 0.5 * (-n * (log(two_pi) + 1 - log((double)n) + log(fit->rss)));
+    if (w) for (i = 0; i < nall; i++) if (w[i] > 0) fit->loglik += 0.5 * log(w[i]);   /* R's logLik.lm */
     fit->df = p + 1;
     fit->aic = -2 * fit->loglik + 2.0 * fit->df;
     fit->bic = -2 * fit->loglik + log((double)n) * fit->df;
@@ -7810,6 +7831,21 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lm
     if (!fit->formula || !fit->y) { st = lmm__nomem(err); goto done; }
     if (fe.vars[f->response].is_factor) { st = lmm__fail(err, LMM_ERR_DATA, "response '%s' is not numeric", f->vars[f->response].label); goto done; }
     for (i = 0; i < fe.nobs; i++) fit->y[i] = fe.vars[f->response].num[fe.rows[i]];
+    {
+        int given;
+        if (!(fit->weights = LMM__NEW(double, fe.nobs + 1))) { st = lmm__nomem(err); goto done; }
+        if ((st = lmm__model_input(df, "weights", mo.weights_column, mo.weights, fe.rows, fe.nobs, fit->weights, &given, err)) != LMM_OK) goto done;
+        if (!given) { LMM_FREE(fit->weights); fit->weights = NULL; }
+        else if ((st = lmm__check_weights(fit->weights, fe.rows, fe.nobs, 1, err)) != LMM_OK) goto done;
+        else {   /* a zero-weight row counts nowhere in R's summary(lm): drop it */
+            int k = 0;
+            for (i = 0; i < fe.nobs; i++)
+                if (fit->weights[i] > 0) { fe.rows[k] = fe.rows[i]; fit->weights[k] = fit->weights[i]; fit->y[k] = fit->y[i]; k++; }
+            if (k == 0) { st = lmm__fail(err, LMM_ERR_DATA, "every weight is zero"); goto done; }
+            fe.nobs = k;
+        }
+        if (mo.offset_column || mo.offset) { st = lmm__fail(err, LMM_ERR_ARG, "lm: offsets are not supported yet"); goto done; }
+    }
     if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &fit->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(fit->X, &fit->n_aliased, &fit->aliased, err)) != LMM_OK) goto done;
     st = lmm__lm_solve(fit, err);
@@ -8081,7 +8117,9 @@ LMM_API void lmm_lm_simulate(const lmm_lm *fit, lmm_rng *rng, double *y_out)
 {
     int i;
     if (!fit || !rng || !y_out) return;
-    for (i = 0; i < fit->nobs; i++) y_out[i] = fit->fitted[i] + fit->sigma * lmm_rng_normal(rng);
+    if (fit->weights)   /* R's simulate.lm: variance sigma^2 / w */
+        for (i = 0; i < fit->X->nrow; i++) y_out[i] = fit->fitted[i] + (fit->weights[i] > 0 ? fit->sigma / sqrt(fit->weights[i]) : 0) * lmm_rng_normal(rng);
+    else for (i = 0; i < fit->nobs; i++) y_out[i] = fit->fitted[i] + fit->sigma * lmm_rng_normal(rng);
 }
 
 /* ---- cloning --------------------------------------------------------------- */
@@ -8267,10 +8305,12 @@ static double lmm__lm_loglik_refit(const lmm__boot_ctx *cx, const double *y, dou
     int n = lm->nobs, p = lm->p, i;
     long double acc = 0;
     const double two_pi = 6.283185307179586476925286766559;
-    memcpy(work, y, (size_t)n * sizeof(double));
+    double ldw = 0;
+    if (lm->weights) for (i = 0; i < n; i++) { work[i] = y[i] * sqrt(lm->weights[i]); ldw += log(lm->weights[i]); }
+    else memcpy(work, y, (size_t)n * sizeof(double));
     lmm_qr_qtv(n, p, cx->lm_qr, n, cx->lm_tau, work);
     for (i = p; i < n; i++) acc += (long double)work[i] * work[i];
-    return 0.5 * (-n * (log(two_pi) + 1 - log((double)n) + log((double)acc)));
+    return 0.5 * (ldw - n * (log(two_pi) + 1 - log((double)n) + log((double)acc)));
 }
 
 /* Replicate b: everything it draws comes from stream (seed, b). */
@@ -8460,6 +8500,10 @@ LMM_API lmm_status lmm_boot_lrt(const lmm_lm *null_lm, const lmm_fit *null_fit, 
         cx.lm_qr = lmm__dup_doubles(null_lm->X->v, (size_t)n * p);
         cx.lm_tau = LMM__NEW(double, p ? p : 1);
         if (!cx.lm_qr || !cx.lm_tau) { LMM_FREE(cx.lm_qr); LMM_FREE(cx.lm_tau); return lmm__nomem(err); }
+        if (null_lm->weights) {   /* weighted least squares: the QR of sqrt(w) X */
+            int i, j;
+            for (j = 0; j < p; j++) for (i = 0; i < n; i++) cx.lm_qr[(size_t)j * n + i] *= sqrt(null_lm->weights[i]);
+        }
         if (p) lmm_qr(n, p, cx.lm_qr, n, cx.lm_tau);
         ll0 = null_lm->loglik;
     } else ll0 = null_fit->loglik;
@@ -9562,9 +9606,9 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     tf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
     pf = (char (*)[48])lmm__alloc((size_t)(p ? p : 1), 48);
     if (!sr || !es || !tv || !esf || !tf || !pf) goto done;
-    fprintf(out, "Residuals:\n");
+    fprintf(out, fit->weights ? "Weighted Residuals:\n" : "Residuals:\n");
     if (fit->df_resid > 5) {
-        for (i = 0; i < fit->nobs; i++) sr[i] = fit->resid[i];
+        for (i = 0; i < fit->nobs; i++) sr[i] = fit->weights ? sqrt(fit->weights[i]) * fit->resid[i] : fit->resid[i];
         qsort(sr, (size_t)fit->nobs, sizeof *sr, lmm__cmp_double);
         for (i = 0; i < 5; i++) q[i] = lmm__quantile7(sr, fit->nobs, i * 0.25);
         lmm__zapsmall(q, 5, 5);

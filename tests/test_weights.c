@@ -52,6 +52,67 @@ static lmm_fit *fit_with(const lmm_frame *df, const char *formula, int ml, const
     return fit;
 }
 
+/* R's lm(weights =), summary(lm) and anova(lm) */
+static void check_lm(const lmm_frame *df, const tj_node *ref)
+{
+    lmm_model_options mo;
+    lmm_error err = {LMM_OK, ""};
+    lmm_lm *l = NULL;
+    lmm_aov_row rows[8];
+    const tj_node *r = tj_get(ref, "lm_w"), *v;
+    double w0[180];
+    int i, nr;
+    memset(&mo, 0, sizeof mo);
+    mo.weights_column = "w";
+    CHECK(lmm_lm_fit(df, "Reaction ~ Days", &mo, &l, &err) == LMM_OK);
+    if (!l) return;
+    v = tj_get(r, "coef");
+    for (i = 0; i < 2; i++) CHECK_CLOSE(l->coef[i], tj_num(tj_at(v, i)), 1e-10, 0);
+    v = tj_get(r, "se");
+    for (i = 0; i < 2; i++) CHECK_CLOSE(l->se[i], tj_num(tj_at(v, i)), 1e-10, 0);
+    CHECK_CLOSE(l->sigma, tj_num(tj_get(r, "sigma")), 1e-10, 0);
+    CHECK_CLOSE(l->r_squared, tj_num(tj_get(r, "r2")), 1e-10, 0);
+    CHECK_CLOSE(l->adj_r_squared, tj_num(tj_get(r, "adj_r2")), 1e-10, 0);
+    CHECK_CLOSE(l->fstat, tj_num(tj_at(tj_get(r, "fstat"), 0)), 1e-10, 0);
+    CHECK(l->df_resid == 178);
+    CHECK_CLOSE(l->loglik, tj_num(tj_get(r, "loglik")), 1e-10, 0);
+    v = tj_get(r, "resid");
+    for (i = 0; i < 10; i++) CHECK_CLOSE(l->resid[i], tj_num(tj_at(v, i)), 1e-9, 1e-9);
+    lmm_lm_free(l); l = NULL;
+    /* zero weights: the rows count nowhere */
+    for (i = 0; i < df->nrow; i++) w0[i] = df->cols[lmm_frame_find(df, "w")].num[i];
+    w0[0] = w0[1] = 0;
+    mo.weights_column = NULL; mo.weights = w0;
+    r = tj_get(ref, "lm_w0");
+    CHECK(lmm_lm_fit(df, "Reaction ~ Days", &mo, &l, &err) == LMM_OK);
+    if (l) {
+        v = tj_get(r, "coef");
+        for (i = 0; i < 2; i++) CHECK_CLOSE(l->coef[i], tj_num(tj_at(v, i)), 1e-10, 0);
+        v = tj_get(r, "se");
+        for (i = 0; i < 2; i++) CHECK_CLOSE(l->se[i], tj_num(tj_at(v, i)), 1e-10, 0);
+        CHECK_CLOSE(l->sigma, tj_num(tj_get(r, "sigma")), 1e-10, 0);
+        CHECK_CLOSE(l->r_squared, tj_num(tj_get(r, "r2")), 1e-10, 0);
+        CHECK(l->df_resid == (int)tj_num(tj_get(r, "df")));
+    }
+    lmm_lm_free(l); l = NULL;
+    w0[3] = -2;
+    CHECK(lmm_lm_fit(df, "Reaction ~ Days", &mo, &l, &err) == LMM_ERR_DATA && !l);
+    /* aov with weights: sequential sums of squares of the weighted fit */
+    mo.weights = NULL; mo.weights_column = "w";
+    CHECK(lmm_lm_fit(df, "Reaction ~ Days + factor(Subject)", &mo, &l, &err) == LMM_OK);
+    if (l) {
+        r = tj_get(ref, "aov_w");
+        nr = lmm_aov_table(l, rows);
+        CHECK(nr == 3);
+        for (i = 0; i < 3 && i < nr; i++) {
+            CHECK(rows[i].df == (int)tj_num(tj_at(tj_get(r, "df"), i)));
+            CHECK_CLOSE(rows[i].sumsq, tj_num(tj_at(tj_get(r, "ss"), i)), 1e-10, 0);
+        }
+        for (i = 0; i < 2 && i < nr; i++) CHECK_CLOSE(rows[i].f, tj_num(tj_at(tj_get(r, "F"), i)), 1e-9, 0);
+    }
+    lmm_lm_free(l);
+}
+
 void test_weights(void)
 {
     const char *f = "Reaction ~ Days + (Days|Subject)";
@@ -157,6 +218,7 @@ void test_weights(void)
         }
     }
     lmm_fit_free(a);
+    check_lm(df, ref);
     lmm_frame_free(df);
     tj_free(ref);
 }

@@ -38,6 +38,8 @@ nd <- data.frame(Days = c(0, 2.5, 9), x = c(1, 3.5, 10), Subject = factor(c("308
 l <- lm(Reaction ~ Days, d, weights = w)
 sl <- summary(l)
 a <- anova(lm(Reaction ~ Days + Subject, d, weights = w))
+d0 <- d; d0$w[1:2] <- 0   # zero weights: lm fits without those rows
+s0 <- summary(lm(Reaction ~ Days, d0, weights = w))
 out <- c("{",
   paste0("\"reml_w\": ", fitjson(mw), ","),
   paste0("\"ml_w\": ", fitjson(mwml), ","),
@@ -49,6 +51,8 @@ out <- c("{",
   paste0("\"lm_w\": {\"coef\": ", num(coef(l)), ", \"se\": ", num(sl$coefficients[, 2]),
          ", \"sigma\": ", one(sl$sigma), ", \"r2\": ", one(sl$r.squared), ", \"adj_r2\": ", one(sl$adj.r.squared),
          ", \"fstat\": ", num(sl$fstatistic), ", \"loglik\": ", one(logLik(l)), ", \"resid\": ", num(head(resid(l), 10)), "},"),
+  paste0("\"lm_w0\": {\"coef\": ", num(s0$coefficients[, 1]), ", \"se\": ", num(s0$coefficients[, 2]),
+         ", \"sigma\": ", one(s0$sigma), ", \"df\": ", one(s0$df[2]), ", \"r2\": ", one(s0$r.squared), "},"),
   paste0("\"aov_w\": {\"df\": ", num(a$Df), ", \"ss\": ", num(a$`Sum Sq`), ", \"F\": ", num(a$`F value`[1:2]), "}"),
   "}")
 writeLines(out, "tests/data/weights.json")
