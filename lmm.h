@@ -368,6 +368,8 @@ typedef struct lmm_formula {
     lmm_termlist fixed;
     int nre;
     lmm_reterm_spec *re;  /* in the order written */
+    int noffset;          /* offset(expr) terms of the fixed part: not columns, their sum is the offset */
+    lmm_expr **offsets;
 } lmm_formula;
 
 /* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + factor(x) + (1|g) + (x|g) + (x||g) + (1|a/b) + (1|factor(b))".
@@ -502,8 +504,11 @@ typedef struct lmm_model {
     double *y;                /* current response (nobs) */
     double *weights;          /* prior weights (nobs), NULL when none were given */
     double *offset;           /* offset (nobs), NULL when none was given; y - offset is fitted */
+    char *weights_label;      /* the weights column ("Weights: w" in the summary), NULL for a vector */
+    char *offset_label;       /* the offset column (" Offset: x"), NULL for a vector */
     double *sqrtw_;           /* private: sqrt(weights), NULL when none */
     double ldw_;              /* private: sum of log weights (lme4's ldW), 0 when none */
+    int offset_vector_;       /* private: the offset includes a vector (new data cannot evaluate it) */
     struct lmm__blocks *blk_; /* private: cross-products, factor and workspace */
     lmm_factor_kind factor_kind_; /* private: lmm_model_set_factor's request */
 } lmm_model;
@@ -662,6 +667,7 @@ typedef struct lmm_lm {
     double *weights;          /* prior weights (nobs), NULL when none: weighted least squares as R's
                                  lm(weights =); zero-weight rows get fitted values but do not count in
                                  df_resid, R^2 or logLik; resid is y - fitted (R's resid()) */
+    char *weights_label;      /* the weights column (the call's "weights = w"), NULL for a vector */
     double *coef, *se, *tval, *pval;
     double *vcov;             /* p x p */
     double sigma;             /* residual standard error */
@@ -3229,6 +3235,8 @@ LMM_API void lmm_formula_free(lmm_formula *f)
         LMM_FREE(f->re[i].group_label);
     }
     LMM_FREE(f->re);
+    for (i = 0; i < f->noffset; i++) lmm__expr_free(f->offsets[i]);
+    LMM_FREE(f->offsets);
     LMM_FREE(f->text);
     LMM_FREE(f);
 }
@@ -3563,6 +3571,37 @@ static int lmm__fp_sum(lmm__fparser *ps, lmm__tlist *out, int *intercept, int al
 
 static int lmm__fp_reterm(lmm__fparser *ps, int open_at);
 
+/* Does the text at the parser's position read "offset(" ? */
+static int lmm__fp_at_offset(lmm__fparser *ps)
+{
+    const char *t = ps->text + ps->pos;
+    if (strncmp(t, "offset", 6) != 0 || lmm__is_name_char((unsigned char)t[6])) return 0;
+    for (t += 6; *t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'; t++) {}
+    return *t == '(';
+}
+
+/* offset(expr): kept apart in f->offsets (R's offset terms are no model-matrix column). */
+static int lmm__fp_offset(lmm__fparser *ps, int allow, int at)
+{
+    lmm_formula *f = ps->f;
+    lmm_expr *e, **grown;
+    if (!allow) return lmm__fp_fail(ps, at, "offset() is only allowed as a top-level term of the fixed part");
+    ps->pos += 6;
+    lmm__fp_peek(ps);
+    ps->pos++;   /* the '(' */
+    if (!(e = lmm__fp_arith(ps))) return 0;
+    if (lmm__fp_peek(ps) != ')') { lmm__expr_free(e); return lmm__fp_fail(ps, ps->pos, "expected ')' closing offset("); }
+    ps->pos++;
+    if (!(grown = (lmm_expr **)LMM_REALLOC(f->offsets, (size_t)(f->noffset + 1) * sizeof *grown))) {
+        lmm__expr_free(e);
+        ps->st = lmm__nomem(ps->err);
+        return 0;
+    }
+    f->offsets = grown;
+    f->offsets[f->noffset++] = e;
+    return 1;
+}
+
 /* A formula primary: returns 1 on success; *literal is 0 or 1 for a bare number. */
 static int lmm__fp_fprimary(lmm__fparser *ps, lmm__tlist *out, int *literal, int *is_re, int allow_re)
 {
@@ -3606,6 +3645,7 @@ static int lmm__fp_fprimary(lmm__fparser *ps, lmm__tlist *out, int *literal, int
             return 1;
         }
     }
+    if (lmm__is_name_start(c) && lmm__fp_at_offset(ps)) return lmm__fp_offset(ps, allow_re, at);
     if (lmm__is_name_start(c) || c == '`') {
         lmm_expr *e = lmm__fp_atom(ps);
         int v;
@@ -6016,6 +6056,7 @@ LMM_API void lmm_model_free(lmm_model *m)
     if (m->theta_names) for (k = 0; k < m->ntheta; k++) LMM_FREE(m->theta_names[k]);
     LMM_FREE(m->theta_names);
     LMM_FREE(m->y); LMM_FREE(m->weights); LMM_FREE(m->offset); LMM_FREE(m->sqrtw_);
+    LMM_FREE(m->weights_label); LMM_FREE(m->offset_label);
     lmm__blocks_free(m);
     LMM_FREE(m);
 }
@@ -6689,21 +6730,39 @@ static lmm_status lmm__model_finish(lmm_model *m, lmm_error *err)
 }
 
 /* The model's weights (with sqrt and sum of logs) and offset from the options, at m->rows. */
-static lmm_status lmm__model_weights_offset(lmm_model *m, const lmm_frame *df, const lmm_model_options *mo, lmm_error *err)
+static lmm_status lmm__model_weights_offset(lmm_model *m, const lmm_frame *df, const lmm_formula *f,
+                                            const lmm_model_options *mo, lmm_error *err)
 {
-    int n = m->nobs, i, given;
+    int n = m->nobs, i, k, given;
     lmm_status st;
     if (!(m->weights = LMM__NEW(double, n + 1)) || !(m->offset = LMM__NEW(double, n + 1))) return lmm__nomem(err);
     if ((st = lmm__model_input(df, "weights", mo->weights_column, mo->weights, m->rows, n, m->weights, &given, err)) != LMM_OK) return st;
     if (!given) { LMM_FREE(m->weights); m->weights = NULL; }
     else {
+        if (mo->weights_column && !(m->weights_label = lmm__strdup(mo->weights_column))) return lmm__nomem(err);
         if ((st = lmm__check_weights(m->weights, m->rows, n, 0, err)) != LMM_OK) return st;
         if (!(m->sqrtw_ = LMM__NEW(double, n + 1))) return lmm__nomem(err);
         m->ldw_ = 0;
         for (i = 0; i < n; i++) { m->sqrtw_[i] = sqrt(m->weights[i]); m->ldw_ += log(m->weights[i]); }
     }
     if ((st = lmm__model_input(df, "offset", mo->offset_column, mo->offset, m->rows, n, m->offset, &given, err)) != LMM_OK) return st;
-    if (!given) { LMM_FREE(m->offset); m->offset = NULL; }
+    if (given && mo->offset_column && !(m->offset_label = lmm__strdup(mo->offset_column))) return lmm__nomem(err);
+    m->offset_vector_ = given && !mo->offset_column;
+    if (!given && f->noffset == 0) { LMM_FREE(m->offset); m->offset = NULL; return LMM_OK; }
+    if (!given) for (i = 0; i < n; i++) m->offset[i] = 0;
+    if (f->noffset) {   /* offset(expr) terms add up, as in R */
+        double *v = LMM__NEW(double, df->nrow + 1);
+        if (!v) return lmm__nomem(err);
+        for (k = 0; k < f->noffset; k++) {
+            if ((st = lmm_expr_eval(f->offsets[k], df, v, err)) != LMM_OK) { LMM_FREE(v); return st; }
+            for (i = 0; i < n; i++) {
+                double o = v[m->rows[i]];
+                if (!isfinite(o)) { LMM_FREE(v); return lmm__fail(err, LMM_ERR_DATA, "offset is not finite at row %d", m->rows[i] + 1); }
+                m->offset[i] += o;
+            }
+        }
+        LMM_FREE(v);
+    }
     return LMM_OK;
 }
 
@@ -6737,7 +6796,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, con
         goto done;
     }
     for (i = 0; i < fe.nobs; i++) m->y[i] = fe.vars[f->response].num[fe.rows[i]];
-    if ((st = lmm__model_weights_offset(m, df, &mo, err)) != LMM_OK) goto done;
+    if ((st = lmm__model_weights_offset(m, df, f, &mo, err)) != LMM_OK) goto done;
     if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &m->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(m->X, &m->n_aliased, &m->aliased, err)) != LMM_OK) goto done;
     m->nterms = f->nre;
@@ -7694,7 +7753,7 @@ LMM_API void lmm_lm_free(lmm_lm *fit)
     lmm_matrix_free(fit->X);
     if (fit->aliased) for (j = 0; j < fit->n_aliased; j++) LMM_FREE(fit->aliased[j]);
     LMM_FREE(fit->aliased);
-    LMM_FREE(fit->y); LMM_FREE(fit->weights); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
+    LMM_FREE(fit->y); LMM_FREE(fit->weights); LMM_FREE(fit->weights_label); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
     LMM_FREE(fit->vcov); LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->effects);
     LMM_FREE(fit);
 }
@@ -7836,6 +7895,7 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lm
         if (!(fit->weights = LMM__NEW(double, fe.nobs + 1))) { st = lmm__nomem(err); goto done; }
         if ((st = lmm__model_input(df, "weights", mo.weights_column, mo.weights, fe.rows, fe.nobs, fit->weights, &given, err)) != LMM_OK) goto done;
         if (!given) { LMM_FREE(fit->weights); fit->weights = NULL; }
+        else if (mo.weights_column && !(fit->weights_label = lmm__strdup(mo.weights_column))) { st = lmm__nomem(err); goto done; }
         else if ((st = lmm__check_weights(fit->weights, fe.rows, fe.nobs, 1, err)) != LMM_OK) goto done;
         else {   /* a zero-weight row counts nowhere in R's summary(lm): drop it */
             int k = 0;
@@ -7844,7 +7904,7 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lm
             if (k == 0) { st = lmm__fail(err, LMM_ERR_DATA, "every weight is zero"); goto done; }
             fe.nobs = k;
         }
-        if (mo.offset_column || mo.offset) { st = lmm__fail(err, LMM_ERR_ARG, "lm: offsets are not supported yet"); goto done; }
+        if (mo.offset_column || mo.offset || f->noffset) { st = lmm__fail(err, LMM_ERR_ARG, "lm: offsets are not supported yet"); goto done; }
     }
     if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &fit->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(fit->X, &fit->n_aliased, &fit->aliased, err)) != LMM_OK) goto done;
@@ -8167,7 +8227,9 @@ static lmm_status lmm__model_clone(const lmm_model *s, lmm_model **out, lmm_erro
     m->y = lmm__dup_doubles(s->y, (size_t)n);
     if (s->weights && (!(m->weights = lmm__dup_doubles(s->weights, (size_t)n)) || !(m->sqrtw_ = lmm__dup_doubles(s->sqrtw_, (size_t)n)))) ok = 0;
     if (s->offset && !(m->offset = lmm__dup_doubles(s->offset, (size_t)n))) ok = 0;
-    m->ldw_ = s->ldw_;
+    m->ldw_ = s->ldw_; m->offset_vector_ = s->offset_vector_;
+    if (s->weights_label && !(m->weights_label = lmm__strdup(s->weights_label))) ok = 0;
+    if (s->offset_label && !(m->offset_label = lmm__strdup(s->offset_label))) ok = 0;
     m->aliased = lmm__dup_strv(s->aliased, s->n_aliased, &ok);
     m->theta_lower = lmm__dup_doubles(s->theta_lower, (size_t)s->ntheta);
     m->theta_names = lmm__dup_strv(s->theta_names, s->ntheta, &ok);
@@ -8753,6 +8815,21 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
         out[fe.rows[r] - ntr] = s;
     }
     lmm_matrix_free(M); M = NULL;
+    if (m->offset) {   /* the offset on newdata, as lme4's predict evaluates it */
+        double *v = LMM__NEW(double, nn + 1);
+        int k, c;
+        if (!v) { st = lmm__nomem(err); goto done; }
+        if (m->offset_vector_) st = lmm__fail(err, LMM_ERR_ARG, "the model's offset was given as a vector: new data needs an offset column or offset() in the formula");
+        for (k = 0; k < f->noffset && st == LMM_OK; k++)
+            if ((st = lmm_expr_eval(f->offsets[k], nd, v, err)) == LMM_OK) for (i = 0; i < nn; i++) out[i] += v[i];
+        if (st == LMM_OK && m->offset_label) {
+            if ((c = lmm_frame_find(nd, m->offset_label)) < 0 || nd->cols[c].type != LMM_NUMERIC)
+                st = lmm__fail(err, LMM_ERR_DATA, "newdata has no numeric offset column '%s'", m->offset_label);
+            else for (i = 0; i < nn; i++) out[i] += nd->cols[c].num[i];
+        }
+        LMM_FREE(v);
+        if (st != LMM_OK) goto done;
+    }
     if (!conditional) goto done;
     for (r = 0; r < f->nre; r++) {
         const lmm_reterm_spec *spec = &f->re[r];
@@ -9261,6 +9338,8 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
     lmm_deparse_formula(m->formula, fbuf, sizeof fbuf);
     fprintf(out, "Formula: %s\n", fbuf);
     if (data_name) fprintf(out, "   Data: %s\n", data_name);
+    if (m->weights_label) fprintf(out, "Weights: %s\n", m->weights_label);
+    if (m->offset_label) fprintf(out, " Offset: %s\n", m->offset_label);
     fprintf(out, "\n");
     if (reml) {
         lmm__format1(lmm__round(fit->criterion, 1), 7, num);
@@ -9560,7 +9639,7 @@ done:
 
 /* "lm(formula = F, data = D)" as R's deparse() writes it: a line is broken
    after a binary operator or an argument's comma once it is past 60 characters. */
-static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_name)
+static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_name, const char *weights)
 {
     char f[1024];
     const char *p;
@@ -9585,6 +9664,13 @@ static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_
         len += 2;
         if (len > 60) { fprintf(out, "\n    "); len = 4; }
         fprintf(out, "data = %s", data_name);
+        len += 7 + (int)strlen(data_name);
+    }
+    if (weights) {
+        fprintf(out, ", ");
+        len += 2;
+        if (len > 60) { fprintf(out, "\n    "); len = 4; }
+        fprintf(out, "weights = %s", weights);
     }
     fprintf(out, ")\n");
 }
@@ -9597,7 +9683,7 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     static const char *const qn[5] = { "Min", "1Q", "Median", "3Q", "Max" };
     char qv[5][48];
     fprintf(out, "\nCall:\n");
-    lmm__print_lm_call(out, fit->formula ? fit->formula : "", data_name);
+    lmm__print_lm_call(out, fit->formula ? fit->formula : "", data_name, fit->weights_label);
     fprintf(out, "\n");
     sr = (double *)lmm__alloc((size_t)fit->nobs, sizeof(double));
     es = (double *)lmm__alloc((size_t)(2 * (p ? p : 1)), sizeof(double));

@@ -113,6 +113,47 @@ static void check_lm(const lmm_frame *df, const tj_node *ref)
     lmm_lm_free(l);
 }
 
+/* offset(expr) in the formula: lme4's fits and predictions on new data */
+static void check_formula_offsets(const lmm_frame *df, const tj_node *ref)
+{
+    lmm_fit *a, *b;
+    lmm_frame *nd = NULL;
+    lmm_error err = {LMM_OK, ""};
+    lmm_formula *f = NULL;
+    double out[3];
+    const char *csv = "Days,x,Subject\n0,1,308\n2.5,3.5,309\n9,10,372\n";
+    const tj_node *v;
+    int i;
+    a = fit_with(df, "Reaction ~ Days + offset(2 * Days) + (Days|Subject)", 0, NULL, NULL, NULL, LMM_OK, NULL);
+    if (a) check_fit(a, tj_get(ref, "reml_offset2days"), "REML offset(2*Days)");
+    /* several offsets add up, wherever they stand in the fixed part */
+    b = fit_with(df, "Reaction ~ offset(Days) + Days + (Days|Subject) + offset(Days)", 0, NULL, NULL, NULL, LMM_OK, NULL);
+    if (a && b) { CHECK_CLOSE(b->criterion, a->criterion, 1e-12, 0); CHECK(b->p == 2); }
+    lmm_fit_free(a); lmm_fit_free(b);
+    a = fit_with(df, "Reaction ~ Days + offset(log(x)) + (Days|Subject)", 0, "w", NULL, NULL, LMM_OK, NULL);
+    if (a) check_fit(a, tj_get(ref, "reml_offsetlog_w"), "REML offset(log(x)), w");
+    CHECK(lmm_frame_read_csv_text(csv, strlen(csv), &nd, &err) == LMM_OK);
+    if (a && nd) {
+        v = tj_get(ref, "predict_offsetlog_w");
+        CHECK(lmm_predict(a, df, nd, 1, out, &err) == LMM_OK);
+        for (i = 0; i < 3; i++) CHECK_CLOSE(out[i], tj_num(tj_at(tj_get(v, "conditional"), i)), 1e-5, 0);
+        CHECK(lmm_predict(a, df, nd, 0, out, &err) == LMM_OK);
+        for (i = 0; i < 3; i++) CHECK_CLOSE(out[i], tj_num(tj_at(tj_get(v, "population"), i)), 1e-5, 0);
+        /* fitted values include the offset: predict without newdata gives them back */
+        CHECK(lmm_predict(a, NULL, NULL, 0, out, &err) == LMM_OK);
+        CHECK_CLOSE(out[1], a->beta[0] + a->beta[1] * 1 + log(2.0), 1e-12, 0);
+    }
+    lmm_fit_free(a);
+    lmm_frame_free(nd);
+    /* offset() is not a column: the model matrix ignores it; nor is it allowed in a random term */
+    CHECK(lmm_formula_parse("y ~ x + offset(log(z)) + (1|g)", &f, &err) == LMM_OK);
+    if (f) { CHECK(f->noffset == 1 && f->fixed.nterms == 1); lmm_formula_free(f); f = NULL; }
+    CHECK(lmm_formula_parse("y ~ x + (offset(z)|g)", &f, &err) == LMM_ERR_FORMULA && !f);
+    CHECK(lmm_formula_parse("y ~ x + offset(z", &f, &err) == LMM_ERR_FORMULA && !f);
+    CHECK(lmm_formula_parse("y ~ offsetx + (1|g)", &f, &err) == LMM_OK);
+    if (f) { CHECK(f->noffset == 0 && f->fixed.nterms == 1); lmm_formula_free(f); }
+}
+
 void test_weights(void)
 {
     const char *f = "Reaction ~ Days + (Days|Subject)";
@@ -219,6 +260,7 @@ void test_weights(void)
     }
     lmm_fit_free(a);
     check_lm(df, ref);
+    check_formula_offsets(df, ref);
     lmm_frame_free(df);
     tj_free(ref);
 }
