@@ -39,7 +39,9 @@
                   defaults (REML, BOBYQA, treatment contrasts).
                   How the model is built (contrasts) is an lmm_model_options,
                   opts.model here, and the argument (NULL = defaults) of
-                  lmm_model_build, lmm_model_matrix and lmm_lm_fit.
+                  lmm_model_build, lmm_model_matrix and lmm_lm_fit; its
+                  weights/offset (a column or a vector) and offset(expr)
+                  terms in the formula are lme4's weights = and offset =.
                   The pipeline is also open: lmm_model_build (structure:
                   X, Z, Lambda pattern) -> lmm_model_fit (response y) ->
                   lmm_fit; lmm_refit reuses the structure for a new y.
@@ -9705,7 +9707,8 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
         char (*rn)[48] = (char (*)[48])lmm__alloc((size_t)fit->nobs, 48);
         const char **np = (const char **)lmm__alloc((size_t)fit->nobs, sizeof(char *));
         if (rv && rn && np) {
-            lmm_format_reals(fit->resid, fit->nobs, 4, rv);
+            for (i = 0; i < fit->nobs; i++) sr[i] = fit->weights ? sqrt(fit->weights[i]) * fit->resid[i] : fit->resid[i];
+            lmm_format_reals(sr, fit->nobs, 4, rv);
             for (i = 0; i < fit->nobs; i++) { snprintf(rn[i], 48, "%d", i + 1); np[i] = rn[i]; }
             lmm__print_named_vector(out, np, rv, fit->nobs);
         }
