@@ -52,6 +52,18 @@ static lmm_fit *fit_with(const lmm_frame *df, const char *formula, int ml, const
     return fit;
 }
 
+/* coefficients, SEs, sigma and R^2 of an lm against summary(lm)'s */
+static void check_lm_core(const lmm_lm *l, const tj_node *r)
+{
+    int i;
+    for (i = 0; i < 2; i++) {
+        CHECK_CLOSE(l->coef[i], tj_num(tj_at(tj_get(r, "coef"), i)), 1e-10, 0);
+        CHECK_CLOSE(l->se[i], tj_num(tj_at(tj_get(r, "se"), i)), 1e-10, 0);
+    }
+    CHECK_CLOSE(l->sigma, tj_num(tj_get(r, "sigma")), 1e-10, 0);
+    CHECK_CLOSE(l->r_squared, tj_num(tj_get(r, "r2")), 1e-10, 0);
+}
+
 /* R's lm(weights =), summary(lm) and anova(lm) */
 static void check_lm(const lmm_frame *df, const tj_node *ref)
 {
@@ -66,12 +78,7 @@ static void check_lm(const lmm_frame *df, const tj_node *ref)
     mo.weights_column = "w";
     CHECK(lmm_lm_fit(df, "Reaction ~ Days", &mo, &l, &err) == LMM_OK);
     if (!l) return;
-    v = tj_get(r, "coef");
-    for (i = 0; i < 2; i++) CHECK_CLOSE(l->coef[i], tj_num(tj_at(v, i)), 1e-10, 0);
-    v = tj_get(r, "se");
-    for (i = 0; i < 2; i++) CHECK_CLOSE(l->se[i], tj_num(tj_at(v, i)), 1e-10, 0);
-    CHECK_CLOSE(l->sigma, tj_num(tj_get(r, "sigma")), 1e-10, 0);
-    CHECK_CLOSE(l->r_squared, tj_num(tj_get(r, "r2")), 1e-10, 0);
+    check_lm_core(l, r);
     CHECK_CLOSE(l->adj_r_squared, tj_num(tj_get(r, "adj_r2")), 1e-10, 0);
     CHECK_CLOSE(l->fstat, tj_num(tj_at(tj_get(r, "fstat"), 0)), 1e-10, 0);
     CHECK(l->df_resid == 178);
@@ -86,12 +93,7 @@ static void check_lm(const lmm_frame *df, const tj_node *ref)
     r = tj_get(ref, "lm_w0");
     CHECK(lmm_lm_fit(df, "Reaction ~ Days", &mo, &l, &err) == LMM_OK);
     if (l) {
-        v = tj_get(r, "coef");
-        for (i = 0; i < 2; i++) CHECK_CLOSE(l->coef[i], tj_num(tj_at(v, i)), 1e-10, 0);
-        v = tj_get(r, "se");
-        for (i = 0; i < 2; i++) CHECK_CLOSE(l->se[i], tj_num(tj_at(v, i)), 1e-10, 0);
-        CHECK_CLOSE(l->sigma, tj_num(tj_get(r, "sigma")), 1e-10, 0);
-        CHECK_CLOSE(l->r_squared, tj_num(tj_get(r, "r2")), 1e-10, 0);
+        check_lm_core(l, r);
         CHECK(l->df_resid == (int)tj_num(tj_get(r, "df")));
     }
     lmm_lm_free(l); l = NULL;
@@ -120,7 +122,7 @@ static void check_formula_offsets(const lmm_frame *df, const tj_node *ref)
     lmm_frame *nd = NULL;
     lmm_error err = {LMM_OK, ""};
     lmm_formula *f = NULL;
-    double out[3];
+    double out[180];
     const char *csv = "Days,x,Subject\n0,1,308\n2.5,3.5,309\n9,10,372\n";
     const tj_node *v;
     int i;
