@@ -156,6 +156,35 @@ static void check_formula_offsets(const lmm_frame *df, const tj_node *ref)
     if (f) { CHECK(f->noffset == 0 && f->fixed.nterms == 1); lmm_formula_free(f); }
 }
 
+/* the dense, class and sparse factors weight alike (Penicillin, crossed plate x sample) */
+static void check_factor_paths(void)
+{
+    lmm_frame *pen = lmm_test_read_csv("Penicillin.csv");
+    lmm_fit_options o;
+    lmm_error err = {LMM_OK, ""};
+    lmm_fit *fd = NULL, *fs = NULL, *fa = NULL;
+    double w[144];
+    int i;
+    CHECK(pen && pen->nrow == 144);
+    if (!pen || pen->nrow != 144) { lmm_frame_free(pen); return; }
+    for (i = 0; i < 144; i++) w[i] = 0.5 + (i % 7) * 0.25;
+    memset(&o, 0, sizeof o);
+    o.model.weights = w;
+    CHECK(lmm_fit_formula(pen, "diameter ~ 1 + (1|plate) + (1|sample)", &o, &fa, &err) == LMM_OK);
+    o.factor = LMM_FACTOR_DENSE;
+    CHECK(lmm_fit_formula(pen, "diameter ~ 1 + (1|plate) + (1|sample)", &o, &fd, &err) == LMM_OK);
+    o.factor = LMM_FACTOR_SPARSE;
+    CHECK(lmm_fit_formula(pen, "diameter ~ 1 + (1|plate) + (1|sample)", &o, &fs, &err) == LMM_OK);
+    if (fa && fd && fs) {
+        CHECK_CLOSE(fs->criterion, fd->criterion, 1e-10, 0);
+        CHECK_CLOSE(fa->criterion, fd->criterion, 1e-10, 0);
+        CHECK_CLOSE(fs->theta[1], fd->theta[1], 1e-5, 0);
+        CHECK_CLOSE(fs->se[0], fd->se[0], 1e-5, 0);
+    }
+    lmm_fit_free(fa); lmm_fit_free(fd); lmm_fit_free(fs);
+    lmm_frame_free(pen);
+}
+
 void test_weights(void)
 {
     const char *f = "Reaction ~ Days + (Days|Subject)";
@@ -263,6 +292,7 @@ void test_weights(void)
     lmm_fit_free(a);
     check_lm(df, ref);
     check_formula_offsets(df, ref);
+    check_factor_paths();
     lmm_frame_free(df);
     tj_free(ref);
 }
