@@ -157,7 +157,7 @@ static void check_formula_offsets(const lmm_frame *df, const tj_node *ref)
 }
 
 /* the dense, class and sparse factors weight alike (Penicillin, crossed plate x sample) */
-static void check_factor_paths(void)
+static void check_factor_paths(const tj_node *ref)
 {
     lmm_frame *pen = lmm_test_read_csv("Penicillin.csv");
     lmm_fit_options o;
@@ -178,6 +178,7 @@ static void check_factor_paths(void)
     if (fa && fd && fs) {
         CHECK_CLOSE(fs->criterion, fd->criterion, 1e-10, 0);
         CHECK_CLOSE(fa->criterion, fd->criterion, 1e-10, 0);
+        CHECK_CLOSE(fa->criterion, tj_num(tj_get(ref, "penicillin_w_criterion")), 1e-9, 0);
         CHECK_CLOSE(fs->theta[1], fd->theta[1], 1e-5, 0);
         CHECK_CLOSE(fs->se[0], fd->se[0], 1e-5, 0);
     }
@@ -292,7 +293,7 @@ void test_weights(void)
     lmm_fit_free(a);
     check_lm(df, ref);
     check_formula_offsets(df, ref);
-    check_factor_paths();
+    check_factor_paths(ref);
     lmm_frame_free(df);
     tj_free(ref);
 }

@@ -40,7 +40,10 @@ sl <- summary(l)
 a <- anova(lm(Reaction ~ Days + Subject, d, weights = w))
 d0 <- d; d0$w[1:2] <- 0   # zero weights: lm fits without those rows
 s0 <- summary(lm(Reaction ~ Days, d0, weights = w))
+pen <- read.csv("tests/data/Penicillin.csv")
+mpen <- lmer(diameter ~ 1 + (1 | plate) + (1 | sample), pen, weights = 0.5 + ((0:143) %% 7) * 0.25)
 out <- c("{",
+  paste0("\"penicillin_w_criterion\": ", one(REMLcrit(mpen)), ","),
   paste0("\"reml_w\": ", fitjson(mw), ","),
   paste0("\"ml_w\": ", fitjson(mwml), ","),
   paste0("\"reml_w3\": ", fitjson(mw3), ","),
