@@ -39,7 +39,9 @@
                   defaults (REML, BOBYQA, treatment contrasts).
                   How the model is built (contrasts) is an lmm_model_options,
                   opts.model here, and the argument (NULL = defaults) of
-                  lmm_model_build, lmm_model_matrix and lmm_lm_fit.
+                  lmm_model_build, lmm_model_matrix and lmm_lm_fit; its
+                  weights/offset (a column or a vector) and offset(expr)
+                  terms in the formula are lme4's weights = and offset =.
                   The pipeline is also open: lmm_model_build (structure:
                   X, Z, Lambda pattern) -> lmm_model_fit (response y) ->
                   lmm_fit; lmm_refit reuses the structure for a new y.
@@ -385,6 +387,8 @@ typedef struct lmm_formula {
     lmm_termlist fixed;
     int nre;
     lmm_reterm_spec *re;  /* in the order written */
+    int noffset;          /* offset(expr) terms of the fixed part: not columns, their sum is the offset */
+    lmm_expr **offsets;
 } lmm_formula;
 
 /* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + factor(x) + (1|g) + (x|g) + (x||g) + (1|a/b) + (1|factor(b))",
@@ -414,9 +418,14 @@ typedef enum lmm_contrasts {
 } lmm_contrasts;
 
 /* How a model is built from a formula and a frame; zero-initialised (or a
-   NULL pointer) = R's defaults. Weights, offset and family will join it. */
+   NULL pointer) = R's defaults. Weights and offset are each a column name or
+   a vector over the FRAME's rows (not both); NULL = none (weights 1, offset 0). */
 typedef struct lmm_model_options {
     lmm_contrasts contrasts;  /* treatment (default) or sum */
+    const char *weights_column; /* prior weights (lme4's and lm's weights =): residual variance sigma^2 / w */
+    const double *weights;    /* ... or frame nrow values; finite, > 0 for lmer, >= 0 for lm */
+    const char *offset_column;  /* a known term added to the linear predictor (lme4's offset =) */
+    const double *offset;     /* ... or frame nrow values */
 } lmm_model_options;
 
 /* A dense matrix with R's column names. */
@@ -516,6 +525,13 @@ typedef struct lmm_model {
     double *theta_lower;      /* 0 for diagonal template entries, -HUGE_VAL otherwise */
     char **theta_names;       /* "Subject.(Intercept)", "Subject.Days.(Intercept)", ... */
     double *y;                /* current response (nobs) */
+    double *weights;          /* prior weights (nobs), NULL when none were given */
+    double *offset;           /* offset (nobs), NULL when none was given; y - offset is fitted */
+    char *weights_label;      /* the weights column ("Weights: w" in the summary), NULL for a vector */
+    char *offset_label;       /* the offset column (" Offset: x"), NULL for a vector */
+    double *sqrtw_;           /* private: sqrt(weights), NULL when none */
+    double ldw_;              /* private: sum of log weights (lme4's ldW), 0 when none */
+    int offset_vector_;       /* private: the offset includes a vector (new data cannot evaluate it) */
     struct lmm__blocks *blk_; /* private: cross-products, factor and workspace */
     lmm_factor_kind factor_kind_; /* private: lmm_model_set_factor's request */
 } lmm_model;
@@ -671,6 +687,10 @@ typedef struct lmm_lm {
     int n_aliased;
     char **aliased;
     double *y;                /* response (nobs) */
+    double *weights;          /* prior weights (nobs), NULL when none: weighted least squares as R's
+                                 lm(weights =); zero-weight rows get fitted values but do not count in
+                                 df_resid, R^2 or logLik; resid is y - fitted (R's resid()) */
+    char *weights_label;      /* the weights column (the call's "weights = w"), NULL for a vector */
     double *coef, *se, *tval, *pval;
     double *vcov;             /* p x p */
     double sigma;             /* residual standard error */
@@ -3300,6 +3320,8 @@ LMM_API void lmm_formula_free(lmm_formula *f)
         LMM_FREE(f->re[i].group_label);
     }
     LMM_FREE(f->re);
+    for (i = 0; i < f->noffset; i++) lmm__expr_free(f->offsets[i]);
+    LMM_FREE(f->offsets);
     LMM_FREE(f->text);
     LMM_FREE(f);
 }
@@ -3730,6 +3752,37 @@ static int lmm__fp_sum(lmm__fparser *ps, lmm__tlist *out, int *intercept, int al
 
 static int lmm__fp_reterm(lmm__fparser *ps, int open_at);
 
+/* Does the text at the parser's position read "offset(" ? */
+static int lmm__fp_at_offset(lmm__fparser *ps)
+{
+    const char *t = ps->text + ps->pos;
+    if (strncmp(t, "offset", 6) != 0 || lmm__is_name_char((unsigned char)t[6])) return 0;
+    for (t += 6; *t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'; t++) {}
+    return *t == '(';
+}
+
+/* offset(expr): kept apart in f->offsets (R's offset terms are no model-matrix column). */
+static int lmm__fp_offset(lmm__fparser *ps, int allow, int at)
+{
+    lmm_formula *f = ps->f;
+    lmm_expr *e, **grown;
+    if (!allow) return lmm__fp_fail(ps, at, "offset() is only allowed as a top-level term of the fixed part");
+    ps->pos += 6;
+    lmm__fp_peek(ps);
+    ps->pos++;   /* the '(' */
+    if (!(e = lmm__fp_arith(ps))) return 0;
+    if (lmm__fp_peek(ps) != ')') { lmm__expr_free(e); return lmm__fp_fail(ps, ps->pos, "expected ')' closing offset("); }
+    ps->pos++;
+    if (!(grown = (lmm_expr **)LMM_REALLOC(f->offsets, (size_t)(f->noffset + 1) * sizeof *grown))) {
+        lmm__expr_free(e);
+        ps->st = lmm__nomem(ps->err);
+        return 0;
+    }
+    f->offsets = grown;
+    f->offsets[f->noffset++] = e;
+    return 1;
+}
+
 /* A formula primary: returns 1 on success; *literal is 0 or 1 for a bare number. */
 static int lmm__fp_fprimary(lmm__fparser *ps, lmm__tlist *out, int *literal, int *is_re, int allow_re)
 {
@@ -3773,6 +3826,7 @@ static int lmm__fp_fprimary(lmm__fparser *ps, lmm__tlist *out, int *literal, int
             return 1;
         }
     }
+    if (lmm__is_name_start(c) && lmm__fp_at_offset(ps)) return lmm__fp_offset(ps, allow_re, at);
     if (lmm__is_name_start(c) || c == '`') {
         lmm_expr *e = lmm__fp_atom(ps);
         int v;
@@ -4595,6 +4649,43 @@ static lmm_status lmm__model_options_resolve(const lmm_model_options *in, lmm_mo
     if (in) *out = *in; else memset(out, 0, sizeof *out);
     if (out->contrasts != LMM_CONTR_TREATMENT && out->contrasts != LMM_CONTR_SUM)
         return lmm__fail(err, LMM_ERR_ARG, "unknown contrasts %d (LMM_CONTR_TREATMENT or LMM_CONTR_SUM)", (int)out->contrasts);
+    if (out->weights_column && out->weights)
+        return lmm__fail(err, LMM_ERR_ARG, "weights: give a column name or a vector, not both");
+    if (out->offset_column && out->offset)
+        return lmm__fail(err, LMM_ERR_ARG, "offset: give a column name or a vector, not both");
+    return LMM_OK;
+}
+
+/* One model input (weights or offset) of the options at the observations'
+   frame rows into out[nobs]; *given = 0 when the options have none. */
+static lmm_status lmm__model_input(const lmm_frame *df, const char *what, const char *col, const double *vec,
+                                   const int *rows, int nobs, double *out, int *given, lmm_error *err)
+{
+    int i, j;
+    *given = col || vec;
+    if (!*given) return LMM_OK;
+    if (col) {
+        if ((j = lmm_frame_find(df, col)) < 0) return lmm__fail(err, LMM_ERR_FORMULA, "%s column '%s' not found", what, col);
+        if (df->cols[j].type != LMM_NUMERIC) return lmm__fail(err, LMM_ERR_DATA, "%s column '%s' is not numeric", what, col);
+        vec = df->cols[j].num;
+    }
+    for (i = 0; i < nobs; i++) {
+        out[i] = vec[rows[i]];
+        if (!isfinite(out[i])) return lmm__fail(err, LMM_ERR_DATA, "%s are not finite at row %d", what, rows[i] + 1);
+    }
+    return LMM_OK;
+}
+
+/* Check prior weights: finite and >= 0 (lm), > 0 when zero_ok is 0 (lmer). */
+static lmm_status lmm__check_weights(const double *w, const int *rows, int nobs, int zero_ok, lmm_error *err)
+{
+    int i;
+    for (i = 0; i < nobs; i++) {
+        if (w[i] < 0) return lmm__fail(err, LMM_ERR_DATA, "negative weights are not allowed (row %d)", rows[i] + 1);
+        /* lme4 keeps a zero-weight row and its criterion is then infinite (log 0 in sum(log w)) */
+        if (w[i] == 0 && !zero_ok)
+            return lmm__fail(err, LMM_ERR_DATA, "zero weight at row %d: lme4's criterion is infinite then (sum(log(weights))); drop the row", rows[i] + 1);
+    }
     return LMM_OK;
 }
 
@@ -5616,7 +5707,8 @@ typedef struct lmm__blocks {
     double *xtx_chol;     /* p x p Cholesky of X'X, for the response shift */
     int shift_ok;         /* 0 if X'X was not numerically positive definite */
     double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
-    double *yshift;       /* n: y - X beta0 */
+    double *yshift;       /* n: y - X beta0 (weighted: sqrt(w) (y - offset - X beta0)) */
+    double *work_y;       /* n: w (y - offset), only with weights */
     /* When the first term's levels share few distinct blocks Z1'Z1 (balanced
        or nearly: plots with 11..32 observations, subjects seen on the same
        days), L21 L21' = sum over those classes c of sum_{a<=b} M_c[a,b] S_c^ab,
@@ -5671,6 +5763,7 @@ static int lmm__rest_entries(const lmm_model *m, int i, int *idx, double *val)
         }
     }
     for (c = 0; c < m->X->ncol; c++) { idx[nz] = B->qr + c; val[nz++] = m->X->v[(size_t)c * n + i]; }
+    if (m->sqrtw_) for (c = 0; c < nz; c++) val[c] *= m->sqrtw_[i];   /* rows of Z and X scaled by sqrt(w), as lme4 */
     return nz;
 }
 
@@ -5705,6 +5798,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     B->xtx_chol = LMM__NEW(double, (size_t)p * p + 1);
     B->beta0 = LMM__ZNEW(double, (size_t)p + 1);
     B->yshift = LMM__NEW(double, (size_t)n + 1);
+    if (m->sqrtw_ && !(B->work_y = LMM__NEW(double, (size_t)n + 1))) goto nomem;
     idx = LMM__NEW(int, B->r);
     val = LMM__NEW(double, B->r);
     order = LMM__NEW(int, n);
@@ -5757,12 +5851,13 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
         for (i = start[j]; i < start[j + 1]; i++) {
             int o = order[i], nz = lmm__rest_entries(m, o, idx, val), a, b;
             double *a11 = B->A11 + (size_t)j * B->p1 * B->p1;
+            double wo = m->sqrtw_ ? m->weights[o] : 1.0, so = m->sqrtw_ ? m->sqrtw_[o] : 1.0;   /* x * 1.0 is exact */
             for (c = 0; c < B->p1; c++)
-                for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + o] * t1->z[(size_t)c2 * n + o];
+                for (c2 = 0; c2 < B->p1; c2++) a11[c + c2 * B->p1] += t1->z[(size_t)c * n + o] * t1->z[(size_t)c2 * n + o] * wo;
             for (a = 0; a < nz; a++) {
                 double va = val[a];
                 if (va == 0.0) continue;
-                for (c = 0; c < B->p1; c++) a21[(size_t)c * nj + mark[idx[a]]] += va * t1->z[(size_t)c * n + o];
+                for (c = 0; c < B->p1; c++) a21[(size_t)c * nj + mark[idx[a]]] += va * (so * t1->z[(size_t)c * n + o]);
                 for (b = 0; b <= a; b++) {
                     int r0 = idx[a], c0 = idx[b];
                     if (r0 < c0) { int tmp = r0; r0 = c0; c0 = tmp; }
@@ -6201,22 +6296,30 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
         if (!isfinite(y[i])) return lmm__fail(err, LMM_ERR_DATA, "response is not finite at observation %d", i + 1);
     if (m->y != y) memcpy(m->y, y, (size_t)n * sizeof(double));
     /* Work with y - X beta0 (beta0 = OLS fit): the PLS solution only shifts beta by
-       beta0, and y'y no longer dwarfs the penalised RSS (pulp: 72000 against 1.7). */
+       beta0, and y'y no longer dwarfs the penalised RSS (pulp: 72000 against 1.7).
+       With weights and offset the fitted response is sqrt(w) (y - offset) on sqrt(w) X. */
     {
         int p = m->X->ncol;
+        const double *yt = m->y;
+        if (m->offset || m->sqrtw_) {   /* y - offset, and w (y - offset) for X'W y */
+            for (i = 0; i < n; i++) B->yshift[i] = m->offset ? m->y[i] - m->offset[i] : m->y[i];
+            if (m->sqrtw_) for (i = 0; i < n; i++) B->work_y[i] = B->yshift[i] * m->weights[i];
+            yt = m->sqrtw_ ? B->work_y : B->yshift;
+        }
         for (c = 0; c < p; c++) {
             double s = 0;
-            for (i = 0; i < n && B->shift_ok; i++) s += m->X->v[(size_t)c * n + i] * m->y[i];
+            for (i = 0; i < n && B->shift_ok; i++) s += m->X->v[(size_t)c * n + i] * yt[i];
             B->beta0[c] = s;
         }
         if (B->shift_ok) {
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 0);
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 1);
         }
+        yt = (m->offset || m->sqrtw_) ? B->yshift : m->y;
         for (i = 0; i < n; i++) {
-            double s = m->y[i];
+            double s = yt[i];
             for (c = 0; c < p; c++) s -= m->X->v[(size_t)c * n + i] * B->beta0[c];
-            B->yshift[i] = s;
+            B->yshift[i] = m->sqrtw_ ? s * m->sqrtw_[i] : s;
         }
     }
     /* the y row is the last of every level's list; accumulate Z1'y into the work vector first */
@@ -6224,7 +6327,7 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     for (c = 0; c < B->r; c++) B->A22[(size_t)c * B->r + ylast] = 0.0;
     for (i = 0; i < n; i++) {
         const lmm_reterm *t1 = &m->terms[0];
-        double yi = B->yshift[i];
+        double yi = m->sqrtw_ ? B->yshift[i] * m->sqrtw_[i] : B->yshift[i];   /* (sqrt(w) z)'(sqrt(w) r) */
         for (c = 0; c < B->p1; c++) B->work[t1->codes[i] * B->p1 + c] += yi * t1->z[(size_t)c * n + i];
         for (k = 1; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
@@ -6232,7 +6335,7 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
                 B->A22[(size_t)(t->u_offset - B->q1 + t->codes[i] * t->ncol + c) * B->r + ylast] += yi * t->z[(size_t)c * n + i];
         }
         for (c = 0; c < m->X->ncol; c++) B->A22[(size_t)(B->qr + c) * B->r + ylast] += yi * m->X->v[(size_t)c * n + i];
-        yy += yi * yi;
+        yy += B->yshift[i] * B->yshift[i];
     }
     for (j = 0; j < B->l1; j++) {
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
@@ -6242,7 +6345,10 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     B->A22[(size_t)ylast * B->r + ylast] = yy;
     {   /* residuals of the OLS shift at rounding level: every criterion value would be noise */
         double y2 = 0;
-        for (i = 0; i < n; i++) y2 += m->y[i] * m->y[i];
+        if (m->offset || m->sqrtw_)
+            for (i = 0; i < n; i++) { double v = (m->offset ? m->y[i] - m->offset[i] : m->y[i]) * (m->sqrtw_ ? m->sqrtw_[i] : 1.0); y2 += v * v; }
+        else
+            for (i = 0; i < n; i++) y2 += m->y[i] * m->y[i];
         B->y_exact = B->shift_ok && yy <= 1e-26 * y2;
     }
     if (B->path == LMM__PATH_CLASSES) lmm__classes_fill(B, !B->cls_ready);
@@ -6261,7 +6367,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->cp); LMM_FREE(B->ri); LMM_FREE(B->rowterm); LMM_FREE(B->pack);
     LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
-    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift);
+    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift); LMM_FREE(B->work_y);
     LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
     lmm__sparse_free(B);
     LMM_FREE(B);
@@ -6293,7 +6399,8 @@ LMM_API void lmm_model_free(lmm_model *m)
     LMM_FREE(m->theta_lower);
     if (m->theta_names) for (k = 0; k < m->ntheta; k++) LMM_FREE(m->theta_names[k]);
     LMM_FREE(m->theta_names);
-    LMM_FREE(m->y);
+    LMM_FREE(m->y); LMM_FREE(m->weights); LMM_FREE(m->offset); LMM_FREE(m->sqrtw_);
+    LMM_FREE(m->weights_label); LMM_FREE(m->offset_label);
     lmm__blocks_free(m);
     LMM_FREE(m);
 }
@@ -6870,8 +6977,10 @@ static double lmm__criterion(const lmm_model *m, double ldL2, double ldRX2, doub
 {
     double n = m->nobs, p = m->X->ncol;
     const double two_pi = 6.283185307179586476925286766559;
-    if (reml) return ldL2 + ldRX2 + (n - p) * (1.0 + log(two_pi * pwrss / (n - p)));
-    return ldL2 + n * (1.0 + log(two_pi * pwrss / n));
+    double c;
+    if (reml) c = ldL2 + ldRX2 + (n - p) * (1.0 + log(two_pi * pwrss / (n - p)));
+    else c = ldL2 + n * (1.0 + log(two_pi * pwrss / n));
+    return m->sqrtw_ ? c - m->ldw_ : c;   /* the weights' log-determinant, lme4's ldW */
 }
 
 LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml)
@@ -6964,6 +7073,43 @@ static lmm_status lmm__model_finish(lmm_model *m, lmm_error *err)
     return lmm_model_set_response(m, m->y, err);
 }
 
+/* The model's weights (with sqrt and sum of logs) and offset from the options, at m->rows. */
+static lmm_status lmm__model_weights_offset(lmm_model *m, const lmm_frame *df, const lmm_formula *f,
+                                            const lmm_model_options *mo, lmm_error *err)
+{
+    int n = m->nobs, i, k, given;
+    lmm_status st;
+    if (!(m->weights = LMM__NEW(double, n + 1)) || !(m->offset = LMM__NEW(double, n + 1))) return lmm__nomem(err);
+    if ((st = lmm__model_input(df, "weights", mo->weights_column, mo->weights, m->rows, n, m->weights, &given, err)) != LMM_OK) return st;
+    if (!given) { LMM_FREE(m->weights); m->weights = NULL; }
+    else {
+        if (mo->weights_column && !(m->weights_label = lmm__strdup(mo->weights_column))) return lmm__nomem(err);
+        if ((st = lmm__check_weights(m->weights, m->rows, n, 0, err)) != LMM_OK) return st;
+        if (!(m->sqrtw_ = LMM__NEW(double, n + 1))) return lmm__nomem(err);
+        m->ldw_ = 0;
+        for (i = 0; i < n; i++) { m->sqrtw_[i] = sqrt(m->weights[i]); m->ldw_ += log(m->weights[i]); }
+    }
+    if ((st = lmm__model_input(df, "offset", mo->offset_column, mo->offset, m->rows, n, m->offset, &given, err)) != LMM_OK) return st;
+    if (given && mo->offset_column && !(m->offset_label = lmm__strdup(mo->offset_column))) return lmm__nomem(err);
+    m->offset_vector_ = given && !mo->offset_column;
+    if (!given && f->noffset == 0) { LMM_FREE(m->offset); m->offset = NULL; return LMM_OK; }
+    if (!given) for (i = 0; i < n; i++) m->offset[i] = 0;
+    if (f->noffset) {   /* offset(expr) terms add up, as in R */
+        double *v = LMM__NEW(double, df->nrow + 1);
+        if (!v) return lmm__nomem(err);
+        for (k = 0; k < f->noffset; k++) {
+            if ((st = lmm_expr_eval(f->offsets[k], df, v, err)) != LMM_OK) { LMM_FREE(v); return st; }
+            for (i = 0; i < n; i++) {
+                double o = v[m->rows[i]];
+                if (!isfinite(o)) { LMM_FREE(v); return lmm__fail(err, LMM_ERR_DATA, "offset is not finite at row %d", m->rows[i] + 1); }
+                m->offset[i] += o;
+            }
+        }
+        LMM_FREE(v);
+    }
+    return LMM_OK;
+}
+
 LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
                                    lmm_model **out, lmm_error *err)
 {
@@ -6994,6 +7140,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, con
         goto done;
     }
     for (i = 0; i < fe.nobs; i++) m->y[i] = fe.vars[f->response].num[fe.rows[i]];
+    if ((st = lmm__model_weights_offset(m, df, f, &mo, err)) != LMM_OK) goto done;
     if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &m->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(m->X, &m->n_aliased, &m->aliased, err)) != LMM_OK) goto done;
     m->nterms = f->nre;
@@ -7175,10 +7322,13 @@ static void lmm__fit_residuals(lmm_fit *fit)
             const double *b = fit->b + t->u_offset + t->codes[i] * t->ncol;
             for (c = 0; c < t->ncol; c++) f += t->z[(size_t)c * n + i] * b[c];
         }
+        if (m->offset) f += m->offset[i];
         fit->fitted[i] = f;
         fit->resid[i] = m->y[i] - f;
     }
-    for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
+    /* lme4's resid() is y - fitted; summary's scaled residuals are Pearson's, sqrt(w) (y - fitted) / sigma */
+    if (m->sqrtw_) for (i = 0; i < n; i++) sr[i] = m->sqrtw_[i] * fit->resid[i] / fit->sigma;
+    else for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
     for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7_select(sr, n, probs[a]);
 }
 
@@ -7958,7 +8108,7 @@ LMM_API void lmm_lm_free(lmm_lm *fit)
     lmm_matrix_free(fit->X);
     if (fit->aliased) for (j = 0; j < fit->n_aliased; j++) LMM_FREE(fit->aliased[j]);
     LMM_FREE(fit->aliased);
-    LMM_FREE(fit->y); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
+    LMM_FREE(fit->y); LMM_FREE(fit->weights); LMM_FREE(fit->weights_label); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
     LMM_FREE(fit->vcov); LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->effects);
     LMM_FREE(fit);
 }
@@ -7966,22 +8116,32 @@ LMM_API void lmm_lm_free(lmm_lm *fit)
 /* Least squares on fit->X and fit->y (both set); fills everything else. */
 static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
 {
-    int n = fit->X->nrow, p = fit->X->ncol, i, j, k, intercept = 0;
+    int n = fit->X->nrow, p = fit->X->ncol, i, j, k, intercept = 0, nall = n;
     double *qr = NULL, *tau = NULL, tss = 0, ybar = 0, s2;
-    const double two_pi = 6.283185307179586476925286766559;
+    const double two_pi = 6.283185307179586476925286766559, *w = fit->weights;
+    if (w) for (i = 0, n = 0; i < nall; i++) n += w[i] > 0;   /* R's lm.wfit fits the positive-weight rows */
     fit->nobs = n; fit->p = p; fit->df_resid = n - p;
     if (n - p < 1) return lmm__fail(err, LMM_ERR_DATA, "%d coefficients but only %d observations: no residual degrees of freedom", p, n);
     fit->coef = LMM__NEW(double, p ? p : 1); fit->se = LMM__NEW(double, p ? p : 1);
     fit->tval = LMM__NEW(double, p ? p : 1); fit->pval = LMM__NEW(double, p ? p : 1);
     fit->vcov = LMM__NEW(double, (size_t)(p ? p : 1) * (p ? p : 1));
-    fit->fitted = LMM__NEW(double, n); fit->resid = LMM__NEW(double, n); fit->effects = LMM__NEW(double, n);
+    fit->fitted = LMM__NEW(double, nall); fit->resid = LMM__NEW(double, nall); fit->effects = LMM__NEW(double, nall);
     qr = LMM__NEW(double, (size_t)n * (p ? p : 1)); tau = LMM__NEW(double, p ? p : 1);
     if (!fit->coef || !fit->se || !fit->tval || !fit->pval || !fit->vcov || !fit->fitted || !fit->resid || !fit->effects || !qr || !tau) {
         LMM_FREE(qr); LMM_FREE(tau);
         return lmm__nomem(err);
     }
-    memcpy(qr, fit->X->v, (size_t)n * p * sizeof(double));
-    memcpy(fit->effects, fit->y, (size_t)n * sizeof(double));
+    if (w) {   /* sqrt(w) X and sqrt(w) y over the positive-weight rows */
+        for (i = 0, k = 0; i < nall; i++) {
+            double sw = sqrt(w[i]);
+            if (!(w[i] > 0)) continue;
+            for (j = 0; j < p; j++) qr[(size_t)j * n + k] = sw * fit->X->v[(size_t)j * nall + i];
+            fit->effects[k++] = sw * fit->y[i];
+        }
+    } else {
+        memcpy(qr, fit->X->v, (size_t)n * p * sizeof(double));
+        memcpy(fit->effects, fit->y, (size_t)n * sizeof(double));
+    }
     lmm_qr(n, p, qr, n, tau);
     lmm_qr_qtv(n, p, qr, n, tau, fit->effects);
     for (j = 0; j < p; j++)
@@ -8025,15 +8185,22 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
         fit->tval[j] = fit->coef[j] / fit->se[j];
         fit->pval[j] = 2 * lmm_pt(-fabs(fit->tval[j]), (double)(n - p), 1, 0);
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < nall; i++) {
         double f = 0;
-        for (j = 0; j < p; j++) f += fit->X->v[(size_t)j * n + i] * fit->coef[j];
+        for (j = 0; j < p; j++) f += fit->X->v[(size_t)j * nall + i] * fit->coef[j];
         fit->fitted[i] = f;
         fit->resid[i] = fit->y[i] - f;
     }
     for (j = 0; j < p; j++) if (fit->X->assign && fit->X->assign[j] == 0) intercept = 1;
-    for (i = 0; i < n; i++) ybar += fit->y[i] / n;
-    for (i = 0; i < n; i++) tss += intercept ? (fit->y[i] - ybar) * (fit->y[i] - ybar) : fit->y[i] * fit->y[i];
+    if (w) {   /* weighted mean and total sum of squares, as summary.lm */
+        double sw = 0;
+        for (i = 0; i < nall; i++) { ybar += w[i] * fit->y[i]; sw += w[i]; }
+        ybar /= sw;
+        for (i = 0; i < nall; i++) tss += w[i] * (intercept ? (fit->y[i] - ybar) * (fit->y[i] - ybar) : fit->y[i] * fit->y[i]);
+    } else {
+        for (i = 0; i < n; i++) ybar += fit->y[i] / n;
+        for (i = 0; i < n; i++) tss += intercept ? (fit->y[i] - ybar) * (fit->y[i] - ybar) : fit->y[i] * fit->y[i];
+    }
     fit->r_squared = tss > 0 ? 1 - fit->rss / tss : NAN;
     fit->adj_r_squared = 1 - (1 - fit->r_squared) * ((n - intercept) / (double)(n - p));
     fit->f_df1 = p - intercept;
@@ -8042,6 +8209,7 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
         fit->f_p = lmm_pf(fit->fstat, (double)fit->f_df1, (double)(n - p), 0, 0);
     } else fit->fstat = fit->f_p = NAN;
     fit->loglik = 0.5 * (-n * (log(two_pi) + 1 - log((double)n) + log(fit->rss)));
+    if (w) for (i = 0; i < nall; i++) if (w[i] > 0) fit->loglik += 0.5 * log(w[i]);   /* R's logLik.lm */
     fit->df = p + 1;
     fit->aic = -2 * fit->loglik + 2.0 * fit->df;
     fit->bic = -2 * fit->loglik + log((double)n) * fit->df;
@@ -8077,6 +8245,22 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lm
     if (!fit->formula || !fit->y) { st = lmm__nomem(err); goto done; }
     if (fe.vars[f->response].is_factor) { st = lmm__fail(err, LMM_ERR_DATA, "response '%s' is not numeric", f->vars[f->response].label); goto done; }
     for (i = 0; i < fe.nobs; i++) fit->y[i] = fe.vars[f->response].num[fe.rows[i]];
+    {
+        int given;
+        if (!(fit->weights = LMM__NEW(double, fe.nobs + 1))) { st = lmm__nomem(err); goto done; }
+        if ((st = lmm__model_input(df, "weights", mo.weights_column, mo.weights, fe.rows, fe.nobs, fit->weights, &given, err)) != LMM_OK) goto done;
+        if (!given) { LMM_FREE(fit->weights); fit->weights = NULL; }
+        else if (mo.weights_column && !(fit->weights_label = lmm__strdup(mo.weights_column))) { st = lmm__nomem(err); goto done; }
+        else if ((st = lmm__check_weights(fit->weights, fe.rows, fe.nobs, 1, err)) != LMM_OK) goto done;
+        else {   /* a zero-weight row counts nowhere in R's summary(lm): drop it */
+            int k = 0;
+            for (i = 0; i < fe.nobs; i++)
+                if (fit->weights[i] > 0) { fe.rows[k] = fe.rows[i]; fit->weights[k] = fit->weights[i]; fit->y[k] = fit->y[i]; k++; }
+            if (k == 0) { st = lmm__fail(err, LMM_ERR_DATA, "every weight is zero"); goto done; }
+            fe.nobs = k;
+        }
+        if (mo.offset_column || mo.offset || f->noffset) { st = lmm__fail(err, LMM_ERR_ARG, "lm: offsets are not supported yet"); goto done; }
+    }
     if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &fit->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(fit->X, &fit->n_aliased, &fit->aliased, err)) != LMM_OK) goto done;
     st = lmm__lm_solve(fit, err);
@@ -8648,9 +8832,10 @@ static void lmm__simulate_into(const lmm_fit *fit, lmm_rng *rng, int use_u, doub
             const double *bj = b + t->u_offset + t->codes[i] * t->ncol;
             for (c = 0; c < t->ncol; c++) mu += t->z[(size_t)c * n + i] * bj[c];
         }
-        y[i] = mu;
+        y[i] = m->offset ? mu + m->offset[i] : mu;
     }
-    for (i = 0; i < n; i++) y[i] += fit->sigma * lmm_rng_normal(rng);
+    if (m->sqrtw_) for (i = 0; i < n; i++) y[i] += fit->sigma / m->sqrtw_[i] * lmm_rng_normal(rng);   /* var sigma^2 / w */
+    else for (i = 0; i < n; i++) y[i] += fit->sigma * lmm_rng_normal(rng);
 }
 
 LMM_API lmm_status lmm_simulate(const lmm_fit *fit, lmm_rng *rng, int use_u, double *y_out, lmm_error *err)
@@ -8667,7 +8852,9 @@ LMM_API void lmm_lm_simulate(const lmm_lm *fit, lmm_rng *rng, double *y_out)
 {
     int i;
     if (!fit || !rng || !y_out) return;
-    for (i = 0; i < fit->nobs; i++) y_out[i] = fit->fitted[i] + fit->sigma * lmm_rng_normal(rng);
+    if (fit->weights)   /* R's simulate.lm: variance sigma^2 / w */
+        for (i = 0; i < fit->X->nrow; i++) y_out[i] = fit->fitted[i] + (fit->weights[i] > 0 ? fit->sigma / sqrt(fit->weights[i]) : 0) * lmm_rng_normal(rng);
+    else for (i = 0; i < fit->nobs; i++) y_out[i] = fit->fitted[i] + fit->sigma * lmm_rng_normal(rng);
 }
 
 /* ---- cloning --------------------------------------------------------------- */
@@ -8713,6 +8900,11 @@ static lmm_status lmm__model_clone(const lmm_model *s, lmm_model **out, lmm_erro
     if ((s->formula && !m->formula) || (s->response && !m->response)) ok = 0;
     m->rows = lmm__dup_ints(s->rows, (size_t)n);
     m->y = lmm__dup_doubles(s->y, (size_t)n);
+    if (s->weights && (!(m->weights = lmm__dup_doubles(s->weights, (size_t)n)) || !(m->sqrtw_ = lmm__dup_doubles(s->sqrtw_, (size_t)n)))) ok = 0;
+    if (s->offset && !(m->offset = lmm__dup_doubles(s->offset, (size_t)n))) ok = 0;
+    m->ldw_ = s->ldw_; m->offset_vector_ = s->offset_vector_;
+    if (s->weights_label && !(m->weights_label = lmm__strdup(s->weights_label))) ok = 0;
+    if (s->offset_label && !(m->offset_label = lmm__strdup(s->offset_label))) ok = 0;
     m->aliased = lmm__dup_strv(s->aliased, s->n_aliased, &ok);
     m->theta_lower = lmm__dup_doubles(s->theta_lower, (size_t)s->ntheta);
     m->theta_names = lmm__dup_strv(s->theta_names, s->ntheta, &ok);
@@ -8850,10 +9042,12 @@ static double lmm__lm_loglik_refit(const lmm__boot_ctx *cx, const double *y, dou
     int n = lm->nobs, p = lm->p, i;
     long double acc = 0;
     const double two_pi = 6.283185307179586476925286766559;
-    memcpy(work, y, (size_t)n * sizeof(double));
+    double ldw = 0;
+    if (lm->weights) for (i = 0; i < n; i++) { work[i] = y[i] * sqrt(lm->weights[i]); ldw += log(lm->weights[i]); }
+    else memcpy(work, y, (size_t)n * sizeof(double));
     lmm_qr_qtv(n, p, cx->lm_qr, n, cx->lm_tau, work);
     for (i = p; i < n; i++) acc += (long double)work[i] * work[i];
-    return 0.5 * (-n * (log(two_pi) + 1 - log((double)n) + log((double)acc)));
+    return 0.5 * (ldw - n * (log(two_pi) + 1 - log((double)n) + log((double)acc)));
 }
 
 /* Replicate b: everything it draws comes from stream (seed, b). */
@@ -9043,6 +9237,10 @@ LMM_API lmm_status lmm_boot_lrt(const lmm_lm *null_lm, const lmm_fit *null_fit, 
         cx.lm_qr = lmm__dup_doubles(null_lm->X->v, (size_t)n * p);
         cx.lm_tau = LMM__NEW(double, p ? p : 1);
         if (!cx.lm_qr || !cx.lm_tau) { LMM_FREE(cx.lm_qr); LMM_FREE(cx.lm_tau); return lmm__nomem(err); }
+        if (null_lm->weights) {   /* weighted least squares: the QR of sqrt(w) X */
+            int i, j;
+            for (j = 0; j < p; j++) for (i = 0; i < n; i++) cx.lm_qr[(size_t)j * n + i] *= sqrt(null_lm->weights[i]);
+        }
         if (p) lmm_qr(n, p, cx.lm_qr, n, cx.lm_tau);
         ll0 = null_lm->loglik;
     } else ll0 = null_fit->loglik;
@@ -9294,6 +9492,21 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
         out[fe.rows[r] - ntr] = s;
     }
     lmm_matrix_free(M); M = NULL;
+    if (m->offset) {   /* the offset on newdata, as lme4's predict evaluates it */
+        double *v = LMM__NEW(double, nn + 1);
+        int k, c;
+        if (!v) { st = lmm__nomem(err); goto done; }
+        if (m->offset_vector_) st = lmm__fail(err, LMM_ERR_ARG, "the model's offset was given as a vector: new data needs an offset column or offset() in the formula");
+        for (k = 0; k < f->noffset && st == LMM_OK; k++)
+            if ((st = lmm_expr_eval(f->offsets[k], nd, v, err)) == LMM_OK) for (i = 0; i < nn; i++) out[i] += v[i];
+        if (st == LMM_OK && m->offset_label) {
+            if ((c = lmm_frame_find(nd, m->offset_label)) < 0 || nd->cols[c].type != LMM_NUMERIC)
+                st = lmm__fail(err, LMM_ERR_DATA, "newdata has no numeric offset column '%s'", m->offset_label);
+            else for (i = 0; i < nn; i++) out[i] += nd->cols[c].num[i];
+        }
+        LMM_FREE(v);
+        if (st != LMM_OK) goto done;
+    }
     if (!conditional) goto done;
     for (r = 0; r < f->nre; r++) {
         const lmm_reterm_spec *spec = &f->re[r];
@@ -9357,7 +9570,7 @@ LMM_API lmm_status lmm_predict(const lmm_fit *fit, const lmm_frame *train, const
             double s = 0;
             if (conditional) { out[i] = fit->fitted[i]; continue; }
             for (a = 0; a < fit->p; a++) s += m->X->v[(size_t)a * n + i] * fit->beta[a];
-            out[i] = s;
+            out[i] = m->offset ? s + m->offset[i] : s;
         }
         return LMM_OK;
     }
@@ -9891,6 +10104,8 @@ static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *d
     lmm_deparse_formula(m->formula, fbuf, sizeof fbuf);
     fprintf(out, "Formula: %s\n", fbuf);
     if (data_name) fprintf(out, "   Data: %s\n", data_name);
+    if (m->weights_label) fprintf(out, "Weights: %s\n", m->weights_label);
+    if (m->offset_label) fprintf(out, " Offset: %s\n", m->offset_label);
     fprintf(out, "\n");
     if (reml) {
         lmm__format1(lmm__round(fit->criterion, 1), 7, num);
@@ -10199,7 +10414,7 @@ done:
 
 /* "lm(formula = F, data = D)" as R's deparse() writes it: a line is broken
    after a binary operator or an argument's comma once it is past 60 characters. */
-static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_name)
+static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_name, const char *weights)
 {
     char f[1024];
     const char *p;
@@ -10224,6 +10439,13 @@ static void lmm__print_lm_call(FILE *out, const char *formula, const char *data_
         len += 2;
         if (len > 60) { fprintf(out, "\n    "); len = 4; }
         fprintf(out, "data = %s", data_name);
+        len += 7 + (int)strlen(data_name);
+    }
+    if (weights) {
+        fprintf(out, ", ");
+        len += 2;
+        if (len > 60) { fprintf(out, "\n    "); len = 4; }
+        fprintf(out, "weights = %s", weights);
     }
     fprintf(out, ")\n");
 }
@@ -10235,14 +10457,14 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
     static const char *const qn[5] = { "Min", "1Q", "Median", "3Q", "Max" };
     char qv[5][48];
     fprintf(out, "\nCall:\n");
-    lmm__print_lm_call(out, fit->formula ? fit->formula : "", data_name);
+    lmm__print_lm_call(out, fit->formula ? fit->formula : "", data_name, fit->weights_label);
     fprintf(out, "\n");
     sr = (double *)lmm__alloc((size_t)fit->nobs, sizeof(double));
     es = (double *)lmm__alloc((size_t)(2 * (p ? p : 1)), sizeof(double));
     if (!sr || !es) goto done;
-    fprintf(out, "Residuals:\n");
+    fprintf(out, fit->weights ? "Weighted Residuals:\n" : "Residuals:\n");
     if (fit->df_resid > 5) {
-        for (i = 0; i < fit->nobs; i++) sr[i] = fit->resid[i];
+        for (i = 0; i < fit->nobs; i++) sr[i] = fit->weights ? sqrt(fit->weights[i]) * fit->resid[i] : fit->resid[i];
         qsort(sr, (size_t)fit->nobs, sizeof *sr, lmm__cmp_double);
         for (i = 0; i < 5; i++) q[i] = lmm__quantile7(sr, fit->nobs, i * 0.25);
         lmm__zapsmall(q, 5, 5);
@@ -10253,7 +10475,8 @@ LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name)
         char (*rn)[48] = (char (*)[48])lmm__alloc((size_t)fit->nobs, 48);
         const char **np = (const char **)lmm__alloc((size_t)fit->nobs, sizeof(char *));
         if (rv && rn && np) {
-            lmm_format_reals(fit->resid, fit->nobs, 4, rv);
+            for (i = 0; i < fit->nobs; i++) sr[i] = fit->weights ? sqrt(fit->weights[i]) * fit->resid[i] : fit->resid[i];
+            lmm_format_reals(sr, fit->nobs, 4, rv);
             for (i = 0; i < fit->nobs; i++) { snprintf(rn[i], 48, "%d", i + 1); np[i] = rn[i]; }
             lmm__print_named_vector(out, np, rv, fit->nobs);
         }

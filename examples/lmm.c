@@ -39,6 +39,9 @@ typedef struct cli_opts {
 
 /* The --factor line of every data-reading subcommand's help. */
 #define HELP_FACTOR "  --factor COL       make numeric column COL a factor (R's factor(COL): levels in numeric order); repeatable\n"
+/* The --weights / --offset lines of the model-fitting subcommands' help. */
+#define HELP_WEIGHTS "  --weights COL      prior weights from numeric column COL (lmer's / lm's weights = COL)\n" \
+                     "  --offset COL       offset from numeric column COL (lmer's offset = COL; or offset(expr) in the formula)\n"
 
 
 static int usage_error(const char *msg)
@@ -74,6 +77,7 @@ static void help_fit(void)
            "  --ml               maximum likelihood instead of REML (lmer(..., REML = FALSE))\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
+           HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --max-evals N      optimizer evaluation limit (default 10000); reaching it exits with 1\n"
            "  --all-optimizers   refit with every optimizer from several starts and print the table of\n"
@@ -102,6 +106,10 @@ static int parse_opts(int argc, char **argv, cli_opts *o, const char **pos, int 
             if (i + 1 >= argc) return usage_error("--factor needs a column name");
             if (o->nfactor == 64) return usage_error("too many --factor options");
             o->factors[o->nfactor++] = argv[++i];
+        } else if (!strcmp(a, "--weights") || !strcmp(a, "--offset")) {
+            if (i + 1 >= argc) return usage_error(a[2] == 'w' ? "--weights needs a column name" : "--offset needs a column name");
+            if (a[2] == 'w') o->model.weights_column = argv[++i];
+            else o->model.offset_column = argv[++i];
         } else if (!strcmp(a, "--contrasts")) {
             if (i + 1 >= argc) return usage_error("--contrasts needs 'sum' or 'treatment'");
             i++;
@@ -421,6 +429,7 @@ static void help_lm(void)
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
+           HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: formula, nobs, coef [{name, estimate, se, t, p}],\n"
            "                     sigma, df_resid, r_squared, adj_r_squared, fstatistic, f_df1, f_p,\n"
@@ -436,6 +445,7 @@ static void help_aov(void)
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
+           HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum; operator1..3 for pulp) for the coefficients\n"
            "  --json             print one JSON object: terms [{term, df, sumsq, meansq, f, p}]\n"
            "                     (Residuals last, f and p null), coef [{name, estimate, se, t, p}],\n"
@@ -451,6 +461,7 @@ static void help_anova(void)
            "options:\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
+           HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: models, in the order given, as\n"
            "                     {formula, npar, aic, bic, loglik, deviance, chisq, df, p}\n"
@@ -817,6 +828,7 @@ static void help_boot(void)
            "  --out FILE         write the statistics, one line per replicate, for 'lmm boot-merge'\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
+           HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: nsim, seed, threads, observed, pvalue,\n"
            "                     pvalue_se, frac_zero, nvalid, first, last, elapsed_s\n\n"
@@ -1074,6 +1086,7 @@ static void help_predict(void)
            "  --ml               fit by maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
+           HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: level, nsim, seed (with --interval),\n"
            "                     predictions [{row, fit, lwr, upr}] (lwr, upr only with --interval)\n");
@@ -1287,6 +1300,7 @@ static void help_ranef(void)
            "  --ml               maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
+           HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: ranef [{group, level, name, mode, condsd,\n"
            "                     lower, upper}] by term, level and column\n");
@@ -1382,6 +1396,7 @@ static void help_plot(void)
            "  --ml               fit by maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
+           HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n");
 }
 

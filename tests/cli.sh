@@ -684,5 +684,32 @@ for c in boot ranef predict plot; do
     if [ "$(wc -l <"$TMP/err")" -eq 1 ]; then ok; else bad "$c-constant: stderr is not one line"; fi
 done
 
+# prior weights and offsets (figures: tests/data/weights.R, lme4 1.1 / R 4.2)
+W=$D/sleepstudy_w.csv
+run fit-weights fit $W 'Reaction ~ Days + (Days|Subject)' --weights w; expect_rc 0
+has "Weights: w"; has "REML criterion at convergence: 1739.8"; has " -0.5754  0.0096  0.4449  4.1685"; has "Residual             132.96   11.531"
+run fit-weights-json fit $W 'Reaction ~ Days + (Days|Subject)' --weights w --ml --json; expect_rc 0
+in_range fit-weights-json "$(json_val criterion)" 1748.142411 1748.142412
+run fit-offset fit $W 'Reaction ~ Days + offset(log(x)) + (Days|Subject)'; expect_rc 0
+has "Formula: Reaction ~ Days + offset(log(x)) + (Days | Subject)"; has "Days          10.237      1.546   6.622"
+run fit-offset-col fit $W 'Reaction ~ Days + (Days|Subject)' --offset x --json; expect_rc 0
+run lm-weights lm $W 'Reaction ~ Days' --weights w; expect_rc 0
+has "lm(formula = Reaction ~ Days, data = sleepstudy_w, weights = w)"; has "Weighted Residuals:"
+has "-55.156 -13.832   1.017  13.058  67.332"; has "Residual standard error: 21.53 on 178 degrees of freedom"
+has "Multiple R-squared:  0.3059,	Adjusted R-squared:  0.302 "
+run anova-weights anova $W 'Reaction ~ Days + (1|Subject)' 'Reaction ~ Days + (Days|Subject)' --weights w; expect_rc 0
+has "m1    6 1760.1 1779.3 -874.07   1748.1 48.139  2  3.521e-11 ***"
+run boot-weights boot $W 'Reaction ~ Days' 'Reaction ~ Days + (1|Subject)' --weights w --nsim 10 --seed 1; expect_rc 0
+has "observed LRT: 89.466"
+printf 'Days,x,Subject\n0,1,308\n2.5,3.5,309\n9,10,372\n' > "$TMP/w_new.csv"
+run predict-offset predict $W 'Reaction ~ Days + offset(log(x)) + (Days|Subject)' "$TMP/w_new.csv" --weights w --level pop; expect_rc 0
+has "253.975"; has "342.322"
+bad_input weights-missing "weights column 'nope' not found" fit $W 'Reaction ~ Days + (Days|Subject)' --weights nope
+bad_input weights-noarg "--weights needs a column name" fit $W 'Reaction ~ Days + (Days|Subject)' --weights
+printf 'y,g,w\n1,a,1\n2,a,0\n3,b,1\n4,b,2\n5,c,1\n6,c,1\n' > "$TMP/w0.csv"
+bad_input weights-zero "zero weight at row 2" fit "$TMP/w0.csv" 'y ~ 1 + (1|g)' --weights w
+printf 'y,g,w\n1,a,1\n2,a,-1\n3,b,1\n4,b,2\n5,c,1\n6,c,1\n' > "$TMP/wneg.csv"
+bad_input weights-negative "negative weights" lm "$TMP/wneg.csv" 'y ~ 1' --weights w
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
