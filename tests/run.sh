@@ -107,7 +107,7 @@ else
 fi
 
 # In CI (CI=true) or on request (LMM_FULL=1): the whole suite under valgrind, and
-# each libFuzzer target for FUZZ_SECONDS (60) from the seed corpus.
+# each libFuzzer target for FUZZ_SECONDS (30) from the seed corpus.
 if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
     # valgrind runs in the background while the fuzzers use the other core
     vpid=""
