@@ -613,7 +613,8 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
 /* The objective at theta: REML criterion (reml = 1) or profiled deviance. */
 LMM_API double lmm_model_objective(lmm_model *m, const double *theta, int reml);
 /* The fixed effects given theta (length ntheta, any value, not only the
-   optimum): beta (p) = (X'V^-1 X)^-1 X'V^-1 y with V = Z Lambda Lambda' Z' + I,
+   optimum): beta (p) = (X'V^-1 X)^-1 X'V^-1 y with V = Z Lambda Lambda' Z' + W^-1
+   (W the prior weights, I without; y less any offset),
    sigma^2 = (y - X beta)'V^-1 (y - X beta) / (n - p) (reml; n for ML) and
    vcov = sigma^2 (X'V^-1 X)^-1 (p x p, column-major; NULL to skip, as sigma).
    Allocates nothing; LMM_ERR_NUMERIC where the system is not positive definite. */
