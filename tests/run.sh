@@ -2,6 +2,9 @@
 # Build and run the test suite under each compiler; print one total line,
 # "N passed, N failed" (", N skipped" follows when a run was skipped).
 # Every build uses -std=c99 -pedantic -Wall -Wextra -Werror.
+# The runs go in two lanes (the machines have two cores): each lane is a
+# background subshell that counts its own results; the totals are summed at
+# the end and each lane's report is printed in a fixed order.
 # gcc/cc is required. clang/clang++, g++, tcc, rsvg-convert (and, in the full
 # run, valgrind and OpenBLAS) are optional: a missing one is reported as
 # skipped with the command that installs it. In CI (CI=true), where .ci/run
@@ -49,10 +52,6 @@ build_and_run() { # name, compiler, flags
     run_suite "$name" ./build/test_$name
 }
 
-build_and_run gcc-asan gcc "-O1 -g $SAN"
-if have clang; then build_and_run clang-asan clang "-O1 -g $SAN"; else skip clang-asan "no clang" clang; fi
-
-# C++: the whole header (declarations and implementation) as C++, then a smoke fit.
 check_compiles() { # name, command...
     name=$1; shift
     if "$@" >build/test_$name.build.log 2>&1; then
@@ -61,74 +60,107 @@ check_compiles() { # name, command...
         echo "[$name] build failed:"; head -n 30 build/test_$name.build.log; failed=$((failed + 1))
     fi
 }
-if have g++; then
-    check_compiles cxx g++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_cxx tests/smoke.c -lm
-else
-    skip cxx "no g++" g++
-fi
-if have tcc; then
-    check_compiles tcc tcc -I. -Wall -o build/test_tcc tests/smoke.c -lm
-else
-    skip tcc "no tcc" tcc
-fi
+# lane NAME FUNCTION: run FUNCTION in a background subshell, its
+# counts in build/lane_NAME.counts and its report in build/lane_NAME.out
+lane() {
+    rm -f build/lane_$1.counts
+    ( passed=0; failed=0; skipped=0; eval "$2"; echo "$passed $failed $skipped" >build/lane_$1.counts ) \
+        >build/lane_$1.out 2>&1 &
+}
+# collect NAME...: wait for the lanes, print their reports, add up their counts
+collect() {
+    wait
+    for l in "$@"; do
+        cat build/lane_$l.out
+        if [ -s build/lane_$l.counts ]; then
+            read -r p f s <build/lane_$l.counts
+            passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+        else
+            echo "[$l] lane ended without counts"; failed=$((failed + 1))
+        fi
+    done
+}
 
-# Portability: clang++, -DLMM_STATIC in two translation units, declarations in one
-# unit and the implementation in another, 32-bit if the toolchain has it.
-if have clang++; then
-    check_compiles clangxx clang++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_clangxx tests/smoke.c -lm
-else
-    skip clangxx "no clang++" clang
-fi
-check_compiles static cc $W -I. -o build/test_static tests/tu_static_a.c tests/tu_static_b.c -lm
-check_compiles twotu cc $W -I. -o build/test_twotu tests/smoke.c tests/tu_decl.c -lm
-# -O3 runs more of gcc's flow-based warnings (truncation, overflow) than -O2
-check_compiles gcc-O3 gcc $W -O3 -I. -o build/test_gcc-O3 tests/smoke.c -lm
-if echo 'int main(void){return 0;}' | cc -m32 -x c - -o build/m32probe >/dev/null 2>&1; then
-    check_compiles m32 cc -m32 $W -I. -o build/test_m32 tests/smoke.c -lm
-else
-    echo "[m32] skipped: no 32-bit toolchain (apt-get install gcc-multilib)"; skipped=$((skipped + 1))
-fi
-# Thread safety: two fits in parallel threads equal the serial results, under ThreadSanitizer.
-if have clang; then
-    check_compiles threads clang -std=c99 -g -O1 -fsanitize=thread -I. -o build/test_threads tests/threads.c -lm -lpthread
-else
-    skip threads "no clang for ThreadSanitizer" clang
-fi
+# Lane "gcc": gcc with ASan+UBSan, then the C++/tcc/portability/thread builds.
+gcc_lane() {
+    build_and_run gcc-asan gcc "-O1 -g $SAN"
+    # C++: the whole header (declarations and implementation) as C++, then a smoke fit.
+    if have g++; then
+        check_compiles cxx g++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_cxx tests/smoke.c -lm
+    else
+        skip cxx "no g++" g++
+    fi
+    if have tcc; then
+        check_compiles tcc tcc -I. -Wall -o build/test_tcc tests/smoke.c -lm
+    else
+        skip tcc "no tcc" tcc
+    fi
+    # Portability: clang++, -DLMM_STATIC in two translation units, declarations in one
+    # unit and the implementation in another, 32-bit if the toolchain has it.
+    if have clang++; then
+        check_compiles clangxx clang++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_clangxx tests/smoke.c -lm
+    else
+        skip clangxx "no clang++" clang
+    fi
+    check_compiles static cc $W -I. -o build/test_static tests/tu_static_a.c tests/tu_static_b.c -lm
+    check_compiles twotu cc $W -I. -o build/test_twotu tests/smoke.c tests/tu_decl.c -lm
+    # -O3 runs more of gcc's flow-based warnings (truncation, overflow) than -O2
+    check_compiles gcc-O3 gcc $W -O3 -I. -o build/test_gcc-O3 tests/smoke.c -lm
+    if echo 'int main(void){return 0;}' | cc -m32 -x c - -o build/m32probe >/dev/null 2>&1; then
+        check_compiles m32 cc -m32 $W -I. -o build/test_m32 tests/smoke.c -lm
+    else
+        echo "[m32] skipped: no 32-bit toolchain (apt-get install gcc-multilib)"; skipped=$((skipped + 1))
+    fi
+}
 
-# The examples, built with the strict flags and checked for their key figures.
-run_suite examples sh tests/examples.sh
-# The command-line tool: every subcommand, its JSON and every error path.
-if cc $W -O2 -I. -o build/lmm examples/lmm.c -lm >build/lmm.build.log 2>&1; then
-    # without rsvg-convert the SVG plots are checked as text only
-    have rsvg-convert || skip cli-svg-render "no rsvg-convert, SVG plots checked as text only" librsvg2-bin
-    run_suite cli sh tests/cli.sh
-else
-    echo "[cli] build failed:"; head -n 30 build/lmm.build.log; failed=$((failed + 1))
-fi
+# Lane "clang": clang with ASan+UBSan, ThreadSanitizer, the examples and the CLI.
+clang_lane() {
+    if have clang; then build_and_run clang-asan clang "-O1 -g $SAN"; else skip clang-asan "no clang" clang; fi
+    # Thread safety: two fits in parallel threads equal the serial results, under ThreadSanitizer.
+    if have clang; then
+        check_compiles threads clang -std=c99 -g -O1 -fsanitize=thread -I. -o build/test_threads tests/threads.c -lm -lpthread
+    else
+        skip threads "no clang for ThreadSanitizer" clang
+    fi
+    # The examples, built with the strict flags and checked for their key figures.
+    run_suite examples sh tests/examples.sh
+    # The command-line tool: every subcommand, its JSON and every error path.
+    if cc $W -O2 -I. -o build/lmm examples/lmm.c -lm >build/lmm.build.log 2>&1; then
+        # without rsvg-convert the SVG plots are checked as text only
+        have rsvg-convert || skip cli-svg-render "no rsvg-convert, SVG plots checked as text only" librsvg2-bin
+        run_suite cli sh tests/cli.sh
+        # the scale-out recipes (GNU parallel, Slurm array) equal the one-process bootstrap
+        if have parallel; then run_suite scaleout sh tests/scaleout.sh; else skip scaleout "no GNU parallel" parallel; fi
+    else
+        echo "[cli] build failed:"; head -n 30 build/lmm.build.log; failed=$((failed + 1))
+    fi
+}
 
-# In CI (CI=true) or on request (LMM_FULL=1): the whole suite under valgrind, and
-# each libFuzzer target for FUZZ_SECONDS (30) from the seed corpus.
-if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
-    # valgrind runs in the background while the fuzzers use the other core
-    vpid=""
+# Lane "valgrind" (CI or LMM_FULL=1): the whole suite under valgrind, then the
+# LMM_USE_CBLAS suite against OpenBLAS and its agreement with the plain build
+# (criterion and theta to 1e-10, beta to 1e-9).
+valgrind_lane() {
     if ! have valgrind; then
         skip valgrind "no valgrind" valgrind
     elif cc $W -O1 -g -I. -Ibuild -o build/test_valgrind $SRC -lm >build/test_valgrind.build.log 2>&1; then
         valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-            ./build/test_valgrind >build/valgrind.out 2>&1 &
-        vpid=$!
+            ./build/test_valgrind >build/valgrind.out 2>&1
+        vstatus=$?
+        run_suite valgrind cat build/valgrind.out
+        if [ "$vstatus" -ne 0 ] || grep -q "==[0-9]*==" build/valgrind.out; then
+            echo "[valgrind] reported errors (status $vstatus):"; grep "==[0-9]*==" build/valgrind.out | head -n 20; failed=$((failed + 1))
+        fi
     else
         echo "[valgrind] build failed:"; head -n 30 build/test_valgrind.build.log; failed=$((failed + 1))
     fi
-    if have clang; then run_suite fuzz sh tests/fuzz/run.sh; else skip fuzz "no clang for libFuzzer" clang; fi
-    # LMM_USE_CBLAS against OpenBLAS: the whole suite, and the reference fits
-    # compared with the plain build (criterion and theta to 1e-10, beta to 1e-9)
     CBLAS="-DLMM_USE_CBLAS -I/usr/include/x86_64-linux-gnu"
     if ! echo 'int main(void){return 0;}' | cc -x c - -o build/openblas_probe -lopenblas >/dev/null 2>&1; then
         skip cblas "no OpenBLAS" libopenblas-dev
     elif cc $W -O1 -g $CBLAS -I. -Ibuild -o build/test_cblas $SRC -lopenblas -lm >build/test_cblas.build.log 2>&1 &&
        cc $W -O2 -I. -o build/cmp_plain tests/cblas_compare.c -lm &&
        cc $W -O2 $CBLAS -I. -o build/cmp_cblas tests/cblas_compare.c -lopenblas -lm; then
+        # one BLAS thread: the other lane has the other core
+        export OPENBLAS_NUM_THREADS=1
         run_suite cblas ./build/test_cblas
         if ./build/cmp_plain >build/cmp_plain.out && ./build/cmp_cblas >build/cmp_cblas.out &&
            paste build/cmp_plain.out build/cmp_cblas.out | awk '
@@ -143,13 +175,20 @@ if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
     else
         echo "[cblas] build failed (apt-get install libopenblas-dev):"; head -n 10 build/test_cblas.build.log; failed=$((failed + 1))
     fi
-    if [ -n "$vpid" ]; then
-        wait "$vpid"; vstatus=$?
-        run_suite valgrind cat build/valgrind.out
-        if [ "$vstatus" -ne 0 ] || grep -q "==[0-9]*==" build/valgrind.out; then
-            echo "[valgrind] reported errors (status $vstatus):"; grep "==[0-9]*==" build/valgrind.out | head -n 20; failed=$((failed + 1))
-        fi
-    fi
+}
+
+# Lane "fuzz" (CI or LMM_FULL=1): each libFuzzer target for FUZZ_SECONDS (30) from the seed corpus.
+fuzz_lane() {
+    if have clang; then run_suite fuzz sh tests/fuzz/run.sh; else skip fuzz "no clang for libFuzzer" clang; fi
+}
+
+lane gcc gcc_lane
+lane clang clang_lane
+collect gcc clang
+if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
+    lane valgrind valgrind_lane
+    lane fuzz fuzz_lane
+    collect valgrind fuzz
 fi
 
 if [ "$skipped" -gt 0 ]; then
