@@ -52,10 +52,11 @@
                   ranef, condsd, fitted, resid, logLik/AIC/BIC...);
                   lmm_print_summary prints R's summary() layout.
    Test           lmm_coef_table gives lmerTest's summary() t tests with
-                  Satterthwaite df; lmm_contest tests any L beta = 0 (F for
-                  several rows); lmm_print_summary_ex prints lmerTest's layout;
-                  lmm_anova_type3 / lmm_print_anova_type3 its anova(m) of
-                  additive models.
+                  Satterthwaite or Kenward-Roger df; lmm_contest tests any
+                  L beta = 0 (F for several rows); lmm_print_summary_ex prints
+                  lmerTest's layout; lmm_anova_type3 / lmm_print_anova_type3
+                  its anova(m) of additive models; lmm_vcov_kr is pbkrtest's
+                  vcovAdj (REML fits).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -75,8 +76,8 @@
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
    @lm       lm, aov, LRT          @anova   anova of nested fits
-   @infer    lmerTest's Satterthwaite t and F tests (lmm_contest, lmm_coef_table,
-             lmm_anova_type3)
+   @infer    lmerTest's Satterthwaite and pbkrtest's Kenward-Roger t and F tests
+             (lmm_contest, lmm_coef_table, lmm_anova_type3, lmm_vcov_kr)
    @sim      simulate, bootstrap, prediction
    @print    summary()/anova() layouts     @plot   SVG plots
 
@@ -907,7 +908,7 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
 /* What lmm_print_summary_ex prints; zero-initialised (or NULL) = lme4's summary. */
 typedef struct lmm_print_options {
     int tests;                /* 1: lmerTest's summary(), t tests with df and p-values */
-    lmm_ddf_method ddf;       /* their degrees of freedom (Kenward-Roger: not yet implemented) */
+    lmm_ddf_method ddf;       /* their degrees of freedom (and, with Kenward-Roger, the adjusted se) */
 } lmm_print_options;
 /* lmm_print_summary, or with opts->tests lmerTest's summary(): its title and the
    table Estimate, Std. Error, df, t value, Pr(>|t|) with stars. Prints nothing on error. */
@@ -10522,7 +10523,7 @@ static void lmm__print_coefs(FILE *out, const lmm_fit *fit, const lmm_coef_row *
     for (i = 0; i < p; i++) {
         cs[i] = fit->beta[i]; cs[p + i] = fit->se[i];
         tv[i] = fit->beta[i] / fit->se[i];
-        if (rows) { cs[2 * p + i] = rows[i].df; tv[i] = rows[i].t; pv[i] = rows[i].p; }
+        if (rows) { cs[p + i] = rows[i].se; cs[2 * p + i] = rows[i].df; tv[i] = rows[i].t; pv[i] = rows[i].p; }
     }
     lmm__print_coefmat(out, fit->model->X->colnames, p, cs, ncs, rows ? h5 : h3, tv, rows ? pv : NULL);
     LMM_FREE(cs);
@@ -10570,9 +10571,11 @@ static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
     }
 }
 
-/* summary() of lme4 (rows NULL) or of lmerTest (rows: lmm_coef_table's). */
-static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *data_name, const lmm_coef_row *rows)
+/* summary() of lme4 (rows NULL) or of lmerTest (rows: lmm_coef_table's by `ddf`). */
+static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *data_name, const lmm_coef_row *rows,
+                                    lmm_ddf_method ddf)
 {
+    const char *method = ddf == LMM_DDF_KENWARD_ROGER ? "Kenward-Roger's" : "Satterthwaite's";
     const lmm_model *m = fit->model;
     char fbuf[1024], num[48];
     static const char *const qnames[5] = { "Min", "1Q", "Median", "3Q", "Max" };
@@ -10582,8 +10585,8 @@ static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *d
     int reml = fit->reml && fit->p > 0;
     if (!rows) fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", reml ? "REML" : "maximum likelihood ");
     else if (reml)   /* lme4's .prt.methTit wraps the long title at width 80 */
-        fprintf(out, "Linear mixed model fit by REML. t-tests use Satterthwaite's method [\nlmerModLmerTest]\n");
-    else fprintf(out, "Linear mixed model fit by maximum likelihood . t-tests use Satterthwaite's\n  method [lmerModLmerTest]\n");
+        fprintf(out, "Linear mixed model fit by REML. t-tests use %s method [\nlmerModLmerTest]\n", method);
+    else fprintf(out, "Linear mixed model fit by maximum likelihood . t-tests use %s\n  method [lmerModLmerTest]\n", method);
     lmm_deparse_formula(m->formula, fbuf, sizeof fbuf);
     fprintf(out, "Formula: %s\n", fbuf);
     if (data_name) fprintf(out, "   Data: %s\n", data_name);
@@ -10643,7 +10646,7 @@ static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *d
 
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)
 {
-    lmm__print_summary_rows(out, fit, data_name, NULL);
+    lmm__print_summary_rows(out, fit, data_name, NULL, LMM_DDF_SATTERTHWAITE);
 }
 
 LMM_API lmm_status lmm_print_summary_ex(FILE *out, const lmm_fit *fit, const char *data_name,
@@ -10652,11 +10655,14 @@ LMM_API lmm_status lmm_print_summary_ex(FILE *out, const lmm_fit *fit, const cha
     lmm_coef_row *rows;
     lmm_status st;
     if (!out || !fit) return lmm__fail(err, LMM_ERR_ARG, "lmm_print_summary_ex: NULL argument");
-    if (!opts || !opts->tests || fit->p < 1) { lmm__print_summary_rows(out, fit, data_name, NULL); return LMM_OK; }
+    if (!opts || !opts->tests || fit->p < 1) {
+        lmm__print_summary_rows(out, fit, data_name, NULL, LMM_DDF_SATTERTHWAITE);
+        return LMM_OK;
+    }
     rows = (lmm_coef_row *)lmm__alloc((size_t)fit->p, sizeof *rows);
     if (!rows) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
     st = lmm_coef_table(fit, opts->ddf, rows, err);
-    if (st == LMM_OK) lmm__print_summary_rows(out, fit, data_name, rows);
+    if (st == LMM_OK) lmm__print_summary_rows(out, fit, data_name, rows, opts->ddf);
     LMM_FREE(rows);
     return st;
 }

@@ -196,6 +196,34 @@ static void check_bad_input(void)
     free(want);
 }
 
+/* lmerTest's summary(m, ddf = "Kenward-Roger") byte for byte (sleepstudy_summary.txt) */
+static void check_summary_text(void)
+{
+    lmm_frame *df = lmm_test_read_csv("sleepstudy.csv");
+    lmm_fit *fit = NULL;
+    lmm_print_options po;
+    lmm_error err = {0};
+    char path[512], *want = NULL, *got = NULL;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/kenward_roger/sleepstudy_summary.txt", TEST_DATA_DIR);
+    if ((f = fopen(path, "rb")) != NULL) { want = lmm_test_slurp(f); fclose(f); }
+    memset(&po, 0, sizeof po);
+    po.tests = 1;
+    po.ddf = LMM_DDF_KENWARD_ROGER;
+    CHECK(df && lmm_fit_formula(df, "Reaction ~ Days + (1|Subject)", NULL, &fit, &err) == LMM_OK);
+    if (fit && (f = tmpfile()) != NULL) {
+        CHECK(lmm_print_summary_ex(f, fit, "sleepstudy", &po, &err) == LMM_OK);
+        got = lmm_test_slurp(f);
+        fclose(f);
+    }
+    CHECK(want && got);
+    if (want && got && strcmp(want, got) != 0) fprintf(stderr, "  summary differs:\n--- R\n%s--- lmm.h\n%s", want, got);
+    CHECK(want && got && strcmp(want, got) == 0);
+    free(want); free(got);
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+}
+
 void test_kr(void)
 {
     static const char *const models[] = {
@@ -207,4 +235,5 @@ void test_kr(void)
     fprintf(stderr, "  %d models: max relative error vcovAdj %.3g / df %.3g at lme4's theta, %.3g / %.3g at ours\n",
             (int)(sizeof models / sizeof models[0]), worst_vc[0], worst_df[0], worst_vc[1], worst_df[1]);
     check_bad_input();
+    check_summary_text();
 }
