@@ -25,7 +25,10 @@ static lmm_fit *fit_reference(const tj_node *ref, lmm_frame **df)
     const tj_node *lv = tj_get(ref, "levels");
     lmm_error err = {0};
     lmm_fit *fit = NULL;
+    lmm_fit_options opts;
     int i;
+    memset(&opts, 0, sizeof opts);
+    if (tj_get(ref, "weights")) opts.model.weights_column = tj_str(tj_get(ref, "weights"));
     snprintf(path, sizeof path, "%s/%s.csv", TEST_DATA_DIR, tj_str(tj_get(ref, "dataset")));
     if (lmm_frame_read_csv(path, df, &err) != LMM_OK) { CHECK(0); return NULL; }
     for (i = 0; i < tj_len(lv); i++) {
@@ -33,7 +36,7 @@ static lmm_fit *fit_reference(const tj_node *ref, lmm_frame **df)
         if (c >= 0 && (*df)->cols[c].type == LMM_FACTOR && (*df)->cols[c].nlevels == tj_len(lv->kids[i]))
             lmm_frame_relevel(*df, lv->keys[i], tj_str(tj_at(lv->kids[i], 0)), &err);
     }
-    if (lmm_fit_formula(*df, tj_str(tj_get(ref, "formula")), NULL, &fit, &err) != LMM_OK) {
+    if (lmm_fit_formula(*df, tj_str(tj_get(ref, "formula")), &opts, &fit, &err) != LMM_OK) {
         fprintf(stderr, "  fit failed: %s\n", err.message);
         CHECK(0);
     }
@@ -228,7 +231,7 @@ void test_kr(void)
 {
     static const char *const models[] = {
         "sleepstudy", "sleepstudy_intercept", "Penicillin", "Pastes", "Oats", "Oats_variety",
-        "Machines", "pulp", "Dyestuff2", "sleepstudy_unbal", "Machines_unbal"
+        "Machines", "pulp", "Dyestuff2", "sleepstudy_unbal", "Machines_unbal", "sleepstudy_w"
     };
     size_t i;
     for (i = 0; i < sizeof models / sizeof models[0]; i++) check_model(models[i]);

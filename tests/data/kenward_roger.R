@@ -7,15 +7,17 @@ suppressMessages({ library(lmerTest); library(pbkrtest) })
 num <- function(x) if (length(x) == 0) "[]" else paste0("[", paste(sprintf("%.17g", x), collapse = ", "), "]")
 str <- function(x) paste0("\"", x, "\"")
 rd <- function(f) read.csv(file.path("tests/data", f), stringsAsFactors = TRUE)
-write_model <- function(name, dataset, formula, L = NULL) {
+write_model <- function(name, dataset, formula, L = NULL, weights = NULL) {
     d <- rd(paste0(dataset, ".csv"))
-    m <- lmer(as.formula(formula), d, REML = TRUE)
+    m <- if (is.null(weights)) lmer(as.formula(formula), d, REML = TRUE)
+         else lmer(as.formula(formula), d, REML = TRUE, weights = d[[weights]])
     p <- length(fixef(m))
     va <- as.matrix(vcovAdj(m))
     ct <- summary(m, ddf = "Kenward-Roger")$coefficients
     out <- c(sprintf("\"dataset\": %s, \"formula\": %s, \"reml\": 1,", str(dataset), str(formula)),
              sprintf("\"levels\": {%s},", paste(sapply(names(d)[sapply(d, is.factor)], function(v)
                  sprintf("%s: [%s]", str(v), paste(str(levels(d[[v]])), collapse = ", "))), collapse = ", ")),
+             if (!is.null(weights)) sprintf("\"weights\": %s,", str(weights)),
              sprintf("\"theta\": %s, \"sigma\": %.17g, \"singular\": %d,", num(getME(m, "theta")), sigma(m),
                      as.integer(isSingular(m))),
              sprintf("\"vcov\": %s,", num(as.matrix(vcov(m)))),
@@ -55,6 +57,8 @@ write_model("Oats_variety", "Oats", "yield ~ Variety + (1|Block/Variety)",
 write_model("Machines", "Machines", "score ~ Machine + (Machine|Worker)",
             L = rbind(c(0, 1, 0), c(0, 0, 1), c(0, 1, 1)))
 write_model("pulp", "pulp", "bright ~ 1 + (1|operator)")
+# prior weights: pbkrtest's Sigma keeps sigma^2 I as its residual part (Phi is lme4's weighted vcov)
+write_model("sleepstudy_w", "sleepstudy_w", "Reaction ~ Days + (Days|Subject)", L = diag(2), weights = "w")
 # unbalanced designs, where vcovAdj differs from vcov: every 4th row of the first
 # nine subjects and 8 of Machines' 54 rows dropped (CSVs written next to the JSON)
 ss <- rd("sleepstudy.csv")
