@@ -52,10 +52,11 @@
                   ranef, condsd, fitted, resid, logLik/AIC/BIC...);
                   lmm_print_summary prints R's summary() layout.
    Test           lmm_coef_table gives lmerTest's summary() t tests with
-                  Satterthwaite df; lmm_contest tests any L beta = 0 (F for
-                  several rows); lmm_print_summary_ex prints lmerTest's layout;
-                  lmm_anova_type3 / lmm_print_anova_type3 its anova(m) of
-                  additive models.
+                  Satterthwaite or Kenward-Roger df; lmm_contest tests any
+                  L beta = 0 (F for several rows); lmm_print_summary_ex prints
+                  lmerTest's layout; lmm_anova_type3 / lmm_print_anova_type3
+                  its anova(m) of additive models; lmm_vcov_kr is pbkrtest's
+                  vcovAdj (REML fits).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -75,8 +76,8 @@
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
    @lm       lm, aov, LRT          @anova   anova of nested fits
-   @infer    lmerTest's Satterthwaite t and F tests (lmm_contest, lmm_coef_table,
-             lmm_anova_type3)
+   @infer    lmerTest's Satterthwaite and pbkrtest's Kenward-Roger t and F tests
+             (lmm_contest, lmm_coef_table, lmm_anova_type3, lmm_vcov_kr)
    @sim      simulate, bootstrap, prediction
    @print    summary()/anova() layouts     @plot   SVG plots
 
@@ -772,7 +773,9 @@ LMM_API void lmm_anova_free(lmm_anova *a);
 /* ======================================================================== */
 
 /* Denominator degrees of freedom of t and F tests of fixed effects (lmerTest).
-   KENWARD_ROGER is not yet implemented: the calls return LMM_ERR_ARG. */
+   SATTERTHWAITE: lmerTest's own; KENWARD_ROGER: pbkrtest's adjusted vcov and
+   ddf (lmerTest's ddf = "Kenward-Roger"), REML fits only: an ML fit is
+   LMM_ERR_ARG "Kenward-Roger's method is only available for REML model fits". */
 typedef enum lmm_ddf_method { LMM_DDF_SATTERTHWAITE = 0, LMM_DDF_KENWARD_ROGER } lmm_ddf_method;
 
 /* A test of L beta = 0 (lmerTest's contest). One row: the t test (estimate, se, df, t, p)
@@ -810,6 +813,11 @@ typedef struct lmm_anova3_row {
    Terms marginal to an interaction: LMM_ERR_ARG (not yet implemented). */
 LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_anova3_row *rows, int *nrows,
                                    lmm_error *err);
+/* pbkrtest's vcovAdj: the Kenward-Roger adjusted covariance of beta (p x p,
+   column-major as fit->vcov) of a REML fit. With KENWARD_ROGER, lmm_contest's
+   and lmm_coef_table's se come from it; several rows give pbkrtest's scaled F
+   (f = scaling * Wald(vcovAdj) / q, meansq from the unscaled Wald, as lmerTest). */
+LMM_API lmm_status lmm_vcov_kr(const lmm_fit *fit, double *vcov_adj, lmm_error *err);
 
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                           */
@@ -900,7 +908,7 @@ LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_n
 /* What lmm_print_summary_ex prints; zero-initialised (or NULL) = lme4's summary. */
 typedef struct lmm_print_options {
     int tests;                /* 1: lmerTest's summary(), t tests with df and p-values */
-    lmm_ddf_method ddf;       /* their degrees of freedom (Kenward-Roger: not yet implemented) */
+    lmm_ddf_method ddf;       /* their degrees of freedom (and, with Kenward-Roger, the adjusted se) */
 } lmm_print_options;
 /* lmm_print_summary, or with opts->tests lmerTest's summary(): its title and the
    table Estimate, Std. Error, df, t value, Pr(>|t|) with stars. Prints nothing on error. */
@@ -8613,11 +8621,484 @@ static double lmm__fstat_ddf(const double *nu, int q)
     return 2 * E / (E - q);
 }
 
+/* ---- Kenward-Roger (pbkrtest's vcovAdj and KR F test) -------------------- */
+/* pbkrtest 0.5.2 (Halekoh & Hojsgaard 2014), REML fits. The variance
+   parameters are lme4's VarCorr entries, term by term (the lower triangle of
+   each Sigma_k by columns), then sigma^2, so that Sigma = sum_i g_i G_i with
+   G_i = Z_k (I_levels (x) E_rs) Z_k' (E_rs: ones at (r,s) and (s,r)) and the
+   last G = I. As in pbkrtest, Sigma ignores prior weights (its residual part
+   is sigma^2 I) while Phi is the fit's vcov. With B = Sigma^-1:
+   P_i = -X'B G_i B X, Q_ij = X'B G_i B G_j B X, K_ij = tr(G_i B G_j B),
+   IE2_ij = K_ij - 2 tr(Phi Q_ij) + tr(Phi P_i Phi P_j), W = 2 IE2^-1,
+   U = sum_ij W_ij (Q_ij - P_i Phi P_j), Phi_A = Phi + 2 Phi U Phi.
+   B is never formed: Sigma = sigma^2 (Z Lambda Lambda' Z' + I) and Woodbury
+   gives B M = (M - ZL S^-1 ZL' M) / sigma^2 with ZL = Z Lambda, S = ZL'ZL + I,
+   so every piece is a product of n x q, n x p and q x q matrices:
+   O(n q^2 + q^3 + ng^2 (q^2 p + levels^2)) time, O(n q + q^2) memory (q the
+   number of random effects, ng the variance parameters); dense Z and ZL. */
+
+typedef struct lmm__kr {
+    int ng, p;
+    double *phi_a;            /* p x p: the adjusted vcov */
+    double *P;                /* ng blocks p x p */
+    double *W;                /* ng x ng */
+} lmm__kr;
+
+static void lmm__kr_free(lmm__kr *k) { LMM_FREE(k->phi_a); LMM_FREE(k->P); LMM_FREE(k->W); k->phi_a = k->P = k->W = NULL; }
+
+/* C (m x n) = alpha op(A) op(B) + beta C, column-major; op(A) is m x k. */
+static void lmm__kr_gemm(int ta, int tb, int m, int n, int k, double alpha, const double *A, int lda,
+                         const double *B, int ldb, double beta, double *C, int ldc)
+{
+    int i, j, l;
+    for (j = 0; j < n; j++) {
+        double *c = C + (size_t)j * ldc;
+        for (i = 0; i < m; i++) c[i] = beta == 0.0 ? 0.0 : beta * c[i];
+        for (l = 0; l < k; l++) {
+            double b = alpha * (tb ? B[j + (size_t)l * ldb] : B[l + (size_t)j * ldb]);
+            if (b == 0.0) continue;
+            if (!ta) { const double *a = A + (size_t)l * lda; for (i = 0; i < m; i++) c[i] += a[i] * b; }
+            else for (i = 0; i < m; i++) c[i] += A[l + (size_t)i * lda] * b;
+        }
+    }
+}
+
+/* Solve L L' X = Y in place for the m columns of Y (n rows), L lower from lmm_chol. */
+static void lmm__kr_cholsolve(int n, const double *L, double *Y, int m)
+{
+    int i, j, c;
+    for (c = 0; c < m; c++) {
+        double *y = Y + (size_t)c * n;
+        for (i = 0; i < n; i++) {
+            double s = y[i];
+            for (j = 0; j < i; j++) s -= L[i + (size_t)j * n] * y[j];
+            y[i] = s / L[i + (size_t)i * n];
+        }
+        for (i = n - 1; i >= 0; i--) {
+            double s = y[i];
+            for (j = i + 1; j < n; j++) s -= L[j + (size_t)i * n] * y[j];
+            y[i] = s / L[i + (size_t)i * n];
+        }
+    }
+}
+
+/* out (n x m) = B M = (M - ZL S^-1 ZL' M) / sigma^2; T is q x m scratch. */
+static void lmm__kr_apply_b(int n, int q, const double *ZL, const double *Sc, double s2, const double *M, int m,
+                            double *T, double *out)
+{
+    size_t e;
+    lmm__kr_gemm(1, 0, q, m, n, 1.0, ZL, n, M, n, 0.0, T, q);
+    lmm__kr_cholsolve(q, Sc, T, m);
+    memcpy(out, M, (size_t)n * m * sizeof(double));
+    lmm__kr_gemm(0, 0, n, m, q, -1.0, ZL, n, T, q, 1.0, out, n);
+    for (e = 0; e < (size_t)n * m; e++) out[e] /= s2;
+}
+
+/* The nonzeros (row, col) of E_i in q-space: term k, template entry (r, s). */
+typedef struct lmm__kr_par { int term, r, s; } lmm__kr_par;
+
+/* A (p x q) = M E_i for M p x q: columns swapped into place, zero elsewhere. */
+static void lmm__kr_times_e(const lmm_model *m, const lmm__kr_par *pr, int p, const double *M, double *A)
+{
+    const lmm_reterm *t = &m->terms[pr->term];
+    int j;
+    memset(A, 0, (size_t)p * m->q * sizeof(double));
+    for (j = 0; j < t->nlevels; j++) {
+        int xr = t->u_offset + j * t->ncol + pr->r, xs = t->u_offset + j * t->ncol + pr->s;
+        memcpy(A + (size_t)xs * p, M + (size_t)xr * p, (size_t)p * sizeof(double));
+        if (xr != xs) memcpy(A + (size_t)xr * p, M + (size_t)xs * p, (size_t)p * sizeof(double));
+    }
+}
+
+/* tr(E_i C E_j C) for the q x q symmetric C */
+static double lmm__kr_trace_ece(const lmm_model *m, const lmm__kr_par *pi, const lmm__kr_par *pj, const double *C)
+{
+    const lmm_reterm *ti = &m->terms[pi->term], *tj = &m->terms[pj->term];
+    int a, b, ea, eb, q = m->q;
+    double s = 0;
+    for (a = 0; a < ti->nlevels; a++)
+        for (ea = 0; ea < (pi->r == pi->s ? 1 : 2); ea++) {
+            int r = ti->u_offset + a * ti->ncol + (ea ? pi->s : pi->r), c = ti->u_offset + a * ti->ncol + (ea ? pi->r : pi->s);
+            for (b = 0; b < tj->nlevels; b++)
+                for (eb = 0; eb < (pj->r == pj->s ? 1 : 2); eb++) {
+                    int r2 = tj->u_offset + b * tj->ncol + (eb ? pj->s : pj->r);
+                    int c2 = tj->u_offset + b * tj->ncol + (eb ? pj->r : pj->s);
+                    /* E_i[r,c] C[c,r2] E_j[r2,c2] C[c2,r] */
+                    s += C[c + (size_t)r2 * q] * C[c2 + (size_t)r * q];
+                }
+        }
+    return s;
+}
+
+/* tr(E_i M) for the q x q M */
+static double lmm__kr_trace_e(const lmm_model *m, const lmm__kr_par *pr, const double *M)
+{
+    const lmm_reterm *t = &m->terms[pr->term];
+    int j, q = m->q;
+    double s = 0;
+    for (j = 0; j < t->nlevels; j++) {
+        int xr = t->u_offset + j * t->ncol + pr->r, xs = t->u_offset + j * t->ncol + pr->s;
+        s += M[xs + (size_t)xr * q];
+        if (xr != xs) s += M[xr + (size_t)xs * q];
+    }
+    return s;
+}
+
+/* Symmetric n x n inverse through the eigen-decomposition; pseudo-inverse (R's
+   MASS::ginv: singular values above sqrt(eps) times the largest) when
+   min |eigenvalue| <= 1e-10, as pbkrtest chooses. a is destroyed; work 2 n^2 + n. */
+static void lmm__kr_sym_inverse(int n, double *a, double *inv, double *work)
+{
+    double *ev = work, *vec = work + n, mx = 0, mn = HUGE_VAL;
+    int i, j, e, pinv;
+    lmm__sym_eigen(n, a, ev, vec);
+    for (e = 0; e < n; e++) { mx = fmax(mx, fabs(ev[e])); mn = fmin(mn, fabs(ev[e])); }
+    pinv = !(mn > 1e-10);
+    for (i = 0; i < n; i++)
+        for (j = 0; j < n; j++) {
+            double s = 0;
+            for (e = 0; e < n; e++)
+                if (!pinv || fabs(ev[e]) > 1.4901161193847656e-08 * mx) s += vec[i + e * n] * vec[j + e * n] / ev[e];
+            inv[i + j * n] = s;
+        }
+}
+
+static lmm_status lmm__kr_build(const lmm_fit *fit, lmm__kr *kr, lmm_error *err)
+{
+    const lmm_model *m = fit->model;
+    const double *X = m->X->v, *Phi = fit->vcov;
+    int n = fit->nobs, p = fit->p, q = m->q, ng = 1, k, i, j, c, a, b;
+    size_t nq = (size_t)n * q, np = (size_t)n * p, qq = (size_t)q * q, pp = (size_t)p * p, pq = (size_t)p * q;
+    double s2 = fit->sigma * fit->sigma, *buf, *Z, *ZL, *S, *BZ, *BX, *BBX, *T, *C, *XBZ, *ZBBZ, *XBBZ, *XBBX, *XBBBX;
+    double *A, *CA, *Q, *IE2, *PhiP, *tmp, *tmp2, *U, *wk, trbb, *ie2c;
+    lmm__kr_par *par;
+    for (k = 0; k < m->nterms; k++) ng += m->terms[k].ntheta;
+    kr->ng = ng; kr->p = p;
+    kr->phi_a = (double *)lmm__alloc(pp, sizeof(double));
+    kr->P = (double *)lmm__alloc((size_t)ng * pp, sizeof(double));
+    kr->W = (double *)lmm__alloc((size_t)ng * ng, sizeof(double));
+    par = (lmm__kr_par *)lmm__alloc((size_t)ng, sizeof *par);
+    buf = (double *)lmm__calloc(3 * nq + 2 * np + (size_t)q * (q > p ? q : p) + 4 * qq + 2 * pq + 3 * pp
+                                + (size_t)ng * pq * 2 + (size_t)ng * ng * pp + 3 * (size_t)ng * ng + 4 * pp + 2 * (size_t)ng * ng + ng,
+                                sizeof(double));
+    if (!kr->phi_a || !kr->P || !kr->W || !par || !buf) {
+        lmm__kr_free(kr); LMM_FREE(par); LMM_FREE(buf);
+        return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+    }
+    Z = buf; ZL = Z + nq; BZ = ZL + nq; BX = BZ + nq; BBX = BX + np; T = BBX + np;
+    S = T + (size_t)q * (q > p ? q : p); C = S + qq; ZBBZ = C + qq; XBZ = ZBBZ + qq + qq; XBBZ = XBZ + pq;
+    XBBX = XBBZ + pq; XBBBX = XBBX + pp; tmp = XBBBX + pp; A = tmp + pp; CA = A + (size_t)ng * pq;
+    Q = CA + (size_t)ng * pq; IE2 = Q + (size_t)ng * ng * pp; ie2c = IE2 + (size_t)ng * ng;
+    wk = ie2c + (size_t)ng * ng; PhiP = wk + (size_t)ng * ng + (size_t)ng * ng + ng; tmp2 = PhiP + pp; U = tmp2 + pp;
+    /* dense Z and ZL = Z Lambda (term k, level j, column c at u_offset + j ncol + c) */
+    for (k = 0, ng = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        const double *th = fit->theta + t->theta_offset;
+        int nc = t->ncol;
+        for (c = 0; c < nc; c++)       /* VarCorr's lower triangle by columns, as theta */
+            for (a = c; a < nc; a++) { par[ng].term = k; par[ng].r = a; par[ng].s = c; ng++; }
+        for (i = 0; i < n; i++) {
+            int o;
+            if (t->codes[i] < 0) continue;
+            o = t->u_offset + t->codes[i] * nc;
+            for (c = 0; c < nc; c++) {
+                double zl = 0;
+                Z[i + (size_t)(o + c) * n] = t->z[i + (size_t)c * n];
+                for (a = c; a < nc; a++) zl += t->z[i + (size_t)a * n] * th[c * nc - c * (c - 1) / 2 + (a - c)];
+                ZL[i + (size_t)(o + c) * n] = zl;
+            }
+        }
+    }
+    par[ng].term = -1; par[ng].r = par[ng].s = 0; ng++;
+    /* S = ZL'ZL + I and its Cholesky factor */
+    lmm__kr_gemm(1, 0, q, q, n, 1.0, ZL, n, ZL, n, 0.0, S, q);
+    for (i = 0; i < q; i++) S[i + (size_t)i * q] += 1.0;
+    if (q > 0 && lmm_chol(q, S, q) != 0) {
+        lmm__kr_free(kr); LMM_FREE(par); LMM_FREE(buf);
+        return lmm__fail(err, LMM_ERR_NUMERIC, "Kenward-Roger: Sigma is not positive definite");
+    }
+    for (j = 0; j < q; j++) for (i = 0; i < j; i++) S[i + (size_t)j * q] = 0.0;
+    /* tr(B^2) = (n - q + ||S^-1||_F^2) / sigma^4 */
+    {
+        double *Si = C;   /* C is free until Z'BZ below */
+        memset(Si, 0, qq * sizeof(double));
+        for (i = 0; i < q; i++) Si[i + (size_t)i * q] = 1.0;
+        lmm__kr_cholsolve(q, S, Si, q);
+        trbb = n - q;
+        for (i = 0; i < (int)qq; i++) trbb += Si[i] * Si[i];
+        trbb /= s2 * s2;
+    }
+    lmm__kr_apply_b(n, q, ZL, S, s2, Z, q, T, BZ);
+    lmm__kr_apply_b(n, q, ZL, S, s2, X, p, T, BX);
+    lmm__kr_apply_b(n, q, ZL, S, s2, BX, p, T, BBX);
+    lmm__kr_gemm(1, 0, q, q, n, 1.0, Z, n, BZ, n, 0.0, C, q);          /* Z'BZ */
+    lmm__kr_gemm(1, 0, q, q, n, 1.0, BZ, n, BZ, n, 0.0, ZBBZ, q);      /* Z'B^2Z */
+    lmm__kr_gemm(1, 0, p, q, n, 1.0, X, n, BZ, n, 0.0, XBZ, p);        /* X'BZ */
+    lmm__kr_gemm(1, 0, p, q, n, 1.0, BX, n, BZ, n, 0.0, XBBZ, p);      /* X'B^2Z */
+    lmm__kr_gemm(1, 0, p, p, n, 1.0, BX, n, BX, n, 0.0, XBBX, p);      /* X'B^2X */
+    lmm__kr_gemm(1, 0, p, p, n, 1.0, BX, n, BBX, n, 0.0, XBBBX, p);    /* X'B^3X */
+    /* A_i = X'BZ E_i, CA_i = Z'BZ A_i', P_i = -A_i (X'BZ)' */
+    for (i = 0; i < ng; i++) {
+        double *Pi = kr->P + (size_t)i * pp;
+        if (par[i].term < 0) { for (a = 0; a < (int)pp; a++) Pi[a] = -XBBX[a]; continue; }
+        lmm__kr_times_e(m, &par[i], p, XBZ, A + (size_t)i * pq);
+        lmm__kr_gemm(0, 1, q, p, q, 1.0, C, q, A + (size_t)i * pq, p, 0.0, CA + (size_t)i * pq, q);
+        lmm__kr_gemm(0, 1, p, p, q, -1.0, A + (size_t)i * pq, p, XBZ, p, 0.0, Pi, p);
+    }
+    /* Q_ij and K_ij */
+    for (i = 0; i < ng; i++)
+        for (j = 0; j < ng; j++) {
+            double *Qij = Q + ((size_t)i * ng + j) * pp, K;
+            int ri = par[i].term >= 0, rj = par[j].term >= 0;
+            if (ri && rj) {
+                lmm__kr_gemm(0, 0, p, p, q, 1.0, A + (size_t)i * pq, p, CA + (size_t)j * pq, q, 0.0, Qij, p);
+                K = lmm__kr_trace_ece(m, &par[i], &par[j], C);
+            } else if (ri) {
+                lmm__kr_gemm(0, 1, p, p, q, 1.0, A + (size_t)i * pq, p, XBBZ, p, 0.0, Qij, p);
+                K = lmm__kr_trace_e(m, &par[i], ZBBZ);
+            } else if (rj) {
+                lmm__kr_gemm(0, 1, p, p, q, 1.0, XBBZ, p, A + (size_t)j * pq, p, 0.0, Qij, p);
+                K = lmm__kr_trace_e(m, &par[j], ZBBZ);
+            } else {
+                memcpy(Qij, XBBBX, pp * sizeof(double));
+                K = trbb;
+            }
+            /* IE2_ij = K - 2 tr(Phi Q_ij) + tr(Phi P_i Phi P_j) */
+            {
+                double t1 = 0, t2 = 0;
+                lmm__kr_gemm(0, 0, p, p, p, 1.0, Phi, p, kr->P + (size_t)i * pp, p, 0.0, tmp, p);
+                lmm__kr_gemm(0, 0, p, p, p, 1.0, Phi, p, kr->P + (size_t)j * pp, p, 0.0, tmp2, p);
+                for (a = 0; a < p; a++)
+                    for (b = 0; b < p; b++) {
+                        t1 += Phi[a + (size_t)b * p] * Qij[b + (size_t)a * p];
+                        t2 += tmp[a + (size_t)b * p] * tmp2[b + (size_t)a * p];
+                    }
+                IE2[i + (size_t)j * ng] = K - 2 * t1 + t2;
+            }
+        }
+    for (i = 0; i < ng; i++)   /* symmetric by construction; average the rounding */
+        for (j = 0; j < i; j++) IE2[i + (size_t)j * ng] = IE2[j + (size_t)i * ng] = 0.5 * (IE2[i + (size_t)j * ng] + IE2[j + (size_t)i * ng]);
+    memcpy(ie2c, IE2, (size_t)ng * ng * sizeof(double));
+    lmm__kr_sym_inverse(ng, ie2c, kr->W, wk);
+    for (i = 0; i < ng * ng; i++) kr->W[i] *= 2;
+    /* U = sum_ij W_ij (Q_ij - P_i Phi P_j), Phi_A = Phi + 2 Phi U Phi */
+    memset(U, 0, pp * sizeof(double));
+    for (i = 0; i < ng; i++) {
+        lmm__kr_gemm(0, 0, p, p, p, 1.0, kr->P + (size_t)i * pp, p, Phi, p, 0.0, PhiP, p);   /* P_i Phi */
+        for (j = 0; j < ng; j++) {
+            double w = kr->W[i + (size_t)j * ng];
+            const double *Qij = Q + ((size_t)i * ng + j) * pp;
+            lmm__kr_gemm(0, 0, p, p, p, 1.0, PhiP, p, kr->P + (size_t)j * pp, p, 0.0, tmp, p);
+            for (a = 0; a < (int)pp; a++) U[a] += w * (Qij[a] - tmp[a]);
+        }
+    }
+    lmm__kr_gemm(0, 0, p, p, p, 1.0, Phi, p, U, p, 0.0, tmp, p);
+    lmm__kr_gemm(0, 0, p, p, p, 2.0, tmp, p, Phi, p, 0.0, kr->phi_a, p);
+    for (a = 0; a < (int)pp; a++) kr->phi_a[a] += Phi[a];
+    for (a = 0; a < p; a++)    /* symmetric up to rounding; pbkrtest keeps it as computed */
+        for (b = 0; b < a; b++) {
+            double v = 0.5 * (kr->phi_a[a + (size_t)b * p] + kr->phi_a[b + (size_t)a * p]);
+            kr->phi_a[a + (size_t)b * p] = kr->phi_a[b + (size_t)a * p] = v;
+        }
+    LMM_FREE(par); LMM_FREE(buf);
+    return LMM_OK;
+}
+
+/* pbkrtest's KR adjustment for the full-rank contrast L (nrow x p, row-major):
+   the scaled F statistic's ddf and scaling and the Wald F on Phi_A (FstatU).
+   q = nrow (pbkrtest's Lb_ddf for one row, rankMatrix(L) in KRmodcomp). */
+static lmm_status lmm__kr_test(const lmm_fit *fit, const lmm__kr *kr, const double *L, int nrow,
+                               double *ddf, double *fscale, double *fstat_u, lmm_error *err)
+{
+    int p = kr->p, ng = kr->ng, i, j, a, b;
+    size_t pp = (size_t)p * p;
+    double *M, *Ma, *Lt, *Th, *ThPhi, *u, *tmp, *lb, A1 = 0, A2 = 0, qd = nrow;
+    double B, g, c1, c2, c3, V0, V1, V2, rho, df2, wald = 0, x, y;
+    M = (double *)lmm__alloc(2 * (size_t)nrow * nrow + (size_t)p * nrow * 2 + 3 * pp + (size_t)ng * pp + 2 * (size_t)nrow,
+                             sizeof(double));
+    if (!M) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
+    Ma = M + (size_t)nrow * nrow; Lt = Ma + (size_t)nrow * nrow; Th = Lt + (size_t)p * nrow * 2;
+    ThPhi = Th + pp; tmp = ThPhi + pp; u = tmp + pp; lb = u + (size_t)ng * pp;
+    for (i = 0; i < nrow; i++) for (a = 0; a < p; a++) Lt[a + (size_t)i * p] = L[(size_t)i * p + a];   /* L' (p x nrow) */
+    /* M = L Phi L', Ma = L Phi_A L' */
+    lmm__kr_gemm(0, 0, p, nrow, p, 1.0, fit->vcov, p, Lt, p, 0.0, Lt + (size_t)p * nrow, p);
+    lmm__kr_gemm(1, 0, nrow, nrow, p, 1.0, Lt, p, Lt + (size_t)p * nrow, p, 0.0, M, nrow);
+    lmm__kr_gemm(0, 0, p, nrow, p, 1.0, kr->phi_a, p, Lt, p, 0.0, Lt + (size_t)p * nrow, p);
+    lmm__kr_gemm(1, 0, nrow, nrow, p, 1.0, Lt, p, Lt + (size_t)p * nrow, p, 0.0, Ma, nrow);
+    if (lmm_chol(nrow, M, nrow) != 0 || lmm_chol(nrow, Ma, nrow) != 0) {
+        LMM_FREE(M);
+        return lmm__fail(err, LMM_ERR_ARG, "Kenward-Roger: L V L' is not positive definite (no estimable contrast)");
+    }
+    for (j = 0; j < nrow; j++) for (i = 0; i < j; i++) M[i + (size_t)j * nrow] = Ma[i + (size_t)j * nrow] = 0.0;
+    /* Theta = L' (L Phi L')^-1 L */
+    {
+        double *R = Lt + (size_t)p * nrow;   /* R (nrow x p) = L, column-major */
+        for (i = 0; i < nrow; i++) for (a = 0; a < p; a++) R[i + (size_t)a * nrow] = L[(size_t)i * p + a];
+        lmm__kr_cholsolve(nrow, M, R, p);
+        lmm__kr_gemm(0, 0, p, p, nrow, 1.0, Lt, p, R, nrow, 0.0, Th, p);
+    }
+    lmm__kr_gemm(0, 0, p, p, p, 1.0, Th, p, fit->vcov, p, 0.0, ThPhi, p);
+    for (i = 0; i < ng; i++) {   /* u_i = Theta Phi P_i Phi */
+        lmm__kr_gemm(0, 0, p, p, p, 1.0, ThPhi, p, kr->P + (size_t)i * pp, p, 0.0, tmp, p);
+        lmm__kr_gemm(0, 0, p, p, p, 1.0, tmp, p, fit->vcov, p, 0.0, u + (size_t)i * pp, p);
+    }
+    for (i = 0; i < ng; i++)
+        for (j = 0; j < ng; j++) {
+            const double *ui = u + (size_t)i * pp, *uj = u + (size_t)j * pp;
+            double w = kr->W[i + (size_t)j * ng], tri = 0, trj = 0, trij = 0;
+            for (a = 0; a < p; a++) {
+                tri += ui[a + (size_t)a * p]; trj += uj[a + (size_t)a * p];
+                for (b = 0; b < p; b++) trij += ui[a + (size_t)b * p] * uj[b + (size_t)a * p];
+            }
+            A1 += w * tri * trj;
+            A2 += w * trij;
+        }
+    B = (A1 + 6 * A2) / (2 * qd);
+    g = ((qd + 1) * A1 - (qd + 4) * A2) / ((qd + 2) * A2);
+    c1 = g / (3 * qd + 2 * (1 - g));
+    c2 = (qd - g) / (3 * qd + 2 * (1 - g));
+    c3 = (qd + 2 - g) / (3 * qd + 2 * (1 - g));
+    V0 = 1 + c1 * B; V1 = 1 - c2 * B; V2 = 1 - c3 * B;
+    if (fabs(V0) < 1e-10) V0 = 0;
+    x = 1 - A2 / qd;
+    y = (fabs(x) < 1e-14 && fabs(V1) < 1e-14) ? 1.0 : x / V1;
+    rho = y * y * V0 / (qd * V2);
+    df2 = 4 + (qd + 2) / (qd * rho - 1);
+    *ddf = df2;
+    *fscale = fabs(df2 - 2) < 0.01 ? 1.0 : df2 * (1 - A2 / qd) / (df2 - 2);
+    /* Wald on Phi_A: (L beta)' (L Phi_A L')^-1 (L beta) / q */
+    for (i = 0; i < nrow; i++) {
+        double v = 0;
+        for (a = 0; a < p; a++) v += L[(size_t)i * p + a] * fit->beta[a];
+        lb[i] = lb[nrow + i] = v;
+    }
+    lmm__kr_cholsolve(nrow, Ma, lb + nrow, 1);
+    for (i = 0; i < nrow; i++) wald += lb[i] * lb[nrow + i];
+    *fstat_u = wald / qd;
+    LMM_FREE(M);
+    return LMM_OK;
+}
+
+/* The one-row KR test of l into out (lmerTest's contest1D: se from Phi_A). */
+static lmm_status lmm__kr_contest1(const lmm_fit *fit, const lmm__kr *kr, const double *l, lmm_contest_result *out,
+                                   lmm_error *err)
+{
+    int a, p = fit->p;
+    double est = 0, ddf, fs, fu;
+    lmm_status st;
+    if ((st = lmm__kr_test(fit, kr, l, 1, &ddf, &fs, &fu, err)) != LMM_OK) return st;
+    for (a = 0; a < p; a++) est += l[a] * fit->beta[a];
+    out->estimate = est;
+    out->se = sqrt(lmm__qform(p, kr->phi_a, l));
+    out->df = ddf;
+    out->t = est / out->se;
+    out->p = 2 * lmm_pt(-fabs(out->t), out->df, 1, 0);
+    out->f = out->t * out->t; out->num_df = 1; out->den_df = out->df; out->f_p = out->p;
+    return LMM_OK;
+}
+
+/* The KR test of the full-rank rows PtL (q x p) into out (lmerTest's contestMD
+   through KRmodcomp): F = scaling * Wald / q; meansq from the unscaled one. */
+static lmm_status lmm__kr_contest(const lmm_fit *fit, const lmm__kr *kr, const double *PtL, int q,
+                                  lmm_contest_result *out, lmm_error *err)
+{
+    double ddf, fs, fu;
+    lmm_status st;
+    if ((st = lmm__kr_test(fit, kr, PtL, q, &ddf, &fs, &fu, err)) != LMM_OK) return st;
+    out->f = fs * fu; out->num_df = q; out->den_df = ddf;
+    out->f_p = lmm_pf(out->f, q, ddf, 0, 0);
+    out->meansq = fu * fit->sigma * fit->sigma;
+    out->sumsq = out->meansq * q;
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_vcov_kr(const lmm_fit *fit, double *vcov_adj, lmm_error *err)
+{
+    lmm__kr kr;
+    lmm_status st;
+    if (!fit || !vcov_adj) return lmm__fail(err, LMM_ERR_ARG, "lmm_vcov_kr: NULL argument");
+    if (!fit->reml) return lmm__fail(err, LMM_ERR_ARG, "Kenward-Roger's method is only available for REML model fits");
+    if (fit->p < 1) return LMM_OK;
+    if ((st = lmm__kr_build(fit, &kr, err)) != LMM_OK) return st;
+    memcpy(vcov_adj, kr.phi_a, (size_t)fit->p * fit->p * sizeof(double));
+    lmm__kr_free(&kr);
+    return LMM_OK;
+}
+
+/* lmm_contest with KR: one row is the t test; several are reduced to the q
+   directions of L Phi L' above sqrt(eps) of its largest eigenvalue (pbkrtest
+   forces L to full rank; Theta and the Wald statistic depend only on L's rows' span). */
+static lmm_status lmm__kr_contest_any(const lmm_fit *fit, const double *L, int nrow, lmm_contest_result *out,
+                                      lmm_error *err)
+{
+    lmm__kr kr;
+    lmm_status st;
+    int p = fit->p, i, j, a, b, q = 0;
+    double *M, *ev, *P, *PtL, tol;
+    if ((st = lmm__kr_build(fit, &kr, err)) != LMM_OK) return st;
+    out->nrow = nrow;
+    if (nrow == 1) {
+        st = lmm__kr_contest1(fit, &kr, L, out, err);
+        out->meansq = out->sumsq = out->f * fit->sigma * fit->sigma;
+        lmm__kr_free(&kr);
+        return st;
+    }
+    out->estimate = out->se = out->df = out->t = out->p = NAN;
+    M = (double *)lmm__alloc((size_t)nrow * nrow * 2 + (size_t)nrow * (p + 1), sizeof(double));
+    if (!M) { lmm__kr_free(&kr); return lmm__fail(err, LMM_ERR_NOMEM, "out of memory"); }
+    ev = M + (size_t)nrow * nrow; P = ev + nrow; PtL = P + (size_t)nrow * nrow;
+    for (i = 0; i < nrow; i++)
+        for (j = 0; j < nrow; j++) {
+            double v = 0;
+            for (a = 0; a < p; a++) for (b = 0; b < p; b++) v += L[i * p + a] * fit->vcov[a + b * p] * L[j * p + b];
+            M[i + j * nrow] = v;
+        }
+    lmm__sym_eigen(nrow, M, ev, P);
+    tol = 0;
+    for (i = 0; i < nrow; i++) tol = fmax(tol, ev[i]);
+    tol *= 1.4901161193847656e-08;
+    for (j = 0; j < nrow; j++) {
+        if (!(ev[j] > tol)) continue;
+        for (a = 0; a < p; a++) {
+            double v = 0;
+            for (i = 0; i < nrow; i++) v += P[i + j * nrow] * L[i * p + a];
+            PtL[q * p + a] = v;
+        }
+        q++;
+    }
+    if (q == 0) st = lmm__fail(err, LMM_ERR_ARG, "lmm_contest: L V L' is zero (no estimable contrast)");
+    else st = lmm__kr_contest(fit, &kr, PtL, q, out, err);
+    LMM_FREE(M); lmm__kr_free(&kr);
+    return st;
+}
+
+static lmm_status lmm__kr_coef_table(const lmm_fit *fit, lmm_coef_row *rows, lmm_error *err)
+{
+    lmm__kr kr;
+    lmm_status st = LMM_OK;
+    int i, p = fit->p;
+    double *l;
+    if (p < 1) return LMM_OK;
+    if ((st = lmm__kr_build(fit, &kr, err)) != LMM_OK) return st;
+    l = (double *)lmm__calloc((size_t)p, sizeof(double));
+    if (!l) { lmm__kr_free(&kr); return lmm__fail(err, LMM_ERR_NOMEM, "out of memory"); }
+    for (i = 0; i < p && st == LMM_OK; i++) {
+        lmm_contest_result r;
+        l[i] = 1;
+        st = lmm__kr_contest1(fit, &kr, l, &r, err);
+        l[i] = 0;
+        rows[i].estimate = r.estimate; rows[i].se = r.se; rows[i].df = r.df; rows[i].t = r.t; rows[i].p = r.p;
+    }
+    LMM_FREE(l); lmm__kr_free(&kr);
+    return st;
+}
+
 static lmm_status lmm__ddf_check(const lmm_fit *fit, lmm_ddf_method ddf, lmm_error *err)
 {
     if (!fit) return lmm__fail(err, LMM_ERR_ARG, "NULL fit");
-    if (ddf == LMM_DDF_KENWARD_ROGER)
-        return lmm__fail(err, LMM_ERR_ARG, "Kenward-Roger degrees of freedom are not yet implemented");
+    if (ddf == LMM_DDF_KENWARD_ROGER && !fit->reml)
+        return lmm__fail(err, LMM_ERR_ARG, "Kenward-Roger's method is only available for REML model fits");
+    if (ddf == LMM_DDF_KENWARD_ROGER) return LMM_OK;
     if (ddf != LMM_DDF_SATTERTHWAITE) return lmm__fail(err, LMM_ERR_ARG, "unknown ddf method %d", (int)ddf);
     return LMM_OK;
 }
@@ -8648,6 +9129,7 @@ LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lm
     p = fit->p;
     if (p < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: the model has no fixed effects");
     for (i = 0; i < nrow * p; i++) if (!isfinite(L[i])) return lmm__fail(err, LMM_ERR_ARG, "lmm_contest: L is not finite");
+    if (ddf == LMM_DDF_KENWARD_ROGER) return lmm__kr_contest_any(fit, L, nrow, out, err);
     if ((st = lmm__satt_build(fit, &s, err)) != LMM_OK) return st;
     M = (double *)lmm__alloc((size_t)nrow * nrow * 2 + (size_t)nrow * (p + 2) + s.nv, sizeof(double));
     if (!M) { lmm__satt_free(&s); return lmm__fail(err, LMM_ERR_NOMEM, "out of memory"); }
@@ -8713,6 +9195,7 @@ LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_co
     if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
     if (!rows) return lmm__fail(err, LMM_ERR_ARG, "lmm_coef_table: NULL rows");
     p = fit->p;
+    if (ddf == LMM_DDF_KENWARD_ROGER) return lmm__kr_coef_table(fit, rows, err);
     if (p < 1) return LMM_OK;
     if ((st = lmm__satt_build(fit, &s, err)) != LMM_OK) return st;
     l = (double *)lmm__alloc((size_t)(p + s.nv), sizeof(double));
@@ -10040,7 +10523,7 @@ static void lmm__print_coefs(FILE *out, const lmm_fit *fit, const lmm_coef_row *
     for (i = 0; i < p; i++) {
         cs[i] = fit->beta[i]; cs[p + i] = fit->se[i];
         tv[i] = fit->beta[i] / fit->se[i];
-        if (rows) { cs[2 * p + i] = rows[i].df; tv[i] = rows[i].t; pv[i] = rows[i].p; }
+        if (rows) { cs[p + i] = rows[i].se; cs[2 * p + i] = rows[i].df; tv[i] = rows[i].t; pv[i] = rows[i].p; }
     }
     lmm__print_coefmat(out, fit->model->X->colnames, p, cs, ncs, rows ? h5 : h3, tv, rows ? pv : NULL);
     LMM_FREE(cs);
@@ -10088,9 +10571,11 @@ static void lmm__print_fixcorr(FILE *out, const lmm_fit *fit)
     }
 }
 
-/* summary() of lme4 (rows NULL) or of lmerTest (rows: lmm_coef_table's). */
-static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *data_name, const lmm_coef_row *rows)
+/* summary() of lme4 (rows NULL) or of lmerTest (rows: lmm_coef_table's by `ddf`). */
+static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *data_name, const lmm_coef_row *rows,
+                                    lmm_ddf_method ddf)
 {
+    const char *method = ddf == LMM_DDF_KENWARD_ROGER ? "Kenward-Roger's" : "Satterthwaite's";
     const lmm_model *m = fit->model;
     char fbuf[1024], num[48];
     static const char *const qnames[5] = { "Min", "1Q", "Median", "3Q", "Max" };
@@ -10100,8 +10585,8 @@ static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *d
     int reml = fit->reml && fit->p > 0;
     if (!rows) fprintf(out, "Linear mixed model fit by %s ['lmerMod']\n", reml ? "REML" : "maximum likelihood ");
     else if (reml)   /* lme4's .prt.methTit wraps the long title at width 80 */
-        fprintf(out, "Linear mixed model fit by REML. t-tests use Satterthwaite's method [\nlmerModLmerTest]\n");
-    else fprintf(out, "Linear mixed model fit by maximum likelihood . t-tests use Satterthwaite's\n  method [lmerModLmerTest]\n");
+        fprintf(out, "Linear mixed model fit by REML. t-tests use %s method [\nlmerModLmerTest]\n", method);
+    else fprintf(out, "Linear mixed model fit by maximum likelihood . t-tests use %s\n  method [lmerModLmerTest]\n", method);
     lmm_deparse_formula(m->formula, fbuf, sizeof fbuf);
     fprintf(out, "Formula: %s\n", fbuf);
     if (data_name) fprintf(out, "   Data: %s\n", data_name);
@@ -10161,7 +10646,7 @@ static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *d
 
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)
 {
-    lmm__print_summary_rows(out, fit, data_name, NULL);
+    lmm__print_summary_rows(out, fit, data_name, NULL, LMM_DDF_SATTERTHWAITE);
 }
 
 LMM_API lmm_status lmm_print_summary_ex(FILE *out, const lmm_fit *fit, const char *data_name,
@@ -10170,11 +10655,14 @@ LMM_API lmm_status lmm_print_summary_ex(FILE *out, const lmm_fit *fit, const cha
     lmm_coef_row *rows;
     lmm_status st;
     if (!out || !fit) return lmm__fail(err, LMM_ERR_ARG, "lmm_print_summary_ex: NULL argument");
-    if (!opts || !opts->tests || fit->p < 1) { lmm__print_summary_rows(out, fit, data_name, NULL); return LMM_OK; }
+    if (!opts || !opts->tests || fit->p < 1) {
+        lmm__print_summary_rows(out, fit, data_name, NULL, LMM_DDF_SATTERTHWAITE);
+        return LMM_OK;
+    }
     rows = (lmm_coef_row *)lmm__alloc((size_t)fit->p, sizeof *rows);
     if (!rows) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
     st = lmm_coef_table(fit, opts->ddf, rows, err);
-    if (st == LMM_OK) lmm__print_summary_rows(out, fit, data_name, rows);
+    if (st == LMM_OK) lmm__print_summary_rows(out, fit, data_name, rows, opts->ddf);
     LMM_FREE(rows);
     return st;
 }

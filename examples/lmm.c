@@ -1,5 +1,5 @@
 /* lmm: command-line front end of lmm.h.
-     lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--all-optimizers] [--ddf satterthwaite] [--json]
+     lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--all-optimizers] [--ddf satterthwaite|kenward-roger] [--json]
      lmm lm DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm aov DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm anova DATA.csv 'F0' 'F1' ... [--ref COL=LEVEL]... [--contrasts sum] [--json]
@@ -83,8 +83,9 @@ static void help_fit(void)
            "  --all-optimizers   refit with every optimizer from several starts and print the table of\n"
            "                     summary(allFit(m)) after the summary (JSON: an all_optimizers array)\n"
            "  --ddf satterthwaite  print lmerTest's summary(): t tests with Satterthwaite's degrees of\n"
-           "                     freedom and p-values (JSON: \"df\" and \"p\" per fixef);\n"
-           "                     kenward-roger is not yet implemented (exit 2)\n"
+           "                     freedom and p-values (JSON: \"df\" and \"p\" per fixef)\n"
+           "  --ddf kenward-roger  the same with Kenward-Roger's (pbkrtest's) adjusted standard errors\n"
+           "                     and degrees of freedom; REML fits only (with --ml: exit 2)\n"
            "  --json             print one JSON object instead of the summary\n");
 }
 
@@ -241,8 +242,9 @@ static void print_fit_json(const lmm_fit *fit, const lmm_allfit *af, const lmm_c
     for (i = 0; i < fit->p; i++) {
         printf("%s{\"name\": ", i ? ", " : ""); jstr(m->X->colnames[i]);
         printf(", \"estimate\": "); jnum(fit->beta[i]);
-        printf(", \"se\": "); jnum(fit->se[i]);
-        printf(", \"t\": "); jnum(fit->beta[i] / fit->se[i]);
+        /* with --ddf the table's se and t (Kenward-Roger: from the adjusted vcov) */
+        printf(", \"se\": "); jnum(rows ? rows[i].se : fit->se[i]);
+        printf(", \"t\": "); jnum(rows ? rows[i].t : fit->beta[i] / fit->se[i]);
         if (rows) { printf(", \"df\": "); jnum(rows[i].df); printf(", \"p\": "); jnum(rows[i].p); }
         printf("}");
     }
@@ -365,11 +367,8 @@ static int cmd_fit(int argc, char **argv)
         else if (!strcmp(argv[i], "--ddf")) {
             const char *v = i + 1 < argc ? argv[++i] : "";
             if (!strcmp(v, "satterthwaite")) ddf = LMM_DDF_SATTERTHWAITE;
-            else if (!strcmp(v, "kenward-roger")) {
-                free(args);
-                fprintf(stderr, "lmm: --ddf kenward-roger: Kenward-Roger degrees of freedom are not yet implemented\n");
-                return EXIT_INPUT;
-            } else { free(args); return usage_error("--ddf takes 'satterthwaite' (kenward-roger: not yet implemented)"); }
+            else if (!strcmp(v, "kenward-roger")) ddf = LMM_DDF_KENWARD_ROGER;
+            else { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
         } else args[nargs++] = argv[i];
     }
     rc = parse_opts(nargs, args, &o, pos, 2, &npos, 1);
@@ -398,7 +397,7 @@ static int cmd_fit(int argc, char **argv)
             lmm_coef_table(fit, (lmm_ddf_method)ddf, rows, &err) != LMM_OK) {
             fprintf(stderr, "lmm: --ddf: %s\n", rows ? err.message : "out of memory");
             free(rows); lmm_allfit_free(af); lmm_fit_free(fit); lmm_frame_free(df);
-            return EXIT_STAT;
+            return rows && err.code == LMM_ERR_ARG ? EXIT_INPUT : EXIT_STAT;   /* Kenward-Roger on an ML fit */
         }
     }
     if (o.json) print_fit_json(fit, af, rows);
@@ -406,7 +405,7 @@ static int cmd_fit(int argc, char **argv)
         lmm_print_options po;
         memset(&po, 0, sizeof po);
         po.tests = ddf >= 0;
-        po.ddf = LMM_DDF_SATTERTHWAITE;
+        po.ddf = ddf >= 0 ? (lmm_ddf_method)ddf : LMM_DDF_SATTERTHWAITE;
         data_name(o.data, dname, sizeof dname);
         if (lmm_print_summary_ex(stdout, fit, dname, &po, &err) != LMM_OK) fprintf(stderr, "lmm: %s\n", err.message);
         if (af) { printf("\n"); lmm_print_allfit(stdout, af); }

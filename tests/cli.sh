@@ -302,9 +302,21 @@ in_range fit-ddf-json "$(sed -n 's/.*"name": "Days"[^}]*"df": \([-0-9.eE+]*\).*/
 in_range fit-ddf-json "$(sed -n 's/.*"name": "Days"[^}]*"p": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")" 3.263e-06 3.265e-06
 run fit-json-noddf fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json
 if grep -F '"p": ' "$TMP/out" >/dev/null; then bad "fit-json-noddf: p without --ddf"; else ok; fi
-bad_input fit-ddf-kr "Kenward-Roger degrees of freedom are not yet implemented" fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --ddf kenward-roger
-bad_input fit-ddf-bad "--ddf takes 'satterthwaite'" fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --ddf nonsense
-run help-fit-ddf fit --help; has "--ddf satterthwaite"
+bad_input fit-ddf-bad "--ddf takes 'satterthwaite' or 'kenward-roger'" fit $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --ddf nonsense
+run help-fit-ddf fit --help; has "--ddf satterthwaite"; has "--ddf kenward-roger"
+# --ddf kenward-roger: summary(m, ddf = "Kenward-Roger") byte for byte (tests/data/kenward_roger.R)
+run fit-ddf-kr fit $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --ddf kenward-roger
+expect_rc 0
+same_files fit-ddf-kr "$TMP/out" $D/kenward_roger/sleepstudy_summary.txt
+# --json: the adjusted se and KR df, p (unbalanced sleepstudy: pbkrtest's se 1.741773, df 16.98423, p 9.0959e-06 for Days)
+run fit-ddf-kr-json fit $D/kenward_roger/sleepstudy_unbal.csv 'Reaction ~ Days + (Days|Subject)' --ddf kenward-roger --json
+expect_rc 0
+in_range fit-ddf-kr-json "$(sed -n 's/.*"name": "Days"[^}]*"se": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")" 1.74176 1.74179
+in_range fit-ddf-kr-json "$(sed -n 's/.*"name": "Days"[^}]*"df": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")" 16.983 16.986
+in_range fit-ddf-kr-json "$(sed -n 's/.*"name": "Days"[^}]*"p": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")" 9.095e-06 9.097e-06
+# Kenward-Roger on an ML fit is refused (lmerTest's message); --ddf is not an option of lm
+bad_input fit-ddf-kr-ml "Kenward-Roger's method is only available for REML model fits" fit $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --ml --ddf kenward-roger
+bad_input lm-ddf "unknown option '--ddf'" lm $D/sleepstudy.csv 'Reaction ~ Days' --ddf kenward-roger
 
 # ---- boot and boot-merge ------------------------------------------------
 P0='bright ~ 1'; P1='bright ~ 1 + (1|operator)'
