@@ -820,6 +820,29 @@ LMM_API lmm_status lmm_anova_table(const lmm_fit *fit, const lmm_frame *df, int 
 LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_anova3_row *rows, int *nrows,
                                    lmm_error *err);
 
+/* One row of lmerTest's ranova(m) table. */
+typedef struct lmm_ranova_row {
+    char *term;               /* "<none>", "(1 | Subject)", "Days in (Days | Subject)" */
+    char *formula;            /* the reduced model as fitted (NULL for <none>) */
+    int npar;                 /* logLik's df */
+    double loglik, aic;       /* REML or ML, as the fit */
+    double lrt, df, p;        /* against <none>: 2 (logLik0 - logLik), npar0 - npar; NAN in <none>'s row */
+} lmm_ranova_row;
+
+typedef struct lmm_ranova_table {
+    int n;
+    char *model;              /* the "Model:" line: "yield ~ nitro + Variety + (1 | Variety:Block) + (1 | Block)" */
+    lmm_ranova_row *rows;     /* <none> first, then the terms in lme4's findbars order */
+} lmm_ranova_table;
+
+/* lmerTest's ranova(m): for each random-effects term, the likelihood-ratio test of the
+   model with the term reduced ((x | g) -> (1 | g), each left-side term not contained in
+   another in turn) or, for (1 | g), dropped; refitted with the fit's REML/ML on the same
+   X, weights and offset (a linear model when no random term is left). df is the frame
+   the fit was made from; LMM_ERR_DATA if a reduced model would use other rows. */
+LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranova_table **out, lmm_error *err);
+LMM_API void lmm_ranova_free(lmm_ranova_table *r);
+
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                           */
 /* ======================================================================== */
@@ -942,6 +965,8 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
 LMM_API void lmm_print_anova_table(FILE *out, int type, lmm_ddf_method ddf, const lmm_anova3_row *rows, int n);
 /* lmm_print_anova_table(out, 3, LMM_DDF_SATTERTHWAITE, rows, n). */
 LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n);
+/* Print lmerTest's ranova table: its heading, "Model:" line, npar logLik AIC LRT Df Pr(>Chisq). */
+LMM_API void lmm_print_ranova(FILE *out, const lmm_ranova_table *r);
 /* R's format.pval(p, digits) over a vector, with eps = DBL_EPSILON: the fixed
    and the scientific entries each share their decimals; "< 2.2e-16" / "<2e-16"
    for tiny ones; "NA" for NAN. */
@@ -9174,6 +9199,288 @@ LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_a
     return lmm_anova_table(fit, NULL, 3, ddf, rows, nrows, err);
 }
 
+/* ---- lmerTest's ranova: single-term deletions of the random part ----------
+   Each random-effects term in lme4's findbars order ((1|a/b) as (1|b:a), (1|a);
+   (x||g) as (1|g), (0 + x|g)) is reduced as lmerTest reduces it: a term whose
+   left side has no terms but the intercept is dropped; otherwise each left-side
+   term contained in no other is removed in turn ((Days|Subject) -> (1|Subject)).
+   Each reduced model is refitted on the same X, weights and offset with the fit's
+   REML/ML; without random terms left it is a linear model, whose REML or ML
+   log-likelihood is R's logLik(lm, REML = ). */
+
+LMM_API void lmm_ranova_free(lmm_ranova_table *r)
+{
+    int i;
+    if (!r) return;
+    if (r->rows) for (i = 0; i < r->n; i++) { LMM_FREE(r->rows[i].term); LMM_FREE(r->rows[i].formula); }
+    LMM_FREE(r->rows);
+    LMM_FREE(r->model);
+    LMM_FREE(r);
+}
+
+/* Append s to buf (size 4096), truncating. */
+static void lmm__rcat(char *buf, const char *s)
+{
+    size_t n = strlen(buf);
+    if (n < 4095) { strncat(buf, s, 4095 - n); }
+}
+
+/* R's deparse spacing of written formula text [a, b): blanks dropped, " + " around + * |
+   and binary -, ", " after commas, " = " for named arguments. */
+static void lmm__rdeparse_text(const char *a, const char *b, char *out, size_t size)
+{
+    size_t o = 0;
+    char prev = 0;
+#define LMM__RP(ch) do { if (o + 1 < size) out[o++] = (ch); } while (0)
+    for (; a < b; a++) {
+        char c = *a;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        if (c == '+' || c == '*' || c == '|' || (c == '-' && prev && (isalnum((unsigned char)prev) || prev == ')' || prev == '.' || prev == '_'))) {
+            LMM__RP(' '); LMM__RP(c); LMM__RP(' ');
+        } else if (c == ',') { LMM__RP(','); LMM__RP(' '); }
+        else if (c == '=') { LMM__RP(' '); LMM__RP('='); LMM__RP(' '); }
+        else LMM__RP(c);
+        prev = c;
+    }
+    out[o < size ? o : size - 1] = 0;
+#undef LMM__RP
+}
+
+/* The label of lhs term t of a random-effects spec ("Days", "x:z"). */
+static void lmm__lhs_term_label(const lmm_formula *f, const lmm_termlist *tl, int t, char *buf)
+{
+    int k;
+    buf[0] = 0;
+    for (k = 0; k < tl->terms[t].nvars; k++) {
+        if (k) lmm__rcat(buf, ":");
+        lmm__rcat(buf, f->vars[tl->terms[t].vars[k]].label);
+    }
+}
+
+/* Term t of tl is contained in another term of tl (all its vars there). */
+static int lmm__lhs_contained(const lmm_termlist *tl, int t)
+{
+    int u, a, b;
+    for (u = 0; u < tl->nterms; u++) {
+        int all = 1;
+        if (u == t || tl->terms[u].nvars <= tl->terms[t].nvars) continue;
+        for (a = 0; a < tl->terms[t].nvars && all; a++) {
+            int found = 0;
+            for (b = 0; b < tl->terms[u].nvars; b++) if (tl->terms[u].vars[b] == tl->terms[t].vars[a]) found = 1;
+            all = found;
+        }
+        if (all) return 1;
+    }
+    return 0;
+}
+
+/* "(lhs | group)" of spec r, fit for our parser, with lhs term `skip` left out (-1: none). */
+static void lmm__re_text(const lmm_formula *f, const lmm_reterm_spec *s, int skip, char *buf)
+{
+    char lab[4096];
+    int t, any = 0;
+    lmm__rcat(buf, "(");
+    for (t = 0; t < s->lhs.nterms; t++) if (t != skip) any = 1;
+    lmm__rcat(buf, !any || s->lhs.intercept ? "1" : "0");
+    for (t = 0; t < s->lhs.nterms && any; t++) {
+        if (t == skip) continue;
+        lmm__lhs_term_label(f, &s->lhs, t, lab);
+        lmm__rcat(buf, " + "); lmm__rcat(buf, lab);
+    }
+    lmm__rcat(buf, " | "); lmm__rcat(buf, s->group_label); lmm__rcat(buf, ")");
+}
+
+/* R's (REML or ML) log-likelihood of the weighted least-squares fit of y - offset on X. */
+static lmm_status lmm__lm_loglik(const lmm_model *m, int reml, double *ll, lmm_error *err)
+{
+    int n = m->nobs, p = m->X->ncol, i, j;
+    double *a = (double *)lmm__alloc((size_t)n * (p + 1) + p, sizeof(double)), *y, *tau, rss = 0, ldw = 0, logr = 0, N;
+    if (!a) return lmm__nomem(err);
+    y = a + (size_t)n * p; tau = y + n;
+    for (i = 0; i < n; i++) {
+        double sw = m->weights ? sqrt(m->weights[i]) : 1;
+        if (m->weights) ldw += log(m->weights[i]);
+        for (j = 0; j < p; j++) a[(size_t)j * n + i] = sw * m->X->v[(size_t)j * n + i];
+        y[i] = sw * (m->y[i] - (m->offset ? m->offset[i] : 0));
+    }
+    if (p > 0) { lmm_qr(n, p, a, n, tau); lmm_qr_qtv(n, p, a, n, tau, y); }
+    for (i = p; i < n; i++) rss += y[i] * y[i];
+    for (j = 0; j < p; j++) logr += log(fabs(a[(size_t)j * n + j]));
+    N = reml ? n - p : n;
+    *ll = 0.5 * (ldw - N * (LMM__LN_2PI + 1 - log(N) + log(rss))) - (reml ? logr : 0);
+    LMM_FREE(a);
+    return LMM_OK;
+}
+
+/* Refit fit's model with the random part `re_text` (NULL: none): npar and logLik. */
+static lmm_status lmm__ranova_refit(const lmm_fit *fit, const lmm_frame *df, const lmm_formula *f, const char *re_text,
+                                    char **formula, int *npar, double *ll, lmm_error *err)
+{
+    const lmm_model *m0 = fit->model;
+    char *text = (char *)lmm__alloc(8192, 1);
+    double *w = NULL, *off = NULL;
+    lmm_model_options mo;
+    lmm_model *m = NULL;
+    lmm_fit *nf = NULL;
+    lmm_fit_options fo;
+    lmm_status st = LMM_OK;
+    int i, t;
+    if (!text) return lmm__nomem(err);
+    snprintf(text, 8192, "%s ~ ", f->response >= 0 ? f->vars[f->response].label : "");
+    text[4095] = 0;
+    lmm__rcat(text, f->fixed.intercept ? "1" : "0");
+    for (t = 0; t < m0->X->nterms; t++) { lmm__rcat(text, " + "); lmm__rcat(text, m0->X->terms[t]); }
+    if (re_text && re_text[0]) { lmm__rcat(text, " + "); lmm__rcat(text, re_text); }
+    *formula = text;
+    if (!re_text || !re_text[0]) {   /* a linear model on the same X */
+        *npar = m0->X->ncol + 1;
+        return lmm__lm_loglik(m0, fit->reml, ll, err);
+    }
+    memset(&mo, 0, sizeof mo);
+    if (m0->weights || m0->offset) {
+        w = (double *)lmm__alloc((size_t)df->nrow, sizeof(double));
+        off = (double *)lmm__alloc((size_t)df->nrow, sizeof(double));
+        if (!w || !off) { st = lmm__nomem(err); goto done; }
+        for (i = 0; i < df->nrow; i++) { w[i] = 1; off[i] = 0; }
+        for (i = 0; i < m0->nobs; i++) {
+            if (m0->weights) w[m0->rows[i]] = m0->weights[i];
+            if (m0->offset) off[m0->rows[i]] = m0->offset[i];
+        }
+        if (m0->weights) mo.weights = w;
+        if (m0->offset) mo.offset = off;
+    }
+    if ((st = lmm_model_build(df, text, &mo, &m, err)) != LMM_OK) goto done;
+    if (m->nobs != m0->nobs || memcmp(m->rows, m0->rows, (size_t)m0->nobs * sizeof(int)) != 0) {
+        st = lmm__fail(err, LMM_ERR_DATA, "ranova: number of rows in use has changed for '%s': remove missing values?", text);
+        goto done;
+    }
+    /* the fit's own X: the same columns and coding (contrasts) as the full model */
+    if ((st = lmm_model_set_X(m, m0->X, err)) != LMM_OK) goto done;
+    if ((st = lmm_model_set_response(m, m0->y, err)) != LMM_OK) goto done;
+    memset(&fo, 0, sizeof fo);
+    fo.ml = !fit->reml;
+    fo.optim = fit->optim_;
+    fo.skip_condvar = 1;
+    fo.skip_convcheck = 1;
+    if ((st = lmm_model_fit(m, &fo, &nf, err)) != LMM_OK) goto done;
+    *npar = nf->df;
+    *ll = nf->loglik;
+done:
+    lmm_fit_free(nf);
+    lmm_model_free(m);
+    LMM_FREE(w); LMM_FREE(off);
+    return st;
+}
+
+LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranova_table **out, lmm_error *err)
+{
+    lmm_formula *f = NULL;
+    lmm_ranova_table *r = NULL;
+    lmm_status st;
+    int *order = NULL, nre, i, j, k, t, cap, d, maxdeg = 1;
+    char *model = NULL, *re = NULL, *lab = NULL, *lhs = NULL, **rtext = NULL;
+    if (out) *out = NULL;
+    if (!fit || !df || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_ranova: NULL argument");
+    if ((st = lmm_formula_parse(fit->model->formula, &f, err)) != LMM_OK) return st;
+    nre = f->nre;
+    if (nre == 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_ARG, "ranova: the model has no random-effects terms"); }
+    model = (char *)lmm__alloc(4096 * 4, 1);
+    order = LMM__NEW(int, nre);
+    rtext = LMM__ZNEW(char *, nre);
+    r = LMM__ZNEW(lmm_ranova_table, 1);
+    cap = 1;
+    for (i = 0; i < nre; i++) cap += f->re[i].lhs.nterms ? f->re[i].lhs.nterms : 1;
+    if (r) r->rows = LMM__ZNEW(lmm_ranova_row, cap);
+    if (!model || !order || !rtext || !r || !r->rows) { st = lmm__nomem(err); goto done; }
+    re = model + 4096; lab = re + 4096; lhs = lab + 4096;
+    /* lme4's findbars order: the specs of one written (a/b) term in reverse */
+    for (i = 0; i < nre; ) {
+        for (j = i + 1; j < nre && f->re[j].offset == f->re[i].offset && strcmp(f->re[j].group_label, f->re[i].group_label) != 0; j++) {}
+        for (k = 0; k < j - i; k++) order[i + k] = j - 1 - k;
+        i = j;
+    }
+    /* each spec's R text "(lhs | group)" */
+    for (i = 0; i < nre; i++) {
+        const lmm_reterm_spec *s = &f->re[order[i]];
+        const char *open = f->text + s->offset, *bar;
+        int depth = 0, split = 0;
+        for (k = 0; k < nre; k++) if (k != order[i] && f->re[k].offset == s->offset && !strcmp(f->re[k].group_label, s->group_label)) split = 1;
+        if (*open != '(') open = strchr(open, '(');
+        lhs[0] = 0;
+        if (split || !open) {   /* (x || g) pieces: lme4 writes 1 and 0 + x */
+            if (s->lhs.nterms == 0) lmm__rcat(lhs, "1");
+            else { lmm__rcat(lhs, "0 + "); lmm__lhs_term_label(f, &s->lhs, 0, lab); lmm__rcat(lhs, lab); }
+        } else {
+            for (bar = open + 1; *bar && !(*bar == '|' && depth == 0); bar++) { if (*bar == '(') depth++; if (*bar == ')') depth--; }
+            lmm__rdeparse_text(open + 1, bar, lhs, 4096);
+        }
+        if (!(rtext[i] = (char *)lmm__alloc(strlen(lhs) + strlen(s->group_label) + 8, 1))) { st = lmm__nomem(err); goto done; }
+        sprintf(rtext[i], "(%s | %s)", lhs, s->group_label);
+    }
+    /* the Model: line, as update() rebuilds it: terms by degree, the bars among the first */
+    snprintf(model, 4096, "%s ~ ", f->response >= 0 ? f->vars[f->response].label : "");
+    for (t = 0; t < f->fixed.nterms; t++) if (f->fixed.terms[t].nvars > maxdeg) maxdeg = f->fixed.terms[t].nvars;
+    k = 0;
+    for (d = 1; d <= maxdeg; d++) {
+        for (t = 0; t < f->fixed.nterms && t < fit->model->X->nterms; t++) {
+            if (f->fixed.terms[t].nvars != d) continue;
+            if (k++) lmm__rcat(model, " + ");
+            lmm__rcat(model, fit->model->X->terms[t]);
+        }
+        if (d == 1) for (i = 0; i < nre; i++) { if (k++) lmm__rcat(model, " + "); lmm__rcat(model, rtext[i]); }
+    }
+    if (!f->fixed.intercept) lmm__rcat(model, " - 1");
+    if (!(r->model = lmm__strdup(model))) { st = lmm__nomem(err); goto done; }
+    /* <none> */
+    r->n = 1;
+    if (!(r->rows[0].term = lmm__strdup("<none>"))) { st = lmm__nomem(err); goto done; }
+    r->rows[0].npar = fit->df;
+    r->rows[0].loglik = fit->loglik;
+    /* each term's reductions */
+    for (i = 0; i < nre; i++) {
+        const lmm_reterm_spec *s = &f->re[order[i]];
+        int nscope = 0, only = s->lhs.nterms == 0;
+        for (t = 0; t < s->lhs.nterms; t++) if (!lmm__lhs_contained(&s->lhs, t)) nscope++;
+        for (t = only ? -1 : 0; t < (only ? 0 : s->lhs.nterms); t++) {
+            lmm_ranova_row *row = &r->rows[r->n];
+            char *rowlab;
+            if (t >= 0 && lmm__lhs_contained(&s->lhs, t)) continue;
+            /* the other terms as they stand, this one reduced or gone */
+            re[0] = 0;
+            for (j = 0; j < nre; j++) {
+                if (j == i && t < 0) continue;
+                if (re[0]) lmm__rcat(re, " + ");
+                lmm__re_text(f, &f->re[order[j]], j == i ? t : -1, re);
+            }
+            if (t < 0) rowlab = lmm__strdup(rtext[i]);
+            else {
+                lmm__lhs_term_label(f, &s->lhs, t, lab);
+                rowlab = (char *)lmm__alloc(strlen(lab) + strlen(rtext[i]) + 8, 1);
+                if (rowlab) sprintf(rowlab, "%s in %s", lab, rtext[i]);
+            }
+            if (!(row->term = rowlab)) { st = lmm__nomem(err); goto done; }
+            r->n++;
+            if ((st = lmm__ranova_refit(fit, df, f, re, &row->formula, &row->npar, &row->loglik, err)) != LMM_OK) goto done;
+        }
+        (void)nscope;
+    }
+    for (i = 0; i < r->n; i++) {
+        lmm_ranova_row *row = &r->rows[i];
+        row->aic = -2 * row->loglik + 2 * row->npar;
+        if (i == 0) { row->lrt = row->df = row->p = NAN; continue; }
+        row->lrt = 2 * (r->rows[0].loglik - row->loglik);
+        row->df = (double)(r->rows[0].npar - row->npar);
+        row->p = row->df > 0 ? lmm_pchisq(row->lrt, row->df, 0, 0) : NAN;
+    }
+done:
+    if (rtext) for (i = 0; i < nre; i++) LMM_FREE(rtext[i]);
+    LMM_FREE(rtext); LMM_FREE(order); LMM_FREE(model);
+    lmm_formula_free(f);
+    if (st != LMM_OK) lmm_ranova_free(r);
+    else *out = r;
+    return st;
+}
+
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                    @sim */
 /* ======================================================================== */
@@ -11064,6 +11371,54 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
         fprintf(out, "\n");
     }
     if (stars) fprintf(out, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+    LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
+}
+
+LMM_API void lmm_print_ranova(FILE *out, const lmm_ranova_table *r)
+{
+    static const char *const head[6] = { "npar", "logLik", "AIC", "LRT", "Df", "Pr(>Chisq)" };
+    char (*cells)[48], (*work)[48];
+    double *col, *v;
+    int *have, i, c, n, wname = 0, w[7], stars = 0;
+    if (!r || r->n < 1) return;
+    n = r->n;
+    fprintf(out, "ANOVA-like table for random-effects: Single term deletions\n\nModel:\n%s\n", r->model ? r->model : "");
+    if (!lmm__anova_buffers(n, 7, &cells, &col, &have)) return;
+    work = cells + 7 * n;
+    v = col + n;
+    for (c = 0; c < 6; c++) {
+        for (i = 0; i < n; i++) {
+            const lmm_ranova_row *row = &r->rows[i];
+            double x[6];
+            x[0] = row->npar; x[1] = row->loglik; x[2] = row->aic; x[3] = row->lrt; x[4] = row->df; x[5] = row->p;
+            col[i] = x[c];
+            have[i] = !isnan(x[c]);
+        }
+        if (c < 4) lmm__anova_column(col, have, n, 0, cells + c * n, v, work);
+        else if (c == 4) lmm__anova_column(col, have, n, 2, cells + c * n, v, work);
+        else {
+            lmm_format_pvals(col, n, 4, cells + c * n);
+            for (i = 0; i < n; i++) if (!have[i]) cells[c * n + i][0] = 0;
+            for (i = 0; i < n; i++) if (have[i] && col[i] < 0.1) stars = 1;
+        }
+    }
+    for (i = 0; i < n; i++) snprintf(cells[6 * n + i], 48, "%s", isnan(r->rows[i].p) ? "" : lmm__stars(r->rows[i].p));
+    for (i = 0; i < n; i++) if ((int)strlen(r->rows[i].term) > wname) wname = (int)strlen(r->rows[i].term);
+    for (c = 0; c < 7; c++) {
+        w[c] = c < 6 ? (int)strlen(head[c]) : 0;
+        for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
+    }
+    fprintf(out, "%*s", wname, "");
+    for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], head[c]);
+    if (stars) fprintf(out, " %*s", w[6], "");
+    fprintf(out, "\n");
+    for (i = 0; i < n; i++) {
+        fprintf(out, "%-*s", wname, r->rows[i].term);
+        for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
+        if (stars) fprintf(out, " %-*s", w[6], cells[6 * n + i]);
+        fprintf(out, "\n");
+    }
+    if (stars) lmm__print_signif_legend(out);
     LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
 }
 

@@ -150,6 +150,57 @@ static void check_contest(void)
     tj_free(ref);
 }
 
+/* ranova(m): every row against lmerTest, the Model: line, and the printed heading. */
+static double worst_ll, worst_lrt;
+static void check_ranova_case(const tj_node *c)
+{
+    const char *name = tj_str(tj_get(c, "name"));
+    const tj_node *want = tj_get(c, "rows");
+    lmm_frame *df = NULL;
+    lmm_fit *fit = fit_case(c, &df);
+    lmm_ranova_table *r = NULL;
+    lmm_error err = {0};
+    char file[128], *ref, *got = NULL;
+    FILE *f;
+    int i;
+    if (!fit) { lmm_frame_free(df); return; }
+    CHECK(lmm_ranova(fit, df, &r, &err) == LMM_OK);
+    if (!r) { fprintf(stderr, "  ranova %s: %s\n", name, err.message); lmm_fit_free(fit); lmm_frame_free(df); return; }
+    CHECK_STR(r->model, tj_str(tj_get(c, "model")));
+    CHECK(r->n == tj_len(want));
+    for (i = 0; i < r->n && i < tj_len(want); i++) {
+        const tj_node *w = tj_at(want, i);
+        double lrt = tj_num(tj_get(w, "lrt"));
+        CHECK_STR(r->rows[i].term, tj_str(tj_get(w, "term")));
+        CHECK(r->rows[i].npar == (int)tj_num(tj_get(w, "npar")));
+        CHECK_CLOSE(r->rows[i].loglik, tj_num(tj_get(w, "loglik")), 1e-6, 0);
+        CHECK_CLOSE(r->rows[i].aic, tj_num(tj_get(w, "aic")), 1e-6, 0);
+        track(r->rows[i].loglik, tj_num(tj_get(w, "loglik")), &worst_ll);
+        if (i == 0) { CHECK(isnan(r->rows[i].lrt) && isnan(r->rows[i].df) && isnan(r->rows[i].p)); continue; }
+        CHECK_CLOSE(r->rows[i].lrt, lrt, 1e-6, 1e-6);
+        track(r->rows[i].lrt, lrt, &worst_lrt);
+        CHECK_CLOSE(r->rows[i].df, tj_num(tj_get(w, "df")), 0, 1e-12);
+        check_p(r->rows[i].p, tj_num(tj_get(w, "p")));
+    }
+    snprintf(file, sizeof file, "ranova_%s.txt", name);
+    ref = read_text("ftables", file);
+    if ((f = tmpfile()) != NULL) { lmm_print_ranova(f, r); got = lmm_test_slurp(f); fclose(f); }
+    CHECK(ref && got);
+    if (ref && got) {
+        /* heading, blank, Model:, the model, the column header */
+        const char *e = ref;
+        int k;
+        for (k = 0; k < 5 && e; k++) { e = strchr(e, '\n'); if (e) e++; }
+        CHECK(e && strncmp(ref, got, (size_t)(e - ref)) == 0);
+        nprint++;
+        if (strcmp(ref, got) != 0) { nprint_diff++; fprintf(stderr, "  note: %s prints differently:\n--- R\n%s--- lmm.h\n%s", file, ref, got); }
+    }
+    free(ref); free(got);
+    lmm_ranova_free(r);
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+}
+
 /* Bad input: a type outside 1..3; a frame that is not the fit's; type III of an
    interaction model without the frame. */
 static void check_bad_input(void)
@@ -167,6 +218,7 @@ static void check_bad_input(void)
         CHECK(lmm_anova_table(fit, other, 3, LMM_DDF_SATTERTHWAITE, rows, &n, &err) != LMM_OK);
         CHECK(lmm_anova_table(fit, NULL, 3, LMM_DDF_SATTERTHWAITE, rows, &n, &err) == LMM_ERR_ARG);
         CHECK(strstr(err.message, "needs the data frame") != NULL);
+        CHECK(lmm_ranova(fit, NULL, NULL, &err) == LMM_ERR_ARG);
         /* type 1 needs only X */
         CHECK(lmm_anova_table(fit, NULL, 1, LMM_DDF_SATTERTHWAITE, rows, &n, &err) == LMM_OK && n == 3);
     }
@@ -188,6 +240,14 @@ void test_ftab(void)
     fprintf(stderr, "  anova tables: worst relative error vs lmerTest: DenDF %.3g, F %.3g, Sum Sq %.3g; "
             "%d of %d printed tables identical (the rest differ in a last printed digit)\n",
             worst_df, worst_f, worst_ss, nprint - nprint_diff, nprint);
+    snprintf(path, sizeof path, "%s/ftables/ranova.json", TEST_DATA_DIR);
+    ref = tj_parse_file(path);
+    CHECK(ref != NULL && tj_len(ref) >= 7);
+    nprint = nprint_diff = 0;
+    for (i = 0; ref && i < tj_len(ref); i++) check_ranova_case(tj_at(ref, i));
+    tj_free(ref);
+    fprintf(stderr, "  ranova: worst relative logLik error %.3g, LRT %.3g vs lmerTest; %d of %d printed tables identical\n",
+            worst_ll, worst_lrt, nprint - nprint_diff, nprint);
     check_contest();
     check_bad_input();
 }
