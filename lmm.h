@@ -54,9 +54,11 @@
    Test           lmm_coef_table gives lmerTest's summary() t tests with
                   Satterthwaite or Kenward-Roger df; lmm_contest tests any
                   L beta = 0 (F for several rows); lmm_print_summary_ex prints
-                  lmerTest's layout; lmm_anova_type3 / lmm_print_anova_type3
-                  its anova(m) of additive models; lmm_vcov_kr is pbkrtest's
-                  vcovAdj (REML fits).
+                  lmerTest's layout; lmm_anova_table / lmm_print_anova_table
+                  its anova(m) F tables of type 1, 2 and 3 for any fixed-
+                  effects structure (lmerTest's hypotheses; lmm_anova_type3
+                  the frameless one); lmm_ranova its ranova(m); lmm_vcov_kr
+                  is pbkrtest's vcovAdj (REML fits).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -77,7 +79,8 @@
              (its own map of twelve parts sits under its banner)
    @lm       lm, aov, LRT          @anova   anova of nested fits
    @infer    lmerTest's Satterthwaite and pbkrtest's Kenward-Roger t and F tests
-             (lmm_contest, lmm_coef_table, lmm_anova_type3, lmm_vcov_kr)
+             (lmm_contest, lmm_coef_table, lmm_anova_table: F tables of type
+             1/2/3, lmm_ranova, lmm_vcov_kr)
    @sim      simulate, bootstrap, prediction
    @print    summary()/anova() layouts     @plot   SVG plots
 
@@ -802,15 +805,23 @@ LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lm
                                lmm_contest_result *out, lmm_error *err);
 /* lmerTest's summary() table: a t test of every coefficient (rows: fit->p entries). */
 LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_coef_row *rows, lmm_error *err);
-/* One row of lmerTest's anova(m) (type III F tests). */
+/* One row of lmerTest's anova(m) F table (any type). */
 typedef struct lmm_anova3_row {
     const char *term;         /* the fixed-effects term (the model's label) */
     double sumsq, meansq, num_df, den_df, f, p;
 } lmm_anova3_row;
-/* lmerTest's anova(m, type = 3) for models whose terms are not contained in an
-   interaction (additive models): each term's test is "all its coefficients are 0",
-   whatever the contrasts. rows holds X->nterms entries; *nrows gets the count.
-   Terms marginal to an interaction: LMM_ERR_ARG (not yet implemented). */
+/* lmerTest's anova(m, type = type, ddf = ...) of any fixed-effects structure: one F test
+   per term (rows: X->nterms entries; *nrows gets the count), with lmerTest's hypotheses:
+   type 1 sequential, type 2 each term adjusted for all terms that do not contain it,
+   type 3 (R's default) lmerTest's coding-independent ones. df is the frame the fit was
+   made from: types 2 and 3 need it to know factors from covariates and to build the
+   indicator designs; it may be NULL for type 1 and for models where no term is part of
+   another (then type 3 is "all the term's coefficients are 0"). Terms whose hypothesis
+   is empty (all columns aliased) come last with NAN, as lmerTest appends them. A model
+   with the intercept only, or nothing, gives 0 rows (lmerTest's empty table). */
+LMM_API lmm_status lmm_anova_table(const lmm_fit *fit, const lmm_frame *df, int type, lmm_ddf_method ddf,
+                                   lmm_anova3_row *rows, int *nrows, lmm_error *err);
+/* lmm_anova_table(fit, NULL, 3, ...): a term marginal to an interaction is LMM_ERR_ARG. */
 LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_anova3_row *rows, int *nrows,
                                    lmm_error *err);
 /* pbkrtest's vcovAdj: the Kenward-Roger adjusted covariance of beta (p x p,
@@ -818,6 +829,29 @@ LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_a
    and lmm_coef_table's se come from it; several rows give pbkrtest's scaled F
    (f = scaling * Wald(vcovAdj) / q, meansq from the unscaled Wald, as lmerTest). */
 LMM_API lmm_status lmm_vcov_kr(const lmm_fit *fit, double *vcov_adj, lmm_error *err);
+
+/* One row of lmerTest's ranova(m) table. */
+typedef struct lmm_ranova_row {
+    char *term;               /* "<none>", "(1 | Subject)", "Days in (Days | Subject)" */
+    char *formula;            /* the reduced model as fitted (NULL for <none>) */
+    int npar;                 /* logLik's df */
+    double loglik, aic;       /* REML or ML, as the fit */
+    double lrt, df, p;        /* against <none>: 2 (logLik0 - logLik), npar0 - npar; NAN in <none>'s row */
+} lmm_ranova_row;
+
+typedef struct lmm_ranova_table {
+    int n;
+    char *model;              /* the "Model:" line: "yield ~ nitro + Variety + (1 | Variety:Block) + (1 | Block)" */
+    lmm_ranova_row *rows;     /* <none> first, then the terms in lme4's findbars order */
+} lmm_ranova_table;
+
+/* lmerTest's ranova(m): for each random-effects term, the likelihood-ratio test of the
+   model with the term reduced ((x | g) -> (1 | g), each left-side term not contained in
+   another in turn) or, for (1 | g), dropped; refitted with the fit's REML/ML on the same
+   X, weights and offset (a linear model when no random term is left). df is the frame
+   the fit was made from; LMM_ERR_DATA if a reduced model would use other rows. */
+LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranova_table **out, lmm_error *err);
+LMM_API void lmm_ranova_free(lmm_ranova_table *r);
 
 /* ======================================================================== */
 /* Simulation, parametric bootstrap and prediction                           */
@@ -936,8 +970,13 @@ LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size);
 /* Print the table as lme4 prints it: the ML-refit note, "Data: <data_name>"
    (omitted when NULL), the models, the table, significance stars and legend. */
 LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_name);
-/* Print lmerTest's "Type III Analysis of Variance Table with Satterthwaite's method". */
+/* Print lmerTest's anova(m) table: "Type II Analysis of Variance Table with
+   Satterthwaite's method" (type 1..3, Kenward-Roger's for LMM_DDF_KENWARD_ROGER). */
+LMM_API void lmm_print_anova_table(FILE *out, int type, lmm_ddf_method ddf, const lmm_anova3_row *rows, int n);
+/* lmm_print_anova_table(out, 3, LMM_DDF_SATTERTHWAITE, rows, n). */
 LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n);
+/* Print lmerTest's ranova table: its heading, "Model:" line, npar logLik AIC LRT Df Pr(>Chisq). */
+LMM_API void lmm_print_ranova(FILE *out, const lmm_ranova_table *r);
 /* R's format.pval(p, digits) over a vector, with eps = DBL_EPSILON: the fixed
    and the scientific entries each share their decimals; "< 2.2e-16" / "<2e-16"
    for tiny ones; "NA" for NAN. */
@@ -9211,6 +9250,169 @@ LMM_API lmm_status lmm_coef_table(const lmm_fit *fit, lmm_ddf_method ddf, lmm_co
     return LMM_OK;
 }
 
+/* ---- lmerTest's F tables of one model: anova(m, type = 1, 2, 3) ----------
+   Each term's hypothesis is a matrix L (rows over the model's coefficients)
+   built as lmerTest 3.1 builds it, then tested by lmm_contest:
+   type 1  rows of t(L) of the Doolittle factorisation of X'X (sequential);
+   type 2  terms contained in no other: "all its coefficients are 0"; the others:
+           Doolittle of X'X with the term and its containers moved last;
+   type 3  the overparameterised (indicator-coded) design of each term projected
+           on X in treatment coding, each term's columns made orthogonal to its
+           containers', then carried to the model's own coding: the same
+           hypotheses whatever the contrasts.
+   Containment is lmerTest's: term A is in term B when B has all of A's
+   variables (those R's factors matrix codes 1) and more, and the same numeric ones. */
+
+/* lmerTest's doolittle(): A = L U, L unit lower triangular (n x n, column-major),
+   entries below 1e-6 in absolute value zeroed at the end, as there. */
+static void lmm__doolittle(int n, const double *A, double *L, double *U)
+{
+    int i, j, k;
+    for (i = 0; i < n * n; i++) L[i] = U[i] = 0;
+    for (i = 0; i < n; i++) L[i + i * n] = 1;
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < n; j++) {
+            double u = A[i + j * n];
+            for (k = 0; k < i; k++) u -= L[i + k * n] * U[k + j * n];
+            U[i + j * n] = u;
+        }
+        for (j = i + 1; j < n; j++) {
+            double l = A[j + i * n];
+            for (k = 0; k < i; k++) l -= L[j + k * n] * U[k + i * n];
+            L[j + i * n] = fabs(U[i + i * n]) < 1e-6 ? 0 : l / U[i + i * n];
+        }
+    }
+    for (i = 0; i < n * n; i++) {
+        if (fabs(L[i]) < 1e-6) L[i] = 0;
+        if (fabs(U[i]) < 1e-6) U[i] = 0;
+    }
+}
+
+/* R's zapsmall(x) (digits 7): round to 7 - log10(max|x|) decimals (R rounds that count). */
+static void lmm__zap7(double *x, size_t n)
+{
+    double mx = 0, s;
+    size_t i;
+    int d;
+    for (i = 0; i < n; i++) if (fabs(x[i]) > mx) mx = fabs(x[i]);
+    if (!(mx > 0) || !isfinite(mx)) return;
+    d = (int)floor(7 - log10(mx) + 0.5);
+    if (d < 0) d = 0;
+    if (d > 300) return;
+    s = pow(10.0, d);
+    for (i = 0; i < n; i++) x[i] = round(x[i] * s) / s;
+}
+
+/* X'X (p x p) of the n x p column-major X. */
+static void lmm__crossprod(int n, int p, const double *X, double *XtX)
+{
+    int a, b, i;
+    for (a = 0; a < p; a++)
+        for (b = 0; b <= a; b++) {
+            double s = 0;
+            for (i = 0; i < n; i++) s += X[(size_t)a * n + i] * X[(size_t)b * n + i];
+            XtX[a + b * p] = XtX[b + a * p] = s;
+        }
+}
+
+/* R's ginv(A) %*% B for a full-rank A (n x p, n >= p): the least-squares
+   coefficients (p x m, column-major) of B's m columns, by Householder QR. */
+static lmm_status lmm__ls_coef(int n, int p, const double *A, int m, const double *B, double *C, lmm_error *err)
+{
+    double *qr = (double *)lmm__alloc((size_t)n * p + p + n, sizeof(double)), *tau, *b;
+    int c, i, k;
+    if (!qr) return lmm__nomem(err);
+    tau = qr + (size_t)n * p; b = tau + p;
+    memcpy(qr, A, (size_t)n * p * sizeof(double));
+    lmm_qr(n, p, qr, n, tau);
+    for (c = 0; c < m; c++) {
+        memcpy(b, B + (size_t)c * n, (size_t)n * sizeof(double));
+        lmm_qr_qtv(n, p, qr, n, tau, b);
+        for (i = p - 1; i >= 0; i--) {
+            double v = b[i];
+            for (k = i + 1; k < p; k++) v -= qr[i + (size_t)k * n] * C[k + (size_t)c * p];
+            C[i + (size_t)c * p] = qr[i + (size_t)i * n] != 0 ? v / qr[i + (size_t)i * n] : 0;
+        }
+    }
+    LMM_FREE(qr);
+    return LMM_OK;
+}
+
+/* Y (r x m) less its projection on the span of A's k columns (r x k): lm.fit's
+   residuals (a column within 1e-7 of the span of earlier ones is skipped). Q: r x k scratch. */
+static void lmm__resid_on(int r, int k, const double *A, int m, double *Y, double *Q)
+{
+    int j, c, i, b, pass, nq = 0;
+    for (j = 0; j < k; j++) {
+        double *q = Q + (size_t)nq * r, n0 = 0, n1 = 0;
+        for (i = 0; i < r; i++) { q[i] = A[(size_t)j * r + i]; n0 += q[i] * q[i]; }
+        for (pass = 0; pass < 2; pass++)
+            for (b = 0; b < nq; b++) {
+                const double *qb = Q + (size_t)b * r;
+                double d = 0;
+                for (i = 0; i < r; i++) d += qb[i] * q[i];
+                for (i = 0; i < r; i++) q[i] -= d * qb[i];
+            }
+        for (i = 0; i < r; i++) n1 += q[i] * q[i];
+        if (n0 == 0 || sqrt(n1) <= 1e-7 * sqrt(n0)) continue;
+        n1 = sqrt(n1);
+        for (i = 0; i < r; i++) q[i] /= n1;
+        nq++;
+    }
+    for (c = 0; c < m; c++) {
+        double *y = Y + (size_t)c * r;
+        for (pass = 0; pass < 2; pass++)
+            for (b = 0; b < nq; b++) {
+                const double *qb = Q + (size_t)b * r;
+                double d = 0;
+                for (i = 0; i < r; i++) d += qb[i] * y[i];
+                for (i = 0; i < r; i++) y[i] -= d * qb[i];
+            }
+    }
+}
+
+/* Is var v in fixed term t with code 1 in R's factors matrix (a main effect, or
+   the term without v is in the model)? */
+static int lmm__term_var_coded(const lmm_formula *f, int t, int v)
+{
+    const lmm_term *term = &f->fixed.terms[t];
+    int k;
+    for (k = 0; k < term->nvars; k++)
+        if (term->vars[k] == v) return term->nvars == 1 || lmm__margin_present(&f->fixed, t, term, v);
+    return 0;
+}
+
+/* R's dataClasses "numeric": one numeric column (not a factor, poly() or scale(), a matrix in R). */
+static int lmm__var_is_numeric(const lmm_formula *f, const lmm__frame_eval *fe, int v)
+{
+    const lmm_expr *e = f->vars[v].expr;
+    while (e && e->op == LMM_EX_PAREN) e = e->a;
+    if (fe->vars[v].is_factor || fe->vars[v].ncol > 1) return 0;
+    return !(e && e->op == LMM_EX_CALL && e->name && strcmp(e->name, "scale") == 0);
+}
+
+/* lmerTest's containment: cont[t * nt + u] = 1 when fixed term t is contained in term u. */
+static void lmm__containment(const lmm_formula *f, const lmm__frame_eval *fe, int *cont)
+{
+    int nt = f->fixed.nterms, t, u, k;
+    for (t = 0; t < nt; t++)
+        for (u = 0; u < nt; u++) {
+            const lmm_term *tu = &f->fixed.terms[u], *tt = &f->fixed.terms[t];
+            int sub = 1, more = 0, samenum = 1;
+            for (k = 0; k < tt->nvars && sub; k++) {
+                int v = tt->vars[k];
+                if (lmm__term_var_coded(f, t, v) && !lmm__term_var_coded(f, u, v)) sub = 0;
+            }
+            for (k = 0; k < tu->nvars; k++) {
+                int v = tu->vars[k];
+                if (!lmm__term_var_coded(f, u, v) || lmm__term_var_coded(f, t, v)) continue;
+                more = 1;
+                if (lmm__var_is_numeric(f, fe, v)) samenum = 0;
+            }
+            cont[t * nt + u] = u != t && sub && more && samenum;
+        }
+}
+
 /* term a's factors (its ':'-separated parts) all occur in term b */
 static int lmm__term_within(const char *a, const char *b)
 {
@@ -9231,37 +9433,537 @@ static int lmm__term_within(const char *a, const char *b)
     return 1;
 }
 
+/* The hypotheses of every term: hyp + t * p * p holds nr[t] rows (row-major, p each). */
+typedef struct lmm__ftab {
+    int p, nt;
+    double *hyp;
+    int *nr;
+} lmm__ftab;
+
+/* type 1, and type 2 with cont (NULL: every term marginal): rows from X'X alone */
+static lmm_status lmm__ftab_sequential(const lmm_matrix *X, int type, const int *cont, lmm__ftab *h, lmm_error *err)
+{
+    int p = X->ncol, nt = X->nterms, t, u, a, i, j;
+    double *XtX = (double *)lmm__alloc((size_t)4 * p * p, sizeof(double)), *A, *Lw, *Uw;
+    int *order = LMM__NEW(int, p), *pos = LMM__NEW(int, p);
+    if (!XtX || !order || !pos) { LMM_FREE(XtX); LMM_FREE(order); LMM_FREE(pos); return lmm__nomem(err); }
+    A = XtX + (size_t)p * p; Lw = A + (size_t)p * p; Uw = Lw + (size_t)p * p;
+    lmm__crossprod(X->nrow, p, X->v, XtX);
+    if (type == 1) {
+        if (p == 1) Lw[0] = 1; else lmm__doolittle(p, XtX, Lw, Uw);
+        for (t = 0; t < nt; t++)
+            for (a = 0; a < p; a++) {
+                double *row;
+                if (X->assign[a] != t + 1) continue;
+                row = h->hyp + (size_t)t * p * p + (size_t)h->nr[t]++ * p;
+                for (j = 0; j < p; j++) row[j] = Lw[j + a * p];   /* t(L)[a, ] */
+            }
+    } else {
+        for (t = 0; t < nt; t++) {
+            int any = 0, m = 0;
+            for (u = 0; u < nt && cont; u++) any |= cont[t * nt + u];
+            if (!any) {   /* lmerTest's "marginal" hypothesis */
+                for (a = 0; a < p; a++) {
+                    double *row;
+                    if (X->assign[a] != t + 1) continue;
+                    row = h->hyp + (size_t)t * p * p + (size_t)h->nr[t]++ * p;
+                    for (j = 0; j < p; j++) row[j] = j == a;
+                }
+                continue;
+            }
+            /* the other columns in X's order, then the term's, then its containers' */
+            for (a = 0; a < p; a++) {
+                int in = X->assign[a] == t + 1;
+                for (u = 0; u < nt; u++) if (cont[t * nt + u] && X->assign[a] == u + 1) in = 1;
+                if (!in) order[m++] = a;
+            }
+            for (a = 0; a < p; a++) if (X->assign[a] == t + 1) order[m++] = a;
+            for (u = 0; u < nt; u++)
+                if (cont[t * nt + u]) for (a = 0; a < p; a++) if (X->assign[a] == u + 1) order[m++] = a;
+            for (i = 0; i < p; i++) { pos[order[i]] = i; for (j = 0; j < p; j++) A[i + j * p] = XtX[order[i] + order[j] * p]; }
+            lmm__doolittle(p, A, Lw, Uw);
+            for (a = 0; a < p; a++) {
+                double *row;
+                if (X->assign[a] != t + 1) continue;
+                row = h->hyp + (size_t)t * p * p + (size_t)h->nr[t]++ * p;
+                for (j = 0; j < p; j++) row[order[j]] = Lw[j + pos[a] * p];
+            }
+        }
+    }
+    LMM_FREE(XtX); LMM_FREE(order); LMM_FREE(pos);
+    return LMM_OK;
+}
+
+/* Append matrix m's columns (and names) to the growing rdX. */
+static lmm_status lmm__rdx_append(double **v, char ***names, int *ncol, int n, const double *col, int k,
+                                  char *const *cn, lmm_error *err)
+{
+    double *nv = (double *)lmm__grow(*v, (size_t)n * (*ncol + k), sizeof(double));
+    char **nn;
+    int j;
+    if (!nv) return lmm__nomem(err);
+    *v = nv;
+    nn = (char **)lmm__grow(*names, (size_t)(*ncol + k), sizeof(char *));
+    if (!nn) return lmm__nomem(err);
+    *names = nn;
+    memcpy(nv + (size_t)n * *ncol, col, (size_t)n * k * sizeof(double));
+    for (j = 0; j < k; j++) {
+        nn[*ncol] = cn ? lmm__strdup(cn[j]) : lmm__strdup("(Intercept)");
+        if (!nn[*ncol]) return lmm__nomem(err);
+        (*ncol)++;
+    }
+    return LMM_OK;
+}
+
+/* type 3 (lmerTest's get_contrasts_type3 / extract_contrasts_type3) */
+static lmm_status lmm__ftab_type3(const lmm_fit *fit, const lmm_formula *f, const lmm__frame_eval *fe,
+                                  const int *cont, lmm__ftab *h, lmm_error *err)
+{
+    const lmm_matrix *Xo = fit->model->X;
+    lmm_matrix *Xt = NULL;
+    lmm_model_options mo;
+    lmm_status st;
+    int n = fe->nobs, po = Xo->ncol, nt = f->fixed.nterms, pt, prd = 0, t, u, a, j, k, r, same, nd = 0, ord;
+    double *rdx = NULL, *B = NULL, *L0 = NULL, *map = NULL, *Y = NULL, *A = NULL, *Q = NULL, *row = NULL;
+    char **rdn = NULL, **dn = NULL;
+    int *rowsel = NULL;
+    memset(&mo, 0, sizeof mo);
+    if ((st = lmm__build_matrix(f, &f->fixed, fe, &mo, &Xt, err)) != LMM_OK) return st;
+    if ((st = lmm__drop_aliased(Xt, &nd, &dn, err)) != LMM_OK) goto done;
+    for (j = 0; j < nd; j++) LMM_FREE(dn[j]);
+    pt = Xt->ncol;
+    same = pt == po;
+    for (j = 0; j < pt && same; j++) same = strcmp(Xt->colnames[j], Xo->colnames[j]) == 0;
+    /* the overparameterised design: intercept, then each term as ~ 0 + term */
+    if (f->fixed.intercept) {
+        if ((st = lmm__rdx_append(&rdx, &rdn, &prd, n, Xt->v, 1, NULL, err)) != LMM_OK) goto done;
+    }
+    for (t = 0; t < nt; t++) {
+        lmm_termlist one;
+        lmm_matrix *m = NULL;
+        one.intercept = 0; one.nterms = 1; one.terms = &f->fixed.terms[t];
+        if ((st = lmm__build_matrix(f, &one, fe, &mo, &m, err)) != LMM_OK) goto done;
+        st = lmm__rdx_append(&rdx, &rdn, &prd, n, m->v, m->ncol, m->colnames, err);
+        lmm_matrix_free(m);
+        if (st != LMM_OK) goto done;
+    }
+    B = (double *)lmm__alloc((size_t)pt * prd, sizeof(double));
+    L0 = (double *)lmm__alloc((size_t)pt * prd, sizeof(double));
+    Y = (double *)lmm__alloc((size_t)pt * prd, sizeof(double));
+    A = (double *)lmm__alloc((size_t)pt * prd, sizeof(double));
+    Q = (double *)lmm__alloc((size_t)pt * prd, sizeof(double));
+    map = (double *)lmm__alloc((size_t)pt * po, sizeof(double));
+    row = (double *)lmm__alloc((size_t)pt, sizeof(double));
+    rowsel = LMM__NEW(int, pt);
+    if (!B || !L0 || !Y || !A || !Q || !map || !row || !rowsel) { st = lmm__nomem(err); goto done; }
+    /* L0 (prd x pt) = t(ginv(Xt) rdX), zapped */
+    if ((st = lmm__ls_coef(n, pt, Xt->v, prd, rdx, B, err)) != LMM_OK) goto done;
+    for (r = 0; r < prd; r++) for (a = 0; a < pt; a++) L0[r + (size_t)a * prd] = B[a + (size_t)r * pt];
+    lmm__zap7(L0, (size_t)pt * prd);
+    /* each term's columns orthogonal to its containers', highest order first (stable) */
+    for (ord = 16; ord >= 1; ord--)
+        for (t = 0; t < nt; t++) {
+            int ny = 0, na = 0;
+            if (f->fixed.terms[t].nvars != ord) continue;
+            for (u = 0; u < nt; u++)
+                if (cont[t * nt + u]) for (a = 0; a < pt; a++) if (Xt->assign[a] == u + 1)
+                    memcpy(A + (size_t)na++ * prd, L0 + (size_t)a * prd, (size_t)prd * sizeof(double));
+            if (na == 0) continue;
+            for (a = 0; a < pt; a++) if (Xt->assign[a] == t + 1)
+                memcpy(Y + (size_t)ny++ * prd, L0 + (size_t)a * prd, (size_t)prd * sizeof(double));
+            lmm__resid_on(prd, na, A, ny, Y, Q);
+            lmm__zap7(Y, (size_t)ny * prd);
+            for (a = 0, ny = 0; a < pt; a++) if (Xt->assign[a] == t + 1)
+                memcpy(L0 + (size_t)a * prd, Y + (size_t)ny++ * prd, (size_t)prd * sizeof(double));
+        }
+    /* the rows named as X's columns */
+    for (k = 0; k < pt; k++) {
+        for (r = 0; r < prd && strcmp(rdn[r], Xt->colnames[k]) != 0; r++) {}
+        if (r == prd) { st = lmm__fail(err, LMM_ERR_ARG, "type III hypotheses: no indicator column named '%s'", Xt->colnames[k]); goto done; }
+        rowsel[k] = r;
+    }
+    if (!same) {   /* beta_treatment = map beta_model */
+        if ((st = lmm__ls_coef(n, pt, Xt->v, po, Xo->v, map, err)) != LMM_OK) goto done;
+        lmm__zap7(map, (size_t)pt * po);
+    }
+    for (t = 0; t < nt; t++)
+        for (a = 0; a < pt; a++) {
+            double s = 0, *out;
+            if (Xt->assign[a] != t + 1) continue;
+            for (k = 0; k < pt; k++) { row[k] = L0[rowsel[k] + (size_t)a * prd]; s += fabs(row[k]); }
+            if (!(s > 1e-8)) continue;
+            out = h->hyp + (size_t)t * po * po + (size_t)h->nr[t]++ * po;
+            if (same) memcpy(out, row, (size_t)po * sizeof(double));
+            else for (j = 0; j < po; j++) {
+                double v = 0;
+                for (k = 0; k < pt; k++) v += row[k] * map[k + (size_t)j * pt];
+                out[j] = v;
+            }
+        }
+done:
+    LMM_FREE(dn);
+    if (rdn) for (j = 0; j < prd; j++) LMM_FREE(rdn[j]);
+    LMM_FREE(rdn); LMM_FREE(rdx); LMM_FREE(B); LMM_FREE(L0); LMM_FREE(Y); LMM_FREE(A); LMM_FREE(Q);
+    LMM_FREE(map); LMM_FREE(row); LMM_FREE(rowsel);
+    lmm_matrix_free(Xt);
+    return st;
+}
+
+LMM_API lmm_status lmm_anova_table(const lmm_fit *fit, const lmm_frame *df, int type, lmm_ddf_method ddf,
+                                   lmm_anova3_row *rows, int *nrows, lmm_error *err)
+{
+    const lmm_matrix *X;
+    lmm_formula *f = NULL;
+    lmm__frame_eval fe;
+    lmm__ftab h;
+    lmm_status st;
+    int t, u, p, nt, n = 0, *cont = NULL, pass;
+    memset(&fe, 0, sizeof fe);
+    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
+    if (!rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_table: NULL argument");
+    if (type < 1 || type > 3) return lmm__fail(err, LMM_ERR_ARG, "anova type must be 1, 2 or 3 (got %d)", type);
+    *nrows = 0;
+    X = fit->model->X; p = X->ncol; nt = X->nterms;
+    if (p == 0 || (p == 1 && X->assign[0] == 0)) return LMM_OK;   /* lmerTest: an empty table */
+    if (p <= 1 || nt <= 1) type = 1;   /* lmerTest falls back to type 1 there */
+    h.p = p; h.nt = nt;
+    h.hyp = (double *)lmm__alloc((size_t)nt * p * p, sizeof(double));
+    h.nr = LMM__ZNEW(int, nt);
+    cont = LMM__ZNEW(int, (size_t)nt * nt);
+    if (!h.hyp || !h.nr || !cont) { st = lmm__nomem(err); goto done; }
+    if (type > 1) {
+        if (df) {
+            if ((st = lmm_formula_parse(fit->model->formula, &f, err)) != LMM_OK) goto done;
+            if ((st = lmm__frame_evaluate(df, f, 1, &fe, err)) != LMM_OK) goto done;
+            if (f->fixed.nterms != nt || fe.nobs != fit->model->nobs ||
+                memcmp(fe.rows, fit->model->rows, (size_t)fe.nobs * sizeof(int)) != 0) {
+                st = lmm__fail(err, LMM_ERR_ARG, "lmm_anova_table: the frame is not the one the model was fitted to");
+                goto done;
+            }
+            lmm__containment(f, &fe, cont);
+        } else {
+            for (t = 0; t < nt; t++)
+                for (u = 0; u < nt; u++)
+                    if (u != t && lmm__term_within(X->terms[t], X->terms[u])) {
+                        st = lmm__fail(err, LMM_ERR_ARG, "term '%s' is marginal to '%s': its type %s test needs the data "
+                                       "frame (lmm_anova_table)", X->terms[t], X->terms[u], type == 2 ? "II" : "III");
+                        goto done;
+                    }
+        }
+    }
+    if (type == 3 && df) st = lmm__ftab_type3(fit, f, &fe, cont, &h, err);
+    else st = lmm__ftab_sequential(X, type == 3 ? 2 : type, cont, &h, err);   /* no containment: type 3 = marginal */
+    if (st != LMM_OK) goto done;
+    /* terms without a hypothesis come last with NA, as lmerTest appends them */
+    for (pass = 0; pass < 2; pass++)
+        for (t = 0; t < nt; t++) {
+            lmm_contest_result r;
+            lmm_anova3_row *row = &rows[n];
+            if ((h.nr[t] > 0) != (pass == 0)) continue;
+            row->term = X->terms[t];
+            row->sumsq = row->meansq = row->num_df = row->den_df = row->f = row->p = NAN;
+            n++;
+            if (pass == 1) continue;
+            st = lmm_contest(fit, h.hyp + (size_t)t * p * p, h.nr[t], ddf, &r, err);
+            if (st == LMM_ERR_ARG) { st = LMM_OK; continue; }   /* L V L' = 0: no test */
+            if (st != LMM_OK) goto done;
+            row->sumsq = r.sumsq; row->meansq = r.meansq; row->num_df = r.num_df;
+            row->den_df = r.den_df; row->f = r.f; row->p = r.f_p;
+        }
+    *nrows = n;
+done:
+    lmm__frame_eval_free(&fe);
+    lmm_formula_free(f);
+    LMM_FREE(h.hyp); LMM_FREE(h.nr); LMM_FREE(cont);
+    return st;
+}
+
 LMM_API lmm_status lmm_anova_type3(const lmm_fit *fit, lmm_ddf_method ddf, lmm_anova3_row *rows, int *nrows,
                                    lmm_error *err)
 {
-    const lmm_matrix *X;
-    lmm_status st;
-    int t, u, a, p, nr, n = 0;
-    double *L;
-    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
-    if (!rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_type3: NULL argument");
-    X = fit->model->X; p = fit->p;
-    for (t = 0; t < X->nterms; t++)
-        for (u = 0; u < X->nterms; u++)
-            if (u != t && lmm__term_within(X->terms[t], X->terms[u]))
-                return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_type3: term '%s' is marginal to '%s': type III tests "
-                                 "of such terms are not yet implemented", X->terms[t], X->terms[u]);
-    L = (double *)lmm__alloc((size_t)p * (p > 0 ? p : 1), sizeof(double));
-    if (!L) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
-    for (t = 0; t < X->nterms; t++) {
-        lmm_contest_result r;
-        memset(L, 0, (size_t)p * p * sizeof(double));
-        for (a = 0, nr = 0; a < p; a++) if (X->assign[a] == t + 1) L[nr++ * p + a] = 1;
-        if (nr == 0) continue;   /* every column aliased: lmerTest shows no test either */
-        if ((st = lmm_contest(fit, L, nr, ddf, &r, err)) != LMM_OK) { LMM_FREE(L); return st; }
-        rows[n].term = X->terms[t];
-        rows[n].sumsq = r.sumsq; rows[n].meansq = r.meansq; rows[n].num_df = r.num_df;
-        rows[n].den_df = r.den_df; rows[n].f = r.f; rows[n].p = r.f_p;
-        n++;
+    return lmm_anova_table(fit, NULL, 3, ddf, rows, nrows, err);
+}
+
+/* ---- lmerTest's ranova: single-term deletions of the random part ----------
+   Each random-effects term in lme4's findbars order ((1|a/b) as (1|b:a), (1|a);
+   (x||g) as (1|g), (0 + x|g)) is reduced as lmerTest reduces it: a term whose
+   left side has no terms but the intercept is dropped; otherwise each left-side
+   term contained in no other is removed in turn ((Days|Subject) -> (1|Subject)).
+   Each reduced model is refitted on the same X, weights and offset with the fit's
+   REML/ML; without random terms left it is a linear model, whose REML or ML
+   log-likelihood is R's logLik(lm, REML = ). */
+
+LMM_API void lmm_ranova_free(lmm_ranova_table *r)
+{
+    int i;
+    if (!r) return;
+    if (r->rows) for (i = 0; i < r->n; i++) { LMM_FREE(r->rows[i].term); LMM_FREE(r->rows[i].formula); }
+    LMM_FREE(r->rows);
+    LMM_FREE(r->model);
+    LMM_FREE(r);
+}
+
+/* Append s to buf (size 4096), truncating. */
+static void lmm__rcat(char *buf, const char *s)
+{
+    size_t n = strlen(buf);
+    if (n < 4095) { strncat(buf, s, 4095 - n); }
+}
+
+/* R's deparse spacing of written formula text [a, b): blanks dropped, " + " around + * |
+   and binary -, ", " after commas, " = " for named arguments. */
+static void lmm__rdeparse_text(const char *a, const char *b, char *out, size_t size)
+{
+    size_t o = 0;
+    char prev = 0;
+#define LMM__RP(ch) do { if (o + 1 < size) out[o++] = (ch); } while (0)
+    for (; a < b; a++) {
+        char c = *a;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        if (c == '+' || c == '*' || c == '|' || (c == '-' && prev && (isalnum((unsigned char)prev) || prev == ')' || prev == '.' || prev == '_'))) {
+            LMM__RP(' '); LMM__RP(c); LMM__RP(' ');
+        } else if (c == ',') { LMM__RP(','); LMM__RP(' '); }
+        else if (c == '=') { LMM__RP(' '); LMM__RP('='); LMM__RP(' '); }
+        else LMM__RP(c);
+        prev = c;
     }
-    *nrows = n;
-    LMM_FREE(L);
+    out[o < size ? o : size - 1] = 0;
+#undef LMM__RP
+}
+
+/* The label of lhs term t of a random-effects spec ("Days", "x:z"). */
+static void lmm__lhs_term_label(const lmm_formula *f, const lmm_termlist *tl, int t, char *buf)
+{
+    int k;
+    buf[0] = 0;
+    for (k = 0; k < tl->terms[t].nvars; k++) {
+        if (k) lmm__rcat(buf, ":");
+        lmm__rcat(buf, f->vars[tl->terms[t].vars[k]].label);
+    }
+}
+
+/* Term t of tl is contained in another term of tl (all its vars there). */
+static int lmm__lhs_contained(const lmm_termlist *tl, int t)
+{
+    int u, a, b;
+    for (u = 0; u < tl->nterms; u++) {
+        int all = 1;
+        if (u == t || tl->terms[u].nvars <= tl->terms[t].nvars) continue;
+        for (a = 0; a < tl->terms[t].nvars && all; a++) {
+            int found = 0;
+            for (b = 0; b < tl->terms[u].nvars; b++) if (tl->terms[u].vars[b] == tl->terms[t].vars[a]) found = 1;
+            all = found;
+        }
+        if (all) return 1;
+    }
+    return 0;
+}
+
+/* "(lhs | group)" of spec r, fit for our parser, with lhs term `skip` left out (-1: none). */
+static void lmm__re_text(const lmm_formula *f, const lmm_reterm_spec *s, int skip, char *buf)
+{
+    char lab[4096];
+    int t, any = 0;
+    lmm__rcat(buf, "(");
+    for (t = 0; t < s->lhs.nterms; t++) if (t != skip) any = 1;
+    lmm__rcat(buf, !any || s->lhs.intercept ? "1" : "0");
+    for (t = 0; t < s->lhs.nterms && any; t++) {
+        if (t == skip) continue;
+        lmm__lhs_term_label(f, &s->lhs, t, lab);
+        lmm__rcat(buf, " + "); lmm__rcat(buf, lab);
+    }
+    lmm__rcat(buf, " | "); lmm__rcat(buf, s->group_label); lmm__rcat(buf, ")");
+}
+
+/* R's (REML or ML) log-likelihood of the weighted least-squares fit of y - offset on X. */
+static lmm_status lmm__lm_loglik(const lmm_model *m, int reml, double *ll, lmm_error *err)
+{
+    int n = m->nobs, p = m->X->ncol, i, j;
+    double *a = (double *)lmm__alloc((size_t)n * (p + 1) + p, sizeof(double)), *y, *tau, rss = 0, ldw = 0, logr = 0, N;
+    if (!a) return lmm__nomem(err);
+    y = a + (size_t)n * p; tau = y + n;
+    for (i = 0; i < n; i++) {
+        double sw = m->weights ? sqrt(m->weights[i]) : 1;
+        if (m->weights) ldw += log(m->weights[i]);
+        for (j = 0; j < p; j++) a[(size_t)j * n + i] = sw * m->X->v[(size_t)j * n + i];
+        y[i] = sw * (m->y[i] - (m->offset ? m->offset[i] : 0));
+    }
+    if (p > 0) { lmm_qr(n, p, a, n, tau); lmm_qr_qtv(n, p, a, n, tau, y); }
+    for (i = p; i < n; i++) rss += y[i] * y[i];
+    for (j = 0; j < p; j++) logr += log(fabs(a[(size_t)j * n + j]));
+    N = reml ? n - p : n;
+    *ll = 0.5 * (ldw - N * (LMM__LN_2PI + 1 - log(N) + log(rss))) - (reml ? logr : 0);
+    LMM_FREE(a);
     return LMM_OK;
+}
+
+/* Refit fit's model with the random part `re_text` (NULL: none): npar and logLik. */
+static lmm_status lmm__ranova_refit(const lmm_fit *fit, const lmm_frame *df, const lmm_formula *f, const char *re_text,
+                                    char **formula, int *npar, double *ll, lmm_error *err)
+{
+    const lmm_model *m0 = fit->model;
+    char *text = (char *)lmm__alloc(8192, 1);
+    double *w = NULL, *off = NULL;
+    lmm_model_options mo;
+    lmm_model *m = NULL;
+    lmm_fit *nf = NULL;
+    lmm_fit_options fo;
+    lmm_status st = LMM_OK;
+    int i, t;
+    if (!text) return lmm__nomem(err);
+    snprintf(text, 8192, "%s ~ ", f->response >= 0 ? f->vars[f->response].label : "");
+    text[4095] = 0;
+    lmm__rcat(text, f->fixed.intercept ? "1" : "0");
+    for (t = 0; t < m0->X->nterms; t++) { lmm__rcat(text, " + "); lmm__rcat(text, m0->X->terms[t]); }
+    if (re_text && re_text[0]) { lmm__rcat(text, " + "); lmm__rcat(text, re_text); }
+    *formula = text;
+    if (!re_text || !re_text[0]) {   /* a linear model on the same X */
+        *npar = m0->X->ncol + 1;
+        return lmm__lm_loglik(m0, fit->reml, ll, err);
+    }
+    memset(&mo, 0, sizeof mo);
+    if (m0->weights || m0->offset) {
+        w = (double *)lmm__alloc((size_t)df->nrow, sizeof(double));
+        off = (double *)lmm__alloc((size_t)df->nrow, sizeof(double));
+        if (!w || !off) { st = lmm__nomem(err); goto done; }
+        for (i = 0; i < df->nrow; i++) { w[i] = 1; off[i] = 0; }
+        for (i = 0; i < m0->nobs; i++) {
+            if (m0->weights) w[m0->rows[i]] = m0->weights[i];
+            if (m0->offset) off[m0->rows[i]] = m0->offset[i];
+        }
+        if (m0->weights) mo.weights = w;
+        if (m0->offset) mo.offset = off;
+    }
+    if ((st = lmm_model_build(df, text, &mo, &m, err)) != LMM_OK) goto done;
+    if (m->nobs != m0->nobs || memcmp(m->rows, m0->rows, (size_t)m0->nobs * sizeof(int)) != 0) {
+        st = lmm__fail(err, LMM_ERR_DATA, "ranova: number of rows in use has changed for '%s': remove missing values?", text);
+        goto done;
+    }
+    /* the fit's own X: the same columns and coding (contrasts) as the full model */
+    if ((st = lmm_model_set_X(m, m0->X, err)) != LMM_OK) goto done;
+    if ((st = lmm_model_set_response(m, m0->y, err)) != LMM_OK) goto done;
+    memset(&fo, 0, sizeof fo);
+    fo.ml = !fit->reml;
+    fo.optim = fit->optim_;
+    fo.skip_condvar = 1;
+    fo.skip_convcheck = 1;
+    if ((st = lmm_model_fit(m, &fo, &nf, err)) != LMM_OK) goto done;
+    *npar = nf->df;
+    *ll = nf->loglik;
+done:
+    lmm_fit_free(nf);
+    lmm_model_free(m);
+    LMM_FREE(w); LMM_FREE(off);
+    return st;
+}
+
+LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranova_table **out, lmm_error *err)
+{
+    lmm_formula *f = NULL;
+    lmm_ranova_table *r = NULL;
+    lmm_status st;
+    int *order = NULL, nre, i, j, k, t, cap, d, maxdeg = 1;
+    char *model = NULL, *re = NULL, *lab = NULL, *lhs = NULL, **rtext = NULL;
+    if (out) *out = NULL;
+    if (!fit || !df || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_ranova: NULL argument");
+    if ((st = lmm_formula_parse(fit->model->formula, &f, err)) != LMM_OK) return st;
+    nre = f->nre;
+    if (nre == 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_ARG, "ranova: the model has no random-effects terms"); }
+    model = (char *)lmm__alloc(4096 * 4, 1);
+    order = LMM__NEW(int, nre);
+    rtext = LMM__ZNEW(char *, nre);
+    r = LMM__ZNEW(lmm_ranova_table, 1);
+    cap = 1;
+    for (i = 0; i < nre; i++) cap += f->re[i].lhs.nterms ? f->re[i].lhs.nterms : 1;
+    if (r) r->rows = LMM__ZNEW(lmm_ranova_row, cap);
+    if (!model || !order || !rtext || !r || !r->rows) { st = lmm__nomem(err); goto done; }
+    re = model + 4096; lab = re + 4096; lhs = lab + 4096;
+    /* lme4's findbars order: the specs of one written (a/b) term in reverse */
+    for (i = 0; i < nre; ) {
+        for (j = i + 1; j < nre && f->re[j].offset == f->re[i].offset && strcmp(f->re[j].group_label, f->re[i].group_label) != 0; j++) {}
+        for (k = 0; k < j - i; k++) order[i + k] = j - 1 - k;
+        i = j;
+    }
+    /* each spec's R text "(lhs | group)" */
+    for (i = 0; i < nre; i++) {
+        const lmm_reterm_spec *s = &f->re[order[i]];
+        const char *open = f->text + s->offset, *bar;
+        int depth = 0, split = 0;
+        for (k = 0; k < nre; k++) if (k != order[i] && f->re[k].offset == s->offset && !strcmp(f->re[k].group_label, s->group_label)) split = 1;
+        if (*open != '(') open = strchr(open, '(');
+        lhs[0] = 0;
+        if (split || !open) {   /* (x || g) pieces: lme4 writes 1 and 0 + x */
+            if (s->lhs.nterms == 0) lmm__rcat(lhs, "1");
+            else { lmm__rcat(lhs, "0 + "); lmm__lhs_term_label(f, &s->lhs, 0, lab); lmm__rcat(lhs, lab); }
+        } else {
+            for (bar = open + 1; *bar && !(*bar == '|' && depth == 0); bar++) { if (*bar == '(') depth++; if (*bar == ')') depth--; }
+            lmm__rdeparse_text(open + 1, bar, lhs, 4096);
+        }
+        if (!(rtext[i] = (char *)lmm__alloc(strlen(lhs) + strlen(s->group_label) + 8, 1))) { st = lmm__nomem(err); goto done; }
+        sprintf(rtext[i], "(%s | %s)", lhs, s->group_label);
+    }
+    /* the Model: line, as update() rebuilds it: terms by degree, the bars among the first */
+    snprintf(model, 4096, "%s ~ ", f->response >= 0 ? f->vars[f->response].label : "");
+    for (t = 0; t < f->fixed.nterms; t++) if (f->fixed.terms[t].nvars > maxdeg) maxdeg = f->fixed.terms[t].nvars;
+    k = 0;
+    for (d = 1; d <= maxdeg; d++) {
+        for (t = 0; t < f->fixed.nterms && t < fit->model->X->nterms; t++) {
+            if (f->fixed.terms[t].nvars != d) continue;
+            if (k++) lmm__rcat(model, " + ");
+            lmm__rcat(model, fit->model->X->terms[t]);
+        }
+        if (d == 1) for (i = 0; i < nre; i++) { if (k++) lmm__rcat(model, " + "); lmm__rcat(model, rtext[i]); }
+    }
+    if (!f->fixed.intercept) lmm__rcat(model, " - 1");
+    if (!(r->model = lmm__strdup(model))) { st = lmm__nomem(err); goto done; }
+    /* <none> */
+    r->n = 1;
+    if (!(r->rows[0].term = lmm__strdup("<none>"))) { st = lmm__nomem(err); goto done; }
+    r->rows[0].npar = fit->df;
+    r->rows[0].loglik = fit->loglik;
+    /* each term's reductions */
+    for (i = 0; i < nre; i++) {
+        const lmm_reterm_spec *s = &f->re[order[i]];
+        int nscope = 0, only = s->lhs.nterms == 0;
+        for (t = 0; t < s->lhs.nterms; t++) if (!lmm__lhs_contained(&s->lhs, t)) nscope++;
+        for (t = only ? -1 : 0; t < (only ? 0 : s->lhs.nterms); t++) {
+            lmm_ranova_row *row = &r->rows[r->n];
+            char *rowlab;
+            if (t >= 0 && lmm__lhs_contained(&s->lhs, t)) continue;
+            /* the other terms as they stand, this one reduced or gone */
+            re[0] = 0;
+            for (j = 0; j < nre; j++) {
+                if (j == i && t < 0) continue;
+                if (re[0]) lmm__rcat(re, " + ");
+                lmm__re_text(f, &f->re[order[j]], j == i ? t : -1, re);
+            }
+            if (t < 0) rowlab = lmm__strdup(rtext[i]);
+            else {
+                lmm__lhs_term_label(f, &s->lhs, t, lab);
+                rowlab = (char *)lmm__alloc(strlen(lab) + strlen(rtext[i]) + 8, 1);
+                if (rowlab) sprintf(rowlab, "%s in %s", lab, rtext[i]);
+            }
+            if (!(row->term = rowlab)) { st = lmm__nomem(err); goto done; }
+            r->n++;
+            if ((st = lmm__ranova_refit(fit, df, f, re, &row->formula, &row->npar, &row->loglik, err)) != LMM_OK) goto done;
+        }
+        (void)nscope;
+    }
+    for (i = 0; i < r->n; i++) {
+        lmm_ranova_row *row = &r->rows[i];
+        row->aic = -2 * row->loglik + 2 * row->npar;
+        if (i == 0) { row->lrt = row->df = row->p = NAN; continue; }
+        row->lrt = 2 * (r->rows[0].loglik - row->loglik);
+        row->df = (double)(r->rows[0].npar - row->npar);
+        row->p = row->df > 0 ? lmm_pchisq(row->lrt, row->df, 0, 0) : NAN;
+    }
+done:
+    if (rtext) for (i = 0; i < nre; i++) LMM_FREE(rtext[i]);
+    LMM_FREE(rtext); LMM_FREE(order); LMM_FREE(model);
+    lmm_formula_free(f);
+    if (st != LMM_OK) lmm_ranova_free(r);
+    else *out = r;
+    return st;
 }
 
 /* ======================================================================== */
@@ -11162,14 +11864,69 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
     LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
 }
 
+LMM_API void lmm_print_ranova(FILE *out, const lmm_ranova_table *r)
+{
+    static const char *const head[6] = { "npar", "logLik", "AIC", "LRT", "Df", "Pr(>Chisq)" };
+    char (*cells)[48], (*work)[48];
+    double *col, *v;
+    int *have, i, c, n, wname = 0, w[7], stars = 0;
+    if (!r || r->n < 1) return;
+    n = r->n;
+    fprintf(out, "ANOVA-like table for random-effects: Single term deletions\n\nModel:\n%s\n", r->model ? r->model : "");
+    if (!lmm__anova_buffers(n, 7, &cells, &col, &have)) return;
+    work = cells + 7 * n;
+    v = col + n;
+    for (c = 0; c < 6; c++) {
+        for (i = 0; i < n; i++) {
+            const lmm_ranova_row *row = &r->rows[i];
+            double x[6];
+            x[0] = row->npar; x[1] = row->loglik; x[2] = row->aic; x[3] = row->lrt; x[4] = row->df; x[5] = row->p;
+            col[i] = x[c];
+            have[i] = !isnan(x[c]);
+        }
+        if (c < 4) lmm__anova_column(col, have, n, 0, cells + c * n, v, work);
+        else if (c == 4) lmm__anova_column(col, have, n, 2, cells + c * n, v, work);
+        else {
+            lmm_format_pvals(col, n, 4, cells + c * n);
+            for (i = 0; i < n; i++) if (!have[i]) cells[c * n + i][0] = 0;
+            for (i = 0; i < n; i++) if (have[i] && col[i] < 0.1) stars = 1;
+        }
+    }
+    for (i = 0; i < n; i++) snprintf(cells[6 * n + i], 48, "%s", isnan(r->rows[i].p) ? "" : lmm__stars(r->rows[i].p));
+    for (i = 0; i < n; i++) if ((int)strlen(r->rows[i].term) > wname) wname = (int)strlen(r->rows[i].term);
+    for (c = 0; c < 7; c++) {
+        w[c] = c < 6 ? (int)strlen(head[c]) : 0;
+        for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
+    }
+    fprintf(out, "%*s", wname, "");
+    for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], head[c]);
+    if (stars) fprintf(out, " %*s", w[6], "");
+    fprintf(out, "\n");
+    for (i = 0; i < n; i++) {
+        fprintf(out, "%-*s", wname, r->rows[i].term);
+        for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
+        if (stars) fprintf(out, " %-*s", w[6], cells[6 * n + i]);
+        fprintf(out, "\n");
+    }
+    if (stars) lmm__print_signif_legend(out);
+    LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
+}
+
 LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n)
 {
+    lmm_print_anova_table(out, 3, LMM_DDF_SATTERTHWAITE, rows, n);
+}
+
+LMM_API void lmm_print_anova_table(FILE *out, int type, lmm_ddf_method ddf, const lmm_anova3_row *rows, int n)
+{
     static const char *const head[6] = { "Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)" };
+    static const char *const roman[4] = { "", "I", "II", "III" };
     char (*cells)[48], (*work)[48];
     double *col, *v;
     int *have, i, c, wname = 0, w[7], stars = 0;
-    fprintf(out, "Type III Analysis of Variance Table with Satterthwaite's method\n");
-    if (n < 1) return;
+    fprintf(out, "Type %s Analysis of Variance Table with %s method\n", roman[type >= 1 && type <= 3 ? type : 3],
+            ddf == LMM_DDF_KENWARD_ROGER ? "Kenward-Roger's" : "Satterthwaite's");
+    if (n < 1) { fprintf(out, "     Sum Sq Mean Sq NumDF DenDF F value Pr(>F)\n"); return; }   /* R's empty table */
     if (!lmm__anova_buffers(n, 7, &cells, &col, &have)) return;
     work = cells + 7 * n;
     v = col + n;

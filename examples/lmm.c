@@ -2,6 +2,7 @@
      lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--all-optimizers] [--ddf satterthwaite|kenward-roger] [--json]
      lmm lm DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm aov DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
+     lmm anova DATA.csv 'FORMULA' [--type 1|2|3] [--ddf satterthwaite|kenward-roger] [--ml] [--json]
      lmm anova DATA.csv 'F0' 'F1' ... [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm boot DATA.csv 'F0' 'F1' --nsim B --seed S [--threads T] [--shard K/N --out FILE] [--json]
      lmm boot-merge FILE... [--json]
@@ -58,6 +59,7 @@ static void help_main(void)
            "  fit DATA.csv 'FORMULA'        fit a linear mixed model (lme4's lmer) and print its summary\n"
            "  lm DATA.csv 'FORMULA'         fit a linear model by least squares (R's summary(lm))\n"
            "  aov DATA.csv 'FORMULA'        sequential ANOVA table, coefficients and effects (R's aov)\n"
+           "  anova DATA.csv 'FORMULA'      lmerTest's F tests of the fixed effects (type III/II/I)\n"
            "  anova DATA.csv 'F0' 'F1' ...  compare nested lm / lmer models (lme4's anova)\n"
            "  boot DATA.csv 'F0' 'F1'       parametric bootstrap of the likelihood-ratio test of F0 against F1\n"
            "  boot-merge FILE...            merge the shards of a bootstrap run (boot --shard K/N --out FILE)\n"
@@ -453,18 +455,28 @@ static void help_aov(void)
 
 static void help_anova(void)
 {
-    printf("usage: lmm anova DATA.csv 'F0' 'F1' ... [options]\n\n"
-           "Compare nested models as lme4's anova(): each formula is a linear model (lm) or, with\n"
-           "random-effects terms, a mixed model fitted by maximum likelihood. Rows are named m0, m1, ...\n"
-           "in the order given and sorted by their number of parameters.\n\n"
+    printf("usage: lmm anova DATA.csv 'FORMULA' [--type 1|2|3] [--ddf satterthwaite|kenward-roger] [--ml] [options]\n"
+           "       lmm anova DATA.csv 'F0' 'F1' ... [options]\n\n"
+           "With one mixed-model formula: lmerTest's anova(m), an F test of each fixed-effects term\n"
+           "(type III by default, II or I with --type) with Satterthwaite's denominator df (or\n"
+           "Kenward-Roger's with --ddf kenward-roger), for the REML fit (ML with --ml).\n"
+           "With two or more formulas: compare nested models as lme4's anova(): each formula is a\n"
+           "linear model (lm) or, with random-effects terms, a mixed model fitted by maximum\n"
+           "likelihood. Rows are named m0, m1, ... in the order given and sorted by their number\n"
+           "of parameters.\n\n"
            "options:\n"
+           "  --type 1|2|3       one formula: the type of the F tests (default 3)\n"
+           "  --ddf METHOD       one formula: satterthwaite (default) or kenward-roger\n"
+           "  --ml               one formula: fit by maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
            HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: models, in the order given, as\n"
            "                     {formula, npar, aic, bic, loglik, deviance, chisq, df, p}\n"
-           "                     (chisq, df, p null for the first row of the table)\n");
+           "                     (chisq, df, p null for the first row of the table); with one\n"
+           "                     formula: formula, type, ddf, terms [{term, sumsq, meansq, numdf,\n"
+           "                     dendf, f, p}]\n");
 }
 
 /* Exit status for a failed library call: 1 for a statistical failure, 2 for bad input. */
@@ -664,6 +676,48 @@ static int is_mixed(const char *formula, lmm_error *err)
 
 #define MAX_MODELS 32
 
+/* anova with one mixed-model formula: lmerTest's F table of its fit */
+static int anova_one(const cli_opts *o, int type, lmm_ddf_method ddf)
+{
+    lmm_frame *df;
+    lmm_fit *fit = NULL;
+    lmm_fit_options fo;
+    lmm_anova3_row *rows = NULL;
+    lmm_error err = {LMM_OK, ""};
+    int n = 0, i, rc = 0;
+    if (!(df = load_frame(o))) return EXIT_INPUT;
+    memset(&fo, 0, sizeof fo);
+    fo.ml = o->ml;
+    fo.model = o->model;
+    fo.skip_condvar = 1;
+    if (lmm_fit_formula(df, o->formula, &fo, &fit, &err) != LMM_OK) { rc = fail_status(&err); lmm_frame_free(df); return rc; }
+    if (fit->warning[0]) { fprintf(stderr, "lmm: warning: %s\n", fit->warning); rc = EXIT_STAT; }
+    if (!(rows = (lmm_anova3_row *)malloc(sizeof *rows * (size_t)(fit->model->X->nterms + 1)))) {
+        fprintf(stderr, "lmm: out of memory\n"); lmm_fit_free(fit); lmm_frame_free(df); return EXIT_STAT;
+    }
+    if (lmm_anova_table(fit, df, type, ddf, rows, &n, &err) != LMM_OK) {
+        rc = fail_status_in("anova", &err);
+    } else if (o->json) {
+        printf("{\"formula\": "); jstr(o->formula);
+        printf(", \"type\": %d, \"ddf\": \"%s\", \"terms\": [", type, ddf == LMM_DDF_KENWARD_ROGER ? "kenward-roger" : "satterthwaite");
+        for (i = 0; i < n; i++) {
+            printf("%s{\"term\": ", i ? ", " : ""); jstr(rows[i].term);
+            printf(", \"sumsq\": "); jnum(rows[i].sumsq);
+            printf(", \"meansq\": "); jnum(rows[i].meansq);
+            printf(", \"numdf\": "); jnum(rows[i].num_df);
+            printf(", \"dendf\": "); jnum(rows[i].den_df);
+            printf(", \"f\": "); jnum(rows[i].f);
+            printf(", \"p\": "); jnum(rows[i].p);
+            printf("}");
+        }
+        printf("]}\n");
+    } else lmm_print_anova_table(stdout, type, ddf, rows, n);
+    free(rows);
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+    return rc;
+}
+
 static int cmd_anova(int argc, char **argv)
 {
     cli_opts o;
@@ -678,10 +732,41 @@ static int cmd_anova(int argc, char **argv)
     lmm_fit_options fo;
     lmm_error err = {LMM_OK, ""};
     char dname[256];
+    int type = 0, ddf = -1, ml = 0, nargs = 0;
+    char **args;
     if (wants_help(argc, argv)) { help_anova(); return 0; }
     memset(&o, 0, sizeof o);
-    if ((rc = parse_opts(argc, argv, &o, pos, MAX_MODELS + 1, &npos, 0)) != 0) return rc;
-    if (npos < 3) return usage_error("anova needs DATA.csv and at least two formulas");
+    /* --type, --ddf and --ml belong to the one-formula table: the shared parser sees the rest */
+    if (!(args = (char **)malloc((size_t)(argc + 1) * sizeof *args))) { fprintf(stderr, "lmm: out of memory\n"); return EXIT_INPUT; }
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--type")) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (!strcmp(v, "1") || !strcmp(v, "I")) type = 1;
+            else if (!strcmp(v, "2") || !strcmp(v, "II")) type = 2;
+            else if (!strcmp(v, "3") || !strcmp(v, "III")) type = 3;
+            else { free(args); return usage_error("--type takes 1, 2 or 3"); }
+        } else if (!strcmp(argv[i], "--ddf")) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (!strcmp(v, "satterthwaite")) ddf = LMM_DDF_SATTERTHWAITE;
+            else if (!strcmp(v, "kenward-roger")) ddf = LMM_DDF_KENWARD_ROGER;
+            else { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
+        } else if (!strcmp(argv[i], "--ml")) ml = 1;
+        else args[nargs++] = argv[i];
+    }
+    rc = parse_opts(nargs, args, &o, pos, MAX_MODELS + 1, &npos, 0);
+    free(args);
+    if (rc != 0) return rc;
+    if (npos == 2) {
+        int mixed = is_mixed(pos[1], &err);
+        if (mixed < 0) { fprintf(stderr, "lmm: %s\n", err.message); return EXIT_INPUT; }
+        if (!mixed && ddf >= 0) return usage_error("--ddf applies to mixed models: the formula has no random-effects terms");
+        if (!mixed) return usage_error("anova with one formula needs random-effects terms (lmerTest's anova(m)); "
+                                       "for a linear model use 'lmm aov'");
+        o.data = pos[0]; o.formula = pos[1]; o.ml = ml;
+        return anova_one(&o, type ? type : 3, ddf >= 0 ? (lmm_ddf_method)ddf : LMM_DDF_SATTERTHWAITE);
+    }
+    if (type || ddf >= 0 || ml) return usage_error("--type, --ddf and --ml apply to anova of one formula");
+    if (npos < 3) return usage_error("anova needs DATA.csv and a formula (an F table) or two or more (a comparison)");
     o.data = pos[0];
     n = npos - 1;
     /* parse every formula before reading data, so a syntax error costs nothing */

@@ -191,6 +191,31 @@ has "m0   46 3100.9 3381.7 -1504.4   3008.9                          "
 has "m1   47 3004.4 3291.4 -1455.2   2910.4  98.454  1  < 2.2e-16 ***"
 has "m2   48 2893.2 3186.2 -1398.6   2797.2 113.258  1  < 2.2e-16 ***"
 
+# one formula: lmerTest's anova(m), F tables of type III (default), II, I (tests/data/ftables, ftables.R)
+OF='yield ~ nitro*Variety + (1|Block/Variety)'
+run anova-one-type3 anova $D/Oats_ftab.csv "$OF"
+expect_rc 0
+head -n 2 "$TMP/out" >"$TMP/got2"; head -n 2 $D/ftables/oats_cov_type3.txt >"$TMP/want2"
+same_files anova-one-type3 "$TMP/got2" "$TMP/want2"
+has "Variety         655.5   327.8     2 21.575   1.9423    0.1676    "
+has "nitro:Variety   168.3    84.2     2 51.000   0.4988    0.6102    "
+run anova-one-type2 anova $D/Oats_ftab.csv "$OF" --type 2 --ddf satterthwaite
+expect_rc 0
+has "Type II Analysis of Variance Table with Satterthwaite's method"
+run anova-one-type1-json anova $D/Oats_ftab.csv "$OF" --type 1 --json
+expect_rc 0
+has '"type": 1, "ddf": "satterthwaite", "terms": [{"term": "nitro"'
+# lmerTest: Variety F 1.4853422 on 10.0000 df (type I)
+in_range anova-one-type1-f "$(sed -n 's/.*"term": "Variety"[^}]*"f": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")" 1.48533 1.48535
+in_range anova-one-type1-dendf "$(sed -n 's/.*"term": "Variety"[^}]*"dendf": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")" 9.9999 10.0001
+run anova-one-ml anova $D/Oats_ftab.csv "$OF" --ml --type 3
+expect_rc 0
+# lmerTest, REML = FALSE (ftables/oats_cov_ML_type3.txt)
+has "Variety         711.1   355.5     2 27.658   2.2309    0.1264    "
+run anova-one-3way anova $D/Oats_ftab.csv 'yield ~ N*Variety*half + (1|Block/Variety)' --json
+expect_rc 0
+has '{"term": "N:Variety:half"'
+
 # models given out of order: JSON keeps the given order, the table sorts by npar
 run anova-order anova $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' 'Reaction ~ Days + (1|Subject)' --json
 expect_rc 0
@@ -612,7 +637,11 @@ bad_input lm-ref-missing "COLUMN=LEVEL" lm $D/pulp.csv 'bright ~ operator' --ref
 bad_input aov-bad-contrasts "--contrasts" aov $D/pulp.csv 'bright ~ operator' --contrasts helmert
 bad_input aov-ml "unknown option '--ml'" aov $D/pulp.csv 'bright ~ operator' --ml
 bad_input lm-missing-formula "needs DATA.csv" lm $D/pulp.csv
-bad_input anova-one-formula "at least two formulas" anova $D/pulp.csv 'bright ~ 1'
+bad_input anova-one-formula "needs random-effects terms" anova $D/pulp.csv 'bright ~ 1'
+bad_input anova-type-4 "--type takes 1, 2 or 3" anova $D/Oats_ftab.csv 'yield ~ nitro + (1|Block)' --type 4
+bad_input anova-ddf-lm "--ddf applies to mixed models" anova $D/Oats_ftab.csv 'yield ~ nitro' --ddf satterthwaite
+bad_input anova-ddf-bad "--ddf takes" anova $D/Oats_ftab.csv 'yield ~ nitro + (1|Block)' --ddf containment
+bad_input anova-type-two-models "apply to anova of one formula" anova $D/pulp.csv 'bright ~ 1' 'bright ~ 1 + (1|operator)' --type 2
 bad_input lm-random-term "random-effects term" lm $D/pulp.csv 'bright ~ 1 + (1|operator)'
 bad_input lm-factor-response "not numeric" lm $D/pulp.csv 'operator ~ 1'
 
