@@ -697,6 +697,9 @@ typedef struct lmm_lm {
                                  lm(weights =); zero-weight rows get fitted values but do not count in
                                  df_resid, R^2 or logLik; resid is y - fitted (R's resid()) */
     char *weights_label;      /* the weights column (the call's "weights = w"), NULL for a vector */
+    double *offset;           /* offset (nobs): options' column/vector plus offset() terms, NULL when none;
+                                 R's lm fits y - offset and its fitted values include the offset */
+    char *offset_label;       /* the offset column (the call's "offset = x"), NULL otherwise */
     double *coef, *se, *tval, *pval;
     double *vcov;             /* p x p */
     double sigma;             /* residual standard error */
@@ -4991,6 +4994,69 @@ static lmm_status lmm__model_input(const lmm_frame *df, const char *what, const 
     return LMM_OK;
 }
 
+/* R's na.omit covers the model inputs too: an observation whose weight or
+   offset (the options' column or vector, or an offset() term) is missing
+   (NaN, an empty CSV cell or NA) leaves fe like one missing its response. An
+   infinite value stays, for lmm__model_input to refuse. */
+static lmm_status lmm__drop_missing_inputs(const lmm_frame *df, const lmm_formula *f, const lmm_model_options *mo,
+                                           lmm__frame_eval *fe, lmm_error *err)
+{
+    const char *col[2];
+    const double *vec[2];
+    double *miss = NULL;
+    int i, j, k, keep = 0;
+    lmm_status st;
+    col[0] = mo->weights_column; col[1] = mo->offset_column;
+    vec[0] = mo->weights; vec[1] = mo->offset;
+    for (k = 0; k < 2; k++)
+        if (col[k] && (j = lmm_frame_find(df, col[k])) >= 0 && df->cols[j].type == LMM_NUMERIC) vec[k] = df->cols[j].num;
+    if (f->noffset) {
+        double *v = LMM__NEW(double, df->nrow + 1);
+        if (!v || !(miss = LMM__ZNEW(double, df->nrow + 1))) { LMM_FREE(v); return lmm__nomem(err); }
+        for (k = 0; k < f->noffset; k++) {
+            if ((st = lmm_expr_eval(f->offsets[k], df, v, err)) != LMM_OK) { LMM_FREE(v); LMM_FREE(miss); return st; }
+            for (i = 0; i < df->nrow; i++) if (isnan(v[i])) miss[i] = 1;
+        }
+        LMM_FREE(v);
+    }
+    for (i = 0; i < fe->nobs; i++) {
+        int r = fe->rows[i], drop = miss && miss[r] != 0;
+        for (k = 0; k < 2; k++) if (vec[k] && isnan(vec[k][r])) drop = 1;
+        if (!drop) fe->rows[keep++] = r;
+    }
+    LMM_FREE(miss);
+    fe->n_dropped += fe->nobs - keep;
+    fe->nobs = keep;
+    if (keep == 0) return lmm__fail(err, LMM_ERR_DATA, "no complete rows: every row has a missing value in a variable, weight or offset the model uses");
+    return LMM_OK;
+}
+
+/* The offset at the observations into out[nobs]: the options' column or
+   vector plus every offset(expr) of the formula (R adds them up); *given = 0
+   when there is none (out is then zeros). */
+static lmm_status lmm__offset_total(const lmm_frame *df, const lmm_formula *f, const lmm_model_options *mo,
+                                    const int *rows, int nobs, double *out, int *given, lmm_error *err)
+{
+    int i, k;
+    lmm_status st;
+    if ((st = lmm__model_input(df, "offset", mo->offset_column, mo->offset, rows, nobs, out, given, err)) != LMM_OK) return st;
+    if (!*given) for (i = 0; i < nobs; i++) out[i] = 0;
+    if (f->noffset) {
+        double *v = LMM__NEW(double, df->nrow + 1);
+        if (!v) return lmm__nomem(err);
+        for (k = 0; k < f->noffset; k++) {
+            if ((st = lmm_expr_eval(f->offsets[k], df, v, err)) != LMM_OK) { LMM_FREE(v); return st; }
+            for (i = 0; i < nobs; i++) {
+                if (!isfinite(v[rows[i]])) { LMM_FREE(v); return lmm__fail(err, LMM_ERR_DATA, "offset is not finite at row %d", rows[i] + 1); }
+                out[i] += v[rows[i]];
+            }
+        }
+        LMM_FREE(v);
+        *given = 1;
+    }
+    return LMM_OK;
+}
+
 /* Check prior weights: finite and >= 0 (lm), > 0 when zero_ok is 0 (lmer). */
 static lmm_status lmm__check_weights(const double *w, const int *rows, int nobs, int zero_ok, lmm_error *err)
 {
@@ -7440,6 +7506,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, con
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
     if ((st = lmm__frame_evaluate(df, f, 1, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
+    if ((st = lmm__drop_missing_inputs(df, f, &mo, &fe, err)) != LMM_OK) { lmm__frame_eval_free(&fe); lmm_formula_free(f); return st; }
     m = LMM__ZNEW(lmm_model, 1);
     if (!m) { st = lmm__nomem(err); goto done; }
     m->nobs = fe.nobs;
@@ -8423,7 +8490,7 @@ LMM_API void lmm_lm_free(lmm_lm *fit)
     lmm_matrix_free(fit->X);
     if (fit->aliased) for (j = 0; j < fit->n_aliased; j++) LMM_FREE(fit->aliased[j]);
     LMM_FREE(fit->aliased);
-    LMM_FREE(fit->y); LMM_FREE(fit->weights); LMM_FREE(fit->weights_label); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
+    LMM_FREE(fit->y); LMM_FREE(fit->weights); LMM_FREE(fit->weights_label); LMM_FREE(fit->offset); LMM_FREE(fit->offset_label); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
     LMM_FREE(fit->vcov); LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->effects);
     LMM_FREE(fit);
 }
@@ -8433,7 +8500,8 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
 {
     int n = fit->X->nrow, p = fit->X->ncol, i, j, k, intercept = 0, nall = n;
     double *qr = NULL, *tau = NULL, tss = 0, ybar = 0, s2;
-    const double two_pi = 6.283185307179586476925286766559, *w = fit->weights;
+    const double two_pi = 6.283185307179586476925286766559, *w = fit->weights, *off = fit->offset;
+    double *yo = fit->y;      /* the response less the offset: what is fitted */
     if (w) for (i = 0, n = 0; i < nall; i++) n += w[i] > 0;   /* R's lm.wfit fits the positive-weight rows */
     fit->nobs = n; fit->p = p; fit->df_resid = n - p;
     if (n - p < 1) return lmm__fail(err, LMM_ERR_DATA, "%d coefficients but only %d observations: no residual degrees of freedom", p, n);
@@ -8442,8 +8510,10 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
     fit->vcov = LMM__NEW(double, (size_t)(p ? p : 1) * (p ? p : 1));
     fit->fitted = LMM__NEW(double, nall); fit->resid = LMM__NEW(double, nall); fit->effects = LMM__NEW(double, nall);
     qr = LMM__NEW(double, (size_t)n * (p ? p : 1)); tau = LMM__NEW(double, p ? p : 1);
-    if (!fit->coef || !fit->se || !fit->tval || !fit->pval || !fit->vcov || !fit->fitted || !fit->resid || !fit->effects || !qr || !tau) {
+    if (off && (yo = LMM__NEW(double, nall + 1)) != NULL) for (i = 0; i < nall; i++) yo[i] = fit->y[i] - off[i];
+    if (!fit->coef || !fit->se || !fit->tval || !fit->pval || !fit->vcov || !fit->fitted || !fit->resid || !fit->effects || !qr || !tau || !yo) {
         LMM_FREE(qr); LMM_FREE(tau);
+        if (yo != fit->y) LMM_FREE(yo);
         return lmm__nomem(err);
     }
     if (w) {   /* sqrt(w) X and sqrt(w) y over the positive-weight rows */
@@ -8451,16 +8521,16 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
             double sw = sqrt(w[i]);
             if (!(w[i] > 0)) continue;
             for (j = 0; j < p; j++) qr[(size_t)j * n + k] = sw * fit->X->v[(size_t)j * nall + i];
-            fit->effects[k++] = sw * fit->y[i];
+            fit->effects[k++] = sw * yo[i];
         }
     } else {
         memcpy(qr, fit->X->v, (size_t)n * p * sizeof(double));
-        memcpy(fit->effects, fit->y, (size_t)n * sizeof(double));
+        memcpy(fit->effects, yo, (size_t)n * sizeof(double));
     }
     lmm_qr(n, p, qr, n, tau);
     lmm_qr_qtv(n, p, qr, n, tau, fit->effects);
     for (j = 0; j < p; j++)
-        if (fabs(qr[(size_t)j * n + j]) == 0.0) { LMM_FREE(qr); LMM_FREE(tau); return lmm__fail(err, LMM_ERR_RANK, "model matrix is rank deficient at column '%s'", fit->X->colnames[j]); }
+        if (fabs(qr[(size_t)j * n + j]) == 0.0) { LMM_FREE(qr); LMM_FREE(tau); if (yo != fit->y) LMM_FREE(yo); return lmm__fail(err, LMM_ERR_RANK, "model matrix is rank deficient at column '%s'", fit->X->colnames[j]); }
     /* coef = R^{-1} (Q'y)[0..p-1] */
     for (j = p - 1; j >= 0; j--) {
         double s = fit->effects[j];
@@ -8477,7 +8547,7 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
     /* vcov = s2 R^{-1} R^{-T}: columns of R^{-1} by back substitution */
     {
         double *rinv = LMM__ZNEW(double, (size_t)p * p);
-        if (!rinv) { LMM_FREE(qr); LMM_FREE(tau); return lmm__nomem(err); }
+        if (!rinv) { LMM_FREE(qr); LMM_FREE(tau); if (yo != fit->y) LMM_FREE(yo); return lmm__nomem(err); }
         for (j = 0; j < p; j++) {
             double *c = rinv + (size_t)j * p;
             c[j] = 1.0 / qr[(size_t)j * n + j];
@@ -8503,11 +8573,23 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
     for (i = 0; i < nall; i++) {
         double f = 0;
         for (j = 0; j < p; j++) f += fit->X->v[(size_t)j * nall + i] * fit->coef[j];
-        fit->fitted[i] = f;
-        fit->resid[i] = fit->y[i] - f;
+        fit->fitted[i] = off ? f + off[i] : f;
+        fit->resid[i] = fit->y[i] - fit->fitted[i];
     }
     for (j = 0; j < p; j++) if (fit->X->assign && fit->X->assign[j] == 0) intercept = 1;
-    if (w) {   /* weighted mean and total sum of squares, as summary.lm */
+    if (yo != fit->y) LMM_FREE(yo);
+    if (off) {
+        /* R 4.2.2's summary.lm (the reference): R^2 = mss / (mss + rss) with mss
+           from the fitted values, offset included, and F = (mss / df1) / sigma^2 */
+        double sw = 0, fbar = 0, mss = 0;
+        for (i = 0; i < nall; i++) { double wi = w ? w[i] : 1; fbar += wi * fit->fitted[i]; sw += wi; }
+        fbar /= sw;
+        for (i = 0; i < nall; i++) {
+            double wi = w ? w[i] : 1, d = intercept ? fit->fitted[i] - fbar : fit->fitted[i];
+            mss += wi * d * d;
+        }
+        tss = mss + fit->rss;
+    } else if (w) {   /* weighted mean and total sum of squares, as summary.lm */
         double sw = 0;
         for (i = 0; i < nall; i++) { ybar += w[i] * fit->y[i]; sw += w[i]; }
         ybar /= sw;
@@ -8552,6 +8634,7 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lm
         return lmm__fail(err, LMM_ERR_FORMULA, "lm formula has a random-effects term at offset %d; fit it as a mixed model", offset);
     }
     if ((st = lmm__frame_evaluate(df, f, 0, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
+    if ((st = lmm__drop_missing_inputs(df, f, &mo, &fe, err)) != LMM_OK) { lmm__frame_eval_free(&fe); lmm_formula_free(f); return st; }
     fit = LMM__ZNEW(lmm_lm, 1);
     if (!fit) { st = lmm__nomem(err); goto done; }
     fit->n_na_dropped = fe.n_dropped;
@@ -8574,7 +8657,11 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lm
             if (k == 0) { st = lmm__fail(err, LMM_ERR_DATA, "every weight is zero"); goto done; }
             fe.nobs = k;
         }
-        if (mo.offset_column || mo.offset || f->noffset) { st = lmm__fail(err, LMM_ERR_ARG, "lm: offsets are not supported yet"); goto done; }
+        /* R's lm fits y - offset; fitted values include the offset */
+        if (!(fit->offset = LMM__NEW(double, fe.nobs + 1))) { st = lmm__nomem(err); goto done; }
+        if ((st = lmm__offset_total(df, f, &mo, fe.rows, fe.nobs, fit->offset, &given, err)) != LMM_OK) goto done;
+        if (!given) { LMM_FREE(fit->offset); fit->offset = NULL; }
+        else if (mo.offset_column && !(fit->offset_label = lmm__strdup(mo.offset_column))) { st = lmm__nomem(err); goto done; }
     }
     if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &fit->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(fit->X, &fit->n_aliased, &fit->aliased, err)) != LMM_OK) goto done;
