@@ -68,8 +68,8 @@
    @dist     R's d/p/q functions (normal, t, chi-squared, F, beta, gamma)
    @frame    data frames and the CSV reader
    @formula  R formula parser (terms, random-effects bars, I(), factor(),
-             log1p/expm1/pmin/pmax, scale(), poly(): data-dependent ones take
-             their statistics from the training frame, also for new data)
+             log1p/expm1/pmin/pmax, scale(), poly(), ns(), bs(): data-dependent
+             ones take their statistics from the training frame, also for new data)
    @matrix   model matrices (contrasts, R's column names), lmm_model_options
    @optim    BOBYQA-like trust region and Nelder-Mead
    @core     mixed models: blocks, factor paths, objective, estimates, fit
@@ -399,7 +399,9 @@ typedef struct lmm_formula {
 /* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + factor(x) + (1|g) + (x|g) + (x||g) + (1|a/b) + (1|factor(b))",
    with the calls I, log, log10, log2, log1p, exp, expm1, sqrt, abs, sin, cos, pmin(a, b), pmax(a, b),
    scale(x, center = TRUE|FALSE|number, scale = TRUE|FALSE|number), poly(x, degree, raw = FALSE),
-   factor, as.factor (arguments by position or name, as R matches them; poly's raw by name).
+   ns(x, df, knots = c(...), intercept = FALSE, Boundary.knots = c(a, b)),
+   bs(x, df, knots, degree = 3, intercept, Boundary.knots), factor, as.factor (arguments by
+   position or name, as R matches them; poly's raw by name; c() only for knots).
    Errors (LMM_ERR_FORMULA) name the problem and the byte offset. */
 LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err);
 LMM_API void lmm_formula_free(lmm_formula *f);
@@ -424,7 +426,9 @@ typedef enum lmm_contrasts {
 
 /* How a model is built from a formula and a frame; zero-initialised (or a
    NULL pointer) = R's defaults. Weights and offset are each a column name or
-   a vector over the FRAME's rows (not both); NULL = none (weights 1, offset 0). */
+   a vector over the FRAME's rows (not both); NULL = none (weights 1, offset 0).
+   A missing value (NaN: an empty cell or NA) drops the row, as R's na.omit;
+   an infinite one is an error. */
 typedef struct lmm_model_options {
     lmm_contrasts contrasts;  /* treatment (default) or sum */
     const char *weights_column; /* prior weights (lme4's and lm's weights =): residual variance sigma^2 / w */
