@@ -71,8 +71,8 @@
    @dist     R's d/p/q functions (normal, t, chi-squared, F, beta, gamma)
    @frame    data frames and the CSV reader
    @formula  R formula parser (terms, random-effects bars, I(), factor(),
-             log1p/expm1/pmin/pmax, scale(), poly(): data-dependent ones take
-             their statistics from the training frame, also for new data)
+             log1p/expm1/pmin/pmax, scale(), poly(), ns(), bs(): data-dependent
+             ones take their statistics from the training frame, also for new data)
    @matrix   model matrices (contrasts, R's column names), lmm_model_options
    @optim    BOBYQA-like trust region and Nelder-Mead
    @core     mixed models: blocks, factor paths, objective, estimates, fit
@@ -330,7 +330,8 @@ typedef enum lmm_expr_op {
     LMM_EX_NEG,   /* -a */
     LMM_EX_PAREN, /* (a), kept so labels deparse as written */
     LMM_EX_CALL,  /* name(a, b...): I, log, exp, sqrt, abs, log10, log2, sin, cos, log1p, expm1,
-                     pmin, pmax, scale, poly; factor, as.factor. b: the further arguments */
+                     pmin, pmax, scale, poly, ns, bs; factor, as.factor; c (a vector of numbers,
+                     only as an argument). b: the further arguments */
     LMM_EX_ARG,   /* a further argument of a call: name (NULL if positional) = a; b: the next one */
     LMM_EX_LOGICAL /* TRUE (num 1) or FALSE (num 0), as an argument */
 } lmm_expr_op;
@@ -351,7 +352,11 @@ typedef struct lmm_expr {
    divides by the sd (n - 1) of x over all rows of the data (before rows
    missing another variable are dropped, as R); poly(x, k) is k columns named
    label1..labelk: R's orthogonal polynomials (x may not be missing) or with
-   raw = TRUE the powers. New data reuse the training statistics. */
+   raw = TRUE the powers; ns(x, df) and bs(x, df, degree) are the splines
+   package's natural and B-spline bases (knots at quantiles of x, or knots =
+   c(...); Boundary.knots the range of x), named label1..labelk as well.
+   New data reuse the training statistics (centre, scale, polynomial
+   coefficients, knots). */
 typedef struct lmm_fvar {
     char *label;
     lmm_expr *expr;       /* an LMM_EX_VAR node for a plain column */
@@ -398,7 +403,9 @@ typedef struct lmm_formula {
 /* Parse "y ~ 1 + x + f*g + I(x^2) + log(x) + factor(x) + (1|g) + (x|g) + (x||g) + (1|a/b) + (1|factor(b))",
    with the calls I, log, log10, log2, log1p, exp, expm1, sqrt, abs, sin, cos, pmin(a, b), pmax(a, b),
    scale(x, center = TRUE|FALSE|number, scale = TRUE|FALSE|number), poly(x, degree, raw = FALSE),
-   factor, as.factor (arguments by position or name, as R matches them; poly's raw by name).
+   ns(x, df, knots = c(...), intercept = FALSE, Boundary.knots = c(a, b)),
+   bs(x, df, knots, degree = 3, intercept, Boundary.knots), factor, as.factor (arguments by
+   position or name, as R matches them; poly's raw by name; c() only for knots).
    Errors (LMM_ERR_FORMULA) name the problem and the byte offset. */
 LMM_API lmm_status lmm_formula_parse(const char *text, lmm_formula **out, lmm_error *err);
 LMM_API void lmm_formula_free(lmm_formula *f);
@@ -423,7 +430,9 @@ typedef enum lmm_contrasts {
 
 /* How a model is built from a formula and a frame; zero-initialised (or a
    NULL pointer) = R's defaults. Weights and offset are each a column name or
-   a vector over the FRAME's rows (not both); NULL = none (weights 1, offset 0). */
+   a vector over the FRAME's rows (not both); NULL = none (weights 1, offset 0).
+   A missing value (NaN: an empty cell or NA) drops the row, as R's na.omit;
+   an infinite one is an error. */
 typedef struct lmm_model_options {
     lmm_contrasts contrasts;  /* treatment (default) or sum */
     const char *weights_column; /* prior weights (lme4's and lm's weights =): residual variance sigma^2 / w */
@@ -696,6 +705,9 @@ typedef struct lmm_lm {
                                  lm(weights =); zero-weight rows get fitted values but do not count in
                                  df_resid, R^2 or logLik; resid is y - fitted (R's resid()) */
     char *weights_label;      /* the weights column (the call's "weights = w"), NULL for a vector */
+    double *offset;           /* offset (nobs): options' column/vector plus offset() terms, NULL when none;
+                                 R's lm fits y - offset and its fitted values include the offset */
+    char *offset_label;       /* the offset column (the call's "offset = x"), NULL otherwise */
     double *coef, *se, *tval, *pval;
     double *vcov;             /* p x p */
     double sigma;             /* residual standard error */
@@ -3472,7 +3484,7 @@ static lmm_expr *lmm__expr_node(lmm__fparser *ps, lmm_expr_op op, int offset)
 static int lmm__known_function(const char *name)
 {
     static const char *const fns[] = { "I", "log", "exp", "sqrt", "abs", "log10", "log2", "sin", "cos", "factor", "as.factor",
-                                       "log1p", "expm1", "pmin", "pmax", "scale", "poly" };
+                                       "log1p", "expm1", "pmin", "pmax", "scale", "poly", "ns", "bs" };
     size_t i;
     for (i = 0; i < sizeof fns / sizeof fns[0]; i++) if (strcmp(fns[i], name) == 0) return 1;
     return 0;
@@ -3509,10 +3521,82 @@ static const char *const *lmm__call_params(const char *fn)
     static const char *const two[] = { "", NULL };
     static const char *const scl[] = { "center", "scale", NULL };
     static const char *const pol[] = { "degree", "-", "raw", NULL };
+    static const char *const nsp[] = { "df", "knots", "intercept", "Boundary.knots", NULL };
+    static const char *const bsp[] = { "df", "knots", "degree", "intercept", "Boundary.knots", NULL };
     if (strcmp(fn, "pmin") == 0 || strcmp(fn, "pmax") == 0) return two;
     if (strcmp(fn, "scale") == 0) return scl;
     if (strcmp(fn, "poly") == 0) return pol;
+    if (strcmp(fn, "ns") == 0) return nsp;
+    if (strcmp(fn, "bs") == 0) return bsp;
     return one;
+}
+
+/* Is v a literal number (n or -n)? */
+static int lmm__is_num_literal(const lmm_expr *v)
+{
+    return v && (v->op == LMM_EX_NUM || (v->op == LMM_EX_NEG && v->a->op == LMM_EX_NUM));
+}
+
+/* Is e a spline basis call, ns() or bs()? */
+static int lmm__is_spline_call(const lmm_expr *e)
+{
+    return e && e->op == LMM_EX_CALL && (strcmp(e->name, "ns") == 0 || strcmp(e->name, "bs") == 0);
+}
+
+/* Length of a literal vector argument: c(n, ...) or a lone number; -1 otherwise. */
+static int lmm__cvec_len(const lmm_expr *v)
+{
+    int k = 1;
+    const lmm_expr *a;
+    if (lmm__is_num_literal(v)) return 1;
+    if (!v || v->op != LMM_EX_CALL || strcmp(v->name, "c") != 0 || !lmm__is_num_literal(v->a)) return -1;
+    for (a = v->b; a; a = a->b, k++) if (!lmm__is_num_literal(a->a)) return -1;
+    return k;
+}
+
+/* Element i of a literal vector argument (lmm__cvec_len says it is one). */
+static double lmm__cvec_at(const lmm_expr *v, int i)
+{
+    if (v->op == LMM_EX_CALL) {
+        v = i == 0 ? v->a : v->b;
+        while (v->op == LMM_EX_ARG && --i > 0) v = v->b;
+        if (v->op == LMM_EX_ARG) v = v->a;
+    }
+    return v->op == LMM_EX_NEG ? -v->a->num : v->num;
+}
+
+/* c(...) after "name =" of ns()/bs(): a call node named "c", the first
+   element in a and the rest as positional arguments, so it deparses as R's. */
+static lmm_expr *lmm__fp_cvec(lmm__fparser *ps)
+{
+    int at = ps->pos;
+    lmm_expr *e = lmm__expr_node(ps, LMM_EX_CALL, at), **tail, *arg;
+    if (!e) return NULL;
+    if (!(e->name = lmm__strdup("c"))) { lmm__expr_free(e); ps->st = lmm__nomem(ps->err); return NULL; }
+    ps->pos++;
+    lmm__fp_peek(ps);
+    ps->pos++;   /* the '(' */
+    if (lmm__fp_peek(ps) == ')') { lmm__expr_free(e); lmm__fp_fail(ps, ps->pos, "c() needs at least one number"); return NULL; }
+    if (!(e->a = lmm__fp_arith(ps))) { lmm__expr_free(e); return NULL; }
+    tail = &e->b;
+    while (lmm__fp_peek(ps) == ',') {
+        int aat = ps->pos++;
+        if (!(arg = lmm__expr_node(ps, LMM_EX_ARG, aat))) { lmm__expr_free(e); return NULL; }
+        *tail = arg; tail = &arg->b;
+        if (!(arg->a = lmm__fp_arith(ps))) { lmm__expr_free(e); return NULL; }
+    }
+    if (lmm__fp_peek(ps) != ')') { lmm__expr_free(e); lmm__fp_fail(ps, ps->pos, "expected ')' closing c("); return NULL; }
+    ps->pos++;
+    return e;
+}
+
+/* Does the text at the parser's position read "c(" ? */
+static int lmm__fp_at_cvec(lmm__fparser *ps)
+{
+    const char *t = ps->text + ps->pos;
+    if (t[0] != 'c' || lmm__is_name_char((unsigned char)t[1])) return 0;
+    for (t++; *t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'; t++) {}
+    return *t == '(';
 }
 
 /* The further arguments of call e after its first, up to and including ')';
@@ -3564,7 +3648,8 @@ static int lmm__fp_call_args(lmm__fparser *ps, lmm_expr *e)
             val = lmm__expr_node(ps, LMM_EX_LOGICAL, ps->pos); if (val) val->num = 1; ps->pos += 4;
         } else if (strncmp(ps->text + ps->pos, "FALSE", 5) == 0 && !lmm__is_name_char((unsigned char)ps->text[ps->pos + 5])) {
             val = lmm__expr_node(ps, LMM_EX_LOGICAL, ps->pos); if (val) val->num = 0; ps->pos += 5;
-        } else val = lmm__fp_arith(ps);
+        } else if (lmm__is_spline_call(e) && lmm__fp_at_cvec(ps)) val = lmm__fp_cvec(ps);
+        else val = lmm__fp_arith(ps);
         if (!val) { LMM_FREE(aname); return 0; }
         if (!(arg = lmm__expr_node(ps, LMM_EX_ARG, at))) { LMM_FREE(aname); lmm__expr_free(val); return 0; }
         arg->name = aname; arg->a = val; arg->num = k;   /* num: the parameter's index */
@@ -3585,8 +3670,43 @@ static int lmm__fp_call_args(lmm__fparser *ps, lmm_expr *e)
             return lmm__fp_fail(ps, v->offset, "poly()'s raw must be TRUE or FALSE");
         if (strcmp(e->name, "scale") == 0 && v->op != LMM_EX_LOGICAL && v->op != LMM_EX_NUM && !neg)
             return lmm__fp_fail(ps, v->offset, "scale()'s center and scale must be TRUE, FALSE or a number");
+        if (lmm__is_spline_call(e)) {
+            const char *pn = params[(int)arg->num];
+            int len = lmm__cvec_len(v);
+            double x = len == 1 ? lmm__cvec_at(v, 0) : 0;
+            char msg[128];
+            if ((strcmp(pn, "df") == 0 || strcmp(pn, "degree") == 0) && (v->op != LMM_EX_NUM || x != floor(x) || x < 1 || x > 100)) {
+                snprintf(msg, sizeof msg, "%s()'s %s must be a whole number from 1 to 100", e->name, pn);
+                return lmm__fp_fail(ps, v->offset, msg);
+            }
+            if (strcmp(pn, "intercept") == 0 && v->op != LMM_EX_LOGICAL) return lmm__fp_fail(ps, v->offset, "intercept must be TRUE or FALSE");
+            if (strcmp(pn, "knots") == 0 && (len < 1 || len > 100))
+                return lmm__fp_fail(ps, v->offset, "knots must be a number or c() of at most 100 numbers");
+            if (strcmp(pn, "Boundary.knots") == 0 && (len != 2 || lmm__cvec_at(v, 0) == lmm__cvec_at(v, 1)))
+                return lmm__fp_fail(ps, v->offset, "Boundary.knots must be c() of two different numbers");
+        }
         if (strcmp(e->name, "pmin") != 0 && strcmp(e->name, "pmax") != 0) continue;
         if (v->op == LMM_EX_LOGICAL) return lmm__fp_fail(ps, v->offset, "pmin()/pmax() need numbers");
+    }
+    if (lmm__is_spline_call(e)) {
+        /* R would lower too small a df to the least it can use (with a warning); here it is an error */
+        int bs = e->name[0] == 'b', ki = bs ? 3 : 2;
+        const lmm_expr *dfa = NULL, *kn = NULL, *dg = NULL, *ic = NULL;
+        int degree, icpt, least;
+        for (arg = e->b; arg; arg = arg->b) {
+            if ((int)arg->num == 0) dfa = arg->a;
+            if ((int)arg->num == 1) kn = arg->a;
+            if (bs && (int)arg->num == 2) dg = arg->a;
+            if ((int)arg->num == ki) ic = arg->a;
+        }
+        degree = bs ? (dg ? (int)dg->num : 3) : 3;
+        icpt = ic ? ic->num != 0 : 0;
+        least = bs ? degree + icpt : 1 + icpt;
+        if (dfa && !kn && dfa->num < least) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "%s()'s df must be at least %d here (%s)", e->name, least, bs ? "degree + intercept" : "1 + intercept");
+            return lmm__fp_fail(ps, dfa->offset, msg);
+        }
     }
     return 1;
 }
@@ -3612,7 +3732,7 @@ static lmm_expr *lmm__fp_atom(lmm__fparser *ps)
             if (!lmm__known_function(name)) {
                 char msg[256];
                 snprintf(msg, sizeof msg, "unknown function '%.40s' (known: I, log, exp, sqrt, abs, log10, log2, sin, cos, log1p, "
-                         "expm1, pmin, pmax, scale, poly, factor, as.factor)", name);
+                         "expm1, pmin, pmax, scale, poly, ns, bs, factor, as.factor)", name);
                 LMM_FREE(name);
                 lmm__fp_fail(ps, at, msg);
                 return NULL;
@@ -4159,10 +4279,48 @@ static const lmm_expr *lmm__call_arg(const lmm_expr *e, int k)
     return NULL;
 }
 
-/* Columns a formula variable makes: poly(x, k) makes k, everything else one. */
+/* The settings of ns() (bs: 0) or bs() (bs: 1) as written: df (0 = not
+   given), knots (NULL = from df), degree, intercept, Boundary.knots (NULL =
+   the range of x). */
+typedef struct lmm__spline_args {
+    int bs, df, degree, intercept;
+    const lmm_expr *knots, *boundary;
+} lmm__spline_args;
+
+static void lmm__spline_args_of(const lmm_expr *e, lmm__spline_args *sa)
+{
+    const lmm_expr *a;
+    memset(sa, 0, sizeof *sa);
+    sa->bs = e->name[0] == 'b';
+    sa->degree = 3;
+    for (a = e->b; a; a = a->b) {
+        int k = (int)a->num;
+        if (k == 0) sa->df = (int)a->a->num;
+        else if (k == 1) sa->knots = a->a;
+        else if (sa->bs && k == 2) sa->degree = (int)a->a->num;
+        else if (k == (sa->bs ? 3 : 2)) sa->intercept = a->a->num != 0;
+        else sa->boundary = a->a;
+    }
+}
+
+/* Interior knots of a spline call: given, from df, or none. */
+static int lmm__spline_ninterior(const lmm__spline_args *sa)
+{
+    if (sa->knots) return lmm__cvec_len(sa->knots);
+    if (!sa->df) return 0;
+    return sa->bs ? sa->df - sa->degree - sa->intercept : sa->df - 1 - sa->intercept;
+}
+
+/* Columns a formula variable makes: poly(x, k) makes k, ns()/bs() their df,
+   everything else one. */
 static int lmm__expr_ncol(const lmm_expr *e)
 {
     const lmm_expr *d;
+    if (lmm__is_spline_call(e)) {
+        lmm__spline_args sa;
+        lmm__spline_args_of(e, &sa);
+        return lmm__spline_ninterior(&sa) + (sa.bs ? sa.degree : 1) + sa.intercept;
+    }
     if (!e || e->op != LMM_EX_CALL || strcmp(e->name, "poly") != 0) return 1;
     d = lmm__call_arg(e, 0);
     return d ? (int)d->num : 1;
@@ -4275,6 +4433,168 @@ done:
     return st;
 }
 
+/* Derivative `deriv` (0: the values) at x of the nk - ord B-splines of order
+   ord on the sorted knots t[nk], into b[nk - ord]; work holds nk doubles. x
+   falls in the interval R's splineDesign takes: t[i] <= x < t[i+1], the right
+   boundary knot closing the last interval. Cox-de Boor over all the basis,
+   then the derivative recurrence for the top deriv orders. */
+static void lmm__bspline_at(const double *t, int nk, int ord, double x, int deriv, double *b, double *work)
+{
+    int i, r, mu = ord - 1;
+    for (i = ord - 1; i < nk - ord; i++) if (t[i] < t[i + 1] && t[i] <= x) mu = i;
+    for (i = 0; i < nk - 1; i++) work[i] = i == mu;
+    for (r = 2; r <= ord; r++)
+        for (i = 0; i < nk - r; i++) {
+            double d1 = t[i + r - 1] - t[i], d2 = t[i + r] - t[i + 1];
+            if (r <= ord - deriv)
+                work[i] = (d1 > 0 ? (x - t[i]) / d1 * work[i] : 0) + (d2 > 0 ? (t[i + r] - x) / d2 * work[i + 1] : 0);
+            else work[i] = (r - 1) * ((d1 > 0 ? work[i] / d1 : 0) - (d2 > 0 ? work[i + 1] / d2 : 0));
+        }
+    for (i = 0; i < nk - ord; i++) b[i] = work[i];
+}
+
+/* R's qr() (LINPACK dqrdc2) of the m x 2 matrix a, m >= 3, full rank so that
+   it does not pivot: Householder vectors in place, their leading elements in
+   qraux; lmm__qr2_qty applies Q' as qr.qty does. ns() keeps R's Q exactly. */
+static void lmm__qr2_linpack(double *a, int m, double *qraux)
+{
+    int l, i;
+    for (l = 0; l < 2; l++) {
+        double nrm = 0, *xl = a + (size_t)l * m, *x2 = a + (size_t)m, t = 0;
+        qraux[l] = 0;
+        for (i = l; i < m; i++) nrm += xl[i] * xl[i];
+        if ((nrm = sqrt(nrm)) == 0) continue;
+        if (xl[l] < 0) nrm = -nrm;
+        for (i = l; i < m; i++) xl[i] *= 1.0 / nrm;
+        xl[l] += 1.0;
+        if (l == 0) {
+            for (i = 0; i < m; i++) t += xl[i] * x2[i];
+            t = -t / xl[0];
+            for (i = 0; i < m; i++) x2[i] += t * xl[i];
+        }
+        qraux[l] = xl[l];
+        xl[l] = -nrm;
+    }
+}
+
+static void lmm__qr2_qty(const double *a, int m, const double *qraux, double *y)
+{
+    int j, i;
+    for (j = 0; j < 2; j++) {
+        const double *v = a + (size_t)j * m;
+        double t = qraux[j] * y[j];
+        if (qraux[j] == 0) continue;
+        for (i = j + 1; i < m; i++) t += v[i] * y[i];
+        t = -t / qraux[j];
+        y[j] += t * qraux[j];
+        for (i = j + 1; i < m; i++) y[i] += t * v[i];
+    }
+}
+
+/* R's type-7 quantile of sorted x[n] at p, as quantile.default computes it. */
+static double lmm__spline_quantile(const double *x, int n, double p)
+{
+    double index = 1 + (n - 1) * p, h;
+    int lo = (int)floor(index), hi = (int)ceil(index);
+    if (index > lo && x[hi - 1] != x[lo - 1]) { h = index - lo; return (1 - h) * x[lo - 1] + h * x[hi - 1]; }
+    return x[lo - 1];
+}
+
+/* R's ns(x, ...) and bs(x, ...) (splines package) into out[ncol * nrow]:
+   Boundary.knots the range of x on ref (or given); interior knots given, or
+   from df the type-7 quantiles of ref's x inside them at equally spaced
+   probabilities; the B-spline basis of order 4 (ns) or degree + 1 (bs) on the
+   knots with both boundary knots repeated, its first column dropped without
+   intercept. ns projects the basis onto the null space of the second
+   derivatives at the boundary knots (R's Q from qr(t(const)), columns 3 on)
+   and continues linearly beyond them; bs continues beyond them by the Taylor
+   polynomial at R's pivot (R warns there, this does not). */
+static lmm_status lmm__eval_spline(const lmm_expr *e, const lmm_frame *df, const lmm_frame *ref, double *out, lmm_error *err)
+{
+    lmm__spline_args sa;
+    int n = df->nrow, nr = ref->nrow, ncol = lmm__expr_ncol(e), nin, ord, nk, ncoef, drop, m, i, j, d, nx = 0, nq = 0;
+    double *x = NULL, *xr = NULL, *t = NULL, *b = NULL, *work = NULL, *ends = NULL, *qa = NULL, bk[2], qraux[2], piv[2];
+    lmm_status st = LMM_OK;
+    lmm__spline_args_of(e, &sa);
+    nin = lmm__spline_ninterior(&sa);
+    ord = sa.bs ? sa.degree + 1 : 4;
+    nk = 2 * ord + nin; ncoef = nk - ord; drop = !sa.intercept; m = ncoef - drop;
+    x = LMM__NEW(double, n > 0 ? n : 1); t = LMM__NEW(double, nk); b = LMM__NEW(double, ncoef); work = LMM__NEW(double, nk);
+    ends = LMM__NEW(double, (size_t)2 * (ord + 1) * ncoef); qa = LMM__NEW(double, 2 * (size_t)m);
+    if (!x || !t || !b || !work || !ends || !qa) { st = lmm__nomem(err); goto done; }
+    if ((st = lmm__expr_eval_rec(e->a, df, ref, x, err)) != LMM_OK) goto done;
+    if ((st = lmm__eval_on_ref(e->a, ref, &xr, err)) != LMM_OK) goto done;
+    for (i = 0; i < nr; i++) if (!isnan(xr[i])) xr[nx++] = xr[i];
+    if (nx == 0) { st = lmm__fail(err, LMM_ERR_DATA, "%s() at offset %d: x has no non-missing value", e->name, e->offset); goto done; }
+    if (sa.boundary) { bk[0] = lmm__cvec_at(sa.boundary, 0); bk[1] = lmm__cvec_at(sa.boundary, 1); }
+    else {
+        bk[0] = bk[1] = xr[0];
+        for (i = 1; i < nx; i++) { if (xr[i] < bk[0]) bk[0] = xr[i]; if (xr[i] > bk[1]) bk[1] = xr[i]; }
+        if (nx == 1 && !sa.bs) { bk[0] = xr[0] * 7 / 8; bk[1] = xr[0] * 9 / 8; }   /* R's ns() of one value */
+    }
+    if (bk[0] > bk[1]) { double s = bk[0]; bk[0] = bk[1]; bk[1] = s; }
+    if (!(bk[0] < bk[1]) || !isfinite(bk[0]) || !isfinite(bk[1])) {
+        st = lmm__fail(err, LMM_ERR_DATA, "%s() at offset %d: x takes one value; a spline needs a range", e->name, e->offset);
+        goto done;
+    }
+    for (i = 0; i < ord; i++) { t[i] = bk[0]; t[nk - 1 - i] = bk[1]; }
+    if (sa.knots) {
+        for (i = 0; i < nin; i++) {
+            t[ord + i] = lmm__cvec_at(sa.knots, i);
+            if (!(t[ord + i] >= bk[0] && t[ord + i] <= bk[1])) {
+                st = lmm__fail(err, LMM_ERR_DATA, "%s() at offset %d: knots must lie within the boundary knots", e->name, e->offset);
+                goto done;
+            }
+        }
+        qsort(t + ord, (size_t)nin, sizeof *t, lmm__cmp_double);
+    } else if (nin > 0) {
+        /* R: quantile(x[!outside], seq.int(0, 1, length.out = nin + 2)[-c(1, nin + 2)]) */
+        int lout = nin + 2;
+        double by = 1.0 / (lout - 1);
+        for (i = 0; i < nx; i++) if (xr[i] >= bk[0] && xr[i] <= bk[1]) xr[nq++] = xr[i];
+        if (nq == 0) { st = lmm__fail(err, LMM_ERR_DATA, "%s() at offset %d: no x inside the boundary knots", e->name, e->offset); goto done; }
+        qsort(xr, (size_t)nq, sizeof *xr, lmm__cmp_double);
+        for (i = 1; i <= nin; i++) t[ord + i - 1] = lmm__spline_quantile(xr, nq, i < lout / 2 ? i * by : 1 - (lout - 1 - i) * by);
+    }
+    /* beyond the boundary: ns the value and slope at the knot, bs the Taylor terms at R's pivots */
+    piv[0] = sa.bs ? 0.75 * bk[0] + 0.25 * t[ord] : bk[0];
+    piv[1] = sa.bs ? 0.75 * bk[1] + 0.25 * t[nk - ord - 1] : bk[1];
+    for (j = 0; j < 2; j++)
+        for (d = 0; d <= (sa.bs ? sa.degree : 1); d++) {
+            double *row = ends + ((size_t)j * (ord + 1) + d) * ncoef, fact = 1;
+            int k;
+            for (k = 2; k <= d; k++) fact *= k;
+            lmm__bspline_at(t, nk, ord, piv[j], d, row, work);
+            for (k = 0; k < ncoef; k++) row[k] /= fact;
+        }
+    if (!sa.bs) {
+        if (m < 3) { st = lmm__fail(err, LMM_ERR_ARG, "ns() at offset %d has too few columns", e->offset); goto done; }
+        for (j = 0; j < 2; j++) {
+            lmm__bspline_at(t, nk, ord, bk[j], 2, b, work);
+            memcpy(qa + (size_t)j * m, b + drop, (size_t)m * sizeof *b);
+        }
+        lmm__qr2_linpack(qa, m, qraux);
+    }
+    for (i = 0; i < n; i++) {
+        double xi = x[i];
+        if (isnan(xi)) { for (j = 0; j < ncol; j++) out[(size_t)j * n + i] = NAN; continue; }
+        if (xi < bk[0] || xi > bk[1]) {
+            int side = xi > bk[1];
+            double dx = xi - piv[side], p = 1;
+            for (j = 0; j < ncoef; j++) b[j] = 0;
+            for (d = 0; d <= (sa.bs ? sa.degree : 1); d++, p *= dx) {
+                const double *row = ends + ((size_t)side * (ord + 1) + d) * ncoef;
+                for (j = 0; j < ncoef; j++) b[j] += p * row[j];
+            }
+        } else lmm__bspline_at(t, nk, ord, xi, 0, b, work);
+        if (!sa.bs) lmm__qr2_qty(qa, m, qraux, b + drop);
+        for (j = 0; j < ncol; j++) out[(size_t)j * n + i] = b[drop + (sa.bs ? 0 : 2) + j];
+    }
+done:
+    LMM_FREE(x); LMM_FREE(xr); LMM_FREE(t); LMM_FREE(b); LMM_FREE(work); LMM_FREE(ends); LMM_FREE(qa);
+    return st;
+}
+
 static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, const lmm_frame *ref, double *out, lmm_error *err)
 {
     int n = df->nrow, i;
@@ -4303,8 +4623,8 @@ static lmm_status lmm__expr_eval_rec(const lmm_expr *e, const lmm_frame *df, con
     case LMM_EX_CALL:
         if (lmm__is_factor_call(e))
             return lmm__fail(err, LMM_ERR_FORMULA, "%s() at offset %d makes a factor; arithmetic needs numbers", e->name, e->offset);
-        if (strcmp(e->name, "poly") == 0)
-            return lmm__fail(err, LMM_ERR_FORMULA, "poly() at offset %d makes a matrix; it can only be a term of its own", e->offset);
+        if (strcmp(e->name, "poly") == 0 || lmm__is_spline_call(e))
+            return lmm__fail(err, LMM_ERR_FORMULA, "%s() at offset %d makes a matrix; it can only be a term of its own", e->name, e->offset);
         if (strcmp(e->name, "scale") == 0) return lmm__eval_scale(e, df, ref, out, err);
         if ((st = lmm__expr_eval_rec(e->a, df, ref, out, err)) != LMM_OK) return st;
         if (strcmp(e->name, "pmin") == 0 || strcmp(e->name, "pmax") == 0) {
@@ -4359,10 +4679,11 @@ LMM_API lmm_status lmm_expr_eval(const lmm_expr *e, const lmm_frame *df, double 
 }
 
 /* A formula variable's columns (lmm__expr_ncol of them) on df's rows into
-   out[ncol * nrow], with scale() and poly() statistics from ref. */
+   out[ncol * nrow], with scale(), poly(), ns() and bs() statistics from ref. */
 static lmm_status lmm__var_eval(const lmm_expr *e, const lmm_frame *df, const lmm_frame *ref, double *out, lmm_error *err)
 {
     if (e->op == LMM_EX_CALL && strcmp(e->name, "poly") == 0) return lmm__eval_poly(e, df, ref, out, err);
+    if (lmm__is_spline_call(e)) return lmm__eval_spline(e, df, ref, out, err);
     return lmm__expr_eval_rec(e, df, ref, out, err);
 }
 
@@ -4720,6 +5041,69 @@ static lmm_status lmm__model_input(const lmm_frame *df, const char *what, const 
     for (i = 0; i < nobs; i++) {
         out[i] = vec[rows[i]];
         if (!isfinite(out[i])) return lmm__fail(err, LMM_ERR_DATA, "%s are not finite at row %d", what, rows[i] + 1);
+    }
+    return LMM_OK;
+}
+
+/* R's na.omit covers the model inputs too: an observation whose weight or
+   offset (the options' column or vector, or an offset() term) is missing
+   (NaN, an empty CSV cell or NA) leaves fe like one missing its response. An
+   infinite value stays, for lmm__model_input to refuse. */
+static lmm_status lmm__drop_missing_inputs(const lmm_frame *df, const lmm_formula *f, const lmm_model_options *mo,
+                                           lmm__frame_eval *fe, lmm_error *err)
+{
+    const char *col[2];
+    const double *vec[2];
+    double *miss = NULL;
+    int i, j, k, keep = 0;
+    lmm_status st;
+    col[0] = mo->weights_column; col[1] = mo->offset_column;
+    vec[0] = mo->weights; vec[1] = mo->offset;
+    for (k = 0; k < 2; k++)
+        if (col[k] && (j = lmm_frame_find(df, col[k])) >= 0 && df->cols[j].type == LMM_NUMERIC) vec[k] = df->cols[j].num;
+    if (f->noffset) {
+        double *v = LMM__NEW(double, df->nrow + 1);
+        if (!v || !(miss = LMM__ZNEW(double, df->nrow + 1))) { LMM_FREE(v); return lmm__nomem(err); }
+        for (k = 0; k < f->noffset; k++) {
+            if ((st = lmm_expr_eval(f->offsets[k], df, v, err)) != LMM_OK) { LMM_FREE(v); LMM_FREE(miss); return st; }
+            for (i = 0; i < df->nrow; i++) if (isnan(v[i])) miss[i] = 1;
+        }
+        LMM_FREE(v);
+    }
+    for (i = 0; i < fe->nobs; i++) {
+        int r = fe->rows[i], drop = miss && miss[r] != 0;
+        for (k = 0; k < 2; k++) if (vec[k] && isnan(vec[k][r])) drop = 1;
+        if (!drop) fe->rows[keep++] = r;
+    }
+    LMM_FREE(miss);
+    fe->n_dropped += fe->nobs - keep;
+    fe->nobs = keep;
+    if (keep == 0) return lmm__fail(err, LMM_ERR_DATA, "no complete rows: every row has a missing value in a variable, weight or offset the model uses");
+    return LMM_OK;
+}
+
+/* The offset at the observations into out[nobs]: the options' column or
+   vector plus every offset(expr) of the formula (R adds them up); *given = 0
+   when there is none (out is then zeros). */
+static lmm_status lmm__offset_total(const lmm_frame *df, const lmm_formula *f, const lmm_model_options *mo,
+                                    const int *rows, int nobs, double *out, int *given, lmm_error *err)
+{
+    int i, k;
+    lmm_status st;
+    if ((st = lmm__model_input(df, "offset", mo->offset_column, mo->offset, rows, nobs, out, given, err)) != LMM_OK) return st;
+    if (!*given) for (i = 0; i < nobs; i++) out[i] = 0;
+    if (f->noffset) {
+        double *v = LMM__NEW(double, df->nrow + 1);
+        if (!v) return lmm__nomem(err);
+        for (k = 0; k < f->noffset; k++) {
+            if ((st = lmm_expr_eval(f->offsets[k], df, v, err)) != LMM_OK) { LMM_FREE(v); return st; }
+            for (i = 0; i < nobs; i++) {
+                if (!isfinite(v[rows[i]])) { LMM_FREE(v); return lmm__fail(err, LMM_ERR_DATA, "offset is not finite at row %d", rows[i] + 1); }
+                out[i] += v[rows[i]];
+            }
+        }
+        LMM_FREE(v);
+        *given = 1;
     }
     return LMM_OK;
 }
@@ -7173,6 +7557,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, con
     if ((st = lmm_formula_parse(formula, &f, err)) != LMM_OK) return st;
     if (f->response < 0) { lmm_formula_free(f); return lmm__fail(err, LMM_ERR_FORMULA, "formula has no response: write 'y ~ ...'"); }
     if ((st = lmm__frame_evaluate(df, f, 1, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
+    if ((st = lmm__drop_missing_inputs(df, f, &mo, &fe, err)) != LMM_OK) { lmm__frame_eval_free(&fe); lmm_formula_free(f); return st; }
     m = LMM__ZNEW(lmm_model, 1);
     if (!m) { st = lmm__nomem(err); goto done; }
     m->nobs = fe.nobs;
@@ -8156,7 +8541,7 @@ LMM_API void lmm_lm_free(lmm_lm *fit)
     lmm_matrix_free(fit->X);
     if (fit->aliased) for (j = 0; j < fit->n_aliased; j++) LMM_FREE(fit->aliased[j]);
     LMM_FREE(fit->aliased);
-    LMM_FREE(fit->y); LMM_FREE(fit->weights); LMM_FREE(fit->weights_label); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
+    LMM_FREE(fit->y); LMM_FREE(fit->weights); LMM_FREE(fit->weights_label); LMM_FREE(fit->offset); LMM_FREE(fit->offset_label); LMM_FREE(fit->coef); LMM_FREE(fit->se); LMM_FREE(fit->tval); LMM_FREE(fit->pval);
     LMM_FREE(fit->vcov); LMM_FREE(fit->fitted); LMM_FREE(fit->resid); LMM_FREE(fit->effects);
     LMM_FREE(fit);
 }
@@ -8166,7 +8551,8 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
 {
     int n = fit->X->nrow, p = fit->X->ncol, i, j, k, intercept = 0, nall = n;
     double *qr = NULL, *tau = NULL, tss = 0, ybar = 0, s2;
-    const double two_pi = 6.283185307179586476925286766559, *w = fit->weights;
+    const double two_pi = 6.283185307179586476925286766559, *w = fit->weights, *off = fit->offset;
+    double *yo = fit->y;      /* the response less the offset: what is fitted */
     if (w) for (i = 0, n = 0; i < nall; i++) n += w[i] > 0;   /* R's lm.wfit fits the positive-weight rows */
     fit->nobs = n; fit->p = p; fit->df_resid = n - p;
     if (n - p < 1) return lmm__fail(err, LMM_ERR_DATA, "%d coefficients but only %d observations: no residual degrees of freedom", p, n);
@@ -8175,8 +8561,10 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
     fit->vcov = LMM__NEW(double, (size_t)(p ? p : 1) * (p ? p : 1));
     fit->fitted = LMM__NEW(double, nall); fit->resid = LMM__NEW(double, nall); fit->effects = LMM__NEW(double, nall);
     qr = LMM__NEW(double, (size_t)n * (p ? p : 1)); tau = LMM__NEW(double, p ? p : 1);
-    if (!fit->coef || !fit->se || !fit->tval || !fit->pval || !fit->vcov || !fit->fitted || !fit->resid || !fit->effects || !qr || !tau) {
+    if (off && (yo = LMM__NEW(double, nall + 1)) != NULL) for (i = 0; i < nall; i++) yo[i] = fit->y[i] - off[i];
+    if (!fit->coef || !fit->se || !fit->tval || !fit->pval || !fit->vcov || !fit->fitted || !fit->resid || !fit->effects || !qr || !tau || !yo) {
         LMM_FREE(qr); LMM_FREE(tau);
+        if (yo != fit->y) LMM_FREE(yo);
         return lmm__nomem(err);
     }
     if (w) {   /* sqrt(w) X and sqrt(w) y over the positive-weight rows */
@@ -8184,16 +8572,16 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
             double sw = sqrt(w[i]);
             if (!(w[i] > 0)) continue;
             for (j = 0; j < p; j++) qr[(size_t)j * n + k] = sw * fit->X->v[(size_t)j * nall + i];
-            fit->effects[k++] = sw * fit->y[i];
+            fit->effects[k++] = sw * yo[i];
         }
     } else {
         memcpy(qr, fit->X->v, (size_t)n * p * sizeof(double));
-        memcpy(fit->effects, fit->y, (size_t)n * sizeof(double));
+        memcpy(fit->effects, yo, (size_t)n * sizeof(double));
     }
     lmm_qr(n, p, qr, n, tau);
     lmm_qr_qtv(n, p, qr, n, tau, fit->effects);
     for (j = 0; j < p; j++)
-        if (fabs(qr[(size_t)j * n + j]) == 0.0) { LMM_FREE(qr); LMM_FREE(tau); return lmm__fail(err, LMM_ERR_RANK, "model matrix is rank deficient at column '%s'", fit->X->colnames[j]); }
+        if (fabs(qr[(size_t)j * n + j]) == 0.0) { LMM_FREE(qr); LMM_FREE(tau); if (yo != fit->y) LMM_FREE(yo); return lmm__fail(err, LMM_ERR_RANK, "model matrix is rank deficient at column '%s'", fit->X->colnames[j]); }
     /* coef = R^{-1} (Q'y)[0..p-1] */
     for (j = p - 1; j >= 0; j--) {
         double s = fit->effects[j];
@@ -8210,7 +8598,7 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
     /* vcov = s2 R^{-1} R^{-T}: columns of R^{-1} by back substitution */
     {
         double *rinv = LMM__ZNEW(double, (size_t)p * p);
-        if (!rinv) { LMM_FREE(qr); LMM_FREE(tau); return lmm__nomem(err); }
+        if (!rinv) { LMM_FREE(qr); LMM_FREE(tau); if (yo != fit->y) LMM_FREE(yo); return lmm__nomem(err); }
         for (j = 0; j < p; j++) {
             double *c = rinv + (size_t)j * p;
             c[j] = 1.0 / qr[(size_t)j * n + j];
@@ -8236,11 +8624,23 @@ static lmm_status lmm__lm_solve(lmm_lm *fit, lmm_error *err)
     for (i = 0; i < nall; i++) {
         double f = 0;
         for (j = 0; j < p; j++) f += fit->X->v[(size_t)j * nall + i] * fit->coef[j];
-        fit->fitted[i] = f;
-        fit->resid[i] = fit->y[i] - f;
+        fit->fitted[i] = off ? f + off[i] : f;
+        fit->resid[i] = fit->y[i] - fit->fitted[i];
     }
     for (j = 0; j < p; j++) if (fit->X->assign && fit->X->assign[j] == 0) intercept = 1;
-    if (w) {   /* weighted mean and total sum of squares, as summary.lm */
+    if (yo != fit->y) LMM_FREE(yo);
+    if (off) {
+        /* R 4.2.2's summary.lm (the reference): R^2 = mss / (mss + rss) with mss
+           from the fitted values, offset included, and F = (mss / df1) / sigma^2 */
+        double sw = 0, fbar = 0, mss = 0;
+        for (i = 0; i < nall; i++) { double wi = w ? w[i] : 1; fbar += wi * fit->fitted[i]; sw += wi; }
+        fbar /= sw;
+        for (i = 0; i < nall; i++) {
+            double wi = w ? w[i] : 1, d = intercept ? fit->fitted[i] - fbar : fit->fitted[i];
+            mss += wi * d * d;
+        }
+        tss = mss + fit->rss;
+    } else if (w) {   /* weighted mean and total sum of squares, as summary.lm */
         double sw = 0;
         for (i = 0; i < nall; i++) { ybar += w[i] * fit->y[i]; sw += w[i]; }
         ybar /= sw;
@@ -8285,6 +8685,7 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lm
         return lmm__fail(err, LMM_ERR_FORMULA, "lm formula has a random-effects term at offset %d; fit it as a mixed model", offset);
     }
     if ((st = lmm__frame_evaluate(df, f, 0, &fe, err)) != LMM_OK) { lmm_formula_free(f); return st; }
+    if ((st = lmm__drop_missing_inputs(df, f, &mo, &fe, err)) != LMM_OK) { lmm__frame_eval_free(&fe); lmm_formula_free(f); return st; }
     fit = LMM__ZNEW(lmm_lm, 1);
     if (!fit) { st = lmm__nomem(err); goto done; }
     fit->n_na_dropped = fe.n_dropped;
@@ -8307,7 +8708,11 @@ LMM_API lmm_status lmm_lm_fit(const lmm_frame *df, const char *formula, const lm
             if (k == 0) { st = lmm__fail(err, LMM_ERR_DATA, "every weight is zero"); goto done; }
             fe.nobs = k;
         }
-        if (mo.offset_column || mo.offset || f->noffset) { st = lmm__fail(err, LMM_ERR_ARG, "lm: offsets are not supported yet"); goto done; }
+        /* R's lm fits y - offset; fitted values include the offset */
+        if (!(fit->offset = LMM__NEW(double, fe.nobs + 1))) { st = lmm__nomem(err); goto done; }
+        if ((st = lmm__offset_total(df, f, &mo, fe.rows, fe.nobs, fit->offset, &given, err)) != LMM_OK) goto done;
+        if (!given) { LMM_FREE(fit->offset); fit->offset = NULL; }
+        else if (mo.offset_column && !(fit->offset_label = lmm__strdup(mo.offset_column))) { st = lmm__nomem(err); goto done; }
     }
     if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &fit->X, err)) != LMM_OK) goto done;
     if ((st = lmm__drop_aliased(fit->X, &fit->n_aliased, &fit->aliased, err)) != LMM_OK) goto done;

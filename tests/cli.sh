@@ -707,6 +707,17 @@ has "poly(x, 2, raw = TRUE)2"
 has "(4 observations deleted due to missingness)"
 bad_input poly-degree "'degree' must be at least 1 at offset 22" lm $D/sleepstudy.csv 'Reaction ~ poly(Days, 0)'
 bad_input poly-unique "'degree' must be less than number of unique points" lm $D/sleepstudy.csv 'Reaction ~ poly(Days, 10)'
+# splines: summary as lme4 prints it; new data beyond the boundary knots extrapolate as R's predict (splines.R)
+run fit-ns fit $D/sleepstudy.csv 'Reaction ~ ns(Days, 3) + (1|Subject)'
+expect_rc 0
+has "REML criterion at convergence: 1767.4"
+has "ns(Days, 3)3   80.309      7.011  11.454"
+has "ns(Days,3)3 -0.103  0.081   0.189 "
+run predict-bs predict $D/sleepstudy.csv 'Reaction ~ bs(Days, df = 4) + (Days|Subject)' $D/sleepstudy_new.csv --level pop
+expect_rc 0
+has "    1     259.15456"; has "    6    1500.98129"
+bad_input ns-factor "is a factor" lm $D/formfun.csv 'y ~ ns(g, 3)'
+bad_input ns-df "ns()'s df must be a whole number from 1 to 100" lm $D/sleepstudy.csv 'Reaction ~ ns(Days, df = 0)'
 
 # ---- statistical failure: exit 1 ----------------------------------------
 printf 'y,g\n1,a\n1,a\n1,b\n1,b\n1,c\n1,c\n' >"$TMP/const.csv"
@@ -745,6 +756,11 @@ has "observed LRT: 89.466"
 printf 'Days,x,Subject\n0,1,308\n2.5,3.5,309\n9,10,372\n' > "$TMP/w_new.csv"
 run predict-offset predict $W 'Reaction ~ Days + offset(log(x)) + (Days|Subject)' "$TMP/w_new.csv" --weights w --level pop; expect_rc 0
 has "253.975"; has "342.322"
+# a missing weight or offset drops the row (R's na.omit); offsets in lm (figures: tests/data/inputs.R)
+run fit-weights-na fit $D/sleepstudy_wna.csv 'Reaction ~ Days + (Days|Subject)' --weights w; expect_rc 0
+has "REML criterion at convergence: 1709.1"; has "Number of obs: 177, groups:  Subject, 18"
+run lm-offset lm $W 'Reaction ~ Days + offset(log(x))' --weights w; expect_rc 0
+has "(Intercept)  253.975      4.001  63.478  < 2e-16 ***"; has "Multiple R-squared:  0.3058,	Adjusted R-squared:  0.3019 "
 bad_input weights-missing "weights column 'nope' not found" fit $W 'Reaction ~ Days + (Days|Subject)' --weights nope
 bad_input weights-noarg "--weights needs a column name" fit $W 'Reaction ~ Days + (Days|Subject)' --weights
 printf 'y,g,w\n1,a,1\n2,a,0\n3,b,1\n4,b,2\n5,c,1\n6,c,1\n' > "$TMP/w0.csv"

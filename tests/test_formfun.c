@@ -1,7 +1,7 @@
-/* R formula functions (log1p, expm1, pmin, pmax, scale, poly) against R:
-   model.matrix names and values, lm and lmer coefficients, the REML
+/* R formula functions (log1p, expm1, pmin, pmax, scale, poly, ns, bs) against
+   R: model.matrix names and values, lm and lmer coefficients, the REML
    criterion, and predictions on new data through the training statistics
-   (tests/data/formfun.R writes the reference numbers). */
+   (tests/data/formfun.R and tests/data/splines.R write the reference numbers). */
 #include "test.h"
 #include "json.h"
 
@@ -26,11 +26,11 @@ static void check_pred(const lmm_fit *fit, const lmm_frame *train, const lmm_fra
     lmm_error err = {0};
     double out[16];
     int i, j, n = nd->nrow;
-    if (!want) return;
-    CHECK(n == tj_len(want) && n <= 16);
+    if (!want && !Xnew) return;
+    CHECK((!want || n == tj_len(want)) && n <= 16);
     if (n > 16) return;
     CHECK(lmm_predict(fit, train, nd, conditional, out, &err) == LMM_OK);
-    for (i = 0; i < n; i++) {
+    for (i = 0; want && i < n; i++) {
         double w = tj_num(tj_at(want, i));
         if (isnan(w)) CHECK(isnan(out[i]));
         else CHECK_CLOSE(out[i], w, rtol, rtol);
@@ -45,18 +45,36 @@ static void check_pred(const lmm_fit *fit, const lmm_frame *train, const lmm_fra
     }
 }
 
-static void test_against_r(void)
+/* The newdata model matrix of an lm case (R's, through the training knots,
+   centring...) checked through a mixed fit of the same fixed part with
+   (1 | group): its population prediction is that matrix times its beta. */
+static void check_newdata_matrix(const char *formula, const char *group, const lmm_frame *df, const lmm_frame *nd,
+                                 const tj_node *Xnew)
+{
+    char mixed[512];
+    lmm_fit *fit = NULL;
+    lmm_error err = {0};
+    lmm_status st;
+    snprintf(mixed, sizeof mixed, "%s + (1 | %s)", formula, group);
+    st = lmm_fit_formula(df, mixed, NULL, &fit, &err);
+    if (st != LMM_OK) fprintf(stderr, "  %s: %s\n", mixed, err.message);
+    CHECK(st == LMM_OK);
+    if (fit) check_pred(fit, df, nd, 0, NULL, Xnew, 0);
+    lmm_fit_free(fit);
+}
+
+static void test_against_r(const char *file, int min_cases)
 {
     char path[256];
     tj_node *ref;
     const tj_node *cases;
     int c;
-    snprintf(path, sizeof path, "%s/formfun_expected.json", TEST_DATA_DIR);
+    snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, file);
     ref = tj_parse_file(path);
     CHECK(ref != NULL);
     if (!ref) return;
     cases = tj_get(ref, "cases");
-    CHECK(tj_len(cases) >= 10);
+    CHECK(tj_len(cases) >= min_cases);
     for (c = 0; c < tj_len(cases); c++) {
         const tj_node *k = tj_at(cases, c);
         const char *formula = tj_str(tj_get(k, "formula"));
@@ -84,6 +102,7 @@ static void test_against_r(void)
                 check_names(lm->X->colnames, lm->p, tj_get(k, "colnames"));
                 for (j = 0; j < lm->p && j < tj_len(coef); j++) CHECK_CLOSE(lm->coef[j], tj_num(tj_at(coef, j)), 1e-8, 1e-10);
             }
+            if (tj_get(k, "Xnew")) check_newdata_matrix(formula, tj_str(tj_get(k, "group")), df, nd, tj_get(k, "Xnew"));
             lmm_matrix_free(m);
             lmm_lm_free(lm);
         } else {
@@ -157,6 +176,39 @@ static void test_errors(void)
         CHECK(m->nrow == 35);
     }
     lmm_matrix_free(m);
+    m = NULL;
+    /* splines: a factor, too small a df, bad knots, c() outside ns()/bs(), a matrix in arithmetic */
+    CHECK(lmm_model_matrix(df, "y ~ ns(g, 3)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(strstr(err.message, "factor") != NULL);
+    CHECK(lmm_model_matrix(df, "y ~ bs(g, df = 4)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, df = 0)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(strstr(err.message, "ns()'s df must be a whole number from 1 to 100 at offset 15") != NULL);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, df = 2.5)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, df = 1, intercept = TRUE)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(strstr(err.message, "df must be at least 2") != NULL);
+    CHECK(lmm_model_matrix(df, "y ~ bs(x, df = 2)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(strstr(err.message, "bs()'s df must be at least 3") != NULL);
+    CHECK(lmm_model_matrix(df, "y ~ bs(x, df = 3, degree = 0)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, knots = c())", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, knots = c(1, z))", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, knots = c(1, 99))", NULL, &m, &err) == LMM_ERR_DATA);
+    CHECK(strstr(err.message, "within the boundary knots") != NULL);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, Boundary.knots = c(2, 2))", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, Boundary.knots = 2)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, intercept = 1)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ ns(x, df = 3, foo = 2)", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(lmm_model_matrix(df, "y ~ pmin(x, c(1, 2))", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(strstr(err.message, "unknown function 'c'") != NULL);
+    CHECK(lmm_model_matrix(df, "y ~ I(ns(x, 2))", NULL, &m, &err) == LMM_ERR_FORMULA);
+    CHECK(strstr(err.message, "ns() at offset 6 makes a matrix") != NULL);
+    CHECK(lmm_model_matrix(df, "y ~ ns(I(x * 0), 2)", NULL, &m, &err) == LMM_ERR_DATA);
+    CHECK(strstr(err.message, "a spline needs a range") != NULL);
+    CHECK(lmm_lm_fit(df, "ns(y, 2) ~ x", NULL, &lm, &err) == LMM_ERR_FORMULA);
+    CHECK(lm == NULL && m == NULL);
+    /* NA in x: rows drop, the knots come from the non-missing x (w has two NA) */
+    CHECK(lmm_model_matrix(df, "y ~ ns(w, 3) + bs(w, 4)", NULL, &m, &err) == LMM_OK);
+    CHECK(m && m->nrow == 36 && m->ncol == 8);
+    lmm_matrix_free(m);
     lmm_frame_free(df);
     lmm_frame_free(ss);
 }
@@ -178,13 +230,24 @@ static void test_labels(void)
         }
     }
     lmm_formula_free(f);
+    CHECK(lmm_formula_parse("y~ns(x,3)+bs(x,knots=c( 1,-2.5 ),degree=2)+ns(x,Boundary.knots=c(0,10),intercept=TRUE)", &f, &err) == LMM_OK);
+    if (f) {
+        CHECK(f->nvars == 4);
+        if (f->nvars == 4) {
+            CHECK_STR(f->vars[1].label, "ns(x, 3)");
+            CHECK_STR(f->vars[2].label, "bs(x, knots = c(1, -2.5), degree = 2)");
+            CHECK_STR(f->vars[3].label, "ns(x, Boundary.knots = c(0, 10), intercept = TRUE)");
+        }
+    }
+    lmm_formula_free(f);
     lmm_deparse_formula("y~poly(x,2,raw=TRUE)+scale(x,center=-1)+(1|g)", buf, sizeof buf);
     CHECK_STR(buf, "y ~ poly(x, 2, raw = TRUE) + scale(x, center = -1) + (1 | g)");
 }
 
 void test_formfun(void)
 {
-    test_against_r();
+    test_against_r("formfun_expected.json", 10);
+    test_against_r("splines_expected.json", 15);
     test_errors();
     test_labels();
 }
