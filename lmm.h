@@ -56,6 +56,9 @@
                   several rows); lmm_print_summary_ex prints lmerTest's layout;
                   lmm_anova_type3 / lmm_print_anova_type3 its anova(m) of
                   additive models.
+   Predict        lmm_predict (lme4's predict, allow.new.levels); lmm_predict_ex
+                  adds se.fit and Wald confidence or prediction intervals, or
+                  parametric-bootstrap prediction intervals (lmm_predict_options).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
