@@ -9716,26 +9716,29 @@ static double lmm__pred_newlevel_var(const lmm_fit *fit, const lmm__pred_rows *d
 static lmm_status lmm__pred_joint_factor(const lmm_fit *fit, double **out, lmm_error *err)
 {
     const lmm_model *m = fit->model;
-    int n = m->nobs, q = fit->q, p = fit->p, N = q + p, i, k, a, c, nz, nnz = 0;
-    double *A, *val, T[32 * 32];
+    int n = m->nobs, q = fit->q, p = fit->p, N = q + p, i, k, a, c, nz, nnz = 0, nT = 0, *Toff;
+    double *A, *val, *Ts;
     int *idx;
     *out = NULL;
     if (N > LMM__PRED_DENSE_MAX)
         return lmm__fail(err, LMM_ERR_ARG, "conditional standard errors need a dense system of order q + p = %d (at most %d): "
                          "use population-level predictions or the bootstrap", N, LMM__PRED_DENSE_MAX);
-    for (k = 0; k < m->nterms; k++) nnz += m->terms[k].ncol;
+    for (k = 0; k < m->nterms; k++) { nnz += m->terms[k].ncol; nT += m->terms[k].ncol * m->terms[k].ncol; }
     nnz += p;
     A = LMM__ZNEW(double, (size_t)N * N);
     val = LMM__NEW(double, nnz);
-    idx = LMM__NEW(int, nnz);
-    if (!A || !val || !idx) { LMM_FREE(A); LMM_FREE(val); LMM_FREE(idx); return lmm__nomem(err); }
+    idx = LMM__NEW(int, nnz + m->nterms);
+    Ts = LMM__NEW(double, nT ? nT : 1);
+    if (!A || !val || !idx || !Ts) { LMM_FREE(A); LMM_FREE(val); LMM_FREE(idx); LMM_FREE(Ts); return lmm__nomem(err); }
+    Toff = idx + nnz;           /* term k's template at Ts + Toff[k] */
+    for (k = 0, nT = 0; k < m->nterms; k++) { Toff[k] = nT; lmm__sim_template(fit, k, Ts + nT); nT += m->terms[k].ncol * m->terms[k].ncol; }
     for (i = 0; i < n; i++) {   /* A += w_i r_i r_i', r_i = (row i of Z Lambda, row i of X) */
         double w = m->weights ? m->weights[i] : 1.0;
         nz = 0;
         for (k = 0; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
+            const double *T = Ts + Toff[k];
             int pk = t->ncol;
-            lmm__sim_template(fit, k, T);
             for (c = 0; c < pk; c++) {
                 double s = 0;
                 for (a = c; a < pk; a++) s += t->z[(size_t)a * n + i] * T[a + c * pk];
@@ -9748,7 +9751,7 @@ static lmm_status lmm__pred_joint_factor(const lmm_fit *fit, double **out, lmm_e
                 if (idx[a] >= idx[c]) A[idx[a] + (size_t)idx[c] * N] += w * val[a] * val[c];
     }
     for (a = 0; a < q; a++) A[a + (size_t)a * N] += 1;
-    LMM_FREE(val); LMM_FREE(idx);
+    LMM_FREE(val); LMM_FREE(idx); LMM_FREE(Ts);
     if (lmm_chol(N, A, N) != 0) { LMM_FREE(A); return lmm__fail(err, LMM_ERR_NUMERIC, "the joint system of the prediction errors is not positive definite"); }
     *out = A;
     return LMM_OK;

@@ -213,6 +213,50 @@ static void predint_boot(void)
     lmm_frame_free(df); lmm_frame_free(nd); lmm_frame_free(pd); lmm_frame_free(pn);
 }
 
+/* Beyond q + p = 3000 the conditional se of a known level is a clear error; population level and new
+   levels need no dense system. The data: 3001 groups of two, y = group effect + noise (closed form not
+   needed: only the status and the population se = sqrt(vcov[0]) are checked). */
+static void predint_large(void)
+{
+    enum { G = 3001 };
+    lmm_frame *df = NULL, *nd = NULL;
+    lmm_fit *fit = NULL;
+    lmm_error err = {LMM_OK, ""};
+    lmm_predict_options o;
+    double *y = (double *)malloc(sizeof(double) * 2 * G), pred[2], se[2];
+    char **lab = (char **)malloc(sizeof(char *) * 2 * G), buf[2][16];
+    const char *ndlab[2];
+    lmm_rng rng;
+    int i;
+    lmm_rng_seed(&rng, 42);
+    for (i = 0; i < 2 * G; i++) {
+        lab[i] = (char *)malloc(16);
+        snprintf(lab[i], 16, "g%d", i / 2);
+        y[i] = (i / 2 % 7) + lmm_rng_normal(&rng);
+    }
+    CHECK(lmm_frame_new(2 * G, &df, &err) == LMM_OK);
+    CHECK(lmm_frame_add_numeric(df, "y", y, &err) == LMM_OK);
+    CHECK(lmm_frame_add_factor(df, "g", (const char *const *)lab, &err) == LMM_OK);
+    CHECK(lmm_fit_formula(df, "y ~ 1 + (1 | g)", NULL, &fit, &err) == LMM_OK);
+    snprintf(buf[0], 16, "g5"); snprintf(buf[1], 16, "new");
+    ndlab[0] = buf[0]; ndlab[1] = buf[1];
+    CHECK(lmm_frame_new(2, &nd, &err) == LMM_OK);
+    CHECK(lmm_frame_add_factor(nd, "g", ndlab, &err) == LMM_OK);
+    if (fit) {
+        memset(&o, 0, sizeof o);
+        o.interval = LMM_INTERVAL_CONFIDENCE;
+        CHECK(lmm_predict_ex(fit, df, nd, &o, pred, se, NULL, NULL, &err) == LMM_OK);
+        CHECK_CLOSE(se[0], sqrt(fit->vcov[0]), 1e-12, 0);
+        CHECK_CLOSE(se[1], sqrt(fit->vcov[0]), 1e-12, 0);
+        o.conditional = 1;
+        CHECK(lmm_predict_ex(fit, df, nd, &o, pred, se, NULL, NULL, &err) == LMM_ERR_ARG);
+        CHECK(strstr(err.message, "q + p = 3002") != NULL);
+    }
+    for (i = 0; i < 2 * G; i++) free(lab[i]);
+    free(lab); free(y);
+    lmm_fit_free(fit); lmm_frame_free(df); lmm_frame_free(nd);
+}
+
 void test_predint(void)
 {
     run_case("sleepstudy", "sleepstudy.csv", "Reaction ~ Days + (Days | Subject)", NULL, 1);
@@ -220,4 +264,5 @@ void test_predint(void)
     run_case("weighted", "sleepstudy_w.csv", "Reaction ~ Days + offset(log(x)) + (Days | Subject)", "w", 1);
     predint_args();
     predint_boot();
+    predint_large();
 }
