@@ -59,6 +59,9 @@
                   effects structure (lmerTest's hypotheses; lmm_anova_type3
                   the frameless one); lmm_ranova its ranova(m); lmm_vcov_kr
                   is pbkrtest's vcovAdj (REML fits).
+   Predict        lmm_predict (lme4's predict, allow.new.levels); lmm_predict_ex
+                  adds se.fit and Wald confidence or prediction intervals, or
+                  parametric-bootstrap prediction intervals (lmm_predict_options).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -944,6 +947,47 @@ LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x
                                              const double *z, int nsim, uint64_t seed,
                                              const double *probs, int nprobs, double *q, double *draws,
                                              const lmm_boot_options *opt, lmm_error *err);
+
+/* Intervals of lmm_predict_ex. With z = qnorm((1 + level) / 2):
+   CONFIDENCE  fit -/+ z se, se the standard error of the fit: population level sqrt(x' vcov x);
+               conditional on known levels sqrt(sigma^2 g' A^{-1} g), the prediction-error variance of
+               (beta, u) jointly (Henderson's C^{-1}; also what SAS's outpred= reports), with
+               g = (Lambda' z of the known levels, x) and A = [L'Z'WZL + I, L'Z'WX; X'WZL, X'WX]
+               (L = Lambda(theta)); a row whose groups are all new or missing gets x' vcov x.
+   PREDICTION  a new observation: fit -/+ z sqrt(se^2 + sum of z_k' Sigma_k z_k over the terms not
+               predicted from a known level (all terms at population level) + sigma^2 / w).
+   BOOT        parametric bootstrap (bootMer(FUN = predict) + percentile): replicate b simulates from
+               the fit (use.u = TRUE when conditional, FALSE at population level; stream (seed, b)),
+               refits, predicts every row, adds a new level's effect N(0, Sigma_k) for each term not
+               predicted from a known level and noise N(0, sigma^2 / w) (the fit's Sigma_k, sigma),
+               drawn from stream (seed, 2^62 + b); lwr/upr are type-7 quantiles at (1 -/+ level) / 2,
+               se the SD of the replicates' predictions (without the new-level and noise draws).
+               Deterministic for a seed, whatever the thread count. Any random-effects structure. */
+typedef enum lmm_interval {
+    LMM_INTERVAL_NONE = 0, LMM_INTERVAL_CONFIDENCE, LMM_INTERVAL_PREDICTION, LMM_INTERVAL_BOOT
+} lmm_interval;
+
+/* Zero-initialised = lmm_predict at population level, no interval, level 0.95, 1000 replicates. */
+typedef struct lmm_predict_options {
+    int conditional;          /* 1: re.form = NULL (known levels' modes), 0: population level (re.form = NA) */
+    lmm_interval interval;
+    double level;             /* confidence level in (0, 1); 0 means 0.95 */
+    const double *weights;    /* prior weights of the rows for sigma^2 / w (NULL: the newdata column named as
+                                 the model's weights column if present, else 1 as R's predict.lm assumes) */
+    int nsim;                 /* BOOT: replicates (0: 1000) */
+    uint64_t seed;            /* BOOT: random seed */
+    lmm_boot_options boot;    /* BOOT: threads and progress (first, last must be 0) */
+} lmm_predict_options;
+
+/* lmm_predict with standard errors and intervals: pred (as lmm_predict) and, each optional (NULL),
+   se, lwr, upr, all of newdata->nrow (or nobs when newdata is NULL: the training rows, their weights).
+   A row missing a value the fixed part, the offset or (for PREDICTION and BOOT, or conditional) a
+   random term's covariates use is NAN in every array; a missing or non-positive weight makes its
+   interval NAN. Conditional standard errors of rows with a known level need q + p <= 3000
+   (LMM_ERR_ARG beyond: use population level or BOOT). Bad level, interval or nsim: LMM_ERR_ARG. */
+LMM_API lmm_status lmm_predict_ex(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *newdata,
+                                  const lmm_predict_options *opt, double *pred, double *se, double *lwr, double *upr,
+                                  lmm_error *err);
 
 /* ======================================================================== */
 /* Printing                                                                  */
@@ -10977,10 +11021,11 @@ done:
     return st;
 }
 
-/* Evaluate the formula's variables on [training observations; newdata rows] so that the
-   model-matrix builder sees the training levels; new rows with missing values are left out. */
+/* Evaluate the formula's variables (with_re: also the random terms' covariates) on [training
+   observations; newdata rows] so that the model-matrix builder sees the training levels; new rows
+   with missing values are left out. */
 static lmm_status lmm__sim_combined_eval(const lmm_fit *fit, const lmm_formula *f, const lmm_frame *train,
-                                         const lmm_frame *nd, int conditional, lmm__frame_eval *fe,
+                                         const lmm_frame *nd, int with_re, lmm__frame_eval *fe,
                                          int **owned_codes, lmm_error *err)
 {
     const lmm_model *m = fit->model;
@@ -10996,7 +11041,7 @@ static lmm_status lmm__sim_combined_eval(const lmm_fit *fit, const lmm_formula *
         const lmm_expr *e = f->vars[v].expr;
         lmm__var *var = &fe->vars[v];
         int used = v != f->response && lmm__sim_var_in(&f->fixed, v);
-        for (r = 0; conditional && r < f->nre; r++) used |= v != f->response && lmm__sim_var_in(&f->re[r].lhs, v);
+        for (r = 0; with_re && r < f->nre; r++) used |= v != f->response && lmm__sim_var_in(&f->re[r].lhs, v);
         if (!used) continue;
         if (e->op == LMM_EX_VAR) {
             int tc = lmm_frame_find(train, e->name), nc = lmm_frame_find(nd, e->name);
@@ -11050,26 +11095,91 @@ static int lmm__sim_match_cols(const lmm_matrix *have, char *const *want, int nw
     return miss;
 }
 
-static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *nd,
-                                       int conditional, double *out, lmm_error *err)
+/* The rows to predict, evaluated once for the fit, the standard errors and the bootstrap:
+   row i's fixed covariates x[i * p ...], offset, prior weight (for sigma^2 / w), and per term k
+   its covariates z[i * zw + zcol[k] ...] and level[i * nterms + k] (-1: new or missing group,
+   or not looked up at population level). ok[i]: the row is complete (else every output is NAN). */
+typedef struct lmm__pred_rows {
+    int n, p, nterms, zw, conditional, has_z;
+    double *x, *off, *w, *z;
+    int *zcol, *level;
+    char *ok;
+} lmm__pred_rows;
+
+static void lmm__pred_rows_free(lmm__pred_rows *d)
+{
+    LMM_FREE(d->x); LMM_FREE(d->off); LMM_FREE(d->w); LMM_FREE(d->z);
+    LMM_FREE(d->zcol); LMM_FREE(d->level); LMM_FREE(d->ok);
+    memset(d, 0, sizeof *d);
+}
+
+static lmm_status lmm__pred_rows_alloc(const lmm_fit *fit, int n, lmm__pred_rows *d, lmm_error *err)
+{
+    const lmm_model *m = fit->model;
+    int k, i;
+    memset(d, 0, sizeof *d);
+    d->n = n; d->p = fit->p; d->nterms = m->nterms;
+    d->zcol = LMM__NEW(int, m->nterms + 1);
+    if (!d->zcol) return lmm__nomem(err);
+    for (k = 0; k < m->nterms; k++) { d->zcol[k] = d->zw; d->zw += m->terms[k].ncol; }
+    d->x = LMM__ZNEW(double, (size_t)(n ? n : 1) * (d->p ? d->p : 1));
+    d->off = LMM__ZNEW(double, n ? n : 1);
+    d->w = LMM__NEW(double, n ? n : 1);
+    d->z = LMM__ZNEW(double, (size_t)(n ? n : 1) * (d->zw ? d->zw : 1));
+    d->level = LMM__NEW(int, (size_t)(n ? n : 1) * (m->nterms ? m->nterms : 1));
+    d->ok = (char *)lmm__calloc((size_t)(n ? n : 1), 1);
+    if (!d->x || !d->off || !d->w || !d->z || !d->level || !d->ok) { lmm__pred_rows_free(d); return lmm__nomem(err); }
+    for (i = 0; i < n; i++) d->w[i] = 1;
+    for (i = 0; i < n * m->nterms; i++) d->level[i] = -1;
+    return LMM_OK;
+}
+
+/* The training observations themselves: every level known, the model's offset and weights. */
+static lmm_status lmm__pred_rows_train(const lmm_fit *fit, int conditional, lmm__pred_rows *d, lmm_error *err)
+{
+    const lmm_model *m = fit->model;
+    int n = m->nobs, i, a, k, c;
+    lmm_status st = lmm__pred_rows_alloc(fit, n, d, err);
+    if (st != LMM_OK) return st;
+    d->conditional = conditional; d->has_z = 1;
+    for (i = 0; i < n; i++) {
+        d->ok[i] = 1;
+        for (a = 0; a < d->p; a++) d->x[(size_t)i * d->p + a] = m->X->v[(size_t)a * n + i];
+        if (m->offset) d->off[i] = m->offset[i];
+        if (m->weights) d->w[i] = m->weights[i];
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            for (c = 0; c < t->ncol; c++) d->z[(size_t)i * d->zw + d->zcol[k] + c] = t->z[(size_t)c * n + i];
+            d->level[(size_t)i * d->nterms + k] = t->codes[i];
+        }
+    }
+    return LMM_OK;
+}
+
+/* newdata rows: X, offsets and weights; with need_z the terms' covariates, and with conditional
+   the level of each known group (a new or missing group stays -1, lme4's allow.new.levels). */
+static lmm_status lmm__pred_rows_new(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *nd,
+                                     int conditional, int need_z, const double *weights,
+                                     lmm__pred_rows *d, lmm_error *err)
 {
     const lmm_model *m = fit->model;
     lmm_formula *f = NULL;
     lmm__frame_eval fe;
     lmm_matrix *M = NULL;
     int **owned = NULL, *pos = NULL, ntr = m->nobs, nn = nd->nrow, i, j, r, v;
-    int ntr_rows, p = fit->p;
+    int p = fit->p;
     lmm_model_options mo;
     lmm_status st;
     memset(&fe, 0, sizeof fe);
     lmm__model_options_resolve(NULL, &mo, NULL);
-    for (i = 0; i < nn; i++) out[i] = NAN;
+    if ((st = lmm__pred_rows_alloc(fit, nn, d, err)) != LMM_OK) return st;
+    d->conditional = conditional; d->has_z = need_z || conditional;
     if ((st = lmm_formula_parse(m->formula, &f, err)) != LMM_OK) return st;
     owned = LMM__ZNEW(int *, f->nvars ? f->nvars : 1);
     pos = LMM__NEW(int, p + 33);
     if (!owned || !pos) { st = lmm__nomem(err); goto done; }
-    if ((st = lmm__sim_combined_eval(fit, f, train, nd, conditional, &fe, owned, err)) != LMM_OK) goto done;
-    ntr_rows = ntr;   /* fe.rows[ntr_rows ...] are the complete newdata rows */
+    if ((st = lmm__sim_combined_eval(fit, f, train, nd, d->has_z, &fe, owned, err)) != LMM_OK) goto done;
+    /* fe.rows[ntr ...] are the complete newdata rows */
     /* the model does not record its contrasts: whichever reproduces its column names */
     for (;; mo.contrasts = LMM_CONTR_SUM) {
         if ((st = lmm__build_matrix(f, &f->fixed, &fe, &mo, &M, err)) != LMM_OK) goto done;
@@ -11077,39 +11187,45 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
         lmm_matrix_free(M); M = NULL;
         if (mo.contrasts == LMM_CONTR_SUM) { st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the model's fixed-effects columns"); goto done; }
     }
-    for (r = ntr_rows; r < fe.nobs; r++) {
-        double s = 0;
-        for (j = 0; j < p; j++) s += M->v[(size_t)pos[j] * fe.nobs + r] * fit->beta[j];
-        out[fe.rows[r] - ntr] = s;
+    for (r = ntr; r < fe.nobs; r++) {
+        i = fe.rows[r] - ntr;
+        d->ok[i] = 1;
+        for (j = 0; j < p; j++) d->x[(size_t)i * p + j] = M->v[(size_t)pos[j] * fe.nobs + r];
     }
     lmm_matrix_free(M); M = NULL;
     if (m->offset) {   /* the offset on newdata, as lme4's predict evaluates it */
-        double *v = LMM__NEW(double, nn + 1);
+        double *ov = LMM__NEW(double, nn + 1);
         int k, c;
-        if (!v) { st = lmm__nomem(err); goto done; }
+        if (!ov) { st = lmm__nomem(err); goto done; }
         if (m->offset_vector_) st = lmm__fail(err, LMM_ERR_ARG, "the model's offset was given as a vector: new data needs an offset column or offset() in the formula");
         for (k = 0; k < f->noffset && st == LMM_OK; k++)
-            if ((st = lmm_expr_eval(f->offsets[k], nd, v, err)) == LMM_OK) for (i = 0; i < nn; i++) out[i] += v[i];
+            if ((st = lmm_expr_eval(f->offsets[k], nd, ov, err)) == LMM_OK) for (i = 0; i < nn; i++) d->off[i] += ov[i];
         if (st == LMM_OK && m->offset_label) {
             if ((c = lmm_frame_find(nd, m->offset_label)) < 0 || nd->cols[c].type != LMM_NUMERIC)
                 st = lmm__fail(err, LMM_ERR_DATA, "newdata has no numeric offset column '%s'", m->offset_label);
-            else for (i = 0; i < nn; i++) out[i] += nd->cols[c].num[i];
+            else for (i = 0; i < nn; i++) d->off[i] += nd->cols[c].num[i];
         }
-        LMM_FREE(v);
+        LMM_FREE(ov);
         if (st != LMM_OK) goto done;
+        for (i = 0; i < nn; i++) if (!isfinite(d->off[i])) d->ok[i] = 0;   /* a missing offset: an NA row */
     }
-    if (!conditional) goto done;
+    if (weights) for (i = 0; i < nn; i++) d->w[i] = weights[i];
+    else if (m->weights && m->weights_label) {   /* the weights column of newdata, when it has one */
+        int c = lmm_frame_find(nd, m->weights_label);
+        if (c >= 0 && nd->cols[c].type == LMM_NUMERIC) for (i = 0; i < nn; i++) d->w[i] = nd->cols[c].num[i];
+    }
+    if (!d->has_z) goto done;
     for (r = 0; r < f->nre; r++) {
         const lmm_reterm_spec *spec = &f->re[r];
         const lmm_reterm *t = NULL;
         lmm__var gv[16];
-        int ng = 0, occ = 0, k, g, row;
+        int ng = 0, occ = 0, k, g, row, kt = -1;
         for (k = 0; k < r; k++) if (strcmp(f->re[k].group_label, spec->group_label) == 0) occ++;
         for (k = 0; k < m->nterms && !t; k++)
-            if (strcmp(m->terms[k].group, spec->group_label) == 0 && occ-- == 0) t = &m->terms[k];
+            if (strcmp(m->terms[k].group, spec->group_label) == 0 && occ-- == 0) { t = &m->terms[k]; kt = k; }
         if (!t || spec->ngroup > 16) { st = lmm__fail(err, LMM_ERR_DATA, "cannot match random-effects term '%s' to the model", spec->group_label); goto done; }
         /* newdata's group labels as R prints them (numbers and factor(x) alike) */
-        for (g = 0; g < spec->ngroup && st == LMM_OK; g++) {
+        for (g = 0; conditional && g < spec->ngroup && st == LMM_OK; g++) {
             const lmm_expr *e = f->vars[spec->group[g]].expr;
             if (lmm__expr_check(e, nd, NULL, NULL) != LMM_OK) { st = lmm__fail(err, LMM_ERR_FORMULA, "newdata has no column '%s' (grouping factor)", f->vars[spec->group[g]].label); break; }
             memset(&gv[g], 0, sizeof gv[g]);
@@ -11119,10 +11235,12 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
         if (st == LMM_OK && (st = lmm__build_matrix(f, &spec->lhs, &fe, &mo, &M, err)) == LMM_OK &&
             lmm__sim_match_cols(M, t->colnames, t->ncol, pos) != 0)
             st = lmm__fail(err, LMM_ERR_DATA, "newdata does not reproduce the columns of the term for '%s'", t->group);
-        for (row = ntr_rows; st == LMM_OK && row < fe.nobs; row++) {
+        for (row = ntr; st == LMM_OK && row < fe.nobs; row++) {
             int i_new = fe.rows[row] - ntr, level = -1, c;
             char label[512];
             size_t len = 0;
+            for (c = 0; c < t->ncol; c++) d->z[(size_t)i_new * d->zw + d->zcol[kt] + c] = M->v[(size_t)pos[c] * fe.nobs + row];
+            if (!conditional) continue;
             label[0] = 0;
             for (g = 0; g < spec->ngroup; g++) {
                 const char *s = gv[g].codes[i_new] >= 0 ? gv[g].levels[gv[g].codes[i_new]] : NULL;
@@ -11132,9 +11250,7 @@ static lmm_status lmm__sim_predict_new(const lmm_fit *fit, const lmm_frame *trai
             }
             if (len == 0) continue;                 /* missing group: population level */
             for (j = 0; j < t->nlevels; j++) if (strcmp(t->levels[j], label) == 0) { level = j; break; }
-            if (level < 0) continue;                /* new level: population level */
-            for (c = 0; c < t->ncol; c++)
-                out[i_new] += M->v[(size_t)pos[c] * fe.nobs + row] * fit->b[t->u_offset + level * t->ncol + c];
+            d->level[(size_t)i_new * d->nterms + kt] = level;   /* -1, a new level: population level */
         }
         for (g = 0; g < ng; g++) lmm__var_free(&gv[g]);
         lmm_matrix_free(M); M = NULL;
@@ -11146,13 +11262,253 @@ done:
     LMM_FREE(owned); LMM_FREE(pos);
     lmm__frame_eval_free(&fe);
     lmm_formula_free(f);
-    if (st != LMM_OK) for (i = 0; i < nn; i++) out[i] = NAN;
+    if (st != LMM_OK) lmm__pred_rows_free(d);
+    return st;
+}
+
+/* Row i's prediction from coefficients beta and modes b (conditional: the known levels' z'b). */
+static double lmm__pred_row_value(const lmm_fit *fit, const lmm__pred_rows *d, const double *beta, const double *b, int i)
+{
+    const lmm_model *m = fit->model;
+    double s = d->off[i];
+    int a, k, c;
+    if (!d->ok[i]) return NAN;
+    for (a = 0; a < d->p; a++) s += d->x[(size_t)i * d->p + a] * beta[a];
+    for (k = 0; d->conditional && k < d->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        int l = d->level[(size_t)i * d->nterms + k];
+        if (l < 0) continue;
+        for (c = 0; c < t->ncol; c++) s += d->z[(size_t)i * d->zw + d->zcol[k] + c] * b[t->u_offset + l * t->ncol + c];
+    }
+    return s;
+}
+
+/* z' Sigma_k z / sigma^2 = |T_k' z|^2 of term k at row i: the variance of a new level's part. */
+static double lmm__pred_newlevel_var(const lmm_fit *fit, const lmm__pred_rows *d, int k, int i)
+{
+    double T[32 * 32], s = 0;
+    int pk = fit->model->terms[k].ncol, a, c;
+    const double *z = d->z + (size_t)i * d->zw + d->zcol[k];
+    lmm__sim_template(fit, k, T);
+    for (c = 0; c < pk; c++) {
+        double g = 0;
+        for (a = c; a < pk; a++) g += T[a + c * pk] * z[a];
+        s += g * g;
+    }
+    return s;
+}
+
+/* Largest q + p for the dense joint system of the conditional standard errors (72 MB). */
+#define LMM__PRED_DENSE_MAX 3000
+
+/* The lower Cholesky factor of A = [L'Z'WZL + I, L'Z'WX; X'WZL, X'WX] (L = Lambda(theta), order
+   q + p): sigma^2 A^{-1} is the joint prediction-error covariance of (u, beta). */
+static lmm_status lmm__pred_joint_factor(const lmm_fit *fit, double **out, lmm_error *err)
+{
+    const lmm_model *m = fit->model;
+    int n = m->nobs, q = fit->q, p = fit->p, N = q + p, i, k, a, c, nz, nnz = 0, nT = 0, *Toff;
+    double *A, *val, *Ts;
+    int *idx;
+    *out = NULL;
+    if (N > LMM__PRED_DENSE_MAX)
+        return lmm__fail(err, LMM_ERR_ARG, "conditional standard errors need a dense system of order q + p = %d (at most %d): "
+                         "use population-level predictions or the bootstrap", N, LMM__PRED_DENSE_MAX);
+    for (k = 0; k < m->nterms; k++) { nnz += m->terms[k].ncol; nT += m->terms[k].ncol * m->terms[k].ncol; }
+    nnz += p;
+    A = LMM__ZNEW(double, (size_t)N * N);
+    val = LMM__NEW(double, nnz);
+    idx = LMM__NEW(int, nnz + m->nterms);
+    Ts = LMM__NEW(double, nT ? nT : 1);
+    if (!A || !val || !idx || !Ts) { LMM_FREE(A); LMM_FREE(val); LMM_FREE(idx); LMM_FREE(Ts); return lmm__nomem(err); }
+    Toff = idx + nnz;           /* term k's template at Ts + Toff[k] */
+    for (k = 0, nT = 0; k < m->nterms; k++) { Toff[k] = nT; lmm__sim_template(fit, k, Ts + nT); nT += m->terms[k].ncol * m->terms[k].ncol; }
+    for (i = 0; i < n; i++) {   /* A += w_i r_i r_i', r_i = (row i of Z Lambda, row i of X) */
+        double w = m->weights ? m->weights[i] : 1.0;
+        nz = 0;
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            const double *T = Ts + Toff[k];
+            int pk = t->ncol;
+            for (c = 0; c < pk; c++) {
+                double s = 0;
+                for (a = c; a < pk; a++) s += t->z[(size_t)a * n + i] * T[a + c * pk];
+                idx[nz] = t->u_offset + t->codes[i] * pk + c; val[nz++] = s;
+            }
+        }
+        for (a = 0; a < p; a++) { idx[nz] = q + a; val[nz++] = m->X->v[(size_t)a * n + i]; }
+        for (a = 0; a < nz; a++)
+            for (c = 0; c < nz; c++)
+                if (idx[a] >= idx[c]) A[idx[a] + (size_t)idx[c] * N] += w * val[a] * val[c];
+    }
+    for (a = 0; a < q; a++) A[a + (size_t)a * N] += 1;
+    LMM_FREE(val); LMM_FREE(idx); LMM_FREE(Ts);
+    if (lmm_chol(N, A, N) != 0) { LMM_FREE(A); return lmm__fail(err, LMM_ERR_NUMERIC, "the joint system of the prediction errors is not positive definite"); }
+    *out = A;
+    return LMM_OK;
+}
+
+/* Wald standard errors (se) and, with interval, the lower/upper limits at level. */
+static lmm_status lmm__pred_wald(const lmm_fit *fit, const lmm__pred_rows *d, lmm_interval interval, double level,
+                                 const double *pred, double *se, double *lwr, double *upr, lmm_error *err)
+{
+    const lmm_model *m = fit->model;
+    int n = d->n, p = d->p, q = fit->q, N = q + p, i, a, c, k;
+    double zq = lmm_qnorm((1 + level) / 2, 0, 1, 1, 0), s2 = fit->sigma * fit->sigma, *L = NULL, *g = NULL, T[32 * 32];
+    lmm_status st = LMM_OK;
+    for (i = 0; i < n; i++) {
+        double v = 0, extra = 0;
+        int known = 0;
+        if (se) se[i] = NAN;
+        if (lwr) lwr[i] = NAN;
+        if (upr) upr[i] = NAN;
+        if (!d->ok[i]) continue;
+        for (k = 0; d->conditional && k < d->nterms; k++) known |= d->level[(size_t)i * d->nterms + k] >= 0;
+        if (!known) {   /* population part alone: x' vcov x */
+            const double *x = d->x + (size_t)i * p;
+            for (a = 0; a < p; a++) for (c = 0; c < p; c++) v += x[a] * fit->vcov[a + (size_t)c * p] * x[c];
+        } else {        /* sigma^2 |M^{-1} g|^2, g = (Lambda' z of the known levels, x), A = M M' */
+            if (!L && (st = lmm__pred_joint_factor(fit, &L, err)) != LMM_OK) break;
+            if (!g && !(g = LMM__NEW(double, N))) { st = lmm__nomem(err); break; }
+            memset(g, 0, (size_t)N * sizeof *g);
+            for (k = 0; k < d->nterms; k++) {
+                const lmm_reterm *t = &m->terms[k];
+                int l = d->level[(size_t)i * d->nterms + k], pk = t->ncol;
+                const double *z = d->z + (size_t)i * d->zw + d->zcol[k];
+                if (l < 0) continue;
+                lmm__sim_template(fit, k, T);
+                for (c = 0; c < pk; c++) {
+                    double s = 0;
+                    for (a = c; a < pk; a++) s += T[a + c * pk] * z[a];
+                    g[t->u_offset + l * pk + c] = s;
+                }
+            }
+            memcpy(g + q, d->x + (size_t)i * p, (size_t)p * sizeof *g);
+            lmm_trsv_lower(N, L, N, g, 0);
+            for (a = 0; a < N; a++) v += g[a] * g[a];
+            v *= s2;
+        }
+        if (se) se[i] = sqrt(v);
+        if (interval == LMM_INTERVAL_PREDICTION) {
+            for (k = 0; k < d->nterms; k++)
+                if (!d->conditional || d->level[(size_t)i * d->nterms + k] < 0) extra += lmm__pred_newlevel_var(fit, d, k, i);
+            v += s2 * extra + (d->w[i] > 0 ? s2 / d->w[i] : NAN);   /* a missing or zero weight: NA interval */
+        }
+        if (interval == LMM_INTERVAL_CONFIDENCE || interval == LMM_INTERVAL_PREDICTION) {
+            if (lwr) lwr[i] = pred[i] - zq * sqrt(v);
+            if (upr) upr[i] = pred[i] + zq * sqrt(v);
+        }
+    }
+    LMM_FREE(L); LMM_FREE(g);
+    return st;
+}
+
+/* bootMer's statistic: every row's prediction from the refit. */
+typedef struct lmm__pred_boot_user { const lmm__pred_rows *d; } lmm__pred_boot_user;
+
+static void lmm__pred_boot_stat(const lmm_fit *refit, void *user, double *out)
+{
+    const lmm__pred_rows *d = ((const lmm__pred_boot_user *)user)->d;
+    int i;
+    for (i = 0; i < d->n; i++) out[i] = lmm__pred_row_value(refit, d, refit->beta, refit->b, i);
+}
+
+/* Parametric-bootstrap prediction intervals of every row: bootMer(FUN = predict) with use.u = TRUE for
+   conditional predictions (the groups are the observed ones) and FALSE at population level; each
+   replicate's prediction then gets a new level's effect N(0, Sigma_k) for each term not predicted
+   from a known level and noise N(0, sigma^2 / w) (Sigma_k, sigma: the fit's), drawn in the calling
+   thread from stream (seed, 2^62 + b): the draws of replicate b do not depend on the threads. */
+static lmm_status lmm__pred_boot(const lmm_fit *fit, const lmm__pred_rows *d, double level, int nsim, uint64_t seed,
+                                 const lmm_boot_options *bo, double *se, double *lwr, double *upr, lmm_error *err)
+{
+    int n = d->n, i, b, k, a, c;
+    double *draws, *noisy, probs[2], qv[2], T[32 * 32], wv[32];
+    lmm__pred_boot_user user;
+    lmm_status st;
+    if (bo && (bo->first != 0 || bo->last != 0)) return lmm__fail(err, LMM_ERR_ARG, "bootstrap predictions run all replicates (first and last must be 0)");
+    draws = LMM__NEW(double, (size_t)nsim * (n ? n : 1));
+    noisy = LMM__NEW(double, (size_t)nsim * (n ? n : 1));
+    if (!draws || !noisy) { LMM_FREE(draws); LMM_FREE(noisy); return lmm__nomem(err); }
+    user.d = d;
+    st = lmm_bootmer(fit, nsim, seed, d->conditional, lmm__pred_boot_stat, n > 0 ? n : 1, &user, draws, bo, err);
+    for (b = 0; st == LMM_OK && b < nsim; b++) {
+        lmm_rng rng;
+        lmm_rng_seed_stream(&rng, seed, ((uint64_t)1 << 62) + (uint64_t)b);
+        for (i = 0; i < n; i++) {
+            double v = draws[(size_t)b * n + i];
+            for (k = 0; k < d->nterms; k++) {
+                int pk = fit->model->terms[k].ncol;
+                const double *z = d->z + (size_t)i * d->zw + d->zcol[k];
+                if (d->conditional && d->level[(size_t)i * d->nterms + k] >= 0) continue;
+                lmm__sim_template(fit, k, T);
+                for (c = 0; c < pk; c++) wv[c] = fit->sigma * lmm_rng_normal(&rng);
+                for (a = 0; a < pk; a++) {
+                    double gsum = 0;
+                    for (c = 0; c <= a; c++) gsum += T[a + c * pk] * wv[c];
+                    v += z[a] * gsum;
+                }
+            }
+            v += fit->sigma / sqrt(d->w[i]) * lmm_rng_normal(&rng);
+            noisy[(size_t)b * n + i] = v;
+        }
+    }
+    probs[0] = (1 - level) / 2; probs[1] = (1 + level) / 2;
+    for (i = 0; st == LMM_OK && i < n; i++) {
+        double sum = 0, sum2 = 0, mean;
+        int cnt = 0;
+        if (se) se[i] = NAN;
+        if (lwr) lwr[i] = NAN;
+        if (upr) upr[i] = NAN;
+        if (!d->ok[i] || !(d->w[i] > 0)) continue;
+        for (b = 0; b < nsim; b++) { double v = draws[(size_t)b * n + i]; if (isfinite(v)) { sum += v; cnt++; } }
+        mean = cnt ? sum / cnt : NAN;
+        for (b = 0; b < nsim; b++) { double v = draws[(size_t)b * n + i]; if (isfinite(v)) sum2 += (v - mean) * (v - mean); }
+        if (se) se[i] = cnt > 1 ? sqrt(sum2 / (cnt - 1)) : NAN;
+        if ((st = lmm_quantiles(noisy + i, nsim, n, probs, 2, qv, err)) != LMM_OK) break;
+        if (lwr) lwr[i] = qv[0];
+        if (upr) upr[i] = qv[1];
+    }
+    LMM_FREE(draws); LMM_FREE(noisy);
+    return st;
+}
+
+LMM_API lmm_status lmm_predict_ex(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *newdata,
+                                  const lmm_predict_options *opt, double *pred, double *se, double *lwr, double *upr,
+                                  lmm_error *err)
+{
+    lmm_predict_options o;
+    lmm__pred_rows d;
+    lmm_status st;
+    int i, need_z, nsim;
+    double level;
+    if (!fit || !pred) return lmm__fail(err, LMM_ERR_ARG, "lmm_predict: NULL argument");
+    if (opt) o = *opt; else memset(&o, 0, sizeof o);
+    level = o.level == 0 ? 0.95 : o.level;
+    nsim = o.nsim == 0 ? 1000 : o.nsim;
+    if (o.interval < LMM_INTERVAL_NONE || o.interval > LMM_INTERVAL_BOOT) return lmm__fail(err, LMM_ERR_ARG, "unknown interval type %d", (int)o.interval);
+    if (!(level > 0 && level < 1)) return lmm__fail(err, LMM_ERR_ARG, "confidence level %g is not in (0, 1)", level);
+    if (o.interval == LMM_INTERVAL_BOOT && nsim < 1) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim);
+    if (newdata && !train) return lmm__fail(err, LMM_ERR_ARG, "lmm_predict: newdata needs the training frame for its factor levels");
+    need_z = o.interval == LMM_INTERVAL_PREDICTION || o.interval == LMM_INTERVAL_BOOT;
+    if (newdata) st = lmm__pred_rows_new(fit, train, newdata, o.conditional != 0, need_z, o.weights, &d, err);
+    else {
+        st = lmm__pred_rows_train(fit, o.conditional != 0, &d, err);
+        if (st == LMM_OK && o.weights) for (i = 0; i < d.n; i++) d.w[i] = o.weights[i];
+    }
+    if (st != LMM_OK) {
+        if (newdata) for (i = 0; i < newdata->nrow; i++) pred[i] = NAN;
+        return st;
+    }
+    for (i = 0; i < d.n; i++) pred[i] = lmm__pred_row_value(fit, &d, fit->beta, fit->b, i);
+    if (o.interval == LMM_INTERVAL_BOOT) st = lmm__pred_boot(fit, &d, level, nsim, o.seed, &o.boot, se, lwr, upr, err);
+    else if (se || o.interval != LMM_INTERVAL_NONE) st = lmm__pred_wald(fit, &d, o.interval, level, pred, se, lwr, upr, err);
+    lmm__pred_rows_free(&d);
     return st;
 }
 
 LMM_API lmm_status lmm_predict(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *newdata,
                                int conditional, double *out, lmm_error *err)
 {
+    lmm_predict_options o;
     if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_predict: NULL argument");
     if (!newdata) {
         const lmm_model *m = fit->model;
@@ -11165,8 +11521,9 @@ LMM_API lmm_status lmm_predict(const lmm_fit *fit, const lmm_frame *train, const
         }
         return LMM_OK;
     }
-    if (!train) return lmm__fail(err, LMM_ERR_ARG, "lmm_predict: newdata needs the training frame for its factor levels");
-    return lmm__sim_predict_new(fit, train, newdata, conditional, out, err);
+    memset(&o, 0, sizeof o);
+    o.conditional = conditional;
+    return lmm_predict_ex(fit, train, newdata, &o, out, NULL, NULL, NULL, err);
 }
 
 LMM_API void lmm_blup(const lmm_fit *fit, int k, double *coef)

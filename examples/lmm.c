@@ -6,7 +6,7 @@
      lmm anova DATA.csv 'F0' 'F1' ... [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm boot DATA.csv 'F0' 'F1' --nsim B --seed S [--threads T] [--shard K/N --out FILE] [--json]
      lmm boot-merge FILE... [--json]
-     lmm predict DATA.csv 'FORMULA' NEWDATA.csv [--level cond|pop] [--interval boot --nsim B --seed S] [--json]
+     lmm predict DATA.csv 'FORMULA' NEWDATA.csv [--level cond|pop] [--interval confidence|prediction|boot] [--level 0.95] [--nsim B --seed S --threads T] [--json]
      lmm ranef DATA.csv 'FORMULA' [--ml] [--json]
      lmm plot ranef|resid|qq DATA.csv 'FORMULA' [--group G] [--title T] > out.svg
      lmm plot hist FILE... > out.svg
@@ -63,7 +63,7 @@ static void help_main(void)
            "  anova DATA.csv 'F0' 'F1' ...  compare nested lm / lmer models (lme4's anova)\n"
            "  boot DATA.csv 'F0' 'F1'       parametric bootstrap of the likelihood-ratio test of F0 against F1\n"
            "  boot-merge FILE...            merge the shards of a bootstrap run (boot --shard K/N --out FILE)\n"
-           "  predict DATA.csv 'FORMULA' NEWDATA.csv  predictions (and bootstrap intervals) for new rows\n"
+           "  predict DATA.csv 'FORMULA' NEWDATA.csv  predictions, standard errors and intervals for new rows\n"
            "  ranef DATA.csv 'FORMULA'      random effects with conditional SDs and 95%% Wald intervals\n"
            "  plot ranef|resid|qq DATA.csv 'FORMULA'  SVG plot on stdout (plot hist FILE...: bootstrap statistics)\n\n"
            "Run 'lmm COMMAND --help' for a command's options; 'lmm --version' prints the version.\n"
@@ -1161,145 +1161,66 @@ static void help_predict(void)
            "Rows with a missing value get NA.\n\n"
            "options:\n"
            "  --level cond|pop   conditional predictions (default) or population level (re.form = ~0)\n"
-           "  --interval boot    95%% bootstrap prediction interval per row (the lecture's method; needs a\n"
-           "                     single random-effects term): simulate with the modes (use.u), refit,\n"
-           "                     add the group's refitted effect (known level with --level cond) or a\n"
-           "                     new group effect (new level, or --level pop) and residual noise\n"
+           "  --level P          confidence level of the intervals, in (0, 1) (default 0.95)\n"
+           "  --interval confidence   Wald interval of the fit: fit -/+ qnorm((1 + P) / 2) se.fit, with\n"
+           "                     se.fit = sqrt(x' vcov x) at population level (and for new groups); for a\n"
+           "                     known group the joint prediction error of beta and its random effects\n"
+           "  --interval prediction   Wald interval of a new observation: se.fit^2 + the variance of\n"
+           "                     the random effects not predicted from a known group + sigma^2 / w\n"
+           "                     (w: NEWDATA's weights column when the model has weights, else 1)\n"
+           "  --interval boot    parametric-bootstrap percentile prediction interval (any random-effects\n"
+           "                     structure): simulate (use.u with --level cond), refit, predict, add new\n"
+           "                     random effects where no known group is used and residual noise;\n"
+           "                     se.fit is the SD of the refits' predictions\n"
            "  --nsim B           bootstrap replicates (default 1000)\n"
            "  --seed S           random seed, a non-negative integer (default 1)\n"
+           "  --threads T        OpenMP threads of the bootstrap (0: default); the result does not depend on it\n"
            "  --ml               fit by maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
            HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
-           "  --json             print one JSON object: level, nsim, seed (with --interval),\n"
-           "                     predictions [{row, fit, lwr, upr}] (lwr, upr only with --interval)\n");
-}
-
-/* newdata with the grouping column `col` of every row set to the training level `label`
-   (so that every row yields its random-effects covariates); NULL on failure (message printed). */
-static lmm_frame *frame_with_group(const lmm_frame *nd, const char *col, const char *label)
-{
-    lmm_frame *f = NULL;
-    lmm_error err = {LMM_OK, ""};
-    const char **labels = (const char **)malloc(sizeof(char *) * (size_t)(nd->nrow ? nd->nrow : 1));
-    double *num = (double *)malloc(sizeof(double) * (size_t)(nd->nrow ? nd->nrow : 1));
-    int c, i, ok = labels && num && lmm_frame_new(nd->nrow, &f, &err) == LMM_OK;
-    for (c = 0; ok && c < nd->ncol; c++) {
-        const lmm_column *cc = &nd->cols[c];
-        int is_group = !strcmp(cc->name, col);
-        if (cc->type == LMM_NUMERIC && !(is_group && strtod(label, NULL) != strtod(label, NULL))) {
-            for (i = 0; i < nd->nrow; i++) num[i] = is_group ? strtod(label, NULL) : cc->num[i];
-            ok = lmm_frame_add_numeric(f, cc->name, num, &err) == LMM_OK;
-        } else {
-            for (i = 0; i < nd->nrow; i++)
-                labels[i] = is_group ? label : cc->type == LMM_FACTOR && cc->codes[i] >= 0 ? cc->levels[cc->codes[i]] : NULL;
-            ok = lmm_frame_add_factor(f, cc->name, labels, &err) == LMM_OK;
-        }
-    }
-    free(labels); free(num);
-    if (!ok) {
-        fprintf(stderr, "lmm: %s\n", err.code != LMM_OK ? err.message : "out of memory");
-        lmm_frame_free(f);
-        return NULL;
-    }
-    return f;
-}
-
-/* The level of training term t that newdata row i belongs to, or -1 (new or missing). */
-static int row_level(const lmm_reterm *t, const lmm_column *g, int i)
-{
-    char buf[64];
-    const char *s;
-    int j;
-    if (g->type == LMM_FACTOR) {
-        if (g->codes[i] < 0) return -1;
-        s = g->levels[g->codes[i]];
-    } else {
-        if (isnan(g->num[i])) return -1;
-        snprintf(buf, sizeof buf, "%.15g", g->num[i]);
-        s = buf;
-    }
-    for (j = 0; j < t->nlevels; j++) if (!strcmp(t->levels[j], s)) return j;
-    return -1;
-}
-
-/* Bootstrap 95% intervals of every newdata row into lo/hi (NAN where the prediction is NA). */
-static int predict_intervals(const lmm_fit *fit, const lmm_frame *train, const lmm_frame *nd, int conditional,
-                             const double *pred, int nsim, uint64_t seed, double *lo, double *hi)
-{
-    const lmm_model *m = fit->model;
-    const lmm_reterm *t = &m->terms[0];
-    const double probs[2] = {0.025, 0.975};
-    lmm_error err = {LMM_OK, ""};
-    lmm_frame *nd0 = NULL;
-    lmm_fit probe = *fit;
-    int n = nd->nrow, p = fit->p, ncol = t->ncol, gc = lmm_frame_find(nd, t->group), i, j, rc = 0, last_pct = -1;
-    double *xs = (double *)calloc((size_t)(n ? n : 1) * (size_t)(p + ncol), sizeof(double));
-    double *unit = (double *)calloc((size_t)(p + fit->q), sizeof(double));
-    lmm_boot_options bo;
-    if (!xs || !unit) { free(xs); free(unit); fprintf(stderr, "lmm: out of memory\n"); return EXIT_STAT; }
-    if (gc < 0) {
-        fprintf(stderr, "lmm: NEWDATA has no column '%s' (the grouping factor)\n", t->group);
-        free(xs); free(unit);
-        return EXIT_INPUT;
-    }
-    /* the covariates of row i: predictions of a copy of the fit with unit coefficients */
-    if (!(nd0 = frame_with_group(nd, t->group, t->levels[0]))) { free(xs); free(unit); return EXIT_INPUT; }
-    probe.beta = unit;
-    probe.b = unit + p;
-    for (j = 0; j < p + ncol && rc == 0; j++) {
-        memset(unit, 0, sizeof(double) * (size_t)(p + fit->q));
-        if (j < p) unit[j] = 1;
-        else unit[p + t->u_offset + (j - p)] = 1;   /* column j - p of level 0 */
-        if (lmm_predict(&probe, train, nd0, j >= p, xs + (size_t)j * n, &err) != LMM_OK) rc = fail_status(&err);
-    }
-    memset(&bo, 0, sizeof bo);
-    if (isatty(2)) { bo.progress = progress_bar; bo.progress_user = &last_pct; }
-    for (i = 0; i < n && rc == 0; i++) {
-        double x[64], z[64], q[2];
-        int level = conditional ? row_level(t, &nd->cols[gc], i) : -1;
-        lo[i] = hi[i] = NAN;
-        if (!isfinite(pred[i])) continue;
-        for (j = 0; j < p; j++) x[j] = xs[(size_t)j * n + i];
-        for (j = 0; j < ncol; j++) z[j] = xs[(size_t)(p + j) * n + i];
-        last_pct = -1;
-        if (lmm_boot_predict_interval(fit, x, 0, level, z, nsim, seed, probs, 2, q, NULL, &bo, &err) != LMM_OK)
-            rc = fail_status(&err);
-        else { lo[i] = q[0]; hi[i] = q[1]; }
-    }
-    lmm_frame_free(nd0);
-    free(xs); free(unit);
-    return rc;
+           "  --json             print one JSON object: level, interval, conf, nsim, seed (boot),\n"
+           "                     predictions [{row, fit, se.fit, lwr, upr}] (se.fit, lwr, upr only with --interval)\n");
 }
 
 static int cmd_predict(int argc, char **argv)
 {
+    static const char *const interval_names[] = { "none", "confidence", "prediction", "boot" };
     cli_opts o;
     const char *pos[3], *v;
     char **rest;
-    int npos, rc = 0, i, nrest = 0, conditional = 1, interval = 0, nsim_given = 0;
-    long nsim = 1000;
+    int npos, rc = 0, i, nrest = 0, conditional = 1, interval = LMM_INTERVAL_NONE, nsim_given = 0, last_pct = -1;
+    long nsim = 1000, threads = 0;
     uint64_t seed = 1;
+    double conf = 0.95;
     lmm_frame *df = NULL, *nd = NULL;
     lmm_fit *fit = NULL;
     lmm_fit_options fo;
+    lmm_predict_options po;
     lmm_error err = {LMM_OK, ""};
-    double *pred = NULL, *lo = NULL, *hi = NULL;
+    double *pred = NULL, *se = NULL, *lo = NULL, *hi = NULL;
     if (wants_help(argc, argv)) { help_predict(); return 0; }
     memset(&o, 0, sizeof o);
     if (!(rest = (char **)malloc(sizeof(char *) * (size_t)(argc + 1)))) return EXIT_STAT;
     for (i = 0; i < argc && rc == 0; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--level")) {
-            if (!(v = opt_value(argc, argv, &i, "cond or pop"))) rc = EXIT_INPUT;
+            char *end;
+            if (!(v = opt_value(argc, argv, &i, "cond, pop or a confidence level"))) rc = EXIT_INPUT;
             else if (!strcmp(v, "pop")) conditional = 0;
             else if (!strcmp(v, "cond")) conditional = 1;
-            else rc = usage_error("--level takes 'cond' or 'pop'");
+            else {
+                conf = strtod(v, &end);
+                if (end == v || *end || !(conf > 0 && conf < 1))
+                    rc = usage_error("--level takes 'cond', 'pop' or a confidence level strictly between 0 and 1 (such as 0.95)");
+            }
         } else if (!strcmp(a, "--interval")) {
-            if (!(v = opt_value(argc, argv, &i, "boot"))) rc = EXIT_INPUT;
-            else if (!strcmp(v, "boot")) interval = 1;
-            else rc = usage_error("--interval takes 'boot'");
+            if (!(v = opt_value(argc, argv, &i, "confidence, prediction or boot"))) rc = EXIT_INPUT;
+            else if (!strcmp(v, "confidence")) interval = LMM_INTERVAL_CONFIDENCE;
+            else if (!strcmp(v, "prediction")) interval = LMM_INTERVAL_PREDICTION;
+            else if (!strcmp(v, "boot")) interval = LMM_INTERVAL_BOOT;
+            else rc = usage_error("--interval takes 'confidence', 'prediction' or 'boot'");
         } else if (!strcmp(a, "--nsim")) {
             nsim_given = 1;
             if (!(v = opt_value(argc, argv, &i, "a positive number of replicates"))) rc = EXIT_INPUT;
@@ -1308,13 +1229,17 @@ static int cmd_predict(int argc, char **argv)
             nsim_given = 1;
             if (!(v = opt_value(argc, argv, &i, "a non-negative integer"))) rc = EXIT_INPUT;
             else if (parse_seed(v, &seed)) rc = usage_error("--seed takes a non-negative integer");
+        } else if (!strcmp(a, "--threads")) {
+            nsim_given = 1;
+            if (!(v = opt_value(argc, argv, &i, "a number of threads"))) rc = EXIT_INPUT;
+            else if (parse_int(v, 0, 4096, &threads)) rc = usage_error("--threads takes an integer from 0 to 4096");
         } else rest[nrest++] = argv[i];
     }
     if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, 3, &npos, 1);
     free(rest);
     if (rc) return rc;
     if (npos != 3) return usage_error("predict needs DATA.csv, 'FORMULA' and NEWDATA.csv");
-    if (nsim_given && !interval) return usage_error("--nsim and --seed need --interval boot");
+    if (nsim_given && interval != LMM_INTERVAL_BOOT) return usage_error("--nsim, --seed and --threads need --interval boot");
     o.data = pos[0]; o.formula = pos[1];
     if (is_mixed(o.formula, &err) == 0) return usage_error("predict needs a mixed model formula with a random-effects term; use R for lm predictions");
     if (err.code != LMM_OK) return fail_status_in("formula", &err);
@@ -1329,43 +1254,52 @@ static int cmd_predict(int argc, char **argv)
     fo.skip_condvar = 1;
     fo.model = o.model;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
-    else if (interval && fit->model->nterms != 1)
-        rc = usage_error("--interval boot needs a model with a single random-effects term");
-    else if (interval && fit->p + fit->model->terms[0].ncol > 64)
-        rc = usage_error("--interval boot supports at most 64 coefficients");
     if (rc == 0) {
         int n = nd->nrow ? nd->nrow : 1;
-        pred = (double *)malloc(sizeof(double) * (size_t)n);
-        lo = (double *)malloc(sizeof(double) * (size_t)n);
-        hi = (double *)malloc(sizeof(double) * (size_t)n);
-        if (!pred || !lo || !hi) { fprintf(stderr, "lmm: out of memory\n"); rc = EXIT_STAT; }
+        pred = (double *)malloc(sizeof(double) * 4 * (size_t)n);
+        if (!pred) { fprintf(stderr, "lmm: out of memory\n"); rc = EXIT_STAT; }
+        else { se = pred + n; lo = se + n; hi = lo + n; }
     }
-    if (rc == 0 && lmm_predict(fit, df, nd, conditional, pred, &err) != LMM_OK) rc = fail_status_in("NEWDATA", &err);
-    if (rc == 0 && interval) rc = predict_intervals(fit, df, nd, conditional, pred, (int)nsim, seed, lo, hi);
+    if (rc == 0 && (interval == LMM_INTERVAL_PREDICTION || interval == LMM_INTERVAL_BOOT) && fit->model->weights &&
+        (!fit->model->weights_label || lmm_frame_find(nd, fit->model->weights_label) < 0))
+        fprintf(stderr, "lmm: note: NEWDATA has no weights column%s%s: new observations get weight 1 (as R's predict.lm assumes)\n",
+                fit->model->weights_label ? " " : "", fit->model->weights_label ? fit->model->weights_label : "");
+    memset(&po, 0, sizeof po);
+    po.conditional = conditional; po.interval = (lmm_interval)interval; po.level = conf;
+    po.nsim = (int)nsim; po.seed = seed; po.boot.threads = (int)threads;
+    if (interval == LMM_INTERVAL_BOOT && isatty(2)) { po.boot.progress = progress_bar; po.boot.progress_user = &last_pct; }
+    if (rc == 0 && lmm_predict_ex(fit, df, nd, &po, pred, interval ? se : NULL, lo, hi, &err) != LMM_OK)
+        rc = fail_status_in("NEWDATA", &err);
     if (rc == 0 && o.json) {
         printf("{\"formula\": "); jstr(o.formula);
         printf(", \"level\": \"%s\"", conditional ? "cond" : "pop");
-        if (interval) printf(", \"interval\": \"boot\", \"nsim\": %ld, \"seed\": %llu, \"conf\": 0.95", nsim, (unsigned long long)seed);
+        if (interval) printf(", \"interval\": \"%s\", \"conf\": %.15g", interval_names[interval], conf);
+        if (interval == LMM_INTERVAL_BOOT) printf(", \"nsim\": %ld, \"seed\": %llu", nsim, (unsigned long long)seed);
         printf(", \"predictions\": [");
         for (i = 0; i < nd->nrow; i++) {
             printf("%s{\"row\": %d, \"fit\": ", i ? ", " : "", i + 1); jnum(pred[i]);
-            if (interval) { printf(", \"lwr\": "); jnum(lo[i]); printf(", \"upr\": "); jnum(hi[i]); }
+            if (interval) {
+                printf(", \"se.fit\": "); jnum(se[i]);
+                printf(", \"lwr\": "); jnum(lo[i]); printf(", \"upr\": "); jnum(hi[i]);
+            }
             printf("}");
         }
         printf("]}\n");
     } else if (rc == 0) {
         printf("%s predictions of %s\n", conditional ? "Conditional" : "Population-level", o.formula);
-        if (interval) printf("95%% bootstrap prediction intervals, %ld replicates, seed %llu\n", nsim, (unsigned long long)seed);
+        if (interval == LMM_INTERVAL_CONFIDENCE) printf("%g%% Wald confidence intervals (normal quantiles)\n", 100 * conf);
+        if (interval == LMM_INTERVAL_PREDICTION) printf("%g%% Wald prediction intervals of a new observation (normal quantiles)\n", 100 * conf);
+        if (interval == LMM_INTERVAL_BOOT) printf("%g%% bootstrap prediction intervals, %ld replicates, seed %llu\n", 100 * conf, nsim, (unsigned long long)seed);
         printf("%5s %14s", "row", "fit");
-        if (interval) printf(" %14s %14s", "lwr", "upr");
+        if (interval) printf(" %14s %14s %14s", "se.fit", "lwr", "upr");
         printf("\n");
         for (i = 0; i < nd->nrow; i++) {
             printf("%5d ", i + 1); tnum(14, 6, pred[i]);
-            if (interval) { putchar(' '); tnum(14, 6, lo[i]); putchar(' '); tnum(14, 6, hi[i]); }
+            if (interval) { putchar(' '); tnum(14, 6, se[i]); putchar(' '); tnum(14, 6, lo[i]); putchar(' '); tnum(14, 6, hi[i]); }
             printf("\n");
         }
     }
-    free(pred); free(lo); free(hi);
+    free(pred);
     lmm_fit_free(fit);
     lmm_frame_free(nd);
     lmm_frame_free(df);

@@ -502,7 +502,7 @@ has '{"row": 2, "fit": 60.39999'
 # new operator about (59.63, 61.24), each end within 0.12)
 run predict-pulp-boot predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --interval boot --nsim 1000 --seed 3 --json
 expect_rc 0
-has '"interval": "boot", "nsim": 1000, "seed": 3'
+has '"interval": "boot", "conf": 0.95, "nsim": 1000, "seed": 3'
 a_lwr=$(sed -n 's/.*"row": 1, [^}]*"lwr": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")
 a_upr=$(sed -n 's/.*"row": 1, [^}]*"upr": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")
 n_lwr=$(sed -n 's/.*"row": 2, [^}]*"lwr": \([-0-9.eE+]*\).*/\1/p' "$TMP/out")
@@ -514,7 +514,7 @@ in_range predict-boot-new-upr "$n_upr" 61.12 61.36
 run predict-pulp-boot-text predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --interval boot --nsim 200 --seed 3
 expect_rc 0
 has "95% bootstrap prediction intervals, 200 replicates, seed 3"
-has "  row            fit            lwr            upr"
+has "  row            fit         se.fit            lwr            upr"
 run predict-sleep-boot predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --interval boot --nsim 50 --seed 1 --json
 expect_rc 0
 has '"upr": '
@@ -523,16 +523,72 @@ bad_input predict-missing-newdata "NEWDATA" predict $D/sleepstudy.csv "$SL" "$TM
 bad_input predict-no-group "no column 'Subject'" predict $D/sleepstudy.csv "$SL" "$TMP/nogroup.csv"
 printf 'Subject\n308\n' >"$TMP/nodays.csv"
 bad_input predict-no-covariate "Days" predict $D/sleepstudy.csv "$SL" "$TMP/nodays.csv"
-bad_input predict-bad-level "--level takes 'cond' or 'pop'" predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --level group
-bad_input predict-bad-interval "--interval takes 'boot'" predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --interval wald
+bad_input predict-bad-level "--level takes 'cond', 'pop' or a confidence level" predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --level group
+bad_input predict-bad-interval "--interval takes 'confidence', 'prediction' or 'boot'" predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --interval wald
 bad_input predict-nsim-no-interval "need --interval boot" predict $D/sleepstudy.csv "$SL" "$TMP/sleep_new.csv" --nsim 10
 bad_input predict-bad-nsim "--nsim" predict $D/pulp.csv 'bright ~ 1 + (1|operator)' "$TMP/pulp_new.csv" --interval boot --nsim -5
-bad_input predict-two-terms "single random-effects term" predict $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject) + (0 + Days|Subject)' "$TMP/sleep_new.csv" --interval boot
+# two random-effects terms: the bootstrap takes any structure
+run predict-two-terms predict $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject) + (0 + Days|Subject)' "$TMP/sleep_new.csv" --interval boot --nsim 20 --seed 2
+expect_rc 0
+has "95% bootstrap prediction intervals, 20 replicates, seed 2"
 bad_input predict-lm "random-effects term" predict $D/sleepstudy.csv 'Reaction ~ Days' "$TMP/sleep_new.csv"
 bad_input predict-one-arg "needs DATA.csv, 'FORMULA' and NEWDATA.csv" predict $D/sleepstudy.csv "$SL"
 bad_input predict-bad-formula "offset" predict $D/sleepstudy.csv 'Reaction ~ (Days' "$TMP/sleep_new.csv"
 printf 'operator\nq\n' >"$TMP/pulp_fixed.csv"
 bad_input predict-new-fixed-level "not in the training data" predict $D/pulp.csv 'bright ~ operator + (1|operator)' "$TMP/pulp_fixed.csv"
+
+# ---- predict --interval (tests/data/predict_intervals.R: lme4's vcov, VarCorr and PLS system;
+#      our fit agrees with lme4's to about 1e-6, so each figure is checked to 1e-5 relative) ----
+PN=$D/predict_intervals
+# close NAME VALUE WANT: |VALUE - WANT| <= 1e-5 |WANT|
+close() { in_range "$1" "$2" "$(awk -v w="$3" 'BEGIN { printf "%.10f", w - 1e-5 * (w < 0 ? -w : w) }')" "$(awk -v w="$3" 'BEGIN { printf "%.10f", w + 1e-5 * (w < 0 ? -w : w) }')"; }
+# row_val ROW KEY: KEY of prediction ROW in the last JSON output
+row_val() { sed -n "s/.*{\"row\": $1, [^}]*\"$2\": \([-0-9.eE+]*\).*/\1/p" "$TMP/out"; }
+run predict-conf predict $D/sleepstudy.csv "$SL" $PN/sleepstudy_new.csv --interval confidence --json
+expect_rc 0
+has '"interval": "confidence", "conf": 0.95'
+close predict-conf-fit1 "$(row_val 1 fit)" 243.8305249358052
+close predict-conf-se1 "$(row_val 1 se.fit)" 13.182668380562902
+close predict-conf-lwr1 "$(row_val 1 lwr)" 217.99296968976694
+close predict-conf-se3 "$(row_val 3 se.fit)" 7.365720474649496
+has '{"row": 4, "fit": null, "se.fit": null, "lwr": null, "upr": null}'
+# population-level prediction interval at 0.9: fit -/+ qnorm(0.95) * R's pred_se (36.26054689076725)
+run predict-pred-pop predict $D/sleepstudy.csv "$SL" $PN/sleepstudy_new.csv --interval prediction --level pop --level 0.9 --json
+expect_rc 0
+has '"level": "pop", "interval": "prediction", "conf": 0.9'
+close predict-pred-pop-lwr1 "$(row_val 1 lwr)" "$(awk 'BEGIN { printf "%.10f", 246.17146186868698 - 1.6448536269514722 * 36.26054689076725 }')"
+close predict-pred-pop-se1 "$(row_val 1 se.fit)" 6.9730606530578765
+# weighted with an offset: sigma^2 / w from NEWDATA's w column; x has an NA in row 4
+run predict-pred-w predict $D/sleepstudy_w.csv 'Reaction ~ Days + offset(log(x)) + (Days|Subject)' $PN/weighted_new.csv --weights w --interval prediction --json
+expect_rc 0
+close predict-pred-w-lwr1 "$(row_val 1 lwr)" 219.83170754089053
+close predict-pred-w-upr2 "$(row_val 2 upr)" 355.18797546275135
+close predict-pred-w-upr3 "$(row_val 3 upr)" 445.436311958602
+has '{"row": 4, "fit": null'
+printf 'Days,x,Subject\n1,2,308\n' >"$TMP/w_new.csv"
+run predict-pred-w-note predict $D/sleepstudy_w.csv 'Reaction ~ Days + offset(log(x)) + (Days|Subject)' "$TMP/w_new.csv" --weights w --interval prediction
+expect_rc 0
+if grep -q "no weights column w: new observations get weight 1" "$TMP/err"; then ok; else bad "predict-pred-w-note: no note on stderr"; fi
+# crossed terms, text layout; NA printed as NA, never nan
+run predict-pen-text predict $D/Penicillin.csv 'diameter ~ 1 + (1|plate) + (1|sample)' $PN/penicillin_new.csv --interval prediction --level 0.9
+expect_rc 0
+has "90% Wald prediction intervals of a new observation (normal quantiles)"
+has "  row            fit         se.fit            lwr            upr"
+has "    1      25.96382"
+# bootstrap: the same numbers for a seed, whatever --threads; another seed differs
+run predict-boot-t1 predict $D/Penicillin.csv 'diameter ~ 1 + (1|plate) + (1|sample)' $PN/penicillin_new.csv --interval boot --nsim 40 --seed 5 --threads 1
+cp "$TMP/out" "$TMP/boot_t1.txt"
+run predict-boot-t2 predict $D/Penicillin.csv 'diameter ~ 1 + (1|plate) + (1|sample)' $PN/penicillin_new.csv --interval boot --nsim 40 --seed 5 --threads 2
+expect_rc 0
+same_files predict-boot-threads "$TMP/boot_t1.txt" "$TMP/out"
+run predict-boot-seed6 predict $D/Penicillin.csv 'diameter ~ 1 + (1|plate) + (1|sample)' $PN/penicillin_new.csv --interval boot --nsim 40 --seed 6
+if cmp -s "$TMP/boot_t1.txt" "$TMP/out"; then bad "predict-boot-seed6: same output as seed 5"; else ok; fi
+bad_input predict-level-0 "confidence level strictly between 0 and 1" predict $D/sleepstudy.csv "$SL" $PN/sleepstudy_new.csv --interval confidence --level 0
+bad_input predict-level-1 "confidence level strictly between 0 and 1" predict $D/sleepstudy.csv "$SL" $PN/sleepstudy_new.csv --interval prediction --level 1
+bad_input predict-level-text "--level takes" predict $D/sleepstudy.csv "$SL" $PN/sleepstudy_new.csv --level 95%
+bad_input predict-interval-foo "--interval takes 'confidence', 'prediction' or 'boot'" predict $D/sleepstudy.csv "$SL" $PN/sleepstudy_new.csv --interval foo
+bad_input predict-interval-none "--interval" predict $D/sleepstudy.csv "$SL" $PN/sleepstudy_new.csv --interval
+bad_input predict-threads-no-boot "need --interval boot" predict $D/sleepstudy.csv "$SL" $PN/sleepstudy_new.csv --interval confidence --threads 2
 
 # ---- ranef (R 4.2: ranef(m, condVar = TRUE), sqrt(attr(, "postVar"))) ----
 run help-ranef-list --help; has "ranef DATA.csv 'FORMULA'"
