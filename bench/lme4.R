@@ -87,5 +87,14 @@ out <- switch(workload,
       sprintf("REML=%.6f,evals=%d", REMLcrit(m), m@optinfo$feval)
     })
   },
+  maximal = {
+    d <- rd("maximal.csv")
+    for (v in c("subj", "item", "spkr", "prec", "load")) d[[v]] <- factor(d[[v]])
+    timed(function() {
+      m <- lmer(rt ~ 1 + spkr*prec*load + (1 + spkr*prec*load | subj) + (1 + spkr*prec*load | item), d)
+      warn <- length(m@optinfo$conv$lme4$messages) > 0
+      sprintf("REML=%.4f,evals=%d%s", REMLcrit(m), m@optinfo$feval, if (warn) ",warning" else "")
+    })
+  },
   stop("unknown workload ", workload))
 cat(sprintf("RESULT %s %.6g %.0f %d %s\n", workload, out$time, peak_rss_kb(), reps, out$check))

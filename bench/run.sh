@@ -22,8 +22,9 @@ fi
 rm -f "$out/probe"
 [ -f "$out/data/InstEval.csv" ] || gzip -dc bench/data/InstEval.csv.gz > "$out/data/InstEval.csv"
 for f in pulp.csv sleepstudy.csv Penicillin.csv soybean_sim.csv; do cp tests/data/$f "$out/data/"; done
+cp bench/data/maximal.csv "$out/data/"
 
-workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot insteval"}
+workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot insteval maximal"}
 for w in $workloads; do
     $CC $CFLAGS -I. -o "$out/$w" "bench/$w.c" -lm
 done
