@@ -59,6 +59,10 @@
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
+   Intervals      lmm_confint(fit, &opts, &ci, &err) is lme4's confint(m): profile
+                  (default; the ML deviance's profile, each limit a root-found
+                  refit with the parameter held), Wald or parametric bootstrap;
+                  lmm_print_confint prints R's matrix (.sig01 ... .sigma, fixef).
 
    SECTIONS (search for the tag; each uses only the ones above it)
    --------
