@@ -23,7 +23,7 @@ rm -f "$out/probe"
 [ -f "$out/data/InstEval.csv" ] || gzip -dc bench/data/InstEval.csv.gz > "$out/data/InstEval.csv"
 for f in pulp.csv sleepstudy.csv Penicillin.csv soybean_sim.csv; do cp tests/data/$f "$out/data/"; done
 
-workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot insteval"}
+workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot sleepstudy_confint insteval"}
 for w in $workloads; do
     $CC $CFLAGS -I. -o "$out/$w" "bench/$w.c" -lm
 done
