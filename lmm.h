@@ -65,6 +65,10 @@
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
+   Intervals      lmm_confint(fit, &opts, &ci, &err) is lme4's confint(m): profile
+                  (default; the ML deviance's profile, each limit a root-found
+                  refit with the parameter held), Wald or parametric bootstrap;
+                  lmm_print_confint prints R's matrix (.sig01 ... .sigma, fixef).
 
    SECTIONS (search for the tag; each uses only the ones above it)
    --------
@@ -929,6 +933,47 @@ LMM_API lmm_status lmm_bootmer(const lmm_fit *fit, int nsim, uint64_t seed, int 
 LMM_API lmm_status lmm_quantiles(const double *x, int n, int stride, const double *probs, int nprobs,
                                  double *q, lmm_error *err);
 
+/* lme4's confint(m, method = ...) for an lmer fit. */
+typedef enum lmm_confint_method {
+    LMM_CONFINT_PROFILE = 0,  /* lme4's default: where the signed root of the ML deviance's profile is -/+ z */
+    LMM_CONFINT_WALD,         /* beta -/+ z se; NAN (R's NA) for the variance parameters */
+    LMM_CONFINT_BOOT          /* percentile intervals (boot.ci type "perc") from the parametric bootstrap */
+} lmm_confint_method;
+
+/* Zero-initialised = confint(m): profile, level 0.95, every parameter. */
+typedef struct lmm_confint_options {
+    lmm_confint_method method;
+    double level;             /* 0: 0.95; otherwise in (0, 1) */
+    const char *parm;         /* NULL: all; "theta_" (variance parameters), "beta_" (fixed effects) or one row name */
+    int nsim;                 /* boot: replicates (0: lme4's 500) */
+    uint64_t seed;            /* boot: replicate b draws from stream (seed, b), as lmm_bootmer */
+    int threads;              /* boot, profile: OpenMP threads (0: OpenMP's default); ignored without -fopenmp */
+} lmm_confint_options;
+
+/* The interval table: rows .sig01, .sig02, ... (each term's standard deviations and
+   correlations in theta's order), .sigma, then the fixed effects; NAN where lme4 has NA. */
+typedef struct lmm_confint_result {
+    int n;                    /* rows */
+    char **names;             /* row names */
+    double *estimate;         /* the parameter at the optimum (profile: of the ML refit, which lme4 profiles) */
+    double *lower, *upper;    /* the limits */
+    char columns[2][24];      /* R's column labels: "2.5 %", "97.5 %" */
+    double level;
+    lmm_confint_method method;
+    int nsim, nvalid;         /* boot: replicates run, and those whose refit succeeded */
+    double *replicates;       /* boot: nsim x n row-major (replicate b at replicates + b n; NAN if it failed); else NULL */
+} lmm_confint_result;
+
+/* Confidence intervals of every parameter of an lmer fit, as lme4's confint.merMod.
+   profile: each point is a refit with the parameter held fixed (warm-started), the
+   crossing found by root-finding (not lme4's spline); a standard deviation whose
+   profile does not reach -z before 0 gets 0, a correlation -1 / 1. The fit's model is
+   refactored and left at fit->theta. LMM_ERR_ARG for a level outside (0, 1), an unknown
+   parm or method. Free the result with lmm_confint_free. */
+LMM_API lmm_status lmm_confint(const lmm_fit *fit, const lmm_confint_options *opt, lmm_confint_result **out,
+                               lmm_error *err);
+LMM_API void lmm_confint_free(lmm_confint_result *r);
+
 /* Population-level (conditional = 0, re.form = ~0) or conditional predictions on the training rows
    (newdata NULL; out[nobs]) or on newdata (out[nrow]; train = the fitting frame, for its factor levels).
    Unseen fixed-effect level: LMM_ERR_DATA; missing column: LMM_ERR_FORMULA; new group level: population
@@ -1021,6 +1066,8 @@ LMM_API void lmm_abbreviate(const char *name, int minlength, char *buf, size_t s
 LMM_API void lmm_print_lm(FILE *out, const lmm_lm *fit, const char *data_name);
 /* Print R's summary(aov) table with significance stars. */
 LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit);
+/* Print lme4's confint() matrix: row names, the two percent columns, R's digits (NA for NAN). */
+LMM_API void lmm_print_confint(FILE *out, const lmm_confint_result *r);
 /* R's format.pval(p, digits): "0.0226", "9.89e-15", "<2e-16". */
 LMM_API void lmm_format_pval(double p, int digits, char *buf, size_t size);
 /* Print the table as lme4 prints it: the ML-refit note, "Data: <data_name>"
@@ -10968,6 +11015,453 @@ LMM_API lmm_status lmm_quantiles(const double *x, int n, int stride, const doubl
     return LMM_OK;
 }
 
+/* ---- confint ------------------------------------------------------------------- */
+/* lme4's confint.merMod. The variance parameters are lme4's: per term, theta's order with
+   standard deviations on the diagonal and correlations below it, then sigma. profile
+   follows profile.merMod: the ML refit's deviance, profiled over (sd/cor, sigma) with
+   beta profiled out for a variance parameter, and over theta with beta_j fixed (the
+   other coefficients profiled out) for a fixed effect; each limit is the root of
+   zeta = -/+ z found by secant steps and Brent's method instead of lme4's spline. */
+
+/* Position of template entry (i, j), i >= j, in a term's theta block (column-major lower). */
+static int lmm__tri_index(int nc, int i, int j)
+{
+    return j * nc - j * (j - 1) / 2 + (i - j);
+}
+
+/* lme4's Cv_to_Sv: the standard deviations and correlations (theta's order) at theta, sigma. */
+static void lmm__theta_to_sdcor(const lmm_model *m, const double *theta, double sigma, double *sdcor)
+{
+    int k, i, j, c;
+    for (k = 0; k < m->nterms; k++) {
+        int nc = m->terms[k].ncol, o = m->terms[k].theta_offset;
+        double sd[32];
+        const double *th = theta + o;
+        for (i = 0; i < nc; i++) {
+            double s = 0;
+            for (c = 0; c <= i; c++) s += th[lmm__tri_index(nc, i, c)] * th[lmm__tri_index(nc, i, c)];
+            sd[i] = sqrt(s);
+        }
+        for (j = 0; j < nc; j++)
+            for (i = j; i < nc; i++) {
+                double dot = 0;
+                if (i == j) { sdcor[o + lmm__tri_index(nc, i, j)] = sigma * sd[i]; continue; }
+                for (c = 0; c <= j; c++) dot += th[lmm__tri_index(nc, i, c)] * th[lmm__tri_index(nc, j, c)];
+                sdcor[o + lmm__tri_index(nc, i, j)] = sd[i] > 0 && sd[j] > 0 ? dot / (sd[i] * sd[j]) : 0.0;
+            }
+    }
+}
+
+/* lme4's Sv_to_Cv: theta at (sdcor, sigma), each term's T = diag(sd) chol(C) / sigma with a
+   Cholesky that lets a pivot reach 0 (correlations of -1 or 1). 1 when C is not one. */
+static int lmm__sdcor_to_theta(const lmm_model *m, const double *sdcor, double sigma, double *theta)
+{
+    int k, i, j, c;
+    for (k = 0; k < m->nterms; k++) {
+        int nc = m->terms[k].ncol, o = m->terms[k].theta_offset;
+        double L[32 * 32];
+        const double *sv = sdcor + o;
+        for (j = 0; j < nc; j++) {
+            double d = 1;
+            for (c = 0; c < j; c++) d -= L[j + c * nc] * L[j + c * nc];
+            if (d < -1e-10) return 1;
+            L[j + j * nc] = d > 0 ? sqrt(d) : 0.0;
+            for (i = j + 1; i < nc; i++) {
+                double s = sv[lmm__tri_index(nc, i, j)];
+                for (c = 0; c < j; c++) s -= L[i + c * nc] * L[j + c * nc];
+                if (L[j + j * nc] > 0) L[i + j * nc] = s / L[j + j * nc];
+                else if (fabs(s) > 1e-10) return 1;
+                else L[i + j * nc] = 0;
+            }
+        }
+        for (j = 0; j < nc; j++)
+            for (i = j; i < nc; i++) {
+                double sd = sv[lmm__tri_index(nc, i, i)];
+                if (!(sd >= 0)) return 1;
+                theta[o + lmm__tri_index(nc, i, j)] = sd * L[i + j * nc] / sigma;
+            }
+    }
+    return 0;
+}
+
+/* One profile in progress: the fixed parameter and the optimizer's scratch. */
+typedef struct lmm__prof {
+    lmm_model *m;
+    int nth, p;
+    int w;                    /* variance parameter held fixed (nth: sigma), -1 for a fixed effect */
+    int j;                    /* ... the fixed effect held at fw */
+    double fw;
+    double base, sig0;        /* ML deviance at the optimum; its sigma, the unit of sds and sigma */
+    char *is_sd;              /* nth: a standard deviation (else a correlation) */
+    double *theta, *sdcor, *beta, *unscaled, *lo, *hi, *x, *xtry, *work;
+} lmm__prof;
+
+/* ML deviance at (sd/cor, sigma) in the optimizer's units (lme4's devfun2): beta profiled out. */
+static double lmm__prof_dev_var(const double *x, void *ctx)
+{
+    lmm__prof *P = (lmm__prof *)ctx;
+    lmm_model *m = P->m;
+    const double two_pi = 6.283185307179586476925286766559;
+    double sigma = x[P->nth] * P->sig0, ldL2, ldRX2, pwrss, c;
+    int i;
+    for (i = 0; i < P->nth; i++) P->sdcor[i] = P->is_sd[i] ? x[i] * P->sig0 : x[i];
+    if (!(sigma > 0) || lmm__sdcor_to_theta(m, P->sdcor, sigma, P->theta)) return HUGE_VAL;
+    if (lmm__factor_at(m, P->theta, 0) != 0) return HUGE_VAL;
+    lmm__factor_summary(m, m->blk_->path == LMM__PATH_SPARSE, &ldL2, &ldRX2, &pwrss);
+    c = ldL2 + pwrss / (sigma * sigma) + m->nobs * log(two_pi * sigma * sigma);
+    return m->sqrtw_ ? c - m->ldw_ : c;
+}
+
+/* ML deviance at theta with beta_j = fw: the penalised RSS grows by (fw - beta_j)^2 / [(R_X'R_X)^-1]_jj. */
+static double lmm__prof_dev_beta(const double *theta, void *ctx)
+{
+    lmm__prof *P = (lmm__prof *)ctx;
+    double d[3], bj, u, pw;
+    if (lmm__pieces_at(P->m, theta, d, P->beta, P->unscaled)) return HUGE_VAL;
+    bj = P->beta[P->j] + P->m->blk_->beta0[P->j];
+    u = P->unscaled[(size_t)P->j * (P->p + 1)];
+    pw = d[2] + (P->fw - bj) * (P->fw - bj) / u;
+    if (!(pw > 0)) return HUGE_VAL;
+    return lmm__criterion(P->m, d[0], d[1], pw, 0);
+}
+
+/* |zeta| at parameter value v: the deviance minimised with the parameter held at v, from
+   (and, when finite, into) the warm start P->x. *dev gets the minimum. */
+static double lmm__prof_zeta(lmm__prof *P, double v, double *dev)
+{
+    lmm_optim_options oo;
+    lmm_optim_result res;
+    int n = P->w >= 0 ? P->nth + 1 : P->nth;
+    memset(&oo, 0, sizeof oo);
+    oo.rho_end = 1e-8;
+    memcpy(P->xtry, P->x, (size_t)n * sizeof(double));
+    if (P->w >= 0) {
+        double xv = P->w == P->nth || P->is_sd[P->w] ? v / P->sig0 : v;
+        P->xtry[P->w] = P->lo[P->w] = P->hi[P->w] = xv;
+        if (lmm_minimize(n, P->xtry, P->lo, P->hi, lmm__prof_dev_var, P, &oo, P->work, &res, NULL) != LMM_OK) res.fmin = HUGE_VAL;
+    } else {
+        P->fw = v;
+        if (lmm_minimize(n, P->xtry, P->lo, NULL, lmm__prof_dev_beta, P, &oo, P->work, &res, NULL) != LMM_OK) res.fmin = HUGE_VAL;
+    }
+    *dev = res.fmin;
+    if (!isfinite(res.fmin)) return NAN;
+    memcpy(P->x, P->xtry, (size_t)n * sizeof(double));
+    return sqrt(res.fmin > P->base ? res.fmin - P->base : 0.0);
+}
+
+/* One limit (dir -1: lower, +1: upper) of the parameter at estimate xhat: the root of
+   |zeta| = z beyond xhat, or the bound when |zeta| stays below z up to it (lme4's lower /
+   upper), NAN when no root is found. h0: first step. P->x holds the optimum's warm start. */
+static double lmm__prof_side(lmm__prof *P, double xhat, double h0, double bound, double z, int dir)
+{
+    double xa = xhat, za = 0, xb = 0, zb = 0, step = h0, dev, x, zx;
+    int it, bracketed = 0;
+    for (it = 0; it < 60 && !bracketed; it++) {
+        x = xa + dir * step;
+        if (dir * (x - bound) >= 0) x = bound;
+        zx = lmm__prof_zeta(P, x, &dev);
+        if (!isfinite(zx)) { step /= 4; if (step < 1e-12 * (fabs(xa) + 1)) return NAN; continue; }
+        if (zx >= z) { xb = x; zb = zx; bracketed = 1; break; }
+        if (x == bound) return bound;
+        {   /* secant toward z, 2% past it, at most ten times the last step */
+            double slope = (zx - za) / fabs(x - xa), next;
+            next = slope > 0 ? 1.02 * (z - zx) / slope : 2 * fabs(x - xa);
+            if (next > 10 * fabs(x - xa)) next = 10 * fabs(x - xa);
+            xa = x; za = zx; step = next;
+        }
+    }
+    if (!bracketed) return NAN;
+    {   /* Brent's method on g = |zeta| - z: g(xa) < 0 <= g(xb) */
+        double a = xa, b = xb, fa = za - z, fb = zb - z, c = a, fc = fa, d = b - a, e = d;
+        for (it = 0; it < 100; it++) {
+            double tol, mid, s;
+            if ((fb > 0) == (fc > 0)) { c = a; fc = fa; d = e = b - a; }
+            if (fabs(fc) < fabs(fb)) { a = b; b = c; c = a; fa = fb; fb = fc; fc = fa; }
+            tol = 2e-15 * fabs(b) + 1e-13 * (fabs(xhat) + h0);
+            mid = 0.5 * (c - b);
+            if (fabs(fb) < 1e-10 || fabs(mid) <= tol) return b;
+            if (fabs(e) >= tol && fabs(fa) > fabs(fb)) {   /* interpolate: secant or inverse quadratic */
+                double pp, qq, r, sa = fb / fa;
+                if (a == c) { pp = 2 * mid * sa; qq = 1 - sa; }
+                else {
+                    double qa = fa / fc;
+                    r = fb / fc;
+                    pp = sa * (2 * mid * qa * (qa - r) - (b - a) * (r - 1));
+                    qq = (qa - 1) * (r - 1) * (sa - 1);
+                }
+                if (pp > 0) qq = -qq; else pp = -pp;
+                if (2 * pp < fmin(3 * mid * qq - fabs(tol * qq), fabs(e * qq))) { e = d; d = pp / qq; }
+                else { d = mid; e = d; }
+            } else { d = mid; e = d; }
+            a = b; fa = fb;
+            b += fabs(d) > tol ? d : (mid > 0 ? tol : -tol);
+            s = lmm__prof_zeta(P, b, &dev);
+            if (!isfinite(s)) return NAN;
+            fb = s - z;
+        }
+        return b;
+    }
+}
+
+static void lmm__prof_free(lmm__prof *P)
+{
+    LMM_FREE(P->is_sd); LMM_FREE(P->theta); LMM_FREE(P->sdcor); LMM_FREE(P->beta); LMM_FREE(P->unscaled);
+    LMM_FREE(P->lo); LMM_FREE(P->hi); LMM_FREE(P->x); LMM_FREE(P->xtry); LMM_FREE(P->work);
+}
+
+static lmm_status lmm__prof_init(lmm__prof *P, lmm_model *m, lmm_error *err)
+{
+    int nth = m->ntheta, p = m->X->ncol, k, i, j;
+    size_t nw = lmm_minimize_worksize(nth + 1, LMM_OPT_BOBYQA);
+    memset(P, 0, sizeof *P);
+    P->m = m; P->nth = nth; P->p = p;
+    P->is_sd = (char *)lmm__calloc((size_t)nth + 1, 1);
+    P->theta = LMM__NEW(double, nth + 1); P->sdcor = LMM__NEW(double, nth + 1);
+    P->beta = LMM__NEW(double, p + 1); P->unscaled = LMM__NEW(double, (size_t)p * p + 1);
+    P->lo = LMM__NEW(double, nth + 1); P->hi = LMM__NEW(double, nth + 1);
+    P->x = LMM__NEW(double, nth + 1); P->xtry = LMM__NEW(double, nth + 1);
+    P->work = LMM__NEW(double, nw);
+    if (!P->is_sd || !P->theta || !P->sdcor || !P->beta || !P->unscaled || !P->lo || !P->hi || !P->x || !P->xtry || !P->work) {
+        lmm__prof_free(P);
+        return lmm__nomem(err);
+    }
+    for (k = 0; k < m->nterms; k++)
+        for (j = 0; j < m->terms[k].ncol; j++)
+            for (i = j; i < m->terms[k].ncol; i++)
+                P->is_sd[m->terms[k].theta_offset + lmm__tri_index(m->terms[k].ncol, i, j)] = i == j;
+    return LMM_OK;
+}
+
+/* Both limits of parameter `par` (0..nth-1: sd/cor, nth: sigma, nth + 1 + j: beta_j) at the ML
+   optimum (theta0, sdcor0 with sigma last, beta0, se0). */
+static void lmm__prof_param(lmm__prof *P, int par, const double *theta0, const double *sdcor0, const double *beta0,
+                            const double *se0, double z, double *lower, double *upper)
+{
+    const lmm_model *m = P->m;
+    int nth = P->nth, i, side;
+    double xhat, h0, lo, hi;
+    for (side = 0; side < 2; side++) {
+        int dir = side ? 1 : -1;
+        double *res = side ? upper : lower;
+        if (par <= nth) {   /* a variance parameter: start at the optimum in the optimizer's units */
+            int term = 0, k;
+            P->w = par; P->j = -1;
+            for (i = 0; i <= nth; i++) {
+                int sd = i == nth || P->is_sd[i];
+                P->x[i] = sd ? sdcor0[i] / P->sig0 : sdcor0[i];
+                P->lo[i] = sd ? 0.0 : -1.0;
+                P->hi[i] = sd ? HUGE_VAL : 1.0;
+            }
+            for (k = 0; k < m->nterms; k++)
+                if (par < nth && par >= m->terms[k].theta_offset) term = k;
+            xhat = sdcor0[par];
+            if (par == nth) { h0 = z * xhat / sqrt(2.0 * m->nobs); lo = 0; hi = HUGE_VAL; }
+            else if (P->is_sd[par]) {
+                h0 = z * (xhat > 0 ? xhat : 0.1 * P->sig0) / sqrt(2.0 * m->terms[term].nlevels);
+                lo = 0; hi = HUGE_VAL;
+            } else {
+                h0 = z * (1 - xhat * xhat + 0.01) / sqrt((double)m->terms[term].nlevels);
+                if (h0 > 0.5) h0 = 0.5;
+                lo = -1; hi = 1;
+            }
+        } else {
+            P->w = -1; P->j = par - nth - 1;
+            memcpy(P->x, theta0, (size_t)nth * sizeof(double));
+            for (i = 0; i < nth; i++) P->lo[i] = m->theta_lower[i];
+            xhat = beta0[P->j];
+            h0 = z * se0[P->j];
+            lo = -HUGE_VAL; hi = HUGE_VAL;
+        }
+        if (!(h0 > 0)) h0 = 1e-3 * (fabs(xhat) + 1);
+        if (xhat == (side ? hi : lo)) { *res = xhat; continue; }
+        *res = lmm__prof_side(P, xhat, h0, side ? hi : lo, z, dir);
+        if (isnan(*res) && (side ? hi : lo) == (side ? HUGE_VAL : -HUGE_VAL)) *res = side ? HUGE_VAL : -HUGE_VAL;
+    }
+}
+
+/* boot: the variance parameters and fixed effects of a refit, as lme4's bootFun. */
+static void lmm__confint_boot_stat(const lmm_fit *refit, void *user, double *out)
+{
+    (void)user;
+    lmm__theta_to_sdcor(refit->model, refit->theta, refit->sigma, out);
+    out[refit->ntheta] = refit->sigma;
+    memcpy(out + refit->ntheta + 1, refit->beta, (size_t)refit->p * sizeof(double));
+}
+
+/* boot's norm.inter: the alpha quantile of sorted t[0..R) by normal-scale interpolation
+   between order statistics (the percentile interval of boot.ci). */
+static double lmm__norm_inter(const double *t, int R, double alpha)
+{
+    double rk = (R + 1) * alpha, q1, q2;
+    int k = (int)rk;
+    if (R < 1) return NAN;
+    if ((double)k == rk && k >= 1) return t[k - 1];
+    if (k == 0) return t[0];
+    if (k >= R) return t[R - 1];
+    q1 = lmm_qnorm((double)k / (R + 1), 0, 1, 1, 0);
+    q2 = lmm_qnorm((double)(k + 1) / (R + 1), 0, 1, 1, 0);
+    return t[k - 1] + (lmm_qnorm(alpha, 0, 1, 1, 0) - q1) / (q2 - q1) * (t[k] - t[k - 1]);
+}
+
+/* R's format(100 * a, digits = 3, trim = TRUE) of both tails jointly, then " %". */
+static void lmm__perc_labels(double level, char (*cols)[24])
+{
+    double a[2];
+    int i, rgt = 0;
+    a[0] = 100 * ((1 - level) / 2);
+    a[1] = 100 * (1 - (1 - level) / 2);
+    for (i = 0; i < 2; i++) {
+        char buf[32], *e;
+        int last = 0, c, kp, nsig, r;
+        snprintf(buf, sizeof buf, "%.2e", a[i]);
+        e = strchr(buf, 'e');
+        kp = atoi(e + 1);
+        for (c = 0; buf + c < e; c++) if (buf[c] >= '1' && buf[c] <= '9') last = c;
+        nsig = last <= 1 ? 1 : last;
+        r = nsig - kp - 1;
+        if (r > rgt) rgt = r;
+    }
+    for (i = 0; i < 2; i++) snprintf(cols[i], 24, "%.*f %%", rgt, a[i]);
+}
+
+LMM_API void lmm_confint_free(lmm_confint_result *r)
+{
+    int i;
+    if (!r) return;
+    if (r->names) for (i = 0; i < r->n; i++) LMM_FREE(r->names[i]);
+    LMM_FREE(r->names); LMM_FREE(r->estimate); LMM_FREE(r->lower); LMM_FREE(r->upper); LMM_FREE(r->replicates);
+    LMM_FREE(r);
+}
+
+LMM_API lmm_status lmm_confint(const lmm_fit *fit, const lmm_confint_options *opt, lmm_confint_result **out,
+                               lmm_error *err)
+{
+    lmm_confint_options o;
+    lmm_confint_result *r;
+    lmm_model *m;
+    lmm_status st = LMM_OK;
+    int nth, p, nall, i, nsel = 0, *sel = NULL;
+    double z, level;
+    if (out) *out = NULL;
+    if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_confint: NULL argument");
+    if (opt) o = *opt; else memset(&o, 0, sizeof o);
+    level = o.level == 0 ? 0.95 : o.level;
+    if (!(level > 0 && level < 1)) return lmm__fail(err, LMM_ERR_ARG, "confidence level %g is not in (0, 1)", level);
+    if (o.method != LMM_CONFINT_PROFILE && o.method != LMM_CONFINT_WALD && o.method != LMM_CONFINT_BOOT)
+        return lmm__fail(err, LMM_ERR_ARG, "unknown confint method %d (profile, Wald or boot)", (int)o.method);
+    if (o.method == LMM_CONFINT_BOOT && o.nsim < 0) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", o.nsim);
+    m = fit->model;
+    nth = fit->ntheta; p = fit->p; nall = nth + 1 + p;
+    if (!(r = LMM__ZNEW(lmm_confint_result, 1)) || !(sel = LMM__NEW(int, nall))) { LMM_FREE(r); LMM_FREE(sel); return lmm__nomem(err); }
+    for (i = 0; i < nall; i++) {
+        char name[16];
+        const char *nm = i < nth ? name : i == nth ? ".sigma" : m->X->colnames[i - nth - 1];
+        int take;
+        snprintf(name, sizeof name, ".sig%02d", i + 1);
+        take = !o.parm || (!strcmp(o.parm, "theta_") && i <= nth) || (!strcmp(o.parm, "beta_") && i > nth) || !strcmp(o.parm, nm);
+        if (take) sel[nsel++] = i;
+    }
+    if (nsel == 0) { st = lmm__fail(err, LMM_ERR_ARG, "no parameter '%s' (give a row name, \"theta_\" or \"beta_\")", o.parm); goto fail; }
+    r->n = nsel; r->level = level; r->method = o.method;
+    lmm__perc_labels(level, r->columns);
+    r->names = LMM__ZNEW(char *, nsel);
+    r->estimate = LMM__NEW(double, nsel); r->lower = LMM__NEW(double, nsel); r->upper = LMM__NEW(double, nsel);
+    if (!r->names || !r->estimate || !r->lower || !r->upper) { st = lmm__nomem(err); goto fail; }
+    for (i = 0; i < nsel; i++) {
+        char name[16];
+        int k = sel[i];
+        snprintf(name, sizeof name, ".sig%02d", k + 1);
+        if (!(r->names[i] = lmm__strdup(k < nth ? name : k == nth ? ".sigma" : m->X->colnames[k - nth - 1]))) { st = lmm__nomem(err); goto fail; }
+        r->lower[i] = r->upper[i] = NAN;
+    }
+    z = lmm_qnorm((1 + level) / 2, 0, 1, 1, 0);
+    if (o.method == LMM_CONFINT_WALD || o.method == LMM_CONFINT_BOOT) {
+        double *est = LMM__NEW(double, nall);
+        if (!est) { st = lmm__nomem(err); goto fail; }
+        lmm__theta_to_sdcor(m, fit->theta, fit->sigma, est);
+        est[nth] = fit->sigma;
+        memcpy(est + nth + 1, fit->beta, (size_t)p * sizeof(double));
+        for (i = 0; i < nsel; i++) r->estimate[i] = est[sel[i]];
+        LMM_FREE(est);
+    }
+    if (o.method == LMM_CONFINT_WALD) {
+        double qlo = lmm_qnorm((1 - level) / 2, 0, 1, 1, 0), qhi = lmm_qnorm(1 - (1 - level) / 2, 0, 1, 1, 0);
+        for (i = 0; i < nsel; i++) {
+            int j = sel[i] - nth - 1;
+            if (j < 0) continue;
+            r->lower[i] = fit->beta[j] + sqrt(fit->vcov[(size_t)j * (p + 1)]) * qlo;
+            r->upper[i] = fit->beta[j] + sqrt(fit->vcov[(size_t)j * (p + 1)]) * qhi;
+        }
+    } else if (o.method == LMM_CONFINT_BOOT) {
+        lmm_boot_options bo;
+        int nsim = o.nsim ? o.nsim : 500, b, c;
+        double *col;
+        memset(&bo, 0, sizeof bo);
+        bo.threads = o.threads;
+        r->nsim = nsim;
+        if (!(r->replicates = LMM__NEW(double, (size_t)nsim * nall)) || !(col = LMM__NEW(double, nsim))) { st = lmm__nomem(err); goto fail; }
+        if ((st = lmm_bootmer(fit, nsim, o.seed, 0, lmm__confint_boot_stat, nall, NULL, r->replicates, &bo, err)) != LMM_OK) {
+            LMM_FREE(col);
+            goto fail;
+        }
+        for (b = 0; b < nsim; b++) if (isfinite(r->replicates[(size_t)b * nall])) r->nvalid++;
+        for (i = 0; i < nsel; i++) {
+            int R = 0;
+            for (b = 0; b < nsim; b++) {
+                double v = r->replicates[(size_t)b * nall + sel[i]];
+                if (isfinite(v)) col[R++] = v;
+            }
+            qsort(col, (size_t)R, sizeof *col, lmm__cmp_double);
+            r->lower[i] = lmm__norm_inter(col, R, (1 - level) / 2);
+            r->upper[i] = lmm__norm_inter(col, R, (1 + level) / 2);
+        }
+        LMM_FREE(col);
+        if (r->nvalid == 0) { st = lmm__fail(err, LMM_ERR_NUMERIC, "all %d bootstrap refits failed", nsim); goto fail; }
+        if (nsel < nall) {   /* keep the selected columns only */
+            for (b = 0; b < nsim; b++)
+                for (c = 0; c < nsel; c++) r->replicates[(size_t)b * nsel + c] = r->replicates[(size_t)b * nall + sel[c]];
+        }
+    } else {
+        lmm_fit *ml = NULL;
+        lmm__prof P;
+        double *theta0 = NULL, *sdcor0 = NULL;
+        const lmm_fit *f = fit;
+        if (fit->reml) {   /* lme4 profiles the ML refit (devfun2's refitML) */
+            lmm_fit_options fo;
+            memset(&fo, 0, sizeof fo);
+            fo.ml = 1; fo.theta_start = fit->theta; fo.skip_condvar = 1; fo.skip_convcheck = 1; fo.optim = fit->optim_;
+            if ((st = lmm_model_fit(m, &fo, &ml, err)) != LMM_OK) goto fail;
+            f = ml;
+        }
+        if ((st = lmm__prof_init(&P, m, err)) != LMM_OK) { lmm_fit_free(ml); goto fail; }
+        theta0 = LMM__NEW(double, nth + 1); sdcor0 = LMM__NEW(double, nth + 1);
+        if (!theta0 || !sdcor0) st = lmm__nomem(err);
+        else {
+            memcpy(theta0, f->theta, (size_t)nth * sizeof(double));
+            lmm__theta_to_sdcor(m, theta0, f->sigma, sdcor0);
+            sdcor0[nth] = f->sigma;
+            P.base = f->deviance; P.sig0 = f->sigma > 0 ? f->sigma : 1;
+            for (i = 0; i < nsel; i++) {
+                int k = sel[i];
+                r->estimate[i] = k <= nth ? sdcor0[k] : f->beta[k - nth - 1];
+                lmm__prof_param(&P, k, theta0, sdcor0, f->beta, f->se, z, &r->lower[i], &r->upper[i]);
+            }
+        }
+        LMM_FREE(theta0); LMM_FREE(sdcor0);
+        lmm__prof_free(&P);
+        lmm_fit_free(ml);
+        (void)lmm__factor_at(m, fit->theta, 1);   /* leave the model at the fit */
+        if (st != LMM_OK) goto fail;
+    }
+    LMM_FREE(sel);
+    *out = r;
+    return LMM_OK;
+fail:
+    LMM_FREE(sel);
+    lmm_confint_free(r);
+    return st;
+}
+
 /* ---- prediction ---------------------------------------------------------------- */
 
 static int lmm__sim_var_in(const lmm_termlist *tl, int v)
@@ -12250,6 +12744,37 @@ LMM_API void lmm_print_aov(FILE *out, const lmm_lm *fit)
     if (stars) lmm__print_signif_legend(out);
 done:
     LMM_FREE(rows); LMM_FREE(num); LMM_FREE(cell);
+}
+
+/* R's print of confint()'s matrix: each column formatted on its own (7 digits, NA for
+   NAN), headers right-aligned over it, row names left-aligned. */
+LMM_API void lmm_print_confint(FILE *out, const lmm_confint_result *r)
+{
+    char (*cell)[48];
+    double *v;
+    int i, j, wr = 0, w[2];
+    if (!out || !r || r->n < 1) return;
+    cell = (char (*)[48])lmm__alloc((size_t)r->n * 2, 48);
+    v = LMM__NEW(double, r->n);
+    if (!cell || !v) { LMM_FREE(cell); LMM_FREE(v); return; }
+    for (i = 0; i < r->n; i++) if ((int)strlen(r->names[i]) > wr) wr = (int)strlen(r->names[i]);
+    for (j = 0; j < 2; j++) {
+        const double *x = j ? r->upper : r->lower;
+        char (*c)[48] = cell + (size_t)j * r->n;
+        int m = 0;
+        for (i = 0; i < r->n; i++) if (!isnan(x[i])) v[m++] = x[i];
+        lmm_format_reals(v, m, 7, c);
+        for (i = r->n - 1, m--; i >= 0; i--) {   /* spread the formatted values back over the NAs */
+            if (isnan(x[i])) strcpy(c[i], "NA");
+            else memmove(c[i], c[m--], 48);
+        }
+        w[j] = (int)strlen(r->columns[j]);
+        for (i = 0; i < r->n; i++) if ((int)strlen(c[i]) > w[j]) w[j] = (int)strlen(c[i]);
+    }
+    fprintf(out, "%-*s %*s %*s\n", wr, "", w[0], r->columns[0], w[1], r->columns[1]);
+    for (i = 0; i < r->n; i++)
+        fprintf(out, "%-*s %*s %*s\n", wr, r->names[i], w[0], cell[i], w[1], cell[(size_t)r->n + i]);
+    LMM_FREE(cell); LMM_FREE(v);
 }
 
 /* Print a named vector as R does: one common column width, as many columns as fit in 80. */

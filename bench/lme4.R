@@ -79,6 +79,14 @@ out <- switch(workload,
       sprintf("mean_fixef=%.2f,%.3f", m[1], m[2])
     })
   },
+  sleepstudy_confint = {
+    d <- rd("sleepstudy.csv"); d$Subject <- factor(d$Subject)
+    fm <- lmer(Reaction ~ Days + (Days|Subject), d)
+    timed(function() {
+      ci <- suppressMessages(confint(fm))
+      sprintf("sig01=%.3f,%.3f;Days=%.3f,%.3f", ci[1, 1], ci[1, 2], ci[6, 1], ci[6, 2])
+    })
+  },
   insteval = {
     d <- read.csv(insteval_csv)
     d$s <- factor(d$s); d$d <- factor(d$d); d$dept <- factor(d$dept); d$service <- factor(d$service)

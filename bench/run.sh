@@ -24,7 +24,7 @@ rm -f "$out/probe"
 for f in pulp.csv sleepstudy.csv Penicillin.csv soybean_sim.csv; do cp tests/data/$f "$out/data/"; done
 cp bench/data/maximal.csv "$out/data/"
 
-workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot insteval maximal"}
+workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot sleepstudy_confint insteval maximal"}
 for w in $workloads; do
     $CC $CFLAGS -I. -o "$out/$w" "bench/$w.c" -lm
 done

@@ -8,6 +8,7 @@
      lmm boot-merge FILE... [--json]
      lmm predict DATA.csv 'FORMULA' NEWDATA.csv [--level cond|pop] [--interval confidence|prediction|boot] [--level 0.95] [--nsim B --seed S --threads T] [--json]
      lmm ranef DATA.csv 'FORMULA' [--ml] [--json]
+     lmm confint DATA.csv 'FORMULA' [--method profile|wald|boot] [--level L] [--parm P] [--nsim B --seed S] [--threads T] [--ml] [--json]
      lmm plot ranef|resid|qq DATA.csv 'FORMULA' [--group G] [--title T] > out.svg
      lmm plot hist FILE... > out.svg
      lmm --version
@@ -65,6 +66,7 @@ static void help_main(void)
            "  boot-merge FILE...            merge the shards of a bootstrap run (boot --shard K/N --out FILE)\n"
            "  predict DATA.csv 'FORMULA' NEWDATA.csv  predictions, standard errors and intervals for new rows\n"
            "  ranef DATA.csv 'FORMULA'      random effects with conditional SDs and 95%% Wald intervals\n"
+           "  confint DATA.csv 'FORMULA'    confidence intervals of every parameter (lme4's confint: profile, Wald, boot)\n"
            "  plot ranef|resid|qq DATA.csv 'FORMULA'  SVG plot on stdout (plot hist FILE...: bootstrap statistics)\n\n"
            "Run 'lmm COMMAND --help' for a command's options; 'lmm --version' prints the version.\n"
            "Exit status: 0 ok, 1 statistical failure (e.g. no convergence), 2 bad input.\n");
@@ -1395,6 +1397,119 @@ static int cmd_ranef(int argc, char **argv)
     return rc;
 }
 
+/* ---- confint ------------------------------------------------------------ */
+
+static void help_confint(void)
+{
+    printf("usage: lmm confint DATA.csv 'FORMULA' [options]\n\n"
+           "Fit FORMULA (REML unless --ml) and print lme4's confint(m): intervals for the\n"
+           "standard deviations and correlations (.sig01, ...), the residual SD (.sigma) and the\n"
+           "fixed effects. profile profiles the ML refit's deviance, as lme4 does for REML fits too.\n\n"
+           "options:\n"
+           "  --method M         profile (lme4's default), wald (NA for the variance parameters)\n"
+           "                     or boot (parametric-bootstrap percentile intervals)\n"
+           "  --level L          confidence level in (0, 1), default 0.95\n"
+           "  --parm P           one row name, theta_ (variance parameters) or beta_ (fixed effects)\n"
+           "  --nsim B           boot: replicates (default 500, lme4's)\n"
+           "  --seed S           boot: seed of the replicates' random numbers (default 1)\n"
+           "  --threads T        boot: OpenMP threads (builds with -fopenmp)\n"
+           "  --ml               maximum likelihood instead of REML\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
+           HELP_WEIGHTS
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --json             print one JSON object: method, level, columns, intervals\n"
+           "                     [{name, estimate, lower, upper}] (null where R has NA)\n");
+}
+
+static int cmd_confint(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[2], *v;
+    char **rest, *end;
+    int npos, rc = 0, i, nrest = 0;
+    long nsim = 500, threads = 0;
+    lmm_frame *df = NULL;
+    lmm_fit *fit = NULL;
+    lmm_fit_options fo;
+    lmm_confint_options co;
+    lmm_confint_result *r = NULL;
+    lmm_error err = {LMM_OK, ""};
+    if (wants_help(argc, argv)) { help_confint(); return 0; }
+    memset(&o, 0, sizeof o);
+    memset(&co, 0, sizeof co);
+    co.seed = 1;
+    co.level = 0.95;
+    if (!(rest = (char **)malloc(sizeof(char *) * (size_t)(argc + 1)))) return EXIT_STAT;
+    for (i = 0; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--method")) {
+            if (!(v = opt_value(argc, argv, &i, "profile, wald or boot"))) rc = EXIT_INPUT;
+            else if (!strcmp(v, "profile")) co.method = LMM_CONFINT_PROFILE;
+            else if (!strcmp(v, "wald") || !strcmp(v, "Wald")) co.method = LMM_CONFINT_WALD;
+            else if (!strcmp(v, "boot")) co.method = LMM_CONFINT_BOOT;
+            else rc = usage_error("--method takes profile, wald or boot");
+        } else if (!strcmp(a, "--level")) {
+            if (!(v = opt_value(argc, argv, &i, "a confidence level in (0, 1)"))) rc = EXIT_INPUT;
+            else {
+                co.level = strtod(v, &end);
+                if (*end || end == v || !(co.level > 0 && co.level < 1)) rc = usage_error("--level takes a confidence level strictly between 0 and 1, e.g. --level 0.9");
+            }
+        } else if (!strcmp(a, "--parm")) {
+            if (!(co.parm = opt_value(argc, argv, &i, "a row name, theta_ or beta_"))) rc = EXIT_INPUT;
+        } else if (!strcmp(a, "--nsim")) {
+            if (!(v = opt_value(argc, argv, &i, "a positive number of replicates"))) rc = EXIT_INPUT;
+            else if (parse_int(v, 1, 100000000L, &nsim)) rc = usage_error("--nsim takes a positive integer number of replicates");
+        } else if (!strcmp(a, "--seed")) {
+            if (!(v = opt_value(argc, argv, &i, "a non-negative integer"))) rc = EXIT_INPUT;
+            else if (parse_seed(v, &co.seed)) rc = usage_error("--seed takes a non-negative integer");
+        } else if (!strcmp(a, "--threads")) {
+            if (!(v = opt_value(argc, argv, &i, "a number of threads"))) rc = EXIT_INPUT;
+            else if (parse_int(v, 0, 4096, &threads)) rc = usage_error("--threads takes an integer from 0 to 4096");
+        } else rest[nrest++] = argv[i];
+    }
+    if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, 2, &npos, 1);
+    free(rest);
+    if (rc) return rc;
+    if (npos != 2) return usage_error("confint needs DATA.csv and 'FORMULA'");
+    o.data = pos[0]; o.formula = pos[1];
+    if (is_mixed(o.formula, &err) == 0) return usage_error("confint needs a random-effects term in the formula, e.g. '(1|g)'");
+    if (err.code != LMM_OK) return fail_status_in("formula", &err);
+    co.nsim = (int)nsim; co.threads = (int)threads;
+    if (!(df = load_frame(&o))) return EXIT_INPUT;
+    memset(&fo, 0, sizeof fo);
+    fo.ml = o.ml;
+    fo.model = o.model;
+    fo.skip_condvar = 1;
+    if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
+    else if (lmm_confint(fit, &co, &r, &err) != LMM_OK) rc = fail_status(&err);
+    if (rc == 0 && o.json) {
+        static const char *const methods[] = { "profile", "Wald", "boot" };
+        printf("{\"formula\": "); jstr(o.formula);
+        printf(", \"reml\": %s, \"method\": \"%s\", \"level\": ", fit->reml ? "true" : "false", methods[r->method]);
+        jnum(r->level);
+        printf(", \"columns\": ["); jstr(r->columns[0]); printf(", "); jstr(r->columns[1]); printf("]");
+        if (r->method == LMM_CONFINT_BOOT) printf(", \"nsim\": %d, \"nvalid\": %d, \"seed\": %llu", r->nsim, r->nvalid, (unsigned long long)co.seed);
+        printf(", \"intervals\": [");
+        for (i = 0; i < r->n; i++) {
+            printf("%s{\"name\": ", i ? ", " : ""); jstr(r->names[i]);
+            printf(", \"estimate\": "); jnum(r->estimate[i]);
+            printf(", \"lower\": "); jnum(r->lower[i]);
+            printf(", \"upper\": "); jnum(r->upper[i]);
+            printf("}");
+        }
+        printf("]}\n");
+    } else if (rc == 0) {
+        if (r->method == LMM_CONFINT_BOOT && r->nvalid < r->nsim)
+            fprintf(stderr, "lmm: warning: %d of %d bootstrap refits failed\n", r->nsim - r->nvalid, r->nsim);
+        lmm_print_confint(stdout, r);
+    }
+    lmm_confint_free(r);
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+    return rc;
+}
+
 /* ---- plot -------------------------------------------------------------- */
 
 static void help_plot(void)
@@ -1521,6 +1636,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "boot")) return cmd_boot(argc - 2, argv + 2);
     if (!strcmp(argv[1], "predict")) return cmd_predict(argc - 2, argv + 2);
     if (!strcmp(argv[1], "ranef")) return cmd_ranef(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "confint")) return cmd_confint(argc - 2, argv + 2);
     if (!strcmp(argv[1], "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(argv[1], "boot-merge")) return cmd_boot_merge(argc - 2, argv + 2);
     fprintf(stderr, "lmm: unknown command '%s' (see 'lmm --help')\n", argv[1]);

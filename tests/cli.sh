@@ -626,6 +626,43 @@ bad_input ranef-bad-formula "offset" ranef $D/pulp.csv 'bright ~ 1 + (1|'
 bad_input ranef-one-arg "needs DATA.csv and 'FORMULA'" ranef $D/pulp.csv
 bad_input ranef-bad-option "unknown option '--bogus'" ranef $D/pulp.csv 'bright ~ 1 + (1|operator)' --bogus
 
+# ---- confint (R 4.2, lme4 1.1-31: confint(m, method = ...); tests/data/confint) ----
+run help-confint confint --help; expect_rc 0; has "usage: lmm confint DATA.csv"; has "--json"; has "--method M"
+run help-confint-list --help; has "confint DATA.csv 'FORMULA'"
+# Wald: lme4's matrix as R prints it (pulp's optimum matches lme4's to the printed digits)
+run confint-wald-pulp confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method wald
+expect_rc 0
+printf '%s\n' '              2.5 %  97.5 %' '.sig01           NA      NA' '.sigma           NA      NA' \
+    '(Intercept) 60.1071 60.6929' >"$TMP/want"
+same_files confint-wald-pulp "$TMP/out" "$TMP/want"
+run confint-wald-level confint $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --method wald --level 0.9
+expect_rc 0; has "                  5 %      95 %"; has ".sig03             NA        NA"
+# profile (the default): lme4's 14.3814344 37.7160121 for .sig01, -0.4815004 0.6849862 for .sig02
+run confint-profile-sleep confint $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)'
+expect_rc 0; has "                  2.5 %     97.5 %"; has ".sig01       14.38"; has "Days          7.358"
+run confint-profile-json confint $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json --parm .sig02
+expect_rc 0; has '"method": "profile"'; has '"columns": ["2.5 %", "97.5 %"]'
+in_range confint-profile-json-lower "$(json_val lower)" -0.4820 -0.4810
+in_range confint-profile-json-upper "$(json_val upper)" 0.6843 0.6857
+# a boundary: Dyestuff2's .sig01 is 0 at the optimum, lme4's limits 0 and 2.084043
+run confint-dyestuff2 confint $D/Dyestuff2.csv 'Yield ~ 1 + (1|Batch)' --json --parm theta_
+expect_rc 0; has '"lower": 0,'
+# boot: percentile intervals; the same seed gives the same table, threads or not
+run confint-boot confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --nsim 200 --seed 5 --json
+expect_rc 0; has '"nsim": 200, "nvalid": 200, "seed": 5'; cp "$TMP/out" "$TMP/boot1"
+run confint-boot-threads confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --nsim 200 --seed 5 --json --threads 2
+expect_rc 0; same_files confint-boot-threads "$TMP/out" "$TMP/boot1"
+in_range confint-boot-sigma-lower "$(sed -n 's/.*"name": ".sigma", "estimate": [-0-9.e]*, "lower": \([-0-9.e]*\).*/\1/p' "$TMP/out")" 0.15 0.32
+bad_input confint-level-high "strictly between 0 and 1" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --level 1.5
+bad_input confint-level-zero "strictly between 0 and 1" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --level 0
+bad_input confint-level-text "strictly between 0 and 1" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --level high
+bad_input confint-method "--method takes profile, wald or boot" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method bayes
+bad_input confint-parm "no parameter 'zz'" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --parm zz
+bad_input confint-nsim "--nsim takes a positive integer" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --nsim 0
+bad_input confint-no-random "random-effects term" confint $D/pulp.csv 'bright ~ operator'
+bad_input confint-one-arg "needs DATA.csv and 'FORMULA'" confint $D/pulp.csv
+bad_input confint-missing-file "cannot open" confint "$TMP/no-such.csv" 'y ~ 1 + (1|g)'
+
 # ---- plot: standalone SVG, rendered by rsvg-convert when it is installed ----
 if command -v rsvg-convert >/dev/null 2>&1; then HAVE_RSVG=1; else HAVE_RSVG=0; echo "note: rsvg-convert not found; SVG plots are checked as text only"; fi
 # svg_ok NAME: the last stdout is one SVG document that renders
