@@ -62,6 +62,11 @@
    Predict        lmm_predict (lme4's predict, allow.new.levels); lmm_predict_ex
                   adds se.fit and Wald confidence or prediction intervals, or
                   parametric-bootstrap prediction intervals (lmm_predict_options).
+   GLMM           lmm_glmm_fit_formula(frame, "cbind(s, f) ~ x + (1|g)", &gopts,
+                  &g, &err) with gopts.model.family = LMM_FAMILY_BINOMIAL
+                  (link logit/probit/cloglog) or LMM_FAMILY_POISSON: lme4's
+                  glmer, Laplace or gopts.nagq-point quadrature;
+                  lmm_print_glmm_summary prints its summary().
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -84,6 +89,8 @@
    @optim    BOBYQA-like trust region and Nelder-Mead
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
+   @glmm     generalized linear mixed models (glmer): binomial and Poisson
+             families, PIRLS, Laplace and adaptive Gauss-Hermite deviance
    @lm       lm, aov, LRT          @anova   anova of nested fits
    @infer    lmerTest's Satterthwaite and pbkrtest's Kenward-Roger t and F tests
              (lmm_contest, lmm_coef_table, lmm_anova_table: F tables of type
@@ -435,6 +442,13 @@ typedef enum lmm_contrasts {
     LMM_CONTR_SUM = 1         /* R's contr.sum: columns f1..f(k-1), last level -1 */
 } lmm_contrasts;
 
+/* The response's distribution (lme4's glmer family) and link; zero = gaussian identity (lmer). */
+typedef enum lmm_family { LMM_FAMILY_GAUSSIAN = 0, LMM_FAMILY_BINOMIAL = 1, LMM_FAMILY_POISSON = 2 } lmm_family;
+typedef enum lmm_link {
+    LMM_LINK_DEFAULT = 0,     /* the family's canonical link: identity, logit, log */
+    LMM_LINK_IDENTITY, LMM_LINK_LOGIT, LMM_LINK_PROBIT, LMM_LINK_CLOGLOG, LMM_LINK_LOG
+} lmm_link;
+
 /* How a model is built from a formula and a frame; zero-initialised (or a
    NULL pointer) = R's defaults. Weights and offset are each a column name or
    a vector over the FRAME's rows (not both); NULL = none (weights 1, offset 0).
@@ -446,6 +460,8 @@ typedef struct lmm_model_options {
     const double *weights;    /* ... or frame nrow values; finite, > 0 for lmer, >= 0 for lm */
     const char *offset_column;  /* a known term added to the linear predictor (lme4's offset =) */
     const double *offset;     /* ... or frame nrow values */
+    lmm_family family;        /* gaussian (lmm_fit_formula) or binomial / poisson (lmm_glmm_fit_formula) */
+    lmm_link link;            /* DEFAULT = the family's canonical link */
 } lmm_model_options;
 
 /* A dense matrix with R's column names. */
@@ -554,6 +570,7 @@ typedef struct lmm_model {
     int offset_vector_;       /* private: the offset includes a vector (new data cannot evaluate it) */
     struct lmm__blocks *blk_; /* private: cross-products, factor and workspace */
     lmm_factor_kind factor_kind_; /* private: lmm_model_set_factor's request */
+    lmm_family family_;       /* private: glmer's checks when not gaussian */
 } lmm_model;
 
 typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
@@ -694,6 +711,62 @@ typedef struct lmm_allfit {
    A refit's own failure is a row with ok = 0; LMM_ERR_NOMEM stops the call. */
 LMM_API lmm_status lmm_fit_all_optimizers(const lmm_fit *fit, lmm_allfit **out, lmm_error *err);
 LMM_API void lmm_allfit_free(lmm_allfit *a);
+
+/* ======================================================================== */
+/* Generalized linear mixed models                                           */
+/* ======================================================================== */
+
+/* A binomial or Poisson GLMM fitted as lme4's glmer: the Laplace approximation
+   (nAGQ = 1) or adaptive Gauss-Hermite quadrature (nAGQ 2..25, one scalar
+   random-effects term), by penalised iteratively reweighted least squares. */
+typedef struct lmm_glmm_options {  /* zero-initialised = glmer's defaults, but the family must be set */
+    lmm_model_options model;  /* family and link (binomial: logit by default; poisson: log), weights, offset */
+    int nagq;                 /* 0 or 1: Laplace; 2..25: adaptive Gauss-Hermite quadrature */
+    lmm_optim_options optim;  /* stage-2 optimizer tolerances (method ignored: BOBYQA then a restart) */
+    int skip_condvar;         /* 1: skip the conditional variances of the random effects */
+    int skip_hessian;         /* 1: vcov from the PIRLS factor (lme4's use.hessian = FALSE) */
+} lmm_glmm_options;
+
+typedef struct lmm_glmm {
+    lmm_model *model;         /* the structure (X, terms); owned */
+    char *formula;            /* the formula as given (cbind(s, f) kept) */
+    lmm_family family;
+    lmm_link link;
+    int nagq;                 /* 1 = Laplace */
+    int nobs, p, q, ntheta;
+    double deviance;          /* lme4's criterion at the optimum: -2 logLik (its summary's "deviance") */
+    double loglik, aic, bic;
+    int df, df_resid;         /* df = ntheta + p */
+    double resid_deviance;    /* sum of squared deviance residuals (lme4's deviance(m)) */
+    double *theta;            /* ntheta */
+    double *beta, *se;        /* p */
+    double *vcov;             /* p x p */
+    int vcov_hessian;         /* 1: vcov = 2 H^-1 (beta block), H the Richardson finite-difference Hessian
+                                 of the deviance over (theta, beta), lme4's use.hessian; 0: from the PIRLS factor */
+    double *u, *b;            /* q spherical and conditional modes (layout as lmm_fit's) */
+    double *b_condsd;         /* q conditional standard deviations (NULL if skipped) */
+    double *y;                /* response as fitted: proportion (binomial) or count */
+    double *prior_weights;    /* binomial: trials (times any prior weights); poisson: weights or 1 */
+    double *eta, *fitted;     /* linear predictor and mean at the modes */
+    double *pearson;          /* Pearson residuals */
+    double resid_quantiles[5];/* of the Pearson residuals: min, 1Q, median, 3Q, max */
+    int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
+    int nevals;               /* deviance evaluations of both stages */
+    struct lmm__glmm_ws *ws_; /* private: PIRLS workspace */
+} lmm_glmm;
+
+/* Build and fit a GLMM. opts->model.family must be LMM_FAMILY_BINOMIAL or
+   LMM_FAMILY_POISSON. A binomial response is 0/1, a proportion with weights
+   (the trials), or cbind(successes, failures) on the left of the formula. */
+LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_glmm_options *opts,
+                                        lmm_glmm **out, lmm_error *err);
+LMM_API void lmm_glmm_free(lmm_glmm *g);
+/* Deviance (lme4's devfun) at theta (ntheta) and beta (p) for the fit's model and
+   response: the Laplace approximation or, for nagq > 1, AGQ. NaN when PIRLS fails. */
+LMM_API double lmm_glmm_deviance_at(lmm_glmm *g, const double *theta, const double *beta);
+/* Family and link names ("binomial", "logit"). */
+LMM_API const char *lmm_family_name(lmm_family f);
+LMM_API const char *lmm_link_name(lmm_link l);
 
 /* ======================================================================== */
 /* Linear models, ANOVA and likelihood-ratio tests                           */
@@ -7573,6 +7646,7 @@ static lmm_status lmm__check_terms(const lmm_model *m, lmm_error *err)
         const lmm_reterm *t = &m->terms[k];
         if (t->nlevels < 2)
             return lmm__fail(err, LMM_ERR_DATA, "grouping factor '%s' must have more than one level (it has %d)", t->group, t->nlevels);
+        if (m->family_ != LMM_FAMILY_GAUSSIAN) continue;   /* glmer ignores the checks against nobs */
         if (t->nlevels >= m->nobs)
             return lmm__fail(err, LMM_ERR_DATA, "number of levels of grouping factor '%s' (%d) must be less than the number of observations (%d)",
                              t->group, t->nlevels, m->nobs);
@@ -7653,6 +7727,7 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, con
     if (!m) { st = lmm__nomem(err); goto done; }
     m->nobs = fe.nobs;
     m->n_na_dropped = fe.n_dropped;
+    m->family_ = mo.family;
     m->formula = lmm__strdup(formula);
     m->response = lmm__strdup(f->vars[f->response].label);
     m->rows = LMM__NEW(int, fe.nobs);
@@ -8442,6 +8517,8 @@ LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, con
     lmm_model *m = NULL;
     lmm_status st;
     *out = NULL;
+    if (opts && opts->model.family != LMM_FAMILY_GAUSSIAN)
+        return lmm__fail(err, LMM_ERR_ARG, "family %s: fit it with lmm_glmm_fit_formula", opts->model.family == LMM_FAMILY_BINOMIAL ? "binomial" : "poisson");
     if ((st = lmm_model_build(df, formula, opts ? &opts->model : NULL, &m, err)) != LMM_OK) return st;
     if ((st = lmm_model_fit(m, opts, out, err)) != LMM_OK) { lmm_model_free(m); return st; }
     (*out)->owns_model = 1;
@@ -8617,6 +8694,886 @@ LMM_API lmm_status lmm_fit_all_optimizers(const lmm_fit *fit, lmm_allfit **out, 
     if (st != LMM_OK) { lmm_allfit_free(a); return lmm__nomem(err); }
     lmm__allfit_spread(a);
     *out = a;
+    return LMM_OK;
+}
+
+/* ======================================================================== */
+/* Generalized linear mixed models                                   @glmm */
+/* ======================================================================== */
+/* lme4's glmer. For a given theta (and beta in stage 2) PIRLS finds the
+   conditional modes u of the penalised deviance sum(devres) + |u|^2 by
+   Fisher scoring; the Laplace deviance is then log|L|^2 + |u|^2 + aic(mu)
+   (lme4's glmResp::Laplace), L the Cholesky factor of
+   Lambda'Z'WZ Lambda + I at the modes' working weights W. AGQ (one scalar
+   term) replaces it by sum(devc0) + log|L|^2 - 2 sum_j log(mult_j) as lme4's
+   glmerAGQ. Stage 1 optimizes theta with (u, beta) both from PIRLS; stage 2
+   optimizes (theta, beta). The system is factored in two parts: the first
+   term's levels are disjoint per observation (a block diagonal), the rest
+   (later terms, and beta in stage 1) is a dense Schur complement. */
+
+LMM_API const char *lmm_family_name(lmm_family f)
+{
+    return f == LMM_FAMILY_BINOMIAL ? "binomial" : f == LMM_FAMILY_POISSON ? "poisson" : "gaussian";
+}
+
+LMM_API const char *lmm_link_name(lmm_link l)
+{
+    switch (l) {
+    case LMM_LINK_LOGIT: return "logit";
+    case LMM_LINK_PROBIT: return "probit";
+    case LMM_LINK_CLOGLOG: return "cloglog";
+    case LMM_LINK_LOG: return "log";
+    case LMM_LINK_IDENTITY: return "identity";
+    default: return "default";
+    }
+}
+
+#define LMM__GLMM_EPS 2.220446049250313e-16   /* R's .Machine$double.eps */
+
+/* mu from eta, R's linkinv with its clamps away from 0 and 1 */
+static double lmm__glmm_linkinv(lmm_link l, double eta)
+{
+    double t;
+    switch (l) {
+    case LMM_LINK_LOGIT:
+        t = eta < -30 ? LMM__GLMM_EPS : eta > 30 ? 1 / LMM__GLMM_EPS : exp(eta);
+        return t / (1 + t);
+    case LMM_LINK_PROBIT:
+        t = -lmm_qnorm(LMM__GLMM_EPS, 0, 1, 1, 0);
+        return lmm_pnorm(eta < -t ? -t : eta > t ? t : eta, 0, 1, 1, 0);
+    case LMM_LINK_CLOGLOG:
+        t = -expm1(-exp(eta));
+        return t > 1 - LMM__GLMM_EPS ? 1 - LMM__GLMM_EPS : t < LMM__GLMM_EPS ? LMM__GLMM_EPS : t;
+    case LMM_LINK_LOG:
+        t = exp(eta);
+        return t < LMM__GLMM_EPS ? LMM__GLMM_EPS : t;
+    default: return eta;
+    }
+}
+
+/* d mu / d eta (R's mu.eta) */
+static double lmm__glmm_mueta(lmm_link l, double eta)
+{
+    double t;
+    switch (l) {
+    case LMM_LINK_LOGIT:
+        if (eta > 30 || eta < -30) return LMM__GLMM_EPS;
+        t = exp(eta);
+        return t / ((1 + t) * (1 + t));
+    case LMM_LINK_PROBIT:
+        t = lmm_dnorm(eta, 0, 1, 0);
+        return t < LMM__GLMM_EPS ? LMM__GLMM_EPS : t;
+    case LMM_LINK_CLOGLOG:
+        if (eta > 700) eta = 700;
+        t = exp(eta) * exp(-exp(eta));
+        return t < LMM__GLMM_EPS ? LMM__GLMM_EPS : t;
+    case LMM_LINK_LOG:
+        t = exp(eta);
+        return t < LMM__GLMM_EPS ? LMM__GLMM_EPS : t;
+    default: return 1.0;
+    }
+}
+
+static double lmm__glmm_linkfun(lmm_link l, double mu)
+{
+    switch (l) {
+    case LMM_LINK_LOGIT: return log(mu / (1 - mu));
+    case LMM_LINK_PROBIT: return lmm_qnorm(mu, 0, 1, 1, 0);
+    case LMM_LINK_CLOGLOG: return log(-log1p(-mu));
+    case LMM_LINK_LOG: return log(mu);
+    default: return mu;
+    }
+}
+
+static double lmm__glmm_variance(lmm_family f, double mu)
+{
+    return f == LMM_FAMILY_BINOMIAL ? mu * (1 - mu) : f == LMM_FAMILY_POISSON ? mu : 1.0;
+}
+
+static double lmm__ylogy(double y, double mu) { return y > 0 ? y * log(y / mu) : 0.0; }
+
+/* deviance residual (squared): R's family()$dev.resids */
+static double lmm__glmm_devres(lmm_family f, double y, double mu, double wt)
+{
+    if (f == LMM_FAMILY_BINOMIAL) return 2 * wt * (lmm__ylogy(y, mu) + lmm__ylogy(1 - y, 1 - mu));
+    if (f == LMM_FAMILY_POISSON) return 2 * wt * (y > 0 ? y * log(y / mu) - (y - mu) : mu);
+    return wt * (y - mu) * (y - mu);
+}
+
+/* log dbinom(k; n, p) for integer k, n */
+static double lmm__ldbinom(double k, double n, double p)
+{
+    double v = lmm_lgamma(n + 1) - lmm_lgamma(k + 1) - lmm_lgamma(n - k + 1);
+    if (k > 0) v += k * log(p);
+    if (n - k > 0) v += (n - k) * log1p(-p);
+    return v;
+}
+
+/* The private state of a GLMM fit: data, Lambda, the two-part factor. */
+typedef struct lmm__glmm_ws {
+    const lmm_model *m;
+    lmm_family family;
+    lmm_link link;
+    int n, p, q, q1, c1, nlev1, nz, nru, nagq;
+    const double *y, *pw;
+    double *trials;       /* binomial: the trials m of each observation (owned) */
+    double *T;            /* templates, term k at T_off[k] */
+    int *T_off;
+    double *zl;           /* n x nz: row i of Z Lambda, its nonzeros */
+    int *zc;              /* their columns in u */
+    double *u, *beta, *eta, *mu, *w, *wr, *off; /* off = offset (+ X beta in stage 2) */
+    double *base_off;     /* the model's offset (0 without) */
+    double *lp0;          /* linear predictor less the offset each PIRLS starts from (lme4's lp0) */
+    double *H11, *H21, *H22, *rhs, *sol, *tmp;
+    int r;                /* rest size of the last assembly */
+    double ldL2;
+    double *gh_z, *gh_w;  /* Gauss-Hermite nodes and weights for N(0,1) */
+    int evals, fail;
+    char fail_msg[160];
+} lmm__glmm_ws;
+
+static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
+{
+    if (!ws) return;
+    LMM_FREE(ws->T); LMM_FREE(ws->T_off); LMM_FREE(ws->zl); LMM_FREE(ws->zc);
+    LMM_FREE(ws->u); LMM_FREE(ws->beta); LMM_FREE(ws->eta); LMM_FREE(ws->mu); LMM_FREE(ws->w); LMM_FREE(ws->wr);
+    LMM_FREE(ws->off); LMM_FREE(ws->base_off); LMM_FREE(ws->lp0); LMM_FREE(ws->H11); LMM_FREE(ws->H21); LMM_FREE(ws->H22); LMM_FREE(ws->rhs);
+    LMM_FREE(ws->sol); LMM_FREE(ws->tmp); LMM_FREE(ws->trials); LMM_FREE(ws->gh_z); LMM_FREE(ws->gh_w);
+    LMM_FREE(ws);
+}
+
+/* Nodes and weights of Gauss-Hermite quadrature for the standard normal
+   (sum w f(z) ~ E f(Z)): Newton on the orthonormal Hermite recurrence. */
+static void lmm__gauss_hermite(int n, double *z, double *w)
+{
+    int i, j, its, mid = (n + 1) / 2;
+    double x = 0, p1, p2, p3, pp = 1, x1;
+    const double pim4 = 0.7511255444649425;   /* pi^(-1/4) */
+    for (i = 0; i < mid; i++) {
+        if (i == 0) x = sqrt(2.0 * n + 1) - 1.85575 * pow(2.0 * n + 1, -0.16667);
+        else if (i == 1) x -= 1.14 * pow((double)n, 0.426) / x;
+        else if (i == 2) x = 1.86 * x - 0.86 * z[0];
+        else if (i == 3) x = 1.91 * x - 0.91 * z[1];
+        else x = 2 * x - z[i - 2];
+        for (its = 0; its < 100; its++) {
+            p1 = pim4; p2 = 0;
+            for (j = 1; j <= n; j++) {
+                p3 = p2; p2 = p1;
+                p1 = x * sqrt(2.0 / j) * p2 - sqrt((double)(j - 1) / j) * p3;
+            }
+            pp = sqrt(2.0 * n) * p2;
+            x1 = x; x = x1 - p1 / pp;
+            if (fabs(x - x1) <= 1e-15 * (fabs(x) > 1 ? fabs(x) : 1)) break;
+        }
+        if (fabs(x) < 1e-13) x = 0;
+        z[i] = x; z[n - 1 - i] = -x;
+        w[i] = w[n - 1 - i] = 2.0 / (pp * pp);
+    }
+    /* physicists' nodes t (weight exp(-t^2)) to the normal: z = sqrt(2) t, w / sqrt(pi) */
+    for (i = 0; i < n; i++) { z[i] *= 1.4142135623730951; w[i] /= 1.7724538509055160; }
+}
+
+/* Lambda(theta): templates and the rows of Z Lambda. */
+static void lmm__glmm_set_theta(lmm__glmm_ws *ws, const double *theta)
+{
+    const lmm_model *m = ws->m;
+    int k, i, j, a, r, e;
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        double *T = ws->T + ws->T_off[k];
+        const double *th = theta + t->theta_offset;
+        for (j = 0; j < t->ncol; j++)
+            for (i = 0; i < t->ncol; i++) T[i + j * t->ncol] = i >= j ? *th++ : 0.0;
+    }
+    for (i = 0; i < ws->n; i++) {
+        e = 0;
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            const double *T = ws->T + ws->T_off[k];
+            int c = t->ncol;
+            for (a = 0; a < c; a++, e++) {
+                double s = 0;
+                for (r = a; r < c; r++) s += t->z[(size_t)r * ws->n + i] * T[r + a * c];
+                ws->zl[(size_t)i * ws->nz + e] = s;
+                ws->zc[(size_t)i * ws->nz + e] = t->u_offset + t->codes[i] * c + a;
+            }
+        }
+    }
+}
+
+/* eta = off (+ X beta when joint) + Z Lambda u, and mu; returns sum(devres) + |u|^2. */
+static double lmm__glmm_update_mu(lmm__glmm_ws *ws, const double *u, const double *beta)
+{
+    int i, j, e;
+    double dev = 0;
+    for (i = 0; i < ws->n; i++) {
+        double eta = ws->off[i];
+        if (beta) for (j = 0; j < ws->p; j++) eta += ws->m->X->v[(size_t)j * ws->n + i] * beta[j];
+        for (e = 0; e < ws->nz; e++) eta += ws->zl[(size_t)i * ws->nz + e] * u[ws->zc[(size_t)i * ws->nz + e]];
+        ws->eta[i] = eta;
+        ws->mu[i] = lmm__glmm_linkinv(ws->link, eta);
+        dev += lmm__glmm_devres(ws->family, ws->y[i], ws->mu[i], ws->pw[i]);
+    }
+    for (j = 0; j < ws->q; j++) dev += u[j] * u[j];
+    return dev;
+}
+
+/* Working weights and the working response less the fixed offset:
+   wr = eta - off + (y - mu) / mu.eta. */
+static void lmm__glmm_weights(lmm__glmm_ws *ws)
+{
+    int i;
+    for (i = 0; i < ws->n; i++) {
+        double me = lmm__glmm_mueta(ws->link, ws->eta[i]);
+        ws->w[i] = ws->pw[i] * me * me / lmm__glmm_variance(ws->family, ws->mu[i]);
+        ws->wr[i] = ws->eta[i] - ws->off[i] + (ws->y[i] - ws->mu[i]) / me;
+    }
+}
+
+/* Assemble Lambda'Z'WZLambda + I (u part) and, when joint, the X columns,
+   with the right-hand side; factor it. 0, or -1 when not positive definite. */
+static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
+{
+    int n = ws->n, c1 = ws->c1, q1 = ws->q1, nz = ws->nz, p = ws->p;
+    int r = ws->nru + (joint ? p : 0), i, a, b, e, j, s;
+    int ridx[64 + 256];
+    double rval[64 + 256];
+    ws->r = r;
+    memset(ws->H11, 0, (size_t)ws->nlev1 * c1 * c1 * sizeof(double));
+    if (r) {
+        memset(ws->H21, 0, (size_t)r * q1 * sizeof(double));
+        memset(ws->H22, 0, (size_t)r * r * sizeof(double));
+    }
+    memset(ws->rhs, 0, (size_t)(q1 + r) * sizeof(double));
+    for (i = 0; i < n; i++) {
+        const double *zl = ws->zl + (size_t)i * nz;
+        const int *zc = ws->zc + (size_t)i * nz;
+        double wi = ws->w[i], ri = ws->wr[i];
+        int col0 = zc[0] - 0, nr = 0;   /* first term: columns col0 .. col0 + c1 - 1 */
+        double *B = ws->H11 + (size_t)(col0 / c1) * c1 * c1;
+        for (e = c1; e < nz; e++) { ridx[nr] = zc[e] - q1; rval[nr++] = zl[e]; }
+        if (joint) for (j = 0; j < p; j++) { ridx[nr] = ws->nru + j; rval[nr++] = ws->m->X->v[(size_t)j * n + i]; }
+        for (a = 0; a < c1; a++) {
+            double wa = wi * zl[a];
+            for (b = a; b < c1; b++) B[b + a * c1] += wa * zl[b];
+            ws->rhs[col0 + a] += wa * ri;
+            for (s = 0; s < nr; s++) ws->H21[(size_t)(col0 + a) * r + ridx[s]] += wa * rval[s];
+        }
+        for (s = 0; s < nr; s++) {
+            double ws_ = wi * rval[s];
+            ws->rhs[q1 + ridx[s]] += ws_ * ri;
+            for (b = 0; b < nr; b++) if (ridx[b] >= ridx[s]) ws->H22[(size_t)ridx[s] * r + ridx[b]] += ws_ * rval[b];
+        }
+    }
+    ws->ldL2 = 0;
+    for (j = 0; j < ws->nlev1; j++) {
+        double *B = ws->H11 + (size_t)j * c1 * c1;
+        for (a = 0; a < c1; a++) B[a * (c1 + 1)] += 1.0;
+        if (lmm_chol(c1, B, c1) != 0) return -1;
+        for (a = 0; a < c1; a++) ws->ldL2 += 2 * log(B[a * (c1 + 1)]);
+    }
+    if (!r) return 0;
+    for (a = 0; a < ws->nru; a++) ws->H22[(size_t)a * (r + 1)] += 1.0;
+    /* L21 = H21 L11^-T: column block j of H21 (r x c1), transposed rows solved by L11_j */
+    for (j = 0; j < ws->nlev1; j++) {
+        const double *B = ws->H11 + (size_t)j * c1 * c1;
+        for (s = 0; s < r; s++) {
+            double *x = ws->tmp;
+            for (a = 0; a < c1; a++) x[a] = ws->H21[(size_t)(j * c1 + a) * r + s];
+            lmm_trsv_lower(c1, B, c1, x, 0);
+            for (a = 0; a < c1; a++) ws->H21[(size_t)(j * c1 + a) * r + s] = x[a];
+        }
+    }
+    /* S = H22 - L21 L21' (lower triangle) */
+    for (j = 0; j < q1; j++) {
+        const double *l = ws->H21 + (size_t)j * r;
+        for (b = 0; b < r; b++) {
+            double lb = l[b];
+            double *Sb = ws->H22 + (size_t)b * r;
+            if (lb == 0.0) continue;
+            for (a = b; a < r; a++) Sb[a] -= l[a] * lb;
+        }
+    }
+    if (lmm_chol(r, ws->H22, r) != 0) return -1;
+    for (a = 0; a < ws->nru; a++) ws->ldL2 += 2 * log(ws->H22[(size_t)a * (r + 1)]);
+    return 0;
+}
+
+/* Solve the factored system for rhs into sol (q1 + r). */
+static void lmm__glmm_solve(lmm__glmm_ws *ws)
+{
+    int c1 = ws->c1, q1 = ws->q1, r = ws->r, j, s;
+    double *x = ws->sol;
+    memcpy(x, ws->rhs, (size_t)(q1 + r) * sizeof(double));
+    for (j = 0; j < ws->nlev1; j++) lmm_trsv_lower(c1, ws->H11 + (size_t)j * c1 * c1, c1, x + j * c1, 0);
+    if (r) {
+        double *xr = x + q1;
+        for (j = 0; j < q1; j++) {
+            const double *l = ws->H21 + (size_t)j * r;
+            for (s = 0; s < r; s++) xr[s] -= l[s] * x[j];
+        }
+        lmm_trsv_lower(r, ws->H22, r, xr, 0);
+        lmm_trsv_lower(r, ws->H22, r, xr, 1);
+        for (j = 0; j < q1; j++) {
+            const double *l = ws->H21 + (size_t)j * r;
+            double t = 0;
+            for (s = 0; s < r; s++) t += l[s] * xr[s];
+            x[j] -= t;
+        }
+    }
+    for (j = 0; j < ws->nlev1; j++) {
+        double *xj = x + j * c1;
+        lmm_trsv_lower(c1, ws->H11 + (size_t)j * c1 * c1, c1, xj, 1);
+    }
+}
+
+/* PIRLS at the current theta as lme4's pwrssUpdate runs it: from the linear
+   predictor lp0 (kept from the previous stage), Fisher scoring steps for u
+   (and beta when joint) until the penalised deviance changes by less than
+   1e-7 relative, halving a step that increases it. The factor left in place
+   (ldL2) is the one of the last step, at the weights before it, as lme4's:
+   its deviance is a function of (theta, beta) given lp0, and so is ours.
+   Returns the penalised deviance, NaN on failure (ws->fail_msg). */
+static double lmm__glmm_pirls(lmm__glmm_ws *ws, int joint)
+{
+    int q = ws->q, p = ws->p, n = ws->n, it, k, j, cvgd = 0;
+    double pdev = HUGE_VAL, oldpdev = HUGE_VAL, *beta = joint ? ws->beta : NULL;
+    double *uold = ws->tmp + 64, *bold = uold + q;
+    for (j = 0; j < n; j++) {
+        ws->eta[j] = ws->base_off[j] + ws->lp0[j];
+        ws->mu[j] = lmm__glmm_linkinv(ws->link, ws->eta[j]);
+    }
+    ws->fail_msg[0] = 0;
+    for (it = 0; it < 100; it++) {
+        memcpy(uold, ws->u, (size_t)q * sizeof(double));
+        if (joint) memcpy(bold, beta, (size_t)p * sizeof(double));
+        lmm__glmm_weights(ws);
+        if (lmm__glmm_factor(ws, joint) != 0) { snprintf(ws->fail_msg, sizeof ws->fail_msg, "PIRLS: the penalised system is not positive definite"); return lmm__nan(); }
+        lmm__glmm_solve(ws);
+        memcpy(ws->u, ws->sol, (size_t)q * sizeof(double));
+        if (joint) memcpy(beta, ws->sol + q, (size_t)p * sizeof(double));
+        pdev = lmm__glmm_update_mu(ws, ws->u, beta);
+        if (fabs((oldpdev - pdev) / pdev) < 1e-7) { cvgd = 1; break; }
+        if (!isfinite(pdev) || pdev > oldpdev) {
+            for (k = 0; k < 20 && (!isfinite(pdev) || pdev > oldpdev); k++) {
+                for (j = 0; j < q; j++) ws->u[j] = (uold[j] + ws->u[j]) / 2;
+                if (joint) for (j = 0; j < p; j++) beta[j] = (bold[j] + beta[j]) / 2;
+                pdev = lmm__glmm_update_mu(ws, ws->u, beta);
+            }
+            if (!isfinite(pdev)) { snprintf(ws->fail_msg, sizeof ws->fail_msg, "PIRLS loop resulted in NaN value"); return lmm__nan(); }
+            if (pdev - oldpdev > 1e-7) {
+                snprintf(ws->fail_msg, sizeof ws->fail_msg, "(maxstephalfit) PIRLS step-halvings failed to reduce deviance in pwrssUpdate");
+                return lmm__nan();
+            }
+        }
+        oldpdev = pdev;
+    }
+    if (!cvgd) { snprintf(ws->fail_msg, sizeof ws->fail_msg, "pwrssUpdate did not converge in (maxit) iterations"); return lmm__nan(); }
+    return pdev;
+}
+
+static double lmm__glmm_aic(const lmm__glmm_ws *ws)
+{
+    int i;
+    double s = 0;
+    for (i = 0; i < ws->n; i++) {
+        double y = ws->y[i], mu = ws->mu[i], wt = ws->pw[i];
+        if (ws->family == LMM_FAMILY_BINOMIAL) {
+            double m = ws->trials[i];
+            if (m > 0) s += wt / m * lmm__ldbinom(floor(m * y + 0.5), floor(m + 0.5), mu);
+        } else if (ws->family == LMM_FAMILY_POISSON) {
+            s += wt * (y > 0 ? y * log(mu) - mu - lmm_lgamma(y + 1) : -mu);
+        }
+    }
+    return -2 * s;
+}
+
+/* AGQ deviance at the modes (one scalar term: q levels, H11 diagonal). */
+static double lmm__glmm_agq(lmm__glmm_ws *ws)
+{
+    int q = ws->q, n = ws->n, i, j, k;
+    double *devc0 = ws->tmp + 64, *mult = devc0 + q, *devc = mult + q, *ut = ws->sol, total = 0, lm = 0;
+    for (j = 0; j < q; j++) { devc0[j] = ws->u[j] * ws->u[j]; mult[j] = 0; }
+    for (i = 0; i < n; i++) devc0[ws->zc[i]] += lmm__glmm_devres(ws->family, ws->y[i], ws->mu[i], ws->pw[i]);
+    for (k = 0; k < ws->nagq; k++) {
+        double z = ws->gh_z[k], w = ws->gh_w[k];
+        if (z == 0) { for (j = 0; j < q; j++) mult[j] += w; continue; }
+        for (j = 0; j < q; j++) { ut[j] = ws->u[j] + z / ws->H11[j]; devc[j] = ut[j] * ut[j]; }
+        for (i = 0; i < n; i++) {
+            double eta = ws->off[i] + ws->zl[i] * ut[ws->zc[i]];
+            devc[ws->zc[i]] += lmm__glmm_devres(ws->family, ws->y[i], lmm__glmm_linkinv(ws->link, eta), ws->pw[i]);
+        }
+        for (j = 0; j < q; j++) mult[j] += exp(-0.5 * (devc[j] - devc0[j]) + 0.5 * z * z) * w;
+    }
+    for (j = 0; j < q; j++) { total += devc0[j]; lm += log(mult[j]); }
+    return total + ws->ldL2 - 2 * lm;
+}
+
+/* Stage 2's deviance at (theta, beta): modes by PIRLS with beta in the offset. */
+static double lmm__glmm_devfun(lmm__glmm_ws *ws, const double *theta, const double *beta)
+{
+    int i, j;
+    double pdev;
+    const lmm_model *m = ws->m;
+    ws->evals++;
+    lmm__glmm_set_theta(ws, theta);
+    for (i = 0; i < ws->n; i++) {
+        double o = ws->base_off[i];
+        for (j = 0; j < ws->p; j++) o += m->X->v[(size_t)j * ws->n + i] * beta[j];
+        ws->off[i] = o;
+    }
+    memcpy(ws->beta, beta, (size_t)ws->p * sizeof(double));
+    pdev = lmm__glmm_pirls(ws, 0);
+    if (!isfinite(pdev)) return lmm__nan();
+    if (ws->nagq > 1) return lmm__glmm_agq(ws);
+    {
+        double sqrl = 0;
+        for (j = 0; j < ws->q; j++) sqrl += ws->u[j] * ws->u[j];
+        return ws->ldL2 + sqrl + lmm__glmm_aic(ws);
+    }
+}
+
+/* Stage 1's criterion at theta: (u, beta) both from PIRLS (lme4's nAGQ = 0). */
+static double lmm__glmm_devfun0(lmm__glmm_ws *ws, const double *theta)
+{
+    int j;
+    double pdev, sqrl = 0;
+    ws->evals++;
+    lmm__glmm_set_theta(ws, theta);
+    memcpy(ws->off, ws->base_off, (size_t)ws->n * sizeof(double));
+    pdev = lmm__glmm_pirls(ws, 1);
+    if (!isfinite(pdev)) return lmm__nan();
+    for (j = 0; j < ws->q; j++) sqrl += ws->u[j] * ws->u[j];
+    return ws->ldL2 + sqrl + lmm__glmm_aic(ws);
+}
+
+typedef struct lmm__glmm_ctx { lmm__glmm_ws *ws; int ntheta; } lmm__glmm_ctx;
+
+static double lmm__glmm_cb0(const double *x, void *ctx)
+{
+    lmm__glmm_ctx *c = (lmm__glmm_ctx *)ctx;
+    double v = lmm__glmm_devfun0(c->ws, x);
+    return isfinite(v) ? v : HUGE_VAL;
+}
+
+static double lmm__glmm_cb(const double *x, void *ctx)
+{
+    lmm__glmm_ctx *c = (lmm__glmm_ctx *)ctx;
+    double v = lmm__glmm_devfun(c->ws, x, x + c->ntheta);
+    return isfinite(v) ? v : HUGE_VAL;
+}
+
+LMM_API void lmm_glmm_free(lmm_glmm *g)
+{
+    if (!g) return;
+    lmm_model_free(g->model);
+    LMM_FREE(g->formula);
+    LMM_FREE(g->theta); LMM_FREE(g->beta); LMM_FREE(g->se); LMM_FREE(g->vcov);
+    LMM_FREE(g->u); LMM_FREE(g->b); LMM_FREE(g->b_condsd);
+    LMM_FREE(g->y); LMM_FREE(g->prior_weights); LMM_FREE(g->eta); LMM_FREE(g->fitted); LMM_FREE(g->pearson);
+    lmm__glmm_ws_free(g->ws_);
+    LMM_FREE(g);
+}
+
+LMM_API double lmm_glmm_deviance_at(lmm_glmm *g, const double *theta, const double *beta)
+{
+    return lmm__glmm_devfun(g->ws_, theta, beta);
+}
+
+/* Split "cbind(a, b) ~ rhs": a and b (top-level comma) and the rhs; 0 if not cbind. */
+static int lmm__glmm_cbind(const char *f, char *a, char *b, char *rhs, size_t size)
+{
+    const char *t = strchr(f, '~'), *s = f, *e, *comma = NULL;
+    int depth = 0;
+    while (*s == ' ') s++;
+    if (!t || strncmp(s, "cbind(", 6) != 0) return 0;
+    e = t;
+    while (e > s && (e[-1] == ' ')) e--;
+    if (e[-1] != ')') return 0;
+    for (s += 6; s < e - 1; s++) {
+        if (*s == '(') depth++;
+        else if (*s == ')') depth--;
+        else if (*s == ',' && depth == 0 && !comma) comma = s;
+    }
+    s = strchr(f, '(') + 1;
+    if (!comma || (size_t)(comma - s) >= size || (size_t)(e - 1 - comma) >= size || strlen(t + 1) >= size) return -1;
+    memcpy(a, s, (size_t)(comma - s)); a[comma - s] = 0;
+    memcpy(b, comma + 1, (size_t)(e - 2 - comma)); b[e - 2 - comma] = 0;
+    strcpy(rhs, t + 1);
+    return 1;
+}
+
+/* One expression of the frame at the model's rows. */
+static lmm_status lmm__glmm_eval_at_rows(const lmm_frame *df, const char *expr, const lmm_model *m, double *out,
+                                          lmm_error *err)
+{
+    char buf[1100];
+    lmm_formula *f = NULL;
+    double *v;
+    lmm_status st;
+    int i;
+    snprintf(buf, sizeof buf, "%s ~ 1", expr);
+    if ((st = lmm_formula_parse(buf, &f, err)) != LMM_OK) return st;
+    v = LMM__NEW(double, df->nrow > 0 ? df->nrow : 1);
+    if (!v) { lmm_formula_free(f); return lmm__nomem(err); }
+    st = lmm_expr_eval(f->vars[f->response].expr, df, v, err);
+    if (st == LMM_OK) for (i = 0; i < m->nobs; i++) out[i] = v[m->rows[i]];
+    LMM_FREE(v);
+    lmm_formula_free(f);
+    return st;
+}
+
+static int lmm__glmm_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Conditional variances of the random effects from the factor of the u part
+   (stage 2's, at the modes): diag blocks of T (L L')^-1 T'. */
+static lmm_status lmm__glmm_condvar(lmm_glmm *g, lmm__glmm_ws *ws, lmm_error *err)
+{
+    const lmm_model *m = ws->m;
+    int r = ws->r, q1 = ws->q1, c1 = ws->c1, k, j, a, b, c, s;
+    double *M = NULL, *Sinv = NULL, cu[32 * 32];
+    if (r) {
+        M = LMM__NEW(double, (size_t)r * q1 + 1);
+        Sinv = LMM__NEW(double, (size_t)r * r);
+        if (!M || !Sinv) { LMM_FREE(M); LMM_FREE(Sinv); return lmm__nomem(err); }
+        memcpy(M, ws->H21, (size_t)r * q1 * sizeof(double));
+        for (j = 0; j < q1; j++) lmm_trsv_lower(r, ws->H22, r, M + (size_t)j * r, 0);
+        for (j = 0; j < r; j++) {
+            double *e = Sinv + (size_t)j * r;
+            memset(e, 0, (size_t)r * sizeof(double));
+            e[j] = 1;
+            lmm_trsv_lower(r, ws->H22, r, e, 0);
+            lmm_trsv_lower(r, ws->H22, r, e, 1);
+        }
+    }
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = ws->T + ws->T_off[k];
+        int pc = t->ncol;
+        for (j = 0; j < t->nlevels; j++) {
+            int base = t->u_offset + j * pc;
+            if (k == 0) {   /* L11^-T (I + M_j' M_j) L11^-1 */
+                const double *L = ws->H11 + (size_t)j * c1 * c1;
+                for (a = 0; a < c1; a++)
+                    for (b = 0; b < c1; b++) {
+                        double v = a == b ? 1.0 : 0.0;
+                        for (s = 0; s < r; s++) v += M[(size_t)(base + a) * r + s] * M[(size_t)(base + b) * r + s];
+                        cu[a + b * c1] = v;
+                    }
+                for (b = 0; b < c1; b++) { lmm_trsv_lower(c1, L, c1, cu + b * c1, 1); }
+                for (a = 0; a < c1; a++) {   /* rows: cu = cu L^-1 ... by symmetry solve on the transpose */
+                    double row[32];
+                    for (b = 0; b < c1; b++) row[b] = cu[a + b * c1];
+                    lmm_trsv_lower(c1, L, c1, row, 1);
+                    for (b = 0; b < c1; b++) cu[a + b * c1] = row[b];
+                }
+            } else {
+                for (a = 0; a < pc; a++)
+                    for (b = 0; b < pc; b++) cu[a + b * pc] = Sinv[(size_t)(base - q1 + b) * r + base - q1 + a];
+            }
+            for (a = 0; a < pc; a++) {   /* (T cu T')_aa */
+                double v = 0;
+                for (b = 0; b < pc; b++)
+                    for (c = 0; c < pc; c++) v += T[a + b * pc] * cu[b + c * pc] * T[a + c * pc];
+                g->b_condsd[base + a] = sqrt(v > 0 ? v : 0);
+            }
+        }
+    }
+    LMM_FREE(M); LMM_FREE(Sinv);
+    return LMM_OK;
+}
+
+/* vcov of beta from the joint factor at the optimum (lme4's RX, use.hessian = FALSE). */
+static int lmm__glmm_vcov_rx(lmm__glmm_ws *ws, double *vcov)
+{
+    int p = ws->p, r, a, j;
+    double *e = ws->sol;
+    lmm__glmm_weights(ws);   /* only the matrix is used: the right-hand side does not matter */
+    if (lmm__glmm_factor(ws, 1) != 0) return -1;
+    r = ws->r;
+    for (j = 0; j < p; j++) {   /* (L_pp L_pp')^-1, L_pp the trailing block */
+        memset(e, 0, (size_t)p * sizeof(double));
+        e[j] = 1;
+        {
+            double L[64 * 64];
+            for (a = 0; a < p * p; a++) L[a] = ws->H22[(size_t)(r - p + a % p) + (size_t)(r - p + a / p) * r];
+            lmm_trsv_lower(p, L, p, e, 0);
+            lmm_trsv_lower(p, L, p, e, 1);
+        }
+        for (a = 0; a < p; a++) vcov[a + j * p] = e[a];
+    }
+    return 0;
+}
+
+/* Richardson-extrapolated central-difference Hessian of the stage-2 deviance at x (npar). */
+static int lmm__glmm_hessian(lmm__glmm_ws *ws, int ntheta, const double *x0, int npar, double *H)
+{
+    double *x = LMM__NEW(double, npar), f0, h0[2] = { 1e-3, 5e-4 }, *Hs = LMM__NEW(double, (size_t)2 * npar * npar);
+    int i, j, l;
+    if (!x || !Hs) { LMM_FREE(x); LMM_FREE(Hs); return -1; }
+    memcpy(x, x0, (size_t)npar * sizeof(double));
+    f0 = lmm__glmm_devfun(ws, x, x + ntheta);
+    for (l = 0; l < 2; l++) {
+        double *Hl = Hs + (size_t)l * npar * npar;
+        for (i = 0; i < npar; i++) {
+            double hi = h0[l] * (fabs(x0[i]) > 1 ? fabs(x0[i]) : 1), fp, fm;
+            x[i] = x0[i] + hi; fp = lmm__glmm_devfun(ws, x, x + ntheta);
+            x[i] = x0[i] - hi; fm = lmm__glmm_devfun(ws, x, x + ntheta);
+            x[i] = x0[i];
+            Hl[i + i * npar] = (fp - 2 * f0 + fm) / (hi * hi);
+            for (j = 0; j < i; j++) {
+                double hj = h0[l] * (fabs(x0[j]) > 1 ? fabs(x0[j]) : 1), fpp, fpm, fmp, fmm;
+                x[i] = x0[i] + hi; x[j] = x0[j] + hj; fpp = lmm__glmm_devfun(ws, x, x + ntheta);
+                x[j] = x0[j] - hj; fpm = lmm__glmm_devfun(ws, x, x + ntheta);
+                x[i] = x0[i] - hi; fmm = lmm__glmm_devfun(ws, x, x + ntheta);
+                x[j] = x0[j] + hj; fmp = lmm__glmm_devfun(ws, x, x + ntheta);
+                x[i] = x0[i]; x[j] = x0[j];
+                Hl[i + j * npar] = Hl[j + i * npar] = (fpp - fpm - fmp + fmm) / (4 * hi * hj);
+            }
+        }
+    }
+    for (i = 0; i < npar * npar; i++) H[i] = (4 * Hs[npar * npar + i] - Hs[i]) / 3;
+    LMM_FREE(x); LMM_FREE(Hs);
+    for (i = 0; i < npar * npar; i++) if (!isfinite(H[i])) return -1;
+    return 0;
+}
+
+LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_glmm_options *opts,
+                                        lmm_glmm **out, lmm_error *err)
+{
+    lmm_glmm_options o;
+    lmm_model_options mo;
+    lmm_glmm *g = NULL;
+    lmm__glmm_ws *ws = NULL;
+    lmm_model *m = NULL;
+    lmm_status st = LMM_OK;
+    char a[512], b[512], rhs[1024], *f2 = NULL;
+    int cb, n, p, q, nth, i, j, k, npar;
+    double *succ = NULL, *sorted = NULL, *x = NULL, *lower = NULL, *upper = NULL, *Hs = NULL;
+    lmm__glmm_ctx ctx;
+    lmm_optim_options oo;
+    lmm_optim_result res;
+    if (out) *out = NULL;
+    if (!df || !formula || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_fit_formula: NULL argument");
+    if (opts) o = *opts; else memset(&o, 0, sizeof o);
+    mo = o.model;
+    if (mo.family != LMM_FAMILY_BINOMIAL && mo.family != LMM_FAMILY_POISSON)
+        return lmm__fail(err, LMM_ERR_ARG, "family %s: lmm_glmm_fit_formula fits binomial and poisson (lmm_fit_formula fits gaussian)",
+                         lmm_family_name(mo.family));
+    if (mo.link == LMM_LINK_DEFAULT) mo.link = mo.family == LMM_FAMILY_BINOMIAL ? LMM_LINK_LOGIT : LMM_LINK_LOG;
+    if (mo.family == LMM_FAMILY_BINOMIAL ? !(mo.link == LMM_LINK_LOGIT || mo.link == LMM_LINK_PROBIT || mo.link == LMM_LINK_CLOGLOG)
+                                         : mo.link != LMM_LINK_LOG)
+        return lmm__fail(err, LMM_ERR_ARG, "link \"%s\" not available for %s family", lmm_link_name(mo.link), lmm_family_name(mo.family));
+    if (o.nagq == 0) o.nagq = 1;
+    if (o.nagq < 1 || o.nagq > 25) return lmm__fail(err, LMM_ERR_ARG, "nAGQ must be between 1 and 25 (got %d)", o.nagq);
+    /* cbind(successes, failures): the model's response is their sum, the trials */
+    cb = lmm__glmm_cbind(formula, a, b, rhs, sizeof a);
+    if (cb < 0) return lmm__fail(err, LMM_ERR_FORMULA, "cbind() response: write cbind(successes, failures) ~ ...");
+    if (cb && mo.family != LMM_FAMILY_BINOMIAL) return lmm__fail(err, LMM_ERR_FORMULA, "a cbind() response is for the binomial family");
+    if (cb) {
+        size_t len = strlen(a) + strlen(b) + strlen(rhs) + 16;
+        if (!(f2 = LMM__NEW(char, len))) return lmm__nomem(err);
+        snprintf(f2, len, "(%s) + (%s) ~%s", a, b, rhs);
+    }
+    st = lmm_model_build(df, f2 ? f2 : formula, &mo, &m, err);
+    LMM_FREE(f2);
+    if (st != LMM_OK) return st;
+    n = m->nobs; p = m->X->ncol; q = m->q; nth = m->ntheta;
+    if (m->nterms == 0) { lmm_model_free(m); return lmm__fail(err, LMM_ERR_FORMULA, "no random effects terms specified in formula"); }
+    if (o.nagq > 1 && (m->nterms != 1 || m->terms[0].ncol != 1)) {
+        lmm_model_free(m);
+        return lmm__fail(err, LMM_ERR_ARG, "nAGQ > 1 is only available for models with a single, scalar random-effects term");
+    }
+    g = LMM__ZNEW(lmm_glmm, 1);
+    ws = LMM__ZNEW(lmm__glmm_ws, 1);
+    if (!g || !ws) { LMM_FREE(g); LMM_FREE(ws); lmm_model_free(m); return lmm__nomem(err); }
+    g->model = m; g->ws_ = ws;
+    g->family = mo.family; g->link = mo.link; g->nagq = o.nagq;
+    g->nobs = n; g->p = p; g->q = q; g->ntheta = nth;
+    g->formula = lmm__strdup(formula);
+    g->theta = LMM__NEW(double, nth); g->beta = LMM__NEW(double, p ? p : 1); g->se = LMM__NEW(double, p ? p : 1);
+    g->vcov = LMM__NEW(double, p > 0 ? p * p : 1); g->u = LMM__NEW(double, q); g->b = LMM__NEW(double, q);
+    g->b_condsd = o.skip_condvar ? NULL : LMM__NEW(double, q);
+    g->y = LMM__NEW(double, n); g->prior_weights = LMM__NEW(double, n); g->eta = LMM__NEW(double, n);
+    g->fitted = LMM__NEW(double, n); g->pearson = LMM__NEW(double, n);
+    succ = LMM__NEW(double, n);
+    if (!g->formula || !g->theta || !g->beta || !g->se || !g->vcov || !g->u || !g->b || (!o.skip_condvar && !g->b_condsd) ||
+        !g->y || !g->prior_weights || !g->eta || !g->fitted || !g->pearson || !succ) { st = lmm__nomem(err); goto done; }
+    /* the response */
+    for (i = 0; i < n; i++) g->prior_weights[i] = m->weights ? m->weights[i] : 1.0;
+    if (cb) {
+        if ((st = lmm__glmm_eval_at_rows(df, a, m, succ, err)) != LMM_OK) goto done;
+        for (i = 0; i < n; i++) {
+            double tr = m->y[i], s = succ[i];
+            if (!isfinite(s)) { st = lmm__fail(err, LMM_ERR_DATA, "successes are not finite at row %d", m->rows[i] + 1); goto done; }
+            if (s < 0 || tr - s < 0) { st = lmm__fail(err, LMM_ERR_DATA, "counts must be nonnegative (row %d)", m->rows[i] + 1); goto done; }
+            if (fabs(s - floor(s + 0.5)) > 1e-3 || fabs(tr - floor(tr + 0.5)) > 1e-3) {
+                st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
+            }
+            g->y[i] = tr > 0 ? s / tr : 0.0;
+            succ[i] = tr;   /* now the trials */
+            g->prior_weights[i] *= tr;
+        }
+    } else {
+        for (i = 0; i < n; i++) {
+            double y = m->y[i];
+            g->y[i] = y;
+            if (mo.family == LMM_FAMILY_BINOMIAL) {
+                double t = g->prior_weights[i] * y;
+                if (y < 0 || y > 1) { st = lmm__fail(err, LMM_ERR_DATA, "y values must be 0 <= y <= 1 (row %d: %g)", m->rows[i] + 1, y); goto done; }
+                if (fabs(t - floor(t + 0.5)) > 1e-3) {
+                    st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
+                }
+                succ[i] = g->prior_weights[i];   /* the trials */
+            } else {
+                if (y < 0) { st = lmm__fail(err, LMM_ERR_DATA, "negative values not allowed for the 'Poisson' family (row %d)", m->rows[i] + 1); goto done; }
+                succ[i] = 1;
+            }
+        }
+    }
+    /* the workspace */
+    ws->m = m; ws->family = mo.family; ws->link = mo.link; ws->n = n; ws->p = p; ws->q = q; ws->nagq = o.nagq;
+    ws->c1 = m->terms[0].ncol; ws->nlev1 = m->terms[0].nlevels; ws->q1 = ws->c1 * ws->nlev1; ws->nru = q - ws->q1;
+    for (k = 0, ws->nz = 0; k < m->nterms; k++) ws->nz += m->terms[k].ncol;
+    if (ws->nz - ws->c1 > 64 || p > 64) { st = lmm__fail(err, LMM_ERR_ARG, "GLMM fits take at most 64 fixed effects and 64 random-effect columns per observation"); goto done; }
+    ws->y = g->y; ws->pw = g->prior_weights; ws->trials = succ;   /* owned by the workspace from here */
+    ws->T_off = LMM__NEW(int, m->nterms);
+    for (k = 0, j = 0; ws->T_off && k < m->nterms; k++) { ws->T_off[k] = j; j += m->terms[k].ncol * m->terms[k].ncol; }
+    ws->T = LMM__NEW(double, j);
+    ws->zl = LMM__NEW(double, (size_t)n * ws->nz); ws->zc = LMM__NEW(int, (size_t)n * ws->nz);
+    ws->u = LMM__ZNEW(double, q); ws->beta = LMM__ZNEW(double, p ? p : 1);
+    ws->eta = LMM__NEW(double, n); ws->mu = LMM__NEW(double, n); ws->w = LMM__NEW(double, n);
+    ws->wr = LMM__NEW(double, n); ws->off = LMM__NEW(double, n);
+    ws->base_off = LMM__NEW(double, n); ws->lp0 = LMM__NEW(double, n);
+    ws->H11 = LMM__NEW(double, (size_t)ws->nlev1 * ws->c1 * ws->c1);
+    ws->H21 = LMM__NEW(double, (size_t)(ws->nru + p) * ws->q1 + 1);
+    ws->H22 = LMM__NEW(double, (size_t)(ws->nru + p) * (ws->nru + p) + 1);
+    ws->rhs = LMM__NEW(double, q + p); ws->sol = LMM__NEW(double, q + p);
+    ws->tmp = LMM__ZNEW(double, 64 + 3 * (size_t)q + p + 64);
+    ws->gh_z = LMM__NEW(double, o.nagq); ws->gh_w = LMM__NEW(double, o.nagq);
+    x = LMM__NEW(double, nth + p); lower = LMM__NEW(double, nth + p); upper = LMM__NEW(double, nth + p);
+    if (!ws->T_off || !ws->T || !ws->zl || !ws->zc || !ws->u || !ws->beta || !ws->eta || !ws->mu || !ws->w || !ws->wr ||
+        !ws->off || !ws->base_off || !ws->lp0 || !ws->H11 || !ws->H21 || !ws->H22 || !ws->rhs || !ws->sol || !ws->tmp || !ws->gh_z || !ws->gh_w ||
+        !x || !lower || !upper) { st = lmm__nomem(err); goto done; }
+    lmm__gauss_hermite(o.nagq, ws->gh_z, ws->gh_w);
+    /* stage 1: theta, with (u, beta) from PIRLS started as glm's initialize does (mustart) */
+    for (i = 0; i < nth; i++) { lower[i] = m->theta_lower[i]; upper[i] = HUGE_VAL; x[i] = m->theta_lower[i] == 0 ? 1.0 : 0.0; }
+    for (i = 0; i < p; i++) { lower[nth + i] = -HUGE_VAL; upper[nth + i] = HUGE_VAL; }
+    {
+        lmm__glmm_set_theta(ws, x);
+        for (i = 0; i < n; i++) {   /* PIRLS from glm's mustart, as lme4's first glmerLaplace */
+            double mus = mo.family == LMM_FAMILY_BINOMIAL ? (ws->pw[i] * ws->y[i] + 0.5) / (ws->pw[i] + 1) : ws->y[i] + 0.1;
+            ws->base_off[i] = ws->off[i] = m->offset ? m->offset[i] : 0.0;
+            ws->lp0[i] = lmm__glmm_linkfun(mo.link, mus);
+        }
+        if (!isfinite(lmm__glmm_pirls(ws, 1))) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
+        for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];
+        ctx.ws = ws; ctx.ntheta = nth;
+        if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) {
+            st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "PIRLS failed at the start"); goto done;
+        }
+        memset(&oo, 0, sizeof oo);
+        oo.rho_end = 2e-7;
+        if ((st = lmm_minimize(nth, x, lower, upper, lmm__glmm_cb0, &ctx, &oo, NULL, &res, err)) != LMM_OK) goto done;
+        if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
+        memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
+        for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];   /* stage 2 starts PIRLS here */
+    }
+    /* stage 2: (theta, beta) on the Laplace / AGQ deviance, restarted until it stops improving */
+    {
+        double best = HUGE_VAL;
+        int pass;
+        oo = o.optim;
+        oo.method = LMM_OPT_BOBYQA;
+        if (oo.rho_end <= 0) oo.rho_end = 1e-8;
+        if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
+        for (pass = 0; pass < 4; pass++) {
+            if ((st = lmm_minimize(nth + p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) goto done;
+            if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
+            best = res.fmin;
+            oo.rho_begin = 0.01;
+        }
+        if (!(best < HUGE_VAL)) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "the deviance is not finite"); goto done; }
+    }
+    /* results at the optimum */
+    npar = nth + p;
+    memcpy(g->theta, x, (size_t)nth * sizeof(double));
+    memcpy(g->beta, x + nth, (size_t)p * sizeof(double));
+    for (i = 0; i < nth; i++) if (lower[i] == 0 && g->theta[i] < 1e-4) g->singular = 1;
+    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    if (!isfinite(g->deviance)) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
+    if (g->b_condsd && (st = lmm__glmm_condvar(g, ws, err)) != LMM_OK) goto done;
+    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
+    g->vcov_hessian = 0;
+    if (!o.skip_hessian && !g->singular && (Hs = LMM__NEW(double, (size_t)npar * npar)) != NULL &&
+        lmm__glmm_hessian(ws, nth, x, npar, Hs) == 0) {
+        /* V = 2 H^-1, beta block: the inverse by Cholesky when H is positive definite */
+        double *Hc = LMM__NEW(double, (size_t)npar * npar), *e = LMM__NEW(double, npar);
+        if (Hc && e) {
+            memcpy(Hc, Hs, (size_t)npar * npar * sizeof(double));
+            if (lmm_chol(npar, Hc, npar) == 0) {
+                for (j = 0; j < p; j++) {
+                    memset(e, 0, (size_t)npar * sizeof(double));
+                    e[nth + j] = 1;
+                    lmm_trsv_lower(npar, Hc, npar, e, 0);
+                    lmm_trsv_lower(npar, Hc, npar, e, 1);
+                    for (i = 0; i < p; i++) g->vcov[i + j * p] = 2 * e[nth + i];
+                }
+                g->vcov_hessian = 1;
+            }
+        }
+        LMM_FREE(Hc); LMM_FREE(e);
+    }
+    LMM_FREE(Hs);
+    /* back to the optimum (the Hessian moved the state), then lme4's RX fallback */
+    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    if (!g->vcov_hessian) {
+        if (lmm__glmm_vcov_rx(ws, g->vcov) != 0) { st = lmm__fail(err, LMM_ERR_NUMERIC, "the fixed-effects covariance is not positive definite"); goto done; }
+        g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    }
+    for (i = 0; i < p; i++) g->se[i] = sqrt(g->vcov[i * (p + 1)]);
+    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
+    for (k = 0; k < m->nterms; k++) {   /* b = Lambda u */
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = ws->T + ws->T_off[k];
+        int pc = t->ncol, a2, c2;
+        for (j = 0; j < t->nlevels; j++)
+            for (a2 = 0; a2 < pc; a2++) {
+                double s = 0;
+                for (c2 = 0; c2 <= a2; c2++) s += T[a2 + c2 * pc] * ws->u[t->u_offset + j * pc + c2];
+                g->b[t->u_offset + j * pc + a2] = s;
+            }
+    }
+    g->resid_deviance = 0;
+    for (i = 0; i < n; i++) {
+        double mu = ws->mu[i];
+        g->eta[i] = ws->eta[i];
+        g->fitted[i] = mu;
+        g->resid_deviance += lmm__glmm_devres(mo.family, g->y[i], mu, g->prior_weights[i]);
+        g->pearson[i] = (g->y[i] - mu) * sqrt(g->prior_weights[i] / lmm__glmm_variance(mo.family, mu));
+    }
+    if (!(sorted = LMM__NEW(double, n))) { st = lmm__nomem(err); goto done; }
+    memcpy(sorted, g->pearson, (size_t)n * sizeof(double));
+    qsort(sorted, (size_t)n, sizeof(double), lmm__glmm_cmp);
+    for (i = 0; i < 5; i++) {   /* R's quantile type 7 */
+        double h = (n - 1) * 0.25 * i;
+        int lo = (int)floor(h);
+        g->resid_quantiles[i] = lo + 1 < n ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[n - 1];
+    }
+    g->df = nth + p;
+    g->df_resid = n - g->df;
+    g->loglik = -g->deviance / 2;
+    g->aic = g->deviance + 2.0 * g->df;
+    g->bic = g->deviance + log((double)n) * g->df;
+    g->nevals = ws->evals;
+done:
+    LMM_FREE(x); LMM_FREE(lower); LMM_FREE(upper); LMM_FREE(sorted);
+    if (st != LMM_OK) { if (!ws->trials) LMM_FREE(succ); lmm_glmm_free(g); return st; }
+    *out = g;
     return LMM_OK;
 }
 

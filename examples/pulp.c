@@ -50,7 +50,7 @@ int main(void)
     lmm_lm *lmod = NULL, *nullmod = NULL;
     lmm_fit *mmod = NULL, *smod = NULL;
     lmm_fit_options ml;
-    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL};
+    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL, LMM_FAMILY_GAUSSIAN, LMM_LINK_DEFAULT};
     lmm_aov_row rows[2];
     double effects[4], stat, p;
     char v[4][48];

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     lmm_lm *m = NULL;
     lmm_fit *m_re_plot = NULL, *m_re_full = NULL;
     lmm_fit_options ml;
-    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL};   /* options(contrasts = c("contr.sum", ...)) */
+    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL, LMM_FAMILY_GAUSSIAN, LMM_LINK_DEFAULT};   /* options(contrasts = c("contr.sum", ...)) */
     lmm_matrix *M = NULL, M1;
     lmm_model *structure = NULL;
     double v[3], t_user, t_sys, t_wall, *aic_ids, *neg;

@@ -68,7 +68,7 @@ static void test_print_lm_aov(void)
 {
     lmm_frame *pulp = anova_data("pulp.csv"), *ss = anova_data("sleepstudy.csv");
     lmm_lm *fit = NULL;
-    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL};
+    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL, LMM_FAMILY_GAUSSIAN, LMM_LINK_DEFAULT};
     lmm_error err = {0};
     FILE *f;
     char *txt;

@@ -22,7 +22,7 @@ static void test_pulp_classical(void)
     lmm_lm *aov = NULL, *null = NULL;
     lmm_fit *reml = NULL, *ml = NULL;
     lmm_fit_options opts;
-    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL};
+    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL, LMM_FAMILY_GAUSSIAN, LMM_LINK_DEFAULT};
     lmm_error err = {0};
     lmm_aov_row rows[4];
     double eff[4], stat, p;

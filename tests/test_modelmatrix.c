@@ -24,7 +24,7 @@ static lmm_matrix *check_names(const lmm_frame *df, const char *formula, lmm_con
 {
     lmm_matrix *m = NULL;
     lmm_error err = {0};
-    lmm_model_options mo = {LMM_CONTR_TREATMENT, NULL, NULL, NULL, NULL};
+    lmm_model_options mo = {LMM_CONTR_TREATMENT, NULL, NULL, NULL, NULL, LMM_FAMILY_GAUSSIAN, LMM_LINK_DEFAULT};
     int j;
     mo.contrasts = contr;
     if (lmm_model_matrix(df, formula, &mo, &m, &err) != LMM_OK) {

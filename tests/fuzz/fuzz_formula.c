@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lmm_formula *f = NULL;
     lmm_frame *df = NULL;
     lmm_matrix *m = NULL;
-    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL};
+    lmm_model_options sum = {LMM_CONTR_SUM, NULL, NULL, NULL, NULL, LMM_FAMILY_GAUSSIAN, LMM_LINK_DEFAULT};
     lmm_error err;
     if (!text) return 0;
     memcpy(text, data, size);

@@ -1,0 +1,144 @@
+/* Generalized linear mixed models against lme4 1.1-31 / R 4.2.2 (tests/data/glmm.R -> tests/data/glmm/<name>.json). */
+#include "test.h"
+#include "json.h"
+
+/* element i of a JSON array, or the number itself (R's auto_unbox of length-1 vectors) */
+static double num_at(const tj_node *v, int i)
+{
+    return v && v->type == TJ_ARR ? tj_num(tj_at(v, i)) : tj_num(v);
+}
+
+static int len_of(const tj_node *v)
+{
+    return v && v->type == TJ_ARR ? tj_len(v) : v ? 1 : 0;
+}
+
+/* Fit `formula` on dataset (factors listed) and compare with the reference `name`. */
+static void check_glmm(const char *name, const char *dataset, const char *formula, const char *const *factors,
+                       lmm_family family, lmm_link link, int nagq, const char *weights_column)
+{
+    char path[256];
+    lmm_error err = {LMM_OK, ""};
+    lmm_frame *df;
+    lmm_glmm *g = NULL;
+    lmm_glmm_options o;
+    tj_node *ref;
+    const tj_node *v, *re;
+    int i, k, j, a;
+    double scale;
+    snprintf(path, sizeof path, "%s/glmm/%s.json", TEST_DATA_DIR, name);
+    ref = tj_parse_file(path);
+    df = lmm_test_read_csv(dataset);
+    CHECK(ref != NULL && df != NULL);
+    if (!ref || !df) { tj_free(ref); lmm_frame_free(df); return; }
+    for (i = 0; factors[i]; i++) CHECK(lmm_frame_as_factor(df, factors[i], &err) == LMM_OK);
+    memset(&o, 0, sizeof o);
+    o.model.family = family; o.model.link = link; o.nagq = nagq; o.model.weights_column = weights_column;
+    CHECK(lmm_glmm_fit_formula(df, formula, &o, &g, &err) == LMM_OK);
+    if (!g) { fprintf(stderr, "  %s: %s\n", name, err.message); tj_free(ref); lmm_frame_free(df); return; }
+    fprintf(stderr, "  %-14s deviance %.10f (lme4 %.10f), %d evaluations\n", name, g->deviance, tj_num(tj_get(ref, "devfun")), g->nevals);
+    /* at least as low as lme4's criterion (1e-6 relative), and the same optimum */
+    CHECK(g->deviance <= tj_num(tj_get(ref, "devfun")) * (1 + 1e-6));
+    CHECK_CLOSE(g->deviance, tj_num(tj_get(ref, "devfun")), 1e-6, 0);
+    CHECK_CLOSE(g->loglik, tj_num(tj_get(ref, "loglik")), 1e-6, 0);
+    CHECK_CLOSE(g->aic, tj_num(tj_get(ref, "aic")), 1e-6, 0);
+    CHECK_CLOSE(g->bic, tj_num(tj_get(ref, "bic")), 1e-6, 0);
+    CHECK_CLOSE(g->resid_deviance, tj_num(tj_get(ref, "deviance_resid")), 1e-4, 0);
+    CHECK(g->df_resid == (int)tj_num(tj_get(ref, "df_resid")));
+    CHECK(g->singular == (tj_get(ref, "singular")->type == TJ_BOOL && tj_num(tj_get(ref, "singular")) != 0));
+    v = tj_get(ref, "theta");
+    CHECK(len_of(v) == g->ntheta);
+    for (i = 0; i < g->ntheta; i++) CHECK_CLOSE(g->theta[i], num_at(v, i), 1e-4, 1e-4);
+    v = tj_get(ref, "beta");
+    CHECK(len_of(v) == g->p);
+    for (i = 0; i < g->p; i++) CHECK_CLOSE(g->beta[i], num_at(v, i), 1e-4, 1e-6);
+    v = tj_get(ref, "se");
+    for (i = 0; i < g->p; i++) CHECK_CLOSE(g->se[i], num_at(v, i), 1e-3, 0);
+    v = tj_get(ref, "pearson_quantiles");
+    for (i = 0; i < 5; i++) CHECK_CLOSE(g->resid_quantiles[i], num_at(v, i), 1e-3, 1e-4);
+    v = tj_get(ref, "fitted_head");
+    for (i = 0; i < len_of(v); i++) CHECK_CLOSE(g->fitted[i], num_at(v, i), 1e-4, 1e-7);
+    /* conditional modes (1e-4) and conditional sds (1e-3), matched by group and level name */
+    re = tj_get(ref, "ranef");
+    for (k = 0; k < tj_len(re); k++) {
+        const tj_node *r = tj_at(re, k), *lv = tj_get(r, "levels"), *md = tj_get(r, "modes"), *sd = tj_get(r, "condsd");
+        const lmm_reterm *t = NULL;
+        for (j = 0; j < g->model->nterms; j++) if (strcmp(g->model->terms[j].group, tj_str(tj_get(r, "group"))) == 0) t = &g->model->terms[j];
+        CHECK(t != NULL);
+        if (!t) continue;
+        /* near-zero modes: 1e-4 relative to the term's largest mode */
+        for (i = 0, scale = 0; i < tj_len(lv); i++)
+            for (a = 0; a < t->ncol; a++) if (fabs(num_at(tj_at(md, i), a)) > scale) scale = fabs(num_at(tj_at(md, i), a));
+        for (i = 0; i < tj_len(lv); i++) {
+            int l = -1;
+            for (j = 0; j < t->nlevels; j++) if (strcmp(t->levels[j], tj_str(tj_at(lv, i))) == 0) l = j;
+            CHECK(l >= 0);
+            if (l < 0) continue;
+            for (a = 0; a < t->ncol; a++) {
+                double want = num_at(tj_at(md, i), a);
+                /* condsd: a 1 x nlevels matrix for a scalar term, nlevels x ncol otherwise */
+                double want_sd = t->ncol == 1 ? num_at(tj_at(sd, 0), i) : num_at(tj_at(sd, i), a);
+                CHECK_CLOSE(g->b[t->u_offset + l * t->ncol + a], want, 1e-4, 1e-4 * scale);
+                CHECK_CLOSE(g->b_condsd[t->u_offset + l * t->ncol + a], want_sd, 1e-3, 1e-6);
+            }
+        }
+    }
+    lmm_glmm_free(g);
+    lmm_frame_free(df);
+    tj_free(ref);
+}
+
+static void check_bad(const char *dataset, const char *formula, const char *const *factors, lmm_family family, int nagq,
+                      const char *weights_column, lmm_status want, const char *msg_part)
+{
+    lmm_error err = {LMM_OK, ""};
+    lmm_frame *df = lmm_test_read_csv(dataset);
+    lmm_glmm *g = NULL;
+    lmm_glmm_options o;
+    int i;
+    CHECK(df != NULL);
+    if (!df) return;
+    for (i = 0; factors[i]; i++) lmm_frame_as_factor(df, factors[i], &err);
+    memset(&o, 0, sizeof o);
+    o.model.family = family; o.nagq = nagq; o.model.weights_column = weights_column;
+    CHECK(lmm_glmm_fit_formula(df, formula, &o, &g, &err) == want);
+    CHECK(g == NULL);
+    if (!strstr(err.message, msg_part)) fprintf(stderr, "  message \"%s\" lacks \"%s\"\n", err.message, msg_part);
+    CHECK(strstr(err.message, msg_part) != NULL);
+    lmm_glmm_free(g);
+    lmm_frame_free(df);
+}
+
+void test_glmm(void)
+{
+    static const char *const cbf[] = { "herd", "period", NULL };
+    static const char *const none[] = { NULL };
+    static const char *const subj[] = { "Subject", NULL };
+    static const char *const gsf[] = { "INDEX", "BROOD", "YEAR", "LOCATION", NULL };
+    static const char *const vaf[] = { "id", NULL };
+    const char *cbpp = "cbind(incidence, size - incidence) ~ period + (1 | herd)";
+    check_glmm("cbpp", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL);
+    check_glmm("cbpp_agq9", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_LOGIT, 9, NULL);
+    check_glmm("cbpp_agq25", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_LOGIT, 25, NULL);
+    check_glmm("cbpp_probit", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_PROBIT, 1, NULL);
+    check_glmm("cbpp_cloglog", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_CLOGLOG, 1, NULL);
+    check_glmm("cbpp_prop", "cbpp.csv", "incidence / size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, "size");
+    check_glmm("sleep_slope", "sleepstudy_bin.csv", "high ~ Days + (Days | Subject)", subj, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL);
+    check_glmm("singular", "glmm_singular.csv", "y ~ x + (1 | g)", none, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL);
+    check_glmm("grouseticks", "grouseticks.csv", "TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|INDEX) + (1|LOCATION)", gsf,
+               LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, 1, NULL);
+    (void)vaf;
+    /* bad input: a clear error, never a crash */
+    check_bad("cbpp.csv", "size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "y values must be 0 <= y <= 1");
+    check_bad("cbpp.csv", "incidence / size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "non-integer #successes");
+    check_bad("cbpp.csv", "cbind(incidence, incidence - size) ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "counts must be nonnegative");
+    check_bad("cbpp.csv", "cbind(incidence + 0.5, size - incidence) ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "non-integer #successes");
+    check_bad("cbpp.csv", "I(incidence - 3) ~ period + (1 | herd)", cbf, LMM_FAMILY_POISSON, 1, NULL, LMM_ERR_DATA, "negative values not allowed for the 'Poisson' family");
+    check_bad("grouseticks.csv", "TICKS ~ YEAR + (1|BROOD) + (1|LOCATION)", gsf, LMM_FAMILY_POISSON, 5, NULL, LMM_ERR_ARG,
+              "nAGQ > 1 is only available for models with a single, scalar random-effects term");
+    check_bad("sleepstudy_bin.csv", "high ~ Days + (Days | Subject)", subj, LMM_FAMILY_BINOMIAL, 3, NULL, LMM_ERR_ARG,
+              "nAGQ > 1 is only available for models with a single, scalar random-effects term");
+    check_bad("cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, 26, NULL, LMM_ERR_ARG, "nAGQ must be between 1 and 25");
+    check_bad("cbpp.csv", cbpp, cbf, LMM_FAMILY_GAUSSIAN, 1, NULL, LMM_ERR_ARG, "lmm_fit_formula fits gaussian");
+    check_bad("cbpp.csv", cbpp, cbf, LMM_FAMILY_POISSON, 1, NULL, LMM_ERR_FORMULA, "cbind() response is for the binomial family");
+}
