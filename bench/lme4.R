@@ -79,6 +79,14 @@ out <- switch(workload,
       sprintf("mean_fixef=%.2f,%.3f", m[1], m[2])
     })
   },
+  sleepstudy_satt = {
+    suppressMessages(library(lmerTest))
+    d <- rd("sleepstudy.csv"); d$Subject <- factor(d$Subject)
+    timed(function() {
+      co <- coef(summary(lmerTest::lmer(Reaction ~ Days + (Days|Subject), d)))
+      sprintf("df=%.3f,%.3f", co[1, "df"], co[2, "df"])
+    })
+  },
   sleepstudy_confint = {
     d <- rd("sleepstudy.csv"); d$Subject <- factor(d$Subject)
     fm <- lmer(Reaction ~ Days + (Days|Subject), d)

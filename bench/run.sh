@@ -24,7 +24,7 @@ rm -f "$out/probe"
 for f in pulp.csv sleepstudy.csv Penicillin.csv soybean_sim.csv; do cp tests/data/$f "$out/data/"; done
 cp bench/data/maximal.csv "$out/data/"
 
-workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot sleepstudy_confint insteval maximal"}
+workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit penicillin_fit soybean_loop sleepstudy_boot sleepstudy_satt sleepstudy_confint insteval maximal"}
 for w in $workloads; do
     $CC $CFLAGS -I. -o "$out/$w" "bench/$w.c" -lm
 done
@@ -43,7 +43,7 @@ c_reps() {
 }
 r_reps() {
     case $1 in
-        sleepstudy_fit|penicillin_fit) echo "${BENCH_R_REPS:-20}" ;;
+        sleepstudy_fit|penicillin_fit|sleepstudy_satt) echo "${BENCH_R_REPS:-20}" ;;
         *) echo "${BENCH_R_REPS:-1}" ;;
     esac
 }
