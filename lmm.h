@@ -9584,7 +9584,7 @@ static lmm_status lmm__pred_rows_new(const lmm_fit *fit, const lmm_frame *train,
     lmm__model_options_resolve(NULL, &mo, NULL);
     if ((st = lmm__pred_rows_alloc(fit, nn, d, err)) != LMM_OK) return st;
     d->conditional = conditional; d->has_z = need_z || conditional;
-    if ((st = lmm_formula_parse(m->formula, &f, err)) != LMM_OK) return st;
+    if ((st = lmm_formula_parse(m->formula, &f, err)) != LMM_OK) { lmm__pred_rows_free(d); return st; }
     owned = LMM__ZNEW(int *, f->nvars ? f->nvars : 1);
     pos = LMM__NEW(int, p + 33);
     if (!owned || !pos) { st = lmm__nomem(err); goto done; }
