@@ -1058,7 +1058,8 @@ LMM_API void lmm_blup(const lmm_fit *fit, int k, double *coef);
 /* Wald intervals of all q random effects: mode -/+ qnorm((1 + level) / 2) * condsd (needs condsd). */
 LMM_API lmm_status lmm_ranef_intervals(const lmm_fit *fit, double level, double *lo, double *hi, lmm_error *err);
 
-/* The lecture's bootstrap prediction interval: per replicate simulate (use.u), refit, x'beta* (x NULL: X's first
+/* The lecture's bootstrap prediction interval of one row and one term (lmm_predict_ex's LMM_INTERVAL_BOOT does
+   every newdata row, any structure): per replicate simulate (use.u), refit, x'beta* (x NULL: X's first
    row) + z'N(0, Sigma_k) for a new level (level < 0) or z'b*_level of term k (z NULL: (1, 0..)) + N(0, sigma^2)
    (Sigma_k, sigma: the original fit's); type-7 quantiles at probs into q; draws (or NULL) gets the values. */
 LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x, int k, int level,
@@ -12625,7 +12626,7 @@ static lmm_status lmm__pred_rows_new(const lmm_fit *fit, const lmm_frame *train,
     lmm__model_options_resolve(NULL, &mo, NULL);
     if ((st = lmm__pred_rows_alloc(fit, nn, d, err)) != LMM_OK) return st;
     d->conditional = conditional; d->has_z = need_z || conditional;
-    if ((st = lmm_formula_parse(m->formula, &f, err)) != LMM_OK) return st;
+    if ((st = lmm_formula_parse(m->formula, &f, err)) != LMM_OK) { lmm__pred_rows_free(d); return st; }
     owned = LMM__ZNEW(int *, f->nvars ? f->nvars : 1);
     pos = LMM__NEW(int, p + 33);
     if (!owned || !pos) { st = lmm__nomem(err); goto done; }

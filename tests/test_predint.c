@@ -147,6 +147,26 @@ static void predint_args(void)
         CHECK_CLOSE(allse[360 + i], allse[180 + i], 1e-12, 0);
     }
     free(all);
+    /* allocation failure anywhere (joint system, bootstrap clones): LMM_ERR_NOMEM or the right answer */
+    {
+        lmm_interval kinds[2] = { LMM_INTERVAL_PREDICTION, LMM_INTERVAL_BOOT };
+        double want[6], k;
+        int j;
+        memset(&o, 0, sizeof o);
+        o.conditional = 1; o.interval = LMM_INTERVAL_PREDICTION; o.nsim = 3; o.seed = 1; o.boot.threads = 1;
+        CHECK(lmm_predict_ex(fit, df, nd, &o, pred, se, want, upr, &err) == LMM_OK);
+        for (j = 0; j < 2; j++)
+            for (i = 0, k = 0; i < 400; i++) {
+                lmm_status st;
+                o.interval = kinds[j];
+                lmm_test_fail_after = lmm_test_allocs + i;
+                st = lmm_predict_ex(fit, df, nd, &o, pred, se, lwr, upr, &err);
+                lmm_test_fail_after = -1;
+                CHECK(st == LMM_OK || st == LMM_ERR_NOMEM);
+                if (st == LMM_OK && j == 0) CHECK_CLOSE(lwr[0], want[0], 1e-14, 0);
+                if (st == LMM_OK && ++k > 2) break;
+            }
+    }
     lmm_fit_free(fit); lmm_frame_free(df); lmm_frame_free(nd);
 }
 
