@@ -251,7 +251,8 @@ void test_kr(void)
 {
     static const char *const models[] = {
         "sleepstudy", "sleepstudy_intercept", "Penicillin", "Pastes", "Oats", "Oats_variety",
-        "Machines", "pulp", "Dyestuff2", "sleepstudy_unbal", "Machines_unbal", "sleepstudy_w"
+        "Machines", "pulp", "Dyestuff2", "sleepstudy_unbal", "Machines_unbal", "sleepstudy_w",
+        "Machines_overspec"
     };
     size_t i;
     for (i = 0; i < sizeof models / sizeof models[0]; i++) check_model(models[i]);
