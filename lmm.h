@@ -797,7 +797,7 @@ typedef struct lmm_coef_row {
    (Satterthwaite: variance parameters (theta, sigma), their covariance 2 H^-1 from the
    Hessian of the REML criterion or deviance, the Jacobian of vcov(beta); both by
    Richardson-extrapolated central differences). The fit's model is refactored at
-   other thetas and left at fit->theta. */
+   other thetas and left at fit->theta. Kenward-Roger (REML fits): see lmm_vcov_kr. */
 LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lmm_ddf_method ddf,
                                lmm_contest_result *out, lmm_error *err);
 /* lmerTest's summary() table: a t test of every coefficient (rows: fit->p entries). */
