@@ -892,7 +892,7 @@ typedef struct lmm_coef_row {
    (Satterthwaite: variance parameters (theta, sigma), their covariance 2 H^-1 from the
    Hessian of the REML criterion or deviance, the Jacobian of vcov(beta); both by
    Richardson-extrapolated central differences). The fit's model is refactored at
-   other thetas and left at fit->theta. */
+   other thetas and left at fit->theta. Kenward-Roger (REML fits): see lmm_vcov_kr. */
 LMM_API lmm_status lmm_contest(const lmm_fit *fit, const double *L, int nrow, lmm_ddf_method ddf,
                                lmm_contest_result *out, lmm_error *err);
 /* lmerTest's summary() table: a t test of every coefficient (rows: fit->p entries). */
@@ -10137,7 +10137,11 @@ typedef struct lmm__kr {
     double *W;                /* ng x ng */
 } lmm__kr;
 
-static void lmm__kr_free(lmm__kr *k) { LMM_FREE(k->phi_a); LMM_FREE(k->P); LMM_FREE(k->W); k->phi_a = k->P = k->W = NULL; }
+static void lmm__kr_free(lmm__kr *k)
+{
+    LMM_FREE(k->phi_a); LMM_FREE(k->P); LMM_FREE(k->W);
+    k->phi_a = k->P = k->W = NULL;
+}
 
 /* C (m x n) = alpha op(A) op(B) + beta C, column-major; op(A) is m x k. */
 static void lmm__kr_gemm(int ta, int tb, int m, int n, int k, double alpha, const double *A, int lda,
@@ -10211,7 +10215,8 @@ static double lmm__kr_trace_ece(const lmm_model *m, const lmm__kr_par *pi, const
     double s = 0;
     for (a = 0; a < ti->nlevels; a++)
         for (ea = 0; ea < (pi->r == pi->s ? 1 : 2); ea++) {
-            int r = ti->u_offset + a * ti->ncol + (ea ? pi->s : pi->r), c = ti->u_offset + a * ti->ncol + (ea ? pi->r : pi->s);
+            int r = ti->u_offset + a * ti->ncol + (ea ? pi->s : pi->r);
+            int c = ti->u_offset + a * ti->ncol + (ea ? pi->r : pi->s);
             for (b = 0; b < tj->nlevels; b++)
                 for (eb = 0; eb < (pj->r == pj->s ? 1 : 2); eb++) {
                     int r2 = tj->u_offset + b * tj->ncol + (eb ? pj->s : pj->r);
@@ -10271,18 +10276,28 @@ static lmm_status lmm__kr_build(const lmm_fit *fit, lmm__kr *kr, lmm_error *err)
     kr->P = (double *)lmm__alloc((size_t)ng * pp, sizeof(double));
     kr->W = (double *)lmm__alloc((size_t)ng * ng, sizeof(double));
     par = (lmm__kr_par *)lmm__alloc((size_t)ng, sizeof *par);
-    buf = (double *)lmm__calloc(3 * nq + 2 * np + (size_t)q * (q > p ? q : p) + 4 * qq + 2 * pq + 3 * pp
-                                + (size_t)ng * pq * 2 + (size_t)ng * ng * pp + 3 * (size_t)ng * ng + 4 * pp + 2 * (size_t)ng * ng + ng,
-                                sizeof(double));
+    {   /* one zeroed buffer carved into the pieces below */
+        size_t tq = (size_t)q * (q > p ? q : p), gg = (size_t)ng * ng, tot = 0;
+        size_t size[23];
+        double **piece[23];
+        int e = 0;
+#define LMM__KR_PIECE(ptr, count) (piece[e] = &(ptr), size[e++] = (count))
+        LMM__KR_PIECE(Z, nq); LMM__KR_PIECE(ZL, nq); LMM__KR_PIECE(BZ, nq); LMM__KR_PIECE(BX, np);
+        LMM__KR_PIECE(BBX, np); LMM__KR_PIECE(T, tq); LMM__KR_PIECE(S, qq); LMM__KR_PIECE(C, qq);
+        LMM__KR_PIECE(ZBBZ, qq); LMM__KR_PIECE(XBZ, pq); LMM__KR_PIECE(XBBZ, pq); LMM__KR_PIECE(XBBX, pp);
+        LMM__KR_PIECE(XBBBX, pp); LMM__KR_PIECE(tmp, pp); LMM__KR_PIECE(A, (size_t)ng * pq);
+        LMM__KR_PIECE(CA, (size_t)ng * pq); LMM__KR_PIECE(Q, gg * pp); LMM__KR_PIECE(IE2, gg);
+        LMM__KR_PIECE(ie2c, gg); LMM__KR_PIECE(wk, 2 * gg + ng); LMM__KR_PIECE(PhiP, pp);
+        LMM__KR_PIECE(tmp2, pp); LMM__KR_PIECE(U, pp);
+#undef LMM__KR_PIECE
+        for (a = 0; a < e; a++) tot += size[a];
+        buf = (double *)lmm__calloc(tot, sizeof(double));
+        for (a = 0, tot = 0; a < e && buf; a++) { *piece[a] = buf + tot; tot += size[a]; }
+    }
     if (!kr->phi_a || !kr->P || !kr->W || !par || !buf) {
         lmm__kr_free(kr); LMM_FREE(par); LMM_FREE(buf);
         return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
     }
-    Z = buf; ZL = Z + nq; BZ = ZL + nq; BX = BZ + nq; BBX = BX + np; T = BBX + np;
-    S = T + (size_t)q * (q > p ? q : p); C = S + qq; ZBBZ = C + qq; XBZ = ZBBZ + qq + qq; XBBZ = XBZ + pq;
-    XBBX = XBBZ + pq; XBBBX = XBBX + pp; tmp = XBBBX + pp; A = tmp + pp; CA = A + (size_t)ng * pq;
-    Q = CA + (size_t)ng * pq; IE2 = Q + (size_t)ng * ng * pp; ie2c = IE2 + (size_t)ng * ng;
-    wk = ie2c + (size_t)ng * ng; PhiP = wk + (size_t)ng * ng + (size_t)ng * ng + ng; tmp2 = PhiP + pp; U = tmp2 + pp;
     /* dense Z and ZL = Z Lambda (term k, level j, column c at u_offset + j ncol + c) */
     for (k = 0, ng = 0; k < m->nterms; k++) {
         const lmm_reterm *t = &m->terms[k];
@@ -10370,7 +10385,10 @@ static lmm_status lmm__kr_build(const lmm_fit *fit, lmm__kr *kr, lmm_error *err)
             }
         }
     for (i = 0; i < ng; i++)   /* symmetric by construction; average the rounding */
-        for (j = 0; j < i; j++) IE2[i + (size_t)j * ng] = IE2[j + (size_t)i * ng] = 0.5 * (IE2[i + (size_t)j * ng] + IE2[j + (size_t)i * ng]);
+        for (j = 0; j < i; j++) {
+            double v = 0.5 * (IE2[i + (size_t)j * ng] + IE2[j + (size_t)i * ng]);
+            IE2[i + (size_t)j * ng] = IE2[j + (size_t)i * ng] = v;
+        }
     memcpy(ie2c, IE2, (size_t)ng * ng * sizeof(double));
     lmm__kr_sym_inverse(ng, ie2c, kr->W, wk);
     for (i = 0; i < ng * ng; i++) kr->W[i] *= 2;
@@ -10407,12 +10425,13 @@ static lmm_status lmm__kr_test(const lmm_fit *fit, const lmm__kr *kr, const doub
     size_t pp = (size_t)p * p;
     double *M, *Ma, *Lt, *Th, *ThPhi, *u, *tmp, *lb, A1 = 0, A2 = 0, qd = nrow;
     double B, g, c1, c2, c3, V0, V1, V2, rho, df2, wald = 0, x, y;
-    M = (double *)lmm__alloc(2 * (size_t)nrow * nrow + (size_t)p * nrow * 2 + 3 * pp + (size_t)ng * pp + 2 * (size_t)nrow,
-                             sizeof(double));
+    M = (double *)lmm__alloc(2 * (size_t)nrow * nrow + (size_t)p * nrow * 2 + 3 * pp + (size_t)ng * pp
+                             + 2 * (size_t)nrow, sizeof(double));
     if (!M) return lmm__fail(err, LMM_ERR_NOMEM, "out of memory");
     Ma = M + (size_t)nrow * nrow; Lt = Ma + (size_t)nrow * nrow; Th = Lt + (size_t)p * nrow * 2;
     ThPhi = Th + pp; tmp = ThPhi + pp; u = tmp + pp; lb = u + (size_t)ng * pp;
-    for (i = 0; i < nrow; i++) for (a = 0; a < p; a++) Lt[a + (size_t)i * p] = L[(size_t)i * p + a];   /* L' (p x nrow) */
+    for (i = 0; i < nrow; i++)   /* L' (p x nrow) */
+        for (a = 0; a < p; a++) Lt[a + (size_t)i * p] = L[(size_t)i * p + a];
     /* M = L Phi L', Ma = L Phi_A L' */
     lmm__kr_gemm(0, 0, p, nrow, p, 1.0, fit->vcov, p, Lt, p, 0.0, Lt + (size_t)p * nrow, p);
     lmm__kr_gemm(1, 0, nrow, nrow, p, 1.0, Lt, p, Lt + (size_t)p * nrow, p, 0.0, M, nrow);

@@ -194,6 +194,26 @@ static void check_bad_input(void)
     CHECK(lmm_coef_table(reml, LMM_DDF_KENWARD_ROGER, rows, &err) == LMM_OK);
     CHECK_CLOSE(r.f, rows[1].t * rows[1].t, 1e-9, 0);
     CHECK_CLOSE(r.den_df, rows[1].df, 1e-9, 0);
+    /* every allocation failure is a clean LMM_ERR_NOMEM (and the next call works) */
+    {
+        int k, nomem = 0;
+        double L3[4] = {1, 0, 0, 1};
+        for (k = 0; k < 8; k++) {
+            lmm_status s1, s2, s3;
+            lmm_test_fail_after = lmm_test_allocs + k;
+            s1 = lmm_vcov_kr(reml, V, &err);
+            lmm_test_fail_after = lmm_test_allocs + k;
+            s2 = lmm_contest(reml, L3, 2, LMM_DDF_KENWARD_ROGER, &r, &err);
+            lmm_test_fail_after = lmm_test_allocs + k;
+            s3 = lmm_coef_table(reml, LMM_DDF_KENWARD_ROGER, rows, &err);
+            lmm_test_fail_after = -1;
+            CHECK((s1 == LMM_OK || s1 == LMM_ERR_NOMEM) && (s2 == LMM_OK || s2 == LMM_ERR_NOMEM) &&
+                  (s3 == LMM_OK || s3 == LMM_ERR_NOMEM));
+            nomem += (s1 == LMM_ERR_NOMEM) + (s2 == LMM_ERR_NOMEM) + (s3 == LMM_ERR_NOMEM);
+        }
+        CHECK(nomem >= 3);
+        CHECK(lmm_contest(reml, L3, 2, LMM_DDF_KENWARD_ROGER, &r, &err) == LMM_OK);
+    }
     lmm_fit_free(fit); lmm_fit_free(reml);
     lmm_frame_free(df);
     free(want);
@@ -231,7 +251,8 @@ void test_kr(void)
 {
     static const char *const models[] = {
         "sleepstudy", "sleepstudy_intercept", "Penicillin", "Pastes", "Oats", "Oats_variety",
-        "Machines", "pulp", "Dyestuff2", "sleepstudy_unbal", "Machines_unbal", "sleepstudy_w"
+        "Machines", "pulp", "Dyestuff2", "sleepstudy_unbal", "Machines_unbal", "sleepstudy_w",
+        "Machines_overspec"
     };
     size_t i;
     for (i = 0; i < sizeof models / sizeof models[0]; i++) check_model(models[i]);

@@ -56,6 +56,9 @@ write_model("Oats_variety", "Oats", "yield ~ Variety + (1|Block/Variety)",
             L = rbind(c(0, 1, 0), c(0, 0, 1)))
 write_model("Machines", "Machines", "score ~ Machine + (Machine|Worker)",
             L = rbind(c(0, 1, 0), c(0, 0, 1), c(0, 1, 1)))
+# over-specified (the intercept twice): IE2 is singular and pbkrtest takes its pseudo-inverse
+write_model("Machines_overspec", "Machines", "score ~ Machine + (1|Worker) + (0+Machine|Worker)",
+            L = rbind(c(0, 1, 0), c(0, 0, 1)))
 write_model("pulp", "pulp", "bright ~ 1 + (1|operator)")
 # prior weights: pbkrtest's Sigma keeps sigma^2 I as its residual part (Phi is lme4's weighted vcov)
 write_model("sleepstudy_w", "sleepstudy_w", "Reaction ~ Days + (Days|Subject)", L = diag(2), weights = "w")
