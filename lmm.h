@@ -9448,9 +9448,19 @@ LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranov
             /* the other terms as they stand, this one reduced or gone */
             re[0] = 0;
             for (j = 0; j < nre; j++) {
+                char one[4096];
+                const char *seen;
+                size_t len;
                 if (j == i && t < 0) continue;
+                one[0] = 0;
+                lmm__re_text(f, &f->re[order[j]], j == i ? t : -1, one);
+                /* update() keeps one copy of a repeated term: (x || g) less x is (1 | g) once */
+                len = strlen(one);
+                for (seen = strstr(re, one); seen; seen = strstr(seen + 1, one))
+                    if ((seen == re || seen[-1] == ' ') && (seen[len] == 0 || seen[len] == ' ')) break;
+                if (seen) continue;
                 if (re[0]) lmm__rcat(re, " + ");
-                lmm__re_text(f, &f->re[order[j]], j == i ? t : -1, re);
+                lmm__rcat(re, one);
             }
             if (t < 0) rowlab = lmm__strdup(rtext[i]);
             else {

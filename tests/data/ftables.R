@@ -86,6 +86,7 @@ rcases <- list(
   list("sleep_slope", "sleepstudy", "Reaction ~ Days + (Days|Subject)", TRUE),
   list("sleep_slope_ML", "sleepstudy", "Reaction ~ Days + (Days|Subject)", FALSE),
   list("sleep_int", "sleepstudy", "Reaction ~ Days + (1|Subject)", TRUE),
+  list("sleep_uncorr", "sleepstudy", "Reaction ~ Days + (Days||Subject)", TRUE),
   list("penicillin", "Penicillin", "diameter ~ 1 + (1|plate) + (1|sample)", TRUE),
   list("oats_nested", "Oats_ftab", "yield ~ nitro + Variety + (1|Block/Variety)", TRUE),
   list("pastes_nested_ML", "Pastes", "strength ~ 1 + (1|batch/cask)", FALSE),
