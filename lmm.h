@@ -56,7 +56,9 @@
                   several rows); lmm_print_summary_ex prints lmerTest's layout;
                   lmm_anova_table / lmm_print_anova_table its anova(m) F
                   tables of type 1, 2 and 3 for any fixed-effects structure
-                  (lmerTest's hypotheses; lmm_anova_type3 the frameless one).
+                  (lmerTest's hypotheses; lmm_anova_type3 the frameless one);
+                  lmm_ranova / lmm_print_ranova its ranova(m), a likelihood-
+                  ratio test per random-effects term.
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -77,7 +79,7 @@
              (its own map of twelve parts sits under its banner)
    @lm       lm, aov, LRT          @anova   anova of nested fits
    @infer    lmerTest's Satterthwaite t and F tests (lmm_contest, lmm_coef_table,
-             lmm_anova_table: F tables of type 1/2/3)
+             lmm_anova_table: F tables of type 1/2/3; lmm_ranova)
    @sim      simulate, bootstrap, prediction
    @print    summary()/anova() layouts     @plot   SVG plots
 
@@ -9134,8 +9136,10 @@ LMM_API lmm_status lmm_anova_table(const lmm_fit *fit, const lmm_frame *df, int 
     lmm_status st;
     int t, u, p, nt, n = 0, *cont = NULL, pass;
     memset(&fe, 0, sizeof fe);
-    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
-    if (!rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_table: NULL argument");
+    /* the ddf method is lmm_contest's to check and to run: Kenward-Roger arrives through it */
+    if (!fit || !rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_table: NULL argument");
+    if (ddf != LMM_DDF_SATTERTHWAITE && ddf != LMM_DDF_KENWARD_ROGER)
+        return lmm__fail(err, LMM_ERR_ARG, "unknown ddf method %d", (int)ddf);
     if (type < 1 || type > 3) return lmm__fail(err, LMM_ERR_ARG, "anova type must be 1, 2 or 3 (got %d)", type);
     *nrows = 0;
     X = fit->model->X; p = X->ncol; nt = X->nterms;
@@ -9428,6 +9432,10 @@ LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranov
             lmm__rcat(model, fit->model->X->terms[t]);
         }
         if (d == 1) for (i = 0; i < nre; i++) { if (k++) lmm__rcat(model, " + "); lmm__rcat(model, rtext[i]); }
+    }
+    for (k = 0; k < f->noffset; k++) {   /* R lists offset() terms last */
+        lmm_expr_deparse(f->offsets[k], lab, 4096);
+        lmm__rcat(model, " + offset("); lmm__rcat(model, lab); lmm__rcat(model, ")");
     }
     if (!f->fixed.intercept) lmm__rcat(model, " - 1");
     if (!(r->model = lmm__strdup(model))) { st = lmm__nomem(err); goto done; }

@@ -47,6 +47,7 @@ static lmm_fit *fit_case(const tj_node *c, lmm_frame **df)
     o.ml = !(int)tj_num(tj_get(c, "reml"));
     o.skip_condvar = 1;
     if (tj_get(c, "contrasts") && !strcmp(tj_str(tj_get(c, "contrasts")), "sum")) o.model.contrasts = LMM_CONTR_SUM;
+    if (tj_get(c, "weights")) o.model.weights_column = tj_str(tj_get(c, "weights"));
     if (lmm_fit_formula(*df, tj_str(tj_get(c, "formula")), &o, &fit, &err) != LMM_OK) {
         fprintf(stderr, "  %s: %s\n", tj_str(tj_get(c, "name")), err.message);
         CHECK(0);

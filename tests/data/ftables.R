@@ -90,8 +90,11 @@ rcases <- list(
   list("penicillin", "Penicillin", "diameter ~ 1 + (1|plate) + (1|sample)", TRUE),
   list("oats_nested", "Oats_ftab", "yield ~ nitro + Variety + (1|Block/Variety)", TRUE),
   list("pastes_nested_ML", "Pastes", "strength ~ 1 + (1|batch/cask)", FALSE),
-  list("pulp", "pulp", "bright ~ 1 + (1|operator)", TRUE)
+  list("pulp", "pulp", "bright ~ 1 + (1|operator)", TRUE),
+  list("sleep_weights", "sleepstudy_w", "Reaction ~ Days + offset(log(x)) + (Days|Subject)", TRUE, "w"),
+  list("sleep_weights_int", "sleepstudy_w", "Reaction ~ Days + (1|Subject)", FALSE, "w")
 )
+data$sleepstudy_w <- rd("sleepstudy_w.csv"); data$sleepstudy_w$Subject <- factor(data$sleepstudy_w$Subject)
 options(contrasts = c("contr.treatment", "contr.poly"))
 rtab <- function(a) {
   rows <- vapply(seq_len(nrow(a)), function(i) paste0("{\"term\": ", str(rownames(a)[i]),
@@ -101,10 +104,13 @@ rtab <- function(a) {
 }
 out <- character(0)
 for (cs in rcases) {
-  m <- lmer(as.formula(cs[[3]]), data[[cs[[2]]]], REML = cs[[4]])
+  d <- data[[cs[[2]]]]
+  m <- if (length(cs) > 4) eval(bquote(lmer(.(as.formula(cs[[3]])), d, REML = .(cs[[4]]), weights = .(as.name(cs[[5]])))))
+       else lmer(as.formula(cs[[3]]), d, REML = cs[[4]])
   r <- ranova(m)
   out <- c(out, paste0("{\"name\": ", str(cs[[1]]), ", \"dataset\": ", str(cs[[2]]), ", \"formula\": ", str(cs[[3]]),
-    ", \"reml\": ", as.integer(cs[[4]]), ", \"model\": ", str(attr(r, "heading")[3]), ", \"rows\": ", rtab(r), "}"))
+    ", \"reml\": ", as.integer(cs[[4]]), if (length(cs) > 4) paste0(", \"weights\": ", str(cs[[5]])) else "",
+    ", \"model\": ", str(attr(r, "heading")[3]), ", \"rows\": ", rtab(r), "}"))
   writeLines(capture.output(print(r)), sprintf("tests/data/ftables/ranova_%s.txt", cs[[1]]))
 }
 writeLines(c("[", paste(out, collapse = ",\n"), "]"), "tests/data/ftables/ranova.json")
