@@ -64,11 +64,15 @@ cases <- list(
   list("oats_3way_f", "Oats_ftab", "yield ~ N*Variety*half + (1|Block/Variety)", TRUE, "treatment"),
   list("pastes_cask", "Pastes", "strength ~ cask + (1|batch/cask)", TRUE, "treatment"),
   list("penicillin_sample", "Penicillin", "diameter ~ sample + (1|plate)", TRUE, "treatment"),
-  list("pulp", "pulp", "bright ~ 1 + (1|operator)", TRUE, "treatment")
+  list("pulp", "pulp", "bright ~ 1 + (1|operator)", TRUE, "treatment"),
+  list("sleep_weights", "sleepstudy_w", "Reaction ~ Days + I(Days^2) + (Days|Subject)", TRUE, "treatment", "w")
 )
+data$sleepstudy_w <- rd("sleepstudy_w.csv"); data$sleepstudy_w$Subject <- factor(data$sleepstudy_w$Subject)
 fit <- function(cs) {
   options(contrasts = if (cs[[5]] == "sum") c("contr.sum", "contr.poly") else c("contr.treatment", "contr.poly"))
-  lmer(as.formula(cs[[3]]), data[[cs[[2]]]], REML = cs[[4]])
+  d <- data[[cs[[2]]]]
+  if (length(cs) > 5) eval(bquote(lmer(.(as.formula(cs[[3]])), d, REML = .(cs[[4]]), weights = .(as.name(cs[[6]])))))
+  else lmer(as.formula(cs[[3]]), d, REML = cs[[4]])
 }
 out <- character(0)
 for (cs in cases) {
@@ -76,6 +80,7 @@ for (cs in cases) {
   a <- lapply(1:3, function(ty) anova(m, type = ty))
   out <- c(out, paste0("{\"name\": ", str(cs[[1]]), ", \"dataset\": ", str(cs[[2]]), ", \"formula\": ", str(cs[[3]]),
     ", \"reml\": ", as.integer(cs[[4]]), ", \"contrasts\": ", str(cs[[5]]),
+    if (length(cs) > 5) paste0(", \"weights\": ", str(cs[[6]])) else "",
     ", \"type1\": ", tab(a[[1]], m), ", \"type2\": ", tab(a[[2]], m), ", \"type3\": ", tab(a[[3]], m), "}"))
   for (ty in 1:3) writeLines(capture.output(print(a[[ty]])), sprintf("tests/data/ftables/%s_type%d.txt", cs[[1]], ty))
 }
@@ -94,7 +99,6 @@ rcases <- list(
   list("sleep_weights", "sleepstudy_w", "Reaction ~ Days + offset(log(x)) + (Days|Subject)", TRUE, "w"),
   list("sleep_weights_int", "sleepstudy_w", "Reaction ~ Days + (1|Subject)", FALSE, "w")
 )
-data$sleepstudy_w <- rd("sleepstudy_w.csv"); data$sleepstudy_w$Subject <- factor(data$sleepstudy_w$Subject)
 options(contrasts = c("contr.treatment", "contr.poly"))
 rtab <- function(a) {
   rows <- vapply(seq_len(nrow(a)), function(i) paste0("{\"term\": ", str(rownames(a)[i]),
