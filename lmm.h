@@ -9447,8 +9447,7 @@ LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranov
     /* each term's reductions */
     for (i = 0; i < nre; i++) {
         const lmm_reterm_spec *s = &f->re[order[i]];
-        int nscope = 0, only = s->lhs.nterms == 0;
-        for (t = 0; t < s->lhs.nterms; t++) if (!lmm__lhs_contained(&s->lhs, t)) nscope++;
+        int only = s->lhs.nterms == 0;   /* (1 | g): dropped; otherwise each term not inside another */
         for (t = only ? -1 : 0; t < (only ? 0 : s->lhs.nterms); t++) {
             lmm_ranova_row *row = &r->rows[r->n];
             char *rowlab;
@@ -9480,7 +9479,6 @@ LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranov
             r->n++;
             if ((st = lmm__ranova_refit(fit, df, f, re, &row->formula, &row->npar, &row->loglik, err)) != LMM_OK) goto done;
         }
-        (void)nscope;
     }
     for (i = 0; i < r->n; i++) {
         lmm_ranova_row *row = &r->rows[i];

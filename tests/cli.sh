@@ -212,6 +212,10 @@ run anova-one-ml anova $D/Oats_ftab.csv "$OF" --ml --type 3
 expect_rc 0
 # lmerTest, REML = FALSE (ftables/oats_cov_ML_type3.txt)
 has "Variety         711.1   355.5     2 27.658   2.2309    0.1264    "
+# sum contrasts: the same type III hypotheses as lmerTest's (ftables/oats_ff_sum_type3.txt)
+run anova-one-sum anova $D/Oats_ftab.csv 'yield ~ N*Variety + (1|Block/Variety)' --contrasts sum
+expect_rc 0
+has "Variety     526.1   263.0     2    10  1.4853    0.2724    "
 run anova-one-3way anova $D/Oats_ftab.csv 'yield ~ N*Variety*half + (1|Block/Variety)' --json
 expect_rc 0
 has '{"term": "N:Variety:half"'
