@@ -81,6 +81,7 @@ for (cs in cases) {
   out <- c(out, paste0("{\"name\": ", str(cs[[1]]), ", \"dataset\": ", str(cs[[2]]), ", \"formula\": ", str(cs[[3]]),
     ", \"reml\": ", as.integer(cs[[4]]), ", \"contrasts\": ", str(cs[[5]]),
     if (length(cs) > 5) paste0(", \"weights\": ", str(cs[[6]])) else "",
+    ", \"theta\": [", paste(vapply(getME(m, "theta"), one, ""), collapse = ", "), "]",
     ", \"type1\": ", tab(a[[1]], m), ", \"type2\": ", tab(a[[2]], m), ", \"type3\": ", tab(a[[3]], m), "}"))
   for (ty in 1:3) writeLines(capture.output(print(a[[ty]])), sprintf("tests/data/ftables/%s_type%d.txt", cs[[1]], ty))
 }
