@@ -57,7 +57,8 @@
                   lmerTest's layout; lmm_anova_table / lmm_print_anova_table
                   its anova(m) F tables of type 1, 2 and 3 for any fixed-
                   effects structure (lmerTest's hypotheses; lmm_anova_type3
-                  the frameless one); lmm_ranova its ranova(m); lmm_vcov_kr
+                  the frameless one); lmm_ranova / lmm_print_ranova its
+                  ranova(m); lmm_vcov_kr
                   is pbkrtest's vcovAdj (REML fits).
    Predict        lmm_predict (lme4's predict, allow.new.levels); lmm_predict_ex
                   adds se.fit and Wald confidence or prediction intervals, or
@@ -11092,8 +11093,10 @@ LMM_API lmm_status lmm_anova_table(const lmm_fit *fit, const lmm_frame *df, int 
     lmm_status st;
     int t, u, p, nt, n = 0, *cont = NULL, pass;
     memset(&fe, 0, sizeof fe);
-    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
-    if (!rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_table: NULL argument");
+    /* the ddf method is lmm_contest's to check and to run: Kenward-Roger arrives through it */
+    if (!fit || !rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_table: NULL argument");
+    if (ddf != LMM_DDF_SATTERTHWAITE && ddf != LMM_DDF_KENWARD_ROGER)
+        return lmm__fail(err, LMM_ERR_ARG, "unknown ddf method %d", (int)ddf);
     if (type < 1 || type > 3) return lmm__fail(err, LMM_ERR_ARG, "anova type must be 1, 2 or 3 (got %d)", type);
     *nrows = 0;
     X = fit->model->X; p = X->ncol; nt = X->nterms;
@@ -11387,6 +11390,10 @@ LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranov
         }
         if (d == 1) for (i = 0; i < nre; i++) { if (k++) lmm__rcat(model, " + "); lmm__rcat(model, rtext[i]); }
     }
+    for (k = 0; k < f->noffset; k++) {   /* R lists offset() terms last */
+        lmm_expr_deparse(f->offsets[k], lab, 4096);
+        lmm__rcat(model, " + offset("); lmm__rcat(model, lab); lmm__rcat(model, ")");
+    }
     if (!f->fixed.intercept) lmm__rcat(model, " - 1");
     if (!(r->model = lmm__strdup(model))) { st = lmm__nomem(err); goto done; }
     /* <none> */
@@ -11397,8 +11404,7 @@ LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranov
     /* each term's reductions */
     for (i = 0; i < nre; i++) {
         const lmm_reterm_spec *s = &f->re[order[i]];
-        int nscope = 0, only = s->lhs.nterms == 0;
-        for (t = 0; t < s->lhs.nterms; t++) if (!lmm__lhs_contained(&s->lhs, t)) nscope++;
+        int only = s->lhs.nterms == 0;   /* (1 | g): dropped; otherwise each term not inside another */
         for (t = only ? -1 : 0; t < (only ? 0 : s->lhs.nterms); t++) {
             lmm_ranova_row *row = &r->rows[r->n];
             char *rowlab;
@@ -11406,9 +11412,19 @@ LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranov
             /* the other terms as they stand, this one reduced or gone */
             re[0] = 0;
             for (j = 0; j < nre; j++) {
+                char one[4096];
+                const char *seen;
+                size_t len;
                 if (j == i && t < 0) continue;
+                one[0] = 0;
+                lmm__re_text(f, &f->re[order[j]], j == i ? t : -1, one);
+                /* update() keeps one copy of a repeated term: (x || g) less x is (1 | g) once */
+                len = strlen(one);
+                for (seen = strstr(re, one); seen; seen = strstr(seen + 1, one))
+                    if ((seen == re || seen[-1] == ' ') && (seen[len] == 0 || seen[len] == ' ')) break;
+                if (seen) continue;
                 if (re[0]) lmm__rcat(re, " + ");
-                lmm__re_text(f, &f->re[order[j]], j == i ? t : -1, re);
+                lmm__rcat(re, one);
             }
             if (t < 0) rowlab = lmm__strdup(rtext[i]);
             else {
@@ -11420,7 +11436,6 @@ LMM_API lmm_status lmm_ranova(const lmm_fit *fit, const lmm_frame *df, lmm_ranov
             r->n++;
             if ((st = lmm__ranova_refit(fit, df, f, re, &row->formula, &row->npar, &row->loglik, err)) != LMM_OK) goto done;
         }
-        (void)nscope;
     }
     for (i = 0; i < r->n; i++) {
         lmm_ranova_row *row = &r->rows[i];

@@ -9,6 +9,7 @@
      lmm predict DATA.csv 'FORMULA' NEWDATA.csv [--level cond|pop] [--interval confidence|prediction|boot] [--level 0.95] [--nsim B --seed S --threads T] [--json]
      lmm ranef DATA.csv 'FORMULA' [--ml] [--json]
      lmm confint DATA.csv 'FORMULA' [--method profile|wald|boot] [--level L] [--parm P] [--nsim B --seed S] [--threads T] [--ml] [--json]
+     lmm ranova DATA.csv 'FORMULA' [--ml] [--json]
      lmm plot ranef|resid|qq DATA.csv 'FORMULA' [--group G] [--title T] > out.svg
      lmm plot hist FILE... > out.svg
      lmm --version
@@ -67,6 +68,7 @@ static void help_main(void)
            "  predict DATA.csv 'FORMULA' NEWDATA.csv  predictions, standard errors and intervals for new rows\n"
            "  ranef DATA.csv 'FORMULA'      random effects with conditional SDs and 95%% Wald intervals\n"
            "  confint DATA.csv 'FORMULA'    confidence intervals of every parameter (lme4's confint: profile, Wald, boot)\n"
+           "  ranova DATA.csv 'FORMULA'     likelihood-ratio tests of the random-effects terms (lmerTest's ranova)\n"
            "  plot ranef|resid|qq DATA.csv 'FORMULA'  SVG plot on stdout (plot hist FILE...: bootstrap statistics)\n\n"
            "Run 'lmm COMMAND --help' for a command's options; 'lmm --version' prints the version.\n"
            "Exit status: 0 ok, 1 statistical failure (e.g. no convergence), 2 bad input.\n");
@@ -1310,6 +1312,69 @@ static int cmd_predict(int argc, char **argv)
 
 /* ---- ranef ------------------------------------------------------------- */
 
+static void help_ranova(void)
+{
+    printf("usage: lmm ranova DATA.csv 'FORMULA' [options]\n\n"
+           "Fit FORMULA (REML unless --ml) and print lmerTest's ranova(m): for each random-effects\n"
+           "term the likelihood-ratio test of the model with the term reduced ((x | g) to (1 | g))\n"
+           "or, for (1 | g), dropped, each reduced model refitted the same way (REML or ML).\n\n"
+           "options:\n"
+           "  --ml               maximum likelihood instead of REML\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
+           HELP_WEIGHTS
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --json             print one JSON object: model, rows [{term, npar, loglik, aic, lrt, df, p}]\n"
+           "                     (lrt, df, p null for the <none> row)\n");
+}
+
+static int cmd_ranova(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[2];
+    int npos, rc = 0, i;
+    lmm_frame *df;
+    lmm_fit *fit = NULL;
+    lmm_fit_options fo;
+    lmm_ranova_table *r = NULL;
+    lmm_error err = {LMM_OK, ""};
+    if (wants_help(argc, argv)) { help_ranova(); return 0; }
+    memset(&o, 0, sizeof o);
+    if ((rc = parse_opts(argc, argv, &o, pos, 2, &npos, 1)) != 0) return rc;
+    if (npos != 2) return usage_error("ranova needs DATA.csv and 'FORMULA'");
+    o.data = pos[0]; o.formula = pos[1];
+    if (is_mixed(o.formula, &err) == 0) return usage_error("ranova needs a model with random-effects terms, e.g. '(1|g)'");
+    if (err.code != LMM_OK) return fail_status_in("formula", &err);
+    if (!(df = load_frame(&o))) return EXIT_INPUT;
+    memset(&fo, 0, sizeof fo);
+    fo.ml = o.ml;
+    fo.model = o.model;
+    fo.skip_condvar = 1;
+    if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
+    else if (fit->warning[0]) { fprintf(stderr, "lmm: warning: %s\n", fit->warning); }
+    if (rc == 0 && lmm_ranova(fit, df, &r, &err) != LMM_OK) rc = fail_status_in("ranova", &err);
+    if (rc == 0 && o.json) {
+        printf("{\"formula\": "); jstr(o.formula);
+        printf(", \"model\": "); jstr(r->model);
+        printf(", \"rows\": [");
+        for (i = 0; i < r->n; i++) {
+            printf("%s{\"term\": ", i ? ", " : ""); jstr(r->rows[i].term);
+            printf(", \"npar\": %d, \"loglik\": ", r->rows[i].npar); jnum(r->rows[i].loglik);
+            printf(", \"aic\": "); jnum(r->rows[i].aic);
+            printf(", \"lrt\": "); jnum(r->rows[i].lrt);
+            printf(", \"df\": "); jnum(r->rows[i].df);
+            printf(", \"p\": "); jnum(r->rows[i].p);
+            printf("}");
+        }
+        printf("]}\n");
+    } else if (rc == 0) lmm_print_ranova(stdout, r);
+    if (rc == 0 && fit->warning[0]) rc = EXIT_STAT;
+    lmm_ranova_free(r);
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+    return rc;
+}
+
 static void help_ranef(void)
 {
     printf("usage: lmm ranef DATA.csv 'FORMULA' [options]\n\n"
@@ -1637,6 +1702,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "predict")) return cmd_predict(argc - 2, argv + 2);
     if (!strcmp(argv[1], "ranef")) return cmd_ranef(argc - 2, argv + 2);
     if (!strcmp(argv[1], "confint")) return cmd_confint(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "ranova")) return cmd_ranova(argc - 2, argv + 2);
     if (!strcmp(argv[1], "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(argv[1], "boot-merge")) return cmd_boot_merge(argc - 2, argv + 2);
     fprintf(stderr, "lmm: unknown command '%s' (see 'lmm --help')\n", argv[1]);

@@ -63,7 +63,7 @@ fi
 
 # ---- help ---------------------------------------------------------------
 run help --help; expect_rc 0; has "usage: lmm COMMAND"; has "anova DATA.csv"
-for c in fit lm aov anova boot predict ranef; do
+for c in fit lm aov anova boot predict ranef ranova; do
     run "help-$c" "$c" --help; expect_rc 0; has "usage: lmm $c DATA.csv"; has "--json"
 done
 run no-args; expect_rc 2
@@ -212,9 +212,30 @@ run anova-one-ml anova $D/Oats_ftab.csv "$OF" --ml --type 3
 expect_rc 0
 # lmerTest, REML = FALSE (ftables/oats_cov_ML_type3.txt)
 has "Variety         711.1   355.5     2 27.658   2.2309    0.1264    "
+# sum contrasts: the same type III hypotheses as lmerTest's (ftables/oats_ff_sum_type3.txt)
+run anova-one-sum anova $D/Oats_ftab.csv 'yield ~ N*Variety + (1|Block/Variety)' --contrasts sum
+expect_rc 0
+has "Variety     526.1   263.0     2    10  1.4853    0.2724    "
 run anova-one-3way anova $D/Oats_ftab.csv 'yield ~ N*Variety*half + (1|Block/Variety)' --json
 expect_rc 0
 has '{"term": "N:Variety:half"'
+
+# ---- ranova: lmerTest's ranova(m), printed as R prints it (tests/data/ftables) ----
+run ranova-sleep ranova $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)'
+expect_rc 0
+same_files ranova-sleep "$TMP/out" $D/ftables/ranova_sleep_slope.txt
+run ranova-oats ranova $D/Oats_ftab.csv 'yield ~ nitro + Variety + (1|Block/Variety)'
+expect_rc 0
+same_files ranova-oats "$TMP/out" $D/ftables/ranova_oats_nested.txt
+run ranova-pastes-ml ranova $D/Pastes.csv 'strength ~ 1 + (1|batch/cask)' --ml
+expect_rc 0
+same_files ranova-pastes-ml "$TMP/out" $D/ftables/ranova_pastes_nested_ML.txt
+run ranova-penicillin-json ranova $D/Penicillin.csv 'diameter ~ 1 + (1|plate) + (1|sample)' --json
+expect_rc 0
+has '"model": "diameter ~ (1 | plate) + (1 | sample)", "rows": [{"term": "<none>", "npar": 4'
+has '"lrt": null, "df": null, "p": null}'
+# lmerTest: LRT of (1 | sample), the last row, 282.395435
+in_range ranova-penicillin-lrt "$(json_val lrt)" 282.3953 282.3956
 
 # models given out of order: JSON keeps the given order, the table sorts by npar
 run anova-order anova $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' 'Reaction ~ Days + (1|Subject)' --json
@@ -731,6 +752,8 @@ bad_input aov-bad-contrasts "--contrasts" aov $D/pulp.csv 'bright ~ operator' --
 bad_input aov-ml "unknown option '--ml'" aov $D/pulp.csv 'bright ~ operator' --ml
 bad_input lm-missing-formula "needs DATA.csv" lm $D/pulp.csv
 bad_input anova-one-formula "needs random-effects terms" anova $D/pulp.csv 'bright ~ 1'
+bad_input ranova-no-random "ranova needs a model with random-effects terms" ranova $D/pulp.csv 'bright ~ operator'
+bad_input ranova-two-formulas "too many arguments" ranova $D/pulp.csv 'bright ~ 1 + (1|operator)' 'bright ~ 1'
 bad_input anova-type-4 "--type takes 1, 2 or 3" anova $D/Oats_ftab.csv 'yield ~ nitro + (1|Block)' --type 4
 bad_input anova-ddf-lm "--ddf applies to mixed models" anova $D/Oats_ftab.csv 'yield ~ nitro' --ddf satterthwaite
 bad_input anova-ddf-bad "--ddf takes" anova $D/Oats_ftab.csv 'yield ~ nitro + (1|Block)' --ddf containment
@@ -741,7 +764,7 @@ bad_input lm-factor-response "not numeric" lm $D/pulp.csv 'operator ~ 1'
 # ---- --version, --factor COL and factor() in formulas --------------------
 run version --version; expect_rc 0
 if [ "$(cat "$TMP/out")" = "lmm 0.2.0" ]; then ok; else bad "version: printed '$(cat "$TMP/out")'"; fi
-for c in fit lm aov anova boot predict ranef plot; do
+for c in fit lm aov anova boot predict ranef ranova plot; do
     run "help-factor-$c" "$c" --help; has "--factor COL"
 done
 # day means of sleepstudy by awk: with one level per day the fixed effects of

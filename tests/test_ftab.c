@@ -7,9 +7,9 @@
 
 /* Our optimum differs from lme4's in the 6th-7th digit of theta on some fits, which
    moves df and F by up to ~1e-5 relative; the issue's bound is 1e-4. */
-#define TOL_F 1e-4
-#define TOL_SS 1e-6
-static double worst_df, worst_f, worst_ss;   /* reported at the end */
+#define TOL_F tol_f
+static double tol_f = 1e-4, tol_p = 1e-4;
+static double worst_df[2], worst_f[2], worst_ss[2];   /* at our optimum, at lme4's theta */
 static int nprint, nprint_diff;                /* printed tables compared, differing (a last digit) */
 
 static char *read_text(const char *dir, const char *file)
@@ -30,8 +30,8 @@ static void track(double got, double want, double *worst)
 
 static void check_p(double got, double want)
 {
-    if (want < 1e-10) CHECK_CLOSE(got, want, TOL_F, 1e-10);
-    else CHECK_CLOSE(got, want, TOL_F, 0);
+    if (want < 1e-10) CHECK_CLOSE(got, want, tol_p, 1e-10);
+    else CHECK_CLOSE(got, want, tol_p, 0);
 }
 
 static lmm_fit *fit_case(const tj_node *c, lmm_frame **df)
@@ -47,6 +47,7 @@ static lmm_fit *fit_case(const tj_node *c, lmm_frame **df)
     o.ml = !(int)tj_num(tj_get(c, "reml"));
     o.skip_condvar = 1;
     if (tj_get(c, "contrasts") && !strcmp(tj_str(tj_get(c, "contrasts")), "sum")) o.model.contrasts = LMM_CONTR_SUM;
+    if (tj_get(c, "weights")) o.model.weights_column = tj_str(tj_get(c, "weights"));
     if (lmm_fit_formula(*df, tj_str(tj_get(c, "formula")), &o, &fit, &err) != LMM_OK) {
         fprintf(stderr, "  %s: %s\n", tj_str(tj_get(c, "name")), err.message);
         CHECK(0);
@@ -59,10 +60,24 @@ static void check_anova_case(const tj_node *c)
 {
     static const char *const keys[3] = { "type1", "type2", "type3" };
     const char *name = tj_str(tj_get(c, "name"));
+    /* the weighted fit: lme4 stops 6e-7 above our REML criterion (1737.9770762735 against
+       1737.9770756781), theta 1.3e-4 apart, which moves lmerTest's df and F by up to 3e-4
+       (lmm_coef_table's df as much); the other fits are held to the issue's 1e-4 */
+    int weighted = tj_get(c, "weights") != NULL, pass, k, type;
     lmm_frame *df = NULL;
     lmm_fit *fit = fit_case(c, &df);
-    int type;
-    for (type = 1; type <= 3 && fit; type++) {
+    for (pass = 0; pass < 2 && fit; pass++) {
+    if (pass == 1) {
+        /* at lme4's theta (beta, vcov, sigma recomputed there) the method alone is compared */
+        lmm_error err = {0};
+        const tj_node *th = tj_get(c, "theta");
+        CHECK(tj_len(th) == fit->ntheta);
+        for (k = 0; k < fit->ntheta && k < tj_len(th); k++) fit->theta[k] = tj_num(tj_at(th, k));
+        CHECK(lmm_model_beta_at(fit->model, fit->theta, fit->reml, fit->beta, fit->vcov, &fit->sigma, &err) == LMM_OK);
+    }
+    tol_f = pass ? 1e-6 : weighted ? 1e-3 : 1e-4;
+    tol_p = pass ? 1e-6 : weighted ? 5e-3 : 1e-4;   /* a p of 4e-6 moves 1.7e-3 there */
+    for (type = 1; type <= 3; type++) {
         const tj_node *want = tj_get(c, keys[type - 1]);
         lmm_anova3_row rows[32];
         lmm_error err = {0};
@@ -94,10 +109,16 @@ static void check_anova_case(const tj_node *c)
             CHECK_CLOSE(rows[i].den_df, tj_num(tj_get(w, "dendf")), TOL_F, 0);
             CHECK_CLOSE(rows[i].f, tj_num(tj_get(w, "f")), TOL_F, 0);
             check_p(rows[i].p, tj_num(tj_get(w, "p")));
-            track(rows[i].den_df, tj_num(tj_get(w, "dendf")), &worst_df);
-            track(rows[i].f, tj_num(tj_get(w, "f")), &worst_f);
-            track(rows[i].sumsq, tj_num(tj_get(w, "sumsq")), &worst_ss);
+            if (pass == 1) {   /* the same hypotheses: F and Sum Sq to rounding (df: the derivatives') */
+                CHECK_CLOSE(rows[i].sumsq, tj_num(tj_get(w, "sumsq")), 1e-9, 0);
+                CHECK_CLOSE(rows[i].f, tj_num(tj_get(w, "f")), 1e-9, 0);
+            }
+            if (weighted && pass == 0) continue;
+            track(rows[i].den_df, tj_num(tj_get(w, "dendf")), &worst_df[pass]);
+            track(rows[i].f, tj_num(tj_get(w, "f")), &worst_f[pass]);
+            track(rows[i].sumsq, tj_num(tj_get(w, "sumsq")), &worst_ss[pass]);
         }
+        if (pass == 1) continue;
         snprintf(file, sizeof file, "%s_type%d.txt", name, type);
         ref = read_text("ftables", file);
         if ((f = tmpfile()) != NULL) { lmm_print_anova_table(f, type, LMM_DDF_SATTERTHWAITE, rows, n); got = lmm_test_slurp(f); fclose(f); }
@@ -111,6 +132,8 @@ static void check_anova_case(const tj_node *c)
         }
         free(ref); free(got);
     }
+    }
+    tol_f = tol_p = 1e-4;
     lmm_fit_free(fit);
     lmm_frame_free(df);
 }
@@ -237,9 +260,10 @@ void test_ftab(void)
     CHECK(ref != NULL && tj_len(ref) >= 14);
     for (i = 0; ref && i < tj_len(ref); i++) check_anova_case(tj_at(ref, i));
     tj_free(ref);
-    fprintf(stderr, "  anova tables: worst relative error vs lmerTest: DenDF %.3g, F %.3g, Sum Sq %.3g; "
-            "%d of %d printed tables identical (the rest differ in a last printed digit)\n",
-            worst_df, worst_f, worst_ss, nprint - nprint_diff, nprint);
+    fprintf(stderr, "  anova tables: worst relative error vs lmerTest at our optimum (unweighted fits): DenDF %.3g, "
+            "F %.3g, Sum Sq %.3g; at lme4's theta (all): %.3g, %.3g, %.3g; %d of %d printed tables identical "
+            "(the rest differ in a last printed digit)\n", worst_df[0], worst_f[0], worst_ss[0],
+            worst_df[1], worst_f[1], worst_ss[1], nprint - nprint_diff, nprint);
     snprintf(path, sizeof path, "%s/ftables/ranova.json", TEST_DATA_DIR);
     ref = tj_parse_file(path);
     CHECK(ref != NULL && tj_len(ref) >= 7);

@@ -64,11 +64,15 @@ cases <- list(
   list("oats_3way_f", "Oats_ftab", "yield ~ N*Variety*half + (1|Block/Variety)", TRUE, "treatment"),
   list("pastes_cask", "Pastes", "strength ~ cask + (1|batch/cask)", TRUE, "treatment"),
   list("penicillin_sample", "Penicillin", "diameter ~ sample + (1|plate)", TRUE, "treatment"),
-  list("pulp", "pulp", "bright ~ 1 + (1|operator)", TRUE, "treatment")
+  list("pulp", "pulp", "bright ~ 1 + (1|operator)", TRUE, "treatment"),
+  list("sleep_weights", "sleepstudy_w", "Reaction ~ Days + I(Days^2) + (Days|Subject)", TRUE, "treatment", "w")
 )
+data$sleepstudy_w <- rd("sleepstudy_w.csv"); data$sleepstudy_w$Subject <- factor(data$sleepstudy_w$Subject)
 fit <- function(cs) {
   options(contrasts = if (cs[[5]] == "sum") c("contr.sum", "contr.poly") else c("contr.treatment", "contr.poly"))
-  lmer(as.formula(cs[[3]]), data[[cs[[2]]]], REML = cs[[4]])
+  d <- data[[cs[[2]]]]
+  if (length(cs) > 5) eval(bquote(lmer(.(as.formula(cs[[3]])), d, REML = .(cs[[4]]), weights = .(as.name(cs[[6]])))))
+  else lmer(as.formula(cs[[3]]), d, REML = cs[[4]])
 }
 out <- character(0)
 for (cs in cases) {
@@ -76,6 +80,8 @@ for (cs in cases) {
   a <- lapply(1:3, function(ty) anova(m, type = ty))
   out <- c(out, paste0("{\"name\": ", str(cs[[1]]), ", \"dataset\": ", str(cs[[2]]), ", \"formula\": ", str(cs[[3]]),
     ", \"reml\": ", as.integer(cs[[4]]), ", \"contrasts\": ", str(cs[[5]]),
+    if (length(cs) > 5) paste0(", \"weights\": ", str(cs[[6]])) else "",
+    ", \"theta\": [", paste(vapply(getME(m, "theta"), one, ""), collapse = ", "), "]",
     ", \"type1\": ", tab(a[[1]], m), ", \"type2\": ", tab(a[[2]], m), ", \"type3\": ", tab(a[[3]], m), "}"))
   for (ty in 1:3) writeLines(capture.output(print(a[[ty]])), sprintf("tests/data/ftables/%s_type%d.txt", cs[[1]], ty))
 }
@@ -86,10 +92,13 @@ rcases <- list(
   list("sleep_slope", "sleepstudy", "Reaction ~ Days + (Days|Subject)", TRUE),
   list("sleep_slope_ML", "sleepstudy", "Reaction ~ Days + (Days|Subject)", FALSE),
   list("sleep_int", "sleepstudy", "Reaction ~ Days + (1|Subject)", TRUE),
+  list("sleep_uncorr", "sleepstudy", "Reaction ~ Days + (Days||Subject)", TRUE),
   list("penicillin", "Penicillin", "diameter ~ 1 + (1|plate) + (1|sample)", TRUE),
   list("oats_nested", "Oats_ftab", "yield ~ nitro + Variety + (1|Block/Variety)", TRUE),
   list("pastes_nested_ML", "Pastes", "strength ~ 1 + (1|batch/cask)", FALSE),
-  list("pulp", "pulp", "bright ~ 1 + (1|operator)", TRUE)
+  list("pulp", "pulp", "bright ~ 1 + (1|operator)", TRUE),
+  list("sleep_weights", "sleepstudy_w", "Reaction ~ Days + offset(log(x)) + (Days|Subject)", TRUE, "w"),
+  list("sleep_weights_int", "sleepstudy_w", "Reaction ~ Days + (1|Subject)", FALSE, "w")
 )
 options(contrasts = c("contr.treatment", "contr.poly"))
 rtab <- function(a) {
@@ -100,10 +109,13 @@ rtab <- function(a) {
 }
 out <- character(0)
 for (cs in rcases) {
-  m <- lmer(as.formula(cs[[3]]), data[[cs[[2]]]], REML = cs[[4]])
+  d <- data[[cs[[2]]]]
+  m <- if (length(cs) > 4) eval(bquote(lmer(.(as.formula(cs[[3]])), d, REML = .(cs[[4]]), weights = .(as.name(cs[[5]])))))
+       else lmer(as.formula(cs[[3]]), d, REML = cs[[4]])
   r <- ranova(m)
   out <- c(out, paste0("{\"name\": ", str(cs[[1]]), ", \"dataset\": ", str(cs[[2]]), ", \"formula\": ", str(cs[[3]]),
-    ", \"reml\": ", as.integer(cs[[4]]), ", \"model\": ", str(attr(r, "heading")[3]), ", \"rows\": ", rtab(r), "}"))
+    ", \"reml\": ", as.integer(cs[[4]]), if (length(cs) > 4) paste0(", \"weights\": ", str(cs[[5]])) else "",
+    ", \"model\": ", str(attr(r, "heading")[3]), ", \"rows\": ", rtab(r), "}"))
   writeLines(capture.output(print(r)), sprintf("tests/data/ftables/ranova_%s.txt", cs[[1]]))
 }
 writeLines(c("[", paste(out, collapse = ",\n"), "]"), "tests/data/ftables/ranova.json")
