@@ -8,7 +8,7 @@
 
 static const char *const cases[] = {
     "sleepstudy_REML", "sleepstudy_ML", "sleepstudy_REML_90", "pulp_REML", "Penicillin_REML",
-    "Pastes_REML", "Dyestuff_REML", "Dyestuff_REML_90", "Dyestuff2_REML"
+    "Pastes_REML", "Dyestuff_REML", "Dyestuff_REML_90", "Dyestuff2_REML", "sleepstudy_w_REML"
 };
 static double worst_profile_rel;   /* reported at the end */
 static char worst_profile_what[96];
@@ -119,7 +119,7 @@ static double dev_var_fixed(const lmm_fit *ml, int w, double v)
 }
 
 /* ML deviance of the refit with beta_j held at v: X without column j, y - v x_j. */
-static double dev_beta_fixed(const lmm_frame *df, const char *formula, int j, double v)
+static double dev_beta_fixed(const lmm_frame *df, const char *formula, const lmm_model_options *mo, int j, double v)
 {
     lmm_model *m = NULL;
     lmm_fit *f = NULL;
@@ -128,7 +128,7 @@ static double dev_beta_fixed(const lmm_frame *df, const char *formula, int j, do
     lmm_fit_options fo;
     double *y, dev = NAN;
     int n, p, a, i, c = 0;
-    if (lmm_model_build(df, formula, NULL, &m, &err) != LMM_OK) return NAN;
+    if (lmm_model_build(df, formula, mo, &m, &err) != LMM_OK) return NAN;
     n = m->nobs; p = m->X->ncol;
     y = (double *)malloc(sizeof(double) * (size_t)n);
     memset(&Xd, 0, sizeof Xd);
@@ -165,7 +165,7 @@ static void check_case(const char *name)
     lmm_confint_options co;
     lmm_confint_result *r = NULL;
     lmm_error err = {0};
-    const char *formula;
+    const char *formula, *weights;
     double level, z;
     int i, nth, reml;
     char *got;
@@ -177,8 +177,10 @@ static void check_case(const char *name)
     reml = (int)tj_num(tj_get(ref, "reml"));
     names = tj_get(ref, "names");
     z = lmm_qnorm((1 + level) / 2, 0, 1, 1, 0);
+    weights = tj_get(ref, "weights") ? tj_str(tj_get(ref, "weights")) : NULL;
     memset(&fo, 0, sizeof fo);
     fo.ml = !reml;
+    fo.model.weights_column = weights;
     CHECK(df && lmm_fit_formula(df, formula, &fo, &fit, &err) == LMM_OK);
     fo.ml = 1;
     CHECK(lmm_fit_formula(df, formula, &fo, &ml, &err) == LMM_OK);
@@ -204,7 +206,9 @@ static void check_case(const char *name)
     /* ... and at lme4's optimum (its theta from the fit's reference file), the method alone: 1e-8 */
     snprintf(path, sizeof path, "%s/%.*s_%s.json", TEST_DATA_DIR, (int)(strchr(tj_str(tj_get(ref, "data")), '.') - tj_str(tj_get(ref, "data"))),
              tj_str(tj_get(ref, "data")), reml ? "REML" : "ML");
-    if ((lref = tj_parse_file(path)) != NULL) {
+    if (weights) lref = NULL;   /* no reference theta for the weighted fit: our optimum's pass only */
+    else if (!(lref = tj_parse_file(path))) CHECK(0);
+    if (lref) {
         const tj_node *th = tj_get(lref, "theta");
         double theta[16];
         CHECK_STR(tj_str(tj_get(lref, "formula")), formula);
@@ -227,7 +231,7 @@ static void check_case(const char *name)
         fo.ml = !reml;
         CHECK(lmm_fit_formula(df, formula, &fo, &fit, &err) == LMM_OK);
         if (!fit) goto done;
-    } else CHECK(0);
+    }
 
     /* profile */
     co.method = LMM_CONFINT_PROFILE;
@@ -240,15 +244,17 @@ static void check_case(const char *name)
             double g = side ? r->upper[i] : r->lower[i];
             double w = tj_num(tj_at(tj_get(ref, side ? "profile_upper" : "profile_lower"), i));
             double rel = w != 0 ? fabs(g - w) / fabs(w) : fabs(g - w);
-            CHECK_CLOSE(g, w, 1e-3, 1e-4);
-            if (rel > worst_profile_rel) {
+            /* lme4 1.1-31's fixed-effect profiles of weighted fits are wrong (see confint.R):
+               there the independent refit below is the check */
+            if (!weights || i <= nth) CHECK_CLOSE(g, w, 1e-3, 1e-4);
+            if ((!weights || i <= nth) && rel > worst_profile_rel) {
                 worst_profile_rel = rel;
                 snprintf(worst_profile_what, sizeof worst_profile_what, "%s %s %s", name, r->names[i], side ? "upper" : "lower");
             }
             /* the exact crossing: an independent refit with the parameter held at the limit */
             if (g == 0 && i < nth) continue;   /* a standard deviation whose profile reaches 0 inside z */
             {
-                double dev = i <= nth ? dev_var_fixed(ml, i, g) : dev_beta_fixed(df, formula, i - nth - 1, g);
+                double dev = i <= nth ? dev_var_fixed(ml, i, g) : dev_beta_fixed(df, formula, &fo.model, i - nth - 1, g);
                 CHECK_CLOSE(dev - ml->deviance, z * z, 0, 1e-6);
             }
         }
