@@ -123,7 +123,7 @@ static double dev_beta_fixed(const lmm_frame *df, const char *formula, const lmm
 {
     lmm_model *m = NULL;
     lmm_fit *f = NULL;
-    lmm_error err = {0};
+    lmm_error err = {LMM_OK, ""};
     lmm_matrix Xd;
     lmm_fit_options fo;
     double *y, dev = NAN;
@@ -164,7 +164,7 @@ static void check_case(const char *name)
     lmm_fit_options fo;
     lmm_confint_options co;
     lmm_confint_result *r = NULL;
-    lmm_error err = {0};
+    lmm_error err = {LMM_OK, ""};
     const char *formula, *weights;
     double level, z;
     int i, nth, reml;
@@ -313,7 +313,7 @@ static void check_boot(void)
 {
     lmm_frame *df = lmm_test_read_csv("pulp.csv");
     lmm_fit *fit = NULL;
-    lmm_error err = {0};
+    lmm_error err = {LMM_OK, ""};
     lmm_confint_options co;
     lmm_confint_result *r = NULL, *wald = NULL, *big = NULL;
     double mine[99 * 3], col[99];
@@ -367,7 +367,7 @@ static void check_bad_input(void)
 {
     lmm_frame *df = lmm_test_read_csv("pulp.csv");
     lmm_fit *fit = NULL;
-    lmm_error err = {0};
+    lmm_error err = {LMM_OK, ""};
     lmm_confint_options co;
     lmm_confint_result *r = (lmm_confint_result *)&err;
     CHECK(df && lmm_fit_formula(df, "bright ~ 1 + (1|operator)", NULL, &fit, &err) == LMM_OK);
