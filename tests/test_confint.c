@@ -383,6 +383,24 @@ static void check_bad_input(void)
     co.method = LMM_CONFINT_WALD; co.parm = "nope";
     CHECK(lmm_confint(fit, &co, &r, &err) == LMM_ERR_ARG && strstr(err.message, "nope"));
     CHECK(lmm_confint(NULL, &co, &r, &err) == LMM_ERR_ARG);
+    {   /* an allocation failure anywhere is LMM_ERR_NOMEM with no result (and no leak) */
+        int m, k, st = LMM_ERR_NOMEM, nomem_ok = 1;
+        for (m = 0; m < 3; m++) {
+            memset(&co, 0, sizeof co);
+            co.method = (lmm_confint_method)m; co.nsim = 5;
+            for (k = 0, st = LMM_ERR_NOMEM; k < 400 && st == LMM_ERR_NOMEM; k++) {
+                r = NULL;
+                lmm_test_fail_after = lmm_test_allocs + k;
+                st = lmm_confint(fit, &co, &r, &err);
+                lmm_test_fail_after = -1;
+                if (st != LMM_OK && r != NULL) nomem_ok = 0;
+                lmm_confint_free(r);
+            }
+            CHECK(st == LMM_OK && k > 1 && nomem_ok);
+        }
+    }
+    memset(&co, 0, sizeof co);
+    co.method = LMM_CONFINT_WALD;
     co.parm = "theta_";   /* the variance parameters only */
     CHECK(lmm_confint(fit, &co, &r, &err) == LMM_OK && r && r->n == 2);
     if (r) CHECK_STR(r->names[1], ".sigma");
