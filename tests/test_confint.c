@@ -410,11 +410,38 @@ static void check_bad_input(void)
     lmm_frame_free(df);
 }
 
+/* The profile on the sparse factor path equals the dense one (Penicillin's crossed terms). */
+static void check_factor_paths(void)
+{
+    lmm_frame *df = lmm_test_read_csv("Penicillin.csv");
+    lmm_fit *fit[2] = {NULL, NULL};
+    lmm_confint_result *r[2] = {NULL, NULL};
+    lmm_error err = {LMM_OK, ""};
+    lmm_fit_options fo;
+    int k, i;
+    memset(&fo, 0, sizeof fo);
+    for (k = 0; k < 2 && df; k++) {
+        fo.factor = k ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
+        CHECK(lmm_fit_formula(df, "diameter ~ 1 + (1|plate) + (1|sample)", &fo, &fit[k], &err) == LMM_OK);
+        CHECK(fit[k] && lmm_confint(fit[k], NULL, &r[k], &err) == LMM_OK);
+    }
+    if (r[0] && r[1]) {
+        CHECK(lmm_model_factor(fit[1]->model) == LMM_FACTOR_SPARSE && lmm_model_factor(fit[0]->model) == LMM_FACTOR_DENSE);
+        for (i = 0; i < r[0]->n; i++) {
+            CHECK_CLOSE(r[1]->lower[i], r[0]->lower[i], 1e-7, 0);
+            CHECK_CLOSE(r[1]->upper[i], r[0]->upper[i], 1e-7, 0);
+        }
+    }
+    for (k = 0; k < 2; k++) { lmm_confint_free(r[k]); lmm_fit_free(fit[k]); }
+    lmm_frame_free(df);
+}
+
 void test_confint(void)
 {
     size_t k;
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) check_case(cases[k]);
     fprintf(stderr, "  confint: largest profile difference from lme4 %.2g relative (%s)\n", worst_profile_rel, worst_profile_what);
+    check_factor_paths();
     check_boot();
     check_bad_input();
 }
