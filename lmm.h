@@ -1041,9 +1041,10 @@ typedef struct lmm_confint_result {
 /* Confidence intervals of every parameter of an lmer fit, as lme4's confint.merMod.
    profile: each point is a refit with the parameter held fixed (warm-started), the
    crossing found by root-finding (not lme4's spline); a standard deviation whose
-   profile does not reach -z before 0 gets 0, a correlation -1 / 1. The fit's model is
-   refactored and left at fit->theta. LMM_ERR_ARG for a level outside (0, 1), an unknown
-   parm or method. Free the result with lmm_confint_free. */
+   profile does not reach -z before 0 gets 0, a correlation -1 / 1; it runs on a copy
+   of the model (fit is not modified) and gives the same limits whatever the threads.
+   LMM_ERR_ARG for a level outside (0, 1), an unknown parm or method. Free the result
+   with lmm_confint_free. */
 LMM_API lmm_status lmm_confint(const lmm_fit *fit, const lmm_confint_options *opt, lmm_confint_result **out,
                                lmm_error *err);
 LMM_API void lmm_confint_free(lmm_confint_result *r);
@@ -12325,6 +12326,113 @@ LMM_API void lmm_confint_free(lmm_confint_result *r)
     LMM_FREE(r);
 }
 
+/* The profile's shared inputs and its results, for the team of lmm__confint_profile. */
+typedef struct lmm__prof_job {
+    lmm_model *m;
+    const lmm_fit *f;         /* the ML fit */
+    const int *sel;
+    int nsel;
+    double z, *theta0, *sdcor0;
+    lmm_confint_result *r;
+    lmm_status status;        /* first setup failure */
+    lmm_error err;
+} lmm__prof_job;
+
+/* Profile the parameters of job on model m (its own copy in a team). */
+static void lmm__prof_some(lmm__prof_job *job, lmm_model *m, int parallel)
+{
+    lmm__prof P;
+    lmm_error e;
+    int j;
+    lmm_status st = lmm__prof_init(&P, m, &e);
+    if (st == LMM_OK) { P.base = job->f->deviance; P.sig0 = job->f->sigma > 0 ? job->f->sigma : 1; }
+    else {
+#ifdef _OPENMP
+#pragma omp critical (lmm__prof_status)
+#endif
+        {
+            if (job->status == LMM_OK) { job->status = st; job->err = e; }
+        }
+    }
+    (void)parallel;
+#ifdef _OPENMP
+    if (parallel) {
+#pragma omp for schedule(dynamic, 1)
+        for (j = 0; j < job->nsel; j++)
+            if (st == LMM_OK)
+                lmm__prof_param(&P, job->sel[j], job->theta0, job->sdcor0, job->f->beta, job->f->se, job->z,
+                                &job->r->lower[j], &job->r->upper[j]);
+    } else
+#endif
+        for (j = 0; j < job->nsel && st == LMM_OK; j++)
+            lmm__prof_param(&P, job->sel[j], job->theta0, job->sdcor0, job->f->beta, job->f->se, job->z,
+                            &job->r->lower[j], &job->r->upper[j]);
+    if (st == LMM_OK) lmm__prof_free(&P);
+}
+
+#ifdef _OPENMP
+/* One thread of the team: a private copy of the model, then its share of the parameters. */
+static void lmm__prof_team_member(lmm__prof_job *job)
+{
+    lmm_model *mc = NULL;
+    lmm_error e;
+    lmm_status st = lmm__model_clone(job->m, &mc, &e);
+    if (st != LMM_OK) {
+#pragma omp critical (lmm__prof_status)
+        {
+            if (job->status == LMM_OK) { job->status = st; job->err = e; }
+        }
+        mc = NULL;
+    }
+    /* a thread without a copy still takes part in the loop's barrier, profiling nothing */
+    if (mc) lmm__prof_some(job, mc, 1);
+    else {
+        int j;
+#pragma omp for schedule(dynamic, 1)
+        for (j = 0; j < job->nsel; j++) (void)j;
+    }
+    lmm_model_free(mc);
+}
+#endif
+
+/* Profile limits of the selected parameters around the ML fit f of m. threads != 1 in an
+   OpenMP build spreads the parameters over a team, each thread on its own copy of the
+   model; every profile starts from the optimum, so the limits do not depend on the split. */
+static lmm_status lmm__confint_profile(lmm_model *m, const lmm_fit *f, const int *sel, int nsel, double z,
+                                       int threads, lmm_confint_result *r, lmm_error *err)
+{
+    lmm__prof_job job;
+    int nth = m->ntheta, i;
+    memset(&job, 0, sizeof job);
+    job.m = m; job.f = f; job.sel = sel; job.nsel = nsel; job.z = z; job.r = r;
+    job.theta0 = LMM__NEW(double, nth + 1);
+    job.sdcor0 = LMM__NEW(double, nth + 1);
+    if (!job.theta0 || !job.sdcor0) { LMM_FREE(job.theta0); LMM_FREE(job.sdcor0); return lmm__nomem(err); }
+    memcpy(job.theta0, f->theta, (size_t)nth * sizeof(double));
+    lmm__theta_to_sdcor(m, job.theta0, f->sigma, job.sdcor0);
+    job.sdcor0[nth] = f->sigma;
+    for (i = 0; i < nsel; i++) r->estimate[i] = sel[i] <= nth ? job.sdcor0[sel[i]] : f->beta[sel[i] - nth - 1];
+    (void)threads;
+#ifdef _OPENMP
+    if (threads != 1 && nsel > 1) {
+        if (threads > 0) {
+#pragma omp parallel num_threads(threads)
+            lmm__prof_team_member(&job);
+        } else {
+#pragma omp parallel
+            lmm__prof_team_member(&job);
+        }
+    } else
+#endif
+        lmm__prof_some(&job, m, 0);
+    LMM_FREE(job.theta0); LMM_FREE(job.sdcor0);
+    if (job.status != LMM_OK) {
+        if (err) *err = job.err;
+        return job.status;
+    }
+    return LMM_OK;
+}
+
 LMM_API lmm_status lmm_confint(const lmm_fit *fit, const lmm_confint_options *opt, lmm_confint_result **out,
                                lmm_error *err)
 {
@@ -12414,35 +12522,22 @@ LMM_API lmm_status lmm_confint(const lmm_fit *fit, const lmm_confint_options *op
                 for (c = 0; c < nsel; c++) r->replicates[(size_t)b * nsel + c] = r->replicates[(size_t)b * nall + sel[c]];
         }
     } else {
+        /* on a copy of the model (the caller's is left alone), the same copy whatever the
+           thread count, so that the limits do not depend on it */
         lmm_fit *ml = NULL;
-        lmm__prof P;
-        double *theta0 = NULL, *sdcor0 = NULL;
+        lmm_model *mc = NULL;
         const lmm_fit *f = fit;
-        if (fit->reml) {   /* lme4 profiles the ML refit (devfun2's refitML) */
+        if ((st = lmm__model_clone(m, &mc, err)) != LMM_OK) goto fail;
+        if (m->factor_kind_ != LMM_FACTOR_AUTO) st = lmm_model_set_factor(mc, m->factor_kind_, err);
+        if (st == LMM_OK && fit->reml) {   /* lme4 profiles the ML refit (devfun2's refitML) */
             lmm_fit_options fo;
             memset(&fo, 0, sizeof fo);
             fo.ml = 1; fo.theta_start = fit->theta; fo.skip_condvar = 1; fo.skip_convcheck = 1; fo.optim = fit->optim_;
-            if ((st = lmm_model_fit(m, &fo, &ml, err)) != LMM_OK) goto fail;
-            f = ml;
+            if ((st = lmm_model_fit(mc, &fo, &ml, err)) == LMM_OK) f = ml;
         }
-        if ((st = lmm__prof_init(&P, m, err)) != LMM_OK) { lmm_fit_free(ml); goto fail; }
-        theta0 = LMM__NEW(double, nth + 1); sdcor0 = LMM__NEW(double, nth + 1);
-        if (!theta0 || !sdcor0) st = lmm__nomem(err);
-        else {
-            memcpy(theta0, f->theta, (size_t)nth * sizeof(double));
-            lmm__theta_to_sdcor(m, theta0, f->sigma, sdcor0);
-            sdcor0[nth] = f->sigma;
-            P.base = f->deviance; P.sig0 = f->sigma > 0 ? f->sigma : 1;
-            for (i = 0; i < nsel; i++) {
-                int k = sel[i];
-                r->estimate[i] = k <= nth ? sdcor0[k] : f->beta[k - nth - 1];
-                lmm__prof_param(&P, k, theta0, sdcor0, f->beta, f->se, z, &r->lower[i], &r->upper[i]);
-            }
-        }
-        LMM_FREE(theta0); LMM_FREE(sdcor0);
-        lmm__prof_free(&P);
+        if (st == LMM_OK) st = lmm__confint_profile(mc, f, sel, nsel, z, o.threads, r, err);
         lmm_fit_free(ml);
-        (void)lmm__factor_at(m, fit->theta, 1);   /* leave the model at the fit */
+        lmm_model_free(mc);
         if (st != LMM_OK) goto fail;
     }
     LMM_FREE(sel);

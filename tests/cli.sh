@@ -665,6 +665,9 @@ run confint-profile-json confint $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subj
 expect_rc 0; has '"method": "profile"'; has '"columns": ["2.5 %", "97.5 %"]'
 in_range confint-profile-json-lower "$(json_val lower)" -0.4820 -0.4810
 in_range confint-profile-json-upper "$(json_val upper)" 0.6843 0.6857
+cp "$TMP/out" "$TMP/prof1"
+run confint-profile-threads confint $D/sleepstudy.csv 'Reaction ~ Days + (Days|Subject)' --json --parm .sig02 --threads 2
+expect_rc 0; same_files confint-profile-threads "$TMP/out" "$TMP/prof1"
 # a boundary: Dyestuff2's .sig01 is 0 at the optimum, lme4's limits 0 and 2.084043
 run confint-dyestuff2 confint $D/Dyestuff2.csv 'Yield ~ 1 + (1|Batch)' --json --parm theta_
 expect_rc 0; has '"lower": 0,'
