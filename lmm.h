@@ -4644,6 +4644,10 @@ static lmm_status lmm__var_eval(const lmm_expr *e, const lmm_frame *df, const lm
 /* Model matrices                                                  @matrix */
 /* ======================================================================== */
 
+/* The widest model matrix built (columns): beyond it a formula is refused
+   rather than left to run for minutes (p x p cross-products of 65536 are 32 GB). */
+#define LMM__MAX_COLS 65536
+
 /* A formula variable evaluated on every frame row: numeric values or factor codes. */
 typedef struct lmm__var {
     int is_factor;
@@ -5116,13 +5120,18 @@ static lmm_status lmm__build_matrix(const lmm_formula *f, const lmm_termlist *tl
     cap = tl->intercept;
     for (t = 0; t < tl->nterms; t++) {
         const lmm_term *term = &tl->terms[t];
-        int cols = 1;
+        double cols = 1;
         for (k = 0; k < term->nvars; k++) {
             const lmm__var *v = &fe->vars[term->vars[k]];
             if (v->is_factor) cols *= v->nlevels;   /* an upper bound */
             else if (v->ncol > 1) cols *= v->ncol;
         }
-        cap += cols;
+        /* crossings of bases and factors grow as products; a dense matrix this wide is no model */
+        if (cap + cols > LMM__MAX_COLS) {
+            lmm_matrix_free(m);
+            return lmm__fail(err, LMM_ERR_FORMULA, "the model matrix would have more than %d columns (term %d)", LMM__MAX_COLS, t + 1);
+        }
+        cap += (int)cols;
     }
     m->v = LMM__NEW(double, (size_t)n * (size_t)(cap ? cap : 1));
     m->colnames = LMM__ZNEW(char *, cap ? cap : 1);
