@@ -8755,7 +8755,10 @@ LMM_API int lmm_aov_effects(const lmm_lm *fit, const lmm_frame *df, const char *
     sum = LMM__ZNEW(double, nl);
     count = LMM__ZNEW(int, nl);
     if (!sum || !count) { LMM_FREE(sum); LMM_FREE(count); lmm__nomem(err); return -1; }
-    for (i = 0; i < fit->nobs; i++) { sum[df->cols[c].codes[i]] += fit->y[i]; count[df->cols[c].codes[i]]++; grand += fit->y[i]; }
+    for (i = 0; i < fit->nobs; i++) {   /* of y - offset, what the fit explains (R's proj) */
+        double yi = fit->offset ? fit->y[i] - fit->offset[i] : fit->y[i];
+        sum[df->cols[c].codes[i]] += yi; count[df->cols[c].codes[i]]++; grand += yi;
+    }
     grand /= fit->nobs;
     for (j = 0; j < nl; j++)
         if (count[j] != count[0]) { LMM_FREE(sum); LMM_FREE(count); lmm__fail(err, LMM_ERR_DATA, "effects of '%s' need a balanced design", term); return -1; }
