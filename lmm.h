@@ -85,8 +85,8 @@
    lmm_fit_formula parses the formula and calls lmm_model_build, which
    keeps the rows complete in every variable, weight and offset (R's na.omit:
    lmm__frame_evaluate, lmm__drop_missing_inputs), evaluates X and the Z
-   terms (@matrix) and sets up the blocked cross-
-   products and the factor path once (lmm__blocks_setup: dense, class or
+   terms (@matrix) and sets up the blocked cross-products and the factor
+   path once (lmm__blocks_setup: dense, class or
    sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim);
    each theta it proposes goes to lmm_model_objective -> lmm__factor_at
    (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
