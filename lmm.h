@@ -102,8 +102,10 @@
    HOW A FIT FLOWS
    ---------------
    lmm_fit_formula parses the formula and calls lmm_model_build, which
-   evaluates X and the Z terms (@matrix) and sets up the blocked cross-
-   products and the factor path once (lmm__blocks_setup: dense, class or
+   keeps the rows complete in every variable, weight and offset (R's na.omit:
+   lmm__frame_evaluate, lmm__drop_missing_inputs), evaluates X and the Z
+   terms (@matrix) and sets up the blocked cross-products and the factor
+   path once (lmm__blocks_setup: dense, class or
    sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim);
    each theta it proposes goes to lmm_model_objective -> lmm__factor_at
    (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
@@ -4858,6 +4860,10 @@ static lmm_status lmm__var_eval(const lmm_expr *e, const lmm_frame *df, const lm
 /* Model matrices                                                  @matrix */
 /* ======================================================================== */
 
+/* The widest model matrix built (columns): beyond it a formula is refused
+   rather than left to run for minutes (p x p cross-products of 65536 are 32 GB). */
+#define LMM__MAX_COLS 65536
+
 /* A formula variable evaluated on every frame row: numeric values or factor codes. */
 typedef struct lmm__var {
     int is_factor;
@@ -5330,13 +5336,18 @@ static lmm_status lmm__build_matrix(const lmm_formula *f, const lmm_termlist *tl
     cap = tl->intercept;
     for (t = 0; t < tl->nterms; t++) {
         const lmm_term *term = &tl->terms[t];
-        int cols = 1;
+        double cols = 1;
         for (k = 0; k < term->nvars; k++) {
             const lmm__var *v = &fe->vars[term->vars[k]];
             if (v->is_factor) cols *= v->nlevels;   /* an upper bound */
             else if (v->ncol > 1) cols *= v->ncol;
         }
-        cap += cols;
+        /* crossings of bases and factors grow as products; a dense matrix this wide is no model */
+        if (cap + cols > LMM__MAX_COLS) {
+            lmm_matrix_free(m);
+            return lmm__fail(err, LMM_ERR_FORMULA, "the model matrix would have more than %d columns (term %d)", LMM__MAX_COLS, t + 1);
+        }
+        cap += (int)cols;
     }
     m->v = LMM__NEW(double, (size_t)n * (size_t)(cap ? cap : 1));
     m->colnames = LMM__ZNEW(char *, cap ? cap : 1);
@@ -9844,7 +9855,10 @@ LMM_API int lmm_aov_effects(const lmm_lm *fit, const lmm_frame *df, const char *
     sum = LMM__ZNEW(double, nl);
     count = LMM__ZNEW(int, nl);
     if (!sum || !count) { LMM_FREE(sum); LMM_FREE(count); lmm__nomem(err); return -1; }
-    for (i = 0; i < fit->nobs; i++) { sum[df->cols[c].codes[i]] += fit->y[i]; count[df->cols[c].codes[i]]++; grand += fit->y[i]; }
+    for (i = 0; i < fit->nobs; i++) {   /* of y - offset, what the fit explains (R's proj) */
+        double yi = fit->offset ? fit->y[i] - fit->offset[i] : fit->y[i];
+        sum[df->cols[c].codes[i]] += yi; count[df->cols[c].codes[i]]++; grand += yi;
+    }
     grand /= fit->nobs;
     for (j = 0; j < nl; j++)
         if (count[j] != count[0]) { LMM_FREE(sum); LMM_FREE(count); lmm__fail(err, LMM_ERR_DATA, "effects of '%s' need a balanced design", term); return -1; }

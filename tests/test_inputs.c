@@ -240,6 +240,19 @@ static void test_lm_offsets(const tj_node *ref)
     l = lm_opts(df, "Reaction ~ Days + factor(Subject) + offset(log(x))", "w", NULL, NULL);
     check_aov(l, ref_get(ref, "aov_off_w"));
     lmm_lm_free(l);
+    {   /* model.tables(aov(y ~ Subject + offset(o)), "effects") with o = (0:179) %% 7: effects of y - offset */
+        lmm_error err = {LMM_OK, ""};
+        const tj_node *want = ref_get(ref, "aov_off_effects");
+        double eff[32];
+        int nl;
+        for (i = 0; i < 180; i++) off[i] = i % 7;
+        CHECK(lmm_frame_as_factor(df, "Subject", &err) == LMM_OK);
+        l = lm_opts(df, "Reaction ~ Subject", NULL, NULL, off);
+        nl = l ? lmm_aov_effects(l, df, "Subject", eff, &err) : -1;
+        CHECK(nl == 18 && nl == tj_len(want));
+        for (i = 0; i < nl && i < tj_len(want); i++) CHECK_CLOSE(eff[i], tj_num(tj_at(want, i)), 1e-10, 1e-10);
+        lmm_lm_free(l);
+    }
     lmm_frame_free(df);
 }
 

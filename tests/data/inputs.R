@@ -41,6 +41,7 @@ out <- c("{",
   paste0("\"lm_offcol_w\": ", lmjson(lm(Reaction ~ Days, d, offset = x, weights = w)), ","),
   paste0("\"lm_off_noint\": ", lmjson(lm(Reaction ~ 0 + Days + offset(x) + offset(log(x)), d)), ","),
   paste0("\"aov_off\": ", aovjson(lm(Reaction ~ Days + Subject + offset(2 * Days), d)), ","),
-  paste0("\"aov_off_w\": ", aovjson(lm(Reaction ~ Days + Subject + offset(log(x)), d, weights = w))),
+  paste0("\"aov_off_w\": ", aovjson(lm(Reaction ~ Days + Subject + offset(log(x)), d, weights = w)), ","),
+  paste0("\"aov_off_effects\": ", num(model.tables(aov(Reaction ~ Subject + offset((0:179) %% 7), d), "effects")$tables$Subject)),
   "}")
 writeLines(out, "tests/data/inputs.json")

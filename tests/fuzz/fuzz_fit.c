@@ -1,6 +1,7 @@
 /* libFuzzer target: fit from CSV. The input's first line is the formula, the
    rest the CSV file; the optimizer budget is capped to keep runs short. Each
-   model is fitted on the automatic factor and on the forced sparse one. */
+   model is fitted on the automatic factor and on the forced sparse one. A
+   column named w is the prior weights and one named off the offset. */
 #define LMM_IMPLEMENTATION
 #include "lmm.h"
 #include <stdint.h>
@@ -26,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (lmm_frame_read_csv_text(nl + 1, size - flen - 1, &df, &err) == LMM_OK) {
         memset(&o, 0, sizeof o);
         o.optim.max_evals = 300;
+        if (lmm_frame_find(df, "w") >= 0) o.model.weights_column = "w";
+        if (lmm_frame_find(df, "off") >= 0) o.model.offset_column = "off";
         if (lmm_fit_formula(df, formula, &o, &fit, &err) == LMM_OK) {
             FILE *null = fopen("/dev/null", "w");
             if (null) { lmm_print_summary(null, fit, "fuzz"); lmm_print_ranef(null, fit); fclose(null); }
@@ -35,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
            error, never a crash, where it does not) */
         o.factor = LMM_FACTOR_SPARSE;
         if (lmm_fit_formula(df, formula, &o, &fit, &err) == LMM_OK) lmm_fit_free(fit);
-        if (lmm_lm_fit(df, formula, NULL, &lm, &err) == LMM_OK) lmm_lm_free(lm);
+        if (lmm_lm_fit(df, formula, &o.model, &lm, &err) == LMM_OK) lmm_lm_free(lm);
         lmm_frame_free(df);
     }
     free(formula);

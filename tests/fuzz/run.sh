@@ -17,7 +17,8 @@ for t in csv formula fit; do
     if [ -d tests/fuzz/regressions/$t ] && ! $bin tests/fuzz/regressions/$t/* >build/fuzz/$t.regress.log 2>&1; then
         echo "FAIL fuzz_$t: a regression input fails"; tail -n 30 build/fuzz/$t.regress.log; failed=$((failed + 1)); continue
     fi
-    if $bin -max_total_time=$secs -max_len=4096 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/${t}_ \
+    dict=; [ -f tests/fuzz/$t.dict ] && dict=-dict=tests/fuzz/$t.dict   # the formula syntax's tokens
+    if $bin -max_total_time=$secs -max_len=4096 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/${t}_ $dict \
            build/fuzz/corpus_$t tests/fuzz/corpus/$t >build/fuzz/$t.log 2>&1; then
         passed=$((passed + 1)); echo "fuzz_$t: $(grep -E '^#[0-9]+.*DONE' build/fuzz/$t.log | tail -n 1)"
     else
