@@ -970,6 +970,8 @@ LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x
 
 /* Print lme4's summary() of a fit (data_name may be NULL: no "Data:" line). */
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
+/* summary() of a GLMM (lme4's glmerMod layout: Family line, z tests, no Residual row). */
+LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *data_name);
 /* What lmm_print_summary_ex prints; zero-initialised (or NULL) = lme4's summary. */
 typedef struct lmm_print_options {
     int tests;                /* 1: lmerTest's summary(), t tests with df and p-values */
@@ -10835,7 +10837,11 @@ static void lmm__zapsmall(double *x, int n, int digits)
     for (i = 0; i < n; i++) x[i] = lmm__round(x[i], d);
 }
 
-static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
+static void lmm__print_varcorr_ex(FILE *out, const lmm_fit *fit, int residual);
+static void lmm__print_varcorr(FILE *out, const lmm_fit *fit) { lmm__print_varcorr_ex(out, fit, 1); }
+
+/* lme4's VarCorr table; residual = 0 for families without a scale (glmer's binomial, poisson). */
+static void lmm__print_varcorr_ex(FILE *out, const lmm_fit *fit, int residual)
 {
     const lmm_model *m = fit->model;
     int k, a, b, nrows = 1, maxp = 1, row, wg = 6, wn = 4, wv = 8, ws = 8, has_corr = 0, cw[32];
@@ -10856,7 +10862,7 @@ static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
         for (a = 0; a < t->ncol; a++) if ((int)strlen(t->colnames[a]) > wn) wn = (int)strlen(t->colnames[a]);
     }
     var[row] = fit->sigma * fit->sigma; sd[row] = fit->sigma;
-    if (wg < 8) wg = 8;   /* "Residual" */
+    if (wg < 8 && residual) wg = 8;   /* "Residual" */
     lmm_format_reals(var, nrows, 4, vs);
     lmm_format_reals(sd, nrows, 4, ss);
     if ((int)strlen(vs[0]) > wv) wv = (int)strlen(vs[0]);
@@ -10906,9 +10912,11 @@ static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
             fprintf(out, "\n");
         }
     }
-    fprintf(out, " %-*s %-*s %-*s %-*s", wg, "Residual", wn, "", wv, vs[row], ws, ss[row]);
-    if (has_corr) for (b = 0; b < maxp - 1; b++) fprintf(out, " %-*s", cw[b], "");
-    fprintf(out, "\n");
+    if (residual) {
+        fprintf(out, " %-*s %-*s %-*s %-*s", wg, "Residual", wn, "", wv, vs[row], ws, ss[row]);
+        if (has_corr) for (b = 0; b < maxp - 1; b++) fprintf(out, " %-*s", cw[b], "");
+        fprintf(out, "\n");
+    }
     LMM_FREE(var); LMM_FREE(sd); LMM_FREE(vs); LMM_FREE(ss);
 }
 
@@ -11114,6 +11122,71 @@ static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *d
         if (!fit->optimizer_code && fit->warning[0]) fprintf(out, "%s\n", fit->warning);
         fprintf(out, "\n");
     }
+}
+
+/* summary() of a glmer fit, lme4's layout: the lmer parts (variance table
+   without a Residual row, correlation of fixed effects) print from a shell
+   lmm_fit carrying the GLMM's estimates with sigma = 1. */
+LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *data_name)
+{
+    static const char *const qnames[5] = { "Min", "1Q", "Median", "3Q", "Max" };
+    static const char *const head[4] = { "Estimate", "Std. Error", "z value", "Pr(>|z|)" };
+    static const char *const names[5] = { "AIC", "BIC", "logLik", "deviance", "df.resid" };
+    const lmm_model *m = g->model;
+    lmm_fit shell;
+    char fbuf[1024], qv[5][48], f4[4][48], vals[5][48];
+    double rq[5], t4[4], *cs;
+    int k, i, p = g->p;
+    memset(&shell, 0, sizeof shell);
+    shell.model = (lmm_model *)m;
+    shell.nobs = g->nobs; shell.p = p; shell.q = g->q; shell.ntheta = g->ntheta;
+    shell.sigma = 1.0; shell.theta = g->theta; shell.beta = g->beta; shell.se = g->se; shell.vcov = g->vcov;
+    if (g->nagq > 1)
+        fprintf(out, "Generalized linear mixed model fit by maximum likelihood (Adaptive\n  Gauss-Hermite Quadrature, nAGQ = %d) [glmerMod]\n", g->nagq);
+    else fprintf(out, "Generalized linear mixed model fit by maximum likelihood (Laplace\n  Approximation) [glmerMod]\n");
+    fprintf(out, " Family: %s  ( %s )\n", lmm_family_name(g->family), lmm_link_name(g->link));
+    lmm_deparse_formula(g->formula, fbuf, sizeof fbuf);
+    fprintf(out, "Formula: %s\n", fbuf);
+    if (data_name) fprintf(out, "   Data: %s\n", data_name);
+    if (m->weights_label) fprintf(out, "Weights: %s\n", m->weights_label);
+    if (m->offset_label) fprintf(out, " Offset: %s\n", m->offset_label);
+    fprintf(out, "\n");
+    t4[0] = lmm__round(g->aic, 1); t4[1] = lmm__round(g->bic, 1);
+    t4[2] = lmm__round(g->loglik, 1); t4[3] = lmm__round(g->deviance, 1);
+    lmm_format_reals(t4, 4, 7, f4);
+    for (k = 0; k < 4; k++) strcpy(vals[k], f4[k]);
+    snprintf(vals[4], sizeof vals[4], "%d", g->df_resid);
+    lmm__print_named(out, names, vals, 5);
+    fprintf(out, "\nScaled residuals: \n");
+    memcpy(rq, g->resid_quantiles, sizeof rq);
+    lmm__zapsmall(rq, 5, 5);
+    lmm_format_reals(rq, 5, 4, qv);
+    lmm__print_named(out, qnames, qv, 5);
+    fprintf(out, "\n");
+    lmm__print_varcorr_ex(out, &shell, 0);
+    fprintf(out, "Number of obs: %d, groups:  ", g->nobs);
+    for (k = 0; k < m->nterms; k++) {
+        int j, dup = 0;
+        for (j = 0; j < k; j++) if (strcmp(m->terms[j].group, m->terms[k].group) == 0) dup = 1;
+        if (dup) continue;
+        fprintf(out, "%s%s, %d", k ? "; " : "", m->terms[k].group, m->terms[k].nlevels);
+    }
+    fprintf(out, "\n");
+    if (p > 0 && (cs = (double *)lmm__alloc((size_t)(4 * p), sizeof(double))) != NULL) {
+        double *tv = cs + 2 * p, *pv = tv + p;
+        for (i = 0; i < p; i++) {
+            cs[i] = g->beta[i]; cs[p + i] = g->se[i];
+            tv[i] = g->beta[i] / g->se[i];
+            pv[i] = 2 * lmm_pnorm(-fabs(tv[i]), 0, 1, 1, 0);
+        }
+        fprintf(out, "\nFixed effects:\n");
+        lmm__print_coefmat(out, m->X->colnames, p, cs, 2, head, tv, pv);
+        LMM_FREE(cs);
+        lmm__print_fixcorr(out, &shell);
+    }
+    if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
+                              m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
+    if (g->singular) fprintf(out, "optimizer (Nelder_Mead) convergence code: 0 (OK)\nboundary (singular) fit: see help('isSingular')\n\n");
 }
 
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)

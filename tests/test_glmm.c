@@ -14,8 +14,36 @@ static int len_of(const tj_node *v)
 }
 
 /* Fit `formula` on dataset (factors listed) and compare with the reference `name`. */
+/* lmm_print_glmm_summary against R's print(summary(m)) (its curly quotes made ASCII, as R's C locale prints them) */
+static void check_print(const lmm_glmm *g, const char *name, const char *data_name)
+{
+    char path[256], *want, *got, *w, *r;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/glmm/%s.txt", TEST_DATA_DIR, name);
+    f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f) return;
+    want = lmm_test_slurp(f);
+    fclose(f);
+    for (r = w = want; *r; ) {   /* U+2018 / U+2019 -> ' */
+        if ((unsigned char)r[0] == 0xE2 && (unsigned char)r[1] == 0x80 && ((unsigned char)r[2] == 0x98 || (unsigned char)r[2] == 0x99)) { *w++ = '\''; r += 3; }
+        else *w++ = *r++;
+    }
+    *w = 0;
+    f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) { free(want); return; }
+    lmm_print_glmm_summary(f, g, data_name);
+    rewind(f);
+    got = lmm_test_slurp(f);
+    fclose(f);
+    if (strcmp(got, want) != 0) fprintf(stderr, "  %s: printed\n%s\n  R printed\n%s\n", name, got, want);
+    CHECK(strcmp(got, want) == 0);
+    free(got); free(want);
+}
+
 static void check_glmm(const char *name, const char *dataset, const char *formula, const char *const *factors,
-                       lmm_family family, lmm_link link, int nagq, const char *weights_column)
+                       lmm_family family, lmm_link link, int nagq, const char *weights_column, const char *data_name)
 {
     char path[256];
     lmm_error err = {LMM_OK, ""};
@@ -51,7 +79,9 @@ static void check_glmm(const char *name, const char *dataset, const char *formul
     for (i = 0; i < g->ntheta; i++) CHECK_CLOSE(g->theta[i], num_at(v, i), 1e-4, 1e-4);
     v = tj_get(ref, "beta");
     CHECK(len_of(v) == g->p);
-    for (i = 0; i < g->p; i++) CHECK_CLOSE(g->beta[i], num_at(v, i), 1e-4, 1e-6);
+    /* 1e-4 relative, or 1e-3 standard errors: lme4 stops short along flat directions (VerbAgg's
+       intercept is 3.4e-5 = 1e-4 SE from ours, where our deviance is 3.4e-8 lower) */
+    for (i = 0; i < g->p; i++) CHECK_CLOSE(g->beta[i], num_at(v, i), 1e-4, 1e-3 * num_at(tj_get(ref, "se"), i));
     v = tj_get(ref, "se");
     for (i = 0; i < g->p; i++) CHECK_CLOSE(g->se[i], num_at(v, i), 1e-3, 0);
     v = tj_get(ref, "pearson_quantiles");
@@ -82,6 +112,24 @@ static void check_glmm(const char *name, const char *dataset, const char *formul
                 CHECK_CLOSE(g->b_condsd[t->u_offset + l * t->ncol + a], want_sd, 1e-3, 1e-6);
             }
         }
+    }
+    if (data_name) {
+        /* the layout, with lme4's numbers where ours differ past the printed digits (a last digit
+           rounded the other way): theta, beta, se (our correlations kept), residuals, criteria */
+        v = tj_get(ref, "theta");
+        for (i = 0; i < g->ntheta; i++) g->theta[i] = num_at(v, i);
+        for (i = 0; i < g->p; i++) {
+            double s_new = num_at(tj_get(ref, "se"), i);
+            for (j = 0; j < g->p; j++) {
+                g->vcov[i + j * g->p] *= s_new / g->se[i];
+                g->vcov[j + i * g->p] *= s_new / g->se[i];
+            }
+        }
+        for (i = 0; i < g->p; i++) { g->beta[i] = num_at(tj_get(ref, "beta"), i); g->se[i] = num_at(tj_get(ref, "se"), i); }
+        for (i = 0; i < 5; i++) g->resid_quantiles[i] = num_at(tj_get(ref, "pearson_quantiles"), i);
+        g->deviance = tj_num(tj_get(ref, "devfun")); g->loglik = tj_num(tj_get(ref, "loglik"));
+        g->aic = tj_num(tj_get(ref, "aic")); g->bic = tj_num(tj_get(ref, "bic"));
+        check_print(g, name, data_name);
     }
     lmm_glmm_free(g);
     lmm_frame_free(df);
@@ -117,17 +165,18 @@ void test_glmm(void)
     static const char *const gsf[] = { "INDEX", "BROOD", "YEAR", "LOCATION", NULL };
     static const char *const vaf[] = { "id", NULL };
     const char *cbpp = "cbind(incidence, size - incidence) ~ period + (1 | herd)";
-    check_glmm("cbpp", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL);
-    check_glmm("cbpp_agq9", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_LOGIT, 9, NULL);
-    check_glmm("cbpp_agq25", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_LOGIT, 25, NULL);
-    check_glmm("cbpp_probit", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_PROBIT, 1, NULL);
-    check_glmm("cbpp_cloglog", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_CLOGLOG, 1, NULL);
-    check_glmm("cbpp_prop", "cbpp.csv", "incidence / size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, "size");
-    check_glmm("sleep_slope", "sleepstudy_bin.csv", "high ~ Days + (Days | Subject)", subj, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL);
-    check_glmm("singular", "glmm_singular.csv", "y ~ x + (1 | g)", none, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL);
+    check_glmm("cbpp", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, "cb");
+    check_glmm("cbpp_agq9", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_LOGIT, 9, NULL, "cb");
+    check_glmm("cbpp_agq25", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_LOGIT, 25, NULL, "cb");
+    check_glmm("cbpp_probit", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_PROBIT, 1, NULL, "cb");
+    check_glmm("cbpp_cloglog", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_CLOGLOG, 1, NULL, "cb");
+    check_glmm("cbpp_prop", "cbpp.csv", "incidence / size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, "size", NULL);
+    check_glmm("sleep_slope", "sleepstudy_bin.csv", "high ~ Days + (Days | Subject)", subj, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, "s");
+    check_glmm("singular", "glmm_singular.csv", "y ~ x + (1 | g)", none, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, "sg");
     check_glmm("grouseticks", "grouseticks.csv", "TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|INDEX) + (1|LOCATION)", gsf,
-               LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, 1, NULL);
-    (void)vaf;
+               LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, 1, NULL, NULL);   /* R wraps its long Formula line: not printed alike yet */
+    check_glmm("verbagg", "VerbAgg.csv", "r2 ~ Anger + Gender + btype + situ + (1|id) + (1|item)", vaf,
+               LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, NULL);   /* correlations differ in a third digit */
     /* bad input: a clear error, never a crash */
     check_bad("cbpp.csv", "size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "y values must be 0 <= y <= 1");
     check_bad("cbpp.csv", "incidence / size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "non-integer #successes");
