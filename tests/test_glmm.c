@@ -157,6 +157,53 @@ static void check_bad(const char *dataset, const char *formula, const char *cons
     lmm_frame_free(df);
 }
 
+/* PIRLS far from the optimum: a number or NaN (lme4's PIRLS errors), never a crash or a hang,
+   and the fit's own deviance is reproduced afterwards; complete separation fits and stops. */
+static void check_pirls_extremes(void)
+{
+    static const char *const cbf[] = { "herd", "period", NULL };
+    lmm_error err = {LMM_OK, ""};
+    lmm_frame *df = lmm_test_read_csv("cbpp.csv"), *sep = NULL;
+    lmm_glmm *g = NULL;
+    lmm_glmm_options o;
+    double th[1] = { 1e8 }, be[4] = { 1e8, -1e8, 1e8, -1e8 }, th0[1] = { 0 }, be0[4] = { 0, 0, 0, 0 }, d;
+    int i;
+    char csv[4096];
+    size_t len = 0;
+    CHECK(df != NULL);
+    if (!df) return;
+    for (i = 0; cbf[i]; i++) lmm_frame_as_factor(df, cbf[i], &err);
+    memset(&o, 0, sizeof o);
+    o.model.family = LMM_FAMILY_BINOMIAL;
+    CHECK(lmm_glmm_fit_formula(df, "cbind(incidence, size - incidence) ~ period + (1 | herd)", &o, &g, &err) == LMM_OK);
+    if (g) {
+        double dev = g->deviance, t = g->theta[0], b[4];
+        memcpy(b, g->beta, sizeof b);
+        d = lmm_glmm_deviance_at(g, th, be);
+        CHECK(isnan(d) || d > dev);
+        d = lmm_glmm_deviance_at(g, th0, be0);
+        CHECK(isfinite(d) && d > dev);
+        CHECK_CLOSE(lmm_glmm_deviance_at(g, &t, b), dev, 1e-6, 0);
+    }
+    lmm_glmm_free(g);
+    g = NULL;
+    /* y = (x > 0): the estimates run off (lme4 warns); the fit must still end */
+    len += (size_t)snprintf(csv + len, sizeof csv - len, "y,x,g\n");
+    for (i = 0; i < 60; i++) {
+        double x = -2 + 4 * ((i * 37) % 60) / 59.0;
+        len += (size_t)snprintf(csv + len, sizeof csv - len, "%d,%.4f,g%d\n", x > 0, x, i % 6);
+    }
+    CHECK(lmm_frame_read_csv_text(csv, len, &sep, &err) == LMM_OK);
+    if (sep) {
+        lmm_status st = lmm_glmm_fit_formula(sep, "y ~ x + (1 | g)", &o, &g, &err);
+        CHECK(st == LMM_OK || st == LMM_ERR_NUMERIC);
+        if (g) CHECK(g->nevals > 0 && g->nevals < 20000);
+    }
+    lmm_glmm_free(g);
+    lmm_frame_free(sep);
+    lmm_frame_free(df);
+}
+
 void test_glmm(void)
 {
     static const char *const cbf[] = { "herd", "period", NULL };
@@ -177,6 +224,7 @@ void test_glmm(void)
                LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, 1, NULL, NULL);   /* R wraps its long Formula line: not printed alike yet */
     check_glmm("verbagg", "VerbAgg.csv", "r2 ~ Anger + Gender + btype + situ + (1|id) + (1|item)", vaf,
                LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, NULL);   /* correlations differ in a third digit */
+    check_pirls_extremes();
     /* bad input: a clear error, never a crash */
     check_bad("cbpp.csv", "size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "y values must be 0 <= y <= 1");
     check_bad("cbpp.csv", "incidence / size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "non-integer #successes");
