@@ -8279,15 +8279,6 @@ static double lmm__glmm_devres(lmm_family f, double y, double mu, double wt)
     return wt * (y - mu) * (y - mu);
 }
 
-/* log dbinom(k; n, p) for integer k, n */
-static double lmm__ldbinom(double k, double n, double p)
-{
-    double v = lmm_lgamma(n + 1) - lmm_lgamma(k + 1) - lmm_lgamma(n - k + 1);
-    if (k > 0) v += k * log(p);
-    if (n - k > 0) v += (n - k) * log1p(-p);
-    return v;
-}
-
 /* The private state of a GLMM fit: data, Lambda, the two-part factor. */
 typedef struct lmm__glmm_ws {
     const lmm_model *m;
@@ -8307,6 +8298,8 @@ typedef struct lmm__glmm_ws {
     int r;                /* rest size of the last assembly */
     double ldL2;
     double *gh_z, *gh_w;  /* Gauss-Hermite nodes and weights for N(0,1) */
+    double aic_const;     /* the mu-free part of the aic (lmm__glmm_aic_const) */
+    int *pat_ptr, *pat_idx; /* per level of the first term: the rest rows its observations touch, ascending, then the p beta rows */
     int evals, fail;
     char fail_msg[160];
 } lmm__glmm_ws;
@@ -8318,6 +8311,7 @@ static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
     LMM_FREE(ws->u); LMM_FREE(ws->beta); LMM_FREE(ws->eta); LMM_FREE(ws->mu); LMM_FREE(ws->w); LMM_FREE(ws->wr);
     LMM_FREE(ws->off); LMM_FREE(ws->base_off); LMM_FREE(ws->lp0); LMM_FREE(ws->H11); LMM_FREE(ws->H21); LMM_FREE(ws->H22); LMM_FREE(ws->rhs);
     LMM_FREE(ws->sol); LMM_FREE(ws->tmp); LMM_FREE(ws->trials); LMM_FREE(ws->gh_z); LMM_FREE(ws->gh_w);
+    LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx);
     LMM_FREE(ws);
 }
 
@@ -8453,29 +8447,76 @@ static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
     }
     if (!r) return 0;
     for (a = 0; a < ws->nru; a++) ws->H22[(size_t)a * (r + 1)] += 1.0;
-    /* L21 = H21 L11^-T: column block j of H21 (r x c1), transposed rows solved by L11_j */
+    /* L21 = H21 L11^-T on the level's pattern of rows (the rest effects its observations
+       touch, then beta when joint): column block j (r x c1), rows solved by L11_j */
     for (j = 0; j < ws->nlev1; j++) {
         const double *B = ws->H11 + (size_t)j * c1 * c1;
-        for (s = 0; s < r; s++) {
+        int np = ws->pat_ptr[j + 1] - ws->pat_ptr[j] - (joint ? 0 : p), t2;
+        const int *pat = ws->pat_idx + ws->pat_ptr[j];
+        for (t2 = 0; t2 < np; t2++) {
             double *x = ws->tmp;
+            s = pat[t2];
             for (a = 0; a < c1; a++) x[a] = ws->H21[(size_t)(j * c1 + a) * r + s];
             lmm_trsv_lower(c1, B, c1, x, 0);
             for (a = 0; a < c1; a++) ws->H21[(size_t)(j * c1 + a) * r + s] = x[a];
         }
-    }
-    /* S = H22 - L21 L21' (lower triangle) */
-    for (j = 0; j < q1; j++) {
-        const double *l = ws->H21 + (size_t)j * r;
-        for (b = 0; b < r; b++) {
-            double lb = l[b];
-            double *Sb = ws->H22 + (size_t)b * r;
-            if (lb == 0.0) continue;
-            for (a = b; a < r; a++) Sb[a] -= l[a] * lb;
+        /* S = H22 - L21 L21' (lower triangle), over the pattern */
+        for (a = 0; a < c1; a++) {
+            const double *l = ws->H21 + (size_t)(j * c1 + a) * r;
+            int t3;
+            for (t2 = 0; t2 < np; t2++) {
+                double lb = l[pat[t2]];
+                double *Sb = ws->H22 + (size_t)pat[t2] * r;
+                if (lb == 0.0) continue;
+                for (t3 = t2; t3 < np; t3++) Sb[pat[t3]] -= l[pat[t3]] * lb;
+            }
         }
     }
     if (lmm_chol(r, ws->H22, r) != 0) return -1;
     for (a = 0; a < ws->nru; a++) ws->ldL2 += 2 * log(ws->H22[(size_t)a * (r + 1)]);
     return 0;
+}
+
+/* The rows of L21 each level of the first term can fill: the later terms'
+   effects of its observations, then beta (the factor's pattern). */
+static int lmm__glmm_cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return x < y ? -1 : x > y;
+}
+
+static lmm_status lmm__glmm_patterns(lmm__glmm_ws *ws, lmm_error *err)
+{
+    const lmm_model *m = ws->m;
+    int n = ws->n, L = ws->nlev1, i, j, k, e, pass, cnt = 0, *mark = NULL, *count = NULL, *start = NULL, *obs = NULL;
+    ws->pat_ptr = LMM__ZNEW(int, L + 1);
+    mark = LMM__NEW(int, ws->nru + 1);
+    count = LMM__ZNEW(int, L + 1);
+    start = LMM__NEW(int, L + 1);
+    obs = LMM__NEW(int, n);
+    if (!ws->pat_ptr || !mark || !count || !start || !obs) { LMM_FREE(mark); LMM_FREE(count); LMM_FREE(start); LMM_FREE(obs); return lmm__nomem(err); }
+    for (i = 0; i < n; i++) count[m->terms[0].codes[i]]++;
+    for (j = 0, k = 0; j < L; j++) { start[j] = k; k += count[j]; }
+    for (i = 0; i < n; i++) obs[start[m->terms[0].codes[i]]++] = i;   /* observations by level */
+    for (j = 0, k = 0; j < L; j++) { start[j] = k; k += count[j]; }
+    for (pass = 0; pass < 2; pass++) {
+        for (e = 0; e <= ws->nru; e++) mark[e] = -1;
+        for (j = 0, cnt = 0; j < L; j++) {
+            int c0 = cnt;
+            if (pass) ws->pat_ptr[j] = cnt;
+            for (k = start[j]; k < start[j] + count[j]; k++)
+                for (e = ws->c1; e < ws->nz; e++) {
+                    int row = ws->zc[(size_t)obs[k] * ws->nz + e] - ws->q1;
+                    if (mark[row] != j) { mark[row] = j; if (pass) ws->pat_idx[cnt] = row; cnt++; }
+                }
+            if (pass) qsort(ws->pat_idx + c0, (size_t)(cnt - c0), sizeof(int), lmm__glmm_cmp_int);
+            for (e = 0; e < ws->p; e++, cnt++) if (pass) ws->pat_idx[cnt] = ws->nru + e;
+        }
+        if (pass) ws->pat_ptr[L] = cnt;
+        else if (!(ws->pat_idx = LMM__NEW(int, cnt + 1))) break;
+    }
+    LMM_FREE(mark); LMM_FREE(count); LMM_FREE(start); LMM_FREE(obs);
+    return ws->pat_idx ? LMM_OK : lmm__nomem(err);
 }
 
 /* Solve the factored system for rhs into sol (q1 + r). */
@@ -8551,17 +8592,36 @@ static double lmm__glmm_pirls(lmm__glmm_ws *ws, int joint)
     return pdev;
 }
 
-static double lmm__glmm_aic(const lmm__glmm_ws *ws)
+/* The part of the family's aic free of mu (log binomial coefficients, log y!), once per fit. */
+static double lmm__glmm_aic_const(const lmm__glmm_ws *ws)
 {
     int i;
     double s = 0;
     for (i = 0; i < ws->n; i++) {
+        double y = ws->y[i], wt = ws->pw[i];
+        if (ws->family == LMM_FAMILY_BINOMIAL) {
+            double m = floor(ws->trials[i] + 0.5), k = floor(ws->trials[i] * y + 0.5);
+            if (ws->trials[i] > 0) s += wt / ws->trials[i] * (lmm_lgamma(m + 1) - lmm_lgamma(k + 1) - lmm_lgamma(m - k + 1));
+        } else if (ws->family == LMM_FAMILY_POISSON && y > 0) s -= wt * lmm_lgamma(y + 1);
+    }
+    return s;
+}
+
+/* The family's aic (R's family()$aic: -2 sum of prior-weighted log densities) at mu. */
+static double lmm__glmm_aic(const lmm__glmm_ws *ws)
+{
+    int i;
+    double s = ws->aic_const;
+    for (i = 0; i < ws->n; i++) {
         double y = ws->y[i], mu = ws->mu[i], wt = ws->pw[i];
         if (ws->family == LMM_FAMILY_BINOMIAL) {
-            double m = ws->trials[i];
-            if (m > 0) s += wt / m * lmm__ldbinom(floor(m * y + 0.5), floor(m + 0.5), mu);
+            double m = ws->trials[i], k = floor(m * y + 0.5), mr = floor(m + 0.5), v = 0;
+            if (!(m > 0)) continue;
+            if (k > 0) v += k * log(mu);
+            if (mr - k > 0) v += (mr - k) * log1p(-mu);
+            s += wt / m * v;
         } else if (ws->family == LMM_FAMILY_POISSON) {
-            s += wt * (y > 0 ? y * log(mu) - mu - lmm_lgamma(y + 1) : -mu);
+            s += wt * (y > 0 ? y * log(mu) - mu : -mu);
         }
     }
     return -2 * s;
@@ -8943,7 +9003,9 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     for (i = 0; i < nth; i++) { lower[i] = m->theta_lower[i]; upper[i] = HUGE_VAL; x[i] = m->theta_lower[i] == 0 ? 1.0 : 0.0; }
     for (i = 0; i < p; i++) { lower[nth + i] = -HUGE_VAL; upper[nth + i] = HUGE_VAL; }
     {
-        lmm__glmm_set_theta(ws, x);
+        lmm__glmm_set_theta(ws, x);   /* also the columns of Z, which the factor's pattern needs */
+        if ((st = lmm__glmm_patterns(ws, err)) != LMM_OK) goto done;
+        ws->aic_const = lmm__glmm_aic_const(ws);
         for (i = 0; i < n; i++) {   /* PIRLS from glm's mustart, as lme4's first glmerLaplace */
             double mus = mo.family == LMM_FAMILY_BINOMIAL ? (ws->pw[i] * ws->y[i] + 0.5) / (ws->pw[i] + 1) : ws->y[i] + 0.1;
             ws->base_off[i] = ws->off[i] = m->offset ? m->offset[i] : 0.0;
