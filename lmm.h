@@ -11186,6 +11186,39 @@ static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *d
     }
 }
 
+/* lme4's "Formula:" line: R's deparse breaks a line longer than 60 bytes after
+   a spaced binary operator (~ + - * / |), continuing 4 spaces in, and cat(fill =
+   TRUE) starts a new line where the next piece would pass column 80. */
+static void lmm__print_formula_wrapped(FILE *out, const char *label, const char *text)
+{
+    const char *p = text;
+    char line[1024];
+    int len = 0, col = (int)strlen(label), first = 1;
+    fprintf(out, "%s", label);
+    while (1) {
+        int brk = 0;
+        if (*p) {
+            line[len++] = *p++;
+            /* after " op " with op one of ~ + - * / | */
+            if (len >= 3 && line[len - 1] == ' ' && line[len - 3] == ' ' && strchr("~+-*/|", line[len - 2]) && len > 60) brk = 1;
+            if (len >= (int)sizeof line - 8) brk = 1;
+        }
+        if (brk || !*p) {
+            line[len] = 0;
+            fprintf(out, " ");
+            col += 1;
+            if (!first && col + len > 80) { fprintf(out, "\n"); col = 0; }
+            fprintf(out, "%s", line);
+            col += len;
+            first = 0;
+            if (!*p) break;
+            strcpy(line, "    ");
+            len = 4;
+        }
+    }
+    fprintf(out, "\n");
+}
+
 /* summary() of a glmer fit, lme4's layout: the lmer parts (variance table
    without a Residual row, correlation of fixed effects) print from a shell
    lmm_fit carrying the GLMM's estimates with sigma = 1. */
@@ -11208,7 +11241,7 @@ LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *da
     else fprintf(out, "Generalized linear mixed model fit by maximum likelihood (Laplace\n  Approximation) [glmerMod]\n");
     fprintf(out, " Family: %s  ( %s )\n", lmm_family_name(g->family), lmm_link_name(g->link));
     lmm_deparse_formula(g->formula, fbuf, sizeof fbuf);
-    fprintf(out, "Formula: %s\n", fbuf);
+    lmm__print_formula_wrapped(out, "Formula:", fbuf);
     if (data_name) fprintf(out, "   Data: %s\n", data_name);
     if (m->weights_label) fprintf(out, "Weights: %s\n", m->weights_label);
     if (m->offset_label) fprintf(out, " Offset: %s\n", m->offset_label);

@@ -221,7 +221,7 @@ void test_glmm(void)
     check_glmm("sleep_slope", "sleepstudy_bin.csv", "high ~ Days + (Days | Subject)", subj, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, "s");
     check_glmm("singular", "glmm_singular.csv", "y ~ x + (1 | g)", none, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, "sg");
     check_glmm("grouseticks", "grouseticks.csv", "TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|INDEX) + (1|LOCATION)", gsf,
-               LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, 1, NULL, NULL);   /* R wraps its long Formula line: not printed alike yet */
+               LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, 1, NULL, "g");
     check_glmm("verbagg", "VerbAgg.csv", "r2 ~ Anger + Gender + btype + situ + (1|id) + (1|item)", vaf,
                LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, NULL);   /* correlations differ in a third digit */
     check_pirls_extremes();
