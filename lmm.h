@@ -104,6 +104,15 @@
    theta), lmm__fit_modes, lmm__fit_residuals, lmm__condvar_dense/_sparse;
    then lme4's convergence check (lmm__check_conv). lmm_fit_refit swaps
    only the response (lmm_model_set_response) and runs the same loop.
+   A GLMM (@glmm) builds the same structure (lmm_model_build; a cbind(s, f)
+   response becomes s + f, the trials) and keeps its own dense two-part
+   factor: the first term's levels are a block diagonal, the later terms
+   (and beta in stage 1) a Schur complement over each level's pattern.
+   lmm__glmm_pirls is lme4's pwrssUpdate from the linear predictor lp0;
+   lmm__glmm_devfun0 (stage 1, theta) and lmm__glmm_devfun (stage 2, theta
+   and beta: Laplace or lmm__glmm_agq) go to lmm_minimize; vcov comes from
+   lmm__glmm_hessian (or lmm__glmm_vcov_rx), ranef's variances from
+   lmm__glmm_condvar.
    To add an optimizer: a method of lmm_minimize (@optim), nothing else.
    To add a model input (weights, offset, family): a field of
    lmm_model_options, resolved in lmm__model_options_resolve, consumed by
@@ -732,6 +741,7 @@ typedef struct lmm_glmm {
     double resid_quantiles[5];/* of the Pearson residuals: min, 1Q, median, 3Q, max */
     int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
     int nevals;               /* deviance evaluations of both stages */
+    int converged;            /* 0 when an optimizer stage ran out of evaluations (optim.max_evals) */
     struct lmm__glmm_ws *ws_; /* private: PIRLS workspace */
 } lmm_glmm;
 
@@ -9019,7 +9029,9 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         }
         memset(&oo, 0, sizeof oo);
         oo.rho_end = 2e-7;
+        oo.max_evals = o.optim.max_evals;
         if ((st = lmm_minimize(nth, x, lower, upper, lmm__glmm_cb0, &ctx, &oo, NULL, &res, err)) != LMM_OK) goto done;
+        g->converged = res.converged;
         if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
         memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
         for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];   /* stage 2 starts PIRLS here */
@@ -9034,6 +9046,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
         for (pass = 0; pass < 4; pass++) {
             if ((st = lmm_minimize(nth + p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) goto done;
+            if (!res.converged) g->converged = 0;
             if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
             best = res.fmin;
             oo.rho_begin = 0.01;

@@ -73,6 +73,7 @@ static void check_glmm(const char *name, const char *dataset, const char *formul
     CHECK_CLOSE(g->bic, tj_num(tj_get(ref, "bic")), 1e-6, 0);
     CHECK_CLOSE(g->resid_deviance, tj_num(tj_get(ref, "deviance_resid")), 1e-4, 0);
     CHECK(g->df_resid == (int)tj_num(tj_get(ref, "df_resid")));
+    CHECK(g->converged == 1);
     CHECK(g->singular == (tj_get(ref, "singular")->type == TJ_BOOL && tj_num(tj_get(ref, "singular")) != 0));
     v = tj_get(ref, "theta");
     CHECK(len_of(v) == g->ntheta);
