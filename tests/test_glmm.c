@@ -188,6 +188,21 @@ static void check_pirls_extremes(void)
     }
     lmm_glmm_free(g);
     g = NULL;
+    /* an allocation failure anywhere is LMM_ERR_NOMEM with no fit (and, under ASan, no leak) */
+    {
+        int k, nomem_ok = 1;
+        lmm_status st = LMM_ERR_NOMEM;
+        for (k = 0; k < 2000 && st == LMM_ERR_NOMEM; k++) {
+            lmm_test_fail_after = lmm_test_allocs + k;
+            st = lmm_glmm_fit_formula(df, "cbind(incidence, size - incidence) ~ period + (1 | herd)", &o, &g, &err);
+            lmm_test_fail_after = -1;
+            if (st == LMM_ERR_NOMEM && g != NULL) nomem_ok = 0;
+            if (st != LMM_OK && st != LMM_ERR_NOMEM) fprintf(stderr, "  allocation %d failing: %s\n", k, err.message);
+            lmm_glmm_free(g);
+            g = NULL;
+        }
+        CHECK(st == LMM_OK && k > 10 && nomem_ok);
+    }
     /* y = (x > 0): the estimates run off (lme4 warns); the fit must still end */
     len += (size_t)snprintf(csv + len, sizeof csv - len, "y,x,g\n");
     for (i = 0; i < 60; i++) {
