@@ -118,6 +118,15 @@
    theta), lmm__fit_modes, lmm__fit_residuals, lmm__condvar_dense/_sparse;
    then lme4's convergence check (lmm__check_conv). lmm_fit_refit swaps
    only the response (lmm_model_set_response) and runs the same loop.
+   A GLMM (@glmm) builds the same structure (lmm_model_build; a cbind(s, f)
+   response becomes s + f, the trials) and keeps its own dense two-part
+   factor: the first term's levels are a block diagonal, the later terms
+   (and beta in stage 1) a Schur complement over each level's pattern.
+   lmm__glmm_pirls is lme4's pwrssUpdate from the linear predictor lp0;
+   lmm__glmm_devfun0 (stage 1, theta) and lmm__glmm_devfun (stage 2, theta
+   and beta: Laplace or lmm__glmm_agq) go to lmm_minimize; vcov comes from
+   lmm__glmm_hessian (or lmm__glmm_vcov_rx), ranef's variances from
+   lmm__glmm_condvar.
    To add an optimizer: a method of lmm_minimize (@optim), nothing else.
    To add a model input (weights, offset, family): a field of
    lmm_model_options, resolved in lmm__model_options_resolve, consumed by
@@ -755,6 +764,7 @@ typedef struct lmm_glmm {
     double resid_quantiles[5];/* of the Pearson residuals: min, 1Q, median, 3Q, max */
     int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
     int nevals;               /* deviance evaluations of both stages */
+    int converged;            /* 0 when an optimizer stage ran out of evaluations (optim.max_evals) */
     struct lmm__glmm_ws *ws_; /* private: PIRLS workspace */
 } lmm_glmm;
 
@@ -1118,6 +1128,8 @@ LMM_API lmm_status lmm_predict_ex(const lmm_fit *fit, const lmm_frame *train, co
 
 /* Print lme4's summary() of a fit (data_name may be NULL: no "Data:" line). */
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
+/* summary() of a GLMM (lme4's glmerMod layout: Family line, z tests, no Residual row). */
+LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *data_name);
 /* What lmm_print_summary_ex prints; zero-initialised (or NULL) = lme4's summary. */
 typedef struct lmm_print_options {
     int tests;                /* 1: lmerTest's summary(), t tests with df and p-values */
@@ -8814,15 +8826,6 @@ static double lmm__glmm_devres(lmm_family f, double y, double mu, double wt)
     return wt * (y - mu) * (y - mu);
 }
 
-/* log dbinom(k; n, p) for integer k, n */
-static double lmm__ldbinom(double k, double n, double p)
-{
-    double v = lmm_lgamma(n + 1) - lmm_lgamma(k + 1) - lmm_lgamma(n - k + 1);
-    if (k > 0) v += k * log(p);
-    if (n - k > 0) v += (n - k) * log1p(-p);
-    return v;
-}
-
 /* The private state of a GLMM fit: data, Lambda, the two-part factor. */
 typedef struct lmm__glmm_ws {
     const lmm_model *m;
@@ -8842,6 +8845,8 @@ typedef struct lmm__glmm_ws {
     int r;                /* rest size of the last assembly */
     double ldL2;
     double *gh_z, *gh_w;  /* Gauss-Hermite nodes and weights for N(0,1) */
+    double aic_const;     /* the mu-free part of the aic (lmm__glmm_aic_const) */
+    int *pat_ptr, *pat_idx; /* per level of the first term: the rest rows its observations touch, ascending, then the p beta rows */
     int evals, fail;
     char fail_msg[160];
 } lmm__glmm_ws;
@@ -8853,6 +8858,7 @@ static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
     LMM_FREE(ws->u); LMM_FREE(ws->beta); LMM_FREE(ws->eta); LMM_FREE(ws->mu); LMM_FREE(ws->w); LMM_FREE(ws->wr);
     LMM_FREE(ws->off); LMM_FREE(ws->base_off); LMM_FREE(ws->lp0); LMM_FREE(ws->H11); LMM_FREE(ws->H21); LMM_FREE(ws->H22); LMM_FREE(ws->rhs);
     LMM_FREE(ws->sol); LMM_FREE(ws->tmp); LMM_FREE(ws->trials); LMM_FREE(ws->gh_z); LMM_FREE(ws->gh_w);
+    LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx);
     LMM_FREE(ws);
 }
 
@@ -8988,29 +8994,76 @@ static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
     }
     if (!r) return 0;
     for (a = 0; a < ws->nru; a++) ws->H22[(size_t)a * (r + 1)] += 1.0;
-    /* L21 = H21 L11^-T: column block j of H21 (r x c1), transposed rows solved by L11_j */
+    /* L21 = H21 L11^-T on the level's pattern of rows (the rest effects its observations
+       touch, then beta when joint): column block j (r x c1), rows solved by L11_j */
     for (j = 0; j < ws->nlev1; j++) {
         const double *B = ws->H11 + (size_t)j * c1 * c1;
-        for (s = 0; s < r; s++) {
+        int np = ws->pat_ptr[j + 1] - ws->pat_ptr[j] - (joint ? 0 : p), t2;
+        const int *pat = ws->pat_idx + ws->pat_ptr[j];
+        for (t2 = 0; t2 < np; t2++) {
             double *x = ws->tmp;
+            s = pat[t2];
             for (a = 0; a < c1; a++) x[a] = ws->H21[(size_t)(j * c1 + a) * r + s];
             lmm_trsv_lower(c1, B, c1, x, 0);
             for (a = 0; a < c1; a++) ws->H21[(size_t)(j * c1 + a) * r + s] = x[a];
         }
-    }
-    /* S = H22 - L21 L21' (lower triangle) */
-    for (j = 0; j < q1; j++) {
-        const double *l = ws->H21 + (size_t)j * r;
-        for (b = 0; b < r; b++) {
-            double lb = l[b];
-            double *Sb = ws->H22 + (size_t)b * r;
-            if (lb == 0.0) continue;
-            for (a = b; a < r; a++) Sb[a] -= l[a] * lb;
+        /* S = H22 - L21 L21' (lower triangle), over the pattern */
+        for (a = 0; a < c1; a++) {
+            const double *l = ws->H21 + (size_t)(j * c1 + a) * r;
+            int t3;
+            for (t2 = 0; t2 < np; t2++) {
+                double lb = l[pat[t2]];
+                double *Sb = ws->H22 + (size_t)pat[t2] * r;
+                if (lb == 0.0) continue;
+                for (t3 = t2; t3 < np; t3++) Sb[pat[t3]] -= l[pat[t3]] * lb;
+            }
         }
     }
     if (lmm_chol(r, ws->H22, r) != 0) return -1;
     for (a = 0; a < ws->nru; a++) ws->ldL2 += 2 * log(ws->H22[(size_t)a * (r + 1)]);
     return 0;
+}
+
+/* The rows of L21 each level of the first term can fill: the later terms'
+   effects of its observations, then beta (the factor's pattern). */
+static int lmm__glmm_cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return x < y ? -1 : x > y;
+}
+
+static lmm_status lmm__glmm_patterns(lmm__glmm_ws *ws, lmm_error *err)
+{
+    const lmm_model *m = ws->m;
+    int n = ws->n, L = ws->nlev1, i, j, k, e, pass, cnt = 0, *mark = NULL, *count = NULL, *start = NULL, *obs = NULL;
+    ws->pat_ptr = LMM__ZNEW(int, L + 1);
+    mark = LMM__NEW(int, ws->nru + 1);
+    count = LMM__ZNEW(int, L + 1);
+    start = LMM__NEW(int, L + 1);
+    obs = LMM__NEW(int, n);
+    if (!ws->pat_ptr || !mark || !count || !start || !obs) { LMM_FREE(mark); LMM_FREE(count); LMM_FREE(start); LMM_FREE(obs); return lmm__nomem(err); }
+    for (i = 0; i < n; i++) count[m->terms[0].codes[i]]++;
+    for (j = 0, k = 0; j < L; j++) { start[j] = k; k += count[j]; }
+    for (i = 0; i < n; i++) obs[start[m->terms[0].codes[i]]++] = i;   /* observations by level */
+    for (j = 0, k = 0; j < L; j++) { start[j] = k; k += count[j]; }
+    for (pass = 0; pass < 2; pass++) {
+        for (e = 0; e <= ws->nru; e++) mark[e] = -1;
+        for (j = 0, cnt = 0; j < L; j++) {
+            int c0 = cnt;
+            if (pass) ws->pat_ptr[j] = cnt;
+            for (k = start[j]; k < start[j] + count[j]; k++)
+                for (e = ws->c1; e < ws->nz; e++) {
+                    int row = ws->zc[(size_t)obs[k] * ws->nz + e] - ws->q1;
+                    if (mark[row] != j) { mark[row] = j; if (pass) ws->pat_idx[cnt] = row; cnt++; }
+                }
+            if (pass) qsort(ws->pat_idx + c0, (size_t)(cnt - c0), sizeof(int), lmm__glmm_cmp_int);
+            for (e = 0; e < ws->p; e++, cnt++) if (pass) ws->pat_idx[cnt] = ws->nru + e;
+        }
+        if (pass) ws->pat_ptr[L] = cnt;
+        else if (!(ws->pat_idx = LMM__NEW(int, cnt + 1))) break;
+    }
+    LMM_FREE(mark); LMM_FREE(count); LMM_FREE(start); LMM_FREE(obs);
+    return ws->pat_idx ? LMM_OK : lmm__nomem(err);
 }
 
 /* Solve the factored system for rhs into sol (q1 + r). */
@@ -9086,17 +9139,36 @@ static double lmm__glmm_pirls(lmm__glmm_ws *ws, int joint)
     return pdev;
 }
 
-static double lmm__glmm_aic(const lmm__glmm_ws *ws)
+/* The part of the family's aic free of mu (log binomial coefficients, log y!), once per fit. */
+static double lmm__glmm_aic_const(const lmm__glmm_ws *ws)
 {
     int i;
     double s = 0;
     for (i = 0; i < ws->n; i++) {
+        double y = ws->y[i], wt = ws->pw[i];
+        if (ws->family == LMM_FAMILY_BINOMIAL) {
+            double m = floor(ws->trials[i] + 0.5), k = floor(ws->trials[i] * y + 0.5);
+            if (ws->trials[i] > 0) s += wt / ws->trials[i] * (lmm_lgamma(m + 1) - lmm_lgamma(k + 1) - lmm_lgamma(m - k + 1));
+        } else if (ws->family == LMM_FAMILY_POISSON && y > 0) s -= wt * lmm_lgamma(y + 1);
+    }
+    return s;
+}
+
+/* The family's aic (R's family()$aic: -2 sum of prior-weighted log densities) at mu. */
+static double lmm__glmm_aic(const lmm__glmm_ws *ws)
+{
+    int i;
+    double s = ws->aic_const;
+    for (i = 0; i < ws->n; i++) {
         double y = ws->y[i], mu = ws->mu[i], wt = ws->pw[i];
         if (ws->family == LMM_FAMILY_BINOMIAL) {
-            double m = ws->trials[i];
-            if (m > 0) s += wt / m * lmm__ldbinom(floor(m * y + 0.5), floor(m + 0.5), mu);
+            double m = ws->trials[i], k = floor(m * y + 0.5), mr = floor(m + 0.5), v = 0;
+            if (!(m > 0)) continue;
+            if (k > 0) v += k * log(mu);
+            if (mr - k > 0) v += (mr - k) * log1p(-mu);
+            s += wt / m * v;
         } else if (ws->family == LMM_FAMILY_POISSON) {
-            s += wt * (y > 0 ? y * log(mu) - mu - lmm_lgamma(y + 1) : -mu);
+            s += wt * (y > 0 ? y * log(mu) - mu : -mu);
         }
     }
     return -2 * s;
@@ -9478,7 +9550,9 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     for (i = 0; i < nth; i++) { lower[i] = m->theta_lower[i]; upper[i] = HUGE_VAL; x[i] = m->theta_lower[i] == 0 ? 1.0 : 0.0; }
     for (i = 0; i < p; i++) { lower[nth + i] = -HUGE_VAL; upper[nth + i] = HUGE_VAL; }
     {
-        lmm__glmm_set_theta(ws, x);
+        lmm__glmm_set_theta(ws, x);   /* also the columns of Z, which the factor's pattern needs */
+        if ((st = lmm__glmm_patterns(ws, err)) != LMM_OK) goto done;
+        ws->aic_const = lmm__glmm_aic_const(ws);
         for (i = 0; i < n; i++) {   /* PIRLS from glm's mustart, as lme4's first glmerLaplace */
             double mus = mo.family == LMM_FAMILY_BINOMIAL ? (ws->pw[i] * ws->y[i] + 0.5) / (ws->pw[i] + 1) : ws->y[i] + 0.1;
             ws->base_off[i] = ws->off[i] = m->offset ? m->offset[i] : 0.0;
@@ -9492,7 +9566,9 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         }
         memset(&oo, 0, sizeof oo);
         oo.rho_end = 2e-7;
+        oo.max_evals = o.optim.max_evals;
         if ((st = lmm_minimize(nth, x, lower, upper, lmm__glmm_cb0, &ctx, &oo, NULL, &res, err)) != LMM_OK) goto done;
+        g->converged = res.converged;
         if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
         memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
         for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];   /* stage 2 starts PIRLS here */
@@ -9507,6 +9583,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
         for (pass = 0; pass < 4; pass++) {
             if ((st = lmm_minimize(nth + p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) goto done;
+            if (!res.converged) g->converged = 0;
             if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
             best = res.fmin;
             oo.rho_begin = 0.01;
@@ -13420,7 +13497,11 @@ static void lmm__zapsmall(double *x, int n, int digits)
     for (i = 0; i < n; i++) x[i] = lmm__round(x[i], d);
 }
 
-static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
+static void lmm__print_varcorr_ex(FILE *out, const lmm_fit *fit, int residual);
+static void lmm__print_varcorr(FILE *out, const lmm_fit *fit) { lmm__print_varcorr_ex(out, fit, 1); }
+
+/* lme4's VarCorr table; residual = 0 for families without a scale (glmer's binomial, poisson). */
+static void lmm__print_varcorr_ex(FILE *out, const lmm_fit *fit, int residual)
 {
     const lmm_model *m = fit->model;
     int k, a, b, nrows = 1, maxp = 1, row, wg = 6, wn = 4, wv = 8, ws = 8, has_corr = 0, cw[32];
@@ -13441,7 +13522,7 @@ static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
         for (a = 0; a < t->ncol; a++) if ((int)strlen(t->colnames[a]) > wn) wn = (int)strlen(t->colnames[a]);
     }
     var[row] = fit->sigma * fit->sigma; sd[row] = fit->sigma;
-    if (wg < 8) wg = 8;   /* "Residual" */
+    if (wg < 8 && residual) wg = 8;   /* "Residual" */
     lmm_format_reals(var, nrows, 4, vs);
     lmm_format_reals(sd, nrows, 4, ss);
     if ((int)strlen(vs[0]) > wv) wv = (int)strlen(vs[0]);
@@ -13491,9 +13572,11 @@ static void lmm__print_varcorr(FILE *out, const lmm_fit *fit)
             fprintf(out, "\n");
         }
     }
-    fprintf(out, " %-*s %-*s %-*s %-*s", wg, "Residual", wn, "", wv, vs[row], ws, ss[row]);
-    if (has_corr) for (b = 0; b < maxp - 1; b++) fprintf(out, " %-*s", cw[b], "");
-    fprintf(out, "\n");
+    if (residual) {
+        fprintf(out, " %-*s %-*s %-*s %-*s", wg, "Residual", wn, "", wv, vs[row], ws, ss[row]);
+        if (has_corr) for (b = 0; b < maxp - 1; b++) fprintf(out, " %-*s", cw[b], "");
+        fprintf(out, "\n");
+    }
     LMM_FREE(var); LMM_FREE(sd); LMM_FREE(vs); LMM_FREE(ss);
 }
 
@@ -13701,6 +13784,104 @@ static void lmm__print_summary_rows(FILE *out, const lmm_fit *fit, const char *d
         if (!fit->optimizer_code && fit->warning[0]) fprintf(out, "%s\n", fit->warning);
         fprintf(out, "\n");
     }
+}
+
+/* lme4's "Formula:" line: R's deparse breaks a line longer than 60 bytes after
+   a spaced binary operator (~ + - * / |), continuing 4 spaces in, and cat(fill =
+   TRUE) starts a new line where the next piece would pass column 80. */
+static void lmm__print_formula_wrapped(FILE *out, const char *label, const char *text)
+{
+    const char *p = text;
+    char line[1024];
+    int len = 0, col = (int)strlen(label), first = 1;
+    fprintf(out, "%s", label);
+    while (1) {
+        int brk = 0;
+        if (*p) {
+            line[len++] = *p++;
+            /* after " op " with op one of ~ + - * / | */
+            if (len >= 3 && line[len - 1] == ' ' && line[len - 3] == ' ' && strchr("~+-*/|", line[len - 2]) && len > 60) brk = 1;
+            if (len >= (int)sizeof line - 8) brk = 1;
+        }
+        if (brk || !*p) {
+            line[len] = 0;
+            fprintf(out, " ");
+            col += 1;
+            if (!first && col + len > 80) { fprintf(out, "\n"); col = 0; }
+            fprintf(out, "%s", line);
+            col += len;
+            first = 0;
+            if (!*p) break;
+            strcpy(line, "    ");
+            len = 4;
+        }
+    }
+    fprintf(out, "\n");
+}
+
+/* summary() of a glmer fit, lme4's layout: the lmer parts (variance table
+   without a Residual row, correlation of fixed effects) print from a shell
+   lmm_fit carrying the GLMM's estimates with sigma = 1. */
+LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *data_name)
+{
+    static const char *const qnames[5] = { "Min", "1Q", "Median", "3Q", "Max" };
+    static const char *const head[4] = { "Estimate", "Std. Error", "z value", "Pr(>|z|)" };
+    static const char *const names[5] = { "AIC", "BIC", "logLik", "deviance", "df.resid" };
+    const lmm_model *m = g->model;
+    lmm_fit shell;
+    char fbuf[1024], qv[5][48], f4[4][48], vals[5][48];
+    double rq[5], t4[4], *cs;
+    int k, i, p = g->p;
+    memset(&shell, 0, sizeof shell);
+    shell.model = (lmm_model *)m;
+    shell.nobs = g->nobs; shell.p = p; shell.q = g->q; shell.ntheta = g->ntheta;
+    shell.sigma = 1.0; shell.theta = g->theta; shell.beta = g->beta; shell.se = g->se; shell.vcov = g->vcov;
+    if (g->nagq > 1)
+        fprintf(out, "Generalized linear mixed model fit by maximum likelihood (Adaptive\n  Gauss-Hermite Quadrature, nAGQ = %d) [glmerMod]\n", g->nagq);
+    else fprintf(out, "Generalized linear mixed model fit by maximum likelihood (Laplace\n  Approximation) [glmerMod]\n");
+    fprintf(out, " Family: %s  ( %s )\n", lmm_family_name(g->family), lmm_link_name(g->link));
+    lmm_deparse_formula(g->formula, fbuf, sizeof fbuf);
+    lmm__print_formula_wrapped(out, "Formula:", fbuf);
+    if (data_name) fprintf(out, "   Data: %s\n", data_name);
+    if (m->weights_label) fprintf(out, "Weights: %s\n", m->weights_label);
+    if (m->offset_label) fprintf(out, " Offset: %s\n", m->offset_label);
+    fprintf(out, "\n");
+    t4[0] = lmm__round(g->aic, 1); t4[1] = lmm__round(g->bic, 1);
+    t4[2] = lmm__round(g->loglik, 1); t4[3] = lmm__round(g->deviance, 1);
+    lmm_format_reals(t4, 4, 7, f4);
+    for (k = 0; k < 4; k++) strcpy(vals[k], f4[k]);
+    snprintf(vals[4], sizeof vals[4], "%d", g->df_resid);
+    lmm__print_named(out, names, vals, 5);
+    fprintf(out, "\nScaled residuals: \n");
+    memcpy(rq, g->resid_quantiles, sizeof rq);
+    lmm__zapsmall(rq, 5, 5);
+    lmm_format_reals(rq, 5, 4, qv);
+    lmm__print_named(out, qnames, qv, 5);
+    fprintf(out, "\n");
+    lmm__print_varcorr_ex(out, &shell, 0);
+    fprintf(out, "Number of obs: %d, groups:  ", g->nobs);
+    for (k = 0; k < m->nterms; k++) {
+        int j, dup = 0;
+        for (j = 0; j < k; j++) if (strcmp(m->terms[j].group, m->terms[k].group) == 0) dup = 1;
+        if (dup) continue;
+        fprintf(out, "%s%s, %d", k ? "; " : "", m->terms[k].group, m->terms[k].nlevels);
+    }
+    fprintf(out, "\n");
+    if (p > 0 && (cs = (double *)lmm__alloc((size_t)(4 * p), sizeof(double))) != NULL) {
+        double *tv = cs + 2 * p, *pv = tv + p;
+        for (i = 0; i < p; i++) {
+            cs[i] = g->beta[i]; cs[p + i] = g->se[i];
+            tv[i] = g->beta[i] / g->se[i];
+            pv[i] = 2 * lmm_pnorm(-fabs(tv[i]), 0, 1, 1, 0);
+        }
+        fprintf(out, "\nFixed effects:\n");
+        lmm__print_coefmat(out, m->X->colnames, p, cs, 2, head, tv, pv);
+        LMM_FREE(cs);
+        lmm__print_fixcorr(out, &shell);
+    }
+    if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
+                              m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
+    if (g->singular) fprintf(out, "optimizer (Nelder_Mead) convergence code: 0 (OK)\nboundary (singular) fit: see help('isSingular')\n\n");
 }
 
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)

@@ -1,5 +1,6 @@
 /* lmm: command-line front end of lmm.h.
      lmm fit DATA.csv 'FORMULA' [--ml] [--ref COL=LEVEL]... [--contrasts sum] [--all-optimizers] [--ddf satterthwaite|kenward-roger] [--json]
+     lmm fit DATA.csv 'FORMULA' --family binomial[:probit|:cloglog]|poisson [--nagq K] [--json]
      lmm lm DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm aov DATA.csv 'FORMULA' [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm anova DATA.csv 'FORMULA' [--type 1|2|3] [--ddf satterthwaite|kenward-roger] [--ml] [--json]
@@ -92,6 +93,11 @@ static void help_fit(void)
            "                     freedom and p-values (JSON: \"df\" and \"p\" per fixef)\n"
            "  --ddf kenward-roger  the same with Kenward-Roger's (pbkrtest's) adjusted standard errors\n"
            "                     and degrees of freedom; REML fits only (with --ml: exit 2)\n"
+           "  --family F         a GLMM (lme4's glmer): F is binomial[:logit|:probit|:cloglog] or\n"
+           "                     poisson; a binomial response is 0/1, a proportion with --weights\n"
+           "                     (the trials) or cbind(successes, failures)\n"
+           "  --nagq K           with --family: K-point adaptive Gauss-Hermite quadrature (2..25; one\n"
+           "                     scalar random-effects term), default 1 = Laplace\n"
            "  --json             print one JSON object instead of the summary\n");
 }
 
@@ -352,11 +358,114 @@ static void data_name(const char *path, char *buf, size_t size)
     if (n > 4 && !strcmp(buf + n - 4, ".csv")) buf[n - 4] = 0;
 }
 
+/* fit --family ... --json: a GLMM's estimates (the lmer JSON's fields where they apply). */
+static void print_glmm_json(const lmm_glmm *g)
+{
+    const lmm_model *m = g->model;
+    int i, j, k, first = 1;
+    printf("{\"formula\": "); jstr(g->formula);
+    printf(", \"family\": \"%s\", \"link\": \"%s\", \"nagq\": %d, \"nobs\": %d", lmm_family_name(g->family),
+           lmm_link_name(g->link), g->nagq, g->nobs);
+    printf(", \"deviance\": "); jnum(g->deviance);
+    printf(", \"loglik\": "); jnum(g->loglik);
+    printf(", \"df\": %d, \"aic\": ", g->df); jnum(g->aic);
+    printf(", \"bic\": "); jnum(g->bic);
+    printf(", \"df_resid\": %d, \"theta\": [", g->df_resid);
+    for (i = 0; i < g->ntheta; i++) { if (i) printf(", "); jnum(g->theta[i]); }
+    printf("], \"singular\": %s, \"vcov_hessian\": %s, \"nevals\": %d, \"fixef\": [", g->singular ? "true" : "false",
+           g->vcov_hessian ? "true" : "false", g->nevals);
+    for (i = 0; i < g->p; i++) {
+        double z = g->beta[i] / g->se[i];
+        printf("%s{\"name\": ", i ? ", " : ""); jstr(m->X->colnames[i]);
+        printf(", \"estimate\": "); jnum(g->beta[i]);
+        printf(", \"se\": "); jnum(g->se[i]);
+        printf(", \"z\": "); jnum(z);
+        printf(", \"p\": "); jnum(2 * lmm_pnorm(-fabs(z), 0, 1, 1, 0));
+        printf("}");
+    }
+    printf("], \"vcov\": [");
+    for (i = 0; i < g->p; i++) {
+        printf("%s[", i ? ", " : "");
+        for (j = 0; j < g->p; j++) { if (j) printf(", "); jnum(g->vcov[i + j * g->p]); }
+        printf("]");
+    }
+    printf("], \"ranef\": [");
+    for (k = 0; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        printf("%s{\"group\": ", first ? "" : ", "); jstr(t->vc_name);
+        first = 0;
+        printf(", \"columns\": [");
+        for (i = 0; i < t->ncol; i++) { if (i) printf(", "); jstr(t->colnames[i]); }
+        printf("], \"levels\": [");
+        for (j = 0; j < t->nlevels; j++) { if (j) printf(", "); jstr(t->levels[j]); }
+        printf("], \"values\": [");
+        for (j = 0; j < t->nlevels; j++) {
+            printf("%s[", j ? ", " : "");
+            for (i = 0; i < t->ncol; i++) { if (i) printf(", "); jnum(g->b[t->u_offset + j * t->ncol + i]); }
+            printf("]");
+        }
+        printf("], \"condsd\": [");
+        for (j = 0; j < t->nlevels; j++) {
+            printf("%s[", j ? ", " : "");
+            for (i = 0; i < t->ncol; i++) { if (i) printf(", "); jnum(g->b_condsd ? g->b_condsd[t->u_offset + j * t->ncol + i] : NAN); }
+            printf("]");
+        }
+        printf("]}");
+    }
+    printf("], \"resid_quantiles\": [");
+    for (i = 0; i < 5; i++) { if (i) printf(", "); jnum(g->resid_quantiles[i]); }
+    printf("]}\n");
+}
+
+/* fit --family: binomial[:logit|:probit|:cloglog] or poisson[:log]; 0 or a usage error. */
+static int parse_family(const char *v, lmm_model_options *mo)
+{
+    const char *colon = strchr(v, ':');
+    size_t n = colon ? (size_t)(colon - v) : strlen(v);
+    if (n == 8 && !strncmp(v, "binomial", 8)) mo->family = LMM_FAMILY_BINOMIAL;
+    else if (n == 7 && !strncmp(v, "poisson", 7)) mo->family = LMM_FAMILY_POISSON;
+    else return usage_error("--family takes binomial[:logit|:probit|:cloglog] or poisson");
+    if (!colon) return 0;
+    if (!strcmp(colon + 1, "logit") && mo->family == LMM_FAMILY_BINOMIAL) mo->link = LMM_LINK_LOGIT;
+    else if (!strcmp(colon + 1, "probit") && mo->family == LMM_FAMILY_BINOMIAL) mo->link = LMM_LINK_PROBIT;
+    else if (!strcmp(colon + 1, "cloglog") && mo->family == LMM_FAMILY_BINOMIAL) mo->link = LMM_LINK_CLOGLOG;
+    else if (!strcmp(colon + 1, "log") && mo->family == LMM_FAMILY_POISSON) mo->link = LMM_LINK_LOG;
+    else return usage_error("--family: binomial takes the links logit, probit, cloglog; poisson takes log");
+    return 0;
+}
+
+/* fit --family: lme4's glmer */
+static int cmd_fit_glmm(lmm_frame *df, const cli_opts *o, const lmm_model_options *mo, int nagq)
+{
+    lmm_glmm_options go;
+    lmm_glmm *g = NULL;
+    lmm_error err = {LMM_OK, ""};
+    char dname[256];
+    memset(&go, 0, sizeof go);
+    go.model = *mo;
+    go.nagq = nagq;
+    go.optim.max_evals = o->max_evals;
+    if (lmm_glmm_fit_formula(df, o->formula, &go, &g, &err) != LMM_OK) {
+        fprintf(stderr, "lmm: %s\n", err.message);
+        lmm_frame_free(df);
+        return err.code == LMM_ERR_CONVERGENCE || err.code == LMM_ERR_NUMERIC ? EXIT_STAT : EXIT_INPUT;
+    }
+    if (o->json) print_glmm_json(g);
+    else {
+        data_name(o->data, dname, sizeof dname);
+        lmm_print_glmm_summary(stdout, g, dname);
+    }
+    lmm_glmm_free(g);
+    lmm_frame_free(df);
+    return 0;
+}
+
 static int cmd_fit(int argc, char **argv)
 {
     cli_opts o;
     const char *pos[2];
-    int npos, rc, i, nargs = 0, all_opt = 0, ddf = -1;
+    int npos, rc, i, nargs = 0, all_opt = 0, ddf = -1, nagq = 0;
+    lmm_model_options family;
     lmm_frame *df;
     lmm_fit *fit = NULL;
     lmm_allfit *af = NULL;
@@ -366,10 +475,20 @@ static int cmd_fit(int argc, char **argv)
     char dname[256], **args;
     for (i = 0; i < argc; i++) if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { help_fit(); return 0; }
     memset(&o, 0, sizeof o);
-    /* --all-optimizers and --ddf are fit's own: the shared parser sees the rest */
+    memset(&family, 0, sizeof family);
+    /* --all-optimizers, --ddf, --family and --nagq are fit's own: the shared parser sees the rest */
     if (!(args = (char **)malloc((size_t)(argc + 1) * sizeof *args))) { fprintf(stderr, "lmm: out of memory\n"); return EXIT_INPUT; }
     for (i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--all-optimizers")) all_opt = 1;
+        else if (!strcmp(argv[i], "--family")) {
+            if (i + 1 >= argc) { free(args); return usage_error("--family needs binomial or poisson"); }
+            if ((rc = parse_family(argv[++i], &family)) != 0) { free(args); return rc; }
+        } else if (!strcmp(argv[i], "--nagq")) {
+            char *end;
+            long v = i + 1 < argc ? strtol(argv[++i], &end, 10) : -1;
+            if (v < 1 || v > 25 || *end) { free(args); return usage_error("--nagq takes an integer from 1 to 25"); }
+            nagq = (int)v;
+        }
         else if (!strcmp(argv[i], "--ddf")) {
             const char *v = i + 1 < argc ? argv[++i] : "";
             if (!strcmp(v, "satterthwaite")) ddf = LMM_DDF_SATTERTHWAITE;
@@ -382,7 +501,16 @@ static int cmd_fit(int argc, char **argv)
     if (rc != 0) return rc;
     if (npos != 2) return usage_error("fit needs DATA.csv and 'FORMULA'");
     o.data = pos[0]; o.formula = pos[1];
+    if (nagq && family.family == LMM_FAMILY_GAUSSIAN) return usage_error("--nagq needs --family binomial or poisson");
+    if (family.family != LMM_FAMILY_GAUSSIAN && (all_opt || ddf >= 0 || o.ml))
+        return usage_error("--family fits by maximum likelihood; --ml, --all-optimizers and --ddf are for lmer fits");
     if (!(df = load_frame(&o))) return EXIT_INPUT;
+    if (family.family != LMM_FAMILY_GAUSSIAN) {
+        family.contrasts = o.model.contrasts;
+        family.weights_column = o.model.weights_column;
+        family.offset_column = o.model.offset_column;
+        return cmd_fit_glmm(df, &o, &family, nagq);
+    }
     memset(&fo, 0, sizeof fo);
     fo.ml = o.ml;
     fo.model = o.model;

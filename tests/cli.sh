@@ -887,5 +887,31 @@ bad_input weights-zero "zero weight at row 2" fit "$TMP/w0.csv" 'y ~ 1 + (1|g)' 
 printf 'y,g,w\n1,a,1\n2,a,-1\n3,b,1\n4,b,2\n5,c,1\n6,c,1\n' > "$TMP/wneg.csv"
 bad_input weights-negative "negative weights" lm "$TMP/wneg.csv" 'y ~ 1' --weights w
 
+# ---- fit --family: glmer (figures: tests/data/glmm/*.json from lme4 1.1-31) ----
+CB="cbind(incidence, size - incidence) ~ period + (1 | herd)"
+run glmm-cbpp fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period; expect_rc 0
+has "Generalized linear mixed model fit by maximum likelihood (Laplace"; has " Family: binomial  ( logit )"
+has "   194.1    204.2    -92.0    184.1       51 "; has "(Intercept)  -1.3983     0.2312  -6.048 1.47e-09 ***"
+run glmm-cbpp-json fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --json; expect_rc 0
+in_range glmm-deviance "$(json_val deviance)" 184.05313 184.0531328
+run glmm-agq fit $D/cbpp.csv "$CB" --family binomial --nagq 9 --factor herd --factor period --json; expect_rc 0
+in_range glmm-agq-deviance "$(json_val deviance)" 100.01003 100.0100361
+run glmm-probit fit $D/cbpp.csv "$CB" --family binomial:probit --factor herd --factor period --json; expect_rc 0
+in_range glmm-probit-deviance "$(json_val deviance)" 185.24248 185.2424852
+run glmm-cloglog fit $D/cbpp.csv "$CB" --family binomial:cloglog --factor herd --factor period; expect_rc 0
+has " Family: binomial  ( cloglog )"
+run glmm-prop fit $D/cbpp.csv 'incidence / size ~ period + (1 | herd)' --family binomial --weights size --factor herd --factor period; expect_rc 0
+has "Weights: size"; has "   194.1    204.2    -92.0    184.1       51 "
+run glmm-poisson fit $D/grouseticks.csv 'TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|INDEX) + (1|LOCATION)' --family poisson --factor YEAR --json; expect_rc 0
+in_range glmm-poisson-deviance "$(json_val deviance)" 1780.54270 1780.5427070
+bad_input glmm-family-bad "--family takes binomial" fit $D/cbpp.csv "$CB" --family gamma
+bad_input glmm-link-bad "poisson takes log" fit $D/cbpp.csv "$CB" --family poisson:logit
+bad_input glmm-nagq-nofamily "--nagq needs --family" fit $D/cbpp.csv "$CB" --nagq 9
+bad_input glmm-nagq-range "--nagq takes an integer from 1 to 25" fit $D/cbpp.csv "$CB" --family binomial --nagq 30
+bad_input glmm-nagq-terms "nAGQ > 1 is only available for models with a single, scalar random-effects term" fit $D/grouseticks.csv 'TICKS ~ YEAR + (1|BROOD) + (1|LOCATION)' --family poisson --nagq 3
+bad_input glmm-y-range "y values must be 0 <= y <= 1" fit $D/cbpp.csv 'size ~ period + (1 | herd)' --family binomial
+bad_input glmm-poisson-negative "negative values not allowed for the 'Poisson' family" fit $D/cbpp.csv 'I(incidence - 3) ~ period + (1 | herd)' --family poisson
+bad_input glmm-ml "--family fits by maximum likelihood" fit $D/cbpp.csv "$CB" --family binomial --ml
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
