@@ -11185,10 +11185,9 @@ LMM_API lmm_status lmm_anova_table(const lmm_fit *fit, const lmm_frame *df, int 
     lmm_status st;
     int t, u, p, nt, n = 0, *cont = NULL, pass;
     memset(&fe, 0, sizeof fe);
-    /* the ddf method is lmm_contest's to check and to run: Kenward-Roger arrives through it */
+    /* checked here too: lmm_contest's LMM_ERR_ARG below means "no test" (L V L' = 0) */
     if (!fit || !rows || !nrows) return lmm__fail(err, LMM_ERR_ARG, "lmm_anova_table: NULL argument");
-    if (ddf != LMM_DDF_SATTERTHWAITE && ddf != LMM_DDF_KENWARD_ROGER)
-        return lmm__fail(err, LMM_ERR_ARG, "unknown ddf method %d", (int)ddf);
+    if ((st = lmm__ddf_check(fit, ddf, err)) != LMM_OK) return st;
     if (type < 1 || type > 3) return lmm__fail(err, LMM_ERR_ARG, "anova type must be 1, 2 or 3 (got %d)", type);
     *nrows = 0;
     X = fit->model->X; p = X->ncol; nt = X->nterms;

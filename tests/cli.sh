@@ -363,6 +363,11 @@ in_range fit-ddf-kr-json "$(sed -n 's/.*"name": "Days"[^}]*"p": \([-0-9.eE+]*\).
 # Kenward-Roger on an ML fit is refused (lmerTest's message); --ddf is not an option of lm
 bad_input fit-ddf-kr-ml "Kenward-Roger's method is only available for REML model fits" fit $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --ml --ddf kenward-roger
 bad_input lm-ddf "unknown option '--ddf'" lm $D/sleepstudy.csv 'Reaction ~ Days' --ddf kenward-roger
+# anova(m, ddf = "Kenward-Roger") byte for byte, and refused on an ML fit
+run anova-ddf-kr anova $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --ddf kenward-roger
+expect_rc 0
+same_files anova-ddf-kr "$TMP/out" $D/kenward_roger/sleepstudy_anova.txt
+bad_input anova-ddf-kr-ml "Kenward-Roger's method is only available for REML model fits" anova $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --ml --ddf kenward-roger
 
 # ---- boot and boot-merge ------------------------------------------------
 P0='bright ~ 1'; P1='bright ~ 1 + (1|operator)'
