@@ -14432,10 +14432,34 @@ LMM_API void lmm_print_anova(FILE *out, const lmm_anova *a, const char *data_nam
     LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
 }
 
+/* The body of an lmerTest table as R's print.data.frame lays it out at width 80:
+   row names left-aligned, columns right-aligned (the stars, last, left-aligned),
+   wrapped into blocks of whole columns that fit. Column c of row i: cells[c * n + i]. */
+static void lmm__print_blocks(FILE *out, const char *const *names, int n, int wname, char (*cells)[48],
+                              const char *const *head, const int *w, int ncol, int stars)
+{
+    int c0 = 0, c1, c, i, width;
+    while (c0 < ncol) {
+        width = wname;
+        for (c1 = c0; c1 < ncol && (c1 == c0 || width + 1 + w[c1] <= 80); c1++) width += 1 + w[c1];
+        fprintf(out, "%*s", wname, "");
+        for (c = c0; c < c1; c++) fprintf(out, " %*s", w[c], head[c]);
+        fprintf(out, "\n");
+        for (i = 0; i < n; i++) {
+            fprintf(out, "%-*s", wname, names[i]);
+            for (c = c0; c < c1; c++)
+                fprintf(out, stars && c == ncol - 1 ? " %-*s" : " %*s", w[c], cells[c * n + i]);
+            fprintf(out, "\n");
+        }
+        c0 = c1;
+    }
+}
+
 LMM_API void lmm_print_ranova(FILE *out, const lmm_ranova_table *r)
 {
-    static const char *const head[6] = { "npar", "logLik", "AIC", "LRT", "Df", "Pr(>Chisq)" };
+    static const char *const head[7] = { "npar", "logLik", "AIC", "LRT", "Df", "Pr(>Chisq)", "" };
     char (*cells)[48], (*work)[48];
+    const char **names;
     double *col, *v;
     int *have, i, c, n, wname = 0, w[7], stars = 0;
     if (!r || r->n < 1) return;
@@ -14466,15 +14490,10 @@ LMM_API void lmm_print_ranova(FILE *out, const lmm_ranova_table *r)
         w[c] = c < 6 ? (int)strlen(head[c]) : 0;
         for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
     }
-    fprintf(out, "%*s", wname, "");
-    for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], head[c]);
-    if (stars) fprintf(out, " %*s", w[6], "");
-    fprintf(out, "\n");
-    for (i = 0; i < n; i++) {
-        fprintf(out, "%-*s", wname, r->rows[i].term);
-        for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
-        if (stars) fprintf(out, " %-*s", w[6], cells[6 * n + i]);
-        fprintf(out, "\n");
+    if ((names = (const char **)lmm__alloc((size_t)n, sizeof *names)) != NULL) {
+        for (i = 0; i < n; i++) names[i] = r->rows[i].term;
+        lmm__print_blocks(out, names, n, wname, cells, head, w, stars ? 7 : 6, stars);
+        LMM_FREE(names);
     }
     if (stars) lmm__print_signif_legend(out);
     LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
@@ -14487,8 +14506,9 @@ LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n)
 
 LMM_API void lmm_print_anova_table(FILE *out, int type, lmm_ddf_method ddf, const lmm_anova3_row *rows, int n)
 {
-    static const char *const head[6] = { "Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)" };
+    static const char *const head[7] = { "Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)", "" };
     static const char *const roman[4] = { "", "I", "II", "III" };
+    const char **names;
     char (*cells)[48], (*work)[48];
     double *col, *v;
     int *have, i, c, wname = 0, w[7], stars = 0;
@@ -14519,15 +14539,10 @@ LMM_API void lmm_print_anova_table(FILE *out, int type, lmm_ddf_method ddf, cons
         w[c] = c < 6 ? (int)strlen(head[c]) : 0;
         for (i = 0; i < n; i++) if ((int)strlen(cells[c * n + i]) > w[c]) w[c] = (int)strlen(cells[c * n + i]);
     }
-    fprintf(out, "%*s", wname, "");
-    for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], head[c]);
-    if (stars) fprintf(out, " %*s", w[6], "");
-    fprintf(out, "\n");
-    for (i = 0; i < n; i++) {
-        fprintf(out, "%-*s", wname, rows[i].term);
-        for (c = 0; c < 6; c++) fprintf(out, " %*s", w[c], cells[c * n + i]);
-        if (stars) fprintf(out, " %-*s", w[6], cells[6 * n + i]);
-        fprintf(out, "\n");
+    if ((names = (const char **)lmm__alloc((size_t)n, sizeof *names)) != NULL) {
+        for (i = 0; i < n; i++) names[i] = rows[i].term;
+        lmm__print_blocks(out, names, n, wname, cells, head, w, stars ? 7 : 6, stars);
+        LMM_FREE(names);
     }
     if (stars) lmm__print_signif_legend(out);
     LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);

@@ -129,6 +129,8 @@ static void check_anova_case(const tj_node *c)
             const char *nl1 = strchr(ref, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
             CHECK(nl2 && strncmp(ref, got, (size_t)(nl2 - ref + 1)) == 0);
             if (strcmp(ref, got) != 0) nprint_diff++;
+            /* a long label: R wraps the table at width 80, and so must we */
+            if (!strcmp(name, "sleep_wide")) CHECK(strcmp(ref, got) == 0);
         }
         free(ref); free(got);
     }

@@ -54,6 +54,8 @@ cases <- list(
   list("sleep_slope", "sleepstudy", "Reaction ~ Days + (Days|Subject)", TRUE, "treatment"),
   list("sleep_quad", "sleepstudy", "Reaction ~ Days + I(Days^2) + (Days|Subject)", TRUE, "treatment"),
   list("sleep_quad_ML", "sleepstudy", "Reaction ~ Days + I(Days^2) + (Days|Subject)", FALSE, "treatment"),
+  # a long term label: R wraps the printed table at width 80
+  list("sleep_wide", "sleepstudy", "Reaction ~ Days + I(log(Days + 1) * (Days - 4.5)^2) + (1|Subject)", TRUE, "treatment"),
   list("oats_cov", "Oats_ftab", "yield ~ nitro*Variety + (1|Block/Variety)", TRUE, "treatment"),
   list("oats_cov_ML", "Oats_ftab", "yield ~ nitro*Variety + (1|Block/Variety)", FALSE, "treatment"),
   list("oats_cov_sum", "Oats_ftab", "yield ~ nitro*Variety + (1|Block/Variety)", TRUE, "sum"),
