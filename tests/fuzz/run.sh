@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.." || exit 2
 secs=${FUZZ_SECONDS:-30}
 mkdir -p build/fuzz
 passed=0; failed=0
-for t in csv formula fit; do
+for t in csv formula fit glmm; do
     bin=build/fuzz/fuzz_$t
     if ! clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. \
            -o $bin tests/fuzz/fuzz_$t.c -lm >build/fuzz/$t.build.log 2>&1; then
