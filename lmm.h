@@ -913,8 +913,10 @@ typedef struct lmm_confint_result {
 } lmm_confint_result;
 
 /* Confidence intervals of every parameter of an lmer fit, as lme4's confint.merMod.
-   profile: each point is a refit with the parameter held fixed (warm-started), the
-   crossing found by root-finding (not lme4's spline); a standard deviation whose
+   Wald uses the fit's vcov (REML's for a REML fit, as lme4). profile profiles the ML
+   deviance of the ML refit (for a REML fit too, as lme4's devfun2): each point is a
+   refit with the parameter held fixed (warm-started), the crossing found by
+   root-finding (not lme4's spline); a standard deviation whose
    profile does not reach -z before 0 gets 0, a correlation -1 / 1; it runs on a copy
    of the model (fit is not modified) and gives the same limits whatever the threads.
    LMM_ERR_ARG for a level outside (0, 1), an unknown parm or method. Free the result
