@@ -1683,8 +1683,7 @@ static int cmd_confint(int argc, char **argv)
         rc = write_confint_file(out_path, r, o.formula);
         if (rc == 0 && shard_n > 1) printf("replicates %d to %d of %d written to %s\n", r->first, r->last - 1, r->nsim, out_path);
     }
-    if (rc == 0 && shard_n > 1) ;   /* a shard's limits wait for confint-merge */
-    else if (rc == 0) print_confint(r, o.formula, fit->reml, o.json);
+    if (rc == 0 && shard_n == 1) print_confint(r, o.formula, fit->reml, o.json);   /* a shard's wait for confint-merge */
     lmm_confint_free(r);
     lmm_fit_free(fit);
     lmm_frame_free(df);
