@@ -1034,6 +1034,8 @@ typedef struct lmm_confint_options {
     int nsim;                 /* boot: replicates (0: lme4's 500) */
     uint64_t seed;            /* boot: replicate b draws from stream (seed, b), as lmm_bootmer */
     int threads;              /* boot, profile: OpenMP threads (0: OpenMP's default); ignored without -fopenmp */
+    int first, last;          /* boot: this shard's replicates [first, last) (last = 0: nsim); a shard's
+                                 limits are NAN until lmm_confint_merge joins the shards of the run */
 } lmm_confint_options;
 
 /* The interval table: rows .sig01, .sig02, ... (each term's standard deviations and
@@ -1046,19 +1048,28 @@ typedef struct lmm_confint_result {
     char columns[2][24];      /* R's column labels: "2.5 %", "97.5 %" */
     double level;
     lmm_confint_method method;
-    int nsim, nvalid;         /* boot: replicates run, and those whose refit succeeded */
-    double *replicates;       /* boot: nsim x n row-major (replicate b at replicates + b n; NAN if it failed); else NULL */
+    int nsim, nvalid;         /* boot: replicates of the run, and those here whose refit succeeded */
+    int first, last;          /* boot: the replicates held, [first, last) */
+    uint64_t seed;            /* boot */
+    double *replicates;       /* boot: (last - first) x n row-major (replicate b at replicates + (b - first) n;
+                                 NAN if its refit failed); else NULL */
 } lmm_confint_result;
 
 /* Confidence intervals of every parameter of an lmer fit, as lme4's confint.merMod.
-   profile: each point is a refit with the parameter held fixed (warm-started), the
-   crossing found by root-finding (not lme4's spline); a standard deviation whose
+   Wald uses the fit's vcov (REML's for a REML fit, as lme4). profile profiles the ML
+   deviance of the ML refit (for a REML fit too, as lme4's devfun2): each point is a
+   refit with the parameter held fixed (warm-started), the crossing found by
+   root-finding (not lme4's spline); a standard deviation whose
    profile does not reach -z before 0 gets 0, a correlation -1 / 1; it runs on a copy
    of the model (fit is not modified) and gives the same limits whatever the threads.
    LMM_ERR_ARG for a level outside (0, 1), an unknown parm or method. Free the result
    with lmm_confint_free. */
 LMM_API lmm_status lmm_confint(const lmm_fit *fit, const lmm_confint_options *opt, lmm_confint_result **out,
                                lmm_error *err);
+/* Join boot shards (any order) covering [0, nsim) of one run without gaps or overlap: the
+   intervals of the whole run, as one lmm_confint call would give them. */
+LMM_API lmm_status lmm_confint_merge(lmm_confint_result *const *shards, int nshards, lmm_confint_result **out,
+                                     lmm_error *err);
 LMM_API void lmm_confint_free(lmm_confint_result *r);
 
 /* Population-level (conditional = 0, re.form = ~0) or conditional predictions on the training rows
@@ -12407,6 +12418,69 @@ static void lmm__perc_labels(double level, char (*cols)[24])
     for (i = 0; i < 2; i++) snprintf(cols[i], 24, "%.*f %%", rgt, a[i]);
 }
 
+/* Percentile limits of each column of a complete run's replicate table. */
+static lmm_status lmm__confint_boot_limits(lmm_confint_result *r, lmm_error *err)
+{
+    double *col = LMM__NEW(double, r->nsim);
+    int i, b;
+    if (!col) return lmm__nomem(err);
+    for (i = 0; i < r->n; i++) {
+        int R = 0;
+        for (b = 0; b < r->nsim; b++) {
+            double v = r->replicates[(size_t)b * r->n + i];
+            if (isfinite(v)) col[R++] = v;
+        }
+        qsort(col, (size_t)R, sizeof *col, lmm__cmp_double);
+        r->lower[i] = lmm__norm_inter(col, R, (1 - r->level) / 2);
+        r->upper[i] = lmm__norm_inter(col, R, (1 + r->level) / 2);
+    }
+    LMM_FREE(col);
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_confint_merge(lmm_confint_result *const *shards, int nshards, lmm_confint_result **out,
+                                     lmm_error *err)
+{
+    const lmm_confint_result *s0;
+    lmm_confint_result *r;
+    int s, t, i, covered = 0;
+    lmm_status st;
+    if (out) *out = NULL;
+    if (!out || !shards || nshards < 1 || !shards[0]) return lmm__fail(err, LMM_ERR_ARG, "lmm_confint_merge: no shards");
+    s0 = shards[0];
+    for (s = 0; s < nshards; s++) {
+        const lmm_confint_result *x = shards[s];
+        int same = x && x->method == LMM_CONFINT_BOOT && x->replicates && x->nsim == s0->nsim && x->seed == s0->seed &&
+                   x->level == s0->level && x->n == s0->n;
+        for (i = 0; same && i < x->n; i++) same = strcmp(x->names[i], s0->names[i]) == 0;
+        if (!same) return lmm__fail(err, LMM_ERR_ARG, "shard %d comes from another run (method, nsim, seed, level or rows differ)", s + 1);
+        for (t = 0; t < s; t++)
+            if (shards[t]->first < x->last && x->first < shards[t]->last)
+                return lmm__fail(err, LMM_ERR_ARG, "shards %d and %d overlap", t + 1, s + 1);
+        covered += x->last - x->first;
+    }
+    if (covered != s0->nsim) return lmm__fail(err, LMM_ERR_ARG, "the shards hold %d of %d replicates", covered, s0->nsim);
+    if (!(r = LMM__ZNEW(lmm_confint_result, 1))) return lmm__nomem(err);
+    *r = *s0;
+    r->names = NULL; r->estimate = r->lower = r->upper = r->replicates = NULL;
+    r->first = 0; r->last = r->nsim; r->nvalid = 0;
+    r->names = LMM__ZNEW(char *, r->n);
+    r->estimate = LMM__NEW(double, r->n); r->lower = LMM__NEW(double, r->n); r->upper = LMM__NEW(double, r->n);
+    r->replicates = LMM__NEW(double, (size_t)r->nsim * r->n);
+    if (!r->names || !r->estimate || !r->lower || !r->upper || !r->replicates) { lmm_confint_free(r); return lmm__nomem(err); }
+    for (i = 0; i < r->n; i++)
+        if (!(r->names[i] = lmm__strdup(s0->names[i]))) { lmm_confint_free(r); return lmm__nomem(err); }
+    memcpy(r->estimate, s0->estimate, (size_t)r->n * sizeof(double));
+    for (s = 0; s < nshards; s++) {
+        const lmm_confint_result *x = shards[s];
+        memcpy(r->replicates + (size_t)x->first * r->n, x->replicates, (size_t)(x->last - x->first) * r->n * sizeof(double));
+        r->nvalid += x->nvalid;
+    }
+    if ((st = lmm__confint_boot_limits(r, err)) != LMM_OK) { lmm_confint_free(r); return st; }
+    *out = r;
+    return LMM_OK;
+}
+
 LMM_API void lmm_confint_free(lmm_confint_result *r)
 {
     int i;
@@ -12584,33 +12658,24 @@ LMM_API lmm_status lmm_confint(const lmm_fit *fit, const lmm_confint_options *op
         }
     } else if (o.method == LMM_CONFINT_BOOT) {
         lmm_boot_options bo;
-        int nsim = o.nsim ? o.nsim : 500, b, c;
-        double *col;
+        int nsim = o.nsim ? o.nsim : 500, b, c, nrep;
         memset(&bo, 0, sizeof bo);
-        bo.threads = o.threads;
-        r->nsim = nsim;
-        if (!(r->replicates = LMM__NEW(double, (size_t)nsim * nall)) || !(col = LMM__NEW(double, nsim))) { st = lmm__nomem(err); goto fail; }
-        if ((st = lmm_bootmer(fit, nsim, o.seed, 0, lmm__confint_boot_stat, nall, NULL, r->replicates, &bo, err)) != LMM_OK) {
-            LMM_FREE(col);
+        bo.threads = o.threads; bo.first = o.first; bo.last = o.last;
+        r->nsim = nsim; r->seed = o.seed;
+        r->first = o.first; r->last = o.last > 0 ? o.last : nsim;
+        if (r->first < 0 || r->first >= r->last || r->last > nsim) {
+            st = lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", r->first, r->last, nsim);
             goto fail;
         }
-        for (b = 0; b < nsim; b++) if (isfinite(r->replicates[(size_t)b * nall])) r->nvalid++;
-        for (i = 0; i < nsel; i++) {
-            int R = 0;
-            for (b = 0; b < nsim; b++) {
-                double v = r->replicates[(size_t)b * nall + sel[i]];
-                if (isfinite(v)) col[R++] = v;
-            }
-            qsort(col, (size_t)R, sizeof *col, lmm__cmp_double);
-            r->lower[i] = lmm__norm_inter(col, R, (1 - level) / 2);
-            r->upper[i] = lmm__norm_inter(col, R, (1 + level) / 2);
-        }
-        LMM_FREE(col);
-        if (r->nvalid == 0) { st = lmm__fail(err, LMM_ERR_NUMERIC, "all %d bootstrap refits failed", nsim); goto fail; }
-        if (nsel < nall) {   /* keep the selected columns only */
-            for (b = 0; b < nsim; b++)
+        nrep = r->last - r->first;
+        if (!(r->replicates = LMM__NEW(double, (size_t)nrep * nall))) { st = lmm__nomem(err); goto fail; }
+        if ((st = lmm_bootmer(fit, nsim, o.seed, 0, lmm__confint_boot_stat, nall, NULL, r->replicates, &bo, err)) != LMM_OK) goto fail;
+        for (b = 0; b < nrep; b++) if (isfinite(r->replicates[(size_t)b * nall])) r->nvalid++;
+        if (r->nvalid == 0) { st = lmm__fail(err, LMM_ERR_NUMERIC, "all %d bootstrap refits failed", nrep); goto fail; }
+        if (nsel < nall)   /* keep the selected columns only */
+            for (b = 0; b < nrep; b++)
                 for (c = 0; c < nsel; c++) r->replicates[(size_t)b * nsel + c] = r->replicates[(size_t)b * nall + sel[c]];
-        }
+        if (nrep == nsim && (st = lmm__confint_boot_limits(r, err)) != LMM_OK) goto fail;
     } else {
         /* on a copy of the model (the caller's is left alone), the same copy whatever the
            thread count, so that the limits do not depend on it */

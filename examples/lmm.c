@@ -9,7 +9,8 @@
      lmm boot-merge FILE... [--json]
      lmm predict DATA.csv 'FORMULA' NEWDATA.csv [--level cond|pop] [--interval confidence|prediction|boot] [--level 0.95] [--nsim B --seed S --threads T] [--json]
      lmm ranef DATA.csv 'FORMULA' [--ml] [--json]
-     lmm confint DATA.csv 'FORMULA' [--method profile|wald|boot] [--level L] [--parm P] [--nsim B --seed S] [--threads T] [--ml] [--json]
+     lmm confint DATA.csv 'FORMULA' [--method profile|wald|boot] [--level L] [--parm P] [--nsim B --seed S] [--threads T] [--shard K/N --out FILE] [--ml] [--json]
+     lmm confint-merge FILE... [--json]
      lmm ranova DATA.csv 'FORMULA' [--ml] [--json]
      lmm plot ranef|resid|qq DATA.csv 'FORMULA' [--group G] [--title T] > out.svg
      lmm plot hist FILE... > out.svg
@@ -70,6 +71,7 @@ static void help_main(void)
            "  ranef DATA.csv 'FORMULA'      random effects with conditional SDs and 95%% Wald intervals\n"
            "  confint DATA.csv 'FORMULA'    confidence intervals of every parameter (lme4's confint: profile, Wald, boot)\n"
            "  ranova DATA.csv 'FORMULA'     likelihood-ratio tests of the random-effects terms (lmerTest's ranova)\n"
+           "  confint-merge FILE...         merge the shards of a bootstrap confint run (confint --shard K/N --out FILE)\n"
            "  plot ranef|resid|qq DATA.csv 'FORMULA'  SVG plot on stdout (plot hist FILE...: bootstrap statistics)\n\n"
            "Run 'lmm COMMAND --help' for a command's options; 'lmm --version' prints the version.\n"
            "Exit status: 0 ok, 1 statistical failure (e.g. no convergence), 2 bad input.\n");
@@ -1605,7 +1607,9 @@ static void help_confint(void)
            "  --parm P           one row name, theta_ (variance parameters) or beta_ (fixed effects)\n"
            "  --nsim B           boot: replicates (default 500, lme4's)\n"
            "  --seed S           boot: seed of the replicates' random numbers (default 1)\n"
-           "  --threads T        boot: OpenMP threads (builds with -fopenmp)\n"
+           "  --threads T        boot and profile: OpenMP threads (builds with -fopenmp)\n"
+           "  --shard K/N        boot: run only the K-th of N equal parts of the replicates (needs --out)\n"
+           "  --out FILE         boot: write the replicates to FILE, for 'lmm confint-merge'\n"
            "  --ml               maximum likelihood instead of REML\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
@@ -1615,13 +1619,207 @@ static void help_confint(void)
            "                     [{name, estimate, lower, upper}] (null where R has NA)\n");
 }
 
+/* The interval table (R's matrix, or JSON); reml < 0: unknown (a merged run). */
+static void print_confint(const lmm_confint_result *r, const char *formula, int reml, int json)
+{
+    static const char *const methods[] = { "profile", "Wald", "boot" };
+    int i;
+    if (json) {
+        printf("{\"formula\": "); jstr(formula);
+        if (reml >= 0) printf(", \"reml\": %s", reml ? "true" : "false");
+        printf(", \"method\": \"%s\", \"level\": ", methods[r->method]);
+        jnum(r->level);
+        printf(", \"columns\": ["); jstr(r->columns[0]); printf(", "); jstr(r->columns[1]); printf("]");
+        if (r->method == LMM_CONFINT_BOOT) printf(", \"nsim\": %d, \"nvalid\": %d, \"seed\": %llu", r->nsim, r->nvalid, (unsigned long long)r->seed);
+        printf(", \"intervals\": [");
+        for (i = 0; i < r->n; i++) {
+            printf("%s{\"name\": ", i ? ", " : ""); jstr(r->names[i]);
+            printf(", \"estimate\": "); jnum(r->estimate[i]);
+            printf(", \"lower\": "); jnum(r->lower[i]);
+            printf(", \"upper\": "); jnum(r->upper[i]);
+            printf("}");
+        }
+        printf("]}\n");
+        return;
+    }
+    if (r->method == LMM_CONFINT_BOOT && r->nvalid < r->last - r->first)
+        fprintf(stderr, "lmm: warning: %d of %d bootstrap refits failed\n", r->last - r->first - r->nvalid, r->last - r->first);
+    lmm_print_confint(stdout, r);
+}
+
+/* A boot run's replicates (or a shard's): header, formula, columns, one "# row estimate name" per
+   parameter, then "index value..." per replicate (NA for a failed refit). */
+static int write_confint_file(const char *path, const lmm_confint_result *r, const char *formula)
+{
+    FILE *fp = fopen(path, "w");
+    int i, b;
+    if (!fp) { fprintf(stderr, "lmm: --out %s: cannot open for writing: %s\n", path, strerror(errno)); return EXIT_INPUT; }
+    fprintf(fp, "# lmm confint-boot nsim %d seed %llu first %d last %d level %.17g rows %d\n",
+            r->nsim, (unsigned long long)r->seed, r->first, r->last, r->level, r->n);
+    fprintf(fp, "# formula %s\n# columns %s|%s\n", formula, r->columns[0], r->columns[1]);
+    for (i = 0; i < r->n; i++) fprintf(fp, "# row %.17g %s\n", r->estimate[i], r->names[i]);
+    for (b = 0; b < r->last - r->first; b++) {
+        fprintf(fp, "%d", r->first + b);
+        for (i = 0; i < r->n; i++) {
+            double v = r->replicates[(size_t)b * r->n + i];
+            if (isfinite(v)) fprintf(fp, " %.17g", v); else fprintf(fp, " NA");
+        }
+        fprintf(fp, "\n");
+    }
+    if (fclose(fp) != 0) { fprintf(stderr, "lmm: --out %s: write failed\n", path); return EXIT_INPUT; }
+    return 0;
+}
+
+static void confint_shard_free(lmm_confint_result *r)
+{
+    int i;
+    if (r->names) for (i = 0; i < r->n; i++) free(r->names[i]);
+    free(r->names); free(r->estimate); free(r->lower); free(r->upper); free(r->replicates);
+    memset(r, 0, sizeof *r);
+}
+
+/* Copy src into dst[size], cut to fit. */
+static void copy_text(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size) n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+/* Read a file of 'lmm confint --out' into r (the caller frees with confint_shard_free); formula into f. */
+static int read_confint_file(const char *path, lmm_confint_result *r, char *f, size_t fsize)
+{
+    FILE *fp = fopen(path, "r");
+    char line[65536];
+    unsigned long long seed;
+    int i, b, lineno = 1, nrep;
+    memset(r, 0, sizeof *r);
+    if (!fp) { fprintf(stderr, "lmm: cannot open '%s': %s\n", path, strerror(errno)); return EXIT_INPUT; }
+    if (!fgets(line, sizeof line, fp) ||
+        sscanf(line, "# lmm confint-boot nsim %d seed %llu first %d last %d level %lf rows %d",
+               &r->nsim, &seed, &r->first, &r->last, &r->level, &r->n) != 6 ||
+        r->nsim < 1 || r->first < 0 || r->first >= r->last || r->last > r->nsim || r->n < 1 || r->n > 100000) {
+        fprintf(stderr, "lmm: %s: not a replicates file of 'lmm confint --out' (bad header line)\n", path);
+        fclose(fp);
+        return EXIT_INPUT;
+    }
+    r->seed = (uint64_t)seed; r->method = LMM_CONFINT_BOOT;
+    nrep = r->last - r->first;
+    r->names = (char **)calloc((size_t)r->n, sizeof(char *));
+    r->estimate = (double *)malloc(sizeof(double) * (size_t)r->n);
+    r->lower = (double *)malloc(sizeof(double) * (size_t)r->n);
+    r->upper = (double *)malloc(sizeof(double) * (size_t)r->n);
+    r->replicates = (double *)malloc(sizeof(double) * (size_t)nrep * (size_t)r->n);
+    if (!r->names || !r->estimate || !r->lower || !r->upper || !r->replicates) { fclose(fp); confint_shard_free(r); fprintf(stderr, "lmm: out of memory\n"); return EXIT_STAT; }
+    f[0] = 0;
+    for (i = -2; i < r->n; i++) {
+        size_t len;
+        int off = 0;
+        lineno++;
+        if (!fgets(line, sizeof line, fp)) break;
+        len = strlen(line);
+        if (len && line[len - 1] == '\n') line[--len] = 0;
+        if (i == -2 && !strncmp(line, "# formula ", 10)) { copy_text(f, fsize, line + 10); continue; }
+        if (i == -1 && !strncmp(line, "# columns ", 10) && strchr(line + 10, '|') && strlen(line) < 60) {
+            char *bar = strchr(line + 10, '|');
+            *bar = 0;
+            copy_text(r->columns[0], sizeof r->columns[0], line + 10);
+            copy_text(r->columns[1], sizeof r->columns[1], bar + 1);
+            continue;
+        }
+        if (i >= 0 && sscanf(line, "# row %lf %n", &r->estimate[i], &off) == 1 && off > 0 && (r->names[i] = (char *)malloc(strlen(line + off) + 1))) {
+            strcpy(r->names[i], line + off);
+            continue;
+        }
+        break;
+    }
+    if (i < r->n) {
+        fprintf(stderr, "lmm: %s:%d: expected the formula, columns and %d '# row' lines\n", path, lineno, r->n);
+        fclose(fp); confint_shard_free(r); return EXIT_INPUT;
+    }
+    for (b = 0; b < nrep; b++) {
+        char *p = line, *end;
+        long idx;
+        lineno++;
+        if (!fgets(line, sizeof line, fp) || (idx = strtol(p, &end, 10)) != r->first + b || end == p) {
+            fprintf(stderr, "lmm: %s:%d: expected replicate %d (truncated?)\n", path, lineno, r->first + b);
+            fclose(fp); confint_shard_free(r); return EXIT_INPUT;
+        }
+        p = end;
+        for (i = 0; i < r->n; i++) {
+            double v;
+            while (*p == ' ') p++;
+            if (!strncmp(p, "NA", 2)) { v = NAN; end = p + 2; }
+            else v = strtod(p, &end);
+            if (end == p) {
+                fprintf(stderr, "lmm: %s:%d: replicate %d has fewer than %d values\n", path, lineno, r->first + b, r->n);
+                fclose(fp); confint_shard_free(r); return EXIT_INPUT;
+            }
+            r->replicates[(size_t)b * r->n + i] = v;
+            p = end;
+        }
+        if (isfinite(r->replicates[(size_t)b * r->n])) r->nvalid++;
+    }
+    fclose(fp);
+    for (i = 0; i < r->n; i++) r->lower[i] = r->upper[i] = NAN;
+    return 0;
+}
+
+static void help_confint_merge(void)
+{
+    printf("usage: lmm confint-merge FILE... [--json]\n\n"
+           "Join the replicate files of one 'lmm confint --method boot --shard K/N --out FILE' run\n"
+           "(any order, no gaps or overlaps) and print the run's percentile intervals, the same\n"
+           "as one unsharded run.\n\n"
+           "options:\n"
+           "  --json             print one JSON object as 'lmm confint --json'\n");
+}
+
+static int cmd_confint_merge(int argc, char **argv)
+{
+    lmm_confint_result *shards, **ptrs, *merged = NULL;
+    lmm_error err = {LMM_OK, ""};
+    char f[4096], f1[4096];
+    int i, n = 0, json = 0, rc = 0;
+    if (wants_help(argc, argv)) { help_confint_merge(); return 0; }
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown option '%s'", argv[i]);
+            return usage_error(msg);
+        } else n++;
+    }
+    if (n == 0) return usage_error("confint-merge needs one or more replicate files from 'lmm confint --out'");
+    shards = (lmm_confint_result *)calloc((size_t)n, sizeof *shards);
+    ptrs = (lmm_confint_result **)calloc((size_t)n, sizeof *ptrs);
+    if (!shards || !ptrs) { free(shards); free(ptrs); return EXIT_STAT; }
+    n = 0;
+    for (i = 0; i < argc && rc == 0; i++) {
+        if (!strcmp(argv[i], "--json")) continue;
+        rc = read_confint_file(argv[i], &shards[n], n ? f : f1, sizeof f);
+        if (rc == 0) { ptrs[n] = &shards[n]; n++; }
+        if (rc == 0 && n > 1 && strcmp(f, f1)) {
+            fprintf(stderr, "lmm: %s: comes from another formula than the first file\n", argv[i]);
+            rc = EXIT_INPUT;
+        }
+    }
+    if (rc == 0 && lmm_confint_merge(ptrs, n, &merged, &err) != LMM_OK) rc = fail_status(&err);
+    if (rc == 0) print_confint(merged, f1, -1, json);
+    lmm_confint_free(merged);
+    for (i = 0; i < n; i++) confint_shard_free(&shards[i]);
+    free(shards); free(ptrs);
+    return rc;
+}
+
 static int cmd_confint(int argc, char **argv)
 {
     cli_opts o;
-    const char *pos[2], *v;
+    const char *pos[2], *v, *out_path = NULL;
     char **rest, *end;
     int npos, rc = 0, i, nrest = 0;
-    long nsim = 500, threads = 0;
+    long nsim = 500, threads = 0, shard_k = 0, shard_n = 1;
     lmm_frame *df = NULL;
     lmm_fit *fit = NULL;
     lmm_fit_options fo;
@@ -1659,12 +1857,28 @@ static int cmd_confint(int argc, char **argv)
         } else if (!strcmp(a, "--threads")) {
             if (!(v = opt_value(argc, argv, &i, "a number of threads"))) rc = EXIT_INPUT;
             else if (parse_int(v, 0, 4096, &threads)) rc = usage_error("--threads takes an integer from 0 to 4096");
+        } else if (!strcmp(a, "--shard")) {
+            char kbuf[32];
+            const char *slash;
+            if (!(v = opt_value(argc, argv, &i, "K/N"))) { rc = EXIT_INPUT; break; }
+            slash = strchr(v, '/');
+            if (!slash || (size_t)(slash - v) >= sizeof kbuf) { rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4"); break; }
+            memcpy(kbuf, v, (size_t)(slash - v)); kbuf[slash - v] = 0;
+            if (parse_int(kbuf, 0, 100000000L, &shard_k) || parse_int(slash + 1, 1, 100000000L, &shard_n) || shard_k >= shard_n)
+                rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4");
+        } else if (!strcmp(a, "--out")) {
+            if (!(out_path = opt_value(argc, argv, &i, "a file name"))) rc = EXIT_INPUT;
         } else rest[nrest++] = argv[i];
     }
     if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, 2, &npos, 1);
     free(rest);
     if (rc) return rc;
     if (npos != 2) return usage_error("confint needs DATA.csv and 'FORMULA'");
+    if ((out_path || shard_n > 1) && co.method != LMM_CONFINT_BOOT) return usage_error("--shard and --out apply to --method boot");
+    if (shard_n > nsim) return usage_error("--shard K/N: N must not exceed --nsim");
+    if (shard_n > 1 && !out_path) return usage_error("--shard needs --out FILE to keep the replicates for 'lmm confint-merge'");
+    co.first = (int)(shard_k * nsim / shard_n);
+    co.last = (int)((shard_k + 1) * nsim / shard_n);
     o.data = pos[0]; o.formula = pos[1];
     if (is_mixed(o.formula, &err) == 0) return usage_error("confint needs a random-effects term in the formula, e.g. '(1|g)'");
     if (err.code != LMM_OK) return fail_status_in("formula", &err);
@@ -1676,27 +1890,11 @@ static int cmd_confint(int argc, char **argv)
     fo.skip_condvar = 1;
     if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
     else if (lmm_confint(fit, &co, &r, &err) != LMM_OK) rc = fail_status(&err);
-    if (rc == 0 && o.json) {
-        static const char *const methods[] = { "profile", "Wald", "boot" };
-        printf("{\"formula\": "); jstr(o.formula);
-        printf(", \"reml\": %s, \"method\": \"%s\", \"level\": ", fit->reml ? "true" : "false", methods[r->method]);
-        jnum(r->level);
-        printf(", \"columns\": ["); jstr(r->columns[0]); printf(", "); jstr(r->columns[1]); printf("]");
-        if (r->method == LMM_CONFINT_BOOT) printf(", \"nsim\": %d, \"nvalid\": %d, \"seed\": %llu", r->nsim, r->nvalid, (unsigned long long)co.seed);
-        printf(", \"intervals\": [");
-        for (i = 0; i < r->n; i++) {
-            printf("%s{\"name\": ", i ? ", " : ""); jstr(r->names[i]);
-            printf(", \"estimate\": "); jnum(r->estimate[i]);
-            printf(", \"lower\": "); jnum(r->lower[i]);
-            printf(", \"upper\": "); jnum(r->upper[i]);
-            printf("}");
-        }
-        printf("]}\n");
-    } else if (rc == 0) {
-        if (r->method == LMM_CONFINT_BOOT && r->nvalid < r->nsim)
-            fprintf(stderr, "lmm: warning: %d of %d bootstrap refits failed\n", r->nsim - r->nvalid, r->nsim);
-        lmm_print_confint(stdout, r);
+    if (rc == 0 && out_path) {
+        rc = write_confint_file(out_path, r, o.formula);
+        if (rc == 0 && shard_n > 1) printf("replicates %d to %d of %d written to %s\n", r->first, r->last - 1, r->nsim, out_path);
     }
+    if (rc == 0 && shard_n == 1) print_confint(r, o.formula, fit->reml, o.json);   /* a shard's wait for confint-merge */
     lmm_confint_free(r);
     lmm_fit_free(fit);
     lmm_frame_free(df);
@@ -1831,6 +2029,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "ranef")) return cmd_ranef(argc - 2, argv + 2);
     if (!strcmp(argv[1], "confint")) return cmd_confint(argc - 2, argv + 2);
     if (!strcmp(argv[1], "ranova")) return cmd_ranova(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "confint-merge")) return cmd_confint_merge(argc - 2, argv + 2);
     if (!strcmp(argv[1], "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(argv[1], "boot-merge")) return cmd_boot_merge(argc - 2, argv + 2);
     fprintf(stderr, "lmm: unknown command '%s' (see 'lmm --help')\n", argv[1]);

@@ -682,6 +682,23 @@ expect_rc 0; has '"nsim": 200, "nvalid": 200, "seed": 5'; cp "$TMP/out" "$TMP/bo
 run confint-boot-threads confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --nsim 200 --seed 5 --json --threads 2
 expect_rc 0; same_files confint-boot-threads "$TMP/out" "$TMP/boot1"
 in_range confint-boot-sigma-lower "$(sed -n 's/.*"name": ".sigma", "estimate": [-0-9.e]*, "lower": \([-0-9.e]*\).*/\1/p' "$TMP/out")" 0.15 0.32
+# boot shards written to files and merged: the single run's table
+run confint-boot-text confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --nsim 60 --seed 9
+expect_rc 0; cp "$TMP/out" "$TMP/ci_full"
+run confint-shard0 confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --nsim 60 --seed 9 --shard 0/3 --out "$TMP/ci0"
+expect_rc 0; has "replicates 0 to 19 of 60 written to"
+run confint-shard1 confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --nsim 60 --seed 9 --shard 1/3 --out "$TMP/ci1"
+run confint-shard2 confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --nsim 60 --seed 9 --shard 2/3 --out "$TMP/ci2"
+run confint-merge confint-merge "$TMP/ci2" "$TMP/ci0" "$TMP/ci1"
+expect_rc 0; same_files confint-merge "$TMP/out" "$TMP/ci_full"
+run help-confint-merge confint-merge --help; expect_rc 0; has "usage: lmm confint-merge FILE..."
+bad_input confint-merge-gap "the shards hold 40 of 60 replicates" confint-merge "$TMP/ci0" "$TMP/ci2"
+bad_input confint-merge-overlap "overlap" confint-merge "$TMP/ci0" "$TMP/ci0" "$TMP/ci1"
+printf 'nonsense\n' >"$TMP/ci_bad"
+bad_input confint-merge-bad-file "not a replicates file" confint-merge "$TMP/ci_bad"
+bad_input confint-merge-none "needs one or more replicate files" confint-merge
+bad_input confint-shard-no-out "--shard needs --out FILE" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --method boot --shard 0/2
+bad_input confint-out-profile "--shard and --out apply to --method boot" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --out "$TMP/x"
 bad_input confint-level-high "strictly between 0 and 1" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --level 1.5
 bad_input confint-level-zero "strictly between 0 and 1" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --level 0
 bad_input confint-level-text "strictly between 0 and 1" confint $D/pulp.csv 'bright ~ 1 + (1|operator)' --level high

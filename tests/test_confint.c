@@ -338,6 +338,33 @@ static void check_boot(void)
         }
         CHECK_STR(r->columns[0], "2.5 %");
     }
+    /* the same run in two shards, merged in either order: the same table and limits */
+    {
+        lmm_confint_result *sh[3] = {NULL, NULL, NULL}, *mg = NULL;
+        co.first = 40; co.last = 0;
+        CHECK(lmm_confint(fit, &co, &sh[0], &err) == LMM_OK);
+        co.first = 0; co.last = 40;
+        CHECK(lmm_confint(fit, &co, &sh[1], &err) == LMM_OK);
+        co.first = 30; co.last = 50;
+        CHECK(lmm_confint(fit, &co, &sh[2], &err) == LMM_OK);
+        if (sh[0] && sh[1] && sh[2] && r) {
+            CHECK(sh[0]->first == 40 && sh[0]->last == nsim && isnan(sh[0]->lower[0]));
+            CHECK(lmm_confint_merge(sh, 2, &mg, &err) == LMM_OK);
+            if (mg) {
+                CHECK(mg->nvalid == r->nvalid && mg->first == 0 && mg->last == nsim);
+                CHECK(memcmp(mg->replicates, r->replicates, sizeof(double) * 3 * (size_t)nsim) == 0);
+                for (i = 0; i < 3; i++) CHECK(mg->lower[i] == r->lower[i] && mg->upper[i] == r->upper[i]);
+            }
+            lmm_confint_free(mg); mg = NULL;
+            CHECK(lmm_confint_merge(sh, 1, &mg, &err) == LMM_ERR_ARG && mg == NULL);   /* a gap */
+            CHECK(strstr(err.message, "59 of 99") != NULL);
+            CHECK(lmm_confint_merge(sh, 3, &mg, &err) == LMM_ERR_ARG && strstr(err.message, "overlap"));
+        }
+        for (i = 0; i < 3; i++) lmm_confint_free(sh[i]);
+        co.first = 99;
+        CHECK(lmm_confint(fit, &co, &mg, &err) == LMM_ERR_ARG && mg == NULL);
+        co.first = co.last = 0;
+    }
     /* one parameter, by name; same seed, same interval */
     co.parm = "(Intercept)";
     CHECK(lmm_confint(fit, &co, &big, &err) == LMM_OK);
