@@ -74,7 +74,8 @@
    Intervals      lmm_confint(fit, &opts, &ci, &err) is lme4's confint(m): profile
                   (default; the ML deviance's profile, each limit a root-found
                   refit with the parameter held), Wald or parametric bootstrap;
-                  lmm_print_confint prints R's matrix (.sig01 ... .sigma, fixef).
+                  lmm_print_confint prints R's matrix (.sig01 ... .sigma, fixef);
+                  lmm_confint_merge joins the shards of a bootstrap run.
 
    SECTIONS (search for the tag; each uses only the ones above it)
    --------
