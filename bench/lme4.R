@@ -79,6 +79,14 @@ out <- switch(workload,
       sprintf("mean_fixef=%.2f,%.3f", m[1], m[2])
     })
   },
+  sleepstudy_wfit = {
+    d <- rd("sleepstudy_w.csv"); d$Subject <- factor(d$Subject)
+    timed(function() sprintf("REML=%.4f", REMLcrit(lmer(Reaction ~ Days + (Days|Subject), d, weights = w))))
+  },
+  sleepstudy_poly = {
+    d <- rd("sleepstudy.csv"); d$Subject <- factor(d$Subject)
+    timed(function() sprintf("REML=%.4f", REMLcrit(lmer(Reaction ~ poly(Days, 2) + (Days|Subject), d))))
+  },
   sleepstudy_satt = {
     suppressMessages(library(lmerTest))
     d <- rd("sleepstudy.csv"); d$Subject <- factor(d$Subject)
