@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 int lmm_test_passed, lmm_test_failed;
+int lmm_test_light;
 
 void lmm_test_check(int ok, const char *file, int line, const char *what)
 {
@@ -58,6 +59,7 @@ int main(int argc, char **argv)
         LMM_SUITES(ENTRY)
     };
     size_t i;
+    lmm_test_light = getenv("LMM_TEST_LIGHT") != NULL;
     for (i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         int before = lmm_test_failed, pb = lmm_test_passed;
         if (argc > 1 && strcmp(argv[1], suites[i].name) != 0) continue;

@@ -9,6 +9,8 @@
 
 extern int lmm_test_passed, lmm_test_failed;
 extern long lmm_test_allocs, lmm_test_fail_after;
+/* LMM_TEST_LIGHT set (the valgrind run): the slowest fits are left out */
+extern int lmm_test_light;
 void lmm_test_check(int ok, const char *file, int line, const char *what);
 int lmm_test_close(double got, double want, double rtol, double atol);
 lmm_frame *lmm_test_read_csv(const char *name);
