@@ -53,7 +53,8 @@
                   lmm_print_summary prints R's summary() layout.
    Test           lmm_coef_table gives lmerTest's summary() t tests with
                   Satterthwaite or Kenward-Roger df; lmm_contest tests any
-                  L beta = 0 (F for several rows); lmm_print_summary_ex prints
+                  L beta = 0 (F for several rows; lmm_print_contest prints
+                  it as contest(m, L)); lmm_print_summary_ex prints
                   lmerTest's layout; lmm_anova_table / lmm_print_anova_table
                   its anova(m) F tables of type 1, 2 and 3 for any fixed-
                   effects structure (lmerTest's hypotheses; lmm_anova_type3
@@ -1182,6 +1183,9 @@ LMM_API void lmm_print_anova_table(FILE *out, int type, lmm_ddf_method ddf, cons
 LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n);
 /* Print lmerTest's ranova table: its heading, "Model:" line, npar logLik AIC LRT Df Pr(>Chisq). */
 LMM_API void lmm_print_ranova(FILE *out, const lmm_ranova_table *r);
+/* Print lmerTest's contest(m, L) (joint F test) as R prints its one-row data frame:
+   Sum Sq, Mean Sq, NumDF, DenDF, F value, Pr(>F), each to 7 significant digits. */
+LMM_API void lmm_print_contest(FILE *out, const lmm_contest_result *r);
 /* R's format.pval(p, digits) over a vector, with eps = DBL_EPSILON: the fixed
    and the scientific entries each share their decimals; "< 2.2e-16" / "<2e-16"
    for tiny ones; "NA" for NAN. */
@@ -14563,6 +14567,27 @@ LMM_API void lmm_print_ranova(FILE *out, const lmm_ranova_table *r)
     }
     if (stars) lmm__print_signif_legend(out);
     LMM_FREE(cells); LMM_FREE(col); LMM_FREE(have);
+}
+
+LMM_API void lmm_print_contest(FILE *out, const lmm_contest_result *r)
+{
+    static const char *const head[6] = {"Sum Sq", "Mean Sq", "NumDF", "DenDF", "F value", "Pr(>F)"};
+    char cell[6][48];
+    double v[6];
+    int j, w;
+    v[0] = r->sumsq; v[1] = r->meansq; v[2] = r->num_df; v[3] = r->den_df; v[4] = r->f; v[5] = r->f_p;
+    for (j = 0; j < 6; j++) lmm_format_reals(&v[j], 1, 7, &cell[j]);   /* each column formatted alone, as R's */
+    fputs(" ", out);
+    for (j = 0; j < 6; j++) {
+        w = (int)strlen(cell[j]) > (int)strlen(head[j]) ? (int)strlen(cell[j]) : (int)strlen(head[j]);
+        fprintf(out, " %*s", w, head[j]);
+    }
+    fputs("\n1", out);
+    for (j = 0; j < 6; j++) {
+        w = (int)strlen(cell[j]) > (int)strlen(head[j]) ? (int)strlen(cell[j]) : (int)strlen(head[j]);
+        fprintf(out, " %*s", w, cell[j]);
+    }
+    fputs("\n", out);
 }
 
 LMM_API void lmm_print_anova_type3(FILE *out, const lmm_anova3_row *rows, int n)

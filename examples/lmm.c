@@ -12,6 +12,7 @@
      lmm confint DATA.csv 'FORMULA' [--method profile|wald|boot] [--level L] [--parm P] [--nsim B --seed S] [--threads T] [--shard K/N --out FILE] [--ml] [--json]
      lmm confint-merge FILE... [--json]
      lmm ranova DATA.csv 'FORMULA' [--ml] [--json]
+     lmm contest DATA.csv 'FORMULA' --L 'l1,l2,...' [--L ...] [--ddf satterthwaite|kenward-roger] [--ml] [--json]
      lmm plot ranef|resid|qq DATA.csv 'FORMULA' [--group G] [--title T] > out.svg
      lmm plot hist FILE... > out.svg
      lmm --version
@@ -71,6 +72,7 @@ static void help_main(void)
            "  ranef DATA.csv 'FORMULA'      random effects with conditional SDs and 95%% Wald intervals\n"
            "  confint DATA.csv 'FORMULA'    confidence intervals of every parameter (lme4's confint: profile, Wald, boot)\n"
            "  ranova DATA.csv 'FORMULA'     likelihood-ratio tests of the random-effects terms (lmerTest's ranova)\n"
+           "  contest DATA.csv 'FORMULA' --L ...  t/F test of L beta = 0 (lmerTest's contest)\n"
            "  confint-merge FILE...         merge the shards of a bootstrap confint run (confint --shard K/N --out FILE)\n"
            "  plot ranef|resid|qq DATA.csv 'FORMULA'  SVG plot on stdout (plot hist FILE...: bootstrap statistics)\n\n"
            "Run 'lmm COMMAND --help' for a command's options; 'lmm --version' prints the version.\n"
@@ -1505,6 +1507,125 @@ static int cmd_ranova(int argc, char **argv)
     return rc;
 }
 
+static void help_contest(void)
+{
+    printf("usage: lmm contest DATA.csv 'FORMULA' --L 'l1,l2,...' [--L ...] [options]\n\n"
+           "Fit FORMULA (REML unless --ml) and test L beta = 0 as lmerTest's contest(m, L) does:\n"
+           "each --L is one row of L, one number per fixed-effect coefficient in the order of the\n"
+           "summary (commas or spaces between them); several rows give one joint F test.\n\n"
+           "options:\n"
+           "  --L ROW            a row of the contrast matrix; repeatable\n"
+           "  --ddf METHOD       satterthwaite (default) or kenward-roger (REML fits)\n"
+           "  --ml               maximum likelihood instead of REML\n"
+           "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
+           HELP_FACTOR
+           HELP_WEIGHTS
+           "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
+           "  --json             print one JSON object: sumsq, meansq, num_df, den_df, f, p; with one\n"
+           "                     row also estimate, se, df, t, t_p (the t test)\n");
+}
+
+/* One --L row of p numbers into l; 0 on success, else an error message in msg. */
+static int parse_contrast_row(const char *text, int p, double *l, int row, char *msg, size_t size)
+{
+    const char *c = text;
+    int k = 0;
+    while (*c) {
+        char *end;
+        double v;
+        while (*c == ' ' || *c == ',' || *c == '\t') c++;
+        if (!*c) break;
+        v = strtod(c, &end);
+        if (end == c || !isfinite(v)) {
+            snprintf(msg, size, "--L row %d: '%s' is not a list of numbers", row + 1, text);
+            return 1;
+        }
+        if (k < p) l[k] = v;
+        k++;
+        c = end;
+    }
+    if (k != p) {
+        snprintf(msg, size, "--L row %d has %d value%s; the model has %d fixed-effect coefficient%s", row + 1, k,
+                 k == 1 ? "" : "s", p, p == 1 ? "" : "s");
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_contest(int argc, char **argv)
+{
+    cli_opts o;
+    const char *pos[2], *rows_text[64];
+    int npos, rc = 0, i, nrow = 0, ddf = LMM_DDF_SATTERTHWAITE, nargs = 0;
+    char **args, msg[256];
+    lmm_frame *df = NULL;
+    lmm_fit *fit = NULL;
+    lmm_fit_options fo;
+    lmm_contest_result r;
+    double *L = NULL;
+    lmm_error err = {LMM_OK, ""};
+    if (wants_help(argc, argv)) { help_contest(); return 0; }
+    memset(&o, 0, sizeof o);
+    /* --L and --ddf are contest's own: the shared parser sees the rest */
+    if (!(args = (char **)malloc((size_t)(argc + 1) * sizeof *args))) { fprintf(stderr, "lmm: out of memory\n"); return EXIT_INPUT; }
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--L")) {
+            if (i + 1 >= argc) { free(args); return usage_error("--L needs a row of numbers, e.g. --L '0,1'"); }
+            if (nrow == 64) { free(args); return usage_error("at most 64 --L rows"); }
+            rows_text[nrow++] = argv[++i];
+        } else if (!strcmp(argv[i], "--ddf")) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (!strcmp(v, "satterthwaite")) ddf = LMM_DDF_SATTERTHWAITE;
+            else if (!strcmp(v, "kenward-roger")) ddf = LMM_DDF_KENWARD_ROGER;
+            else { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
+        } else args[nargs++] = argv[i];
+    }
+    rc = parse_opts(nargs, args, &o, pos, 2, &npos, 1);
+    free(args);
+    if (rc != 0) return rc;
+    if (npos != 2) return usage_error("contest needs DATA.csv and 'FORMULA'");
+    if (nrow == 0) return usage_error("contest needs at least one --L row, e.g. --L '0,1'");
+    o.data = pos[0]; o.formula = pos[1];
+    if (is_mixed(o.formula, &err) == 0) return usage_error("contest needs a model with random-effects terms, e.g. '(1|g)'");
+    if (err.code != LMM_OK) return fail_status_in("formula", &err);
+    if (!(df = load_frame(&o))) return EXIT_INPUT;
+    memset(&fo, 0, sizeof fo);
+    fo.ml = o.ml;
+    fo.model = o.model;
+    fo.skip_condvar = 1;
+    if (lmm_fit_formula(df, o.formula, &fo, &fit, &err) != LMM_OK) rc = fail_status(&err);
+    else if (fit->warning[0]) fprintf(stderr, "lmm: warning: %s\n", fit->warning);
+    if (rc == 0 && !(L = (double *)malloc((size_t)nrow * (size_t)(fit->p > 0 ? fit->p : 1) * sizeof *L))) {
+        fprintf(stderr, "lmm: out of memory\n"); rc = EXIT_INPUT;
+    }
+    for (i = 0; rc == 0 && i < nrow; i++)
+        if (parse_contrast_row(rows_text[i], fit->p, L + (size_t)i * fit->p, i, msg, sizeof msg)) rc = usage_error(msg);
+    if (rc == 0 && lmm_contest(fit, L, nrow, (lmm_ddf_method)ddf, &r, &err) != LMM_OK) rc = fail_status_in("contest", &err);
+    if (rc == 0 && o.json) {
+        printf("{\"formula\": "); jstr(o.formula);
+        printf(", \"ddf\": \"%s\", \"nrow\": %d, \"sumsq\": ", ddf == LMM_DDF_KENWARD_ROGER ? "kenward-roger" : "satterthwaite", nrow);
+        jnum(r.sumsq);
+        printf(", \"meansq\": "); jnum(r.meansq);
+        printf(", \"num_df\": "); jnum(r.num_df);
+        printf(", \"den_df\": "); jnum(r.den_df);
+        printf(", \"f\": "); jnum(r.f);
+        printf(", \"p\": "); jnum(r.f_p);
+        if (nrow == 1) {
+            printf(", \"estimate\": "); jnum(r.estimate);
+            printf(", \"se\": "); jnum(r.se);
+            printf(", \"df\": "); jnum(r.df);
+            printf(", \"t\": "); jnum(r.t);
+            printf(", \"t_p\": "); jnum(r.p);
+        }
+        printf("}\n");
+    } else if (rc == 0) lmm_print_contest(stdout, &r);
+    if (rc == 0 && fit->warning[0]) rc = EXIT_STAT;
+    free(L);
+    lmm_fit_free(fit);
+    lmm_frame_free(df);
+    return rc;
+}
+
 static void help_ranef(void)
 {
     printf("usage: lmm ranef DATA.csv 'FORMULA' [options]\n\n"
@@ -2029,6 +2150,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "ranef")) return cmd_ranef(argc - 2, argv + 2);
     if (!strcmp(argv[1], "confint")) return cmd_confint(argc - 2, argv + 2);
     if (!strcmp(argv[1], "ranova")) return cmd_ranova(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "contest")) return cmd_contest(argc - 2, argv + 2);
     if (!strcmp(argv[1], "confint-merge")) return cmd_confint_merge(argc - 2, argv + 2);
     if (!strcmp(argv[1], "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(argv[1], "boot-merge")) return cmd_boot_merge(argc - 2, argv + 2);

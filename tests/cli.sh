@@ -63,7 +63,7 @@ fi
 
 # ---- help ---------------------------------------------------------------
 run help --help; expect_rc 0; has "usage: lmm COMMAND"; has "anova DATA.csv"
-for c in fit lm aov anova boot predict ranef ranova; do
+for c in fit lm aov anova boot predict ranef ranova contest; do
     run "help-$c" "$c" --help; expect_rc 0; has "usage: lmm $c DATA.csv"; has "--json"
 done
 run no-args; expect_rc 2
@@ -363,6 +363,29 @@ in_range fit-ddf-kr-json "$(sed -n 's/.*"name": "Days"[^}]*"p": \([-0-9.eE+]*\).
 # Kenward-Roger on an ML fit is refused (lmerTest's message); --ddf is not an option of lm
 bad_input fit-ddf-kr-ml "Kenward-Roger's method is only available for REML model fits" fit $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --ml --ddf kenward-roger
 bad_input lm-ddf "unknown option '--ddf'" lm $D/sleepstudy.csv 'Reaction ~ Days' --ddf kenward-roger
+# contest: lmerTest's contest(m, L) (R: Days 45.85296 on 16.99998 df, p 3.263824e-06; (1,0)+(0,1)
+# jointly 749.9505 on 2 and 16.99985 df; Kenward-Roger 705.8357 on 2 and 16, p 2.488477e-16);
+# our sleepstudy optimum is lme4's to ~1e-6, so F and df agree to 1e-4
+S2='Reaction ~ Days + (Days|Subject)'
+run contest-1 contest $D/sleepstudy.csv "$S2" --L '0,1'
+expect_rc 0; has "    Sum Sq  Mean Sq NumDF    DenDF  F value"
+run contest-1-json contest $D/sleepstudy.csv "$S2" --L '0 1' --json
+expect_rc 0
+in_range contest-1-f "$(json_val f)" 45.849 45.857; in_range contest-1-ddf "$(json_val den_df)" 16.9983 17.0017
+in_range contest-1-p "$(json_val p)" 3.2634e-06 3.2643e-06; in_range contest-1-t "$(json_val t)" 6.7711 6.7718
+run contest-2-json contest $D/sleepstudy.csv "$S2" --L '1,0' --L '0,1' --json
+expect_rc 0
+in_range contest-2-f "$(json_val f)" 749.88 750.03; in_range contest-2-numdf "$(json_val num_df)" 2 2
+in_range contest-2-ddf "$(json_val den_df)" 16.998 17.002
+run contest-kr-json contest $D/sleepstudy.csv "$S2" --L '1,0' --L '0,1' --ddf kenward-roger --json
+expect_rc 0
+in_range contest-kr-f "$(json_val f)" 705.77 705.91; in_range contest-kr-ddf "$(json_val den_df)" 15.9984 16.0016
+in_range contest-kr-p "$(json_val p)" 2.4882e-16 2.4888e-16
+bad_input contest-length "--L row 1 has 3 values; the model has 2 fixed-effect coefficients" contest $D/sleepstudy.csv "$S2" --L '0,1,2'
+bad_input contest-nan "is not a list of numbers" contest $D/sleepstudy.csv "$S2" --L '0,x'
+bad_input contest-no-l "at least one --L row" contest $D/sleepstudy.csv "$S2"
+bad_input contest-kr-ml "Kenward-Roger's method is only available for REML model fits" contest $D/sleepstudy.csv "$S2" --L '0,1' --ml --ddf kenward-roger
+bad_input contest-lm "random-effects terms" contest $D/sleepstudy.csv 'Reaction ~ Days' --L '0,1'
 # anova(m, ddf = "Kenward-Roger") byte for byte, and refused on an ML fit
 run anova-ddf-kr anova $D/sleepstudy.csv 'Reaction ~ Days + (1|Subject)' --ddf kenward-roger
 expect_rc 0
@@ -789,7 +812,7 @@ bad_input lm-factor-response "not numeric" lm $D/pulp.csv 'operator ~ 1'
 # ---- --version, --factor COL and factor() in formulas --------------------
 run version --version; expect_rc 0
 if [ "$(cat "$TMP/out")" = "lmm 0.2.0" ]; then ok; else bad "version: printed '$(cat "$TMP/out")'"; fi
-for c in fit lm aov anova boot predict ranef ranova plot; do
+for c in fit lm aov anova boot predict ranef ranova contest plot; do
     run "help-factor-$c" "$c" --help; has "--factor COL"
 done
 # day means of sleepstudy by awk: with one level per day the fixed effects of
