@@ -67,7 +67,10 @@
                   &g, &err) with gopts.model.family = LMM_FAMILY_BINOMIAL
                   (link logit/probit/cloglog) or LMM_FAMILY_POISSON: lme4's
                   glmer, Laplace or gopts.nagq-point quadrature;
-                  lmm_print_glmm_summary prints its summary().
+                  lmm_print_glmm_summary prints its summary();
+                  lmm_glmm_anova compares nested fits (lme4's anova, printed
+                  by lmm_print_anova); lmm_glmm_predict is predict() on the
+                  link or response scale, conditional or population level.
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
