@@ -201,6 +201,25 @@ void test_glmm_infer(void)
             lmm_frame_free(bad);
         }
     }
+    if (gm1) {   /* a missing period: NaN in that row only (R's na.pass); an unseen period: an error */
+        static const char na_csv[] = "herd,period\n1,1\n1,\n99,1\n";
+        static const char new_csv[] = "herd,period\n1,1\n1,7\n";
+        lmm_frame *nf = NULL;
+        double out[3];
+        CHECK(lmm_frame_read_csv_text(na_csv, sizeof na_csv - 1, &nf, &err) == LMM_OK);
+        if (nf) {
+            CHECK(lmm_glmm_predict(gm1, cb, nf, 1, 1, out, &err) == LMM_OK);
+            CHECK_CLOSE(out[0], 1 / (1 + exp(-(gm1->beta[0] + gm1->b[0]))), 1e-12, 0);
+            CHECK(isnan(out[1]));
+            CHECK_CLOSE(out[2], 1 / (1 + exp(-gm1->beta[0])), 1e-12, 0);   /* herd 99 is new: the population value */
+            lmm_frame_free(nf); nf = NULL;
+        }
+        CHECK(lmm_frame_read_csv_text(new_csv, sizeof new_csv - 1, &nf, &err) == LMM_OK);
+        if (nf) {
+            CHECK(lmm_glmm_predict(gm1, cb, nf, 0, 0, out, &err) == LMM_ERR_DATA);
+            lmm_frame_free(nf);
+        }
+    }
 done:
     lmm_glmm_free(gm0); lmm_glmm_free(gm1); lmm_glmm_free(gmo);
     lmm_glmm_free(gt00); lmm_glmm_free(gt0); lmm_glmm_free(gt1);
