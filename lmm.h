@@ -68,7 +68,10 @@
                   &g, &err) with gopts.model.family = LMM_FAMILY_BINOMIAL
                   (link logit/probit/cloglog) or LMM_FAMILY_POISSON: lme4's
                   glmer, Laplace or gopts.nagq-point quadrature;
-                  lmm_print_glmm_summary prints its summary().
+                  lmm_print_glmm_summary prints its summary();
+                  lmm_glmm_anova compares nested fits (lme4's anova, printed
+                  by lmm_print_anova); lmm_glmm_predict is predict() on the
+                  link or response scale, conditional or population level.
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -782,6 +785,19 @@ LMM_API double lmm_glmm_deviance_at(lmm_glmm *g, const double *theta, const doub
 /* Family and link names ("binomial", "logit"). */
 LMM_API const char *lmm_family_name(lmm_family f);
 LMM_API const char *lmm_link_name(lmm_link l);
+/* lme4's anova() of nested glmer fits (n >= 2; names[i] the row names, NULL: "MODEL1", ...): the LRT
+   table of lmm_anova_models, rows ordered by npar; print it with lmm_print_anova, free it with
+   lmm_anova_free. LMM_ERR_DATA if the fits use different numbers of observations. */
+struct lmm_anova;   /* declared with anova of lm and lmer fits, below */
+LMM_API lmm_status lmm_glmm_anova(const lmm_glmm *const *fits, const char *const *names, int n, struct lmm_anova **out,
+                                  lmm_error *err);
+/* lme4's predict() of a glmer fit (implemented in @sim, beside lmm_predict): on the training rows
+   (newdata NULL; out[nobs]) or on newdata (out[nrow]; train = the fitting frame); conditional = 1
+   re.form = NULL, 0 re.form = NA; response_scale = 0 type = "link", 1 "response". New group levels
+   get the population value (allow.new.levels = TRUE), offsets are evaluated on newdata, a row with a
+   missing value gives NAN. */
+LMM_API lmm_status lmm_glmm_predict(const lmm_glmm *g, const lmm_frame *train, const lmm_frame *newdata,
+                                    int conditional, int response_scale, double *out, lmm_error *err);
 
 /* ======================================================================== */
 /* Linear models, ANOVA and likelihood-ratio tests                           */
@@ -9684,6 +9700,67 @@ done:
     return LMM_OK;
 }
 
+/* ---- glmer anova and predict ---- */
+
+/* lme4's anova() of glmer fits: each row's figures are the fit's own (a glmer fit
+   is by maximum likelihood: nothing to refit). The table is freed by lmm_anova_free;
+   on failure it is released here, row by row. */
+static void lmm__glmm_anova_release(lmm_anova *a)
+{
+    int i;
+    if (!a) return;
+    if (a->rows) for (i = 0; i < a->n; i++) { LMM_FREE(a->rows[i].name); LMM_FREE(a->rows[i].formula); }
+    LMM_FREE(a->rows);
+    LMM_FREE(a);
+}
+
+LMM_API lmm_status lmm_glmm_anova(const lmm_glmm *const *fits, const char *const *names, int n, lmm_anova **out,
+                                  lmm_error *err)
+{
+    lmm_anova *a;
+    int i, j;
+    if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_anova: NULL argument");
+    *out = NULL;
+    if (!fits || n < 2) return lmm__fail(err, LMM_ERR_ARG, "anova needs at least two models");
+    for (i = 0; i < n; i++) if (!fits[i]) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_anova: model %d is NULL", i + 1);
+    for (i = 1; i < n; i++)
+        if (fits[i]->nobs != fits[0]->nobs)
+            return lmm__fail(err, LMM_ERR_DATA, "models were not all fitted to the same size of dataset (%d and %d observations)",
+                             fits[0]->nobs, fits[i]->nobs);
+    if (!(a = LMM__ZNEW(lmm_anova, 1))) return lmm__nomem(err);
+    if (!(a->rows = LMM__ZNEW(lmm_anova_row, n))) { LMM_FREE(a); return lmm__nomem(err); }
+    a->n = n;
+    for (i = 0; i < n; i++) {
+        lmm_anova_row *r = &a->rows[i];
+        char def[32];
+        snprintf(def, sizeof def, "MODEL%d", i + 1);
+        r->model = i;
+        r->npar = fits[i]->df;
+        r->loglik = fits[i]->loglik;
+        r->aic = fits[i]->aic;
+        r->bic = fits[i]->bic;
+        r->deviance = -2 * r->loglik;
+        r->name = lmm__strdup(names && names[i] ? names[i] : def);
+        r->formula = lmm__strdup(fits[i]->formula ? fits[i]->formula : "");
+        if (!r->name || !r->formula) { lmm__glmm_anova_release(a); return lmm__nomem(err); }
+    }
+    for (i = 1; i < n; i++) {   /* stable insertion sort by npar, as R's order() */
+        lmm_anova_row t = a->rows[i];
+        for (j = i; j > 0 && a->rows[j - 1].npar > t.npar; j--) a->rows[j] = a->rows[j - 1];
+        a->rows[j] = t;
+    }
+    for (i = 0; i < n; i++) {
+        lmm_anova_row *r = &a->rows[i];
+        if (i == 0) { r->chisq = r->df = r->p = NAN; continue; }
+        r->chisq = 2 * (r->loglik - a->rows[i - 1].loglik);
+        if (r->chisq < 0) r->chisq = 0;
+        r->df = (double)(r->npar - a->rows[i - 1].npar);
+        r->p = r->df == 0 ? NAN : lmm_pchisq(r->chisq, r->df, 0, 0);
+    }
+    *out = a;
+    return LMM_OK;
+}
+
 /* ======================================================================== */
 /* Linear models, ANOVA and likelihood-ratio tests                     @lm */
 /* ======================================================================== */
@@ -13265,6 +13342,36 @@ LMM_API lmm_status lmm_predict(const lmm_fit *fit, const lmm_frame *train, const
     memset(&o, 0, sizeof o);
     o.conditional = conditional;
     return lmm_predict_ex(fit, train, newdata, &o, out, NULL, NULL, NULL, err);
+}
+
+/* lme4's predict() of a glmer fit: the @sim row resolution of lmm_predict (training levels,
+   new levels at population level, offsets on newdata) through a shell lmm_fit that lends the
+   GLMM's model, beta and conditional modes; then the inverse link for the response scale. */
+LMM_API lmm_status lmm_glmm_predict(const lmm_glmm *g, const lmm_frame *train, const lmm_frame *newdata,
+                                    int conditional, int response_scale, double *out, lmm_error *err)
+{
+    lmm_fit shell;
+    lmm__pred_rows d;
+    lmm_status st;
+    int i, n;
+    if (!g || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_predict: NULL argument");
+    if (newdata && !train) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_predict: newdata needs the training frame for its factor levels");
+    memset(&shell, 0, sizeof shell);
+    shell.model = g->model; shell.p = g->p; shell.q = g->q; shell.nobs = g->nobs;
+    shell.beta = g->beta; shell.b = g->b;
+    if (newdata) st = lmm__pred_rows_new(&shell, train, newdata, conditional != 0, 0, NULL, &d, err);
+    else st = lmm__pred_rows_train(&shell, conditional != 0, &d, err);
+    if (st != LMM_OK) {
+        if (newdata) for (i = 0; i < newdata->nrow; i++) out[i] = NAN;
+        return st;
+    }
+    n = d.n;
+    for (i = 0; i < n; i++) {
+        double eta = lmm__pred_row_value(&shell, &d, g->beta, g->b, i);
+        out[i] = response_scale && !isnan(eta) ? lmm__glmm_linkinv(g->link, eta) : eta;
+    }
+    lmm__pred_rows_free(&d);
+    return LMM_OK;
 }
 
 LMM_API void lmm_blup(const lmm_fit *fit, int k, double *coef)

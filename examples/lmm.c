@@ -592,15 +592,19 @@ static void help_aov(void)
 static void help_anova(void)
 {
     printf("usage: lmm anova DATA.csv 'FORMULA' [--type 1|2|3] [--ddf satterthwaite|kenward-roger] [--ml] [options]\n"
-           "       lmm anova DATA.csv 'F0' 'F1' ... [options]\n\n"
+           "       lmm anova DATA.csv 'F0' 'F1' ... [options]\n"
+           "       lmm anova DATA.csv 'F0' 'F1' ... --family binomial|poisson [--nagq K] [options]\n\n"
            "With one mixed-model formula: lmerTest's anova(m), an F test of each fixed-effects term\n"
            "(type III by default, II or I with --type) with Satterthwaite's denominator df (or\n"
            "Kenward-Roger's with --ddf kenward-roger), for the REML fit (ML with --ml).\n"
            "With two or more formulas: compare nested models as lme4's anova(): each formula is a\n"
            "linear model (lm) or, with random-effects terms, a mixed model fitted by maximum\n"
            "likelihood. Rows are named m0, m1, ... in the order given and sorted by their number\n"
-           "of parameters.\n\n"
+           "of parameters. With --family, every formula is a GLMM (lme4's glmer, as 'lmm fit\n"
+           "--family') and the table is lme4's anova of the glmer fits.\n\n"
            "options:\n"
+           "  --family F         two or more formulas: glmer fits, F as for 'lmm fit --family'\n"
+           "  --nagq K           with --family: K-point adaptive Gauss-Hermite quadrature (2..25)\n"
            "  --type 1|2|3       one formula: the type of the F tests (default 3)\n"
            "  --ddf METHOD       one formula: satterthwaite (default) or kenward-roger\n"
            "  --ml               one formula: fit by maximum likelihood instead of REML\n"
@@ -863,16 +867,20 @@ static int cmd_anova(int argc, char **argv)
     lmm_frame *df = NULL;
     lmm_lm *lms[MAX_MODELS];
     lmm_fit *mixed[MAX_MODELS];
+    lmm_glmm *glmms[MAX_MODELS];
     lmm_model_ref refs[MAX_MODELS];
     lmm_anova *a = NULL;
     lmm_fit_options fo;
     lmm_error err = {LMM_OK, ""};
     char dname[256];
-    int type = 0, ddf = -1, ml = 0, nargs = 0;
+    int type = 0, ddf = -1, ml = 0, nargs = 0, nagq = 0;
+    lmm_model_options family;
     char **args;
     if (wants_help(argc, argv)) { help_anova(); return 0; }
     memset(&o, 0, sizeof o);
-    /* --type, --ddf and --ml belong to the one-formula table: the shared parser sees the rest */
+    memset(&family, 0, sizeof family);
+    /* --type, --ddf and --ml belong to the one-formula table, --family and --nagq to glmer
+       comparisons: the shared parser sees the rest */
     if (!(args = (char **)malloc((size_t)(argc + 1) * sizeof *args))) { fprintf(stderr, "lmm: out of memory\n"); return EXIT_INPUT; }
     for (i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--type")) {
@@ -887,11 +895,22 @@ static int cmd_anova(int argc, char **argv)
             else if (!strcmp(v, "kenward-roger")) ddf = LMM_DDF_KENWARD_ROGER;
             else { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
         } else if (!strcmp(argv[i], "--ml")) ml = 1;
-        else args[nargs++] = argv[i];
+        else if (!strcmp(argv[i], "--family")) {
+            if (i + 1 >= argc) { free(args); return usage_error("--family needs binomial or poisson"); }
+            if ((rc = parse_family(argv[++i], &family)) != 0) { free(args); return rc; }
+        } else if (!strcmp(argv[i], "--nagq")) {
+            char *end;
+            long v = i + 1 < argc ? strtol(argv[++i], &end, 10) : -1;
+            if (v < 1 || v > 25 || *end) { free(args); return usage_error("--nagq takes an integer from 1 to 25"); }
+            nagq = (int)v;
+        } else args[nargs++] = argv[i];
     }
     rc = parse_opts(nargs, args, &o, pos, MAX_MODELS + 1, &npos, 0);
     free(args);
     if (rc != 0) return rc;
+    if (nagq && family.family == LMM_FAMILY_GAUSSIAN) return usage_error("--nagq needs --family binomial or poisson");
+    if (family.family != LMM_FAMILY_GAUSSIAN && npos == 2)
+        return usage_error("anova --family compares two or more glmer formulas (lme4's anova of glmer fits)");
     if (npos == 2) {
         int mixed = is_mixed(pos[1], &err);
         if (mixed < 0) { fprintf(stderr, "lmm: %s\n", err.message); return EXIT_INPUT; }
@@ -906,10 +925,10 @@ static int cmd_anova(int argc, char **argv)
     o.data = pos[0];
     n = npos - 1;
     /* parse every formula before reading data, so a syntax error costs nothing */
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n && family.family == LMM_FAMILY_GAUSSIAN; i++)   /* a glmer formula may have cbind(s, f) */
         if (is_mixed(pos[i + 1], &err) < 0) { fprintf(stderr, "lmm: m%d: %s\n", i, err.message); return EXIT_INPUT; }
     if (!(df = load_frame(&o))) return EXIT_INPUT;
-    memset(lms, 0, sizeof lms); memset(mixed, 0, sizeof mixed); memset(refs, 0, sizeof refs);
+    memset(lms, 0, sizeof lms); memset(mixed, 0, sizeof mixed); memset(glmms, 0, sizeof glmms); memset(refs, 0, sizeof refs);
     memset(&fo, 0, sizeof fo);
     fo.ml = 1;
     fo.skip_condvar = 1;
@@ -918,7 +937,19 @@ static int cmd_anova(int argc, char **argv)
         const char *f = pos[i + 1];
         snprintf(names[i], sizeof names[i], "m%d", i);
         refs[i].name = names[i];
-        if (is_mixed(f, &err)) {
+        if (family.family != LMM_FAMILY_GAUSSIAN) {
+            lmm_glmm_options go;
+            memset(&go, 0, sizeof go);
+            go.model = family;
+            go.model.contrasts = o.model.contrasts;
+            go.model.weights_column = o.model.weights_column;
+            go.model.offset_column = o.model.offset_column;
+            go.nagq = nagq;
+            go.optim.max_evals = o.max_evals;
+            go.skip_condvar = 1;
+            go.skip_hessian = 1;   /* the table needs the likelihood only */
+            if (lmm_glmm_fit_formula(df, f, &go, &glmms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
+        } else if (is_mixed(f, &err)) {
             if (lmm_fit_formula(df, f, &fo, &mixed[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
             else if (mixed[i]->warning[0]) { fprintf(stderr, "lmm: warning: model %s: %s\n", names[i], mixed[i]->warning); warned = 1; }
             refs[i].lmer = mixed[i];
@@ -927,7 +958,11 @@ static int cmd_anova(int argc, char **argv)
             refs[i].lm = lms[i];
         }
     }
-    if (rc == 0 && lmm_anova_models(refs, n, &a, &err) != LMM_OK) rc = fail_status(&err);
+    if (rc == 0 && family.family != LMM_FAMILY_GAUSSIAN) {
+        const char *gnames[MAX_MODELS];
+        for (i = 0; i < n; i++) gnames[i] = names[i];
+        if (lmm_glmm_anova((const lmm_glmm *const *)glmms, gnames, n, &a, &err) != LMM_OK) rc = fail_status(&err);
+    } else if (rc == 0 && lmm_anova_models(refs, n, &a, &err) != LMM_OK) rc = fail_status(&err);
     if (rc == 0) {
         if (o.json) {
             printf("{\"models\": [");
@@ -952,7 +987,7 @@ static int cmd_anova(int argc, char **argv)
         }
     }
     lmm_anova_free(a);
-    for (i = 0; i < n; i++) { lmm_lm_free(lms[i]); lmm_fit_free(mixed[i]); }
+    for (i = 0; i < n; i++) { lmm_lm_free(lms[i]); lmm_fit_free(mixed[i]); lmm_glmm_free(glmms[i]); }
     lmm_frame_free(df);
     return rc ? rc : warned ? EXIT_STAT : 0;   /* the table stands; a printed warning still means exit 1 */
 }
@@ -1294,9 +1329,14 @@ static void help_predict(void)
            "Fit FORMULA (REML unless --ml) to DATA.csv and predict the response for each row of\n"
            "NEWDATA.csv, as lme4's predict(fit, newdata, allow.new.levels = TRUE): conditional on\n"
            "the predicted random effects of known groups, population level for new group levels.\n"
-           "Rows with a missing value get NA.\n\n"
+           "Rows with a missing value get NA. With --family, FORMULA is a GLMM (lme4's glmer, as\n"
+           "'lmm fit --family'; no intervals) predicted on the link scale (default) or, with --type\n"
+           "response, the response scale (the inverse link of it).\n\n"
            "options:\n"
            "  --level cond|pop   conditional predictions (default) or population level (re.form = ~0)\n"
+           "  --family F         a GLMM: F is binomial[:logit|:probit|:cloglog] or poisson[:log]\n"
+           "  --nagq K           with --family: K-point adaptive Gauss-Hermite quadrature (2..25)\n"
+           "  --type link|response   with --family: the scale of the predictions (default link)\n"
            "  --level P          confidence level of the intervals, in (0, 1) (default 0.95)\n"
            "  --interval confidence   Wald interval of the fit: fit -/+ qnorm((1 + P) / 2) se.fit, with\n"
            "                     se.fit = sqrt(x' vcov x) at population level (and for new groups); for a\n"
@@ -1317,7 +1357,49 @@ static void help_predict(void)
            HELP_WEIGHTS
            "  --contrasts sum    sum contrasts (contr.sum) instead of treatment contrasts\n"
            "  --json             print one JSON object: level, interval, conf, nsim, seed (boot),\n"
-           "                     predictions [{row, fit, se.fit, lwr, upr}] (se.fit, lwr, upr only with --interval)\n");
+           "                     predictions [{row, fit, se.fit, lwr, upr}] (se.fit, lwr, upr only with --interval);\n"
+           "                     with --family also family, link, type\n");
+}
+
+/* predict --family: lme4's predict of a glmer fit (link or response scale) */
+static int predict_glmm(lmm_frame *df, lmm_frame *nd, const cli_opts *o, const lmm_model_options *family, int nagq,
+                        int conditional, int response)
+{
+    lmm_glmm_options go;
+    lmm_glmm *g = NULL;
+    lmm_error err = {LMM_OK, ""};
+    double *pred = NULL;
+    int rc = 0, i;
+    memset(&go, 0, sizeof go);
+    go.model = *family;
+    go.model.contrasts = o->model.contrasts;
+    go.model.weights_column = o->model.weights_column;
+    go.model.offset_column = o->model.offset_column;
+    go.nagq = nagq;
+    go.optim.max_evals = o->max_evals;
+    go.skip_condvar = 1;
+    go.skip_hessian = 1;   /* predictions need the estimates only */
+    if (lmm_glmm_fit_formula(df, o->formula, &go, &g, &err) != LMM_OK) rc = fail_status(&err);
+    if (rc == 0 && !(pred = (double *)malloc(sizeof(double) * (size_t)(nd->nrow ? nd->nrow : 1)))) { fprintf(stderr, "lmm: out of memory\n"); rc = EXIT_STAT; }
+    if (rc == 0 && lmm_glmm_predict(g, df, nd, conditional, response, pred, &err) != LMM_OK) rc = fail_status_in("NEWDATA", &err);
+    if (rc == 0 && o->json) {
+        printf("{\"formula\": "); jstr(o->formula);
+        printf(", \"family\": \"%s\", \"link\": \"%s\", \"type\": \"%s\", \"level\": \"%s\"", lmm_family_name(g->family),
+               lmm_link_name(g->link), response ? "response" : "link", conditional ? "cond" : "pop");
+        printf(", \"predictions\": [");
+        for (i = 0; i < nd->nrow; i++) { printf("%s{\"row\": %d, \"fit\": ", i ? ", " : "", i + 1); jnum(pred[i]); printf("}"); }
+        printf("]}\n");
+    } else if (rc == 0) {
+        printf("%s predictions of %s (%s, %s link) on the %s scale\n", conditional ? "Conditional" : "Population-level", o->formula,
+               lmm_family_name(g->family), lmm_link_name(g->link), response ? "response" : "link");
+        printf("%5s %14s\n", "row", "fit");
+        for (i = 0; i < nd->nrow; i++) { printf("%5d ", i + 1); tnum(14, 6, pred[i]); printf("\n"); }
+    }
+    free(pred);
+    lmm_glmm_free(g);
+    lmm_frame_free(nd);
+    lmm_frame_free(df);
+    return rc;
 }
 
 static int cmd_predict(int argc, char **argv)
@@ -1327,6 +1409,8 @@ static int cmd_predict(int argc, char **argv)
     const char *pos[3], *v;
     char **rest;
     int npos, rc = 0, i, nrest = 0, conditional = 1, interval = LMM_INTERVAL_NONE, nsim_given = 0, last_pct = -1;
+    int nagq = 0, response = -1;
+    lmm_model_options family;
     long nsim = 1000, threads = 0;
     uint64_t seed = 1;
     double conf = 0.95;
@@ -1338,10 +1422,24 @@ static int cmd_predict(int argc, char **argv)
     double *pred = NULL, *se = NULL, *lo = NULL, *hi = NULL;
     if (wants_help(argc, argv)) { help_predict(); return 0; }
     memset(&o, 0, sizeof o);
+    memset(&family, 0, sizeof family);
     if (!(rest = (char **)malloc(sizeof(char *) * (size_t)(argc + 1)))) return EXIT_STAT;
     for (i = 0; i < argc && rc == 0; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--level")) {
+        if (!strcmp(a, "--family")) {
+            if (!(v = opt_value(argc, argv, &i, "binomial or poisson"))) rc = EXIT_INPUT;
+            else rc = parse_family(v, &family);
+        } else if (!strcmp(a, "--nagq")) {
+            long k;
+            if (!(v = opt_value(argc, argv, &i, "an integer from 1 to 25"))) rc = EXIT_INPUT;
+            else if (parse_int(v, 1, 25, &k)) rc = usage_error("--nagq takes an integer from 1 to 25");
+            else nagq = (int)k;
+        } else if (!strcmp(a, "--type")) {
+            if (!(v = opt_value(argc, argv, &i, "link or response"))) rc = EXIT_INPUT;
+            else if (!strcmp(v, "link")) response = 0;
+            else if (!strcmp(v, "response")) response = 1;
+            else rc = usage_error("--type takes 'link' or 'response'");
+        } else if (!strcmp(a, "--level")) {
             char *end;
             if (!(v = opt_value(argc, argv, &i, "cond, pop or a confidence level"))) rc = EXIT_INPUT;
             else if (!strcmp(v, "pop")) conditional = 0;
@@ -1377,6 +1475,17 @@ static int cmd_predict(int argc, char **argv)
     if (npos != 3) return usage_error("predict needs DATA.csv, 'FORMULA' and NEWDATA.csv");
     if (nsim_given && interval != LMM_INTERVAL_BOOT) return usage_error("--nsim, --seed and --threads need --interval boot");
     o.data = pos[0]; o.formula = pos[1];
+    if (family.family == LMM_FAMILY_GAUSSIAN && (nagq || response >= 0)) return usage_error("--nagq and --type need --family binomial or poisson");
+    if (family.family != LMM_FAMILY_GAUSSIAN) {
+        if (interval != LMM_INTERVAL_NONE || o.ml) return usage_error("predict --family gives the fit only: --interval and --ml are for lmer fits");
+        if (!(df = load_frame(&o))) return EXIT_INPUT;
+        if (lmm_frame_read_csv(pos[2], &nd, &err) != LMM_OK) {
+            fprintf(stderr, "lmm: NEWDATA: %s\n", err.message);
+            lmm_frame_free(df);
+            return EXIT_INPUT;
+        }
+        return predict_glmm(df, nd, &o, &family, nagq, conditional, response == 1);
+    }
     if (is_mixed(o.formula, &err) == 0) return usage_error("predict needs a mixed model formula with a random-effects term; use R for lm predictions");
     if (err.code != LMM_OK) return fail_status_in("formula", &err);
     if (!(df = load_frame(&o))) return EXIT_INPUT;

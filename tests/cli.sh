@@ -958,5 +958,25 @@ bad_input glmm-y-range "y values must be 0 <= y <= 1" fit $D/cbpp.csv 'size ~ pe
 bad_input glmm-poisson-negative "negative values not allowed for the 'Poisson' family" fit $D/cbpp.csv 'I(incidence - 3) ~ period + (1 | herd)' --family poisson
 bad_input glmm-ml "--family fits by maximum likelihood" fit $D/cbpp.csv "$CB" --family binomial --ml
 
+# ---- anova / predict --family: lme4's anova and predict of glmer fits (tests/data/glmm/anova_predict.json) ----
+CB0="cbind(incidence, size - incidence) ~ 1 + (1 | herd)"
+run glmm-anova anova $D/cbpp.csv "$CB" "$CB0" --family binomial --factor herd --factor period; expect_rc 0
+has "m1: cbind(incidence, size - incidence) ~ 1 + (1 | herd)"; has "   npar    AIC    BIC   logLik deviance Chisq Df Pr(>Chisq)    "
+has "m0    5 194.05 204.18  -92.027   184.05 25.61  3  1.151e-05 ***"
+run glmm-anova-json anova $D/grouseticks.csv 'TICKS ~ YEAR + (1|BROOD) + (1|LOCATION)' 'TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|LOCATION)' --family poisson --factor YEAR --json; expect_rc 0
+in_range glmm-anova-chisq "$(json_val chisq)" 34.25030 34.25031
+bad_input glmm-anova-one "compares two or more glmer formulas" anova $D/cbpp.csv "$CB" --family binomial
+bad_input glmm-anova-glm "no random-effects terms" anova $D/cbpp.csv 'incidence ~ period' 'incidence ~ period + (1 | herd)' --family poisson
+bad_input glmm-anova-nagq "--nagq needs --family" anova $D/cbpp.csv "$CB" "$CB0" --nagq 3
+run glmm-predict-link predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --family binomial --factor herd --factor period; expect_rc 0
+has "Conditional predictions of"; has "on the link scale"; has "    1      -0.808713"; has "    3      -2.390255"
+run glmm-predict-resp predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --family binomial --type response --level pop --factor herd --factor period; expect_rc 0
+has "Population-level predictions"; has "    2       0.048426"; has "    5       0.074018"
+run glmm-predict-json predict $D/grouseticks.csv 'TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|INDEX) + (1|LOCATION)' $D/glmm/grouseticks_new.csv --family poisson --type response --factor YEAR --json; expect_rc 0
+in_range glmm-predict-grouse "$(json_val fit)" 3.9161 3.9165
+bad_input glmm-predict-type "--type takes 'link' or 'response'" predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --family binomial --type probability
+bad_input glmm-predict-nofamily "--nagq and --type need --family" predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --type response
+bad_input glmm-predict-interval "--interval and --ml are for lmer fits" predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --family binomial --interval confidence
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
