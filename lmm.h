@@ -10682,7 +10682,7 @@ static lmm_status lmm__kr_contest1(const lmm_fit *fit, const lmm__kr *kr, const 
                                    lmm_error *err)
 {
     int a, p = fit->p;
-    double est = 0, ddf, fs, fu;
+    double est = 0, ddf = NAN, fs = NAN, fu = NAN;   /* set by lmm__kr_test */
     lmm_status st;
     if ((st = lmm__kr_test(fit, kr, l, 1, &ddf, &fs, &fu, err)) != LMM_OK) return st;
     for (a = 0; a < p; a++) est += l[a] * fit->beta[a];
@@ -10700,7 +10700,7 @@ static lmm_status lmm__kr_contest1(const lmm_fit *fit, const lmm__kr *kr, const 
 static lmm_status lmm__kr_contest(const lmm_fit *fit, const lmm__kr *kr, const double *PtL, int q,
                                   lmm_contest_result *out, lmm_error *err)
 {
-    double ddf, fs, fu;
+    double ddf = NAN, fs = NAN, fu = NAN;   /* set by lmm__kr_test (gcc -O3 cannot see it) */
     lmm_status st;
     if ((st = lmm__kr_test(fit, kr, PtL, q, &ddf, &fs, &fu, err)) != LMM_OK) return st;
     out->f = fs * fu; out->num_df = q; out->den_df = ddf;
@@ -13239,7 +13239,7 @@ static lmm_status lmm__pred_boot(const lmm_fit *fit, const lmm__pred_rows *d, do
                                  const lmm_boot_options *bo, double *se, double *lwr, double *upr, lmm_error *err)
 {
     int n = d->n, i, b, k, a, c;
-    double *draws, *noisy, probs[2], qv[2], T[32 * 32], wv[32];
+    double *draws, *noisy, probs[2], qv[2] = {NAN, NAN}, T[32 * 32], wv[32];
     lmm__pred_boot_user user;
     lmm_status st;
     if (bo && (bo->first != 0 || bo->last != 0)) return lmm__fail(err, LMM_ERR_ARG, "bootstrap predictions run all replicates (first and last must be 0)");
