@@ -7508,7 +7508,7 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
         }
     }
     for (s = 0; s < B->sp_nsn; s++) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], cur = -1;
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], cur = -1, d0;
         const int *rows = B->sp_rows + B->sp_rp[s];
         double *blk = B->sp_val + B->sp_off[s];
         if (nc == mr) {                          /* no rows below (the last, dense supernode): in place */
@@ -7524,7 +7524,13 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
             const double *src = F + (size_t)j * mr;
             double *dst = B->sp_val + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
             if (t != cur) lmm__sparse_map(B, cur = t);
-            for (i = j; i < mr; i++) dst[B->sp_map[rows[i]]] += src[i];
+            d0 = B->sp_map[col];
+            if (B->sp_map[rows[mr - 1]] - d0 == mr - 1 - j) {   /* the rows run on in the target: a plain add */
+                double *dd = dst + d0 - j;
+                for (i = j; i < mr; i++) dd[i] += src[i];
+            } else {
+                for (i = j; i < mr; i++) dst[B->sp_map[rows[i]]] += src[i];
+            }
         }
     }
     return 0;
