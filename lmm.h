@@ -6714,6 +6714,7 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
     }
+    lmm__sparse_release_a22(B);                  /* before the positions are written: a lower peak */
     /* a row's position in each supernode from one table (supernodes x rows)
        when that is small, else by a binary search in the supernode's rows */
     rel = (size_t)B->sp_nsn * r <= ((size_t)1 << 22) ? LMM__NEW(int, (size_t)B->sp_nsn * r) : NULL;
