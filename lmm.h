@@ -6347,7 +6347,9 @@ typedef struct lmm__blocks {
     size_t *cp;           /* l1 + 1: level j's rest rows are ri[cp[j] .. cp[j+1]) */
     int *ri;              /* sorted rest rows per level; the X and y rows are always last */
     double *A21;          /* level j: n_j x p1 block (column-major) at cp[j] * p1: [Zr X y]' Z1 */
-    double *A22;          /* r x r (full symmetric): [Zr X y]' [Zr X y] */
+    double *A22;          /* r x r (full symmetric): [Zr X y]' [Zr X y]; NULL while the sparse
+                             path holds it in sp_a22 (lmm__sparse_release_a22) */
+    double *ycol;         /* r: A22's y row while A22 is released */
     double *L11, *L21, *L22;
     int *rowterm;         /* r: term of each rest row (0 for the X and y rows) */
     size_t *tp;           /* r + 1: the pattern by rest row: row b occurs in level tl[e] ... */
@@ -6396,7 +6398,7 @@ typedef struct lmm__blocks {
     int *sp_snof;         /* r: supernode of each column */
     int *sp_map;          /* r: scratch, position of a row in a target supernode */
     double *sp_val;       /* the supernodal factor */
-    double *sp_a22;       /* A22 in the supernodes' layout (NULL: S is built dense and gathered) */
+    double *sp_a22;       /* A22 in the supernodes' layout, all its nonzeros (NULL: S is built dense and gathered) */
     size_t *sp_pp;        /* l1 + 1: level j's pairs at sp_pairpos[sp_pp[j] ..] */
     int *sp_pairpos;      /* per level, per pair y <= x of its list: the entry of sp_val it updates */
     double *sp_z;         /* the inverse of the random-effects part of L22 L22' on the factor's
@@ -6661,11 +6663,47 @@ static void lmm__sparse_map(lmm__blocks *B, int t)
 static void lmm__sparse_sync_y(lmm__blocks *B)
 {
     int r = B->r, s, c;
+    const double *yrow = B->A22 ? B->A22 + r - 1 : B->ycol;
+    size_t step = B->A22 ? (size_t)r : 1;
     for (s = 0; s < B->sp_nsn; s++) {
         int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
         for (c = 0; c < nc; c++)
-            B->sp_a22[B->sp_off[s] + (size_t)c * mr + mr - 1] = B->A22[(size_t)B->sp_perm[f + c] * r + r - 1];
+            B->sp_a22[B->sp_off[s] + (size_t)c * mr + mr - 1] = yrow[(size_t)B->sp_perm[f + c] * step];
     }
+}
+
+/* Release the dense A22 (r^2 doubles) once sp_a22 holds it: every nonzero of
+   A22 lies on the factor's pattern (two rest effects meet only in an
+   observation, and its first-term level's clique joins them; the X and y rows
+   are dense). Only the y row stays, in ycol, for lmm_model_set_response. */
+static void lmm__sparse_release_a22(lmm__blocks *B)
+{
+    int r = B->r;
+    if (!B->sp_a22 || !B->A22) return;
+    if (!B->ycol && !(B->ycol = LMM__NEW(double, r))) return;   /* not fatal: A22 is kept */
+    memcpy(B->ycol, B->A22 + (size_t)(r - 1) * r, (size_t)r * sizeof(double));
+    LMM_FREE(B->A22);
+    B->A22 = NULL;
+}
+
+/* A22 back from sp_a22 and ycol, before the plan is dropped (path change). */
+static int lmm__sparse_restore_a22(lmm__blocks *B)
+{
+    int r = B->r, s, c, i;
+    if (B->A22) return 0;
+    if (!(B->A22 = LMM__ZNEW(double, (size_t)r * r))) return 1;
+    for (s = 0; s < B->sp_nsn; s++) {
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+        const int *rows = B->sp_rows + B->sp_rp[s];
+        const double *src = B->sp_a22 + B->sp_off[s];
+        for (c = 0; c < nc; c++)
+            for (i = c; i < mr; i++) {
+                int oc = B->sp_perm[f + c], orow = B->sp_perm[rows[i]];
+                B->A22[(size_t)oc * r + orow] = B->A22[(size_t)orow * r + oc] = src[(size_t)c * mr + i];
+            }
+    }
+    for (i = 0; i < r; i++) B->A22[(size_t)i * r + r - 1] = B->A22[(size_t)(r - 1) * r + i] = B->ycol[i];
+    return 0;
 }
 
 /* The sparse path's direct assembly: A22 copied into the supernodes' layout,
@@ -6696,6 +6734,7 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
     }
+    lmm__sparse_release_a22(B);                  /* before the positions are written: a lower peak */
     /* a row's position in each supernode from one table (supernodes x rows)
        when that is small, else by a binary search in the supernode's rows */
     rel = (size_t)B->sp_nsn * r <= ((size_t)1 << 22) ? LMM__NEW(int, (size_t)B->sp_nsn * r) : NULL;
@@ -6917,11 +6956,15 @@ static lmm_status lmm__choose_path(lmm_model *m, lmm_error *err)
 {
     lmm__blocks *B = m->blk_;
     lmm_status st;
+    if (lmm__sparse_restore_a22(B) != 0) return lmm__nomem(err);
     B->path = LMM__PATH_DENSE;
     lmm__sparse_free(B);
     if (m->factor_kind_ == LMM_FACTOR_DENSE) return LMM_OK;
     if ((st = lmm__sparse_plan(B, m->factor_kind_ == LMM_FACTOR_SPARSE, err)) != LMM_OK) return st;
-    if (B->sp_nsn) B->path = LMM__PATH_SPARSE;
+    if (B->sp_nsn) {
+        B->path = LMM__PATH_SPARSE;
+        lmm__sparse_release_a22(B);
+    }
     else if (B->ncls) {
         B->path = LMM__PATH_CLASSES;
         if (!B->cls_ready) lmm__classes_fill(B, 1);
@@ -6943,9 +6986,12 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
 {
     lmm__blocks *B;
     int n, i, k, c, j, ylast;
-    double yy = 0;
+    double yy = 0, *yrow;
+    size_t ystep;
     if (!m || !y) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_response: NULL argument");
     B = m->blk_; n = m->nobs; ylast = B->r - 1;
+    yrow = B->A22 ? B->A22 + ylast : B->ycol;    /* A22's y row, or its copy while A22 is released */
+    ystep = B->A22 ? (size_t)B->r : 1;
     for (i = 0; i < n; i++)
         if (!isfinite(y[i])) return lmm__fail(err, LMM_ERR_DATA, "response is not finite at observation %d", i + 1);
     if (m->y != y) memcpy(m->y, y, (size_t)n * sizeof(double));
@@ -6978,7 +7024,7 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     }
     /* the y row is the last of every level's list; accumulate Z1'y into the work vector first */
     for (c = 0; c < B->q1; c++) B->work[c] = 0.0;
-    for (c = 0; c < B->r; c++) B->A22[(size_t)c * B->r + ylast] = 0.0;
+    for (c = 0; c < B->r; c++) yrow[c * ystep] = 0.0;
     for (i = 0; i < n; i++) {
         const lmm_reterm *t1 = &m->terms[0];
         double yi = m->sqrtw_ ? B->yshift[i] * m->sqrtw_[i] : B->yshift[i];   /* (sqrt(w) z)'(sqrt(w) r) */
@@ -6986,17 +7032,17 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
         for (k = 1; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
             for (c = 0; c < t->ncol; c++)
-                B->A22[(size_t)(t->u_offset - B->q1 + t->codes[i] * t->ncol + c) * B->r + ylast] += yi * t->z[(size_t)c * n + i];
+                yrow[(size_t)(t->u_offset - B->q1 + t->codes[i] * t->ncol + c) * ystep] += yi * t->z[(size_t)c * n + i];
         }
-        for (c = 0; c < m->X->ncol; c++) B->A22[(size_t)(B->qr + c) * B->r + ylast] += yi * m->X->v[(size_t)c * n + i];
+        for (c = 0; c < m->X->ncol; c++) yrow[(size_t)(B->qr + c) * ystep] += yi * m->X->v[(size_t)c * n + i];
         yy += B->yshift[i] * B->yshift[i];
     }
     for (j = 0; j < B->l1; j++) {
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
         for (c = 0; c < B->p1; c++) B->A21[B->cp[j] * B->p1 + (size_t)c * nj + nj - 1] = B->work[j * B->p1 + c];
     }
-    for (c = 0; c < ylast; c++) B->A22[(size_t)ylast * B->r + c] = B->A22[(size_t)c * B->r + ylast];
-    B->A22[(size_t)ylast * B->r + ylast] = yy;
+    if (B->A22) for (c = 0; c < ylast; c++) B->A22[(size_t)ylast * B->r + c] = B->A22[(size_t)c * B->r + ylast];
+    yrow[(size_t)ylast * ystep] = yy;
     {   /* residuals of the OLS shift at rounding level: every criterion value would be noise */
         double y2 = 0;
         if (m->offset || m->sqrtw_)
@@ -7016,7 +7062,7 @@ static void lmm__blocks_free(lmm_model *m)
 {
     lmm__blocks *B = m->blk_;
     if (!B) return;
-    LMM_FREE(B->A11); LMM_FREE(B->A21); LMM_FREE(B->A22);
+    LMM_FREE(B->A11); LMM_FREE(B->A21); LMM_FREE(B->A22); LMM_FREE(B->ycol);
     LMM_FREE(B->L11); LMM_FREE(B->L21); LMM_FREE(B->L22);
     LMM_FREE(B->cp); LMM_FREE(B->ri); LMM_FREE(B->rowterm); LMM_FREE(B->pack);
     LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
@@ -7483,9 +7529,13 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
         }
     }
     for (s = 0; s < B->sp_nsn; s++) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], cur = -1;
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], cur = -1, d0;
         const int *rows = B->sp_rows + B->sp_rp[s];
         double *blk = B->sp_val + B->sp_off[s];
+        if (nc == mr) {                          /* no rows below (the last, dense supernode): in place */
+            if (lmm__chol_blocked(mr, nc, blk, mr, B->pack) != 0) return 1;
+            continue;
+        }
         memcpy(F, blk, (size_t)mr * nc * sizeof(double));
         for (j = nc; j < mr; j++) memset(F + (size_t)j * mr + j, 0, (size_t)(mr - j) * sizeof(double));
         if (lmm__chol_blocked(mr, nc, F, mr, B->pack) != 0) return 1;
@@ -7495,7 +7545,13 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
             const double *src = F + (size_t)j * mr;
             double *dst = B->sp_val + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
             if (t != cur) lmm__sparse_map(B, cur = t);
-            for (i = j; i < mr; i++) dst[B->sp_map[rows[i]]] += src[i];
+            d0 = B->sp_map[col];
+            if (B->sp_map[rows[mr - 1]] - d0 == mr - 1 - j) {   /* the rows run on in the target: a plain add */
+                double *dd = dst + d0 - j;
+                for (i = j; i < mr; i++) dd[i] += src[i];
+            } else {
+                for (i = j; i < mr; i++) dst[B->sp_map[rows[i]]] += src[i];
+            }
         }
     }
     return 0;

@@ -249,6 +249,22 @@ static void check_devfun_values(void)
                 CHECK(lmm_model_set_factor(m, LMM_FACTOR_SPARSE, &err) == LMM_OK);
                 CHECK(lmm_model_factor(m) == LMM_FACTOR_SPARSE);
                 CHECK_CLOSE(lmm_model_objective(m, cases[k].theta, cases[k].reml), cases[k].want, 1e-11, 0);
+                {   /* a new response on the sparse path (its dense cross-products released), then
+                       the dense path again (rebuilt from the supernodes): the same objective */
+                    double *y2 = (double *)malloc(sizeof(double) * (size_t)m->nobs), fs, fd;
+                    int i;
+                    CHECK(y2 != NULL);
+                    if (y2) {
+                        for (i = 0; i < m->nobs; i++) y2[i] = m->y[i] + 0.25 * (i % 7) - 0.1 * (i % 3);
+                        CHECK(lmm_model_set_response(m, y2, &err) == LMM_OK);
+                        fs = lmm_model_objective(m, cases[k].theta, cases[k].reml);
+                        CHECK(lmm_model_set_factor(m, LMM_FACTOR_DENSE, &err) == LMM_OK);
+                        fd = lmm_model_objective(m, cases[k].theta, cases[k].reml);
+                        CHECK(isfinite(fd) && fd != cases[k].want);
+                        CHECK_CLOSE(fs, fd, 1e-11, 0);
+                        free(y2);
+                    }
+                }
             } else {
                 CHECK(lmm_model_set_factor(m, LMM_FACTOR_SPARSE, &err) == LMM_ERR_ARG);
                 CHECK(strstr(err.message, "sparse factor") != NULL);
