@@ -9347,6 +9347,69 @@ static int lmm__glmm_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The response of a binomial or Poisson fit (glmer's and glm's): builds the model, a
+   cbind(s, f) response becoming (s) + (f), the trials; fills y (proportion or count),
+   pw (prior weights, times the trials for binomial) and trials (nobs each, allocated here). */
+static lmm_status lmm__glmm_response(const lmm_frame *df, const char *formula, const lmm_model_options *mo,
+                                     lmm_model **mout, double **yout, double **pwout, double **trout, lmm_error *err)
+{
+    char a[512], b[512], rhs[1024], *f2 = NULL;
+    lmm_model *m = NULL;
+    double *y = NULL, *pw = NULL, *succ = NULL;
+    lmm_status st;
+    int cb, n, i;
+    *mout = NULL; *yout = *pwout = *trout = NULL;
+    cb = lmm__glmm_cbind(formula, a, b, rhs, sizeof a);
+    if (cb < 0) return lmm__fail(err, LMM_ERR_FORMULA, "cbind() response: write cbind(successes, failures) ~ ...");
+    if (cb && mo->family != LMM_FAMILY_BINOMIAL) return lmm__fail(err, LMM_ERR_FORMULA, "a cbind() response is for the binomial family");
+    if (cb) {
+        size_t len = strlen(a) + strlen(b) + strlen(rhs) + 16;
+        if (!(f2 = LMM__NEW(char, len))) return lmm__nomem(err);
+        snprintf(f2, len, "(%s) + (%s) ~%s", a, b, rhs);
+    }
+    st = lmm_model_build(df, f2 ? f2 : formula, mo, &m, err);
+    LMM_FREE(f2);
+    if (st != LMM_OK) return st;
+    n = m->nobs;
+    y = LMM__NEW(double, n ? n : 1); pw = LMM__NEW(double, n ? n : 1); succ = LMM__NEW(double, n ? n : 1);
+    if (!y || !pw || !succ) { st = lmm__nomem(err); goto done; }
+    for (i = 0; i < n; i++) pw[i] = m->weights ? m->weights[i] : 1.0;
+    if (cb) {
+        if ((st = lmm__glmm_eval_at_rows(df, a, m, succ, err)) != LMM_OK) goto done;
+        for (i = 0; i < n; i++) {
+            double tr = m->y[i], s = succ[i];
+            if (!isfinite(s)) { st = lmm__fail(err, LMM_ERR_DATA, "successes are not finite at row %d", m->rows[i] + 1); goto done; }
+            if (s < 0 || tr - s < 0) { st = lmm__fail(err, LMM_ERR_DATA, "counts must be nonnegative (row %d)", m->rows[i] + 1); goto done; }
+            if (fabs(s - floor(s + 0.5)) > 1e-3 || fabs(tr - floor(tr + 0.5)) > 1e-3) {
+                st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
+            }
+            y[i] = tr > 0 ? s / tr : 0.0;
+            succ[i] = tr;   /* now the trials */
+            pw[i] *= tr;
+        }
+    } else {
+        for (i = 0; i < n; i++) {
+            double yi = m->y[i];
+            y[i] = yi;
+            if (mo->family == LMM_FAMILY_BINOMIAL) {
+                double t = pw[i] * yi;
+                if (yi < 0 || yi > 1) { st = lmm__fail(err, LMM_ERR_DATA, "y values must be 0 <= y <= 1 (row %d: %g)", m->rows[i] + 1, yi); goto done; }
+                if (fabs(t - floor(t + 0.5)) > 1e-3) {
+                    st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
+                }
+                succ[i] = pw[i];   /* the trials */
+            } else {
+                if (yi < 0) { st = lmm__fail(err, LMM_ERR_DATA, "negative values not allowed for the 'Poisson' family (row %d)", m->rows[i] + 1); goto done; }
+                succ[i] = 1;
+            }
+        }
+    }
+done:
+    if (st != LMM_OK) { LMM_FREE(y); LMM_FREE(pw); LMM_FREE(succ); lmm_model_free(m); return st; }
+    *mout = m; *yout = y; *pwout = pw; *trout = succ;
+    return LMM_OK;
+}
+
 /* Conditional variances of the random effects from the factor of the u part
    (stage 2's, at the modes): diag blocks of T (L L')^-1 T'. */
 static lmm_status lmm__glmm_condvar(lmm_glmm *g, lmm__glmm_ws *ws, lmm_error *err)
@@ -9469,9 +9532,8 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     lmm__glmm_ws *ws = NULL;
     lmm_model *m = NULL;
     lmm_status st = LMM_OK;
-    char a[512], b[512], rhs[1024], *f2 = NULL;
-    int cb, n, p, q, nth, i, j, k, npar;
-    double *succ = NULL, *sorted = NULL, *x = NULL, *lower = NULL, *upper = NULL, *Hs = NULL;
+    int n, p, q, nth, i, j, k, npar;
+    double *yv = NULL, *pwv = NULL, *succ = NULL, *sorted = NULL, *x = NULL, *lower = NULL, *upper = NULL, *Hs = NULL;
     lmm__glmm_ctx ctx;
     lmm_optim_options oo;
     lmm_optim_result res;
@@ -9488,71 +9550,31 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         return lmm__fail(err, LMM_ERR_ARG, "link \"%s\" not available for %s family", lmm_link_name(mo.link), lmm_family_name(mo.family));
     if (o.nagq == 0) o.nagq = 1;
     if (o.nagq < 1 || o.nagq > 25) return lmm__fail(err, LMM_ERR_ARG, "nAGQ must be between 1 and 25 (got %d)", o.nagq);
-    /* cbind(successes, failures): the model's response is their sum, the trials */
-    cb = lmm__glmm_cbind(formula, a, b, rhs, sizeof a);
-    if (cb < 0) return lmm__fail(err, LMM_ERR_FORMULA, "cbind() response: write cbind(successes, failures) ~ ...");
-    if (cb && mo.family != LMM_FAMILY_BINOMIAL) return lmm__fail(err, LMM_ERR_FORMULA, "a cbind() response is for the binomial family");
-    if (cb) {
-        size_t len = strlen(a) + strlen(b) + strlen(rhs) + 16;
-        if (!(f2 = LMM__NEW(char, len))) return lmm__nomem(err);
-        snprintf(f2, len, "(%s) + (%s) ~%s", a, b, rhs);
-    }
-    st = lmm_model_build(df, f2 ? f2 : formula, &mo, &m, err);
-    LMM_FREE(f2);
-    if (st != LMM_OK) return st;
+    /* the response (cbind(successes, failures): the model's response is their sum, the trials) */
+    if ((st = lmm__glmm_response(df, formula, &mo, &m, &yv, &pwv, &succ, err)) != LMM_OK) return st;
     n = m->nobs; p = m->X->ncol; q = m->q; nth = m->ntheta;
-    if (m->nterms == 0) { lmm_model_free(m); return lmm__fail(err, LMM_ERR_FORMULA, "no random effects terms specified in formula"); }
+    if (m->nterms == 0) {
+        LMM_FREE(yv); LMM_FREE(pwv); LMM_FREE(succ); lmm_model_free(m);
+        return lmm__fail(err, LMM_ERR_FORMULA, "no random effects terms specified in formula");
+    }
     if (o.nagq > 1 && (m->nterms != 1 || m->terms[0].ncol != 1)) {
-        lmm_model_free(m);
+        LMM_FREE(yv); LMM_FREE(pwv); LMM_FREE(succ); lmm_model_free(m);
         return lmm__fail(err, LMM_ERR_ARG, "nAGQ > 1 is only available for models with a single, scalar random-effects term");
     }
     g = LMM__ZNEW(lmm_glmm, 1);
     ws = LMM__ZNEW(lmm__glmm_ws, 1);
-    if (!g || !ws) { LMM_FREE(g); LMM_FREE(ws); lmm_model_free(m); return lmm__nomem(err); }
-    g->model = m; g->ws_ = ws;
+    if (!g || !ws) { LMM_FREE(g); LMM_FREE(ws); LMM_FREE(yv); LMM_FREE(pwv); LMM_FREE(succ); lmm_model_free(m); return lmm__nomem(err); }
+    g->model = m; g->ws_ = ws; g->y = yv; g->prior_weights = pwv;
     g->family = mo.family; g->link = mo.link; g->nagq = o.nagq;
     g->nobs = n; g->p = p; g->q = q; g->ntheta = nth;
     g->formula = lmm__strdup(formula);
     g->theta = LMM__NEW(double, nth); g->beta = LMM__NEW(double, p ? p : 1); g->se = LMM__NEW(double, p ? p : 1);
     g->vcov = LMM__NEW(double, p > 0 ? p * p : 1); g->u = LMM__NEW(double, q); g->b = LMM__NEW(double, q);
     g->b_condsd = o.skip_condvar ? NULL : LMM__NEW(double, q);
-    g->y = LMM__NEW(double, n); g->prior_weights = LMM__NEW(double, n); g->eta = LMM__NEW(double, n);
+    g->eta = LMM__NEW(double, n);
     g->fitted = LMM__NEW(double, n); g->pearson = LMM__NEW(double, n);
-    succ = LMM__NEW(double, n);
     if (!g->formula || !g->theta || !g->beta || !g->se || !g->vcov || !g->u || !g->b || (!o.skip_condvar && !g->b_condsd) ||
         !g->y || !g->prior_weights || !g->eta || !g->fitted || !g->pearson || !succ) { st = lmm__nomem(err); goto done; }
-    /* the response */
-    for (i = 0; i < n; i++) g->prior_weights[i] = m->weights ? m->weights[i] : 1.0;
-    if (cb) {
-        if ((st = lmm__glmm_eval_at_rows(df, a, m, succ, err)) != LMM_OK) goto done;
-        for (i = 0; i < n; i++) {
-            double tr = m->y[i], s = succ[i];
-            if (!isfinite(s)) { st = lmm__fail(err, LMM_ERR_DATA, "successes are not finite at row %d", m->rows[i] + 1); goto done; }
-            if (s < 0 || tr - s < 0) { st = lmm__fail(err, LMM_ERR_DATA, "counts must be nonnegative (row %d)", m->rows[i] + 1); goto done; }
-            if (fabs(s - floor(s + 0.5)) > 1e-3 || fabs(tr - floor(tr + 0.5)) > 1e-3) {
-                st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
-            }
-            g->y[i] = tr > 0 ? s / tr : 0.0;
-            succ[i] = tr;   /* now the trials */
-            g->prior_weights[i] *= tr;
-        }
-    } else {
-        for (i = 0; i < n; i++) {
-            double y = m->y[i];
-            g->y[i] = y;
-            if (mo.family == LMM_FAMILY_BINOMIAL) {
-                double t = g->prior_weights[i] * y;
-                if (y < 0 || y > 1) { st = lmm__fail(err, LMM_ERR_DATA, "y values must be 0 <= y <= 1 (row %d: %g)", m->rows[i] + 1, y); goto done; }
-                if (fabs(t - floor(t + 0.5)) > 1e-3) {
-                    st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
-                }
-                succ[i] = g->prior_weights[i];   /* the trials */
-            } else {
-                if (y < 0) { st = lmm__fail(err, LMM_ERR_DATA, "negative values not allowed for the 'Poisson' family (row %d)", m->rows[i] + 1); goto done; }
-                succ[i] = 1;
-            }
-        }
-    }
     /* the workspace */
     ws->m = m; ws->family = mo.family; ws->link = mo.link; ws->n = n; ws->p = p; ws->q = q; ws->nagq = o.nagq;
     ws->c1 = m->terms[0].ncol; ws->nlev1 = m->terms[0].nlevels; ws->q1 = ws->c1 * ws->nlev1; ws->nru = q - ws->q1;
