@@ -72,6 +72,8 @@
                   lmm_glmm_anova compares nested fits (lme4's anova, printed
                   by lmm_print_anova); lmm_glmm_predict is predict() on the
                   link or response scale, conditional or population level.
+                  lmm_glm_fit_formula is R's glm() (no random effects, IRLS);
+                  lmm_glm_anova tests glmer against glm fits (anova(glmer, glm)).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -96,7 +98,8 @@
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
    @glmm     generalized linear mixed models (glmer): binomial and Poisson
-             families, PIRLS, Laplace and adaptive Gauss-Hermite deviance
+             families, PIRLS, Laplace and adaptive Gauss-Hermite deviance;
+             plain GLMs (glm) by IRLS
    @lm       lm, aov, LRT          @anova   anova of nested fits
    @infer    lmerTest's Satterthwaite and pbkrtest's Kenward-Roger t and F tests
              (lmm_contest, lmm_coef_table, lmm_anova_table: F tables of type

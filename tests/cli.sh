@@ -966,7 +966,12 @@ has "m0    5 194.05 204.18  -92.027   184.05 25.61  3  1.151e-05 ***"
 run glmm-anova-json anova $D/grouseticks.csv 'TICKS ~ YEAR + (1|BROOD) + (1|LOCATION)' 'TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|LOCATION)' --family poisson --factor YEAR --json; expect_rc 0
 in_range glmm-anova-chisq "$(json_val chisq)" 34.25030 34.25031
 bad_input glmm-anova-one "compares two or more glmer formulas" anova $D/cbpp.csv "$CB" --family binomial
-bad_input glmm-anova-glm "no random-effects terms" anova $D/cbpp.csv 'incidence ~ period' 'incidence ~ period + (1 | herd)' --family poisson
+# a formula without random-effects terms is a glm: lme4's anova(glmer, glm) (tests/data/glm/anova_cbpp.json)
+run glmm-anova-glm anova $D/cbpp.csv "$CB" 'cbind(incidence, size - incidence) ~ period' --family binomial --factor herd --factor period; expect_rc 0
+has "m1    4 206.06 214.16 -99.029   198.06                         "; has "m0    5 194.05 204.18 -92.027   184.05 14.005  1  0.0001823 ***"
+run glmm-anova-glm-json anova $D/cbpp.csv 'cbind(incidence, size - incidence) ~ period' "$CB" --family binomial --factor herd --factor period --json; expect_rc 0
+in_range glmm-anova-glm-chisq "$(json_val chisq)" 14.00526 14.00527
+bad_input glmm-anova-glm-y "y values must be 0 <= y <= 1" anova $D/cbpp.csv 'size ~ period' "$CB" --family binomial --factor herd --factor period
 bad_input glmm-anova-nagq "--nagq needs --family" anova $D/cbpp.csv "$CB" "$CB0" --nagq 3
 run glmm-predict-link predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --family binomial --factor herd --factor period; expect_rc 0
 has "Conditional predictions of"; has "on the link scale"; has "    1      -0.808713"; has "    3      -2.390255"
