@@ -72,7 +72,8 @@
                   lmm_glmm_anova compares nested fits (lme4's anova, printed
                   by lmm_print_anova); lmm_glmm_predict is predict() on the
                   link or response scale, conditional or population level.
-                  lmm_glm_fit_formula is R's glm() (no random effects, IRLS);
+                  lmm_glm_fit_formula is R's glm() (no random effects, IRLS),
+                  lmm_print_glm_summary its summary();
                   lmm_glm_anova tests glmer against glm fits (anova(glmer, glm)).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
@@ -1196,6 +1197,8 @@ LMM_API lmm_status lmm_predict_ex(const lmm_fit *fit, const lmm_frame *train, co
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
 /* summary() of a GLMM (lme4's glmerMod layout: Family line, z tests, no Residual row). */
 LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *data_name);
+/* summary() of a glm (R's summary.glm layout: Call, deviance residuals, z tests, deviances, AIC). */
+LMM_API void lmm_print_glm_summary(FILE *out, const lmm_glm *g, const char *data_name);
 /* What lmm_print_summary_ex prints; zero-initialised (or NULL) = lme4's summary. */
 typedef struct lmm_print_options {
     int tests;                /* 1: lmerTest's summary(), t tests with df and p-values */
@@ -14343,6 +14346,79 @@ LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *da
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
                               m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
     if (g->singular) fprintf(out, "optimizer (Nelder_Mead) convergence code: 0 (OK)\nboundary (singular) fit: see help('isSingular')\n\n");
+}
+
+/* summary() of a glm (R 4.2's print.summary.glm; the Call as match.call deparses it, broken
+   after an argument once the line passes 60 characters). */
+LMM_API void lmm_print_glm_summary(FILE *out, const lmm_glm *g, const char *data_name)
+{
+    static const char *const qnames[5] = { "Min", "1Q", "Median", "3Q", "Max" };
+    static const char *const head[4] = { "Estimate", "Std. Error", "z value", "Pr(>|z|)" };
+    const lmm_model *m = g->model;
+    char fbuf[1024], args[4][1100], qv[5][48], dv[2][48], av[1][48];
+    double rq[5], d2[2], *r, *cs;
+    int nargs = 0, i, len, n = g->nobs, p = g->p, w = 0;
+    lmm_deparse_formula(g->formula, fbuf, sizeof fbuf);
+    snprintf(args[nargs++], sizeof args[0], "formula = %s", fbuf);
+    if (g->link == (g->family == LMM_FAMILY_BINOMIAL ? LMM_LINK_LOGIT : LMM_LINK_LOG))
+        snprintf(args[nargs++], sizeof args[0], "family = %s", lmm_family_name(g->family));
+    else snprintf(args[nargs++], sizeof args[0], "family = %s(link = \"%s\")", lmm_family_name(g->family), lmm_link_name(g->link));
+    if (data_name) snprintf(args[nargs++], sizeof args[0], "data = %s", data_name);
+    if (m->weights_label) snprintf(args[nargs++], sizeof args[0], "weights = %s", m->weights_label);
+    fprintf(out, "\nCall:\nglm(");
+    len = 4;
+    for (i = 0; i < nargs; i++) {
+        fprintf(out, "%s", args[i]);
+        len += (int)strlen(args[i]);
+        if (i + 1 == nargs) break;
+        fprintf(out, ", ");
+        len += 2;
+        if (len > 60) { fprintf(out, "\n    "); len = 4; }
+    }
+    fprintf(out, ")\n\nDeviance Residuals: \n");
+    if (n > 0 && (r = (double *)lmm__alloc((size_t)n, sizeof(double))) != NULL) {
+        for (i = 0; i < n; i++) {
+            double d = lmm__glmm_devres(g->family, g->y[i], g->fitted[i], g->prior_weights[i]);
+            r[i] = (g->y[i] > g->fitted[i] ? 1 : -1) * sqrt(d > 0 ? d : 0);
+        }
+        qsort(r, (size_t)n, sizeof(double), lmm__glmm_cmp);
+        for (i = 0; i < 5; i++) {   /* R's quantile type 7 */
+            double h = (n - 1) * 0.25 * i;
+            int lo = (int)floor(h);
+            rq[i] = lo + 1 < n ? r[lo] + (h - lo) * (r[lo + 1] - r[lo]) : r[n - 1];
+        }
+        LMM_FREE(r);
+        lmm__zapsmall(rq, 5, 5);
+        lmm_format_reals(rq, 5, 4, qv);
+        for (i = 0; i < 5; i++) {
+            int a = (int)strlen(qnames[i]), b = (int)strlen(qv[i]);
+            if (a > w) w = a;
+            if (b > w) w = b;
+        }
+        for (i = 0; i < 5; i++) fprintf(out, "%*s  ", w, qnames[i]);
+        fprintf(out, "\n");
+        for (i = 0; i < 5; i++) fprintf(out, "%*s  ", w, qv[i]);
+        fprintf(out, "\n");
+    }
+    if (p > 0 && (cs = (double *)lmm__alloc((size_t)(2 * p), sizeof(double))) != NULL) {
+        for (i = 0; i < p; i++) { cs[i] = g->beta[i]; cs[p + i] = g->se[i]; }
+        fprintf(out, "\nCoefficients:\n");
+        lmm__print_coefmat(out, m->X->colnames, p, cs, 2, head, g->zval, g->pval);
+        LMM_FREE(cs);
+    }
+    fprintf(out, "\n(Dispersion parameter for %s family taken to be 1)\n\n", lmm_family_name(g->family));
+    d2[0] = g->null_deviance; d2[1] = g->deviance;
+    lmm_format_reals(d2, 2, 5, dv);
+    {
+        char a[32], b[32];
+        int wd;
+        snprintf(a, sizeof a, "%d", g->df_null); snprintf(b, sizeof b, "%d", g->df_resid);
+        wd = (int)(strlen(a) > strlen(b) ? strlen(a) : strlen(b));
+        fprintf(out, "    Null deviance: %s  on %*s  degrees of freedom\n", dv[0], wd, a);
+        fprintf(out, "Residual deviance: %s  on %*s  degrees of freedom\n", dv[1], wd, b);
+    }
+    lmm_format_reals(&g->aic, 1, 5, av);
+    fprintf(out, "AIC: %s\n\nNumber of Fisher Scoring iterations: %d\n\n", av[0], g->iter);
 }
 
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)

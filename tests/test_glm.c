@@ -3,10 +3,38 @@
 #include "test.h"
 #include "json.h"
 
+/* lmm_print_glm_summary against R's print(summary(m)) (curly quotes made ASCII, as R's C locale prints them) */
+static void check_print(const lmm_glm *g, const char *name, const char *data_name)
+{
+    char path[256], *want, *got, *w, *r;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/glm/%s.txt", TEST_DATA_DIR, name);
+    f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f) return;
+    want = lmm_test_slurp(f);
+    fclose(f);
+    for (r = w = want; *r; ) {   /* U+2018 / U+2019 -> ' */
+        if ((unsigned char)r[0] == 0xE2 && (unsigned char)r[1] == 0x80 && ((unsigned char)r[2] == 0x98 || (unsigned char)r[2] == 0x99)) { *w++ = '\''; r += 3; }
+        else *w++ = *r++;
+    }
+    *w = 0;
+    f = tmpfile();
+    CHECK(f != NULL);
+    if (!f) { free(want); return; }
+    lmm_print_glm_summary(f, g, data_name);
+    rewind(f);
+    got = lmm_test_slurp(f);
+    fclose(f);
+    if (strcmp(got, want) != 0) fprintf(stderr, "  %s: printed\n%s\n  R printed\n%s\n", name, got, want);
+    CHECK(strcmp(got, want) == 0);
+    free(got); free(want);
+}
+
 /* Fit `formula` as a glm and compare it with tests/data/glm/<name>.json; the fit is
    returned in *keep when keep is not NULL. */
 static void check_glm(const char *name, const char *dataset, const char *formula, const char *const *factors,
-                      lmm_family family, lmm_link link, const char *weights_column, lmm_glm **keep)
+                      lmm_family family, lmm_link link, const char *weights_column, const char *data_name, lmm_glm **keep)
 {
     char path[512];
     tj_node *ref;
@@ -47,6 +75,7 @@ static void check_glm(const char *name, const char *dataset, const char *formula
     CHECK(g->converged);
     fprintf(stderr, "  %-14s deviance %.12f (R %.12f), aic %.10f (R %.10f), %d iterations\n", name, g->deviance,
             tj_num(tj_get(ref, "deviance")), g->aic, tj_num(tj_get(ref, "aic")), g->iter);
+    check_print(g, name, data_name);
     if (keep) *keep = g; else lmm_glm_free(g);
     tj_free(ref);
     lmm_frame_free(df);
@@ -119,13 +148,13 @@ void test_glm(void)
     static const char *const none[] = { NULL };
     const char *cbpp = "cbind(incidence, size - incidence) ~ period";
     lmm_glm *m0 = NULL;
-    check_glm("cbpp", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, NULL, &m0);
-    check_glm("cbpp_probit", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_PROBIT, NULL, NULL);
-    check_glm("cbpp_cloglog", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_CLOGLOG, NULL, NULL);
-    check_glm("cbpp_prop", "cbpp.csv", "incidence / size ~ period", cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, "size", NULL);
-    check_glm("cbpp_offset", "cbpp.csv", "incidence ~ period + offset(log(size))", cbf, LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, NULL, NULL);
-    check_glm("sleep_cloglog", "sleepstudy_bin.csv", "high ~ Days", none, LMM_FAMILY_BINOMIAL, LMM_LINK_CLOGLOG, NULL, NULL);
-    check_glm("grouseticks", "grouseticks.csv", "TICKS ~ YEAR + scale(HEIGHT)", gsf, LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, NULL, NULL);
+    check_glm("cbpp", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, NULL, "cb", &m0);
+    check_glm("cbpp_probit", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_PROBIT, NULL, "cb", NULL);
+    check_glm("cbpp_cloglog", "cbpp.csv", cbpp, cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_CLOGLOG, NULL, "cb", NULL);
+    check_glm("cbpp_prop", "cbpp.csv", "incidence / size ~ period", cbf, LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, "size", "cb", NULL);
+    check_glm("cbpp_offset", "cbpp.csv", "incidence ~ period + offset(log(size))", cbf, LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, NULL, "cb", NULL);
+    check_glm("sleep_cloglog", "sleepstudy_bin.csv", "high ~ Days", none, LMM_FAMILY_BINOMIAL, LMM_LINK_CLOGLOG, NULL, "s", NULL);
+    check_glm("grouseticks", "grouseticks.csv", "TICKS ~ YEAR + scale(HEIGHT)", gsf, LMM_FAMILY_POISSON, LMM_LINK_DEFAULT, NULL, "g", NULL);
     check_anova_cbpp(m0);
     lmm_glm_free(m0);
 }

@@ -23,11 +23,11 @@ glmjson <- function(name, m) {
 cb <- read.csv("tests/data/cbpp.csv")
 cb$herd <- factor(cb$herd); cb$period <- factor(cb$period)
 fcb <- cbind(incidence, size - incidence) ~ period
-glmjson("cbpp", glm(fcb, cb, family = binomial))
-glmjson("cbpp_probit", glm(fcb, cb, family = binomial(link = "probit")))
-glmjson("cbpp_cloglog", glm(fcb, cb, family = binomial(link = "cloglog")))
-cb$prop <- cb$incidence / cb$size
-glmjson("cbpp_prop", glm(prop ~ period, cb, family = binomial, weights = size))
+# the formulas written out, so that print(summary(m))'s Call shows them
+glmjson("cbpp", glm(cbind(incidence, size - incidence) ~ period, cb, family = binomial))
+glmjson("cbpp_probit", glm(cbind(incidence, size - incidence) ~ period, cb, family = binomial(link = "probit")))
+glmjson("cbpp_cloglog", glm(cbind(incidence, size - incidence) ~ period, cb, family = binomial(link = "cloglog")))
+glmjson("cbpp_prop", glm(incidence / size ~ period, cb, family = binomial, weights = size))
 glmjson("cbpp_offset", glm(incidence ~ period + offset(log(size)), cb, family = poisson))
 s <- read.csv("tests/data/sleepstudy_bin.csv")
 glmjson("sleep_cloglog", glm(high ~ Days, s, family = binomial(link = "cloglog")))
@@ -37,7 +37,7 @@ glmjson("grouseticks", glm(TICKS ~ YEAR + scale(HEIGHT), g, family = poisson))
 
 # lme4's anova of a glmer fit and the glm without its random effects
 m1 <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cb, family = binomial)
-m0 <- glm(fcb, cb, family = binomial)
+m0 <- glm(cbind(incidence, size - incidence) ~ period, cb, family = binomial)
 a <- anova(m1, m0)
 writeLines(toJSON(list(rows = rownames(a), npar = a$npar, loglik = a$logLik, aic = a$AIC, bic = a$BIC,
                        deviance = a$deviance, chisq = a$Chisq, df = a[["Df"]], p = a[["Pr(>Chisq)"]]),
