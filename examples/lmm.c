@@ -99,7 +99,8 @@ static void help_fit(void)
            "                     and degrees of freedom; REML fits only (with --ml: exit 2)\n"
            "  --family F         a GLMM (lme4's glmer): F is binomial[:logit|:probit|:cloglog] or\n"
            "                     poisson; a binomial response is 0/1, a proportion with --weights\n"
-           "                     (the trials) or cbind(successes, failures)\n"
+           "                     (the trials) or cbind(successes, failures); a formula without\n"
+           "                     random-effects terms is a plain glm (R's glm, summary(glm))\n"
            "  --nagq K           with --family: K-point adaptive Gauss-Hermite quadrature (2..25; one\n"
            "                     scalar random-effects term), default 1 = Laplace\n"
            "  --json             print one JSON object instead of the summary\n");
@@ -439,12 +440,55 @@ static int parse_family(const char *v, lmm_model_options *mo)
 }
 
 /* fit --family: lme4's glmer */
+/* fit --family with a formula without random-effects terms: R's glm (summary, or JSON). */
+static int cmd_fit_glm(lmm_frame *df, const cli_opts *o, const lmm_model_options *mo)
+{
+    lmm_glm *g = NULL;
+    lmm_error err = {LMM_OK, ""};
+    char dname[256];
+    int i;
+    if (lmm_glm_fit_formula(df, o->formula, mo, &g, &err) != LMM_OK) {
+        fprintf(stderr, "lmm: %s\n", err.message);
+        lmm_frame_free(df);
+        return err.code == LMM_ERR_CONVERGENCE || err.code == LMM_ERR_NUMERIC ? EXIT_STAT : EXIT_INPUT;
+    }
+    if (o->json) {
+        printf("{\"formula\": "); jstr(g->formula);
+        printf(", \"family\": \"%s\", \"link\": \"%s\", \"nobs\": %d", lmm_family_name(g->family), lmm_link_name(g->link), g->nobs);
+        printf(", \"deviance\": "); jnum(g->deviance);
+        printf(", \"null_deviance\": "); jnum(g->null_deviance);
+        printf(", \"df_resid\": %d, \"df_null\": %d, \"aic\": ", g->df_resid, g->df_null); jnum(g->aic);
+        printf(", \"bic\": "); jnum(g->bic);
+        printf(", \"loglik\": "); jnum(g->loglik);
+        printf(", \"iter\": %d, \"converged\": %s, \"coef\": [", g->iter, g->converged ? "true" : "false");
+        for (i = 0; i < g->p; i++) {
+            printf("%s{\"name\": ", i ? ", " : ""); jstr(g->model->X->colnames[i]);
+            printf(", \"estimate\": "); jnum(g->beta[i]);
+            printf(", \"se\": "); jnum(g->se[i]);
+            printf(", \"z\": "); jnum(g->zval[i]);
+            printf(", \"p\": "); jnum(g->pval[i]);
+            printf("}");
+        }
+        printf("]}\n");
+    } else {
+        data_name(o->data, dname, sizeof dname);
+        lmm_print_glm_summary(stdout, g, dname);
+    }
+    lmm_glm_free(g);
+    lmm_frame_free(df);
+    return 0;
+}
+
 static int cmd_fit_glmm(lmm_frame *df, const cli_opts *o, const lmm_model_options *mo, int nagq)
 {
     lmm_glmm_options go;
     lmm_glmm *g = NULL;
     lmm_error err = {LMM_OK, ""};
     char dname[256];
+    if (!strchr(o->formula, '|')) {   /* no random-effects term: a plain glm */
+        if (nagq) { lmm_frame_free(df); return usage_error("--nagq needs random-effects terms (a formula without them is a glm)"); }
+        return cmd_fit_glm(df, o, mo);
+    }
     memset(&go, 0, sizeof go);
     go.model = *mo;
     go.nagq = nagq;

@@ -957,6 +957,14 @@ bad_input glmm-nagq-terms "nAGQ > 1 is only available for models with a single, 
 bad_input glmm-y-range "y values must be 0 <= y <= 1" fit $D/cbpp.csv 'size ~ period + (1 | herd)' --family binomial
 bad_input glmm-poisson-negative "negative values not allowed for the 'Poisson' family" fit $D/cbpp.csv 'I(incidence - 3) ~ period + (1 | herd)' --family poisson
 bad_input glmm-ml "--family fits by maximum likelihood" fit $D/cbpp.csv "$CB" --family binomial --ml
+# fit --family without random-effects terms: R's glm (tests/data/glm/cbpp.txt, cbpp_offset.json)
+run glm-fit fit $D/cbpp.csv 'cbind(incidence, size - incidence) ~ period' --family binomial --factor herd --factor period; expect_rc 0
+has "glm(formula = cbind(incidence, size - incidence) ~ period, family = binomial, "; has "-3.5194  -1.1089  -0.4411   0.5896   3.3865  "
+has "(Intercept)  -1.2690     0.1449  -8.757  < 2e-16 ***"; has "Residual deviance: 114.10  on 52  degrees of freedom"; has "AIC: 206.06"
+run glm-fit-json fit $D/cbpp.csv 'incidence ~ period + offset(log(size))' --family poisson --factor period --json; expect_rc 0
+in_range glm-fit-deviance "$(json_val deviance)" 98.0520002811 98.0520002812
+in_range glm-fit-aic "$(json_val aic)" 197.225409921 197.225409922
+bad_input glm-fit-nagq "--nagq needs random-effects terms" fit $D/cbpp.csv 'cbind(incidence, size - incidence) ~ period' --family binomial --nagq 5
 
 # ---- anova / predict --family: lme4's anova and predict of glmer fits (tests/data/glmm/anova_predict.json) ----
 CB0="cbind(incidence, size - incidence) ~ 1 + (1 | herd)"
