@@ -72,6 +72,9 @@
                   lmm_glmm_anova compares nested fits (lme4's anova, printed
                   by lmm_print_anova); lmm_glmm_predict is predict() on the
                   link or response scale, conditional or population level.
+                  lmm_glm_fit_formula is R's glm() (no random effects, IRLS),
+                  lmm_print_glm_summary its summary();
+                  lmm_glm_anova tests glmer against glm fits (anova(glmer, glm)).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -96,7 +99,8 @@
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
    @glmm     generalized linear mixed models (glmer): binomial and Poisson
-             families, PIRLS, Laplace and adaptive Gauss-Hermite deviance
+             families, PIRLS, Laplace and adaptive Gauss-Hermite deviance;
+             plain GLMs (glm) by IRLS
    @lm       lm, aov, LRT          @anova   anova of nested fits
    @infer    lmerTest's Satterthwaite and pbkrtest's Kenward-Roger t and F tests
              (lmm_contest, lmm_coef_table, lmm_anova_table: F tables of type
@@ -799,6 +803,40 @@ LMM_API lmm_status lmm_glmm_anova(const lmm_glmm *const *fits, const char *const
 LMM_API lmm_status lmm_glmm_predict(const lmm_glmm *g, const lmm_frame *train, const lmm_frame *newdata,
                                     int conditional, int response_scale, double *out, lmm_error *err);
 
+/* A plain GLM (R's glm(), no random effects) of the binomial or Poisson family, fitted by
+   IRLS as glm.fit does (mustart, epsilon 1e-8, at most 25 iterations); the response as for
+   lmm_glmm_fit_formula (0/1, proportion with weights, cbind(s, f)); offsets and prior weights
+   from the model options. Standard errors with dispersion 1 (summary.glm for these families). */
+typedef struct lmm_glm {
+    lmm_model *model;         /* X (column names), rows used, offset; owned */
+    char *formula;            /* as given */
+    lmm_family family;
+    lmm_link link;
+    int nobs, p;
+    double *beta, *se, *zval, *pval;   /* p: estimates, SEs, z values, Pr(>|z|) */
+    double *vcov;             /* p x p: (X'WX)^-1 at the last iteration's weights */
+    double deviance, null_deviance;
+    int df_resid, df_null;
+    double aic, bic, loglik;  /* R's AIC(glm) (family aic + 2p), BIC, logLik (df p) */
+    int iter;                 /* Fisher scoring iterations */
+    int converged;            /* 0 when 25 iterations did not meet the criterion */
+    double *y;                /* nobs: proportion (binomial) or count */
+    double *prior_weights;    /* binomial: trials (times any prior weights); poisson: weights or 1 */
+    double *eta, *fitted;     /* linear predictor (offset included) and mean */
+    double *working_weights;  /* IRLS weights of the last iteration (R's fit$weights) */
+} lmm_glm;
+
+/* Fit a GLM; the formula has no random-effects terms. opts->family must be
+   LMM_FAMILY_BINOMIAL or LMM_FAMILY_POISSON (links as for glmer). */
+LMM_API lmm_status lmm_glm_fit_formula(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
+                                       lmm_glm **out, lmm_error *err);
+LMM_API void lmm_glm_free(lmm_glm *g);
+/* lme4's anova() over glmer and glm fits (anova(glmer, glm)): row i is glmms[i] when glmms
+   and glmms[i] are not NULL, else glms[i] (its npar the number of coefficients). As
+   lmm_glmm_anova otherwise; glms may be NULL. */
+LMM_API lmm_status lmm_glm_anova(const lmm_glmm *const *glmms, const lmm_glm *const *glms, const char *const *names,
+                                 int n, struct lmm_anova **out, lmm_error *err);
+
 /* ======================================================================== */
 /* Linear models, ANOVA and likelihood-ratio tests                           */
 /* ======================================================================== */
@@ -1159,6 +1197,8 @@ LMM_API lmm_status lmm_predict_ex(const lmm_fit *fit, const lmm_frame *train, co
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name);
 /* summary() of a GLMM (lme4's glmerMod layout: Family line, z tests, no Residual row). */
 LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *data_name);
+/* summary() of a glm (R's summary.glm layout: Call, deviance residuals, z tests, deviances, AIC). */
+LMM_API void lmm_print_glm_summary(FILE *out, const lmm_glm *g, const char *data_name);
 /* What lmm_print_summary_ex prints; zero-initialised (or NULL) = lme4's summary. */
 typedef struct lmm_print_options {
     int tests;                /* 1: lmerTest's summary(), t tests with df and p-values */
@@ -7821,8 +7861,10 @@ static lmm_status lmm__model_weights_offset(lmm_model *m, const lmm_frame *df, c
     return LMM_OK;
 }
 
-LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
-                                   lmm_model **out, lmm_error *err)
+/* fixed_only: a formula without random-effects terms, its model left unfinished (X, y,
+   weights, offset, rows: what glm needs); a random-effects term is refused. */
+static lmm_status lmm__model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
+                                   int fixed_only, lmm_model **out, lmm_error *err)
 {
     lmm_formula *f = NULL;
     lmm__frame_eval fe;
@@ -7874,13 +7916,21 @@ LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, con
         lmm_matrix_free(zm);
         if (t->ncol > 32) { st = lmm__fail(err, LMM_ERR_FORMULA, "random-effects term for '%s' has more than 32 columns", t->group); break; }
     }
-    if (st == LMM_OK) st = lmm__model_finish(m, err);
+    if (st == LMM_OK && fixed_only && f->nre > 0)
+        st = lmm__fail(err, LMM_ERR_FORMULA, "a glm formula has no random-effects terms (fit it with lmm_glmm_fit_formula)");
+    else if (st == LMM_OK && !fixed_only) st = lmm__model_finish(m, err);
 done:
     lmm__frame_eval_free(&fe);
     lmm_formula_free(f);
     if (st != LMM_OK) { lmm_model_free(m); return st; }
     *out = m;
     return LMM_OK;
+}
+
+LMM_API lmm_status lmm_model_build(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
+                                   lmm_model **out, lmm_error *err)
+{
+    return lmm__model_build(df, formula, opts, 0, out, err);
 }
 
 /* ---- 9. estimates at theta ---------------------------------------------- */
@@ -9403,6 +9453,69 @@ static int lmm__glmm_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The response of a binomial or Poisson fit (glmer's and glm's): builds the model, a
+   cbind(s, f) response becoming (s) + (f), the trials; fills y (proportion or count),
+   pw (prior weights, times the trials for binomial) and trials (nobs each, allocated here). */
+static lmm_status lmm__glmm_response(const lmm_frame *df, const char *formula, const lmm_model_options *mo,
+                                     int fixed_only, lmm_model **mout, double **yout, double **pwout, double **trout, lmm_error *err)
+{
+    char a[512], b[512], rhs[1024], *f2 = NULL;
+    lmm_model *m = NULL;
+    double *y = NULL, *pw = NULL, *succ = NULL;
+    lmm_status st;
+    int cb, n, i;
+    *mout = NULL; *yout = *pwout = *trout = NULL;
+    cb = lmm__glmm_cbind(formula, a, b, rhs, sizeof a);
+    if (cb < 0) return lmm__fail(err, LMM_ERR_FORMULA, "cbind() response: write cbind(successes, failures) ~ ...");
+    if (cb && mo->family != LMM_FAMILY_BINOMIAL) return lmm__fail(err, LMM_ERR_FORMULA, "a cbind() response is for the binomial family");
+    if (cb) {
+        size_t len = strlen(a) + strlen(b) + strlen(rhs) + 16;
+        if (!(f2 = LMM__NEW(char, len))) return lmm__nomem(err);
+        snprintf(f2, len, "(%s) + (%s) ~%s", a, b, rhs);
+    }
+    st = lmm__model_build(df, f2 ? f2 : formula, mo, fixed_only, &m, err);
+    LMM_FREE(f2);
+    if (st != LMM_OK) return st;
+    n = m->nobs;
+    y = LMM__NEW(double, n ? n : 1); pw = LMM__NEW(double, n ? n : 1); succ = LMM__NEW(double, n ? n : 1);
+    if (!y || !pw || !succ) { st = lmm__nomem(err); goto done; }
+    for (i = 0; i < n; i++) pw[i] = m->weights ? m->weights[i] : 1.0;
+    if (cb) {
+        if ((st = lmm__glmm_eval_at_rows(df, a, m, succ, err)) != LMM_OK) goto done;
+        for (i = 0; i < n; i++) {
+            double tr = m->y[i], s = succ[i];
+            if (!isfinite(s)) { st = lmm__fail(err, LMM_ERR_DATA, "successes are not finite at row %d", m->rows[i] + 1); goto done; }
+            if (s < 0 || tr - s < 0) { st = lmm__fail(err, LMM_ERR_DATA, "counts must be nonnegative (row %d)", m->rows[i] + 1); goto done; }
+            if (fabs(s - floor(s + 0.5)) > 1e-3 || fabs(tr - floor(tr + 0.5)) > 1e-3) {
+                st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
+            }
+            y[i] = tr > 0 ? s / tr : 0.0;
+            succ[i] = tr;   /* now the trials */
+            pw[i] *= tr;
+        }
+    } else {
+        for (i = 0; i < n; i++) {
+            double yi = m->y[i];
+            y[i] = yi;
+            if (mo->family == LMM_FAMILY_BINOMIAL) {
+                double t = pw[i] * yi;
+                if (yi < 0 || yi > 1) { st = lmm__fail(err, LMM_ERR_DATA, "y values must be 0 <= y <= 1 (row %d: %g)", m->rows[i] + 1, yi); goto done; }
+                if (fabs(t - floor(t + 0.5)) > 1e-3) {
+                    st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
+                }
+                succ[i] = pw[i];   /* the trials */
+            } else {
+                if (yi < 0) { st = lmm__fail(err, LMM_ERR_DATA, "negative values not allowed for the 'Poisson' family (row %d)", m->rows[i] + 1); goto done; }
+                succ[i] = 1;
+            }
+        }
+    }
+done:
+    if (st != LMM_OK) { LMM_FREE(y); LMM_FREE(pw); LMM_FREE(succ); lmm_model_free(m); return st; }
+    *mout = m; *yout = y; *pwout = pw; *trout = succ;
+    return LMM_OK;
+}
+
 /* Conditional variances of the random effects from the factor of the u part
    (stage 2's, at the modes): diag blocks of T (L L')^-1 T'. */
 static lmm_status lmm__glmm_condvar(lmm_glmm *g, lmm__glmm_ws *ws, lmm_error *err)
@@ -9525,9 +9638,8 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     lmm__glmm_ws *ws = NULL;
     lmm_model *m = NULL;
     lmm_status st = LMM_OK;
-    char a[512], b[512], rhs[1024], *f2 = NULL;
-    int cb, n, p, q, nth, i, j, k, npar;
-    double *succ = NULL, *sorted = NULL, *x = NULL, *lower = NULL, *upper = NULL, *Hs = NULL;
+    int n, p, q, nth, i, j, k, npar;
+    double *yv = NULL, *pwv = NULL, *succ = NULL, *sorted = NULL, *x = NULL, *lower = NULL, *upper = NULL, *Hs = NULL;
     lmm__glmm_ctx ctx;
     lmm_optim_options oo;
     lmm_optim_result res;
@@ -9544,71 +9656,31 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         return lmm__fail(err, LMM_ERR_ARG, "link \"%s\" not available for %s family", lmm_link_name(mo.link), lmm_family_name(mo.family));
     if (o.nagq == 0) o.nagq = 1;
     if (o.nagq < 1 || o.nagq > 25) return lmm__fail(err, LMM_ERR_ARG, "nAGQ must be between 1 and 25 (got %d)", o.nagq);
-    /* cbind(successes, failures): the model's response is their sum, the trials */
-    cb = lmm__glmm_cbind(formula, a, b, rhs, sizeof a);
-    if (cb < 0) return lmm__fail(err, LMM_ERR_FORMULA, "cbind() response: write cbind(successes, failures) ~ ...");
-    if (cb && mo.family != LMM_FAMILY_BINOMIAL) return lmm__fail(err, LMM_ERR_FORMULA, "a cbind() response is for the binomial family");
-    if (cb) {
-        size_t len = strlen(a) + strlen(b) + strlen(rhs) + 16;
-        if (!(f2 = LMM__NEW(char, len))) return lmm__nomem(err);
-        snprintf(f2, len, "(%s) + (%s) ~%s", a, b, rhs);
-    }
-    st = lmm_model_build(df, f2 ? f2 : formula, &mo, &m, err);
-    LMM_FREE(f2);
-    if (st != LMM_OK) return st;
+    /* the response (cbind(successes, failures): the model's response is their sum, the trials) */
+    if ((st = lmm__glmm_response(df, formula, &mo, 0, &m, &yv, &pwv, &succ, err)) != LMM_OK) return st;
     n = m->nobs; p = m->X->ncol; q = m->q; nth = m->ntheta;
-    if (m->nterms == 0) { lmm_model_free(m); return lmm__fail(err, LMM_ERR_FORMULA, "no random effects terms specified in formula"); }
+    if (m->nterms == 0) {
+        LMM_FREE(yv); LMM_FREE(pwv); LMM_FREE(succ); lmm_model_free(m);
+        return lmm__fail(err, LMM_ERR_FORMULA, "no random effects terms specified in formula");
+    }
     if (o.nagq > 1 && (m->nterms != 1 || m->terms[0].ncol != 1)) {
-        lmm_model_free(m);
+        LMM_FREE(yv); LMM_FREE(pwv); LMM_FREE(succ); lmm_model_free(m);
         return lmm__fail(err, LMM_ERR_ARG, "nAGQ > 1 is only available for models with a single, scalar random-effects term");
     }
     g = LMM__ZNEW(lmm_glmm, 1);
     ws = LMM__ZNEW(lmm__glmm_ws, 1);
-    if (!g || !ws) { LMM_FREE(g); LMM_FREE(ws); lmm_model_free(m); return lmm__nomem(err); }
-    g->model = m; g->ws_ = ws;
+    if (!g || !ws) { LMM_FREE(g); LMM_FREE(ws); LMM_FREE(yv); LMM_FREE(pwv); LMM_FREE(succ); lmm_model_free(m); return lmm__nomem(err); }
+    g->model = m; g->ws_ = ws; g->y = yv; g->prior_weights = pwv;
     g->family = mo.family; g->link = mo.link; g->nagq = o.nagq;
     g->nobs = n; g->p = p; g->q = q; g->ntheta = nth;
     g->formula = lmm__strdup(formula);
     g->theta = LMM__NEW(double, nth); g->beta = LMM__NEW(double, p ? p : 1); g->se = LMM__NEW(double, p ? p : 1);
     g->vcov = LMM__NEW(double, p > 0 ? p * p : 1); g->u = LMM__NEW(double, q); g->b = LMM__NEW(double, q);
     g->b_condsd = o.skip_condvar ? NULL : LMM__NEW(double, q);
-    g->y = LMM__NEW(double, n); g->prior_weights = LMM__NEW(double, n); g->eta = LMM__NEW(double, n);
+    g->eta = LMM__NEW(double, n);
     g->fitted = LMM__NEW(double, n); g->pearson = LMM__NEW(double, n);
-    succ = LMM__NEW(double, n);
     if (!g->formula || !g->theta || !g->beta || !g->se || !g->vcov || !g->u || !g->b || (!o.skip_condvar && !g->b_condsd) ||
         !g->y || !g->prior_weights || !g->eta || !g->fitted || !g->pearson || !succ) { st = lmm__nomem(err); goto done; }
-    /* the response */
-    for (i = 0; i < n; i++) g->prior_weights[i] = m->weights ? m->weights[i] : 1.0;
-    if (cb) {
-        if ((st = lmm__glmm_eval_at_rows(df, a, m, succ, err)) != LMM_OK) goto done;
-        for (i = 0; i < n; i++) {
-            double tr = m->y[i], s = succ[i];
-            if (!isfinite(s)) { st = lmm__fail(err, LMM_ERR_DATA, "successes are not finite at row %d", m->rows[i] + 1); goto done; }
-            if (s < 0 || tr - s < 0) { st = lmm__fail(err, LMM_ERR_DATA, "counts must be nonnegative (row %d)", m->rows[i] + 1); goto done; }
-            if (fabs(s - floor(s + 0.5)) > 1e-3 || fabs(tr - floor(tr + 0.5)) > 1e-3) {
-                st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
-            }
-            g->y[i] = tr > 0 ? s / tr : 0.0;
-            succ[i] = tr;   /* now the trials */
-            g->prior_weights[i] *= tr;
-        }
-    } else {
-        for (i = 0; i < n; i++) {
-            double y = m->y[i];
-            g->y[i] = y;
-            if (mo.family == LMM_FAMILY_BINOMIAL) {
-                double t = g->prior_weights[i] * y;
-                if (y < 0 || y > 1) { st = lmm__fail(err, LMM_ERR_DATA, "y values must be 0 <= y <= 1 (row %d: %g)", m->rows[i] + 1, y); goto done; }
-                if (fabs(t - floor(t + 0.5)) > 1e-3) {
-                    st = lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (row %d)", m->rows[i] + 1); goto done;
-                }
-                succ[i] = g->prior_weights[i];   /* the trials */
-            } else {
-                if (y < 0) { st = lmm__fail(err, LMM_ERR_DATA, "negative values not allowed for the 'Poisson' family (row %d)", m->rows[i] + 1); goto done; }
-                succ[i] = 1;
-            }
-        }
-    }
     /* the workspace */
     ws->m = m; ws->family = mo.family; ws->link = mo.link; ws->n = n; ws->p = p; ws->q = q; ws->nagq = o.nagq;
     ws->c1 = m->terms[0].ncol; ws->nlev1 = m->terms[0].nlevels; ws->q1 = ws->c1 * ws->nlev1; ws->nru = q - ws->q1;
@@ -9773,31 +9845,61 @@ static void lmm__glmm_anova_release(lmm_anova *a)
 LMM_API lmm_status lmm_glmm_anova(const lmm_glmm *const *fits, const char *const *names, int n, lmm_anova **out,
                                   lmm_error *err)
 {
+    if (!fits) { if (out) *out = NULL; return lmm__fail(err, LMM_ERR_ARG, "anova needs at least two models"); }
+    return lmm_glm_anova(fits, NULL, names, n, out, err);
+}
+
+/* Row i of an anova over glmer and glm fits: npar, logLik, AIC, BIC, nobs, formula (0 if missing). */
+static int lmm__glm_anova_fit(const lmm_glmm *const *glmms, const lmm_glm *const *glms, int i, int *npar, double *ll,
+                              double *aic, double *bic, int *nobs, const char **formula)
+{
+    if (glmms && glmms[i]) {
+        const lmm_glmm *f = glmms[i];
+        *npar = f->df; *ll = f->loglik; *aic = f->aic; *bic = f->bic; *nobs = f->nobs; *formula = f->formula;
+        return 1;
+    }
+    if (glms && glms[i]) {   /* lme4's anova.merMod: a glm's logLik, its df the coefficients */
+        const lmm_glm *f = glms[i];
+        *npar = f->p; *ll = f->loglik; *aic = f->aic; *bic = f->bic; *nobs = f->nobs; *formula = f->formula;
+        return 1;
+    }
+    return 0;
+}
+
+LMM_API lmm_status lmm_glm_anova(const lmm_glmm *const *glmms, const lmm_glm *const *glms, const char *const *names,
+                                 int n, lmm_anova **out, lmm_error *err)
+{
     lmm_anova *a;
-    int i, j;
-    if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_anova: NULL argument");
+    int i, j, npar, nobs, nobs0 = 0;
+    double ll, aic, bic;
+    const char *formula;
+    if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glm_anova: NULL argument");
     *out = NULL;
-    if (!fits || n < 2) return lmm__fail(err, LMM_ERR_ARG, "anova needs at least two models");
-    for (i = 0; i < n; i++) if (!fits[i]) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_anova: model %d is NULL", i + 1);
-    for (i = 1; i < n; i++)
-        if (fits[i]->nobs != fits[0]->nobs)
+    if ((!glmms && !glms) || n < 2) return lmm__fail(err, LMM_ERR_ARG, "anova needs at least two models");
+    for (i = 0; i < n; i++) {
+        if (!lmm__glm_anova_fit(glmms, glms, i, &npar, &ll, &aic, &bic, &nobs, &formula))
+            return lmm__fail(err, LMM_ERR_ARG, "lmm_glm_anova: model %d is NULL", i + 1);
+        if (i == 0) nobs0 = nobs;
+        else if (nobs != nobs0)
             return lmm__fail(err, LMM_ERR_DATA, "models were not all fitted to the same size of dataset (%d and %d observations)",
-                             fits[0]->nobs, fits[i]->nobs);
+                             nobs0, nobs);
+    }
     if (!(a = LMM__ZNEW(lmm_anova, 1))) return lmm__nomem(err);
     if (!(a->rows = LMM__ZNEW(lmm_anova_row, n))) { LMM_FREE(a); return lmm__nomem(err); }
     a->n = n;
     for (i = 0; i < n; i++) {
         lmm_anova_row *r = &a->rows[i];
         char def[32];
+        lmm__glm_anova_fit(glmms, glms, i, &npar, &ll, &aic, &bic, &nobs, &formula);
         snprintf(def, sizeof def, "MODEL%d", i + 1);
         r->model = i;
-        r->npar = fits[i]->df;
-        r->loglik = fits[i]->loglik;
-        r->aic = fits[i]->aic;
-        r->bic = fits[i]->bic;
+        r->npar = npar;
+        r->loglik = ll;
+        r->aic = aic;
+        r->bic = bic;
         r->deviance = -2 * r->loglik;
         r->name = lmm__strdup(names && names[i] ? names[i] : def);
-        r->formula = lmm__strdup(fits[i]->formula ? fits[i]->formula : "");
+        r->formula = lmm__strdup(formula ? formula : "");
         if (!r->name || !r->formula) { lmm__glmm_anova_release(a); return lmm__nomem(err); }
     }
     for (i = 1; i < n; i++) {   /* stable insertion sort by npar, as R's order() */
@@ -9814,6 +9916,192 @@ LMM_API lmm_status lmm_glmm_anova(const lmm_glmm *const *fits, const char *const
         r->p = r->df == 0 ? NAN : lmm_pchisq(r->chisq, r->df, 0, 0);
     }
     *out = a;
+    return LMM_OK;
+}
+
+/* ---- plain GLM (R's glm) and anova over glmer and glm fits ---- */
+
+LMM_API void lmm_glm_free(lmm_glm *g)
+{
+    if (!g) return;
+    lmm_model_free(g->model);
+    LMM_FREE(g->formula);
+    LMM_FREE(g->beta); LMM_FREE(g->se); LMM_FREE(g->zval); LMM_FREE(g->pval); LMM_FREE(g->vcov);
+    LMM_FREE(g->y); LMM_FREE(g->prior_weights); LMM_FREE(g->eta); LMM_FREE(g->fitted); LMM_FREE(g->working_weights);
+    LMM_FREE(g);
+}
+
+/* R's glm.fit: IRLS from eta = linkfun(mustart) (offset not added), stopping when
+   |dev - devold| / (|dev| + 0.1) < 1e-8 (at most 25 iterations), halving the step on a
+   non-finite deviance. X is n x p column-major; rows with pw = 0 stay out of the fit.
+   Out: beta, eta, mu (n), ww (n: the last iteration's weights), R (p x p upper: the last
+   weighted QR's), the deviance, the iterations and convergence. */
+static lmm_status lmm__glm_irls(int n, int p, const double *X, const double *y, const double *pw, const double *trials,
+                                const double *off, lmm_family fam, lmm_link link, double *beta, double *eta, double *mu,
+                                double *ww, double *R, double *dev_out, int *iter_out, int *conv_out, lmm_error *err)
+{
+    int i, j, k, ng = 0, iter, conv = 0, have_old = 0;
+    double *A, *z, *tau, *old, dev = 0, devold = 0;
+    lmm_status st = LMM_OK;
+    for (i = 0; i < n; i++) ng += pw[i] > 0;
+    if (ng < p) return lmm__fail(err, LMM_ERR_DATA, "%d coefficients but only %d observations with positive weight", p, ng);
+    A = LMM__NEW(double, (size_t)ng * (p ? p : 1)); z = LMM__NEW(double, ng ? ng : 1);
+    tau = LMM__NEW(double, p ? p : 1); old = LMM__ZNEW(double, p ? p : 1);
+    if (!A || !z || !tau || !old) { st = lmm__nomem(err); goto done; }
+    for (i = 0; i < n; i++) {   /* binomial: (n y + 1/2) / (n + 1), n the trials; poisson: y + 0.1 */
+        double mus = fam == LMM_FAMILY_BINOMIAL ? (trials[i] * y[i] + 0.5) / (trials[i] + 1) : y[i] + 0.1;
+        eta[i] = lmm__glmm_linkfun(link, mus);
+        mu[i] = lmm__glmm_linkinv(link, eta[i]);
+        devold += lmm__glmm_devres(fam, y[i], mu[i], pw[i]);
+    }
+    for (iter = 1; iter <= 25; iter++) {
+        for (i = 0, k = 0; i < n; i++) {
+            double me = lmm__glmm_mueta(link, eta[i]), w;
+            ww[i] = 0;
+            if (!(pw[i] > 0)) continue;
+            w = sqrt(pw[i] * me * me / lmm__glmm_variance(fam, mu[i]));
+            ww[i] = w * w;
+            z[k] = w * ((eta[i] - off[i]) + (y[i] - mu[i]) / me);
+            for (j = 0; j < p; j++) A[(size_t)j * ng + k] = w * X[(size_t)j * n + i];
+            k++;
+        }
+        lmm_qr(ng, p, A, ng, tau);
+        lmm_qr_qtv(ng, p, A, ng, tau, z);
+        for (j = 0; j < p; j++)
+            if (!(fabs(A[(size_t)j * ng + j]) > 1e-7 * (fabs(A[0]) > 0 ? fabs(A[0]) : 1))) {
+                st = lmm__fail(err, LMM_ERR_RANK, "the GLM's model matrix is rank deficient at column %d", j + 1); goto done;
+            }
+        for (j = p - 1; j >= 0; j--) {
+            double s = z[j];
+            for (k = j + 1; k < p; k++) s -= A[(size_t)k * ng + j] * beta[k];
+            beta[j] = s / A[(size_t)j * ng + j];
+        }
+        for (;;) {   /* eta, mu, deviance; halve towards the previous coefficients while not finite */
+            dev = 0;
+            for (i = 0; i < n; i++) {
+                double e = off[i];
+                for (j = 0; j < p; j++) e += X[(size_t)j * n + i] * beta[j];
+                eta[i] = e;
+                mu[i] = lmm__glmm_linkinv(link, e);
+                dev += lmm__glmm_devres(fam, y[i], mu[i], pw[i]);
+            }
+            if (isfinite(dev)) break;
+            if (!have_old) { st = lmm__fail(err, LMM_ERR_NUMERIC, "no valid set of coefficients has been found"); goto done; }
+            for (j = 0; j < p; j++) beta[j] = (beta[j] + old[j]) / 2;
+        }
+        if (fabs(dev - devold) / (fabs(dev) + 0.1) < 1e-8) { conv = 1; break; }
+        devold = dev;
+        memcpy(old, beta, (size_t)p * sizeof(double));
+        have_old = 1;
+    }
+    for (j = 0; j < p; j++)
+        for (k = 0; k < p; k++) R[j + (size_t)k * p] = j <= k ? A[(size_t)k * ng + j] : 0.0;
+    *dev_out = dev; *iter_out = iter > 25 ? 25 : iter; *conv_out = conv;
+done:
+    LMM_FREE(A); LMM_FREE(z); LMM_FREE(tau); LMM_FREE(old);
+    return st;
+}
+
+LMM_API lmm_status lmm_glm_fit_formula(const lmm_frame *df, const char *formula, const lmm_model_options *opts,
+                                       lmm_glm **out, lmm_error *err)
+{
+    lmm_model_options mo;
+    lmm_model *m = NULL;
+    lmm_glm *g = NULL;
+    lmm_status st;
+    lmm__glmm_ws aw;
+    double *yv = NULL, *pwv = NULL, *trials = NULL, *off = NULL, *R = NULL, *mu0 = NULL, *eta0 = NULL, *ww0 = NULL;
+    int n, p, i, j, k, intercept = 0, nok = 0;
+    if (out) *out = NULL;
+    if (!df || !formula || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glm_fit_formula: NULL argument");
+    if (opts) mo = *opts; else memset(&mo, 0, sizeof mo);
+    if (mo.family != LMM_FAMILY_BINOMIAL && mo.family != LMM_FAMILY_POISSON)
+        return lmm__fail(err, LMM_ERR_ARG, "family %s: lmm_glm_fit_formula fits binomial and poisson (lmm_lm_fit_formula fits gaussian)",
+                         lmm_family_name(mo.family));
+    if (mo.link == LMM_LINK_DEFAULT) mo.link = mo.family == LMM_FAMILY_BINOMIAL ? LMM_LINK_LOGIT : LMM_LINK_LOG;
+    if (mo.family == LMM_FAMILY_BINOMIAL ? !(mo.link == LMM_LINK_LOGIT || mo.link == LMM_LINK_PROBIT || mo.link == LMM_LINK_CLOGLOG)
+                                         : mo.link != LMM_LINK_LOG)
+        return lmm__fail(err, LMM_ERR_ARG, "link \"%s\" not available for %s family", lmm_link_name(mo.link), lmm_family_name(mo.family));
+    if ((st = lmm__glmm_response(df, formula, &mo, 1, &m, &yv, &pwv, &trials, err)) != LMM_OK) return st;
+    n = m->nobs; p = m->X->ncol;
+    g = LMM__ZNEW(lmm_glm, 1);
+    if (!g) { LMM_FREE(yv); LMM_FREE(pwv); LMM_FREE(trials); lmm_model_free(m); return lmm__nomem(err); }
+    g->model = m; g->y = yv; g->prior_weights = pwv;
+    g->family = mo.family; g->link = mo.link; g->nobs = n; g->p = p;
+    g->formula = lmm__strdup(formula);
+    g->beta = LMM__ZNEW(double, p ? p : 1); g->se = LMM__NEW(double, p ? p : 1);
+    g->zval = LMM__NEW(double, p ? p : 1); g->pval = LMM__NEW(double, p ? p : 1);
+    g->vcov = LMM__NEW(double, (size_t)(p ? p : 1) * (p ? p : 1));
+    g->eta = LMM__NEW(double, n ? n : 1); g->fitted = LMM__NEW(double, n ? n : 1); g->working_weights = LMM__NEW(double, n ? n : 1);
+    off = LMM__ZNEW(double, n ? n : 1); R = LMM__NEW(double, (size_t)(p ? p : 1) * (p ? p : 1));
+    if (!g->formula || !g->beta || !g->se || !g->zval || !g->pval || !g->vcov || !g->eta || !g->fitted || !g->working_weights ||
+        !off || !R) { st = lmm__nomem(err); goto done; }
+    if (m->offset) memcpy(off, m->offset, (size_t)n * sizeof(double));
+    for (j = 0; j < p; j++) if (m->X->assign && m->X->assign[j] == 0) intercept = 1;
+    for (i = 0; i < n; i++) nok += pwv[i] > 0;
+    if ((st = lmm__glm_irls(n, p, m->X->v, yv, pwv, trials, off, mo.family, mo.link, g->beta, g->eta, g->fitted,
+                            g->working_weights, R, &g->deviance, &g->iter, &g->converged, err)) != LMM_OK) goto done;
+    /* vcov = R^-1 R^-T (dispersion 1): columns of R^-1 by back substitution into vcov, then the product */
+    {
+        double *Ri = R;   /* reuse: R^-1 upper, computed into a copy */
+        double *Rc = LMM__NEW(double, (size_t)(p ? p : 1) * (p ? p : 1));
+        if (!Rc) { st = lmm__nomem(err); goto done; }
+        memcpy(Rc, R, (size_t)p * p * sizeof(double));
+        for (k = 0; k < p; k++)
+            for (j = p - 1; j >= 0; j--) {
+                double s = j == k ? 1.0 : 0.0;
+                int l;
+                for (l = j + 1; l < p; l++) s -= Rc[j + (size_t)l * p] * Ri[l + (size_t)k * p];
+                Ri[j + (size_t)k * p] = j <= k ? s / Rc[j + (size_t)j * p] : 0.0;
+            }
+        LMM_FREE(Rc);
+        for (j = 0; j < p; j++)
+            for (k = 0; k < p; k++) {
+                double s = 0;
+                int l;
+                for (l = 0; l < p; l++) s += Ri[j + (size_t)l * p] * Ri[k + (size_t)l * p];
+                g->vcov[j + (size_t)k * p] = s;
+            }
+    }
+    for (j = 0; j < p; j++) {
+        g->se[j] = sqrt(g->vcov[j * (p + 1)]);
+        g->zval[j] = g->beta[j] / g->se[j];
+        g->pval[j] = 2 * lmm_pnorm(-fabs(g->zval[j]), 0, 1, 1, 0);
+    }
+    /* null deviance: the weighted mean, or with an offset and an intercept glm's intercept-only refit */
+    g->null_deviance = 0;
+    if (intercept && m->offset) {
+        double b0, dev0, one_r;
+        int it0, cv0;
+        double *ones = LMM__NEW(double, n ? n : 1);
+        mu0 = LMM__NEW(double, n ? n : 1); eta0 = LMM__NEW(double, n ? n : 1); ww0 = LMM__NEW(double, n ? n : 1);
+        if (!ones || !mu0 || !eta0 || !ww0) { LMM_FREE(ones); st = lmm__nomem(err); goto done; }
+        for (i = 0; i < n; i++) ones[i] = 1;
+        st = lmm__glm_irls(n, 1, ones, yv, pwv, trials, off, mo.family, mo.link, &b0, eta0, mu0, ww0, &one_r, &dev0, &it0, &cv0, err);
+        LMM_FREE(ones);
+        if (st != LMM_OK) goto done;
+        g->null_deviance = dev0;
+    } else {
+        double sw = 0, swy = 0;
+        for (i = 0; i < n; i++) { sw += pwv[i]; swy += pwv[i] * yv[i]; }
+        for (i = 0; i < n; i++) {
+            double mu = intercept ? swy / sw : lmm__glmm_linkinv(mo.link, off[i]);
+            g->null_deviance += lmm__glmm_devres(mo.family, yv[i], mu, pwv[i]);
+        }
+    }
+    g->df_resid = nok - p;
+    g->df_null = nok - intercept;
+    /* R's family()$aic at the fitted means, the same sums as glmer's logLik */
+    memset(&aw, 0, sizeof aw);
+    aw.n = n; aw.family = mo.family; aw.y = yv; aw.pw = pwv; aw.trials = trials; aw.mu = g->fitted;
+    aw.aic_const = lmm__glmm_aic_const(&aw);
+    g->aic = lmm__glmm_aic(&aw) + 2.0 * p;
+    g->loglik = p - g->aic / 2;
+    g->bic = -2 * g->loglik + log((double)n) * p;
+done:
+    LMM_FREE(trials); LMM_FREE(off); LMM_FREE(R); LMM_FREE(mu0); LMM_FREE(eta0); LMM_FREE(ww0);
+    if (st != LMM_OK) { lmm_glm_free(g); return st; }
+    *out = g;
     return LMM_OK;
 }
 
@@ -14114,6 +14402,79 @@ LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *da
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
                               m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
     if (g->singular) fprintf(out, "optimizer (Nelder_Mead) convergence code: 0 (OK)\nboundary (singular) fit: see help('isSingular')\n\n");
+}
+
+/* summary() of a glm (R 4.2's print.summary.glm; the Call as match.call deparses it, broken
+   after an argument once the line passes 60 characters). */
+LMM_API void lmm_print_glm_summary(FILE *out, const lmm_glm *g, const char *data_name)
+{
+    static const char *const qnames[5] = { "Min", "1Q", "Median", "3Q", "Max" };
+    static const char *const head[4] = { "Estimate", "Std. Error", "z value", "Pr(>|z|)" };
+    const lmm_model *m = g->model;
+    char fbuf[1024], args[4][1100], qv[5][48], dv[2][48], av[1][48];
+    double rq[5], d2[2], *r, *cs;
+    int nargs = 0, i, len, n = g->nobs, p = g->p, w = 0;
+    lmm_deparse_formula(g->formula, fbuf, sizeof fbuf);
+    snprintf(args[nargs++], sizeof args[0], "formula = %s", fbuf);
+    if (g->link == (g->family == LMM_FAMILY_BINOMIAL ? LMM_LINK_LOGIT : LMM_LINK_LOG))
+        snprintf(args[nargs++], sizeof args[0], "family = %s", lmm_family_name(g->family));
+    else snprintf(args[nargs++], sizeof args[0], "family = %s(link = \"%s\")", lmm_family_name(g->family), lmm_link_name(g->link));
+    if (data_name) snprintf(args[nargs++], sizeof args[0], "data = %s", data_name);
+    if (m->weights_label) snprintf(args[nargs++], sizeof args[0], "weights = %s", m->weights_label);
+    fprintf(out, "\nCall:\nglm(");
+    len = 4;
+    for (i = 0; i < nargs; i++) {
+        fprintf(out, "%s", args[i]);
+        len += (int)strlen(args[i]);
+        if (i + 1 == nargs) break;
+        fprintf(out, ", ");
+        len += 2;
+        if (len > 60) { fprintf(out, "\n    "); len = 4; }
+    }
+    fprintf(out, ")\n\nDeviance Residuals: \n");
+    if (n > 0 && (r = (double *)lmm__alloc((size_t)n, sizeof(double))) != NULL) {
+        for (i = 0; i < n; i++) {
+            double d = lmm__glmm_devres(g->family, g->y[i], g->fitted[i], g->prior_weights[i]);
+            r[i] = (g->y[i] > g->fitted[i] ? 1 : -1) * sqrt(d > 0 ? d : 0);
+        }
+        qsort(r, (size_t)n, sizeof(double), lmm__glmm_cmp);
+        for (i = 0; i < 5; i++) {   /* R's quantile type 7 */
+            double h = (n - 1) * 0.25 * i;
+            int lo = (int)floor(h);
+            rq[i] = lo + 1 < n ? r[lo] + (h - lo) * (r[lo + 1] - r[lo]) : r[n - 1];
+        }
+        LMM_FREE(r);
+        lmm__zapsmall(rq, 5, 5);
+        lmm_format_reals(rq, 5, 4, qv);
+        for (i = 0; i < 5; i++) {
+            int a = (int)strlen(qnames[i]), b = (int)strlen(qv[i]);
+            if (a > w) w = a;
+            if (b > w) w = b;
+        }
+        for (i = 0; i < 5; i++) fprintf(out, "%*s  ", w, qnames[i]);
+        fprintf(out, "\n");
+        for (i = 0; i < 5; i++) fprintf(out, "%*s  ", w, qv[i]);
+        fprintf(out, "\n");
+    }
+    if (p > 0 && (cs = (double *)lmm__alloc((size_t)(2 * p), sizeof(double))) != NULL) {
+        for (i = 0; i < p; i++) { cs[i] = g->beta[i]; cs[p + i] = g->se[i]; }
+        fprintf(out, "\nCoefficients:\n");
+        lmm__print_coefmat(out, m->X->colnames, p, cs, 2, head, g->zval, g->pval);
+        LMM_FREE(cs);
+    }
+    fprintf(out, "\n(Dispersion parameter for %s family taken to be 1)\n\n", lmm_family_name(g->family));
+    d2[0] = g->null_deviance; d2[1] = g->deviance;
+    lmm_format_reals(d2, 2, 5, dv);
+    {
+        char a[32], b[32];
+        int wd;
+        snprintf(a, sizeof a, "%d", g->df_null); snprintf(b, sizeof b, "%d", g->df_resid);
+        wd = (int)(strlen(a) > strlen(b) ? strlen(a) : strlen(b));
+        fprintf(out, "    Null deviance: %s  on %*s  degrees of freedom\n", dv[0], wd, a);
+        fprintf(out, "Residual deviance: %s  on %*s  degrees of freedom\n", dv[1], wd, b);
+    }
+    lmm_format_reals(&g->aic, 1, 5, av);
+    fprintf(out, "AIC: %s\n\nNumber of Fisher Scoring iterations: %d\n\n", av[0], g->iter);
 }
 
 LMM_API void lmm_print_summary(FILE *out, const lmm_fit *fit, const char *data_name)

@@ -99,7 +99,8 @@ static void help_fit(void)
            "                     and degrees of freedom; REML fits only (with --ml: exit 2)\n"
            "  --family F         a GLMM (lme4's glmer): F is binomial[:logit|:probit|:cloglog] or\n"
            "                     poisson; a binomial response is 0/1, a proportion with --weights\n"
-           "                     (the trials) or cbind(successes, failures)\n"
+           "                     (the trials) or cbind(successes, failures); a formula without\n"
+           "                     random-effects terms is a plain glm (R's glm, summary(glm))\n"
            "  --nagq K           with --family: K-point adaptive Gauss-Hermite quadrature (2..25; one\n"
            "                     scalar random-effects term), default 1 = Laplace\n"
            "  --json             print one JSON object instead of the summary\n");
@@ -439,12 +440,55 @@ static int parse_family(const char *v, lmm_model_options *mo)
 }
 
 /* fit --family: lme4's glmer */
+/* fit --family with a formula without random-effects terms: R's glm (summary, or JSON). */
+static int cmd_fit_glm(lmm_frame *df, const cli_opts *o, const lmm_model_options *mo)
+{
+    lmm_glm *g = NULL;
+    lmm_error err = {LMM_OK, ""};
+    char dname[256];
+    int i;
+    if (lmm_glm_fit_formula(df, o->formula, mo, &g, &err) != LMM_OK) {
+        fprintf(stderr, "lmm: %s\n", err.message);
+        lmm_frame_free(df);
+        return err.code == LMM_ERR_CONVERGENCE || err.code == LMM_ERR_NUMERIC ? EXIT_STAT : EXIT_INPUT;
+    }
+    if (o->json) {
+        printf("{\"formula\": "); jstr(g->formula);
+        printf(", \"family\": \"%s\", \"link\": \"%s\", \"nobs\": %d", lmm_family_name(g->family), lmm_link_name(g->link), g->nobs);
+        printf(", \"deviance\": "); jnum(g->deviance);
+        printf(", \"null_deviance\": "); jnum(g->null_deviance);
+        printf(", \"df_resid\": %d, \"df_null\": %d, \"aic\": ", g->df_resid, g->df_null); jnum(g->aic);
+        printf(", \"bic\": "); jnum(g->bic);
+        printf(", \"loglik\": "); jnum(g->loglik);
+        printf(", \"iter\": %d, \"converged\": %s, \"coef\": [", g->iter, g->converged ? "true" : "false");
+        for (i = 0; i < g->p; i++) {
+            printf("%s{\"name\": ", i ? ", " : ""); jstr(g->model->X->colnames[i]);
+            printf(", \"estimate\": "); jnum(g->beta[i]);
+            printf(", \"se\": "); jnum(g->se[i]);
+            printf(", \"z\": "); jnum(g->zval[i]);
+            printf(", \"p\": "); jnum(g->pval[i]);
+            printf("}");
+        }
+        printf("]}\n");
+    } else {
+        data_name(o->data, dname, sizeof dname);
+        lmm_print_glm_summary(stdout, g, dname);
+    }
+    lmm_glm_free(g);
+    lmm_frame_free(df);
+    return 0;
+}
+
 static int cmd_fit_glmm(lmm_frame *df, const cli_opts *o, const lmm_model_options *mo, int nagq)
 {
     lmm_glmm_options go;
     lmm_glmm *g = NULL;
     lmm_error err = {LMM_OK, ""};
     char dname[256];
+    if (!strchr(o->formula, '|')) {   /* no random-effects term: a plain glm */
+        if (nagq) { lmm_frame_free(df); return usage_error("--nagq needs random-effects terms (a formula without them is a glm)"); }
+        return cmd_fit_glm(df, o, mo);
+    }
     memset(&go, 0, sizeof go);
     go.model = *mo;
     go.nagq = nagq;
@@ -601,7 +645,8 @@ static void help_anova(void)
            "linear model (lm) or, with random-effects terms, a mixed model fitted by maximum\n"
            "likelihood. Rows are named m0, m1, ... in the order given and sorted by their number\n"
            "of parameters. With --family, every formula is a GLMM (lme4's glmer, as 'lmm fit\n"
-           "--family') and the table is lme4's anova of the glmer fits.\n\n"
+           "--family') and the table is lme4's anova of the glmer fits; a formula without\n"
+           "random-effects terms is a plain glm (R's glm), as lme4's anova(glmer, glm).\n\n"
            "options:\n"
            "  --family F         two or more formulas: glmer fits, F as for 'lmm fit --family'\n"
            "  --nagq K           with --family: K-point adaptive Gauss-Hermite quadrature (2..25)\n"
@@ -868,6 +913,7 @@ static int cmd_anova(int argc, char **argv)
     lmm_lm *lms[MAX_MODELS];
     lmm_fit *mixed[MAX_MODELS];
     lmm_glmm *glmms[MAX_MODELS];
+    lmm_glm *glms[MAX_MODELS];
     lmm_model_ref refs[MAX_MODELS];
     lmm_anova *a = NULL;
     lmm_fit_options fo;
@@ -928,7 +974,7 @@ static int cmd_anova(int argc, char **argv)
     for (i = 0; i < n && family.family == LMM_FAMILY_GAUSSIAN; i++)   /* a glmer formula may have cbind(s, f) */
         if (is_mixed(pos[i + 1], &err) < 0) { fprintf(stderr, "lmm: m%d: %s\n", i, err.message); return EXIT_INPUT; }
     if (!(df = load_frame(&o))) return EXIT_INPUT;
-    memset(lms, 0, sizeof lms); memset(mixed, 0, sizeof mixed); memset(glmms, 0, sizeof glmms); memset(refs, 0, sizeof refs);
+    memset(lms, 0, sizeof lms); memset(mixed, 0, sizeof mixed); memset(glmms, 0, sizeof glmms); memset(glms, 0, sizeof glms); memset(refs, 0, sizeof refs);
     memset(&fo, 0, sizeof fo);
     fo.ml = 1;
     fo.skip_condvar = 1;
@@ -948,7 +994,9 @@ static int cmd_anova(int argc, char **argv)
             go.optim.max_evals = o.max_evals;
             go.skip_condvar = 1;
             go.skip_hessian = 1;   /* the table needs the likelihood only */
-            if (lmm_glmm_fit_formula(df, f, &go, &glmms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
+            if (!strchr(f, '|')) {   /* no random-effects term: a plain glm, as anova(glmer, glm) */
+                if (lmm_glm_fit_formula(df, f, &go.model, &glms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
+            } else if (lmm_glmm_fit_formula(df, f, &go, &glmms[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
         } else if (is_mixed(f, &err)) {
             if (lmm_fit_formula(df, f, &fo, &mixed[i], &err) != LMM_OK) rc = fail_status_in(names[i], &err);
             else if (mixed[i]->warning[0]) { fprintf(stderr, "lmm: warning: model %s: %s\n", names[i], mixed[i]->warning); warned = 1; }
@@ -961,7 +1009,7 @@ static int cmd_anova(int argc, char **argv)
     if (rc == 0 && family.family != LMM_FAMILY_GAUSSIAN) {
         const char *gnames[MAX_MODELS];
         for (i = 0; i < n; i++) gnames[i] = names[i];
-        if (lmm_glmm_anova((const lmm_glmm *const *)glmms, gnames, n, &a, &err) != LMM_OK) rc = fail_status(&err);
+        if (lmm_glm_anova((const lmm_glmm *const *)glmms, (const lmm_glm *const *)glms, gnames, n, &a, &err) != LMM_OK) rc = fail_status(&err);
     } else if (rc == 0 && lmm_anova_models(refs, n, &a, &err) != LMM_OK) rc = fail_status(&err);
     if (rc == 0) {
         if (o.json) {
@@ -987,7 +1035,7 @@ static int cmd_anova(int argc, char **argv)
         }
     }
     lmm_anova_free(a);
-    for (i = 0; i < n; i++) { lmm_lm_free(lms[i]); lmm_fit_free(mixed[i]); lmm_glmm_free(glmms[i]); }
+    for (i = 0; i < n; i++) { lmm_lm_free(lms[i]); lmm_fit_free(mixed[i]); lmm_glmm_free(glmms[i]); lmm_glm_free(glms[i]); }
     lmm_frame_free(df);
     return rc ? rc : warned ? EXIT_STAT : 0;   /* the table stands; a printed warning still means exit 1 */
 }

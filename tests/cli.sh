@@ -957,6 +957,14 @@ bad_input glmm-nagq-terms "nAGQ > 1 is only available for models with a single, 
 bad_input glmm-y-range "y values must be 0 <= y <= 1" fit $D/cbpp.csv 'size ~ period + (1 | herd)' --family binomial
 bad_input glmm-poisson-negative "negative values not allowed for the 'Poisson' family" fit $D/cbpp.csv 'I(incidence - 3) ~ period + (1 | herd)' --family poisson
 bad_input glmm-ml "--family fits by maximum likelihood" fit $D/cbpp.csv "$CB" --family binomial --ml
+# fit --family without random-effects terms: R's glm (tests/data/glm/cbpp.txt, cbpp_offset.json)
+run glm-fit fit $D/cbpp.csv 'cbind(incidence, size - incidence) ~ period' --family binomial --factor herd --factor period; expect_rc 0
+has "glm(formula = cbind(incidence, size - incidence) ~ period, family = binomial, "; has "-3.5194  -1.1089  -0.4411   0.5896   3.3865  "
+has "(Intercept)  -1.2690     0.1449  -8.757  < 2e-16 ***"; has "Residual deviance: 114.10  on 52  degrees of freedom"; has "AIC: 206.06"
+run glm-fit-json fit $D/cbpp.csv 'incidence ~ period + offset(log(size))' --family poisson --factor period --json; expect_rc 0
+in_range glm-fit-deviance "$(json_val deviance)" 98.0520002811 98.0520002812
+in_range glm-fit-aic "$(json_val aic)" 197.225409921 197.225409922
+bad_input glm-fit-nagq "--nagq needs random-effects terms" fit $D/cbpp.csv 'cbind(incidence, size - incidence) ~ period' --family binomial --nagq 5
 
 # ---- anova / predict --family: lme4's anova and predict of glmer fits (tests/data/glmm/anova_predict.json) ----
 CB0="cbind(incidence, size - incidence) ~ 1 + (1 | herd)"
@@ -966,7 +974,12 @@ has "m0    5 194.05 204.18  -92.027   184.05 25.61  3  1.151e-05 ***"
 run glmm-anova-json anova $D/grouseticks.csv 'TICKS ~ YEAR + (1|BROOD) + (1|LOCATION)' 'TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|LOCATION)' --family poisson --factor YEAR --json; expect_rc 0
 in_range glmm-anova-chisq "$(json_val chisq)" 34.25030 34.25031
 bad_input glmm-anova-one "compares two or more glmer formulas" anova $D/cbpp.csv "$CB" --family binomial
-bad_input glmm-anova-glm "no random-effects terms" anova $D/cbpp.csv 'incidence ~ period' 'incidence ~ period + (1 | herd)' --family poisson
+# a formula without random-effects terms is a glm: lme4's anova(glmer, glm) (tests/data/glm/anova_cbpp.json)
+run glmm-anova-glm anova $D/cbpp.csv "$CB" 'cbind(incidence, size - incidence) ~ period' --family binomial --factor herd --factor period; expect_rc 0
+has "m1    4 206.06 214.16 -99.029   198.06                         "; has "m0    5 194.05 204.18 -92.027   184.05 14.005  1  0.0001823 ***"
+run glmm-anova-glm-json anova $D/cbpp.csv 'cbind(incidence, size - incidence) ~ period' "$CB" --family binomial --factor herd --factor period --json; expect_rc 0
+in_range glmm-anova-glm-chisq "$(json_val chisq)" 14.00526 14.00527
+bad_input glmm-anova-glm-y "y values must be 0 <= y <= 1" anova $D/cbpp.csv 'size ~ period' "$CB" --family binomial --factor herd --factor period
 bad_input glmm-anova-nagq "--nagq needs --family" anova $D/cbpp.csv "$CB" "$CB0" --nagq 3
 run glmm-predict-link predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --family binomial --factor herd --factor period; expect_rc 0
 has "Conditional predictions of"; has "on the link scale"; has "    1      -0.808713"; has "    3      -2.390255"
