@@ -5589,6 +5589,8 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
    the best point, so whatever stops the search the caller gets the best x. */
 /* searches restarted from a final sweep that still found descent */
 #define LMM__OPT_RESTARTS 4
+/* free variables beyond which BOBYQA's geometry steps follow Powell's 10 rho rule */
+#define LMM__BQ_FAR_DIM 20
 
 typedef struct lmm__opt {
     int n, nf;                    /* all / free variables */
@@ -6071,6 +6073,11 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
            *H0 = H + (size_t)p * p, *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
            *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *gm = sn + p, *xbm = gm + p, *qw = xbm + p, *cand = qw + 3 * p + (size_t)p * p;
     double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 }, fbm = 0;
+    /* a point counts as far (worth a geometry step) beyond 2 Delta; in high
+       dimension, beyond 10 rho as in Powell's BOBYQA: each step fixes one of
+       2p+1 points, and the extra steps at every radius cost more than the
+       better model saves (72 parameters: the same criterion in ~4x fewer evaluations) */
+    double farmin = p > LMM__BQ_FAR_DIM ? 10 : 2;
     int have_model = 0;
     for (i = 0; i < p * p; i++) H0[i] = 0;
     lmm__bq_initset(o, rho, Y, F, s);
@@ -6100,7 +6107,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             framed = 1; updates = 0;
         }
         for (i = 0; i < p; i++) sb[i] = (xb[i] - x0[i]) / scale;
-        if (geo && jfar >= 0 && far > 2 * Delta) {
+        if (geo && jfar >= 0 && far > (2 * Delta > farmin * rho ? 2 * Delta : farmin * rho)) {
             /* geometry step: move the farthest point to where its Lagrange
                function is largest within a small box, keeping the set poised */
             double dg = far * 0.1 < Delta ? far * 0.1 : Delta, best = -1, h, cb;
@@ -6240,8 +6247,10 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb);
                 if (d > far) far = d;
             }
-            if (far > 2 * Delta) { geo = 1; continue; }
-            if (Delta > rho || dnorm > rho) continue;
+            if (far > (2 * Delta > farmin * rho ? 2 * Delta : farmin * rho)) { geo = 1; continue; }
+            /* in high dimension a step of length rho that came back a rounding
+               longer is no longer step (else failed steps repeat at this radius) */
+            if (Delta > rho || dnorm > rho * (farmin > 2 ? 1 + 1e-9 : 1)) continue;
         } else {
             /* Powell's test: when the last three checks of the model (trust
                region and geometry points) predicted f to within its curvature's
@@ -6260,7 +6269,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             }
             if (ss > 0 && shs / ss < crv) crv = shs / ss;
             crv /= scale * scale;
-            if (!(crv > 0 && errbig <= 0.125 * crv * rho * rho + 1e-12 * fabs(fb)) && far > 2 * Delta) {
+            if (!(crv > 0 && errbig <= 0.125 * crv * rho * rho + 1e-12 * fabs(fb)) && far > (2 * Delta > farmin * rho ? 2 * Delta : farmin * rho)) {
                 geo = 1; continue;
             }
         }
