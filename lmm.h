@@ -3297,11 +3297,9 @@ static lmm_status lmm__csv_field(lmm__csv *c, int *last, lmm_error *err)
             return lmm__fail(err, LMM_ERR_CSV, "line %d: unexpected character '%c' after a closing quote; "
                              "quote the whole field and double any quote inside it", c->line, *p);
     } else {
-        const char *s = p, *e;
-        while (p < end && *p != ',' && !lmm__csv_is_eol(*p)) p++;
-        for (e = p; e > s && lmm__csv_is_blank(e[-1]); e--) {}
-        memcpy(out, s, (size_t)(e - s));
-        out += e - s;
+        /* copy while scanning (one pass, no call per field), then drop trailing blanks */
+        while (p < end && *p != ',' && *p != '\n' && *p != '\r') *out++ = *p++;
+        while (out > start && lmm__csv_is_blank(out[-1])) out--;
     }
     *out = 0;
     if (c->nfields == c->capfields) {
