@@ -3331,7 +3331,7 @@ static lmm_status lmm__csv_field(lmm__csv *c, int *last, lmm_error *err)
 static int lmm__parse_decimal_fast(const char *s, double *out)
 {
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-    static const double pow10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    static const double tens[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     const char *p = s;
     uint64_t m = 0;
@@ -3363,7 +3363,7 @@ static int lmm__parse_decimal_fast(const char *s, double *out)
     e -= frac;
     if (e < -22 || e > 22) return 0;
     v = (double)m;
-    v = e < 0 ? v / pow10[-e] : v * pow10[e];
+    v = e < 0 ? v / tens[-e] : v * tens[e];
     *out = neg ? -v : v;
     return 1;
 #else
