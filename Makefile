@@ -8,7 +8,7 @@ BUILD   := build
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/lmm.c,$(wildcard examples/*.c)))
 TEST_SRC := $(wildcard tests/test_*.c) tests/main.c tests/impl.c tests/json.c
 
-.PHONY: all test test-quick bench clean
+.PHONY: all test test-quick bench bench-scaling clean
 
 all: $(BUILD)/lmm $(EXAMPLES)
 
@@ -34,6 +34,10 @@ test-quick: $(BUILD)
 
 bench: all
 	sh bench/run.sh
+
+# The scaling series (10^4..10^7 rows; data generated into build/bench/scaling).
+bench-scaling:
+	sh bench/scaling.sh
 
 clean:
 	rm -rf $(BUILD)

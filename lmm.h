@@ -3357,11 +3357,9 @@ static lmm_status lmm__csv_field(lmm__csv *c, int *last, lmm_error *err)
             return lmm__fail(err, LMM_ERR_CSV, "line %d: unexpected character '%c' after a closing quote; "
                              "quote the whole field and double any quote inside it", c->line, *p);
     } else {
-        const char *s = p, *e;
-        while (p < end && *p != ',' && !lmm__csv_is_eol(*p)) p++;
-        for (e = p; e > s && lmm__csv_is_blank(e[-1]); e--) {}
-        memcpy(out, s, (size_t)(e - s));
-        out += e - s;
+        /* copy while scanning (one pass, no call per field), then drop trailing blanks */
+        while (p < end && *p != ',' && *p != '\n' && *p != '\r') *out++ = *p++;
+        while (out > start && lmm__csv_is_blank(out[-1])) out--;
     }
     *out = 0;
     if (c->nfields == c->capfields) {
@@ -3384,6 +3382,56 @@ static lmm_status lmm__csv_field(lmm__csv *c, int *last, lmm_error *err)
     return LMM_OK;
 }
 
+/* s as strtod reads it when s is a plain decimal ([+-]digits[.digits][e[+-]digits])
+   of at most 15-16 significant digits and a small exponent: the digits make an
+   exact double m < 2^53 and 10^|e| <= 10^22 is exact too, so one correctly
+   rounded multiply or divide is the correctly rounded value (Clinger's fast
+   path). 0 for anything else (the caller uses strtod). Needs double
+   arithmetic without excess precision (FLT_EVAL_METHOD 0). */
+static int lmm__parse_decimal_fast(const char *s, double *out)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    static const double tens[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *p = s;
+    uint64_t m = 0;
+    int neg = 0, digits = 0, frac = 0, e = 0;
+    double v;
+    if (*p == '+' || *p == '-') neg = *p++ == '-';
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (m > 900719925474098u) return 0;          /* m * 10 + 9 could pass 2^53 */
+        m = m * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++, frac++) {
+            if (m > 900719925474098u) return 0;
+            m = m * 10 + (uint64_t)(*p - '0');
+        }
+    if (digits == 0) return 0;
+    if (*p == 'e' || *p == 'E') {
+        int eneg = 0, edigits = 0;
+        p++;
+        if (*p == '+' || *p == '-') eneg = *p++ == '-';
+        for (; *p >= '0' && *p <= '9'; p++, edigits++) {
+            if (e > 1000) return 0;
+            e = e * 10 + (*p - '0');
+        }
+        if (edigits == 0) return 0;
+        if (eneg) e = -e;
+    }
+    if (*p) return 0;
+    e -= frac;
+    if (e < -22 || e > 22) return 0;
+    v = (double)m;
+    v = e < 0 ? v / tens[-e] : v * tens[e];
+    *out = neg ? -v : v;
+    return 1;
+#else
+    (void)s; (void)out;
+    return 0;
+#endif
+}
+
 static int lmm__csv_missing(const char *s)
 {
     return s[0] == 0 || strcmp(s, "NA") == 0;
@@ -3403,6 +3451,7 @@ static lmm_status lmm__csv_column(const lmm__csv *c, int hdr, int ncol, int nrow
         const char *s = c->buf + c->fields[(size_t)hdr + (size_t)i * ncol + col];
         char *endp;
         if (lmm__csv_missing(s)) { num[i] = NAN; continue; }
+        if (lmm__parse_decimal_fast(s, &num[i])) continue;
         num[i] = strtod(s, &endp);
         if (endp == s || *endp != 0) { numeric = 0; break; }
         if (!isfinite(num[i]) && bad < 0) bad = i;

@@ -492,6 +492,56 @@ static void test_row_names(void)
     expect_csv_error("\"\",a,b,a\n1,1,2,3\n", "duplicate column name 'a' (columns 2 and 4)");
 }
 
+/* Numbers are read exactly as strtod reads them, bit for bit: random
+   decimals of every length around the reader's fast path (up to 20 digits,
+   point anywhere, exponents to +-30, signs, leading zeros) and edge cases. */
+static void test_numbers_exact(void)
+{
+    static const char *edge[] = {"0", "-0", "+0.0", "9007199254740991", "9007199254740993", "900719925474099.1",
+                                 "1e22", "1e23", "1e-22", "1.5e-23", "0.1", "0.3", "1.", ".5", "-.25e+2", "123456789012345678",
+                                 "5e-324", "1.7976931348623157e308", "0.000000000000000000000000001", "2.2250738585072014e-308",
+                                 "1E5", "7e0", "00012.5000", "0x1p3", "4.35", "1.005", "8.589973e9", "-1234.5678"};
+    lmm_rng rng;
+    char *text, *p;
+    const int n = 20000, ne = (int)(sizeof edge / sizeof *edge);
+    lmm_frame *f = NULL;
+    lmm_error err;
+    int i, bad = 0;
+    text = (char *)malloc((size_t)(n + ne + 2) * 48);
+    if (!text) { CHECK(0); return; }
+    p = text + sprintf(text, "v\n");
+    for (i = 0; i < ne; i++) p += sprintf(p, "%s\n", edge[i]);
+    lmm_rng_seed(&rng, 16);
+    for (i = 0; i < n; i++) {
+        int nd = 1 + (int)lmm_rng_below(&rng, 20), point = (int)lmm_rng_below(&rng, (uint64_t)nd + 1), k;
+        int sign = (int)lmm_rng_below(&rng, 3), expo = (int)lmm_rng_below(&rng, 4) == 0;
+        if (sign == 1) *p++ = '-'; else if (sign == 2) *p++ = '+';
+        for (k = 0; k < nd; k++) {
+            if (k == point && k > 0) *p++ = '.';
+            *p++ = (char)('0' + lmm_rng_below(&rng, 10));
+        }
+        if (expo) p += sprintf(p, "e%d", (int)lmm_rng_below(&rng, 61) - 30);
+        *p++ = '\n';
+    }
+    *p = 0;
+    CHECK(parse(text, &f, &err) == LMM_OK);
+    if (f) {
+        const char *q = strchr(text, '\n') + 1;
+        CHECK(f->nrow == n + ne && f->cols[0].type == LMM_NUMERIC);
+        for (i = 0; i < f->nrow && f->cols[0].type == LMM_NUMERIC; i++) {
+            char *endp;
+            double want = strtod(q, &endp);
+            if (memcmp(&want, &f->cols[0].num[i], sizeof want) != 0) {
+                if (bad++ < 5) fprintf(stderr, "  '%.*s': %.17g, strtod %.17g\n", (int)(endp - q), q, f->cols[0].num[i], want);
+            }
+            q = strchr(q, '\n') + 1;
+        }
+        CHECK(bad == 0);
+    }
+    lmm_frame_free(f);
+    free(text);
+}
+
 void test_csv(void)
 {
     test_basic_types();
@@ -503,4 +553,5 @@ void test_csv(void)
     test_as_factor_labels();
     test_many_levels();
     test_row_names();
+    test_numbers_exact();
 }
