@@ -293,6 +293,15 @@ LMM_API double lmm_qbeta(double p, double a, double b, int lower_tail, int log_p
 LMM_API double lmm_pgamma(double x, double shape, double scale, int lower_tail, int log_p);
 /* Gamma quantile function, 0 < shape, scale < Inf. */
 LMM_API double lmm_qgamma(double p, double shape, double scale, int lower_tail, int log_p);
+/* Binomial probability P[X = k] of n trials (log when log_p != 0); 0 off the support. */
+LMM_API double lmm_dbinom(double k, double n, double p, int log_p);
+/* Poisson probability P[X = k], mean mu >= 0. */
+LMM_API double lmm_dpois(double k, double mu, int log_p);
+/* Exact Poisson deviate of mean mu (inversion below 10, Hoermann's PTRS above); NaN for a bad mu. */
+LMM_API double lmm_rng_poisson(lmm_rng *r, double mu);
+/* Exact binomial deviate of n trials (a whole number), success probability p
+   (inversion below n min(p, 1-p) = 10, Hoermann's BTRS above); NaN for bad arguments. */
+LMM_API double lmm_rng_binomial(lmm_rng *r, double n, double p);
 
 /* ======================================================================== */
 /* Data frames and CSV                                                       */
@@ -2862,6 +2871,97 @@ LMM_API double lmm_qf(double p, double df1, double df2, int lower_tail, int log_
     lmm__qbeta_pair(0.5 * df1, 0.5 * df2, ll, lu, x0, y0, &x, &y);
     if (y <= 0.0) return lmm__inf();
     return (x / y) * (df2 / df1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Binomial and Poisson: probabilities and exact samplers                    */
+
+LMM_API double lmm_dbinom(double k, double n, double p, int log_p)
+{
+    double lp;
+    if (isnan(k) || isnan(n) || isnan(p) || n < 0 || p < 0 || p > 1 || n != floor(n)) return lmm__nan();
+    if (k < 0 || k > n || k != floor(k)) return log_p ? -lmm__inf() : 0.0;
+    if (p == 0 || p == 1) {
+        int hit = p == 0 ? k == 0 : k == n;
+        return log_p ? (hit ? 0.0 : -lmm__inf()) : (hit ? 1.0 : 0.0);
+    }
+    lp = lmm_lgamma(n + 1) - lmm_lgamma(k + 1) - lmm_lgamma(n - k + 1) + k * log(p) + (n - k) * log1p(-p);
+    return log_p ? lp : exp(lp);
+}
+
+LMM_API double lmm_dpois(double k, double mu, int log_p)
+{
+    double lp;
+    if (isnan(k) || isnan(mu) || mu < 0) return lmm__nan();
+    if (k < 0 || k != floor(k)) return log_p ? -lmm__inf() : 0.0;
+    if (mu == 0) return log_p ? (k == 0 ? 0.0 : -lmm__inf()) : (k == 0 ? 1.0 : 0.0);
+    lp = k * log(mu) - mu - lmm_lgamma(k + 1);
+    return log_p ? lp : exp(lp);
+}
+
+/* Poisson deviate. Below mean 10: inversion by the pmf recurrence from 0 (each
+   draw one uniform). From 10: Hoermann's (1993) PTRS transformed rejection with
+   its squeeze; the acceptance test is the exact log pmf, so the draw is exact. */
+LMM_API double lmm_rng_poisson(lmm_rng *r, double mu)
+{
+    if (!(mu >= 0) || isinf(mu)) return lmm__nan();
+    if (mu == 0) return 0;
+    if (mu < 10) {
+        double u, pk = exp(-mu), k = 0;
+        for (;;) {   /* restart in the (rounding) case the pmf's sum falls short of u */
+            u = lmm_rng_uniform(r);
+            pk = exp(-mu); k = 0;
+            while (u > pk && k < 1000) { u -= pk; k += 1; pk *= mu / k; }
+            if (k < 1000) return k;
+        }
+    } else {
+        double slam = sqrt(mu), loglam = log(mu), b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+        double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+        for (;;) {
+            double U = lmm_rng_uniform(r) - 0.5, V = lmm_rng_uniform(r), us = 0.5 - fabs(U), k;
+            k = floor((2 * a / us + b) * U + mu + 0.43);
+            if (us >= 0.07 && V <= vr) return k;
+            if (k < 0 || (us < 0.013 && V > us)) continue;
+            if (log(V) + log(inv_alpha) - log(a / (us * us) + b) <= -mu + k * loglam - lmm_lgamma(k + 1)) return k;
+        }
+    }
+}
+
+/* Binomial deviate of n (a whole number) trials. With p' = min(p, 1 - p), below
+   n p' = 10: inversion by the pmf recurrence; from 10: Hoermann's (1993) BTRS
+   transformed rejection, exact by its log-pmf acceptance test. */
+LMM_API double lmm_rng_binomial(lmm_rng *r, double n, double p)
+{
+    double pp, q, k;
+    int flip;
+    if (!(n >= 0) || n != floor(n) || isinf(n) || !(p >= 0 && p <= 1)) return lmm__nan();
+    if (n == 0 || p == 0) return 0;
+    if (p == 1) return n;
+    flip = p > 0.5;
+    pp = flip ? 1 - p : p;
+    q = 1 - pp;
+    if (n * pp < 10) {
+        double s = pp / q, a = (n + 1) * s, pk, u;
+        for (;;) {
+            u = lmm_rng_uniform(r);
+            pk = exp(n * log1p(-pp)); k = 0;
+            while (u > pk && k < n) { u -= pk; k += 1; pk *= a / k - s; }
+            if (u <= pk) break;   /* else rounding left u above the total: draw again */
+        }
+    } else {
+        double spq = sqrt(n * pp * q), b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * pp, c = n * pp + 0.5;
+        double vr = 0.92 - 4.2 / b, alpha = (2.83 + 5.1 / b) * spq, lpq = log(pp / q), m = floor((n + 1) * pp);
+        double h = lmm_lgamma(m + 1) + lmm_lgamma(n - m + 1);
+        for (;;) {
+            double U = lmm_rng_uniform(r) - 0.5, V = lmm_rng_uniform(r), us = 0.5 - fabs(U);
+            k = floor((2 * a / us + b) * U + c);
+            if (k < 0 || k > n) continue;
+            if (us >= 0.07 && V <= vr) break;
+            V = log(V * alpha / (a / (us * us) + b));
+            if (V <= h - lmm_lgamma(k + 1) - lmm_lgamma(n - k + 1) + (k - m) * lpq) break;
+        }
+    }
+    return flip ? n - k : k;
 }
 
 /* ======================================================================== */
@@ -8861,6 +8961,7 @@ typedef struct lmm__glmm_ws {
     int *pat_ptr, *pat_idx; /* per level of the first term: the rest rows its observations touch, ascending, then the p beta rows */
     int evals, fail;
     char fail_msg[160];
+    lmm_glmm_options opts;  /* as fitted (nagq, optim, skips): refits reuse them */
 } lmm__glmm_ws;
 
 static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
@@ -9440,6 +9541,118 @@ static int lmm__glmm_hessian(lmm__glmm_ws *ws, int ntheta, const double *x0, int
     return 0;
 }
 
+/* Stage 2 from x = (theta, beta): BOBYQA on the Laplace / AGQ deviance with
+   ws->opts.optim, restarted until it stops improving; *converged cleared when
+   a run ran out of evaluations. */
+static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lower, const double *upper,
+                                   int *converged, lmm_error *err)
+{
+    lmm__glmm_ctx ctx;
+    lmm_optim_options oo = ws->opts.optim;
+    lmm_optim_result res;
+    lmm_status st;
+    double best = HUGE_VAL;
+    int pass, nth = ws->m->ntheta;
+    ctx.ws = ws; ctx.ntheta = nth;
+    oo.method = LMM_OPT_BOBYQA;
+    if (oo.rho_end <= 0) oo.rho_end = 1e-8;
+    if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
+    for (pass = 0; pass < 4; pass++) {
+        if ((st = lmm_minimize(nth + ws->p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) return st;
+        if (!res.converged) *converged = 0;
+        if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
+        best = res.fmin;
+        oo.rho_begin = 0.01;
+    }
+    if (!(best < HUGE_VAL)) return lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "the deviance is not finite");
+    return LMM_OK;
+}
+
+/* Everything of g at the optimum x = (theta, beta): deviance, modes, vcov (the
+   Hessian's unless skip_hessian), conditional variances (unless skip_condvar or
+   g->b_condsd is NULL), fitted values, residuals and the criteria. */
+static lmm_status lmm__glmm_results(lmm_glmm *g, lmm__glmm_ws *ws, const double *x, int skip_condvar, int skip_hessian,
+                                    lmm_error *err)
+{
+    const lmm_model *m = ws->m;
+    int n = ws->n, p = ws->p, q = ws->q, nth = m->ntheta, npar = nth + p, i, j, k;
+    double *Hs = NULL, *sorted = NULL;
+    memcpy(g->theta, x, (size_t)nth * sizeof(double));
+    memcpy(g->beta, x + nth, (size_t)p * sizeof(double));
+    g->singular = 0;
+    for (i = 0; i < nth; i++) if (m->theta_lower[i] == 0 && g->theta[i] < 1e-4) g->singular = 1;
+    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    if (!isfinite(g->deviance)) return lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg);
+    if (!skip_condvar && g->b_condsd) {
+        lmm_status st = lmm__glmm_condvar(g, ws, err);
+        if (st != LMM_OK) return st;
+    }
+    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
+    g->vcov_hessian = 0;
+    if (!skip_hessian && !g->singular && (Hs = LMM__NEW(double, (size_t)npar * npar)) != NULL &&
+        lmm__glmm_hessian(ws, nth, x, npar, Hs) == 0) {
+        /* V = 2 H^-1, beta block: the inverse by Cholesky when H is positive definite */
+        double *Hc = LMM__NEW(double, (size_t)npar * npar), *e = LMM__NEW(double, npar);
+        if (Hc && e) {
+            memcpy(Hc, Hs, (size_t)npar * npar * sizeof(double));
+            if (lmm_chol(npar, Hc, npar) == 0) {
+                for (j = 0; j < p; j++) {
+                    memset(e, 0, (size_t)npar * sizeof(double));
+                    e[nth + j] = 1;
+                    lmm_trsv_lower(npar, Hc, npar, e, 0);
+                    lmm_trsv_lower(npar, Hc, npar, e, 1);
+                    for (i = 0; i < p; i++) g->vcov[i + j * p] = 2 * e[nth + i];
+                }
+                g->vcov_hessian = 1;
+            }
+        }
+        LMM_FREE(Hc); LMM_FREE(e);
+    }
+    LMM_FREE(Hs);
+    /* back to the optimum (the Hessian moved the state), then lme4's RX fallback */
+    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    if (!g->vcov_hessian) {
+        if (lmm__glmm_vcov_rx(ws, g->vcov) != 0) return lmm__fail(err, LMM_ERR_NUMERIC, "the fixed-effects covariance is not positive definite");
+        g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    }
+    for (i = 0; i < p; i++) g->se[i] = sqrt(g->vcov[i * (p + 1)]);
+    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
+    for (k = 0; k < m->nterms; k++) {   /* b = Lambda u */
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = ws->T + ws->T_off[k];
+        int pc = t->ncol, a2, c2;
+        for (j = 0; j < t->nlevels; j++)
+            for (a2 = 0; a2 < pc; a2++) {
+                double s = 0;
+                for (c2 = 0; c2 <= a2; c2++) s += T[a2 + c2 * pc] * ws->u[t->u_offset + j * pc + c2];
+                g->b[t->u_offset + j * pc + a2] = s;
+            }
+    }
+    g->resid_deviance = 0;
+    for (i = 0; i < n; i++) {
+        double mu = ws->mu[i];
+        g->eta[i] = ws->eta[i];
+        g->fitted[i] = mu;
+        g->resid_deviance += lmm__glmm_devres(g->family, g->y[i], mu, g->prior_weights[i]);
+        g->pearson[i] = (g->y[i] - mu) * sqrt(g->prior_weights[i] / lmm__glmm_variance(g->family, mu));
+    }
+    if (!(sorted = LMM__NEW(double, n))) return lmm__nomem(err);
+    memcpy(sorted, g->pearson, (size_t)n * sizeof(double));
+    qsort(sorted, (size_t)n, sizeof(double), lmm__glmm_cmp);
+    for (i = 0; i < 5; i++) {   /* R's quantile type 7 */
+        double h = (n - 1) * 0.25 * i;
+        int lo = (int)floor(h);
+        g->resid_quantiles[i] = lo + 1 < n ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[n - 1];
+    }
+    LMM_FREE(sorted);
+    g->df = nth + p;
+    g->df_resid = n - g->df;
+    g->loglik = -g->deviance / 2;
+    g->aic = g->deviance + 2.0 * g->df;
+    g->bic = g->deviance + log((double)n) * g->df;
+    return LMM_OK;
+}
+
 LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_glmm_options *opts,
                                         lmm_glmm **out, lmm_error *err)
 {
@@ -9450,8 +9663,8 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     lmm_model *m = NULL;
     lmm_status st = LMM_OK;
     char a[512], b[512], rhs[1024], *f2 = NULL;
-    int cb, n, p, q, nth, i, j, k, npar;
-    double *succ = NULL, *sorted = NULL, *x = NULL, *lower = NULL, *upper = NULL, *Hs = NULL;
+    int cb, n, p, q, nth, i, j, k;
+    double *succ = NULL, *x = NULL, *lower = NULL, *upper = NULL;
     lmm__glmm_ctx ctx;
     lmm_optim_options oo;
     lmm_optim_result res;
@@ -9586,95 +9799,13 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];   /* stage 2 starts PIRLS here */
     }
     /* stage 2: (theta, beta) on the Laplace / AGQ deviance, restarted until it stops improving */
-    {
-        double best = HUGE_VAL;
-        int pass;
-        oo = o.optim;
-        oo.method = LMM_OPT_BOBYQA;
-        if (oo.rho_end <= 0) oo.rho_end = 1e-8;
-        if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
-        for (pass = 0; pass < 4; pass++) {
-            if ((st = lmm_minimize(nth + p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) goto done;
-            if (!res.converged) g->converged = 0;
-            if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
-            best = res.fmin;
-            oo.rho_begin = 0.01;
-        }
-        if (!(best < HUGE_VAL)) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "the deviance is not finite"); goto done; }
-    }
+    ws->opts = o;
+    if ((st = lmm__glmm_stage2(ws, x, lower, upper, &g->converged, err)) != LMM_OK) goto done;
     /* results at the optimum */
-    npar = nth + p;
-    memcpy(g->theta, x, (size_t)nth * sizeof(double));
-    memcpy(g->beta, x + nth, (size_t)p * sizeof(double));
-    for (i = 0; i < nth; i++) if (lower[i] == 0 && g->theta[i] < 1e-4) g->singular = 1;
-    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
-    if (!isfinite(g->deviance)) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
-    if (g->b_condsd && (st = lmm__glmm_condvar(g, ws, err)) != LMM_OK) goto done;
-    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
-    g->vcov_hessian = 0;
-    if (!o.skip_hessian && !g->singular && (Hs = LMM__NEW(double, (size_t)npar * npar)) != NULL &&
-        lmm__glmm_hessian(ws, nth, x, npar, Hs) == 0) {
-        /* V = 2 H^-1, beta block: the inverse by Cholesky when H is positive definite */
-        double *Hc = LMM__NEW(double, (size_t)npar * npar), *e = LMM__NEW(double, npar);
-        if (Hc && e) {
-            memcpy(Hc, Hs, (size_t)npar * npar * sizeof(double));
-            if (lmm_chol(npar, Hc, npar) == 0) {
-                for (j = 0; j < p; j++) {
-                    memset(e, 0, (size_t)npar * sizeof(double));
-                    e[nth + j] = 1;
-                    lmm_trsv_lower(npar, Hc, npar, e, 0);
-                    lmm_trsv_lower(npar, Hc, npar, e, 1);
-                    for (i = 0; i < p; i++) g->vcov[i + j * p] = 2 * e[nth + i];
-                }
-                g->vcov_hessian = 1;
-            }
-        }
-        LMM_FREE(Hc); LMM_FREE(e);
-    }
-    LMM_FREE(Hs);
-    /* back to the optimum (the Hessian moved the state), then lme4's RX fallback */
-    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
-    if (!g->vcov_hessian) {
-        if (lmm__glmm_vcov_rx(ws, g->vcov) != 0) { st = lmm__fail(err, LMM_ERR_NUMERIC, "the fixed-effects covariance is not positive definite"); goto done; }
-        g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
-    }
-    for (i = 0; i < p; i++) g->se[i] = sqrt(g->vcov[i * (p + 1)]);
-    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
-    for (k = 0; k < m->nterms; k++) {   /* b = Lambda u */
-        const lmm_reterm *t = &m->terms[k];
-        const double *T = ws->T + ws->T_off[k];
-        int pc = t->ncol, a2, c2;
-        for (j = 0; j < t->nlevels; j++)
-            for (a2 = 0; a2 < pc; a2++) {
-                double s = 0;
-                for (c2 = 0; c2 <= a2; c2++) s += T[a2 + c2 * pc] * ws->u[t->u_offset + j * pc + c2];
-                g->b[t->u_offset + j * pc + a2] = s;
-            }
-    }
-    g->resid_deviance = 0;
-    for (i = 0; i < n; i++) {
-        double mu = ws->mu[i];
-        g->eta[i] = ws->eta[i];
-        g->fitted[i] = mu;
-        g->resid_deviance += lmm__glmm_devres(mo.family, g->y[i], mu, g->prior_weights[i]);
-        g->pearson[i] = (g->y[i] - mu) * sqrt(g->prior_weights[i] / lmm__glmm_variance(mo.family, mu));
-    }
-    if (!(sorted = LMM__NEW(double, n))) { st = lmm__nomem(err); goto done; }
-    memcpy(sorted, g->pearson, (size_t)n * sizeof(double));
-    qsort(sorted, (size_t)n, sizeof(double), lmm__glmm_cmp);
-    for (i = 0; i < 5; i++) {   /* R's quantile type 7 */
-        double h = (n - 1) * 0.25 * i;
-        int lo = (int)floor(h);
-        g->resid_quantiles[i] = lo + 1 < n ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[n - 1];
-    }
-    g->df = nth + p;
-    g->df_resid = n - g->df;
-    g->loglik = -g->deviance / 2;
-    g->aic = g->deviance + 2.0 * g->df;
-    g->bic = g->deviance + log((double)n) * g->df;
+    if ((st = lmm__glmm_results(g, ws, x, o.skip_condvar, o.skip_hessian, err)) != LMM_OK) goto done;
     g->nevals = ws->evals;
 done:
-    LMM_FREE(x); LMM_FREE(lower); LMM_FREE(upper); LMM_FREE(sorted);
+    LMM_FREE(x); LMM_FREE(lower); LMM_FREE(upper);
     if (st != LMM_OK) { if (!ws->trials) LMM_FREE(succ); lmm_glmm_free(g); return st; }
     *out = g;
     return LMM_OK;
