@@ -1025,6 +1025,32 @@ typedef void (*lmm_boot_statistic_fn)(const lmm_fit *refit, void *user, double *
 LMM_API lmm_status lmm_bootmer(const lmm_fit *fit, int nsim, uint64_t seed, int use_u,
                                lmm_boot_statistic_fn statistic, int k, void *user, double *out,
                                const lmm_boot_options *opt, lmm_error *err);
+
+/* glmer fits (implemented in @glmm). lme4's simulate.merMod: a new response
+   y_out[nobs] on the fit's scale (binomial: successes / trials; poisson: counts)
+   from eta = offset + X beta + Z Lambda u, u ~ N(0, I) drawn anew in u's order
+   (use_u = 0) or the fitted modes (use_u = 1), then one exact binomial / Poisson
+   draw per observation in order. */
+LMM_API lmm_status lmm_glmm_simulate(const lmm_glmm *g, lmm_rng *rng, int use_u, double *y_out, lmm_error *err);
+/* lme4's refit: g refitted in place to the response y (g->y's scale), same model
+   and options, stage 2 started at g's (theta, beta) as lme4's refit. On failure
+   g's results are unspecified (refit again or free it). */
+LMM_API lmm_status lmm_glmm_refit(lmm_glmm *g, const double *y, lmm_error *err);
+/* A glmer bootstrap statistic: k values of the refit into out (thread-safe under OpenMP). */
+typedef void (*lmm_glmm_statistic_fn)(const lmm_glmm *refit, void *user, double *out);
+/* lme4's bootMer for a glmer fit: replicate b simulates from g (stream (seed, b); use_u as
+   lmm_glmm_simulate), refits a private copy from g's (theta, beta) and stores k values at
+   out[(b - first) * k] (NAN if the refit failed): statistic's, or fixef when statistic is
+   NULL (k = p). Replicate refits skip the Hessian and the conditional variances: their
+   vcov/se come from the PIRLS factor (lme4's use.hessian = FALSE) and b_condsd is NULL. */
+LMM_API lmm_status lmm_glmm_bootmer(const lmm_glmm *g, int nsim, uint64_t seed, int use_u,
+                                    lmm_glmm_statistic_fn statistic, int k, void *user, double *out,
+                                    const lmm_boot_options *opt, lmm_error *err);
+/* Parametric-bootstrap LRT of nested glmer fits on the same response: replicate b simulates
+   from null_fit (stream (seed, b)), refits both, stat = deviance0 - deviance1 (= 2 (ll1 - ll0)).
+   Shards merge with lmm_boot_merge; elapsed_s is not measured (0). */
+LMM_API lmm_status lmm_glmm_boot_lrt(const lmm_glmm *null_fit, const lmm_glmm *alt, int nsim, uint64_t seed,
+                                     const lmm_boot_options *opt, lmm_boot_result *res, lmm_error *err);
 /* R's quantile type 7 of x[0], x[stride], ... (n values, NANs ignored) at probs[nprobs] into q. */
 LMM_API lmm_status lmm_quantiles(const double *x, int n, int stride, const double *probs, int nprobs,
                                  double *q, lmm_error *err);
@@ -9808,6 +9834,375 @@ done:
     LMM_FREE(x); LMM_FREE(lower); LMM_FREE(upper);
     if (st != LMM_OK) { if (!ws->trials) LMM_FREE(succ); lmm_glmm_free(g); return st; }
     *out = g;
+    return LMM_OK;
+}
+
+/* ---- glmer simulate, refit and bootstrap ---- */
+/* lme4's simulate.merMod, refit.merMod and bootMer for glmer fits, and the
+   parametric-bootstrap LRT of two nested glmer fits. Replicate b draws only
+   from stream (seed, b) and every refit starts from the original fit's state,
+   so results do not depend on the thread count or on how the run is sharded. */
+
+/* y = response drawn at eta = offset + X beta + Z Lambda u: u ~ N(0, I) drawn
+   in u's order (term by term, level by level), or the fitted modes (use_u);
+   then one binomial (of the trials) or Poisson draw per observation in order.
+   bwork holds q doubles. */
+static void lmm__glmm_simulate_into(const lmm_glmm *g, lmm_rng *rng, int use_u, double *y, double *bwork)
+{
+    const lmm_model *m = g->model;
+    const lmm__glmm_ws *ws = g->ws_;
+    int n = g->nobs, p = g->p, i, j, k, a, c;
+    const double *b = g->b;
+    if (!use_u) {
+        for (j = 0; j < g->q; j++) bwork[j] = lmm_rng_normal(rng);
+        for (k = 0; k < m->nterms; k++) {   /* b = Lambda u, in place level by level (row a needs u rows <= a) */
+            const lmm_reterm *t = &m->terms[k];
+            const double *th = g->theta + t->theta_offset;
+            int pc = t->ncol, lev;
+            double T[32 * 32];
+            for (c = 0; c < pc; c++) for (a = 0; a < pc; a++) T[a + c * pc] = a >= c ? *th++ : 0.0;
+            for (lev = 0; lev < t->nlevels; lev++) {
+                double *uu = bwork + t->u_offset + lev * pc;
+                for (a = pc - 1; a >= 0; a--) {
+                    double s = 0;
+                    for (c = 0; c <= a; c++) s += T[a + c * pc] * uu[c];
+                    uu[a] = s;
+                }
+            }
+        }
+        b = bwork;
+    }
+    for (i = 0; i < n; i++) {
+        double eta = m->offset ? m->offset[i] : 0.0, mu;
+        for (j = 0; j < p; j++) eta += m->X->v[(size_t)j * n + i] * g->beta[j];
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            for (a = 0; a < t->ncol; a++) eta += t->z[(size_t)a * n + i] * b[t->u_offset + t->codes[i] * t->ncol + a];
+        }
+        mu = lmm__glmm_linkinv(g->link, eta);
+        if (g->family == LMM_FAMILY_BINOMIAL) {
+            double tr = ws->trials[i];
+            y[i] = tr > 0 ? lmm_rng_binomial(rng, floor(tr + 0.5), mu) / tr : 0.0;
+        } else y[i] = lmm_rng_poisson(rng, mu);
+    }
+}
+
+LMM_API lmm_status lmm_glmm_simulate(const lmm_glmm *g, lmm_rng *rng, int use_u, double *y_out, lmm_error *err)
+{
+    double *bwork;
+    if (!g || !rng || !y_out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_simulate: NULL argument");
+    if (!(bwork = LMM__NEW(double, g->q + 1))) return lmm__nomem(err);
+    lmm__glmm_simulate_into(g, rng, use_u, y_out, bwork);
+    LMM_FREE(bwork);
+    return LMM_OK;
+}
+
+/* Refit g in place to response y from x0 = (theta, beta) with the modes u0 as
+   PIRLS's fallback state; full = 0 skips the Hessian and conditional variances
+   (vcov then from the PIRLS factor). lp0, where every PIRLS starts, stays the fit's
+   stage-2 start (copied from lp0 when given): the Laplace deviance moves with it by
+   about PIRLS's tolerance, so keeping it makes the fit's own response give the fit
+   back exactly. (lme4's refit restarts it from a PIRLS on the new response.) */
+static lmm_status lmm__glmm_refit_from(lmm_glmm *g, const double *y, const double *x0, const double *u0, const double *lp0,
+                                       int full, lmm_error *err)
+{
+    lmm__glmm_ws *ws = g->ws_;
+    const lmm_model *m = g->model;
+    int n = g->nobs, nth = g->ntheta, p = g->p, i;
+    double *x, *lower, *upper;
+    lmm_status st;
+    for (i = 0; i < n; i++) {
+        double v = y[i];
+        if (!isfinite(v)) return lmm__fail(err, LMM_ERR_DATA, "the new response is not finite at observation %d", i + 1);
+        if (g->family == LMM_FAMILY_BINOMIAL) {
+            double s = v * ws->trials[i];
+            if (v < 0 || v > 1) return lmm__fail(err, LMM_ERR_DATA, "y values must be 0 <= y <= 1 (observation %d: %g)", i + 1, v);
+            if (fabs(s - floor(s + 0.5)) > 1e-3) return lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (observation %d)", i + 1);
+        } else if (v < 0) return lmm__fail(err, LMM_ERR_DATA, "negative values not allowed for the 'Poisson' family (observation %d)", i + 1);
+    }
+    x = LMM__NEW(double, 3 * (nth + p));
+    if (!x) return lmm__nomem(err);
+    lower = x + nth + p; upper = lower + nth + p;
+    memcpy(x, x0, (size_t)(nth + p) * sizeof(double));
+    for (i = 0; i < nth; i++) { lower[i] = m->theta_lower[i]; upper[i] = HUGE_VAL; }
+    for (i = 0; i < p; i++) { lower[nth + i] = -HUGE_VAL; upper[nth + i] = HUGE_VAL; }
+    if (y != g->y) memcpy(g->y, y, (size_t)n * sizeof(double));
+    ws->aic_const = lmm__glmm_aic_const(ws);
+    memcpy(ws->u, u0, (size_t)g->q * sizeof(double));
+    if (lp0) memcpy(ws->lp0, lp0, (size_t)n * sizeof(double));
+    memcpy(ws->beta, x0 + nth, (size_t)p * sizeof(double));
+    ws->evals = 0;
+    g->converged = 1;
+    st = lmm__glmm_stage2(ws, x, lower, upper, &g->converged, err);
+    if (st == LMM_OK) st = lmm__glmm_results(g, ws, x, !full || ws->opts.skip_condvar, !full || ws->opts.skip_hessian, err);
+    g->nevals = ws->evals;
+    LMM_FREE(x);
+    return st;
+}
+
+LMM_API lmm_status lmm_glmm_refit(lmm_glmm *g, const double *y, lmm_error *err)
+{
+    double *x0, *u0;
+    lmm_status st;
+    if (!g || !y) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_refit: NULL argument");
+    x0 = LMM__NEW(double, g->ntheta + g->p + g->q);
+    if (!x0) return lmm__nomem(err);
+    u0 = x0 + g->ntheta + g->p;
+    memcpy(x0, g->theta, (size_t)g->ntheta * sizeof(double));
+    memcpy(x0 + g->ntheta, g->beta, (size_t)g->p * sizeof(double));
+    memcpy(u0, g->u, (size_t)g->q * sizeof(double));
+    st = lmm__glmm_refit_from(g, y, x0, u0, NULL, 1, err);
+    LMM_FREE(x0);
+    return st;
+}
+
+static double *lmm__glmm_dupd(const double *x, size_t n, int *ok)
+{
+    double *d;
+    if (!x) return NULL;
+    if (!(d = LMM__NEW(double, n ? n : 1))) { *ok = 0; return NULL; }
+    memcpy(d, x, n * sizeof(double));
+    return d;
+}
+
+static int *lmm__glmm_dupi(const int *x, size_t n, int *ok)
+{
+    int *d;
+    if (!x) return NULL;
+    if (!(d = LMM__NEW(int, n ? n : 1))) { *ok = 0; return NULL; }
+    memcpy(d, x, n * sizeof(int));
+    return d;
+}
+
+/* Free a shell (lmm__glmm_shell): everything but the borrowed model. */
+static void lmm__glmm_shell_free(lmm_glmm *c)
+{
+    if (!c) return;
+    c->model = NULL;
+    lmm_glmm_free(c);
+}
+
+/* A refittable private copy of g (its own response, results and workspace)
+   that borrows g's model read-only: one per bootstrap thread. */
+static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
+{
+    const lmm__glmm_ws *s = g->ws_;
+    lmm__glmm_ws *w;
+    lmm_glmm *c = LMM__ZNEW(lmm_glmm, 1);
+    size_t n = (size_t)g->nobs, q = (size_t)g->q, p = (size_t)g->p, rr = (size_t)(s->nru + s->p), nT = 0;
+    int ok = 1, k;
+    if (!c) return NULL;
+    *c = *g;
+    c->formula = NULL; c->b_condsd = NULL;
+    c->theta = c->beta = c->se = c->vcov = c->u = c->b = c->y = c->prior_weights = c->eta = c->fitted = c->pearson = NULL;
+    c->ws_ = NULL;
+    if (!(w = LMM__ZNEW(lmm__glmm_ws, 1))) { LMM_FREE(c); return NULL; }
+    *w = *s;
+    c->ws_ = w;
+    for (k = 0; k < g->model->nterms; k++) nT += (size_t)g->model->terms[k].ncol * g->model->terms[k].ncol;
+    w->T = w->zl = w->u = w->beta = w->eta = w->mu = w->w = w->wr = w->off = w->base_off = w->lp0 = NULL;
+    w->H11 = w->H21 = w->H22 = w->rhs = w->sol = w->tmp = w->gh_z = w->gh_w = w->trials = NULL;
+    w->T_off = w->zc = w->pat_ptr = w->pat_idx = NULL;
+    c->theta = lmm__glmm_dupd(g->theta, (size_t)g->ntheta, &ok);
+    c->beta = lmm__glmm_dupd(g->beta, p, &ok); c->se = lmm__glmm_dupd(g->se, p, &ok);
+    c->vcov = lmm__glmm_dupd(g->vcov, p * p, &ok);
+    c->u = lmm__glmm_dupd(g->u, q, &ok); c->b = lmm__glmm_dupd(g->b, q, &ok);
+    c->y = lmm__glmm_dupd(g->y, n, &ok); c->prior_weights = lmm__glmm_dupd(g->prior_weights, n, &ok);
+    c->eta = lmm__glmm_dupd(g->eta, n, &ok); c->fitted = lmm__glmm_dupd(g->fitted, n, &ok);
+    c->pearson = lmm__glmm_dupd(g->pearson, n, &ok);
+    w->y = c->y; w->pw = c->prior_weights;
+    w->trials = lmm__glmm_dupd(s->trials, n, &ok);
+    w->T = lmm__glmm_dupd(s->T, nT, &ok); w->T_off = lmm__glmm_dupi(s->T_off, (size_t)g->model->nterms, &ok);
+    w->zl = lmm__glmm_dupd(s->zl, n * s->nz, &ok); w->zc = lmm__glmm_dupi(s->zc, n * s->nz, &ok);
+    w->u = lmm__glmm_dupd(s->u, q, &ok); w->beta = lmm__glmm_dupd(s->beta, p ? p : 1, &ok);
+    w->eta = lmm__glmm_dupd(s->eta, n, &ok); w->mu = lmm__glmm_dupd(s->mu, n, &ok);
+    w->w = lmm__glmm_dupd(s->w, n, &ok); w->wr = lmm__glmm_dupd(s->wr, n, &ok);
+    w->off = lmm__glmm_dupd(s->off, n, &ok); w->base_off = lmm__glmm_dupd(s->base_off, n, &ok);
+    w->lp0 = lmm__glmm_dupd(s->lp0, n, &ok);
+    w->H11 = lmm__glmm_dupd(s->H11, (size_t)s->nlev1 * s->c1 * s->c1, &ok);
+    w->H21 = lmm__glmm_dupd(s->H21, rr * (size_t)s->q1 + 1, &ok);
+    w->H22 = lmm__glmm_dupd(s->H22, rr * rr + 1, &ok);
+    w->rhs = lmm__glmm_dupd(s->rhs, q + p, &ok); w->sol = lmm__glmm_dupd(s->sol, q + p, &ok);
+    w->tmp = lmm__glmm_dupd(s->tmp, 64 + 3 * q + p + 64, &ok);
+    w->gh_z = lmm__glmm_dupd(s->gh_z, (size_t)s->nagq, &ok); w->gh_w = lmm__glmm_dupd(s->gh_w, (size_t)s->nagq, &ok);
+    w->pat_ptr = lmm__glmm_dupi(s->pat_ptr, (size_t)s->nlev1 + 1, &ok);
+    w->pat_idx = s->pat_ptr ? lmm__glmm_dupi(s->pat_idx, (size_t)s->pat_ptr[s->nlev1] + 1, &ok) : NULL;
+    if (!ok) { lmm__glmm_shell_free(c); return NULL; }
+    return c;
+}
+
+typedef struct lmm__glmm_boot_ctx {
+    const lmm_glmm *fit, *null_fit, *alt;   /* bootMer: fit; LRT: null_fit and alt */
+    int use_u;
+    lmm_glmm_statistic_fn statistic;      /* NULL: fixef */
+    void *user;
+    int k;
+    uint64_t seed;
+    int first, last, chunk;
+    double *out;
+    lmm_progress_fn progress;
+    void *progress_user;
+    int threads;
+    lmm_status status;
+    lmm_error err;
+} lmm__glmm_boot_ctx;
+
+/* Replicate b into out (k values; NAN where a refit failed). f1 (and f0 for the LRT) are this thread's shells. */
+static void lmm__glmm_boot_one(const lmm__glmm_boot_ctx *cx, lmm_glmm *f1, lmm_glmm *f0, double *y, double *work, int b)
+{
+    lmm_rng rng;
+    double *out = cx->out + (size_t)(b - cx->first) * cx->k, *x0 = work + (cx->alt ? (cx->alt->q > cx->null_fit->q ? cx->alt->q : cx->null_fit->q) : cx->fit->q) + 1;
+    int j;
+    lmm_rng_seed_stream(&rng, cx->seed, (uint64_t)b);
+    if (cx->alt) {
+        const lmm_glmm *s0 = cx->null_fit, *s1 = cx->alt;
+        double d0 = NAN;
+        lmm__glmm_simulate_into(s0, &rng, 0, y, work);
+        memcpy(x0, s0->theta, (size_t)s0->ntheta * sizeof(double));
+        memcpy(x0 + s0->ntheta, s0->beta, (size_t)s0->p * sizeof(double));
+        if (lmm__glmm_refit_from(f0, y, x0, s0->u, s0->ws_->lp0, 0, NULL) == LMM_OK) d0 = f0->deviance;
+        memcpy(x0, s1->theta, (size_t)s1->ntheta * sizeof(double));
+        memcpy(x0 + s1->ntheta, s1->beta, (size_t)s1->p * sizeof(double));
+        out[0] = lmm__glmm_refit_from(f1, y, x0, s1->u, s1->ws_->lp0, 0, NULL) == LMM_OK ? d0 - f1->deviance : NAN;
+        return;
+    }
+    lmm__glmm_simulate_into(cx->fit, &rng, cx->use_u, y, work);
+    memcpy(x0, cx->fit->theta, (size_t)cx->fit->ntheta * sizeof(double));
+    memcpy(x0 + cx->fit->ntheta, cx->fit->beta, (size_t)cx->fit->p * sizeof(double));
+    if (lmm__glmm_refit_from(f1, y, x0, cx->fit->u, cx->fit->ws_->lp0, 0, NULL) != LMM_OK) { for (j = 0; j < cx->k; j++) out[j] = NAN; return; }
+    if (cx->statistic) cx->statistic(f1, cx->user, out);
+    else memcpy(out, f1->beta, (size_t)cx->k * sizeof(double));
+}
+
+/* Runs on every thread of the team (or alone): private shells, then chunks of replicates. */
+static void lmm__glmm_boot_worker(lmm__glmm_boot_ctx *cx)
+{
+    const lmm_glmm *main_fit = cx->alt ? cx->alt : cx->fit;
+    lmm_glmm *f1 = lmm__glmm_shell(main_fit), *f0 = cx->null_fit ? lmm__glmm_shell(cx->null_fit) : NULL;
+    int q = main_fit->q, start, b, j, ok;
+    double *y, *work;
+    if (cx->null_fit && cx->null_fit->q > q) q = cx->null_fit->q;
+    y = LMM__NEW(double, main_fit->nobs);
+    work = LMM__NEW(double, (size_t)q + 1 + main_fit->ntheta + main_fit->p + (cx->null_fit ? cx->null_fit->ntheta + cx->null_fit->p : 0));
+    ok = f1 && (f0 || !cx->null_fit) && y && work;
+    if (!ok) {
+#ifdef _OPENMP
+#pragma omp critical (lmm__glmm_boot_status)
+#endif
+        {
+            if (cx->status == LMM_OK) { cx->status = LMM_ERR_NOMEM; lmm__fail(&cx->err, LMM_ERR_NOMEM, "out of memory"); }
+        }
+    }
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+    cx->threads++;
+    for (start = cx->first; start < cx->last; start += cx->chunk) {
+        int end = cx->last - start > cx->chunk ? start + cx->chunk : cx->last;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (b = start; b < end; b++) {
+            if (ok) lmm__glmm_boot_one(cx, f1, f0, y, work, b);
+            else for (j = 0; j < cx->k; j++) cx->out[(size_t)(b - cx->first) * cx->k + j] = NAN;
+        }
+#ifdef _OPENMP
+#pragma omp master
+#endif
+        {
+            if (cx->progress) cx->progress(end - cx->first, cx->last - cx->first, cx->progress_user);
+        }
+    }
+    lmm__glmm_shell_free(f1); lmm__glmm_shell_free(f0);
+    LMM_FREE(y); LMM_FREE(work);
+}
+
+/* Validate the range and run the replicates on the team (as the linear bootstrap). */
+static lmm_status lmm__glmm_boot_run(lmm__glmm_boot_ctx *cx, int nsim, const lmm_boot_options *opt, lmm_error *err)
+{
+    lmm_boot_options o;
+    int nthreads;
+    if (opt) o = *opt; else memset(&o, 0, sizeof o);
+    if (nsim < 1) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim);
+    cx->first = o.first;
+    cx->last = o.last > 0 ? o.last : nsim;
+    if (cx->first < 0 || cx->first >= cx->last || cx->last > nsim)
+        return lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", cx->first, cx->last, nsim);
+    cx->progress = o.progress; cx->progress_user = o.progress_user;
+    cx->chunk = o.progress ? (cx->last - cx->first + 99) / 100 : cx->last - cx->first;
+    if (cx->chunk < 1) cx->chunk = 1;
+    cx->threads = 0;
+    cx->status = LMM_OK;
+    nthreads = o.threads;
+    (void)nthreads;
+#ifdef _OPENMP
+    if (nthreads > 0) {
+#pragma omp parallel num_threads(nthreads)
+        lmm__glmm_boot_worker(cx);
+    } else {
+#pragma omp parallel
+        lmm__glmm_boot_worker(cx);
+    }
+#else
+    lmm__glmm_boot_worker(cx);
+#endif
+    if (cx->status != LMM_OK) {
+        if (err) *err = cx->err;
+        return cx->status;
+    }
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_glmm_bootmer(const lmm_glmm *g, int nsim, uint64_t seed, int use_u,
+                                    lmm_glmm_statistic_fn statistic, int k, void *user, double *out,
+                                    const lmm_boot_options *opt, lmm_error *err)
+{
+    lmm__glmm_boot_ctx cx;
+    if (!g || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_bootmer: NULL argument");
+    if (statistic ? k < 1 : k != g->p) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_bootmer: k must be %s (got %d)", statistic ? "positive" : "the number of fixed effects", k);
+    memset(&cx, 0, sizeof cx);
+    cx.fit = g; cx.use_u = use_u; cx.statistic = statistic; cx.user = user; cx.k = k; cx.seed = seed; cx.out = out;
+    return lmm__glmm_boot_run(&cx, nsim, opt, err);
+}
+
+LMM_API lmm_status lmm_glmm_boot_lrt(const lmm_glmm *null_fit, const lmm_glmm *alt, int nsim, uint64_t seed,
+                                     const lmm_boot_options *opt, lmm_boot_result *res, lmm_error *err)
+{
+    lmm__glmm_boot_ctx cx;
+    lmm_status st;
+    int i, first, last, valid = 0, ge = 0, zero = 0;
+    if (!res) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: NULL result");
+    memset(res, 0, sizeof *res);
+    if (!null_fit || !alt) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: NULL fit");
+    if (null_fit->nobs != alt->nobs)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: the null model has %d observations, the alternative %d", null_fit->nobs, alt->nobs);
+    if (null_fit->family != alt->family || null_fit->link != alt->link)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: the models differ in family or link");
+    for (i = 0; i < alt->nobs; i++)
+        if (null_fit->y[i] != alt->y[i] || null_fit->prior_weights[i] != alt->prior_weights[i])
+            return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: the models were fitted to different responses (observation %d)", i + 1);
+    if (null_fit->df >= alt->df)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: the null model has %d parameters, not fewer than the alternative's %d", null_fit->df, alt->df);
+    memset(&cx, 0, sizeof cx);
+    cx.null_fit = null_fit; cx.alt = alt; cx.k = 1; cx.seed = seed;
+    res->nsim = nsim; res->seed = seed;
+    res->observed = null_fit->deviance - alt->deviance;
+    first = opt ? opt->first : 0; last = opt && opt->last > 0 ? opt->last : nsim;
+    if (nsim >= 1 && last > first && first >= 0 && last <= nsim && !(res->stats = LMM__NEW(double, last - first))) return lmm__nomem(err);
+    cx.out = res->stats;
+    if ((st = lmm__glmm_boot_run(&cx, nsim, opt, err)) != LMM_OK) { LMM_FREE(res->stats); res->stats = NULL; return st; }
+    res->first = cx.first; res->last = cx.last; res->threads = cx.threads;
+    for (i = 0; i < res->last - res->first; i++) {   /* as lmm_boot_summarize */
+        double s = res->stats[i];
+        if (!isfinite(s)) continue;
+        valid++;
+        if (s >= res->observed) ge++;
+        if (s < 1e-5) zero++;
+    }
+    res->nvalid = valid;
+    res->pvalue = valid ? (double)ge / valid : NAN;
+    res->pvalue_se = valid ? sqrt(res->pvalue * (1 - res->pvalue) / valid) : NAN;
+    res->frac_zero = valid ? (double)zero / valid : NAN;
     return LMM_OK;
 }
 
