@@ -774,7 +774,9 @@ typedef struct lmm_glmm {
     double resid_quantiles[5];/* of the Pearson residuals: min, 1Q, median, 3Q, max */
     int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
     int nevals;               /* deviance evaluations of both stages */
-    int converged;            /* 0 when an optimizer stage ran out of evaluations (optim.max_evals) */
+    int converged;            /* 0 when an optimizer stage ran out of evaluations (optim.max_evals) or lme4's checkConv warns */
+    char warning[256];        /* lme4's convergence warnings (checkConv: scaled gradient, tol 2e-3; Hessian), a line
+                                 each; "" if none or not checked (skip_hessian, bootstrap refits, singular fits) */
     struct lmm__glmm_ws *ws_; /* private: PIRLS workspace */
 } lmm_glmm;
 
@@ -9594,6 +9596,105 @@ static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lo
     return LMM_OK;
 }
 
+/* Append a line to a convergence message. */
+static void lmm__glmm_say(char *msg, size_t size, const char *line)
+{
+    size_t used = strlen(msg);
+    if (used) snprintf(msg + used, size - used, "\n%s", line);
+    else snprintf(msg, size, "%s", line);
+}
+
+/* lme4's checkHess on the n x n Hessian H (lower triangle read, destroyed): its messages into msg. */
+static void lmm__glmm_check_hess(int n, double *H, const char *type, char *msg, size_t size)
+{
+    double ev[64 + 32], evmax = 0, evmin = 0, *L = LMM__NEW(double, (size_t)n * n);
+    const double tol = 1e-6;   /* glmerControl's check.conv.hess tol */
+    int i, neg = 0, zero = 0, chol_ok;
+    char line[160];
+    if (!L) return;
+    memcpy(L, H, (size_t)n * n * sizeof(double));
+    chol_ok = lmm_chol(n, L, n) == 0;
+    LMM_FREE(L);
+    lmm__sym_eigen(n, H, ev, NULL);
+    for (i = 0; i < n; i++) {
+        if (ev[i] < -tol) neg++;
+        if (fabs(ev[i]) < tol) zero++;
+        if (i == 0 || ev[i] > evmax) evmax = ev[i];
+        if (i == 0 || ev[i] < evmin) evmin = ev[i];
+    }
+    if (neg) {
+        snprintf(line, sizeof line, "Model failed to converge: degenerate %s Hessian with %d negative eigenvalues", type, neg);
+        lmm__glmm_say(msg, size, line);
+    } else if (zero || !chol_ok) {
+        snprintf(line, sizeof line, "%s Hessian is numerically singular: parameters are not uniquely determined", type);
+        lmm__glmm_say(msg, size, line);
+    } else {
+        if (evmax * tol > 1) lmm__glmm_say(msg, size, "Model is nearly unidentifiable: very large eigenvalue\n - Rescale variables?");
+        if (evmin / evmax < tol) lmm__glmm_say(msg, size, "Model is nearly unidentifiable: large eigenvalue ratio\n - Rescale variables?");
+    }
+}
+
+/* lme4's checkConv for a glmer fit at x = (theta, beta): deriv12's central differences
+   (step 1e-4) of the deviance, the scaled gradient's max(min(|H^-1/2 g|, |g|)) against
+   glmerControl's tol 2e-3, then checkHess on the fixed-effects block and on the whole
+   Hessian (tol 1e-6); nothing for a singular fit (lme4 only says "boundary (singular)
+   fit"). The warnings, a line each in lme4's order, into g->warning. Moves ws's state. */
+static void lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0)
+{
+    const double delta = 1e-4, tol = 2e-3;
+    int nth = g->ntheta, n = nth + g->p, i, j, chol_ok;
+    double x[64 + 32], gr[64 + 32], *H, *L, *Hb, f0, maxg = 0;
+    char line[160];
+    g->warning[0] = 0;
+    if (g->singular || n > 64 + 32) return;
+    if (!(H = LMM__NEW(double, (size_t)2 * n * n + (size_t)g->p * g->p + 1))) return;
+    L = H + (size_t)n * n; Hb = L + (size_t)n * n;
+    memcpy(x, x0, (size_t)n * sizeof(double));
+#define LMM__GF() lmm__glmm_devfun(ws, x, x + nth)
+    f0 = LMM__GF();
+    for (j = 0; j < n; j++) {
+        double fa, fs;
+        x[j] = x0[j] + delta; fa = LMM__GF();
+        x[j] = x0[j] - delta; fs = LMM__GF();
+        x[j] = x0[j];
+        H[j + j * n] = (fa - 2 * f0 + fs) / (delta * delta);
+        gr[j] = (fa - fs) / (2 * delta);
+        for (i = 0; i < j; i++) {
+            double faa, fas, fsa, fss;
+            x[i] = x0[i] + delta; x[j] = x0[j] + delta; faa = LMM__GF();
+            x[j] = x0[j] - delta; fas = LMM__GF();
+            x[i] = x0[i] - delta; fss = LMM__GF();
+            x[j] = x0[j] + delta; fsa = LMM__GF();
+            x[i] = x0[i]; x[j] = x0[j];
+            H[i + j * n] = H[j + i * n] = (faa - fas - fsa + fss) / (4 * delta * delta);
+        }
+    }
+#undef LMM__GF
+    for (i = 0; i < n; i++) if (!isfinite(gr[i])) { snprintf(g->warning, sizeof g->warning, "Gradient contains NAs"); LMM_FREE(H); return; }
+    memcpy(L, H, (size_t)n * n * sizeof(double));
+    chol_ok = lmm_chol(n, L, n) == 0;
+    if (!chol_ok) lmm__glmm_say(g->warning, sizeof g->warning, "unable to evaluate scaled gradient");
+    else {
+        double sg[64 + 32];
+        memcpy(sg, gr, (size_t)n * sizeof(double));
+        lmm_trsv_lower(n, L, n, sg, 1);   /* solve(chol(H), g): R's chol is the upper factor L' */
+        for (i = 0; i < n; i++) {
+            double v = fabs(sg[i]) < fabs(gr[i]) ? fabs(sg[i]) : fabs(gr[i]);
+            if (v > maxg) maxg = v;
+        }
+        if (maxg > tol) {   /* lme4 names component which.max of a scalar: always 1 */
+            snprintf(line, sizeof line, "Model failed to converge with max|grad| = %g (tol = %g, component 1)", maxg, tol);
+            lmm__glmm_say(g->warning, sizeof g->warning, line);
+        }
+    }
+    if (g->p > 0) {
+        for (j = 0; j < g->p; j++) for (i = 0; i < g->p; i++) Hb[i + j * g->p] = H[(nth + i) + (nth + j) * n];
+        lmm__glmm_check_hess(g->p, Hb, "fixed-effect", g->warning, sizeof g->warning);
+    }
+    lmm__glmm_check_hess(n, H, "", g->warning, sizeof g->warning);
+    LMM_FREE(H);
+}
+
 /* Everything of g at the optimum x = (theta, beta): deviance, modes, vcov (the
    Hessian's unless skip_hessian), conditional variances (unless skip_condvar or
    g->b_condsd is NULL), fitted values, residuals and the criteria. */
@@ -9615,6 +9716,10 @@ static lmm_status lmm__glmm_results(lmm_glmm *g, lmm__glmm_ws *ws, const double 
     }
     memcpy(g->u, ws->u, (size_t)q * sizeof(double));
     g->vcov_hessian = 0;
+    if (!skip_hessian) {   /* lme4's convergence check (its derivatives come with the Hessian) */
+        lmm__glmm_check_conv(g, ws, x);
+        if (g->warning[0]) g->converged = 0;
+    } else g->warning[0] = 0;
     if (!skip_hessian && !g->singular && (Hs = LMM__NEW(double, (size_t)npar * npar)) != NULL &&
         lmm__glmm_hessian(ws, nth, x, npar, Hs) == 0) {
         /* V = 2 H^-1, beta block: the inverse by Cholesky when H is positive definite */

@@ -218,6 +218,67 @@ static void check_bootstrap(const lmm_glmm *g)
     free(a); free(b); free(c);
 }
 
+
+/* lme4's checkConv: a converged fit has no warning; a stage 2 cut short (20 evaluations)
+   is flagged, with lme4's gradient text */
+static void check_convergence(const lmm_glmm *g, lmm_frame *df)
+{
+    lmm_error err = {LMM_OK, ""};
+    lmm_glmm_options o;
+    lmm_glmm *h = NULL;
+    CHECK(g->converged == 1 && g->warning[0] == 0);
+    memset(&o, 0, sizeof o);
+    o.model.family = LMM_FAMILY_BINOMIAL;
+    o.optim.max_evals = 20;
+    CHECK(lmm_glmm_fit_formula(df, "cbind(incidence, size - incidence) ~ period + (1 | herd)", &o, &h, &err) == LMM_OK);
+    if (!h) return;
+    fprintf(stderr, "  stage 2 cut at 20 evaluations: deviance %.6f, warning \"%s\"\n", h->deviance, h->warning);
+    CHECK(h->converged == 0);
+    CHECK(strncmp(h->warning, "Model failed to converge with max|grad| = ", 42) == 0);
+    CHECK(strstr(h->warning, "(tol = 0.002, component 1)") != NULL);
+    lmm_glmm_free(h);
+}
+
+/* the parametric-bootstrap LRT of period: observed = the deviance difference; shards merge
+   to the whole run; under the null the statistic is about chi-square(3) (mean 3, var 6) */
+static void check_boot_lrt(const lmm_glmm *g, lmm_frame *df)
+{
+    enum { B = 200 };
+    lmm_error err = {LMM_OK, ""};
+    lmm_glmm_options o;
+    lmm_glmm *g0 = NULL;
+    lmm_boot_result r, s1, s2, all;
+    lmm_boot_options bo;
+    double mean = 0;
+    int i;
+    memset(&o, 0, sizeof o);
+    o.model.family = LMM_FAMILY_BINOMIAL;
+    CHECK(lmm_glmm_fit_formula(df, "cbind(incidence, size - incidence) ~ 1 + (1 | herd)", &o, &g0, &err) == LMM_OK);
+    if (!g0) return;
+    CHECK(lmm_glmm_boot_lrt(g, g0, 10, 1, NULL, &r, &err) == LMM_ERR_ARG);   /* not nested that way */
+    CHECK(lmm_glmm_boot_lrt(g0, g, B, 3, NULL, &r, &err) == LMM_OK);
+    CHECK_CLOSE(r.observed, g0->deviance - g->deviance, 1e-12, 0);
+    CHECK(r.nvalid == B);
+    for (i = 0; i < B; i++) mean += r.stats[i] / B;
+    fprintf(stderr, "  bootstrap LRT of period: observed %.4f, p %.4f, mean statistic %.3f (chi-square(3): 3)\n", r.observed, r.pvalue, mean);
+    CHECK(fabs(mean - 3) < 4 * sqrt(6.0 / B));
+    CHECK(r.pvalue == 0);
+    memset(&bo, 0, sizeof bo);
+    bo.first = 0; bo.last = 77;
+    CHECK(lmm_glmm_boot_lrt(g0, g, B, 3, &bo, &s1, &err) == LMM_OK);
+    bo.first = 77; bo.last = B;
+    CHECK(lmm_glmm_boot_lrt(g0, g, B, 3, &bo, &s2, &err) == LMM_OK);
+    {
+        lmm_boot_result sh[2];
+        sh[0] = s2; sh[1] = s1;
+        CHECK(lmm_boot_merge(sh, 2, &all, &err) == LMM_OK);
+        CHECK(memcmp(all.stats, r.stats, sizeof(double) * B) == 0);
+        lmm_boot_result_free(&all);
+    }
+    lmm_boot_result_free(&r); lmm_boot_result_free(&s1); lmm_boot_result_free(&s2);
+    lmm_glmm_free(g0);
+}
+
 void test_glmmsim(void)
 {
     lmm_frame *df = NULL;
@@ -245,6 +306,8 @@ void test_glmmsim(void)
     check_simulate_moments(g);
     check_refit(df);
     check_bootstrap(g);
+    check_convergence(g, df);
+    check_boot_lrt(g, df);
     lmm_glmm_free(g);
     lmm_frame_free(df);
 }
