@@ -279,6 +279,31 @@ static void check_boot_lrt(const lmm_glmm *g, lmm_frame *df)
     lmm_glmm_free(g0);
 }
 
+/* bootMer(fixef): the parametric bootstrap's mean of each fixed effect is the estimate
+   within 4 standard errors of a mean of B replicates (sd of the replicates / sqrt(B)) */
+static void check_bootstrap_mean(const lmm_glmm *g)
+{
+    enum { B = 300 };
+    lmm_error err = {LMM_OK, ""};
+    int p = g->p, i, j, nvalid = 0;
+    double *t = malloc(sizeof(double) * B * p);
+    CHECK(lmm_glmm_bootmer(g, B, 20261130, 0, NULL, p, NULL, t, NULL, &err) == LMM_OK);
+    for (j = 0; j < p; j++) {
+        double mean = 0, ss = 0, sd;
+        int n = 0;
+        for (i = 0; i < B; i++) if (isfinite(t[i * p + j])) { mean += t[i * p + j]; n++; }
+        mean /= n;
+        for (i = 0; i < B; i++) if (isfinite(t[i * p + j])) ss += (t[i * p + j] - mean) * (t[i * p + j] - mean);
+        sd = sqrt(ss / (n - 1));
+        fprintf(stderr, "  bootMer fixef %d: mean %.4f (estimate %.4f), sd %.4f (se %.4f), %d valid\n", j, mean, g->beta[j], sd, g->se[j], n);
+        CHECK(fabs(mean - g->beta[j]) < 4 * sd / sqrt((double)n));
+        CHECK(sd > 0.7 * g->se[j] && sd < 1.4 * g->se[j]);   /* the replicates spread as the SEs say */
+        if (j == 0) nvalid = n;
+    }
+    CHECK(nvalid >= B - 3);
+    free(t);
+}
+
 void test_glmmsim(void)
 {
     lmm_frame *df = NULL;
@@ -306,6 +331,7 @@ void test_glmmsim(void)
     check_simulate_moments(g);
     check_refit(df);
     check_bootstrap(g);
+    check_bootstrap_mean(g);
     check_convergence(g, df);
     check_boot_lrt(g, df);
     lmm_glmm_free(g);
