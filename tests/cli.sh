@@ -935,5 +935,18 @@ bad_input glmm-y-range "y values must be 0 <= y <= 1" fit $D/cbpp.csv 'size ~ pe
 bad_input glmm-poisson-negative "negative values not allowed for the 'Poisson' family" fit $D/cbpp.csv 'I(incidence - 3) ~ period + (1 | herd)' --family poisson
 bad_input glmm-ml "--family fits by maximum likelihood" fit $D/cbpp.csv "$CB" --family binomial --ml
 
+# ---- boot --family: parametric-bootstrap LRT of nested glmer fits ----
+CB0="cbind(incidence, size - incidence) ~ 1 + (1 | herd)"
+run glmm-boot boot $D/cbpp.csv "$CB0" "$CB" --family binomial --factor herd --factor period --nsim 60 --seed 5 --json; expect_rc 0
+in_range glmm-boot-observed "$(json_val observed)" 25.6099 25.6100
+in_range glmm-boot-nvalid "$(json_val nvalid)" 60 60
+p_one=$(json_val pvalue)
+run glmm-boot-s0 boot $D/cbpp.csv "$CB0" "$CB" --family binomial --factor herd --factor period --nsim 60 --seed 5 --shard 0/2 --out "$TMP/gb0.txt"; expect_rc 0
+run glmm-boot-s1 boot $D/cbpp.csv "$CB0" "$CB" --family binomial --factor herd --factor period --nsim 60 --seed 5 --shard 1/2 --out "$TMP/gb1.txt"; expect_rc 0
+run glmm-boot-merge boot-merge "$TMP/gb1.txt" "$TMP/gb0.txt" --json; expect_rc 0
+if [ -n "$p_one" ] && [ "$p_one" = "$(json_val pvalue)" ]; then ok; else bad "glmm boot: merged p-value differs from the single run's"; fi
+bad_input glmm-boot-nagq "--nagq needs --family" boot $D/cbpp.csv "$CB0" "$CB" --nagq 5
+bad_input glmm-boot-nested "not fewer than the alternative's" boot $D/cbpp.csv "$CB" "$CB0" --family binomial --factor herd --factor period --nsim 10
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
