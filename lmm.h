@@ -67,7 +67,10 @@
                   &g, &err) with gopts.model.family = LMM_FAMILY_BINOMIAL
                   (link logit/probit/cloglog) or LMM_FAMILY_POISSON: lme4's
                   glmer, Laplace or gopts.nagq-point quadrature;
-                  lmm_print_glmm_summary prints its summary().
+                  lmm_print_glmm_summary prints its summary(); g->warning holds
+                  lme4's convergence warnings. lmm_glmm_simulate (simulate),
+                  lmm_glmm_refit (refit), lmm_glmm_bootmer (bootMer) and
+                  lmm_glmm_boot_lrt (bootstrap LRT of nested glmer fits).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -82,7 +85,8 @@
    @config   config, memory, errors, small utilities (selection, quantiles)
    @rng      xoshiro256 family
    @linalg   dense column-major kernels, blocked Cholesky
-   @dist     R's d/p/q functions (normal, t, chi-squared, F, beta, gamma)
+   @dist     R's d/p/q functions (normal, t, chi-squared, F, beta, gamma), binomial
+             and Poisson pmfs and exact samplers
    @frame    data frames and the CSV reader
    @formula  R formula parser (terms, random-effects bars, I(), factor(),
              log1p/expm1/pmin/pmax, scale(), poly(), ns(), bs(): data-dependent
@@ -127,7 +131,10 @@
    lmm__glmm_devfun0 (stage 1, theta) and lmm__glmm_devfun (stage 2, theta
    and beta: Laplace or lmm__glmm_agq) go to lmm_minimize; vcov comes from
    lmm__glmm_hessian (or lmm__glmm_vcov_rx), ranef's variances from
-   lmm__glmm_condvar.
+   lmm__glmm_condvar, lme4's checkConv from lmm__glmm_check_conv; stage 2
+   (lmm__glmm_stage2) and the results (lmm__glmm_results) are shared with
+   lmm_glmm_refit, whose bootstrap replicates run on per-thread shells
+   (lmm__glmm_shell: own workspace, the model borrowed).
    To add an optimizer: a method of lmm_minimize (@optim), nothing else.
    To add a model input (weights, offset, family): a field of
    lmm_model_options, resolved in lmm__model_options_resolve, consumed by
