@@ -444,6 +444,7 @@ static int cmd_fit_glmm(lmm_frame *df, const cli_opts *o, const lmm_model_option
     lmm_glmm *g = NULL;
     lmm_error err = {LMM_OK, ""};
     char dname[256];
+    int rc;
     memset(&go, 0, sizeof go);
     go.model = *mo;
     go.nagq = nagq;
@@ -458,9 +459,11 @@ static int cmd_fit_glmm(lmm_frame *df, const cli_opts *o, const lmm_model_option
         data_name(o->data, dname, sizeof dname);
         lmm_print_glmm_summary(stdout, g, dname);
     }
+    if (g->warning[0]) fprintf(stderr, "lmm: warning: %s\n", g->warning);   /* lme4's checkConv: exit 1, as lmer fits */
+    rc = g->warning[0] ? EXIT_STAT : 0;
     lmm_glmm_free(g);
     lmm_frame_free(df);
-    return 0;
+    return rc;
 }
 
 static int cmd_fit(int argc, char **argv)
