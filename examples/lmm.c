@@ -375,8 +375,9 @@ static void print_glmm_json(const lmm_glmm *g)
     printf(", \"bic\": "); jnum(g->bic);
     printf(", \"df_resid\": %d, \"theta\": [", g->df_resid);
     for (i = 0; i < g->ntheta; i++) { if (i) printf(", "); jnum(g->theta[i]); }
-    printf("], \"singular\": %s, \"vcov_hessian\": %s, \"nevals\": %d, \"fixef\": [", g->singular ? "true" : "false",
-           g->vcov_hessian ? "true" : "false", g->nevals);
+    printf("], \"singular\": %s, \"converged\": %s, \"warning\": ", g->singular ? "true" : "false", g->converged ? "true" : "false");
+    if (g->warning[0]) jstr(g->warning); else printf("null");
+    printf(", \"vcov_hessian\": %s, \"nevals\": %d, \"fixef\": [", g->vcov_hessian ? "true" : "false", g->nevals);
     for (i = 0; i < g->p; i++) {
         double z = g->beta[i] / g->se[i];
         printf("%s{\"name\": ", i ? ", " : ""); jstr(m->X->colnames[i]);
