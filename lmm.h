@@ -75,6 +75,10 @@
                   lmm_glm_fit_formula is R's glm() (no random effects, IRLS),
                   lmm_print_glm_summary its summary();
                   lmm_glm_anova tests glmer against glm fits (anova(glmer, glm)).
+                  g->warning holds lme4's convergence warnings;
+                  lmm_glmm_simulate (simulate), lmm_glmm_refit (refit),
+                  lmm_glmm_bootmer (bootMer) and lmm_glmm_boot_lrt (bootstrap
+                  LRT of nested glmer fits).
    Check          lmm_fit_all_optimizers refits with both optimizers from
                   several starts (lme4's allFit); lmm_print_allfit prints
                   summary(allFit(m)) and whether the optimum is trustworthy.
@@ -89,7 +93,8 @@
    @config   config, memory, errors, small utilities (selection, quantiles)
    @rng      xoshiro256 family
    @linalg   dense column-major kernels, blocked Cholesky
-   @dist     R's d/p/q functions (normal, t, chi-squared, F, beta, gamma)
+   @dist     R's d/p/q functions (normal, t, chi-squared, F, beta, gamma), binomial
+             and Poisson pmfs and exact samplers
    @frame    data frames and the CSV reader
    @formula  R formula parser (terms, random-effects bars, I(), factor(),
              log1p/expm1/pmin/pmax, scale(), poly(), ns(), bs(): data-dependent
@@ -135,7 +140,10 @@
    lmm__glmm_devfun0 (stage 1, theta) and lmm__glmm_devfun (stage 2, theta
    and beta: Laplace or lmm__glmm_agq) go to lmm_minimize; vcov comes from
    lmm__glmm_hessian (or lmm__glmm_vcov_rx), ranef's variances from
-   lmm__glmm_condvar.
+   lmm__glmm_condvar, lme4's checkConv from lmm__glmm_check_conv; stage 2
+   (lmm__glmm_stage2) and the results (lmm__glmm_results) are shared with
+   lmm_glmm_refit, whose bootstrap replicates run on per-thread shells
+   (lmm__glmm_shell: own workspace, the model borrowed).
    To add an optimizer: a method of lmm_minimize (@optim), nothing else.
    To add a model input (weights, offset, family): a field of
    lmm_model_options, resolved in lmm__model_options_resolve, consumed by
@@ -301,6 +309,15 @@ LMM_API double lmm_qbeta(double p, double a, double b, int lower_tail, int log_p
 LMM_API double lmm_pgamma(double x, double shape, double scale, int lower_tail, int log_p);
 /* Gamma quantile function, 0 < shape, scale < Inf. */
 LMM_API double lmm_qgamma(double p, double shape, double scale, int lower_tail, int log_p);
+/* Binomial probability P[X = k] of n trials (log when log_p != 0); 0 off the support. */
+LMM_API double lmm_dbinom(double k, double n, double p, int log_p);
+/* Poisson probability P[X = k], mean mu >= 0. */
+LMM_API double lmm_dpois(double k, double mu, int log_p);
+/* Exact Poisson deviate of mean mu (inversion below 10, Hoermann's PTRS above); NaN for a bad mu. */
+LMM_API double lmm_rng_poisson(lmm_rng *r, double mu);
+/* Exact binomial deviate of n trials (a whole number), success probability p
+   (inversion below n min(p, 1-p) = 10, Hoermann's BTRS above); NaN for bad arguments. */
+LMM_API double lmm_rng_binomial(lmm_rng *r, double n, double p);
 
 /* ======================================================================== */
 /* Data frames and CSV                                                       */
@@ -773,7 +790,9 @@ typedef struct lmm_glmm {
     double resid_quantiles[5];/* of the Pearson residuals: min, 1Q, median, 3Q, max */
     int singular;             /* a bounded theta below 1e-4 (lme4's isSingular) */
     int nevals;               /* deviance evaluations of both stages */
-    int converged;            /* 0 when an optimizer stage ran out of evaluations (optim.max_evals) */
+    int converged;            /* 0 when an optimizer stage ran out of evaluations (optim.max_evals) or lme4's checkConv warns */
+    char warning[256];        /* lme4's convergence warnings (checkConv: scaled gradient, tol 2e-3; Hessian), a line
+                                 each; "" if none or not checked (skip_hessian, bootstrap refits, singular fits) */
     struct lmm__glmm_ws *ws_; /* private: PIRLS workspace */
 } lmm_glmm;
 
@@ -1071,6 +1090,32 @@ typedef void (*lmm_boot_statistic_fn)(const lmm_fit *refit, void *user, double *
 LMM_API lmm_status lmm_bootmer(const lmm_fit *fit, int nsim, uint64_t seed, int use_u,
                                lmm_boot_statistic_fn statistic, int k, void *user, double *out,
                                const lmm_boot_options *opt, lmm_error *err);
+
+/* glmer fits (implemented in @glmm). lme4's simulate.merMod: a new response
+   y_out[nobs] on the fit's scale (binomial: successes / trials; poisson: counts)
+   from eta = offset + X beta + Z Lambda u, u ~ N(0, I) drawn anew in u's order
+   (use_u = 0) or the fitted modes (use_u = 1), then one exact binomial / Poisson
+   draw per observation in order. */
+LMM_API lmm_status lmm_glmm_simulate(const lmm_glmm *g, lmm_rng *rng, int use_u, double *y_out, lmm_error *err);
+/* lme4's refit: g refitted in place to the response y (g->y's scale), same model
+   and options, stage 2 started at g's (theta, beta) as lme4's refit. On failure
+   g's results are unspecified (refit again or free it). */
+LMM_API lmm_status lmm_glmm_refit(lmm_glmm *g, const double *y, lmm_error *err);
+/* A glmer bootstrap statistic: k values of the refit into out (thread-safe under OpenMP). */
+typedef void (*lmm_glmm_statistic_fn)(const lmm_glmm *refit, void *user, double *out);
+/* lme4's bootMer for a glmer fit: replicate b simulates from g (stream (seed, b); use_u as
+   lmm_glmm_simulate), refits a private copy from g's (theta, beta) and stores k values at
+   out[(b - first) * k] (NAN if the refit failed): statistic's, or fixef when statistic is
+   NULL (k = p). Replicate refits skip the Hessian and the conditional variances: their
+   vcov/se come from the PIRLS factor (lme4's use.hessian = FALSE) and b_condsd is NULL. */
+LMM_API lmm_status lmm_glmm_bootmer(const lmm_glmm *g, int nsim, uint64_t seed, int use_u,
+                                    lmm_glmm_statistic_fn statistic, int k, void *user, double *out,
+                                    const lmm_boot_options *opt, lmm_error *err);
+/* Parametric-bootstrap LRT of nested glmer fits on the same response: replicate b simulates
+   from null_fit (stream (seed, b)), refits both, stat = deviance0 - deviance1 (= 2 (ll1 - ll0)).
+   Shards merge with lmm_boot_merge; elapsed_s is not measured (0). */
+LMM_API lmm_status lmm_glmm_boot_lrt(const lmm_glmm *null_fit, const lmm_glmm *alt, int nsim, uint64_t seed,
+                                     const lmm_boot_options *opt, lmm_boot_result *res, lmm_error *err);
 /* R's quantile type 7 of x[0], x[stride], ... (n values, NANs ignored) at probs[nprobs] into q. */
 LMM_API lmm_status lmm_quantiles(const double *x, int n, int stride, const double *probs, int nprobs,
                                  double *q, lmm_error *err);
@@ -2922,6 +2967,97 @@ LMM_API double lmm_qf(double p, double df1, double df2, int lower_tail, int log_
     lmm__qbeta_pair(0.5 * df1, 0.5 * df2, ll, lu, x0, y0, &x, &y);
     if (y <= 0.0) return lmm__inf();
     return (x / y) * (df2 / df1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Binomial and Poisson: probabilities and exact samplers                    */
+
+LMM_API double lmm_dbinom(double k, double n, double p, int log_p)
+{
+    double lp;
+    if (isnan(k) || isnan(n) || isnan(p) || n < 0 || p < 0 || p > 1 || n != floor(n)) return lmm__nan();
+    if (k < 0 || k > n || k != floor(k)) return log_p ? -lmm__inf() : 0.0;
+    if (p == 0 || p == 1) {
+        int hit = p == 0 ? k == 0 : k == n;
+        return log_p ? (hit ? 0.0 : -lmm__inf()) : (hit ? 1.0 : 0.0);
+    }
+    lp = lmm_lgamma(n + 1) - lmm_lgamma(k + 1) - lmm_lgamma(n - k + 1) + k * log(p) + (n - k) * log1p(-p);
+    return log_p ? lp : exp(lp);
+}
+
+LMM_API double lmm_dpois(double k, double mu, int log_p)
+{
+    double lp;
+    if (isnan(k) || isnan(mu) || mu < 0) return lmm__nan();
+    if (k < 0 || k != floor(k)) return log_p ? -lmm__inf() : 0.0;
+    if (mu == 0) return log_p ? (k == 0 ? 0.0 : -lmm__inf()) : (k == 0 ? 1.0 : 0.0);
+    lp = k * log(mu) - mu - lmm_lgamma(k + 1);
+    return log_p ? lp : exp(lp);
+}
+
+/* Poisson deviate. Below mean 10: inversion by the pmf recurrence from 0 (each
+   draw one uniform). From 10: Hoermann's (1993) PTRS transformed rejection with
+   its squeeze; the acceptance test is the exact log pmf, so the draw is exact. */
+LMM_API double lmm_rng_poisson(lmm_rng *r, double mu)
+{
+    if (!(mu >= 0) || isinf(mu)) return lmm__nan();
+    if (mu == 0) return 0;
+    if (mu < 10) {
+        double u, pk = exp(-mu), k = 0;
+        for (;;) {   /* restart in the (rounding) case the pmf's sum falls short of u */
+            u = lmm_rng_uniform(r);
+            pk = exp(-mu); k = 0;
+            while (u > pk && k < 1000) { u -= pk; k += 1; pk *= mu / k; }
+            if (k < 1000) return k;
+        }
+    } else {
+        double slam = sqrt(mu), loglam = log(mu), b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+        double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+        for (;;) {
+            double U = lmm_rng_uniform(r) - 0.5, V = lmm_rng_uniform(r), us = 0.5 - fabs(U), k;
+            k = floor((2 * a / us + b) * U + mu + 0.43);
+            if (us >= 0.07 && V <= vr) return k;
+            if (k < 0 || (us < 0.013 && V > us)) continue;
+            if (log(V) + log(inv_alpha) - log(a / (us * us) + b) <= -mu + k * loglam - lmm_lgamma(k + 1)) return k;
+        }
+    }
+}
+
+/* Binomial deviate of n (a whole number) trials. With p' = min(p, 1 - p), below
+   n p' = 10: inversion by the pmf recurrence; from 10: Hoermann's (1993) BTRS
+   transformed rejection, exact by its log-pmf acceptance test. */
+LMM_API double lmm_rng_binomial(lmm_rng *r, double n, double p)
+{
+    double pp, q, k;
+    int flip;
+    if (!(n >= 0) || n != floor(n) || isinf(n) || !(p >= 0 && p <= 1)) return lmm__nan();
+    if (n == 0 || p == 0) return 0;
+    if (p == 1) return n;
+    flip = p > 0.5;
+    pp = flip ? 1 - p : p;
+    q = 1 - pp;
+    if (n * pp < 10) {
+        double s = pp / q, a = (n + 1) * s, pk, u;
+        for (;;) {
+            u = lmm_rng_uniform(r);
+            pk = exp(n * log1p(-pp)); k = 0;
+            while (u > pk && k < n) { u -= pk; k += 1; pk *= a / k - s; }
+            if (u <= pk) break;   /* else rounding left u above the total: draw again */
+        }
+    } else {
+        double spq = sqrt(n * pp * q), b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * pp, c = n * pp + 0.5;
+        double vr = 0.92 - 4.2 / b, alpha = (2.83 + 5.1 / b) * spq, lpq = log(pp / q), m = floor((n + 1) * pp);
+        double h = lmm_lgamma(m + 1) + lmm_lgamma(n - m + 1);
+        for (;;) {
+            double U = lmm_rng_uniform(r) - 0.5, V = lmm_rng_uniform(r), us = 0.5 - fabs(U);
+            k = floor((2 * a / us + b) * U + c);
+            if (k < 0 || k > n) continue;
+            if (us >= 0.07 && V <= vr) break;
+            V = log(V * alpha / (a / (us * us) + b));
+            if (V <= h - lmm_lgamma(k + 1) - lmm_lgamma(n - k + 1) + (k - m) * lpq) break;
+        }
+    }
+    return flip ? n - k : k;
 }
 
 /* ======================================================================== */
@@ -9045,6 +9181,7 @@ typedef struct lmm__glmm_ws {
     int *pat_ptr, *pat_idx; /* per level of the first term: the rest rows its observations touch, ascending, then the p beta rows */
     int evals, fail;
     char fail_msg[160];
+    lmm_glmm_options opts;  /* as fitted (nagq, optim, skips): refits reuse them */
 } lmm__glmm_ws;
 
 static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
@@ -9687,6 +9824,221 @@ static int lmm__glmm_hessian(lmm__glmm_ws *ws, int ntheta, const double *x0, int
     return 0;
 }
 
+/* Stage 2 from x = (theta, beta): BOBYQA on the Laplace / AGQ deviance with
+   ws->opts.optim, restarted until it stops improving; *converged cleared when
+   a run ran out of evaluations. */
+static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lower, const double *upper,
+                                   int *converged, lmm_error *err)
+{
+    lmm__glmm_ctx ctx;
+    lmm_optim_options oo = ws->opts.optim;
+    lmm_optim_result res;
+    lmm_status st;
+    double best = HUGE_VAL;
+    int pass, nth = ws->m->ntheta;
+    ctx.ws = ws; ctx.ntheta = nth;
+    oo.method = LMM_OPT_BOBYQA;
+    if (oo.rho_end <= 0) oo.rho_end = 1e-8;
+    if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
+    for (pass = 0; pass < 4; pass++) {
+        if ((st = lmm_minimize(nth + ws->p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) return st;
+        if (!res.converged) *converged = 0;
+        if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
+        best = res.fmin;
+        oo.rho_begin = 0.01;
+    }
+    if (!(best < HUGE_VAL)) return lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "the deviance is not finite");
+    return LMM_OK;
+}
+
+/* Append a line to a convergence message. */
+static void lmm__glmm_say(char *msg, size_t size, const char *line)
+{
+    size_t used = strlen(msg);
+    if (used) snprintf(msg + used, size - used, "\n%s", line);
+    else snprintf(msg, size, "%s", line);
+}
+
+/* lme4's checkHess on the n x n Hessian H (lower triangle read, destroyed): its messages into msg. */
+static void lmm__glmm_check_hess(int n, double *H, const char *type, char *msg, size_t size)
+{
+    double ev[64 + 32], evmax = 0, evmin = 0, *L = LMM__NEW(double, (size_t)n * n);
+    const double tol = 1e-6;   /* glmerControl's check.conv.hess tol */
+    int i, neg = 0, zero = 0, chol_ok;
+    char line[160];
+    if (!L) return;
+    memcpy(L, H, (size_t)n * n * sizeof(double));
+    chol_ok = lmm_chol(n, L, n) == 0;
+    LMM_FREE(L);
+    lmm__sym_eigen(n, H, ev, NULL);
+    for (i = 0; i < n; i++) {
+        if (ev[i] < -tol) neg++;
+        if (fabs(ev[i]) < tol) zero++;
+        if (i == 0 || ev[i] > evmax) evmax = ev[i];
+        if (i == 0 || ev[i] < evmin) evmin = ev[i];
+    }
+    if (neg) {
+        snprintf(line, sizeof line, "Model failed to converge: degenerate %s Hessian with %d negative eigenvalues", type, neg);
+        lmm__glmm_say(msg, size, line);
+    } else if (zero || !chol_ok) {
+        snprintf(line, sizeof line, "%s Hessian is numerically singular: parameters are not uniquely determined", type);
+        lmm__glmm_say(msg, size, line);
+    } else {
+        if (evmax * tol > 1) lmm__glmm_say(msg, size, "Model is nearly unidentifiable: very large eigenvalue\n - Rescale variables?");
+        if (evmin / evmax < tol) lmm__glmm_say(msg, size, "Model is nearly unidentifiable: large eigenvalue ratio\n - Rescale variables?");
+    }
+}
+
+/* lme4's checkConv for a glmer fit at x = (theta, beta): deriv12's central differences
+   (step 1e-4) of the deviance, the scaled gradient's max(min(|H^-1/2 g|, |g|)) against
+   glmerControl's tol 2e-3, then checkHess on the fixed-effects block and on the whole
+   Hessian (tol 1e-6); nothing for a singular fit (lme4 only says "boundary (singular)
+   fit"). The warnings, a line each in lme4's order, into g->warning. Moves ws's state. */
+static void lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0)
+{
+    const double delta = 1e-4, tol = 2e-3;
+    int nth = g->ntheta, n = nth + g->p, i, j, chol_ok;
+    double x[64 + 32], gr[64 + 32], *H, *L, *Hb, f0, maxg = 0;
+    char line[160];
+    g->warning[0] = 0;
+    if (g->singular || n > 64 + 32) return;
+    if (!(H = LMM__NEW(double, (size_t)2 * n * n + (size_t)g->p * g->p + 1))) return;
+    L = H + (size_t)n * n; Hb = L + (size_t)n * n;
+    memcpy(x, x0, (size_t)n * sizeof(double));
+#define LMM__GF() lmm__glmm_devfun(ws, x, x + nth)
+    f0 = LMM__GF();
+    for (j = 0; j < n; j++) {
+        double fa, fs;
+        x[j] = x0[j] + delta; fa = LMM__GF();
+        x[j] = x0[j] - delta; fs = LMM__GF();
+        x[j] = x0[j];
+        H[j + j * n] = (fa - 2 * f0 + fs) / (delta * delta);
+        gr[j] = (fa - fs) / (2 * delta);
+        for (i = 0; i < j; i++) {
+            double faa, fas, fsa, fss;
+            x[i] = x0[i] + delta; x[j] = x0[j] + delta; faa = LMM__GF();
+            x[j] = x0[j] - delta; fas = LMM__GF();
+            x[i] = x0[i] - delta; fss = LMM__GF();
+            x[j] = x0[j] + delta; fsa = LMM__GF();
+            x[i] = x0[i]; x[j] = x0[j];
+            H[i + j * n] = H[j + i * n] = (faa - fas - fsa + fss) / (4 * delta * delta);
+        }
+    }
+#undef LMM__GF
+    for (i = 0; i < n; i++) if (!isfinite(gr[i])) { snprintf(g->warning, sizeof g->warning, "Gradient contains NAs"); LMM_FREE(H); return; }
+    memcpy(L, H, (size_t)n * n * sizeof(double));
+    chol_ok = lmm_chol(n, L, n) == 0;
+    if (!chol_ok) lmm__glmm_say(g->warning, sizeof g->warning, "unable to evaluate scaled gradient");
+    else {
+        double sg[64 + 32];
+        memcpy(sg, gr, (size_t)n * sizeof(double));
+        lmm_trsv_lower(n, L, n, sg, 1);   /* solve(chol(H), g): R's chol is the upper factor L' */
+        for (i = 0; i < n; i++) {
+            double v = fabs(sg[i]) < fabs(gr[i]) ? fabs(sg[i]) : fabs(gr[i]);
+            if (v > maxg) maxg = v;
+        }
+        if (maxg > tol) {   /* lme4 names component which.max of a scalar: always 1 */
+            snprintf(line, sizeof line, "Model failed to converge with max|grad| = %g (tol = %g, component 1)", maxg, tol);
+            lmm__glmm_say(g->warning, sizeof g->warning, line);
+        }
+    }
+    if (g->p > 0) {
+        for (j = 0; j < g->p; j++) for (i = 0; i < g->p; i++) Hb[i + j * g->p] = H[(nth + i) + (nth + j) * n];
+        lmm__glmm_check_hess(g->p, Hb, "fixed-effect", g->warning, sizeof g->warning);
+    }
+    lmm__glmm_check_hess(n, H, "", g->warning, sizeof g->warning);
+    LMM_FREE(H);
+}
+
+/* Everything of g at the optimum x = (theta, beta): deviance, modes, vcov (the
+   Hessian's unless skip_hessian), conditional variances (unless skip_condvar or
+   g->b_condsd is NULL), fitted values, residuals and the criteria. */
+static lmm_status lmm__glmm_results(lmm_glmm *g, lmm__glmm_ws *ws, const double *x, int skip_condvar, int skip_hessian,
+                                    lmm_error *err)
+{
+    const lmm_model *m = ws->m;
+    int n = ws->n, p = ws->p, q = ws->q, nth = m->ntheta, npar = nth + p, i, j, k;
+    double *Hs = NULL, *sorted = NULL;
+    memcpy(g->theta, x, (size_t)nth * sizeof(double));
+    memcpy(g->beta, x + nth, (size_t)p * sizeof(double));
+    g->singular = 0;
+    for (i = 0; i < nth; i++) if (m->theta_lower[i] == 0 && g->theta[i] < 1e-4) g->singular = 1;
+    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    if (!isfinite(g->deviance)) return lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg);
+    if (!skip_condvar && g->b_condsd) {
+        lmm_status st = lmm__glmm_condvar(g, ws, err);
+        if (st != LMM_OK) return st;
+    }
+    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
+    g->vcov_hessian = 0;
+    if (!skip_hessian) {   /* lme4's convergence check (its derivatives come with the Hessian) */
+        lmm__glmm_check_conv(g, ws, x);
+        if (g->warning[0]) g->converged = 0;
+    } else g->warning[0] = 0;
+    if (!skip_hessian && !g->singular && (Hs = LMM__NEW(double, (size_t)npar * npar)) != NULL &&
+        lmm__glmm_hessian(ws, nth, x, npar, Hs) == 0) {
+        /* V = 2 H^-1, beta block: the inverse by Cholesky when H is positive definite */
+        double *Hc = LMM__NEW(double, (size_t)npar * npar), *e = LMM__NEW(double, npar);
+        if (Hc && e) {
+            memcpy(Hc, Hs, (size_t)npar * npar * sizeof(double));
+            if (lmm_chol(npar, Hc, npar) == 0) {
+                for (j = 0; j < p; j++) {
+                    memset(e, 0, (size_t)npar * sizeof(double));
+                    e[nth + j] = 1;
+                    lmm_trsv_lower(npar, Hc, npar, e, 0);
+                    lmm_trsv_lower(npar, Hc, npar, e, 1);
+                    for (i = 0; i < p; i++) g->vcov[i + j * p] = 2 * e[nth + i];
+                }
+                g->vcov_hessian = 1;
+            }
+        }
+        LMM_FREE(Hc); LMM_FREE(e);
+    }
+    LMM_FREE(Hs);
+    /* back to the optimum (the Hessian moved the state), then lme4's RX fallback */
+    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    if (!g->vcov_hessian) {
+        if (lmm__glmm_vcov_rx(ws, g->vcov) != 0) return lmm__fail(err, LMM_ERR_NUMERIC, "the fixed-effects covariance is not positive definite");
+        g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
+    }
+    for (i = 0; i < p; i++) g->se[i] = sqrt(g->vcov[i * (p + 1)]);
+    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
+    for (k = 0; k < m->nterms; k++) {   /* b = Lambda u */
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = ws->T + ws->T_off[k];
+        int pc = t->ncol, a2, c2;
+        for (j = 0; j < t->nlevels; j++)
+            for (a2 = 0; a2 < pc; a2++) {
+                double s = 0;
+                for (c2 = 0; c2 <= a2; c2++) s += T[a2 + c2 * pc] * ws->u[t->u_offset + j * pc + c2];
+                g->b[t->u_offset + j * pc + a2] = s;
+            }
+    }
+    g->resid_deviance = 0;
+    for (i = 0; i < n; i++) {
+        double mu = ws->mu[i];
+        g->eta[i] = ws->eta[i];
+        g->fitted[i] = mu;
+        g->resid_deviance += lmm__glmm_devres(g->family, g->y[i], mu, g->prior_weights[i]);
+        g->pearson[i] = (g->y[i] - mu) * sqrt(g->prior_weights[i] / lmm__glmm_variance(g->family, mu));
+    }
+    if (!(sorted = LMM__NEW(double, n))) return lmm__nomem(err);
+    memcpy(sorted, g->pearson, (size_t)n * sizeof(double));
+    qsort(sorted, (size_t)n, sizeof(double), lmm__glmm_cmp);
+    for (i = 0; i < 5; i++) {   /* R's quantile type 7 */
+        double h = (n - 1) * 0.25 * i;
+        int lo = (int)floor(h);
+        g->resid_quantiles[i] = lo + 1 < n ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[n - 1];
+    }
+    LMM_FREE(sorted);
+    g->df = nth + p;
+    g->df_resid = n - g->df;
+    g->loglik = -g->deviance / 2;
+    g->aic = g->deviance + 2.0 * g->df;
+    g->bic = g->deviance + log((double)n) * g->df;
+    return LMM_OK;
+}
+
 LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_glmm_options *opts,
                                         lmm_glmm **out, lmm_error *err)
 {
@@ -9696,8 +10048,8 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     lmm__glmm_ws *ws = NULL;
     lmm_model *m = NULL;
     lmm_status st = LMM_OK;
-    int n, p, q, nth, i, j, k, npar;
-    double *yv = NULL, *pwv = NULL, *succ = NULL, *sorted = NULL, *x = NULL, *lower = NULL, *upper = NULL, *Hs = NULL;
+    int n, p, q, nth, i, j, k;
+    double *yv = NULL, *pwv = NULL, *succ = NULL, *x = NULL, *lower = NULL, *upper = NULL;
     lmm__glmm_ctx ctx;
     lmm_optim_options oo;
     lmm_optim_result res;
@@ -9792,97 +10144,384 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];   /* stage 2 starts PIRLS here */
     }
     /* stage 2: (theta, beta) on the Laplace / AGQ deviance, restarted until it stops improving */
-    {
-        double best = HUGE_VAL;
-        int pass;
-        oo = o.optim;
-        oo.method = LMM_OPT_BOBYQA;
-        if (oo.rho_end <= 0) oo.rho_end = 1e-8;
-        if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
-        for (pass = 0; pass < 4; pass++) {
-            if ((st = lmm_minimize(nth + p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) goto done;
-            if (!res.converged) g->converged = 0;
-            if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
-            best = res.fmin;
-            oo.rho_begin = 0.01;
-        }
-        if (!(best < HUGE_VAL)) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "the deviance is not finite"); goto done; }
-    }
+    ws->opts = o;
+    if ((st = lmm__glmm_stage2(ws, x, lower, upper, &g->converged, err)) != LMM_OK) goto done;
     /* results at the optimum */
-    npar = nth + p;
-    memcpy(g->theta, x, (size_t)nth * sizeof(double));
-    memcpy(g->beta, x + nth, (size_t)p * sizeof(double));
-    for (i = 0; i < nth; i++) if (lower[i] == 0 && g->theta[i] < 1e-4) g->singular = 1;
-    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
-    if (!isfinite(g->deviance)) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
-    if (g->b_condsd && (st = lmm__glmm_condvar(g, ws, err)) != LMM_OK) goto done;
-    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
-    g->vcov_hessian = 0;
-    if (!o.skip_hessian && !g->singular && (Hs = LMM__NEW(double, (size_t)npar * npar)) != NULL &&
-        lmm__glmm_hessian(ws, nth, x, npar, Hs) == 0) {
-        /* V = 2 H^-1, beta block: the inverse by Cholesky when H is positive definite */
-        double *Hc = LMM__NEW(double, (size_t)npar * npar), *e = LMM__NEW(double, npar);
-        if (Hc && e) {
-            memcpy(Hc, Hs, (size_t)npar * npar * sizeof(double));
-            if (lmm_chol(npar, Hc, npar) == 0) {
-                for (j = 0; j < p; j++) {
-                    memset(e, 0, (size_t)npar * sizeof(double));
-                    e[nth + j] = 1;
-                    lmm_trsv_lower(npar, Hc, npar, e, 0);
-                    lmm_trsv_lower(npar, Hc, npar, e, 1);
-                    for (i = 0; i < p; i++) g->vcov[i + j * p] = 2 * e[nth + i];
-                }
-                g->vcov_hessian = 1;
-            }
-        }
-        LMM_FREE(Hc); LMM_FREE(e);
-    }
-    LMM_FREE(Hs);
-    /* back to the optimum (the Hessian moved the state), then lme4's RX fallback */
-    g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
-    if (!g->vcov_hessian) {
-        if (lmm__glmm_vcov_rx(ws, g->vcov) != 0) { st = lmm__fail(err, LMM_ERR_NUMERIC, "the fixed-effects covariance is not positive definite"); goto done; }
-        g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
-    }
-    for (i = 0; i < p; i++) g->se[i] = sqrt(g->vcov[i * (p + 1)]);
-    memcpy(g->u, ws->u, (size_t)q * sizeof(double));
-    for (k = 0; k < m->nterms; k++) {   /* b = Lambda u */
-        const lmm_reterm *t = &m->terms[k];
-        const double *T = ws->T + ws->T_off[k];
-        int pc = t->ncol, a2, c2;
-        for (j = 0; j < t->nlevels; j++)
-            for (a2 = 0; a2 < pc; a2++) {
-                double s = 0;
-                for (c2 = 0; c2 <= a2; c2++) s += T[a2 + c2 * pc] * ws->u[t->u_offset + j * pc + c2];
-                g->b[t->u_offset + j * pc + a2] = s;
-            }
-    }
-    g->resid_deviance = 0;
-    for (i = 0; i < n; i++) {
-        double mu = ws->mu[i];
-        g->eta[i] = ws->eta[i];
-        g->fitted[i] = mu;
-        g->resid_deviance += lmm__glmm_devres(mo.family, g->y[i], mu, g->prior_weights[i]);
-        g->pearson[i] = (g->y[i] - mu) * sqrt(g->prior_weights[i] / lmm__glmm_variance(mo.family, mu));
-    }
-    if (!(sorted = LMM__NEW(double, n))) { st = lmm__nomem(err); goto done; }
-    memcpy(sorted, g->pearson, (size_t)n * sizeof(double));
-    qsort(sorted, (size_t)n, sizeof(double), lmm__glmm_cmp);
-    for (i = 0; i < 5; i++) {   /* R's quantile type 7 */
-        double h = (n - 1) * 0.25 * i;
-        int lo = (int)floor(h);
-        g->resid_quantiles[i] = lo + 1 < n ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[n - 1];
-    }
-    g->df = nth + p;
-    g->df_resid = n - g->df;
-    g->loglik = -g->deviance / 2;
-    g->aic = g->deviance + 2.0 * g->df;
-    g->bic = g->deviance + log((double)n) * g->df;
+    if ((st = lmm__glmm_results(g, ws, x, o.skip_condvar, o.skip_hessian, err)) != LMM_OK) goto done;
     g->nevals = ws->evals;
 done:
-    LMM_FREE(x); LMM_FREE(lower); LMM_FREE(upper); LMM_FREE(sorted);
+    LMM_FREE(x); LMM_FREE(lower); LMM_FREE(upper);
     if (st != LMM_OK) { if (!ws->trials) LMM_FREE(succ); lmm_glmm_free(g); return st; }
     *out = g;
+    return LMM_OK;
+}
+
+/* ---- glmer simulate, refit and bootstrap ---- */
+/* lme4's simulate.merMod, refit.merMod and bootMer for glmer fits, and the
+   parametric-bootstrap LRT of two nested glmer fits. Replicate b draws only
+   from stream (seed, b) and every refit starts from the original fit's state,
+   so results do not depend on the thread count or on how the run is sharded. */
+
+/* y = response drawn at eta = offset + X beta + Z Lambda u: u ~ N(0, I) drawn
+   in u's order (term by term, level by level), or the fitted modes (use_u);
+   then one binomial (of the trials) or Poisson draw per observation in order.
+   bwork holds q doubles. */
+static void lmm__glmm_simulate_into(const lmm_glmm *g, lmm_rng *rng, int use_u, double *y, double *bwork)
+{
+    const lmm_model *m = g->model;
+    const lmm__glmm_ws *ws = g->ws_;
+    int n = g->nobs, p = g->p, i, j, k, a, c;
+    const double *b = g->b;
+    if (!use_u) {
+        for (j = 0; j < g->q; j++) bwork[j] = lmm_rng_normal(rng);
+        for (k = 0; k < m->nterms; k++) {   /* b = Lambda u, in place level by level (row a needs u rows <= a) */
+            const lmm_reterm *t = &m->terms[k];
+            const double *th = g->theta + t->theta_offset;
+            int pc = t->ncol, lev;
+            double T[32 * 32];
+            for (c = 0; c < pc; c++) for (a = 0; a < pc; a++) T[a + c * pc] = a >= c ? *th++ : 0.0;
+            for (lev = 0; lev < t->nlevels; lev++) {
+                double *uu = bwork + t->u_offset + lev * pc;
+                for (a = pc - 1; a >= 0; a--) {
+                    double s = 0;
+                    for (c = 0; c <= a; c++) s += T[a + c * pc] * uu[c];
+                    uu[a] = s;
+                }
+            }
+        }
+        b = bwork;
+    }
+    for (i = 0; i < n; i++) {
+        double eta = m->offset ? m->offset[i] : 0.0, mu;
+        for (j = 0; j < p; j++) eta += m->X->v[(size_t)j * n + i] * g->beta[j];
+        for (k = 0; k < m->nterms; k++) {
+            const lmm_reterm *t = &m->terms[k];
+            for (a = 0; a < t->ncol; a++) eta += t->z[(size_t)a * n + i] * b[t->u_offset + t->codes[i] * t->ncol + a];
+        }
+        mu = lmm__glmm_linkinv(g->link, eta);
+        if (g->family == LMM_FAMILY_BINOMIAL) {
+            double tr = ws->trials[i];
+            y[i] = tr > 0 ? lmm_rng_binomial(rng, floor(tr + 0.5), mu) / tr : 0.0;
+        } else y[i] = lmm_rng_poisson(rng, mu);
+    }
+}
+
+LMM_API lmm_status lmm_glmm_simulate(const lmm_glmm *g, lmm_rng *rng, int use_u, double *y_out, lmm_error *err)
+{
+    double *bwork;
+    if (!g || !rng || !y_out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_simulate: NULL argument");
+    if (!(bwork = LMM__NEW(double, g->q + 1))) return lmm__nomem(err);
+    lmm__glmm_simulate_into(g, rng, use_u, y_out, bwork);
+    LMM_FREE(bwork);
+    return LMM_OK;
+}
+
+/* Refit g in place to response y from x0 = (theta, beta) with the modes u0 as
+   PIRLS's fallback state; full = 0 skips the Hessian and conditional variances
+   (vcov then from the PIRLS factor). lp0, where every PIRLS starts, stays the fit's
+   stage-2 start (copied from lp0 when given): the Laplace deviance moves with it by
+   about PIRLS's tolerance, so keeping it makes the fit's own response give the fit
+   back exactly. (lme4's refit restarts it from a PIRLS on the new response.) */
+static lmm_status lmm__glmm_refit_from(lmm_glmm *g, const double *y, const double *x0, const double *u0, const double *lp0,
+                                       int full, lmm_error *err)
+{
+    lmm__glmm_ws *ws = g->ws_;
+    const lmm_model *m = g->model;
+    int n = g->nobs, nth = g->ntheta, p = g->p, i;
+    double *x, *lower, *upper;
+    lmm_status st;
+    for (i = 0; i < n; i++) {
+        double v = y[i];
+        if (!isfinite(v)) return lmm__fail(err, LMM_ERR_DATA, "the new response is not finite at observation %d", i + 1);
+        if (g->family == LMM_FAMILY_BINOMIAL) {
+            double s = v * ws->trials[i];
+            if (v < 0 || v > 1) return lmm__fail(err, LMM_ERR_DATA, "y values must be 0 <= y <= 1 (observation %d: %g)", i + 1, v);
+            if (fabs(s - floor(s + 0.5)) > 1e-3) return lmm__fail(err, LMM_ERR_DATA, "non-integer #successes in a binomial glm (observation %d)", i + 1);
+        } else if (v < 0) return lmm__fail(err, LMM_ERR_DATA, "negative values not allowed for the 'Poisson' family (observation %d)", i + 1);
+    }
+    x = LMM__NEW(double, 3 * (nth + p));
+    if (!x) return lmm__nomem(err);
+    lower = x + nth + p; upper = lower + nth + p;
+    memcpy(x, x0, (size_t)(nth + p) * sizeof(double));
+    for (i = 0; i < nth; i++) { lower[i] = m->theta_lower[i]; upper[i] = HUGE_VAL; }
+    for (i = 0; i < p; i++) { lower[nth + i] = -HUGE_VAL; upper[nth + i] = HUGE_VAL; }
+    if (y != g->y) memcpy(g->y, y, (size_t)n * sizeof(double));
+    ws->aic_const = lmm__glmm_aic_const(ws);
+    memcpy(ws->u, u0, (size_t)g->q * sizeof(double));
+    if (lp0) memcpy(ws->lp0, lp0, (size_t)n * sizeof(double));
+    memcpy(ws->beta, x0 + nth, (size_t)p * sizeof(double));
+    ws->evals = 0;
+    g->converged = 1;
+    st = lmm__glmm_stage2(ws, x, lower, upper, &g->converged, err);
+    if (st == LMM_OK) st = lmm__glmm_results(g, ws, x, !full || ws->opts.skip_condvar, !full || ws->opts.skip_hessian, err);
+    g->nevals = ws->evals;
+    LMM_FREE(x);
+    return st;
+}
+
+LMM_API lmm_status lmm_glmm_refit(lmm_glmm *g, const double *y, lmm_error *err)
+{
+    double *x0, *u0;
+    lmm_status st;
+    if (!g || !y) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_refit: NULL argument");
+    x0 = LMM__NEW(double, g->ntheta + g->p + g->q);
+    if (!x0) return lmm__nomem(err);
+    u0 = x0 + g->ntheta + g->p;
+    memcpy(x0, g->theta, (size_t)g->ntheta * sizeof(double));
+    memcpy(x0 + g->ntheta, g->beta, (size_t)g->p * sizeof(double));
+    memcpy(u0, g->u, (size_t)g->q * sizeof(double));
+    st = lmm__glmm_refit_from(g, y, x0, u0, NULL, 1, err);
+    LMM_FREE(x0);
+    return st;
+}
+
+static double *lmm__glmm_dupd(const double *x, size_t n, int *ok)
+{
+    double *d;
+    if (!x) return NULL;
+    if (!(d = LMM__NEW(double, n ? n : 1))) { *ok = 0; return NULL; }
+    memcpy(d, x, n * sizeof(double));
+    return d;
+}
+
+static int *lmm__glmm_dupi(const int *x, size_t n, int *ok)
+{
+    int *d;
+    if (!x) return NULL;
+    if (!(d = LMM__NEW(int, n ? n : 1))) { *ok = 0; return NULL; }
+    memcpy(d, x, n * sizeof(int));
+    return d;
+}
+
+/* Free a shell (lmm__glmm_shell): everything but the borrowed model. */
+static void lmm__glmm_shell_free(lmm_glmm *c)
+{
+    if (!c) return;
+    c->model = NULL;
+    lmm_glmm_free(c);
+}
+
+/* A refittable private copy of g (its own response, results and workspace)
+   that borrows g's model read-only: one per bootstrap thread. */
+static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
+{
+    const lmm__glmm_ws *s = g->ws_;
+    lmm__glmm_ws *w;
+    lmm_glmm *c = LMM__ZNEW(lmm_glmm, 1);
+    size_t n = (size_t)g->nobs, q = (size_t)g->q, p = (size_t)g->p, rr = (size_t)(s->nru + s->p), nT = 0;
+    int ok = 1, k;
+    if (!c) return NULL;
+    *c = *g;
+    c->formula = NULL; c->b_condsd = NULL;
+    c->theta = c->beta = c->se = c->vcov = c->u = c->b = c->y = c->prior_weights = c->eta = c->fitted = c->pearson = NULL;
+    c->ws_ = NULL;
+    if (!(w = LMM__ZNEW(lmm__glmm_ws, 1))) { LMM_FREE(c); return NULL; }
+    *w = *s;
+    c->ws_ = w;
+    for (k = 0; k < g->model->nterms; k++) nT += (size_t)g->model->terms[k].ncol * g->model->terms[k].ncol;
+    w->T = w->zl = w->u = w->beta = w->eta = w->mu = w->w = w->wr = w->off = w->base_off = w->lp0 = NULL;
+    w->H11 = w->H21 = w->H22 = w->rhs = w->sol = w->tmp = w->gh_z = w->gh_w = w->trials = NULL;
+    w->T_off = w->zc = w->pat_ptr = w->pat_idx = NULL;
+    c->theta = lmm__glmm_dupd(g->theta, (size_t)g->ntheta, &ok);
+    c->beta = lmm__glmm_dupd(g->beta, p, &ok); c->se = lmm__glmm_dupd(g->se, p, &ok);
+    c->vcov = lmm__glmm_dupd(g->vcov, p * p, &ok);
+    c->u = lmm__glmm_dupd(g->u, q, &ok); c->b = lmm__glmm_dupd(g->b, q, &ok);
+    c->y = lmm__glmm_dupd(g->y, n, &ok); c->prior_weights = lmm__glmm_dupd(g->prior_weights, n, &ok);
+    c->eta = lmm__glmm_dupd(g->eta, n, &ok); c->fitted = lmm__glmm_dupd(g->fitted, n, &ok);
+    c->pearson = lmm__glmm_dupd(g->pearson, n, &ok);
+    w->y = c->y; w->pw = c->prior_weights;
+    w->trials = lmm__glmm_dupd(s->trials, n, &ok);
+    w->T = lmm__glmm_dupd(s->T, nT, &ok); w->T_off = lmm__glmm_dupi(s->T_off, (size_t)g->model->nterms, &ok);
+    w->zl = lmm__glmm_dupd(s->zl, n * s->nz, &ok); w->zc = lmm__glmm_dupi(s->zc, n * s->nz, &ok);
+    w->u = lmm__glmm_dupd(s->u, q, &ok); w->beta = lmm__glmm_dupd(s->beta, p ? p : 1, &ok);
+    w->eta = lmm__glmm_dupd(s->eta, n, &ok); w->mu = lmm__glmm_dupd(s->mu, n, &ok);
+    w->w = lmm__glmm_dupd(s->w, n, &ok); w->wr = lmm__glmm_dupd(s->wr, n, &ok);
+    w->off = lmm__glmm_dupd(s->off, n, &ok); w->base_off = lmm__glmm_dupd(s->base_off, n, &ok);
+    w->lp0 = lmm__glmm_dupd(s->lp0, n, &ok);
+    w->H11 = lmm__glmm_dupd(s->H11, (size_t)s->nlev1 * s->c1 * s->c1, &ok);
+    w->H21 = lmm__glmm_dupd(s->H21, rr * (size_t)s->q1 + 1, &ok);
+    w->H22 = lmm__glmm_dupd(s->H22, rr * rr + 1, &ok);
+    w->rhs = lmm__glmm_dupd(s->rhs, q + p, &ok); w->sol = lmm__glmm_dupd(s->sol, q + p, &ok);
+    w->tmp = lmm__glmm_dupd(s->tmp, 64 + 3 * q + p + 64, &ok);
+    w->gh_z = lmm__glmm_dupd(s->gh_z, (size_t)s->nagq, &ok); w->gh_w = lmm__glmm_dupd(s->gh_w, (size_t)s->nagq, &ok);
+    w->pat_ptr = lmm__glmm_dupi(s->pat_ptr, (size_t)s->nlev1 + 1, &ok);
+    w->pat_idx = s->pat_ptr ? lmm__glmm_dupi(s->pat_idx, (size_t)s->pat_ptr[s->nlev1] + 1, &ok) : NULL;
+    if (!ok) { lmm__glmm_shell_free(c); return NULL; }
+    return c;
+}
+
+typedef struct lmm__glmm_boot_ctx {
+    const lmm_glmm *fit, *null_fit, *alt;   /* bootMer: fit; LRT: null_fit and alt */
+    int use_u;
+    lmm_glmm_statistic_fn statistic;      /* NULL: fixef */
+    void *user;
+    int k;
+    uint64_t seed;
+    int first, last, chunk;
+    double *out;
+    lmm_progress_fn progress;
+    void *progress_user;
+    int threads;
+    lmm_status status;
+    lmm_error err;
+} lmm__glmm_boot_ctx;
+
+/* Replicate b into out (k values; NAN where a refit failed). f1 (and f0 for the LRT) are this thread's shells. */
+static void lmm__glmm_boot_one(const lmm__glmm_boot_ctx *cx, lmm_glmm *f1, lmm_glmm *f0, double *y, double *work, int b)
+{
+    lmm_rng rng;
+    double *out = cx->out + (size_t)(b - cx->first) * cx->k, *x0 = work + (cx->alt ? (cx->alt->q > cx->null_fit->q ? cx->alt->q : cx->null_fit->q) : cx->fit->q) + 1;
+    int j;
+    lmm_rng_seed_stream(&rng, cx->seed, (uint64_t)b);
+    if (cx->alt) {
+        const lmm_glmm *s0 = cx->null_fit, *s1 = cx->alt;
+        double d0 = NAN;
+        lmm__glmm_simulate_into(s0, &rng, 0, y, work);
+        memcpy(x0, s0->theta, (size_t)s0->ntheta * sizeof(double));
+        memcpy(x0 + s0->ntheta, s0->beta, (size_t)s0->p * sizeof(double));
+        if (lmm__glmm_refit_from(f0, y, x0, s0->u, s0->ws_->lp0, 0, NULL) == LMM_OK) d0 = f0->deviance;
+        memcpy(x0, s1->theta, (size_t)s1->ntheta * sizeof(double));
+        memcpy(x0 + s1->ntheta, s1->beta, (size_t)s1->p * sizeof(double));
+        out[0] = lmm__glmm_refit_from(f1, y, x0, s1->u, s1->ws_->lp0, 0, NULL) == LMM_OK ? d0 - f1->deviance : NAN;
+        return;
+    }
+    lmm__glmm_simulate_into(cx->fit, &rng, cx->use_u, y, work);
+    memcpy(x0, cx->fit->theta, (size_t)cx->fit->ntheta * sizeof(double));
+    memcpy(x0 + cx->fit->ntheta, cx->fit->beta, (size_t)cx->fit->p * sizeof(double));
+    if (lmm__glmm_refit_from(f1, y, x0, cx->fit->u, cx->fit->ws_->lp0, 0, NULL) != LMM_OK) { for (j = 0; j < cx->k; j++) out[j] = NAN; return; }
+    if (cx->statistic) cx->statistic(f1, cx->user, out);
+    else memcpy(out, f1->beta, (size_t)cx->k * sizeof(double));
+}
+
+/* Runs on every thread of the team (or alone): private shells, then chunks of replicates. */
+static void lmm__glmm_boot_worker(lmm__glmm_boot_ctx *cx)
+{
+    const lmm_glmm *main_fit = cx->alt ? cx->alt : cx->fit;
+    lmm_glmm *f1 = lmm__glmm_shell(main_fit), *f0 = cx->null_fit ? lmm__glmm_shell(cx->null_fit) : NULL;
+    int q = main_fit->q, start, b, j, ok;
+    double *y, *work;
+    if (cx->null_fit && cx->null_fit->q > q) q = cx->null_fit->q;
+    y = LMM__NEW(double, main_fit->nobs);
+    work = LMM__NEW(double, (size_t)q + 1 + main_fit->ntheta + main_fit->p + (cx->null_fit ? cx->null_fit->ntheta + cx->null_fit->p : 0));
+    ok = f1 && (f0 || !cx->null_fit) && y && work;
+    if (!ok) {
+#ifdef _OPENMP
+#pragma omp critical (lmm__glmm_boot_status)
+#endif
+        {
+            if (cx->status == LMM_OK) { cx->status = LMM_ERR_NOMEM; lmm__fail(&cx->err, LMM_ERR_NOMEM, "out of memory"); }
+        }
+    }
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+    cx->threads++;
+    for (start = cx->first; start < cx->last; start += cx->chunk) {
+        int end = cx->last - start > cx->chunk ? start + cx->chunk : cx->last;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (b = start; b < end; b++) {
+            if (ok) lmm__glmm_boot_one(cx, f1, f0, y, work, b);
+            else for (j = 0; j < cx->k; j++) cx->out[(size_t)(b - cx->first) * cx->k + j] = NAN;
+        }
+#ifdef _OPENMP
+#pragma omp master
+#endif
+        {
+            if (cx->progress) cx->progress(end - cx->first, cx->last - cx->first, cx->progress_user);
+        }
+    }
+    lmm__glmm_shell_free(f1); lmm__glmm_shell_free(f0);
+    LMM_FREE(y); LMM_FREE(work);
+}
+
+/* Validate the range and run the replicates on the team (as the linear bootstrap). */
+static lmm_status lmm__glmm_boot_run(lmm__glmm_boot_ctx *cx, int nsim, const lmm_boot_options *opt, lmm_error *err)
+{
+    lmm_boot_options o;
+    int nthreads;
+    if (opt) o = *opt; else memset(&o, 0, sizeof o);
+    if (nsim < 1) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim);
+    cx->first = o.first;
+    cx->last = o.last > 0 ? o.last : nsim;
+    if (cx->first < 0 || cx->first >= cx->last || cx->last > nsim)
+        return lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", cx->first, cx->last, nsim);
+    cx->progress = o.progress; cx->progress_user = o.progress_user;
+    cx->chunk = o.progress ? (cx->last - cx->first + 99) / 100 : cx->last - cx->first;
+    if (cx->chunk < 1) cx->chunk = 1;
+    cx->threads = 0;
+    cx->status = LMM_OK;
+    nthreads = o.threads;
+    (void)nthreads;
+#ifdef _OPENMP
+    if (nthreads > 0) {
+#pragma omp parallel num_threads(nthreads)
+        lmm__glmm_boot_worker(cx);
+    } else {
+#pragma omp parallel
+        lmm__glmm_boot_worker(cx);
+    }
+#else
+    lmm__glmm_boot_worker(cx);
+#endif
+    if (cx->status != LMM_OK) {
+        if (err) *err = cx->err;
+        return cx->status;
+    }
+    return LMM_OK;
+}
+
+LMM_API lmm_status lmm_glmm_bootmer(const lmm_glmm *g, int nsim, uint64_t seed, int use_u,
+                                    lmm_glmm_statistic_fn statistic, int k, void *user, double *out,
+                                    const lmm_boot_options *opt, lmm_error *err)
+{
+    lmm__glmm_boot_ctx cx;
+    if (!g || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_bootmer: NULL argument");
+    if (statistic ? k < 1 : k != g->p) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_bootmer: k must be %s (got %d)", statistic ? "positive" : "the number of fixed effects", k);
+    memset(&cx, 0, sizeof cx);
+    cx.fit = g; cx.use_u = use_u; cx.statistic = statistic; cx.user = user; cx.k = k; cx.seed = seed; cx.out = out;
+    return lmm__glmm_boot_run(&cx, nsim, opt, err);
+}
+
+LMM_API lmm_status lmm_glmm_boot_lrt(const lmm_glmm *null_fit, const lmm_glmm *alt, int nsim, uint64_t seed,
+                                     const lmm_boot_options *opt, lmm_boot_result *res, lmm_error *err)
+{
+    lmm__glmm_boot_ctx cx;
+    lmm_status st;
+    int i, first, last, valid = 0, ge = 0, zero = 0;
+    if (!res) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: NULL result");
+    memset(res, 0, sizeof *res);
+    if (!null_fit || !alt) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: NULL fit");
+    if (null_fit->nobs != alt->nobs)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: the null model has %d observations, the alternative %d", null_fit->nobs, alt->nobs);
+    if (null_fit->family != alt->family || null_fit->link != alt->link)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: the models differ in family or link");
+    for (i = 0; i < alt->nobs; i++)
+        if (null_fit->y[i] != alt->y[i] || null_fit->prior_weights[i] != alt->prior_weights[i])
+            return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: the models were fitted to different responses (observation %d)", i + 1);
+    if (null_fit->df >= alt->df)
+        return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: the null model has %d parameters, not fewer than the alternative's %d", null_fit->df, alt->df);
+    memset(&cx, 0, sizeof cx);
+    cx.null_fit = null_fit; cx.alt = alt; cx.k = 1; cx.seed = seed;
+    res->nsim = nsim; res->seed = seed;
+    res->observed = null_fit->deviance - alt->deviance;
+    first = opt ? opt->first : 0; last = opt && opt->last > 0 ? opt->last : nsim;
+    if (nsim >= 1 && last > first && first >= 0 && last <= nsim && !(res->stats = LMM__NEW(double, last - first))) return lmm__nomem(err);
+    cx.out = res->stats;
+    if ((st = lmm__glmm_boot_run(&cx, nsim, opt, err)) != LMM_OK) { LMM_FREE(res->stats); res->stats = NULL; return st; }
+    res->first = cx.first; res->last = cx.last; res->threads = cx.threads;
+    for (i = 0; i < res->last - res->first; i++) {   /* as lmm_boot_summarize */
+        double s = res->stats[i];
+        if (!isfinite(s)) continue;
+        valid++;
+        if (s >= res->observed) ge++;
+        if (s < 1e-5) zero++;
+    }
+    res->nvalid = valid;
+    res->pvalue = valid ? (double)ge / valid : NAN;
+    res->pvalue_se = valid ? sqrt(res->pvalue * (1 - res->pvalue) / valid) : NAN;
+    res->frac_zero = valid ? (double)zero / valid : NAN;
     return LMM_OK;
 }
 

@@ -120,5 +120,27 @@ out <- switch(workload,
       sprintf("REML=%.4f,evals=%d%s", REMLcrit(m), m@optinfo$feval, if (warn) ",warning" else "")
     })
   },
+  cbpp_fit = {
+    d <- rd("cbpp.csv"); d$herd <- factor(d$herd); d$period <- factor(d$period)
+    timed(function() sprintf("deviance=%.4f", -2 * as.numeric(logLik(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd),
+                                                                             d, family = binomial)))))
+  },
+  verbagg_fit = {
+    d <- rd("VerbAgg.csv"); d$id <- factor(d$id)
+    timed(function() {
+      m <- glmer(r2 ~ Anger + Gender + btype + situ + (1|id) + (1|item), d, family = binomial)
+      sprintf("deviance=%.4f", -2 * as.numeric(logLik(m)))
+    })
+  },
+  cbpp_boot = {
+    d <- rd("cbpp.csv"); d$herd <- factor(d$herd); d$period <- factor(d$period)
+    m <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), d, family = binomial)
+    timed(function() {
+      set.seed(13)
+      bb <- suppressWarnings(suppressMessages(bootMer(m, fixef, nsim = 1000, use.u = FALSE, type = "parametric")))
+      t1 <- bb$t[, 1]
+      sprintf("mean(b0)=%.3f,valid=%d", mean(t1, na.rm = TRUE), sum(!is.na(t1)))
+    })
+  },
   stop("unknown workload ", workload))
 cat(sprintf("RESULT %s %.6g %.0f %d %s\n", workload, out$time, peak_rss_kb(), reps, out$check))

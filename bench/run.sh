@@ -21,10 +21,10 @@ if ! echo 'int main(void){return 0;}' | $CC $CFLAGS -x c -o "$out/probe" - 2>/de
 fi
 rm -f "$out/probe"
 [ -f "$out/data/InstEval.csv" ] || gzip -dc bench/data/InstEval.csv.gz > "$out/data/InstEval.csv"
-for f in pulp.csv sleepstudy.csv sleepstudy_w.csv Penicillin.csv soybean_sim.csv; do cp tests/data/$f "$out/data/"; done
+for f in pulp.csv sleepstudy.csv sleepstudy_w.csv Penicillin.csv soybean_sim.csv cbpp.csv VerbAgg.csv; do cp tests/data/$f "$out/data/"; done
 cp bench/data/maximal.csv "$out/data/"
 
-workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit sleepstudy_wfit sleepstudy_poly penicillin_fit soybean_loop sleepstudy_boot sleepstudy_satt sleepstudy_confint insteval maximal"}
+workloads=${BENCH_ONLY:-"pulp_boot sleepstudy_fit sleepstudy_wfit sleepstudy_poly penicillin_fit soybean_loop sleepstudy_boot sleepstudy_satt sleepstudy_confint insteval maximal cbpp_fit verbagg_fit cbpp_boot"}
 for w in $workloads; do
     $CC $CFLAGS -I. -o "$out/$w" "bench/$w.c" -lm
 done
@@ -36,14 +36,15 @@ fi
 
 c_reps() {
     case $1 in
-        sleepstudy_fit|sleepstudy_wfit|sleepstudy_poly|penicillin_fit) echo "${BENCH_REPS:-200}" ;;
+        sleepstudy_fit|sleepstudy_wfit|sleepstudy_poly|penicillin_fit|cbpp_fit) echo "${BENCH_REPS:-200}" ;;
         insteval) echo "${BENCH_REPS:-3}" ;;
         *) echo "${BENCH_REPS:-5}" ;;
     esac
 }
 r_reps() {
     case $1 in
-        sleepstudy_fit|sleepstudy_wfit|sleepstudy_poly|penicillin_fit|sleepstudy_satt) echo "${BENCH_R_REPS:-20}" ;;
+        sleepstudy_fit|sleepstudy_wfit|sleepstudy_poly|penicillin_fit|sleepstudy_satt|cbpp_fit) echo "${BENCH_R_REPS:-20}" ;;
+        verbagg_fit) echo "${BENCH_R_REPS:-3}" ;;
         *) echo "${BENCH_R_REPS:-1}" ;;
     esac
 }

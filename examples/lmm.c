@@ -6,6 +6,7 @@
      lmm anova DATA.csv 'FORMULA' [--type 1|2|3] [--ddf satterthwaite|kenward-roger] [--ml] [--json]
      lmm anova DATA.csv 'F0' 'F1' ... [--ref COL=LEVEL]... [--contrasts sum] [--json]
      lmm boot DATA.csv 'F0' 'F1' --nsim B --seed S [--threads T] [--shard K/N --out FILE] [--json]
+     lmm boot DATA.csv 'F0' 'F1' --family binomial[:probit|:cloglog]|poisson [--nagq K] --nsim B --seed S [...]
      lmm boot-merge FILE... [--json]
      lmm predict DATA.csv 'FORMULA' NEWDATA.csv [--level cond|pop] [--interval confidence|prediction|boot] [--level 0.95] [--nsim B --seed S --threads T] [--json]
      lmm ranef DATA.csv 'FORMULA' [--ml] [--json]
@@ -377,8 +378,9 @@ static void print_glmm_json(const lmm_glmm *g)
     printf(", \"bic\": "); jnum(g->bic);
     printf(", \"df_resid\": %d, \"theta\": [", g->df_resid);
     for (i = 0; i < g->ntheta; i++) { if (i) printf(", "); jnum(g->theta[i]); }
-    printf("], \"singular\": %s, \"vcov_hessian\": %s, \"nevals\": %d, \"fixef\": [", g->singular ? "true" : "false",
-           g->vcov_hessian ? "true" : "false", g->nevals);
+    printf("], \"singular\": %s, \"converged\": %s, \"warning\": ", g->singular ? "true" : "false", g->converged ? "true" : "false");
+    if (g->warning[0]) jstr(g->warning); else printf("null");
+    printf(", \"vcov_hessian\": %s, \"nevals\": %d, \"fixef\": [", g->vcov_hessian ? "true" : "false", g->nevals);
     for (i = 0; i < g->p; i++) {
         double z = g->beta[i] / g->se[i];
         printf("%s{\"name\": ", i ? ", " : ""); jstr(m->X->colnames[i]);
@@ -485,6 +487,7 @@ static int cmd_fit_glmm(lmm_frame *df, const cli_opts *o, const lmm_model_option
     lmm_glmm *g = NULL;
     lmm_error err = {LMM_OK, ""};
     char dname[256];
+    int rc;
     if (!strchr(o->formula, '|')) {   /* no random-effects term: a plain glm */
         if (nagq) { lmm_frame_free(df); return usage_error("--nagq needs random-effects terms (a formula without them is a glm)"); }
         return cmd_fit_glm(df, o, mo);
@@ -503,9 +506,11 @@ static int cmd_fit_glmm(lmm_frame *df, const cli_opts *o, const lmm_model_option
         data_name(o->data, dname, sizeof dname);
         lmm_print_glmm_summary(stdout, g, dname);
     }
+    if (g->warning[0]) fprintf(stderr, "lmm: warning: %s\n", g->warning);   /* lme4's checkConv: exit 1, as lmer fits */
+    rc = g->warning[0] ? EXIT_STAT : 0;
     lmm_glmm_free(g);
     lmm_frame_free(df);
-    return 0;
+    return rc;
 }
 
 static int cmd_fit(int argc, char **argv)
@@ -1129,6 +1134,10 @@ static void help_boot(void)
            "  --threads T        OpenMP threads (0: default; ignored in a build without OpenMP)\n"
            "  --shard K/N        run only shard K of N (K = 0..N-1): replicates [K*B/N, (K+1)*B/N)\n"
            "  --out FILE         write the statistics, one line per replicate, for 'lmm boot-merge'\n"
+           "  --family F         both models are GLMMs (lme4's glmer; F as in 'lmm fit --family'): each\n"
+           "                     replicate simulates from the null glmer fit, refits both from their\n"
+           "                     estimates and keeps deviance0 - deviance1\n"
+           "  --nagq K           with --family: K-point adaptive Gauss-Hermite quadrature (2..25)\n"
            "  --ref COL=LEVEL    make LEVEL the reference level of factor COL (R's relevel); repeatable\n"
            HELP_FACTOR
            HELP_WEIGHTS
@@ -1264,10 +1273,14 @@ static int cmd_boot(int argc, char **argv)
     lmm_frame *df = NULL;
     lmm_lm *null_lm = NULL, *alt_lm = NULL;
     lmm_fit *null_fit = NULL, *alt = NULL;
+    lmm_glmm *null_g = NULL, *alt_g = NULL;
+    lmm_model_options family;
+    long nagq = 0;
     lmm_boot_options bo;
     lmm_boot_result res;
     lmm_error err = {LMM_OK, ""};
     if (wants_help(argc, argv)) { help_boot(); return 0; }
+    memset(&family, 0, sizeof family);
     memset(&o, 0, sizeof o);
     memset(&res, 0, sizeof res);
     if (!(rest = (char **)malloc(sizeof(char *) * (size_t)(argc + 1)))) return EXIT_STAT;
@@ -1293,8 +1306,15 @@ static int cmd_boot(int argc, char **argv)
                 rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4");
         } else if (!strcmp(a, "--out")) {
             if (!(out_path = opt_value(argc, argv, &i, "a file name"))) rc = EXIT_INPUT;
+        } else if (!strcmp(a, "--family")) {
+            if (!(v = opt_value(argc, argv, &i, "binomial or poisson"))) rc = EXIT_INPUT;
+            else rc = parse_family(v, &family);
+        } else if (!strcmp(a, "--nagq")) {
+            if (!(v = opt_value(argc, argv, &i, "an integer from 1 to 25"))) rc = EXIT_INPUT;
+            else if (parse_int(v, 1, 25, &nagq)) rc = usage_error("--nagq takes an integer from 1 to 25");
         } else rest[nrest++] = argv[i];
     }
+    if (rc == 0 && nagq && family.family == LMM_FAMILY_GAUSSIAN) rc = usage_error("--nagq needs --family binomial or poisson");
     if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, 3, &npos, 0);
     free(rest);
     if (rc) return rc;
@@ -1302,15 +1322,37 @@ static int cmd_boot(int argc, char **argv)
     if (shard_n > nsim) return usage_error("--shard K/N: N must not exceed --nsim");
     if (shard_n > 1 && !out_path) return usage_error("--shard needs --out FILE to keep the statistics for 'lmm boot-merge'");
     o.data = pos[0];
-    for (i = 1; i < 3; i++) {
+    for (i = 1; i < 3 && family.family == LMM_FAMILY_GAUSSIAN; i++) {   /* glmer checks its own (cbind() too) */
         int kind = is_mixed(pos[i], &err);
         if (kind < 0) { fprintf(stderr, "lmm: %s formula: %s\n", i == 1 ? "null" : "alternative", err.message); return EXIT_INPUT; }
         if (i == 2 && !kind) return usage_error("the alternative formula needs a random-effects term, e.g. '(1|g)'");
     }
     if (!(df = load_frame(&o))) return EXIT_INPUT;
-    if ((rc = fit_either(df, pos[1], &o, "null model", &null_lm, &null_fit)) == 0)
+    if (family.family != LMM_FAMILY_GAUSSIAN) {   /* glmer against glmer */
+        lmm_glmm_options go;
+        struct timespec t0, t1;
+        memset(&go, 0, sizeof go);
+        go.model = family;
+        go.model.contrasts = o.model.contrasts;
+        go.model.weights_column = o.model.weights_column;
+        go.model.offset_column = o.model.offset_column;
+        go.nagq = (int)nagq;
+        if (lmm_glmm_fit_formula(df, pos[1], &go, &null_g, &err) != LMM_OK) rc = fail_status_in("null model", &err);
+        else if (lmm_glmm_fit_formula(df, pos[2], &go, &alt_g, &err) != LMM_OK) rc = fail_status_in("alternative model", &err);
+        if (rc == 0) {
+            memset(&bo, 0, sizeof bo);
+            bo.first = (int)(shard_k * nsim / shard_n);
+            bo.last = (int)((shard_k + 1) * nsim / shard_n);
+            bo.threads = (int)threads;
+            if (isatty(2)) { bo.progress = progress_bar; bo.progress_user = &last_pct; }
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            if (lmm_glmm_boot_lrt(null_g, alt_g, (int)nsim, seed, &bo, &res, &err) != LMM_OK) rc = fail_status(&err);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            res.elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        }
+    } else if ((rc = fit_either(df, pos[1], &o, "null model", &null_lm, &null_fit)) == 0)
         rc = fit_either(df, pos[2], &o, "alternative model", &alt_lm, &alt);
-    if (rc == 0) {
+    if (rc == 0 && family.family == LMM_FAMILY_GAUSSIAN) {
         memset(&bo, 0, sizeof bo);
         bo.first = (int)(shard_k * nsim / shard_n);
         bo.last = (int)((shard_k + 1) * nsim / shard_n);
@@ -1326,6 +1368,7 @@ static int cmd_boot(int argc, char **argv)
     lmm_boot_result_free(&res);
     lmm_lm_free(null_lm); lmm_lm_free(alt_lm);
     lmm_fit_free(null_fit); lmm_fit_free(alt);
+    lmm_glmm_free(null_g); lmm_glmm_free(alt_g);
     lmm_frame_free(df);
     return rc;
 }

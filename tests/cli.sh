@@ -991,5 +991,24 @@ bad_input glmm-predict-type "--type takes 'link' or 'response'" predict $D/cbpp.
 bad_input glmm-predict-nofamily "--nagq and --type need --family" predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --type response
 bad_input glmm-predict-interval "--interval and --ml are for lmer fits" predict $D/cbpp.csv "$CB" $D/glmm/cbpp_new.csv --family binomial --interval confidence
 
+# ---- boot --family: parametric-bootstrap LRT of nested glmer fits ----
+CB0="cbind(incidence, size - incidence) ~ 1 + (1 | herd)"
+run glmm-boot boot $D/cbpp.csv "$CB0" "$CB" --family binomial --factor herd --factor period --nsim 60 --seed 5 --json; expect_rc 0
+in_range glmm-boot-observed "$(json_val observed)" 25.6099 25.6100
+in_range glmm-boot-nvalid "$(json_val nvalid)" 60 60
+p_one=$(json_val pvalue)
+run glmm-boot-s0 boot $D/cbpp.csv "$CB0" "$CB" --family binomial --factor herd --factor period --nsim 60 --seed 5 --shard 0/2 --out "$TMP/gb0.txt"; expect_rc 0
+run glmm-boot-s1 boot $D/cbpp.csv "$CB0" "$CB" --family binomial --factor herd --factor period --nsim 60 --seed 5 --shard 1/2 --out "$TMP/gb1.txt"; expect_rc 0
+run glmm-boot-merge boot-merge "$TMP/gb1.txt" "$TMP/gb0.txt" --json; expect_rc 0
+if [ -n "$p_one" ] && [ "$p_one" = "$(json_val pvalue)" ]; then ok; else bad "glmm boot: merged p-value differs from the single run's"; fi
+run glmm-conv-warning fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --max-evals 20; expect_rc 1
+if grep -F "lmm: warning: Model failed to converge with max|grad| = " "$TMP/err" >/dev/null; then ok; else bad "glmm-conv-warning: no checkConv warning on stderr"; fi
+run glmm-conv-json fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --max-evals 20 --json; expect_rc 1
+has '"converged": false, "warning": "Model failed to converge with max|grad| = '
+run glmm-conv-json-ok fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --json; expect_rc 0
+has '"converged": true, "warning": null'
+bad_input glmm-boot-nagq "--nagq needs --family" boot $D/cbpp.csv "$CB0" "$CB" --nagq 5
+bad_input glmm-boot-nested "not fewer than the alternative's" boot $D/cbpp.csv "$CB" "$CB0" --family binomial --factor herd --factor period --nsim 10
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
