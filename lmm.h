@@ -10568,7 +10568,7 @@ LMM_API lmm_status lmm_glm_anova(const lmm_glmm *const *glmms, const lmm_glm *co
 {
     lmm_anova *a;
     int i, j, npar, nobs, nobs0 = 0;
-    double ll, aic, bic;
+    double ll = 0, aic = 0, bic = 0;   /* set by lmm__glm_anova_fit */
     const char *formula;
     if (!out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glm_anova: NULL argument");
     *out = NULL;
