@@ -105,12 +105,13 @@
              (its own map of twelve parts sits under its banner)
    @glmm     generalized linear mixed models (glmer): binomial and Poisson
              families, PIRLS, Laplace and adaptive Gauss-Hermite deviance;
-             plain GLMs (glm) by IRLS
+             simulate, refit, bootMer and the bootstrap LRT of glmer fits;
+             anova; plain GLMs (glm) by IRLS
    @lm       lm, aov, LRT          @anova   anova of nested fits
    @infer    lmerTest's Satterthwaite and pbkrtest's Kenward-Roger t and F tests
              (lmm_contest, lmm_coef_table, lmm_anova_table: F tables of type
              1/2/3, lmm_ranova, lmm_vcov_kr)
-   @sim      simulate, bootstrap, prediction
+   @sim      simulate, bootstrap, prediction (se, intervals), confint
    @print    summary()/anova() layouts     @plot   SVG plots
 
    HOW A FIT FLOWS
