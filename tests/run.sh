@@ -136,9 +136,7 @@ clang_lane() {
     fi
 }
 
-# Lane "valgrind" (CI or LMM_FULL=1): the whole suite under valgrind, then the
-# LMM_USE_CBLAS suite against OpenBLAS and its agreement with the plain build
-# (criterion and theta to 1e-10, beta to 1e-9).
+# Lane "valgrind" (CI or LMM_FULL=1): the whole suite under valgrind.
 valgrind_lane() {
     if ! have valgrind; then
         skip valgrind "no valgrind" valgrind
@@ -154,6 +152,13 @@ valgrind_lane() {
     else
         echo "[valgrind] build failed:"; head -n 30 build/test_valgrind.build.log; failed=$((failed + 1))
     fi
+}
+
+# Lane "fuzz" (CI or LMM_FULL=1): each libFuzzer target for FUZZ_SECONDS (30) from the seed
+# corpus, then the LMM_USE_CBLAS suite against OpenBLAS and its agreement with the plain
+# build (criterion and theta to 1e-10, beta to 1e-9).
+fuzz_lane() {
+    if have clang; then run_suite fuzz sh tests/fuzz/run.sh; else skip fuzz "no clang for libFuzzer" clang; fi
     CBLAS="-DLMM_USE_CBLAS -I/usr/include/x86_64-linux-gnu"
     if ! echo 'int main(void){return 0;}' | cc -x c - -o build/openblas_probe -lopenblas >/dev/null 2>&1; then
         skip cblas "no OpenBLAS" libopenblas-dev
@@ -176,11 +181,6 @@ valgrind_lane() {
     else
         echo "[cblas] build failed (apt-get install libopenblas-dev):"; head -n 10 build/test_cblas.build.log; failed=$((failed + 1))
     fi
-}
-
-# Lane "fuzz" (CI or LMM_FULL=1): each libFuzzer target for FUZZ_SECONDS (30) from the seed corpus.
-fuzz_lane() {
-    if have clang; then run_suite fuzz sh tests/fuzz/run.sh; else skip fuzz "no clang for libFuzzer" clang; fi
 }
 
 lane gcc gcc_lane

@@ -11,7 +11,8 @@
    bins - 1 df, and the mean within 5 standard errors of the exact mean. */
 static void check_sampler(int poisson, double a, double b, uint64_t seed)
 {
-    enum { N = 200000, K = 4096 };
+    enum { K = 4096 };
+    const int N = lmm_test_light ? 40000 : 200000;   /* valgrind's run: fewer draws, the same test */
     static double count[K];
     lmm_rng r;
     int i, k, bins = 0, off_support = 0;
@@ -48,7 +49,7 @@ static void check_sampler(int poisson, double a, double b, uint64_t seed)
 /* a uniformly wrong sampler must fail the same check: a Poisson(mu) sample read as Poisson(mu * 1.02) */
 static double shifted_chi(double mu)
 {
-    enum { N = 200000 };
+    const int N = lmm_test_light ? 40000 : 200000;
     lmm_rng r;
     int i, k;
     double cnt[512] = {0}, chi = 0, e_acc = 0, o_acc = 0, e_done = 0, o_done = 0;
@@ -85,7 +86,7 @@ static double logistic(double x) { return 1 / (1 + exp(-x)); }
    (use_u = 0) it is E logistic(x'beta + theta Z), Z ~ N(0, 1), by the trapezoid rule. */
 static void check_simulate_moments(const lmm_glmm *g)
 {
-    enum { NSIM = 4000 };
+    const int NSIM = lmm_test_light ? 1000 : 4000;
     lmm_rng r;
     lmm_error err = {LMM_OK, ""};
     int n = g->nobs, i, s, bad1 = 0, bad0 = 0;
@@ -243,7 +244,7 @@ static void check_convergence(const lmm_glmm *g, lmm_frame *df)
    to the whole run; under the null the statistic is about chi-square(3) (mean 3, var 6) */
 static void check_boot_lrt(const lmm_glmm *g, lmm_frame *df)
 {
-    enum { B = 200 };
+    const int B = lmm_test_light ? 100 : 200;
     lmm_error err = {LMM_OK, ""};
     lmm_glmm_options o;
     lmm_glmm *g0 = NULL;
@@ -283,7 +284,7 @@ static void check_boot_lrt(const lmm_glmm *g, lmm_frame *df)
    within 4 standard errors of a mean of B replicates (sd of the replicates / sqrt(B)) */
 static void check_bootstrap_mean(const lmm_glmm *g)
 {
-    enum { B = 300 };
+    const int B = lmm_test_light ? 100 : 300;
     lmm_error err = {LMM_OK, ""};
     int p = g->p, i, j, nvalid = 0;
     double *t = malloc(sizeof(double) * B * p);

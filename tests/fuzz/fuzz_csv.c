@@ -1,5 +1,4 @@
 /* libFuzzer target: the CSV reader on arbitrary bytes. */
-#define LMM_IMPLEMENTATION
 #include "lmm.h"
 #include <stdint.h>
 

@@ -2,7 +2,6 @@
    rest the CSV file; the optimizer budget is capped to keep runs short. Each
    model is fitted on the automatic factor and on the forced sparse one. A
    column named w is the prior weights and one named off the offset. */
-#define LMM_IMPLEMENTATION
 #include "lmm.h"
 #include <stdint.h>
 #include <stdlib.h>

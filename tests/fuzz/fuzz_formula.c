@@ -1,7 +1,6 @@
 /* libFuzzer target: the formula parser, then model matrices on a small frame
    and an lm fit with weights (one missing, one zero) and an offset column (one
    missing), so the formula functions, weights and offsets all meet the input. */
-#define LMM_IMPLEMENTATION
 #include "lmm.h"
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,6 @@
    formula, the rest the CSV file; each is fitted as binomial (logit and cloglog),
    Poisson and with 3-point quadrature, the optimizer budget capped. An error,
    never a crash or a hang, is the contract. */
-#define LMM_IMPLEMENTATION
 #include "lmm.h"
 #include <stdint.h>
 #include <stdlib.h>
