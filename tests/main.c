@@ -62,7 +62,9 @@ int main(int argc, char **argv)
     lmm_test_light = getenv("LMM_TEST_LIGHT") != NULL;
     for (i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         int before = lmm_test_failed, pb = lmm_test_passed;
-        if (argc > 1 && strcmp(argv[1], suites[i].name) != 0) continue;
+        /* "name": that suite alone; "-name": every suite but that one */
+        if (argc > 1 && argv[1][0] == '-' ? strcmp(argv[1] + 1, suites[i].name) == 0
+                                          : argc > 1 && strcmp(argv[1], suites[i].name) != 0) continue;
         suites[i].fn();
         fprintf(stderr, "suite %-12s %4d passed, %d failed\n", suites[i].name,
                 lmm_test_passed - pb, lmm_test_failed - before);
