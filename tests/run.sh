@@ -4,7 +4,8 @@
 # Every build uses -std=c99 -pedantic -Wall -Wextra -Werror.
 # The runs go in two lanes (the machines have two cores): each lane is a
 # background subshell that counts its own results; the totals are summed at
-# the end and each lane's report is printed in a fixed order.
+# the end and each lane's report is printed in a fixed order. In CI each lane's
+# valgrind / fuzz work follows its own compiler runs directly.
 # gcc/cc is required. clang/clang++, g++, tcc, rsvg-convert (and, in the full
 # run, valgrind and OpenBLAS) are optional: a missing one is reported as
 # skipped with the command that installs it. In CI (CI=true), where .ci/run
@@ -60,7 +61,7 @@ check_compiles() { # name, command...
         echo "[$name] build failed:"; head -n 30 build/test_$name.build.log; failed=$((failed + 1))
     fi
 }
-# lane NAME FUNCTION: run FUNCTION in a background subshell, its
+# lane NAME CODE: run the shell CODE in a background subshell, its
 # counts in build/lane_NAME.counts and its report in build/lane_NAME.out
 lane() {
     rm -f build/lane_$1.counts
@@ -141,20 +142,17 @@ valgrind_lane() {
     if ! have valgrind; then
         skip valgrind "no valgrind" valgrind
     elif cc $W -O1 -g -I. -Ibuild -o build/test_valgrind $SRC -lm >build/test_valgrind.build.log 2>&1; then
-        touch build/test_valgrind.ready
-        # every suite but glmmsim, which the fuzz lane runs under valgrind when its own work is done
-        run_valgrind valgrind -glmmsim
+        run_valgrind valgrind ""
     else
-        touch build/test_valgrind.failed
         echo "[valgrind] build failed:"; head -n 30 build/test_valgrind.build.log; failed=$((failed + 1))
     fi
 }
 
-# run_valgrind NAME ARG: build/test_valgrind ARG (a suite, or -suite for all but it) under
+# run_valgrind NAME ARG: build/test_valgrind ARG (a suite, -suite for all but it, "" for all) under
 # valgrind; LMM_TEST_LIGHT: the slowest fits (the ASan runs keep them) stay out of valgrind's 30x
 run_valgrind() {
     LMM_TEST_LIGHT=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-        ./build/test_valgrind "$2" >build/$1.out 2>&1
+        ./build/test_valgrind ${2:+"$2"} >build/$1.out 2>&1
     vstatus=$?
     run_suite "$1" cat build/$1.out
     if [ "$vstatus" -ne 0 ] || grep -q "==[0-9]*==" build/$1.out; then
@@ -162,7 +160,7 @@ run_valgrind() {
     fi
 }
 
-# Lane "fuzz" (CI or LMM_FULL=1): each libFuzzer target for FUZZ_SECONDS (30) from the seed
+# Lane "fuzz" (CI or LMM_FULL=1): each libFuzzer target for FUZZ_SECONDS (20) from the seed
 # corpus, then the LMM_USE_CBLAS suite against OpenBLAS and its agreement with the plain
 # build (criterion and theta to 1e-10, beta to 1e-9).
 fuzz_lane() {
@@ -189,22 +187,15 @@ fuzz_lane() {
     else
         echo "[cblas] build failed (apt-get install libopenblas-dev):"; head -n 10 build/test_cblas.build.log; failed=$((failed + 1))
     fi
-    # the valgrind lane's other half: glmmsim under valgrind, once that lane's build is there
-    if have valgrind; then
-        while [ ! -e build/test_valgrind.ready ] && [ ! -e build/test_valgrind.failed ]; do sleep 2; done
-        if [ -e build/test_valgrind.ready ]; then run_valgrind valgrind-glmmsim glmmsim; fi
-    fi
 }
 
-lane gcc gcc_lane
-lane clang clang_lane
-collect gcc clang
-if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then
-    rm -f build/test_valgrind.ready build/test_valgrind.failed
-    lane valgrind valgrind_lane
-    lane fuzz fuzz_lane
-    collect valgrind fuzz
-fi
+# Two lanes, one a core: gcc's runs then (full) valgrind's; clang's runs then (full)
+# the fuzzers and the CBLAS suite. Each lane's report is printed when both are done.
+full=""
+if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then full=1; fi
+lane a "gcc_lane; [ -z \"$full\" ] || valgrind_lane"
+lane b "clang_lane; [ -z \"$full\" ] || fuzz_lane"
+collect a b
 
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
