@@ -1082,6 +1082,42 @@ static const char *opt_value(int argc, char **argv, int *i, const char *what)
     return argv[++*i];
 }
 
+/* The replicate options of boot and confint --method boot. */
+typedef struct replicate_opts {
+    long nsim, threads, shard_k, shard_n;
+    uint64_t seed;
+    const char *out_path;
+} replicate_opts;
+
+/* If argv[*i] is --nsim, --seed, --threads, --shard or --out, take it (and its value) into r
+   and return 1, with *rc set on a bad value; else return 0. */
+static int replicate_opt(int argc, char **argv, int *i, replicate_opts *r, int *rc)
+{
+    const char *a = argv[*i], *v;
+    if (!strcmp(a, "--nsim")) {
+        if (!(v = opt_value(argc, argv, i, "a positive number of replicates"))) *rc = EXIT_INPUT;
+        else if (parse_int(v, 1, 100000000L, &r->nsim)) *rc = usage_error("--nsim takes a positive integer number of replicates");
+    } else if (!strcmp(a, "--seed")) {
+        if (!(v = opt_value(argc, argv, i, "a non-negative integer"))) *rc = EXIT_INPUT;
+        else if (parse_seed(v, &r->seed)) *rc = usage_error("--seed takes a non-negative integer");
+    } else if (!strcmp(a, "--threads")) {
+        if (!(v = opt_value(argc, argv, i, "a number of threads"))) *rc = EXIT_INPUT;
+        else if (parse_int(v, 0, 4096, &r->threads)) *rc = usage_error("--threads takes an integer from 0 to 4096");
+    } else if (!strcmp(a, "--shard")) {
+        char kbuf[32];
+        const char *slash;
+        if (!(v = opt_value(argc, argv, i, "K/N"))) { *rc = EXIT_INPUT; return 1; }
+        slash = strchr(v, '/');
+        if (!slash || (size_t)(slash - v) >= sizeof kbuf) { *rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4"); return 1; }
+        memcpy(kbuf, v, (size_t)(slash - v)); kbuf[slash - v] = 0;
+        if (parse_int(kbuf, 0, 100000000L, &r->shard_k) || parse_int(slash + 1, 1, 100000000L, &r->shard_n) || r->shard_k >= r->shard_n)
+            *rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4");
+    } else if (!strcmp(a, "--out")) {
+        if (!(r->out_path = opt_value(argc, argv, i, "a file name"))) *rc = EXIT_INPUT;
+    } else return 0;
+    return 1;
+}
+
 /* Progress bar on stderr (installed only when stderr is a terminal). */
 static void progress_bar(int done, int total, void *user)
 {
@@ -1268,8 +1304,9 @@ static int cmd_boot(int argc, char **argv)
     const char *pos[3], *out_path = NULL, *v;
     char **rest;
     int npos, rc = 0, i, nrest = 0, last_pct = -1;
-    long nsim = 1000, threads = 0, shard_k = 0, shard_n = 1;
-    uint64_t seed = 1;
+    long nsim, threads, shard_k, shard_n;
+    uint64_t seed;
+    replicate_opts ro = {1000, 0, 0, 1, 1, NULL};
     lmm_frame *df = NULL;
     lmm_lm *null_lm = NULL, *alt_lm = NULL;
     lmm_fit *null_fit = NULL, *alt = NULL;
@@ -1286,27 +1323,8 @@ static int cmd_boot(int argc, char **argv)
     if (!(rest = (char **)malloc(sizeof(char *) * (size_t)(argc + 1)))) return EXIT_STAT;
     for (i = 0; i < argc && rc == 0; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--nsim")) {
-            if (!(v = opt_value(argc, argv, &i, "a positive number of replicates"))) rc = EXIT_INPUT;
-            else if (parse_int(v, 1, 100000000L, &nsim)) rc = usage_error("--nsim takes a positive integer number of replicates");
-        } else if (!strcmp(a, "--seed")) {
-            if (!(v = opt_value(argc, argv, &i, "a non-negative integer"))) rc = EXIT_INPUT;
-            else if (parse_seed(v, &seed)) rc = usage_error("--seed takes a non-negative integer");
-        } else if (!strcmp(a, "--threads")) {
-            if (!(v = opt_value(argc, argv, &i, "a number of threads"))) rc = EXIT_INPUT;
-            else if (parse_int(v, 0, 4096, &threads)) rc = usage_error("--threads takes an integer from 0 to 4096");
-        } else if (!strcmp(a, "--shard")) {
-            char kbuf[32];
-            const char *slash;
-            if (!(v = opt_value(argc, argv, &i, "K/N"))) { rc = EXIT_INPUT; break; }
-            slash = strchr(v, '/');
-            if (!slash || (size_t)(slash - v) >= sizeof kbuf) { rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4"); break; }
-            memcpy(kbuf, v, (size_t)(slash - v)); kbuf[slash - v] = 0;
-            if (parse_int(kbuf, 0, 100000000L, &shard_k) || parse_int(slash + 1, 1, 100000000L, &shard_n) || shard_k >= shard_n)
-                rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4");
-        } else if (!strcmp(a, "--out")) {
-            if (!(out_path = opt_value(argc, argv, &i, "a file name"))) rc = EXIT_INPUT;
-        } else if (!strcmp(a, "--family")) {
+        if (replicate_opt(argc, argv, &i, &ro, &rc)) continue;
+        if (!strcmp(a, "--family")) {
             if (!(v = opt_value(argc, argv, &i, "binomial or poisson"))) rc = EXIT_INPUT;
             else rc = parse_family(v, &family);
         } else if (!strcmp(a, "--nagq")) {
@@ -1318,6 +1336,8 @@ static int cmd_boot(int argc, char **argv)
     if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, 3, &npos, 0);
     free(rest);
     if (rc) return rc;
+    nsim = ro.nsim; threads = ro.threads; shard_k = ro.shard_k; shard_n = ro.shard_n;
+    seed = ro.seed; out_path = ro.out_path;
     if (npos != 3) return usage_error("boot needs DATA.csv, 'NULL_FORMULA' and 'ALT_FORMULA'");
     if (shard_n > nsim) return usage_error("--shard K/N: N must not exceed --nsim");
     if (shard_n > 1 && !out_path) return usage_error("--shard needs --out FILE to keep the statistics for 'lmm boot-merge'");
@@ -2140,7 +2160,8 @@ static int cmd_confint(int argc, char **argv)
     const char *pos[2], *v, *out_path = NULL;
     char **rest, *end;
     int npos, rc = 0, i, nrest = 0;
-    long nsim = 500, threads = 0, shard_k = 0, shard_n = 1;
+    long nsim, threads, shard_k, shard_n;
+    replicate_opts ro = {500, 0, 0, 1, 1, NULL};
     lmm_frame *df = NULL;
     lmm_fit *fit = NULL;
     lmm_fit_options fo;
@@ -2169,31 +2190,13 @@ static int cmd_confint(int argc, char **argv)
             }
         } else if (!strcmp(a, "--parm")) {
             if (!(co.parm = opt_value(argc, argv, &i, "a row name, theta_ or beta_"))) rc = EXIT_INPUT;
-        } else if (!strcmp(a, "--nsim")) {
-            if (!(v = opt_value(argc, argv, &i, "a positive number of replicates"))) rc = EXIT_INPUT;
-            else if (parse_int(v, 1, 100000000L, &nsim)) rc = usage_error("--nsim takes a positive integer number of replicates");
-        } else if (!strcmp(a, "--seed")) {
-            if (!(v = opt_value(argc, argv, &i, "a non-negative integer"))) rc = EXIT_INPUT;
-            else if (parse_seed(v, &co.seed)) rc = usage_error("--seed takes a non-negative integer");
-        } else if (!strcmp(a, "--threads")) {
-            if (!(v = opt_value(argc, argv, &i, "a number of threads"))) rc = EXIT_INPUT;
-            else if (parse_int(v, 0, 4096, &threads)) rc = usage_error("--threads takes an integer from 0 to 4096");
-        } else if (!strcmp(a, "--shard")) {
-            char kbuf[32];
-            const char *slash;
-            if (!(v = opt_value(argc, argv, &i, "K/N"))) { rc = EXIT_INPUT; break; }
-            slash = strchr(v, '/');
-            if (!slash || (size_t)(slash - v) >= sizeof kbuf) { rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4"); break; }
-            memcpy(kbuf, v, (size_t)(slash - v)); kbuf[slash - v] = 0;
-            if (parse_int(kbuf, 0, 100000000L, &shard_k) || parse_int(slash + 1, 1, 100000000L, &shard_n) || shard_k >= shard_n)
-                rc = usage_error("--shard takes K/N with 0 <= K < N, e.g. --shard 0/4");
-        } else if (!strcmp(a, "--out")) {
-            if (!(out_path = opt_value(argc, argv, &i, "a file name"))) rc = EXIT_INPUT;
-        } else rest[nrest++] = argv[i];
+        } else if (!replicate_opt(argc, argv, &i, &ro, &rc)) rest[nrest++] = argv[i];
     }
     if (rc == 0) rc = parse_opts(nrest, rest, &o, pos, 2, &npos, 1);
     free(rest);
     if (rc) return rc;
+    nsim = ro.nsim; threads = ro.threads; shard_k = ro.shard_k; shard_n = ro.shard_n;
+    co.seed = ro.seed; out_path = ro.out_path;
     if (npos != 2) return usage_error("confint needs DATA.csv and 'FORMULA'");
     if ((out_path || shard_n > 1) && co.method != LMM_CONFINT_BOOT) return usage_error("--shard and --out apply to --method boot");
     if (shard_n > nsim) return usage_error("--shard K/N: N must not exceed --nsim");
