@@ -139,9 +139,9 @@
    (and beta in stage 1) a Schur complement over each level's pattern.
    lmm__glmm_pirls is lme4's pwrssUpdate from the linear predictor lp0;
    lmm__glmm_devfun0 (stage 1, theta) and lmm__glmm_devfun (stage 2, theta
-   and beta: Laplace or lmm__glmm_agq) go to lmm_minimize; vcov comes from
-   lmm__glmm_hessian (or lmm__glmm_vcov_rx), ranef's variances from
-   lmm__glmm_condvar, lme4's checkConv from lmm__glmm_check_conv; stage 2
+   and beta: Laplace or lmm__glmm_agq) go to lmm_minimize; lme4's checkConv
+   (lmm__glmm_check_conv) computes the Hessian vcov comes from (or
+   lmm__glmm_vcov_rx), ranef's variances from lmm__glmm_condvar; stage 2
    (lmm__glmm_stage2) and the results (lmm__glmm_results) are shared with
    lmm_glmm_refit, whose bootstrap replicates run on per-thread shells
    (lmm__glmm_shell: own workspace, the model borrowed).
@@ -780,8 +780,8 @@ typedef struct lmm_glmm {
     double *theta;            /* ntheta */
     double *beta, *se;        /* p */
     double *vcov;             /* p x p */
-    int vcov_hessian;         /* 1: vcov = 2 H^-1 (beta block), H the Richardson finite-difference Hessian
-                                 of the deviance over (theta, beta), lme4's use.hessian; 0: from the PIRLS factor */
+    int vcov_hessian;         /* 1: vcov = 2 H^-1 (beta block), H lme4's deriv12 Hessian (central differences,
+                                 step 1e-4) of the deviance over (theta, beta), lme4's use.hessian; 0: from the PIRLS factor */
     double *u, *b;            /* q spherical and conditional modes (layout as lmm_fit's) */
     double *b_condsd;         /* q conditional standard deviations (NULL if skipped) */
     double *y;                /* response as fitted: proportion (binomial) or count */
@@ -9133,6 +9133,26 @@ static double lmm__glmm_mueta(lmm_link l, double eta)
     }
 }
 
+/* mu and mu.eta together (one exp where the link allows): PIRLS needs both per row. */
+static void lmm__glmm_mu_mueta(lmm_link l, double eta, double *mu, double *me)
+{
+    double t;
+    switch (l) {
+    case LMM_LINK_LOGIT:
+        t = eta < -30 ? LMM__GLMM_EPS : eta > 30 ? 1 / LMM__GLMM_EPS : exp(eta);
+        *mu = t / (1 + t);
+        *me = eta > 30 || eta < -30 ? LMM__GLMM_EPS : t / ((1 + t) * (1 + t));
+        return;
+    case LMM_LINK_LOG:
+        t = exp(eta);
+        *mu = *me = t < LMM__GLMM_EPS ? LMM__GLMM_EPS : t;
+        return;
+    default:
+        *mu = lmm__glmm_linkinv(l, eta);
+        *me = lmm__glmm_mueta(l, eta);
+    }
+}
+
 static double lmm__glmm_linkfun(lmm_link l, double mu)
 {
     switch (l) {
@@ -9171,7 +9191,7 @@ typedef struct lmm__glmm_ws {
     int *T_off;
     double *zl;           /* n x nz: row i of Z Lambda, its nonzeros */
     int *zc;              /* their columns in u */
-    double *u, *beta, *eta, *mu, *w, *wr, *off; /* off = offset (+ X beta in stage 2) */
+    double *u, *beta, *eta, *mu, *me, *w, *wr, *off; /* off = offset (+ X beta in stage 2); me = mu.eta at eta */
     double *base_off;     /* the model's offset (0 without) */
     double *lp0;          /* linear predictor less the offset each PIRLS starts from (lme4's lp0) */
     double *H11, *H21, *H22, *rhs, *sol, *tmp;
@@ -9179,6 +9199,8 @@ typedef struct lmm__glmm_ws {
     double ldL2;
     double *gh_z, *gh_w;  /* Gauss-Hermite nodes and weights for N(0,1) */
     double aic_const;     /* the mu-free part of the aic (lmm__glmm_aic_const) */
+    double aic_shift;     /* aic = sum(devres) + aic_shift when aic_from_dev (lmm__glmm_aic_const) */
+    int aic_from_dev;     /* every binomial row has integer trials and successes (Poisson: always) */
     int *pat_ptr, *pat_idx; /* per level of the first term: the rest rows its observations touch, ascending, then the p beta rows */
     int evals, fail;
     char fail_msg[160];
@@ -9189,7 +9211,7 @@ static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
 {
     if (!ws) return;
     LMM_FREE(ws->T); LMM_FREE(ws->T_off); LMM_FREE(ws->zl); LMM_FREE(ws->zc);
-    LMM_FREE(ws->u); LMM_FREE(ws->beta); LMM_FREE(ws->eta); LMM_FREE(ws->mu); LMM_FREE(ws->w); LMM_FREE(ws->wr);
+    LMM_FREE(ws->u); LMM_FREE(ws->beta); LMM_FREE(ws->eta); LMM_FREE(ws->mu); LMM_FREE(ws->me); LMM_FREE(ws->w); LMM_FREE(ws->wr);
     LMM_FREE(ws->off); LMM_FREE(ws->base_off); LMM_FREE(ws->lp0); LMM_FREE(ws->H11); LMM_FREE(ws->H21); LMM_FREE(ws->H22); LMM_FREE(ws->rhs);
     LMM_FREE(ws->sol); LMM_FREE(ws->tmp); LMM_FREE(ws->trials); LMM_FREE(ws->gh_z); LMM_FREE(ws->gh_w);
     LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx);
@@ -9227,6 +9249,17 @@ static void lmm__gauss_hermite(int n, double *z, double *w)
     for (i = 0; i < n; i++) { z[i] *= 1.4142135623730951; w[i] /= 1.7724538509055160; }
 }
 
+/* The columns in u of each observation's random effects (fixed by the model). */
+static void lmm__glmm_set_cols(lmm__glmm_ws *ws)
+{
+    const lmm_model *m = ws->m;
+    int k, i, a, e;
+    for (i = 0; i < ws->n; i++)
+        for (k = 0, e = 0; k < m->nterms; k++)
+            for (a = 0; a < m->terms[k].ncol; a++, e++)
+                ws->zc[(size_t)i * ws->nz + e] = m->terms[k].u_offset + m->terms[k].codes[i] * m->terms[k].ncol + a;
+}
+
 /* Lambda(theta): templates and the rows of Z Lambda. */
 static void lmm__glmm_set_theta(lmm__glmm_ws *ws, const double *theta)
 {
@@ -9249,7 +9282,6 @@ static void lmm__glmm_set_theta(lmm__glmm_ws *ws, const double *theta)
                 double s = 0;
                 for (r = a; r < c; r++) s += t->z[(size_t)r * ws->n + i] * T[r + a * c];
                 ws->zl[(size_t)i * ws->nz + e] = s;
-                ws->zc[(size_t)i * ws->nz + e] = t->u_offset + t->codes[i] * c + a;
             }
         }
     }
@@ -9265,7 +9297,7 @@ static double lmm__glmm_update_mu(lmm__glmm_ws *ws, const double *u, const doubl
         if (beta) for (j = 0; j < ws->p; j++) eta += ws->m->X->v[(size_t)j * ws->n + i] * beta[j];
         for (e = 0; e < ws->nz; e++) eta += ws->zl[(size_t)i * ws->nz + e] * u[ws->zc[(size_t)i * ws->nz + e]];
         ws->eta[i] = eta;
-        ws->mu[i] = lmm__glmm_linkinv(ws->link, eta);
+        lmm__glmm_mu_mueta(ws->link, eta, ws->mu + i, ws->me + i);
         dev += lmm__glmm_devres(ws->family, ws->y[i], ws->mu[i], ws->pw[i]);
     }
     for (j = 0; j < ws->q; j++) dev += u[j] * u[j];
@@ -9278,7 +9310,7 @@ static void lmm__glmm_weights(lmm__glmm_ws *ws)
 {
     int i;
     for (i = 0; i < ws->n; i++) {
-        double me = lmm__glmm_mueta(ws->link, ws->eta[i]);
+        double me = ws->me[i];
         ws->w[i] = ws->pw[i] * me * me / lmm__glmm_variance(ws->family, ws->mu[i]);
         ws->wr[i] = ws->eta[i] - ws->off[i] + (ws->y[i] - ws->mu[i]) / me;
     }
@@ -9334,7 +9366,10 @@ static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
         const double *B = ws->H11 + (size_t)j * c1 * c1;
         int np = ws->pat_ptr[j + 1] - ws->pat_ptr[j] - (joint ? 0 : p), t2;
         const int *pat = ws->pat_idx + ws->pat_ptr[j];
-        for (t2 = 0; t2 < np; t2++) {
+        if (c1 == 1) {   /* a scalar first term: L11 is a number */
+            double *l = ws->H21 + (size_t)j * r, d = 1.0 / B[0];
+            for (t2 = 0; t2 < np; t2++) l[pat[t2]] *= d;
+        } else for (t2 = 0; t2 < np; t2++) {
             double *x = ws->tmp;
             s = pat[t2];
             for (a = 0; a < c1; a++) x[a] = ws->H21[(size_t)(j * c1 + a) * r + s];
@@ -9345,6 +9380,15 @@ static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
         for (a = 0; a < c1; a++) {
             const double *l = ws->H21 + (size_t)(j * c1 + a) * r;
             int t3;
+            if (np == r) {   /* every row: contiguous, so the compiler vectorizes it */
+                for (t2 = 0; t2 < r; t2++) {
+                    double lb = l[t2];
+                    double *Sb = ws->H22 + (size_t)t2 * r;
+                    if (lb == 0.0) continue;
+                    for (t3 = t2; t3 < r; t3++) Sb[t3] -= l[t3] * lb;
+                }
+                continue;
+            }
             for (t2 = 0; t2 < np; t2++) {
                 double lb = l[pat[t2]];
                 double *Sb = ws->H22 + (size_t)pat[t2] * r;
@@ -9442,7 +9486,7 @@ static double lmm__glmm_pirls(lmm__glmm_ws *ws, int joint)
     double *uold = ws->tmp + 64, *bold = uold + q;
     for (j = 0; j < n; j++) {
         ws->eta[j] = ws->base_off[j] + ws->lp0[j];
-        ws->mu[j] = lmm__glmm_linkinv(ws->link, ws->eta[j]);
+        lmm__glmm_mu_mueta(ws->link, ws->eta[j], ws->mu + j, ws->me + j);
     }
     ws->fail_msg[0] = 0;
     for (it = 0; it < 100; it++) {
@@ -9473,18 +9517,28 @@ static double lmm__glmm_pirls(lmm__glmm_ws *ws, int joint)
     return pdev;
 }
 
-/* The part of the family's aic free of mu (log binomial coefficients, log y!), once per fit. */
-static double lmm__glmm_aic_const(const lmm__glmm_ws *ws)
+/* The part of the family's aic free of mu (log binomial coefficients, log y!), once per
+   fit. Also aic_shift: with integer trials and successes the aic is the sum of the
+   deviance residuals (which PIRLS has at hand) plus a constant, which saves a pass of
+   logs per evaluation. */
+static double lmm__glmm_aic_const(lmm__glmm_ws *ws)
 {
     int i;
-    double s = 0;
+    double s = 0, shift = 0;
+    ws->aic_from_dev = ws->family == LMM_FAMILY_BINOMIAL || ws->family == LMM_FAMILY_POISSON;
     for (i = 0; i < ws->n; i++) {
         double y = ws->y[i], wt = ws->pw[i];
         if (ws->family == LMM_FAMILY_BINOMIAL) {
             double m = floor(ws->trials[i] + 0.5), k = floor(ws->trials[i] * y + 0.5);
             if (ws->trials[i] > 0) s += wt / ws->trials[i] * (lmm_lgamma(m + 1) - lmm_lgamma(k + 1) - lmm_lgamma(m - k + 1));
-        } else if (ws->family == LMM_FAMILY_POISSON && y > 0) s -= wt * lmm_lgamma(y + 1);
+            if (ws->trials[i] > 0 && (m != ws->trials[i] || k != ws->trials[i] * y)) ws->aic_from_dev = 0;
+            shift -= 2 * wt * ((y > 0 ? y * log(y) : 0) + (y < 1 ? (1 - y) * log1p(-y) : 0));
+        } else if (ws->family == LMM_FAMILY_POISSON && y > 0) {
+            s -= wt * lmm_lgamma(y + 1);
+            shift -= 2 * wt * (y * log(y) - y);
+        }
     }
+    ws->aic_shift = -2 * s + shift;
     return s;
 }
 
@@ -9549,7 +9603,7 @@ static double lmm__glmm_devfun(lmm__glmm_ws *ws, const double *theta, const doub
     {
         double sqrl = 0;
         for (j = 0; j < ws->q; j++) sqrl += ws->u[j] * ws->u[j];
-        return ws->ldL2 + sqrl + lmm__glmm_aic(ws);
+        return ws->ldL2 + sqrl + (ws->aic_from_dev ? pdev - sqrl + ws->aic_shift : lmm__glmm_aic(ws));
     }
 }
 
@@ -9564,7 +9618,7 @@ static double lmm__glmm_devfun0(lmm__glmm_ws *ws, const double *theta)
     pdev = lmm__glmm_pirls(ws, 1);
     if (!isfinite(pdev)) return lmm__nan();
     for (j = 0; j < ws->q; j++) sqrl += ws->u[j] * ws->u[j];
-    return ws->ldL2 + sqrl + lmm__glmm_aic(ws);
+    return ws->ldL2 + sqrl + (ws->aic_from_dev ? pdev - sqrl + ws->aic_shift : lmm__glmm_aic(ws));
 }
 
 typedef struct lmm__glmm_ctx { lmm__glmm_ws *ws; int ntheta; } lmm__glmm_ctx;
@@ -9792,39 +9846,6 @@ static int lmm__glmm_vcov_rx(lmm__glmm_ws *ws, double *vcov)
     return 0;
 }
 
-/* Richardson-extrapolated central-difference Hessian of the stage-2 deviance at x (npar). */
-static int lmm__glmm_hessian(lmm__glmm_ws *ws, int ntheta, const double *x0, int npar, double *H)
-{
-    double *x = LMM__NEW(double, npar), f0, h0[2] = { 1e-3, 5e-4 }, *Hs = LMM__NEW(double, (size_t)2 * npar * npar);
-    int i, j, l;
-    if (!x || !Hs) { LMM_FREE(x); LMM_FREE(Hs); return -1; }
-    memcpy(x, x0, (size_t)npar * sizeof(double));
-    f0 = lmm__glmm_devfun(ws, x, x + ntheta);
-    for (l = 0; l < 2; l++) {
-        double *Hl = Hs + (size_t)l * npar * npar;
-        for (i = 0; i < npar; i++) {
-            double hi = h0[l] * (fabs(x0[i]) > 1 ? fabs(x0[i]) : 1), fp, fm;
-            x[i] = x0[i] + hi; fp = lmm__glmm_devfun(ws, x, x + ntheta);
-            x[i] = x0[i] - hi; fm = lmm__glmm_devfun(ws, x, x + ntheta);
-            x[i] = x0[i];
-            Hl[i + i * npar] = (fp - 2 * f0 + fm) / (hi * hi);
-            for (j = 0; j < i; j++) {
-                double hj = h0[l] * (fabs(x0[j]) > 1 ? fabs(x0[j]) : 1), fpp, fpm, fmp, fmm;
-                x[i] = x0[i] + hi; x[j] = x0[j] + hj; fpp = lmm__glmm_devfun(ws, x, x + ntheta);
-                x[j] = x0[j] - hj; fpm = lmm__glmm_devfun(ws, x, x + ntheta);
-                x[i] = x0[i] - hi; fmm = lmm__glmm_devfun(ws, x, x + ntheta);
-                x[j] = x0[j] + hj; fmp = lmm__glmm_devfun(ws, x, x + ntheta);
-                x[i] = x0[i]; x[j] = x0[j];
-                Hl[i + j * npar] = Hl[j + i * npar] = (fpp - fpm - fmp + fmm) / (4 * hi * hj);
-            }
-        }
-    }
-    for (i = 0; i < npar * npar; i++) H[i] = (4 * Hs[npar * npar + i] - Hs[i]) / 3;
-    LMM_FREE(x); LMM_FREE(Hs);
-    for (i = 0; i < npar * npar; i++) if (!isfinite(H[i])) return -1;
-    return 0;
-}
-
 /* Stage 2 from x = (theta, beta): BOBYQA on the Laplace / AGQ deviance with
    ws->opts.optim, restarted until it stops improving; *converged cleared when
    a run ran out of evaluations. */
@@ -9894,16 +9915,18 @@ static void lmm__glmm_check_hess(int n, double *H, const char *type, char *msg, 
    (step 1e-4) of the deviance, the scaled gradient's max(min(|H^-1/2 g|, |g|)) against
    glmerControl's tol 2e-3, then checkHess on the fixed-effects block and on the whole
    Hessian (tol 1e-6); nothing for a singular fit (lme4 only says "boundary (singular)
-   fit"). The warnings, a line each in lme4's order, into g->warning. Moves ws's state. */
-static void lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0)
+   fit"). The warnings, a line each in lme4's order, into g->warning. Moves ws's state.
+   Returns 1 with the Hessian in Hout (npar x npar) when it was computed: lme4's vcov
+   uses this same deriv12 Hessian. */
+static int lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0, double *Hout)
 {
     const double delta = 1e-4, tol = 2e-3;
     int nth = g->ntheta, n = nth + g->p, i, j, chol_ok;
     double x[64 + 32], gr[64 + 32], *H, *L, *Hb, f0, maxg = 0;
     char line[160];
     g->warning[0] = 0;
-    if (g->singular || n > 64 + 32) return;
-    if (!(H = LMM__NEW(double, (size_t)2 * n * n + (size_t)g->p * g->p + 1))) return;
+    if (g->singular || n > 64 + 32) return 0;
+    if (!(H = LMM__NEW(double, (size_t)2 * n * n + (size_t)g->p * g->p + 1))) return 0;
     L = H + (size_t)n * n; Hb = L + (size_t)n * n;
     memcpy(x, x0, (size_t)n * sizeof(double));
 #define LMM__GF() lmm__glmm_devfun(ws, x, x + nth)
@@ -9926,7 +9949,8 @@ static void lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0
         }
     }
 #undef LMM__GF
-    for (i = 0; i < n; i++) if (!isfinite(gr[i])) { snprintf(g->warning, sizeof g->warning, "Gradient contains NAs"); LMM_FREE(H); return; }
+    for (i = 0; i < n; i++) if (!isfinite(gr[i])) { snprintf(g->warning, sizeof g->warning, "Gradient contains NAs"); LMM_FREE(H); return 0; }
+    memcpy(Hout, H, (size_t)n * n * sizeof(double));
     memcpy(L, H, (size_t)n * n * sizeof(double));
     chol_ok = lmm_chol(n, L, n) == 0;
     if (!chol_ok) lmm__glmm_say(g->warning, sizeof g->warning, "unable to evaluate scaled gradient");
@@ -9949,6 +9973,7 @@ static void lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0
     }
     lmm__glmm_check_hess(n, H, "", g->warning, sizeof g->warning);
     LMM_FREE(H);
+    return 1;
 }
 
 /* Everything of g at the optimum x = (theta, beta): deviance, modes, vcov (the
@@ -9972,15 +9997,14 @@ static lmm_status lmm__glmm_results(lmm_glmm *g, lmm__glmm_ws *ws, const double 
     }
     memcpy(g->u, ws->u, (size_t)q * sizeof(double));
     g->vcov_hessian = 0;
-    if (!skip_hessian) {   /* lme4's convergence check (its derivatives come with the Hessian) */
-        lmm__glmm_check_conv(g, ws, x);
-        if (g->warning[0]) g->converged = 0;
-    } else g->warning[0] = 0;
-    if (!skip_hessian && !g->singular && (Hs = LMM__NEW(double, (size_t)npar * npar)) != NULL &&
-        lmm__glmm_hessian(ws, nth, x, npar, Hs) == 0) {
+    g->warning[0] = 0;
+    if (!skip_hessian && (Hs = LMM__NEW(double, (size_t)npar * npar)) == NULL) return lmm__nomem(err);
+    /* lme4's convergence check; its derivatives come with the Hessian vcov uses */
+    if (!skip_hessian && lmm__glmm_check_conv(g, ws, x, Hs) && !g->singular) {
+        for (i = 0; i < npar * npar; i++) if (!isfinite(Hs[i])) break;
         /* V = 2 H^-1, beta block: the inverse by Cholesky when H is positive definite */
         double *Hc = LMM__NEW(double, (size_t)npar * npar), *e = LMM__NEW(double, npar);
-        if (Hc && e) {
+        if (Hc && e && i == npar * npar) {
             memcpy(Hc, Hs, (size_t)npar * npar * sizeof(double));
             if (lmm_chol(npar, Hc, npar) == 0) {
                 for (j = 0; j < p; j++) {
@@ -9996,6 +10020,7 @@ static lmm_status lmm__glmm_results(lmm_glmm *g, lmm__glmm_ws *ws, const double 
         LMM_FREE(Hc); LMM_FREE(e);
     }
     LMM_FREE(Hs);
+    if (g->warning[0]) g->converged = 0;
     /* back to the optimum (the Hessian moved the state), then lme4's RX fallback */
     g->deviance = lmm__glmm_devfun(ws, g->theta, g->beta);
     if (!g->vcov_hessian) {
@@ -10103,7 +10128,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     ws->T = LMM__NEW(double, j);
     ws->zl = LMM__NEW(double, (size_t)n * ws->nz); ws->zc = LMM__NEW(int, (size_t)n * ws->nz);
     ws->u = LMM__ZNEW(double, q); ws->beta = LMM__ZNEW(double, p ? p : 1);
-    ws->eta = LMM__NEW(double, n); ws->mu = LMM__NEW(double, n); ws->w = LMM__NEW(double, n);
+    ws->eta = LMM__NEW(double, n); ws->mu = LMM__NEW(double, n); ws->me = LMM__NEW(double, n); ws->w = LMM__NEW(double, n);
     ws->wr = LMM__NEW(double, n); ws->off = LMM__NEW(double, n);
     ws->base_off = LMM__NEW(double, n); ws->lp0 = LMM__NEW(double, n);
     ws->H11 = LMM__NEW(double, (size_t)ws->nlev1 * ws->c1 * ws->c1);
@@ -10113,7 +10138,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     ws->tmp = LMM__ZNEW(double, 64 + 3 * (size_t)q + p + 64);
     ws->gh_z = LMM__NEW(double, o.nagq); ws->gh_w = LMM__NEW(double, o.nagq);
     x = LMM__NEW(double, nth + p); lower = LMM__NEW(double, nth + p); upper = LMM__NEW(double, nth + p);
-    if (!ws->T_off || !ws->T || !ws->zl || !ws->zc || !ws->u || !ws->beta || !ws->eta || !ws->mu || !ws->w || !ws->wr ||
+    if (!ws->T_off || !ws->T || !ws->zl || !ws->zc || !ws->u || !ws->beta || !ws->eta || !ws->mu || !ws->me || !ws->w || !ws->wr ||
         !ws->off || !ws->base_off || !ws->lp0 || !ws->H11 || !ws->H21 || !ws->H22 || !ws->rhs || !ws->sol || !ws->tmp || !ws->gh_z || !ws->gh_w ||
         !x || !lower || !upper) { st = lmm__nomem(err); goto done; }
     lmm__gauss_hermite(o.nagq, ws->gh_z, ws->gh_w);
@@ -10121,7 +10146,8 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     for (i = 0; i < nth; i++) { lower[i] = m->theta_lower[i]; upper[i] = HUGE_VAL; x[i] = m->theta_lower[i] == 0 ? 1.0 : 0.0; }
     for (i = 0; i < p; i++) { lower[nth + i] = -HUGE_VAL; upper[nth + i] = HUGE_VAL; }
     {
-        lmm__glmm_set_theta(ws, x);   /* also the columns of Z, which the factor's pattern needs */
+        lmm__glmm_set_cols(ws);   /* the columns of Z, which the factor's pattern needs */
+        lmm__glmm_set_theta(ws, x);
         if ((st = lmm__glmm_patterns(ws, err)) != LMM_OK) goto done;
         ws->aic_const = lmm__glmm_aic_const(ws);
         for (i = 0; i < n; i++) {   /* PIRLS from glm's mustart, as lme4's first glmerLaplace */
@@ -10320,7 +10346,7 @@ static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
     *w = *s;
     c->ws_ = w;
     for (k = 0; k < g->model->nterms; k++) nT += (size_t)g->model->terms[k].ncol * g->model->terms[k].ncol;
-    w->T = w->zl = w->u = w->beta = w->eta = w->mu = w->w = w->wr = w->off = w->base_off = w->lp0 = NULL;
+    w->T = w->zl = w->u = w->beta = w->eta = w->mu = w->me = w->w = w->wr = w->off = w->base_off = w->lp0 = NULL;
     w->H11 = w->H21 = w->H22 = w->rhs = w->sol = w->tmp = w->gh_z = w->gh_w = w->trials = NULL;
     w->T_off = w->zc = w->pat_ptr = w->pat_idx = NULL;
     c->theta = lmm__glmm_dupd(g->theta, (size_t)g->ntheta, &ok);
@@ -10335,7 +10361,7 @@ static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
     w->T = lmm__glmm_dupd(s->T, nT, &ok); w->T_off = lmm__glmm_dupi(s->T_off, (size_t)g->model->nterms, &ok);
     w->zl = lmm__glmm_dupd(s->zl, n * s->nz, &ok); w->zc = lmm__glmm_dupi(s->zc, n * s->nz, &ok);
     w->u = lmm__glmm_dupd(s->u, q, &ok); w->beta = lmm__glmm_dupd(s->beta, p ? p : 1, &ok);
-    w->eta = lmm__glmm_dupd(s->eta, n, &ok); w->mu = lmm__glmm_dupd(s->mu, n, &ok);
+    w->eta = lmm__glmm_dupd(s->eta, n, &ok); w->mu = lmm__glmm_dupd(s->mu, n, &ok); w->me = lmm__glmm_dupd(s->me, n, &ok);
     w->w = lmm__glmm_dupd(s->w, n, &ok); w->wr = lmm__glmm_dupd(s->wr, n, &ok);
     w->off = lmm__glmm_dupd(s->off, n, &ok); w->base_off = lmm__glmm_dupd(s->base_off, n, &ok);
     w->lp0 = lmm__glmm_dupd(s->lp0, n, &ok);
