@@ -9140,8 +9140,11 @@ static void lmm__glmm_mu_mueta(lmm_link l, double eta, double *mu, double *me)
     switch (l) {
     case LMM_LINK_LOGIT:
         t = eta < -30 ? LMM__GLMM_EPS : eta > 30 ? 1 / LMM__GLMM_EPS : exp(eta);
-        *mu = t / (1 + t);
-        *me = eta > 30 || eta < -30 ? LMM__GLMM_EPS : t / ((1 + t) * (1 + t));
+        {
+            double inv = 1 / (1 + t);   /* one division for both */
+            *mu = t * inv;
+            *me = eta > 30 || eta < -30 ? LMM__GLMM_EPS : *mu * inv;
+        }
         return;
     case LMM_LINK_LOG:
         t = exp(eta);
@@ -9272,18 +9275,22 @@ static void lmm__glmm_set_theta(lmm__glmm_ws *ws, const double *theta)
         for (j = 0; j < t->ncol; j++)
             for (i = 0; i < t->ncol; i++) T[i + j * t->ncol] = i >= j ? *th++ : 0.0;
     }
-    for (i = 0; i < ws->n; i++) {
-        e = 0;
-        for (k = 0; k < m->nterms; k++) {
-            const lmm_reterm *t = &m->terms[k];
-            const double *T = ws->T + ws->T_off[k];
-            int c = t->ncol;
-            for (a = 0; a < c; a++, e++) {
-                double s = 0;
-                for (r = a; r < c; r++) s += t->z[(size_t)r * ws->n + i] * T[r + a * c];
-                ws->zl[(size_t)i * ws->nz + e] = s;
-            }
-        }
+    for (k = 0, e = 0; k < m->nterms; k++) {   /* term by term: a scalar term is one product a row */
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = ws->T + ws->T_off[k];
+        int c = t->ncol, nz = ws->nz;
+        double *zl = ws->zl + e;
+        if (c == 1) {
+            double th = T[0];
+            for (i = 0; i < ws->n; i++) zl[(size_t)i * nz] = t->z[i] * th;
+        } else
+            for (i = 0; i < ws->n; i++)
+                for (a = 0; a < c; a++) {
+                    double s = 0;
+                    for (r = a; r < c; r++) s += t->z[(size_t)r * ws->n + i] * T[r + a * c];
+                    zl[(size_t)i * nz + a] = s;
+                }
+        e += c;
     }
 }
 
@@ -9316,6 +9323,25 @@ static void lmm__glmm_weights(lmm__glmm_ws *ws)
     }
 }
 
+/* S -= l l' (lower triangle) over the rows pat[0..np) of the Schur complement S (r x r). */
+static void lmm__glmm_schur_sub(const double *l, double *S, int r, int np, const int *pat)
+{
+    int t2, t3;
+    if (np == r) {   /* every row: contiguous, so the compiler vectorizes it */
+        for (t2 = 0; t2 < r; t2++) {
+            double lb = l[t2], *Sb = S + (size_t)t2 * r;
+            if (lb == 0.0) continue;
+            for (t3 = t2; t3 < r; t3++) Sb[t3] -= l[t3] * lb;
+        }
+        return;
+    }
+    for (t2 = 0; t2 < np; t2++) {
+        double lb = l[pat[t2]], *Sb = S + (size_t)pat[t2] * r;
+        if (lb == 0.0) continue;
+        for (t3 = t2; t3 < np; t3++) Sb[pat[t3]] -= l[pat[t3]] * lb;
+    }
+}
+
 /* Assemble Lambda'Z'WZLambda + I (u part) and, when joint, the X columns,
    with the right-hand side; factor it. 0, or -1 when not positive definite. */
 static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
@@ -9331,7 +9357,22 @@ static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
         memset(ws->H22, 0, (size_t)r * r * sizeof(double));
     }
     memset(ws->rhs, 0, (size_t)(q1 + r) * sizeof(double));
-    for (i = 0; i < n; i++) {
+    if (c1 == 1 && !joint) {   /* stage 2 with a scalar first term: the same sums, no index lists */
+        for (i = 0; i < n; i++) {
+            const double *zl = ws->zl + (size_t)i * nz;
+            const int *zc = ws->zc + (size_t)i * nz;
+            double wi = ws->w[i], ri = ws->wr[i], wa = wi * zl[0], *h21 = ws->H21 + (size_t)zc[0] * r;
+            ws->H11[zc[0]] += wa * zl[0];
+            ws->rhs[zc[0]] += wa * ri;
+            for (e = 1; e < nz; e++) {
+                int re = zc[e] - q1;
+                double we = wi * zl[e], *h22 = ws->H22 + (size_t)re * r;
+                h21[re] += wa * zl[e];
+                ws->rhs[zc[e]] += we * ri;
+                for (b = 1; b < nz; b++) if (zc[b] - q1 >= re) h22[zc[b] - q1] += we * zl[b];
+            }
+        }
+    } else for (i = 0; i < n; i++) {
         const double *zl = ws->zl + (size_t)i * nz;
         const int *zc = ws->zc + (size_t)i * nz;
         double wi = ws->w[i], ri = ws->wr[i];
@@ -9361,41 +9402,44 @@ static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
     if (!r) return 0;
     for (a = 0; a < ws->nru; a++) ws->H22[(size_t)a * (r + 1)] += 1.0;
     /* L21 = H21 L11^-T on the level's pattern of rows (the rest effects its observations
-       touch, then beta when joint): column block j (r x c1), rows solved by L11_j */
-    for (j = 0; j < ws->nlev1; j++) {
+       touch, then beta when joint): column block j (r x c1), rows solved by L11_j;
+       then S = H22 - L21 L21' (lower triangle) over the pattern */
+    if (c1 == 1) {   /* a scalar first term: L11 is a number; levels that touch every row go four at a time */
+        int L = ws->nlev1;
+        for (j = 0; j < L; j++) {
+            double *l = ws->H21 + (size_t)j * r, d = 1.0 / ws->H11[j];
+            const int *pat = ws->pat_idx + ws->pat_ptr[j];
+            int np = ws->pat_ptr[j + 1] - ws->pat_ptr[j] - (joint ? 0 : p), t2;
+            for (t2 = 0; t2 < np; t2++) l[pat[t2]] *= d;
+        }
+        for (j = 0; j < L;) {
+#define LMM__GLMM_NP(j_) (ws->pat_ptr[(j_) + 1] - ws->pat_ptr[j_] - (joint ? 0 : p))
+            if (j + 4 <= L && LMM__GLMM_NP(j) == r && LMM__GLMM_NP(j + 1) == r && LMM__GLMM_NP(j + 2) == r && LMM__GLMM_NP(j + 3) == r) {
+                const double *l0 = ws->H21 + (size_t)j * r, *l1 = l0 + r, *l2 = l1 + r, *l3 = l2 + r;
+                int t2, t3;
+                for (t2 = 0; t2 < r; t2++) {
+                    double b0 = l0[t2], b1 = l1[t2], b2 = l2[t2], b3 = l3[t2], *Sb = ws->H22 + (size_t)t2 * r;
+                    for (t3 = t2; t3 < r; t3++) Sb[t3] -= l0[t3] * b0 + l1[t3] * b1 + l2[t3] * b2 + l3[t3] * b3;
+                }
+                j += 4;
+            } else {
+                lmm__glmm_schur_sub(ws->H21 + (size_t)j * r, ws->H22, r, LMM__GLMM_NP(j), ws->pat_idx + ws->pat_ptr[j]);
+                j++;
+            }
+#undef LMM__GLMM_NP
+        }
+    } else for (j = 0; j < ws->nlev1; j++) {
         const double *B = ws->H11 + (size_t)j * c1 * c1;
         int np = ws->pat_ptr[j + 1] - ws->pat_ptr[j] - (joint ? 0 : p), t2;
         const int *pat = ws->pat_idx + ws->pat_ptr[j];
-        if (c1 == 1) {   /* a scalar first term: L11 is a number */
-            double *l = ws->H21 + (size_t)j * r, d = 1.0 / B[0];
-            for (t2 = 0; t2 < np; t2++) l[pat[t2]] *= d;
-        } else for (t2 = 0; t2 < np; t2++) {
+        for (t2 = 0; t2 < np; t2++) {
             double *x = ws->tmp;
             s = pat[t2];
             for (a = 0; a < c1; a++) x[a] = ws->H21[(size_t)(j * c1 + a) * r + s];
             lmm_trsv_lower(c1, B, c1, x, 0);
             for (a = 0; a < c1; a++) ws->H21[(size_t)(j * c1 + a) * r + s] = x[a];
         }
-        /* S = H22 - L21 L21' (lower triangle), over the pattern */
-        for (a = 0; a < c1; a++) {
-            const double *l = ws->H21 + (size_t)(j * c1 + a) * r;
-            int t3;
-            if (np == r) {   /* every row: contiguous, so the compiler vectorizes it */
-                for (t2 = 0; t2 < r; t2++) {
-                    double lb = l[t2];
-                    double *Sb = ws->H22 + (size_t)t2 * r;
-                    if (lb == 0.0) continue;
-                    for (t3 = t2; t3 < r; t3++) Sb[t3] -= l[t3] * lb;
-                }
-                continue;
-            }
-            for (t2 = 0; t2 < np; t2++) {
-                double lb = l[pat[t2]];
-                double *Sb = ws->H22 + (size_t)pat[t2] * r;
-                if (lb == 0.0) continue;
-                for (t3 = t2; t3 < np; t3++) Sb[pat[t3]] -= l[pat[t3]] * lb;
-            }
-        }
+        for (a = 0; a < c1; a++) lmm__glmm_schur_sub(ws->H21 + (size_t)(j * c1 + a) * r, ws->H22, r, np, pat);
     }
     if (lmm_chol(r, ws->H22, r) != 0) return -1;
     for (a = 0; a < ws->nru; a++) ws->ldL2 += 2 * log(ws->H22[(size_t)a * (r + 1)]);
