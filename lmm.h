@@ -9204,6 +9204,10 @@ typedef struct lmm__glmm_ws {
     double aic_const;     /* the mu-free part of the aic (lmm__glmm_aic_const) */
     double aic_shift;     /* aic = sum(devres) + aic_shift when aic_from_dev (lmm__glmm_aic_const) */
     int aic_from_dev;     /* every binomial row has integer trials and successes (Poisson: always) */
+    double *wht;          /* p x p lower Cholesky factor of stage 1's fixed-effects information (NULL: none):
+                             stage 2 searches delta = wht' (beta - wctr), beta in units of its standard errors */
+    double *wctr;         /* p: the centre of that map (stage 1's beta) */
+    double *bw;           /* p: beta mapped back from delta */
     int *pat_ptr, *pat_idx; /* per level of the first term: the rest rows its observations touch, ascending, then the p beta rows */
     int evals, fail;
     char fail_msg[160];
@@ -9217,7 +9221,7 @@ static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
     LMM_FREE(ws->u); LMM_FREE(ws->beta); LMM_FREE(ws->eta); LMM_FREE(ws->mu); LMM_FREE(ws->me); LMM_FREE(ws->w); LMM_FREE(ws->wr);
     LMM_FREE(ws->off); LMM_FREE(ws->base_off); LMM_FREE(ws->lp0); LMM_FREE(ws->H11); LMM_FREE(ws->H21); LMM_FREE(ws->H22); LMM_FREE(ws->rhs);
     LMM_FREE(ws->sol); LMM_FREE(ws->tmp); LMM_FREE(ws->trials); LMM_FREE(ws->gh_z); LMM_FREE(ws->gh_w);
-    LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx);
+    LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx); LMM_FREE(ws->wht);
     LMM_FREE(ws);
 }
 
@@ -9674,10 +9678,23 @@ static double lmm__glmm_cb0(const double *x, void *ctx)
     return isfinite(v) ? v : HUGE_VAL;
 }
 
+/* beta from stage 2's search coordinates delta: wctr + wht^-T delta. */
+static void lmm__glmm_unwhiten(const lmm__glmm_ws *ws, const double *delta, double *beta)
+{
+    int i;
+    for (i = 0; i < ws->p; i++) beta[i] = delta[i];
+    lmm_trsv_lower(ws->p, ws->wht, ws->p, beta, 1);
+    for (i = 0; i < ws->p; i++) beta[i] += ws->wctr[i];
+}
+
 static double lmm__glmm_cb(const double *x, void *ctx)
 {
     lmm__glmm_ctx *c = (lmm__glmm_ctx *)ctx;
-    double v = lmm__glmm_devfun(c->ws, x, x + c->ntheta);
+    double v;
+    if (c->ws->wht) {
+        lmm__glmm_unwhiten(c->ws, x + c->ntheta, c->ws->bw);
+        v = lmm__glmm_devfun(c->ws, x, c->ws->bw);
+    } else v = lmm__glmm_devfun(c->ws, x, x + c->ntheta);
     return isfinite(v) ? v : HUGE_VAL;
 }
 
@@ -9901,8 +9918,16 @@ static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lo
     lmm_optim_result res;
     lmm_status st;
     double best = HUGE_VAL;
-    int pass, nth = ws->m->ntheta;
+    int pass, nth = ws->m->ntheta, i, j;
     ctx.ws = ws; ctx.ntheta = nth;
+    if (ws->wht) {   /* to delta = wht' (beta - wctr): a well-conditioned search even when covariates are badly scaled */
+        for (i = 0; i < ws->p; i++) {
+            double d = 0;
+            for (j = i; j < ws->p; j++) d += ws->wht[j + i * ws->p] * (x[nth + j] - ws->wctr[j]);
+            ws->bw[i] = d;
+        }
+        memcpy(x + nth, ws->bw, (size_t)ws->p * sizeof(double));
+    }
     oo.method = LMM_OPT_BOBYQA;
     if (oo.rho_end <= 0) oo.rho_end = 1e-8;
     if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
@@ -9912,6 +9937,10 @@ static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lo
         if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
         best = res.fmin;
         oo.rho_begin = 0.01;
+    }
+    if (ws->wht) {
+        lmm__glmm_unwhiten(ws, x + nth, ws->bw);
+        memcpy(x + nth, ws->bw, (size_t)ws->p * sizeof(double));
     }
     if (!(best < HUGE_VAL)) return lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "the deviance is not finite");
     return LMM_OK;
@@ -9957,7 +9986,7 @@ static void lmm__glmm_check_hess(int n, double *H, const char *type, char *msg, 
 
 /* lme4's checkConv for a glmer fit at x = (theta, beta): deriv12's central differences
    (step 1e-4) of the deviance, the scaled gradient's max(min(|H^-1/2 g|, |g|)) against
-   glmerControl's tol 2e-3, then checkHess on the fixed-effects block and on the whole
+   glmerControl's tol 2e-3, then checkHess on the whole
    Hessian (tol 1e-6); nothing for a singular fit (lme4 only says "boundary (singular)
    fit"). The warnings, a line each in lme4's order, into g->warning. Moves ws's state.
    Returns 1 with the Hessian in Hout (npar x npar) when it was computed: lme4's vcov
@@ -9966,12 +9995,12 @@ static int lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0,
 {
     const double delta = 1e-4, tol = 2e-3;
     int nth = g->ntheta, n = nth + g->p, i, j, chol_ok;
-    double x[64 + 32], gr[64 + 32], *H, *L, *Hb, f0, maxg = 0;
+    double x[64 + 32], gr[64 + 32], *H, *L, f0, maxg = 0;
     char line[160];
     g->warning[0] = 0;
     if (g->singular || n > 64 + 32) return 0;
     if (!(H = LMM__NEW(double, (size_t)2 * n * n + (size_t)g->p * g->p + 1))) return 0;
-    L = H + (size_t)n * n; Hb = L + (size_t)n * n;
+    L = H + (size_t)n * n;
     memcpy(x, x0, (size_t)n * sizeof(double));
 #define LMM__GF() lmm__glmm_devfun(ws, x, x + nth)
     f0 = LMM__GF();
@@ -10011,10 +10040,8 @@ static int lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0,
             lmm__glmm_say(g->warning, sizeof g->warning, line);
         }
     }
-    if (g->p > 0) {
-        for (j = 0; j < g->p; j++) for (i = 0; i < g->p; i++) Hb[i + j * g->p] = H[(nth + i) + (nth + j) * n];
-        lmm__glmm_check_hess(g->p, Hb, "fixed-effect", g->warning, sizeof g->warning);
-    }
+    /* no fixed-effect block check: glmer passes checkConv the bounds of all of (theta, beta),
+       so lme4's length(coefs) > ntheta is false and only the whole Hessian is checked */
     lmm__glmm_check_hess(n, H, "", g->warning, sizeof g->warning);
     LMM_FREE(H);
     return 1;
@@ -10213,6 +10240,16 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
         memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
         for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];   /* stage 2 starts PIRLS here */
+        if (p > 0) {   /* stage 2's map of beta: the joint factor's fixed-effects block (lme4's RX) */
+            int r = ws->r, a2;
+            if (!(ws->wht = LMM__NEW(double, (size_t)p * p + 2 * (size_t)p))) { st = lmm__nomem(err); goto done; }
+            ws->wctr = ws->wht + (size_t)p * p; ws->bw = ws->wctr + p;
+            for (a2 = 0; a2 < p * p; a2++)
+                ws->wht[a2] = a2 % p >= a2 / p ? ws->H22[(size_t)(r - p + a2 % p) + (size_t)(r - p + a2 / p) * r] : 0.0;
+            memcpy(ws->wctr, ws->beta, (size_t)p * sizeof(double));
+            for (a2 = 0; a2 < p; a2++) if (!(ws->wht[a2 * (p + 1)] > 0) || !isfinite(ws->wht[a2 * (p + 1)])) break;
+            if (a2 < p) { LMM_FREE(ws->wht); ws->wht = ws->wctr = ws->bw = NULL; }
+        }
     }
     /* stage 2: (theta, beta) on the Laplace / AGQ deviance, restarted until it stops improving */
     ws->opts = o;
@@ -10393,6 +10430,7 @@ static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
     w->T = w->zl = w->u = w->beta = w->eta = w->mu = w->me = w->w = w->wr = w->off = w->base_off = w->lp0 = NULL;
     w->H11 = w->H21 = w->H22 = w->rhs = w->sol = w->tmp = w->gh_z = w->gh_w = w->trials = NULL;
     w->T_off = w->zc = w->pat_ptr = w->pat_idx = NULL;
+    w->wht = w->wctr = w->bw = NULL;
     c->theta = lmm__glmm_dupd(g->theta, (size_t)g->ntheta, &ok);
     c->beta = lmm__glmm_dupd(g->beta, p, &ok); c->se = lmm__glmm_dupd(g->se, p, &ok);
     c->vcov = lmm__glmm_dupd(g->vcov, p * p, &ok);
@@ -10416,6 +10454,10 @@ static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
     w->tmp = lmm__glmm_dupd(s->tmp, 64 + 3 * q + p + 64, &ok);
     w->gh_z = lmm__glmm_dupd(s->gh_z, (size_t)s->nagq, &ok); w->gh_w = lmm__glmm_dupd(s->gh_w, (size_t)s->nagq, &ok);
     w->pat_ptr = lmm__glmm_dupi(s->pat_ptr, (size_t)s->nlev1 + 1, &ok);
+    if (s->wht) {
+        w->wht = lmm__glmm_dupd(s->wht, p * p + 2 * p, &ok);
+        if (w->wht) { w->wctr = w->wht + p * p; w->bw = w->wctr + p; }
+    }
     w->pat_idx = s->pat_ptr ? lmm__glmm_dupi(s->pat_idx, (size_t)s->pat_ptr[s->nlev1] + 1, &ok) : NULL;
     if (!ok) { lmm__glmm_shell_free(c); return NULL; }
     return c;
@@ -15169,7 +15211,13 @@ LMM_API void lmm_print_glmm_summary(FILE *out, const lmm_glmm *g, const char *da
     }
     if (m->n_aliased) fprintf(out, "fixed-effect model matrix is rank deficient so dropping %d column%s / coefficient%s\n",
                               m->n_aliased, m->n_aliased > 1 ? "s" : "", m->n_aliased > 1 ? "s" : "");
-    if (g->singular) fprintf(out, "optimizer (Nelder_Mead) convergence code: 0 (OK)\nboundary (singular) fit: see help('isSingular')\n\n");
+    /* lme4's .prt.warn: the optimizer line, then its messages a line each, then a blank line */
+    if (g->singular || g->warning[0]) {
+        fprintf(out, "optimizer (Nelder_Mead) convergence code: 0 (OK)\n");
+        if (g->singular) fprintf(out, "boundary (singular) fit: see help('isSingular')\n");
+        if (g->warning[0]) fprintf(out, "%s\n", g->warning);
+        fprintf(out, "\n");
+    }
 }
 
 /* summary() of a glm (R 4.2's print.summary.glm; the Call as match.call deparses it, broken

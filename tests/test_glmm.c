@@ -220,6 +220,57 @@ static void check_pirls_extremes(void)
     lmm_frame_free(df);
 }
 
+/* A fit lme4 warns about (tests/data/glmm_warn.R: HEIGHT unscaled): a criterion at least as
+   low, lme4's checkConv messages (the gradient's figure differs where neither fit is at a
+   zero gradient), and .prt.warn's block closing the summary. */
+static void check_warned_fit(void)
+{
+    char path[256], *got, *tail;
+    lmm_error err = {LMM_OK, ""};
+    lmm_frame *df = lmm_test_read_csv("grouseticks.csv");
+    lmm_glmm *g = NULL;
+    lmm_glmm_options o;
+    tj_node *ref;
+    const tj_node *msgs;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/glmm/unscaled.json", TEST_DATA_DIR);
+    ref = tj_parse_file(path);
+    CHECK(ref != NULL && df != NULL);
+    if (!ref || !df) { tj_free(ref); lmm_frame_free(df); return; }
+    memset(&o, 0, sizeof o);
+    o.model.family = LMM_FAMILY_POISSON;
+    CHECK(lmm_glmm_fit_formula(df, tj_str(tj_get(ref, "formula")), &o, &g, &err) == LMM_OK);
+    if (!g) { tj_free(ref); lmm_frame_free(df); return; }
+    fprintf(stderr, "  %-14s deviance %.10f (lme4 %.10f), %d evaluations\n", "unscaled", g->deviance, tj_num(tj_get(ref, "deviance")), g->nevals);
+    CHECK(g->deviance <= tj_num(tj_get(ref, "deviance")) * (1 + 1e-6));
+    CHECK(g->converged == 0);
+    msgs = tj_get(ref, "messages");
+    CHECK(len_of(msgs) == 3);
+    CHECK(strncmp(g->warning, "Model failed to converge with max|grad| = ", 42) == 0);
+    tail = strchr(g->warning, '\n');
+    CHECK(tail != NULL);
+    if (tail && len_of(msgs) == 3) {   /* the Hessian's two messages, lme4's text */
+        char want[512];
+        snprintf(want, sizeof want, "%s\n%s", tj_str(tj_at(msgs, 1)), tj_str(tj_at(msgs, 2)));
+        CHECK_STR(tail + 1, want);
+    }
+    f = tmpfile();
+    CHECK(f != NULL);
+    if (f) {
+        char want[640];
+        lmm_print_glmm_summary(f, g, "d");
+        rewind(f);
+        got = lmm_test_slurp(f);
+        fclose(f);
+        snprintf(want, sizeof want, "optimizer (Nelder_Mead) convergence code: 0 (OK)\n%s\n\n", g->warning);
+        CHECK(strlen(got) > strlen(want) && strcmp(got + strlen(got) - strlen(want), want) == 0);
+        free(got);
+    }
+    lmm_glmm_free(g);
+    tj_free(ref);
+    lmm_frame_free(df);
+}
+
 void test_glmm(void)
 {
     static const char *const cbf[] = { "herd", "period", NULL };
@@ -243,6 +294,7 @@ void test_glmm(void)
         check_glmm("verbagg", "VerbAgg.csv", "r2 ~ Anger + Gender + btype + situ + (1|id) + (1|item)", vaf,
                    LMM_FAMILY_BINOMIAL, LMM_LINK_DEFAULT, 1, NULL, NULL);   /* correlations differ in a third digit */
     check_pirls_extremes();
+    check_warned_fit();
     /* bad input: a clear error, never a crash */
     check_bad("cbpp.csv", "size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "y values must be 0 <= y <= 1");
     check_bad("cbpp.csv", "incidence / size ~ period + (1 | herd)", cbf, LMM_FAMILY_BINOMIAL, 1, NULL, LMM_ERR_DATA, "non-integer #successes");
