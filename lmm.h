@@ -9203,6 +9203,7 @@ typedef struct lmm__glmm_ws {
     double *gh_z, *gh_w;  /* Gauss-Hermite nodes and weights for N(0,1) */
     double aic_const;     /* the mu-free part of the aic (lmm__glmm_aic_const) */
     double aic_shift;     /* aic = sum(devres) + aic_shift when aic_from_dev (lmm__glmm_aic_const) */
+    double *ylogy;        /* n: y log y + (1 - y) log(1 - y) (binomial) or y log y (Poisson), for lmm__glmm_mu_dev */
     int aic_from_dev;     /* every binomial row has integer trials and successes (Poisson: always) */
     double *wht;          /* p x p lower Cholesky factor of stage 1's fixed-effects information (NULL: none):
                              stage 2 searches delta = wht' (beta - wctr), beta in units of its standard errors */
@@ -9221,7 +9222,7 @@ static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
     LMM_FREE(ws->u); LMM_FREE(ws->beta); LMM_FREE(ws->eta); LMM_FREE(ws->mu); LMM_FREE(ws->me); LMM_FREE(ws->w); LMM_FREE(ws->wr);
     LMM_FREE(ws->off); LMM_FREE(ws->base_off); LMM_FREE(ws->lp0); LMM_FREE(ws->H11); LMM_FREE(ws->H21); LMM_FREE(ws->H22); LMM_FREE(ws->rhs);
     LMM_FREE(ws->sol); LMM_FREE(ws->tmp); LMM_FREE(ws->trials); LMM_FREE(ws->gh_z); LMM_FREE(ws->gh_w);
-    LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx); LMM_FREE(ws->wht);
+    LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx); LMM_FREE(ws->wht); LMM_FREE(ws->ylogy);
     LMM_FREE(ws);
 }
 
@@ -9298,6 +9299,33 @@ static void lmm__glmm_set_theta(lmm__glmm_ws *ws, const double *theta)
     }
 }
 
+/* mu, mu.eta and the deviance residual of row i at eta. For binomial-logit and
+   Poisson-log the residual comes from log mu = log t - log1p(t) (t = exp(eta) as R's
+   linkinv clamps it) and log(1 - mu) = -log1p(t), or log mu = eta: one log1p or none
+   where R's dev.resids takes two logs (the same value up to rounding). */
+static double lmm__glmm_mu_dev(const lmm__glmm_ws *ws, int i, double eta, double *mu, double *me)
+{
+    double y = ws->y[i], t, lt;
+    if (ws->ylogy && ws->family == LMM_FAMILY_BINOMIAL && ws->link == LMM_LINK_LOGIT) {
+        double inv;
+        if (eta < -30) { t = LMM__GLMM_EPS; lt = -36.043653389117154; }      /* log(eps) */
+        else if (eta > 30) { t = 1 / LMM__GLMM_EPS; lt = 36.043653389117154; }
+        else { t = exp(eta); lt = eta; }
+        inv = 1 / (1 + t);
+        *mu = t * inv;
+        *me = eta > 30 || eta < -30 ? LMM__GLMM_EPS : *mu * inv;
+        return 2 * ws->pw[i] * (ws->ylogy[i] - y * lt + log1p(t));
+    }
+    if (ws->ylogy && ws->family == LMM_FAMILY_POISSON && ws->link == LMM_LINK_LOG) {
+        t = exp(eta); lt = eta;
+        if (t < LMM__GLMM_EPS) { t = LMM__GLMM_EPS; lt = -36.043653389117154; }
+        *mu = *me = t;
+        return 2 * ws->pw[i] * (ws->ylogy[i] - y * lt - y + t);
+    }
+    lmm__glmm_mu_mueta(ws->link, eta, mu, me);
+    return lmm__glmm_devres(ws->family, y, *mu, ws->pw[i]);
+}
+
 /* eta = off (+ X beta when joint) + Z Lambda u, and mu; returns sum(devres) + |u|^2. */
 static double lmm__glmm_update_mu(lmm__glmm_ws *ws, const double *u, const double *beta)
 {
@@ -9308,8 +9336,7 @@ static double lmm__glmm_update_mu(lmm__glmm_ws *ws, const double *u, const doubl
         if (beta) for (j = 0; j < ws->p; j++) eta += ws->m->X->v[(size_t)j * ws->n + i] * beta[j];
         for (e = 0; e < ws->nz; e++) eta += ws->zl[(size_t)i * ws->nz + e] * u[ws->zc[(size_t)i * ws->nz + e]];
         ws->eta[i] = eta;
-        lmm__glmm_mu_mueta(ws->link, eta, ws->mu + i, ws->me + i);
-        dev += lmm__glmm_devres(ws->family, ws->y[i], ws->mu[i], ws->pw[i]);
+        dev += lmm__glmm_mu_dev(ws, i, eta, ws->mu + i, ws->me + i);
     }
     for (j = 0; j < ws->q; j++) dev += u[j] * u[j];
     return dev;
@@ -9579,12 +9606,15 @@ static double lmm__glmm_aic_const(lmm__glmm_ws *ws)
         if (ws->family == LMM_FAMILY_BINOMIAL) {
             double m = floor(ws->trials[i] + 0.5), k = floor(ws->trials[i] * y + 0.5);
             if (ws->trials[i] > 0) s += wt / ws->trials[i] * (lmm_lgamma(m + 1) - lmm_lgamma(k + 1) - lmm_lgamma(m - k + 1));
+            double c = (y > 0 ? y * log(y) : 0) + (y < 1 ? (1 - y) * log1p(-y) : 0);
             if (ws->trials[i] > 0 && (m != ws->trials[i] || k != ws->trials[i] * y)) ws->aic_from_dev = 0;
-            shift -= 2 * wt * ((y > 0 ? y * log(y) : 0) + (y < 1 ? (1 - y) * log1p(-y) : 0));
+            shift -= 2 * wt * c;
+            if (ws->ylogy) ws->ylogy[i] = c;
         } else if (ws->family == LMM_FAMILY_POISSON && y > 0) {
             s -= wt * lmm_lgamma(y + 1);
             shift -= 2 * wt * (y * log(y) - y);
-        }
+            if (ws->ylogy) ws->ylogy[i] = y * log(y);
+        } else if (ws->ylogy) ws->ylogy[i] = 0;
     }
     ws->aic_shift = -2 * s + shift;
     return s;
@@ -10200,6 +10230,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     ws->zl = LMM__NEW(double, (size_t)n * ws->nz); ws->zc = LMM__NEW(int, (size_t)n * ws->nz);
     ws->u = LMM__ZNEW(double, q); ws->beta = LMM__ZNEW(double, p ? p : 1);
     ws->eta = LMM__NEW(double, n); ws->mu = LMM__NEW(double, n); ws->me = LMM__NEW(double, n); ws->w = LMM__NEW(double, n);
+    ws->ylogy = LMM__NEW(double, n);
     ws->wr = LMM__NEW(double, n); ws->off = LMM__NEW(double, n);
     ws->base_off = LMM__NEW(double, n); ws->lp0 = LMM__NEW(double, n);
     ws->H11 = LMM__NEW(double, (size_t)ws->nlev1 * ws->c1 * ws->c1);
@@ -10209,7 +10240,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     ws->tmp = LMM__ZNEW(double, 64 + 3 * (size_t)q + p + 64);
     ws->gh_z = LMM__NEW(double, o.nagq); ws->gh_w = LMM__NEW(double, o.nagq);
     x = LMM__NEW(double, nth + p); lower = LMM__NEW(double, nth + p); upper = LMM__NEW(double, nth + p);
-    if (!ws->T_off || !ws->T || !ws->zl || !ws->zc || !ws->u || !ws->beta || !ws->eta || !ws->mu || !ws->me || !ws->w || !ws->wr ||
+    if (!ws->T_off || !ws->T || !ws->zl || !ws->zc || !ws->u || !ws->beta || !ws->eta || !ws->mu || !ws->me || !ws->ylogy || !ws->w || !ws->wr ||
         !ws->off || !ws->base_off || !ws->lp0 || !ws->H11 || !ws->H21 || !ws->H22 || !ws->rhs || !ws->sol || !ws->tmp || !ws->gh_z || !ws->gh_w ||
         !x || !lower || !upper) { st = lmm__nomem(err); goto done; }
     lmm__gauss_hermite(o.nagq, ws->gh_z, ws->gh_w);
@@ -10359,6 +10390,22 @@ static lmm_status lmm__glmm_refit_from(lmm_glmm *g, const double *y, const doubl
     if (lp0) memcpy(ws->lp0, lp0, (size_t)n * sizeof(double));
     memcpy(ws->beta, x0 + nth, (size_t)p * sizeof(double));
     ws->evals = 0;
+    /* bootstrap replicates: the new response's modes and beta at theta0 by PIRLS on (u, beta),
+       where lme4's first stage would leave them; stage 2 starts there, and its PIRLS from that
+       linear predictor (two iterations an evaluation instead of four from the old response's).
+       lmm_glmm_refit keeps the fit's own start, so its own response gives the fit back. */
+    if (!full) {
+        lmm__glmm_set_theta(ws, x);
+        memcpy(ws->off, ws->base_off, (size_t)n * sizeof(double));
+        if (isfinite(lmm__glmm_pirls(ws, 1))) {
+            for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];
+            memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
+        } else {   /* keep the given start */
+            memcpy(ws->u, u0, (size_t)g->q * sizeof(double));
+            if (lp0) memcpy(ws->lp0, lp0, (size_t)n * sizeof(double));
+            memcpy(ws->beta, x0 + nth, (size_t)p * sizeof(double));
+        }
+    }
     g->converged = 1;
     st = lmm__glmm_stage2(ws, x, lower, upper, &g->converged, err);
     if (st == LMM_OK) st = lmm__glmm_results(g, ws, x, !full || ws->opts.skip_condvar, !full || ws->opts.skip_hessian, err);
@@ -10430,7 +10477,7 @@ static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
     w->T = w->zl = w->u = w->beta = w->eta = w->mu = w->me = w->w = w->wr = w->off = w->base_off = w->lp0 = NULL;
     w->H11 = w->H21 = w->H22 = w->rhs = w->sol = w->tmp = w->gh_z = w->gh_w = w->trials = NULL;
     w->T_off = w->zc = w->pat_ptr = w->pat_idx = NULL;
-    w->wht = w->wctr = w->bw = NULL;
+    w->wht = w->wctr = w->bw = w->ylogy = NULL;
     c->theta = lmm__glmm_dupd(g->theta, (size_t)g->ntheta, &ok);
     c->beta = lmm__glmm_dupd(g->beta, p, &ok); c->se = lmm__glmm_dupd(g->se, p, &ok);
     c->vcov = lmm__glmm_dupd(g->vcov, p * p, &ok);
@@ -10444,6 +10491,7 @@ static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
     w->zl = lmm__glmm_dupd(s->zl, n * s->nz, &ok); w->zc = lmm__glmm_dupi(s->zc, n * s->nz, &ok);
     w->u = lmm__glmm_dupd(s->u, q, &ok); w->beta = lmm__glmm_dupd(s->beta, p ? p : 1, &ok);
     w->eta = lmm__glmm_dupd(s->eta, n, &ok); w->mu = lmm__glmm_dupd(s->mu, n, &ok); w->me = lmm__glmm_dupd(s->me, n, &ok);
+    w->ylogy = lmm__glmm_dupd(s->ylogy, n, &ok);
     w->w = lmm__glmm_dupd(s->w, n, &ok); w->wr = lmm__glmm_dupd(s->wr, n, &ok);
     w->off = lmm__glmm_dupd(s->off, n, &ok); w->base_off = lmm__glmm_dupd(s->base_off, n, &ok);
     w->lp0 = lmm__glmm_dupd(s->lp0, n, &ok);
