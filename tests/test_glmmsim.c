@@ -1,6 +1,7 @@
 /* glmer simulate, refit and parametric bootstrap (lme4's simulate.merMod, refit, bootMer),
    and the exact binomial / Poisson samplers they draw from. */
 #include "test.h"
+#include "json.h"
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
@@ -281,13 +282,18 @@ static void check_boot_lrt(const lmm_glmm *g, lmm_frame *df)
 }
 
 /* bootMer(fixef): the parametric bootstrap's mean of each fixed effect is the estimate
-   within 4 standard errors of a mean of B replicates (sd of the replicates / sqrt(B)) */
+   within 4 standard errors of a mean of B replicates (sd of the replicates / sqrt(B)),
+   and the replicates are distributed as lme4's bootMer's */
 static void check_bootstrap_mean(const lmm_glmm *g)
 {
     const int B = lmm_test_light ? 100 : 300;
     lmm_error err = {LMM_OK, ""};
     int p = g->p, i, j, nvalid = 0;
     double *t = malloc(sizeof(double) * B * p);
+    char path[256];
+    tj_node *ref;
+    snprintf(path, sizeof path, "%s/glmm/cbpp_bootmer.json", TEST_DATA_DIR);
+    ref = tj_parse_file(path);   /* tests/data/glmm_boot.R */
     CHECK(lmm_glmm_bootmer(g, B, 20261130, 0, NULL, p, NULL, t, NULL, &err) == LMM_OK);
     for (j = 0; j < p; j++) {
         double mean = 0, ss = 0, sd;
@@ -299,8 +305,19 @@ static void check_bootstrap_mean(const lmm_glmm *g)
         fprintf(stderr, "  bootMer fixef %d: mean %.4f (estimate %.4f), sd %.4f (se %.4f), %d valid\n", j, mean, g->beta[j], sd, g->se[j], n);
         CHECK(fabs(mean - g->beta[j]) < 4 * sd / sqrt((double)n));
         CHECK(sd > 0.7 * g->se[j] && sd < 1.4 * g->se[j]);   /* the replicates spread as the SEs say */
+        if (ref && tj_len(tj_get(ref, "mean")) == p) {
+            /* lme4's bootMer of the same fit (1000 replicates): the same distribution within
+               4 Monte Carlo standard errors of the difference of the two means and of the sd ratio */
+            double lm = tj_num(tj_at(tj_get(ref, "mean"), j)), ls = tj_num(tj_at(tj_get(ref, "sd"), j));
+            double nl = tj_num(tj_get(ref, "valid"));
+            fprintf(stderr, "  lme4's bootMer fixef %d: mean %.4f, sd %.4f\n", j, lm, ls);
+            CHECK(fabs(mean - lm) < 4 * sqrt(sd * sd / n + ls * ls / nl));
+            CHECK(fabs(sd / ls - 1) < 4 * sqrt(1.0 / (2 * n) + 1.0 / (2 * nl)));
+        }
         if (j == 0) nvalid = n;
     }
+    CHECK(ref != NULL);
+    tj_free(ref);
     CHECK(nvalid >= B - 3);
     free(t);
 }

@@ -10,6 +10,5 @@ set.seed(13)
 bb <- suppressWarnings(suppressMessages(bootMer(m, fixef, nsim = 1000, use.u = FALSE, type = "parametric")))
 ok <- apply(is.finite(bb$t), 1, all)
 out <- list(nsim = 1000, valid = sum(ok), names = colnames(bb$t),
-            mean = unname(colMeans(bb$t[ok, ])), sd = unname(apply(bb$t[ok, ], 2, sd)),
-            theta_sd = NULL)
+            mean = unname(colMeans(bb$t[ok, ])), sd = unname(apply(bb$t[ok, ], 2, sd)))
 writeLines(toJSON(out, digits = I(17), auto_unbox = TRUE, pretty = TRUE), "tests/data/glmm/cbpp_bootmer.json")
