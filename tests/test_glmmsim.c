@@ -140,9 +140,11 @@ static void check_refit(lmm_frame *df)
         fprintf(stderr, "  refit on its own response: deviance %.12f (fit %.12f)\n", g->deviance, dev0);
         CHECK(g->deviance <= dev0 + 1e-9 * dev0);
         CHECK_CLOSE(g->deviance, dev0, 1e-12, 0);
-        CHECK_CLOSE(g->theta[0], th, 1e-7, 0);
-        CHECK_CLOSE(g->beta[0], b0, 1e-7, 0);
-        CHECK_CLOSE(g->se[0], se0, 1e-6, 0);
+        /* the search restarted at the optimum stops within its tolerance of it (the deviance
+           is flat to 1e-14 there), so the estimates agree to 1e-6, not to the last digits */
+        CHECK_CLOSE(g->theta[0], th, 1e-6, 0);
+        CHECK_CLOSE(g->beta[0], b0, 1e-6, 0);
+        CHECK_CLOSE(g->se[0], se0, 1e-5, 0);
         CHECK(g->converged == 1);
     }
     /* a new response */
