@@ -5798,6 +5798,8 @@ typedef struct lmm__opt {
     void *ctx;
     int nevals, max_evals, exhausted;
     int stalled;                  /* BOBYQA stopped on LMM__BQ_STALL, not a radius */
+    double *fhist;                /* when set, fbest after evaluation k goes in fhist[k % nhist] */
+    int nhist;
     double rho_begin, rho_end, ftol, xtol;
 } lmm__opt;
 
@@ -5828,6 +5830,7 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
         memcpy(o->x, o->xt, (size_t)o->n * sizeof(double));
         memmove(o->zbest, z, (size_t)o->nf * sizeof(double));
     }
+    if (o->fhist) o->fhist[o->nevals % o->nhist] = o->fbest;
     return v;
 }
 
@@ -6267,31 +6270,37 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
     double *Y = w, *F = Y + (size_t)m * p, *S = F + m, *A = S + (size_t)m * p, *W = A + (size_t)K * K,
            *piv = W + (size_t)K * K, *c = piv + K, *lam = c + K, *wv = lam + K, *g = wv + K, *H = g + p,
            *H0 = H + (size_t)p * p, *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
-           *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *gm = sn + p, *xbm = gm + p, *qw = xbm + p, *cand = qw + 3 * p + (size_t)p * p;
+           *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *gm = sn + p, *xbm = gm + p, *qw = xbm + p, *cand = qw + 3 * p + (size_t)p * p,
+           *fhist = cand + p;
     double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 }, fbm = 0;
     /* a point counts as far (worth a geometry step) beyond 2 Delta; in high
        dimension, beyond 10 rho as in Powell's BOBYQA: each step fixes one of
        2p+1 points, and the extra steps at every radius cost more than the
        better model saves (72 parameters: the same criterion in ~4x fewer evaluations) */
     double farmin = p > LMM__BQ_FAR_DIM ? 10 : 2;
-    int have_model = 0, nmark, nstart, stale = 0;
-    double fmark;
+    int have_model = 0, nstart = o->nevals, first = 1, stale = 0;
     for (i = 0; i < p * p; i++) H0[i] = 0;
-    fmark = o->fbest; nmark = nstart = o->nevals;
+    if (p > LMM__BQ_FAR_DIM) {
+        /* the best f of the last m + 1 evaluations, for the stall test */
+        for (j = 0; j <= m; j++) fhist[j] = o->fbest;
+        o->fhist = fhist; o->nhist = m + 1;
+    }
     lmm__bq_initset(o, rho, Y, F, s);
     for (;;) {
         double *xb, fb, fcap = 0, pred, dnorm, fnew, ratio, far = 0;
         int jfar = -1, short_step;
         if (o->exhausted) return 0;
-        if (p > LMM__BQ_FAR_DIM && o->nevals - nmark >= m) {
-            /* not on the first radius, where a search far from its optimum makes
-               its big moves, unless the set about the start gained nothing: a
-               restart from an optimum then ends after one set */
-            if ((rho < o->rho_begin || nmark == nstart) && fmark - o->fbest < LMM__BQ_STALL * m * (1.0 + fabs(o->fbest))) {
+        if (p > LMM__BQ_FAR_DIM && o->nevals - nstart >= m) {
+            /* the gain of the last m evaluations; not on the first radius,
+               where a search far from its optimum makes its big moves, unless
+               the set about the start gained nothing: a restart from an
+               optimum then ends after one set */
+            double gain = fhist[(o->nevals + 1) % (m + 1)] - o->fbest;
+            if ((rho < o->rho_begin || first) && gain < LMM__BQ_STALL * m * (1.0 + fabs(o->fbest))) {
                 o->stalled = 1;
                 return 1;
             }
-            fmark = o->fbest; nmark = o->nevals;
+            first = 0;
         }
         kopt = 0;
         for (j = 1; j < m; j++) if (F[j] < F[kopt]) kopt = j;
@@ -6520,7 +6529,7 @@ LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method)
 {
     size_t p = n > 0 ? (size_t)n : 1, m = 2 * p + 1, K = m + p + 1, common = 5 * p;
     if (method == LMM_OPT_NELDER_MEAD) return common + (p + 1) * p + (p + 1) + 3 * p;
-    return common + 2 * m * p + m + 2 * K * K + 4 * K + 3 * p * p + 16 * p;
+    return common + 2 * m * p + 2 * m + 1 + 2 * K * K + 4 * K + 3 * p * p + 16 * p;
 }
 
 LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const double *upper,
@@ -6574,6 +6583,7 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
         int restarts = 0;
         for (;;) {
             conv = method == LMM_OPT_NELDER_MEAD ? lmm__nelder_mead(&o, alg) : lmm__bobyqa(&o, alg);
+            o.fhist = NULL;
             if (!lmm__opt_polish(&o, tmp) || o.exhausted || ++restarts > LMM__OPT_RESTARTS) break;
             /* in high dimension a restart resumes at the final radius: one from
                rho_begin walks every level again at ~2n+1 evaluations each */
