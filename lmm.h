@@ -548,7 +548,8 @@ typedef enum lmm_optimizer { LMM_OPT_BOBYQA = 0, LMM_OPT_NELDER_MEAD = 1 } lmm_o
 
 /* Zero fields mean defaults: rho_begin 0.2 (first step), rho_end 2e-7 (final radius / NM simplex
    size; mixed-model fits default to 2e-6), ftol_abs 1e-10 and xtol_abs 1e-10 (NM only: f spread /
-   simplex floor), max_evals 10000. */
+   simplex floor), max_evals 10000. Beyond 20 free variables BOBYQA also stops (converged) once
+   2n+1 evaluations (the first set, or any below the first radius) gain under 3e-9 (2n+1)(1 + |f|). */
 typedef struct lmm_optim_options {
     lmm_optimizer method;
     double rho_begin, rho_end, ftol_abs, xtol_abs;
@@ -5775,8 +5776,15 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
    the best point, so whatever stops the search the caller gets the best x. */
 /* searches restarted from a final sweep that still found descent */
 #define LMM__OPT_RESTARTS 4
-/* free variables beyond which BOBYQA's geometry steps follow Powell's 10 rho rule */
+/* free variables beyond which BOBYQA's geometry steps follow Powell's 10 rho rule
+   and the search stops once it stalls (LMM__BQ_STALL) */
 #define LMM__BQ_FAR_DIM 20
+/* beyond LMM__BQ_FAR_DIM: the least mean gain per evaluation, relative to |f|,
+   over one set's worth of evaluations (2n+1), for the search to go on. A
+   maximal model (72 parameters, singular) creeps along a flat ridge for
+   thousands of evaluations at ~1e-9 a step; lme4's stop (one step gaining
+   under ftol_abs 1e-8) ends such fits sooner and higher */
+#define LMM__BQ_STALL 3e-9
 
 typedef struct lmm__opt {
     int n, nf;                    /* all / free variables */
@@ -5789,6 +5797,9 @@ typedef struct lmm__opt {
     lmm_objective_fn f;
     void *ctx;
     int nevals, max_evals, exhausted;
+    int stalled;                  /* BOBYQA stopped on LMM__BQ_STALL, not a radius */
+    double *fhist;                /* when set, fbest after evaluation k goes in fhist[k % nhist] */
+    int nhist;
     double rho_begin, rho_end, ftol, xtol;
 } lmm__opt;
 
@@ -5819,6 +5830,7 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
         memcpy(o->x, o->xt, (size_t)o->n * sizeof(double));
         memmove(o->zbest, z, (size_t)o->nf * sizeof(double));
     }
+    if (o->fhist) o->fhist[o->nevals % o->nhist] = o->fbest;
     return v;
 }
 
@@ -5826,7 +5838,8 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
    them), then one compass sweep at rho_end, so that a search restarted from
    the result finds nothing better (refits reproduce their fit). Only strict
    gains count. Returns 1 when the sweep gained more than rounding: the point
-   was not stationary and the search must go on from it. */
+   was not stationary and the search must go on from it. A stalled search
+   (o->stalled) only lands on the bounds: it stopped on a slope by design. */
 static int lmm__opt_polish(lmm__opt *o, double *t)
 {
     int p = o->nf, i, sgn;
@@ -5843,7 +5856,7 @@ static int lmm__opt_polish(lmm__opt *o, double *t)
         }
     }
     fswept = o->fbest;
-    for (i = 0; i < p && !o->exhausted; i++)
+    for (i = 0; i < p && !o->exhausted && !o->stalled; i++)
         for (sgn = -1; sgn <= 1; sgn += 2) {
             memcpy(t, o->zbest, bytes);
             t[i] = lmm__clampd(t[i] + sgn * o->rho_end, o->lo[i], o->hi[i]);
@@ -6257,20 +6270,38 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
     double *Y = w, *F = Y + (size_t)m * p, *S = F + m, *A = S + (size_t)m * p, *W = A + (size_t)K * K,
            *piv = W + (size_t)K * K, *c = piv + K, *lam = c + K, *wv = lam + K, *g = wv + K, *H = g + p,
            *H0 = H + (size_t)p * p, *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
-           *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *gm = sn + p, *xbm = gm + p, *qw = xbm + p, *cand = qw + 3 * p + (size_t)p * p;
+           *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *gm = sn + p, *xbm = gm + p, *qw = xbm + p, *cand = qw + 3 * p + (size_t)p * p,
+           *fhist = cand + p;
     double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 }, fbm = 0;
     /* a point counts as far (worth a geometry step) beyond 2 Delta; in high
        dimension, beyond 10 rho as in Powell's BOBYQA: each step fixes one of
        2p+1 points, and the extra steps at every radius cost more than the
        better model saves (72 parameters: the same criterion in ~4x fewer evaluations) */
     double farmin = p > LMM__BQ_FAR_DIM ? 10 : 2;
-    int have_model = 0;
+    int have_model = 0, nstart = o->nevals, first = 1, stale = 0;
     for (i = 0; i < p * p; i++) H0[i] = 0;
+    if (p > LMM__BQ_FAR_DIM) {
+        /* the best f of the last m + 1 evaluations, for the stall test */
+        for (j = 0; j <= m; j++) fhist[j] = o->fbest;
+        o->fhist = fhist; o->nhist = m + 1;
+    }
     lmm__bq_initset(o, rho, Y, F, s);
     for (;;) {
         double *xb, fb, fcap = 0, pred, dnorm, fnew, ratio, far = 0;
         int jfar = -1, short_step;
         if (o->exhausted) return 0;
+        if (p > LMM__BQ_FAR_DIM && o->nevals - nstart >= m) {
+            /* the gain of the last m evaluations; not on the first radius,
+               where a search far from its optimum makes its big moves, unless
+               the set about the start gained nothing: a restart from an
+               optimum then ends after one set */
+            double gain = fhist[(o->nevals + 1) % (m + 1)] - o->fbest;
+            if ((rho < o->rho_begin || first) && gain < LMM__BQ_STALL * m * (1.0 + fabs(o->fbest))) {
+                o->stalled = 1;
+                return 1;
+            }
+            first = 0;
+        }
         kopt = 0;
         for (j = 1; j < m; j++) if (F[j] < F[kopt]) kopt = j;
         xb = Y + (size_t)kopt * p; fb = F[kopt];
@@ -6380,8 +6411,33 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
         for (j = m; j < K; j++) wv[j] = 0;
         lmm__bq_symv(K, W, wv, c);
         lmm__bq_coef(p, m, S, c, g, H);
-        for (i = 0; i < p * p; i++) H0[i] = H[i] / (scale * scale);
         lmm__bq_grad_at(p, g, H, sb, gb);   /* the model's gradient at xb */
+        if (p > LMM__BQ_FAR_DIM) {
+            /* Powell's safeguard: when the least-norm interpolant (no carried
+               curvature) has a far smaller gradient at xb three models running,
+               the carried curvature has gone stale and gives way to it. Its
+               Hessian goes in A, free between frames; sn, cand are scratch */
+            double gq = 0, gi = 0;
+            for (j = 0; j < m; j++) wv[j] = F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1;
+            for (j = m; j < K; j++) wv[j] = 0;
+            lmm__bq_symv(K, W, wv, lam);
+            for (i = 0; i < p * p; i++) A[i] = 0;
+            lmm__bq_coef(p, m, S, lam, cand, A);
+            lmm__bq_grad_at(p, cand, A, sb, sn);
+            for (i = 0; i < p; i++) {
+                double a = gb[i], b = sn[i];
+                if (xb[i] <= o->lo[i]) { a = a < 0 ? a : 0; b = b < 0 ? b : 0; }
+                else if (xb[i] >= o->hi[i]) { a = a > 0 ? a : 0; b = b > 0 ? b : 0; }
+                gq += a * a; gi += b * b;
+            }
+            stale = gq < 10 * gi ? 0 : stale + 1;
+            if (stale >= 3) {
+                memcpy(H, A, (size_t)p * p * sizeof(double));
+                memcpy(gb, sn, bytes);
+                stale = 0;
+            }
+        }
+        for (i = 0; i < p * p; i++) H0[i] = H[i] / (scale * scale);
         for (i = 0; i < p; i++) gm[i] = gb[i] / scale;
         memcpy(xbm, xb, bytes); fbm = fb; have_model = 1;
         for (i = 0; i < p; i++) {
@@ -6473,7 +6529,7 @@ LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method)
 {
     size_t p = n > 0 ? (size_t)n : 1, m = 2 * p + 1, K = m + p + 1, common = 5 * p;
     if (method == LMM_OPT_NELDER_MEAD) return common + (p + 1) * p + (p + 1) + 3 * p;
-    return common + 2 * m * p + m + 2 * K * K + 4 * K + 3 * p * p + 16 * p;
+    return common + 2 * m * p + 2 * m + 1 + 2 * K * K + 4 * K + 3 * p * p + 16 * p;
 }
 
 LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const double *upper,
@@ -6525,8 +6581,14 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
     o.fbest = lmm__opt_eval(&o, o.zbest);
     if (o.nf > 0) {
         int restarts = 0;
-        do conv = method == LMM_OPT_NELDER_MEAD ? lmm__nelder_mead(&o, alg) : lmm__bobyqa(&o, alg);
-        while (lmm__opt_polish(&o, tmp) && !o.exhausted && ++restarts <= LMM__OPT_RESTARTS);
+        for (;;) {
+            conv = method == LMM_OPT_NELDER_MEAD ? lmm__nelder_mead(&o, alg) : lmm__bobyqa(&o, alg);
+            o.fhist = NULL;
+            if (!lmm__opt_polish(&o, tmp) || o.exhausted || ++restarts > LMM__OPT_RESTARTS) break;
+            /* in high dimension a restart resumes at the final radius: one from
+               rho_begin walks every level again at ~2n+1 evaluations each */
+            if (method == LMM_OPT_BOBYQA && o.nf > LMM__BQ_FAR_DIM) o.rho_begin = o.rho_end;
+        }
         if (o.exhausted) conv = 0;
     }
     if (!(o.fbest < HUGE_VAL)) conv = 0;   /* f never returned a finite value */

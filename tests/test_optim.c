@@ -186,6 +186,51 @@ static double never(const double *x, void *ctx)
     return 0;
 }
 
+/* 30 variables (beyond the 20 where BOBYQA also stops on a stall), each with
+   lower bound 0: 1000 + sum_i w_i d_i^2 + 0.3 sum_i d_i d_{i+1}, d = x - c, w_i = 1 + i.
+   The coupling is diagonally dominated, so the quadratic is convex; with every
+   c_i > 0 the minimizer is c itself, f = 1000. With couple == 0 and some c_i
+   below the bound the terms separate: x_i = max(c_i, 0), f = 1000 + sum w_i c_i^2
+   over the negative c_i. */
+typedef struct { int n; double couple, c[30]; } wide;
+
+static double widequad(const double *x, void *ctx)
+{
+    const wide *q = (const wide *)ctx;
+    double f = 1000;
+    int i;
+    for (i = 0; i < q->n; i++) {
+        double d = x[i] - q->c[i];
+        f += (1 + i) * d * d;
+        if (i + 1 < q->n) f += q->couple * d * (x[i + 1] - q->c[i + 1]);
+    }
+    return f;
+}
+
+static void test_wide(void)
+{
+    wide q;
+    double x[30], lo[30], fstar = 1000;
+    lmm_optim_result res;
+    int i, k;
+    for (k = 0; k < 2; k++) {
+        q.n = 30; q.couple = k ? 0 : 0.3;
+        fstar = 1000;
+        for (i = 0; i < 30; i++) {
+            q.c[i] = 0.3 + 0.05 * i;
+            if (k && i % 5 == 0) { q.c[i] = -0.1; fstar += (1 + i) * 0.01; }
+            x[i] = 1; lo[i] = 0;
+        }
+        CHECK(lmm_minimize(30, x, lo, NULL, widequad, &q, NULL, NULL, &res, NULL) == LMM_OK);
+        CHECK(res.converged);
+        CHECK(res.nevals < 3000);
+        /* the stall stop leaves f within 1e-6 relative of the minimum, the
+           suites' tolerance against lme4 */
+        CHECK(res.fmin >= fstar - 1e-9 && res.fmin - fstar <= 1e-6 * fstar);
+        for (i = 0; i < 30; i++) CHECK_CLOSE(x[i], q.c[i] > 0 ? q.c[i] : 0, 0, 2e-3);
+    }
+}
+
 static void test_errors(void)
 {
     lmm_error err = { LMM_OK, "" };
@@ -212,5 +257,6 @@ void test_optim(void)
     test_rosenbrock();
     test_bounds();
     test_misc();
+    test_wide();
     test_errors();
 }
