@@ -132,7 +132,9 @@
    lmm__beta_from_factor (beta, vcov; lmm_model_beta_at gives them at any
    theta), lmm__fit_modes, lmm__fit_residuals, lmm__condvar_dense/_sparse;
    then lme4's convergence check (lmm__check_conv). lmm_fit_refit swaps
-   only the response (lmm_model_set_response) and runs the same loop.
+   only the response (lmm_model_set_response) and runs the same loop;
+   lmm_model_set_X with as many columns updates only X's rows of the blocks
+   (lmm__blocks_update_X), so fits that differ in one column of X share the rest.
    A GLMM (@glmm) builds the same structure (lmm_model_build; a cbind(s, f)
    response becomes s + f, the trials) and keeps its own dense two-part
    factor: the first term's levels are a block diagonal, the later terms
@@ -6616,7 +6618,7 @@ typedef struct lmm__blocks {
     double *cls_L;        /* ncls blocks p1 x p1: chol(T1' D_c T1 + I) at the last theta */
     double *cls_M;        /* ncls blocks p1 x p1: M_c at the last theta */
     int *cls_cnt;         /* ncls: levels in each class */
-    double *cls_w;        /* ncls * p1(p1+1)/2: the nonzero weights M_c[a,b] of one evaluation ... */
+    double *cls_w;        /* ncls * p1(p1+1)/2 + 3: the nonzero weights M_c[a,b] of one evaluation ... */
     const double **cls_S; /* ... and their sums S_c^ab */
     int cls_ready;        /* S current apart from the y row */
     int y_exact;          /* X fits y to rounding (constant y): no variance to model */
@@ -6822,8 +6824,8 @@ static lmm_status lmm__classes_plan(lmm__blocks *B, lmm_error *err)
         return LMM_OK;
     }
     if (!(B->cls_C = LMM__NEW(double, (size_t)nc * npair * rr)) || !(B->cls_L = LMM__NEW(double, (size_t)nc * pp)) ||
-        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)) || !(B->cls_w = LMM__NEW(double, (size_t)nc * npair)) ||
-        !(B->cls_S = LMM__NEW(const double *, (size_t)nc * npair)) || !(B->cls_cnt = LMM__ZNEW(int, nc)))
+        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)) || !(B->cls_w = LMM__NEW(double, (size_t)nc * npair + 3)) ||
+        !(B->cls_S = LMM__NEW(const double *, (size_t)nc * npair + 3)) || !(B->cls_cnt = LMM__ZNEW(int, nc)))
         return lmm__nomem(err);
     for (j = 0; j < B->l1; j++) B->cls_cnt[B->cls_of[j]]++;
     B->ncls = nc;
@@ -7932,6 +7934,18 @@ static void lmm__sub4(int n, const double *w, const double *x0, const double *x1
     for (; i < n; i++) dst[i] = src[i] - ((x0[i] * w0 + x1[i] * w1) + (x2[i] * w2 + x3[i] * w3));
 }
 
+/* dst[i] *= scale[i] * sc, four at a time (the rounding of lmm__rest_congruence's loop). */
+static void lmm__scale_rows(int n, double sc, const double *scale, double *dst)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double d0 = dst[i] * (scale[i] * sc), d1 = dst[i + 1] * (scale[i + 1] * sc);
+        double d2 = dst[i + 2] * (scale[i + 2] * sc), d3 = dst[i + 3] * (scale[i + 3] * sc);
+        dst[i] = d0; dst[i + 1] = d1; dst[i + 2] = d2; dst[i + 3] = d3;
+    }
+    for (; i < n; i++) dst[i] *= scale[i] * sc;
+}
+
 static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
 {
     lmm__blocks *B = m->blk_;
@@ -7977,6 +7991,9 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
                 B->cls_w[nw] = w;
                 B->cls_S[nw++] = B->cls_C + ((size_t)c * npair + k) * rr;
             }
+    for (g = nw; nw > 4 && g % 4; g++) { B->cls_w[g] = 0.0; B->cls_S[g] = B->cls_S[0]; }   /* a last group of four, zeros padding it */
+    if (nw > 4) nw = g;
+    if (B->diag_rest) for (col = 0; col < r; col++) B->rowscale[col] = lmm__rest_scale(B, col);
     for (col = 0; col < r; col++) {
         size_t o = (size_t)col * r + col;
         const double *src = B->A22 + o;
@@ -7985,8 +8002,12 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
             lmm__sub4(r - col, B->cls_w + g, B->cls_S[g] + o, B->cls_S[g + 1] + o, B->cls_S[g + 2] + o, B->cls_S[g + 3] + o, src, dst);
         if (src != dst) memcpy(dst, src, (size_t)(r - col) * sizeof(double));
         for (; g < nw; g++) lmm__axpy_sub(r - col, B->cls_w[g], B->cls_S[g] + o, dst);
+        if (B->diag_rest) {                      /* lmm__rest_congruence's diagonal case, column by column while it is at hand */
+            lmm__scale_rows(r - col, B->rowscale[col], B->rowscale + col, dst);
+            if (col < B->qr) dst[0] += 1.0;
+        }
     }
-    lmm__rest_congruence(m);
+    if (!B->diag_rest) lmm__rest_congruence(m);
     return lmm__chol_blocked(r, r, B->L22, r, B->pack) != 0;
 }
 
