@@ -2048,8 +2048,12 @@ static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
                 for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
             }
             for (x = 0; x < kb; x++) {
-                if (rows == LMM__MR) for (y = 0; y < LMM__MR; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
-                else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+                if (rows == LMM__MR) {           /* named loads ahead of the stores: vectorised though pan and slab are both double * */
+                    const double *sx = slab + (size_t)x * LMM__MR;
+                    double *px = pan + (size_t)x * lda + i;
+                    double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
+                    px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
+                } else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
             }
         }
         /* trailing lower triangle -= panel panel' */
