@@ -132,7 +132,9 @@
    lmm__beta_from_factor (beta, vcov; lmm_model_beta_at gives them at any
    theta), lmm__fit_modes, lmm__fit_residuals, lmm__condvar_dense/_sparse;
    then lme4's convergence check (lmm__check_conv). lmm_fit_refit swaps
-   only the response (lmm_model_set_response) and runs the same loop.
+   only the response (lmm_model_set_response) and runs the same loop;
+   lmm_model_set_X with as many columns updates only X's rows of the blocks
+   (lmm__blocks_update_X), so fits that differ in one column of X share the rest.
    A GLMM (@glmm) builds the same structure (lmm_model_build; a cbind(s, f)
    response becomes s + f, the trials) and keeps its own dense two-part
    factor: the first term's levels are a block diagonal, the later terms
@@ -653,6 +655,8 @@ typedef struct lmm_fit {
     lmm_optim_options optim_; /* private: options and workspace kept for refits */
     int condvar_;
     int convcheck_;           /* private: run lme4's convergence check after each (re)fit */
+    int lean_;                /* private: an ML refit keeps only its criterion, loglik and AIC/BIC
+                                 (the LRT bootstrap's replicates) */
     size_t optim_work_;
     double *work_;
 } lmm_fit;
@@ -1847,7 +1851,13 @@ LMM_API int lmm_chol(int n, double *a, int lda)
             const double *ck = a + (size_t)k * lda;
             double ljk = ck[j];
             if (ljk == 0.0) continue;
-            for (i = j + 1; i < n; i++) cj[i] -= ck[i] * ljk;
+            /* four at a time, loads ahead of stores: -O2 compilers vectorise it, the rounding is the same */
+            for (i = j + 1; i + 4 <= n; i += 4) {
+                double c0 = cj[i] - ck[i] * ljk, c1 = cj[i + 1] - ck[i + 1] * ljk;
+                double c2 = cj[i + 2] - ck[i + 2] * ljk, c3 = cj[i + 3] - ck[i + 3] * ljk;
+                cj[i] = c0; cj[i + 1] = c1; cj[i + 2] = c2; cj[i + 3] = c3;
+            }
+            for (; i < n; i++) cj[i] -= ck[i] * ljk;
         }
         for (i = j + 1; i < n; i++) cj[i] /= d;
     }
@@ -2029,7 +2039,8 @@ static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
             for (x = 0; x < kb; x++) {
                 double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
                 const double *src = pan + (size_t)x * lda + i;
-                for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+                if (rows == LMM__MR) for (y = 0; y < LMM__MR; y++) v[y] = src[y];   /* a full slab: one vector copy */
+                else for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
                 for (l = 0; l < x; l++) {
                     const double *sl = slab + (size_t)l * LMM__MR;
                     double f = d[x + (size_t)l * lda];
@@ -2037,8 +2048,14 @@ static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
                 }
                 for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
             }
-            for (x = 0; x < kb; x++)
-                for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+            for (x = 0; x < kb; x++) {
+                if (rows == LMM__MR) {           /* named loads ahead of the stores: vectorised though pan and slab are both double * */
+                    const double *sx = slab + (size_t)x * LMM__MR;
+                    double *px = pan + (size_t)x * lda + i;
+                    double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
+                    px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
+                } else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+            }
         }
         /* trailing lower triangle -= panel panel' */
         {
@@ -6675,6 +6692,9 @@ typedef struct lmm__blocks {
     double *cls_C;        /* ncls * p1(p1+1)/2 blocks r x r, lower triangle: S_c^ab */
     double *cls_L;        /* ncls blocks p1 x p1: chol(T1' D_c T1 + I) at the last theta */
     double *cls_M;        /* ncls blocks p1 x p1: M_c at the last theta */
+    int *cls_cnt;         /* ncls: levels in each class */
+    double *cls_w;        /* ncls * p1(p1+1)/2 + 3: the nonzero weights M_c[a,b] of one evaluation ... */
+    const double **cls_S; /* ... and their sums S_c^ab */
     int cls_ready;        /* S current apart from the y row */
     int y_exact;          /* X fits y to rounding (constant y): no variance to model */
     /* The sparse path (lmm__sparse_plan): when every term after the first is
@@ -6879,24 +6899,32 @@ static lmm_status lmm__classes_plan(lmm__blocks *B, lmm_error *err)
         return LMM_OK;
     }
     if (!(B->cls_C = LMM__NEW(double, (size_t)nc * npair * rr)) || !(B->cls_L = LMM__NEW(double, (size_t)nc * pp)) ||
-        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)))
+        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)) || !(B->cls_w = LMM__NEW(double, (size_t)nc * npair + 3)) ||
+        !(B->cls_S = LMM__NEW(const double *, (size_t)nc * npair + 3)) || !(B->cls_cnt = LMM__ZNEW(int, nc)))
         return lmm__nomem(err);
+    for (j = 0; j < B->l1; j++) B->cls_cnt[B->cls_of[j]]++;
     B->ncls = nc;
     B->cls_ready = 0;
     return LMM_OK;
 }
 
-/* S_c^ab from A21: all of it (full), or only its y row (the response changed). */
-static void lmm__classes_fill(lmm__blocks *B, int full)
+/* S_c^ab from A21, its rows from `from` on (lower triangle): all of it (0),
+   the X and y rows (qr: X changed) or only the y row (r - 1: the response
+   changed). Every level's list ends with the X and y rows, so the rows from
+   `from` >= qr are the last r - from of each list. */
+static void lmm__classes_fill(lmm__blocks *B, int from)
 {
-    int r = B->r, ylast = r - 1, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k;
+    int r = B->r, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k;
     size_t rr = (size_t)r * r;
-    if (full) memset(B->cls_C, 0, (size_t)B->ncls * npair * rr * sizeof(double));
+    if (from == 0) memset(B->cls_C, 0, (size_t)B->ncls * npair * rr * sizeof(double));
     else
         for (k = 0; k < B->ncls * npair; k++)
-            for (x = 0; x < r; x++) B->cls_C[k * rr + (size_t)x * r + ylast] = 0.0;
+            for (y = 0; y < r; y++) {
+                int x0 = y > from ? y : from;
+                memset(B->cls_C + k * rr + (size_t)y * r + x0, 0, (size_t)(r - x0) * sizeof(double));
+            }
     for (j = 0; j < B->l1; j++) {
-        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        int nj = (int)(B->cp[j + 1] - B->cp[j]), tail = from ? nj - (r - from) : 0;
         const int *rows = B->ri + B->cp[j];
         const double *V = B->A21 + B->cp[j] * p1;
         double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
@@ -6904,16 +6932,11 @@ static void lmm__classes_fill(lmm__blocks *B, int full)
             for (b = a; b < p1; b++, k++) {   /* pair (a, b), a <= b, is block k */
                 const double *va = V + (size_t)a * nj, *vb = V + (size_t)b * nj;
                 double *S = C + (size_t)k * rr;
-                if (full) {
-                    for (y = 0; y < nj; y++) {   /* rows ascend: rows[x] >= rows[y] for x >= y */
-                        double *col = S + (size_t)rows[y] * r, by = vb[y], ay = va[y];
-                        if (a == b) { if (ay != 0.0) for (x = y; x < nj; x++) col[rows[x]] += va[x] * ay; }
-                        else for (x = y; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
-                    }
-                } else {                         /* the y row ends every level's list */
-                    double ya = va[nj - 1], yb = vb[nj - 1];
-                    for (y = 0; y < nj; y++)
-                        S[(size_t)rows[y] * r + ylast] += a == b ? ya * va[y] : ya * vb[y] + yb * va[y];
+                for (y = 0; y < nj; y++) {   /* rows ascend: rows[x] >= rows[y] for x >= y */
+                    double *col = S + (size_t)rows[y] * r, by = vb[y], ay = va[y];
+                    int x0 = y > tail ? y : tail;
+                    if (a == b) { if (ay != 0.0) for (x = x0; x < nj; x++) col[rows[x]] += va[x] * ay; }
+                    else for (x = x0; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
                 }
             }
     }
@@ -7264,7 +7287,7 @@ static lmm_status lmm__choose_path(lmm_model *m, lmm_error *err)
     }
     else if (B->ncls) {
         B->path = LMM__PATH_CLASSES;
-        if (!B->cls_ready) lmm__classes_fill(B, 1);
+        if (!B->cls_ready) lmm__classes_fill(B, 0);
     }
     return LMM_OK;
 }
@@ -7303,21 +7326,14 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
             if (m->sqrtw_) for (i = 0; i < n; i++) B->work_y[i] = B->yshift[i] * m->weights[i];
             yt = m->sqrtw_ ? B->work_y : B->yshift;
         }
-        for (c = 0; c < p; c++) {
-            double s = 0;
-            for (i = 0; i < n && B->shift_ok; i++) s += m->X->v[(size_t)c * n + i] * yt[i];
-            B->beta0[c] = s;
-        }
+        for (c = 0; c < p; c++) B->beta0[c] = B->shift_ok ? lmm__dot(n, m->X->v + (size_t)c * n, yt) : 0.0;
         if (B->shift_ok) {
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 0);
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 1);
         }
-        yt = (m->offset || m->sqrtw_) ? B->yshift : m->y;
-        for (i = 0; i < n; i++) {
-            double s = yt[i];
-            for (c = 0; c < p; c++) s -= m->X->v[(size_t)c * n + i] * B->beta0[c];
-            B->yshift[i] = m->sqrtw_ ? s * m->sqrtw_[i] : s;
-        }
+        if (!m->offset && !m->sqrtw_) memcpy(B->yshift, m->y, (size_t)n * sizeof(double));
+        for (c = 0; c < p; c++) if (B->beta0[c] != 0.0) lmm__axpy_sub(n, B->beta0[c], m->X->v + (size_t)c * n, B->yshift);
+        if (m->sqrtw_) for (i = 0; i < n; i++) B->yshift[i] *= m->sqrtw_[i];
     }
     /* the y row is the last of every level's list; accumulate Z1'y into the work vector first */
     for (c = 0; c < B->q1; c++) B->work[c] = 0.0;
@@ -7331,8 +7347,15 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
             for (c = 0; c < t->ncol; c++)
                 yrow[(size_t)(t->u_offset - B->q1 + t->codes[i] * t->ncol + c) * ystep] += yi * t->z[(size_t)c * n + i];
         }
-        for (c = 0; c < m->X->ncol; c++) yrow[(size_t)(B->qr + c) * ystep] += yi * m->X->v[(size_t)c * n + i];
         yy += B->yshift[i] * B->yshift[i];
+    }
+    {   /* X'(sqrt(w) r), column by column */
+        const double *yw = B->yshift;
+        if (m->sqrtw_) {
+            for (i = 0; i < n; i++) B->work_y[i] = B->yshift[i] * m->sqrtw_[i];
+            yw = B->work_y;
+        }
+        for (c = 0; c < m->X->ncol; c++) yrow[(size_t)(B->qr + c) * ystep] = lmm__dot(n, m->X->v + (size_t)c * n, yw);
     }
     for (j = 0; j < B->l1; j++) {
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
@@ -7348,7 +7371,7 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
             for (i = 0; i < n; i++) y2 += m->y[i] * m->y[i];
         B->y_exact = B->shift_ok && yy <= 1e-26 * y2;
     }
-    if (B->path == LMM__PATH_CLASSES) lmm__classes_fill(B, !B->cls_ready);
+    if (B->path == LMM__PATH_CLASSES) lmm__classes_fill(B, B->cls_ready ? B->r - 1 : 0);
     else B->cls_ready = 0;                       /* filled in full if the class path is chosen again */
     if (B->sp_a22) lmm__sparse_sync_y(B);
     return LMM_OK;
@@ -7366,6 +7389,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
     LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift); LMM_FREE(B->work_y);
     LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
+    LMM_FREE(B->cls_w); LMM_FREE(B->cls_S); LMM_FREE(B->cls_cnt);
     lmm__sparse_free(B);
     LMM_FREE(B);
     m->blk_ = NULL;
@@ -7418,9 +7442,100 @@ LMM_API lmm_factor_kind lmm_model_factor(const lmm_model *m)
     return m && m->blk_ && m->blk_->path == LMM__PATH_SPARSE ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
 }
 
+/* The blocks' X rows for a new X of as many columns (lmm_model_set_X), in place:
+   the random-effects cross-products, the pattern and the path stay; a column
+   equal to one of the old X's keeps its products (a refit without one column
+   of X computes only what that change moves). The y row is left to
+   lmm_model_set_response. Returns nonzero (nothing changed) when it cannot. */
+static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
+{
+    lmm__blocks *B = m->blk_;
+    const lmm_matrix *X = m->X;
+    const lmm_reterm *t1 = &m->terms[0];
+    int n = m->nobs, p = X->ncol, qr = B->qr, r = B->r, p1 = B->p1, a, b, c, i, j, k, *map;
+    double *oxx, *ozx, *oa21, *xw = B->yshift;   /* yshift: scratch until set_response rewrites it */
+    size_t bytes = (size_t)n * sizeof(double);
+    if (old->ncol != p || B->path == LMM__PATH_SPARSE || !B->A22 || p < 1) return 1;
+    map = LMM__NEW(int, p);
+    oxx = LMM__NEW(double, (size_t)p * p);
+    ozx = LMM__NEW(double, (size_t)qr * p + 1);
+    oa21 = LMM__NEW(double, (size_t)B->l1 * p1 * p);
+    if (!map || !oxx || !ozx || !oa21) { LMM_FREE(map); LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21); return 1; }
+    for (a = 0; a < p; a++) {                    /* the same column, a neighbour (one dropped or added), any */
+        const double *xa = X->v + (size_t)a * n;
+        int cand[3], ci;
+        map[a] = -1;
+        cand[0] = a; cand[1] = a + 1; cand[2] = a - 1;
+        for (ci = 0; ci < 3 && map[a] < 0; ci++)
+            if (cand[ci] >= 0 && cand[ci] < p && memcmp(xa, old->v + (size_t)cand[ci] * n, bytes) == 0) map[a] = cand[ci];
+        for (b = 0; b < p && map[a] < 0; b++)
+            if (old->v[(size_t)b * n] == xa[0] && memcmp(xa, old->v + (size_t)b * n, bytes) == 0) map[a] = b;
+    }
+    /* the old X rows' products, before they are overwritten */
+    for (b = 0; b < p; b++) {
+        const double *col = B->A22 + (size_t)(qr + b) * r;
+        memcpy(oxx + (size_t)b * p, col + qr, (size_t)p * sizeof(double));
+        memcpy(ozx + (size_t)b * qr, col, (size_t)qr * sizeof(double));
+    }
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        for (c = 0; c < p1; c++)
+            memcpy(oa21 + ((size_t)j * p1 + c) * p, B->A21 + B->cp[j] * p1 + (size_t)c * nj + nj - p - 1, (size_t)p * sizeof(double));
+    }
+    for (a = 0; a < p; a++) {
+        const double *xa = X->v + (size_t)a * n;
+        double *col = B->A22 + (size_t)(qr + a) * r;   /* column qr + a, mirrored into row qr + a below */
+        if (map[a] >= 0) {
+            memcpy(col, ozx + (size_t)map[a] * qr, (size_t)qr * sizeof(double));
+            for (b = 0; b < p; b++)
+                if (map[b] >= 0) col[qr + b] = oxx[(size_t)map[a] * p + map[b]];
+            for (j = 0; j < B->l1; j++) {
+                int nj = (int)(B->cp[j + 1] - B->cp[j]);
+                for (c = 0; c < p1; c++)
+                    B->A21[B->cp[j] * p1 + (size_t)c * nj + nj - p - 1 + a] = oa21[((size_t)j * p1 + c) * p + map[a]];
+            }
+            continue;
+        }
+        for (i = 0; i < n; i++) xw[i] = m->sqrtw_ ? xa[i] * m->weights[i] : xa[i];
+        for (b = 0; b < p; b++) {                /* with every column: the new ones' pairs twice, alike */
+            const double *xb = X->v + (size_t)b * n;
+            double sum = 0;
+            for (i = 0; i < n; i++) sum += xw[i] * xb[i];
+            col[qr + b] = sum;
+            B->A22[(size_t)(qr + b) * r + qr + a] = sum;
+        }
+        memset(col, 0, (size_t)qr * sizeof(double));
+        for (j = 0; j < B->l1; j++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]);
+            for (c = 0; c < p1; c++) B->A21[B->cp[j] * p1 + (size_t)c * nj + nj - p - 1 + a] = 0.0;
+        }
+        for (i = 0; i < n; i++) {
+            int nj;
+            double v = xw[i];
+            if (v == 0.0) continue;
+            for (k = 1; k < m->nterms; k++) {
+                const lmm_reterm *t = &m->terms[k];
+                for (c = 0; c < t->ncol; c++) col[t->u_offset - B->q1 + t->codes[i] * t->ncol + c] += v * t->z[(size_t)c * n + i];
+            }
+            j = t1->codes[i];
+            nj = (int)(B->cp[j + 1] - B->cp[j]);
+            for (c = 0; c < p1; c++) B->A21[B->cp[j] * p1 + (size_t)c * nj + nj - p - 1 + a] += v * t1->z[(size_t)c * n + i];
+        }
+    }
+    for (a = 0; a < p; a++)                      /* row qr + a from column qr + a */
+        for (c = 0; c < qr + p; c++) B->A22[(size_t)c * r + qr + a] = B->A22[(size_t)(qr + a) * r + c];
+    for (a = 0; a < p; a++)
+        for (b = 0; b < p; b++) B->xtx_chol[a + (size_t)b * p] = B->A22[(size_t)(qr + b) * r + qr + a];
+    B->shift_ok = lmm_chol(p, B->xtx_chol, p) == 0;
+    if (B->path == LMM__PATH_CLASSES && B->cls_ready) lmm__classes_fill(B, qr);   /* the class sums' X (and y) rows */
+    else B->cls_ready = 0;                       /* filled in full when the class path is chosen */
+    LMM_FREE(map); LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21);
+    return 0;
+}
+
 LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err)
 {
-    lmm_matrix *copy;
+    lmm_matrix *copy, *old;
     int j;
     if (!m || !X) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_X: NULL argument");
     if (X->nrow != m->nobs) return lmm__fail(err, LMM_ERR_ARG, "X has %d rows but the model has %d observations", X->nrow, m->nobs);
@@ -7436,10 +7551,13 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
         if (!(copy->colnames[j] = lmm__strdup(X->colnames && X->colnames[j] ? X->colnames[j] : ""))) { lmm_matrix_free(copy); return lmm__nomem(err); }
         copy->ncol = j + 1;
     }
-    lmm_matrix_free(m->X);
+    old = m->X;
     m->X = copy;
-    lmm__blocks_free(m);
-    if (lmm__blocks_setup(m, err) != LMM_OK) return LMM_ERR_NOMEM;
+    if (!m->blk_ || lmm__blocks_update_X(m, old) != 0) {
+        lmm__blocks_free(m);
+        if (lmm__blocks_setup(m, err) != LMM_OK) { lmm_matrix_free(old); return LMM_ERR_NOMEM; }
+    }
+    lmm_matrix_free(old);
     return lmm_model_set_response(m, m->y, err);
 }
 
@@ -7869,12 +7987,44 @@ static void lmm__sparse_to_dense(lmm__blocks *B)
     }
 }
 
-/* The objective's factor by classes (lmm__blocks): L11 and L22 as
-   lmm__factor_dense leaves them; L21 is not formed (lmm__factor_at does when asked). */
-static int lmm__factor_classes(lmm_model *m, const double *theta)
+/* The objective's factor by classes (lmm__blocks): L22 as lmm__factor_dense
+   leaves it, L11 only when full (the criterion reads the classes' blocks);
+   L21 is not formed (lmm__factor_at does when asked). */
+/* dst[i] = src[i] - (w0 x0[i] + w1 x1[i] + w2 x2[i] + w3 x3[i]), four rows at a time
+   with the loads ahead of the stores (src may be dst), as lmm__axpy_sub. */
+static void lmm__sub4(int n, const double *w, const double *x0, const double *x1, const double *x2, const double *x3,
+                      const double *src, double *dst)
+{
+    double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double s0 = src[i], s1 = src[i + 1], s2 = src[i + 2], s3 = src[i + 3];
+        double a0 = x0[i] * w0 + x1[i] * w1, a1 = x0[i + 1] * w0 + x1[i + 1] * w1;
+        double a2 = x0[i + 2] * w0 + x1[i + 2] * w1, a3 = x0[i + 3] * w0 + x1[i + 3] * w1;
+        double b0 = x2[i] * w2 + x3[i] * w3, b1 = x2[i + 1] * w2 + x3[i + 1] * w3;
+        double b2 = x2[i + 2] * w2 + x3[i + 2] * w3, b3 = x2[i + 3] * w2 + x3[i + 3] * w3;
+        dst[i] = s0 - (a0 + b0); dst[i + 1] = s1 - (a1 + b1);
+        dst[i + 2] = s2 - (a2 + b2); dst[i + 3] = s3 - (a3 + b3);
+    }
+    for (; i < n; i++) dst[i] = src[i] - ((x0[i] * w0 + x1[i] * w1) + (x2[i] * w2 + x3[i] * w3));
+}
+
+/* dst[i] *= scale[i] * sc, four at a time (the rounding of lmm__rest_congruence's loop). */
+static void lmm__scale_rows(int n, double sc, const double *scale, double *dst)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double d0 = dst[i] * (scale[i] * sc), d1 = dst[i + 1] * (scale[i + 1] * sc);
+        double d2 = dst[i + 2] * (scale[i + 2] * sc), d3 = dst[i + 3] * (scale[i + 3] * sc);
+        dst[i] = d0; dst[i + 1] = d1; dst[i + 2] = d2; dst[i + 3] = d3;
+    }
+    for (; i < n; i++) dst[i] *= scale[i] * sc;
+}
+
+static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
 {
     lmm__blocks *B = m->blk_;
-    int r = B->r, p1 = B->p1, pp = p1 * p1, npair = p1 * (p1 + 1) / 2, c, col, i, j, a, b, x, y, k;
+    int r = B->r, p1 = B->p1, pp = p1 * p1, npair = p1 * (p1 + 1) / 2, c, col, i, j, a, b, x, y, k, nw, g;
     size_t rr = (size_t)r * r;
     const double *T1;
     double G[64], *M = B->cls_M;   /* G: p1 x p1 scratch, p1 <= 8 (lmm__classes_plan) */
@@ -7904,18 +8054,35 @@ static int lmm__factor_classes(lmm_model *m, const double *theta)
                 Mc[a + b * p1] = v;
             }
     }
-    for (j = 0; j < B->l1; j++) memcpy(B->L11 + (size_t)j * pp, B->cls_L + (size_t)B->cls_of[j] * pp, (size_t)pp * sizeof(double));
-    /* Lambda_r' (A22 - sum_c sum_{a<=b} M_c[a,b] S_c^ab) Lambda_r + I */
-    for (col = 0; col < r; col++) memcpy(B->L22 + (size_t)col * r + col, B->A22 + (size_t)col * r + col, (size_t)(r - col) * sizeof(double));
-    for (c = 0; c < B->ncls; c++)
+    if (full)                                  /* the criterion reads the classes' (lmm__factor_summary) */
+        for (j = 0; j < B->l1; j++) memcpy(B->L11 + (size_t)j * pp, B->cls_L + (size_t)B->cls_of[j] * pp, (size_t)pp * sizeof(double));
+    /* Lambda_r' (A22 - sum_c sum_{a<=b} M_c[a,b] S_c^ab) Lambda_r + I: the nonzero
+       weights first, then four sums per pass over L22 (one load and store of it per four) */
+    for (c = 0, nw = 0; c < B->ncls; c++)
         for (a = 0, k = 0; a < p1; a++)
             for (b = a; b < p1; b++, k++) {
                 double w = M[(size_t)c * pp + a + b * p1];
-                const double *S = B->cls_C + ((size_t)c * npair + k) * rr;
                 if (w == 0.0) continue;
-                for (col = 0; col < r; col++) lmm__axpy_sub(r - col, w, S + (size_t)col * r + col, B->L22 + (size_t)col * r + col);
+                B->cls_w[nw] = w;
+                B->cls_S[nw++] = B->cls_C + ((size_t)c * npair + k) * rr;
             }
-    lmm__rest_congruence(m);
+    for (g = nw; nw > 4 && g % 4; g++) { B->cls_w[g] = 0.0; B->cls_S[g] = B->cls_S[0]; }   /* a last group of four, zeros padding it */
+    if (nw > 4) nw = g;
+    if (B->diag_rest) for (col = 0; col < r; col++) B->rowscale[col] = lmm__rest_scale(B, col);
+    for (col = 0; col < r; col++) {
+        size_t o = (size_t)col * r + col;
+        const double *src = B->A22 + o;
+        double *dst = B->L22 + o;
+        for (g = 0; g + 4 <= nw; g += 4, src = dst)
+            lmm__sub4(r - col, B->cls_w + g, B->cls_S[g] + o, B->cls_S[g + 1] + o, B->cls_S[g + 2] + o, B->cls_S[g + 3] + o, src, dst);
+        if (src != dst) memcpy(dst, src, (size_t)(r - col) * sizeof(double));
+        for (; g < nw; g++) lmm__axpy_sub(r - col, B->cls_w[g], B->cls_S[g] + o, dst);
+        if (B->diag_rest) {                      /* lmm__rest_congruence's diagonal case, column by column while it is at hand */
+            lmm__scale_rows(r - col, B->rowscale[col], B->rowscale + col, dst);
+            if (col < B->qr) dst[0] += 1.0;
+        }
+    }
+    if (!B->diag_rest) lmm__rest_congruence(m);
     return lmm__chol_blocked(r, r, B->L22, r, B->pack) != 0;
 }
 
@@ -7928,7 +8095,7 @@ static int lmm__factor_at(lmm_model *m, const double *theta, int full)
 {
     lmm__blocks *B = m->blk_;
     if (B->path == LMM__PATH_CLASSES) {
-        if (lmm__factor_classes(m, theta) != 0) return 1;
+        if (lmm__factor_classes(m, theta, full) != 0) return 1;
         if (full) lmm__factor_l21(m);
         return 0;
     }
@@ -7970,8 +8137,15 @@ static void lmm__factor_summary(const lmm_model *m, int sparse, double *ldL2, do
     const lmm__blocks *B = m->blk_;
     int j, a, r = B->r;
     double s = 0, sx = 0, ps = 1, px = 1, last;
-    for (j = 0; j < B->l1; j++)
-        for (a = 0; a < B->p1; a++) lmm__log_acc(&s, &ps, B->L11[(size_t)j * B->p1 * B->p1 + a * (B->p1 + 1)]);
+    if (B->path == LMM__PATH_CLASSES)            /* levels of a class share their block: its log-determinant times their count */
+        for (j = 0; j < B->ncls; j++) {
+            double d = 1;
+            for (a = 0; a < B->p1; a++) d *= B->cls_L[(size_t)j * B->p1 * B->p1 + a * (B->p1 + 1)];
+            s += B->cls_cnt[j] * log(d);
+        }
+    else
+        for (j = 0; j < B->l1; j++)
+            for (a = 0; a < B->p1; a++) lmm__log_acc(&s, &ps, B->L11[(size_t)j * B->p1 * B->p1 + a * (B->p1 + 1)]);
     for (j = 0; j < B->qr; j++) lmm__log_acc(&s, &ps, lmm__rest_diag(B, sparse, j));
     for (j = B->qr; j < r - 1; j++) lmm__log_acc(&sx, &px, lmm__rest_diag(B, sparse, j));
     s += log(ps); sx += log(px);
@@ -8607,7 +8781,8 @@ static void lmm__conv_say(lmm_convergence *out, const char *msg)
     out->ok = 0;
 }
 
-static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out, double *work, lmm_error *err)
+static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out, double *work, double f_at_theta,
+                                  lmm_error *err)
 {
     const double delta = 1e-4;   /* lme4's deriv12 step */
     const double hess_tol = 1e-6; /* lme4's check.conv.hess tol */
@@ -8630,7 +8805,7 @@ static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out
         }
     out->nfree = nf;
     memcpy(th, fit->theta, (size_t)n * sizeof *th);
-    f0 = lmm_model_objective(m, th, fit->reml);
+    f0 = isnan(f_at_theta) ? lmm_model_objective(m, th, fit->reml) : f_at_theta;
 #define LMM__F(di, si, dj, sj) lmm__conv_f(fit, th, idx[di], si, idx[dj], sj, delta)
     for (i = 0; i < nf; i++) {
         double fp, fm;
@@ -8710,7 +8885,7 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
     lmm_status st;
     if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_check_convergence: NULL argument");
     if (!(work = LMM__NEW(double, lmm__conv_worksize(fit->model->ntheta)))) return lmm__nomem(err);
-    st = lmm__check_conv(fit, tol, out, work, err);
+    st = lmm__check_conv(fit, tol, out, work, NAN, err);
     LMM_FREE(work);
     return st;
 }
@@ -8845,6 +9020,7 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
     lmm_optim_result res;
     lmm_optim_options oo = opts->optim;
     lmm_status st;
+    double fmin_final;
     fit->optim_ = opts->optim;
     fit->condvar_ = !opts->skip_condvar;
     fit->convcheck_ = !opts->skip_convcheck;
@@ -8875,8 +9051,15 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
             fmin = res.fmin;
         }
         lmm__boundary_snap(fit, &fmin, trial);
+        fmin_final = fmin;
     }
-    if ((st = lmm__finalize(fit, !opts->skip_condvar, err)) != LMM_OK) return st;
+    if (fit->lean_ && !fit->reml) {            /* the optimizer's best value is the criterion there */
+        fit->criterion = fit->deviance = fmin_final;
+        fit->loglik = -fmin_final / 2;
+        fit->df = m->X->ncol + m->ntheta + 1;
+        fit->aic = fmin_final + 2.0 * fit->df;
+        fit->bic = fmin_final + log((double)m->nobs) * fit->df;
+    } else if ((st = lmm__finalize(fit, !opts->skip_condvar, err)) != LMM_OK) return st;
     /* as lme4 does after every lmer fit and refit; its finite-difference Hessian
        costs 2 ntheta^2 evaluations, so beyond 20 parameters (a factor-valued
        slope with a dozen levels) the automatic check is left to the caller */
@@ -8885,7 +9068,8 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
         snprintf(fit->warning, sizeof fit->warning, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
     else if (fit->convcheck_ && m->ntheta <= 20) {
         lmm_convergence cc;
-        if (lmm__check_conv(fit, 0, &cc, fit->work_ + fit->optim_work_, NULL) == LMM_OK && !cc.ok)
+        /* the criterion at the estimate is fit->criterion: finalize's factor is the objective's */
+        if (lmm__check_conv(fit, 0, &cc, fit->work_ + fit->optim_work_, fit->criterion, NULL) == LMM_OK && !cc.ok)
             memcpy(fit->warning, cc.message, sizeof fit->warning);
     }
     fit->converged = fit->warning[0] == '\0';  /* one rule for every reader: no warning, converged */
@@ -13056,7 +13240,9 @@ static lmm_status lmm__model_clone(const lmm_model *s, lmm_model **out, lmm_erro
         if ((a->group && !t->group) || (a->vc_name && !t->vc_name) || !t->codes || !t->z) ok = 0;
     }
     if (!ok) { lmm_model_free(m); return lmm__nomem(err); }
-    if ((st = lmm__blocks_build(m, err)) != LMM_OK || (st = lmm_model_set_response(m, m->y, err)) != LMM_OK) {
+    m->factor_kind_ = s->factor_kind_;
+    /* the source's factor path too (class, sparse): a replicate's evaluation costs what the fit's did */
+    if ((st = lmm__blocks_setup(m, err)) != LMM_OK || (st = lmm_model_set_response(m, m->y, err)) != LMM_OK) {
         lmm_model_free(m);
         return st;
     }
@@ -13152,6 +13338,7 @@ static lmm_status lmm__boot_thread_init(const lmm__boot_ctx *cx, lmm__boot_threa
     }
     /* the LRT needs only the likelihoods; no replicate reports a convergence warning */
     if (cx->kind != LMM__BOOT_STAT) { th->f1->condvar_ = 0; if (th->f0) th->f0->condvar_ = 0; }
+    if (cx->kind == LMM__BOOT_LRT) { th->f1->lean_ = 1; if (th->f0) th->f0->lean_ = 1; }
     th->f1->convcheck_ = 0;
     if (th->f0) th->f0->convcheck_ = 0;
     return LMM_OK;

@@ -2,6 +2,66 @@
    change of y moves the estimates by closed form, and the loop allocates nothing. */
 #include "test.h"
 
+/* lmm_model_set_X with as many columns updates the blocks in place: the criterion
+   and beta at a fixed theta match a model given that X afresh (weighted: the
+   dense path; the soybean loop of test_lm covers the class path against lme4). */
+static void set_x_matches_fresh(const lmm_frame *df, lmm_model *m, const lmm_matrix *X)
+{
+    lmm_model_options mo;
+    lmm_model *fresh = NULL;
+    lmm_error err;
+    const double theta[3] = { 0.9, 0.05, 0.25 };
+    double b1[2], b2[2], s1, s2;
+    int reml;
+    memset(&mo, 0, sizeof mo);
+    mo.weights_column = "w";
+    CHECK(lmm_model_set_X(m, X, &err) == LMM_OK);
+    CHECK(lmm_model_build(df, "Reaction ~ 1 + (Days | Subject)", &mo, &fresh, &err) == LMM_OK);
+    if (!fresh) return;
+    CHECK(lmm_model_set_X(fresh, X, &err) == LMM_OK);
+    for (reml = 0; reml < 2; reml++)
+        CHECK_CLOSE(lmm_model_objective(m, theta, reml), lmm_model_objective(fresh, theta, reml), 1e-12, 0);
+    CHECK(lmm_model_beta_at(m, theta, 1, b1, NULL, &s1, &err) == LMM_OK);
+    CHECK(lmm_model_beta_at(fresh, theta, 1, b2, NULL, &s2, &err) == LMM_OK);
+    CHECK_CLOSE(b1[0], b2[0], 1e-10, 1e-10);
+    CHECK_CLOSE(b1[1], b2[1], 1e-10, 1e-10);
+    CHECK_CLOSE(s1, s2, 1e-12, 0);
+    lmm_model_free(fresh);
+}
+
+static void test_set_x_in_place(void)
+{
+    lmm_frame *df = NULL;
+    lmm_model *m = NULL;
+    lmm_model_options mo;
+    lmm_error err;
+    lmm_matrix X;
+    char path[256], *names[2];
+    double *v;
+    int i, n;
+    snprintf(path, sizeof path, "%s/sleepstudy_w.csv", TEST_DATA_DIR);
+    CHECK(lmm_frame_read_csv(path, &df, &err) == LMM_OK);
+    if (!df) return;
+    memset(&mo, 0, sizeof mo);
+    mo.weights_column = "w";
+    CHECK(lmm_model_build(df, "Reaction ~ 1 + (Days | Subject)", &mo, &m, &err) == LMM_OK);
+    if (!m) { lmm_frame_free(df); return; }
+    n = m->nobs;
+    v = (double *)malloc(sizeof(double) * 2 * (size_t)n);
+    memset(&X, 0, sizeof X);
+    X.nrow = n; X.ncol = 2; X.v = v; X.colnames = names;
+    names[0] = (char *)"a"; names[1] = (char *)"b";
+    for (i = 0; i < n; i++) { double d = df->cols[lmm_frame_find(df, "Days")].num[m->rows ? m->rows[i] : i]; v[i] = 1; v[n + i] = d; }
+    set_x_matches_fresh(df, m, &X);            /* one column to two: rebuilt */
+    for (i = 0; i < n; i++) v[n + i] = v[n + i] * v[n + i] - 3;
+    set_x_matches_fresh(df, m, &X);            /* in place: the intercept kept, a new column */
+    for (i = 0; i < n; i++) { double t = v[i]; v[i] = v[n + i]; v[n + i] = t; }
+    set_x_matches_fresh(df, m, &X);            /* in place: both columns kept, swapped */
+    free(v);
+    lmm_model_free(m);
+    lmm_frame_free(df);
+}
+
 void test_refit(void)
 {
     lmm_frame *df = NULL;
@@ -61,4 +121,5 @@ void test_refit(void)
     free(y2);
     lmm_fit_free(fit);
     lmm_frame_free(df);
+    test_set_x_in_place();
 }
