@@ -6634,8 +6634,14 @@ typedef struct lmm__blocks {
     int *sp_map;          /* r: scratch, position of a row in a target supernode */
     double *sp_val;       /* the supernodal factor */
     double *sp_a22;       /* A22 in the supernodes' layout, all its nonzeros (NULL: S is built dense and gathered) */
-    size_t *sp_pp;        /* l1 + 1: level j's pairs at sp_pairpos[sp_pp[j] ..] */
-    int *sp_pairpos;      /* per level, per pair y <= x of its list: the entry of sp_val it updates */
+    /* L21 L21' by target column (factor order), each column's levels in tp's
+       order: for tp entry e (level j, its row t) sp_pn[e] pairs, each two
+       shorts (the target's row in the column's supernode, the row x of j's
+       list), x's factor position at or after the column's. One column's
+       updates stay in one cache-resident column of sp_val. */
+    unsigned short *sp_pr;
+    unsigned short *sp_pn;  /* tp[r]: pairs of each tp entry */
+    size_t *sp_pcol;      /* r + 1: first pair of each factor column in sp_pr */
     double *sp_z;         /* the inverse of the random-effects part of L22 L22' on the factor's
                              pattern (selected inversion), for conditional variances; lazily */
 } lmm__blocks;
@@ -6866,10 +6872,11 @@ static void lmm__sparse_free(lmm__blocks *B)
 {
     LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
     LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_val);
-    LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pp); LMM_FREE(B->sp_pairpos); LMM_FREE(B->sp_z);
+    LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol); LMM_FREE(B->sp_z);
     B->sp_z = NULL;
-    B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_pairpos = NULL;
-    B->sp_off = B->sp_pp = NULL; B->sp_val = B->sp_a22 = NULL;
+    B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = NULL;
+    B->sp_pr = B->sp_pn = NULL;
+    B->sp_off = B->sp_pcol = NULL; B->sp_val = B->sp_a22 = NULL;
     B->sp_nsn = 0;
 }
 
@@ -6942,23 +6949,25 @@ static int lmm__sparse_restore_a22(lmm__blocks *B)
 }
 
 /* The sparse path's direct assembly: A22 copied into the supernodes' layout,
-   and for every first-term level the entries its outer products update. Off
-   (S built dense, then gathered) when the positions would outgrow L22 itself. */
+   and for every factor column the pairs of first-term levels that update it
+   (sp_pr). Off (S built dense, then gathered) when the pairs would outgrow
+   L22 itself or a position does not fit a short. */
 static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
 {
-    int r = B->r, s, c, i, j, x, y, *rel;
-    size_t npair = 0, k;
+    int r = B->r, s, c, i, j, x, fy;
+    size_t npair = 0, k, e;
     for (j = 0; j < B->l1; j++) {
         size_t nj = B->cp[j + 1] - B->cp[j];
         npair += nj * (nj + 1) / 2;
     }
-    if (npair > 2 * (size_t)r * r || npair >= (size_t)INT_MAX || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
+    if (npair > 2 * (size_t)r * r || r > 65535 || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
     B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]);
-    B->sp_pp = LMM__NEW(size_t, (size_t)B->l1 + 1);
-    B->sp_pairpos = LMM__NEW(int, npair + 1);
-    if (!B->sp_a22 || !B->sp_pp || !B->sp_pairpos) {   /* not fatal: the gathering path needs none of it */
-        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pp); LMM_FREE(B->sp_pairpos);
-        B->sp_a22 = NULL; B->sp_pp = NULL; B->sp_pairpos = NULL;
+    B->sp_pr = LMM__NEW(unsigned short, 2 * npair + 2);
+    B->sp_pn = LMM__NEW(unsigned short, B->tp[r] + 1);
+    B->sp_pcol = LMM__NEW(size_t, (size_t)r + 1);
+    if (!B->sp_a22 || !B->sp_pr || !B->sp_pn || !B->sp_pcol) {   /* not fatal: the gathering path needs none of it */
+        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol);
+        B->sp_a22 = NULL; B->sp_pr = B->sp_pn = NULL; B->sp_pcol = NULL;
         return;
     }
     for (s = 0; s < B->sp_nsn; s++) {
@@ -6969,31 +6978,25 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
     }
-    lmm__sparse_release_a22(B);                  /* before the positions are written: a lower peak */
-    /* a row's position in each supernode from one table (supernodes x rows)
-       when that is small, else by a binary search in the supernode's rows */
-    rel = (size_t)B->sp_nsn * r <= ((size_t)1 << 22) ? LMM__NEW(int, (size_t)B->sp_nsn * r) : NULL;
-    if (rel)
-        for (s = 0; s < B->sp_nsn; s++) {
-            const int *rows = B->sp_rows + B->sp_rp[s];
-            for (i = 0; i < B->sp_rp[s + 1] - B->sp_rp[s]; i++) rel[(size_t)s * r + rows[i]] = i;
+    lmm__sparse_release_a22(B);                  /* before the pairs are written: a lower peak */
+    for (fy = 0, k = 0, s = -1; fy < r; fy++) {  /* columns in factor order; sp_map follows the supernode */
+        int oc = B->sp_perm[fy];
+        if (B->sp_snof[fy] != s) lmm__sparse_map(B, s = B->sp_snof[fy]);
+        B->sp_pcol[fy] = k;
+        for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
+            const int *rows = B->ri + B->cp[B->tl[e]];
+            int nj = (int)(B->cp[B->tl[e] + 1] - B->cp[B->tl[e]]);
+            size_t k0 = k;
+            for (x = 0; x < nj; x++)
+                if (iperm[rows[x]] >= fy) {
+                    B->sp_pr[2 * k] = (unsigned short)B->sp_map[iperm[rows[x]]];
+                    B->sp_pr[2 * k + 1] = (unsigned short)x;
+                    k++;
+                }
+            B->sp_pn[e] = (unsigned short)(k - k0);
         }
-    for (j = 0, k = 0; j < B->l1; j++) {
-        int nj = (int)(B->cp[j + 1] - B->cp[j]);
-        const int *rows = B->ri + B->cp[j];
-        B->sp_pp[j] = k;
-        for (y = 0; y < nj; y++)
-            for (x = y; x < nj; x++, k++) {
-                int fx = iperm[rows[x]], fy = iperm[rows[y]], sn;
-                if (fx < fy) { int t = fx; fx = fy; fy = t; }
-                sn = B->sp_snof[fy];
-                B->sp_pairpos[k] = (int)(rel ? B->sp_off[sn] + (size_t)(fy - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn])
-                                               + (size_t)rel[(size_t)sn * r + fx]
-                                             : lmm__sparse_entry(B, fx, fy));
-            }
     }
-    B->sp_pp[B->l1] = k;
-    LMM_FREE(rel);
+    B->sp_pcol[r] = k;
 }
 
 /* Plan the sparse path (see lmm__blocks): order the qr random effects of the
@@ -7716,9 +7719,9 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     int r = B->r, s, c, i, j;
     const int *perm = B->sp_perm;
     double *F = B->L22;
-    if (B->sp_pairpos) {                         /* S straight into the supernodes */
+    if (B->sp_pr) {                              /* S straight into the supernodes */
         double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
-        int p1 = B->p1, x, y;
+        int p1 = B->p1;
         if (lmm__factor_first(m, theta) != 0) return 1;
         for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
         for (s = 0; s < B->sp_nsn; s++) {
@@ -7733,18 +7736,19 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
                 if (f + c < B->qr) blk[o + c] += 1.0;
             }
         }
-        for (j = 0; j < B->l1; j++) {            /* minus each level's L21 outer products */
-            int nj = (int)(B->cp[j + 1] - B->cp[j]);
-            const double *V = B->L21 + B->cp[j] * p1;
-            const int *pos0 = B->sp_pairpos + B->sp_pp[j];
-            for (c = 0; c < p1; c++) {
-                const double *v = V + (size_t)c * nj;
-                const int *pos = pos0;
-                for (y = 0; y < nj; y++) {
-                    double vy = v[y];
-                    if (vy != 0.0) for (x = y; x < nj; x++) B->sp_val[pos[x - y]] -= v[x] * vy;
-                    pos += nj - y;
+        for (j = 0; j < r; j++) {                /* minus the levels' L21 outer products, column j */
+            int sn = B->sp_snof[j], oc = perm[j];
+            double *col = B->sp_val + B->sp_off[sn] + (size_t)(j - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
+            const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[j];
+            size_t e;
+            for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
+                int lv = B->tl[e], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[e], k;
+                const double *v = B->L21 + B->cp[lv] * p1;
+                for (c = 0; c < p1; c++, v += nj) {
+                    double vy = v[B->tt[e]];
+                    if (vy != 0.0) for (k = 0; k < np; k++) col[pr[2 * k]] -= v[pr[2 * k + 1]] * vy;
                 }
+                pr += 2 * np;
             }
         }
     } else {                                     /* S in L22, then gathered */
@@ -8438,7 +8442,6 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
     lmm__blocks *B = m->blk_;
     int qr = B->qr, p1 = B->p1, j, k, a, c, t, u, e;
     int *ipos = B->sp_map;                       /* factor position of each rest row, after selinv */
-    const int *pos;                              /* the level's pair entries (lmm__sparse_plan_assembly) */
     double blockv[32 * 32], x1[32 * 32], *v = fit->work_ + fit->optim_work_;
     if (lmm__sparse_selinv(B) != 0) return lmm__nomem(err);
     for (j = 0; j < qr; j++) ipos[B->sp_perm[j]] = j;
@@ -8471,10 +8474,9 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
                 for (c = 0; c < p1; c++) sum += V[(size_t)c * nj + t] * x1[c + e * 32];
                 v[(size_t)e * nre + t] = sum;
             }
-        pos = B->sp_pairpos ? B->sp_pairpos + B->sp_pp[j] : NULL;
-        for (t = 0; t < nre; pos = pos ? pos + (nj - t) : NULL, t++)   /* v_a' Z v_c over the level's pairs */
+        for (t = 0; t < nre; t++)                /* v_a' Z v_c over the level's pairs */
             for (u = t; u < nre; u++) {
-                double z = pos ? B->sp_z[pos[u - t]] : lmm__sparse_z(B, ipos[rows[u]], ipos[rows[t]]);
+                double z = lmm__sparse_z(B, ipos[rows[u]], ipos[rows[t]]);
                 for (a = 0; a < p1; a++)
                     for (c = 0; c < p1; c++) {
                         const double *va = v + (size_t)a * nre, *vc = v + (size_t)c * nre;
