@@ -1969,12 +1969,11 @@ static void lmm__gemm_nt_sub(int m, int n, int k, const double *a, int lda,
    [j0, j0+n)', for a panel packed in MR-row slabs (pk: slab s, step l, row s*MR + i
    at pk[(s * kb + l) * MR + i]). The 8 x 4 products are named scalars so that
    compilers keep them in registers (and vectorise them) at -O2. */
-static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+static void lmm__tile_acc(const double *pk, int kb, int i0, int j0, double acc[LMM__NR][LMM__MR])
 {
     const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
     const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
-    double acc[LMM__NR][LMM__MR];
-    int l, x, y;
+    int l;
 #define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
     LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
 #undef LMM__ACC4
@@ -1989,6 +1988,13 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
                          acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
     LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
 #undef LMM__PUT
+}
+
+static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y;
+    lmm__tile_acc(pk, kb, i0, j0, acc);
     if (m == LMM__MR && n == LMM__NR && !diag) {
         for (y = 0; y < LMM__NR; y++)
             for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
@@ -1997,6 +2003,49 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
     for (y = 0; y < n; y++)
         for (x = 0; x < m; x++)
             if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
+}
+
+/* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
+   column y (y0 <= y < n) at dst[colpos[y] + rowpos[i0 + x]] (a supernode's
+   update to a later one). */
+static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, int y0, int n, double *dst,
+                              const int *rowpos, const size_t *colpos, int diag)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y;
+    lmm__tile_acc(pk, kb, i0, j0, acc);
+    for (y = y0; y < n; y++) {
+        double *cy = dst + colpos[y];
+        const int *rp = rowpos + i0;
+        for (x = 0; x < m; x++)
+            if (!diag || i0 + x >= j0 + y) cy[rp[x]] -= acc[y][x];
+    }
+}
+
+/* Rows below a factored kb x kb diagonal block d: pan (m2 x kb, lda) <- pan
+   d^{-T}, solved slab by slab of MR rows straight into the packed copy
+   (zero-padded; slab s, step l, row s*MR + i at pack[(s * kb + l) * MR + i]),
+   which stays in L1 while it is solved. */
+static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan, int m2, double *pack)
+{
+    int i, x, l;
+    for (i = 0; i < m2; i += LMM__MR) {
+        double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
+        int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, y;
+        for (x = 0; x < kb; x++) {
+            double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+            const double *src = pan + (size_t)x * lda + i;
+            for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+            for (l = 0; l < x; l++) {
+                const double *sl = slab + (size_t)l * LMM__MR;
+                double f = d[x + (size_t)l * lda];
+                for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
+            }
+            for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
+        }
+        for (x = 0; x < kb; x++)
+            for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+    }
 }
 
 /* In-place lower Cholesky, right-looking by panels of LMM__NB columns: the
@@ -2010,35 +2059,17 @@ static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
     int k0, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
     if (n <= 48 && ncols == n) return lmm_chol(n, a, lda);
     for (k0 = 0; k0 < ncols; k0 += nb) {
-        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb, i, x, l;
+        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb;
         double *d = a + (size_t)k0 * lda + k0, *pan = d + kb;
         if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
         if (m2 == 0) break;
 #ifdef LMM_USE_CBLAS
         cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
         lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
-        (void)i; (void)x; (void)l; (void)pack;
+        (void)pack;
 #else
         (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
-        /* panel = panel L11^{-T}, solved slab by slab of MR rows straight into the
-           packed copy (zero-padded), which stays in L1 while it is solved */
-        for (i = 0; i < m2; i += LMM__MR) {
-            double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
-            int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, y;
-            for (x = 0; x < kb; x++) {
-                double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
-                const double *src = pan + (size_t)x * lda + i;
-                for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
-                for (l = 0; l < x; l++) {
-                    const double *sl = slab + (size_t)l * LMM__MR;
-                    double f = d[x + (size_t)l * lda];
-                    for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
-                }
-                for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
-            }
-            for (x = 0; x < kb; x++)
-                for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
-        }
+        lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);   /* panel = panel L11^{-T} */
         /* trailing lower triangle -= panel panel' */
         {
             double *c = pan + (size_t)kb * lda;
@@ -6632,6 +6663,7 @@ typedef struct lmm__blocks {
     size_t *sp_off;       /* nsn + 1: each supernode's block in sp_val */
     int *sp_snof;         /* r: supernode of each column */
     int *sp_map;          /* r: scratch, position of a row in a target supernode */
+    int *sp_rel;          /* r: scratch, those positions by a supernode's row */
     double *sp_val;       /* the supernodal factor */
     double *sp_a22;       /* A22 in the supernodes' layout, all its nonzeros (NULL: S is built dense and gathered) */
     /* L21 L21' by target column (factor order), each column's levels in tp's
@@ -6871,10 +6903,10 @@ static void lmm__classes_fill(lmm__blocks *B, int full)
 static void lmm__sparse_free(lmm__blocks *B)
 {
     LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
-    LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_val);
+    LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_rel); LMM_FREE(B->sp_val);
     LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol); LMM_FREE(B->sp_z);
     B->sp_z = NULL;
-    B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = NULL;
+    B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_rel = NULL;
     B->sp_pr = B->sp_pn = NULL;
     B->sp_off = B->sp_pcol = NULL; B->sp_val = B->sp_a22 = NULL;
     B->sp_nsn = 0;
@@ -7133,7 +7165,8 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
     B->sp_first = LMM__NEW(int, r + 1);
     B->sp_snof = LMM__NEW(int, r);
     B->sp_map = LMM__NEW(int, r);
-    if (!B->sp_first || !B->sp_snof || !B->sp_map) goto nomem;
+    B->sp_rel = LMM__NEW(int, r);
+    if (!B->sp_first || !B->sp_snof || !B->sp_map || !B->sp_rel) goto nomem;
     for (k = 0; k < r;) {
         int f = k;
         double nz = cnt[k];
@@ -7709,6 +7742,50 @@ static int lmm__factor_dense(lmm_model *m, const double *theta)
     return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
 }
 
+/* Supernode s of the sparse factor (its mr x nc block, rows sp_rows, lda mr)
+   factored in place by panels of NB columns, each panel's rows below packed
+   once: its update of the supernode's later columns, and of the later
+   supernodes its rows below meet (a group of rows per target, the target's
+   columns), straight from register tiles into their storage: no frontal
+   matrix, nothing but the tiles' own writes. Returns 0, or nonzero when not
+   positive definite. */
+static int lmm__sparse_supernode(lmm__blocks *B, int s)
+{
+    int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], k0;
+    const int *rows = B->sp_rows + B->sp_rp[s];
+    double *blk = B->sp_val + B->sp_off[s], *pack = B->pack;
+    int *rel = B->sp_rel;
+    if (nc == mr) return lmm__chol_blocked(mr, nc, blk, mr, pack) != 0;   /* no rows below: the last, dense supernode */
+    for (k0 = 0; k0 < nc; k0 += LMM__NB) {
+        int kb = nc - k0 < LMM__NB ? nc - k0 : LMM__NB, p0 = k0 + kb, m2 = mr - p0, i0, j0, g0, g1;
+        double *d = blk + (size_t)k0 * mr + k0;
+        if (lmm_chol(kb, d, mr) != 0) return 1;
+        lmm__panel_solve_pack(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
+        for (j0 = 0; j0 < nc - p0; j0 += LMM__NR) {            /* the supernode's later columns */
+            int nn = nc - p0 - j0 < LMM__NR ? nc - p0 - j0 : LMM__NR;
+            for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
+                lmm__syrk_tile(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
+                               blk + (size_t)(p0 + j0) * mr + p0 + i0, mr, i0 < j0 + LMM__NR);
+        }
+        for (g0 = nc; g0 < mr; g0 = g1) {                      /* the later supernodes */
+            int t = B->sp_snof[rows[g0]], ft = B->sp_first[t], lt = B->sp_first[t + 1], mt = B->sp_rp[t + 1] - B->sp_rp[t], i;
+            double *tb = B->sp_val + B->sp_off[t];
+            for (g1 = g0; g1 < mr && rows[g1] < lt; g1++) {}
+            lmm__sparse_map(B, t);
+            for (i = g0; i < mr; i++) rel[i - p0] = B->sp_map[rows[i]];
+            for (j0 = (g0 - p0) - (g0 - p0) % LMM__NR; j0 < g1 - p0; j0 += LMM__NR) {   /* tiles' columns stay in a slab */
+                int nn = g1 - p0 - j0 < LMM__NR ? g1 - p0 - j0 : LMM__NR, y0 = j0 < g0 - p0 ? g0 - p0 - j0 : 0, y;
+                size_t colpos[LMM__NR];
+                for (y = y0; y < nn; y++) colpos[y] = (size_t)(rows[p0 + j0 + y] - ft) * mt;
+                for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
+                    lmm__syrk_tile_to(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, y0, nn, tb, rel, colpos,
+                                      i0 < j0 + LMM__NR);
+            }
+        }
+    }
+    return 0;
+}
+
 /* The objective's factor on the sparse path (lmm__blocks): S assembled into
    the supernodes in factor order (or built dense and gathered), then each supernode factored in a dense frontal
    matrix (L22's storage, free by then) whose Schur complement is added into
@@ -7767,32 +7844,8 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
             }
         }
     }
-    for (s = 0; s < B->sp_nsn; s++) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], cur = -1, d0;
-        const int *rows = B->sp_rows + B->sp_rp[s];
-        double *blk = B->sp_val + B->sp_off[s];
-        if (nc == mr) {                          /* no rows below (the last, dense supernode): in place */
-            if (lmm__chol_blocked(mr, nc, blk, mr, B->pack) != 0) return 1;
-            continue;
-        }
-        memcpy(F, blk, (size_t)mr * nc * sizeof(double));
-        for (j = nc; j < mr; j++) memset(F + (size_t)j * mr + j, 0, (size_t)(mr - j) * sizeof(double));
-        if (lmm__chol_blocked(mr, nc, F, mr, B->pack) != 0) return 1;
-        memcpy(blk, F, (size_t)mr * nc * sizeof(double));
-        for (j = nc; j < mr; j++) {              /* F's trailing triangle: minus this block's update */
-            int col = rows[j], t = B->sp_snof[col], mt = B->sp_rp[t + 1] - B->sp_rp[t];
-            const double *src = F + (size_t)j * mr;
-            double *dst = B->sp_val + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
-            if (t != cur) lmm__sparse_map(B, cur = t);
-            d0 = B->sp_map[col];
-            if (B->sp_map[rows[mr - 1]] - d0 == mr - 1 - j) {   /* the rows run on in the target: a plain add */
-                double *dd = dst + d0 - j;
-                for (i = j; i < mr; i++) dd[i] += src[i];
-            } else {
-                for (i = j; i < mr; i++) dst[B->sp_map[rows[i]]] += src[i];
-            }
-        }
-    }
+    for (s = 0; s < B->sp_nsn; s++)
+        if (lmm__sparse_supernode(B, s) != 0) return 1;
     return 0;
 }
 
