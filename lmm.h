@@ -157,6 +157,13 @@
    LMM_MALLOC(sz), LMM_REALLOC(p,sz), LMM_FREE(p)   allocation hooks
    LMM_ASSERT(x)       assertion for programmer errors (default assert)
    LMM_USE_CBLAS       route dense kernels through CBLAS
+   -fopenmp (_OPENMP)  bootstrap replicates in parallel; the sparse factor's
+                       big loops (L21 L21' by column, large supernode updates,
+                       the dense tail's panels) shared among threads. Every
+                       output is computed by the same operations whatever the
+                       thread count: results are bit-identical to a serial
+                       run. On a loaded machine, OMP_WAIT_POLICY=passive (or
+                       OMP_NUM_THREADS=1) keeps spinning threads from stalling.
 
    ERRORS
    ------
@@ -2028,10 +2035,13 @@ static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, i
    which stays in L1 while it is solved. */
 static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan, int m2, double *pack)
 {
-    int i, x, l;
+    int i;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (m2 >= 256)
+#endif
     for (i = 0; i < m2; i += LMM__MR) {
         double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
-        int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, y;
+        int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, x, y, l;
         for (x = 0; x < kb; x++) {
             double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
             const double *src = pan + (size_t)x * lda + i;
@@ -2070,12 +2080,16 @@ static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
 #else
         (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
         lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);   /* panel = panel L11^{-T} */
-        /* trailing lower triangle -= panel panel' */
+        /* trailing lower triangle -= panel panel' (OpenMP: by tile columns,
+           each output computed alike whatever the threads) */
         {
             double *c = pan + (size_t)kb * lda;
-            int j0, i0;
+            int j0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 2) if (m2 >= 192)
+#endif
             for (j0 = 0; j0 < m2; j0 += LMM__NR) {
-                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR;
+                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR, i0;
                 for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
                     int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
                     lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
@@ -7742,6 +7756,25 @@ static int lmm__factor_dense(lmm_model *m, const double *theta)
     return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
 }
 
+/* Column j (factor order) of the sparse path's S: minus the first-term
+   levels' L21 outer products that reach it (sp_pr), levels in tp's order. */
+static void lmm__sparse_pairs_col(lmm__blocks *B, int j)
+{
+    int sn = B->sp_snof[j], oc = B->sp_perm[j], p1 = B->p1, c, k;
+    double *col = B->sp_val + B->sp_off[sn] + (size_t)(j - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
+    const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[j];
+    size_t e;
+    for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
+        int lv = B->tl[e], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[e];
+        const double *v = B->L21 + B->cp[lv] * p1;
+        for (c = 0; c < p1; c++, v += nj) {
+            double vy = v[B->tt[e]];
+            if (vy != 0.0) for (k = 0; k < np; k++) col[pr[2 * k]] -= v[pr[2 * k + 1]] * vy;
+        }
+        pr += 2 * np;
+    }
+}
+
 /* Supernode s of the sparse factor (its mr x nc block, rows sp_rows, lda mr)
    factored in place by panels of NB columns, each panel's rows below packed
    once: its update of the supernode's later columns, and of the later
@@ -7757,12 +7790,16 @@ static int lmm__sparse_supernode(lmm__blocks *B, int s)
     int *rel = B->sp_rel;
     if (nc == mr) return lmm__chol_blocked(mr, nc, blk, mr, pack) != 0;   /* no rows below: the last, dense supernode */
     for (k0 = 0; k0 < nc; k0 += LMM__NB) {
-        int kb = nc - k0 < LMM__NB ? nc - k0 : LMM__NB, p0 = k0 + kb, m2 = mr - p0, i0, j0, g0, g1;
+        int kb = nc - k0 < LMM__NB ? nc - k0 : LMM__NB, p0 = k0 + kb, m2 = mr - p0, j0, g0, g1;
         double *d = blk + (size_t)k0 * mr + k0;
         if (lmm_chol(kb, d, mr) != 0) return 1;
         lmm__panel_solve_pack(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
+        /* OpenMP: by tile columns, each output computed alike whatever the threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if ((double)kb * (nc - p0) * m2 >= 4e6)
+#endif
         for (j0 = 0; j0 < nc - p0; j0 += LMM__NR) {            /* the supernode's later columns */
-            int nn = nc - p0 - j0 < LMM__NR ? nc - p0 - j0 : LMM__NR;
+            int nn = nc - p0 - j0 < LMM__NR ? nc - p0 - j0 : LMM__NR, i0;
             for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
                 lmm__syrk_tile(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
                                blk + (size_t)(p0 + j0) * mr + p0 + i0, mr, i0 < j0 + LMM__NR);
@@ -7773,8 +7810,11 @@ static int lmm__sparse_supernode(lmm__blocks *B, int s)
             for (g1 = g0; g1 < mr && rows[g1] < lt; g1++) {}
             lmm__sparse_map(B, t);
             for (i = g0; i < mr; i++) rel[i - p0] = B->sp_map[rows[i]];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if ((double)kb * (g1 - g0) * (mr - g0) >= 4e6)
+#endif
             for (j0 = (g0 - p0) - (g0 - p0) % LMM__NR; j0 < g1 - p0; j0 += LMM__NR) {   /* tiles' columns stay in a slab */
-                int nn = g1 - p0 - j0 < LMM__NR ? g1 - p0 - j0 : LMM__NR, y0 = j0 < g0 - p0 ? g0 - p0 - j0 : 0, y;
+                int nn = g1 - p0 - j0 < LMM__NR ? g1 - p0 - j0 : LMM__NR, y0 = j0 < g0 - p0 ? g0 - p0 - j0 : 0, y, i0;
                 size_t colpos[LMM__NR];
                 for (y = y0; y < nn; y++) colpos[y] = (size_t)(rows[p0 + j0 + y] - ft) * mt;
                 for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
@@ -7798,7 +7838,6 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     double *F = B->L22;
     if (B->sp_pr) {                              /* S straight into the supernodes */
         double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
-        int p1 = B->p1;
         if (lmm__factor_first(m, theta) != 0) return 1;
         for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
         for (s = 0; s < B->sp_nsn; s++) {
@@ -7813,21 +7852,12 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
                 if (f + c < B->qr) blk[o + c] += 1.0;
             }
         }
-        for (j = 0; j < r; j++) {                /* minus the levels' L21 outer products, column j */
-            int sn = B->sp_snof[j], oc = perm[j];
-            double *col = B->sp_val + B->sp_off[sn] + (size_t)(j - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
-            const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[j];
-            size_t e;
-            for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
-                int lv = B->tl[e], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[e], k;
-                const double *v = B->L21 + B->cp[lv] * p1;
-                for (c = 0; c < p1; c++, v += nj) {
-                    double vy = v[B->tt[e]];
-                    if (vy != 0.0) for (k = 0; k < np; k++) col[pr[2 * k]] -= v[pr[2 * k + 1]] * vy;
-                }
-                pr += 2 * np;
-            }
-        }
+        /* minus the levels' L21 outer products, column by column (OpenMP:
+           columns are independent, each summed alike whatever the threads) */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 8) if (r >= 256)
+#endif
+        for (j = 0; j < r; j++) lmm__sparse_pairs_col(B, j);
     } else {                                     /* S in L22, then gathered */
         if (lmm__schur_build(m, theta) != 0) return 1;
         for (s = 0; s < B->sp_nsn; s++) {
