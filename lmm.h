@@ -2024,8 +2024,11 @@ static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, i
     for (y = y0; y < n; y++) {
         double *cy = dst + colpos[y];
         const int *rp = rowpos + i0;
-        for (x = 0; x < m; x++)
-            if (!diag || i0 + x >= j0 + y) cy[rp[x]] -= acc[y][x];
+        if (diag) {
+            for (x = 0; x < m; x++) if (i0 + x >= j0 + y) cy[rp[x]] -= acc[y][x];
+        } else {
+            for (x = 0; x < m; x++) cy[rp[x]] -= acc[y][x];
+        }
     }
 }
 
