@@ -8537,6 +8537,63 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
         for (j = 0; j < tm->nlevels; j++)
             fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__sparse_diag(B, B->sp_z, ipos[tm->u_offset - B->q1 + j]));
     }
+    if (B->sp_pr && p1 <= 32) {                  /* the pairs by column (sp_pr): Z read in place, no search */
+        int nt = B->r - qr, fy;
+        double *W = LMM__NEW(double, B->cp[B->l1] * p1 + 1), *acc = LMM__ZNEW(double, (size_t)B->l1 * p1 * p1 + 1);
+        if (W && acc) {
+            for (j = 0; j < B->l1; j++) {        /* acc_j = x1' x1, W_j = L21_j x1 (x1 = L11_j^{-1}) */
+                const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1;
+                int nj = (int)(B->cp[j + 1] - B->cp[j]);
+                double *Wj = W + B->cp[j] * p1, *accj = acc + (size_t)j * p1 * p1;
+                for (e = 0; e < p1; e++) {
+                    double *x1e = x1 + e * 32;
+                    for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
+                    lmm_trsv_lower(p1, L, p1, x1e, 0);
+                }
+                for (a = 0; a < p1; a++)
+                    for (c = 0; c < p1; c++) {
+                        double sum = 0;
+                        int d;
+                        for (d = 0; d < p1; d++) sum += x1[d + a * 32] * x1[d + c * 32];
+                        accj[a + c * p1] = sum;
+                    }
+                for (e = 0; e < p1; e++)
+                    for (t = 0; t < nj; t++) {
+                        double sum = 0;
+                        for (c = 0; c < p1; c++) sum += V[(size_t)c * nj + t] * x1[c + e * 32];
+                        Wj[(size_t)e * nj + t] = sum;
+                    }
+            }
+            for (fy = 0; fy < qr; fy++) {        /* column fy of Z: every level's pairs (t, x) there */
+                int sn = B->sp_snof[fy], oc = B->sp_perm[fy];
+                const double *zc = B->sp_z + B->sp_off[sn] + (size_t)(fy - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
+                const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[fy];
+                size_t ee;
+                for (ee = B->tp[oc]; ee < B->tp[oc + 1]; ee++) {
+                    int lv = B->tl[ee], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[ee], kk;
+                    const double *Wj = W + B->cp[lv] * p1;
+                    double *accj = acc + (size_t)lv * p1 * p1;
+                    t = B->tt[ee];
+                    for (kk = 0; kk < np; kk++) {
+                        int x = pr[2 * kk + 1];
+                        double z = zc[pr[2 * kk]];
+                        if (x >= nj - nt) continue;   /* the X and y rows end the list */
+                        for (a = 0; a < p1; a++)
+                            for (c = 0; c < p1; c++) {
+                                const double *va = Wj + (size_t)a * nj, *vc = Wj + (size_t)c * nj;
+                                accj[a + c * p1] += (x == t ? va[t] * vc[t] : va[t] * vc[x] + va[x] * vc[t]) * z;
+                            }
+                    }
+                    pr += 2 * np;
+                }
+            }
+            for (j = 0; j < B->l1; j++)
+                lmm__block_condsd(p1, B->T + B->T_offset[0], acc + (size_t)j * p1 * p1, s2, fit->b_condsd + (size_t)j * p1);
+            LMM_FREE(W); LMM_FREE(acc);
+            return LMM_OK;
+        }
+        LMM_FREE(W); LMM_FREE(acc);              /* not fatal: the search below needs none of it */
+    }
     for (j = 0; j < B->l1; j++) {
         const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1, *T = B->T + B->T_offset[0];
         const int *rows = B->ri + B->cp[j];
