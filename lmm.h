@@ -159,6 +159,13 @@
    LMM_MALLOC(sz), LMM_REALLOC(p,sz), LMM_FREE(p)   allocation hooks
    LMM_ASSERT(x)       assertion for programmer errors (default assert)
    LMM_USE_CBLAS       route dense kernels through CBLAS
+   -fopenmp (_OPENMP)  bootstrap replicates in parallel; the sparse factor's
+                       big loops (L21 L21' by column, large supernode updates,
+                       the dense tail's panels) shared among threads. Every
+                       output is computed by the same operations whatever the
+                       thread count: results are bit-identical to a serial
+                       run. On a loaded machine, OMP_WAIT_POLICY=passive (or
+                       OMP_NUM_THREADS=1) keeps spinning threads from stalling.
 
    ERRORS
    ------
@@ -1980,12 +1987,11 @@ static void lmm__gemm_nt_sub(int m, int n, int k, const double *a, int lda,
    [j0, j0+n)', for a panel packed in MR-row slabs (pk: slab s, step l, row s*MR + i
    at pk[(s * kb + l) * MR + i]). The 8 x 4 products are named scalars so that
    compilers keep them in registers (and vectorise them) at -O2. */
-static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+static void lmm__tile_acc(const double *pk, int kb, int i0, int j0, double acc[LMM__NR][LMM__MR])
 {
     const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
     const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
-    double acc[LMM__NR][LMM__MR];
-    int l, x, y;
+    int l;
 #define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
     LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
 #undef LMM__ACC4
@@ -2000,6 +2006,13 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
                          acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
     LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
 #undef LMM__PUT
+}
+
+static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y;
+    lmm__tile_acc(pk, kb, i0, j0, acc);
     if (m == LMM__MR && n == LMM__NR && !diag) {
         for (y = 0; y < LMM__NR; y++)
             for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
@@ -2010,59 +2023,93 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
             if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
 }
 
+/* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
+   column y (y0 <= y < n) at dst[colpos[y] + rowpos[i0 + x]] (a supernode's
+   update to a later one). */
+static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, int y0, int n, double *dst,
+                              const int *rowpos, const size_t *colpos, int diag)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y;
+    lmm__tile_acc(pk, kb, i0, j0, acc);
+    for (y = y0; y < n; y++) {
+        double *cy = dst + colpos[y];
+        const int *rp = rowpos + i0;
+        if (diag) {
+            for (x = 0; x < m; x++) if (i0 + x >= j0 + y) cy[rp[x]] -= acc[y][x];
+        } else {
+            for (x = 0; x < m; x++) cy[rp[x]] -= acc[y][x];
+        }
+    }
+}
+
+/* Rows below a factored kb x kb diagonal block d: pan (m2 x kb, lda) <- pan
+   d^{-T}, solved slab by slab of MR rows straight into the packed copy
+   (zero-padded; slab s, step l, row s*MR + i at pack[(s * kb + l) * MR + i]),
+   which stays in L1 while it is solved. */
+static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan, int m2, double *pack)
+{
+    int i;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (m2 >= 256)
+#endif
+    for (i = 0; i < m2; i += LMM__MR) {
+        double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
+        int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, x, y, l;
+        for (x = 0; x < kb; x++) {
+            double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+            const double *src = pan + (size_t)x * lda + i;
+            if (rows == LMM__MR) for (y = 0; y < LMM__MR; y++) v[y] = src[y];   /* a full slab: one vector copy */
+            else for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+            for (l = 0; l < x; l++) {
+                const double *sl = slab + (size_t)l * LMM__MR;
+                double f = d[x + (size_t)l * lda];
+                for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
+            }
+            for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
+        }
+        for (x = 0; x < kb; x++) {
+            if (rows == LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
+                const double *sx = slab + (size_t)x * LMM__MR;
+                double *px = pan + (size_t)x * lda + i;
+                double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
+                px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
+            } else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+        }
+    }
+}
+
 /* In-place lower Cholesky, right-looking by panels of LMM__NB columns: the
    trailing update (nearly all the work) runs on a packed panel in register
    tiles (or CBLAS's dtrsm/dsyrk). Only the first ncols columns are factored;
-   the rest of the lower triangle is left as their Schur complement (the sparse
-   path's frontal matrices). pack holds (n + MR) * NB doubles. Returns 0, or
+   the rest of the lower triangle is left as their Schur complement. pack holds (n + MR) * NB doubles. Returns 0, or
    k+1 when the leading minor of order k+1 is not positive definite. */
 static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
 {
     int k0, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
     if (n <= 48 && ncols == n) return lmm_chol(n, a, lda);
     for (k0 = 0; k0 < ncols; k0 += nb) {
-        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb, i, x, l;
+        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb;
         double *d = a + (size_t)k0 * lda + k0, *pan = d + kb;
         if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
         if (m2 == 0) break;
 #ifdef LMM_USE_CBLAS
         cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
         lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
-        (void)i; (void)x; (void)l; (void)pack;
+        (void)pack;
 #else
         (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
-        /* panel = panel L11^{-T}, solved slab by slab of MR rows straight into the
-           packed copy (zero-padded), which stays in L1 while it is solved */
-        for (i = 0; i < m2; i += LMM__MR) {
-            double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
-            int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, y;
-            for (x = 0; x < kb; x++) {
-                double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
-                const double *src = pan + (size_t)x * lda + i;
-                if (rows == LMM__MR) for (y = 0; y < LMM__MR; y++) v[y] = src[y];   /* a full slab: one vector copy */
-                else for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
-                for (l = 0; l < x; l++) {
-                    const double *sl = slab + (size_t)l * LMM__MR;
-                    double f = d[x + (size_t)l * lda];
-                    for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
-                }
-                for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
-            }
-            for (x = 0; x < kb; x++) {
-                if (rows == LMM__MR) {           /* named loads ahead of the stores: vectorised though pan and slab are both double * */
-                    const double *sx = slab + (size_t)x * LMM__MR;
-                    double *px = pan + (size_t)x * lda + i;
-                    double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
-                    px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
-                } else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
-            }
-        }
-        /* trailing lower triangle -= panel panel' */
+        lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);   /* panel = panel L11^{-T} */
+        /* trailing lower triangle -= panel panel' (OpenMP: by tile columns,
+           each output computed alike whatever the threads) */
         {
             double *c = pan + (size_t)kb * lda;
-            int j0, i0;
+            int j0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 2) if (m2 >= 192)
+#endif
             for (j0 = 0; j0 < m2; j0 += LMM__NR) {
-                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR;
+                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR, i0;
                 for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
                     int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
                     lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
@@ -6702,8 +6749,11 @@ typedef struct lmm__blocks {
        saves most of the dense factor's work (crossed designs such as
        students x teachers), the objective factors L22 by supernodes: each a
        dense column-major m x c block (its c columns, all m rows of its pattern),
-       factored in a dense frontal matrix whose Schur complement is added into
-       the later supernodes. The X and y rows stay last, so log|R_X| and pwrss
+       factored in place, its update written from register tiles straight into
+       the later supernodes. (A better order was looked for: CHOLMOD's AMD on
+       InstEval's teachers graph, 1142 nodes and 141188 edges after the
+       students, needs the same work, sum of squared column counts 1.11e8
+       against 1.20e8 here with the supernodes' explicit zeros.) The X and y rows stay last, so log|R_X| and pwrss
        read off the final supernode as in the dense factor. */
     lmm__path path;       /* dense, class or sparse: the objective's factor */
     int sp_nsn;           /* supernodes (0: no plan) */
@@ -6714,10 +6764,17 @@ typedef struct lmm__blocks {
     size_t *sp_off;       /* nsn + 1: each supernode's block in sp_val */
     int *sp_snof;         /* r: supernode of each column */
     int *sp_map;          /* r: scratch, position of a row in a target supernode */
+    int *sp_rel;          /* r: scratch, those positions by a supernode's row */
     double *sp_val;       /* the supernodal factor */
     double *sp_a22;       /* A22 in the supernodes' layout, all its nonzeros (NULL: S is built dense and gathered) */
-    size_t *sp_pp;        /* l1 + 1: level j's pairs at sp_pairpos[sp_pp[j] ..] */
-    int *sp_pairpos;      /* per level, per pair y <= x of its list: the entry of sp_val it updates */
+    /* L21 L21' by target column (factor order), each column's levels in tp's
+       order: for tp entry e (level j, its row t) sp_pn[e] pairs, each two
+       shorts (the target's row in the column's supernode, the row x of j's
+       list), x's factor position at or after the column's. One column's
+       updates stay in one cache-resident column of sp_val. */
+    unsigned short *sp_pr;
+    unsigned short *sp_pn;  /* tp[r]: pairs of each tp entry */
+    size_t *sp_pcol;      /* r + 1: first pair of each factor column in sp_pr */
     double *sp_z;         /* the inverse of the random-effects part of L22 L22' on the factor's
                              pattern (selected inversion), for conditional variances; lazily */
 } lmm__blocks;
@@ -6950,11 +7007,12 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
 static void lmm__sparse_free(lmm__blocks *B)
 {
     LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
-    LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_val);
-    LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pp); LMM_FREE(B->sp_pairpos); LMM_FREE(B->sp_z);
+    LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_rel); LMM_FREE(B->sp_val);
+    LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol); LMM_FREE(B->sp_z);
     B->sp_z = NULL;
-    B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_pairpos = NULL;
-    B->sp_off = B->sp_pp = NULL; B->sp_val = B->sp_a22 = NULL;
+    B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_rel = NULL;
+    B->sp_pr = B->sp_pn = NULL;
+    B->sp_off = B->sp_pcol = NULL; B->sp_val = B->sp_a22 = NULL;
     B->sp_nsn = 0;
 }
 
@@ -7027,23 +7085,25 @@ static int lmm__sparse_restore_a22(lmm__blocks *B)
 }
 
 /* The sparse path's direct assembly: A22 copied into the supernodes' layout,
-   and for every first-term level the entries its outer products update. Off
-   (S built dense, then gathered) when the positions would outgrow L22 itself. */
+   and for every factor column the pairs of first-term levels that update it
+   (sp_pr). Off (S built dense, then gathered) when the pairs would outgrow
+   L22 itself or a position does not fit a short. */
 static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
 {
-    int r = B->r, s, c, i, j, x, y, *rel;
-    size_t npair = 0, k;
+    int r = B->r, s, c, i, j, x, fy;
+    size_t npair = 0, k, e;
     for (j = 0; j < B->l1; j++) {
         size_t nj = B->cp[j + 1] - B->cp[j];
         npair += nj * (nj + 1) / 2;
     }
-    if (npair > 2 * (size_t)r * r || npair >= (size_t)INT_MAX || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
+    if (npair > 2 * (size_t)r * r || r > 65535 || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
     B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]);
-    B->sp_pp = LMM__NEW(size_t, (size_t)B->l1 + 1);
-    B->sp_pairpos = LMM__NEW(int, npair + 1);
-    if (!B->sp_a22 || !B->sp_pp || !B->sp_pairpos) {   /* not fatal: the gathering path needs none of it */
-        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pp); LMM_FREE(B->sp_pairpos);
-        B->sp_a22 = NULL; B->sp_pp = NULL; B->sp_pairpos = NULL;
+    B->sp_pr = LMM__NEW(unsigned short, 2 * npair + 2);
+    B->sp_pn = LMM__NEW(unsigned short, B->tp[r] + 1);
+    B->sp_pcol = LMM__NEW(size_t, (size_t)r + 1);
+    if (!B->sp_a22 || !B->sp_pr || !B->sp_pn || !B->sp_pcol) {   /* not fatal: the gathering path needs none of it */
+        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol);
+        B->sp_a22 = NULL; B->sp_pr = B->sp_pn = NULL; B->sp_pcol = NULL;
         return;
     }
     for (s = 0; s < B->sp_nsn; s++) {
@@ -7054,31 +7114,25 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
     }
-    lmm__sparse_release_a22(B);                  /* before the positions are written: a lower peak */
-    /* a row's position in each supernode from one table (supernodes x rows)
-       when that is small, else by a binary search in the supernode's rows */
-    rel = (size_t)B->sp_nsn * r <= ((size_t)1 << 22) ? LMM__NEW(int, (size_t)B->sp_nsn * r) : NULL;
-    if (rel)
-        for (s = 0; s < B->sp_nsn; s++) {
-            const int *rows = B->sp_rows + B->sp_rp[s];
-            for (i = 0; i < B->sp_rp[s + 1] - B->sp_rp[s]; i++) rel[(size_t)s * r + rows[i]] = i;
+    lmm__sparse_release_a22(B);                  /* before the pairs are written: a lower peak */
+    for (fy = 0, k = 0, s = -1; fy < r; fy++) {  /* columns in factor order; sp_map follows the supernode */
+        int oc = B->sp_perm[fy];
+        if (B->sp_snof[fy] != s) lmm__sparse_map(B, s = B->sp_snof[fy]);
+        B->sp_pcol[fy] = k;
+        for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
+            const int *rows = B->ri + B->cp[B->tl[e]];
+            int nj = (int)(B->cp[B->tl[e] + 1] - B->cp[B->tl[e]]);
+            size_t k0 = k;
+            for (x = 0; x < nj; x++)
+                if (iperm[rows[x]] >= fy) {
+                    B->sp_pr[2 * k] = (unsigned short)B->sp_map[iperm[rows[x]]];
+                    B->sp_pr[2 * k + 1] = (unsigned short)x;
+                    k++;
+                }
+            B->sp_pn[e] = (unsigned short)(k - k0);
         }
-    for (j = 0, k = 0; j < B->l1; j++) {
-        int nj = (int)(B->cp[j + 1] - B->cp[j]);
-        const int *rows = B->ri + B->cp[j];
-        B->sp_pp[j] = k;
-        for (y = 0; y < nj; y++)
-            for (x = y; x < nj; x++, k++) {
-                int fx = iperm[rows[x]], fy = iperm[rows[y]], sn;
-                if (fx < fy) { int t = fx; fx = fy; fy = t; }
-                sn = B->sp_snof[fy];
-                B->sp_pairpos[k] = (int)(rel ? B->sp_off[sn] + (size_t)(fy - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn])
-                                               + (size_t)rel[(size_t)sn * r + fx]
-                                             : lmm__sparse_entry(B, fx, fy));
-            }
     }
-    B->sp_pp[B->l1] = k;
-    LMM_FREE(rel);
+    B->sp_pcol[r] = k;
 }
 
 /* Plan the sparse path (see lmm__blocks): order the qr random effects of the
@@ -7215,7 +7269,8 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
     B->sp_first = LMM__NEW(int, r + 1);
     B->sp_snof = LMM__NEW(int, r);
     B->sp_map = LMM__NEW(int, r);
-    if (!B->sp_first || !B->sp_snof || !B->sp_map) goto nomem;
+    B->sp_rel = LMM__NEW(int, r);
+    if (!B->sp_first || !B->sp_snof || !B->sp_map || !B->sp_rel) goto nomem;
     for (k = 0; k < r;) {
         int f = k;
         double nz = cnt[k];
@@ -7886,19 +7941,88 @@ static int lmm__factor_dense(lmm_model *m, const double *theta)
     return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
 }
 
+/* Column j (factor order) of the sparse path's S: minus the first-term
+   levels' L21 outer products that reach it (sp_pr), levels in tp's order. */
+static void lmm__sparse_pairs_col(lmm__blocks *B, int j)
+{
+    int sn = B->sp_snof[j], oc = B->sp_perm[j], p1 = B->p1, c, k;
+    double *col = B->sp_val + B->sp_off[sn] + (size_t)(j - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
+    const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[j];
+    size_t e;
+    for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
+        int lv = B->tl[e], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[e];
+        const double *v = B->L21 + B->cp[lv] * p1;
+        for (c = 0; c < p1; c++, v += nj) {
+            double vy = v[B->tt[e]];
+            if (vy != 0.0) for (k = 0; k < np; k++) col[pr[2 * k]] -= v[pr[2 * k + 1]] * vy;
+        }
+        pr += 2 * np;
+    }
+}
+
+/* Supernode s of the sparse factor (its mr x nc block, rows sp_rows, lda mr)
+   factored in place by panels of NB columns, each panel's rows below packed
+   once: its update of the supernode's later columns, and of the later
+   supernodes its rows below meet (a group of rows per target, the target's
+   columns), straight from register tiles into their storage: no frontal
+   matrix, nothing but the tiles' own writes. Returns 0, or nonzero when not
+   positive definite. */
+static int lmm__sparse_supernode(lmm__blocks *B, int s)
+{
+    int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], k0;
+    const int *rows = B->sp_rows + B->sp_rp[s];
+    double *blk = B->sp_val + B->sp_off[s], *pack = B->pack;
+    int *rel = B->sp_rel;
+    if (nc == mr) return lmm__chol_blocked(mr, nc, blk, mr, pack) != 0;   /* no rows below: the last, dense supernode */
+    for (k0 = 0; k0 < nc; k0 += LMM__NB) {
+        int kb = nc - k0 < LMM__NB ? nc - k0 : LMM__NB, p0 = k0 + kb, m2 = mr - p0, j0, g0, g1;
+        double *d = blk + (size_t)k0 * mr + k0;
+        if (lmm_chol(kb, d, mr) != 0) return 1;
+        lmm__panel_solve_pack(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
+        /* OpenMP: by tile columns, each output computed alike whatever the threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if ((double)kb * (nc - p0) * m2 >= 4e6)
+#endif
+        for (j0 = 0; j0 < nc - p0; j0 += LMM__NR) {            /* the supernode's later columns */
+            int nn = nc - p0 - j0 < LMM__NR ? nc - p0 - j0 : LMM__NR, i0;
+            for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
+                lmm__syrk_tile(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
+                               blk + (size_t)(p0 + j0) * mr + p0 + i0, mr, i0 < j0 + LMM__NR);
+        }
+        for (g0 = nc; g0 < mr; g0 = g1) {                      /* the later supernodes */
+            int t = B->sp_snof[rows[g0]], ft = B->sp_first[t], lt = B->sp_first[t + 1], mt = B->sp_rp[t + 1] - B->sp_rp[t], i;
+            double *tb = B->sp_val + B->sp_off[t];
+            for (g1 = g0; g1 < mr && rows[g1] < lt; g1++) {}
+            lmm__sparse_map(B, t);
+            for (i = g0; i < mr; i++) rel[i - p0] = B->sp_map[rows[i]];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if ((double)kb * (g1 - g0) * (mr - g0) >= 4e6)
+#endif
+            for (j0 = (g0 - p0) - (g0 - p0) % LMM__NR; j0 < g1 - p0; j0 += LMM__NR) {   /* tiles' columns stay in a slab */
+                int nn = g1 - p0 - j0 < LMM__NR ? g1 - p0 - j0 : LMM__NR, y0 = j0 < g0 - p0 ? g0 - p0 - j0 : 0, y, i0;
+                size_t colpos[LMM__NR];
+                for (y = y0; y < nn; y++) colpos[y] = (size_t)(rows[p0 + j0 + y] - ft) * mt;
+                for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
+                    lmm__syrk_tile_to(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, y0, nn, tb, rel, colpos,
+                                      i0 < j0 + LMM__NR);
+            }
+        }
+    }
+    return 0;
+}
+
 /* The objective's factor on the sparse path (lmm__blocks): S assembled into
-   the supernodes in factor order (or built dense and gathered), then each supernode factored in a dense frontal
-   matrix (L22's storage, free by then) whose Schur complement is added into
-   the supernodes owning its columns. L21 and L11 as lmm__factor_dense leaves them. */
+   the supernodes in factor order (or built dense and gathered), then each
+   supernode factored in place, its update written into the later supernodes
+   (lmm__sparse_supernode). L21 and L11 as lmm__factor_dense leaves them. */
 static int lmm__factor_sparse(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
     int r = B->r, s, c, i, j;
     const int *perm = B->sp_perm;
     double *F = B->L22;
-    if (B->sp_pairpos) {                         /* S straight into the supernodes */
+    if (B->sp_pr) {                              /* S straight into the supernodes */
         double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
-        int p1 = B->p1, x, y;
         if (lmm__factor_first(m, theta) != 0) return 1;
         for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
         for (s = 0; s < B->sp_nsn; s++) {
@@ -7913,20 +8037,12 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
                 if (f + c < B->qr) blk[o + c] += 1.0;
             }
         }
-        for (j = 0; j < B->l1; j++) {            /* minus each level's L21 outer products */
-            int nj = (int)(B->cp[j + 1] - B->cp[j]);
-            const double *V = B->L21 + B->cp[j] * p1;
-            const int *pos0 = B->sp_pairpos + B->sp_pp[j];
-            for (c = 0; c < p1; c++) {
-                const double *v = V + (size_t)c * nj;
-                const int *pos = pos0;
-                for (y = 0; y < nj; y++) {
-                    double vy = v[y];
-                    if (vy != 0.0) for (x = y; x < nj; x++) B->sp_val[pos[x - y]] -= v[x] * vy;
-                    pos += nj - y;
-                }
-            }
-        }
+        /* minus the levels' L21 outer products, column by column (OpenMP:
+           columns are independent, each summed alike whatever the threads) */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 8) if (r >= 256)
+#endif
+        for (j = 0; j < r; j++) lmm__sparse_pairs_col(B, j);
     } else {                                     /* S in L22, then gathered */
         if (lmm__schur_build(m, theta) != 0) return 1;
         for (s = 0; s < B->sp_nsn; s++) {
@@ -7943,32 +8059,8 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
             }
         }
     }
-    for (s = 0; s < B->sp_nsn; s++) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], cur = -1, d0;
-        const int *rows = B->sp_rows + B->sp_rp[s];
-        double *blk = B->sp_val + B->sp_off[s];
-        if (nc == mr) {                          /* no rows below (the last, dense supernode): in place */
-            if (lmm__chol_blocked(mr, nc, blk, mr, B->pack) != 0) return 1;
-            continue;
-        }
-        memcpy(F, blk, (size_t)mr * nc * sizeof(double));
-        for (j = nc; j < mr; j++) memset(F + (size_t)j * mr + j, 0, (size_t)(mr - j) * sizeof(double));
-        if (lmm__chol_blocked(mr, nc, F, mr, B->pack) != 0) return 1;
-        memcpy(blk, F, (size_t)mr * nc * sizeof(double));
-        for (j = nc; j < mr; j++) {              /* F's trailing triangle: minus this block's update */
-            int col = rows[j], t = B->sp_snof[col], mt = B->sp_rp[t + 1] - B->sp_rp[t];
-            const double *src = F + (size_t)j * mr;
-            double *dst = B->sp_val + B->sp_off[t] + (size_t)(col - B->sp_first[t]) * mt;
-            if (t != cur) lmm__sparse_map(B, cur = t);
-            d0 = B->sp_map[col];
-            if (B->sp_map[rows[mr - 1]] - d0 == mr - 1 - j) {   /* the rows run on in the target: a plain add */
-                double *dd = dst + d0 - j;
-                for (i = j; i < mr; i++) dd[i] += src[i];
-            } else {
-                for (i = j; i < mr; i++) dst[B->sp_map[rows[i]]] += src[i];
-            }
-        }
-    }
+    for (s = 0; s < B->sp_nsn; s++)
+        if (lmm__sparse_supernode(B, s) != 0) return 1;
     return 0;
 }
 
@@ -8674,7 +8766,6 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
     lmm__blocks *B = m->blk_;
     int qr = B->qr, p1 = B->p1, j, k, a, c, t, u, e;
     int *ipos = B->sp_map;                       /* factor position of each rest row, after selinv */
-    const int *pos;                              /* the level's pair entries (lmm__sparse_plan_assembly) */
     double blockv[32 * 32], x1[32 * 32], *v = fit->work_ + fit->optim_work_;
     if (lmm__sparse_selinv(B) != 0) return lmm__nomem(err);
     for (j = 0; j < qr; j++) ipos[B->sp_perm[j]] = j;
@@ -8683,6 +8774,63 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
         double tk = B->T[B->T_offset[k]];
         for (j = 0; j < tm->nlevels; j++)
             fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__sparse_diag(B, B->sp_z, ipos[tm->u_offset - B->q1 + j]));
+    }
+    if (B->sp_pr && p1 <= 32) {                  /* the pairs by column (sp_pr): Z read in place, no search */
+        int nt = B->r - qr, fy;
+        double *W = LMM__NEW(double, B->cp[B->l1] * p1 + 1), *acc = LMM__ZNEW(double, (size_t)B->l1 * p1 * p1 + 1);
+        if (W && acc) {
+            for (j = 0; j < B->l1; j++) {        /* acc_j = x1' x1, W_j = L21_j x1 (x1 = L11_j^{-1}) */
+                const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1;
+                int nj = (int)(B->cp[j + 1] - B->cp[j]);
+                double *Wj = W + B->cp[j] * p1, *accj = acc + (size_t)j * p1 * p1;
+                for (e = 0; e < p1; e++) {
+                    double *x1e = x1 + e * 32;
+                    for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
+                    lmm_trsv_lower(p1, L, p1, x1e, 0);
+                }
+                for (a = 0; a < p1; a++)
+                    for (c = 0; c < p1; c++) {
+                        double sum = 0;
+                        int d;
+                        for (d = 0; d < p1; d++) sum += x1[d + a * 32] * x1[d + c * 32];
+                        accj[a + c * p1] = sum;
+                    }
+                for (e = 0; e < p1; e++)
+                    for (t = 0; t < nj; t++) {
+                        double sum = 0;
+                        for (c = 0; c < p1; c++) sum += V[(size_t)c * nj + t] * x1[c + e * 32];
+                        Wj[(size_t)e * nj + t] = sum;
+                    }
+            }
+            for (fy = 0; fy < qr; fy++) {        /* column fy of Z: every level's pairs (t, x) there */
+                int sn = B->sp_snof[fy], oc = B->sp_perm[fy];
+                const double *zc = B->sp_z + B->sp_off[sn] + (size_t)(fy - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
+                const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[fy];
+                size_t ee;
+                for (ee = B->tp[oc]; ee < B->tp[oc + 1]; ee++) {
+                    int lv = B->tl[ee], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[ee], kk;
+                    const double *Wj = W + B->cp[lv] * p1;
+                    double *accj = acc + (size_t)lv * p1 * p1;
+                    t = B->tt[ee];
+                    for (kk = 0; kk < np; kk++) {
+                        int x = pr[2 * kk + 1];
+                        double z = zc[pr[2 * kk]];
+                        if (x >= nj - nt) continue;   /* the X and y rows end the list */
+                        for (a = 0; a < p1; a++)
+                            for (c = 0; c < p1; c++) {
+                                const double *va = Wj + (size_t)a * nj, *vc = Wj + (size_t)c * nj;
+                                accj[a + c * p1] += (x == t ? va[t] * vc[t] : va[t] * vc[x] + va[x] * vc[t]) * z;
+                            }
+                    }
+                    pr += 2 * np;
+                }
+            }
+            for (j = 0; j < B->l1; j++)
+                lmm__block_condsd(p1, B->T + B->T_offset[0], acc + (size_t)j * p1 * p1, s2, fit->b_condsd + (size_t)j * p1);
+            LMM_FREE(W); LMM_FREE(acc);
+            return LMM_OK;
+        }
+        LMM_FREE(W); LMM_FREE(acc);              /* not fatal: the search below needs none of it */
     }
     for (j = 0; j < B->l1; j++) {
         const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1, *T = B->T + B->T_offset[0];
@@ -8707,10 +8855,9 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
                 for (c = 0; c < p1; c++) sum += V[(size_t)c * nj + t] * x1[c + e * 32];
                 v[(size_t)e * nre + t] = sum;
             }
-        pos = B->sp_pairpos ? B->sp_pairpos + B->sp_pp[j] : NULL;
-        for (t = 0; t < nre; pos = pos ? pos + (nj - t) : NULL, t++)   /* v_a' Z v_c over the level's pairs */
+        for (t = 0; t < nre; t++)                /* v_a' Z v_c over the level's pairs */
             for (u = t; u < nre; u++) {
-                double z = pos ? B->sp_z[pos[u - t]] : lmm__sparse_z(B, ipos[rows[u]], ipos[rows[t]]);
+                double z = lmm__sparse_z(B, ipos[rows[u]], ipos[rows[t]]);
                 for (a = 0; a < p1; a++)
                     for (c = 0; c < p1; c++) {
                         const double *va = v + (size_t)a * nre, *vc = v + (size_t)c * nre;

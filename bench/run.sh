@@ -37,7 +37,8 @@ fi
 c_reps() {
     case $1 in
         sleepstudy_fit|sleepstudy_wfit|sleepstudy_poly|penicillin_fit|cbpp_fit) echo "${BENCH_REPS:-200}" ;;
-        insteval) echo "${BENCH_REPS:-3}" ;;
+        insteval|verbagg_fit|cbpp_boot) echo "${BENCH_REPS:-3}" ;;
+        maximal) echo "${BENCH_REPS:-1}" ;;
         *) echo "${BENCH_REPS:-5}" ;;
     esac
 }
