@@ -773,7 +773,8 @@ LMM_API void lmm_allfit_free(lmm_allfit *a);
 typedef struct lmm_glmm_options {  /* zero-initialised = glmer's defaults, but the family must be set */
     lmm_model_options model;  /* family and link (binomial: logit by default; poisson: log), weights, offset */
     int nagq;                 /* 0 or 1: Laplace; 2..25: adaptive Gauss-Hermite quadrature */
-    lmm_optim_options optim;  /* stage-2 optimizer tolerances (method ignored: BOBYQA then a restart) */
+    lmm_optim_options optim;  /* stage-2 optimizer tolerances (method ignored: BOBYQA then a restart); rho_end 0:
+                                 1e-8, bootstrap replicates 1e-6 (beta in units of its standard errors) */
     int skip_condvar;         /* 1: skip the conditional variances of the random effects */
     int skip_hessian;         /* 1: vcov from the PIRLS factor (lme4's use.hessian = FALSE) */
 } lmm_glmm_options;
@@ -10492,10 +10493,13 @@ static int lmm__glmm_vcov_rx(lmm__glmm_ws *ws, double *vcov)
    ws->opts.optim, restarted until it stops improving; *converged cleared when
    a run ran out of evaluations. */
 static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lower, const double *upper,
-                                   int *converged, lmm_error *err)
+                                   int replicate, int *converged, lmm_error *err)
 {
     lmm__glmm_ctx ctx;
     lmm_optim_options oo = ws->opts.optim;
+    /* a bootstrap replicate needs its estimates to a millionth of a standard error (beta is
+       searched in those units), not to 1e-8: a quarter fewer evaluations */
+    if (replicate && oo.rho_end <= 0) oo.rho_end = 1e-6;
     lmm_optim_result res;
     lmm_status st;
     double best = HUGE_VAL;
@@ -10835,7 +10839,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
     }
     /* stage 2: (theta, beta) on the Laplace / AGQ deviance, restarted until it stops improving */
     ws->opts = o;
-    if ((st = lmm__glmm_stage2(ws, x, lower, upper, &g->converged, err)) != LMM_OK) goto done;
+    if ((st = lmm__glmm_stage2(ws, x, lower, upper, 0, &g->converged, err)) != LMM_OK) goto done;
     /* results at the optimum */
     if ((st = lmm__glmm_results(g, ws, x, o.skip_condvar, o.skip_hessian, err)) != LMM_OK) goto done;
     g->nevals = ws->evals;
@@ -10958,7 +10962,7 @@ static lmm_status lmm__glmm_refit_from(lmm_glmm *g, const double *y, const doubl
         }
     }
     g->converged = 1;
-    st = lmm__glmm_stage2(ws, x, lower, upper, &g->converged, err);
+    st = lmm__glmm_stage2(ws, x, lower, upper, !full, &g->converged, err);
     if (st == LMM_OK) st = lmm__glmm_results(g, ws, x, !full || ws->opts.skip_condvar, !full || ws->opts.skip_hessian, err);
     g->nevals = ws->evals;
     LMM_FREE(x);
