@@ -8915,6 +8915,24 @@ static void lmm__condvar_dense(lmm_fit *fit, double s2)
     }
 }
 
+/* x1 = L^{-1} (p1 columns at stride 32) for a level's lower factor L, and g = x1' x1 (p1 x p1):
+   the level's own part of the inverse the conditional variances need. */
+static void lmm__level_inv_gram(int p1, const double *L, double *x1, double *g)
+{
+    int a, c, d, e;
+    for (e = 0; e < p1; e++) {
+        double *x1e = x1 + e * 32;
+        for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
+        lmm_trsv_lower(p1, L, p1, x1e, 0);
+    }
+    for (a = 0; a < p1; a++)
+        for (c = 0; c < p1; c++) {
+            double sum = 0;
+            for (d = 0; d < p1; d++) sum += x1[d + a * 32] * x1[d + c * 32];
+            g[a + c * p1] = sum;
+        }
+}
+
 /* Conditional SDs on the sparse path (every term after the first scalar):
    a rest effect's variance is its diagonal entry of Z (lmm__sparse_selinv);
    a first-term level's block is x1' x1 + v' Z v with x1 = L11^{-1} e and v =
@@ -8942,18 +8960,7 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
                 const double *L = B->L11 + (size_t)j * p1 * p1, *V = B->L21 + B->cp[j] * p1;
                 int nj = (int)(B->cp[j + 1] - B->cp[j]);
                 double *Wj = W + B->cp[j] * p1, *accj = acc + (size_t)j * p1 * p1;
-                for (e = 0; e < p1; e++) {
-                    double *x1e = x1 + e * 32;
-                    for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
-                    lmm_trsv_lower(p1, L, p1, x1e, 0);
-                }
-                for (a = 0; a < p1; a++)
-                    for (c = 0; c < p1; c++) {
-                        double sum = 0;
-                        int d;
-                        for (d = 0; d < p1; d++) sum += x1[d + a * 32] * x1[d + c * 32];
-                        accj[a + c * p1] = sum;
-                    }
+                lmm__level_inv_gram(p1, L, x1, accj);
                 for (e = 0; e < p1; e++)
                     for (t = 0; t < nj; t++) {
                         double sum = 0;
@@ -8996,18 +9003,7 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
         const int *rows = B->ri + B->cp[j];
         int nj = (int)(B->cp[j + 1] - B->cp[j]), nre = 0;
         while (nre < nj && rows[nre] < qr) nre++;
-        for (e = 0; e < p1; e++) {
-            double *x1e = x1 + e * 32;
-            for (c = 0; c < p1; c++) x1e[c] = c == e ? 1.0 : 0.0;
-            lmm_trsv_lower(p1, L, p1, x1e, 0);
-        }
-        for (a = 0; a < p1; a++)
-            for (c = 0; c < p1; c++) {
-                double sum = 0;
-                int d;
-                for (d = 0; d < p1; d++) sum += x1[d + a * 32] * x1[d + c * 32];
-                blockv[a + c * p1] = sum;
-            }
+        lmm__level_inv_gram(p1, L, x1, blockv);
         for (e = 0; e < p1; e++)                 /* v_e = L21 x1_e on the level's random-effect rows */
             for (t = 0; t < nre; t++) {
                 double sum = 0;
