@@ -62,10 +62,12 @@ check_compiles() { # name, command...
     fi
 }
 # lane NAME CODE: run the shell CODE in a background subshell, its
-# counts in build/lane_NAME.counts and its report in build/lane_NAME.out
+# counts in build/lane_NAME.counts and its report (ending with its seconds,
+# to see which lane bounds CI's time) in build/lane_NAME.out
 lane() {
     rm -f build/lane_$1.counts
-    ( passed=0; failed=0; skipped=0; eval "$2"; echo "$passed $failed $skipped" >build/lane_$1.counts ) \
+    ( passed=0; failed=0; skipped=0; t0=$(date +%s); eval "$2"; echo "$passed $failed $skipped" >build/lane_$1.counts
+      echo "(lane $1: $(( $(date +%s) - t0 )) s)" ) \
         >build/lane_$1.out 2>&1 &
 }
 # collect NAME...: wait for the lanes, print their reports, add up their counts
