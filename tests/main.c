@@ -44,6 +44,27 @@ char *lmm_test_slurp(FILE *f)
     return s;
 }
 
+void lmm_test_check_r_text(const char *relpath, FILE *out)
+{
+    char path[512], *want = NULL, *got = NULL, *w, *r;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, relpath);
+    f = fopen(path, "rb");
+    lmm_test_check(f != NULL && out != NULL, __FILE__, __LINE__, relpath);
+    if (f) { want = lmm_test_slurp(f); fclose(f); }
+    if (out) { rewind(out); got = lmm_test_slurp(out); fclose(out); }
+    if (want && got) {
+        for (r = w = want; *r; ) {   /* U+2018 / U+2019 -> ', as R's C locale prints them */
+            if ((unsigned char)r[0] == 0xE2 && (unsigned char)r[1] == 0x80 && ((unsigned char)r[2] == 0x98 || (unsigned char)r[2] == 0x99)) { *w++ = '\''; r += 3; }
+            else *w++ = *r++;
+        }
+        *w = 0;
+        if (strcmp(got, want) != 0) fprintf(stderr, "  %s: printed\n%s\n  R printed\n%s\n", relpath, got, want);
+        lmm_test_check(strcmp(got, want) == 0, __FILE__, __LINE__, relpath);
+    }
+    free(want); free(got);
+}
+
 /* The suite list: -D'LMM_SUITES(X)=X(rng)' builds one suite alone; otherwise
    build/suites.h (written by the Makefile from tests/test_*.c) lists them all. */
 #ifndef LMM_SUITES

@@ -15,6 +15,9 @@ void lmm_test_check(int ok, const char *file, int line, const char *what);
 int lmm_test_close(double got, double want, double rtol, double atol);
 lmm_frame *lmm_test_read_csv(const char *name);
 char *lmm_test_slurp(FILE *f);   /* an open file's whole text (caller frees) */
+/* Output `got` (what print_fn wrote into a tmpfile, read back and freed here) equals R's text in
+   TEST_DATA_DIR/relpath, R's curly quotes read as ASCII '; a difference prints both. */
+void lmm_test_check_r_text(const char *relpath, FILE *got);
 
 #define CHECK(cond) lmm_test_check(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= max(rtol*|want|, atol) */
