@@ -57,6 +57,15 @@ static int usage_error(const char *msg)
     return EXIT_INPUT;
 }
 
+/* --ddf's value: 0, or -1 when it names no method */
+static int parse_ddf(const char *v, int *ddf)
+{
+    if (!strcmp(v, "satterthwaite")) *ddf = LMM_DDF_SATTERTHWAITE;
+    else if (!strcmp(v, "kenward-roger")) *ddf = LMM_DDF_KENWARD_ROGER;
+    else return -1;
+    return 0;
+}
+
 static void help_main(void)
 {
     printf("lmm - linear mixed models from the command line (lmm.h)\n\n"
@@ -544,9 +553,7 @@ static int cmd_fit(int argc, char **argv)
         }
         else if (!strcmp(argv[i], "--ddf")) {
             const char *v = i + 1 < argc ? argv[++i] : "";
-            if (!strcmp(v, "satterthwaite")) ddf = LMM_DDF_SATTERTHWAITE;
-            else if (!strcmp(v, "kenward-roger")) ddf = LMM_DDF_KENWARD_ROGER;
-            else { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
+            if (parse_ddf(v, &ddf) != 0) { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
         } else args[nargs++] = argv[i];
     }
     rc = parse_opts(nargs, args, &o, pos, 2, &npos, 1);
@@ -942,9 +949,7 @@ static int cmd_anova(int argc, char **argv)
             else { free(args); return usage_error("--type takes 1, 2 or 3"); }
         } else if (!strcmp(argv[i], "--ddf")) {
             const char *v = i + 1 < argc ? argv[++i] : "";
-            if (!strcmp(v, "satterthwaite")) ddf = LMM_DDF_SATTERTHWAITE;
-            else if (!strcmp(v, "kenward-roger")) ddf = LMM_DDF_KENWARD_ROGER;
-            else { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
+            if (parse_ddf(v, &ddf) != 0) { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
         } else if (!strcmp(argv[i], "--ml")) ml = 1;
         else if (!strcmp(argv[i], "--family")) {
             if (i + 1 >= argc) { free(args); return usage_error("--family needs binomial or poisson"); }
@@ -1795,9 +1800,7 @@ static int cmd_contest(int argc, char **argv)
             rows_text[nrow++] = argv[++i];
         } else if (!strcmp(argv[i], "--ddf")) {
             const char *v = i + 1 < argc ? argv[++i] : "";
-            if (!strcmp(v, "satterthwaite")) ddf = LMM_DDF_SATTERTHWAITE;
-            else if (!strcmp(v, "kenward-roger")) ddf = LMM_DDF_KENWARD_ROGER;
-            else { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
+            if (parse_ddf(v, &ddf) != 0) { free(args); return usage_error("--ddf takes 'satterthwaite' or 'kenward-roger'"); }
         } else args[nargs++] = argv[i];
     }
     rc = parse_opts(nargs, args, &o, pos, 2, &npos, 1);
