@@ -6764,6 +6764,7 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
      10. conditional variances and finalize
      11. convergence check
      12. fit driver
+     13. replicates on a thread team (the bootstraps' loop)
    The general dense kernels (blocked Cholesky, triangular inverse) are in
    "Dense linear algebra", the sorting and quantile helpers in "Utilities". */
 
@@ -9604,6 +9605,131 @@ LMM_API lmm_status lmm_fit_all_optimizers(const lmm_fit *fit, lmm_allfit **out, 
     return LMM_OK;
 }
 
+/* ---- 13. replicates on a thread team ------------------------------------ */
+/* The parametric bootstraps' loop, shared by the linear and the generalized
+   ones: every thread of the OpenMP team (or the one thread) builds its private
+   state once, then takes replicates one at a time in chunks (about 1% each
+   when progress is asked, else one chunk: no extra barriers). A thread whose
+   state could not be built writes NANs; the first failure is returned. */
+typedef void *(*lmm__team_init_fn)(const void *ctx, lmm_status *st, lmm_error *err);
+typedef void (*lmm__team_one_fn)(const void *ctx, void *state, int b, double *out);
+typedef void (*lmm__team_free_fn)(void *state);
+
+typedef struct lmm__team {
+    const void *ctx;                      /* what the replicates share, read-only */
+    lmm__team_init_fn init;               /* a thread's state (NULL on failure) */
+    lmm__team_one_fn one;                 /* replicate b into out (k values) */
+    lmm__team_free_fn fini;
+    int k;                                /* values per replicate */
+    double *out;                          /* (last - first) * k */
+    int first, last, chunk, threads;
+    lmm_progress_fn progress;
+    void *progress_user;
+    lmm_status status;
+    lmm_error err;
+} lmm__team;
+
+static void lmm__team_worker(lmm__team *t)
+{
+    lmm_error terr;
+    lmm_status st = LMM_OK;
+    void *state = t->init(t->ctx, &st, &terr);
+    int start, b, j;
+    if (!state) {
+        if (st == LMM_OK) st = lmm__nomem(&terr);
+#ifdef _OPENMP
+#pragma omp critical (lmm__team_status)
+#endif
+        {
+            if (t->status == LMM_OK) { t->status = st; t->err = terr; }
+        }
+    }
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+    t->threads++;
+    for (start = t->first; start < t->last; start += t->chunk) {
+        int end = t->last - start > t->chunk ? start + t->chunk : t->last;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (b = start; b < end; b++) {
+            double *out = t->out + (size_t)(b - t->first) * t->k;
+            if (state) t->one(t->ctx, state, b, out);
+            else for (j = 0; j < t->k; j++) out[j] = NAN;
+        }
+#ifdef _OPENMP
+#pragma omp master
+#endif
+        {
+            if (t->progress) t->progress(end - t->first, t->last - t->first, t->progress_user);
+        }
+    }
+    if (state) t->fini(state);
+}
+
+/* The shard [first, last) of nsim replicates that opt names; 0, or nonzero
+   (with the error) when it does not lie inside [0, nsim). */
+static int lmm__team_range(int nsim, const lmm_boot_options *opt, int *first, int *last, lmm_error *err)
+{
+    *first = opt ? opt->first : 0;
+    *last = opt && opt->last > 0 ? opt->last : nsim;
+    if (nsim < 1) { lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim); return 1; }
+    if (*first < 0 || *first >= *last || *last > nsim) {
+        lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", *first, *last, nsim);
+        return 1;
+    }
+    return 0;
+}
+
+/* Validate the range, run the replicates on the team, report the setup status. */
+static lmm_status lmm__team_run(lmm__team *t, int nsim, const lmm_boot_options *opt, lmm_error *err)
+{
+    int nthreads = opt ? opt->threads : 0;
+    if (lmm__team_range(nsim, opt, &t->first, &t->last, err)) return LMM_ERR_ARG;
+    t->progress = opt ? opt->progress : NULL;
+    t->progress_user = opt ? opt->progress_user : NULL;
+    t->chunk = t->progress ? (t->last - t->first + 99) / 100 : t->last - t->first;
+    if (t->chunk < 1) t->chunk = 1;
+    t->threads = 0;
+    t->status = LMM_OK;
+    (void)nthreads;
+#ifdef _OPENMP
+    if (nthreads > 0) {
+#pragma omp parallel num_threads(nthreads)
+        lmm__team_worker(t);
+    } else {
+#pragma omp parallel
+        lmm__team_worker(t);
+    }
+#else
+    lmm__team_worker(t);
+#endif
+    if (t->status != LMM_OK) {
+        if (err) *err = t->err;
+        return t->status;
+    }
+    return LMM_OK;
+}
+
+/* An LRT bootstrap's p-value, its Monte Carlo SE and the share of statistics
+   at zero (below 1e-5) from the finite ones. */
+static void lmm__boot_tally(lmm_boot_result *res)
+{
+    int i, n = res->last - res->first, valid = 0, ge = 0, zero = 0;
+    for (i = 0; i < n; i++) {
+        double s = res->stats[i];
+        if (!isfinite(s)) continue;
+        valid++;
+        if (s >= res->observed) ge++;
+        if (s < 1e-5) zero++;
+    }
+    res->nvalid = valid;
+    res->pvalue = valid ? (double)ge / valid : NAN;
+    res->pvalue_se = valid ? sqrt(res->pvalue * (1 - res->pvalue) / valid) : NAN;
+    res->frac_zero = valid ? (double)zero / valid : NAN;
+}
+
 /* ======================================================================== */
 /* Generalized linear mixed models                                   @glmm */
 /* ======================================================================== */
@@ -11069,20 +11195,13 @@ typedef struct lmm__glmm_boot_ctx {
     void *user;
     int k;
     uint64_t seed;
-    int first, last, chunk;
-    double *out;
-    lmm_progress_fn progress;
-    void *progress_user;
-    int threads;
-    lmm_status status;
-    lmm_error err;
 } lmm__glmm_boot_ctx;
 
 /* Replicate b into out (k values; NAN where a refit failed). f1 (and f0 for the LRT) are this thread's shells. */
-static void lmm__glmm_boot_one(const lmm__glmm_boot_ctx *cx, lmm_glmm *f1, lmm_glmm *f0, double *y, double *work, int b)
+static void lmm__glmm_boot_one(const lmm__glmm_boot_ctx *cx, lmm_glmm *f1, lmm_glmm *f0, double *y, double *work, int b, double *out)
 {
     lmm_rng rng;
-    double *out = cx->out + (size_t)(b - cx->first) * cx->k, *x0 = work + (cx->alt ? (cx->alt->q > cx->null_fit->q ? cx->alt->q : cx->null_fit->q) : cx->fit->q) + 1;
+    double *x0 = work + (cx->alt ? (cx->alt->q > cx->null_fit->q ? cx->alt->q : cx->null_fit->q) : cx->fit->q) + 1;
     int j;
     lmm_rng_seed_stream(&rng, cx->seed, (uint64_t)b);
     if (cx->alt) {
@@ -11105,83 +11224,56 @@ static void lmm__glmm_boot_one(const lmm__glmm_boot_ctx *cx, lmm_glmm *f1, lmm_g
     else memcpy(out, f1->beta, (size_t)cx->k * sizeof(double));
 }
 
-/* Runs on every thread of the team (or alone): private shells, then chunks of replicates. */
-static void lmm__glmm_boot_worker(lmm__glmm_boot_ctx *cx)
-{
-    const lmm_glmm *main_fit = cx->alt ? cx->alt : cx->fit;
-    lmm_glmm *f1 = lmm__glmm_shell(main_fit), *f0 = cx->null_fit ? lmm__glmm_shell(cx->null_fit) : NULL;
-    int q = main_fit->q, start, b, j, ok;
+/* A thread's private shells and scratch (lmm__team's state). */
+typedef struct lmm__glmm_boot_thread {
+    lmm_glmm *f1, *f0;                    /* the fit (or alternative), the null */
     double *y, *work;
-    if (cx->null_fit && cx->null_fit->q > q) q = cx->null_fit->q;
-    y = LMM__NEW(double, main_fit->nobs);
-    work = LMM__NEW(double, (size_t)q + 1 + main_fit->ntheta + main_fit->p + (cx->null_fit ? cx->null_fit->ntheta + cx->null_fit->p : 0));
-    ok = f1 && (f0 || !cx->null_fit) && y && work;
-    if (!ok) {
-#ifdef _OPENMP
-#pragma omp critical (lmm__glmm_boot_status)
-#endif
-        {
-            if (cx->status == LMM_OK) { cx->status = LMM_ERR_NOMEM; lmm__fail(&cx->err, LMM_ERR_NOMEM, "out of memory"); }
-        }
-    }
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-    cx->threads++;
-    for (start = cx->first; start < cx->last; start += cx->chunk) {
-        int end = cx->last - start > cx->chunk ? start + cx->chunk : cx->last;
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (b = start; b < end; b++) {
-            if (ok) lmm__glmm_boot_one(cx, f1, f0, y, work, b);
-            else for (j = 0; j < cx->k; j++) cx->out[(size_t)(b - cx->first) * cx->k + j] = NAN;
-        }
-#ifdef _OPENMP
-#pragma omp master
-#endif
-        {
-            if (cx->progress) cx->progress(end - cx->first, cx->last - cx->first, cx->progress_user);
-        }
-    }
-    lmm__glmm_shell_free(f1); lmm__glmm_shell_free(f0);
-    LMM_FREE(y); LMM_FREE(work);
+} lmm__glmm_boot_thread;
+
+static void lmm__glmm_boot_thread_free(void *state)
+{
+    lmm__glmm_boot_thread *th = (lmm__glmm_boot_thread *)state;
+    if (!th) return;
+    lmm__glmm_shell_free(th->f1); lmm__glmm_shell_free(th->f0);
+    LMM_FREE(th->y); LMM_FREE(th->work);
+    LMM_FREE(th);
 }
 
-/* Validate the range and run the replicates on the team (as the linear bootstrap). */
-static lmm_status lmm__glmm_boot_run(lmm__glmm_boot_ctx *cx, int nsim, const lmm_boot_options *opt, lmm_error *err)
+static void *lmm__glmm_boot_thread_init(const void *ctx, lmm_status *st, lmm_error *err)
 {
-    lmm_boot_options o;
-    int nthreads;
-    if (opt) o = *opt; else memset(&o, 0, sizeof o);
-    if (nsim < 1) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim);
-    cx->first = o.first;
-    cx->last = o.last > 0 ? o.last : nsim;
-    if (cx->first < 0 || cx->first >= cx->last || cx->last > nsim)
-        return lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", cx->first, cx->last, nsim);
-    cx->progress = o.progress; cx->progress_user = o.progress_user;
-    cx->chunk = o.progress ? (cx->last - cx->first + 99) / 100 : cx->last - cx->first;
-    if (cx->chunk < 1) cx->chunk = 1;
-    cx->threads = 0;
-    cx->status = LMM_OK;
-    nthreads = o.threads;
-    (void)nthreads;
-#ifdef _OPENMP
-    if (nthreads > 0) {
-#pragma omp parallel num_threads(nthreads)
-        lmm__glmm_boot_worker(cx);
-    } else {
-#pragma omp parallel
-        lmm__glmm_boot_worker(cx);
+    const lmm__glmm_boot_ctx *cx = (const lmm__glmm_boot_ctx *)ctx;
+    const lmm_glmm *main_fit = cx->alt ? cx->alt : cx->fit;
+    lmm__glmm_boot_thread *th = LMM__ZNEW(lmm__glmm_boot_thread, 1);
+    int q = main_fit->q;
+    if (cx->null_fit && cx->null_fit->q > q) q = cx->null_fit->q;
+    if (th) {
+        th->f1 = lmm__glmm_shell(main_fit);
+        th->f0 = cx->null_fit ? lmm__glmm_shell(cx->null_fit) : NULL;
+        th->y = LMM__NEW(double, main_fit->nobs);
+        th->work = LMM__NEW(double, (size_t)q + 1 + main_fit->ntheta + main_fit->p + (cx->null_fit ? cx->null_fit->ntheta + cx->null_fit->p : 0));
     }
-#else
-    lmm__glmm_boot_worker(cx);
-#endif
-    if (cx->status != LMM_OK) {
-        if (err) *err = cx->err;
-        return cx->status;
+    if (!th || !th->f1 || (cx->null_fit && !th->f0) || !th->y || !th->work) {
+        lmm__glmm_boot_thread_free(th);
+        *st = lmm__nomem(err);
+        return NULL;
     }
-    return LMM_OK;
+    return th;
+}
+
+static void lmm__glmm_boot_team_one(const void *ctx, void *state, int b, double *out)
+{
+    lmm__glmm_boot_thread *th = (lmm__glmm_boot_thread *)state;
+    lmm__glmm_boot_one((const lmm__glmm_boot_ctx *)ctx, th->f1, th->f0, th->y, th->work, b, out);
+}
+
+/* Run cx's replicates into out on the team (the linear bootstrap's loop). */
+static lmm_status lmm__glmm_boot_run(lmm__glmm_boot_ctx *cx, int nsim, double *out, const lmm_boot_options *opt,
+                                     lmm__team *team, lmm_error *err)
+{
+    memset(team, 0, sizeof *team);
+    team->ctx = cx; team->init = lmm__glmm_boot_thread_init; team->one = lmm__glmm_boot_team_one;
+    team->fini = lmm__glmm_boot_thread_free; team->k = cx->k; team->out = out;
+    return lmm__team_run(team, nsim, opt, err);
 }
 
 LMM_API lmm_status lmm_glmm_bootmer(const lmm_glmm *g, int nsim, uint64_t seed, int use_u,
@@ -11189,19 +11281,21 @@ LMM_API lmm_status lmm_glmm_bootmer(const lmm_glmm *g, int nsim, uint64_t seed, 
                                     const lmm_boot_options *opt, lmm_error *err)
 {
     lmm__glmm_boot_ctx cx;
+    lmm__team team;
     if (!g || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_bootmer: NULL argument");
     if (statistic ? k < 1 : k != g->p) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_bootmer: k must be %s (got %d)", statistic ? "positive" : "the number of fixed effects", k);
     memset(&cx, 0, sizeof cx);
-    cx.fit = g; cx.use_u = use_u; cx.statistic = statistic; cx.user = user; cx.k = k; cx.seed = seed; cx.out = out;
-    return lmm__glmm_boot_run(&cx, nsim, opt, err);
+    cx.fit = g; cx.use_u = use_u; cx.statistic = statistic; cx.user = user; cx.k = k; cx.seed = seed;
+    return lmm__glmm_boot_run(&cx, nsim, out, opt, &team, err);
 }
 
 LMM_API lmm_status lmm_glmm_boot_lrt(const lmm_glmm *null_fit, const lmm_glmm *alt, int nsim, uint64_t seed,
                                      const lmm_boot_options *opt, lmm_boot_result *res, lmm_error *err)
 {
     lmm__glmm_boot_ctx cx;
+    lmm__team team;
     lmm_status st;
-    int i, first, last, valid = 0, ge = 0, zero = 0;
+    int i, first, last;
     if (!res) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: NULL result");
     memset(res, 0, sizeof *res);
     if (!null_fit || !alt) return lmm__fail(err, LMM_ERR_ARG, "lmm_glmm_boot_lrt: NULL fit");
@@ -11218,22 +11312,11 @@ LMM_API lmm_status lmm_glmm_boot_lrt(const lmm_glmm *null_fit, const lmm_glmm *a
     cx.null_fit = null_fit; cx.alt = alt; cx.k = 1; cx.seed = seed;
     res->nsim = nsim; res->seed = seed;
     res->observed = null_fit->deviance - alt->deviance;
-    first = opt ? opt->first : 0; last = opt && opt->last > 0 ? opt->last : nsim;
-    if (nsim >= 1 && last > first && first >= 0 && last <= nsim && !(res->stats = LMM__NEW(double, last - first))) return lmm__nomem(err);
-    cx.out = res->stats;
-    if ((st = lmm__glmm_boot_run(&cx, nsim, opt, err)) != LMM_OK) { LMM_FREE(res->stats); res->stats = NULL; return st; }
-    res->first = cx.first; res->last = cx.last; res->threads = cx.threads;
-    for (i = 0; i < res->last - res->first; i++) {   /* as lmm_boot_summarize */
-        double s = res->stats[i];
-        if (!isfinite(s)) continue;
-        valid++;
-        if (s >= res->observed) ge++;
-        if (s < 1e-5) zero++;
-    }
-    res->nvalid = valid;
-    res->pvalue = valid ? (double)ge / valid : NAN;
-    res->pvalue_se = valid ? sqrt(res->pvalue * (1 - res->pvalue) / valid) : NAN;
-    res->frac_zero = valid ? (double)zero / valid : NAN;
+    if (lmm__team_range(nsim, opt, &first, &last, err)) return LMM_ERR_ARG;
+    if (!(res->stats = LMM__NEW(double, last - first))) return lmm__nomem(err);
+    if ((st = lmm__glmm_boot_run(&cx, nsim, res->stats, opt, &team, err)) != LMM_OK) { LMM_FREE(res->stats); res->stats = NULL; return st; }
+    res->first = team.first; res->last = team.last; res->threads = team.threads;
+    lmm__boot_tally(res);
     return LMM_OK;
 }
 
@@ -13604,13 +13687,6 @@ typedef struct lmm__boot_ctx {
     const double *x, *z;                  /* prediction row and term column values */
     int term, level;
     uint64_t seed;
-    int first, last, chunk;
-    double *out;                          /* (last - first) * k */
-    lmm_progress_fn progress;
-    void *progress_user;
-    int threads;
-    lmm_status status;                    /* first setup failure */
-    lmm_error err;
 } lmm__boot_ctx;
 
 /* One thread's private, refittable copies and scratch. */
@@ -13665,10 +13741,9 @@ static double lmm__lm_loglik_refit(const lmm__boot_ctx *cx, const double *y, dou
 }
 
 /* Replicate b: everything it draws comes from stream (seed, b). */
-static void lmm__boot_one(const lmm__boot_ctx *cx, lmm__boot_thread *th, int b)
+static void lmm__boot_one(const lmm__boot_ctx *cx, lmm__boot_thread *th, int b, double *out)
 {
     lmm_rng rng;
-    double *out = cx->out + (size_t)(b - cx->first) * cx->k;
     int j;
     lmm_rng_seed_stream(&rng, cx->seed, (uint64_t)b);
     if (cx->kind == LMM__BOOT_LRT) {
@@ -13710,42 +13785,24 @@ static void lmm__boot_one(const lmm__boot_ctx *cx, lmm__boot_thread *th, int b)
     }
 }
 
-/* Runs on every thread of the team (or alone): clone, then chunks of replicates. */
-static void lmm__boot_worker(lmm__boot_ctx *cx)
+/* lmm__team's callbacks: a thread's clones, one replicate, the clones freed. */
+static void *lmm__boot_team_init(const void *ctx, lmm_status *st, lmm_error *err)
 {
-    lmm__boot_thread th;
-    lmm_error terr;
-    lmm_status st = lmm__boot_thread_init(cx, &th, &terr);
-    int start, b, j;
-    if (st != LMM_OK) {
-#ifdef _OPENMP
-#pragma omp critical (lmm__boot_status)
-#endif
-        {
-            if (cx->status == LMM_OK) { cx->status = st; cx->err = terr; }
-        }
-    }
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-    cx->threads++;
-    for (start = cx->first; start < cx->last; start += cx->chunk) {
-        int end = cx->last - start > cx->chunk ? start + cx->chunk : cx->last;
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (b = start; b < end; b++) {
-            if (st == LMM_OK) lmm__boot_one(cx, &th, b);
-            else for (j = 0; j < cx->k; j++) cx->out[(size_t)(b - cx->first) * cx->k + j] = NAN;
-        }
-#ifdef _OPENMP
-#pragma omp master
-#endif
-        {
-            if (cx->progress) cx->progress(end - cx->first, cx->last - cx->first, cx->progress_user);
-        }
-    }
-    if (st == LMM_OK) lmm__boot_thread_free(&th);
+    lmm__boot_thread *th = LMM__NEW(lmm__boot_thread, 1);
+    if (!th) { *st = lmm__nomem(err); return NULL; }
+    if ((*st = lmm__boot_thread_init((const lmm__boot_ctx *)ctx, th, err)) != LMM_OK) { LMM_FREE(th); return NULL; }
+    return th;
+}
+
+static void lmm__boot_team_one(const void *ctx, void *state, int b, double *out)
+{
+    lmm__boot_one((const lmm__boot_ctx *)ctx, (lmm__boot_thread *)state, b, out);
+}
+
+static void lmm__boot_team_free(void *state)
+{
+    lmm__boot_thread_free((lmm__boot_thread *)state);
+    LMM_FREE(state);
 }
 
 static double lmm__wall_seconds(void)
@@ -13761,62 +13818,25 @@ static double lmm__wall_seconds(void)
 #endif
 }
 
-/* Validate the range, run the replicates on the team, report the setup status. */
-static lmm_status lmm__boot_run(lmm__boot_ctx *cx, int nsim, const lmm_boot_options *opt, double *elapsed, lmm_error *err)
+/* Run cx's replicates into out on the team; elapsed: their wall seconds. */
+static lmm_status lmm__boot_run(lmm__boot_ctx *cx, int nsim, double *out, const lmm_boot_options *opt,
+                                lmm__team *team, double *elapsed, lmm_error *err)
 {
-    lmm_boot_options o;
-    double t0;
-    int nthreads;
-    if (opt) o = *opt; else memset(&o, 0, sizeof o);
-    if (nsim < 1) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim);
-    cx->first = o.first;
-    cx->last = o.last > 0 ? o.last : nsim;
-    if (cx->first < 0 || cx->first >= cx->last || cx->last > nsim)
-        return lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", cx->first, cx->last, nsim);
-    cx->progress = o.progress; cx->progress_user = o.progress_user;
-    /* progress about every 1% when asked; one chunk otherwise (no extra barriers) */
-    cx->chunk = o.progress ? (cx->last - cx->first + 99) / 100 : cx->last - cx->first;
-    if (cx->chunk < 1) cx->chunk = 1;
-    cx->threads = 0;
-    cx->status = LMM_OK;
-    nthreads = o.threads;
-    (void)nthreads;
-    t0 = lmm__wall_seconds();
-#ifdef _OPENMP
-    if (nthreads > 0) {
-#pragma omp parallel num_threads(nthreads)
-        lmm__boot_worker(cx);
-    } else {
-#pragma omp parallel
-        lmm__boot_worker(cx);
-    }
-#else
-    lmm__boot_worker(cx);
-#endif
+    double t0 = lmm__wall_seconds();
+    lmm_status st;
+    memset(team, 0, sizeof *team);
+    team->ctx = cx; team->init = lmm__boot_team_init; team->one = lmm__boot_team_one;
+    team->fini = lmm__boot_team_free; team->k = cx->k; team->out = out;
+    st = lmm__team_run(team, nsim, opt, err);
     *elapsed = lmm__wall_seconds() - t0;
-    if (cx->status != LMM_OK) {
-        if (err) *err = cx->err;
-        return cx->status;
-    }
-    return LMM_OK;
+    return st;
 }
 
 /* ---- LRT bootstrap ----------------------------------------------------------- */
 
 LMM_API void lmm_boot_summarize(lmm_boot_result *res)
 {
-    int i, n = res->last - res->first, valid = 0, ge = 0, zero = 0;
-    for (i = 0; i < n; i++) {
-        double s = res->stats[i];
-        if (!isfinite(s)) continue;
-        valid++;
-        if (s >= res->observed) ge++;
-        if (s < 1e-5) zero++;
-    }
-    res->nvalid = valid;
-    res->pvalue = valid ? (double)ge / valid : NAN;
-    res->pvalue_se = valid ? sqrt(res->pvalue * (1 - res->pvalue) / valid) : NAN;
-    res->frac_zero = valid ? (double)zero / valid : NAN;
+    lmm__boot_tally(res);
 }
 
 LMM_API void lmm_boot_result_free(lmm_boot_result *res)
@@ -13831,9 +13851,10 @@ LMM_API lmm_status lmm_boot_lrt(const lmm_lm *null_lm, const lmm_fit *null_fit, 
                                 lmm_boot_result *res, lmm_error *err)
 {
     lmm__boot_ctx cx;
+    lmm__team team;
     lmm_status st;
     double elapsed = 0, ll0;
-    int n;
+    int n, first, last;
     if (!res) return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_lrt: NULL result");
     memset(res, 0, sizeof *res);
     if (!alt || (!null_lm) == (!null_fit))
@@ -13843,6 +13864,7 @@ LMM_API lmm_status lmm_boot_lrt(const lmm_lm *null_lm, const lmm_fit *null_fit, 
     n = null_lm ? null_lm->nobs : null_fit->nobs;
     if (n != alt->nobs)
         return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_lrt: the null model has %d observations, the alternative %d", n, alt->nobs);
+    if (lmm__team_range(nsim, opt, &first, &last, err)) return LMM_ERR_ARG;
     memset(&cx, 0, sizeof cx);
     cx.kind = LMM__BOOT_LRT; cx.null_lm = null_lm; cx.null_fit = null_fit; cx.alt = alt;
     cx.seed = seed; cx.k = 1;
@@ -13860,19 +13882,15 @@ LMM_API lmm_status lmm_boot_lrt(const lmm_lm *null_lm, const lmm_fit *null_fit, 
     } else ll0 = null_fit->loglik;
     res->nsim = nsim; res->seed = seed;
     res->observed = 2 * (alt->loglik - ll0);
-    if (nsim >= 1) {
-        int first = opt ? opt->first : 0, last = opt && opt->last > 0 ? opt->last : nsim;
-        if (last > first && first >= 0 && last <= nsim && !(res->stats = LMM__NEW(double, last - first))) {
-            LMM_FREE(cx.lm_qr); LMM_FREE(cx.lm_tau);
-            return lmm__nomem(err);
-        }
+    if (!(res->stats = LMM__NEW(double, last - first))) {
+        LMM_FREE(cx.lm_qr); LMM_FREE(cx.lm_tau);
+        return lmm__nomem(err);
     }
-    cx.out = res->stats;
-    st = lmm__boot_run(&cx, nsim, opt, &elapsed, err);
+    st = lmm__boot_run(&cx, nsim, res->stats, opt, &team, &elapsed, err);
     LMM_FREE(cx.lm_qr); LMM_FREE(cx.lm_tau);
     if (st != LMM_OK) { lmm_boot_result_free(res); return st; }
-    res->first = cx.first; res->last = cx.last;
-    res->threads = cx.threads; res->elapsed_s = elapsed;
+    res->first = team.first; res->last = team.last;
+    res->threads = team.threads; res->elapsed_s = elapsed;
     lmm_boot_summarize(res);
     return LMM_OK;
 }
@@ -13920,12 +13938,13 @@ LMM_API lmm_status lmm_bootmer(const lmm_fit *fit, int nsim, uint64_t seed, int 
                                const lmm_boot_options *opt, lmm_error *err)
 {
     lmm__boot_ctx cx;
+    lmm__team team;
     double elapsed;
     if (!fit || !statistic || !out || k < 1) return lmm__fail(err, LMM_ERR_ARG, "lmm_bootmer: NULL argument or k < 1");
     memset(&cx, 0, sizeof cx);
     cx.kind = LMM__BOOT_STAT; cx.fit = fit; cx.use_u = use_u; cx.statistic = statistic;
-    cx.user = user; cx.k = k; cx.seed = seed; cx.out = out;
-    return lmm__boot_run(&cx, nsim, opt, &elapsed, err);
+    cx.user = user; cx.k = k; cx.seed = seed;
+    return lmm__boot_run(&cx, nsim, out, opt, &team, &elapsed, err);
 }
 
 LMM_API lmm_status lmm_quantiles(const double *x, int n, int stride, const double *probs, int nprobs,
@@ -15165,22 +15184,19 @@ LMM_API lmm_status lmm_boot_predict_interval(const lmm_fit *fit, const double *x
                                              const lmm_boot_options *opt, lmm_error *err)
 {
     lmm__boot_ctx cx;
+    lmm__team team;
     lmm_status st;
     double elapsed, *pv = draws;
     int first, last;
     if (!fit || (nprobs > 0 && (!probs || !q))) return lmm__fail(err, LMM_ERR_ARG, "lmm_boot_predict_interval: NULL argument");
     if (k < 0 || k >= fit->model->nterms) return lmm__fail(err, LMM_ERR_ARG, "no random-effects term %d", k);
     if (level >= fit->model->terms[k].nlevels) return lmm__fail(err, LMM_ERR_ARG, "term %d has no level %d", k, level);
-    if (nsim < 1) return lmm__fail(err, LMM_ERR_ARG, "nsim must be positive (got %d)", nsim);
-    first = opt ? opt->first : 0;
-    last = opt && opt->last > 0 ? opt->last : nsim;
-    if (first < 0 || first >= last || last > nsim)
-        return lmm__fail(err, LMM_ERR_ARG, "replicate range [%d, %d) is not inside [0, %d)", first, last, nsim);
+    if (lmm__team_range(nsim, opt, &first, &last, err)) return LMM_ERR_ARG;
     if (!pv && !(pv = LMM__NEW(double, last - first))) return lmm__nomem(err);
     memset(&cx, 0, sizeof cx);
-    cx.kind = LMM__BOOT_PRED; cx.fit = fit; cx.use_u = 1; cx.k = 1; cx.seed = seed; cx.out = pv;
+    cx.kind = LMM__BOOT_PRED; cx.fit = fit; cx.use_u = 1; cx.k = 1; cx.seed = seed;
     cx.x = x; cx.z = z; cx.term = k; cx.level = level;
-    st = lmm__boot_run(&cx, nsim, opt, &elapsed, err);
+    st = lmm__boot_run(&cx, nsim, pv, opt, &team, &elapsed, err);
     if (st == LMM_OK && nprobs > 0) st = lmm_quantiles(pv, last - first, 1, probs, nprobs, q, err);
     if (pv != draws) LMM_FREE(pv);
     return st;

@@ -73,6 +73,16 @@ void lmm_test_check_r_text(const char *relpath, FILE *out)
 #define DECLARE(name) void test_##name(void);
 LMM_SUITES(DECLARE)
 
+/* no arguments: every suite; "-name": every suite but that one; else the suites named */
+static int suite_selected(int argc, char **argv, const char *name)
+{
+    int a;
+    if (argc < 2) return 1;
+    if (argv[1][0] == '-') return strcmp(argv[1] + 1, name) != 0;
+    for (a = 1; a < argc; a++) if (strcmp(argv[a], name) == 0) return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct { const char *name; void (*fn)(void); } suites[] = {
@@ -83,9 +93,7 @@ int main(int argc, char **argv)
     lmm_test_light = getenv("LMM_TEST_LIGHT") != NULL;
     for (i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         int before = lmm_test_failed, pb = lmm_test_passed;
-        /* "name": that suite alone; "-name": every suite but that one */
-        if (argc > 1 && argv[1][0] == '-' ? strcmp(argv[1] + 1, suites[i].name) == 0
-                                          : argc > 1 && strcmp(argv[1], suites[i].name) != 0) continue;
+        if (!suite_selected(argc, argv, suites[i].name)) continue;
         suites[i].fn();
         fprintf(stderr, "suite %-12s %4d passed, %d failed\n", suites[i].name,
                 lmm_test_passed - pb, lmm_test_failed - before);

@@ -87,6 +87,12 @@ collect() {
 # Lane "gcc": gcc with ASan+UBSan, then the C++/tcc/portability/thread builds.
 gcc_lane() {
     build_and_run gcc-asan gcc "-O1 -g $SAN"
+    # OpenMP: the bootstraps on a two-thread team (the suites compare threads = 1 and 2 bit for bit)
+    if gcc $W -O1 -fopenmp -I. -Ibuild -o build/test_openmp $SRC -lm >build/test_openmp.build.log 2>&1; then
+        run_suite openmp env OMP_NUM_THREADS=2 ./build/test_openmp sim glmmsim predint confint
+    else
+        echo "[openmp] build failed:"; head -n 30 build/test_openmp.build.log; failed=$((failed + 1))
+    fi
     # C++: the whole header (declarations and implementation) as C++, then a smoke fit.
     if have g++; then
         check_compiles cxx g++ -x c++ -I. -Wall -Wextra -Werror -O1 -o build/test_cxx tests/smoke.c -lm
