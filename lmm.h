@@ -9758,6 +9758,9 @@ typedef struct lmm__glmm_ws {
     double *wctr;         /* p: the centre of that map (stage 1's beta) */
     double *bw;           /* p: beta mapped back from delta */
     int *pat_ptr, *pat_idx; /* per level of the first term: the rest rows its observations touch, ascending, then the p beta rows */
+    double *w0c;          /* stage 2's cache at lp0's weights W0, all-scalar terms (NULL: none yet): A11 (q1),
+                             A21 (nru x q1, H21's layout), A22 (nru x nru), Z'W0 z0 (q), Z'W0 X (q x p), theta per column (q) */
+    int w0_ok;            /* w0c matches lp0 and y (cleared where they change) */
     int evals, fail;
     char fail_msg[160];
     lmm_glmm_options opts;  /* as fitted (nagq, optim, skips): refits reuse them */
@@ -9770,7 +9773,7 @@ static void lmm__glmm_ws_free(lmm__glmm_ws *ws)
     LMM_FREE(ws->u); LMM_FREE(ws->beta); LMM_FREE(ws->eta); LMM_FREE(ws->mu); LMM_FREE(ws->me); LMM_FREE(ws->w); LMM_FREE(ws->wr);
     LMM_FREE(ws->off); LMM_FREE(ws->base_off); LMM_FREE(ws->lp0); LMM_FREE(ws->H11); LMM_FREE(ws->H21); LMM_FREE(ws->H22); LMM_FREE(ws->rhs);
     LMM_FREE(ws->sol); LMM_FREE(ws->tmp); LMM_FREE(ws->trials); LMM_FREE(ws->gh_z); LMM_FREE(ws->gh_w);
-    LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx); LMM_FREE(ws->wht); LMM_FREE(ws->ylogy);
+    LMM_FREE(ws->pat_ptr); LMM_FREE(ws->pat_idx); LMM_FREE(ws->wht); LMM_FREE(ws->ylogy); LMM_FREE(ws->w0c);
     LMM_FREE(ws);
 }
 
@@ -9921,15 +9924,14 @@ static void lmm__glmm_schur_sub(const double *l, double *S, int r, int np, const
     }
 }
 
-/* Assemble Lambda'Z'WZLambda + I (u part) and, when joint, the X columns,
-   with the right-hand side; factor it. 0, or -1 when not positive definite. */
-static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
+/* Assemble Lambda'Z'WZLambda (u part) and, when joint, the X columns, with the
+   right-hand side, from the rows at the working weights w and response wr. */
+static void lmm__glmm_assemble(lmm__glmm_ws *ws, int joint)
 {
     int n = ws->n, c1 = ws->c1, q1 = ws->q1, nz = ws->nz, p = ws->p;
     int r = ws->nru + (joint ? p : 0), i, a, b, e, j, s;
     int ridx[64 + 256];
     double rval[64 + 256];
-    ws->r = r;
     memset(ws->H11, 0, (size_t)ws->nlev1 * c1 * c1 * sizeof(double));
     if (r) {
         memset(ws->H21, 0, (size_t)r * q1 * sizeof(double));
@@ -9971,6 +9973,76 @@ static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint)
             for (b = 0; b < nr; b++) if (ridx[b] >= ridx[s]) ws->H22[(size_t)ridx[s] * r + ridx[b]] += ws_ * rval[b];
         }
     }
+}
+
+/* Stage 2's cache at lp0 (all terms scalar): PIRLS's first iteration has the weights W0
+   of lp0 whatever (theta, beta), so its cross-products are W0's sums scaled by theta and
+   shifted by X beta: no pass over the rows. 0 when the cache is not available. */
+static int lmm__glmm_w0_cache(lmm__glmm_ws *ws)
+{
+    const lmm_model *m = ws->m;
+    int n = ws->n, q = ws->q, q1 = ws->q1, nz = ws->nz, p = ws->p, r = ws->nru, i, e, b, j;
+    size_t len = (size_t)q1 + (size_t)r * q1 + (size_t)r * r + (size_t)q * (p + 2);
+    double *A11, *A21, *A22, *B, *C;
+    if (ws->w0_ok) return 1;
+    if (ws->c1 != 1 || nz != m->nterms) return 0;   /* a vector-valued term */
+    if (!ws->w0c && !(ws->w0c = LMM__NEW(double, len))) return 0;
+    memset(ws->w0c, 0, len * sizeof(double));
+    A11 = ws->w0c; A21 = A11 + q1; A22 = A21 + (size_t)r * q1; B = A22 + (size_t)r * r; C = B + q;
+    for (i = 0; i < n; i++) {
+        double mu, me, wi, zi, eta = ws->base_off[i] + ws->lp0[i];
+        const int *zc = ws->zc + (size_t)i * nz;
+        lmm__glmm_mu_mueta(ws->link, eta, &mu, &me);
+        wi = ws->pw[i] * me * me / lmm__glmm_variance(ws->family, mu);
+        zi = ws->lp0[i] + (ws->y[i] - mu) / me;   /* the working response less the offset, beta = 0 */
+        for (e = 0; e < nz; e++) {
+            double we = wi * m->terms[e].z[i];
+            B[zc[e]] += we * zi;
+            for (j = 0; j < p; j++) C[zc[e] + (size_t)j * q] += we * m->X->v[(size_t)j * n + i];
+            if (e == 0) { A11[zc[0]] += we * m->terms[0].z[i]; continue; }
+            A21[(size_t)zc[0] * r + zc[e] - q1] += wi * m->terms[0].z[i] * m->terms[e].z[i];
+            for (b = 1; b < nz; b++) if (zc[b] >= zc[e]) A22[(size_t)(zc[e] - q1) * r + zc[b] - q1] += we * m->terms[b].z[i];
+        }
+    }
+    ws->w0_ok = 1;
+    return 1;
+}
+
+/* H11, H21, H22 and rhs of PIRLS's first stage-2 iteration from the W0 cache at the current
+   theta and ws->beta (the working response is z0 - X beta). */
+static void lmm__glmm_assemble_w0(lmm__glmm_ws *ws)
+{
+    const lmm_model *m = ws->m;
+    int q = ws->q, q1 = ws->q1, p = ws->p, r = ws->nru, k, l, j, b;
+    double *A11 = ws->w0c, *A21 = A11 + q1, *A22 = A21 + (size_t)r * q1, *B = A22 + (size_t)r * r, *C = B + q;
+    double *th = C + (size_t)q * p;
+    for (k = 0; k < m->nterms; k++)
+        for (l = 0; l < m->terms[k].nlevels; l++) th[m->terms[k].u_offset + l] = ws->T[ws->T_off[k]];
+    for (j = 0; j < q1; j++) {
+        const double *a = A21 + (size_t)j * r;
+        double *h = ws->H21 + (size_t)j * r, t = th[j];
+        ws->H11[j] = A11[j] * t * t;
+        for (l = 0; l < r; l++) h[l] = a[l] * t * th[q1 + l];
+    }
+    for (l = 0; l < r; l++)
+        for (b = 0; b < r; b++) ws->H22[(size_t)l * r + b] = A22[(size_t)l * r + b] * th[q1 + l] * th[q1 + b];
+    for (k = 0; k < q; k++) {
+        double v = B[k];
+        for (j = 0; j < p; j++) v -= C[k + (size_t)j * q] * ws->beta[j];
+        ws->rhs[k] = th[k] * v;
+    }
+}
+
+/* Assemble (from the rows, or from the W0 cache: from_w0) and factor
+   Lambda'Z'WZLambda + I and, when joint, the X columns, with the right-hand
+   side. 0, or -1 when not positive definite. */
+static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint, int from_w0)
+{
+    int c1 = ws->c1, p = ws->p;
+    int r = ws->nru + (joint ? p : 0), a, j, s;
+    ws->r = r;
+    if (from_w0) lmm__glmm_assemble_w0(ws);
+    else lmm__glmm_assemble(ws, joint);
     ws->ldL2 = 0;
     for (j = 0; j < ws->nlev1; j++) {
         double *B = ws->H11 + (size_t)j * c1 * c1;
@@ -10107,16 +10179,18 @@ static double lmm__glmm_pirls(lmm__glmm_ws *ws, int joint)
     int q = ws->q, p = ws->p, n = ws->n, it, k, j, cvgd = 0;
     double pdev = HUGE_VAL, oldpdev = HUGE_VAL, *beta = joint ? ws->beta : NULL;
     double *uold = ws->tmp + 64, *bold = uold + q;
-    for (j = 0; j < n; j++) {
-        ws->eta[j] = ws->base_off[j] + ws->lp0[j];
-        lmm__glmm_mu_mueta(ws->link, ws->eta[j], ws->mu + j, ws->me + j);
-    }
+    int from_w0 = joint ? (ws->w0_ok = 0) : lmm__glmm_w0_cache(ws);   /* a joint PIRLS precedes a new lp0 */
+    if (!from_w0)
+        for (j = 0; j < n; j++) {
+            ws->eta[j] = ws->base_off[j] + ws->lp0[j];
+            lmm__glmm_mu_mueta(ws->link, ws->eta[j], ws->mu + j, ws->me + j);
+        }
     ws->fail_msg[0] = 0;
     for (it = 0; it < 100; it++) {
         memcpy(uold, ws->u, (size_t)q * sizeof(double));
         if (joint) memcpy(bold, beta, (size_t)p * sizeof(double));
-        lmm__glmm_weights(ws);
-        if (lmm__glmm_factor(ws, joint) != 0) { snprintf(ws->fail_msg, sizeof ws->fail_msg, "PIRLS: the penalised system is not positive definite"); return lmm__nan(); }
+        if (!(from_w0 && it == 0)) lmm__glmm_weights(ws);
+        if (lmm__glmm_factor(ws, joint, from_w0 && it == 0) != 0) { snprintf(ws->fail_msg, sizeof ws->fail_msg, "PIRLS: the penalised system is not positive definite"); return lmm__nan(); }
         lmm__glmm_solve(ws);
         memcpy(ws->u, ws->sol, (size_t)q * sizeof(double));
         if (joint) memcpy(beta, ws->sol + q, (size_t)p * sizeof(double));
@@ -10469,7 +10543,7 @@ static int lmm__glmm_vcov_rx(lmm__glmm_ws *ws, double *vcov)
     int p = ws->p, r, a, j;
     double *e = ws->sol;
     lmm__glmm_weights(ws);   /* only the matrix is used: the right-hand side does not matter */
-    if (lmm__glmm_factor(ws, 1) != 0) return -1;
+    if (lmm__glmm_factor(ws, 1, 0) != 0) return -1;
     r = ws->r;
     for (j = 0; j < p; j++) {   /* (L_pp L_pp')^-1, L_pp the trailing block */
         memset(e, 0, (size_t)p * sizeof(double));
@@ -10510,7 +10584,8 @@ static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lo
         memcpy(x + nth, ws->bw, (size_t)ws->p * sizeof(double));
     }
     oo.method = LMM_OPT_BOBYQA;
-    if (oo.rho_end <= 0) oo.rho_end = 1e-8;
+    /* 1e-6 in whitened units: the deviance to 1e-12 relative; 1e-8 only adds evaluations spent on PIRLS noise */
+    if (oo.rho_end <= 0) oo.rho_end = 1e-6;
     if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
     for (pass = 0; pass < 4; pass++) {
         if ((st = lmm_minimize(nth + ws->p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) return st;
@@ -10566,7 +10641,9 @@ static void lmm__glmm_check_hess(int n, double *H, const char *type, char *msg, 
 }
 
 /* lme4's checkConv for a glmer fit at x = (theta, beta): deriv12's central differences
-   (step 1e-4) of the deviance, the scaled gradient's max(min(|H^-1/2 g|, |g|)) against
+   (step 1e-4) of the deviance (the mixed second differences from the +-(e_i + e_j) steps and
+   the diagonal's, 2 evaluations a pair where deriv12 takes 4: the same O(step^2) accuracy),
+   the scaled gradient's max(min(|H^-1/2 g|, |g|)) against
    glmerControl's tol 2e-3, then checkHess on the whole
    Hessian (tol 1e-6); nothing for a singular fit (lme4 only says "boundary (singular)
    fit"). The warnings, a line each in lme4's order, into g->warning. Moves ws's state.
@@ -10576,7 +10653,7 @@ static int lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0,
 {
     const double delta = 1e-4, tol = 2e-3;
     int nth = g->ntheta, n = nth + g->p, i, j, chol_ok;
-    double x[64 + 32], gr[64 + 32], *H, *L, f0, maxg = 0;
+    double x[64 + 32], gr[64 + 32], fp[64 + 32], fm[64 + 32], *H, *L, f0, maxg = 0;
     char line[160];
     g->warning[0] = 0;
     if (g->singular || n > 64 + 32) return 0;
@@ -10592,14 +10669,13 @@ static int lmm__glmm_check_conv(lmm_glmm *g, lmm__glmm_ws *ws, const double *x0,
         x[j] = x0[j];
         H[j + j * n] = (fa - 2 * f0 + fs) / (delta * delta);
         gr[j] = (fa - fs) / (2 * delta);
-        for (i = 0; i < j; i++) {
-            double faa, fas, fsa, fss;
+        fp[j] = fa; fm[j] = fs;
+        for (i = 0; i < j; i++) {   /* the diagonal's steps reused: two evaluations a pair instead of lme4's four */
+            double faa, fss;
             x[i] = x0[i] + delta; x[j] = x0[j] + delta; faa = LMM__GF();
-            x[j] = x0[j] - delta; fas = LMM__GF();
-            x[i] = x0[i] - delta; fss = LMM__GF();
-            x[j] = x0[j] + delta; fsa = LMM__GF();
+            x[i] = x0[i] - delta; x[j] = x0[j] - delta; fss = LMM__GF();
             x[i] = x0[i]; x[j] = x0[j];
-            H[i + j * n] = H[j + i * n] = (faa - fas - fsa + fss) / (4 * delta * delta);
+            H[i + j * n] = H[j + i * n] = (faa + fss - fp[i] - fm[i] - fp[j] - fm[j] + 2 * f0) / (2 * delta * delta);
         }
     }
 #undef LMM__GF
@@ -10936,6 +11012,7 @@ static lmm_status lmm__glmm_refit_from(lmm_glmm *g, const double *y, const doubl
     for (i = 0; i < nth; i++) { lower[i] = m->theta_lower[i]; upper[i] = HUGE_VAL; }
     for (i = 0; i < p; i++) { lower[nth + i] = -HUGE_VAL; upper[nth + i] = HUGE_VAL; }
     if (y != g->y) memcpy(g->y, y, (size_t)n * sizeof(double));
+    ws->w0_ok = 0;   /* a new response (and lp0) */
     ws->aic_const = lmm__glmm_aic_const(ws);
     memcpy(ws->u, u0, (size_t)g->q * sizeof(double));
     if (lp0) memcpy(ws->lp0, lp0, (size_t)n * sizeof(double));
@@ -11028,7 +11105,8 @@ static lmm_glmm *lmm__glmm_shell(const lmm_glmm *g)
     w->T = w->zl = w->u = w->beta = w->eta = w->mu = w->me = w->w = w->wr = w->off = w->base_off = w->lp0 = NULL;
     w->H11 = w->H21 = w->H22 = w->rhs = w->sol = w->tmp = w->gh_z = w->gh_w = w->trials = NULL;
     w->T_off = w->zc = w->pat_ptr = w->pat_idx = NULL;
-    w->wht = w->wctr = w->bw = w->ylogy = NULL;
+    w->wht = w->wctr = w->bw = w->ylogy = w->w0c = NULL;
+    w->w0_ok = 0;
     c->theta = lmm__glmm_dupd(g->theta, (size_t)g->ntheta, &ok);
     c->beta = lmm__glmm_dupd(g->beta, p, &ok); c->se = lmm__glmm_dupd(g->se, p, &ok);
     c->vcov = lmm__glmm_dupd(g->vcov, p * p, &ok);
