@@ -9761,6 +9761,7 @@ typedef struct lmm__glmm_ws {
     double *w0c;          /* stage 2's cache at lp0's weights W0, all-scalar terms (NULL: none yet): A11 (q1),
                              A21 (nru x q1, H21's layout), A22 (nru x nru), Z'W0 z0 (q), Z'W0 X (q x p), theta per column (q) */
     int w0_ok;            /* w0c matches lp0 and y (cleared where they change) */
+    int unit_logit;       /* binomial-logit, every prior weight 1 and ylogy set (lmm__glmm_aic_const) */
     int evals, fail;
     char fail_msg[160];
     lmm_glmm_options opts;  /* as fitted (nagq, optim, skips): refits reuse them */
@@ -9882,6 +9883,27 @@ static double lmm__glmm_update_mu(lmm__glmm_ws *ws, const double *u, const doubl
 {
     int i, j, e;
     double dev = 0;
+    if (ws->unit_logit) {   /* binomial-logit with unit weights: sum log(1 + t) as the log of products, one log per 16 rows */
+        double prod = 1, lsum = 0;
+        for (i = 0; i < ws->n; i++) {
+            double eta = ws->off[i], t, lt, inv;
+            if (beta) for (j = 0; j < ws->p; j++) eta += ws->m->X->v[(size_t)j * ws->n + i] * beta[j];
+            for (e = 0; e < ws->nz; e++) eta += ws->zl[(size_t)i * ws->nz + e] * u[ws->zc[(size_t)i * ws->nz + e]];
+            ws->eta[i] = eta;
+            if (eta < -30) { t = LMM__GLMM_EPS; lt = -36.043653389117154; }   /* as lmm__glmm_mu_dev */
+            else if (eta > 30) { t = 1 / LMM__GLMM_EPS; lt = 36.043653389117154; }
+            else { t = exp(eta); lt = eta; }
+            inv = 1 / (1 + t);
+            ws->mu[i] = t * inv;
+            ws->me[i] = eta > 30 || eta < -30 ? LMM__GLMM_EPS : ws->mu[i] * inv;
+            dev += ws->ylogy[i] - ws->y[i] * lt;
+            prod *= 1 + t;   /* each factor below 4.6e15: 16 of them stay finite */
+            if ((i & 15) == 15) { lsum += log(prod); prod = 1; }
+        }
+        dev = 2 * (dev + lsum + log(prod));
+        for (j = 0; j < ws->q; j++) dev += u[j] * u[j];
+        return dev;
+    }
     for (i = 0; i < ws->n; i++) {
         double eta = ws->off[i];
         if (beta) for (j = 0; j < ws->p; j++) eta += ws->m->X->v[(size_t)j * ws->n + i] * beta[j];
@@ -10239,6 +10261,8 @@ static double lmm__glmm_aic_const(lmm__glmm_ws *ws)
         } else if (ws->ylogy) ws->ylogy[i] = 0;
     }
     ws->aic_shift = -2 * s + shift;
+    ws->unit_logit = ws->ylogy && ws->family == LMM_FAMILY_BINOMIAL && ws->link == LMM_LINK_LOGIT;
+    for (i = 0; i < ws->n && ws->unit_logit; i++) if (ws->pw[i] != 1) ws->unit_logit = 0;
     return s;
 }
 
@@ -10291,10 +10315,11 @@ static double lmm__glmm_devfun(lmm__glmm_ws *ws, const double *theta, const doub
     const lmm_model *m = ws->m;
     ws->evals++;
     lmm__glmm_set_theta(ws, theta);
-    for (i = 0; i < ws->n; i++) {
-        double o = ws->base_off[i];
-        for (j = 0; j < ws->p; j++) o += m->X->v[(size_t)j * ws->n + i] * beta[j];
-        ws->off[i] = o;
+    memcpy(ws->off, ws->base_off, (size_t)ws->n * sizeof(double));
+    for (j = 0; j < ws->p; j++) {   /* column by column: contiguous */
+        const double *xj = m->X->v + (size_t)j * ws->n;
+        double bj = beta[j];
+        if (bj != 0) for (i = 0; i < ws->n; i++) ws->off[i] += xj[i] * bj;
     }
     memcpy(ws->beta, beta, (size_t)ws->p * sizeof(double));
     pdev = lmm__glmm_pirls(ws, 0);
