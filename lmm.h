@@ -9762,6 +9762,8 @@ typedef struct lmm__glmm_ws {
                              A21 (nru x q1, H21's layout), A22 (nru x nru), Z'W0 z0 (q), Z'W0 X (q x p), theta per column (q) */
     int w0_ok;            /* w0c matches lp0 and y (cleared where they change) */
     int unit_logit;       /* binomial-logit, every prior weight 1 and ylogy set (lmm__glmm_aic_const) */
+    double tsc[96];       /* stage 2 searches theta_k * tsc[k] (when tsc_on): the deviance's curvature ~2 in each, as whitened beta's */
+    int tsc_on;
     int evals, fail;
     char fail_msg[160];
     lmm_glmm_options opts;  /* as fitted (nagq, optim, skips): refits reuse them */
@@ -10367,12 +10369,49 @@ static void lmm__glmm_unwhiten(const lmm__glmm_ws *ws, const double *delta, doub
 static double lmm__glmm_cb(const double *x, void *ctx)
 {
     lmm__glmm_ctx *c = (lmm__glmm_ctx *)ctx;
-    double v;
+    double v, th[96];
+    const double *t = x;
+    int k;
+    if (c->ws->tsc_on) {
+        for (k = 0; k < c->ntheta; k++) th[k] = x[k] / c->ws->tsc[k];
+        t = th;
+    }
     if (c->ws->wht) {
         lmm__glmm_unwhiten(c->ws, x + c->ntheta, c->ws->bw);
-        v = lmm__glmm_devfun(c->ws, x, c->ws->bw);
-    } else v = lmm__glmm_devfun(c->ws, x, x + c->ntheta);
+        v = lmm__glmm_devfun(c->ws, t, c->ws->bw);
+    } else v = lmm__glmm_devfun(c->ws, t, x + c->ntheta);
     return isfinite(v) ? v : HUGE_VAL;
+}
+
+/* Stage 2's scale of each theta from the deviance's second difference at the start x
+   (whitened beta): theta's curvature differs from whitened beta's by ~1e3, which
+   BOBYQA pays for in evaluations. A forward difference at a lower bound; no scaling
+   where the difference is not positive. */
+static void lmm__glmm_theta_scale(lmm__glmm_ctx *ctx, double *x, const double *lower)
+{
+    lmm__glmm_ws *ws = ctx->ws;
+    int k, nth = ctx->ntheta;
+    double f0;
+    ws->tsc_on = 0;
+    if (nth > 96 || (f0 = lmm__glmm_cb(x, ctx)) == HUGE_VAL) return;
+    for (k = 0; k < nth; k++) {
+        double x0 = x[k], h = 1e-2 * (fabs(x0) > 0.1 ? fabs(x0) : 0.1), fa, fb, c;
+        if (x0 - h >= lower[k]) {
+            x[k] = x0 + h; fa = lmm__glmm_cb(x, ctx);
+            x[k] = x0 - h; fb = lmm__glmm_cb(x, ctx);
+            c = (fa - 2 * f0 + fb) / (h * h);
+        } else {
+            x[k] = x0 + h; fa = lmm__glmm_cb(x, ctx);
+            x[k] = x0 + 2 * h; fb = lmm__glmm_cb(x, ctx);
+            c = (fb - 2 * fa + f0) / (h * h);
+        }
+        x[k] = x0;
+        c = isfinite(c) && c > 0 ? sqrt(c / 2) : 1.0;
+        ws->tsc[k] = c < 1e-3 ? 1e-3 : c > 1e3 ? 1e3 : c;
+        if (lower[k] != 0 && lower[k] != -HUGE_VAL) ws->tsc[k] = 1;   /* the bound must not move */
+    }
+    for (k = 0; k < nth; k++) x[k] *= ws->tsc[k];
+    ws->tsc_on = 1;
 }
 
 LMM_API void lmm_glmm_free(lmm_glmm *g)
@@ -10608,17 +10647,20 @@ static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lo
         }
         memcpy(x + nth, ws->bw, (size_t)ws->p * sizeof(double));
     }
+    lmm__glmm_theta_scale(&ctx, x, lower);
     oo.method = LMM_OPT_BOBYQA;
     /* 1e-6 in whitened units: the deviance to 1e-12 relative; 1e-8 only adds evaluations spent on PIRLS noise */
     if (oo.rho_end <= 0) oo.rho_end = 1e-6;
     if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
     for (pass = 0; pass < 4; pass++) {
-        if ((st = lmm_minimize(nth + ws->p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) return st;
+        if ((st = lmm_minimize(nth + ws->p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) { ws->tsc_on = 0; return st; }
         if (!res.converged) *converged = 0;
         if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
         best = res.fmin;
         oo.rho_begin = 0.01;
     }
+    if (ws->tsc_on) for (i = 0; i < nth; i++) x[i] /= ws->tsc[i];
+    ws->tsc_on = 0;
     if (ws->wht) {
         lmm__glmm_unwhiten(ws, x + nth, ws->bw);
         memcpy(x + nth, ws->bw, (size_t)ws->p * sizeof(double));
