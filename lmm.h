@@ -9758,9 +9758,10 @@ typedef struct lmm__glmm_ws {
     double *wctr;         /* p: the centre of that map (stage 1's beta) */
     double *bw;           /* p: beta mapped back from delta */
     int *pat_ptr, *pat_idx; /* per level of the first term: the rest rows its observations touch, ascending, then the p beta rows */
-    double *w0c;          /* stage 2's cache at lp0's weights W0, all-scalar terms (NULL: none yet): A11 (q1),
-                             A21 (nru x q1, H21's layout), A22 (nru x nru), Z'W0 z0 (q), Z'W0 X (q x p), theta per column (q) */
-    int w0_ok;            /* w0c matches lp0 and y (cleared where they change) */
+    double *w0c;          /* PIRLS's cache at lp0's weights W0, all-scalar terms (NULL: none yet): A11 (q1),
+                             A21 (nru x q1, H21's layout), A22 (nru x nru), Z'W0 z0 (q), Z'W0 X (q x p),
+                             theta per column (q), X'W0X (p x p), X'W0 z0 (p) */
+    int w0_ok;            /* w0c matches lp0 and y (cleared wherever either is written) */
     int unit_logit;       /* binomial-logit, every prior weight 1 and ylogy set (lmm__glmm_aic_const) */
     double tsc[96];       /* stage 2 searches theta_k * tsc[k] (when tsc_on): the deviance's curvature ~2 in each, as whitened beta's */
     int tsc_on;
@@ -9999,20 +10000,21 @@ static void lmm__glmm_assemble(lmm__glmm_ws *ws, int joint)
     }
 }
 
-/* Stage 2's cache at lp0 (all terms scalar): PIRLS's first iteration has the weights W0
-   of lp0 whatever (theta, beta), so its cross-products are W0's sums scaled by theta and
-   shifted by X beta: no pass over the rows. 0 when the cache is not available. */
+/* The cache at lp0 (all terms scalar): PIRLS's first iteration has the weights W0 of lp0
+   whatever (theta, beta), so its cross-products are W0's sums scaled by theta (and, in
+   stage 2, shifted by X beta): no pass over the rows. 0 when the cache is not available. */
 static int lmm__glmm_w0_cache(lmm__glmm_ws *ws)
 {
     const lmm_model *m = ws->m;
     int n = ws->n, q = ws->q, q1 = ws->q1, nz = ws->nz, p = ws->p, r = ws->nru, i, e, b, j;
-    size_t len = (size_t)q1 + (size_t)r * q1 + (size_t)r * r + (size_t)q * (p + 2);
-    double *A11, *A21, *A22, *B, *C;
+    size_t len = (size_t)q1 + (size_t)r * q1 + (size_t)r * r + (size_t)q * (p + 2) + (size_t)p * (p + 1);
+    double *A11, *A21, *A22, *B, *C, *XX, *Xz;
     if (ws->w0_ok) return 1;
     if (ws->c1 != 1 || nz != m->nterms) return 0;   /* a vector-valued term */
     if (!ws->w0c && !(ws->w0c = LMM__NEW(double, len))) return 0;
     memset(ws->w0c, 0, len * sizeof(double));
     A11 = ws->w0c; A21 = A11 + q1; A22 = A21 + (size_t)r * q1; B = A22 + (size_t)r * r; C = B + q;
+    XX = C + (size_t)q * (p + 1); Xz = XX + (size_t)p * p;   /* after C and the theta column scales */
     for (i = 0; i < n; i++) {
         double mu, me, wi, zi, eta = ws->base_off[i] + ws->lp0[i];
         const int *zc = ws->zc + (size_t)i * nz;
@@ -10027,29 +10029,46 @@ static int lmm__glmm_w0_cache(lmm__glmm_ws *ws)
             A21[(size_t)zc[0] * r + zc[e] - q1] += wi * m->terms[0].z[i] * m->terms[e].z[i];
             for (b = 1; b < nz; b++) if (zc[b] >= zc[e]) A22[(size_t)(zc[e] - q1) * r + zc[b] - q1] += we * m->terms[b].z[i];
         }
+        for (j = 0; j < p; j++) {
+            double wx = wi * m->X->v[(size_t)j * n + i];
+            Xz[j] += wx * zi;
+            for (b = j; b < p; b++) XX[(size_t)j * p + b] += wx * m->X->v[(size_t)b * n + i];
+        }
     }
     ws->w0_ok = 1;
     return 1;
 }
 
-/* H11, H21, H22 and rhs of PIRLS's first stage-2 iteration from the W0 cache at the current
-   theta and ws->beta (the working response is z0 - X beta). */
-static void lmm__glmm_assemble_w0(lmm__glmm_ws *ws)
+/* H11, H21, H22 and rhs of PIRLS's first iteration from the W0 cache at the current theta:
+   stage 2 (the working response z0 - X beta, ws->beta), or joint (beta's rows appended). */
+static void lmm__glmm_assemble_w0(lmm__glmm_ws *ws, int joint)
 {
     const lmm_model *m = ws->m;
-    int q = ws->q, q1 = ws->q1, p = ws->p, r = ws->nru, k, l, j, b;
-    double *A11 = ws->w0c, *A21 = A11 + q1, *A22 = A21 + (size_t)r * q1, *B = A22 + (size_t)r * r, *C = B + q;
-    double *th = C + (size_t)q * p;
+    int q = ws->q, q1 = ws->q1, p = ws->p, nru = ws->nru, r = nru + (joint ? p : 0), k, l, j, b;
+    double *A11 = ws->w0c, *A21 = A11 + q1, *A22 = A21 + (size_t)nru * q1, *B = A22 + (size_t)nru * nru, *C = B + q;
+    double *th = C + (size_t)q * p, *XX = th + q, *Xz = XX + (size_t)p * p;
     for (k = 0; k < m->nterms; k++)
         for (l = 0; l < m->terms[k].nlevels; l++) th[m->terms[k].u_offset + l] = ws->T[ws->T_off[k]];
     for (j = 0; j < q1; j++) {
-        const double *a = A21 + (size_t)j * r;
+        const double *a = A21 + (size_t)j * nru;
         double *h = ws->H21 + (size_t)j * r, t = th[j];
         ws->H11[j] = A11[j] * t * t;
-        for (l = 0; l < r; l++) h[l] = a[l] * t * th[q1 + l];
+        for (l = 0; l < nru; l++) h[l] = a[l] * t * th[q1 + l];
+        if (joint) for (b = 0; b < p; b++) h[nru + b] = C[j + (size_t)b * q] * t;
     }
-    for (l = 0; l < r; l++)
-        for (b = 0; b < r; b++) ws->H22[(size_t)l * r + b] = A22[(size_t)l * r + b] * th[q1 + l] * th[q1 + b];
+    if (joint) memset(ws->H22, 0, (size_t)r * r * sizeof(double));
+    for (l = 0; l < nru; l++) {
+        double *h = ws->H22 + (size_t)l * r;
+        for (b = 0; b < nru; b++) h[b] = A22[(size_t)l * nru + b] * th[q1 + l] * th[q1 + b];
+        if (joint) for (b = 0; b < p; b++) h[nru + b] = C[q1 + l + (size_t)b * q] * th[q1 + l];
+    }
+    if (joint) {
+        for (j = 0; j < p; j++)
+            for (b = j; b < p; b++) ws->H22[(size_t)(nru + j) * r + nru + b] = XX[(size_t)j * p + b];
+        for (k = 0; k < q; k++) ws->rhs[k] = th[k] * B[k];
+        for (j = 0; j < p; j++) ws->rhs[q + j] = Xz[j];
+        return;
+    }
     for (k = 0; k < q; k++) {
         double v = B[k];
         for (j = 0; j < p; j++) v -= C[k + (size_t)j * q] * ws->beta[j];
@@ -10065,7 +10084,7 @@ static int lmm__glmm_factor(lmm__glmm_ws *ws, int joint, int from_w0)
     int c1 = ws->c1, p = ws->p;
     int r = ws->nru + (joint ? p : 0), a, j, s;
     ws->r = r;
-    if (from_w0) lmm__glmm_assemble_w0(ws);
+    if (from_w0) lmm__glmm_assemble_w0(ws, joint);
     else lmm__glmm_assemble(ws, joint);
     ws->ldL2 = 0;
     for (j = 0; j < ws->nlev1; j++) {
@@ -10203,7 +10222,7 @@ static double lmm__glmm_pirls(lmm__glmm_ws *ws, int joint)
     int q = ws->q, p = ws->p, n = ws->n, it, k, j, cvgd = 0;
     double pdev = HUGE_VAL, oldpdev = HUGE_VAL, *beta = joint ? ws->beta : NULL;
     double *uold = ws->tmp + 64, *bold = uold + q;
-    int from_w0 = joint ? (ws->w0_ok = 0) : lmm__glmm_w0_cache(ws);   /* a joint PIRLS precedes a new lp0 */
+    int from_w0 = lmm__glmm_w0_cache(ws);
     if (!from_w0)
         for (j = 0; j < n; j++) {
             ws->eta[j] = ws->base_off[j] + ws->lp0[j];
@@ -10951,8 +10970,10 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
             ws->base_off[i] = ws->off[i] = m->offset ? m->offset[i] : 0.0;
             ws->lp0[i] = lmm__glmm_linkfun(mo.link, mus);
         }
+        ws->w0_ok = 0;
         if (!isfinite(lmm__glmm_pirls(ws, 1))) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
         for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];
+        ws->w0_ok = 0;
         ctx.ws = ws; ctx.ntheta = nth;
         if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) {
             st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "PIRLS failed at the start"); goto done;
@@ -10965,6 +10986,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
         memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
         for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];   /* stage 2 starts PIRLS here */
+        ws->w0_ok = 0;
         if (p > 0) {   /* stage 2's map of beta: the joint factor's fixed-effects block (lme4's RX) */
             int r = ws->r, a2;
             if (!(ws->wht = LMM__NEW(double, (size_t)p * p + 2 * (size_t)p))) { st = lmm__nomem(err); goto done; }
@@ -11094,10 +11116,12 @@ static lmm_status lmm__glmm_refit_from(lmm_glmm *g, const double *y, const doubl
         memcpy(ws->off, ws->base_off, (size_t)n * sizeof(double));
         if (isfinite(lmm__glmm_pirls(ws, 1))) {
             for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];
+            ws->w0_ok = 0;
             memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
         } else {   /* keep the given start */
             memcpy(ws->u, u0, (size_t)g->q * sizeof(double));
             if (lp0) memcpy(ws->lp0, lp0, (size_t)n * sizeof(double));
+            ws->w0_ok = 0;
             memcpy(ws->beta, x0 + nth, (size_t)p * sizeof(double));
         }
     }
