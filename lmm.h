@@ -140,6 +140,10 @@
    factor: the first term's levels are a block diagonal, the later terms
    (and beta in stage 1) a Schur complement over each level's pattern.
    lmm__glmm_pirls is lme4's pwrssUpdate from the linear predictor lp0;
+   its first iteration, at lp0's weights W0 whatever (theta, beta), is
+   assembled from W0's sums (lmm__glmm_w0_cache; all-scalar terms), not the rows;
+   stage 2 searches beta whitened by stage 1's RX and theta scaled by the
+   deviance's curvature (lmm__glmm_theta_scale), so BOBYQA sees a round bowl;
    lmm__glmm_devfun0 (stage 1, theta) and lmm__glmm_devfun (stage 2, theta
    and beta: Laplace or lmm__glmm_agq) go to lmm_minimize; lme4's checkConv
    (lmm__glmm_check_conv) computes the Hessian vcov comes from (or
