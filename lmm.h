@@ -797,7 +797,7 @@ typedef struct lmm_glmm {
     double *theta;            /* ntheta */
     double *beta, *se;        /* p */
     double *vcov;             /* p x p */
-    int vcov_hessian;         /* 1: vcov = 2 H^-1 (beta block), H lme4's deriv12 Hessian (central differences,
+    int vcov_hessian;         /* 1: vcov = 2 H^-1 (beta block), H the deriv12-style Hessian (differences,
                                  step 1e-4) of the deviance over (theta, beta), lme4's use.hessian; 0: from the PIRLS factor */
     double *u, *b;            /* q spherical and conditional modes (layout as lmm_fit's) */
     double *b_condsd;         /* q conditional standard deviations (NULL if skipped) */
@@ -10797,9 +10797,9 @@ static int lmm__glmm_vcov_rx(lmm__glmm_ws *ws, double *vcov)
     return 0;
 }
 
-/* Stage 2 from x = (theta, beta): BOBYQA on the Laplace / AGQ deviance with
-   ws->opts.optim, restarted until it stops improving; *converged cleared when
-   a run ran out of evaluations. */
+/* Stage 2 from x = (theta, beta): one BOBYQA run on the Laplace / AGQ deviance
+   with ws->opts.optim (lme4 runs one optimizer too); *converged cleared when it
+   ran out of evaluations. */
 static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lower, const double *upper,
                                    int replicate, int *converged, lmm_error *err)
 {
@@ -10810,8 +10810,8 @@ static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lo
     if (replicate && oo.rho_end <= 0) oo.rho_end = 1e-6;
     lmm_optim_result res;
     lmm_status st;
-    double best = HUGE_VAL;
-    int pass, nth = ws->m->ntheta, i, j;
+    double best;
+    int nth = ws->m->ntheta, i, j;
     ctx.ws = ws; ctx.ntheta = nth;
     if (ws->wht) {   /* to delta = wht' (beta - wctr): a well-conditioned search even when covariates are badly scaled */
         for (i = 0; i < ws->p; i++) {
@@ -10827,13 +10827,9 @@ static lmm_status lmm__glmm_stage2(lmm__glmm_ws *ws, double *x, const double *lo
        evaluations spent on PIRLS noise (VerbAgg: none of stage 2's last 42 at 1e-6 improved it) */
     if (oo.rho_end <= 0) oo.rho_end = 3e-6;
     if (oo.rho_begin <= 0) oo.rho_begin = 0.1;
-    for (pass = 0; pass < 4; pass++) {
-        if ((st = lmm_minimize(nth + ws->p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) { ws->tsc_on = 0; return st; }
-        if (!res.converged) *converged = 0;
-        if (!(res.fmin < best - 1e-10 * fabs(best))) { if (res.fmin < best) best = res.fmin; break; }
-        best = res.fmin;
-        oo.rho_begin = 0.01;
-    }
+    if ((st = lmm_minimize(nth + ws->p, x, lower, upper, lmm__glmm_cb, &ctx, &oo, NULL, &res, err)) != LMM_OK) { ws->tsc_on = 0; return st; }
+    if (!res.converged) *converged = 0;
+    best = res.fmin;
     if (ws->tsc_on) for (i = 0; i < nth; i++) x[i] /= ws->tsc[i];
     ws->tsc_on = 0;
     if (ws->wht) {
