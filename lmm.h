@@ -2032,10 +2032,10 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
     const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
     const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
     double acc[LMM__NR][LMM__MR];
-    int x, y, l;
+    int x, y, l, full = m == LMM__MR && n == LMM__NR && !diag;
     for (y = 0; y < LMM__NR; y++)
-        for (x = 0; x < LMM__MR; x++)
-            acc[y][x] = x < m && y < n && (!diag || i0 + x >= j0 + y) ? c[x + (size_t)y * ldc] : 0.0;
+        if (full) for (x = 0; x < LMM__MR; x++) acc[y][x] = c[x + (size_t)y * ldc];   /* whole columns: vector loads */
+        else for (x = 0; x < LMM__MR; x++) acc[y][x] = x < m && y < n && (!diag || i0 + x >= j0 + y) ? c[x + (size_t)y * ldc] : 0.0;
     {
 #define LMM__GET(y) double c0##y = acc[y][0], c1##y = acc[y][1], c2##y = acc[y][2], c3##y = acc[y][3], \
                            c4##y = acc[y][4], c5##y = acc[y][5], c6##y = acc[y][6], c7##y = acc[y][7]
@@ -2053,7 +2053,7 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
         LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
 #undef LMM__PUT
     }
-    if (m == LMM__MR && n == LMM__NR && !diag) {
+    if (full) {
         for (y = 0; y < LMM__NR; y++)
             for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] = acc[y][x];
         return;
@@ -2187,26 +2187,29 @@ static void lmm__scal(int n, double alpha, double *x)
     for (; i < n; i++) x[i] *= alpha;
 }
 
-/* v <- T' v in place for a k x k lower-triangular T (k <= 32) given as
-   tt = T' (column b of tt is row b of T, zero below b): a sum of tt's
-   columns, each a whole-vector update (its zeros add nothing), each entry's
-   terms in the order of the dot products sum_{b>=a} T[b,a] v_b (the same rounding). */
+/* v <- T' v in place for a k x k lower-triangular T given as tt = T'
+   (column b of tt is row b of T, zero below b): rows in blocks of four,
+   each block a sum of tt's columns b >= its first row (held in registers,
+   the zeros adding nothing), written back before the next block, which
+   reads only later rows of v. Each entry's terms come in the order of the
+   dot products sum_{b>=a} T[b,a] v_b (the same rounding). */
 static void lmm__trmv_t(int k, const double *tt, double *v)
 {
-    double out[32];
-    int a, b;
-    for (a = 0; a < k; a++) out[a] = 0.0;
-    for (b = 0; b < k; b++) {
-        const double *tb = tt + (size_t)b * k;
-        double vb = v[b];
-        for (a = 0; a + 4 <= k; a += 4) {
-            double o0 = out[a] + tb[a] * vb, o1 = out[a + 1] + tb[a + 1] * vb;
-            double o2 = out[a + 2] + tb[a + 2] * vb, o3 = out[a + 3] + tb[a + 3] * vb;
-            out[a] = o0; out[a + 1] = o1; out[a + 2] = o2; out[a + 3] = o3;
+    int a0 = 0, b;
+    for (; a0 + 4 <= k; a0 += 4) {
+        double o0 = 0.0, o1 = 0.0, o2 = 0.0, o3 = 0.0;
+        for (b = a0; b < k; b++) {
+            const double *tb = tt + (size_t)b * k + a0;
+            double vb = v[b];
+            o0 += tb[0] * vb; o1 += tb[1] * vb; o2 += tb[2] * vb; o3 += tb[3] * vb;
         }
-        for (; a <= b; a++) out[a] += tb[a] * vb;
+        v[a0] = o0; v[a0 + 1] = o1; v[a0 + 2] = o2; v[a0 + 3] = o3;
     }
-    for (a = 0; a < k; a++) v[a] = out[a];
+    for (; a0 < k; a0++) {
+        double o = 0.0;
+        for (b = a0; b < k; b++) o += tt[(size_t)b * k + a0] * v[b];
+        v[a0] = o;
+    }
 }
 
 /* inv = L^{-1} (n x n, column-major, zero above the diagonal) for lower
