@@ -6856,6 +6856,10 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
    designs a few dozen out of thousands), and since L11 is block diagonal L21
    keeps that pattern. The Schur complement L21 L21' is then a sum of small
    dense outer products, and the trailing block is factored dense (blocked).
+   Where a level meets most of the rest block (maximal crossed designs:
+   every subject sees every item) those outer products are not small: such
+   levels' columns are stacked into packed panels and subtracted as one
+   register-tiled SYRK (lmm__schur_packed), in the same order and rounding.
    One evaluation costs nothing proportional to the number of observations. */
 
 /* ---- 1. blocks and their build ------------------------------------------ */
@@ -8095,8 +8099,6 @@ static void lmm__schur_packed(lmm__blocks *B)
         kb = total - done < LMM__NB ? total - done : LMM__NB;
 #ifdef LMM_USE_CBLAS
         memset(B->pack, 0, (size_t)ld * kb * sizeof(double));
-#else
-        memset(B->pack, 0, (size_t)((r + LMM__MR - 1) / LMM__MR) * LMM__MR * kb * sizeof(double));
 #endif
         for (l = 0; l < kb; l++) {
             const int *rows;
@@ -8109,7 +8111,15 @@ static void lmm__schur_packed(lmm__blocks *B)
 #ifdef LMM_USE_CBLAS
             for (a = 0; a < nj; a++) B->pack[(size_t)l * ld + rows[a]] = vc[a];
 #else
-            for (a = 0; a < nj; a++) B->pack[((size_t)(rows[a] / LMM__MR) * kb + l) * LMM__MR + rows[a] % LMM__MR] = vc[a];
+            {   /* slab by slab: its MR rows of the column, zeros in the gaps and the padding */
+                double *dst = B->pack + (size_t)l * LMM__MR, seg[LMM__MR];
+                int x0, x;
+                for (a = 0, x0 = 0; x0 < r; x0 += LMM__MR, dst += (size_t)kb * LMM__MR) {
+                    for (x = 0; x < LMM__MR; x++) seg[x] = 0.0;
+                    for (; a < nj && rows[a] < x0 + LMM__MR; a++) seg[rows[a] - x0] = vc[a];
+                    for (x = 0; x < LMM__MR; x++) dst[x] = seg[x];
+                }
+            }
 #endif
             if (++c == p1) { c = 0; j++; }
         }
