@@ -7869,28 +7869,6 @@ static void lmm__set_templates(lmm_model *m, const double *theta)
     }
 }
 
-/* M[rows of rest RE] = T_k' M (left) for an r-row matrix with ncols columns. */
-static void lmm__rest_rows_lambda_t(const lmm_model *m, double *M, int ld, int ncols)
-{
-    const lmm__blocks *B = m->blk_;
-    int k, j, c, a, b;
-    double tt[32 * 32];
-    for (k = 1; k < m->nterms; k++) {
-        const lmm_reterm *t = &m->terms[k];
-        const double *T = B->T + B->T_offset[k];
-        int pk = t->ncol, base = t->u_offset - B->q1;
-        if (pk == 1) {
-            double s = T[0];
-            for (c = 0; c < ncols; c++) lmm__scal(t->nlevels, s, M + (size_t)c * ld + base);
-            continue;
-        }
-        for (a = 0; a < pk; a++)
-            for (b = 0; b < pk; b++) tt[a + b * pk] = T[b + a * pk];
-        for (c = 0; c < ncols; c++)
-            for (j = 0; j < t->nlevels; j++) lmm__trmv_t(pk, tt, M + (size_t)c * ld + base + j * pk);   /* (T' v)_a = sum_{b>=a} T[b,a] v_b */
-    }
-}
-
 /* cols <- cols T for pk columns (nrows rows, leading dimension ld) and a
    pk x pk lower-triangular template T: column a becomes sum_{b>=a} T[b,a] col b. */
 static void lmm__cols_times_template(double *cols, int ld, int nrows, const double *T, int pk)
@@ -7904,19 +7882,6 @@ static void lmm__cols_times_template(double *cols, int ld, int nrows, const doub
             if (tba == 0.0) continue;            /* zero below the diagonal: often, at the start */
             lmm__axpy_sub(nrows, -tba, cols + (size_t)b * ld, ca);   /* ca += tba cb, the same rounding */
         }
-    }
-}
-
-/* M[:, rest RE columns] = M T_k (right) for an nrows x r matrix. */
-static void lmm__rest_cols_lambda(const lmm_model *m, double *M, int ld, int nrows)
-{
-    const lmm__blocks *B = m->blk_;
-    int k, j;
-    for (k = 1; k < m->nterms; k++) {
-        const lmm_reterm *t = &m->terms[k];
-        const double *T = B->T + B->T_offset[k];
-        int pk = t->ncol, base = t->u_offset - B->q1;
-        for (j = 0; j < t->nlevels; j++) lmm__cols_times_template(M + (size_t)(base + j * pk) * ld, ld, nrows, T, pk);
     }
 }
 
@@ -7959,8 +7924,54 @@ static double lmm__rest_scale(const lmm__blocks *B, int c)
     return B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
 }
 
-/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle (mirrored
-   first when Lambda_r is not diagonal, as its row and column passes read both). */
+/* The lower triangle of Lambda_r' L22 Lambda_r (Lambda_r not diagonal),
+   from L22's: the row pass (T_k' on each level's rows) over the columns up
+   to the level's last row, the column pass (T_k on each level's columns)
+   over the rows from the level's first, each diagonal block mirrored first
+   (the only upper entries those passes read). Every lower entry is computed
+   as by the passes over the whole mirrored matrix; half the work. */
+static void lmm__rest_congruence_lower(lmm_model *m)
+{
+    lmm__blocks *B = m->blk_;
+    int r = B->r, k, j, c, a, b;
+    double *M = B->L22, tt[32 * 32];
+    for (k = 1; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        int pk = t->ncol, base = t->u_offset - B->q1;
+        for (j = 0; j < t->nlevels && pk > 1; j++) {
+            int s0 = base + j * pk;
+            for (b = 1; b < pk; b++)
+                for (a = 0; a < b; a++) M[(size_t)(s0 + b) * r + s0 + a] = M[(size_t)(s0 + a) * r + s0 + b];
+        }
+    }
+    for (k = 1; k < m->nterms; k++) {            /* rows: T_k' v on each level's rows of columns 0 .. its last row */
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = B->T + B->T_offset[k];
+        int pk = t->ncol, base = t->u_offset - B->q1, nl = t->nlevels;
+        if (pk == 1) {
+            for (c = 0; c < base + nl; c++) {
+                int j0 = c > base ? c - base : 0;
+                lmm__scal(nl - j0, T[0], M + (size_t)c * r + base + j0);
+            }
+            continue;
+        }
+        for (a = 0; a < pk; a++)
+            for (b = 0; b < pk; b++) tt[a + b * pk] = T[b + a * pk];
+        for (c = 0; c < base + nl * pk; c++)
+            for (j = c > base ? (c - base) / pk : 0; j < nl; j++) lmm__trmv_t(pk, tt, M + (size_t)c * r + base + j * pk);
+    }
+    for (k = 1; k < m->nterms; k++) {            /* columns: each level's columns times T_k, rows from its first */
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = B->T + B->T_offset[k];
+        int pk = t->ncol, base = t->u_offset - B->q1;
+        for (j = 0; j < t->nlevels; j++) {
+            int s0 = base + j * pk;
+            lmm__cols_times_template(M + (size_t)s0 * r + s0, r, r - s0, T, pk);
+        }
+    }
+}
+
+/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle. */
 static void lmm__rest_congruence(lmm_model *m)
 {
     lmm__blocks *B = m->blk_;
@@ -7972,10 +7983,7 @@ static void lmm__rest_congruence(lmm_model *m)
             for (i = c; i < r; i++) lc[i] *= B->rowscale[i] * sc;
         }
     } else {
-        for (c = 0; c < r; c++)
-            for (i = c + 1; i < r; i++) B->L22[(size_t)i * r + c] = B->L22[(size_t)c * r + i];
-        lmm__rest_rows_lambda_t(m, B->L22, r, r);
-        lmm__rest_cols_lambda(m, B->L22, r, r);
+        lmm__rest_congruence_lower(m);
     }
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
 }
