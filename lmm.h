@@ -2028,6 +2028,45 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
             if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
 }
 
+/* c -= the same panel product as lmm__syrk_tile, one rank-1 term at a time
+   in step order (each product rounded, then subtracted): the rounding of a
+   sequence of scattered rank-1 updates, at the tiles' speed. */
+static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
+    const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
+    double acc[LMM__NR][LMM__MR];
+    int x, y, l, full = m == LMM__MR && n == LMM__NR && !diag;
+    for (y = 0; y < LMM__NR; y++)
+        if (full) for (x = 0; x < LMM__MR; x++) acc[y][x] = c[x + (size_t)y * ldc];   /* whole columns: vector loads */
+        else for (x = 0; x < LMM__MR; x++) acc[y][x] = x < m && y < n && (!diag || i0 + x >= j0 + y) ? c[x + (size_t)y * ldc] : 0.0;
+    {
+#define LMM__GET(y) double c0##y = acc[y][0], c1##y = acc[y][1], c2##y = acc[y][2], c3##y = acc[y][3], \
+                           c4##y = acc[y][4], c5##y = acc[y][5], c6##y = acc[y][6], c7##y = acc[y][7]
+        LMM__GET(0); LMM__GET(1); LMM__GET(2); LMM__GET(3);
+#undef LMM__GET
+        for (l = 0; l < kb; l++, a += LMM__MR, b += LMM__MR) {
+            double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+#define LMM__SUB8(y) do { double by = b[y]; c0##y -= a0 * by; c1##y -= a1 * by; c2##y -= a2 * by; c3##y -= a3 * by; \
+                          c4##y -= a4 * by; c5##y -= a5 * by; c6##y -= a6 * by; c7##y -= a7 * by; } while (0)
+            LMM__SUB8(0); LMM__SUB8(1); LMM__SUB8(2); LMM__SUB8(3);
+#undef LMM__SUB8
+        }
+#define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
+                         acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
+        LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
+#undef LMM__PUT
+    }
+    if (full) {
+        for (y = 0; y < LMM__NR; y++)
+            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] = acc[y][x];
+        return;
+    }
+    for (y = 0; y < n; y++)
+        for (x = 0; x < m; x++)
+            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] = acc[y][x];
+}
+
 /* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
    column y (y0 <= y < n) at dst[colpos[y] + rowpos[i0 + x]] (a supernode's
    update to a later one). */
@@ -2138,6 +2177,43 @@ static void lmm__axpy_sub(int n, double alpha, const double *x, double *y)
         y[i + 2] = y2 - alpha * x2; y[i + 3] = y3 - alpha * x3;
     }
     for (; i < n; i++) y[i] -= alpha * x[i];
+}
+
+/* x[0..n) *= alpha, four at a time as lmm__axpy_sub (gcc's -O2 cost model
+   leaves the plain loop scalar). */
+static void lmm__scal(int n, double alpha, double *x)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double x0 = x[i] * alpha, x1 = x[i + 1] * alpha, x2 = x[i + 2] * alpha, x3 = x[i + 3] * alpha;
+        x[i] = x0; x[i + 1] = x1; x[i + 2] = x2; x[i + 3] = x3;
+    }
+    for (; i < n; i++) x[i] *= alpha;
+}
+
+/* v <- T' v in place for a k x k lower-triangular T given as tt = T'
+   (column b of tt is row b of T, zero below b): rows in blocks of four,
+   each block a sum of tt's columns b >= its first row (held in registers,
+   the zeros adding nothing), written back before the next block, which
+   reads only later rows of v. Each entry's terms come in the order of the
+   dot products sum_{b>=a} T[b,a] v_b (the same rounding). */
+static void lmm__trmv_t(int k, const double *tt, double *v)
+{
+    int a0 = 0, b;
+    for (; a0 + 4 <= k; a0 += 4) {
+        double o0 = 0.0, o1 = 0.0, o2 = 0.0, o3 = 0.0;
+        for (b = a0; b < k; b++) {
+            const double *tb = tt + (size_t)b * k + a0;
+            double vb = v[b];
+            o0 += tb[0] * vb; o1 += tb[1] * vb; o2 += tb[2] * vb; o3 += tb[3] * vb;
+        }
+        v[a0] = o0; v[a0 + 1] = o1; v[a0 + 2] = o2; v[a0 + 3] = o3;
+    }
+    for (; a0 < k; a0++) {
+        double o = 0.0;
+        for (b = a0; b < k; b++) o += tt[(size_t)b * k + a0] * v[b];
+        v[a0] = o;
+    }
 }
 
 /* inv = L^{-1} (n x n, column-major, zero above the diagonal) for lower
@@ -6785,6 +6861,10 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
    designs a few dozen out of thousands), and since L11 is block diagonal L21
    keeps that pattern. The Schur complement L21 L21' is then a sum of small
    dense outer products, and the trailing block is factored dense (blocked).
+   Where a level meets most of the rest block (maximal crossed designs:
+   every subject sees every item) those outer products are not small: such
+   levels' columns are stacked into packed panels and subtracted as one
+   register-tiled SYRK (lmm__schur_packed), in the same order and rounding.
    One evaluation costs nothing proportional to the number of observations. */
 
 /* ---- 1. blocks and their build ------------------------------------------ */
@@ -7794,64 +7874,19 @@ static void lmm__set_templates(lmm_model *m, const double *theta)
     }
 }
 
-/* M[rows of rest RE] = T_k' M (left) for an r-row matrix with ncols columns. */
-static void lmm__rest_rows_lambda_t(const lmm_model *m, double *M, int ld, int ncols)
-{
-    const lmm__blocks *B = m->blk_;
-    int k, j, c, a, b;
-    double tmp[64];
-    for (k = 1; k < m->nterms; k++) {
-        const lmm_reterm *t = &m->terms[k];
-        const double *T = B->T + B->T_offset[k];
-        int pk = t->ncol, base = t->u_offset - B->q1;
-        if (pk == 1) {
-            double s = T[0];
-            for (c = 0; c < ncols; c++) {
-                double *col = M + (size_t)c * ld + base;
-                for (j = 0; j < t->nlevels; j++) col[j] *= s;
-            }
-            continue;
-        }
-        for (c = 0; c < ncols; c++)
-            for (j = 0; j < t->nlevels; j++) {
-                double *v = M + (size_t)c * ld + base + j * pk;
-                for (a = 0; a < pk; a++) {      /* (T' v)_a = sum_{b>=a} T[b,a] v_b */
-                    double s = 0;
-                    for (b = a; b < pk; b++) s += T[b + a * pk] * v[b];
-                    tmp[a] = s;
-                }
-                for (a = 0; a < pk; a++) v[a] = tmp[a];
-            }
-    }
-}
-
 /* cols <- cols T for pk columns (nrows rows, leading dimension ld) and a
    pk x pk lower-triangular template T: column a becomes sum_{b>=a} T[b,a] col b. */
 static void lmm__cols_times_template(double *cols, int ld, int nrows, const double *T, int pk)
 {
-    int a, b, i;
+    int a, b;
     for (a = 0; a < pk; a++) {
-        double *ca = cols + (size_t)a * ld, taa = T[a + a * pk];
-        for (i = 0; i < nrows; i++) ca[i] *= taa;
+        double *ca = cols + (size_t)a * ld;
+        lmm__scal(nrows, T[a + a * pk], ca);
         for (b = a + 1; b < pk; b++) {
-            const double *cb = cols + (size_t)b * ld;
             double tba = T[b + a * pk];
             if (tba == 0.0) continue;            /* zero below the diagonal: often, at the start */
-            for (i = 0; i < nrows; i++) ca[i] += cb[i] * tba;
+            lmm__axpy_sub(nrows, -tba, cols + (size_t)b * ld, ca);   /* ca += tba cb, the same rounding */
         }
-    }
-}
-
-/* M[:, rest RE columns] = M T_k (right) for an nrows x r matrix. */
-static void lmm__rest_cols_lambda(const lmm_model *m, double *M, int ld, int nrows)
-{
-    const lmm__blocks *B = m->blk_;
-    int k, j;
-    for (k = 1; k < m->nterms; k++) {
-        const lmm_reterm *t = &m->terms[k];
-        const double *T = B->T + B->T_offset[k];
-        int pk = t->ncol, base = t->u_offset - B->q1;
-        for (j = 0; j < t->nlevels; j++) lmm__cols_times_template(M + (size_t)(base + j * pk) * ld, ld, nrows, T, pk);
     }
 }
 
@@ -7859,8 +7894,8 @@ static void lmm__rest_cols_lambda(const lmm_model *m, double *M, int ld, int nro
 static void lmm__l21_lambda_t(const lmm_model *m)
 {
     const lmm__blocks *B = m->blk_;
-    int j, t, c, a, b, p1 = B->p1;
-    double tmp[32];
+    int j, t, c, a, b, p1 = B->p1, tk = 0;
+    double tt[32 * 32];                      /* T_tk', for lmm__trmv_t */
     for (j = 0; j < B->l1; j++) {
         const int *rows = B->ri + B->cp[j];
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
@@ -7876,15 +7911,12 @@ static void lmm__l21_lambda_t(const lmm_model *m)
                 t++;
                 continue;
             }
-            for (c = 0; c < p1; c++) {       /* a level's pk rows are adjacent in the list */
-                double *v = V + (size_t)c * nj + t;
-                for (a = 0; a < pk; a++) {
-                    double s = 0;
-                    for (b = a; b < pk; b++) s += T[b + a * pk] * v[b];
-                    tmp[a] = s;
-                }
-                for (a = 0; a < pk; a++) v[a] = tmp[a];
+            if (k != tk) {
+                for (a = 0; a < pk; a++)
+                    for (b = 0; b < pk; b++) tt[a + b * pk] = T[b + a * pk];
+                tk = k;
             }
+            for (c = 0; c < p1; c++) lmm__trmv_t(pk, tt, V + (size_t)c * nj + t);   /* a level's pk rows are adjacent in the list */
             t += pk;
         }
     }
@@ -7897,8 +7929,54 @@ static double lmm__rest_scale(const lmm__blocks *B, int c)
     return B->rowterm[c] ? B->T[B->T_offset[B->rowterm[c]]] : 1.0;
 }
 
-/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle (mirrored
-   first when Lambda_r is not diagonal, as its row and column passes read both). */
+/* The lower triangle of Lambda_r' L22 Lambda_r (Lambda_r not diagonal),
+   from L22's: the row pass (T_k' on each level's rows) over the columns up
+   to the level's last row, the column pass (T_k on each level's columns)
+   over the rows from the level's first, each diagonal block mirrored first
+   (the only upper entries those passes read). Every lower entry is computed
+   as by the passes over the whole mirrored matrix; half the work. */
+static void lmm__rest_congruence_lower(lmm_model *m)
+{
+    lmm__blocks *B = m->blk_;
+    int r = B->r, k, j, c, a, b;
+    double *M = B->L22, tt[32 * 32];
+    for (k = 1; k < m->nterms; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        int pk = t->ncol, base = t->u_offset - B->q1;
+        for (j = 0; j < t->nlevels && pk > 1; j++) {
+            int s0 = base + j * pk;
+            for (b = 1; b < pk; b++)
+                for (a = 0; a < b; a++) M[(size_t)(s0 + b) * r + s0 + a] = M[(size_t)(s0 + a) * r + s0 + b];
+        }
+    }
+    for (k = 1; k < m->nterms; k++) {            /* rows: T_k' v on each level's rows of columns 0 .. its last row */
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = B->T + B->T_offset[k];
+        int pk = t->ncol, base = t->u_offset - B->q1, nl = t->nlevels;
+        if (pk == 1) {
+            for (c = 0; c < base + nl; c++) {
+                int j0 = c > base ? c - base : 0;
+                lmm__scal(nl - j0, T[0], M + (size_t)c * r + base + j0);
+            }
+            continue;
+        }
+        for (a = 0; a < pk; a++)
+            for (b = 0; b < pk; b++) tt[a + b * pk] = T[b + a * pk];
+        for (c = 0; c < base + nl * pk; c++)
+            for (j = c > base ? (c - base) / pk : 0; j < nl; j++) lmm__trmv_t(pk, tt, M + (size_t)c * r + base + j * pk);
+    }
+    for (k = 1; k < m->nterms; k++) {            /* columns: each level's columns times T_k, rows from its first */
+        const lmm_reterm *t = &m->terms[k];
+        const double *T = B->T + B->T_offset[k];
+        int pk = t->ncol, base = t->u_offset - B->q1;
+        for (j = 0; j < t->nlevels; j++) {
+            int s0 = base + j * pk;
+            lmm__cols_times_template(M + (size_t)s0 * r + s0, r, r - s0, T, pk);
+        }
+    }
+}
+
+/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle. */
 static void lmm__rest_congruence(lmm_model *m)
 {
     lmm__blocks *B = m->blk_;
@@ -7910,10 +7988,7 @@ static void lmm__rest_congruence(lmm_model *m)
             for (i = c; i < r; i++) lc[i] *= B->rowscale[i] * sc;
         }
     } else {
-        for (c = 0; c < r; c++)
-            for (i = c + 1; i < r; i++) B->L22[(size_t)i * r + c] = B->L22[(size_t)c * r + i];
-        lmm__rest_rows_lambda_t(m, B->L22, r, r);
-        lmm__rest_cols_lambda(m, B->L22, r, r);
+        lmm__rest_congruence_lower(m);
     }
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
 }
@@ -7951,13 +8026,9 @@ static void lmm__factor_l21(lmm_model *m)
         }
         lmm__cols_times_template(cols, nj, nj, T1, p1);
         for (a = 0; a < p1; a++) {               /* right-solve X L' = C: columns forward */
-            double *ca = cols + (size_t)a * nj, inv = 1.0 / L[a + a * p1];
-            for (b = 0; b < a; b++) {
-                const double *cb = cols + (size_t)b * nj;
-                double lab = L[a + b * p1];
-                for (i = 0; i < nj; i++) ca[i] -= cb[i] * lab;
-            }
-            for (i = 0; i < nj; i++) ca[i] *= inv;
+            double *ca = cols + (size_t)a * nj;
+            for (b = 0; b < a; b++) lmm__axpy_sub(nj, L[a + b * p1], cols + (size_t)b * nj, ca);
+            lmm__scal(nj, 1.0 / L[a + a * p1], ca);
         }
     }
 }
@@ -8004,6 +8075,78 @@ static int lmm__factor_first(lmm_model *m, const double *theta)
     }
     lmm__factor_l21(m);
     return 0;
+}
+
+/* Level j's share of L21 L21' goes in by lmm__schur_packed when its
+   random-effect rows are half the rest block or more (maximal crossed
+   designs): the register tiles then do the whole r x r triangle, zeros and
+   all, some three times quicker than the scattered column updates do its
+   nonzeros (callgrind: 10 instructions a multiply-add there, under 1 in the
+   tiles). Levels that meet a few of the other terms' effects (soybean's
+   plots, r = 116: 10% more instructions packed) and small blocks keep the
+   column updates. */
+static int lmm__level_packed(const lmm__blocks *B, int j)
+{
+    int nre = (int)(B->cp[j + 1] - B->cp[j]) - (B->r - B->qr);
+    return B->r >= 32 && 2 * nre >= B->r;
+}
+
+/* L22's lower triangle -= V V' over the packed levels (lmm__level_packed),
+   its random-effect columns (lmm__schur_tail does the X and y block): each
+   column of their L21 blocks scattered to its rest rows, zeros elsewhere,
+   NB columns at a time into one panel, subtracted by the register tiles in
+   the order and rounding of the column updates (the results do not
+   change), or by cblas_dsyrk and dgemm. One rank-NB update instead of a
+   rank-p1 update per level: the tiles' k-loops run long, L22 passes once
+   per panel. */
+static void lmm__schur_packed(lmm__blocks *B)
+{
+    int r = B->r, qr = B->qr, p1 = B->p1, j = 0, c = 0, kb, l, a, total = 0, done = 0;
+#ifdef LMM_USE_CBLAS
+    const int ld = r;                             /* column-major r x kb panel */
+#else
+    int j0, i0;
+#endif
+    for (j = 0; j < B->l1; j++) if (lmm__level_packed(B, j)) total += p1;
+    for (j = 0; done < total; done += kb) {
+        kb = total - done < LMM__NB ? total - done : LMM__NB;
+#ifdef LMM_USE_CBLAS
+        memset(B->pack, 0, (size_t)ld * kb * sizeof(double));
+#endif
+        for (l = 0; l < kb; l++) {
+            const int *rows;
+            const double *vc;
+            int nj;
+            while (!lmm__level_packed(B, j)) j++;
+            rows = B->ri + B->cp[j];
+            nj = (int)(B->cp[j + 1] - B->cp[j]);
+            vc = B->L21 + B->cp[j] * p1 + (size_t)c * nj;
+#ifdef LMM_USE_CBLAS
+            for (a = 0; a < nj; a++) B->pack[(size_t)l * ld + rows[a]] = vc[a];
+#else
+            {   /* slab by slab: its MR rows of the column, zeros in the gaps and the padding */
+                double *dst = B->pack + (size_t)l * LMM__MR, seg[LMM__MR];
+                int x0, x;
+                for (a = 0, x0 = 0; x0 < r; x0 += LMM__MR, dst += (size_t)kb * LMM__MR) {
+                    for (x = 0; x < LMM__MR; x++) seg[x] = 0.0;
+                    for (; a < nj && rows[a] < x0 + LMM__MR; a++) seg[rows[a] - x0] = vc[a];
+                    for (x = 0; x < LMM__MR; x++) dst[x] = seg[x];
+                }
+            }
+#endif
+            if (++c == p1) { c = 0; j++; }
+        }
+#ifdef LMM_USE_CBLAS
+        lmm__gemm_nt_sub(qr, qr, kb, B->pack, ld, B->pack, ld, B->L22, r, 1);
+        lmm__gemm_nt_sub(r - qr, qr, kb, B->pack + qr, ld, B->pack, ld, B->L22 + qr, r, 0);
+        (void)lmm__syrk_tile_seq;   /* the plain build's update */
+#else
+        for (j0 = 0; j0 < qr; j0 += LMM__NR)
+            for (i0 = j0 - j0 % LMM__MR; i0 < r; i0 += LMM__MR)
+                lmm__syrk_tile_seq(B->pack, kb, i0, j0, r - i0 < LMM__MR ? r - i0 : LMM__MR,
+                                   qr - j0 < LMM__NR ? qr - j0 : LMM__NR, B->L22 + (size_t)j0 * r + i0, r, i0 < j0 + LMM__NR);
+#endif
+    }
 }
 
 /* The X and y rows end every level's list, so their block of L21 L21' is a
@@ -8062,7 +8205,8 @@ static void lmm__schur_tail(lmm__blocks *B)
 }
 
 /* lmm__factor_first, then S = Lambda_r' A22 Lambda_r + I - L21 L21' in L22's
-   lower triangle (the dense paths' input to L22's Cholesky). */
+   lower triangle (the dense paths' input to L22's Cholesky): the levels with
+   few rest rows by scattered column updates, the others as one packed SYRK. */
 static int lmm__schur_build(lmm_model *m, const double *theta)
 {
     lmm__blocks *B = m->blk_;
@@ -8080,6 +8224,7 @@ static int lmm__schur_build(lmm_model *m, const double *theta)
             int nj = (int)(B->cp[B->tl[e] + 1] - B->cp[B->tl[e]]), t = B->tt[e];
             int nre = nj - (r - B->qr), a0 = t > nre ? t - nre : 0;   /* the X and y rows: a contiguous tail */
             const double *V = B->L21 + B->cp[B->tl[e]] * p1;
+            if (lmm__level_packed(B, B->tl[e])) continue;
             for (c = 0; c < p1; c++) {
                 const double *vc = V + (size_t)c * nj, *vt = vc + nre;
                 double vb = vc[t], *ct = col + B->qr;
@@ -8090,6 +8235,7 @@ static int lmm__schur_build(lmm_model *m, const double *theta)
         }
     }
     lmm__schur_tail(B);
+    lmm__schur_packed(B);
     return 0;
 }
 
