@@ -121,8 +121,10 @@
    lmm__frame_evaluate, lmm__drop_missing_inputs), evaluates X and the Z
    terms (@matrix) and sets up the blocked cross-products and the factor
    path once (lmm__blocks_setup: dense, class or
-   sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim);
-   each theta it proposes goes to lmm_model_objective -> lmm__factor_at
+   sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim),
+   from lme4's start (1 on the template diagonals) or, on the sparse path,
+   from moment estimates of the variance ratios (lmm__moment_theta); each
+   theta it proposes goes to lmm_model_objective -> lmm__factor_at
    (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
    log|R_X|^2, pwrss) -> lmm__criterion. When it stops, components on a
    bound are probed inward (lmm__edge_probe: lme4's restart_edge, plus the
@@ -626,7 +628,7 @@ typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     int ml;                   /* 0: REML criterion (default), 1: maximum likelihood */
     lmm_model_options model;  /* how lmm_fit_formula builds the model (contrasts) */
     lmm_optim_options optim;  /* optimizer choice and tolerances */
-    const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere */
+    const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere (sparse factor, scalar terms: moment estimates) */
     int skip_condvar;         /* 1: skip the conditional variances of the random effects */
     int skip_convcheck;       /* 1: skip lme4's gradient/Hessian check after the fit (skipped anyway beyond 20 thetas) */
     lmm_factor_kind factor;   /* AUTO keeps the model's (automatic unless lmm_model_set_factor) */
@@ -9316,11 +9318,11 @@ static void lmm__boundary_snap(lmm_fit *fit, double *f0, double *trial)
     }
 }
 
-static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, lmm_error *err)
+static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, double first_rho, lmm_error *err)
 {
     lmm_model *m = fit->model;
     lmm_optim_result res;
-    lmm_optim_options oo = opts->optim;
+    lmm_optim_options oo = opts->optim, first;
     lmm_status st;
     double fmin_final;
     fit->optim_ = opts->optim;
@@ -9332,8 +9334,10 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
        within ~1e-13 relative of the optimum, far closer than lme4's ftol_abs
        1e-8 stop, and a level of the radius schedule sooner than 2e-7. */
     if (oo.rho_end <= 0) oo.rho_end = 2e-6;
+    first = oo;                                  /* first_rho > 0: a close start's first radius, unless the caller chose one */
+    if (first_rho > 0 && first.rho_begin <= 0) first.rho_begin = first_rho;
     st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
-                      &oo, fit->work_, &res, err);
+                      &first, fit->work_, &res, err);
     if (st != LMM_OK) return st;
     if (!isfinite(res.fmin))
         return lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite anywhere the optimizer looked (is the response constant?)");
@@ -9378,11 +9382,147 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
     return LMM_OK;
 }
 
+/* terms the moment start handles (its system is solved on the stack), and
+   the optimizer's first radius from it: evaluations over the sparse-path fits
+   of tests/test_fit.c and InstEval were fewest at 0.01-0.03 (InstEval 36 at
+   0.02, 46 at 0.05, 52 at lme4's 0.2) */
+#define LMM__MOMENT_MAXTERMS 16
+#define LMM__MOMENT_RHO 0.02
+
+/* A start for theta on the sparse path, where an evaluation costs a large
+   factorization: Henderson's method 1 on the OLS residuals e = (I - H) y (the
+   shifted response of lmm_model_set_response), every term scalar. For each
+   term k, T_k = sum_j (Z_k'e)_j^2 / (Z_k'Z_k)_jj, and T_0 = e'e; with
+   G = Z_k'(I - H) Z_k', E[T_k] = sum_k' sigma_k'^2 sum_j |G_j.|^2 / (Z_k'Z_k)_jj
+   + sigma^2 sum_j G(k=k')_jj / (Z_k'Z_k)_jj and E[T_0] = sum_k' sigma_k'^2
+   tr G(k'=k') + (n - p) sigma^2: exact moments (balanced designs: the ANOVA
+   estimates). Z_k'H Z_k' = P_k P_k' with P_k = Z_k'X R_X^-T, so the sums run
+   over the blocks' nonzeros plus p x p products, never over the rows.
+   theta_k = sigma_k / sigma, a small interior value where a variance comes out
+   negative. Returns 1 when theta was set, 0 (theta untouched) when the moments
+   do not apply or give no usable system. */
+static int lmm__moment_theta(const lmm_model *m, double *theta)
+{
+    const lmm__blocks *B = m->blk_;
+    int K = m->nterms, dim = K + 1, r = B->r, qr = B->qr, nt = r - qr, p = m->X->ncol, j, k, x, y, s, c, ok = 0;
+    double A[(LMM__MOMENT_MAXTERMS + 1) * (LMM__MOMENT_MAXTERMS + 1)], rhs[LMM__MOMENT_MAXTERMS + 1];
+    double piv[LMM__MOMENT_MAXTERMS + 1], *dr = B->work;   /* dr: the later terms' Z'Z diagonal */
+    double *P1 = NULL, *Pr = NULL, *Q = NULL;             /* rows of P: first term's levels, the later effects */
+    const double *yrow = B->A22 ? B->A22 + r - 1 : B->ycol;
+    size_t ystep = B->A22 ? (size_t)r : 1;
+    if (K > LMM__MOMENT_MAXTERMS || B->p1 != 1 || !B->diag_rest || B->y_exact || (!B->shift_ok && p > 0)) return 0;
+    if (!B->A22 && !B->sp_a22) return 0;
+    P1 = LMM__ZNEW(double, (size_t)B->l1 * p + 1);
+    Pr = LMM__ZNEW(double, (size_t)qr * p + 1);
+    Q = LMM__ZNEW(double, (size_t)K * p * p + 1);
+    if (!P1 || !Pr || !Q) goto done;
+    memset(A, 0, sizeof A);
+    memset(rhs, 0, sizeof rhs);
+    /* Z'Z's diagonal and P = (Z'X) R_X^-T for every effect, Q_k = P_k'P_k */
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        for (c = 0; c < p; c++) P1[(size_t)j * p + c] = B->A21[B->cp[j] + nj - nt + c];
+    }
+    for (x = 0; x < qr; x++) {                   /* sp_a22: factor position x holds rest row sp_perm[x] */
+        if (B->A22) {
+            dr[x] = B->A22[(size_t)x * r + x];
+            for (c = 0; c < p; c++) Pr[(size_t)x * p + c] = B->A22[(size_t)x * r + qr + c];
+        } else {
+            int sn = B->sp_snof[x], mr = B->sp_rp[sn + 1] - B->sp_rp[sn], o = B->sp_perm[x];
+            const double *col = B->sp_a22 + B->sp_off[sn] + (size_t)(x - B->sp_first[sn]) * mr;
+            dr[o] = col[x - B->sp_first[sn]];
+            for (c = 0; c < p; c++) Pr[(size_t)o * p + c] = col[mr - nt + c];   /* the X rows end every supernode's list */
+        }
+    }
+    for (j = 0; j < B->l1 + qr; j++) {
+        double *pj = j < B->l1 ? P1 + (size_t)j * p : Pr + (size_t)(j - B->l1) * p, *Qk;
+        k = j < B->l1 ? 0 : B->rowterm[j - B->l1];
+        if (p == 0) continue;
+        lmm_trsv_lower(p, B->xtx_chol, p, pj, 0);
+        Qk = Q + (size_t)k * p * p;
+        for (x = 0; x < p; x++)
+            for (y = 0; y < p; y++) Qk[x + y * p] += pj[x] * pj[y];
+    }
+    /* per effect: its own moment, the residual's and e'e's coefficients, the P Q P' part, the diagonal of G */
+    for (j = 0; j < B->l1 + qr; j++) {
+        const double *pj = j < B->l1 ? P1 + (size_t)j * p : Pr + (size_t)(j - B->l1) * p;
+        double d = j < B->l1 ? B->A11[j] : dr[j - B->l1], u, pp = 0, g;
+        int n1 = j < B->l1 ? (int)(B->cp[j + 1] - B->cp[j]) : 0;
+        k = j < B->l1 ? 0 : B->rowterm[j - B->l1];
+        u = j < B->l1 ? B->A21[B->cp[j] + n1 - 1] : yrow[(size_t)(j - B->l1) * ystep];
+        if (!(d > 0)) continue;
+        for (x = 0; x < p; x++) pp += pj[x] * pj[x];
+        rhs[k] += u * u / d;
+        A[k + K * dim] += 1.0 - pp / d;
+        A[K + k * dim] += d - pp;
+        g = d - pp;                              /* G_jj, and P_k Q_k' P_k' for each k' */
+        A[k + k * dim] += (g * g - pp * pp) / d;
+        for (y = 0; y < K; y++) {
+            const double *Qy = Q + (size_t)y * p * p;
+            double v = 0;
+            for (x = 0; x < p; x++)
+                for (c = 0; c < p; c++) v += pj[x] * Qy[x + c * p] * pj[c];
+            A[k + y * dim] += v / d;
+        }
+    }
+    /* the off-diagonal nonzeros of Z'Z between terms: (G^2 - (P P')^2) on each side */
+#define LMM__MOMENT_PAIR(kx, ky, g, px, py, dx, dy) do {                              \
+        double pq_ = 0, gg_; int c_;                                                  \
+        for (c_ = 0; c_ < p; c_++) pq_ += (px)[c_] * (py)[c_];                        \
+        gg_ = (g) - pq_; gg_ = gg_ * gg_ - pq_ * pq_;                                 \
+        if ((dx) > 0) A[(kx) + (ky) * dim] += gg_ / (dx);                            \
+        if ((dy) > 0) A[(ky) + (kx) * dim] += gg_ / (dy);                            \
+    } while (0)
+    for (j = 0; j < B->l1; j++) {                /* the first term's levels and the later effects */
+        const int *rows = B->ri + B->cp[j];
+        const double *a21 = B->A21 + B->cp[j];
+        for (x = 0; rows[x] < qr; x++)
+            if (a21[x] != 0.0)
+                LMM__MOMENT_PAIR(0, B->rowterm[rows[x]], a21[x], P1 + (size_t)j * p, Pr + (size_t)rows[x] * p, B->A11[j], dr[rows[x]]);
+    }
+    if (B->A22) {                                /* among the later terms */
+        for (y = 0; y < qr; y++)
+            for (x = y + 1; x < qr; x++) {
+                double g = B->A22[(size_t)y * r + x];
+                if (g != 0.0 && B->rowterm[x] != B->rowterm[y])
+                    LMM__MOMENT_PAIR(B->rowterm[x], B->rowterm[y], g, Pr + (size_t)x * p, Pr + (size_t)y * p, dr[x], dr[y]);
+            }
+    } else
+        for (s = 0; s < B->sp_nsn; s++) {
+            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], i;
+            const int *rows = B->sp_rows + B->sp_rp[s];
+            const double *blk = B->sp_a22 + B->sp_off[s];
+            for (c = 0; c < nc && f + c < qr; c++)
+                for (i = c + 1; i < mr && rows[i] < qr; i++) {
+                    double g = blk[(size_t)c * mr + i];
+                    int ox = B->sp_perm[rows[i]], oy = B->sp_perm[f + c];
+                    if (g != 0.0 && B->rowterm[ox] != B->rowterm[oy])
+                        LMM__MOMENT_PAIR(B->rowterm[ox], B->rowterm[oy], g, Pr + (size_t)ox * p, Pr + (size_t)oy * p, dr[ox], dr[oy]);
+                }
+        }
+#undef LMM__MOMENT_PAIR
+    rhs[K] = yrow[(size_t)(r - 1) * ystep];
+    A[K + K * dim] = m->nobs - p;
+    if (lmm__lu(dim, A, piv) != 0) goto done;
+    lmm__lu_solve(dim, A, piv, rhs, 0);
+    if (!(rhs[K] > 0) || !isfinite(rhs[K])) goto done;
+    for (k = 0; k < K; k++) {
+        piv[k] = rhs[k] > 0 ? sqrt(rhs[k] / rhs[K]) : 0.0;
+        if (!isfinite(piv[k]) || piv[k] > 1e3) goto done;
+    }
+    for (k = 0; k < K; k++) theta[m->terms[k].theta_offset] = piv[k] > 0.05 ? piv[k] : 0.05;
+    ok = 1;
+done:
+    LMM_FREE(P1); LMM_FREE(Pr); LMM_FREE(Q);
+    return ok;
+}
+
 LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err)
 {
     lmm_fit_options defaults;
     lmm_fit *fit = NULL;
     lmm_status st;
+    double first_rho = 0;
     int k, i, j;
     *out = NULL;
     if (!m) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_fit: NULL model");
@@ -9391,13 +9531,15 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
     if ((st = lmm__fit_alloc(m, &fit, err)) != LMM_OK) return st;
     fit->reml = !opts->ml;
     if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));
+    else if (m->blk_->path == LMM__PATH_SPARSE && lmm__moment_theta(m, fit->theta))
+        first_rho = LMM__MOMENT_RHO;
     else
         for (k = 0; k < m->nterms; k++) {
             double *th = fit->theta + m->terms[k].theta_offset;
             for (j = 0; j < m->terms[k].ncol; j++)
                 for (i = j; i < m->terms[k].ncol; i++) *th++ = i == j ? 1.0 : 0.0;
         }
-    if ((st = lmm__fit_optimize(fit, opts, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
+    if ((st = lmm__fit_optimize(fit, opts, first_rho, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
     *out = fit;
     return LMM_OK;
 }
@@ -9415,7 +9557,7 @@ LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *th
     o.optim = fit->optim_;
     o.skip_condvar = !fit->condvar_;
     o.skip_convcheck = !fit->convcheck_;
-    return lmm__fit_optimize(fit, &o, err);
+    return lmm__fit_optimize(fit, &o, 0, err);
 }
 
 LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_fit_options *opts,
