@@ -8099,14 +8099,21 @@ static int lmm__factor_dense(lmm_model *m, const double *theta)
     return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
 }
 
-/* Column j (factor order) of the sparse path's S: minus the first-term
-   levels' L21 outer products that reach it (sp_pr), levels in tp's order. */
-static void lmm__sparse_pairs_col(lmm__blocks *B, int j)
+/* Column j (factor order) of the sparse path's S: Lambda_r' A22 Lambda_r + I
+   there (scale: Lambda_r's diagonal in factor order), minus the first-term
+   levels' L21 outer products that reach it (sp_pr), levels in tp's order;
+   the column stays in cache from its copy to its last update. */
+static void lmm__sparse_pairs_col(lmm__blocks *B, int j, const double *scale)
 {
-    int sn = B->sp_snof[j], oc = B->sp_perm[j], p1 = B->p1, c, k;
-    double *col = B->sp_val + B->sp_off[sn] + (size_t)(j - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
+    int sn = B->sp_snof[j], oc = B->sp_perm[j], p1 = B->p1, c, k, f = B->sp_first[sn], mr = B->sp_rp[sn + 1] - B->sp_rp[sn];
+    size_t o = B->sp_off[sn] + (size_t)(j - f) * mr;
+    double *col = B->sp_val + o, sc = scale[j];
+    const double *a22 = B->sp_a22 + o;
+    const int *rows = B->sp_rows + B->sp_rp[sn];
     const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[j];
     size_t e;
+    for (k = j - f; k < mr; k++) col[k] = a22[k] * scale[rows[k]] * sc;
+    if (j < B->qr) col[j - f] += 1.0;
     for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
         int lv = B->tl[e], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[e];
         const double *v = B->L21 + B->cp[lv] * p1;
@@ -8183,24 +8190,12 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
         double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
         if (lmm__factor_first(m, theta) != 0) return 1;
         for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
-        for (s = 0; s < B->sp_nsn; s++) {
-            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
-            const int *rows = B->sp_rows + B->sp_rp[s];
-            double *blk = B->sp_val + B->sp_off[s];
-            const double *a22 = B->sp_a22 + B->sp_off[s];
-            for (c = 0; c < nc; c++) {
-                double sc = scale[f + c];
-                size_t o = (size_t)c * mr;
-                for (i = c; i < mr; i++) blk[o + i] = a22[o + i] * scale[rows[i]] * sc;
-                if (f + c < B->qr) blk[o + c] += 1.0;
-            }
-        }
-        /* minus the levels' L21 outer products, column by column (OpenMP:
-           columns are independent, each summed alike whatever the threads) */
+        /* column by column (OpenMP: columns are independent, each summed
+           alike whatever the threads) */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 8) if (r >= 256)
 #endif
-        for (j = 0; j < r; j++) lmm__sparse_pairs_col(B, j);
+        for (j = 0; j < r; j++) lmm__sparse_pairs_col(B, j, scale);
     } else {                                     /* S in L22, then gathered */
         if (lmm__schur_build(m, theta) != 0) return 1;
         for (s = 0; s < B->sp_nsn; s++) {
