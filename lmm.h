@@ -6864,6 +6864,22 @@ typedef struct lmm__blocks {
     unsigned short *sp_pr;
     unsigned short *sp_pn;  /* tp[r]: pairs of each tp entry */
     size_t *sp_pcol;      /* r + 1: first pair of each factor column in sp_pr */
+    /* Instead of the pairs, when p1 = 1 and the levels' Z1'Z1 = a_j take few
+       values (InstEval: 86 class sizes for 2,972 students): L21_j = Lambda_r'
+       A21_j T1 / L11_j, so the random effects' part of L21 L21' is
+       Lambda_r' (sum_c w_c C_c) Lambda_r with w_c = T1^2 / (T1^2 a_c + 1) and
+       C_c = sum over the class's levels of A21_j A21_j', structure only. C_c is
+       stored merged by column and class (InstEval: 1.15 M entries for 2.1 M
+       pairs) and an evaluation reads no L21 there; the X and y rows' part comes
+       from L21, level by level into sp_tail. */
+    int sp_ncls;          /* classes (0: the pairs, if any) */
+    double *sp_cls_a;     /* 2 ncls: each class's a, then its weight at the evaluation's theta */
+    int *sp_gcol;         /* r + 1: column fy's groups (a class reaching it) */
+    int *sp_gcls;         /* class of each group */
+    size_t *sp_gstart;    /* groups + 1: each group's entries in sp_erow, sp_eval */
+    unsigned short *sp_erow;  /* the entry's row in its column's supernode */
+    double *sp_eval;      /* C_c there */
+    double *sp_tail;      /* qr * nt + nt * nt (nt = r - qr): L21 L21' between each rest row and the X, y rows, then among these */
     double *sp_z;         /* the inverse of the random-effects part of L22 L22' on the factor's
                              pattern (selected inversion), for conditional variances; lazily */
 } lmm__blocks;
@@ -7167,6 +7183,10 @@ static void lmm__sparse_free(lmm__blocks *B)
     LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
     LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_rel); LMM_FREE(B->sp_val);
     LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol); LMM_FREE(B->sp_z);
+    LMM_FREE(B->sp_cls_a); LMM_FREE(B->sp_gcol); LMM_FREE(B->sp_gcls); LMM_FREE(B->sp_gstart);
+    LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_tail);
+    B->sp_cls_a = B->sp_eval = B->sp_tail = NULL; B->sp_gcol = B->sp_gcls = NULL; B->sp_gstart = NULL; B->sp_erow = NULL;
+    B->sp_ncls = 0;
     B->sp_z = NULL;
     B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_rel = NULL;
     B->sp_pr = B->sp_pn = NULL;
@@ -7242,11 +7262,104 @@ static int lmm__sparse_restore_a22(lmm__blocks *B)
     return 0;
 }
 
+/* The merged class products (lmm__blocks, sp_ncls) from A21's random-effect
+   rows, for p1 = 1; none (sp_ncls = 0) when they would not save a quarter of
+   the pairs or memory runs out. iperm: factor position of each rest row;
+   sp_a22 in place. Columns in factor order, each column's levels sorted by
+   class, each class's products summed in a scratch column. */
+static void lmm__sparse_plan_classes(lmm__blocks *B, const int *iperm, size_t npair)
+{
+    int r = B->r, qr = B->qr, nt = r - qr, l1 = B->l1, ncls = 0, j, c, fy, s, ng, pass;
+    int *cls = LMM__NEW(int, l1), *cnt = NULL, *mark = LMM__NEW(int, r), *touched = LMM__NEW(int, r), *order = NULL;
+    double *a = LMM__NEW(double, (size_t)l1 + 1), *acc = LMM__NEW(double, r);
+    size_t ne, e;
+    if (!cls || !mark || !touched || !a || !acc) goto fail;
+    for (j = 0; j < l1; j++) a[j] = B->A11[j];
+    qsort(a, (size_t)l1, sizeof *a, lmm__cmp_double);
+    for (j = 0; j < l1; j++) if (j == 0 || a[j] != a[ncls - 1]) a[ncls++] = a[j];
+    if (ncls > l1 / 4) goto fail;                /* levels of their own: the pairs would not merge */
+    for (j = 0; j < l1; j++) {                   /* each level's class: a binary search */
+        int lo = 0, hi = ncls - 1;
+        while (lo < hi) { int mid = (lo + hi) / 2; if (a[mid] < B->A11[j]) lo = mid + 1; else hi = mid; }
+        cls[j] = lo;
+    }
+    cnt = LMM__NEW(int, ncls + 1);
+    order = LMM__NEW(int, B->tp[r] + 1);
+    B->sp_gcol = LMM__NEW(int, r + 1);
+    B->sp_cls_a = LMM__NEW(double, 2 * (size_t)ncls);
+    B->sp_tail = LMM__NEW(double, (size_t)qr * nt + (size_t)nt * nt);
+    if (!cnt || !order || !B->sp_gcol || !B->sp_cls_a || !B->sp_tail) goto fail;
+    memcpy(B->sp_cls_a, a, (size_t)ncls * sizeof *a);
+    for (c = 0; c < r; c++) mark[c] = -1;
+    /* pass 0 counts the groups and entries, pass 1 stores them in arrays of
+       that size (growing them would leave copies behind in the heap) */
+    for (pass = 0; pass < 2; pass++) {
+        for (fy = 0, s = -1, ng = 0, ne = 0; fy < qr; fy++) {   /* the X and y columns have no entries */
+            int oc = B->sp_perm[fy], k, nd;
+            size_t e0 = B->tp[oc], e1 = B->tp[oc + 1];
+            if (pass && B->sp_snof[fy] != s) lmm__sparse_map(B, s = B->sp_snof[fy]);
+            B->sp_gcol[fy] = ng;
+            for (c = 0; c <= ncls; c++) cnt[c] = 0;   /* the column's levels by class (counting sort) */
+            for (e = e0; e < e1; e++) cnt[cls[B->tl[e]] + 1]++;
+            for (c = 0; c < ncls; c++) cnt[c + 1] += cnt[c];
+            for (e = e0; e < e1; e++) order[cnt[cls[B->tl[e]]]++] = (int)e;
+            for (k = 0; k < (int)(e1 - e0);) {
+                int cl = cls[B->tl[order[k]]];
+                nd = 0;
+                for (; k < (int)(e1 - e0) && cls[B->tl[order[k]]] == cl; k++) {
+                    size_t ee = (size_t)order[k];
+                    int lv = B->tl[ee], nj = (int)(B->cp[lv + 1] - B->cp[lv]), x;
+                    const int *rows = B->ri + B->cp[lv];
+                    const double *v = B->A21 + B->cp[lv];
+                    double vy = v[B->tt[ee]];
+                    for (x = 0; x < nj - nt; x++) {
+                        int fx = iperm[rows[x]];
+                        if (fx < fy) continue;
+                        if (mark[fx] != cl) { mark[fx] = cl; acc[fx] = 0.0; touched[nd++] = fx; }
+                        acc[fx] += v[x] * vy;
+                    }
+                }
+                if (pass) {
+                    B->sp_gcls[ng] = cl;
+                    B->sp_gstart[ng] = ne;
+                    for (j = 0; j < nd; j++) {
+                        B->sp_erow[ne + (size_t)j] = (unsigned short)B->sp_map[touched[j]];
+                        B->sp_eval[ne + (size_t)j] = acc[touched[j]];
+                    }
+                }
+                for (j = 0; j < nd; j++) mark[touched[j]] = -1;
+                ng++;
+                ne += (size_t)nd;
+            }
+        }
+        if (pass == 0) {
+            if (ne > 3 * npair / 4) goto fail;   /* merging saves too little */
+            B->sp_gcls = LMM__NEW(int, ng + 1);
+            B->sp_gstart = LMM__NEW(size_t, (size_t)ng + 1);
+            B->sp_erow = LMM__NEW(unsigned short, ne + 1);
+            B->sp_eval = LMM__NEW(double, ne + 1);
+            if (!B->sp_gcls || !B->sp_gstart || !B->sp_erow || !B->sp_eval) goto fail;
+        }
+    }
+    for (fy = qr; fy <= r; fy++) B->sp_gcol[fy] = ng;
+    B->sp_gstart[ng] = ne;
+    B->sp_ncls = ncls;
+    LMM_FREE(cls); LMM_FREE(cnt); LMM_FREE(mark); LMM_FREE(touched); LMM_FREE(order); LMM_FREE(a); LMM_FREE(acc);
+    return;
+fail:
+    LMM_FREE(B->sp_cls_a); LMM_FREE(B->sp_gcol); LMM_FREE(B->sp_gcls); LMM_FREE(B->sp_gstart);
+    LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_tail);
+    B->sp_cls_a = B->sp_eval = B->sp_tail = NULL; B->sp_gcol = B->sp_gcls = NULL; B->sp_gstart = NULL; B->sp_erow = NULL;
+    B->sp_ncls = 0;
+    LMM_FREE(cls); LMM_FREE(cnt); LMM_FREE(mark); LMM_FREE(touched); LMM_FREE(order); LMM_FREE(a); LMM_FREE(acc);
+}
+
 /* The sparse path's direct assembly: A22 copied into the supernodes' layout,
-   and for every factor column the pairs of first-term levels that update it
-   (sp_pr). Off (S built dense, then gathered) when the pairs would outgrow
-   L22 itself or a position does not fit a short. */
-static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
+   and for every factor column the merged class products (p1 = 1, when they
+   pay) or the pairs of first-term levels that update it (sp_pr). Off (S
+   built dense, then gathered) when the pairs would outgrow L22 itself or a
+   position does not fit a short. Nonzero when out of memory with A22 gone. */
+static int lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
 {
     int r = B->r, s, c, i, j, x, fy;
     size_t npair = 0, k, e;
@@ -7254,16 +7367,8 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         size_t nj = B->cp[j + 1] - B->cp[j];
         npair += nj * (nj + 1) / 2;
     }
-    if (npair > 2 * (size_t)r * r || r > 65535 || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
-    B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]);
-    B->sp_pr = LMM__NEW(unsigned short, 2 * npair + 2);
-    B->sp_pn = LMM__NEW(unsigned short, B->tp[r] + 1);
-    B->sp_pcol = LMM__NEW(size_t, (size_t)r + 1);
-    if (!B->sp_a22 || !B->sp_pr || !B->sp_pn || !B->sp_pcol) {   /* not fatal: the gathering path needs none of it */
-        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol);
-        B->sp_a22 = NULL; B->sp_pr = B->sp_pn = NULL; B->sp_pcol = NULL;
-        return;
-    }
+    if (npair > 2 * (size_t)r * r || r > 65535 || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return 0;
+    if (!(B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]))) return 0;
     for (s = 0; s < B->sp_nsn; s++) {
         int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
         const int *rows = B->sp_rows + B->sp_rp[s];
@@ -7271,6 +7376,22 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         for (c = 0; c < nc; c++)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
+    }
+    if (B->p1 == 1) {
+        lmm__sparse_release_a22(B);              /* before the classes are built: a lower peak */
+        lmm__sparse_plan_classes(B, iperm, npair);
+        if (B->sp_ncls) return 0;
+    }
+    B->sp_pr = LMM__NEW(unsigned short, 2 * npair + 2);
+    B->sp_pn = LMM__NEW(unsigned short, B->tp[r] + 1);
+    B->sp_pcol = LMM__NEW(size_t, (size_t)r + 1);
+    if (!B->sp_pr || !B->sp_pn || !B->sp_pcol) {   /* not fatal: the gathering path needs none of it, only A22 */
+        LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol);
+        B->sp_pr = B->sp_pn = NULL; B->sp_pcol = NULL;
+        if (lmm__sparse_restore_a22(B) != 0) return 1;
+        LMM_FREE(B->sp_a22);
+        B->sp_a22 = NULL;
+        return 0;
     }
     lmm__sparse_release_a22(B);                  /* before the pairs are written: a lower peak */
     for (fy = 0, k = 0, s = -1; fy < r; fy++) {  /* columns in factor order; sp_map follows the supernode */
@@ -7291,6 +7412,7 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         }
     }
     B->sp_pcol[r] = k;
+    return 0;
 }
 
 /* Plan the sparse path (see lmm__blocks): order the qr random effects of the
@@ -7468,7 +7590,7 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
         }
     }
     B->sp_nsn = nsn;
-    lmm__sparse_plan_assembly(B, iperm);
+    if (lmm__sparse_plan_assembly(B, iperm) != 0) goto nomem;
 done:
     LMM_FREE(adj); LMM_FREE(deg); LMM_FREE(done); LMM_FREE(iperm); LMM_FREE(cnt); LMM_FREE(parent);
     LMM_FREE(pp); LMM_FREE(pat);
@@ -8125,6 +8247,55 @@ static void lmm__sparse_pairs_col(lmm__blocks *B, int j, const double *scale)
     }
 }
 
+/* The class path's S (lmm__blocks, sp_ncls), column j in factor order: A22
+   minus the weighted class products on the random-effect rows, scaled by
+   Lambda_r, plus I; then the X and y rows' part from sp_tail. */
+static void lmm__sparse_classes_col(lmm__blocks *B, int j, const double *scale)
+{
+    int sn = B->sp_snof[j], f = B->sp_first[sn], mr = B->sp_rp[sn + 1] - B->sp_rp[sn], qr = B->qr, nt = B->r - qr, g, k;
+    size_t o = B->sp_off[sn] + (size_t)(j - f) * mr;
+    double *col = B->sp_val + o, sc = scale[j];
+    const double *a22 = B->sp_a22 + o, *w = B->sp_cls_a + B->sp_ncls, *tail;
+    const int *rows = B->sp_rows + B->sp_rp[sn];
+    for (k = j - f; k < mr; k++) col[k] = a22[k];
+    for (g = B->sp_gcol[j]; g < B->sp_gcol[j + 1]; g++) {
+        const unsigned short *er = B->sp_erow + B->sp_gstart[g];
+        const double *ev = B->sp_eval + B->sp_gstart[g];
+        double wc = w[B->sp_gcls[g]];
+        int n = (int)(B->sp_gstart[g + 1] - B->sp_gstart[g]);
+        for (k = 0; k < n; k++) col[er[k]] -= wc * ev[k];
+    }
+    for (k = j - f; k < mr; k++) col[k] *= scale[rows[k]] * sc;
+    if (j < qr) {
+        col[j - f] += 1.0;
+        tail = B->sp_tail + (size_t)B->sp_perm[j] * nt;
+        for (k = 0; k < nt; k++) col[mr - nt + k] -= tail[k];
+    } else {                                     /* the X and y columns: the last supernode is dense */
+        tail = B->sp_tail + (size_t)qr * nt + (size_t)(j - qr) * nt;
+        for (k = j - qr; k < nt; k++) col[mr - nt + k] -= tail[k];
+    }
+}
+
+/* The class path's sp_tail at theta (L21 formed): for every level, its
+   random-effect rows against its X and y rows, and those among themselves. */
+static void lmm__sparse_classes_tail(lmm__blocks *B)
+{
+    int qr = B->qr, nt = B->r - qr, j, t, a, b;
+    double *tt = B->sp_tail + (size_t)qr * nt;
+    memset(B->sp_tail, 0, ((size_t)qr * nt + (size_t)nt * nt) * sizeof(double));
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        const int *rows = B->ri + B->cp[j];
+        const double *v = B->L21 + B->cp[j], *vt = v + nj - nt;
+        for (t = 0; t < nj - nt; t++) {
+            double *acc = B->sp_tail + (size_t)rows[t] * nt, vv = v[t];
+            for (a = 0; a < nt; a++) acc[a] += vt[a] * vv;
+        }
+        for (b = 0; b < nt; b++)
+            for (a = b; a < nt; a++) tt[(size_t)b * nt + a] += vt[a] * vt[b];
+    }
+}
+
 /* Supernode s of the sparse factor (its mr x nc block, rows sp_rows, lda mr)
    factored in place by panels of NB columns, each panel's rows below packed
    once: its update of the supernode's later columns, and of the later
@@ -8186,7 +8357,18 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     int r = B->r, s, c, i, j;
     const int *perm = B->sp_perm;
     double *F = B->L22;
-    if (B->sp_pr) {                              /* S straight into the supernodes */
+    if (B->sp_ncls) {                            /* S straight into the supernodes, by classes */
+        double *scale = B->work, t2, *w = B->sp_cls_a + B->sp_ncls;
+        if (lmm__factor_first(m, theta) != 0) return 1;
+        t2 = B->T[B->T_offset[0]] * B->T[B->T_offset[0]];
+        for (c = 0; c < B->sp_ncls; c++) w[c] = t2 / (t2 * B->sp_cls_a[c] + 1.0);
+        for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
+        lmm__sparse_classes_tail(B);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 8) if (r >= 256)
+#endif
+        for (j = 0; j < r; j++) lmm__sparse_classes_col(B, j, scale);
+    } else if (B->sp_pr) {                       /* S straight into the supernodes */
         double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
         if (lmm__factor_first(m, theta) != 0) return 1;
         for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
@@ -8939,7 +9121,7 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
     lmm_model *m = fit->model;
     lmm__blocks *B = m->blk_;
     int qr = B->qr, p1 = B->p1, j, k, a, c, t, u, e;
-    int *ipos = B->sp_map;                       /* factor position of each rest row, after selinv */
+    int *ipos = B->sp_rel;                       /* factor position of each rest row, after selinv */
     double blockv[32 * 32], x1[32 * 32], *v = fit->work_ + fit->optim_work_;
     if (lmm__sparse_selinv(B) != 0) return lmm__nomem(err);
     for (j = 0; j < qr; j++) ipos[B->sp_perm[j]] = j;
@@ -8949,8 +9131,8 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
         for (j = 0; j < tm->nlevels; j++)
             fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__sparse_diag(B, B->sp_z, ipos[tm->u_offset - B->q1 + j]));
     }
-    if (B->sp_pr && p1 <= 32) {                  /* the pairs by column (sp_pr): Z read in place, no search */
-        int nt = B->r - qr, fy;
+    if (p1 <= 32) {                              /* the pairs by column: Z read in place, no search */
+        int fy, cur = -1;
         double *W = LMM__NEW(double, B->cp[B->l1] * p1 + 1), *acc = LMM__ZNEW(double, (size_t)B->l1 * p1 * p1 + 1);
         if (W && acc) {
             for (j = 0; j < B->l1; j++) {        /* acc_j = x1' x1, W_j = L21_j x1 (x1 = L11_j^{-1}) */
@@ -8968,24 +9150,25 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
             for (fy = 0; fy < qr; fy++) {        /* column fy of Z: every level's pairs (t, x) there */
                 int sn = B->sp_snof[fy], oc = B->sp_perm[fy];
                 const double *zc = B->sp_z + B->sp_off[sn] + (size_t)(fy - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
-                const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[fy];
                 size_t ee;
+                if (sn != cur) lmm__sparse_map(B, cur = sn);   /* a row's place in the column */
                 for (ee = B->tp[oc]; ee < B->tp[oc + 1]; ee++) {
-                    int lv = B->tl[ee], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[ee], kk;
+                    int lv = B->tl[ee], nj = (int)(B->cp[lv + 1] - B->cp[lv]), x;
+                    const int *rows = B->ri + B->cp[lv];
                     const double *Wj = W + B->cp[lv] * p1;
                     double *accj = acc + (size_t)lv * p1 * p1;
                     t = B->tt[ee];
-                    for (kk = 0; kk < np; kk++) {
-                        int x = pr[2 * kk + 1];
-                        double z = zc[pr[2 * kk]];
-                        if (x >= nj - nt) continue;   /* the X and y rows end the list */
+                    for (x = 0; x < nj && rows[x] < qr; x++) {   /* the X and y rows end the list */
+                        int fx = ipos[rows[x]];
+                        double z;
+                        if (fx < fy) continue;   /* each pair once, in its earlier column */
+                        z = zc[B->sp_map[fx]];
                         for (a = 0; a < p1; a++)
                             for (c = 0; c < p1; c++) {
                                 const double *va = Wj + (size_t)a * nj, *vc = Wj + (size_t)c * nj;
                                 accj[a + c * p1] += (x == t ? va[t] * vc[t] : va[t] * vc[x] + va[x] * vc[t]) * z;
                             }
                     }
-                    pr += 2 * np;
                 }
             }
             for (j = 0; j < B->l1; j++)
