@@ -8399,6 +8399,19 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     return 0;
 }
 
+/* The sparse factor's last supernode when it is the dense trailing block
+   holding every X and y column (rows = columns, from its first column f):
+   the estimates read R_X and the y row there. 0 when it is not. */
+static int lmm__sparse_tail_block(const lmm__blocks *B, const double **blk, int *f, int *mr)
+{
+    int s = B->sp_nsn - 1;
+    if (s < 0 || B->sp_first[s] > B->qr || B->sp_rp[s + 1] - B->sp_rp[s] != B->r - B->sp_first[s]) return 0;
+    *blk = B->sp_val + B->sp_off[s];
+    *f = B->sp_first[s];
+    *mr = B->r - *f;
+    return 1;
+}
+
 /* The sparse factor (factor order) written into L22's lower triangle, zero
    off its pattern, for the dense solves of the estimates. */
 static void lmm__sparse_to_dense(lmm__blocks *B)
@@ -8527,8 +8540,10 @@ static int lmm__factor_at(lmm_model *m, const double *theta, int full)
         return 0;
     }
     if (B->path == LMM__PATH_SPARSE) {
+        const double *blk;
+        int f, mr;
         if (lmm__factor_sparse(m, theta) != 0) return 1;
-        if (full) lmm__sparse_to_dense(B);
+        if (full && !lmm__sparse_tail_block(B, &blk, &f, &mr)) lmm__sparse_to_dense(B);   /* else the estimates solve on the supernodes */
         return 0;
     }
     return lmm__factor_dense(m, theta);
@@ -8829,18 +8844,23 @@ static double lmm__fit_criteria(lmm_fit *fit)
 static void lmm__beta_from_factor(const lmm_model *m, double s2, double *beta, double *vcov)
 {
     const lmm__blocks *B = m->blk_;
-    int p = m->X->ncol, r = B->r, qr = B->qr, a, c;
-    const double *Lxx = B->L22 + (size_t)qr * r + qr, *ylast = B->L22 + (r - 1);
+    int p = m->X->ncol, r = B->r, qr = B->qr, a, c, ld = r, f = 0;
+    const double *Lxx = B->L22 + (size_t)qr * r + qr, *ylast = B->L22 + (r - 1), *blk;
     double *w = B->work;
+    if (B->path == LMM__PATH_SPARSE && lmm__sparse_tail_block(B, &blk, &f, &ld)) {   /* on the supernodes */
+        Lxx = blk + (size_t)(qr - f) * ld + (qr - f);
+        ylast = blk + (r - 1 - f);
+    } else
+        f = 0;
     /* last row of the factor: (c_u1 | c_ur, c_beta | r); beta = Lxx^{-T} c_beta */
-    for (a = 0; a < p; a++) beta[a] = ylast[(size_t)(qr + a) * r];
-    lmm_trsv_lower(p, Lxx, r, beta, 1);
+    for (a = 0; a < p; a++) beta[a] = ylast[(size_t)(qr + a - f) * ld];
+    lmm_trsv_lower(p, Lxx, ld, beta, 1);
     if (!vcov) return;
     /* vcov = s2 * Lxx^{-T} Lxx^{-1}: columns of Lxx^{-1} then products */
     for (a = 0; a < p; a++) {
         for (c = 0; c < p; c++) w[c] = c == a ? 1.0 : 0.0;
-        lmm_trsv_lower(p, Lxx, r, w, 0);
-        lmm_trsv_lower(p, Lxx, r, w, 1);
+        lmm_trsv_lower(p, Lxx, ld, w, 0);
+        lmm_trsv_lower(p, Lxx, ld, w, 1);
         for (c = 0; c < p; c++) vcov[a * p + c] = s2 * w[c];
     }
 }
@@ -8891,18 +8911,36 @@ static void lmm__fit_modes(lmm_fit *fit)
 {
     lmm_model *m = fit->model;
     lmm__blocks *B = m->blk_;
-    int p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c;
-    const double *ylast = B->L22 + (r - 1);
+    int p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c, f, mr;
+    const double *ylast = B->L22 + (r - 1), *blk;
     double *w = B->work;
-    for (j = 0; j < qr; j++) {
-        double s = ylast[(size_t)j * r];
-        for (a = 0; a < p; a++) s -= B->L22[(size_t)j * r + qr + a] * fit->beta[a];
-        fit->u[B->q1 + j] = s;
-    }
-    lmm_trsv_lower(qr, B->L22, r, fit->u + B->q1, 1);
-    if (B->path == LMM__PATH_SPARSE) {           /* factor order back to the model's */
-        memcpy(w, fit->u + B->q1, (size_t)qr * sizeof(double));
+    if (B->path == LMM__PATH_SPARSE && lmm__sparse_tail_block(B, &blk, &f, &mr)) {
+        int s, nt = r - qr;                      /* Lrr' u_r = c_ur - Lxr' beta on the supernodes, from the last column */
+        for (s = B->sp_nsn - 1; s >= 0; s--) {
+            int fs = B->sp_first[s], nc = B->sp_first[s + 1] - fs, ms = B->sp_rp[s + 1] - B->sp_rp[s];
+            const int *rows = B->sp_rows + B->sp_rp[s];
+            for (c = nc - 1; c >= 0; c--) {
+                const double *col = B->sp_val + B->sp_off[s] + (size_t)c * ms;
+                double sum;
+                if (fs + c >= qr) continue;
+                sum = col[ms - 1];               /* the y row, then the X rows, end every supernode's list */
+                for (a = 0; a < p; a++) sum -= col[ms - nt + a] * fit->beta[a];
+                for (i = c + 1; i < ms && rows[i] < qr; i++) sum -= col[i] * w[rows[i]];
+                w[fs + c] = sum / col[c];
+            }
+        }
         for (j = 0; j < qr; j++) fit->u[B->q1 + B->sp_perm[j]] = w[j];
+    } else {                                     /* on L22, dense or the sparse factor's copy */
+        for (j = 0; j < qr; j++) {
+            double s = ylast[(size_t)j * r];
+            for (a = 0; a < p; a++) s -= B->L22[(size_t)j * r + qr + a] * fit->beta[a];
+            fit->u[B->q1 + j] = s;
+        }
+        lmm_trsv_lower(qr, B->L22, r, fit->u + B->q1, 1);
+        if (B->path == LMM__PATH_SPARSE) {       /* factor order back to the model's */
+            memcpy(w, fit->u + B->q1, (size_t)qr * sizeof(double));
+            for (j = 0; j < qr; j++) fit->u[B->q1 + B->sp_perm[j]] = w[j];
+        }
     }
     for (j = 0; j < B->l1; j++) {
         const int *rows = B->ri + B->cp[j];
