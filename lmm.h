@@ -121,8 +121,10 @@
    lmm__frame_evaluate, lmm__drop_missing_inputs), evaluates X and the Z
    terms (@matrix) and sets up the blocked cross-products and the factor
    path once (lmm__blocks_setup: dense, class or
-   sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim);
-   each theta it proposes goes to lmm_model_objective -> lmm__factor_at
+   sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim),
+   from lme4's start (1 on the template diagonals) or, on the sparse path,
+   from moment estimates of the variance ratios (lmm__moment_theta); each
+   theta it proposes goes to lmm_model_objective -> lmm__factor_at
    (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
    log|R_X|^2, pwrss) -> lmm__criterion. When it stops, components on a
    bound are probed inward (lmm__edge_probe: lme4's restart_edge, plus the
@@ -630,7 +632,7 @@ typedef struct lmm_fit_options {   /* zero-initialised = lme4's defaults */
     int ml;                   /* 0: REML criterion (default), 1: maximum likelihood */
     lmm_model_options model;  /* how lmm_fit_formula builds the model (contrasts) */
     lmm_optim_options optim;  /* optimizer choice and tolerances */
-    const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere */
+    const double *theta_start;/* NULL: 1 on the template diagonals, 0 elsewhere (sparse factor, scalar terms: moment estimates) */
     int skip_condvar;         /* 1: skip the conditional variances of the random effects */
     int skip_convcheck;       /* 1: skip lme4's gradient/Hessian check after the fit (skipped anyway beyond 20 thetas) */
     lmm_factor_kind factor;   /* AUTO keeps the model's (automatic unless lmm_model_set_factor) */
@@ -6947,6 +6949,22 @@ typedef struct lmm__blocks {
     unsigned short *sp_pr;
     unsigned short *sp_pn;  /* tp[r]: pairs of each tp entry */
     size_t *sp_pcol;      /* r + 1: first pair of each factor column in sp_pr */
+    /* Instead of the pairs, when p1 = 1 and the levels' Z1'Z1 = a_j take few
+       values (InstEval: 86 class sizes for 2,972 students): L21_j = Lambda_r'
+       A21_j T1 / L11_j, so the random effects' part of L21 L21' is
+       Lambda_r' (sum_c w_c C_c) Lambda_r with w_c = T1^2 / (T1^2 a_c + 1) and
+       C_c = sum over the class's levels of A21_j A21_j', structure only. C_c is
+       stored merged by column and class (InstEval: 1.15 M entries for 2.1 M
+       pairs) and an evaluation reads no L21 there; the X and y rows' part comes
+       from L21, level by level into sp_tail. */
+    int sp_ncls;          /* classes (0: the pairs, if any) */
+    double *sp_cls_a;     /* 2 ncls: each class's a, then its weight at the evaluation's theta */
+    int *sp_gcol;         /* r + 1: column fy's groups (a class reaching it) */
+    int *sp_gcls;         /* class of each group */
+    size_t *sp_gstart;    /* groups + 1: each group's entries in sp_erow, sp_eval */
+    unsigned short *sp_erow;  /* the entry's row in its column's supernode */
+    double *sp_eval;      /* C_c there */
+    double *sp_tail;      /* qr * nt + nt * nt (nt = r - qr): L21 L21' between each rest row and the X, y rows, then among these */
     double *sp_z;         /* the inverse of the random-effects part of L22 L22' on the factor's
                              pattern (selected inversion), for conditional variances; lazily */
 } lmm__blocks;
@@ -7250,6 +7268,10 @@ static void lmm__sparse_free(lmm__blocks *B)
     LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
     LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_rel); LMM_FREE(B->sp_val);
     LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol); LMM_FREE(B->sp_z);
+    LMM_FREE(B->sp_cls_a); LMM_FREE(B->sp_gcol); LMM_FREE(B->sp_gcls); LMM_FREE(B->sp_gstart);
+    LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_tail);
+    B->sp_cls_a = B->sp_eval = B->sp_tail = NULL; B->sp_gcol = B->sp_gcls = NULL; B->sp_gstart = NULL; B->sp_erow = NULL;
+    B->sp_ncls = 0;
     B->sp_z = NULL;
     B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_rel = NULL;
     B->sp_pr = B->sp_pn = NULL;
@@ -7325,11 +7347,104 @@ static int lmm__sparse_restore_a22(lmm__blocks *B)
     return 0;
 }
 
+/* The merged class products (lmm__blocks, sp_ncls) from A21's random-effect
+   rows, for p1 = 1; none (sp_ncls = 0) when they would not save a quarter of
+   the pairs or memory runs out. iperm: factor position of each rest row;
+   sp_a22 in place. Columns in factor order, each column's levels sorted by
+   class, each class's products summed in a scratch column. */
+static void lmm__sparse_plan_classes(lmm__blocks *B, const int *iperm, size_t npair)
+{
+    int r = B->r, qr = B->qr, nt = r - qr, l1 = B->l1, ncls = 0, j, c, fy, s, ng, pass;
+    int *cls = LMM__NEW(int, l1), *cnt = NULL, *mark = LMM__NEW(int, r), *touched = LMM__NEW(int, r), *order = NULL;
+    double *a = LMM__NEW(double, (size_t)l1 + 1), *acc = LMM__NEW(double, r);
+    size_t ne, e;
+    if (!cls || !mark || !touched || !a || !acc) goto fail;
+    for (j = 0; j < l1; j++) a[j] = B->A11[j];
+    qsort(a, (size_t)l1, sizeof *a, lmm__cmp_double);
+    for (j = 0; j < l1; j++) if (j == 0 || a[j] != a[ncls - 1]) a[ncls++] = a[j];
+    if (ncls > l1 / 4) goto fail;                /* levels of their own: the pairs would not merge */
+    for (j = 0; j < l1; j++) {                   /* each level's class: a binary search */
+        int lo = 0, hi = ncls - 1;
+        while (lo < hi) { int mid = (lo + hi) / 2; if (a[mid] < B->A11[j]) lo = mid + 1; else hi = mid; }
+        cls[j] = lo;
+    }
+    cnt = LMM__NEW(int, ncls + 1);
+    order = LMM__NEW(int, B->tp[r] + 1);
+    B->sp_gcol = LMM__NEW(int, r + 1);
+    B->sp_cls_a = LMM__NEW(double, 2 * (size_t)ncls);
+    B->sp_tail = LMM__NEW(double, (size_t)qr * nt + (size_t)nt * nt);
+    if (!cnt || !order || !B->sp_gcol || !B->sp_cls_a || !B->sp_tail) goto fail;
+    memcpy(B->sp_cls_a, a, (size_t)ncls * sizeof *a);
+    for (c = 0; c < r; c++) mark[c] = -1;
+    /* pass 0 counts the groups and entries, pass 1 stores them in arrays of
+       that size (growing them would leave copies behind in the heap) */
+    for (pass = 0; pass < 2; pass++) {
+        for (fy = 0, s = -1, ng = 0, ne = 0; fy < qr; fy++) {   /* the X and y columns have no entries */
+            int oc = B->sp_perm[fy], k, nd;
+            size_t e0 = B->tp[oc], e1 = B->tp[oc + 1];
+            if (pass && B->sp_snof[fy] != s) lmm__sparse_map(B, s = B->sp_snof[fy]);
+            B->sp_gcol[fy] = ng;
+            for (c = 0; c <= ncls; c++) cnt[c] = 0;   /* the column's levels by class (counting sort) */
+            for (e = e0; e < e1; e++) cnt[cls[B->tl[e]] + 1]++;
+            for (c = 0; c < ncls; c++) cnt[c + 1] += cnt[c];
+            for (e = e0; e < e1; e++) order[cnt[cls[B->tl[e]]]++] = (int)e;
+            for (k = 0; k < (int)(e1 - e0);) {
+                int cl = cls[B->tl[order[k]]];
+                nd = 0;
+                for (; k < (int)(e1 - e0) && cls[B->tl[order[k]]] == cl; k++) {
+                    size_t ee = (size_t)order[k];
+                    int lv = B->tl[ee], nj = (int)(B->cp[lv + 1] - B->cp[lv]), x;
+                    const int *rows = B->ri + B->cp[lv];
+                    const double *v = B->A21 + B->cp[lv];
+                    double vy = v[B->tt[ee]];
+                    for (x = 0; x < nj - nt; x++) {
+                        int fx = iperm[rows[x]];
+                        if (fx < fy) continue;
+                        if (mark[fx] != cl) { mark[fx] = cl; acc[fx] = 0.0; touched[nd++] = fx; }
+                        acc[fx] += v[x] * vy;
+                    }
+                }
+                if (pass) {
+                    B->sp_gcls[ng] = cl;
+                    B->sp_gstart[ng] = ne;
+                    for (j = 0; j < nd; j++) {
+                        B->sp_erow[ne + (size_t)j] = (unsigned short)B->sp_map[touched[j]];
+                        B->sp_eval[ne + (size_t)j] = acc[touched[j]];
+                    }
+                }
+                for (j = 0; j < nd; j++) mark[touched[j]] = -1;
+                ng++;
+                ne += (size_t)nd;
+            }
+        }
+        if (pass == 0) {
+            if (ne > 3 * npair / 4) goto fail;   /* merging saves too little */
+            B->sp_gcls = LMM__NEW(int, ng + 1);
+            B->sp_gstart = LMM__NEW(size_t, (size_t)ng + 1);
+            B->sp_erow = LMM__NEW(unsigned short, ne + 1);
+            B->sp_eval = LMM__NEW(double, ne + 1);
+            if (!B->sp_gcls || !B->sp_gstart || !B->sp_erow || !B->sp_eval) goto fail;
+        }
+    }
+    for (fy = qr; fy <= r; fy++) B->sp_gcol[fy] = ng;
+    B->sp_gstart[ng] = ne;
+    B->sp_ncls = ncls;
+    LMM_FREE(cls); LMM_FREE(cnt); LMM_FREE(mark); LMM_FREE(touched); LMM_FREE(order); LMM_FREE(a); LMM_FREE(acc);
+    return;
+fail:
+    LMM_FREE(B->sp_cls_a); LMM_FREE(B->sp_gcol); LMM_FREE(B->sp_gcls); LMM_FREE(B->sp_gstart);
+    LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_tail);
+    B->sp_cls_a = B->sp_eval = B->sp_tail = NULL; B->sp_gcol = B->sp_gcls = NULL; B->sp_gstart = NULL; B->sp_erow = NULL;
+    B->sp_ncls = 0;
+    LMM_FREE(cls); LMM_FREE(cnt); LMM_FREE(mark); LMM_FREE(touched); LMM_FREE(order); LMM_FREE(a); LMM_FREE(acc);
+}
+
 /* The sparse path's direct assembly: A22 copied into the supernodes' layout,
-   and for every factor column the pairs of first-term levels that update it
-   (sp_pr). Off (S built dense, then gathered) when the pairs would outgrow
-   L22 itself or a position does not fit a short. */
-static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
+   and for every factor column the merged class products (p1 = 1, when they
+   pay) or the pairs of first-term levels that update it (sp_pr). Off (S
+   built dense, then gathered) when the pairs would outgrow L22 itself or a
+   position does not fit a short. Nonzero when out of memory with A22 gone. */
+static int lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
 {
     int r = B->r, s, c, i, j, x, fy;
     size_t npair = 0, k, e;
@@ -7337,16 +7452,8 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         size_t nj = B->cp[j + 1] - B->cp[j];
         npair += nj * (nj + 1) / 2;
     }
-    if (npair > 2 * (size_t)r * r || r > 65535 || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return;
-    B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]);
-    B->sp_pr = LMM__NEW(unsigned short, 2 * npair + 2);
-    B->sp_pn = LMM__NEW(unsigned short, B->tp[r] + 1);
-    B->sp_pcol = LMM__NEW(size_t, (size_t)r + 1);
-    if (!B->sp_a22 || !B->sp_pr || !B->sp_pn || !B->sp_pcol) {   /* not fatal: the gathering path needs none of it */
-        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol);
-        B->sp_a22 = NULL; B->sp_pr = B->sp_pn = NULL; B->sp_pcol = NULL;
-        return;
-    }
+    if (npair > 2 * (size_t)r * r || r > 65535 || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return 0;
+    if (!(B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]))) return 0;
     for (s = 0; s < B->sp_nsn; s++) {
         int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
         const int *rows = B->sp_rows + B->sp_rp[s];
@@ -7354,6 +7461,22 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         for (c = 0; c < nc; c++)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
+    }
+    if (B->p1 == 1) {
+        lmm__sparse_release_a22(B);              /* before the classes are built: a lower peak */
+        lmm__sparse_plan_classes(B, iperm, npair);
+        if (B->sp_ncls) return 0;
+    }
+    B->sp_pr = LMM__NEW(unsigned short, 2 * npair + 2);
+    B->sp_pn = LMM__NEW(unsigned short, B->tp[r] + 1);
+    B->sp_pcol = LMM__NEW(size_t, (size_t)r + 1);
+    if (!B->sp_pr || !B->sp_pn || !B->sp_pcol) {   /* not fatal: the gathering path needs none of it, only A22 */
+        LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol);
+        B->sp_pr = B->sp_pn = NULL; B->sp_pcol = NULL;
+        if (lmm__sparse_restore_a22(B) != 0) return 1;
+        LMM_FREE(B->sp_a22);
+        B->sp_a22 = NULL;
+        return 0;
     }
     lmm__sparse_release_a22(B);                  /* before the pairs are written: a lower peak */
     for (fy = 0, k = 0, s = -1; fy < r; fy++) {  /* columns in factor order; sp_map follows the supernode */
@@ -7374,6 +7497,7 @@ static void lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         }
     }
     B->sp_pcol[r] = k;
+    return 0;
 }
 
 /* Plan the sparse path (see lmm__blocks): order the qr random effects of the
@@ -7551,7 +7675,7 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
         }
     }
     B->sp_nsn = nsn;
-    lmm__sparse_plan_assembly(B, iperm);
+    if (lmm__sparse_plan_assembly(B, iperm) != 0) goto nomem;
 done:
     LMM_FREE(adj); LMM_FREE(deg); LMM_FREE(done); LMM_FREE(iperm); LMM_FREE(cnt); LMM_FREE(parent);
     LMM_FREE(pp); LMM_FREE(pat);
@@ -8248,14 +8372,21 @@ static int lmm__factor_dense(lmm_model *m, const double *theta)
     return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
 }
 
-/* Column j (factor order) of the sparse path's S: minus the first-term
-   levels' L21 outer products that reach it (sp_pr), levels in tp's order. */
-static void lmm__sparse_pairs_col(lmm__blocks *B, int j)
+/* Column j (factor order) of the sparse path's S: Lambda_r' A22 Lambda_r + I
+   there (scale: Lambda_r's diagonal in factor order), minus the first-term
+   levels' L21 outer products that reach it (sp_pr), levels in tp's order;
+   the column stays in cache from its copy to its last update. */
+static void lmm__sparse_pairs_col(lmm__blocks *B, int j, const double *scale)
 {
-    int sn = B->sp_snof[j], oc = B->sp_perm[j], p1 = B->p1, c, k;
-    double *col = B->sp_val + B->sp_off[sn] + (size_t)(j - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
+    int sn = B->sp_snof[j], oc = B->sp_perm[j], p1 = B->p1, c, k, f = B->sp_first[sn], mr = B->sp_rp[sn + 1] - B->sp_rp[sn];
+    size_t o = B->sp_off[sn] + (size_t)(j - f) * mr;
+    double *col = B->sp_val + o, sc = scale[j];
+    const double *a22 = B->sp_a22 + o;
+    const int *rows = B->sp_rows + B->sp_rp[sn];
     const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[j];
     size_t e;
+    for (k = j - f; k < mr; k++) col[k] = a22[k] * scale[rows[k]] * sc;
+    if (j < B->qr) col[j - f] += 1.0;
     for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
         int lv = B->tl[e], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[e];
         const double *v = B->L21 + B->cp[lv] * p1;
@@ -8264,6 +8395,55 @@ static void lmm__sparse_pairs_col(lmm__blocks *B, int j)
             if (vy != 0.0) for (k = 0; k < np; k++) col[pr[2 * k]] -= v[pr[2 * k + 1]] * vy;
         }
         pr += 2 * np;
+    }
+}
+
+/* The class path's S (lmm__blocks, sp_ncls), column j in factor order: A22
+   minus the weighted class products on the random-effect rows, scaled by
+   Lambda_r, plus I; then the X and y rows' part from sp_tail. */
+static void lmm__sparse_classes_col(lmm__blocks *B, int j, const double *scale)
+{
+    int sn = B->sp_snof[j], f = B->sp_first[sn], mr = B->sp_rp[sn + 1] - B->sp_rp[sn], qr = B->qr, nt = B->r - qr, g, k;
+    size_t o = B->sp_off[sn] + (size_t)(j - f) * mr;
+    double *col = B->sp_val + o, sc = scale[j];
+    const double *a22 = B->sp_a22 + o, *w = B->sp_cls_a + B->sp_ncls, *tail;
+    const int *rows = B->sp_rows + B->sp_rp[sn];
+    for (k = j - f; k < mr; k++) col[k] = a22[k];
+    for (g = B->sp_gcol[j]; g < B->sp_gcol[j + 1]; g++) {
+        const unsigned short *er = B->sp_erow + B->sp_gstart[g];
+        const double *ev = B->sp_eval + B->sp_gstart[g];
+        double wc = w[B->sp_gcls[g]];
+        int n = (int)(B->sp_gstart[g + 1] - B->sp_gstart[g]);
+        for (k = 0; k < n; k++) col[er[k]] -= wc * ev[k];
+    }
+    for (k = j - f; k < mr; k++) col[k] *= scale[rows[k]] * sc;
+    if (j < qr) {
+        col[j - f] += 1.0;
+        tail = B->sp_tail + (size_t)B->sp_perm[j] * nt;
+        for (k = 0; k < nt; k++) col[mr - nt + k] -= tail[k];
+    } else {                                     /* the X and y columns: the last supernode is dense */
+        tail = B->sp_tail + (size_t)qr * nt + (size_t)(j - qr) * nt;
+        for (k = j - qr; k < nt; k++) col[mr - nt + k] -= tail[k];
+    }
+}
+
+/* The class path's sp_tail at theta (L21 formed): for every level, its
+   random-effect rows against its X and y rows, and those among themselves. */
+static void lmm__sparse_classes_tail(lmm__blocks *B)
+{
+    int qr = B->qr, nt = B->r - qr, j, t, a, b;
+    double *tt = B->sp_tail + (size_t)qr * nt;
+    memset(B->sp_tail, 0, ((size_t)qr * nt + (size_t)nt * nt) * sizeof(double));
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        const int *rows = B->ri + B->cp[j];
+        const double *v = B->L21 + B->cp[j], *vt = v + nj - nt;
+        for (t = 0; t < nj - nt; t++) {
+            double *acc = B->sp_tail + (size_t)rows[t] * nt, vv = v[t];
+            for (a = 0; a < nt; a++) acc[a] += vt[a] * vv;
+        }
+        for (b = 0; b < nt; b++)
+            for (a = b; a < nt; a++) tt[(size_t)b * nt + a] += vt[a] * vt[b];
     }
 }
 
@@ -8328,28 +8508,27 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     int r = B->r, s, c, i, j;
     const int *perm = B->sp_perm;
     double *F = B->L22;
-    if (B->sp_pr) {                              /* S straight into the supernodes */
-        double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
+    if (B->sp_ncls) {                            /* S straight into the supernodes, by classes */
+        double *scale = B->work, t2, *w = B->sp_cls_a + B->sp_ncls;
         if (lmm__factor_first(m, theta) != 0) return 1;
+        t2 = B->T[B->T_offset[0]] * B->T[B->T_offset[0]];
+        for (c = 0; c < B->sp_ncls; c++) w[c] = t2 / (t2 * B->sp_cls_a[c] + 1.0);
         for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
-        for (s = 0; s < B->sp_nsn; s++) {
-            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
-            const int *rows = B->sp_rows + B->sp_rp[s];
-            double *blk = B->sp_val + B->sp_off[s];
-            const double *a22 = B->sp_a22 + B->sp_off[s];
-            for (c = 0; c < nc; c++) {
-                double sc = scale[f + c];
-                size_t o = (size_t)c * mr;
-                for (i = c; i < mr; i++) blk[o + i] = a22[o + i] * scale[rows[i]] * sc;
-                if (f + c < B->qr) blk[o + c] += 1.0;
-            }
-        }
-        /* minus the levels' L21 outer products, column by column (OpenMP:
-           columns are independent, each summed alike whatever the threads) */
+        lmm__sparse_classes_tail(B);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 8) if (r >= 256)
 #endif
-        for (j = 0; j < r; j++) lmm__sparse_pairs_col(B, j);
+        for (j = 0; j < r; j++) lmm__sparse_classes_col(B, j, scale);
+    } else if (B->sp_pr) {                       /* S straight into the supernodes */
+        double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
+        if (lmm__factor_first(m, theta) != 0) return 1;
+        for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
+        /* column by column (OpenMP: columns are independent, each summed
+           alike whatever the threads) */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 8) if (r >= 256)
+#endif
+        for (j = 0; j < r; j++) lmm__sparse_pairs_col(B, j, scale);
     } else {                                     /* S in L22, then gathered */
         if (lmm__schur_build(m, theta) != 0) return 1;
         for (s = 0; s < B->sp_nsn; s++) {
@@ -8369,6 +8548,19 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     for (s = 0; s < B->sp_nsn; s++)
         if (lmm__sparse_supernode(B, s) != 0) return 1;
     return 0;
+}
+
+/* The sparse factor's last supernode when it is the dense trailing block
+   holding every X and y column (rows = columns, from its first column f):
+   the estimates read R_X and the y row there. 0 when it is not. */
+static int lmm__sparse_tail_block(const lmm__blocks *B, const double **blk, int *f, int *mr)
+{
+    int s = B->sp_nsn - 1;
+    if (s < 0 || B->sp_first[s] > B->qr || B->sp_rp[s + 1] - B->sp_rp[s] != B->r - B->sp_first[s]) return 0;
+    *blk = B->sp_val + B->sp_off[s];
+    *f = B->sp_first[s];
+    *mr = B->r - *f;
+    return 1;
 }
 
 /* The sparse factor (factor order) written into L22's lower triangle, zero
@@ -8499,8 +8691,10 @@ static int lmm__factor_at(lmm_model *m, const double *theta, int full)
         return 0;
     }
     if (B->path == LMM__PATH_SPARSE) {
+        const double *blk;
+        int f, mr;
         if (lmm__factor_sparse(m, theta) != 0) return 1;
-        if (full) lmm__sparse_to_dense(B);
+        if (full && !lmm__sparse_tail_block(B, &blk, &f, &mr)) lmm__sparse_to_dense(B);   /* else the estimates solve on the supernodes */
         return 0;
     }
     return lmm__factor_dense(m, theta);
@@ -8801,18 +8995,23 @@ static double lmm__fit_criteria(lmm_fit *fit)
 static void lmm__beta_from_factor(const lmm_model *m, double s2, double *beta, double *vcov)
 {
     const lmm__blocks *B = m->blk_;
-    int p = m->X->ncol, r = B->r, qr = B->qr, a, c;
-    const double *Lxx = B->L22 + (size_t)qr * r + qr, *ylast = B->L22 + (r - 1);
+    int p = m->X->ncol, r = B->r, qr = B->qr, a, c, ld = r, f = 0;
+    const double *Lxx = B->L22 + (size_t)qr * r + qr, *ylast = B->L22 + (r - 1), *blk;
     double *w = B->work;
+    if (B->path == LMM__PATH_SPARSE && lmm__sparse_tail_block(B, &blk, &f, &ld)) {   /* on the supernodes */
+        Lxx = blk + (size_t)(qr - f) * ld + (qr - f);
+        ylast = blk + (r - 1 - f);
+    } else
+        f = 0;
     /* last row of the factor: (c_u1 | c_ur, c_beta | r); beta = Lxx^{-T} c_beta */
-    for (a = 0; a < p; a++) beta[a] = ylast[(size_t)(qr + a) * r];
-    lmm_trsv_lower(p, Lxx, r, beta, 1);
+    for (a = 0; a < p; a++) beta[a] = ylast[(size_t)(qr + a - f) * ld];
+    lmm_trsv_lower(p, Lxx, ld, beta, 1);
     if (!vcov) return;
     /* vcov = s2 * Lxx^{-T} Lxx^{-1}: columns of Lxx^{-1} then products */
     for (a = 0; a < p; a++) {
         for (c = 0; c < p; c++) w[c] = c == a ? 1.0 : 0.0;
-        lmm_trsv_lower(p, Lxx, r, w, 0);
-        lmm_trsv_lower(p, Lxx, r, w, 1);
+        lmm_trsv_lower(p, Lxx, ld, w, 0);
+        lmm_trsv_lower(p, Lxx, ld, w, 1);
         for (c = 0; c < p; c++) vcov[a * p + c] = s2 * w[c];
     }
 }
@@ -8863,18 +9062,36 @@ static void lmm__fit_modes(lmm_fit *fit)
 {
     lmm_model *m = fit->model;
     lmm__blocks *B = m->blk_;
-    int p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c;
-    const double *ylast = B->L22 + (r - 1);
+    int p = m->X->ncol, r = B->r, qr = B->qr, p1 = B->p1, i, j, a, k, c, f, mr;
+    const double *ylast = B->L22 + (r - 1), *blk;
     double *w = B->work;
-    for (j = 0; j < qr; j++) {
-        double s = ylast[(size_t)j * r];
-        for (a = 0; a < p; a++) s -= B->L22[(size_t)j * r + qr + a] * fit->beta[a];
-        fit->u[B->q1 + j] = s;
-    }
-    lmm_trsv_lower(qr, B->L22, r, fit->u + B->q1, 1);
-    if (B->path == LMM__PATH_SPARSE) {           /* factor order back to the model's */
-        memcpy(w, fit->u + B->q1, (size_t)qr * sizeof(double));
+    if (B->path == LMM__PATH_SPARSE && lmm__sparse_tail_block(B, &blk, &f, &mr)) {
+        int s, nt = r - qr;                      /* Lrr' u_r = c_ur - Lxr' beta on the supernodes, from the last column */
+        for (s = B->sp_nsn - 1; s >= 0; s--) {
+            int fs = B->sp_first[s], nc = B->sp_first[s + 1] - fs, ms = B->sp_rp[s + 1] - B->sp_rp[s];
+            const int *rows = B->sp_rows + B->sp_rp[s];
+            for (c = nc - 1; c >= 0; c--) {
+                const double *col = B->sp_val + B->sp_off[s] + (size_t)c * ms;
+                double sum;
+                if (fs + c >= qr) continue;
+                sum = col[ms - 1];               /* the y row, then the X rows, end every supernode's list */
+                for (a = 0; a < p; a++) sum -= col[ms - nt + a] * fit->beta[a];
+                for (i = c + 1; i < ms && rows[i] < qr; i++) sum -= col[i] * w[rows[i]];
+                w[fs + c] = sum / col[c];
+            }
+        }
         for (j = 0; j < qr; j++) fit->u[B->q1 + B->sp_perm[j]] = w[j];
+    } else {                                     /* on L22, dense or the sparse factor's copy */
+        for (j = 0; j < qr; j++) {
+            double s = ylast[(size_t)j * r];
+            for (a = 0; a < p; a++) s -= B->L22[(size_t)j * r + qr + a] * fit->beta[a];
+            fit->u[B->q1 + j] = s;
+        }
+        lmm_trsv_lower(qr, B->L22, r, fit->u + B->q1, 1);
+        if (B->path == LMM__PATH_SPARSE) {       /* factor order back to the model's */
+            memcpy(w, fit->u + B->q1, (size_t)qr * sizeof(double));
+            for (j = 0; j < qr; j++) fit->u[B->q1 + B->sp_perm[j]] = w[j];
+        }
     }
     for (j = 0; j < B->l1; j++) {
         const int *rows = B->ri + B->cp[j];
@@ -9093,7 +9310,7 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
     lmm_model *m = fit->model;
     lmm__blocks *B = m->blk_;
     int qr = B->qr, p1 = B->p1, j, k, a, c, t, u, e;
-    int *ipos = B->sp_map;                       /* factor position of each rest row, after selinv */
+    int *ipos = B->sp_rel;                       /* factor position of each rest row, after selinv */
     double blockv[32 * 32], x1[32 * 32], *v = fit->work_ + fit->optim_work_;
     if (lmm__sparse_selinv(B) != 0) return lmm__nomem(err);
     for (j = 0; j < qr; j++) ipos[B->sp_perm[j]] = j;
@@ -9103,8 +9320,8 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
         for (j = 0; j < tm->nlevels; j++)
             fit->b_condsd[tm->u_offset + j] = sqrt(s2 * tk * tk * lmm__sparse_diag(B, B->sp_z, ipos[tm->u_offset - B->q1 + j]));
     }
-    if (B->sp_pr && p1 <= 32) {                  /* the pairs by column (sp_pr): Z read in place, no search */
-        int nt = B->r - qr, fy;
+    if (p1 <= 32) {                              /* the pairs by column: Z read in place, no search */
+        int fy, cur = -1;
         double *W = LMM__NEW(double, B->cp[B->l1] * p1 + 1), *acc = LMM__ZNEW(double, (size_t)B->l1 * p1 * p1 + 1);
         if (W && acc) {
             for (j = 0; j < B->l1; j++) {        /* acc_j = x1' x1, W_j = L21_j x1 (x1 = L11_j^{-1}) */
@@ -9122,24 +9339,25 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
             for (fy = 0; fy < qr; fy++) {        /* column fy of Z: every level's pairs (t, x) there */
                 int sn = B->sp_snof[fy], oc = B->sp_perm[fy];
                 const double *zc = B->sp_z + B->sp_off[sn] + (size_t)(fy - B->sp_first[sn]) * (B->sp_rp[sn + 1] - B->sp_rp[sn]);
-                const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[fy];
                 size_t ee;
+                if (sn != cur) lmm__sparse_map(B, cur = sn);   /* a row's place in the column */
                 for (ee = B->tp[oc]; ee < B->tp[oc + 1]; ee++) {
-                    int lv = B->tl[ee], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[ee], kk;
+                    int lv = B->tl[ee], nj = (int)(B->cp[lv + 1] - B->cp[lv]), x;
+                    const int *rows = B->ri + B->cp[lv];
                     const double *Wj = W + B->cp[lv] * p1;
                     double *accj = acc + (size_t)lv * p1 * p1;
                     t = B->tt[ee];
-                    for (kk = 0; kk < np; kk++) {
-                        int x = pr[2 * kk + 1];
-                        double z = zc[pr[2 * kk]];
-                        if (x >= nj - nt) continue;   /* the X and y rows end the list */
+                    for (x = 0; x < nj && rows[x] < qr; x++) {   /* the X and y rows end the list */
+                        int fx = ipos[rows[x]];
+                        double z;
+                        if (fx < fy) continue;   /* each pair once, in its earlier column */
+                        z = zc[B->sp_map[fx]];
                         for (a = 0; a < p1; a++)
                             for (c = 0; c < p1; c++) {
                                 const double *va = Wj + (size_t)a * nj, *vc = Wj + (size_t)c * nj;
                                 accj[a + c * p1] += (x == t ? va[t] * vc[t] : va[t] * vc[x] + va[x] * vc[t]) * z;
                             }
                     }
-                    pr += 2 * np;
                 }
             }
             for (j = 0; j < B->l1; j++)
@@ -9467,11 +9685,11 @@ static void lmm__boundary_snap(lmm_fit *fit, double *f0, double *trial)
     }
 }
 
-static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, lmm_error *err)
+static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, double first_rho, lmm_error *err)
 {
     lmm_model *m = fit->model;
     lmm_optim_result res;
-    lmm_optim_options oo = opts->optim;
+    lmm_optim_options oo = opts->optim, first;
     lmm_status st;
     double fmin_final;
     fit->optim_ = opts->optim;
@@ -9483,8 +9701,10 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
        within ~1e-13 relative of the optimum, far closer than lme4's ftol_abs
        1e-8 stop, and a level of the radius schedule sooner than 2e-7. */
     if (oo.rho_end <= 0) oo.rho_end = 2e-6;
+    first = oo;                                  /* first_rho > 0: a close start's first radius, unless the caller chose one */
+    if (first_rho > 0 && first.rho_begin <= 0) first.rho_begin = first_rho;
     st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
-                      &oo, fit->work_, &res, err);
+                      &first, fit->work_, &res, err);
     if (st != LMM_OK) return st;
     if (!isfinite(res.fmin))
         return lmm__fail(err, LMM_ERR_NUMERIC, "the objective is not finite anywhere the optimizer looked (is the response constant?)");
@@ -9529,11 +9749,147 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, l
     return LMM_OK;
 }
 
+/* terms the moment start handles (its system is solved on the stack), and
+   the optimizer's first radius from it: evaluations over the sparse-path fits
+   of tests/test_fit.c and InstEval were fewest at 0.01-0.03 (InstEval 36 at
+   0.02, 46 at 0.05, 52 at lme4's 0.2) */
+#define LMM__MOMENT_MAXTERMS 16
+#define LMM__MOMENT_RHO 0.02
+
+/* A start for theta on the sparse path, where an evaluation costs a large
+   factorization: Henderson's method 1 on the OLS residuals e = (I - H) y (the
+   shifted response of lmm_model_set_response), every term scalar. For each
+   term k, T_k = sum_j (Z_k'e)_j^2 / (Z_k'Z_k)_jj, and T_0 = e'e; with
+   G = Z_k'(I - H) Z_k', E[T_k] = sum_k' sigma_k'^2 sum_j |G_j.|^2 / (Z_k'Z_k)_jj
+   + sigma^2 sum_j G(k=k')_jj / (Z_k'Z_k)_jj and E[T_0] = sum_k' sigma_k'^2
+   tr G(k'=k') + (n - p) sigma^2: exact moments (balanced designs: the ANOVA
+   estimates). Z_k'H Z_k' = P_k P_k' with P_k = Z_k'X R_X^-T, so the sums run
+   over the blocks' nonzeros plus p x p products, never over the rows.
+   theta_k = sigma_k / sigma, a small interior value where a variance comes out
+   negative. Returns 1 when theta was set, 0 (theta untouched) when the moments
+   do not apply or give no usable system. */
+static int lmm__moment_theta(const lmm_model *m, double *theta)
+{
+    const lmm__blocks *B = m->blk_;
+    int K = m->nterms, dim = K + 1, r = B->r, qr = B->qr, nt = r - qr, p = m->X->ncol, j, k, x, y, s, c, ok = 0;
+    double A[(LMM__MOMENT_MAXTERMS + 1) * (LMM__MOMENT_MAXTERMS + 1)], rhs[LMM__MOMENT_MAXTERMS + 1];
+    double piv[LMM__MOMENT_MAXTERMS + 1], *dr = B->work;   /* dr: the later terms' Z'Z diagonal */
+    double *P1 = NULL, *Pr = NULL, *Q = NULL;             /* rows of P: first term's levels, the later effects */
+    const double *yrow = B->A22 ? B->A22 + r - 1 : B->ycol;
+    size_t ystep = B->A22 ? (size_t)r : 1;
+    if (K > LMM__MOMENT_MAXTERMS || B->p1 != 1 || !B->diag_rest || B->y_exact || (!B->shift_ok && p > 0)) return 0;
+    if (!B->A22 && !B->sp_a22) return 0;
+    P1 = LMM__ZNEW(double, (size_t)B->l1 * p + 1);
+    Pr = LMM__ZNEW(double, (size_t)qr * p + 1);
+    Q = LMM__ZNEW(double, (size_t)K * p * p + 1);
+    if (!P1 || !Pr || !Q) goto done;
+    memset(A, 0, sizeof A);
+    memset(rhs, 0, sizeof rhs);
+    /* Z'Z's diagonal and P = (Z'X) R_X^-T for every effect, Q_k = P_k'P_k */
+    for (j = 0; j < B->l1; j++) {
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
+        for (c = 0; c < p; c++) P1[(size_t)j * p + c] = B->A21[B->cp[j] + nj - nt + c];
+    }
+    for (x = 0; x < qr; x++) {                   /* sp_a22: factor position x holds rest row sp_perm[x] */
+        if (B->A22) {
+            dr[x] = B->A22[(size_t)x * r + x];
+            for (c = 0; c < p; c++) Pr[(size_t)x * p + c] = B->A22[(size_t)x * r + qr + c];
+        } else {
+            int sn = B->sp_snof[x], mr = B->sp_rp[sn + 1] - B->sp_rp[sn], o = B->sp_perm[x];
+            const double *col = B->sp_a22 + B->sp_off[sn] + (size_t)(x - B->sp_first[sn]) * mr;
+            dr[o] = col[x - B->sp_first[sn]];
+            for (c = 0; c < p; c++) Pr[(size_t)o * p + c] = col[mr - nt + c];   /* the X rows end every supernode's list */
+        }
+    }
+    for (j = 0; j < B->l1 + qr; j++) {
+        double *pj = j < B->l1 ? P1 + (size_t)j * p : Pr + (size_t)(j - B->l1) * p, *Qk;
+        k = j < B->l1 ? 0 : B->rowterm[j - B->l1];
+        if (p == 0) continue;
+        lmm_trsv_lower(p, B->xtx_chol, p, pj, 0);
+        Qk = Q + (size_t)k * p * p;
+        for (x = 0; x < p; x++)
+            for (y = 0; y < p; y++) Qk[x + y * p] += pj[x] * pj[y];
+    }
+    /* per effect: its own moment, the residual's and e'e's coefficients, the P Q P' part, the diagonal of G */
+    for (j = 0; j < B->l1 + qr; j++) {
+        const double *pj = j < B->l1 ? P1 + (size_t)j * p : Pr + (size_t)(j - B->l1) * p;
+        double d = j < B->l1 ? B->A11[j] : dr[j - B->l1], u, pp = 0, g;
+        int n1 = j < B->l1 ? (int)(B->cp[j + 1] - B->cp[j]) : 0;
+        k = j < B->l1 ? 0 : B->rowterm[j - B->l1];
+        u = j < B->l1 ? B->A21[B->cp[j] + n1 - 1] : yrow[(size_t)(j - B->l1) * ystep];
+        if (!(d > 0)) continue;
+        for (x = 0; x < p; x++) pp += pj[x] * pj[x];
+        rhs[k] += u * u / d;
+        A[k + K * dim] += 1.0 - pp / d;
+        A[K + k * dim] += d - pp;
+        g = d - pp;                              /* G_jj, and P_k Q_k' P_k' for each k' */
+        A[k + k * dim] += (g * g - pp * pp) / d;
+        for (y = 0; y < K; y++) {
+            const double *Qy = Q + (size_t)y * p * p;
+            double v = 0;
+            for (x = 0; x < p; x++)
+                for (c = 0; c < p; c++) v += pj[x] * Qy[x + c * p] * pj[c];
+            A[k + y * dim] += v / d;
+        }
+    }
+    /* the off-diagonal nonzeros of Z'Z between terms: (G^2 - (P P')^2) on each side */
+#define LMM__MOMENT_PAIR(kx, ky, g, px, py, dx, dy) do {                              \
+        double pq_ = 0, gg_; int c_;                                                  \
+        for (c_ = 0; c_ < p; c_++) pq_ += (px)[c_] * (py)[c_];                        \
+        gg_ = (g) - pq_; gg_ = gg_ * gg_ - pq_ * pq_;                                 \
+        if ((dx) > 0) A[(kx) + (ky) * dim] += gg_ / (dx);                            \
+        if ((dy) > 0) A[(ky) + (kx) * dim] += gg_ / (dy);                            \
+    } while (0)
+    for (j = 0; j < B->l1; j++) {                /* the first term's levels and the later effects */
+        const int *rows = B->ri + B->cp[j];
+        const double *a21 = B->A21 + B->cp[j];
+        for (x = 0; rows[x] < qr; x++)
+            if (a21[x] != 0.0)
+                LMM__MOMENT_PAIR(0, B->rowterm[rows[x]], a21[x], P1 + (size_t)j * p, Pr + (size_t)rows[x] * p, B->A11[j], dr[rows[x]]);
+    }
+    if (B->A22) {                                /* among the later terms */
+        for (y = 0; y < qr; y++)
+            for (x = y + 1; x < qr; x++) {
+                double g = B->A22[(size_t)y * r + x];
+                if (g != 0.0 && B->rowterm[x] != B->rowterm[y])
+                    LMM__MOMENT_PAIR(B->rowterm[x], B->rowterm[y], g, Pr + (size_t)x * p, Pr + (size_t)y * p, dr[x], dr[y]);
+            }
+    } else
+        for (s = 0; s < B->sp_nsn; s++) {
+            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], i;
+            const int *rows = B->sp_rows + B->sp_rp[s];
+            const double *blk = B->sp_a22 + B->sp_off[s];
+            for (c = 0; c < nc && f + c < qr; c++)
+                for (i = c + 1; i < mr && rows[i] < qr; i++) {
+                    double g = blk[(size_t)c * mr + i];
+                    int ox = B->sp_perm[rows[i]], oy = B->sp_perm[f + c];
+                    if (g != 0.0 && B->rowterm[ox] != B->rowterm[oy])
+                        LMM__MOMENT_PAIR(B->rowterm[ox], B->rowterm[oy], g, Pr + (size_t)ox * p, Pr + (size_t)oy * p, dr[ox], dr[oy]);
+                }
+        }
+#undef LMM__MOMENT_PAIR
+    rhs[K] = yrow[(size_t)(r - 1) * ystep];
+    A[K + K * dim] = m->nobs - p;
+    if (lmm__lu(dim, A, piv) != 0) goto done;
+    lmm__lu_solve(dim, A, piv, rhs, 0);
+    if (!(rhs[K] > 0) || !isfinite(rhs[K])) goto done;
+    for (k = 0; k < K; k++) {
+        piv[k] = rhs[k] > 0 ? sqrt(rhs[k] / rhs[K]) : 0.0;
+        if (!isfinite(piv[k]) || piv[k] > 1e3) goto done;
+    }
+    for (k = 0; k < K; k++) theta[m->terms[k].theta_offset] = piv[k] > 0.05 ? piv[k] : 0.05;
+    ok = 1;
+done:
+    LMM_FREE(P1); LMM_FREE(Pr); LMM_FREE(Q);
+    return ok;
+}
+
 LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err)
 {
     lmm_fit_options defaults;
     lmm_fit *fit = NULL;
     lmm_status st;
+    double first_rho = 0;
     int k, i, j;
     *out = NULL;
     if (!m) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_fit: NULL model");
@@ -9542,13 +9898,15 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
     if ((st = lmm__fit_alloc(m, &fit, err)) != LMM_OK) return st;
     fit->reml = !opts->ml;
     if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));
+    else if (m->blk_->path == LMM__PATH_SPARSE && lmm__moment_theta(m, fit->theta))
+        first_rho = LMM__MOMENT_RHO;
     else
         for (k = 0; k < m->nterms; k++) {
             double *th = fit->theta + m->terms[k].theta_offset;
             for (j = 0; j < m->terms[k].ncol; j++)
                 for (i = j; i < m->terms[k].ncol; i++) *th++ = i == j ? 1.0 : 0.0;
         }
-    if ((st = lmm__fit_optimize(fit, opts, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
+    if ((st = lmm__fit_optimize(fit, opts, first_rho, err)) != LMM_OK) { lmm_fit_free(fit); return st; }
     *out = fit;
     return LMM_OK;
 }
@@ -9566,7 +9924,7 @@ LMM_API lmm_status lmm_fit_refit(lmm_fit *fit, const double *y, const double *th
     o.optim = fit->optim_;
     o.skip_condvar = !fit->condvar_;
     o.skip_convcheck = !fit->convcheck_;
-    return lmm__fit_optimize(fit, &o, err);
+    return lmm__fit_optimize(fit, &o, 0, err);
 }
 
 LMM_API lmm_status lmm_fit_formula(const lmm_frame *df, const char *formula, const lmm_fit_options *opts,

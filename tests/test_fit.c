@@ -419,6 +419,46 @@ static void check_sparse_crossed(void)
     lmm_frame_free(df);
 }
 
+/* The sparse path's start (moment estimates of the variance ratios): in
+   these balanced designs they are the ANOVA estimates, which REML reproduces
+   when positive, so one evaluation already sits at lme4's theta; the dense
+   path keeps lme4's start of 1. */
+static void check_moment_start(void)
+{
+    static const char *const files[] = { "Penicillin_REML.json", "Pastes_REML.json", "Oats_REML.json" };
+    size_t f;
+    int k, i;
+    for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[512];
+        tj_node *ref;
+        lmm_frame *df = NULL;
+        lmm_error err = {0};
+        snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, files[f]);
+        ref = tj_parse_file(path);
+        CHECK(ref != NULL);
+        if (!ref) continue;
+        snprintf(path, sizeof path, "%s/%s.csv", TEST_DATA_DIR, tj_str(tj_get(ref, "dataset")));
+        CHECK(lmm_frame_read_csv(path, &df, &err) == LMM_OK);
+        for (k = 0; k < 2 && df; k++) {
+            lmm_fit_options opts;
+            lmm_fit *fit = NULL;
+            memset(&opts, 0, sizeof opts);
+            opts.factor = k == 0 ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
+            opts.skip_convcheck = opts.skip_condvar = 1;
+            opts.optim.max_evals = 1;
+            CHECK(lmm_fit_formula(df, tj_str(tj_get(ref, "formula")), &opts, &fit, &err) == LMM_OK);
+            if (!fit) continue;
+            CHECK(fit->nevals == 1);
+            for (i = 0; i < fit->ntheta; i++)
+                if (k == 0) CHECK_REF(fit->theta[i], tj_num(tj_at(tj_get(ref, "theta"), i)));
+                else CHECK(fit->theta[i] == 1.0);
+            lmm_fit_free(fit);
+        }
+        lmm_frame_free(df);
+        tj_free(ref);
+    }
+}
+
 void test_fit(void)
 {
     static const char *const files[] = {
@@ -441,4 +481,5 @@ void test_fit(void)
     /* the crossed and nested designs once more on the sparse supernodal factor */
     for (i = 0; i < sizeof sparse_files / sizeof sparse_files[0]; i++) check_reference(sparse_files[i], LMM_FACTOR_SPARSE);
     check_sparse_crossed();
+    check_moment_start();
 }
