@@ -6135,9 +6135,9 @@ static int lmm__qp_active(const double *s, const double *lo, const double *hi, c
 
 /* Minimize g's + s'Hs/2 over the box lo <= s <= hi (lo <= 0 <= hi, finite) by
    projected Newton on the free variables with a projected-gradient fallback
-   when H is not positive definite there. w: 3p + p*p doubles. */
+   when H is not positive definite there. w: 3p + p*p doubles; active: p flags. */
 static void lmm__boxqp(int p, const double *g, const double *H, const double *lo,
-                       const double *hi, double *s, double *w)
+                       const double *hi, double *s, double *w, char *active)
 {
     double *grad = w, *d = w + p, *trial = w + 2 * p, *Hff = w + 3 * p;
     double gscale = 0;
@@ -6156,23 +6156,26 @@ static void lmm__boxqp(int p, const double *g, const double *H, const double *lo
         }
         if (pg <= 1e-14 * (1 + gscale)) break;
         for (i = 0; i < p; i++) {
-            d[i] = lmm__qp_active(s, lo, hi, grad, i) ? 0 : -grad[i];
-            if (!lmm__qp_active(s, lo, hi, grad, i)) nfree++;
+            active[i] = (char)lmm__qp_active(s, lo, hi, grad, i);
+            d[i] = active[i] ? 0 : -grad[i];
+            if (!active[i]) nfree++;
         }
         if (!use_grad && nfree > 0) {
             /* Newton step on the free variables when their Hessian block is PD */
             int a = 0, b2;
+            if (nfree == p) memcpy(Hff, H, (size_t)p * p * sizeof(double));
             for (i = 0; i < p; i++) {
-                if (lmm__qp_active(s, lo, hi, grad, i)) continue;
-                for (j = 0, b2 = 0; j < p; j++)
-                    if (!lmm__qp_active(s, lo, hi, grad, j)) Hff[a + (size_t)(b2++) * nfree] = H[i + (size_t)j * p];
+                if (active[i]) continue;
+                if (nfree < p)
+                    for (j = 0, b2 = 0; j < p; j++)
+                        if (!active[j]) Hff[a + (size_t)(b2++) * nfree] = H[i + (size_t)j * p];
                 trial[a++] = -grad[i];
             }
             if (lmm_chol(nfree, Hff, nfree) == 0) {
                 lmm_trsv_lower(nfree, Hff, nfree, trial, 0);
                 lmm_trsv_lower(nfree, Hff, nfree, trial, 1);
                 for (i = 0, a = 0; i < p; i++)
-                    if (!lmm__qp_active(s, lo, hi, grad, i)) d[i] = trial[a++];
+                    if (!active[i]) d[i] = trial[a++];
                 newton = 1;
             }
         }
@@ -6452,6 +6455,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
            *H0 = H + (size_t)p * p, *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
            *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *gm = sn + p, *xbm = gm + p, *qw = xbm + p, *cand = qw + 3 * p + (size_t)p * p,
            *fhist = cand + p;
+    char *active = (char *)(fhist + m + 1);   /* boxqp's flags, in the last p doubles */
     double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 }, fbm = 0;
     /* a point counts as far (worth a geometry step) beyond 2 Delta; in high
        dimension, beyond 10 rho as in Powell's BOBYQA: each step fixes one of
@@ -6624,7 +6628,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -Delta / scale, 0);
             shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, Delta / scale);
         }
-        lmm__boxqp(p, gb, H, slo, shi, s, qw);
+        lmm__boxqp(p, gb, H, slo, shi, s, qw, active);
         pred = -lmm__quadval(p, gb, H, s);
         for (i = 0; i < p; i++) {
             xp[i] = lmm__clampd(xb[i] + s[i] * scale, o->lo[i], o->hi[i]);
@@ -6652,7 +6656,8 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             lmm__bq_symv(K, K, W, wv, lam);
             for (j = 0; j < m; j++) if (fabs(lam[j]) > lmax) lmax = fabs(lam[j]);
             for (j = 0; j < m; j++) {
-                double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb) / Delta, sc;
+                /* the distances to the new centre, kept in A (free between frames) for far below */
+                double d = (A[j] = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb)) / Delta, sc;
                 if (j == kopt && !(fnew < fb)) continue;
                 if (fabs(lam[j]) < 1e-3 * lmax) continue;
                 sc = fabs(lam[j]) * (d > 1 ? d * d : 1);
@@ -6662,13 +6667,12 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 memcpy(Y + (size_t)jrep * p, xp, bytes); F[jrep] = fnew;
                 if (lmm__bq_update(p, m, S, W, jrep, sn, wv, lam, piv, c)) framed = 0;
                 updates++;
+                A[jrep] = lmm__dist_inf(p, xp, fnew < fb ? xp : xb);
             }
             if (ratio >= 0.1) continue;
             far = 0;
-            for (j = 0; j < m; j++) {
-                double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb);
-                if (d > far) far = d;
-            }
+            for (j = 0; j < m; j++)
+                if (A[j] > far) far = A[j];
             if (far > (2 * Delta > farmin * rho ? 2 * Delta : farmin * rho)) { geo = 1; continue; }
             /* in high dimension a step of length rho that came back a rounding
                longer is no longer step (else failed steps repeat at this radius) */
