@@ -6114,11 +6114,23 @@ static int lmm__nelder_mead(lmm__opt *o, double *w)
 
 /* ---- quadratic-model trust region (BOBYQA-like) ------------------------ */
 
-/* g's + s'Hs/2 for the p-vector s (H p x p column-major). */
+/* g's + s'Hs/2 for the p-vector s (H p x p column-major). Up to three
+   variables (most mixed models) the row sums are written out: the same sums,
+   without the inner loop's overhead. */
 static double lmm__quadval(int p, const double *g, const double *H, const double *s)
 {
     double q = 0;
     int i, j;
+    if (p <= 3) {
+        for (i = 0; i < p; i++) {
+            double hs = 0;
+            hs += H[i] * s[0];
+            if (p > 1) hs += H[i + p] * s[1];
+            if (p > 2) hs += H[i + 2 * p] * s[2];
+            q += s[i] * (g[i] + 0.5 * hs);
+        }
+        return q;
+    }
     for (i = 0; i < p; i++) {
         double hs = 0;
         for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * s[j];
@@ -6314,7 +6326,12 @@ static void lmm__bq_coef(int p, int m, const double *S, const double *x, double 
         if (x[k] == 0) continue;
         for (j = 0; j < p; j++) {
             double *hj = H + (size_t)j * p, skj = sk[j];
-            for (i = 0; i < p; i++) hj[i] += x[k] * sk[i] * skj;
+            if (p <= 3) {   /* written out (the loop costs more than the sums) */
+                hj[0] += x[k] * sk[0] * skj;
+                if (p > 1) hj[1] += x[k] * sk[1] * skj;
+                if (p > 2) hj[2] += x[k] * sk[2] * skj;
+            } else
+                for (i = 0; i < p; i++) hj[i] += x[k] * sk[i] * skj;
         }
     }
 }
@@ -6325,8 +6342,14 @@ static void lmm__bq_wvec(int p, int m, const double *S, const double *s, double 
 {
     int i, k;
     for (k = 0; k < m; k++) {
+        const double *sk = S + (size_t)k * p;
         double d = 0;
-        for (i = 0; i < p; i++) d += S[(size_t)k * p + i] * s[i];
+        if (p <= 3) {   /* written out, as in lmm__quadval */
+            d += sk[0] * s[0];
+            if (p > 1) d += sk[1] * s[1];
+            if (p > 2) d += sk[2] * s[2];
+        } else
+            for (i = 0; i < p; i++) d += sk[i] * s[i];
         v[k] = 0.5 * d * d;
     }
     v[m] = 1;
@@ -8786,6 +8809,25 @@ static void lmm__fit_modes(lmm_fit *fit)
 }
 
 /* (d) Fitted values X beta + Z b, residuals and the scaled residuals' quantiles. */
+/* R's type-7 quantiles of a[0..n) (rearranged) at increasing probs: each
+   selection runs only on the part above the previous one's index (every
+   bootstrap refit computes the residuals' five). */
+static void lmm__quantiles7_sorted_probs(double *a, int n, const double *probs, int nprobs, double *out)
+{
+    int k, i, from = 0;
+    for (k = 0; k < nprobs; k++) {
+        double h = (n - 1) * probs[k], next;
+        int lo = (int)floor(h);
+        if (lo < from) from = 0;                 /* probs out of order: the whole array */
+        if (from == 0) { out[k] = lmm__quantile7_select(a, n, probs[k]); from = lo; continue; }
+        lmm__select(a + from, n - from, lo - from);
+        from = lo;
+        if (lo >= n - 1 || h == lo) { out[k] = a[lo]; continue; }
+        for (next = a[lo + 1], i = lo + 2; i < n; i++) if (a[i] < next) next = a[i];
+        out[k] = a[lo] + (h - lo) * (next - a[lo]);
+    }
+}
+
 static void lmm__fit_residuals(lmm_fit *fit)
 {
     const lmm_model *m = fit->model;
@@ -8807,7 +8849,7 @@ static void lmm__fit_residuals(lmm_fit *fit)
     /* lme4's resid() is y - fitted; summary's scaled residuals are Pearson's, sqrt(w) (y - fitted) / sigma */
     if (m->sqrtw_) for (i = 0; i < n; i++) sr[i] = m->sqrtw_[i] * fit->resid[i] / fit->sigma;
     else for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
-    for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7_select(sr, n, probs[a]);
+    lmm__quantiles7_sorted_probs(sr, n, probs, 5, fit->resid_quantiles);
 }
 
 /* ---- 10. conditional variances and finalize ----------------------------- */
