@@ -6114,6 +6114,22 @@ static int lmm__nelder_mead(lmm__opt *o, double *w)
 
 /* ---- quadratic-model trust region (BOBYQA-like) ------------------------ */
 
+/* acc + H[i,0] s[0] + H[i,1] s[1] + ..., summed in that order (H p x p
+   column-major); written out up to three variables, where the loop's
+   overhead exceeds its arithmetic (-O2 does not unroll it). */
+static double lmm__hrow(int p, const double *H, int i, const double *s, double acc)
+{
+    int j;
+    if (p <= 3) {
+        acc += H[i] * s[0];
+        if (p > 1) acc += H[i + p] * s[1];
+        if (p > 2) acc += H[i + 2 * p] * s[2];
+        return acc;
+    }
+    for (j = 0; j < p; j++) acc += H[i + (size_t)j * p] * s[j];
+    return acc;
+}
+
 /* g's + s'Hs/2 for the p-vector s (H p x p column-major). Up to three
    variables (most mixed models) the row sums are written out: the same sums,
    without the inner loop's overhead. */
@@ -6160,8 +6176,7 @@ static void lmm__boxqp(int p, const double *g, const double *H, const double *lo
         double pg = 0, q0, t, slope, dd = 0, dhd = 0;
         int nfree = 0, newton = 0, accepted = 0, k;
         for (i = 0; i < p; i++) {
-            double v = g[i];
-            for (j = 0; j < p; j++) v += H[i + (size_t)j * p] * s[j];
+            double v = lmm__hrow(p, H, i, s, g[i]);
             grad[i] = v;
             v = fabs(lmm__clampd(s[i] - v, lo[i], hi[i]) - s[i]);
             if (v > pg) pg = v;
@@ -6193,8 +6208,7 @@ static void lmm__boxqp(int p, const double *g, const double *H, const double *lo
         }
         use_grad = 0;
         for (i = 0; i < p; i++) {
-            double hd = 0;
-            for (j = 0; j < p; j++) hd += H[i + (size_t)j * p] * d[j];
+            double hd = lmm__hrow(p, H, i, d, 0);
             dd += d[i] * d[i]; dhd += d[i] * hd;
         }
         if (dd == 0) break;
@@ -6311,6 +6325,12 @@ static double lmm__dist_inf(int p, const double *a, const double *b)
 {
     double d = 0;
     int i;
+    if (p <= 3) {   /* written out, as in lmm__hrow */
+        d = fabs(a[0] - b[0]) > d ? fabs(a[0] - b[0]) : d;
+        if (p > 1 && fabs(a[1] - b[1]) > d) d = fabs(a[1] - b[1]);
+        if (p > 2 && fabs(a[2] - b[2]) > d) d = fabs(a[2] - b[2]);
+        return d;
+    }
     for (i = 0; i < p; i++) if (fabs(a[i] - b[i]) > d) d = fabs(a[i] - b[i]);
     return d;
 }
@@ -6360,12 +6380,8 @@ static void lmm__bq_wvec(int p, int m, const double *S, const double *s, double 
 /* gb = g + H sb: the gradient at sb of the quadratic with gradient g at the origin. */
 static void lmm__bq_grad_at(int p, const double *g, const double *H, const double *sb, double *gb)
 {
-    int i, j;
-    for (i = 0; i < p; i++) {
-        double hs = 0;
-        for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * sb[j];
-        gb[i] = g[i] + hs;
-    }
+    int i;
+    for (i = 0; i < p; i++) gb[i] = g[i] + lmm__hrow(p, H, i, sb, 0);
 }
 
 /* Centre the frame at xb: S_j = (Y_j - xb) / scale with scale the set's
@@ -6459,7 +6475,7 @@ static int lmm__bq_update(int p, int m, double *S, double *W, int t, const doubl
             double w2 = wk[i + 2] + (cv * v[i + 2] + cu * u[i + 2]), w3 = wk[i + 3] + (cv * v[i + 3] + cu * u[i + 3]);
             wk[i] = w0; wk[i + 1] = w1; wk[i + 2] = w2; wk[i + 3] = w3;
         }
-        for (; i < K; i++) wk[i] += cv * v[i] + cu * u[i];
+        for (; i < K; i++) wk[i] += cv * v[i] + cu * u[i];   /* K % 4 (at most 3) */
     }
     return 0;
 }
@@ -6711,8 +6727,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             if (diffs[1] > errbig) errbig = diffs[1];
             if (diffs[2] > errbig) errbig = diffs[2];
             for (i = 0; i < p; i++) {
-                double hs = 0;
-                for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * s[j];
+                double hs = lmm__hrow(p, H, i, s, 0);
                 if (H[i + (size_t)i * p] < crv) crv = H[i + (size_t)i * p];
                 ss += s[i] * s[i]; shs += s[i] * hs;
             }
