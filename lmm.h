@@ -6161,6 +6161,62 @@ static int lmm__qp_active(const double *s, const double *lo, const double *hi, c
     return (s[i] <= lo[i] && grad[i] > 0) || (s[i] >= hi[i] && grad[i] < 0);
 }
 
+/* Solve a x = b in place for the SPD n x n a, n <= 3 (a is only read): the
+   operations of lmm_chol and the two lmm_trsv_lower sweeps in their order,
+   written out. Returns nonzero when a is not positive definite. */
+static int lmm__chol_solve3(int n, const double *a, double *b)
+{
+    double d, l00, l10 = 0, l20 = 0, l11 = 1, l21 = 0, l22 = 1, y;
+    d = a[0];
+    if (!(d > 0.0)) return 1;
+    l00 = sqrt(d);
+    if (n > 1) l10 = a[1] / l00;
+    if (n > 2) l20 = a[2] / l00;
+    if (n > 1) {
+        d = a[n + 1];
+        d -= l10 * l10;
+        if (!(d > 0.0)) return 1;
+        l11 = sqrt(d);
+        if (n > 2) {
+            double c = a[n + 2];
+            if (l10 != 0.0) c -= l20 * l10;
+            l21 = c / l11;
+            d = a[2 * n + 2];
+            d -= l20 * l20;
+            d -= l21 * l21;
+            if (!(d > 0.0)) return 1;
+            l22 = sqrt(d);
+        }
+    }
+    /* forward: L y = b */
+    y = b[0] / l00;
+    b[0] = y;
+    if (y != 0.0) { if (n > 1) b[1] -= l10 * y; if (n > 2) b[2] -= l20 * y; }
+    if (n > 1) {
+        y = b[1] / l11;
+        b[1] = y;
+        if (y != 0.0 && n > 2) b[2] -= l21 * y;
+    }
+    if (n > 2) b[2] = b[2] / l22;
+    /* backward: L' x = y */
+    if (n > 2) {
+        double v = b[2];
+        b[2] = v / l22;
+    }
+    if (n > 1) {
+        double v = b[1];
+        if (n > 2) v -= l21 * b[2];
+        b[1] = v / l11;
+    }
+    {
+        double v = b[0];
+        if (n > 1) v -= l10 * b[1];
+        if (n > 2) v -= l20 * b[2];
+        b[0] = v / l00;
+    }
+    return 0;
+}
+
 /* Minimize g's + s'Hs/2 over the box lo <= s <= hi (lo <= 0 <= hi, finite) by
    projected Newton on the free variables with a projected-gradient fallback
    when H is not positive definite there. w: 3p + p*p doubles; active: p flags. */
@@ -6198,9 +6254,11 @@ static void lmm__boxqp(int p, const double *g, const double *H, const double *lo
                         if (!active[j]) Hff[a + (size_t)(b2++) * nfree] = H[i + (size_t)j * p];
                 trial[a++] = -grad[i];
             }
-            if (lmm_chol(nfree, Hff, nfree) == 0) {
-                lmm_trsv_lower(nfree, Hff, nfree, trial, 0);
-                lmm_trsv_lower(nfree, Hff, nfree, trial, 1);
+            if (nfree <= 3 ? lmm__chol_solve3(nfree, Hff, trial) == 0 : lmm_chol(nfree, Hff, nfree) == 0) {
+                if (nfree > 3) {
+                    lmm_trsv_lower(nfree, Hff, nfree, trial, 0);
+                    lmm_trsv_lower(nfree, Hff, nfree, trial, 1);
+                }
                 for (i = 0, a = 0; i < p; i++)
                     if (!active[i]) d[i] = trial[a++];
                 newton = 1;
