@@ -6401,15 +6401,17 @@ static void lmm__bq_coef(int p, int m, const double *S, const double *x, double 
     for (i = 0; i < p; i++) g[i] = x[m + 1 + i];
     for (k = 0; k < m; k++) {
         const double *sk = S + (size_t)k * p;
-        if (x[k] == 0) continue;
+        /* in registers: H's stores could otherwise alias them */
+        double xk = x[k], s0 = sk[0], s1 = p > 1 ? sk[1] : 0, s2 = p > 2 ? sk[2] : 0;
+        if (xk == 0) continue;
         for (j = 0; j < p; j++) {
             double *hj = H + (size_t)j * p, skj = sk[j];
             if (p <= 3) {   /* written out (the loop costs more than the sums) */
-                hj[0] += x[k] * sk[0] * skj;
-                if (p > 1) hj[1] += x[k] * sk[1] * skj;
-                if (p > 2) hj[2] += x[k] * sk[2] * skj;
+                hj[0] += xk * s0 * skj;
+                if (p > 1) hj[1] += xk * s1 * skj;
+                if (p > 2) hj[2] += xk * s2 * skj;
             } else
-                for (i = 0; i < p; i++) hj[i] += x[k] * sk[i] * skj;
+                for (i = 0; i < p; i++) hj[i] += xk * sk[i] * skj;
         }
     }
 }
