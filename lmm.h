@@ -6526,7 +6526,8 @@ static int lmm__bq_update(int p, int m, double *S, double *W, int t, const doubl
     memcpy(S + (size_t)t * p, s, (size_t)p * sizeof(double));
     if (!(fabs(sigma) > 1e-10 * (tau * tau + fabs(alpha * beta)))) return 1;
     memcpy(u, W + (size_t)t * K, (size_t)K * sizeof(double));   /* W e_t */
-    for (k = 0; k < K; k++) v[k] = (k == t) - hw[k];
+    for (k = 0; k < K; k++) v[k] = 0.0 - hw[k];   /* e_t - hw */
+    v[t] = 1.0 - hw[t];
     /* W += (alpha v v' - beta u u' + tau (u v' + v u')) / sigma, column by column */
     for (k = 0; k < K; k++) {
         double *wk = W + (size_t)k * K, cv = (alpha * v[k] + tau * u[k]) / sigma, cu = (tau * v[k] - beta * u[k]) / sigma;
