@@ -6196,11 +6196,39 @@ static int lmm__nelder_mead(lmm__opt *o, double *w)
 
 /* ---- quadratic-model trust region (BOBYQA-like) ------------------------ */
 
-/* g's + s'Hs/2 for the p-vector s (H p x p column-major). */
+/* acc + H[i,0] s[0] + H[i,1] s[1] + ..., summed in that order (H p x p
+   column-major); written out up to three variables, where the loop's
+   overhead exceeds its arithmetic (-O2 does not unroll it). */
+static double lmm__hrow(int p, const double *H, int i, const double *s, double acc)
+{
+    int j;
+    if (p <= 3) {
+        acc += H[i] * s[0];
+        if (p > 1) acc += H[i + p] * s[1];
+        if (p > 2) acc += H[i + 2 * p] * s[2];
+        return acc;
+    }
+    for (j = 0; j < p; j++) acc += H[i + (size_t)j * p] * s[j];
+    return acc;
+}
+
+/* g's + s'Hs/2 for the p-vector s (H p x p column-major). Up to three
+   variables (most mixed models) the row sums are written out: the same sums,
+   without the inner loop's overhead. */
 static double lmm__quadval(int p, const double *g, const double *H, const double *s)
 {
     double q = 0;
     int i, j;
+    if (p <= 3) {
+        for (i = 0; i < p; i++) {
+            double hs = 0;
+            hs += H[i] * s[0];
+            if (p > 1) hs += H[i + p] * s[1];
+            if (p > 2) hs += H[i + 2 * p] * s[2];
+            q += s[i] * (g[i] + 0.5 * hs);
+        }
+        return q;
+    }
     for (i = 0; i < p; i++) {
         double hs = 0;
         for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * s[j];
@@ -6215,11 +6243,67 @@ static int lmm__qp_active(const double *s, const double *lo, const double *hi, c
     return (s[i] <= lo[i] && grad[i] > 0) || (s[i] >= hi[i] && grad[i] < 0);
 }
 
+/* Solve a x = b in place for the SPD n x n a, n <= 3 (a is only read): the
+   operations of lmm_chol and the two lmm_trsv_lower sweeps in their order,
+   written out. Returns nonzero when a is not positive definite. */
+static int lmm__chol_solve3(int n, const double *a, double *b)
+{
+    double d, l00, l10 = 0, l20 = 0, l11 = 1, l21 = 0, l22 = 1, y;
+    d = a[0];
+    if (!(d > 0.0)) return 1;
+    l00 = sqrt(d);
+    if (n > 1) l10 = a[1] / l00;
+    if (n > 2) l20 = a[2] / l00;
+    if (n > 1) {
+        d = a[n + 1];
+        d -= l10 * l10;
+        if (!(d > 0.0)) return 1;
+        l11 = sqrt(d);
+        if (n > 2) {
+            double c = a[n + 2];
+            if (l10 != 0.0) c -= l20 * l10;
+            l21 = c / l11;
+            d = a[2 * n + 2];
+            d -= l20 * l20;
+            d -= l21 * l21;
+            if (!(d > 0.0)) return 1;
+            l22 = sqrt(d);
+        }
+    }
+    /* forward: L y = b */
+    y = b[0] / l00;
+    b[0] = y;
+    if (y != 0.0) { if (n > 1) b[1] -= l10 * y; if (n > 2) b[2] -= l20 * y; }
+    if (n > 1) {
+        y = b[1] / l11;
+        b[1] = y;
+        if (y != 0.0 && n > 2) b[2] -= l21 * y;
+    }
+    if (n > 2) b[2] = b[2] / l22;
+    /* backward: L' x = y */
+    if (n > 2) {
+        double v = b[2];
+        b[2] = v / l22;
+    }
+    if (n > 1) {
+        double v = b[1];
+        if (n > 2) v -= l21 * b[2];
+        b[1] = v / l11;
+    }
+    {
+        double v = b[0];
+        if (n > 1) v -= l10 * b[1];
+        if (n > 2) v -= l20 * b[2];
+        b[0] = v / l00;
+    }
+    return 0;
+}
+
 /* Minimize g's + s'Hs/2 over the box lo <= s <= hi (lo <= 0 <= hi, finite) by
    projected Newton on the free variables with a projected-gradient fallback
-   when H is not positive definite there. w: 3p + p*p doubles. */
+   when H is not positive definite there. w: 3p + p*p doubles; active: p flags. */
 static void lmm__boxqp(int p, const double *g, const double *H, const double *lo,
-                       const double *hi, double *s, double *w)
+                       const double *hi, double *s, double *w, char *active)
 {
     double *grad = w, *d = w + p, *trial = w + 2 * p, *Hff = w + 3 * p;
     double gscale = 0;
@@ -6230,38 +6314,41 @@ static void lmm__boxqp(int p, const double *g, const double *H, const double *lo
         double pg = 0, q0, t, slope, dd = 0, dhd = 0;
         int nfree = 0, newton = 0, accepted = 0, k;
         for (i = 0; i < p; i++) {
-            double v = g[i];
-            for (j = 0; j < p; j++) v += H[i + (size_t)j * p] * s[j];
+            double v = lmm__hrow(p, H, i, s, g[i]);
             grad[i] = v;
             v = fabs(lmm__clampd(s[i] - v, lo[i], hi[i]) - s[i]);
             if (v > pg) pg = v;
         }
         if (pg <= 1e-14 * (1 + gscale)) break;
         for (i = 0; i < p; i++) {
-            d[i] = lmm__qp_active(s, lo, hi, grad, i) ? 0 : -grad[i];
-            if (!lmm__qp_active(s, lo, hi, grad, i)) nfree++;
+            active[i] = (char)lmm__qp_active(s, lo, hi, grad, i);
+            d[i] = active[i] ? 0 : -grad[i];
+            if (!active[i]) nfree++;
         }
         if (!use_grad && nfree > 0) {
             /* Newton step on the free variables when their Hessian block is PD */
             int a = 0, b2;
+            if (nfree == p) memcpy(Hff, H, (size_t)p * p * sizeof(double));
             for (i = 0; i < p; i++) {
-                if (lmm__qp_active(s, lo, hi, grad, i)) continue;
-                for (j = 0, b2 = 0; j < p; j++)
-                    if (!lmm__qp_active(s, lo, hi, grad, j)) Hff[a + (size_t)(b2++) * nfree] = H[i + (size_t)j * p];
+                if (active[i]) continue;
+                if (nfree < p)
+                    for (j = 0, b2 = 0; j < p; j++)
+                        if (!active[j]) Hff[a + (size_t)(b2++) * nfree] = H[i + (size_t)j * p];
                 trial[a++] = -grad[i];
             }
-            if (lmm_chol(nfree, Hff, nfree) == 0) {
-                lmm_trsv_lower(nfree, Hff, nfree, trial, 0);
-                lmm_trsv_lower(nfree, Hff, nfree, trial, 1);
+            if (nfree <= 3 ? lmm__chol_solve3(nfree, Hff, trial) == 0 : lmm_chol(nfree, Hff, nfree) == 0) {
+                if (nfree > 3) {
+                    lmm_trsv_lower(nfree, Hff, nfree, trial, 0);
+                    lmm_trsv_lower(nfree, Hff, nfree, trial, 1);
+                }
                 for (i = 0, a = 0; i < p; i++)
-                    if (!lmm__qp_active(s, lo, hi, grad, i)) d[i] = trial[a++];
+                    if (!active[i]) d[i] = trial[a++];
                 newton = 1;
             }
         }
         use_grad = 0;
         for (i = 0; i < p; i++) {
-            double hd = 0;
-            for (j = 0; j < p; j++) hd += H[i + (size_t)j * p] * d[j];
+            double hd = lmm__hrow(p, H, i, d, 0);
             dd += d[i] * d[i]; dhd += d[i] * hd;
         }
         if (dd == 0) break;
@@ -6324,11 +6411,13 @@ static void lmm__lu_solve(int m, const double *a, const double *piv, double *b, 
     int i, j;
     if (!trans) {
         for (j = 0; j < m; j++) { int r = (int)piv[j]; double t = b[j]; b[j] = b[r]; b[r] = t; }
-        for (j = 0; j < m; j++)
-            for (i = j + 1; i < m; i++) b[i] -= a[i + (size_t)j * m] * b[j];
+        for (j = 0; j < m; j++)   /* a zero b[j] changes nothing: unit columns skip most */
+            if (b[j] != 0)
+                for (i = j + 1; i < m; i++) b[i] -= a[i + (size_t)j * m] * b[j];
         for (j = m - 1; j >= 0; j--) {
             b[j] /= a[j + (size_t)j * m];
-            for (i = 0; i < j; i++) b[i] -= a[i + (size_t)j * m] * b[j];
+            if (b[j] != 0)
+                for (i = 0; i < j; i++) b[i] -= a[i + (size_t)j * m] * b[j];
         }
     } else {
         for (j = 0; j < m; j++) {
@@ -6376,6 +6465,12 @@ static double lmm__dist_inf(int p, const double *a, const double *b)
 {
     double d = 0;
     int i;
+    if (p <= 3) {   /* written out, as in lmm__hrow */
+        d = fabs(a[0] - b[0]) > d ? fabs(a[0] - b[0]) : d;
+        if (p > 1 && fabs(a[1] - b[1]) > d) d = fabs(a[1] - b[1]);
+        if (p > 2 && fabs(a[2] - b[2]) > d) d = fabs(a[2] - b[2]);
+        return d;
+    }
     for (i = 0; i < p; i++) if (fabs(a[i] - b[i]) > d) d = fabs(a[i] - b[i]);
     return d;
 }
@@ -6388,9 +6483,18 @@ static void lmm__bq_coef(int p, int m, const double *S, const double *x, double 
     for (i = 0; i < p; i++) g[i] = x[m + 1 + i];
     for (k = 0; k < m; k++) {
         const double *sk = S + (size_t)k * p;
-        if (x[k] == 0) continue;
-        for (j = 0; j < p; j++)
-            for (i = 0; i < p; i++) H[i + (size_t)j * p] += x[k] * sk[i] * sk[j];
+        /* in registers: H's stores could otherwise alias them */
+        double xk = x[k], s0 = sk[0], s1 = p > 1 ? sk[1] : 0, s2 = p > 2 ? sk[2] : 0;
+        if (xk == 0) continue;
+        for (j = 0; j < p; j++) {
+            double *hj = H + (size_t)j * p, skj = sk[j];
+            if (p <= 3) {   /* written out (the loop costs more than the sums) */
+                hj[0] += xk * s0 * skj;
+                if (p > 1) hj[1] += xk * s1 * skj;
+                if (p > 2) hj[2] += xk * s2 * skj;
+            } else
+                for (i = 0; i < p; i++) hj[i] += xk * sk[i] * skj;
+        }
     }
 }
 
@@ -6400,8 +6504,14 @@ static void lmm__bq_wvec(int p, int m, const double *S, const double *s, double 
 {
     int i, k;
     for (k = 0; k < m; k++) {
+        const double *sk = S + (size_t)k * p;
         double d = 0;
-        for (i = 0; i < p; i++) d += S[(size_t)k * p + i] * s[i];
+        if (p <= 3) {   /* written out, as in lmm__quadval */
+            d += sk[0] * s[0];
+            if (p > 1) d += sk[1] * s[1];
+            if (p > 2) d += sk[2] * s[2];
+        } else
+            for (i = 0; i < p; i++) d += sk[i] * s[i];
         v[k] = 0.5 * d * d;
     }
     v[m] = 1;
@@ -6412,12 +6522,8 @@ static void lmm__bq_wvec(int p, int m, const double *S, const double *s, double 
 /* gb = g + H sb: the gradient at sb of the quadratic with gradient g at the origin. */
 static void lmm__bq_grad_at(int p, const double *g, const double *H, const double *sb, double *gb)
 {
-    int i, j;
-    for (i = 0; i < p; i++) {
-        double hs = 0;
-        for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * sb[j];
-        gb[i] = g[i] + hs;
-    }
+    int i;
+    for (i = 0; i < p; i++) gb[i] = g[i] + lmm__hrow(p, H, i, sb, 0);
 }
 
 /* Centre the frame at xb: S_j = (Y_j - xb) / scale with scale the set's
@@ -6454,15 +6560,35 @@ static int lmm__bq_frame(int p, int m, const double *Y, const double *xb, double
     return 0;
 }
 
-/* v = W u for the symmetric K x K matrix W. */
-static void lmm__bq_symv(int K, const double *W, const double *u, double *v)
+/* v = W u for the K x K matrix W when only u's first nu entries can be
+   nonzero (a model's right-hand side ends in zeros: its columns are skipped).
+   Four rows at a time in registers, each summed over k in order: the same
+   sums as a column sweep, in a third of the loads and stores. */
+static void lmm__bq_symv(int K, int nu, const double *W, const double *u, double *v)
 {
     int i, k;
-    for (i = 0; i < K; i++) v[i] = 0;
-    for (k = 0; k < K; k++) {
-        const double *wk = W + (size_t)k * K;
-        double uk = u[k];
-        for (i = 0; i < K; i++) v[i] += wk[i] * uk;
+    for (i = 0; i + 4 <= K; i += 4) {
+        double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+        for (k = 0; k < nu; k++) {
+            const double *wk = W + (size_t)k * K + i;
+            double uk = u[k];
+            v0 += wk[0] * uk; v1 += wk[1] * uk; v2 += wk[2] * uk; v3 += wk[3] * uk;
+        }
+        v[i] = v0; v[i + 1] = v1; v[i + 2] = v2; v[i + 3] = v3;
+    }
+    if (i + 2 <= K) {
+        double v0 = 0, v1 = 0;
+        for (k = 0; k < nu; k++) {
+            const double *wk = W + (size_t)k * K + i;
+            v0 += wk[0] * u[k]; v1 += wk[1] * u[k];
+        }
+        v[i] = v0; v[i + 1] = v1;
+        i += 2;
+    }
+    if (i < K) {
+        double vi = 0;
+        for (k = 0; k < nu; k++) vi += W[i + (size_t)k * K] * u[k];
+        v[i] = vi;
     }
 }
 
@@ -6482,11 +6608,17 @@ static int lmm__bq_update(int p, int m, double *S, double *W, int t, const doubl
     memcpy(S + (size_t)t * p, s, (size_t)p * sizeof(double));
     if (!(fabs(sigma) > 1e-10 * (tau * tau + fabs(alpha * beta)))) return 1;
     memcpy(u, W + (size_t)t * K, (size_t)K * sizeof(double));   /* W e_t */
-    for (k = 0; k < K; k++) v[k] = (k == t) - hw[k];
+    for (k = 0; k < K; k++) v[k] = 0.0 - hw[k];   /* e_t - hw */
+    v[t] = 1.0 - hw[t];
     /* W += (alpha v v' - beta u u' + tau (u v' + v u')) / sigma, column by column */
     for (k = 0; k < K; k++) {
         double *wk = W + (size_t)k * K, cv = (alpha * v[k] + tau * u[k]) / sigma, cu = (tau * v[k] - beta * u[k]) / sigma;
-        for (i = 0; i < K; i++) wk[i] += cv * v[i] + cu * u[i];
+        for (i = 0; i + 4 <= K; i += 4) {
+            double w0 = wk[i] + (cv * v[i] + cu * u[i]), w1 = wk[i + 1] + (cv * v[i + 1] + cu * u[i + 1]);
+            double w2 = wk[i + 2] + (cv * v[i + 2] + cu * u[i + 2]), w3 = wk[i + 3] + (cv * v[i + 3] + cu * u[i + 3]);
+            wk[i] = w0; wk[i + 1] = w1; wk[i + 2] = w2; wk[i + 3] = w3;
+        }
+        for (; i < K; i++) wk[i] += cv * v[i] + cu * u[i];   /* K % 4 (at most 3) */
     }
     return 0;
 }
@@ -6505,6 +6637,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
            *H0 = H + (size_t)p * p, *s = H0 + (size_t)p * p, *slo = s + p, *shi = slo + p, *xp = shi + p,
            *x0 = xp + p, *sb = x0 + p, *gb = sb + p, *sn = gb + p, *gm = sn + p, *xbm = gm + p, *qw = xbm + p, *cand = qw + 3 * p + (size_t)p * p,
            *fhist = cand + p;
+    char *active = (char *)(fhist + m + 1);   /* boxqp's flags, in the last p doubles */
     double rho = o->rho_begin, Delta = rho, scale = 1, diffs[3] = { 0, 0, 0 }, fbm = 0;
     /* a point counts as far (worth a geometry step) beyond 2 Delta; in high
        dimension, beyond 10 rho as in Powell's BOBYQA: each step fixes one of
@@ -6624,7 +6757,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 }
                 memcpy(Y + (size_t)jfar * p, xp, bytes);
                 lmm__bq_wvec(p, m, S, sn, wv);
-                lmm__bq_symv(K, W, wv, lam);
+                lmm__bq_symv(K, K, W, wv, lam);
                 if (lmm__bq_update(p, m, S, W, jfar, sn, wv, lam, piv, c)) framed = 0;
                 updates++;
                 continue;
@@ -6642,7 +6775,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
         for (j = 0; j < m; j++)
             wv[j] = (F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1) - lmm__quadval(p, gb, H, S + (size_t)j * p);
         for (j = m; j < K; j++) wv[j] = 0;
-        lmm__bq_symv(K, W, wv, c);
+        lmm__bq_symv(K, m, W, wv, c);
         lmm__bq_coef(p, m, S, c, g, H);
         lmm__bq_grad_at(p, g, H, sb, gb);   /* the model's gradient at xb */
         if (p > LMM__BQ_FAR_DIM) {
@@ -6653,7 +6786,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             double gq = 0, gi = 0;
             for (j = 0; j < m; j++) wv[j] = F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1;
             for (j = m; j < K; j++) wv[j] = 0;
-            lmm__bq_symv(K, W, wv, lam);
+            lmm__bq_symv(K, m, W, wv, lam);
             for (i = 0; i < p * p; i++) A[i] = 0;
             lmm__bq_coef(p, m, S, lam, cand, A);
             lmm__bq_grad_at(p, cand, A, sb, sn);
@@ -6677,7 +6810,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             slo[i] = lmm__clampd((o->lo[i] - xb[i]) / scale, -Delta / scale, 0);
             shi[i] = lmm__clampd((o->hi[i] - xb[i]) / scale, 0, Delta / scale);
         }
-        lmm__boxqp(p, gb, H, slo, shi, s, qw);
+        lmm__boxqp(p, gb, H, slo, shi, s, qw, active);
         pred = -lmm__quadval(p, gb, H, s);
         for (i = 0; i < p; i++) {
             xp[i] = lmm__clampd(xb[i] + s[i] * scale, o->lo[i], o->hi[i]);
@@ -6702,10 +6835,11 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                favouring points far from the (new) best point */
             for (i = 0; i < p; i++) sn[i] = (xp[i] - x0[i]) / scale;
             lmm__bq_wvec(p, m, S, sn, wv);
-            lmm__bq_symv(K, W, wv, lam);
+            lmm__bq_symv(K, K, W, wv, lam);
             for (j = 0; j < m; j++) if (fabs(lam[j]) > lmax) lmax = fabs(lam[j]);
             for (j = 0; j < m; j++) {
-                double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb) / Delta, sc;
+                /* the distances to the new centre, kept in A (free between frames) for far below */
+                double d = (A[j] = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb)) / Delta, sc;
                 if (j == kopt && !(fnew < fb)) continue;
                 if (fabs(lam[j]) < 1e-3 * lmax) continue;
                 sc = fabs(lam[j]) * (d > 1 ? d * d : 1);
@@ -6715,13 +6849,12 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 memcpy(Y + (size_t)jrep * p, xp, bytes); F[jrep] = fnew;
                 if (lmm__bq_update(p, m, S, W, jrep, sn, wv, lam, piv, c)) framed = 0;
                 updates++;
+                A[jrep] = lmm__dist_inf(p, xp, fnew < fb ? xp : xb);
             }
             if (ratio >= 0.1) continue;
             far = 0;
-            for (j = 0; j < m; j++) {
-                double d = lmm__dist_inf(p, Y + (size_t)j * p, fnew < fb ? xp : xb);
-                if (d > far) far = d;
-            }
+            for (j = 0; j < m; j++)
+                if (A[j] > far) far = A[j];
             if (far > (2 * Delta > farmin * rho ? 2 * Delta : farmin * rho)) { geo = 1; continue; }
             /* in high dimension a step of length rho that came back a rounding
                longer is no longer step (else failed steps repeat at this radius) */
@@ -6737,8 +6870,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             if (diffs[1] > errbig) errbig = diffs[1];
             if (diffs[2] > errbig) errbig = diffs[2];
             for (i = 0; i < p; i++) {
-                double hs = 0;
-                for (j = 0; j < p; j++) hs += H[i + (size_t)j * p] * s[j];
+                double hs = lmm__hrow(p, H, i, s, 0);
                 if (H[i + (size_t)i * p] < crv) crv = H[i + (size_t)i * p];
                 ss += s[i] * s[i]; shs += s[i] * hs;
             }
@@ -9121,6 +9253,25 @@ static void lmm__fit_modes(lmm_fit *fit)
 }
 
 /* (d) Fitted values X beta + Z b, residuals and the scaled residuals' quantiles. */
+/* R's type-7 quantiles of a[0..n) (rearranged) at increasing probs: each
+   selection runs only on the part above the previous one's index (every
+   bootstrap refit computes the residuals' five). */
+static void lmm__quantiles7_sorted_probs(double *a, int n, const double *probs, int nprobs, double *out)
+{
+    int k, i, from = 0;
+    for (k = 0; k < nprobs; k++) {
+        double h = (n - 1) * probs[k], next;
+        int lo = (int)floor(h);
+        if (lo < from) from = 0;                 /* probs out of order: the whole array */
+        if (from == 0) { out[k] = lmm__quantile7_select(a, n, probs[k]); from = lo; continue; }
+        lmm__select(a + from, n - from, lo - from);
+        from = lo;
+        if (lo >= n - 1 || h == lo) { out[k] = a[lo]; continue; }
+        for (next = a[lo + 1], i = lo + 2; i < n; i++) if (a[i] < next) next = a[i];
+        out[k] = a[lo] + (h - lo) * (next - a[lo]);
+    }
+}
+
 static void lmm__fit_residuals(lmm_fit *fit)
 {
     const lmm_model *m = fit->model;
@@ -9142,7 +9293,7 @@ static void lmm__fit_residuals(lmm_fit *fit)
     /* lme4's resid() is y - fitted; summary's scaled residuals are Pearson's, sqrt(w) (y - fitted) / sigma */
     if (m->sqrtw_) for (i = 0; i < n; i++) sr[i] = m->sqrtw_[i] * fit->resid[i] / fit->sigma;
     else for (i = 0; i < n; i++) sr[i] = fit->resid[i] / fit->sigma;
-    for (a = 0; a < 5; a++) fit->resid_quantiles[a] = lmm__quantile7_select(sr, n, probs[a]);
+    lmm__quantiles7_sorted_probs(sr, n, probs, 5, fit->resid_quantiles);
 }
 
 /* ---- 10. conditional variances and finalize ----------------------------- */
