@@ -10748,29 +10748,14 @@ static void lmm__glmm_assemble(lmm__glmm_ws *ws, int joint)
         memset(ws->H22, 0, (size_t)r * r * sizeof(double));
     }
     memset(ws->rhs, 0, (size_t)(q1 + r) * sizeof(double));
-    if (c1 == 1 && !joint) {   /* stage 2 with a scalar first term: the same sums, no index lists */
-        for (i = 0; i < n; i++) {
-            const double *zl = ws->zl + (size_t)i * nz;
-            const int *zc = ws->zc + (size_t)i * nz;
-            double wi = ws->w[i], ri = ws->wr[i], wa = wi * zl[0], *h21 = ws->H21 + (size_t)zc[0] * r;
-            ws->H11[zc[0]] += wa * zl[0];
-            ws->rhs[zc[0]] += wa * ri;
-            for (e = 1; e < nz; e++) {
-                int re = zc[e] - q1;
-                double we = wi * zl[e], *h22 = ws->H22 + (size_t)re * r;
-                h21[re] += wa * zl[e];
-                ws->rhs[zc[e]] += we * ri;
-                for (b = 1; b < nz; b++) if (zc[b] - q1 >= re) h22[zc[b] - q1] += we * zl[b];
-            }
-        }
-    } else if (c1 == 1) {   /* stage 1 with a scalar first term: beta's rows (after the rest) with no index lists */
+    if (c1 == 1) {   /* a scalar first term: the same sums with no index lists; stage 1 (joint) adds beta's rows after the rest */
         int nru = ws->nru;
         const double *X = ws->m->X->v;
         for (i = 0; i < n; i++) {
             const double *zl = ws->zl + (size_t)i * nz;
             const int *zc = ws->zc + (size_t)i * nz;
             double wi = ws->w[i], ri = ws->wr[i], wa = wi * zl[0], *h21 = ws->H21 + (size_t)zc[0] * r, xi[64];
-            for (j = 0; j < p; j++) xi[j] = X[(size_t)j * n + i];
+            if (joint) for (j = 0; j < p; j++) xi[j] = X[(size_t)j * n + i];
             ws->H11[zc[0]] += wa * zl[0];
             ws->rhs[zc[0]] += wa * ri;
             for (e = 1; e < nz; e++) {
@@ -10779,9 +10764,9 @@ static void lmm__glmm_assemble(lmm__glmm_ws *ws, int joint)
                 h21[re] += wa * zl[e];
                 ws->rhs[zc[e]] += we * ri;
                 for (b = 1; b < nz; b++) if (zc[b] - q1 >= re) h22[zc[b] - q1] += we * zl[b];
-                for (j = 0; j < p; j++) h22[nru + j] += we * xi[j];
+                if (joint) for (j = 0; j < p; j++) h22[nru + j] += we * xi[j];
             }
-            for (j = 0; j < p; j++) {
+            if (joint) for (j = 0; j < p; j++) {
                 double wx = wi * xi[j], *h22 = ws->H22 + (size_t)(nru + j) * r + nru;
                 h21[nru + j] += wa * xi[j];
                 ws->rhs[q1 + nru + j] += wx * ri;
