@@ -1003,9 +1003,9 @@ run glmm-boot-s0 boot $D/cbpp.csv "$CB0" "$CB" --family binomial --factor herd -
 run glmm-boot-s1 boot $D/cbpp.csv "$CB0" "$CB" --family binomial --factor herd --factor period --nsim 60 --seed 5 --shard 1/2 --out "$TMP/gb1.txt"; expect_rc 0
 run glmm-boot-merge boot-merge "$TMP/gb1.txt" "$TMP/gb0.txt" --json; expect_rc 0
 if [ -n "$p_one" ] && [ "$p_one" = "$(json_val pvalue)" ]; then ok; else bad "glmm boot: merged p-value differs from the single run's"; fi
-run glmm-conv-warning fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --max-evals 20; expect_rc 1
+run glmm-conv-warning fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --max-evals 12; expect_rc 1
 if grep -F "lmm: warning: Model failed to converge with max|grad| = " "$TMP/err" >/dev/null; then ok; else bad "glmm-conv-warning: no checkConv warning on stderr"; fi
-run glmm-conv-json fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --max-evals 20 --json; expect_rc 1
+run glmm-conv-json fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --max-evals 12 --json; expect_rc 1
 has '"converged": false, "warning": "Model failed to converge with max|grad| = '
 run glmm-conv-json-ok fit $D/cbpp.csv "$CB" --family binomial --factor herd --factor period --json; expect_rc 0
 has '"converged": true, "warning": null'

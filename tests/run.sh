@@ -168,11 +168,14 @@ run_valgrind() {
     fi
 }
 
-# Lane "fuzz" (CI or LMM_FULL=1): each libFuzzer target for FUZZ_SECONDS (20) from the seed
-# corpus, then the LMM_USE_CBLAS suite against OpenBLAS and its agreement with the plain
-# build (criterion and theta to 1e-10, beta to 1e-9).
+# Lane "fuzz" (CI or LMM_FULL=1): each libFuzzer target for FUZZ_SECONDS (20) from the seed corpus.
 fuzz_lane() {
     if have clang; then run_suite fuzz sh tests/fuzz/run.sh; else skip fuzz "no clang for libFuzzer" clang; fi
+}
+
+# Lane "cblas" (CI or LMM_FULL=1): the LMM_USE_CBLAS suite against OpenBLAS and its agreement
+# with the plain build (criterion and theta to 1e-10, beta to 1e-9).
+cblas_lane() {
     CBLAS="-DLMM_USE_CBLAS -I/usr/include/x86_64-linux-gnu"
     if ! echo 'int main(void){return 0;}' | cc -x c - -o build/openblas_probe -lopenblas >/dev/null 2>&1; then
         skip cblas "no OpenBLAS" libopenblas-dev
@@ -197,11 +200,11 @@ fuzz_lane() {
     fi
 }
 
-# Two lanes, one a core: gcc's runs then (full) valgrind's; clang's runs then (full)
-# the fuzzers and the CBLAS suite. Each lane's report is printed when both are done.
+# Two lanes, one a core: gcc's runs then (full) valgrind's and the CBLAS suite; clang's runs
+# then (full) the fuzzers. Each lane's report is printed when both are done.
 full=""
 if [ "${CI:-}" = true ] || [ -n "${LMM_FULL:-}" ]; then full=1; fi
-lane a "gcc_lane; [ -z \"$full\" ] || valgrind_lane"
+lane a "gcc_lane; [ -z \"$full\" ] || { valgrind_lane; cblas_lane; }"
 lane b "clang_lane; [ -z \"$full\" ] || fuzz_lane"
 collect a b
 

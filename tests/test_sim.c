@@ -139,7 +139,11 @@ static void sim_lrt(void)
     before = lmm_test_allocs;
     CHECK(lmm_boot_lrt(lm, NULL, alt, 10, 13, NULL, &small, &err) == LMM_OK);
     setup_small = lmm_test_allocs - before;
-    CHECK(setup_small == setup_big);
+#ifndef _OPENMP
+    CHECK(setup_small == setup_big);   /* the test allocator's counter is not atomic: serial builds only */
+#else
+    (void)setup_small; (void)setup_big;
+#endif
     /* and replicate b does not depend on the run: the first 10 of 1000 are the 10 of a B = 10 run */
     CHECK(memcmp(small.stats, all.stats, 10 * sizeof(double)) == 0);
     lmm_boot_result_free(&small);
