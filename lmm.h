@@ -10795,6 +10795,14 @@ static void lmm__glmm_assemble(lmm__glmm_ws *ws, int joint)
     }
 }
 
+/* lp0 from the current linear predictor (less the offset); the W0 cache follows lp0, so it goes. */
+static void lmm__glmm_lp0_from_eta(lmm__glmm_ws *ws)
+{
+    int i;
+    for (i = 0; i < ws->n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];
+    ws->w0_ok = 0;
+}
+
 /* The cache at lp0 (all terms scalar): PIRLS's first iteration has the weights W0 of lp0
    whatever (theta, beta), so its cross-products are W0's sums scaled by theta (and, in
    stage 2, shifted by X beta): no pass over the rows. 0 when the cache is not available. */
@@ -11764,8 +11772,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         }
         ws->w0_ok = 0;
         if (!isfinite(lmm__glmm_pirls(ws, 1))) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
-        for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];
-        ws->w0_ok = 0;
+        lmm__glmm_lp0_from_eta(ws);
         ctx.ws = ws; ctx.ntheta = nth;
         if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) {
             st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg[0] ? ws->fail_msg : "PIRLS failed at the start"); goto done;
@@ -11777,8 +11784,7 @@ LMM_API lmm_status lmm_glmm_fit_formula(const lmm_frame *df, const char *formula
         g->converged = res.converged;
         if (lmm__glmm_cb0(x, &ctx) == HUGE_VAL) { st = lmm__fail(err, LMM_ERR_NUMERIC, "%s", ws->fail_msg); goto done; }
         memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
-        for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];   /* stage 2 starts PIRLS here */
-        ws->w0_ok = 0;
+        lmm__glmm_lp0_from_eta(ws);   /* stage 2 starts PIRLS here */
         if (p > 0) {   /* stage 2's map of beta: the joint factor's fixed-effects block (lme4's RX) */
             int r = ws->r, a2;
             if (!(ws->wht = LMM__NEW(double, (size_t)p * p + 2 * (size_t)p))) { st = lmm__nomem(err); goto done; }
@@ -11907,8 +11913,7 @@ static lmm_status lmm__glmm_refit_from(lmm_glmm *g, const double *y, const doubl
         lmm__glmm_set_theta(ws, x);
         memcpy(ws->off, ws->base_off, (size_t)n * sizeof(double));
         if (isfinite(lmm__glmm_pirls(ws, 1))) {
-            for (i = 0; i < n; i++) ws->lp0[i] = ws->eta[i] - ws->base_off[i];
-            ws->w0_ok = 0;
+            lmm__glmm_lp0_from_eta(ws);
             memcpy(x + nth, ws->beta, (size_t)p * sizeof(double));
         } else {   /* keep the given start */
             memcpy(ws->u, u0, (size_t)g->q * sizeof(double));
