@@ -2069,6 +2069,41 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
             if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] = acc[y][x];
 }
 
+/* c (m x n, ldc; only entries x - y >= lo: lo = -LMM__NR for all) -= sum over
+   the ne entries e of g[e[0]] u w' with u = va + e[1], w = vb + e[2] (8 and 4
+   values read, m and n of them used): a sum of weighted outer products gathered by index, 8 x 4 in
+   named scalars as in lmm__tile_acc. */
+static void lmm__gather_tile_sub(const double *va, const double *vb, const double *g, const int *e, int ne, int m, int n,
+                                 double *c, int ldc, int lo)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y, l;
+#define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
+    LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
+#undef LMM__ACC4
+    for (l = 0; l < ne; l++, e += 3) {
+        const double *a = va + e[1], *b = vb + e[2];
+        double gl = g[e[0]], a0 = gl * a[0], a1 = gl * a[1], a2 = gl * a[2], a3 = gl * a[3], a4 = gl * a[4], a5 = gl * a[5],
+               a6 = gl * a[6], a7 = gl * a[7];
+#define LMM__FMA8(y) do { double by = b[y]; c0##y += a0 * by; c1##y += a1 * by; c2##y += a2 * by; c3##y += a3 * by; \
+                          c4##y += a4 * by; c5##y += a5 * by; c6##y += a6 * by; c7##y += a7 * by; } while (0)
+        LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
+#undef LMM__FMA8
+    }
+#define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
+                         acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
+    LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
+#undef LMM__PUT
+    if (m == LMM__MR && n == LMM__NR && lo <= 1 - LMM__NR) {
+        for (y = 0; y < LMM__NR; y++)
+            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
+        return;
+    }
+    for (y = 0; y < n; y++)
+        for (x = 0; x < m; x++)
+            if (x - y >= lo) c[x + (size_t)y * ldc] -= acc[y][x];
+}
+
 /* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
    column y (y0 <= y < n) at dst[colpos[y] + rowpos[i0 + x]] (a supernode's
    update to a later one). */
@@ -7099,6 +7134,22 @@ typedef struct lmm__blocks {
     double *sp_tail;      /* qr * nt + nt * nt (nt = r - qr): L21 L21' between each rest row and the X, y rows, then among these */
     double *sp_z;         /* the inverse of the random-effects part of L22 L22' on the factor's
                              pattern (selected inversion), for conditional variances; lazily */
+    /* Observation pairs (lmm__schur_pairs): with about one observation per
+       cell, level j's L21_j = W_j B_j' (W_j: Lambda_r' times its observations'
+       rest rows, a few nonzeros each; B_j = L11_j^{-1} T1' Z1_j'), so
+       L21_j L21_j' = W_j (B_j' B_j) W_j' costs n_j^2 small blocks instead of
+       the r x r triangle (maximal designs: 32 observations meeting 265 rows). */
+    int *pr_start;        /* l1 + 1: level j's pair observations pr_start[j] .. pr_start[j+1] (none: other paths); NULL: no level */
+    double *pr_z1;        /* each: sqrt(w) z1, p1 values */
+    double *pr_zr;        /* each: sqrt(w) z of the other terms, pr_qs values */
+    int *pr_row;          /* each: rest row of each other term's first effect */
+    int pr_qs, pr_max;    /* other terms' effects an observation; most observations of a level */
+    size_t *pr_gofs;      /* l1 + 1: level j's B_j' B_j at pr_g + pr_gofs[j] (n_j x n_j) */
+    int pr_nblk;          /* target blocks of L22: each a pair of the other terms' levels met together */
+    int *pr_bpos;         /* 2 per block: its first row and first column (rest rows) */
+    size_t *pr_bstart;    /* nblk + 1: the block's entries pr_ent[3 e .. ] */
+    int *pr_ent;          /* 3 per entry: index into pr_g, then the row and column factor's offsets into pr_w */
+    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's B_j', W_j (padded), B_j' B_j, and L21's X, y rows times B_j */
 } lmm__blocks;
 
 
@@ -7183,6 +7234,152 @@ static int lmm__obs_by_level(const lmm_model *m, const int *start, int nv, int n
 done:
     LMM_FREE(run_of); LMM_FREE(run_lev); LMM_FREE(head); LMM_FREE(lhead); LMM_FREE(tv); LMM_FREE(tc);
     return ok;
+}
+
+/* Level j's share of L21 L21' goes in by lmm__schur_packed when its
+   random-effect rows are half the rest block or more (maximal crossed
+   designs) and observation pairs do not take it: the register tiles then do
+   the whole r x r triangle, zeros and all, some three times quicker than the
+   scattered column updates do its nonzeros (callgrind: 10 instructions a
+   multiply-add there, under 1 in the tiles). Levels that meet a few of the
+   other terms' effects (soybean's plots, r = 116: 10% more instructions
+   packed) and small blocks keep the column updates. */
+static int lmm__level_wide(const lmm__blocks *B, int j)
+{
+    int nre = (int)(B->cp[j + 1] - B->cp[j]) - (B->r - B->qr);
+    return B->r >= 32 && 2 * nre >= B->r;
+}
+
+/* Level j's share goes in by observation pairs (lmm__pairs_plan). */
+static int lmm__level_pairs(const lmm__blocks *B, int j)
+{
+    return B->pr_start && B->pr_start[j + 1] > B->pr_start[j];
+}
+
+static int lmm__level_packed(const lmm__blocks *B, int j)
+{
+    return lmm__level_wide(B, j) && !lmm__level_pairs(B, j);
+}
+
+/* The pair levels' entries (lmm__schur_pairs) by target block of L22: for
+   each level, observations o, o2 and other terms k, k2 whose rows R (o's for
+   k) <= R2 (o2's for k2), the entry (G_j[o2, o], w_o2 for k2, w_o for k) adds
+   to the block at rows R2, columns R; sorted by column, then row (two
+   counting-sort passes), so that each block is summed once in registers.
+   0 on out of memory. */
+static int lmm__pairs_entries(lmm_model *m)
+{
+    lmm__blocks *B = m->blk_;
+    int r = B->r, qs = B->pr_qs, nseg = m->nterms - 1, j, o, o2, s, s2, c, c2, pass, nb = 0;
+    size_t ne = 0, e, *cnt = LMM__ZNEW(size_t, (size_t)r + 1);
+    int *ent = NULL, *tmp = NULL, *key = NULL, *tkey = NULL;
+    if (!cnt) return 0;
+    for (pass = 0; pass < 2; pass++) {
+        for (j = 0, e = 0; j < B->l1; j++) {
+            int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0;
+            const int *rows = B->pr_row + (size_t)o0 * nseg;
+            for (o = 0; o < nob; o++)
+                for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol)
+                    for (o2 = 0; o2 < nob; o2++)
+                        for (s2 = 0, c2 = 0; s2 < nseg; c2 += m->terms[++s2].ncol) {
+                            int R = rows[(size_t)o * nseg + s], R2 = rows[(size_t)o2 * nseg + s2];
+                            if (R2 < R) continue;
+                            if (pass == 1) {
+                                ent[3 * e] = (int)(B->pr_gofs[j] + (size_t)o2 + (size_t)o * nob);
+                                ent[3 * e + 1] = (o0 + o2) * qs + c2;
+                                ent[3 * e + 2] = (o0 + o) * qs + c;
+                                key[2 * e] = R2; key[2 * e + 1] = R;
+                            }
+                            e++;
+                        }
+        }
+        if (pass == 1) break;
+        ne = e;
+        if ((double)B->pr_gofs[B->l1] >= INT_MAX || (double)B->pr_start[B->l1] * qs >= INT_MAX - LMM__MR) {
+            LMM_FREE(cnt); LMM_FREE(B->pr_start);  /* beyond int offsets: the other updates */
+            return 1;
+        }
+        ent = LMM__NEW(int, 3 * ne + 3); tmp = LMM__NEW(int, 3 * ne + 3);
+        key = LMM__NEW(int, 2 * ne + 2); tkey = LMM__NEW(int, 2 * ne + 2);
+        if (!ent || !tmp || !key || !tkey) break;
+    }
+    if (!ent || !tmp || !key || !tkey) { LMM_FREE(cnt); LMM_FREE(ent); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey); return 0; }
+    for (pass = 0; pass < 2; pass++) {           /* by row, then stably by column */
+        int *se = pass ? tmp : ent, *de = pass ? ent : tmp, *sk = pass ? tkey : key, *dk = pass ? key : tkey, x;
+        memset(cnt, 0, ((size_t)r + 1) * sizeof *cnt);
+        for (e = 0; e < ne; e++) cnt[sk[2 * e + pass] + 1]++;
+        for (x = 0; x < r; x++) cnt[x + 1] += cnt[x];
+        for (e = 0; e < ne; e++) {
+            size_t d = cnt[sk[2 * e + pass]]++;
+            memcpy(de + 3 * d, se + 3 * e, 3 * sizeof(int));
+            dk[2 * d] = sk[2 * e]; dk[2 * d + 1] = sk[2 * e + 1];
+        }
+    }
+    for (e = 0; e < ne; e++) if (e == 0 || key[2 * e] != key[2 * e - 2] || key[2 * e + 1] != key[2 * e - 1]) nb++;
+    B->pr_bpos = LMM__NEW(int, 2 * (size_t)nb + 2);
+    B->pr_bstart = LMM__NEW(size_t, (size_t)nb + 1);
+    if (B->pr_bpos && B->pr_bstart) {
+        for (e = 0, nb = 0; e < ne; e++)
+            if (e == 0 || key[2 * e] != key[2 * e - 2] || key[2 * e + 1] != key[2 * e - 1]) {
+                B->pr_bpos[2 * nb] = key[2 * e]; B->pr_bpos[2 * nb + 1] = key[2 * e + 1];
+                B->pr_bstart[nb++] = e;
+            }
+        B->pr_bstart[nb] = ne;
+        B->pr_nblk = nb;
+    }
+    B->pr_ent = ent;
+    LMM_FREE(cnt); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey);
+    return B->pr_bpos && B->pr_bstart;
+}
+
+/* Which levels go in by observation pairs (lmm__schur_pairs): those whose
+   estimated work there (n_j^2 blocks of the other terms' effects, a loop
+   overhead each) is under half that of their current update (the packed
+   tiles' r x r triangle at about an instruction a multiply-add, or the
+   scattered column updates' nonzeros at about five), then their
+   observations' values (pv, from lmm__obs_by_level: nv each, in level
+   order from start) and rows. 0 on out of memory. */
+static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, const int *pc, int nv)
+{
+    lmm__blocks *B = m->blk_;
+    int p1 = B->p1, r = B->r, nt = r - B->qr, nseg = m->nterms - 1, nc = m->nterms, qs = 0, k, j, i, c, s, total = 0, *idx;
+    for (k = 1; k < m->nterms; k++) qs += m->terms[k].ncol;
+    if (nseg < 1 || !(B->pr_start = LMM__ZNEW(int, (size_t)B->l1 + 1))) return nseg < 1;
+    B->pr_qs = qs;
+    for (j = 0; j < B->l1; j++) {
+        double nob = start[j + 1] - start[j], nre = (double)(B->cp[j + 1] - B->cp[j]) - nt;
+        double old = lmm__level_wide(B, j) ? p1 * 0.5 * r * (r + 1) : 5.0 * p1 * (nre * (nre + 1) / 2 + nre * nt);
+        double pairs = nob * nob * (0.5 * qs * qs + p1 + 10.0 * nseg * nseg) + nob * (2.0 * nt * p1 + qs * (p1 + qs));
+        int take = 2 * pairs < old;
+        B->pr_start[j + 1] = B->pr_start[j] + (take ? start[j + 1] - start[j] : 0);
+        if (take && start[j + 1] - start[j] > B->pr_max) B->pr_max = start[j + 1] - start[j];
+    }
+    total = B->pr_start[B->l1];
+    if (total == 0) { LMM_FREE(B->pr_start); B->pr_start = NULL; return 1; }
+    B->pr_gofs = LMM__ZNEW(size_t, (size_t)B->l1 + 1);
+    B->pr_z1 = LMM__NEW(double, (size_t)total * p1);
+    B->pr_zr = LMM__NEW(double, (size_t)total * qs);
+    B->pr_row = LMM__NEW(int, (size_t)total * nseg);
+    B->pr_b = LMM__NEW(double, (size_t)total * p1);
+    B->pr_w = LMM__ZNEW(double, (size_t)total * qs + LMM__MR);   /* the tiles read up to 8 values past a term's */
+    B->pr_h = LMM__NEW(double, (size_t)B->pr_max * nt);
+    idx = LMM__NEW(int, r);
+    if (!B->pr_gofs || !B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !idx) { LMM_FREE(idx); return 0; }
+    for (j = 0; j < B->l1; j++) {
+        int o = B->pr_start[j], nob = B->pr_start[j + 1] - o;
+        B->pr_gofs[j + 1] = B->pr_gofs[j] + (size_t)nob * nob;
+        for (i = start[j]; nob > 0 && i < start[j + 1]; i++, o++) {
+            const double *val = pv + (size_t)i * nv;
+            double so = m->sqrtw_ ? val[nv - 1] : 1.0;
+            for (c = 0; c < p1; c++) B->pr_z1[(size_t)o * p1 + c] = val[c] * so;
+            for (c = 0; c < qs; c++) B->pr_zr[(size_t)o * qs + c] = val[p1 + c];
+            lmm__rest_rows(m, pc + (size_t)i * nc, idx);
+            for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) B->pr_row[(size_t)o * nseg + s] = idx[c];
+        }
+    }
+    LMM_FREE(idx);
+    B->pr_g = LMM__NEW(double, B->pr_gofs[B->l1] + 1);
+    return B->pr_g && lmm__pairs_entries(m);
 }
 
 /* Accumulate the structure's cross-products (everything but y) and fix the
@@ -7286,6 +7483,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
         }
         for (c = 0; c < nj; c++) mark[rows[c]] = -1;
     }
+    if (!lmm__pairs_plan(m, start, pv, pc, nv)) goto nomem;
     LMM_FREE(pv); LMM_FREE(pc);
     pv = NULL; pc = NULL;
     /* the same pattern by rest row, for the Schur complement column by column */
@@ -7942,6 +8140,9 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift); LMM_FREE(B->work_y);
     LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
     LMM_FREE(B->cls_w); LMM_FREE(B->cls_S); LMM_FREE(B->cls_cnt);
+    LMM_FREE(B->pr_start); LMM_FREE(B->pr_z1); LMM_FREE(B->pr_zr); LMM_FREE(B->pr_row);
+    LMM_FREE(B->pr_b); LMM_FREE(B->pr_w); LMM_FREE(B->pr_g); LMM_FREE(B->pr_h);
+    LMM_FREE(B->pr_gofs); LMM_FREE(B->pr_bpos); LMM_FREE(B->pr_bstart); LMM_FREE(B->pr_ent);
     lmm__sparse_free(B);
     LMM_FREE(B);
     m->blk_ = NULL;
@@ -8333,20 +8534,6 @@ static int lmm__factor_first(lmm_model *m, const double *theta)
     return 0;
 }
 
-/* Level j's share of L21 L21' goes in by lmm__schur_packed when its
-   random-effect rows are half the rest block or more (maximal crossed
-   designs): the register tiles then do the whole r x r triangle, zeros and
-   all, some three times quicker than the scattered column updates do its
-   nonzeros (callgrind: 10 instructions a multiply-add there, under 1 in the
-   tiles). Levels that meet a few of the other terms' effects (soybean's
-   plots, r = 116: 10% more instructions packed) and small blocks keep the
-   column updates. */
-static int lmm__level_packed(const lmm__blocks *B, int j)
-{
-    int nre = (int)(B->cp[j + 1] - B->cp[j]) - (B->r - B->qr);
-    return B->r >= 32 && 2 * nre >= B->r;
-}
-
 /* L22's lower triangle -= V V' over the packed levels (lmm__level_packed),
    its random-effect columns (lmm__schur_tail does the X and y block): each
    column of their L21 blocks scattered to its rest rows, zeros elsewhere,
@@ -8460,6 +8647,70 @@ static void lmm__schur_tail(lmm__blocks *B)
     }
 }
 
+/* L22's lower triangle -= L21_j L21_j' over the pair levels (lmm__pairs_plan),
+   all but the X and y block (lmm__schur_tail's): per observation o of level j,
+   b_o = L11_j^{-1} T1' z1_o and w_o = T_k' z_k,o for each other term k (its
+   rows), so that L21_j = sum_o [w_o; X and y rows] b_o'. Then the random
+   effects' block is sum over pairs (o, o') of (b_o . b_o') w_o' w_o' (each
+   pair once per orientation: the lower block when o' has the later rows,
+   the lower triangle alone when the rows coincide), and the X and y rows
+   against them sum_o (L21_j's X, y rows b_o) w_o'. */
+static void lmm__schur_pairs(lmm_model *m)
+{
+    lmm__blocks *B = m->blk_;
+    int p1 = B->p1, r = B->r, qr = B->qr, nt = r - qr, qs = B->pr_qs, nseg = m->nterms - 1, j, o, o2, a, c, s, x, k;
+    const double *T1 = B->T + B->T_offset[0];
+    double *L22 = B->L22;
+    for (j = 0; j < B->l1; j++) {
+        int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]);
+        const double *L = B->L11 + (size_t)j * p1 * p1, *tail = B->L21 + B->cp[j] * p1 + nj - nt;
+        const int *rows = B->pr_row + (size_t)o0 * nseg;
+        double *bo = B->pr_b + (size_t)o0 * p1, *wo = B->pr_w + (size_t)o0 * qs, *G = B->pr_g + B->pr_gofs[j], *H = B->pr_h;
+        if (nob == 0) continue;
+        for (o = 0; o < nob; o++) {
+            const double *z1 = B->pr_z1 + (size_t)(o0 + o) * p1, *zr = B->pr_zr + (size_t)(o0 + o) * qs;
+            double *b = bo + (size_t)o * p1, *w = wo + (size_t)o * qs, *h = H + (size_t)o * nt;
+            for (a = 0; a < p1; a++) {           /* b = L^{-1} (T1' z1), forward */
+                double v = 0;
+                for (x = a; x < p1; x++) v += T1[x + a * p1] * z1[x];
+                for (x = 0; x < a; x++) v -= L[a + x * p1] * b[x];
+                b[a] = v / L[a + a * p1];
+            }
+            for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {   /* w = T_k' z_k, term by term */
+                const double *T = B->T + B->T_offset[s + 1];
+                int pk = m->terms[s + 1].ncol;
+                for (a = 0; a < pk; a++) {
+                    double v = 0;
+                    for (x = a; x < pk; x++) v += T[x + a * pk] * zr[c + x];
+                    w[c + a] = v;
+                }
+            }
+            for (x = 0; x < nt; x++) h[x] = 0.0; /* h = L21_j's X and y rows times b */
+            for (a = 0; a < p1; a++) lmm__axpy_sub(nt, -b[a], tail + (size_t)a * nj, h);
+            for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {   /* the X and y rows of o's columns */
+                int R = rows[(size_t)o * nseg + s], pk = m->terms[s + 1].ncol;
+                for (k = 0; k < pk; k++) lmm__axpy_sub(nt, w[c + k], h, L22 + (size_t)(R + k) * r + qr);
+            }
+        }
+        for (o = 0; o < nob; o++)                /* G = B_j' B_j */
+            for (o2 = 0; o2 <= o; o2++) {
+                double v = 0;
+                for (a = 0; a < p1; a++) v += bo[(size_t)o * p1 + a] * bo[(size_t)o2 * p1 + a];
+                G[o + (size_t)o2 * nob] = G[o2 + (size_t)o * nob] = v;
+            }
+    }
+    for (k = 0; k < B->pr_nblk; k++) {           /* the random effects' blocks, each summed in 8 x 4 tiles */
+        int R2 = B->pr_bpos[2 * k], R = B->pr_bpos[2 * k + 1], pk2 = m->terms[B->rowterm[R2]].ncol, pk = m->terms[B->rowterm[R]].ncol;
+        int ne = (int)(B->pr_bstart[k + 1] - B->pr_bstart[k]), i0, j0;
+        const int *e = B->pr_ent + 3 * B->pr_bstart[k];
+        for (j0 = 0; j0 < pk; j0 += LMM__NR)
+            for (i0 = R2 == R ? j0 - j0 % LMM__MR : 0; i0 < pk2; i0 += LMM__MR)
+                lmm__gather_tile_sub(B->pr_w + i0, B->pr_w + j0, B->pr_g, e, ne, pk2 - i0 < LMM__MR ? pk2 - i0 : LMM__MR,
+                                     pk - j0 < LMM__NR ? pk - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + R2 + i0, r,
+                                     R2 == R ? j0 - i0 : -LMM__NR);
+    }
+}
+
 /* lmm__factor_first, then S = Lambda_r' A22 Lambda_r + I - L21 L21' in L22's
    lower triangle (the dense paths' input to L22's Cholesky): the levels with
    few rest rows by scattered column updates, the others as one packed SYRK. */
@@ -8480,7 +8731,7 @@ static int lmm__schur_build(lmm_model *m, const double *theta)
             int nj = (int)(B->cp[B->tl[e] + 1] - B->cp[B->tl[e]]), t = B->tt[e];
             int nre = nj - (r - B->qr), a0 = t > nre ? t - nre : 0;   /* the X and y rows: a contiguous tail */
             const double *V = B->L21 + B->cp[B->tl[e]] * p1;
-            if (lmm__level_packed(B, B->tl[e])) continue;
+            if (lmm__level_packed(B, B->tl[e]) || lmm__level_pairs(B, B->tl[e])) continue;
             for (c = 0; c < p1; c++) {
                 const double *vc = V + (size_t)c * nj, *vt = vc + nre;
                 double vb = vc[t], *ct = col + B->qr;
@@ -8492,6 +8743,7 @@ static int lmm__schur_build(lmm_model *m, const double *theta)
     }
     lmm__schur_tail(B);
     lmm__schur_packed(B);
+    if (B->pr_start) lmm__schur_pairs(m);
     return 0;
 }
 
