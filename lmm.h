@@ -8347,8 +8347,9 @@ static void lmm__cols_times_template(double *cols, int ld, int nrows, const doub
     }
 }
 
-/* Apply Lambda_r' to the rest rows of the sparse L21 (level by level). */
-static void lmm__l21_lambda_t(const lmm_model *m)
+/* Apply Lambda_r' to the rest rows of the sparse L21 (level by level; but
+   for the pair levels when skip_pairs: only their X and y rows are formed). */
+static void lmm__l21_lambda_t(const lmm_model *m, int skip_pairs)
 {
     const lmm__blocks *B = m->blk_;
     int j, t, c, a, b, p1 = B->p1, tk = 0;
@@ -8357,6 +8358,7 @@ static void lmm__l21_lambda_t(const lmm_model *m)
         const int *rows = B->ri + B->cp[j];
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
         double *V = B->L21 + B->cp[j] * p1;
+        if (skip_pairs && lmm__level_pairs(B, j)) continue;
         for (t = 0; t < nj;) {
             int k = B->rowterm[rows[t]], pk;
             const double *T;
@@ -8454,45 +8456,57 @@ static void lmm__rest_congruence(lmm_model *m)
 /* The factor at theta: dense, sparse, by classes; lmm__factor_at, the one entry to them. */
 
 /* L21 = (Lambda_r' A21 T1) L11^{-T} on the fixed sparse pattern, from the
-   templates and L11 in place (every path's factor of the first term). */
-static void lmm__factor_l21(lmm_model *m)
+   templates and L11 in place (every path's factor of the first term). With
+   skip_pairs, the pair levels' rows of the other terms are left alone (the
+   objective's pair update reads only their X and y rows, which are the same
+   either way: each row is transformed by itself). */
+static void lmm__factor_l21(lmm_model *m, int skip_pairs)
 {
     lmm__blocks *B = m->blk_;
-    int p1 = B->p1, j, a, b, i;
+    int p1 = B->p1, j, a, b, i, nt = B->r - B->qr;
     const double *T1 = B->T + B->T_offset[0];
-    memcpy(B->L21, B->A21, B->cp[B->l1] * p1 * sizeof(double));
-    lmm__l21_lambda_t(m);
+    if (!skip_pairs || !B->pr_start) memcpy(B->L21, B->A21, B->cp[B->l1] * p1 * sizeof(double));
+    else
+        for (j = 0; j < B->l1; j++) {
+            int nj = (int)(B->cp[j + 1] - B->cp[j]), skip = lmm__level_pairs(B, j) ? nj - nt : 0;
+            for (a = 0; a < p1; a++) {
+                size_t o = B->cp[j] * p1 + (size_t)a * nj + skip;
+                memcpy(B->L21 + o, B->A21 + o, (size_t)(nj - skip) * sizeof(double));
+            }
+        }
+    lmm__l21_lambda_t(m, skip_pairs);
     for (j = 0; j < B->l1; j++) {
-        int nj = (int)(B->cp[j + 1] - B->cp[j]);
-        double *cols = B->L21 + B->cp[j] * p1;
+        int nj = (int)(B->cp[j + 1] - B->cp[j]), skip = skip_pairs && lmm__level_pairs(B, j) ? nj - nt : 0, nr = nj - skip;
+        double *cols = B->L21 + B->cp[j] * p1 + skip;   /* rows skip .. nj of each column (leading dimension nj) */
         const double *L = B->L11 + (size_t)j * p1 * p1;
         if (p1 == 1) {
             double s = T1[0] / L[0];
-            for (i = 0; i < nj; i++) cols[i] *= s;
+            for (i = 0; i < nr; i++) cols[i] *= s;
             continue;
         }
         if (p1 == 2) {                           /* (C T1) L^{-T} row by row, in closed form */
             double t00 = T1[0], t10 = T1[1], t11 = T1[3], i00 = 1.0 / L[0], l10 = L[1], i11 = 1.0 / L[3];
             double *c1 = cols + nj;
-            for (i = 0; i < nj; i++) {
+            for (i = 0; i < nr; i++) {
                 double x0 = (cols[i] * t00 + c1[i] * t10) * i00;
                 c1[i] = (c1[i] * t11 - x0 * l10) * i11;
                 cols[i] = x0;
             }
             continue;
         }
-        lmm__cols_times_template(cols, nj, nj, T1, p1);
+        lmm__cols_times_template(cols, nj, nr, T1, p1);
         for (a = 0; a < p1; a++) {               /* right-solve X L' = C: columns forward */
             double *ca = cols + (size_t)a * nj;
-            for (b = 0; b < a; b++) lmm__axpy_sub(nj, L[a + b * p1], cols + (size_t)b * nj, ca);
-            lmm__scal(nj, 1.0 / L[a + a * p1], ca);
+            for (b = 0; b < a; b++) lmm__axpy_sub(nr, L[a + b * p1], cols + (size_t)b * nj, ca);
+            lmm__scal(nr, 1.0 / L[a + a * p1], ca);
         }
     }
 }
 
 /* The first term's part of the blocked factor at theta: the templates, L11
-   and L21. Returns 0, or nonzero when a first-term block is not positive definite. */
-static int lmm__factor_first(lmm_model *m, const double *theta)
+   and L21 (skip_pairs: see lmm__factor_l21). Returns 0, or nonzero when a
+   first-term block is not positive definite. */
+static int lmm__factor_first(lmm_model *m, const double *theta, int skip_pairs)
 {
     lmm__blocks *B = m->blk_;
     int p1 = B->p1, j, a, b;
@@ -8530,7 +8544,7 @@ static int lmm__factor_first(lmm_model *m, const double *theta)
             }
         if (lmm_chol(p1, L, p1) != 0) return 1;
     }
-    lmm__factor_l21(m);
+    lmm__factor_l21(m, skip_pairs);
     return 0;
 }
 
@@ -8669,12 +8683,13 @@ static void lmm__schur_pairs(lmm_model *m)
         if (nob == 0) continue;
         for (o = 0; o < nob; o++) {
             const double *z1 = B->pr_z1 + (size_t)(o0 + o) * p1, *zr = B->pr_zr + (size_t)(o0 + o) * qs;
-            double *b = bo + (size_t)o * p1, *w = wo + (size_t)o * qs, *h = H + (size_t)o * nt;
+            double b[32], *w = wo + (size_t)o * qs, *h = H + (size_t)o * nt;
             for (a = 0; a < p1; a++) {           /* b = L^{-1} (T1' z1), forward */
                 double v = 0;
                 for (x = a; x < p1; x++) v += T1[x + a * p1] * z1[x];
                 for (x = 0; x < a; x++) v -= L[a + x * p1] * b[x];
                 b[a] = v / L[a + a * p1];
+                bo[(size_t)a * nob + o] = b[a];   /* B_j' by columns: G's columns are axpys */
             }
             for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {   /* w = T_k' z_k, term by term */
                 const double *T = B->T + B->T_offset[s + 1];
@@ -8692,12 +8707,11 @@ static void lmm__schur_pairs(lmm_model *m)
                 for (k = 0; k < pk; k++) lmm__axpy_sub(nt, w[c + k], h, L22 + (size_t)(R + k) * r + qr);
             }
         }
-        for (o = 0; o < nob; o++)                /* G = B_j' B_j */
-            for (o2 = 0; o2 <= o; o2++) {
-                double v = 0;
-                for (a = 0; a < p1; a++) v += bo[(size_t)o * p1 + a] * bo[(size_t)o2 * p1 + a];
-                G[o + (size_t)o2 * nob] = G[o2 + (size_t)o * nob] = v;
-            }
+        for (o2 = 0; o2 < nob; o2++) {           /* G = B_j' B_j, column o2 */
+            double *g = G + (size_t)o2 * nob;
+            for (o = 0; o < nob; o++) g[o] = 0.0;
+            for (a = 0; a < p1; a++) lmm__axpy_sub(nob, -bo[(size_t)a * nob + o2], bo + (size_t)a * nob, g);
+        }
     }
     for (k = 0; k < B->pr_nblk; k++) {           /* the random effects' blocks, each summed in 8 x 4 tiles */
         int R2 = B->pr_bpos[2 * k], R = B->pr_bpos[2 * k + 1], pk2 = m->terms[B->rowterm[R2]].ncol, pk = m->terms[B->rowterm[R]].ncol;
@@ -8714,16 +8728,17 @@ static void lmm__schur_pairs(lmm_model *m)
 /* lmm__factor_first, then S = Lambda_r' A22 Lambda_r + I - L21 L21' in L22's
    lower triangle (the dense paths' input to L22's Cholesky): the levels with
    few rest rows by scattered column updates, the others as one packed SYRK. */
-static int lmm__schur_build(lmm_model *m, const double *theta)
+static int lmm__schur_build(lmm_model *m, const double *theta, int full)
 {
     lmm__blocks *B = m->blk_;
-    int p1 = B->p1, r = B->r, a, b, c;
-    if (lmm__factor_first(m, theta) != 0) return 1;
+    int p1 = B->p1, r = B->r, a, b, c, scattered = 0;
+    if (lmm__factor_first(m, theta, !full) != 0) return 1;
+    for (c = 0; c < B->l1 && !scattered; c++) scattered = !lmm__level_packed(B, c) && !lmm__level_pairs(B, c);
     /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21'), the product as a sum
        of each level's outer product, into the lower triangle */
     for (c = 0; c < r; c++) memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(r - c) * sizeof(double));
     lmm__rest_congruence(m);
-    for (b = 0; b < B->qr; b++) {                /* column b of L21 L21', one column at a time */
+    for (b = 0; b < B->qr && scattered; b++) {   /* column b of L21 L21', one column at a time */
         double *col = B->L22 + (size_t)b * r;
         size_t e;
         for (e = B->tp[b]; e < B->tp[b + 1]; e++) {
@@ -8748,11 +8763,12 @@ static int lmm__schur_build(lmm_model *m, const double *theta)
 }
 
 /* The dense path's factor at theta: S built level by level, L22 by the
-   blocked Cholesky. Returns 0, or nonzero when not positive definite. */
-static int lmm__factor_dense(lmm_model *m, const double *theta)
+   blocked Cholesky; L21 whole when full (else the pair levels' X and y rows
+   alone: lmm__factor_l21). Returns 0, or nonzero when not positive definite. */
+static int lmm__factor_dense(lmm_model *m, const double *theta, int full)
 {
     lmm__blocks *B = m->blk_;
-    if (lmm__schur_build(m, theta) != 0) return 1;
+    if (lmm__schur_build(m, theta, full) != 0) return 1;
     return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
 }
 
@@ -8894,7 +8910,7 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
     double *F = B->L22;
     if (B->sp_ncls) {                            /* S straight into the supernodes, by classes */
         double *scale = B->work, t2, *w = B->sp_cls_a + B->sp_ncls;
-        if (lmm__factor_first(m, theta) != 0) return 1;
+        if (lmm__factor_first(m, theta, 0) != 0) return 1;
         t2 = B->T[B->T_offset[0]] * B->T[B->T_offset[0]];
         for (c = 0; c < B->sp_ncls; c++) w[c] = t2 / (t2 * B->sp_cls_a[c] + 1.0);
         for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
@@ -8905,7 +8921,7 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
         for (j = 0; j < r; j++) lmm__sparse_classes_col(B, j, scale);
     } else if (B->sp_pr) {                       /* S straight into the supernodes */
         double *scale = B->work;                 /* Lambda_r's diagonal in factor order */
-        if (lmm__factor_first(m, theta) != 0) return 1;
+        if (lmm__factor_first(m, theta, 0) != 0) return 1;
         for (c = 0; c < r; c++) scale[c] = lmm__rest_scale(B, perm[c]);
         /* column by column (OpenMP: columns are independent, each summed
            alike whatever the threads) */
@@ -8914,7 +8930,7 @@ static int lmm__factor_sparse(lmm_model *m, const double *theta)
 #endif
         for (j = 0; j < r; j++) lmm__sparse_pairs_col(B, j, scale);
     } else {                                     /* S in L22, then gathered */
-        if (lmm__schur_build(m, theta) != 0) return 1;
+        if (lmm__schur_build(m, theta, 1) != 0) return 1;
         for (s = 0; s < B->sp_nsn; s++) {
             int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
             const int *rows = B->sp_rows + B->sp_rp[s];
@@ -9071,7 +9087,7 @@ static int lmm__factor_at(lmm_model *m, const double *theta, int full)
     lmm__blocks *B = m->blk_;
     if (B->path == LMM__PATH_CLASSES) {
         if (lmm__factor_classes(m, theta, full) != 0) return 1;
-        if (full) lmm__factor_l21(m);
+        if (full) lmm__factor_l21(m, 0);
         return 0;
     }
     if (B->path == LMM__PATH_SPARSE) {
@@ -9081,7 +9097,7 @@ static int lmm__factor_at(lmm_model *m, const double *theta, int full)
         if (full && !lmm__sparse_tail_block(B, &blk, &f, &mr)) lmm__sparse_to_dense(B);   /* else the estimates solve on the supernodes */
         return 0;
     }
-    return lmm__factor_dense(m, theta);
+    return lmm__factor_dense(m, theta, full);
 }
 
 /* ---- 7. objective ------------------------------------------------------- */

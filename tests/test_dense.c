@@ -15,6 +15,148 @@ static double lcg_unit(long k)
     return (double)((k * 7919 + 104729) % 10007) / 10007.0;
 }
 
+/* The profiled REML criterion (reml) or deviance and beta, straight from the
+   definition (Bates et al. 2015): the Cholesky factor of the whole
+   [L'Z'WZL + I, L'Z'WX, L'Z'Wy; ...; y'WZL, y'WX, y'Wy] (L = Lambda(theta),
+   block diagonal by term and level, each block the term's lower-triangular
+   template filled column by column from theta), nothing blocked or sparse. */
+static double reference_criterion(int n, int ld, int nterm, const int *pk, const int *nlev, const int *const *code,
+                                  const double *const *zcol, int p, const double *xcol, const double *y,
+                                  const double *w, const double *theta, int reml, double *beta)
+{
+    int q = 0, k, i, a, b, c, t, d, off, toff;
+    double *M, *row, ldl = 0, ldx = 0, ldw = 0, pwrss, crit;
+    for (k = 0; k < nterm; k++) q += pk[k] * nlev[k];
+    d = q + p + 1;
+    M = (double *)calloc((size_t)d * d, sizeof(double));
+    row = (double *)calloc((size_t)d, sizeof(double));
+    if (!M || !row) { free(M); free(row); return 0; }
+    for (i = 0; i < n; i++) {                    /* row i of sqrt(w) [Z L, X, y], then its outer product */
+        double sw = w ? sqrt(w[i]) : 1.0;
+        memset(row, 0, (size_t)d * sizeof(double));
+        for (k = 0, off = 0, toff = 0; k < nterm; k++) {
+            const double *T = theta + toff;      /* column a of the template holds rows a .. pk-1 */
+            for (a = 0, t = 0; a < pk[k]; a++)
+                for (b = a; b < pk[k]; b++, t++)
+                    row[off + code[k][i] * pk[k] + a] += sw * zcol[k][(size_t)b * ld + i] * T[t];
+            off += pk[k] * nlev[k];
+            toff += pk[k] * (pk[k] + 1) / 2;
+        }
+        for (c = 0; c < p; c++) row[q + c] = sw * xcol[(size_t)c * ld + i];
+        row[q + p] = sw * y[i];
+        for (a = 0; a < d; a++)
+            if (row[a] != 0.0)
+                for (b = 0; b <= a; b++) M[(size_t)b * d + a] += row[a] * row[b];
+        if (w) ldw += log(w[i]);
+    }
+    for (a = 0; a < q; a++) M[(size_t)a * d + a] += 1.0;
+    for (c = 0; c < d; c++) {                    /* plain Cholesky, lower triangle */
+        double s = M[(size_t)c * d + c];
+        for (b = 0; b < c; b++) s -= M[(size_t)b * d + c] * M[(size_t)b * d + c];
+        s = sqrt(s);
+        M[(size_t)c * d + c] = s;
+        for (a = c + 1; a < d; a++) {
+            double v = M[(size_t)c * d + a];
+            for (b = 0; b < c; b++) v -= M[(size_t)b * d + a] * M[(size_t)b * d + c];
+            M[(size_t)c * d + a] = v / s;
+        }
+        if (c < q) ldl += 2 * log(s);
+        else if (c < q + p) ldx += 2 * log(s);
+    }
+    pwrss = M[(size_t)(d - 1) * d + d - 1] * M[(size_t)(d - 1) * d + d - 1];
+    for (a = q + p - 1; a >= 0; a--) {           /* [u; beta] from L' x = the last row */
+        double v = M[(size_t)a * d + d - 1];
+        for (b = a + 1; b < q + p; b++) v -= M[(size_t)a * d + b] * row[b];
+        row[a] = v / M[(size_t)a * d + a];
+    }
+    for (c = 0; c < p; c++) beta[c] = row[q + c];
+    if (reml) crit = ldl + ldx + (n - p) * (1 + log(2 * 3.14159265358979323846 * pwrss / (n - p)));
+    else crit = ldl + n * (1 + log(2 * 3.14159265358979323846 * pwrss / n));
+    free(M); free(row);
+    return crit - ldw;
+}
+
+/* Crossed designs with about one observation per subject x item cell and
+   many effects a level (maximal models): the first term's levels take the
+   observation-pair update of the Schur complement. Against the reference
+   above at several thetas: two terms (8 and 6 effects, some cells seen twice,
+   weights), then a third scalar term with many levels. */
+static void dense_pairs_design(int third)
+{
+    enum { NS = 60, NI = 16, NH = 30, P1 = 8, P2 = 6, MAXN = NS * NI + 300 };
+    static double s[MAXN], it[MAXN], h[MAXN], xs[7][MAXN], y[MAXN], w[MAXN], z[3][8 * MAXN], xcol[2 * MAXN];
+    static int cs[MAXN], ci[MAXN], ch[MAXN];
+    const int pk0[3] = { P1, P2, 1 }, nlev0[3] = { NS, NI, NH };
+    int pk[3], nlev[3];
+    const int *codes[3];
+    const double *zc[3];
+    const char *names[7] = { "x1", "x2", "x3", "x4", "x5", "x6", "x7" };
+    lmm_frame *df = NULL;
+    lmm_model *m = NULL;
+    lmm_model_options mo;
+    lmm_error err;
+    int a, b, c, k, n = 0, rep, nth = P1 * (P1 + 1) / 2 + P2 * (P2 + 1) / 2 + (third ? 1 : 0);
+    double th[36 + 21 + 1], beta[2], rbeta[2];
+    for (a = 0; a < NS; a++)
+        for (b = 0; b < NI; b++)
+            for (rep = 0; rep < ((a + b) % 7 == 3 && !third ? 2 : 1) && n < MAXN; rep++) {   /* some cells twice */
+                double ys = 0;
+                s[n] = a + 1; it[n] = b + 1; cs[n] = a; ci[n] = b;
+                ch[n] = (int)(lcg_unit(3000 + n) * NH); h[n] = ch[n] + 1;
+                for (c = 0; c < 7; c++) xs[c][n] = lcg_unit(5000 + 7 * n + c) - 0.5;
+                for (c = 0; c < 8; c++) {
+                    double zv = c ? xs[c - 1][n] : 1.0;
+                    z[0][(size_t)c * MAXN + n] = zv;
+                    if (c < P2) z[1][(size_t)c * MAXN + n] = zv;
+                    ys += zv * ((lcg_unit(400 + 8 * a + c) - 0.5) + 0.7 * (lcg_unit(900 + 8 * b + c) - 0.5));
+                }
+                z[2][n] = 1.0;
+                xcol[n] = 1.0; xcol[MAXN + n] = xs[0][n];
+                y[n] = 1 + 0.5 * xs[0][n] + ys + 0.6 * (lcg_unit(7000 + ch[n]) - 0.5) + 0.4 * (lcg_unit(8000 + n) - 0.5);
+                w[n] = 0.5 + lcg_unit(9000 + n);
+                n++;
+            }
+    CHECK(lmm_frame_new(n, &df, &err) == LMM_OK);
+    if (!df) return;
+    CHECK(lmm_frame_add_numeric(df, "s", s, &err) == LMM_OK && lmm_frame_add_numeric(df, "i", it, &err) == LMM_OK);
+    CHECK(lmm_frame_add_numeric(df, "h", h, &err) == LMM_OK && lmm_frame_add_numeric(df, "y", y, &err) == LMM_OK);
+    for (c = 0; c < 7; c++) CHECK(lmm_frame_add_numeric(df, names[c], xs[c], &err) == LMM_OK);
+    CHECK(lmm_frame_as_factor(df, "s", &err) == LMM_OK && lmm_frame_as_factor(df, "i", &err) == LMM_OK);
+    CHECK(lmm_frame_as_factor(df, "h", &err) == LMM_OK);
+    memset(&mo, 0, sizeof mo);
+    if (!third) mo.weights = w;
+    CHECK(lmm_model_build(df, third ? "y ~ x1 + (1 + x1 + x2 + x3 + x4 + x5 + x6 + x7 | s) + (1 + x1 + x2 + x3 + x4 + x5 | i) + (1 | h)"
+                                    : "y ~ x1 + (1 + x1 + x2 + x3 + x4 + x5 + x6 + x7 | s) + (1 + x1 + x2 + x3 + x4 + x5 | i)",
+                          &mo, &m, &err) == LMM_OK);
+    if (!m) { lmm_frame_free(df); return; }
+    CHECK(m->nterms == 2 + third && m->ntheta == nth);
+    CHECK_STR(m->terms[0].group, "s");          /* most levels first: s, then h (30) before i (16) */
+    CHECK_STR(m->terms[1].group, third ? "h" : "i");
+    CHECK(lmm_model_factor(m) == LMM_FACTOR_DENSE);
+    for (k = 0; k < 2 + third; k++) {            /* the reference's terms in the model's order */
+        int src = k == 0 ? 0 : (k == 1) == !third ? 1 : 2;
+        codes[k] = src == 0 ? cs : src == 1 ? ci : ch;
+        zc[k] = z[src]; pk[k] = pk0[src]; nlev[k] = nlev0[src];
+    }
+    for (rep = 0; rep < 3; rep++) {              /* three thetas: diagonals in (0.2, 1.5), the rest in (-0.3, 0.3) */
+        int reml = rep != 1, t = 0;
+        double want;
+        for (k = 0; k < 2 + third; k++)
+            for (a = 0; a < pk[k]; a++)
+                for (b = a; b < pk[k]; b++, t++) {
+                    double u = lcg_unit(20000 + 100 * rep + t);
+                    th[t] = b == a ? 0.2 + 1.3 * u : 0.6 * u - 0.3;
+                }
+        want = reference_criterion(n, MAXN, 2 + third, pk, nlev, codes, zc, 2, xcol, y, third ? NULL : w, th, reml, rbeta);
+        CHECK_CLOSE(lmm_model_objective(m, th, reml), want, 1e-10, 0);
+        CHECK(lmm_model_beta_at(m, th, reml, beta, NULL, NULL, &err) == LMM_OK);   /* the whole factor after the objective's */
+        for (c = 0; c < 2; c++) CHECK_CLOSE(beta[c], rbeta[c], 1e-9, 1e-12);
+        CHECK_CLOSE(lmm_model_objective(m, th, reml), want, 1e-10, 0);
+    }
+    lmm_model_free(m);
+    lmm_frame_free(df);
+}
+
 void test_dense(void)
 {
     enum { NS = 24, NI = 18, N = NS * NI - 2 };
@@ -70,4 +212,6 @@ void test_dense(void)
     }
     lmm_model_free(m);
     lmm_frame_free(df);
+    dense_pairs_design(0);
+    dense_pairs_design(1);
 }
