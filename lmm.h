@@ -2069,11 +2069,18 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
             if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] = acc[y][x];
 }
 
-/* c (m x n, ldc; only entries x - y >= lo: lo = -LMM__NR for all) -= sum over
+/* c + a b: fused where the target has it (one rounding, and one instruction). */
+#if defined(__FMA__)
+#define LMM__MADD(a, b, c) fma(a, b, c)
+#else
+#define LMM__MADD(a, b, c) ((c) + (a) * (b))
+#endif
+
+/* c (m x n, ldc; only entries x - y >= lo: lo = -LMM__NR for all) += sum over
    the ne entries e of g[e[0]] u w' with u = va + e[1], w = vb + e[2] (8 and 4
    values read, m and n of them used): a sum of weighted outer products gathered by index, 8 x 4 in
    named scalars as in lmm__tile_acc. */
-static void lmm__gather_tile_sub(const double *va, const double *vb, const double *g, const int *e, int ne, int m, int n,
+static void lmm__gather_tile_add(const double *va, const double *vb, const double *g, const int *e, int ne, int m, int n,
                                  double *c, int ldc, int lo)
 {
     double acc[LMM__NR][LMM__MR];
@@ -2085,8 +2092,9 @@ static void lmm__gather_tile_sub(const double *va, const double *vb, const doubl
         const double *a = va + e[1], *b = vb + e[2];
         double gl = g[e[0]], a0 = gl * a[0], a1 = gl * a[1], a2 = gl * a[2], a3 = gl * a[3], a4 = gl * a[4], a5 = gl * a[5],
                a6 = gl * a[6], a7 = gl * a[7];
-#define LMM__FMA8(y) do { double by = b[y]; c0##y += a0 * by; c1##y += a1 * by; c2##y += a2 * by; c3##y += a3 * by; \
-                          c4##y += a4 * by; c5##y += a5 * by; c6##y += a6 * by; c7##y += a7 * by; } while (0)
+#define LMM__FMA8(y) do { double by = b[y]; c0##y = LMM__MADD(a0, by, c0##y); c1##y = LMM__MADD(a1, by, c1##y); \
+                          c2##y = LMM__MADD(a2, by, c2##y); c3##y = LMM__MADD(a3, by, c3##y); c4##y = LMM__MADD(a4, by, c4##y); \
+                          c5##y = LMM__MADD(a5, by, c5##y); c6##y = LMM__MADD(a6, by, c6##y); c7##y = LMM__MADD(a7, by, c7##y); } while (0)
         LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
 #undef LMM__FMA8
     }
@@ -2096,12 +2104,12 @@ static void lmm__gather_tile_sub(const double *va, const double *vb, const doubl
 #undef LMM__PUT
     if (m == LMM__MR && n == LMM__NR && lo <= 1 - LMM__NR) {
         for (y = 0; y < LMM__NR; y++)
-            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
+            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] += acc[y][x];
         return;
     }
     for (y = 0; y < n; y++)
         for (x = 0; x < m; x++)
-            if (x - y >= lo) c[x + (size_t)y * ldc] -= acc[y][x];
+            if (x - y >= lo) c[x + (size_t)y * ldc] += acc[y][x];
 }
 
 /* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
@@ -7140,16 +7148,22 @@ typedef struct lmm__blocks {
        L21_j L21_j' = W_j (B_j' B_j) W_j' costs n_j^2 small blocks instead of
        the r x r triangle (maximal designs: 32 observations meeting 265 rows). */
     int *pr_start;        /* l1 + 1: level j's pair observations pr_start[j] .. pr_start[j+1] (none: other paths); NULL: no level */
-    double *pr_z1;        /* each: sqrt(w) z1, p1 values */
+    double *pr_z1;        /* sqrt(w) Z1_j, level by level, column-major (n_j x p1) */
     double *pr_zr;        /* each: sqrt(w) z of the other terms, pr_qs values */
     int *pr_row;          /* each: rest row of each other term's first effect */
     int pr_qs, pr_max;    /* other terms' effects an observation; most observations of a level */
-    size_t *pr_gofs;      /* l1 + 1: level j's B_j' B_j at pr_g + pr_gofs[j] (n_j x n_j) */
+    size_t *pr_gofs;      /* l1 + 1: level j's -B_j' B_j at pr_g + pr_gofs[j] (n_j x n_j); then -1 */
     int pr_nblk;          /* target blocks of L22: each a pair of the other terms' levels met together */
     int *pr_bpos;         /* 2 per block: its first row and first column (rest rows) */
     size_t *pr_bstart;    /* nblk + 1: the block's entries pr_ent[3 e .. ] */
     int *pr_ent;          /* 3 per entry: index into pr_g, then the row and column factor's offsets into pr_w */
-    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's B_j', W_j (padded), B_j' B_j, and L21's X, y rows times B_j */
+    int pr_nxblk;         /* blocks of the X and y rows against one level of another term */
+    int *pr_xpos;         /* each: that level's first rest row */
+    int *pr_xstart;       /* nxblk + 1: its entries pr_xent[3 e ..]: the -1 in pr_g, offsets into pr_h and pr_w */
+    int *pr_xent;
+    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's B_j (by rows, level by level), W_j (padded), -B_j' B_j, and
+                                            L21's X and y rows times B_j (padded) */
+    double *pr_pack;      /* (pr_max + 8) x max(p1, r - qr): B_j packed for the tiles, then scratch */
 } lmm__blocks;
 
 
@@ -7295,7 +7309,7 @@ static int lmm__pairs_entries(lmm_model *m)
         }
         if (pass == 1) break;
         ne = e;
-        if ((double)B->pr_gofs[B->l1] >= INT_MAX || (double)B->pr_start[B->l1] * qs >= INT_MAX - LMM__MR) {
+        if ((double)B->pr_gofs[B->l1] >= INT_MAX || (double)B->pr_start[B->l1] * (qs + r) >= INT_MAX - LMM__MR) {
             LMM_FREE(cnt); LMM_FREE(B->pr_start);  /* beyond int offsets: the other updates */
             return 1;
         }
@@ -7329,7 +7343,30 @@ static int lmm__pairs_entries(lmm_model *m)
     }
     B->pr_ent = ent;
     LMM_FREE(cnt); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey);
-    return B->pr_bpos && B->pr_bstart;
+    if (!B->pr_bpos || !B->pr_bstart) return 0;
+    {   /* the X and y rows' entries: each observation's h against its w, by the other term's level (counting sort) */
+        int total = B->pr_start[B->l1], nt = r - B->qr, x, *at = LMM__ZNEW(int, (size_t)r + 1), *rows = B->pr_row;
+        B->pr_xent = LMM__NEW(int, 3 * (size_t)total * nseg + 3);
+        B->pr_xpos = LMM__NEW(int, (size_t)total * nseg + 1);
+        B->pr_xstart = LMM__NEW(int, (size_t)total * nseg + 2);
+        if (!at || !B->pr_xent || !B->pr_xpos || !B->pr_xstart) { LMM_FREE(at); return 0; }
+        for (o = 0; o < total * nseg; o++) at[rows[o] + 1]++;
+        for (x = 0, nb = 0; x < r; x++) {
+            if (at[x + 1]) { B->pr_xpos[nb] = x; B->pr_xstart[nb++] = at[x]; }
+            at[x + 1] += at[x];
+        }
+        B->pr_xstart[nb] = total * nseg;
+        B->pr_nxblk = nb;
+        for (o = 0; o < total; o++)
+            for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {
+                int d = at[rows[(size_t)o * nseg + s]]++;
+                B->pr_xent[3 * d] = (int)B->pr_gofs[B->l1];
+                B->pr_xent[3 * d + 1] = o * nt;
+                B->pr_xent[3 * d + 2] = o * qs + c;
+            }
+        LMM_FREE(at);
+    }
+    return 1;
 }
 
 /* Which levels go in by observation pairs (lmm__schur_pairs): those whose
@@ -7362,16 +7399,20 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
     B->pr_row = LMM__NEW(int, (size_t)total * nseg);
     B->pr_b = LMM__NEW(double, (size_t)total * p1);
     B->pr_w = LMM__ZNEW(double, (size_t)total * qs + LMM__MR);   /* the tiles read up to 8 values past a term's */
-    B->pr_h = LMM__NEW(double, (size_t)B->pr_max * nt);
+    B->pr_h = LMM__ZNEW(double, (size_t)total * nt + LMM__MR);
+    B->pr_pack = LMM__ZNEW(double, ((size_t)B->pr_max + LMM__MR) * (p1 > nt ? p1 : nt));
     idx = LMM__NEW(int, r);
-    if (!B->pr_gofs || !B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !idx) { LMM_FREE(idx); return 0; }
+    if (!B->pr_gofs || !B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !B->pr_pack || !idx) {
+        LMM_FREE(idx);
+        return 0;
+    }
     for (j = 0; j < B->l1; j++) {
         int o = B->pr_start[j], nob = B->pr_start[j + 1] - o;
         B->pr_gofs[j + 1] = B->pr_gofs[j] + (size_t)nob * nob;
         for (i = start[j]; nob > 0 && i < start[j + 1]; i++, o++) {
             const double *val = pv + (size_t)i * nv;
             double so = m->sqrtw_ ? val[nv - 1] : 1.0;
-            for (c = 0; c < p1; c++) B->pr_z1[(size_t)o * p1 + c] = val[c] * so;
+            for (c = 0; c < p1; c++) B->pr_z1[(size_t)B->pr_start[j] * p1 + (size_t)c * nob + i - start[j]] = val[c] * so;
             for (c = 0; c < qs; c++) B->pr_zr[(size_t)o * qs + c] = val[p1 + c];
             lmm__rest_rows(m, pc + (size_t)i * nc, idx);
             for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) B->pr_row[(size_t)o * nseg + s] = idx[c];
@@ -7379,7 +7420,9 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
     }
     LMM_FREE(idx);
     B->pr_g = LMM__NEW(double, B->pr_gofs[B->l1] + 1);
-    return B->pr_g && lmm__pairs_entries(m);
+    if (!B->pr_g) return 0;
+    B->pr_g[B->pr_gofs[B->l1]] = -1.0;
+    return lmm__pairs_entries(m);
 }
 
 /* Accumulate the structure's cross-products (everything but y) and fix the
@@ -8143,6 +8186,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->pr_start); LMM_FREE(B->pr_z1); LMM_FREE(B->pr_zr); LMM_FREE(B->pr_row);
     LMM_FREE(B->pr_b); LMM_FREE(B->pr_w); LMM_FREE(B->pr_g); LMM_FREE(B->pr_h);
     LMM_FREE(B->pr_gofs); LMM_FREE(B->pr_bpos); LMM_FREE(B->pr_bstart); LMM_FREE(B->pr_ent);
+    LMM_FREE(B->pr_xpos); LMM_FREE(B->pr_xstart); LMM_FREE(B->pr_xent); LMM_FREE(B->pr_pack);
     lmm__sparse_free(B);
     LMM_FREE(B);
     m->blk_ = NULL;
@@ -8511,6 +8555,7 @@ static int lmm__factor_first(lmm_model *m, const double *theta, int skip_pairs)
     lmm__blocks *B = m->blk_;
     int p1 = B->p1, j, a, b;
     const double *T1;
+    double W[32 * 32];
     lmm__set_templates(m, theta);
     T1 = B->T + B->T_offset[0];
     /* L11_j = chol(T1' A11_j T1 + I) */
@@ -8534,12 +8579,19 @@ static int lmm__factor_first(lmm_model *m, const double *theta, int skip_pairs)
             L[1] = l10; L[2] = 0.0; L[3] = sqrt(m11);
             continue;
         }
-        for (a = 0; a < p1; a++)
-            for (b = 0; b < p1; b++) {
+        for (b = 0; b < p1; b++)                 /* W = A T1 (T1 lower triangular), then L = T1' W + I */
+            for (a = 0; a < p1; a++) {
                 double s = 0;
-                int x, y;
-                for (x = a; x < p1; x++)
-                    for (y = b; y < p1; y++) s += T1[x + a * p1] * A[x + y * p1] * T1[y + b * p1];
+                int y;
+                for (y = b; y < p1; y++) s += A[a + y * p1] * T1[y + b * p1];
+                W[a + b * p1] = s;
+            }
+        for (b = 0; b < p1; b++)
+            for (a = 0; a < p1; a++) {           /* the lower triangle (lmm_chol reads no more), zeros above */
+                double s = 0;
+                int x;
+                if (a < b) { L[a + b * p1] = 0.0; continue; }
+                for (x = a; x < p1; x++) s += T1[x + a * p1] * W[x + b * p1];
                 L[a + b * p1] = s + (a == b ? 1.0 : 0.0);
             }
         if (lmm_chol(p1, L, p1) != 0) return 1;
@@ -8672,46 +8724,59 @@ static void lmm__schur_tail(lmm__blocks *B)
 static void lmm__schur_pairs(lmm_model *m)
 {
     lmm__blocks *B = m->blk_;
-    int p1 = B->p1, r = B->r, qr = B->qr, nt = r - qr, qs = B->pr_qs, nseg = m->nterms - 1, j, o, o2, a, c, s, x, k;
+    int p1 = B->p1, r = B->r, qr = B->qr, nt = r - qr, qs = B->pr_qs, nseg = m->nterms - 1, j, o, a, c, s, x, k;
     const double *T1 = B->T + B->T_offset[0];
     double *L22 = B->L22;
     for (j = 0; j < B->l1; j++) {
-        int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]);
-        const double *L = B->L11 + (size_t)j * p1 * p1, *tail = B->L21 + B->cp[j] * p1 + nj - nt;
-        const int *rows = B->pr_row + (size_t)o0 * nseg;
-        double *bo = B->pr_b + (size_t)o0 * p1, *wo = B->pr_w + (size_t)o0 * qs, *G = B->pr_g + B->pr_gofs[j], *H = B->pr_h;
+        int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0;
+        const double *L = B->L11 + (size_t)j * p1 * p1, *tail = B->L21 + B->cp[j] * p1 + nj - nt, *Z1 = B->pr_z1 + (size_t)o0 * p1;
+        double *Bt = B->pr_b + (size_t)o0 * p1, *G = B->pr_g + B->pr_gofs[j], *pk = B->pr_pack;
         if (nob == 0) continue;
+        for (a = 0; a < p1; a++) {               /* B_j = L^{-1} T1' Z1_j', row by row: each row of the level's observations */
+            double *ba = Bt + (size_t)a * nob;
+            memset(ba, 0, (size_t)nob * sizeof(double));
+            for (x = a; x < p1; x++) lmm__axpy_sub(nob, -T1[x + a * p1], Z1 + (size_t)x * nob, ba);
+            for (x = 0; x < a; x++) lmm__axpy_sub(nob, L[a + x * p1], Bt + (size_t)x * nob, ba);
+            lmm__scal(nob, 1.0 / L[a + a * p1], ba);
+        }
+        for (o = 0; o < nob; o++) {              /* packed in MR-row slabs (lmm__tile_acc) */
+            double *d = pk + ((size_t)(o / LMM__MR) * p1) * LMM__MR + o % LMM__MR;
+            for (a = 0; a < p1; a++) d[(size_t)a * LMM__MR] = Bt[(size_t)a * nob + o];
+        }
+        for (o = nob; o % LMM__MR; o++)
+            for (a = 0; a < p1; a++) pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = 0.0;
+        memset(G, 0, (size_t)nob * nob * sizeof(double));
+        for (j0 = 0; j0 < nob; j0 += LMM__NR)    /* G = -B_j' B_j, whole */
+            for (i0 = 0; i0 < nob; i0 += LMM__MR)
+                lmm__syrk_tile(pk, p1, i0, j0, nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nob - j0 < LMM__NR ? nob - j0 : LMM__NR,
+                               G + (size_t)j0 * nob + i0, nob, 0);
+        for (x = 0; x < nt; x++) {               /* L21_j's X and y rows times B_j, by rows, then by observation into pr_h */
+            double *hx = pk + (size_t)x * nob, *h = B->pr_h + (size_t)o0 * nt + x;
+            memset(hx, 0, (size_t)nob * sizeof(double));
+            for (a = 0; a < p1; a++) lmm__axpy_sub(nob, -tail[(size_t)a * nj + x], Bt + (size_t)a * nob, hx);
+            for (o = 0; o < nob; o++) h[(size_t)o * nt] = hx[o];
+        }
         for (o = 0; o < nob; o++) {
-            const double *z1 = B->pr_z1 + (size_t)(o0 + o) * p1, *zr = B->pr_zr + (size_t)(o0 + o) * qs;
-            double b[32], *w = wo + (size_t)o * qs, *h = H + (size_t)o * nt;
-            for (a = 0; a < p1; a++) {           /* b = L^{-1} (T1' z1), forward */
-                double v = 0;
-                for (x = a; x < p1; x++) v += T1[x + a * p1] * z1[x];
-                for (x = 0; x < a; x++) v -= L[a + x * p1] * b[x];
-                b[a] = v / L[a + a * p1];
-                bo[(size_t)a * nob + o] = b[a];   /* B_j' by columns: G's columns are axpys */
-            }
+            const double *zr = B->pr_zr + (size_t)(o0 + o) * qs;
+            double *w = B->pr_w + (size_t)(o0 + o) * qs;
             for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {   /* w = T_k' z_k, term by term */
                 const double *T = B->T + B->T_offset[s + 1];
-                int pk = m->terms[s + 1].ncol;
-                for (a = 0; a < pk; a++) {
+                int pk2 = m->terms[s + 1].ncol;
+                for (a = 0; a < pk2; a++) {
                     double v = 0;
-                    for (x = a; x < pk; x++) v += T[x + a * pk] * zr[c + x];
+                    for (x = a; x < pk2; x++) v += T[x + a * pk2] * zr[c + x];
                     w[c + a] = v;
                 }
             }
-            for (x = 0; x < nt; x++) h[x] = 0.0; /* h = L21_j's X and y rows times b */
-            for (a = 0; a < p1; a++) lmm__axpy_sub(nt, -b[a], tail + (size_t)a * nj, h);
-            for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {   /* the X and y rows of o's columns */
-                int R = rows[(size_t)o * nseg + s], pk = m->terms[s + 1].ncol;
-                for (k = 0; k < pk; k++) lmm__axpy_sub(nt, w[c + k], h, L22 + (size_t)(R + k) * r + qr);
-            }
         }
-        for (o2 = 0; o2 < nob; o2++) {           /* G = B_j' B_j, column o2 */
-            double *g = G + (size_t)o2 * nob;
-            for (o = 0; o < nob; o++) g[o] = 0.0;
-            for (a = 0; a < p1; a++) lmm__axpy_sub(nob, -bo[(size_t)a * nob + o2], bo + (size_t)a * nob, g);
-        }
+    }
+    for (k = 0; k < B->pr_nxblk; k++) {          /* the X and y rows against each other level: -sum h w' */
+        int R = B->pr_xpos[k], pk2 = m->terms[B->rowterm[R]].ncol, ne = B->pr_xstart[k + 1] - B->pr_xstart[k], i0, j0;
+        const int *e = B->pr_xent + 3 * (size_t)B->pr_xstart[k];
+        for (j0 = 0; j0 < pk2; j0 += LMM__NR)
+            for (i0 = 0; i0 < nt; i0 += LMM__MR)
+                lmm__gather_tile_add(B->pr_h + i0, B->pr_w + j0, B->pr_g, e, ne, nt - i0 < LMM__MR ? nt - i0 : LMM__MR,
+                                     pk2 - j0 < LMM__NR ? pk2 - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + qr + i0, r, -LMM__NR);
     }
     for (k = 0; k < B->pr_nblk; k++) {           /* the random effects' blocks, each summed in 8 x 4 tiles */
         int R2 = B->pr_bpos[2 * k], R = B->pr_bpos[2 * k + 1], pk2 = m->terms[B->rowterm[R2]].ncol, pk = m->terms[B->rowterm[R]].ncol;
@@ -8719,7 +8784,7 @@ static void lmm__schur_pairs(lmm_model *m)
         const int *e = B->pr_ent + 3 * B->pr_bstart[k];
         for (j0 = 0; j0 < pk; j0 += LMM__NR)
             for (i0 = R2 == R ? j0 - j0 % LMM__MR : 0; i0 < pk2; i0 += LMM__MR)
-                lmm__gather_tile_sub(B->pr_w + i0, B->pr_w + j0, B->pr_g, e, ne, pk2 - i0 < LMM__MR ? pk2 - i0 : LMM__MR,
+                lmm__gather_tile_add(B->pr_w + i0, B->pr_w + j0, B->pr_g, e, ne, pk2 - i0 < LMM__MR ? pk2 - i0 : LMM__MR,
                                      pk - j0 < LMM__NR ? pk - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + R2 + i0, r,
                                      R2 == R ? j0 - i0 : -LMM__NR);
     }
