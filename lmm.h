@@ -1990,6 +1990,13 @@ static void lmm__gemm_nt_sub(int m, int n, int k, const double *a, int lda,
 #define LMM__MR 8
 #define LMM__NR 4
 
+/* c + a b: fused where the target has it (one rounding, and one instruction). */
+#if defined(__FMA__)
+#define LMM__MADD(a, b, c) fma(a, b, c)
+#else
+#define LMM__MADD(a, b, c) ((c) + (a) * (b))
+#endif
+
 /* c (m x n, ldc; lower part only when diag) -= panel rows [i0, i0+m) times rows
    [j0, j0+n)', for a panel packed in MR-row slabs (pk: slab s, step l, row s*MR + i
    at pk[(s * kb + l) * MR + i]). The 8 x 4 products are named scalars so that
@@ -2004,8 +2011,9 @@ static void lmm__tile_acc(const double *pk, int kb, int i0, int j0, double acc[L
 #undef LMM__ACC4
     for (l = 0; l < kb; l++, a += LMM__MR, b += LMM__MR) {
         double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
-#define LMM__FMA8(y) do { double by = b[y]; c0##y += a0 * by; c1##y += a1 * by; c2##y += a2 * by; c3##y += a3 * by; \
-                          c4##y += a4 * by; c5##y += a5 * by; c6##y += a6 * by; c7##y += a7 * by; } while (0)
+#define LMM__FMA8(y) do { double by = b[y]; c0##y = LMM__MADD(a0, by, c0##y); c1##y = LMM__MADD(a1, by, c1##y); \
+                          c2##y = LMM__MADD(a2, by, c2##y); c3##y = LMM__MADD(a3, by, c3##y); c4##y = LMM__MADD(a4, by, c4##y); \
+                          c5##y = LMM__MADD(a5, by, c5##y); c6##y = LMM__MADD(a6, by, c6##y); c7##y = LMM__MADD(a7, by, c7##y); } while (0)
         LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
 #undef LMM__FMA8
     }
@@ -2068,13 +2076,6 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
         for (x = 0; x < m; x++)
             if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] = acc[y][x];
 }
-
-/* c + a b: fused where the target has it (one rounding, and one instruction). */
-#if defined(__FMA__)
-#define LMM__MADD(a, b, c) fma(a, b, c)
-#else
-#define LMM__MADD(a, b, c) ((c) + (a) * (b))
-#endif
 
 /* c (m x n, ldc; only entries x - y >= lo: lo = -LMM__NR for all) += sum over
    the ne entries e of g[e[0]] u w' with u = va + e[1], w = vb + e[2] (8 and 4
