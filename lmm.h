@@ -7043,7 +7043,16 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
    every subject sees every item) those outer products are not small: such
    levels' columns are stacked into packed panels and subtracted as one
    register-tiled SYRK (lmm__schur_packed), in the same order and rounding.
-   One evaluation costs nothing proportional to the number of observations. */
+   With about one observation per cell as well (maximal models: 32 observations
+   of a subject meet 256 item effects), a level's share is cheaper from its
+   observations: L21_j = W_j B_j' (W_j: Lambda_r' [Zr X y]' of its n_j
+   observations, a few nonzeros a column; B_j = L11_j^{-1} T1' Z1_j'), so
+   L21_j L21_j' = W_j (B_j' B_j) W_j' is n_j^2 small blocks, summed by target
+   block in register tiles (lmm__schur_pairs), chosen level by level when the
+   estimated work is under half (lmm__pairs_plan). Such an evaluation costs
+   n_j^2 per level, not r^2. The objective then forms only those levels' X and
+   y rows of L21; the estimates ask for the whole factor (lmm__factor_at, full).
+   Otherwise one evaluation costs nothing proportional to the number of observations. */
 
 /* ---- 1. blocks and their build ------------------------------------------ */
 /* the objective's factor for the block after the first term */
