@@ -121,7 +121,8 @@
    lmm__frame_evaluate, lmm__drop_missing_inputs), evaluates X and the Z
    terms (@matrix) and sets up the blocked cross-products and the factor
    path once (lmm__blocks_setup: dense, class or
-   sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim),
+   sparse; on the dense path each first-term level's Schur share goes in by
+   scattered columns, packed tiles or observation pairs, lmm__pairs_plan). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim),
    from lme4's start (1 on the template diagonals) or, on the sparse path,
    from moment estimates of the variance ratios (lmm__moment_theta); each
    theta it proposes goes to lmm_model_objective -> lmm__factor_at
@@ -7159,10 +7160,10 @@ typedef struct lmm__blocks {
        the r x r triangle (maximal designs: 32 observations meeting 265 rows). */
     int *pr_start;        /* l1 + 1: level j's pair observations pr_start[j] .. pr_start[j+1] (none: other paths); NULL: no level */
     double *pr_z1;        /* sqrt(w) Z1_j, level by level, column-major (n_j x p1) */
-    double *pr_zr;        /* each: sqrt(w) z of the other terms, pr_qs values */
+    double *pr_zr;        /* sqrt(w) z of the other terms: pr_qs columns over all pair observations */
     int *pr_row;          /* each: rest row of each other term's first effect */
     int pr_qs, pr_max;    /* other terms' effects an observation; most observations of a level */
-    size_t *pr_gofs;      /* l1 + 1: level j's -B_j' B_j at pr_g + pr_gofs[j] (n_j x n_j); then -1 */
+    size_t *pr_gofs;      /* l1 + 1: level j's -B_j' B_j at pr_g + pr_gofs[j] (n_j x n_j, lower triangle); then -1 */
     int pr_nblk;          /* target blocks of L22: each a pair of the other terms' levels met together */
     int *pr_bpos;         /* 2 per block: its first row and first column (rest rows) */
     size_t *pr_bstart;    /* nblk + 1: the block's entries pr_ent[3 e .. ] */
@@ -7309,7 +7310,7 @@ static int lmm__pairs_entries(lmm_model *m)
                             int R = rows[(size_t)o * nseg + s], R2 = rows[(size_t)o2 * nseg + s2];
                             if (R2 < R) continue;
                             if (pass == 1) {
-                                ent[3 * e] = (int)(B->pr_gofs[j] + (size_t)o2 + (size_t)o * nob);
+                                ent[3 * e] = (int)(B->pr_gofs[j] + (o2 > o ? (size_t)o2 + (size_t)o * nob : (size_t)o + (size_t)o2 * nob));
                                 ent[3 * e + 1] = (o0 + o2) * qs + c2;
                                 ent[3 * e + 2] = (o0 + o) * qs + c;
                                 key[2 * e] = R2; key[2 * e + 1] = R;
@@ -7407,7 +7408,7 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
     B->pr_z1 = LMM__NEW(double, (size_t)total * p1);
     B->pr_zr = LMM__NEW(double, (size_t)total * qs);
     B->pr_row = LMM__NEW(int, (size_t)total * nseg);
-    B->pr_b = LMM__NEW(double, (size_t)total * p1);
+    B->pr_b = LMM__NEW(double, (size_t)total * (p1 > qs ? p1 : qs));
     B->pr_w = LMM__ZNEW(double, (size_t)total * qs + LMM__MR);   /* the tiles read up to 8 values past a term's */
     B->pr_h = LMM__ZNEW(double, (size_t)total * nt + LMM__MR);
     B->pr_pack = LMM__ZNEW(double, ((size_t)B->pr_max + LMM__MR) * (p1 > nt ? p1 : nt));
@@ -7423,7 +7424,7 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
             const double *val = pv + (size_t)i * nv;
             double so = m->sqrtw_ ? val[nv - 1] : 1.0;
             for (c = 0; c < p1; c++) B->pr_z1[(size_t)B->pr_start[j] * p1 + (size_t)c * nob + i - start[j]] = val[c] * so;
-            for (c = 0; c < qs; c++) B->pr_zr[(size_t)o * qs + c] = val[p1 + c];
+            for (c = 0; c < qs; c++) B->pr_zr[(size_t)c * total + o] = val[p1 + c];
             lmm__rest_rows(m, pc + (size_t)i * nc, idx);
             for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) B->pr_row[(size_t)o * nseg + s] = idx[c];
         }
@@ -8737,6 +8738,21 @@ static void lmm__schur_pairs(lmm_model *m)
     int p1 = B->p1, r = B->r, qr = B->qr, nt = r - qr, qs = B->pr_qs, nseg = m->nterms - 1, j, o, a, c, s, x, k;
     const double *T1 = B->T + B->T_offset[0];
     double *L22 = B->L22;
+    {   /* w_o = T_k' z_k,o for every pair observation: by columns over all of them (in pr_b), then by observation */
+        int total = B->pr_start[B->l1];
+        double *Wt = B->pr_b;
+        for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {
+            const double *T = B->T + B->T_offset[s + 1];
+            int pk2 = m->terms[s + 1].ncol;
+            for (a = 0; a < pk2; a++) {
+                double *wa = Wt + (size_t)(c + a) * total;
+                memset(wa, 0, (size_t)total * sizeof(double));
+                for (x = a; x < pk2; x++) lmm__axpy_sub(total, -T[x + a * pk2], B->pr_zr + (size_t)(c + x) * total, wa);
+            }
+        }
+        for (o = 0; o < total; o++)
+            for (c = 0; c < qs; c++) B->pr_w[(size_t)o * qs + c] = Wt[(size_t)c * total + o];
+    }
     for (j = 0; j < B->l1; j++) {
         int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0;
         const double *L = B->L11 + (size_t)j * p1 * p1, *tail = B->L21 + B->cp[j] * p1 + nj - nt, *Z1 = B->pr_z1 + (size_t)o0 * p1;
@@ -8755,29 +8771,17 @@ static void lmm__schur_pairs(lmm_model *m)
         }
         for (o = nob; o % LMM__MR; o++)
             for (a = 0; a < p1; a++) pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = 0.0;
-        memset(G, 0, (size_t)nob * nob * sizeof(double));
-        for (j0 = 0; j0 < nob; j0 += LMM__NR)    /* G = -B_j' B_j, whole */
-            for (i0 = 0; i0 < nob; i0 += LMM__MR)
-                lmm__syrk_tile(pk, p1, i0, j0, nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nob - j0 < LMM__NR ? nob - j0 : LMM__NR,
-                               G + (size_t)j0 * nob + i0, nob, 0);
+        for (j0 = 0; j0 < nob; j0 += LMM__NR)    /* G = -B_j' B_j, its lower triangle (the entries read no more) */
+            for (i0 = j0 - j0 % LMM__MR; i0 < nob; i0 += LMM__MR) {
+                int mm = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nn = nob - j0 < LMM__NR ? nob - j0 : LMM__NR;
+                for (x = 0; x < nn; x++) memset(G + (size_t)(j0 + x) * nob + i0, 0, (size_t)mm * sizeof(double));
+                lmm__syrk_tile(pk, p1, i0, j0, mm, nn, G + (size_t)j0 * nob + i0, nob, i0 < j0 + LMM__NR);
+            }
         for (x = 0; x < nt; x++) {               /* L21_j's X and y rows times B_j, by rows, then by observation into pr_h */
             double *hx = pk + (size_t)x * nob, *h = B->pr_h + (size_t)o0 * nt + x;
             memset(hx, 0, (size_t)nob * sizeof(double));
             for (a = 0; a < p1; a++) lmm__axpy_sub(nob, -tail[(size_t)a * nj + x], Bt + (size_t)a * nob, hx);
             for (o = 0; o < nob; o++) h[(size_t)o * nt] = hx[o];
-        }
-        for (o = 0; o < nob; o++) {
-            const double *zr = B->pr_zr + (size_t)(o0 + o) * qs;
-            double *w = B->pr_w + (size_t)(o0 + o) * qs;
-            for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {   /* w = T_k' z_k, term by term */
-                const double *T = B->T + B->T_offset[s + 1];
-                int pk2 = m->terms[s + 1].ncol;
-                for (a = 0; a < pk2; a++) {
-                    double v = 0;
-                    for (x = a; x < pk2; x++) v += T[x + a * pk2] * zr[c + x];
-                    w[c + a] = v;
-                }
-            }
         }
     }
     for (k = 0; k < B->pr_nxblk; k++) {          /* the X and y rows against each other level: -sum h w' */
