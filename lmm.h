@@ -8477,15 +8477,25 @@ static void lmm__rest_congruence_lower(lmm_model *m)
         for (a = 0; a < pk; a++)
             for (b = 0; b < pk; b++) tt[a + b * pk] = T[b + a * pk];
         for (c = 0; c < base + nl * pk; c++)
-            for (j = c > base ? (c - base) / pk : 0; j < nl; j++) lmm__trmv_t(pk, tt, M + (size_t)c * r + base + j * pk);
+            for (j = c > base ? (c - base) / pk : 0; j < nl; j++) {
+                double *v = M + (size_t)c * r + base + j * pk;
+                for (a = 0; a < pk && v[a] == 0.0; a++) {}
+                if (a < pk) lmm__trmv_t(pk, tt, v);   /* T' 0 = 0: two levels of different terms seldom meet */
+            }
     }
     for (k = 1; k < m->nterms; k++) {            /* columns: each level's columns times T_k, rows from its first */
         const lmm_reterm *t = &m->terms[k];
         const double *T = B->T + B->T_offset[k];
         int pk = t->ncol, base = t->u_offset - B->q1;
         for (j = 0; j < t->nlevels; j++) {
-            int s0 = base + j * pk;
-            lmm__cols_times_template(M + (size_t)s0 * r + s0, r, r - s0, T, pk);
+            int s0 = base + j * pk, i0, i1;
+            for (i0 = s0; i0 < r; i0 = i1) {     /* in chunks of rows, those zero in all pk columns skipped (each row is its own sum) */
+                int zero = 1;
+                i1 = i0 + LMM__MR < r ? i0 + LMM__MR : r;
+                for (a = 0; a < pk && zero; a++)
+                    for (c = i0; c < i1 && zero; c++) zero = M[(size_t)(s0 + a) * r + c] == 0.0;
+                if (!zero) lmm__cols_times_template(M + (size_t)s0 * r + i0, r, i1 - i0, T, pk);
+            }
         }
     }
 }
