@@ -8738,10 +8738,11 @@ static void lmm__schur_tail(lmm__blocks *B)
    all but the X and y block (lmm__schur_tail's): per observation o of level j,
    b_o = L11_j^{-1} T1' z1_o and w_o = T_k' z_k,o for each other term k (its
    rows), so that L21_j = sum_o [w_o; X and y rows] b_o'. Then the random
-   effects' block is sum over pairs (o, o') of (b_o . b_o') w_o' w_o' (each
-   pair once per orientation: the lower block when o' has the later rows,
-   the lower triangle alone when the rows coincide), and the X and y rows
-   against them sum_o (L21_j's X, y rows b_o) w_o'. */
+   effects' block is the sum over pairs (o, o2) of (b_o . b_o2) w_o2 w_o'
+   (each pair once per orientation: the lower block when o2 has the later
+   rows, the lower triangle alone when the rows coincide), summed by target
+   block in 8 x 4 tiles over the entries lmm__pairs_entries listed, and the
+   X and y rows against them sum_o h_o w_o' (h_o = L21_j's X, y rows times b_o). */
 static void lmm__schur_pairs(lmm_model *m)
 {
     lmm__blocks *B = m->blk_;
