@@ -123,12 +123,16 @@
    path once (lmm__blocks_setup: dense, class or
    sparse). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim),
    from lme4's start (1 on the template diagonals) or, on the sparse path,
-   from moment estimates of the variance ratios (lmm__moment_theta); each
+   from moment estimates of the variance ratios (lmm__moment_theta), or,
+   beyond 20 parameters, from per-term moment estimates of the covariance
+   matrices (lmm__moment_theta_vector); each
    theta it proposes goes to lmm_model_objective -> lmm__factor_at
    (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
    log|R_X|^2, pwrss) -> lmm__criterion. When it stops, components on a
    bound are probed inward (lmm__edge_probe: lme4's restart_edge, plus the
-   mirrored column) and any descent restarts it; lmm__boundary_snap is
+   mirrored column) and any descent restarts it (beyond 20 parameters only
+   when the probe's line gains enough to be worth a restart:
+   lmm__edge_line); lmm__boundary_snap is
    lme4's check.boundary. At the optimum lmm__finalize runs
    the named parts: lmm__fit_criteria (criterion, sigma, AIC/BIC),
    lmm__beta_from_factor (beta, vcov; lmm_model_beta_at gives them at any
@@ -6016,7 +6020,8 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
    over one set's worth of evaluations (2n+1), for the search to go on. A
    maximal model (72 parameters, singular) creeps along a flat ridge for
    thousands of evaluations at ~1e-9 a step; lme4's stop (one step gaining
-   under ftol_abs 1e-8) ends such fits sooner and higher */
+   under ftol_abs 1e-8) ends such fits sooner and higher. The fit's edge
+   probe (lmm__edge_line) restarts only for a line gain above one set's worth */
 #define LMM__BQ_STALL 3e-9
 
 typedef struct lmm__opt {
