@@ -10075,7 +10075,10 @@ done:
 }
 
 /* the largest-dimension start (lmm__moment_theta_vector): its optimizer's first
-   radius, and the floor of the start's relative standard deviations */
+   radius, and the floor of the start's relative standard deviations. The
+   maximal model's evaluations by first radius (-O2 / -ffp-contract=fast
+   builds): 0.02 2,707 / 1,978; 0.05 1,779 / 2,231; 0.1 2,206 / 1,847; 0.2
+   2,594 / 2,626 (lme4's identity start at 0.2: 2,554 / 1,918) */
 #define LMM__VMOMENT_RHO 0.05
 #define LMM__VMOMENT_FLOOR 0.05
 
