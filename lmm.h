@@ -124,12 +124,16 @@
    sparse; on the dense path each first-term level's Schur share goes in by
    scattered columns, packed tiles or observation pairs, lmm__pairs_plan). lmm_model_fit hands lmm__objective_cb to lmm_minimize (@optim),
    from lme4's start (1 on the template diagonals) or, on the sparse path,
-   from moment estimates of the variance ratios (lmm__moment_theta); each
+   from moment estimates of the variance ratios (lmm__moment_theta), or,
+   beyond 20 parameters, from per-term moment estimates of the covariance
+   matrices (lmm__moment_theta_vector); each
    theta it proposes goes to lmm_model_objective -> lmm__factor_at
    (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
    log|R_X|^2, pwrss) -> lmm__criterion. When it stops, components on a
    bound are probed inward (lmm__edge_probe: lme4's restart_edge, plus the
-   mirrored column) and any descent restarts it; lmm__boundary_snap is
+   mirrored column) and any descent restarts it (beyond 20 parameters only
+   when the probe's line gains enough to be worth a restart:
+   lmm__edge_line); lmm__boundary_snap is
    lme4's check.boundary. At the optimum lmm__finalize runs
    the named parts: lmm__fit_criteria (criterion, sigma, AIC/BIC),
    lmm__beta_from_factor (beta, vcov; lmm_model_beta_at gives them at any
@@ -6061,7 +6065,8 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
    over one set's worth of evaluations (2n+1), for the search to go on. A
    maximal model (72 parameters, singular) creeps along a flat ridge for
    thousands of evaluations at ~1e-9 a step; lme4's stop (one step gaining
-   under ftol_abs 1e-8) ends such fits sooner and higher */
+   under ftol_abs 1e-8) ends such fits sooner and higher. The fit's edge
+   probe (lmm__edge_line) restarts only for a line gain above one set's worth */
 #define LMM__BQ_STALL 3e-9
 
 typedef struct lmm__opt {
@@ -10150,8 +10155,9 @@ static lmm_status lmm__fit_alloc(lmm_model *m, lmm_fit **out, lmm_error *err)
    below it negated: the same Lambda Lambda', so the same criterion), whose
    inward slope is the opposite of the first one's: an over-specified term
    can stop on a boundary point that is a minimum only on one side of that
-   fold. Returns 1 and leaves the best probe in th when one beats f0. */
-static int lmm__edge_probe(lmm_fit *fit, double f0, double *th, double *trial)
+   fold. Returns 1 and leaves the best probe in th, its value in *fth, when
+   one beats f0. */
+static int lmm__edge_probe(lmm_fit *fit, double f0, double *th, double *fth, double *trial)
 {
     const lmm_model *m = fit->model;
     size_t bytes = (size_t)m->ntheta * sizeof(double);
@@ -10174,7 +10180,39 @@ static int lmm__edge_probe(lmm_fit *fit, double f0, double *th, double *trial)
             }
         }
     }
+    *fth = fbest;
     return found;
+}
+
+/* Beyond LMM__BQ_FAR_DIM parameters a restart costs a whole interpolation set
+   (2 ntheta + 1 evaluations) before its stall test can end it. So first the
+   probe's own direction is followed, its step growing tenfold while f falls:
+   when that line gains less than the stall test's allowance for one set, the
+   restart could only stall, and the line's best point is the estimate.
+   Returns 1 when it was taken (fit->theta, *fmin set), 0: restart from th
+   (the line's best point). fth: f at th, the probe. */
+static int lmm__edge_line(lmm_fit *fit, double *fmin, double *th, double fth, double *trial)
+{
+    const lmm_model *m = fit->model;
+    size_t bytes = (size_t)m->ntheta * sizeof(double);
+    double t, allowance = LMM__BQ_STALL * (2 * m->ntheta + 1) * (1.0 + fabs(*fmin));
+    int d;
+    for (d = 0; d < m->ntheta; d++)
+        if (fit->theta[d] == m->theta_lower[d] && th[d] != m->theta_lower[d]) break;
+    for (t = 1e-4; d < m->ntheta && t <= 1.0; t *= 10) {
+        double f;
+        memcpy(trial, th, bytes);
+        trial[d] = m->theta_lower[d] + t;
+        f = lmm__objective_cb(trial, fit);
+        fit->nevals++;
+        if (!(f < fth)) break;
+        fth = f;
+        memcpy(th, trial, bytes);
+    }
+    if (*fmin - fth >= allowance) return 0;
+    memcpy(fit->theta, th, bytes);
+    *fmin = fth;
+    return 1;
 }
 
 /* lme4's check.boundary: a component within 1e-5 of its bound is put on it
@@ -10221,9 +10259,10 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, d
     fit->converged = res.converged;
     {   /* the edge restarts, then the boundary check; the probes use the scratch
            after the optimizer's workspace (at least 5 ntheta doubles) */
-        double *th = fit->work_ + fit->optim_work_, *trial = th + m->ntheta, fmin = res.fmin;
+        double *th = fit->work_ + fit->optim_work_, *trial = th + m->ntheta, fmin = res.fmin, fth;
         int round;
-        for (round = 0; round < LMM__EDGE_RESTARTS && fit->converged && lmm__edge_probe(fit, fmin, th, trial); round++) {
+        for (round = 0; round < LMM__EDGE_RESTARTS && fit->converged && lmm__edge_probe(fit, fmin, th, &fth, trial); round++) {
+            if (m->ntheta > LMM__BQ_FAR_DIM && lmm__edge_line(fit, &fmin, th, fth, trial)) break;
             memcpy(fit->theta, th, (size_t)m->ntheta * sizeof(double));
             st = lmm_minimize(m->ntheta, fit->theta, m->theta_lower, NULL, lmm__objective_cb, fit,
                               &oo, fit->work_, &res, err);
@@ -10393,6 +10432,157 @@ done:
     return ok;
 }
 
+/* the largest-dimension start (lmm__moment_theta_vector): its optimizer's first
+   radius, and the floor of the start's relative standard deviations. The
+   maximal model's evaluations by first radius (-O2 / -ffp-contract=fast
+   builds): 0.02 2,707 / 1,978; 0.05 1,779 / 2,231; 0.1 2,206 / 1,847; 0.2
+   2,594 / 2,626 (lme4's identity start at 0.2: 2,554 / 1,918) */
+#define LMM__VMOMENT_RHO 0.05
+#define LMM__VMOMENT_FLOOR 0.05
+
+/* A start for theta beyond LMM__BQ_FAR_DIM parameters (vector-valued terms,
+   where lme4's identity start is far off and every evaluation counts): per
+   term, each level's least-squares fit of the OLS residuals on the term's
+   columns gives b_j; their second moment less the noise's share,
+   s2 mean((Z_j'Z_j)^-1), estimates the term's covariance, s2 being the
+   levels' pooled residual variance (noise plus the other terms' effects).
+   The residual variance is each s2 less the other terms' mean z'Sigma z,
+   averaged over terms; Sigma / sigma^2 is Cholesky-factored after raising
+   its eigenvalues to LMM__VMOMENT_FLOOR^2. Returns 1 when theta was set, 0
+   (theta untouched) when no term has levels with enough rows. */
+static int lmm__moment_theta_vector(const lmm_model *m, double *theta)
+{
+    int n = m->nobs, p = m->X->ncol, K = m->nterms, i, j, k, a, b, ok = 0, ncmax = 1;
+    double *e = NULL, *xtx = NULL, *sig = NULL, *s2 = NULL, *v = NULL, *acc = NULL, sigma2 = 0;
+    for (k = 0; k < K; k++) if (m->terms[k].ncol > ncmax) ncmax = m->terms[k].ncol;
+    e = LMM__NEW(double, n);
+    xtx = LMM__ZNEW(double, (size_t)p * p + p + 1);
+    sig = LMM__ZNEW(double, (size_t)K * ncmax * ncmax);
+    s2 = LMM__ZNEW(double, 2 * (size_t)K);
+    if (!e || !xtx || !sig || !s2) goto done;
+    v = s2 + K;
+    /* OLS residuals of the (weighted, offset) response */
+    for (i = 0; i < n; i++) {
+        double w = m->sqrtw_ ? m->sqrtw_[i] : 1.0;
+        e[i] = w * (m->y[i] - (m->offset ? m->offset[i] : 0.0));
+    }
+    if (p > 0) {
+        double *xty = xtx + (size_t)p * p;
+        for (a = 0; a < p; a++) {
+            const double *xa = m->X->v + (size_t)a * n;
+            for (b = a; b < p; b++) {
+                const double *xb = m->X->v + (size_t)b * n;
+                double t = 0;
+                for (i = 0; i < n; i++) t += xa[i] * xb[i] * (m->sqrtw_ ? m->sqrtw_[i] * m->sqrtw_[i] : 1.0);
+                xtx[b + (size_t)a * p] = t;
+            }
+            xty[a] = 0;
+            for (i = 0; i < n; i++) xty[a] += xa[i] * (m->sqrtw_ ? m->sqrtw_[i] : 1.0) * e[i];
+        }
+        if (lmm_chol(p, xtx, p) != 0) goto done;
+        lmm_trsv_lower(p, xtx, p, xty, 0);
+        lmm_trsv_lower(p, xtx, p, xty, 1);
+        for (i = 0; i < n; i++) {
+            double w = m->sqrtw_ ? m->sqrtw_[i] : 1.0, f = 0;
+            for (a = 0; a < p; a++) f += m->X->v[(size_t)a * n + i] * xty[a];
+            e[i] -= w * f;
+        }
+    }
+    for (k = 0; k < K; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        int nc = t->ncol, L = t->nlevels, used = 0, blk = nc * nc + nc + 2;
+        double rss = 0, dof = 0, *S = sig + (size_t)k * ncmax * ncmax, *Minv, *bj;
+        /* per level: Z_j'Z_j, Z_j'e, e_j'e_j, rows; then the term's sums */
+        acc = LMM__ZNEW(double, (size_t)L * blk + 2 * (size_t)nc * nc + nc);
+        if (!acc) goto done;
+        Minv = acc + (size_t)L * blk; bj = Minv + (size_t)nc * nc;
+        for (i = 0; i < n; i++) {
+            double w = m->sqrtw_ ? m->sqrtw_[i] : 1.0, *g = acc + (size_t)t->codes[i] * blk;
+            for (a = 0; a < nc; a++) {
+                double za = w * t->z[(size_t)a * n + i];
+                for (b = a; b < nc; b++) g[b + a * nc] += za * w * t->z[(size_t)b * n + i];
+                g[nc * nc + a] += za * e[i];
+            }
+            g[nc * nc + nc] += e[i] * e[i];
+            g[nc * nc + nc + 1] += 1;
+        }
+        for (j = 0; j < L; j++) {
+            double *g = acc + (size_t)j * blk, *zte = g + nc * nc, r;
+            if (g[nc * nc + nc + 1] <= nc || lmm_chol(nc, g, nc) != 0) continue;
+            memcpy(bj, zte, (size_t)nc * sizeof(double));
+            lmm_trsv_lower(nc, g, nc, bj, 0);
+            r = g[nc * nc + nc];
+            for (a = 0; a < nc; a++) r -= bj[a] * bj[a];    /* e'e less the fitted part */
+            lmm_trsv_lower(nc, g, nc, bj, 1);
+            for (a = 0; a < nc; a++)
+                for (b = 0; b < nc; b++) S[a + b * nc] += bj[a] * bj[b];
+            for (b = 0; b < nc; b++) {                      /* (Z_j'Z_j)^-1, column by column */
+                for (a = 0; a < nc; a++) bj[a] = a == b;
+                lmm_trsv_lower(nc, g, nc, bj, 0);
+                lmm_trsv_lower(nc, g, nc, bj, 1);
+                for (a = 0; a < nc; a++) Minv[a + b * nc] += bj[a];
+            }
+            rss += r > 0 ? r : 0;
+            dof += g[nc * nc + nc + 1] - nc;
+            used++;
+        }
+        if (used < 2 || !(dof > 0)) goto done;
+        s2[k] = rss / dof;
+        for (a = 0; a < nc * nc; a++) S[a] = (S[a] - s2[k] * Minv[a]) / used;
+        LMM_FREE(acc); acc = NULL;
+        for (i = 0; i < n; i++) {                            /* mean z'Sigma z over the rows */
+            double w = m->sqrtw_ ? m->sqrtw_[i] : 1.0, q = 0;
+            for (a = 0; a < nc; a++)
+                for (b = 0; b < nc; b++) q += t->z[(size_t)a * n + i] * S[a + b * nc] * t->z[(size_t)b * n + i];
+            v[k] += w * w * q / n;
+        }
+    }
+    for (k = 0; k < K; k++) {
+        double r = s2[k];
+        for (j = 0; j < K; j++) if (j != k) r -= v[j];
+        sigma2 += r / K;
+    }
+    {
+        double smin = s2[0];
+        for (k = 1; k < K; k++) if (s2[k] < smin) smin = s2[k];
+        if (!(sigma2 > 0.1 * smin)) sigma2 = 0.1 * smin;
+    }
+    if (!(sigma2 > 0) || !isfinite(sigma2)) goto done;
+    for (k = 0; k < K; k++) {
+        const lmm_reterm *t = &m->terms[k];
+        int nc = t->ncol;
+        double *S = sig + (size_t)k * ncmax * ncmax, *ev, *vec;
+        /* xtx is free now: eigenvalues and eigenvectors */
+        LMM_FREE(xtx);
+        xtx = LMM__NEW(double, (size_t)2 * nc * nc + nc);
+        if (!xtx) goto done;
+        ev = xtx; vec = xtx + nc;
+        for (a = 0; a < nc * nc; a++) S[a] /= sigma2;
+        for (a = 0; a < nc; a++) for (b = a + 1; b < nc; b++) S[a + b * nc] = S[b + a * nc] = 0.5 * (S[a + b * nc] + S[b + a * nc]);
+        lmm__sym_eigen(nc, S, ev, vec);
+        for (a = 0; a < nc; a++) if (!(ev[a] > LMM__VMOMENT_FLOOR * LMM__VMOMENT_FLOOR)) ev[a] = LMM__VMOMENT_FLOOR * LMM__VMOMENT_FLOOR;
+        for (a = 0; a < nc; a++)
+            for (b = 0; b < nc; b++) {
+                double q = 0;
+                for (j = 0; j < nc; j++) q += vec[a + j * nc] * ev[j] * vec[b + j * nc];
+                S[a + b * nc] = q;
+            }
+        if (lmm_chol(nc, S, nc) != 0) goto done;
+        for (a = 0; a < nc * nc; a++) if (!isfinite(S[a]) || fabs(S[a]) > 1e3) goto done;
+    }
+    for (k = 0; k < K; k++) {                                /* every term factored: theta takes them */
+        const lmm_reterm *t = &m->terms[k];
+        int nc = t->ncol;
+        double *S = sig + (size_t)k * ncmax * ncmax, *th = theta + t->theta_offset;
+        for (b = 0; b < nc; b++)
+            for (a = b; a < nc; a++) *th++ = S[a + b * nc];
+    }
+    ok = 1;
+done:
+    LMM_FREE(e); LMM_FREE(xtx); LMM_FREE(sig); LMM_FREE(s2); LMM_FREE(acc);
+    return ok;
+}
+
 LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_fit **out, lmm_error *err)
 {
     lmm_fit_options defaults;
@@ -10409,6 +10599,8 @@ LMM_API lmm_status lmm_model_fit(lmm_model *m, const lmm_fit_options *opts, lmm_
     if (opts->theta_start) memcpy(fit->theta, opts->theta_start, (size_t)m->ntheta * sizeof(double));
     else if (m->blk_->path == LMM__PATH_SPARSE && lmm__moment_theta(m, fit->theta))
         first_rho = LMM__MOMENT_RHO;
+    else if (m->ntheta > LMM__BQ_FAR_DIM && m->family_ == LMM_FAMILY_GAUSSIAN && lmm__moment_theta_vector(m, fit->theta))
+        first_rho = LMM__VMOMENT_RHO;
     else
         for (k = 0; k < m->nterms; k++) {
             double *th = fit->theta + m->terms[k].theta_offset;
