@@ -6548,6 +6548,76 @@ static void lmm__bq_coef(int p, int m, const double *S, const double *x, double 
     }
 }
 
+/* lmm__bq_coef for many variables (beyond LMM__BQ_FAR_DIM): H += sum_k
+   x_k s_k s_k' on the lower triangle, four points a pass so each column of H
+   is loaded and stored once per four, then mirrored: the same sums rounded
+   in another order, a quarter of the memory traffic and half the products
+   (72 variables: the model's Hessian was a quarter of a maximal fit). */
+static void lmm__bq_coef_wide(int p, int m, const double *S, const double *x, double *g, double *H)
+{
+    int i, j, k, n = 0, idx[4];
+    for (i = 0; i < p; i++) g[i] = x[m + 1 + i];
+    for (k = 0; k <= m; k++) {
+        if (k < m && x[k] != 0) idx[n++] = k;
+        if (n == 4 || (k == m && n > 0)) {
+            const double *s0 = S + (size_t)idx[0] * p, *s1 = S + (size_t)idx[n > 1 ? 1 : 0] * p,
+                         *s2 = S + (size_t)idx[n > 2 ? 2 : 0] * p, *s3 = S + (size_t)idx[n > 3 ? 3 : 0] * p;
+            double x0 = x[idx[0]], x1 = n > 1 ? x[idx[1]] : 0, x2 = n > 2 ? x[idx[2]] : 0, x3 = n > 3 ? x[idx[3]] : 0;
+            for (j = 0; j < p; j++) {
+                double *hj = H + (size_t)j * p, a0 = x0 * s0[j], a1 = x1 * s1[j], a2 = x2 * s2[j], a3 = x3 * s3[j];
+                for (i = j; i < p; i++) hj[i] += a0 * s0[i] + a1 * s1[i] + a2 * s2[i] + a3 * s3[i];
+            }
+            n = 0;
+        }
+    }
+    for (j = 0; j < p; j++)
+        for (i = j + 1; i < p; i++) H[j + (size_t)i * p] = H[i + (size_t)j * p];
+}
+
+/* s_j' H s_j / 2 for the m points s_j (symmetric H, many variables): from
+   the lower triangle by contiguous columns, four points at a time. */
+static void lmm__bq_halfquads(int p, int m, const double *S, const double *H, double *out)
+{
+    int i, j, k;
+    for (k = 0; k < m; k += 4) {
+        int nk = m - k < 4 ? m - k : 4;
+        const double *s0 = S + (size_t)k * p, *s1 = S + (size_t)(k + (nk > 1)) * p,
+                     *s2 = S + (size_t)(k + (nk > 2 ? 2 : 0)) * p, *s3 = S + (size_t)(k + (nk > 3 ? 3 : 0)) * p;
+        double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+        for (j = 0; j < p; j++) {
+            const double *hj = H + (size_t)j * p;
+            double t0 = 0, t1 = 0, t2 = 0, t3 = 0, d = hj[j];
+            for (i = j + 1; i < p; i++) {
+                double h = hj[i];
+                t0 += h * s0[i]; t1 += h * s1[i]; t2 += h * s2[i]; t3 += h * s3[i];
+            }
+            q0 += s0[j] * (0.5 * d * s0[j] + t0);
+            q1 += s1[j] * (0.5 * d * s1[j] + t1);
+            q2 += s2[j] * (0.5 * d * s2[j] + t2);
+            q3 += s3[j] * (0.5 * d * s3[j] + t3);
+        }
+        out[k] = q0;
+        if (nk > 1) out[k + 1] = q1;
+        if (nk > 2) out[k + 2] = q2;
+        if (nk > 3) out[k + 3] = q3;
+    }
+}
+
+/* g + (sum_k x_k s_k s_k') sb without forming the matrix: O(m p). */
+static void lmm__bq_coef_grad_at(int p, int m, const double *S, const double *x, const double *sb, double *gb)
+{
+    int i, k;
+    for (i = 0; i < p; i++) gb[i] = x[m + 1 + i];
+    for (k = 0; k < m; k++) {
+        const double *sk = S + (size_t)k * p;
+        double d = 0;
+        if (x[k] == 0) continue;
+        for (i = 0; i < p; i++) d += sk[i] * sb[i];
+        d *= x[k];
+        for (i = 0; i < p; i++) gb[i] += d * sk[i];
+    }
+}
+
 /* Right-hand side whose solution gives the Lagrange functions' values at s:
    (|s_j . s|^2 / 2, 1, s). */
 static void lmm__bq_wvec(int p, int m, const double *S, const double *s, double *v)
@@ -6749,7 +6819,8 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             h = dg / scale;
             memcpy(c, W + (size_t)jfar * K, (size_t)K * sizeof(double));
             for (i = 0; i < p * p; i++) H[i] = 0;
-            lmm__bq_coef(p, m, S, c, g, H);
+            if (p > LMM__BQ_FAR_DIM) lmm__bq_coef_wide(p, m, S, c, g, H);
+            else lmm__bq_coef(p, m, S, c, g, H);
             /* the Lagrange function about xb: value cb, gradient gb */
             cb = c[m] + lmm__quadval(p, g, H, sb);
             lmm__bq_grad_at(p, g, H, sb, gb);
@@ -6822,24 +6893,28 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
            minus the old curvature, whose least change then fits the residue */
         for (i = 0; i < p * p; i++) H[i] = H0[i] * scale * scale;
         for (i = 0; i < p; i++) gb[i] = 0;   /* zero gradient: quadval gives s'Hs/2 */
-        for (j = 0; j < m; j++)
-            wv[j] = (F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1) - lmm__quadval(p, gb, H, S + (size_t)j * p);
+        if (p > LMM__BQ_FAR_DIM) {   /* H is symmetric here: its lower triangle suffices */
+            lmm__bq_halfquads(p, m, S, H, wv);
+            for (j = 0; j < m; j++) wv[j] = (F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1) - wv[j];
+        } else
+            for (j = 0; j < m; j++)
+                wv[j] = (F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1) - lmm__quadval(p, gb, H, S + (size_t)j * p);
         for (j = m; j < K; j++) wv[j] = 0;
         lmm__bq_symv(K, m, W, wv, c);
-        lmm__bq_coef(p, m, S, c, g, H);
+        if (p > LMM__BQ_FAR_DIM) lmm__bq_coef_wide(p, m, S, c, g, H);
+        else lmm__bq_coef(p, m, S, c, g, H);
         lmm__bq_grad_at(p, g, H, sb, gb);   /* the model's gradient at xb */
         if (p > LMM__BQ_FAR_DIM) {
             /* Powell's safeguard: when the least-norm interpolant (no carried
                curvature) has a far smaller gradient at xb three models running,
                the carried curvature has gone stale and gives way to it. Its
-               Hessian goes in A, free between frames; sn, cand are scratch */
+               gradient at xb needs no Hessian (O(mp)), which is formed only
+               when it takes over; sn, cand are scratch */
             double gq = 0, gi = 0;
             for (j = 0; j < m; j++) wv[j] = F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1;
             for (j = m; j < K; j++) wv[j] = 0;
             lmm__bq_symv(K, m, W, wv, lam);
-            for (i = 0; i < p * p; i++) A[i] = 0;
-            lmm__bq_coef(p, m, S, lam, cand, A);
-            lmm__bq_grad_at(p, cand, A, sb, sn);
+            lmm__bq_coef_grad_at(p, m, S, lam, sb, sn);   /* its Hessian only if it takes over */
             for (i = 0; i < p; i++) {
                 double a = gb[i], b = sn[i];
                 if (xb[i] <= o->lo[i]) { a = a < 0 ? a : 0; b = b < 0 ? b : 0; }
@@ -6848,7 +6923,8 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             }
             stale = gq < 10 * gi ? 0 : stale + 1;
             if (stale >= 3) {
-                memcpy(H, A, (size_t)p * p * sizeof(double));
+                for (i = 0; i < p * p; i++) H[i] = 0;
+                lmm__bq_coef_wide(p, m, S, lam, cand, H);
                 memcpy(gb, sn, bytes);
                 stale = 0;
             }
