@@ -2069,15 +2069,71 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
             if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] = acc[y][x];
 }
 
+/* The sparse factor's tiles (lmm__sparse_supernode): lmm__tile_acc with fused
+   multiply-adds where the target has them (-mfma, -march=native), one rounding
+   per step instead of two; otherwise lmm__tile_acc itself, the same bits. Half
+   the instructions of the separate products and sums, and no add latency chain. */
+#if defined(__FMA__) && !defined(LMM_NO_FMA)
+static void lmm__tile_acc_fused(const double *pk, int kb, int i0, int j0, double acc[LMM__NR][LMM__MR])
+{
+    const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
+    const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
+    int l;
+#define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
+    LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
+#undef LMM__ACC4
+    for (l = 0; l < kb; l++, a += LMM__MR, b += LMM__MR) {
+        double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+#define LMM__FMA8(y) do { double by = b[y]; c0##y = fma(a0, by, c0##y); c1##y = fma(a1, by, c1##y); \
+                          c2##y = fma(a2, by, c2##y); c3##y = fma(a3, by, c3##y); c4##y = fma(a4, by, c4##y); \
+                          c5##y = fma(a5, by, c5##y); c6##y = fma(a6, by, c6##y); c7##y = fma(a7, by, c7##y); } while (0)
+        LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
+#undef LMM__FMA8
+    }
+#define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
+                         acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
+    LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
+#undef LMM__PUT
+}
+#else
+#define lmm__tile_acc_fused lmm__tile_acc
+#endif
+
+/* lmm__syrk_tile on lmm__tile_acc_fused (the sparse factor's own supernodes). */
+static void lmm__syrk_tile_fused(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y;
+    lmm__tile_acc_fused(pk, kb, i0, j0, acc);
+    if (m == LMM__MR && n == LMM__NR && !diag) {
+        for (y = 0; y < LMM__NR; y++)
+            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
+        return;
+    }
+    for (y = 0; y < n; y++)
+        for (x = 0; x < m; x++)
+            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
+}
+
 /* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
    column y (y0 <= y < n) at dst[colpos[y] + rowpos[i0 + x]] (a supernode's
-   update to a later one). */
+   update to a later one). Eight rows that land on eight consecutive places
+   (rowpos ascending: the target's dense tail) are written as whole vectors. */
 static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, int y0, int n, double *dst,
                               const int *rowpos, const size_t *colpos, int diag)
 {
     double acc[LMM__NR][LMM__MR];
     int x, y;
-    lmm__tile_acc(pk, kb, i0, j0, acc);
+    lmm__tile_acc_fused(pk, kb, i0, j0, acc);
+    if (!diag && m == LMM__MR && LMM__MR == 8 && rowpos[i0 + 7] - rowpos[i0] == 7) {
+        for (y = y0; y < n; y++) {   /* loads ahead of the stores: vectorised */
+            double *cy = dst + colpos[y] + rowpos[i0];
+            double s0 = cy[0] - acc[y][0], s1 = cy[1] - acc[y][1], s2 = cy[2] - acc[y][2], s3 = cy[3] - acc[y][3];
+            double s4 = cy[4] - acc[y][4], s5 = cy[5] - acc[y][5], s6 = cy[6] - acc[y][6], s7 = cy[7] - acc[y][7];
+            cy[0] = s0; cy[1] = s1; cy[2] = s2; cy[3] = s3; cy[4] = s4; cy[5] = s5; cy[6] = s6; cy[7] = s7;
+        }
+        return;
+    }
     for (y = y0; y < n; y++) {
         double *cy = dst + colpos[y];
         const int *rp = rowpos + i0;
@@ -8584,15 +8640,16 @@ static void lmm__sparse_classes_tail(lmm__blocks *B)
    once: its update of the supernode's later columns, and of the later
    supernodes its rows below meet (a group of rows per target, the target's
    columns), straight from register tiles into their storage: no frontal
-   matrix, nothing but the tiles' own writes. Returns 0, or nonzero when not
-   positive definite. */
+   matrix, nothing but the tiles' own writes. The last, dense supernode runs
+   the same panels (fused tiles where the target has FMA: lmm__tile_acc_fused).
+   Returns 0, or nonzero when not positive definite. */
 static int lmm__sparse_supernode(lmm__blocks *B, int s)
 {
     int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], k0;
     const int *rows = B->sp_rows + B->sp_rp[s];
     double *blk = B->sp_val + B->sp_off[s], *pack = B->pack;
     int *rel = B->sp_rel;
-    if (nc == mr) return lmm__chol_blocked(mr, nc, blk, mr, pack) != 0;   /* no rows below: the last, dense supernode */
+    if (nc == mr && mr <= 48) return lmm_chol(mr, blk, mr) != 0;   /* the last supernode, dense and small */
     for (k0 = 0; k0 < nc; k0 += LMM__NB) {
         int kb = nc - k0 < LMM__NB ? nc - k0 : LMM__NB, p0 = k0 + kb, m2 = mr - p0, j0, g0, g1;
         double *d = blk + (size_t)k0 * mr + k0;
@@ -8605,8 +8662,8 @@ static int lmm__sparse_supernode(lmm__blocks *B, int s)
         for (j0 = 0; j0 < nc - p0; j0 += LMM__NR) {            /* the supernode's later columns */
             int nn = nc - p0 - j0 < LMM__NR ? nc - p0 - j0 : LMM__NR, i0;
             for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
-                lmm__syrk_tile(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
-                               blk + (size_t)(p0 + j0) * mr + p0 + i0, mr, i0 < j0 + LMM__NR);
+                lmm__syrk_tile_fused(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
+                                     blk + (size_t)(p0 + j0) * mr + p0 + i0, mr, i0 < j0 + LMM__NR);
         }
         for (g0 = nc; g0 < mr; g0 = g1) {                      /* the later supernodes */
             int t = B->sp_snof[rows[g0]], ft = B->sp_first[t], lt = B->sp_first[t + 1], mt = B->sp_rp[t + 1] - B->sp_rp[t], i;
