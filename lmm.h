@@ -2134,6 +2134,16 @@ static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, i
         }
         return;
     }
+    if (!diag && m == LMM__MR && LMM__MR == 8) {   /* the eight places held in registers for the columns */
+        const int *rp = rowpos + i0;
+        int r0 = rp[0], r1 = rp[1], r2 = rp[2], r3 = rp[3], r4 = rp[4], r5 = rp[5], r6 = rp[6], r7 = rp[7];
+        for (y = y0; y < n; y++) {
+            double *cy = dst + colpos[y];
+            cy[r0] -= acc[y][0]; cy[r1] -= acc[y][1]; cy[r2] -= acc[y][2]; cy[r3] -= acc[y][3];
+            cy[r4] -= acc[y][4]; cy[r5] -= acc[y][5]; cy[r6] -= acc[y][6]; cy[r7] -= acc[y][7];
+        }
+        return;
+    }
     for (y = y0; y < n; y++) {
         double *cy = dst + colpos[y];
         const int *rp = rowpos + i0;
