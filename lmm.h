@@ -2072,8 +2072,10 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
 /* The sparse factor's tiles (lmm__sparse_supernode): lmm__tile_acc with fused
    multiply-adds where the target has them (-mfma, -march=native), one rounding
    per step instead of two; otherwise lmm__tile_acc itself, the same bits. Half
-   the instructions of the separate products and sums, and no add latency chain. */
+   the instructions of the separate products and sums, and no add latency chain.
+   LMM__FNMA(a, b, c) = c - a b, fused there. */
 #if defined(__FMA__) && !defined(LMM_NO_FMA)
+#define LMM__FNMA(a, b, c) fma(-(a), (b), (c))
 static void lmm__tile_acc_fused(const double *pk, int kb, int i0, int j0, double acc[LMM__NR][LMM__MR])
 {
     const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
@@ -2082,20 +2084,22 @@ static void lmm__tile_acc_fused(const double *pk, int kb, int i0, int j0, double
 #define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
     LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
 #undef LMM__ACC4
-    for (l = 0; l < kb; l++, a += LMM__MR, b += LMM__MR) {
-        double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
 #define LMM__FMA8(y) do { double by = b[y]; c0##y = fma(a0, by, c0##y); c1##y = fma(a1, by, c1##y); \
                           c2##y = fma(a2, by, c2##y); c3##y = fma(a3, by, c3##y); c4##y = fma(a4, by, c4##y); \
                           c5##y = fma(a5, by, c5##y); c6##y = fma(a6, by, c6##y); c7##y = fma(a7, by, c7##y); } while (0)
-        LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
+#define LMM__STEP do { double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7]; \
+                       LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3); a += LMM__MR; b += LMM__MR; } while (0)
+    for (l = 0; l + 2 <= kb; l += 2) { LMM__STEP; LMM__STEP; }   /* two steps a trip: less loop overhead, same order */
+    if (l < kb) LMM__STEP;
+#undef LMM__STEP
 #undef LMM__FMA8
-    }
 #define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
                          acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
     LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
 #undef LMM__PUT
 }
 #else
+#define LMM__FNMA(a, b, c) ((c) - (a) * (b))
 #define lmm__tile_acc_fused lmm__tile_acc
 #endif
 
@@ -2187,6 +2191,53 @@ static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan,
                 double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
                 px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
             } else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+        }
+    }
+}
+
+/* lmm__panel_solve_pack for the sparse factor's supernodes (kb <= LMM__NB):
+   each row the same operations in the same order (fused, LMM__FNMA, under
+   LMM__FUSED), two slabs at a time so that their dependence chains overlap
+   (one slab's solve waits on each step's latency). */
+static void lmm__panel_solve_pack2(int kb, const double *d, int lda, double *pan, int m2, double *pack)
+{
+    int i, nslab = (m2 + LMM__MR - 1) / LMM__MR;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (m2 >= 256)
+#endif
+    for (i = 0; i < nslab; i += 2) {
+        double spare[LMM__NB * LMM__MR];   /* the second slab's place when there is none */
+        double *sa = pack + (size_t)i * kb * LMM__MR, *sb = i + 1 < nslab ? sa + (size_t)kb * LMM__MR : spare;
+        int r0 = i * LMM__MR, rows = m2 - r0 < 2 * LMM__MR ? m2 - r0 : 2 * LMM__MR, x, y, l;
+        for (x = 0; x < kb; x++) {
+            double va[LMM__MR], vb[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+            const double *src = pan + (size_t)x * lda + r0;
+            if (rows == 2 * LMM__MR) for (y = 0; y < LMM__MR; y++) { va[y] = src[y]; vb[y] = src[y + LMM__MR]; }
+            else for (y = 0; y < LMM__MR; y++) {
+                va[y] = y < rows ? src[y] : 0.0;
+                vb[y] = y + LMM__MR < rows ? src[y + LMM__MR] : 0.0;
+            }
+            {   /* named scalars: kept in vector registers at -O2 */
+                double a0 = va[0], a1 = va[1], a2 = va[2], a3 = va[3], a4 = va[4], a5 = va[5], a6 = va[6], a7 = va[7];
+                double b0 = vb[0], b1 = vb[1], b2 = vb[2], b3 = vb[3], b4 = vb[4], b5 = vb[5], b6 = vb[6], b7 = vb[7];
+                for (l = 0; l < x; l++) {
+                    const double *pa = sa + (size_t)l * LMM__MR, *pb = sb + (size_t)l * LMM__MR;
+                    double f = d[x + (size_t)l * lda];
+                    a0 = LMM__FNMA(pa[0], f, a0); a1 = LMM__FNMA(pa[1], f, a1); a2 = LMM__FNMA(pa[2], f, a2); a3 = LMM__FNMA(pa[3], f, a3);
+                    a4 = LMM__FNMA(pa[4], f, a4); a5 = LMM__FNMA(pa[5], f, a5); a6 = LMM__FNMA(pa[6], f, a6); a7 = LMM__FNMA(pa[7], f, a7);
+                    b0 = LMM__FNMA(pb[0], f, b0); b1 = LMM__FNMA(pb[1], f, b1); b2 = LMM__FNMA(pb[2], f, b2); b3 = LMM__FNMA(pb[3], f, b3);
+                    b4 = LMM__FNMA(pb[4], f, b4); b5 = LMM__FNMA(pb[5], f, b5); b6 = LMM__FNMA(pb[6], f, b6); b7 = LMM__FNMA(pb[7], f, b7);
+                }
+                va[0] = a0; va[1] = a1; va[2] = a2; va[3] = a3; va[4] = a4; va[5] = a5; va[6] = a6; va[7] = a7;
+                vb[0] = b0; vb[1] = b1; vb[2] = b2; vb[3] = b3; vb[4] = b4; vb[5] = b5; vb[6] = b6; vb[7] = b7;
+            }
+            for (y = 0; y < LMM__MR; y++) { sa[(size_t)x * LMM__MR + y] = va[y] * inv; sb[(size_t)x * LMM__MR + y] = vb[y] * inv; }
+        }
+        for (x = 0; x < kb; x++) {
+            double *px = pan + (size_t)x * lda + r0;
+            const double *qa = sa + (size_t)x * LMM__MR, *qb = sb + (size_t)x * LMM__MR;
+            if (rows == 2 * LMM__MR) for (y = 0; y < LMM__MR; y++) { double u = qa[y], w = qb[y]; px[y] = u; px[y + LMM__MR] = w; }
+            else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? qa[y] : qb[y - LMM__MR];
         }
     }
 }
@@ -8664,7 +8715,7 @@ static int lmm__sparse_supernode(lmm__blocks *B, int s)
         int kb = nc - k0 < LMM__NB ? nc - k0 : LMM__NB, p0 = k0 + kb, m2 = mr - p0, j0, g0, g1;
         double *d = blk + (size_t)k0 * mr + k0;
         if (lmm_chol(kb, d, mr) != 0) return 1;
-        lmm__panel_solve_pack(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
+        lmm__panel_solve_pack2(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
         /* OpenMP: by tile columns, each output computed alike whatever the threads */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) if ((double)kb * (nc - p0) * m2 >= 4e6)
