@@ -8663,7 +8663,13 @@ static void lmm__sparse_classes_col(lmm__blocks *B, int j, const double *scale)
         const double *ev = B->sp_eval + B->sp_gstart[g];
         double wc = w[B->sp_gcls[g]];
         int n = (int)(B->sp_gstart[g + 1] - B->sp_gstart[g]);
-        for (k = 0; k < n; k++) col[er[k]] -= wc * ev[k];
+        for (k = 0; k + 4 <= n; k += 4) {    /* four at a time, loads ahead of the stores (a group's rows are distinct) */
+            int e0 = er[k], e1 = er[k + 1], e2 = er[k + 2], e3 = er[k + 3];
+            double x0 = col[e0] - wc * ev[k], x1 = col[e1] - wc * ev[k + 1];
+            double x2 = col[e2] - wc * ev[k + 2], x3 = col[e3] - wc * ev[k + 3];
+            col[e0] = x0; col[e1] = x1; col[e2] = x2; col[e3] = x3;
+        }
+        for (; k < n; k++) col[er[k]] -= wc * ev[k];
     }
     for (k = j - f; k < mr; k++) col[k] *= scale[rows[k]] * sc;
     if (j < qr) {
@@ -8689,7 +8695,9 @@ static void lmm__sparse_classes_tail(lmm__blocks *B)
         const double *v = B->L21 + B->cp[j], *vt = v + nj - nt;
         for (t = 0; t < nj - nt; t++) {
             double *acc = B->sp_tail + (size_t)rows[t] * nt, vv = v[t];
-            for (a = 0; a < nt; a++) acc[a] += vt[a] * vv;
+            if (nt == 3) { acc[0] += vt[0] * vv; acc[1] += vt[1] * vv; acc[2] += vt[2] * vv; }   /* short tails unrolled */
+            else if (nt == 4) { acc[0] += vt[0] * vv; acc[1] += vt[1] * vv; acc[2] += vt[2] * vv; acc[3] += vt[3] * vv; }
+            else for (a = 0; a < nt; a++) acc[a] += vt[a] * vv;
         }
         for (b = 0; b < nt; b++)
             for (a = b; a < nt; a++) tt[(size_t)b * nt + a] += vt[a] * vt[b];
