@@ -165,6 +165,9 @@
    LMM_MALLOC(sz), LMM_REALLOC(p,sz), LMM_FREE(p)   allocation hooks
    LMM_ASSERT(x)       assertion for programmer errors (default assert)
    LMM_USE_CBLAS       route dense kernels through CBLAS
+   LMM_NO_FMA          no fused multiply-adds in the sparse factor's kernels even
+                       where the target has them (__FMA__: -mfma, -march=native);
+                       with them its results may differ in the last bits
    -fopenmp (_OPENMP)  bootstrap replicates in parallel; the sparse factor's
                        big loops (L21 L21' by column, large supernode updates,
                        the dense tail's panels) shared among threads. Every
@@ -7173,7 +7176,7 @@ typedef struct lmm__blocks {
        students x teachers), the objective factors L22 by supernodes: each a
        dense column-major m x c block (its c columns, all m rows of its pattern),
        factored in place, its update written from register tiles straight into
-       the later supernodes. (A better order was looked for: CHOLMOD's AMD on
+       the later supernodes (fused multiply-adds where the target has FMA). (A better order was looked for: CHOLMOD's AMD on
        InstEval's teachers graph, 1142 nodes and 141188 edges after the
        students, needs the same work, sum of squared column counts 1.11e8
        against 1.20e8 here with the supernodes' explicit zeros.) The X and y rows stay last, so log|R_X| and pwrss
