@@ -170,6 +170,9 @@
    LMM_MALLOC(sz), LMM_REALLOC(p,sz), LMM_FREE(p)   allocation hooks
    LMM_ASSERT(x)       assertion for programmer errors (default assert)
    LMM_USE_CBLAS       route dense kernels through CBLAS
+   LMM_NO_FMA          no fused multiply-adds in the factor kernels (dense and
+                       sparse) even where the target has them (__FMA__: -mfma,
+                       -march=native); with them results may differ in the last bits
    -fopenmp (_OPENMP)  bootstrap replicates in parallel; the sparse factor's
                        big loops (L21 L21' by column, large supernode updates,
                        the dense tail's panels) shared among threads. Every
@@ -1995,8 +1998,9 @@ static void lmm__gemm_nt_sub(int m, int n, int k, const double *a, int lda,
 #define LMM__MR 8
 #define LMM__NR 4
 
-/* c + a b: fused where the target has it (one rounding, and one instruction). */
-#if defined(__FMA__)
+/* c + a b: fused where the target has it (one rounding, and one instruction);
+   LMM_NO_FMA keeps the separate product and sum. */
+#if defined(__FMA__) && !defined(LMM_NO_FMA)
 #define LMM__MADD(a, b, c) fma(a, b, c)
 #else
 #define LMM__MADD(a, b, c) ((c) + (a) * (b))
@@ -2118,15 +2122,85 @@ static void lmm__gather_tile_add(const double *va, const double *vb, const doubl
             if (x - y >= lo) c[x + (size_t)y * ldc] += acc[y][x];
 }
 
+/* The sparse factor's tiles (lmm__sparse_supernode): lmm__tile_acc with fused
+   multiply-adds where the target has them (-mfma, -march=native), one rounding
+   per step instead of two; otherwise lmm__tile_acc itself, the same bits. Half
+   the instructions of the separate products and sums, and no add latency chain.
+   LMM__FNMA(a, b, c) = c - a b, fused there. */
+#if defined(__FMA__) && !defined(LMM_NO_FMA)
+#define LMM__FNMA(a, b, c) fma(-(a), (b), (c))
+static void lmm__tile_acc_fused(const double *pk, int kb, int i0, int j0, double acc[LMM__NR][LMM__MR])
+{
+    const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
+    const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
+    int l;
+#define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
+    LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
+#undef LMM__ACC4
+#define LMM__FMA8(y) do { double by = b[y]; c0##y = fma(a0, by, c0##y); c1##y = fma(a1, by, c1##y); \
+                          c2##y = fma(a2, by, c2##y); c3##y = fma(a3, by, c3##y); c4##y = fma(a4, by, c4##y); \
+                          c5##y = fma(a5, by, c5##y); c6##y = fma(a6, by, c6##y); c7##y = fma(a7, by, c7##y); } while (0)
+#define LMM__STEP do { double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7]; \
+                       LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3); a += LMM__MR; b += LMM__MR; } while (0)
+    for (l = 0; l + 2 <= kb; l += 2) { LMM__STEP; LMM__STEP; }   /* two steps a trip: less loop overhead, same order */
+    if (l < kb) LMM__STEP;
+#undef LMM__STEP
+#undef LMM__FMA8
+#define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
+                         acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
+    LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
+#undef LMM__PUT
+}
+#else
+#define LMM__FNMA(a, b, c) ((c) - (a) * (b))
+#define lmm__tile_acc_fused lmm__tile_acc
+#endif
+
+/* lmm__syrk_tile on lmm__tile_acc_fused (the sparse factor's own supernodes). */
+static void lmm__syrk_tile_fused(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y;
+    lmm__tile_acc_fused(pk, kb, i0, j0, acc);
+    if (m == LMM__MR && n == LMM__NR && !diag) {
+        for (y = 0; y < LMM__NR; y++)
+            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
+        return;
+    }
+    for (y = 0; y < n; y++)
+        for (x = 0; x < m; x++)
+            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
+}
+
 /* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
    column y (y0 <= y < n) at dst[colpos[y] + rowpos[i0 + x]] (a supernode's
-   update to a later one). */
+   update to a later one). Eight rows that land on eight consecutive places
+   (rowpos ascending: the target's dense tail) are written as whole vectors. */
 static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, int y0, int n, double *dst,
                               const int *rowpos, const size_t *colpos, int diag)
 {
     double acc[LMM__NR][LMM__MR];
     int x, y;
-    lmm__tile_acc(pk, kb, i0, j0, acc);
+    lmm__tile_acc_fused(pk, kb, i0, j0, acc);
+    if (!diag && m == LMM__MR && LMM__MR == 8 && rowpos[i0 + 7] - rowpos[i0] == 7) {
+        for (y = y0; y < n; y++) {   /* loads ahead of the stores: vectorised */
+            double *cy = dst + colpos[y] + rowpos[i0];
+            double s0 = cy[0] - acc[y][0], s1 = cy[1] - acc[y][1], s2 = cy[2] - acc[y][2], s3 = cy[3] - acc[y][3];
+            double s4 = cy[4] - acc[y][4], s5 = cy[5] - acc[y][5], s6 = cy[6] - acc[y][6], s7 = cy[7] - acc[y][7];
+            cy[0] = s0; cy[1] = s1; cy[2] = s2; cy[3] = s3; cy[4] = s4; cy[5] = s5; cy[6] = s6; cy[7] = s7;
+        }
+        return;
+    }
+    if (!diag && m == LMM__MR && LMM__MR == 8) {   /* the eight places held in registers for the columns */
+        const int *rp = rowpos + i0;
+        int r0 = rp[0], r1 = rp[1], r2 = rp[2], r3 = rp[3], r4 = rp[4], r5 = rp[5], r6 = rp[6], r7 = rp[7];
+        for (y = y0; y < n; y++) {
+            double *cy = dst + colpos[y];
+            cy[r0] -= acc[y][0]; cy[r1] -= acc[y][1]; cy[r2] -= acc[y][2]; cy[r3] -= acc[y][3];
+            cy[r4] -= acc[y][4]; cy[r5] -= acc[y][5]; cy[r6] -= acc[y][6]; cy[r7] -= acc[y][7];
+        }
+        return;
+    }
     for (y = y0; y < n; y++) {
         double *cy = dst + colpos[y];
         const int *rp = rowpos + i0;
@@ -2170,6 +2244,53 @@ static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan,
                 double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
                 px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
             } else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+        }
+    }
+}
+
+/* lmm__panel_solve_pack for the sparse factor's supernodes (kb <= LMM__NB):
+   each row the same operations in the same order (fused, LMM__FNMA, under
+   LMM__FUSED), two slabs at a time so that their dependence chains overlap
+   (one slab's solve waits on each step's latency). */
+static void lmm__panel_solve_pack2(int kb, const double *d, int lda, double *pan, int m2, double *pack)
+{
+    int i, nslab = (m2 + LMM__MR - 1) / LMM__MR;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (m2 >= 256)
+#endif
+    for (i = 0; i < nslab; i += 2) {
+        double spare[LMM__NB * LMM__MR];   /* the second slab's place when there is none */
+        double *sa = pack + (size_t)i * kb * LMM__MR, *sb = i + 1 < nslab ? sa + (size_t)kb * LMM__MR : spare;
+        int r0 = i * LMM__MR, rows = m2 - r0 < 2 * LMM__MR ? m2 - r0 : 2 * LMM__MR, x, y, l;
+        for (x = 0; x < kb; x++) {
+            double va[LMM__MR], vb[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+            const double *src = pan + (size_t)x * lda + r0;
+            if (rows == 2 * LMM__MR) for (y = 0; y < LMM__MR; y++) { va[y] = src[y]; vb[y] = src[y + LMM__MR]; }
+            else for (y = 0; y < LMM__MR; y++) {
+                va[y] = y < rows ? src[y] : 0.0;
+                vb[y] = y + LMM__MR < rows ? src[y + LMM__MR] : 0.0;
+            }
+            {   /* named scalars: kept in vector registers at -O2 */
+                double a0 = va[0], a1 = va[1], a2 = va[2], a3 = va[3], a4 = va[4], a5 = va[5], a6 = va[6], a7 = va[7];
+                double b0 = vb[0], b1 = vb[1], b2 = vb[2], b3 = vb[3], b4 = vb[4], b5 = vb[5], b6 = vb[6], b7 = vb[7];
+                for (l = 0; l < x; l++) {
+                    const double *pa = sa + (size_t)l * LMM__MR, *pb = sb + (size_t)l * LMM__MR;
+                    double f = d[x + (size_t)l * lda];
+                    a0 = LMM__FNMA(pa[0], f, a0); a1 = LMM__FNMA(pa[1], f, a1); a2 = LMM__FNMA(pa[2], f, a2); a3 = LMM__FNMA(pa[3], f, a3);
+                    a4 = LMM__FNMA(pa[4], f, a4); a5 = LMM__FNMA(pa[5], f, a5); a6 = LMM__FNMA(pa[6], f, a6); a7 = LMM__FNMA(pa[7], f, a7);
+                    b0 = LMM__FNMA(pb[0], f, b0); b1 = LMM__FNMA(pb[1], f, b1); b2 = LMM__FNMA(pb[2], f, b2); b3 = LMM__FNMA(pb[3], f, b3);
+                    b4 = LMM__FNMA(pb[4], f, b4); b5 = LMM__FNMA(pb[5], f, b5); b6 = LMM__FNMA(pb[6], f, b6); b7 = LMM__FNMA(pb[7], f, b7);
+                }
+                va[0] = a0; va[1] = a1; va[2] = a2; va[3] = a3; va[4] = a4; va[5] = a5; va[6] = a6; va[7] = a7;
+                vb[0] = b0; vb[1] = b1; vb[2] = b2; vb[3] = b3; vb[4] = b4; vb[5] = b5; vb[6] = b6; vb[7] = b7;
+            }
+            for (y = 0; y < LMM__MR; y++) { sa[(size_t)x * LMM__MR + y] = va[y] * inv; sb[(size_t)x * LMM__MR + y] = vb[y] * inv; }
+        }
+        for (x = 0; x < kb; x++) {
+            double *px = pan + (size_t)x * lda + r0;
+            const double *qa = sa + (size_t)x * LMM__MR, *qb = sb + (size_t)x * LMM__MR;
+            if (rows == 2 * LMM__MR) for (y = 0; y < LMM__MR; y++) { double u = qa[y], w = qb[y]; px[y] = u; px[y + LMM__MR] = w; }
+            else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? qa[y] : qb[y - LMM__MR];
         }
     }
 }
@@ -7191,7 +7312,7 @@ typedef struct lmm__blocks {
        students x teachers), the objective factors L22 by supernodes: each a
        dense column-major m x c block (its c columns, all m rows of its pattern),
        factored in place, its update written from register tiles straight into
-       the later supernodes. (A better order was looked for: CHOLMOD's AMD on
+       the later supernodes (fused multiply-adds where the target has FMA). (A better order was looked for: CHOLMOD's AMD on
        InstEval's teachers graph, 1142 nodes and 141188 edges after the
        students, needs the same work, sum of squared column counts 1.11e8
        against 1.20e8 here with the supernodes' explicit zeros.) The X and y rows stay last, so log|R_X| and pwrss
@@ -8985,7 +9106,13 @@ static void lmm__sparse_classes_col(lmm__blocks *B, int j, const double *scale)
         const double *ev = B->sp_eval + B->sp_gstart[g];
         double wc = w[B->sp_gcls[g]];
         int n = (int)(B->sp_gstart[g + 1] - B->sp_gstart[g]);
-        for (k = 0; k < n; k++) col[er[k]] -= wc * ev[k];
+        for (k = 0; k + 4 <= n; k += 4) {    /* four at a time, loads ahead of the stores (a group's rows are distinct) */
+            int e0 = er[k], e1 = er[k + 1], e2 = er[k + 2], e3 = er[k + 3];
+            double x0 = col[e0] - wc * ev[k], x1 = col[e1] - wc * ev[k + 1];
+            double x2 = col[e2] - wc * ev[k + 2], x3 = col[e3] - wc * ev[k + 3];
+            col[e0] = x0; col[e1] = x1; col[e2] = x2; col[e3] = x3;
+        }
+        for (; k < n; k++) col[er[k]] -= wc * ev[k];
     }
     for (k = j - f; k < mr; k++) col[k] *= scale[rows[k]] * sc;
     if (j < qr) {
@@ -9011,7 +9138,9 @@ static void lmm__sparse_classes_tail(lmm__blocks *B)
         const double *v = B->L21 + B->cp[j], *vt = v + nj - nt;
         for (t = 0; t < nj - nt; t++) {
             double *acc = B->sp_tail + (size_t)rows[t] * nt, vv = v[t];
-            for (a = 0; a < nt; a++) acc[a] += vt[a] * vv;
+            if (nt == 3) { acc[0] += vt[0] * vv; acc[1] += vt[1] * vv; acc[2] += vt[2] * vv; }   /* short tails unrolled */
+            else if (nt == 4) { acc[0] += vt[0] * vv; acc[1] += vt[1] * vv; acc[2] += vt[2] * vv; acc[3] += vt[3] * vv; }
+            else for (a = 0; a < nt; a++) acc[a] += vt[a] * vv;
         }
         for (b = 0; b < nt; b++)
             for (a = b; a < nt; a++) tt[(size_t)b * nt + a] += vt[a] * vt[b];
@@ -9023,20 +9152,21 @@ static void lmm__sparse_classes_tail(lmm__blocks *B)
    once: its update of the supernode's later columns, and of the later
    supernodes its rows below meet (a group of rows per target, the target's
    columns), straight from register tiles into their storage: no frontal
-   matrix, nothing but the tiles' own writes. Returns 0, or nonzero when not
-   positive definite. */
+   matrix, nothing but the tiles' own writes. The last, dense supernode runs
+   the same panels (fused tiles where the target has FMA: lmm__tile_acc_fused).
+   Returns 0, or nonzero when not positive definite. */
 static int lmm__sparse_supernode(lmm__blocks *B, int s)
 {
     int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], k0;
     const int *rows = B->sp_rows + B->sp_rp[s];
     double *blk = B->sp_val + B->sp_off[s], *pack = B->pack;
     int *rel = B->sp_rel;
-    if (nc == mr) return lmm__chol_blocked(mr, nc, blk, mr, pack) != 0;   /* no rows below: the last, dense supernode */
+    if (nc == mr && mr <= 48) return lmm_chol(mr, blk, mr) != 0;   /* the last supernode, dense and small */
     for (k0 = 0; k0 < nc; k0 += LMM__NB) {
         int kb = nc - k0 < LMM__NB ? nc - k0 : LMM__NB, p0 = k0 + kb, m2 = mr - p0, j0, g0, g1;
         double *d = blk + (size_t)k0 * mr + k0;
         if (lmm_chol(kb, d, mr) != 0) return 1;
-        lmm__panel_solve_pack(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
+        lmm__panel_solve_pack2(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
         /* OpenMP: by tile columns, each output computed alike whatever the threads */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) if ((double)kb * (nc - p0) * m2 >= 4e6)
@@ -9044,8 +9174,8 @@ static int lmm__sparse_supernode(lmm__blocks *B, int s)
         for (j0 = 0; j0 < nc - p0; j0 += LMM__NR) {            /* the supernode's later columns */
             int nn = nc - p0 - j0 < LMM__NR ? nc - p0 - j0 : LMM__NR, i0;
             for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
-                lmm__syrk_tile(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
-                               blk + (size_t)(p0 + j0) * mr + p0 + i0, mr, i0 < j0 + LMM__NR);
+                lmm__syrk_tile_fused(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
+                                     blk + (size_t)(p0 + j0) * mr + p0 + i0, mr, i0 < j0 + LMM__NR);
         }
         for (g0 = nc; g0 < mr; g0 = g1) {                      /* the later supernodes */
             int t = B->sp_snof[rows[g0]], ft = B->sp_first[t], lt = B->sp_first[t + 1], mt = B->sp_rp[t + 1] - B->sp_rp[t], i;

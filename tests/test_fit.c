@@ -366,7 +366,7 @@ static void check_sparse_crossed(void)
             CHECK(lmm_model_set_factor(m, LMM_FACTOR_DENSE, &err) == LMM_OK);
             dense = lmm_model_objective(m, thetas[i], i % 2);
             CHECK(isfinite(dense));
-            CHECK_CLOSE(sparse, dense, 1e-11, 0);
+            CHECK_CLOSE(sparse, dense, 1e-12, 0);
         }
     }
     CHECK(lmm_model_set_response(m, y, &err) == LMM_OK);
