@@ -6686,7 +6686,14 @@ static void lmm__bq_coef_wide(int p, int m, const double *S, const double *x, do
             double x0 = x[idx[0]], x1 = n > 1 ? x[idx[1]] : 0, x2 = n > 2 ? x[idx[2]] : 0, x3 = n > 3 ? x[idx[3]] : 0;
             for (j = 0; j < p; j++) {
                 double *hj = H + (size_t)j * p, a0 = x0 * s0[j], a1 = x1 * s1[j], a2 = x2 * s2[j], a3 = x3 * s3[j];
-                for (i = j; i < p; i++) hj[i] += a0 * s0[i] + a1 * s1[i] + a2 * s2[i] + a3 * s3[i];
+                for (i = j; i + 4 <= p; i += 4) {   /* four rows as four named sums: one vector */
+                    double h0 = hj[i] + (a0 * s0[i] + a1 * s1[i] + a2 * s2[i] + a3 * s3[i]);
+                    double h1 = hj[i + 1] + (a0 * s0[i + 1] + a1 * s1[i + 1] + a2 * s2[i + 1] + a3 * s3[i + 1]);
+                    double h2 = hj[i + 2] + (a0 * s0[i + 2] + a1 * s1[i + 2] + a2 * s2[i + 2] + a3 * s3[i + 2]);
+                    double h3 = hj[i + 3] + (a0 * s0[i + 3] + a1 * s1[i + 3] + a2 * s2[i + 3] + a3 * s3[i + 3]);
+                    hj[i] = h0; hj[i + 1] = h1; hj[i + 2] = h2; hj[i + 3] = h3;
+                }
+                for (; i < p; i++) hj[i] += a0 * s0[i] + a1 * s1[i] + a2 * s2[i] + a3 * s3[i];
             }
             n = 0;
         }
@@ -6696,7 +6703,8 @@ static void lmm__bq_coef_wide(int p, int m, const double *S, const double *x, do
 }
 
 /* s_j' H s_j / 2 for the m points s_j (symmetric H, many variables): from
-   the lower triangle by contiguous columns, four points at a time. */
+   the lower triangle by contiguous columns, four points at a time, each
+   point's column sums in four lanes (vector registers). */
 static void lmm__bq_halfquads(int p, int m, const double *S, const double *H, double *out)
 {
     int i, j, k;
@@ -6707,8 +6715,20 @@ static void lmm__bq_halfquads(int p, int m, const double *S, const double *H, do
         double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
         for (j = 0; j < p; j++) {
             const double *hj = H + (size_t)j * p;
-            double t0 = 0, t1 = 0, t2 = 0, t3 = 0, d = hj[j];
-            for (i = j + 1; i < p; i++) {
+            double t0, t1, t2, t3, d = hj[j];
+            /* each point's sum in four lanes (rows i mod 4), added up after */
+            double u[4][4] = { { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 0, 0, 0, 0 } };
+            for (i = j + 1; i + 4 <= p; i += 4) {
+                const double *h = hj + i;
+                int l;
+                for (l = 0; l < 4; l++) u[0][l] += h[l] * s0[i + l];
+                for (l = 0; l < 4; l++) u[1][l] += h[l] * s1[i + l];
+                for (l = 0; l < 4; l++) u[2][l] += h[l] * s2[i + l];
+                for (l = 0; l < 4; l++) u[3][l] += h[l] * s3[i + l];
+            }
+            t0 = (u[0][0] + u[0][1]) + (u[0][2] + u[0][3]); t1 = (u[1][0] + u[1][1]) + (u[1][2] + u[1][3]);
+            t2 = (u[2][0] + u[2][1]) + (u[2][2] + u[2][3]); t3 = (u[3][0] + u[3][1]) + (u[3][2] + u[3][3]);
+            for (; i < p; i++) {
                 double h = hj[i];
                 t0 += h * s0[i]; t1 += h * s1[i]; t2 += h * s2[i]; t3 += h * s3[i];
             }
