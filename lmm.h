@@ -6037,6 +6037,7 @@ typedef struct lmm__opt {
     void *ctx;
     int nevals, max_evals, exhausted;
     int stalled;                  /* BOBYQA stopped on LMM__BQ_STALL, not a radius */
+    int newton_end;               /* BOBYQA ended on its last Newton step (LMM__BQ_NEAR_DIM) */
     double *fhist;                /* when set, fbest after evaluation k goes in fhist[k % nhist] */
     int nhist;
     double rho_begin, rho_end, ftol, xtol;
@@ -6078,7 +6079,11 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
    the result finds nothing better (refits reproduce their fit). Only strict
    gains count. Returns 1 when the sweep gained more than rounding: the point
    was not stationary and the search must go on from it. A stalled search
-   (o->stalled) only lands on the bounds: it stopped on a slope by design. */
+   (o->stalled) only lands on the bounds: it stopped on a slope by design. So
+   does one that ended on its last Newton step (o->newton_end), whose model
+   already put the optimum within rho_end: over 1000 sleepstudy bootMer
+   replicates the sweep bettered 18 of them, by at most 2.9e-11 relative, for
+   6 of their 73 evaluations. */
 static int lmm__opt_polish(lmm__opt *o, double *t)
 {
     int p = o->nf, i, sgn;
@@ -6095,7 +6100,7 @@ static int lmm__opt_polish(lmm__opt *o, double *t)
         }
     }
     fswept = o->fbest;
-    for (i = 0; i < p && !o->exhausted && !o->stalled; i++)
+    for (i = 0; i < p && !o->exhausted && !o->stalled && !o->newton_end; i++)
         for (sgn = -1; sgn <= 1; sgn += 2) {
             memcpy(t, o->zbest, bytes);
             t[i] = lmm__clampd(t[i] + sgn * o->rho_end, o->lo[i], o->hi[i]);
@@ -6652,6 +6657,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
        evaluations); so too up to LMM__BQ_NEAR_DIM variables */
     double farmin = p > LMM__BQ_FAR_DIM || p <= LMM__BQ_NEAR_DIM ? 10 : 2;
     int have_model = 0, nstart = o->nevals, first = 1, stale = 0;
+    o->newton_end = 0;
     for (i = 0; i < p * p; i++) H0[i] = 0;
     if (p > LMM__BQ_FAR_DIM) {
         /* the best f of the last m + 1 evaluations, for the stall test */
@@ -6891,7 +6897,10 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
         if (rho <= o->rho_end) {
             /* Powell's last Newton step: under the 10 rho rule the final short
                step is where the model's optimum lies, closer than rho_end */
-            if (short_step && pred > 0 && dnorm > 0 && p <= LMM__BQ_NEAR_DIM) lmm__opt_eval(o, xp);
+            if (p <= LMM__BQ_NEAR_DIM) {
+                if (short_step && pred > 0 && dnorm > 0) lmm__opt_eval(o, xp);
+                o->newton_end = 1;
+            }
             return 1;
         }
         {
