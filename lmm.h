@@ -564,7 +564,8 @@ typedef enum lmm_optimizer { LMM_OPT_BOBYQA = 0, LMM_OPT_NELDER_MEAD = 1 } lmm_o
 /* Zero fields mean defaults: rho_begin 0.2 (first step), rho_end 2e-7 (final radius / NM simplex
    size; mixed-model fits default to 2e-6), ftol_abs 1e-10 and xtol_abs 1e-10 (NM only: f spread /
    simplex floor), max_evals 10000. Beyond 20 free variables BOBYQA also stops (converged) once
-   2n+1 evaluations (the first set, or any below the first radius) gain under 3e-9 (2n+1)(1 + |f|). */
+   2n+1 evaluations (the first set, or any below the first radius) gain under 3e-9 (2n+1)(1 + |f|);
+   up to 3 it ends on its model's last Newton step, without the closing compass sweep at rho_end. */
 typedef struct lmm_optim_options {
     lmm_optimizer method;
     double rho_begin, rho_end, ftol_abs, xtol_abs;
