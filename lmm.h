@@ -8529,8 +8529,11 @@ static double lmm__rest_scale(const lmm__blocks *B, int c)
    to the level's last row, the column pass (T_k on each level's columns)
    over the rows from the level's first, each diagonal block mirrored first
    (the only upper entries those passes read). Every lower entry is computed
-   as by the passes over the whole mirrored matrix; half the work. */
-static void lmm__rest_congruence_lower(lmm_model *m)
+   as by the passes over the whole mirrored matrix; half the work. With
+   own_levels_only (L22 holds A22 itself), the blocks between two levels of
+   one term are known zero (an observation has one level per term) and are
+   skipped unread. */
+static void lmm__rest_congruence_lower(lmm_model *m, int own_levels_only)
 {
     lmm__blocks *B = m->blk_;
     int r = B->r, k, j, c, a, b;
@@ -8558,7 +8561,7 @@ static void lmm__rest_congruence_lower(lmm_model *m)
         for (a = 0; a < pk; a++)
             for (b = 0; b < pk; b++) tt[a + b * pk] = T[b + a * pk];
         for (c = 0; c < base + nl * pk; c++)
-            for (j = c > base ? (c - base) / pk : 0; j < nl; j++) {
+            for (j = c > base ? (c - base) / pk : 0; j < (own_levels_only && c >= base ? (c - base) / pk + 1 : nl); j++) {
                 double *v = M + (size_t)c * r + base + j * pk;
                 for (a = 0; a < pk && v[a] == 0.0; a++) {}
                 if (a < pk) lmm__trmv_t(pk, tt, v);   /* T' 0 = 0: two levels of different terms seldom meet */
@@ -8567,12 +8570,15 @@ static void lmm__rest_congruence_lower(lmm_model *m)
     for (k = 1; k < m->nterms; k++) {            /* columns: each level's columns times T_k, rows from its first */
         const lmm_reterm *t = &m->terms[k];
         const double *T = B->T + B->T_offset[k];
-        int pk = t->ncol, base = t->u_offset - B->q1;
+        int pk = t->ncol, base = t->u_offset - B->q1, tend = base + t->nlevels * pk;
         for (j = 0; j < t->nlevels; j++) {
             int s0 = base + j * pk, i0, i1;
             for (i0 = s0; i0 < r; i0 = i1) {     /* in chunks of rows, those zero in all pk columns skipped (each row is its own sum) */
-                int zero = 1;
-                i1 = i0 + LMM__MR < r ? i0 + LMM__MR : r;
+                int zero = 1, cap = r;
+                if (own_levels_only && i0 >= s0 + pk && i0 < tend) i0 = tend;   /* the term's later levels */
+                if (i0 >= r) break;
+                if (own_levels_only && i0 < s0 + pk) cap = s0 + pk;
+                i1 = i0 + LMM__MR < cap ? i0 + LMM__MR : cap;
                 for (a = 0; a < pk && zero; a++)
                     for (c = i0; c < i1 && zero; c++) zero = M[(size_t)(s0 + a) * r + c] == 0.0;
                 if (!zero) lmm__cols_times_template(M + (size_t)s0 * r + i0, r, i1 - i0, T, pk);
@@ -8581,8 +8587,9 @@ static void lmm__rest_congruence_lower(lmm_model *m)
     }
 }
 
-/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle. */
-static void lmm__rest_congruence(lmm_model *m)
+/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle
+   (own_levels_only: L22 holds A22, see lmm__rest_congruence_lower). */
+static void lmm__rest_congruence(lmm_model *m, int own_levels_only)
 {
     lmm__blocks *B = m->blk_;
     int r = B->r, c, i;
@@ -8593,7 +8600,7 @@ static void lmm__rest_congruence(lmm_model *m)
             for (i = c; i < r; i++) lc[i] *= B->rowscale[i] * sc;
         }
     } else {
-        lmm__rest_congruence_lower(m);
+        lmm__rest_congruence_lower(m, own_levels_only);
     }
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
 }
@@ -8908,7 +8915,7 @@ static int lmm__schur_build(lmm_model *m, const double *theta, int full)
     /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21'), the product as a sum
        of each level's outer product, into the lower triangle */
     for (c = 0; c < r; c++) memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(r - c) * sizeof(double));
-    lmm__rest_congruence(m);
+    lmm__rest_congruence(m, 1);
     for (b = 0; b < B->qr && scattered; b++) {   /* column b of L21 L21', one column at a time */
         double *col = B->L22 + (size_t)b * r;
         size_t e;
@@ -9244,7 +9251,7 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
             if (col < B->qr) dst[0] += 1.0;
         }
     }
-    if (!B->diag_rest) lmm__rest_congruence(m);
+    if (!B->diag_rest) lmm__rest_congruence(m, 0);
     return lmm__chol_blocked(r, r, B->L22, r, B->pack) != 0;
 }
 
