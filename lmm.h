@@ -2038,9 +2038,23 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
             for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
         return;
     }
-    for (y = 0; y < n; y++)
-        for (x = 0; x < m; x++)
-            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
+    for (y = 0; y < n; y++)                      /* diag: rows from the diagonal down, no test per entry */
+        for (x = diag && j0 + y - i0 > 0 ? j0 + y - i0 : 0; x < m; x++) c[x + (size_t)y * ldc] -= acc[y][x];
+}
+
+/* c = -(the product lmm__syrk_tile subtracts), zeros above the diagonal when
+   diag: the same values as clearing c first and subtracting, one pass. */
+static void lmm__syrk_tile_neg(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y;
+    lmm__tile_acc(pk, kb, i0, j0, acc);
+    for (y = 0; y < n; y++) {
+        int x0 = diag && j0 + y - i0 > 0 ? j0 + y - i0 : 0;
+        double *cy = c + (size_t)y * ldc;
+        for (x = 0; x < x0 && x < m; x++) cy[x] = 0.0;
+        for (x = x0; x < m; x++) cy[x] = 0.0 - acc[y][x];
+    }
 }
 
 /* c -= the same panel product as lmm__syrk_tile, one rank-1 term at a time
@@ -8873,8 +8887,7 @@ static void lmm__schur_pairs(lmm_model *m)
         for (j0 = 0; j0 < nob; j0 += LMM__NR)    /* G = -B_j' B_j, its lower triangle (the entries read no more) */
             for (i0 = j0 - j0 % LMM__MR; i0 < nob; i0 += LMM__MR) {
                 int mm = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nn = nob - j0 < LMM__NR ? nob - j0 : LMM__NR;
-                for (x = 0; x < nn; x++) memset(G + (size_t)(j0 + x) * nob + i0, 0, (size_t)mm * sizeof(double));
-                lmm__syrk_tile(pk, p1, i0, j0, mm, nn, G + (size_t)j0 * nob + i0, nob, i0 < j0 + LMM__NR);
+                lmm__syrk_tile_neg(pk, p1, i0, j0, mm, nn, G + (size_t)j0 * nob + i0, nob, i0 < j0 + LMM__NR);
             }
         for (x = 0; x < nt; x++) {               /* L21_j's X and y rows times B_j, by rows, then by observation into pr_h */
             double *hx = pk + (size_t)x * nob, *h = B->pr_h + (size_t)o0 * nt + x;
