@@ -2173,7 +2173,7 @@ static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan,
             for (l = 0; l < x; l++) {
                 const double *sl = slab + (size_t)l * LMM__MR;
                 double f = d[x + (size_t)l * lda];
-                for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
+                for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);   /* fused where FMA is: half the chain's latency */
             }
             for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
         }
