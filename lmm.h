@@ -7506,7 +7506,7 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
     B->pr_b = LMM__NEW(double, (size_t)total * (p1 > qs ? p1 : qs));
     B->pr_w = LMM__ZNEW(double, (size_t)total * qs + LMM__MR);   /* the tiles read up to 8 values past a term's */
     B->pr_h = LMM__ZNEW(double, (size_t)total * nt + LMM__MR);
-    B->pr_pack = LMM__ZNEW(double, ((size_t)B->pr_max + LMM__MR) * (p1 > nt ? p1 : nt));
+    B->pr_pack = LMM__ZNEW(double, ((size_t)B->pr_max + 2 * LMM__MR + nt) * (p1 > nt ? p1 : nt));   /* B_j, then the X and y rows */
     idx = LMM__NEW(int, r);
     if (!B->pr_gofs || !B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !B->pr_pack || !idx) {
         LMM_FREE(idx);
@@ -8867,7 +8867,7 @@ static void lmm__schur_pairs(lmm_model *m)
             for (c = 0; c < qs; c++) B->pr_w[(size_t)o * qs + c] = Wt[(size_t)c * total + o];
     }
     for (j = 0; j < B->l1; j++) {
-        int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0;
+        int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0, nobp;
         const double *L = B->L11 + (size_t)j * p1 * p1, *tail = B->L21 + B->cp[j] * p1 + nj - nt, *Z1 = B->pr_z1 + (size_t)o0 * p1;
         double *Bt = B->pr_b + (size_t)o0 * p1, *G = B->pr_g + B->pr_gofs[j], *pk = B->pr_pack;
         if (nob == 0) continue;
@@ -8884,17 +8884,23 @@ static void lmm__schur_pairs(lmm_model *m)
         }
         for (o = nob; o % LMM__MR; o++)
             for (a = 0; a < p1; a++) pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = 0.0;
+        nobp = o;                                /* then L21_j's X and y rows, packed alike from slab nobp / MR */
+        for (; o < nobp + nt || o % LMM__MR; o++)
+            for (a = 0; a < p1; a++)
+                pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = o < nobp + nt ? tail[(size_t)a * nj + o - nobp] : 0.0;
         for (j0 = 0; j0 < nob; j0 += LMM__NR)    /* G = -B_j' B_j, its lower triangle (the entries read no more) */
             for (i0 = j0 - j0 % LMM__MR; i0 < nob; i0 += LMM__MR) {
                 int mm = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nn = nob - j0 < LMM__NR ? nob - j0 : LMM__NR;
                 lmm__syrk_tile_neg(pk, p1, i0, j0, mm, nn, G + (size_t)j0 * nob + i0, nob, i0 < j0 + LMM__NR);
             }
-        for (x = 0; x < nt; x++) {               /* L21_j's X and y rows times B_j, by rows, then by observation into pr_h */
-            double *hx = pk + (size_t)x * nob, *h = B->pr_h + (size_t)o0 * nt + x;
-            memset(hx, 0, (size_t)nob * sizeof(double));
-            for (a = 0; a < p1; a++) lmm__axpy_sub(nob, -tail[(size_t)a * nj + x], Bt + (size_t)a * nob, hx);
-            for (o = 0; o < nob; o++) h[(size_t)o * nt] = hx[o];
-        }
+        for (i0 = 0; i0 < nob; i0 += LMM__MR)   /* h_o = L21_j's X and y rows times b_o, by the tiles into pr_h (observation-major) */
+            for (j0 = 0; j0 < nt; j0 += LMM__NR) {
+                double acc[LMM__NR][LMM__MR], *h = B->pr_h + (size_t)(o0 + i0) * nt + j0;
+                int mm = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nn = nt - j0 < LMM__NR ? nt - j0 : LMM__NR, y;
+                lmm__tile_acc(pk, p1, i0, nobp + j0, acc);
+                for (x = 0; x < mm; x++)
+                    for (y = 0; y < nn; y++) h[(size_t)x * nt + y] = acc[y][x];
+            }
     }
     for (k = 0; k < B->pr_nxblk; k++) {          /* the X and y rows against each other level: -sum h w' */
         int R = B->pr_xpos[k], pk2 = m->terms[B->rowterm[R]].ncol, ne = B->pr_xstart[k + 1] - B->pr_xstart[k], i0, j0;
