@@ -2195,11 +2195,16 @@ static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan,
    k+1 when the leading minor of order k+1 is not positive definite. */
 static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
 {
-    int k0, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
+    int k0, kb, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
     if (n <= 48 && ncols == n) return lmm_chol(n, a, lda);
-    for (k0 = 0; k0 < ncols; k0 += nb) {
-        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb;
-        double *d = a + (size_t)k0 * lda + k0, *pan = d + kb;
+    for (k0 = 0; k0 < ncols; k0 += kb) {
+        int m2;
+        double *d, *pan;
+        kb = ncols - k0 < nb ? ncols - k0 : nb;
+        if (k0 == 0 && ncols == n && n > nb) kb = nb - ((nb - n) % LMM__MR + LMM__MR) % LMM__MR;   /* n - kb whole slabs: no part-filled tiles after */
+        m2 = n - k0 - kb;
+        d = a + (size_t)k0 * lda + k0;
+        pan = d + kb;
         if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
         if (m2 == 0) break;
 #ifdef LMM_USE_CBLAS
