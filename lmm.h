@@ -8707,13 +8707,15 @@ static int lmm__factor_first(lmm_model *m, const double *theta, int skip_pairs)
             L[1] = l10; L[2] = 0.0; L[3] = sqrt(m11);
             continue;
         }
-        for (b = 0; b < p1; b++)                 /* W = A T1 (T1 lower triangular), then L = T1' W + I */
-            for (a = 0; a < p1; a++) {
-                double s = 0;
-                int y;
-                for (y = b; y < p1; y++) s += A[a + y * p1] * T1[y + b * p1];
-                W[a + b * p1] = s;
+        for (b = 0; b < p1; b++) {               /* W = A T1 (T1 lower triangular) by columns, each entry's sum in y order; then L = T1' W + I */
+            double *wb = W + b * p1;
+            int y;
+            for (a = 0; a < p1; a++) wb[a] = 0.0;
+            for (y = b; y < p1; y++) {
+                const double *ay = A + (size_t)y * p1, tyb = T1[y + b * p1];
+                for (a = 0; a < p1; a++) wb[a] += ay[a] * tyb;
             }
+        }
         for (b = 0; b < p1; b++)
             for (a = 0; a < p1; a++) {           /* the lower triangle (lmm_chol reads no more), zeros above */
                 double s = 0;
