@@ -2162,28 +2162,39 @@ static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan,
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (m2 >= 256)
 #endif
-    for (i = 0; i < m2; i += LMM__MR) {
-        double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
-        int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, x, y, l;
+    for (i = 0; i < m2; i += 2 * LMM__MR) {    /* two slabs at once: four independent chains hide the update's latency */
+        double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR, *slab2 = slab + (size_t)kb * LMM__MR;
+        int rows = m2 - i < 2 * LMM__MR ? m2 - i : 2 * LMM__MR, x, y, l;
         for (x = 0; x < kb; x++) {
-            double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+            double v[2 * LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
             const double *src = pan + (size_t)x * lda + i;
-            if (rows == LMM__MR) for (y = 0; y < LMM__MR; y++) v[y] = src[y];   /* a full slab: one vector copy */
-            else for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
-            for (l = 0; l < x; l++) {
-                const double *sl = slab + (size_t)l * LMM__MR;
-                double f = d[x + (size_t)l * lda];
-                for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);   /* fused where FMA is: half the chain's latency */
-            }
+            if (rows == 2 * LMM__MR) for (y = 0; y < 2 * LMM__MR; y++) v[y] = src[y];   /* full slabs: vector copies */
+            else for (y = 0; y < 2 * LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+            if (rows > LMM__MR)
+                for (l = 0; l < x; l++) {
+                    const double *sl = slab + (size_t)l * LMM__MR, *sl2 = slab2 + (size_t)l * LMM__MR;
+                    double f = d[x + (size_t)l * lda];
+                    for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);   /* fused where FMA is */
+                    for (y = 0; y < LMM__MR; y++) v[LMM__MR + y] = LMM__MADD(-sl2[y], f, v[LMM__MR + y]);
+                }
+            else
+                for (l = 0; l < x; l++) {
+                    const double *sl = slab + (size_t)l * LMM__MR;
+                    double f = d[x + (size_t)l * lda];
+                    for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);
+                }
             for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
+            if (rows > LMM__MR) for (y = 0; y < LMM__MR; y++) slab2[(size_t)x * LMM__MR + y] = v[LMM__MR + y] * inv;
         }
         for (x = 0; x < kb; x++) {
-            if (rows == LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
-                const double *sx = slab + (size_t)x * LMM__MR;
-                double *px = pan + (size_t)x * lda + i;
+            const double *sx = slab + (size_t)x * LMM__MR, *sx2 = slab2 + (size_t)x * LMM__MR;
+            double *px = pan + (size_t)x * lda + i;
+            if (rows == 2 * LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
                 double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
+                double t0 = sx2[0], t1 = sx2[1], t2 = sx2[2], t3 = sx2[3], t4 = sx2[4], t5 = sx2[5], t6 = sx2[6], t7 = sx2[7];
                 px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
-            } else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+                px[8] = t0; px[9] = t1; px[10] = t2; px[11] = t3; px[12] = t4; px[13] = t5; px[14] = t6; px[15] = t7;
+            } else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? sx[y] : sx2[y - LMM__MR];
         }
     }
 }
