@@ -2043,9 +2043,23 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
             for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
         return;
     }
-    for (y = 0; y < n; y++)
-        for (x = 0; x < m; x++)
-            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
+    for (y = 0; y < n; y++)                      /* diag: rows from the diagonal down, no test per entry */
+        for (x = diag && j0 + y - i0 > 0 ? j0 + y - i0 : 0; x < m; x++) c[x + (size_t)y * ldc] -= acc[y][x];
+}
+
+/* c = -(the product lmm__syrk_tile subtracts), zeros above the diagonal when
+   diag: the same values as clearing c first and subtracting, one pass. */
+static void lmm__syrk_tile_neg(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
+{
+    double acc[LMM__NR][LMM__MR];
+    int x, y;
+    lmm__tile_acc(pk, kb, i0, j0, acc);
+    for (y = 0; y < n; y++) {
+        int x0 = diag && j0 + y - i0 > 0 ? j0 + y - i0 : 0;
+        double *cy = c + (size_t)y * ldc;
+        for (x = 0; x < x0 && x < m; x++) cy[x] = 0.0;
+        for (x = x0; x < m; x++) cy[x] = 0.0 - acc[y][x];
+    }
 }
 
 /* c -= the same panel product as lmm__syrk_tile, one rank-1 term at a time
@@ -2223,28 +2237,39 @@ static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan,
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (m2 >= 256)
 #endif
-    for (i = 0; i < m2; i += LMM__MR) {
-        double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
-        int rows = m2 - i < LMM__MR ? m2 - i : LMM__MR, x, y, l;
+    for (i = 0; i < m2; i += 2 * LMM__MR) {    /* two slabs at once: four independent chains hide the update's latency */
+        double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR, *slab2 = slab + (size_t)kb * LMM__MR;
+        int rows = m2 - i < 2 * LMM__MR ? m2 - i : 2 * LMM__MR, x, y, l;
         for (x = 0; x < kb; x++) {
-            double v[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+            double v[2 * LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
             const double *src = pan + (size_t)x * lda + i;
-            if (rows == LMM__MR) for (y = 0; y < LMM__MR; y++) v[y] = src[y];   /* a full slab: one vector copy */
-            else for (y = 0; y < LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
-            for (l = 0; l < x; l++) {
-                const double *sl = slab + (size_t)l * LMM__MR;
-                double f = d[x + (size_t)l * lda];
-                for (y = 0; y < LMM__MR; y++) v[y] -= sl[y] * f;
-            }
+            if (rows == 2 * LMM__MR) for (y = 0; y < 2 * LMM__MR; y++) v[y] = src[y];   /* full slabs: vector copies */
+            else for (y = 0; y < 2 * LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+            if (rows > LMM__MR)
+                for (l = 0; l < x; l++) {
+                    const double *sl = slab + (size_t)l * LMM__MR, *sl2 = slab2 + (size_t)l * LMM__MR;
+                    double f = d[x + (size_t)l * lda];
+                    for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);   /* fused where FMA is */
+                    for (y = 0; y < LMM__MR; y++) v[LMM__MR + y] = LMM__MADD(-sl2[y], f, v[LMM__MR + y]);
+                }
+            else
+                for (l = 0; l < x; l++) {
+                    const double *sl = slab + (size_t)l * LMM__MR;
+                    double f = d[x + (size_t)l * lda];
+                    for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);
+                }
             for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
+            if (rows > LMM__MR) for (y = 0; y < LMM__MR; y++) slab2[(size_t)x * LMM__MR + y] = v[LMM__MR + y] * inv;
         }
         for (x = 0; x < kb; x++) {
-            if (rows == LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
-                const double *sx = slab + (size_t)x * LMM__MR;
-                double *px = pan + (size_t)x * lda + i;
+            const double *sx = slab + (size_t)x * LMM__MR, *sx2 = slab2 + (size_t)x * LMM__MR;
+            double *px = pan + (size_t)x * lda + i;
+            if (rows == 2 * LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
                 double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
+                double t0 = sx2[0], t1 = sx2[1], t2 = sx2[2], t3 = sx2[3], t4 = sx2[4], t5 = sx2[5], t6 = sx2[6], t7 = sx2[7];
                 px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
-            } else for (y = 0; y < rows; y++) pan[(size_t)x * lda + i + y] = slab[(size_t)x * LMM__MR + y];
+                px[8] = t0; px[9] = t1; px[10] = t2; px[11] = t3; px[12] = t4; px[13] = t5; px[14] = t6; px[15] = t7;
+            } else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? sx[y] : sx2[y - LMM__MR];
         }
     }
 }
@@ -2303,11 +2328,16 @@ static void lmm__panel_solve_pack2(int kb, const double *d, int lda, double *pan
    k+1 when the leading minor of order k+1 is not positive definite. */
 static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
 {
-    int k0, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
+    int k0, kb, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
     if (n <= 48 && ncols == n) return lmm_chol(n, a, lda);
-    for (k0 = 0; k0 < ncols; k0 += nb) {
-        int kb = ncols - k0 < nb ? ncols - k0 : nb, m2 = n - k0 - kb;
-        double *d = a + (size_t)k0 * lda + k0, *pan = d + kb;
+    for (k0 = 0; k0 < ncols; k0 += kb) {
+        int m2;
+        double *d, *pan;
+        kb = ncols - k0 < nb ? ncols - k0 : nb;
+        if (k0 == 0 && ncols == n && n > nb) kb = nb - ((nb - n) % LMM__MR + LMM__MR) % LMM__MR;   /* n - kb whole slabs: no part-filled tiles after */
+        m2 = n - k0 - kb;
+        d = a + (size_t)k0 * lda + k0;
+        pan = d + kb;
         if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
         if (m2 == 0) break;
 #ifdef LMM_USE_CBLAS
@@ -7655,7 +7685,7 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
     B->pr_b = LMM__NEW(double, (size_t)total * (p1 > qs ? p1 : qs));
     B->pr_w = LMM__ZNEW(double, (size_t)total * qs + LMM__MR);   /* the tiles read up to 8 values past a term's */
     B->pr_h = LMM__ZNEW(double, (size_t)total * nt + LMM__MR);
-    B->pr_pack = LMM__ZNEW(double, ((size_t)B->pr_max + LMM__MR) * (p1 > nt ? p1 : nt));
+    B->pr_pack = LMM__ZNEW(double, ((size_t)B->pr_max + 2 * LMM__MR + nt) * (p1 > nt ? p1 : nt));   /* B_j, then the X and y rows */
     idx = LMM__NEW(int, r);
     if (!B->pr_gofs || !B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !B->pr_pack || !idx) {
         LMM_FREE(idx);
@@ -8692,8 +8722,11 @@ static double lmm__rest_scale(const lmm__blocks *B, int c)
    to the level's last row, the column pass (T_k on each level's columns)
    over the rows from the level's first, each diagonal block mirrored first
    (the only upper entries those passes read). Every lower entry is computed
-   as by the passes over the whole mirrored matrix; half the work. */
-static void lmm__rest_congruence_lower(lmm_model *m)
+   as by the passes over the whole mirrored matrix; half the work. With
+   own_levels_only (L22 holds A22 itself), the blocks between two levels of
+   one term are known zero (an observation has one level per term) and are
+   skipped unread. */
+static void lmm__rest_congruence_lower(lmm_model *m, int own_levels_only)
 {
     lmm__blocks *B = m->blk_;
     int r = B->r, k, j, c, a, b;
@@ -8721,7 +8754,7 @@ static void lmm__rest_congruence_lower(lmm_model *m)
         for (a = 0; a < pk; a++)
             for (b = 0; b < pk; b++) tt[a + b * pk] = T[b + a * pk];
         for (c = 0; c < base + nl * pk; c++)
-            for (j = c > base ? (c - base) / pk : 0; j < nl; j++) {
+            for (j = c > base ? (c - base) / pk : 0; j < (own_levels_only && c >= base ? (c - base) / pk + 1 : nl); j++) {
                 double *v = M + (size_t)c * r + base + j * pk;
                 for (a = 0; a < pk && v[a] == 0.0; a++) {}
                 if (a < pk) lmm__trmv_t(pk, tt, v);   /* T' 0 = 0: two levels of different terms seldom meet */
@@ -8730,12 +8763,15 @@ static void lmm__rest_congruence_lower(lmm_model *m)
     for (k = 1; k < m->nterms; k++) {            /* columns: each level's columns times T_k, rows from its first */
         const lmm_reterm *t = &m->terms[k];
         const double *T = B->T + B->T_offset[k];
-        int pk = t->ncol, base = t->u_offset - B->q1;
+        int pk = t->ncol, base = t->u_offset - B->q1, tend = base + t->nlevels * pk;
         for (j = 0; j < t->nlevels; j++) {
             int s0 = base + j * pk, i0, i1;
             for (i0 = s0; i0 < r; i0 = i1) {     /* in chunks of rows, those zero in all pk columns skipped (each row is its own sum) */
-                int zero = 1;
-                i1 = i0 + LMM__MR < r ? i0 + LMM__MR : r;
+                int zero = 1, cap = r;
+                if (own_levels_only && i0 >= s0 + pk && i0 < tend) i0 = tend;   /* the term's later levels */
+                if (i0 >= r) break;
+                if (own_levels_only && i0 < s0 + pk) cap = s0 + pk;
+                i1 = i0 + LMM__MR < cap ? i0 + LMM__MR : cap;
                 for (a = 0; a < pk && zero; a++)
                     for (c = i0; c < i1 && zero; c++) zero = M[(size_t)(s0 + a) * r + c] == 0.0;
                 if (!zero) lmm__cols_times_template(M + (size_t)s0 * r + i0, r, i1 - i0, T, pk);
@@ -8744,8 +8780,9 @@ static void lmm__rest_congruence_lower(lmm_model *m)
     }
 }
 
-/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle. */
-static void lmm__rest_congruence(lmm_model *m)
+/* L22 <- Lambda_r' L22 Lambda_r + I_qr, from L22's lower triangle
+   (own_levels_only: L22 holds A22, see lmm__rest_congruence_lower). */
+static void lmm__rest_congruence(lmm_model *m, int own_levels_only)
 {
     lmm__blocks *B = m->blk_;
     int r = B->r, c, i;
@@ -8756,7 +8793,7 @@ static void lmm__rest_congruence(lmm_model *m)
             for (i = c; i < r; i++) lc[i] *= B->rowscale[i] * sc;
         }
     } else {
-        lmm__rest_congruence_lower(m);
+        lmm__rest_congruence_lower(m, own_levels_only);
     }
     for (c = 0; c < B->qr; c++) B->L22[(size_t)c * r + c] += 1.0;
 }
@@ -8844,13 +8881,15 @@ static int lmm__factor_first(lmm_model *m, const double *theta, int skip_pairs)
             L[1] = l10; L[2] = 0.0; L[3] = sqrt(m11);
             continue;
         }
-        for (b = 0; b < p1; b++)                 /* W = A T1 (T1 lower triangular), then L = T1' W + I */
-            for (a = 0; a < p1; a++) {
-                double s = 0;
-                int y;
-                for (y = b; y < p1; y++) s += A[a + y * p1] * T1[y + b * p1];
-                W[a + b * p1] = s;
+        for (b = 0; b < p1; b++) {               /* W = A T1 (T1 lower triangular) by columns, each entry's sum in y order; then L = T1' W + I */
+            double *wb = W + b * p1;
+            int y;
+            for (a = 0; a < p1; a++) wb[a] = 0.0;
+            for (y = b; y < p1; y++) {
+                const double *ay = A + (size_t)y * p1, tyb = T1[y + b * p1];
+                for (a = 0; a < p1; a++) wb[a] += ay[a] * tyb;
             }
+        }
         for (b = 0; b < p1; b++)
             for (a = 0; a < p1; a++) {           /* the lower triangle (lmm_chol reads no more), zeros above */
                 double s = 0;
@@ -9009,7 +9048,7 @@ static void lmm__schur_pairs(lmm_model *m)
             for (c = 0; c < qs; c++) B->pr_w[(size_t)o * qs + c] = Wt[(size_t)c * total + o];
     }
     for (j = 0; j < B->l1; j++) {
-        int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0;
+        int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0, nobp;
         const double *L = B->L11 + (size_t)j * p1 * p1, *tail = B->L21 + B->cp[j] * p1 + nj - nt, *Z1 = B->pr_z1 + (size_t)o0 * p1;
         double *Bt = B->pr_b + (size_t)o0 * p1, *G = B->pr_g + B->pr_gofs[j], *pk = B->pr_pack;
         if (nob == 0) continue;
@@ -9026,18 +9065,23 @@ static void lmm__schur_pairs(lmm_model *m)
         }
         for (o = nob; o % LMM__MR; o++)
             for (a = 0; a < p1; a++) pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = 0.0;
+        nobp = o;                                /* then L21_j's X and y rows, packed alike from slab nobp / MR */
+        for (; o < nobp + nt || o % LMM__MR; o++)
+            for (a = 0; a < p1; a++)
+                pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = o < nobp + nt ? tail[(size_t)a * nj + o - nobp] : 0.0;
         for (j0 = 0; j0 < nob; j0 += LMM__NR)    /* G = -B_j' B_j, its lower triangle (the entries read no more) */
             for (i0 = j0 - j0 % LMM__MR; i0 < nob; i0 += LMM__MR) {
                 int mm = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nn = nob - j0 < LMM__NR ? nob - j0 : LMM__NR;
-                for (x = 0; x < nn; x++) memset(G + (size_t)(j0 + x) * nob + i0, 0, (size_t)mm * sizeof(double));
-                lmm__syrk_tile(pk, p1, i0, j0, mm, nn, G + (size_t)j0 * nob + i0, nob, i0 < j0 + LMM__NR);
+                lmm__syrk_tile_neg(pk, p1, i0, j0, mm, nn, G + (size_t)j0 * nob + i0, nob, i0 < j0 + LMM__NR);
             }
-        for (x = 0; x < nt; x++) {               /* L21_j's X and y rows times B_j, by rows, then by observation into pr_h */
-            double *hx = pk + (size_t)x * nob, *h = B->pr_h + (size_t)o0 * nt + x;
-            memset(hx, 0, (size_t)nob * sizeof(double));
-            for (a = 0; a < p1; a++) lmm__axpy_sub(nob, -tail[(size_t)a * nj + x], Bt + (size_t)a * nob, hx);
-            for (o = 0; o < nob; o++) h[(size_t)o * nt] = hx[o];
-        }
+        for (i0 = 0; i0 < nob; i0 += LMM__MR)   /* h_o = L21_j's X and y rows times b_o, by the tiles into pr_h (observation-major) */
+            for (j0 = 0; j0 < nt; j0 += LMM__NR) {
+                double acc[LMM__NR][LMM__MR], *h = B->pr_h + (size_t)(o0 + i0) * nt + j0;
+                int mm = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nn = nt - j0 < LMM__NR ? nt - j0 : LMM__NR, y;
+                lmm__tile_acc(pk, p1, i0, nobp + j0, acc);
+                for (x = 0; x < mm; x++)
+                    for (y = 0; y < nn; y++) h[(size_t)x * nt + y] = acc[y][x];
+            }
     }
     for (k = 0; k < B->pr_nxblk; k++) {          /* the X and y rows against each other level: -sum h w' */
         int R = B->pr_xpos[k], pk2 = m->terms[B->rowterm[R]].ncol, ne = B->pr_xstart[k + 1] - B->pr_xstart[k], i0, j0;
@@ -9071,7 +9115,7 @@ static int lmm__schur_build(lmm_model *m, const double *theta, int full)
     /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21'), the product as a sum
        of each level's outer product, into the lower triangle */
     for (c = 0; c < r; c++) memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(r - c) * sizeof(double));
-    lmm__rest_congruence(m);
+    lmm__rest_congruence(m, 1);
     for (b = 0; b < B->qr && scattered; b++) {   /* column b of L21 L21', one column at a time */
         double *col = B->L22 + (size_t)b * r;
         size_t e;
@@ -9416,7 +9460,7 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
             if (col < B->qr) dst[0] += 1.0;
         }
     }
-    if (!B->diag_rest) lmm__rest_congruence(m);
+    if (!B->diag_rest) lmm__rest_congruence(m, 0);
     return lmm__chol_blocked(r, r, B->L22, r, B->pack) != 0;
 }
 
