@@ -2019,14 +2019,15 @@ static void lmm__tile_acc(const double *pk, int kb, int i0, int j0, double acc[L
 #define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
     LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
 #undef LMM__ACC4
-    for (l = 0; l < kb; l++, a += LMM__MR, b += LMM__MR) {
-        double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
 #define LMM__FMA8(y) do { double by = b[y]; c0##y = LMM__MADD(a0, by, c0##y); c1##y = LMM__MADD(a1, by, c1##y); \
                           c2##y = LMM__MADD(a2, by, c2##y); c3##y = LMM__MADD(a3, by, c3##y); c4##y = LMM__MADD(a4, by, c4##y); \
                           c5##y = LMM__MADD(a5, by, c5##y); c6##y = LMM__MADD(a6, by, c6##y); c7##y = LMM__MADD(a7, by, c7##y); } while (0)
-        LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
+#define LMM__STEP do { double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7]; \
+                       LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3); a += LMM__MR; b += LMM__MR; } while (0)
+    for (l = 0; l + 2 <= kb; l += 2) { LMM__STEP; LMM__STEP; }   /* two steps a trip: less loop overhead, same order */
+    if (l < kb) LMM__STEP;
+#undef LMM__STEP
 #undef LMM__FMA8
-    }
 #define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
                          acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
     LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
@@ -2137,55 +2138,12 @@ static void lmm__gather_tile_add(const double *va, const double *vb, const doubl
             if (x - y >= lo) c[x + (size_t)y * ldc] += acc[y][x];
 }
 
-/* The sparse factor's tiles (lmm__sparse_supernode): lmm__tile_acc with fused
-   multiply-adds where the target has them (-mfma, -march=native), one rounding
-   per step instead of two; otherwise lmm__tile_acc itself, the same bits. Half
-   the instructions of the separate products and sums, and no add latency chain.
-   LMM__FNMA(a, b, c) = c - a b, fused there. */
+/* c - a b, fused where LMM__MADD is (the supernodes' panel solves). */
 #if defined(__FMA__) && !defined(LMM_NO_FMA)
 #define LMM__FNMA(a, b, c) fma(-(a), (b), (c))
-static void lmm__tile_acc_fused(const double *pk, int kb, int i0, int j0, double acc[LMM__NR][LMM__MR])
-{
-    const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
-    const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
-    int l;
-#define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
-    LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
-#undef LMM__ACC4
-#define LMM__FMA8(y) do { double by = b[y]; c0##y = fma(a0, by, c0##y); c1##y = fma(a1, by, c1##y); \
-                          c2##y = fma(a2, by, c2##y); c3##y = fma(a3, by, c3##y); c4##y = fma(a4, by, c4##y); \
-                          c5##y = fma(a5, by, c5##y); c6##y = fma(a6, by, c6##y); c7##y = fma(a7, by, c7##y); } while (0)
-#define LMM__STEP do { double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7]; \
-                       LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3); a += LMM__MR; b += LMM__MR; } while (0)
-    for (l = 0; l + 2 <= kb; l += 2) { LMM__STEP; LMM__STEP; }   /* two steps a trip: less loop overhead, same order */
-    if (l < kb) LMM__STEP;
-#undef LMM__STEP
-#undef LMM__FMA8
-#define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
-                         acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
-    LMM__PUT(0); LMM__PUT(1); LMM__PUT(2); LMM__PUT(3);
-#undef LMM__PUT
-}
 #else
 #define LMM__FNMA(a, b, c) ((c) - (a) * (b))
-#define lmm__tile_acc_fused lmm__tile_acc
 #endif
-
-/* lmm__syrk_tile on lmm__tile_acc_fused (the sparse factor's own supernodes). */
-static void lmm__syrk_tile_fused(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
-{
-    double acc[LMM__NR][LMM__MR];
-    int x, y;
-    lmm__tile_acc_fused(pk, kb, i0, j0, acc);
-    if (m == LMM__MR && n == LMM__NR && !diag) {
-        for (y = 0; y < LMM__NR; y++)
-            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] -= acc[y][x];
-        return;
-    }
-    for (y = 0; y < n; y++)
-        for (x = 0; x < m; x++)
-            if (!diag || i0 + x >= j0 + y) c[x + (size_t)y * ldc] -= acc[y][x];
-}
 
 /* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
    column y (y0 <= y < n) at dst[colpos[y] + rowpos[i0 + x]] (a supernode's
@@ -2196,7 +2154,7 @@ static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, i
 {
     double acc[LMM__NR][LMM__MR];
     int x, y;
-    lmm__tile_acc_fused(pk, kb, i0, j0, acc);
+    lmm__tile_acc(pk, kb, i0, j0, acc);
     if (!diag && m == LMM__MR && LMM__MR == 8 && rowpos[i0 + 7] - rowpos[i0] == 7) {
         for (y = y0; y < n; y++) {   /* loads ahead of the stores: vectorised */
             double *cy = dst + colpos[y] + rowpos[i0];
@@ -9239,7 +9197,7 @@ static void lmm__sparse_classes_tail(lmm__blocks *B)
    supernodes its rows below meet (a group of rows per target, the target's
    columns), straight from register tiles into their storage: no frontal
    matrix, nothing but the tiles' own writes. The last, dense supernode runs
-   the same panels (fused tiles where the target has FMA: lmm__tile_acc_fused).
+   the same panels (fused tiles where the target has FMA: lmm__tile_acc).
    Returns 0, or nonzero when not positive definite. */
 static int lmm__sparse_supernode(lmm__blocks *B, int s)
 {
@@ -9260,7 +9218,7 @@ static int lmm__sparse_supernode(lmm__blocks *B, int s)
         for (j0 = 0; j0 < nc - p0; j0 += LMM__NR) {            /* the supernode's later columns */
             int nn = nc - p0 - j0 < LMM__NR ? nc - p0 - j0 : LMM__NR, i0;
             for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR)
-                lmm__syrk_tile_fused(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
+                lmm__syrk_tile(pack, kb, i0, j0, m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR, nn,
                                      blk + (size_t)(p0 + j0) * mr + p0 + i0, mr, i0 < j0 + LMM__NR);
         }
         for (g0 = nc; g0 < mr; g0 = g1) {                      /* the later supernodes */
