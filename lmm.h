@@ -2302,6 +2302,7 @@ static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
         cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
         lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
         (void)pack;
+        (void)lmm__panel_solve_pack;   /* the plain build's solve (the supernodes take the two-slab one) */
 #else
         (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
         lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);   /* panel = panel L11^{-T} */
