@@ -10703,42 +10703,16 @@ done:
    (theta untouched) when no term has levels with enough rows. */
 static int lmm__moment_theta_vector(const lmm_model *m, double *theta)
 {
+    const lmm__blocks *B = m->blk_;
     int n = m->nobs, p = m->X->ncol, K = m->nterms, i, j, k, a, b, ok = 0, ncmax = 1;
-    double *e = NULL, *xtx = NULL, *sig = NULL, *s2 = NULL, *v = NULL, *acc = NULL, sigma2 = 0;
+    double *xtx = NULL, *sig = NULL, *s2 = NULL, *v = NULL, *acc = NULL, sigma2 = 0;
+    const double *e = B ? B->yshift : NULL;   /* the OLS residuals (weighted: sqrt(w) (y - offset - X beta0)) */
+    if (!e || (p > 0 && !B->shift_ok)) return 0;
     for (k = 0; k < K; k++) if (m->terms[k].ncol > ncmax) ncmax = m->terms[k].ncol;
-    e = LMM__NEW(double, n);
-    xtx = LMM__ZNEW(double, (size_t)p * p + p + 1);
     sig = LMM__ZNEW(double, (size_t)K * ncmax * ncmax);
     s2 = LMM__ZNEW(double, 2 * (size_t)K);
-    if (!e || !xtx || !sig || !s2) goto done;
+    if (!sig || !s2) goto done;
     v = s2 + K;
-    /* OLS residuals of the (weighted, offset) response */
-    for (i = 0; i < n; i++) {
-        double w = m->sqrtw_ ? m->sqrtw_[i] : 1.0;
-        e[i] = w * (m->y[i] - (m->offset ? m->offset[i] : 0.0));
-    }
-    if (p > 0) {
-        double *xty = xtx + (size_t)p * p;
-        for (a = 0; a < p; a++) {
-            const double *xa = m->X->v + (size_t)a * n;
-            for (b = a; b < p; b++) {
-                const double *xb = m->X->v + (size_t)b * n;
-                double t = 0;
-                for (i = 0; i < n; i++) t += xa[i] * xb[i] * (m->sqrtw_ ? m->sqrtw_[i] * m->sqrtw_[i] : 1.0);
-                xtx[b + (size_t)a * p] = t;
-            }
-            xty[a] = 0;
-            for (i = 0; i < n; i++) xty[a] += xa[i] * (m->sqrtw_ ? m->sqrtw_[i] : 1.0) * e[i];
-        }
-        if (lmm_chol(p, xtx, p) != 0) goto done;
-        lmm_trsv_lower(p, xtx, p, xty, 0);
-        lmm_trsv_lower(p, xtx, p, xty, 1);
-        for (i = 0; i < n; i++) {
-            double w = m->sqrtw_ ? m->sqrtw_[i] : 1.0, f = 0;
-            for (a = 0; a < p; a++) f += m->X->v[(size_t)a * n + i] * xty[a];
-            e[i] -= w * f;
-        }
-    }
     for (k = 0; k < K; k++) {
         const lmm_reterm *t = &m->terms[k];
         int nc = t->ncol, L = t->nlevels, used = 0, blk = nc * nc + nc + 2;
@@ -10803,7 +10777,7 @@ static int lmm__moment_theta_vector(const lmm_model *m, double *theta)
         const lmm_reterm *t = &m->terms[k];
         int nc = t->ncol;
         double *S = sig + (size_t)k * ncmax * ncmax, *ev, *vec;
-        /* xtx is free now: eigenvalues and eigenvectors */
+        /* eigenvalues and eigenvectors */
         LMM_FREE(xtx);
         xtx = LMM__NEW(double, (size_t)2 * nc * nc + nc);
         if (!xtx) goto done;
@@ -10830,7 +10804,7 @@ static int lmm__moment_theta_vector(const lmm_model *m, double *theta)
     }
     ok = 1;
 done:
-    LMM_FREE(e); LMM_FREE(xtx); LMM_FREE(sig); LMM_FREE(s2); LMM_FREE(acc);
+    LMM_FREE(xtx); LMM_FREE(sig); LMM_FREE(s2); LMM_FREE(acc);
     return ok;
 }
 
