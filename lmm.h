@@ -6183,8 +6183,21 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
    maximal model (72 parameters, singular) creeps along a flat ridge for
    thousands of evaluations at ~1e-9 a step; lme4's stop (one step gaining
    under ftol_abs 1e-8) ends such fits sooner and higher. The fit's edge
-   probe (lmm__edge_line) restarts only for a line gain above one set's worth */
+   probe (lmm__edge_line) restarts only for a line gain above one set's worth
+   (of LMM__BQ_STALL_AT's allowance) */
 #define LMM__BQ_STALL 3e-9
+/* beyond LMM__BQ_WIDE_DIM free variables the stall test asks ten times that
+   gain. There the search creeps along a singular ridge at ~1e-8 |f| a step
+   for the last half of its evaluations (72 parameters: 28736.1 -> 28735.7,
+   lme4 stops at 28748.7), and where the creep falls under the allowance
+   decides the count: at 3e-9 1,656-2,081 evaluations over six
+   rounding-level perturbations of the maximal model, at 3e-8 964-1,064
+   (REML 28735.83-28736.10). The 21-parameter fits keep LMM__BQ_STALL: at
+   3e-8 they stop 8e-4 above lme4's optimum */
+#define LMM__BQ_WIDE_DIM 40
+#define LMM__BQ_STALL_WIDE 3e-8
+/* the stall test's least mean gain per evaluation for p free variables */
+#define LMM__BQ_STALL_AT(p) ((p) > LMM__BQ_WIDE_DIM ? LMM__BQ_STALL_WIDE : LMM__BQ_STALL)
 
 typedef struct lmm__opt {
     int n, nf;                    /* all / free variables */
@@ -6926,7 +6939,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                the set about the start gained nothing: a restart from an
                optimum then ends after one set */
             double gain = fhist[(o->nevals + 1) % (m + 1)] - o->fbest;
-            if ((rho < o->rho_begin || first) && gain < LMM__BQ_STALL * m * (1.0 + fabs(o->fbest))) {
+            if ((rho < o->rho_begin || first) && gain < LMM__BQ_STALL_AT(p) * m * (1.0 + fabs(o->fbest))) {
                 o->stalled = 1;
                 return 1;
             }
@@ -10446,7 +10459,7 @@ static int lmm__edge_line(lmm_fit *fit, double *fmin, double *th, double fth, do
 {
     const lmm_model *m = fit->model;
     size_t bytes = (size_t)m->ntheta * sizeof(double);
-    double t, allowance = LMM__BQ_STALL * (2 * m->ntheta + 1) * (1.0 + fabs(*fmin));
+    double t, allowance = LMM__BQ_STALL_AT(m->ntheta) * (2 * m->ntheta + 1) * (1.0 + fabs(*fmin));
     int d;
     for (d = 0; d < m->ntheta; d++)
         if (fit->theta[d] == m->theta_lower[d] && th[d] != m->theta_lower[d]) break;
