@@ -126,7 +126,8 @@
    from lme4's start (1 on the template diagonals) or, on the sparse path,
    from moment estimates of the variance ratios (lmm__moment_theta), or,
    beyond 20 parameters, from per-term moment estimates of the covariance
-   matrices (lmm__moment_theta_vector); each
+   matrices (lmm__moment_theta_vector; there the search also stops once
+   2n + 1 evaluations gain under 3e-9 |f| each, 5e-8 beyond 40: LMM__BQ_STALL_AT); each
    theta it proposes goes to lmm_model_objective -> lmm__factor_at
    (the one dispatch over the paths) -> lmm__factor_summary (log|L|^2,
    log|R_X|^2, pwrss) -> lmm__criterion. When it stops, components on a
@@ -6193,8 +6194,9 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
    decides the count. The maximal model over 18 rounding-level perturbations
    (rows shuffled, start x(1 + 1e-12 u); -O2 with and without FMA): at 3e-9
    1,533-2,619 evaluations, at 3e-8 892-1,254, at 5e-8 752-1,021 (REML
-   28735.80-28736.28), at 1e-7 ~620-870 (up to 28736.80). The 21-parameter
-   fits keep LMM__BQ_STALL: at 3e-8 they stop 8e-4 above lme4's optimum */
+   28735.80-28736.28; bench/maximal_spread.c's six row orders 870-1,069), at
+   1e-7 ~620-870 (up to 28736.80). The 21-parameter fits keep LMM__BQ_STALL:
+   at 3e-8 they stop 8e-4 above lme4's optimum */
 #define LMM__BQ_WIDE_DIM 40
 #define LMM__BQ_STALL_WIDE 5e-8
 /* the stall test's least mean gain per evaluation for p free variables */
