@@ -6194,8 +6194,8 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
    decides the count. The maximal model over 18 rounding-level perturbations
    (rows shuffled, start x(1 + 1e-12 u); -O2 with and without FMA): at 3e-9
    1,533-2,619 evaluations, at 3e-8 892-1,254, at 5e-8 752-1,021 (REML
-   28735.80-28736.28; bench/maximal_spread.c's six row orders 870-1,069), at
-   1e-7 ~620-870 (up to 28736.80). The 21-parameter fits keep LMM__BQ_STALL:
+   28735.80-28736.28; with bench/maximal_spread.c's row orders, 36 runs:
+   716-1,069, REML up to 28736.34), at 1e-7 ~620-870 (up to 28736.80). The 21-parameter fits keep LMM__BQ_STALL:
    at 3e-8 they stop 8e-4 above lme4's optimum */
 #define LMM__BQ_WIDE_DIM 40
 #define LMM__BQ_STALL_WIDE 5e-8
