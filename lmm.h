@@ -9062,9 +9062,9 @@ static void lmm__schur_pairs(lmm_model *m)
         if (p1 == 8)                              /* G_j's entries, hot for the tiles; eight products as two vectors of four */
             for (l = 0; l < ne; l++) {
                 const double *u = B->pr_bo + be[2 * l], *v = B->pr_bo + be[2 * l + 1];
-                double s0 = LMM__MADD(u[4], v[4], u[0] * v[0]), s1 = LMM__MADD(u[5], v[5], u[1] * v[1]);
-                double s2 = LMM__MADD(u[6], v[6], u[2] * v[2]), s3 = LMM__MADD(u[7], v[7], u[3] * v[3]);
-                g[l] = -((s0 + s2) + (s1 + s3));
+                double t[4];
+                for (x = 0; x < 4; x++) t[x] = LMM__MADD(u[x + 4], v[x + 4], u[x] * v[x]);   /* an array: -O2 packs it (named sums stay scalar) */
+                g[l] = -((t[0] + t[2]) + (t[1] + t[3]));
             }
         else
             for (l = 0; l < ne; l++) g[l] = -lmm__dot(p1, B->pr_bo + be[2 * l], B->pr_bo + be[2 * l + 1]);
