@@ -2090,9 +2090,9 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
 /* c (m x n, ldc; only entries x - y >= lo: lo = -LMM__NR for all) += sum over
    the ne entries e of g[e[0]] u w' with u = va + e[1], w = vb + e[2] (8 and 4
    values read, m and n of them used): a sum of weighted outer products gathered by index, 8 x 4 in
-   named scalars as in lmm__tile_acc. */
+   named scalars as in lmm__tile_acc. assign: c = the sum instead (c not read). */
 static void lmm__gather_tile_add(const double *va, const double *vb, const double *g, const int *e, int ne, int m, int n,
-                                 double *c, int ldc, int lo)
+                                 double *c, int ldc, int lo, int assign)
 {
     double acc[LMM__NR][LMM__MR];
     int x, y, l;
@@ -2115,12 +2115,13 @@ static void lmm__gather_tile_add(const double *va, const double *vb, const doubl
 #undef LMM__PUT
     if (m == LMM__MR && n == LMM__NR && lo <= 1 - LMM__NR) {
         for (y = 0; y < LMM__NR; y++)
-            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] += acc[y][x];
+            if (assign) for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] = acc[y][x];
+            else for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] += acc[y][x];
         return;
     }
     for (y = 0; y < n; y++)
         for (x = 0; x < m; x++)
-            if (x - y >= lo) c[x + (size_t)y * ldc] += acc[y][x];
+            if (x - y >= lo) c[x + (size_t)y * ldc] = assign ? acc[y][x] : c[x + (size_t)y * ldc] + acc[y][x];
 }
 
 /* c - a b, fused where LMM__MADD is (the supernodes' panel solves). */
@@ -7383,6 +7384,8 @@ typedef struct lmm__blocks {
     double *pr_zr;        /* sqrt(w) z of the other terms: pr_qs columns over all pair observations */
     int *pr_row;          /* each: rest row of each other term's first effect */
     int pr_qs, pr_max;    /* other terms' effects an observation; most observations of a level */
+    int pr_fresh;         /* every level by pairs and every two levels of another term meet in one: the blocks between
+                             them are left unset by lmm__schur_build's copy of A22 (zero there) and stored whole here */
     int *pr_perm;         /* each: its place in pr_w and pr_bo, ordered by the second term's level (a block's entries then read them in order) */
     int *pr_bent;         /* 2 per entry: offsets of b_o2 and b_o in pr_bo */
     double *pr_bo;        /* one evaluation's b_o (p1 each, pr_perm's order) */
@@ -7588,6 +7591,16 @@ static int lmm__pairs_entries(lmm_model *m)
     memcpy(B->pr_bent, tmp, 2 * ne * sizeof(int));
     B->pr_g[ne] = -1.0;
     B->pr_ent = ent;
+    if (B->pr_bpos && B->pr_bstart && !B->diag_rest) {   /* pr_fresh: count the blocks between two levels of one term */
+        size_t need = 0, have = 0;
+        int k;
+        B->pr_fresh = 1;
+        for (j = 0; j < B->l1; j++) if (!lmm__level_pairs(B, j)) B->pr_fresh = 0;
+        for (k = 1; k < m->nterms; k++) need += (size_t)m->terms[k].nlevels * (m->terms[k].nlevels - 1) / 2;
+        for (k = 0; k < nb; k++)
+            have += B->pr_bpos[2 * k] != B->pr_bpos[2 * k + 1] && B->rowterm[B->pr_bpos[2 * k]] == B->rowterm[B->pr_bpos[2 * k + 1]];
+        if (have != need) B->pr_fresh = 0;
+    }
     LMM_FREE(cnt); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey);
     if (!B->pr_bpos || !B->pr_bstart) return 0;
     {   /* the X and y rows' entries: each observation's h against its w, by the other term's level (counting sort) */
@@ -9052,11 +9065,12 @@ static void lmm__schur_pairs(lmm_model *m)
         for (j0 = 0; j0 < pk2; j0 += LMM__NR)
             for (i0 = 0; i0 < nt; i0 += LMM__MR)
                 lmm__gather_tile_add(B->pr_h + i0, B->pr_w + j0, B->pr_g, e, ne, nt - i0 < LMM__MR ? nt - i0 : LMM__MR,
-                                     pk2 - j0 < LMM__NR ? pk2 - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + qr + i0, r, -LMM__NR);
+                                     pk2 - j0 < LMM__NR ? pk2 - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + qr + i0, r, -LMM__NR, 0);
     }
     for (k = 0; k < B->pr_nblk; k++) {           /* the random effects' blocks, each summed in 8 x 4 tiles */
         int R2 = B->pr_bpos[2 * k], R = B->pr_bpos[2 * k + 1], pk2 = m->terms[B->rowterm[R2]].ncol, pk = m->terms[B->rowterm[R]].ncol;
         int ne = (int)(B->pr_bstart[k + 1] - B->pr_bstart[k]), i0, j0, l;
+        int fresh = B->pr_fresh && R2 != R && B->rowterm[R2] == B->rowterm[R];   /* two levels of one term: unset in L22 (lmm__schur_build) */
         const int *e = B->pr_ent + 3 * B->pr_bstart[k], *be = B->pr_bent + 2 * B->pr_bstart[k];
         double *g = B->pr_g + B->pr_bstart[k];
         if (p1 == 8)                              /* G_j's entries, hot for the tiles; eight products as two vectors of four */
@@ -9072,7 +9086,7 @@ static void lmm__schur_pairs(lmm_model *m)
             for (i0 = R2 == R ? j0 - j0 % LMM__MR : 0; i0 < pk2; i0 += LMM__MR)
                 lmm__gather_tile_add(B->pr_w + i0, B->pr_w + j0, B->pr_g, e, ne, pk2 - i0 < LMM__MR ? pk2 - i0 : LMM__MR,
                                      pk - j0 < LMM__NR ? pk - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + R2 + i0, r,
-                                     R2 == R ? j0 - i0 : -LMM__NR);
+                                     R2 == R ? j0 - i0 : -LMM__NR, fresh);
     }
 }
 
@@ -9087,7 +9101,16 @@ static int lmm__schur_build(lmm_model *m, const double *theta, int full)
     for (c = 0; c < B->l1 && !scattered; c++) scattered = !lmm__level_packed(B, c) && !lmm__level_pairs(B, c);
     /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21'), the product as a sum
        of each level's outer product, into the lower triangle */
-    for (c = 0; c < r; c++) memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(r - c) * sizeof(double));
+    for (c = 0; c < r; c++) {
+        int k = B->rowterm[c], gap0 = r, gap1 = r;   /* rows [gap0, gap1): the term's later levels, set by lmm__schur_pairs (pr_fresh) */
+        if (B->pr_start && B->pr_fresh && k > 0) {
+            int pk = m->terms[k].ncol, base = m->terms[k].u_offset - B->q1;
+            gap0 = base + ((c - base) / pk + 1) * pk;
+            gap1 = base + m->terms[k].nlevels * pk;
+        }
+        memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(gap0 - c) * sizeof(double));
+        memcpy(B->L22 + (size_t)c * r + gap1, B->A22 + (size_t)c * r + gap1, (size_t)(r - gap1) * sizeof(double));
+    }
     lmm__rest_congruence(m, 1);
     for (b = 0; b < B->qr && scattered; b++) {   /* column b of L21 L21', one column at a time */
         double *col = B->L22 + (size_t)b * r;
