@@ -9031,21 +9031,34 @@ static void lmm__schur_pairs(lmm_model *m)
     for (j = 0; j < B->l1; j++) {
         int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0, nobp;
         const double *L = B->L11 + (size_t)j * p1 * p1, *tail = B->L21 + B->cp[j] * p1 + nj - nt, *Z1 = B->pr_z1 + (size_t)o0 * p1;
-        double *Bt = B->pr_b + (size_t)o0 * p1, *pk = B->pr_pack;
+        double *pk = B->pr_pack;
         if (nob == 0) continue;
-        for (a = 0; a < p1; a++) {               /* B_j = L^{-1} T1' Z1_j', row by row: each row of the level's observations */
-            double *ba = Bt + (size_t)a * nob;
-            memset(ba, 0, (size_t)nob * sizeof(double));
-            for (x = a; x < p1; x++) lmm__axpy_sub(nob, -T1[x + a * p1], Z1 + (size_t)x * nob, ba);
-            for (x = 0; x < a; x++) lmm__axpy_sub(nob, L[a + x * p1], Bt + (size_t)x * nob, ba);
-            lmm__scal(nob, 1.0 / L[a + a * p1], ba);
+        for (i0 = 0; i0 < nob; i0 += LMM__MR) {  /* B_j = L^{-1} T1' Z1_j' straight into MR-row slabs (lmm__tile_acc), zeros past nob */
+            double *slab = pk + (size_t)(i0 / LMM__MR) * p1 * LMM__MR;
+            int rows = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, y;
+            for (a = 0; a < p1; a++) {           /* each row's sums in the order and rounding of the former axpys over the level */
+                double v[LMM__MR], inv = 1.0 / L[a + a * p1];
+                for (y = 0; y < LMM__MR; y++) v[y] = 0.0;
+                for (x = a; x < p1; x++) {
+                    double t = -T1[x + a * p1];
+                    const double *z = Z1 + (size_t)x * nob + i0;
+                    if (rows == LMM__MR) for (y = 0; y < LMM__MR; y++) v[y] = v[y] - t * z[y];
+                    else for (y = 0; y < rows; y++) v[y] = v[y] - t * z[y];
+                }
+                for (x = 0; x < a; x++) {
+                    double f = L[a + x * p1];
+                    const double *bx = slab + (size_t)x * LMM__MR;
+                    for (y = 0; y < LMM__MR; y++) v[y] = v[y] - f * bx[y];
+                }
+                for (y = 0; y < LMM__MR; y++) slab[(size_t)a * LMM__MR + y] = v[y] * inv;
+            }
         }
-        for (o = 0; o < nob; o++) {              /* packed in MR-row slabs (lmm__tile_acc), and b_o in pr_perm's place */
-            double *d = pk + ((size_t)(o / LMM__MR) * p1) * LMM__MR + o % LMM__MR, *bo = B->pr_bo + (size_t)B->pr_perm[o0 + o] * p1;
-            for (a = 0; a < p1; a++) d[(size_t)a * LMM__MR] = bo[a] = Bt[(size_t)a * nob + o];
+        for (o = 0; o < nob; o++) {              /* b_o in pr_perm's place */
+            const double *d = pk + ((size_t)(o / LMM__MR) * p1) * LMM__MR + o % LMM__MR;
+            double *bo = B->pr_bo + (size_t)B->pr_perm[o0 + o] * p1;
+            for (a = 0; a < p1; a++) bo[a] = d[(size_t)a * LMM__MR];
         }
-        for (o = nob; o % LMM__MR; o++)
-            for (a = 0; a < p1; a++) pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = 0.0;
+        o = (nob + LMM__MR - 1) / LMM__MR * LMM__MR;
         nobp = o;                                /* then L21_j's X and y rows, packed alike from slab nobp / MR */
         for (; o < nobp + nt || o % LMM__MR; o++)
             for (a = 0; a < p1; a++)
