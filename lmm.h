@@ -2174,47 +2174,86 @@ static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, i
 /* Rows below a factored kb x kb diagonal block d: pan (m2 x kb, lda) <- pan
    d^{-T}, solved slab by slab of MR rows straight into the packed copy
    (zero-padded; slab s, step l, row s*MR + i at pack[(s * kb + l) * MR + i]),
-   which stays in L1 while it is solved. */
+   which stays in L1 while it is solved. Rows i .. i + 2 MR (or to m2). */
+static void lmm__panel_solve_two(int kb, const double *d, int lda, double *pan, int m2, double *pack, int i)
+{
+    double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR, *slab2 = slab + (size_t)kb * LMM__MR;
+    int rows = m2 - i < 2 * LMM__MR ? m2 - i : 2 * LMM__MR, x, y, l;
+    for (x = 0; x < kb; x++) {
+        double v[2 * LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+        const double *src = pan + (size_t)x * lda + i;
+        if (rows == 2 * LMM__MR) for (y = 0; y < 2 * LMM__MR; y++) v[y] = src[y];   /* full slabs: vector copies */
+        else for (y = 0; y < 2 * LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+        if (rows > LMM__MR)
+            for (l = 0; l < x; l++) {
+                const double *sl = slab + (size_t)l * LMM__MR, *sl2 = slab2 + (size_t)l * LMM__MR;
+                double f = d[x + (size_t)l * lda];
+                for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);   /* fused where FMA is */
+                for (y = 0; y < LMM__MR; y++) v[LMM__MR + y] = LMM__MADD(-sl2[y], f, v[LMM__MR + y]);
+            }
+        else
+            for (l = 0; l < x; l++) {
+                const double *sl = slab + (size_t)l * LMM__MR;
+                double f = d[x + (size_t)l * lda];
+                for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);
+            }
+        for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
+        if (rows > LMM__MR) for (y = 0; y < LMM__MR; y++) slab2[(size_t)x * LMM__MR + y] = v[LMM__MR + y] * inv;
+    }
+    for (x = 0; x < kb; x++) {
+        const double *sx = slab + (size_t)x * LMM__MR, *sx2 = slab2 + (size_t)x * LMM__MR;
+        double *px = pan + (size_t)x * lda + i;
+        if (rows == 2 * LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
+            double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
+            double t0 = sx2[0], t1 = sx2[1], t2 = sx2[2], t3 = sx2[3], t4 = sx2[4], t5 = sx2[5], t6 = sx2[6], t7 = sx2[7];
+            px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
+            px[8] = t0; px[9] = t1; px[10] = t2; px[11] = t3; px[12] = t4; px[13] = t5; px[14] = t6; px[15] = t7;
+        } else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? sx[y] : sx2[y - LMM__MR];
+    }
+}
+
+/* lmm__panel_solve_two for four whole slabs (rows i .. i + 4 MR): eight
+   independent update chains, as many as FMA latency times its throughput
+   asks for; each row's operations and order as there. */
+static void lmm__panel_solve_four(int kb, const double *d, int lda, double *pan, double *pack, int i)
+{
+    double *s0 = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
+    const size_t sk = (size_t)kb * LMM__MR;   /* one slab */
+    int x, y, l;
+    for (x = 0; x < kb; x++) {
+        double v0[LMM__MR], v1[LMM__MR], v2[LMM__MR], v3[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+        double *px = pan + (size_t)x * lda + i, *o = s0 + (size_t)x * LMM__MR;
+        for (y = 0; y < LMM__MR; y++) { v0[y] = px[y]; v1[y] = px[LMM__MR + y]; v2[y] = px[2 * LMM__MR + y]; v3[y] = px[3 * LMM__MR + y]; }
+        for (l = 0; l < x; l++) {
+            const double *a0 = s0 + (size_t)l * LMM__MR;
+            double f = d[x + (size_t)l * lda];
+            for (y = 0; y < LMM__MR; y++) v0[y] = LMM__MADD(-a0[y], f, v0[y]);
+            for (y = 0; y < LMM__MR; y++) v1[y] = LMM__MADD(-a0[sk + y], f, v1[y]);
+            for (y = 0; y < LMM__MR; y++) v2[y] = LMM__MADD(-a0[2 * sk + y], f, v2[y]);
+            for (y = 0; y < LMM__MR; y++) v3[y] = LMM__MADD(-a0[3 * sk + y], f, v3[y]);
+        }
+        for (y = 0; y < LMM__MR; y++) { v0[y] *= inv; v1[y] *= inv; v2[y] *= inv; v3[y] *= inv; }
+        for (y = 0; y < LMM__MR; y++) o[y] = v0[y];              /* the packed slabs and the panel itself, whole vectors each */
+        for (y = 0; y < LMM__MR; y++) o[sk + y] = v1[y];
+        for (y = 0; y < LMM__MR; y++) o[2 * sk + y] = v2[y];
+        for (y = 0; y < LMM__MR; y++) o[3 * sk + y] = v3[y];
+        for (y = 0; y < LMM__MR; y++) px[y] = v0[y];
+        for (y = 0; y < LMM__MR; y++) px[LMM__MR + y] = v1[y];
+        for (y = 0; y < LMM__MR; y++) px[2 * LMM__MR + y] = v2[y];
+        for (y = 0; y < LMM__MR; y++) px[3 * LMM__MR + y] = v3[y];
+    }
+}
+
 static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan, int m2, double *pack)
 {
     int i;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (m2 >= 256)
 #endif
-    for (i = 0; i < m2; i += 2 * LMM__MR) {    /* two slabs at once: four independent chains hide the update's latency */
-        double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR, *slab2 = slab + (size_t)kb * LMM__MR;
-        int rows = m2 - i < 2 * LMM__MR ? m2 - i : 2 * LMM__MR, x, y, l;
-        for (x = 0; x < kb; x++) {
-            double v[2 * LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
-            const double *src = pan + (size_t)x * lda + i;
-            if (rows == 2 * LMM__MR) for (y = 0; y < 2 * LMM__MR; y++) v[y] = src[y];   /* full slabs: vector copies */
-            else for (y = 0; y < 2 * LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
-            if (rows > LMM__MR)
-                for (l = 0; l < x; l++) {
-                    const double *sl = slab + (size_t)l * LMM__MR, *sl2 = slab2 + (size_t)l * LMM__MR;
-                    double f = d[x + (size_t)l * lda];
-                    for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);   /* fused where FMA is */
-                    for (y = 0; y < LMM__MR; y++) v[LMM__MR + y] = LMM__MADD(-sl2[y], f, v[LMM__MR + y]);
-                }
-            else
-                for (l = 0; l < x; l++) {
-                    const double *sl = slab + (size_t)l * LMM__MR;
-                    double f = d[x + (size_t)l * lda];
-                    for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);
-                }
-            for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
-            if (rows > LMM__MR) for (y = 0; y < LMM__MR; y++) slab2[(size_t)x * LMM__MR + y] = v[LMM__MR + y] * inv;
-        }
-        for (x = 0; x < kb; x++) {
-            const double *sx = slab + (size_t)x * LMM__MR, *sx2 = slab2 + (size_t)x * LMM__MR;
-            double *px = pan + (size_t)x * lda + i;
-            if (rows == 2 * LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
-                double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
-                double t0 = sx2[0], t1 = sx2[1], t2 = sx2[2], t3 = sx2[3], t4 = sx2[4], t5 = sx2[5], t6 = sx2[6], t7 = sx2[7];
-                px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
-                px[8] = t0; px[9] = t1; px[10] = t2; px[11] = t3; px[12] = t4; px[13] = t5; px[14] = t6; px[15] = t7;
-            } else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? sx[y] : sx2[y - LMM__MR];
-        }
+    for (i = 0; i < m2; i += 4 * LMM__MR) {     /* four slabs at once where whole, then two */
+        int i2;
+        if (m2 - i >= 4 * LMM__MR) lmm__panel_solve_four(kb, d, lda, pan, pack, i);
+        else for (i2 = i; i2 < m2; i2 += 2 * LMM__MR) lmm__panel_solve_two(kb, d, lda, pan, m2, pack, i2);
     }
 }
 
@@ -7397,7 +7436,7 @@ typedef struct lmm__blocks {
     int *pr_xpos;         /* each: that level's first rest row */
     int *pr_xstart;       /* nxblk + 1: its entries pr_xent[3 e ..]: the -1 in pr_g, offsets into pr_h and pr_w */
     int *pr_xent;
-    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's B_j (by rows, level by level), W_j (padded), -b_o2 . b_o by entry (then -1), and
+    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's W by columns (scratch), W_j (padded), -b_o2 . b_o by entry (then -1), and
                                             L21's X and y rows times B_j (padded) */
     double *pr_pack;      /* (pr_max + 8) x max(p1, r - qr): B_j packed for the tiles, then scratch */
 } lmm__blocks;
