@@ -9125,12 +9125,14 @@ static void lmm__schur_pairs(lmm_model *m)
         int fresh = B->pr_fresh && R2 != R && B->rowterm[R2] == B->rowterm[R];   /* two levels of one term: unset in L22 (lmm__schur_build) */
         const int *e = B->pr_ent + 3 * B->pr_bstart[k], *be = B->pr_bent + 2 * B->pr_bstart[k];
         double *g = B->pr_g + B->pr_bstart[k];
-        if (p1 == 8)                              /* G_j's entries, hot for the tiles; eight products as two vectors of four */
+        if (p1 == 8)                              /* G_j's entries, hot for the tiles, each summed in the order and rounding of
+                                                     the tiles that formed B_j' B_j before (fits keep their path) */
             for (l = 0; l < ne; l++) {
                 const double *u = B->pr_bo + be[2 * l], *v = B->pr_bo + be[2 * l + 1];
-                double t[4];
-                for (x = 0; x < 4; x++) t[x] = LMM__MADD(u[x + 4], v[x + 4], u[x] * v[x]);   /* an array: -O2 packs it (named sums stay scalar) */
-                g[l] = -((t[0] + t[2]) + (t[1] + t[3]));
+                double t = u[0] * v[0];
+                t = LMM__MADD(u[1], v[1], t); t = LMM__MADD(u[2], v[2], t); t = LMM__MADD(u[3], v[3], t);
+                t = LMM__MADD(u[4], v[4], t); t = LMM__MADD(u[5], v[5], t); t = LMM__MADD(u[6], v[6], t);
+                g[l] = 0.0 - LMM__MADD(u[7], v[7], t);
             }
         else
             for (l = 0; l < ne; l++) g[l] = -lmm__dot(p1, B->pr_bo + be[2 * l], B->pr_bo + be[2 * l + 1]);
