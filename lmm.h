@@ -2049,21 +2049,6 @@ static void lmm__syrk_tile(const double *pk, int kb, int i0, int j0, int m, int 
         for (x = diag && j0 + y - i0 > 0 ? j0 + y - i0 : 0; x < m; x++) c[x + (size_t)y * ldc] -= acc[y][x];
 }
 
-/* c = -(the product lmm__syrk_tile subtracts), zeros above the diagonal when
-   diag: the same values as clearing c first and subtracting, one pass. */
-static void lmm__syrk_tile_neg(const double *pk, int kb, int i0, int j0, int m, int n, double *c, int ldc, int diag)
-{
-    double acc[LMM__NR][LMM__MR];
-    int x, y;
-    lmm__tile_acc(pk, kb, i0, j0, acc);
-    for (y = 0; y < n; y++) {
-        int x0 = diag && j0 + y - i0 > 0 ? j0 + y - i0 : 0;
-        double *cy = c + (size_t)y * ldc;
-        for (x = 0; x < x0 && x < m; x++) cy[x] = 0.0;
-        for (x = x0; x < m; x++) cy[x] = 0.0 - acc[y][x];
-    }
-}
-
 /* c -= the same panel product as lmm__syrk_tile, one rank-1 term at a time
    in step order (each product rounded, then subtracted): the rounding of a
    sequence of scattered rank-1 updates, at the tiles' speed. */
@@ -2106,9 +2091,9 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
 /* c (m x n, ldc; only entries x - y >= lo: lo = -LMM__NR for all) += sum over
    the ne entries e of g[e[0]] u w' with u = va + e[1], w = vb + e[2] (8 and 4
    values read, m and n of them used): a sum of weighted outer products gathered by index, 8 x 4 in
-   named scalars as in lmm__tile_acc. */
+   named scalars as in lmm__tile_acc. assign: c = the sum instead (c not read). */
 static void lmm__gather_tile_add(const double *va, const double *vb, const double *g, const int *e, int ne, int m, int n,
-                                 double *c, int ldc, int lo)
+                                 double *c, int ldc, int lo, int assign)
 {
     double acc[LMM__NR][LMM__MR];
     int x, y, l;
@@ -2131,12 +2116,13 @@ static void lmm__gather_tile_add(const double *va, const double *vb, const doubl
 #undef LMM__PUT
     if (m == LMM__MR && n == LMM__NR && lo <= 1 - LMM__NR) {
         for (y = 0; y < LMM__NR; y++)
-            for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] += acc[y][x];
+            if (assign) for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] = acc[y][x];
+            else for (x = 0; x < LMM__MR; x++) c[x + (size_t)y * ldc] += acc[y][x];
         return;
     }
     for (y = 0; y < n; y++)
         for (x = 0; x < m; x++)
-            if (x - y >= lo) c[x + (size_t)y * ldc] += acc[y][x];
+            if (x - y >= lo) c[x + (size_t)y * ldc] = assign ? acc[y][x] : c[x + (size_t)y * ldc] + acc[y][x];
 }
 
 /* c - a b, fused where LMM__MADD is (the supernodes' panel solves). */
@@ -2189,47 +2175,86 @@ static void lmm__syrk_tile_to(const double *pk, int kb, int i0, int j0, int m, i
 /* Rows below a factored kb x kb diagonal block d: pan (m2 x kb, lda) <- pan
    d^{-T}, solved slab by slab of MR rows straight into the packed copy
    (zero-padded; slab s, step l, row s*MR + i at pack[(s * kb + l) * MR + i]),
-   which stays in L1 while it is solved. */
+   which stays in L1 while it is solved. Rows i .. i + 2 MR (or to m2). */
+static void lmm__panel_solve_two(int kb, const double *d, int lda, double *pan, int m2, double *pack, int i)
+{
+    double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR, *slab2 = slab + (size_t)kb * LMM__MR;
+    int rows = m2 - i < 2 * LMM__MR ? m2 - i : 2 * LMM__MR, x, y, l;
+    for (x = 0; x < kb; x++) {
+        double v[2 * LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+        const double *src = pan + (size_t)x * lda + i;
+        if (rows == 2 * LMM__MR) for (y = 0; y < 2 * LMM__MR; y++) v[y] = src[y];   /* full slabs: vector copies */
+        else for (y = 0; y < 2 * LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
+        if (rows > LMM__MR)
+            for (l = 0; l < x; l++) {
+                const double *sl = slab + (size_t)l * LMM__MR, *sl2 = slab2 + (size_t)l * LMM__MR;
+                double f = d[x + (size_t)l * lda];
+                for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);   /* fused where FMA is */
+                for (y = 0; y < LMM__MR; y++) v[LMM__MR + y] = LMM__MADD(-sl2[y], f, v[LMM__MR + y]);
+            }
+        else
+            for (l = 0; l < x; l++) {
+                const double *sl = slab + (size_t)l * LMM__MR;
+                double f = d[x + (size_t)l * lda];
+                for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);
+            }
+        for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
+        if (rows > LMM__MR) for (y = 0; y < LMM__MR; y++) slab2[(size_t)x * LMM__MR + y] = v[LMM__MR + y] * inv;
+    }
+    for (x = 0; x < kb; x++) {
+        const double *sx = slab + (size_t)x * LMM__MR, *sx2 = slab2 + (size_t)x * LMM__MR;
+        double *px = pan + (size_t)x * lda + i;
+        if (rows == 2 * LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
+            double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
+            double t0 = sx2[0], t1 = sx2[1], t2 = sx2[2], t3 = sx2[3], t4 = sx2[4], t5 = sx2[5], t6 = sx2[6], t7 = sx2[7];
+            px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
+            px[8] = t0; px[9] = t1; px[10] = t2; px[11] = t3; px[12] = t4; px[13] = t5; px[14] = t6; px[15] = t7;
+        } else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? sx[y] : sx2[y - LMM__MR];
+    }
+}
+
+/* lmm__panel_solve_two for four whole slabs (rows i .. i + 4 MR): eight
+   independent update chains, as many as FMA latency times its throughput
+   asks for; each row's operations and order as there. */
+static void lmm__panel_solve_four(int kb, const double *d, int lda, double *pan, double *pack, int i)
+{
+    double *s0 = pack + (size_t)(i / LMM__MR) * kb * LMM__MR;
+    const size_t sk = (size_t)kb * LMM__MR;   /* one slab */
+    int x, y, l;
+    for (x = 0; x < kb; x++) {
+        double v0[LMM__MR], v1[LMM__MR], v2[LMM__MR], v3[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
+        double *px = pan + (size_t)x * lda + i, *o = s0 + (size_t)x * LMM__MR;
+        for (y = 0; y < LMM__MR; y++) { v0[y] = px[y]; v1[y] = px[LMM__MR + y]; v2[y] = px[2 * LMM__MR + y]; v3[y] = px[3 * LMM__MR + y]; }
+        for (l = 0; l < x; l++) {
+            const double *a0 = s0 + (size_t)l * LMM__MR;
+            double f = d[x + (size_t)l * lda];
+            for (y = 0; y < LMM__MR; y++) v0[y] = LMM__MADD(-a0[y], f, v0[y]);
+            for (y = 0; y < LMM__MR; y++) v1[y] = LMM__MADD(-a0[sk + y], f, v1[y]);
+            for (y = 0; y < LMM__MR; y++) v2[y] = LMM__MADD(-a0[2 * sk + y], f, v2[y]);
+            for (y = 0; y < LMM__MR; y++) v3[y] = LMM__MADD(-a0[3 * sk + y], f, v3[y]);
+        }
+        for (y = 0; y < LMM__MR; y++) { v0[y] *= inv; v1[y] *= inv; v2[y] *= inv; v3[y] *= inv; }
+        for (y = 0; y < LMM__MR; y++) o[y] = v0[y];              /* the packed slabs and the panel itself, whole vectors each */
+        for (y = 0; y < LMM__MR; y++) o[sk + y] = v1[y];
+        for (y = 0; y < LMM__MR; y++) o[2 * sk + y] = v2[y];
+        for (y = 0; y < LMM__MR; y++) o[3 * sk + y] = v3[y];
+        for (y = 0; y < LMM__MR; y++) px[y] = v0[y];
+        for (y = 0; y < LMM__MR; y++) px[LMM__MR + y] = v1[y];
+        for (y = 0; y < LMM__MR; y++) px[2 * LMM__MR + y] = v2[y];
+        for (y = 0; y < LMM__MR; y++) px[3 * LMM__MR + y] = v3[y];
+    }
+}
+
 static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan, int m2, double *pack)
 {
     int i;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (m2 >= 256)
 #endif
-    for (i = 0; i < m2; i += 2 * LMM__MR) {    /* two slabs at once: four independent chains hide the update's latency */
-        double *slab = pack + (size_t)(i / LMM__MR) * kb * LMM__MR, *slab2 = slab + (size_t)kb * LMM__MR;
-        int rows = m2 - i < 2 * LMM__MR ? m2 - i : 2 * LMM__MR, x, y, l;
-        for (x = 0; x < kb; x++) {
-            double v[2 * LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
-            const double *src = pan + (size_t)x * lda + i;
-            if (rows == 2 * LMM__MR) for (y = 0; y < 2 * LMM__MR; y++) v[y] = src[y];   /* full slabs: vector copies */
-            else for (y = 0; y < 2 * LMM__MR; y++) v[y] = y < rows ? src[y] : 0.0;
-            if (rows > LMM__MR)
-                for (l = 0; l < x; l++) {
-                    const double *sl = slab + (size_t)l * LMM__MR, *sl2 = slab2 + (size_t)l * LMM__MR;
-                    double f = d[x + (size_t)l * lda];
-                    for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);   /* fused where FMA is */
-                    for (y = 0; y < LMM__MR; y++) v[LMM__MR + y] = LMM__MADD(-sl2[y], f, v[LMM__MR + y]);
-                }
-            else
-                for (l = 0; l < x; l++) {
-                    const double *sl = slab + (size_t)l * LMM__MR;
-                    double f = d[x + (size_t)l * lda];
-                    for (y = 0; y < LMM__MR; y++) v[y] = LMM__MADD(-sl[y], f, v[y]);
-                }
-            for (y = 0; y < LMM__MR; y++) slab[(size_t)x * LMM__MR + y] = v[y] * inv;
-            if (rows > LMM__MR) for (y = 0; y < LMM__MR; y++) slab2[(size_t)x * LMM__MR + y] = v[LMM__MR + y] * inv;
-        }
-        for (x = 0; x < kb; x++) {
-            const double *sx = slab + (size_t)x * LMM__MR, *sx2 = slab2 + (size_t)x * LMM__MR;
-            double *px = pan + (size_t)x * lda + i;
-            if (rows == 2 * LMM__MR && LMM__MR == 8) {   /* named loads ahead of the stores: vectorised though pan and slab are both double * */
-                double s0 = sx[0], s1 = sx[1], s2 = sx[2], s3 = sx[3], s4 = sx[4], s5 = sx[5], s6 = sx[6], s7 = sx[7];
-                double t0 = sx2[0], t1 = sx2[1], t2 = sx2[2], t3 = sx2[3], t4 = sx2[4], t5 = sx2[5], t6 = sx2[6], t7 = sx2[7];
-                px[0] = s0; px[1] = s1; px[2] = s2; px[3] = s3; px[4] = s4; px[5] = s5; px[6] = s6; px[7] = s7;
-                px[8] = t0; px[9] = t1; px[10] = t2; px[11] = t3; px[12] = t4; px[13] = t5; px[14] = t6; px[15] = t7;
-            } else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? sx[y] : sx2[y - LMM__MR];
-        }
+    for (i = 0; i < m2; i += 4 * LMM__MR) {     /* four slabs at once where whole, then two */
+        int i2;
+        if (m2 - i >= 4 * LMM__MR) lmm__panel_solve_four(kb, d, lda, pan, pack, i);
+        else for (i2 = i; i2 < m2; i2 += 2 * LMM__MR) lmm__panel_solve_two(kb, d, lda, pan, m2, pack, i2);
     }
 }
 
@@ -7298,7 +7323,9 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
    observations: L21_j = W_j B_j' (W_j: Lambda_r' [Zr X y]' of its n_j
    observations, a few nonzeros a column; B_j = L11_j^{-1} T1' Z1_j'), so
    L21_j L21_j' = W_j (B_j' B_j) W_j' is n_j^2 small blocks, summed by target
-   block in register tiles (lmm__schur_pairs), chosen level by level when the
+   block in register tiles (lmm__schur_pairs: each pair's b_o2 . b_o formed
+   there, w and b stored by the second term's level so that a block reads
+   them in order), chosen level by level when the
    estimated work is under half (lmm__pairs_plan). Such an evaluation costs
    n_j^2 per level, not r^2. The objective then forms only those levels' X and
    y rows of L21; the estimates ask for the whole factor (lmm__factor_at, full).
@@ -7412,16 +7439,20 @@ typedef struct lmm__blocks {
     double *pr_zr;        /* sqrt(w) z of the other terms: pr_qs columns over all pair observations */
     int *pr_row;          /* each: rest row of each other term's first effect */
     int pr_qs, pr_max;    /* other terms' effects an observation; most observations of a level */
-    size_t *pr_gofs;      /* l1 + 1: level j's -B_j' B_j at pr_g + pr_gofs[j] (n_j x n_j, lower triangle); then -1 */
+    int pr_fresh;         /* every level by pairs and every two levels of another term meet in one: the blocks between
+                             them are left unset by lmm__schur_build's copy of A22 (zero there) and stored whole here */
+    int *pr_perm;         /* each: its place in pr_w and pr_bo, ordered by the second term's level (a block's entries then read them in order) */
+    int *pr_bent;         /* 2 per entry: offsets of b_o2 and b_o in pr_bo */
+    double *pr_bo;        /* one evaluation's b_o (p1 each, pr_perm's order) */
     int pr_nblk;          /* target blocks of L22: each a pair of the other terms' levels met together */
     int *pr_bpos;         /* 2 per block: its first row and first column (rest rows) */
     size_t *pr_bstart;    /* nblk + 1: the block's entries pr_ent[3 e .. ] */
-    int *pr_ent;          /* 3 per entry: index into pr_g, then the row and column factor's offsets into pr_w */
+    int *pr_ent;          /* 3 per entry: its own index into pr_g, then the row and column factor's offsets into pr_w */
     int pr_nxblk;         /* blocks of the X and y rows against one level of another term */
     int *pr_xpos;         /* each: that level's first rest row */
     int *pr_xstart;       /* nxblk + 1: its entries pr_xent[3 e ..]: the -1 in pr_g, offsets into pr_h and pr_w */
     int *pr_xent;
-    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's B_j (by rows, level by level), W_j (padded), -B_j' B_j, and
+    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's W by columns (scratch), W_j (padded), -b_o2 . b_o by entry (then -1), and
                                             L21's X and y rows times B_j (padded) */
     double *pr_pack;      /* (pr_max + 8) x max(p1, r - qr): B_j packed for the tiles, then scratch */
 } lmm__blocks;
@@ -7540,13 +7571,15 @@ static int lmm__level_packed(const lmm__blocks *B, int j)
    k) <= R2 (o2's for k2), the entry (G_j[o2, o], w_o2 for k2, w_o for k) adds
    to the block at rows R2, columns R; sorted by column, then row (two
    counting-sort passes), so that each block is summed once in registers.
+   G_j's entry is formed per evaluation in the entry's own place of pr_g
+   (from b_o2 and b_o: pr_bent), read there hot by the block's tiles.
    0 on out of memory. */
 static int lmm__pairs_entries(lmm_model *m)
 {
     lmm__blocks *B = m->blk_;
     int r = B->r, qs = B->pr_qs, nseg = m->nterms - 1, j, o, o2, s, s2, c, c2, pass, nb = 0;
     size_t ne = 0, e, *cnt = LMM__ZNEW(size_t, (size_t)r + 1);
-    int *ent = NULL, *tmp = NULL, *key = NULL, *tkey = NULL;
+    int *ent = NULL, *tmp = NULL, *key = NULL, *tkey = NULL, p1 = B->p1;
     if (!cnt) return 0;
     for (pass = 0; pass < 2; pass++) {
         for (j = 0, e = 0; j < B->l1; j++) {
@@ -7559,9 +7592,11 @@ static int lmm__pairs_entries(lmm_model *m)
                             int R = rows[(size_t)o * nseg + s], R2 = rows[(size_t)o2 * nseg + s2];
                             if (R2 < R) continue;
                             if (pass == 1) {
-                                ent[3 * e] = (int)(B->pr_gofs[j] + (o2 > o ? (size_t)o2 + (size_t)o * nob : (size_t)o + (size_t)o2 * nob));
-                                ent[3 * e + 1] = (o0 + o2) * qs + c2;
-                                ent[3 * e + 2] = (o0 + o) * qs + c;
+                                ent[3 * e] = (int)e;   /* for now: the generation order, to carry b_o2 and b_o through the sort */
+                                B->pr_bent[2 * e] = B->pr_perm[o0 + o2] * p1;
+                                B->pr_bent[2 * e + 1] = B->pr_perm[o0 + o] * p1;
+                                ent[3 * e + 1] = B->pr_perm[o0 + o2] * qs + c2;
+                                ent[3 * e + 2] = B->pr_perm[o0 + o] * qs + c;
                                 key[2 * e] = R2; key[2 * e + 1] = R;
                             }
                             e++;
@@ -7569,15 +7604,17 @@ static int lmm__pairs_entries(lmm_model *m)
         }
         if (pass == 1) break;
         ne = e;
-        if ((double)B->pr_gofs[B->l1] >= INT_MAX || (double)B->pr_start[B->l1] * (qs + r) >= INT_MAX - LMM__MR) {
+        if ((double)ne >= INT_MAX - 1 || (double)B->pr_start[B->l1] * (qs + r + p1) >= INT_MAX - LMM__MR) {
             LMM_FREE(cnt); LMM_FREE(B->pr_start);  /* beyond int offsets: the other updates */
             return 1;
         }
         ent = LMM__NEW(int, 3 * ne + 3); tmp = LMM__NEW(int, 3 * ne + 3);
         key = LMM__NEW(int, 2 * ne + 2); tkey = LMM__NEW(int, 2 * ne + 2);
-        if (!ent || !tmp || !key || !tkey) break;
+        B->pr_bent = LMM__NEW(int, 2 * ne + 2);
+        B->pr_g = LMM__NEW(double, ne + 1);
+        if (!ent || !tmp || !key || !tkey || !B->pr_bent || !B->pr_g) break;
     }
-    if (!ent || !tmp || !key || !tkey) { LMM_FREE(cnt); LMM_FREE(ent); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey); return 0; }
+    if (!ent || !tmp || !key || !tkey || !B->pr_bent || !B->pr_g) { LMM_FREE(cnt); LMM_FREE(ent); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey); return 0; }
     for (pass = 0; pass < 2; pass++) {           /* by row, then stably by column */
         int *se = pass ? tmp : ent, *de = pass ? ent : tmp, *sk = pass ? tkey : key, *dk = pass ? key : tkey, x;
         memset(cnt, 0, ((size_t)r + 1) * sizeof *cnt);
@@ -7601,7 +7638,24 @@ static int lmm__pairs_entries(lmm_model *m)
         B->pr_bstart[nb] = ne;
         B->pr_nblk = nb;
     }
+    for (e = 0; e < ne; e++) {                   /* b offsets into the sorted order; each entry's g in its own place */
+        tmp[2 * e] = B->pr_bent[2 * (size_t)ent[3 * e]];
+        tmp[2 * e + 1] = B->pr_bent[2 * (size_t)ent[3 * e] + 1];
+        ent[3 * e] = (int)e;
+    }
+    memcpy(B->pr_bent, tmp, 2 * ne * sizeof(int));
+    B->pr_g[ne] = -1.0;
     B->pr_ent = ent;
+    if (B->pr_bpos && B->pr_bstart && !B->diag_rest) {   /* pr_fresh: count the blocks between two levels of one term */
+        size_t need = 0, have = 0;
+        int k;
+        B->pr_fresh = 1;
+        for (j = 0; j < B->l1; j++) if (!lmm__level_pairs(B, j)) B->pr_fresh = 0;
+        for (k = 1; k < m->nterms; k++) need += (size_t)m->terms[k].nlevels * (m->terms[k].nlevels - 1) / 2;
+        for (k = 0; k < nb; k++)
+            have += B->pr_bpos[2 * k] != B->pr_bpos[2 * k + 1] && B->rowterm[B->pr_bpos[2 * k]] == B->rowterm[B->pr_bpos[2 * k + 1]];
+        if (have != need) B->pr_fresh = 0;
+    }
     LMM_FREE(cnt); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey);
     if (!B->pr_bpos || !B->pr_bstart) return 0;
     {   /* the X and y rows' entries: each observation's h against its w, by the other term's level (counting sort) */
@@ -7620,9 +7674,9 @@ static int lmm__pairs_entries(lmm_model *m)
         for (o = 0; o < total; o++)
             for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {
                 int d = at[rows[(size_t)o * nseg + s]]++;
-                B->pr_xent[3 * d] = (int)B->pr_gofs[B->l1];
+                B->pr_xent[3 * d] = (int)ne;
                 B->pr_xent[3 * d + 1] = o * nt;
-                B->pr_xent[3 * d + 2] = o * qs + c;
+                B->pr_xent[3 * d + 2] = B->pr_perm[o] * qs + c;
             }
         LMM_FREE(at);
     }
@@ -7653,22 +7707,21 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
     }
     total = B->pr_start[B->l1];
     if (total == 0) { LMM_FREE(B->pr_start); B->pr_start = NULL; return 1; }
-    B->pr_gofs = LMM__ZNEW(size_t, (size_t)B->l1 + 1);
     B->pr_z1 = LMM__NEW(double, (size_t)total * p1);
     B->pr_zr = LMM__NEW(double, (size_t)total * qs);
     B->pr_row = LMM__NEW(int, (size_t)total * nseg);
     B->pr_b = LMM__NEW(double, (size_t)total * (p1 > qs ? p1 : qs));
     B->pr_w = LMM__ZNEW(double, (size_t)total * qs + LMM__MR);   /* the tiles read up to 8 values past a term's */
     B->pr_h = LMM__ZNEW(double, (size_t)total * nt + LMM__MR);
+    B->pr_bo = LMM__NEW(double, (size_t)total * p1);
     B->pr_pack = LMM__ZNEW(double, ((size_t)B->pr_max + 2 * LMM__MR + nt) * (p1 > nt ? p1 : nt));   /* B_j, then the X and y rows */
     idx = LMM__NEW(int, r);
-    if (!B->pr_gofs || !B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !B->pr_pack || !idx) {
+    if (!B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !B->pr_bo || !B->pr_pack || !idx) {
         LMM_FREE(idx);
         return 0;
     }
     for (j = 0; j < B->l1; j++) {
         int o = B->pr_start[j], nob = B->pr_start[j + 1] - o;
-        B->pr_gofs[j + 1] = B->pr_gofs[j] + (size_t)nob * nob;
         for (i = start[j]; nob > 0 && i < start[j + 1]; i++, o++) {
             const double *val = pv + (size_t)i * nv;
             double so = m->sqrtw_ ? val[nv - 1] : 1.0;
@@ -7679,9 +7732,15 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
         }
     }
     LMM_FREE(idx);
-    B->pr_g = LMM__NEW(double, B->pr_gofs[B->l1] + 1);
-    if (!B->pr_g) return 0;
-    B->pr_g[B->pr_gofs[B->l1]] = -1.0;
+    {   /* pr_w's order: by the second term's level (counting sort), then level j */
+        int *at = LMM__ZNEW(int, (size_t)r + 1), o;
+        B->pr_perm = LMM__NEW(int, (size_t)total + 1);
+        if (!at || !B->pr_perm) { LMM_FREE(at); return 0; }
+        for (o = 0; o < total; o++) at[B->pr_row[(size_t)o * nseg] + 1]++;
+        for (i = 0; i < r; i++) at[i + 1] += at[i];
+        for (o = 0; o < total; o++) B->pr_perm[o] = at[B->pr_row[(size_t)o * nseg]]++;
+        LMM_FREE(at);
+    }
     return lmm__pairs_entries(m);
 }
 
@@ -8445,7 +8504,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->cls_w); LMM_FREE(B->cls_S); LMM_FREE(B->cls_cnt);
     LMM_FREE(B->pr_start); LMM_FREE(B->pr_z1); LMM_FREE(B->pr_zr); LMM_FREE(B->pr_row);
     LMM_FREE(B->pr_b); LMM_FREE(B->pr_w); LMM_FREE(B->pr_g); LMM_FREE(B->pr_h);
-    LMM_FREE(B->pr_gofs); LMM_FREE(B->pr_bpos); LMM_FREE(B->pr_bstart); LMM_FREE(B->pr_ent);
+    LMM_FREE(B->pr_perm); LMM_FREE(B->pr_bent); LMM_FREE(B->pr_bo); LMM_FREE(B->pr_bpos); LMM_FREE(B->pr_bstart); LMM_FREE(B->pr_ent);
     LMM_FREE(B->pr_xpos); LMM_FREE(B->pr_xstart); LMM_FREE(B->pr_xent); LMM_FREE(B->pr_pack);
     lmm__sparse_free(B);
     LMM_FREE(B);
@@ -8999,7 +9058,9 @@ static void lmm__schur_tail(lmm__blocks *B)
    effects' block is the sum over pairs (o, o2) of (b_o . b_o2) w_o2 w_o'
    (each pair once per orientation: the lower block when o2 has the later
    rows, the lower triangle alone when the rows coincide), summed by target
-   block in 8 x 4 tiles over the entries lmm__pairs_entries listed, and the
+   block in 8 x 4 tiles over the entries lmm__pairs_entries listed, each
+   block's b_o2 . b_o formed just before its tiles (in L1 for them; a stored
+   B_j' B_j per level was read scattered over half a megabyte), and the
    X and y rows against them sum_o h_o w_o' (h_o = L21_j's X, y rows times b_o). */
 static void lmm__schur_pairs(lmm_model *m)
 {
@@ -9020,35 +9081,43 @@ static void lmm__schur_pairs(lmm_model *m)
             }
         }
         for (o = 0; o < total; o++)
-            for (c = 0; c < qs; c++) B->pr_w[(size_t)o * qs + c] = Wt[(size_t)c * total + o];
+            for (c = 0; c < qs; c++) B->pr_w[(size_t)B->pr_perm[o] * qs + c] = Wt[(size_t)c * total + o];
     }
     for (j = 0; j < B->l1; j++) {
         int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0, nobp;
         const double *L = B->L11 + (size_t)j * p1 * p1, *tail = B->L21 + B->cp[j] * p1 + nj - nt, *Z1 = B->pr_z1 + (size_t)o0 * p1;
-        double *Bt = B->pr_b + (size_t)o0 * p1, *G = B->pr_g + B->pr_gofs[j], *pk = B->pr_pack;
+        double *pk = B->pr_pack;
         if (nob == 0) continue;
-        for (a = 0; a < p1; a++) {               /* B_j = L^{-1} T1' Z1_j', row by row: each row of the level's observations */
-            double *ba = Bt + (size_t)a * nob;
-            memset(ba, 0, (size_t)nob * sizeof(double));
-            for (x = a; x < p1; x++) lmm__axpy_sub(nob, -T1[x + a * p1], Z1 + (size_t)x * nob, ba);
-            for (x = 0; x < a; x++) lmm__axpy_sub(nob, L[a + x * p1], Bt + (size_t)x * nob, ba);
-            lmm__scal(nob, 1.0 / L[a + a * p1], ba);
+        for (i0 = 0; i0 < nob; i0 += LMM__MR) {  /* B_j = L^{-1} T1' Z1_j' straight into MR-row slabs (lmm__tile_acc), zeros past nob */
+            double *slab = pk + (size_t)(i0 / LMM__MR) * p1 * LMM__MR;
+            int rows = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, y;
+            for (a = 0; a < p1; a++) {           /* each row's sums in the order and rounding of the former axpys over the level */
+                double v[LMM__MR], inv = 1.0 / L[a + a * p1];
+                for (y = 0; y < LMM__MR; y++) v[y] = 0.0;
+                for (x = a; x < p1; x++) {
+                    double t = -T1[x + a * p1];
+                    const double *z = Z1 + (size_t)x * nob + i0;
+                    if (rows == LMM__MR) for (y = 0; y < LMM__MR; y++) v[y] = v[y] - t * z[y];
+                    else for (y = 0; y < rows; y++) v[y] = v[y] - t * z[y];
+                }
+                for (x = 0; x < a; x++) {
+                    double f = L[a + x * p1];
+                    const double *bx = slab + (size_t)x * LMM__MR;
+                    for (y = 0; y < LMM__MR; y++) v[y] = v[y] - f * bx[y];
+                }
+                for (y = 0; y < LMM__MR; y++) slab[(size_t)a * LMM__MR + y] = v[y] * inv;
+            }
         }
-        for (o = 0; o < nob; o++) {              /* packed in MR-row slabs (lmm__tile_acc) */
-            double *d = pk + ((size_t)(o / LMM__MR) * p1) * LMM__MR + o % LMM__MR;
-            for (a = 0; a < p1; a++) d[(size_t)a * LMM__MR] = Bt[(size_t)a * nob + o];
+        for (o = 0; o < nob; o++) {              /* b_o in pr_perm's place */
+            const double *d = pk + ((size_t)(o / LMM__MR) * p1) * LMM__MR + o % LMM__MR;
+            double *bo = B->pr_bo + (size_t)B->pr_perm[o0 + o] * p1;
+            for (a = 0; a < p1; a++) bo[a] = d[(size_t)a * LMM__MR];
         }
-        for (o = nob; o % LMM__MR; o++)
-            for (a = 0; a < p1; a++) pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = 0.0;
+        o = (nob + LMM__MR - 1) / LMM__MR * LMM__MR;
         nobp = o;                                /* then L21_j's X and y rows, packed alike from slab nobp / MR */
         for (; o < nobp + nt || o % LMM__MR; o++)
             for (a = 0; a < p1; a++)
                 pk[((size_t)(o / LMM__MR) * p1 + a) * LMM__MR + o % LMM__MR] = o < nobp + nt ? tail[(size_t)a * nj + o - nobp] : 0.0;
-        for (j0 = 0; j0 < nob; j0 += LMM__NR)    /* G = -B_j' B_j, its lower triangle (the entries read no more) */
-            for (i0 = j0 - j0 % LMM__MR; i0 < nob; i0 += LMM__MR) {
-                int mm = nob - i0 < LMM__MR ? nob - i0 : LMM__MR, nn = nob - j0 < LMM__NR ? nob - j0 : LMM__NR;
-                lmm__syrk_tile_neg(pk, p1, i0, j0, mm, nn, G + (size_t)j0 * nob + i0, nob, i0 < j0 + LMM__NR);
-            }
         for (i0 = 0; i0 < nob; i0 += LMM__MR)   /* h_o = L21_j's X and y rows times b_o, by the tiles into pr_h (observation-major) */
             for (j0 = 0; j0 < nt; j0 += LMM__NR) {
                 double acc[LMM__NR][LMM__MR], *h = B->pr_h + (size_t)(o0 + i0) * nt + j0;
@@ -9064,17 +9133,30 @@ static void lmm__schur_pairs(lmm_model *m)
         for (j0 = 0; j0 < pk2; j0 += LMM__NR)
             for (i0 = 0; i0 < nt; i0 += LMM__MR)
                 lmm__gather_tile_add(B->pr_h + i0, B->pr_w + j0, B->pr_g, e, ne, nt - i0 < LMM__MR ? nt - i0 : LMM__MR,
-                                     pk2 - j0 < LMM__NR ? pk2 - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + qr + i0, r, -LMM__NR);
+                                     pk2 - j0 < LMM__NR ? pk2 - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + qr + i0, r, -LMM__NR, 0);
     }
     for (k = 0; k < B->pr_nblk; k++) {           /* the random effects' blocks, each summed in 8 x 4 tiles */
         int R2 = B->pr_bpos[2 * k], R = B->pr_bpos[2 * k + 1], pk2 = m->terms[B->rowterm[R2]].ncol, pk = m->terms[B->rowterm[R]].ncol;
-        int ne = (int)(B->pr_bstart[k + 1] - B->pr_bstart[k]), i0, j0;
-        const int *e = B->pr_ent + 3 * B->pr_bstart[k];
+        int ne = (int)(B->pr_bstart[k + 1] - B->pr_bstart[k]), i0, j0, l;
+        int fresh = B->pr_fresh && R2 != R && B->rowterm[R2] == B->rowterm[R];   /* two levels of one term: unset in L22 (lmm__schur_build) */
+        const int *e = B->pr_ent + 3 * B->pr_bstart[k], *be = B->pr_bent + 2 * B->pr_bstart[k];
+        double *g = B->pr_g + B->pr_bstart[k];
+        if (p1 == 8)                              /* G_j's entries, hot for the tiles, each summed in the order and rounding of
+                                                     the tiles that formed B_j' B_j before (fits keep their path) */
+            for (l = 0; l < ne; l++) {
+                const double *u = B->pr_bo + be[2 * l], *v = B->pr_bo + be[2 * l + 1];
+                double t = u[0] * v[0];
+                t = LMM__MADD(u[1], v[1], t); t = LMM__MADD(u[2], v[2], t); t = LMM__MADD(u[3], v[3], t);
+                t = LMM__MADD(u[4], v[4], t); t = LMM__MADD(u[5], v[5], t); t = LMM__MADD(u[6], v[6], t);
+                g[l] = 0.0 - LMM__MADD(u[7], v[7], t);
+            }
+        else
+            for (l = 0; l < ne; l++) g[l] = -lmm__dot(p1, B->pr_bo + be[2 * l], B->pr_bo + be[2 * l + 1]);
         for (j0 = 0; j0 < pk; j0 += LMM__NR)
             for (i0 = R2 == R ? j0 - j0 % LMM__MR : 0; i0 < pk2; i0 += LMM__MR)
                 lmm__gather_tile_add(B->pr_w + i0, B->pr_w + j0, B->pr_g, e, ne, pk2 - i0 < LMM__MR ? pk2 - i0 : LMM__MR,
                                      pk - j0 < LMM__NR ? pk - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + R2 + i0, r,
-                                     R2 == R ? j0 - i0 : -LMM__NR);
+                                     R2 == R ? j0 - i0 : -LMM__NR, fresh);
     }
 }
 
@@ -9089,7 +9171,16 @@ static int lmm__schur_build(lmm_model *m, const double *theta, int full)
     for (c = 0; c < B->l1 && !scattered; c++) scattered = !lmm__level_packed(B, c) && !lmm__level_pairs(B, c);
     /* L22 = chol(Lambda_r' A22 Lambda_r + I_qr - L21 L21'), the product as a sum
        of each level's outer product, into the lower triangle */
-    for (c = 0; c < r; c++) memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(r - c) * sizeof(double));
+    for (c = 0; c < r; c++) {
+        int k = B->rowterm[c], gap0 = r, gap1 = r;   /* rows [gap0, gap1): the term's later levels, set by lmm__schur_pairs (pr_fresh) */
+        if (B->pr_start && B->pr_fresh && k > 0) {
+            int pk = m->terms[k].ncol, base = m->terms[k].u_offset - B->q1;
+            gap0 = base + ((c - base) / pk + 1) * pk;
+            gap1 = base + m->terms[k].nlevels * pk;
+        }
+        memcpy(B->L22 + (size_t)c * r + c, B->A22 + (size_t)c * r + c, (size_t)(gap0 - c) * sizeof(double));
+        memcpy(B->L22 + (size_t)c * r + gap1, B->A22 + (size_t)c * r + gap1, (size_t)(r - gap1) * sizeof(double));
+    }
     lmm__rest_congruence(m, 1);
     for (b = 0; b < B->qr && scattered; b++) {   /* column b of L21 L21', one column at a time */
         double *col = B->L22 + (size_t)b * r;
