@@ -8188,7 +8188,7 @@ static int lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
 static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
 {
     int qr = B->qr, r = B->r, nt = r - qr, nw = (qr + 63) / 64, j, k, a, b, s, nsn = 0;
-    unsigned long long *adj = NULL;
+    unsigned long long *adj = NULL, *mask = NULL;
     int *deg = NULL, *done = NULL, *iperm = NULL, *cnt = NULL, *parent = NULL, *pat = NULL;
     size_t *pp = NULL, npat = 0, cap = 0, total = 0;
     double sparse_work = 0, dense_work = 0;
@@ -8201,14 +8201,26 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
     B->sp_perm = LMM__NEW(int, r);
     cap = (size_t)qr + 64;
     pat = LMM__NEW(int, cap);
-    if (!adj || !deg || !done || !iperm || !cnt || !parent || !pp || !B->sp_perm || !pat) goto nomem;
+    mask = LMM__ZNEW(unsigned long long, nw);
+    if (!adj || !deg || !done || !iperm || !cnt || !parent || !pp || !B->sp_perm || !pat || !mask) goto nomem;
     for (j = 0; j < B->l1; j++) {               /* each level's random-effect rows form a clique */
         const int *rows = B->ri + B->cp[j];
-        int nre = (int)(B->cp[j + 1] - B->cp[j]) - nt;
-        for (a = 0; a < nre; a++)
-            for (b = 0; b < nre; b++)
-                if (a != b) adj[(size_t)rows[a] * nw + rows[b] / 64] |= 1ULL << (rows[b] % 64);
+        int nre = (int)(B->cp[j + 1] - B->cp[j]) - nt, w0, w1;
+        if (nre < 2) continue;
+        w0 = rows[0] / 64; w1 = rows[nre - 1] / 64;   /* rows ascending */
+        if (w1 - w0 < nre) {                     /* the level's rows as one mask, ORed word by word; self bits cleared below */
+            for (a = 0; a < nre; a++) mask[rows[a] / 64] |= 1ULL << (rows[a] % 64);
+            for (a = 0; a < nre; a++) {
+                unsigned long long *ar = adj + (size_t)rows[a] * nw;
+                for (b = w0; b <= w1; b++) ar[b] |= mask[b];
+            }
+            for (b = w0; b <= w1; b++) mask[b] = 0;
+        } else
+            for (a = 0; a < nre; a++)
+                for (b = 0; b < nre; b++)
+                    if (a != b) adj[(size_t)rows[a] * nw + rows[b] / 64] |= 1ULL << (rows[b] % 64);
     }
+    for (a = 0; a < qr; a++) adj[(size_t)a * nw + a / 64] &= ~(1ULL << (a % 64));
     for (a = 0; a < qr; a++) {
         int d = 0;
         for (b = 0; b < nw; b++) d += lmm__popcount64(adj[(size_t)a * nw + b]);
@@ -8291,8 +8303,13 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
             int o = post[k], nk = (int)(pp[o + 1] - pp[o]);
             B->sp_perm[k] = oldperm[o];
             pp2[k] = npat;
-            for (a = 0; a < nk; a++) pat2[npat++] = newpos[iperm[pat[pp[o] + a]]];   /* ascending factor positions */
-            qsort(pat2 + pp2[k], (size_t)nk, sizeof(int), lmm__cmp_int);
+            for (a = 0; a < nk; a++) {             /* ascending factor positions: a bit set read in order */
+                int u = newpos[iperm[pat[pp[o] + a]]];
+                mask[u / 64] |= 1ULL << (u % 64);
+            }
+            for (b = 0; b < nw; b++)
+                for (; mask[b]; mask[b] &= mask[b] - 1)
+                    pat2[npat++] = b * 64 + lmm__popcount64((mask[b] & (~mask[b] + 1)) - 1);
             cnt[k] = 1 + nk + nt;
             parent[k] = nk ? pat2[pp2[k]] : qr;
         }
@@ -8354,7 +8371,7 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
     B->sp_nsn = nsn;
     if (lmm__sparse_plan_assembly(B, iperm) != 0) goto nomem;
 done:
-    LMM_FREE(adj); LMM_FREE(deg); LMM_FREE(done); LMM_FREE(iperm); LMM_FREE(cnt); LMM_FREE(parent);
+    LMM_FREE(adj); LMM_FREE(mask); LMM_FREE(deg); LMM_FREE(done); LMM_FREE(iperm); LMM_FREE(cnt); LMM_FREE(parent);
     LMM_FREE(pp); LMM_FREE(pat);
     if (!B->sp_nsn) lmm__sparse_free(B);
     return st;
