@@ -7982,7 +7982,8 @@ static int lmm__sparse_restore_a22(lmm__blocks *B)
    rows, for p1 = 1; none (sp_ncls = 0) when they would not save a quarter of
    the pairs or memory runs out. iperm: factor position of each rest row;
    sp_a22 in place. Columns in factor order, each column's levels sorted by
-   class, each class's products summed in a scratch column. */
+   class, each class's products summed in a scratch column; pass 0 also checks
+   whether all are counts (sp_ecnt: whole, 0..65535), exact in 16 bits. */
 static void lmm__sparse_plan_classes(lmm__blocks *B, const int *iperm, size_t npair)
 {
     int r = B->r, qr = B->qr, nt = r - qr, l1 = B->l1, ncls = 0, j, c, fy, s, ng, pass, counts = 1;
