@@ -7403,6 +7403,13 @@ typedef struct lmm__blocks {
     int *sp_rel;          /* r: scratch, those positions by a supernode's row */
     double *sp_val;       /* the supernodal factor */
     double *sp_a22;       /* A22 in the supernodes' layout, all its nonzeros (NULL: S is built dense and gathered) */
+    /* ... and its nonzeros alone, which an evaluation reads (InstEval: 7 k of
+       the layout's 495 k): per factor column j, entries sp_acol[j] ..
+       sp_acol[j+1], each its row in the column's supernode and value; the X
+       and y rows always (y's is each column's last entry, for a new response) */
+    size_t *sp_acol;
+    unsigned short *sp_arow;
+    double *sp_aval;
     /* L21 L21' by target column (factor order), each column's levels in tp's
        order: for tp entry e (level j, its row t) sp_pn[e] pairs, each two
        shorts (the target's row in the column's supernode, the row x of j's
@@ -7425,7 +7432,9 @@ typedef struct lmm__blocks {
     int *sp_gcls;         /* class of each group */
     size_t *sp_gstart;    /* groups + 1: each group's entries in sp_erow, sp_eval */
     unsigned short *sp_erow;  /* the entry's row in its column's supernode */
-    double *sp_eval;      /* C_c there */
+    double *sp_eval;      /* C_c there (NULL when sp_ecnt holds them) */
+    unsigned short *sp_ecnt;  /* C_c there when all are whole numbers below 65536 (unweighted indicator
+                                 terms: counts), a quarter of the bytes an evaluation reads, exact */
     double *sp_tail;      /* qr * nt + nt * nt (nt = r - qr): L21 L21' between each rest row and the X, y rows, then among these */
     double *sp_z;         /* the inverse of the random-effects part of L22 L22' on the factor's
                              pattern (selected inversion), for conditional variances; lazily */
@@ -7961,8 +7970,10 @@ static void lmm__sparse_free(lmm__blocks *B)
     LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_rel); LMM_FREE(B->sp_val);
     LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol); LMM_FREE(B->sp_z);
     LMM_FREE(B->sp_cls_a); LMM_FREE(B->sp_gcol); LMM_FREE(B->sp_gcls); LMM_FREE(B->sp_gstart);
-    LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_tail);
-    B->sp_cls_a = B->sp_eval = B->sp_tail = NULL; B->sp_gcol = B->sp_gcls = NULL; B->sp_gstart = NULL; B->sp_erow = NULL;
+    LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_ecnt); LMM_FREE(B->sp_tail);
+    LMM_FREE(B->sp_acol); LMM_FREE(B->sp_arow); LMM_FREE(B->sp_aval);
+    B->sp_cls_a = B->sp_eval = B->sp_tail = B->sp_aval = NULL; B->sp_gcol = B->sp_gcls = NULL; B->sp_gstart = B->sp_acol = NULL;
+    B->sp_erow = B->sp_ecnt = B->sp_arow = NULL;
     B->sp_ncls = 0;
     B->sp_z = NULL;
     B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_rel = NULL;
@@ -8000,8 +8011,11 @@ static void lmm__sparse_sync_y(lmm__blocks *B)
     size_t step = B->A22 ? (size_t)r : 1;
     for (s = 0; s < B->sp_nsn; s++) {
         int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
-        for (c = 0; c < nc; c++)
-            B->sp_a22[B->sp_off[s] + (size_t)c * mr + mr - 1] = yrow[(size_t)B->sp_perm[f + c] * step];
+        for (c = 0; c < nc; c++) {
+            double v = yrow[(size_t)B->sp_perm[f + c] * step];
+            B->sp_a22[B->sp_off[s] + (size_t)c * mr + mr - 1] = v;
+            if (B->sp_aval) B->sp_aval[B->sp_acol[f + c + 1] - 1] = v;
+        }
     }
 }
 
@@ -8043,10 +8057,11 @@ static int lmm__sparse_restore_a22(lmm__blocks *B)
    rows, for p1 = 1; none (sp_ncls = 0) when they would not save a quarter of
    the pairs or memory runs out. iperm: factor position of each rest row;
    sp_a22 in place. Columns in factor order, each column's levels sorted by
-   class, each class's products summed in a scratch column. */
+   class, each class's products summed in a scratch column; pass 0 also checks
+   whether all are counts (sp_ecnt: whole, 0..65535), exact in 16 bits. */
 static void lmm__sparse_plan_classes(lmm__blocks *B, const int *iperm, size_t npair)
 {
-    int r = B->r, qr = B->qr, nt = r - qr, l1 = B->l1, ncls = 0, j, c, fy, s, ng, pass;
+    int r = B->r, qr = B->qr, nt = r - qr, l1 = B->l1, ncls = 0, j, c, fy, s, ng, pass, counts = 1;
     int *cls = LMM__NEW(int, l1), *cnt = NULL, *mark = LMM__NEW(int, r), *touched = LMM__NEW(int, r), *order = NULL;
     double *a = LMM__NEW(double, (size_t)l1 + 1), *acc = LMM__NEW(double, r);
     size_t ne, e;
@@ -8101,9 +8116,14 @@ static void lmm__sparse_plan_classes(lmm__blocks *B, const int *iperm, size_t np
                     B->sp_gstart[ng] = ne;
                     for (j = 0; j < nd; j++) {
                         B->sp_erow[ne + (size_t)j] = (unsigned short)B->sp_map[touched[j]];
-                        B->sp_eval[ne + (size_t)j] = acc[touched[j]];
+                        if (counts) B->sp_ecnt[ne + (size_t)j] = (unsigned short)acc[touched[j]];
+                        else B->sp_eval[ne + (size_t)j] = acc[touched[j]];
                     }
-                }
+                } else
+                    for (j = 0; j < nd && counts; j++) {
+                        double v = acc[touched[j]];
+                        counts = v >= 0.0 && v <= 65535.0 && v == floor(v);
+                    }
                 for (j = 0; j < nd; j++) mark[touched[j]] = -1;
                 ng++;
                 ne += (size_t)nd;
@@ -8114,8 +8134,9 @@ static void lmm__sparse_plan_classes(lmm__blocks *B, const int *iperm, size_t np
             B->sp_gcls = LMM__NEW(int, ng + 1);
             B->sp_gstart = LMM__NEW(size_t, (size_t)ng + 1);
             B->sp_erow = LMM__NEW(unsigned short, ne + 1);
-            B->sp_eval = LMM__NEW(double, ne + 1);
-            if (!B->sp_gcls || !B->sp_gstart || !B->sp_erow || !B->sp_eval) goto fail;
+            if (counts) B->sp_ecnt = LMM__NEW(unsigned short, ne + 1);
+            else B->sp_eval = LMM__NEW(double, ne + 1);
+            if (!B->sp_gcls || !B->sp_gstart || !B->sp_erow || (!B->sp_eval && !B->sp_ecnt)) goto fail;
         }
     }
     for (fy = qr; fy <= r; fy++) B->sp_gcol[fy] = ng;
@@ -8125,10 +8146,45 @@ static void lmm__sparse_plan_classes(lmm__blocks *B, const int *iperm, size_t np
     return;
 fail:
     LMM_FREE(B->sp_cls_a); LMM_FREE(B->sp_gcol); LMM_FREE(B->sp_gcls); LMM_FREE(B->sp_gstart);
-    LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_tail);
-    B->sp_cls_a = B->sp_eval = B->sp_tail = NULL; B->sp_gcol = B->sp_gcls = NULL; B->sp_gstart = NULL; B->sp_erow = NULL;
+    LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_ecnt); LMM_FREE(B->sp_tail);
+    B->sp_cls_a = B->sp_eval = B->sp_tail = NULL; B->sp_gcol = B->sp_gcls = NULL; B->sp_gstart = NULL;
+    B->sp_erow = B->sp_ecnt = NULL;
     B->sp_ncls = 0;
     LMM_FREE(cls); LMM_FREE(cnt); LMM_FREE(mark); LMM_FREE(touched); LMM_FREE(order); LMM_FREE(a); LMM_FREE(acc);
+}
+
+/* sp_a22's entries an evaluation reads (lmm__blocks, sp_acol): the nonzeros
+   of each factor column, and the X and y rows. Nonzero when out of memory. */
+static int lmm__sparse_plan_a22_entries(lmm__blocks *B)
+{
+    int r = B->r, qr = B->qr, s, c, i, pass;
+    size_t ne = 0;
+    if (!(B->sp_acol = LMM__NEW(size_t, (size_t)r + 1))) return 1;
+    for (pass = 0; pass < 2; pass++) {           /* count, then store */
+        for (s = 0, ne = 0; s < B->sp_nsn; s++) {
+            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+            const int *rows = B->sp_rows + B->sp_rp[s];
+            const double *src = B->sp_a22 + B->sp_off[s];
+            for (c = 0; c < nc; c++) {
+                B->sp_acol[f + c] = ne;
+                for (i = c; i < mr; i++)
+                    if (src[(size_t)c * mr + i] != 0.0 || rows[i] >= qr) {
+                        if (pass) {
+                            B->sp_arow[ne] = (unsigned short)i;
+                            B->sp_aval[ne] = src[(size_t)c * mr + i];
+                        }
+                        ne++;
+                    }
+            }
+        }
+        B->sp_acol[r] = ne;
+        if (pass == 0 && (!(B->sp_arow = LMM__NEW(unsigned short, ne + 1)) || !(B->sp_aval = LMM__NEW(double, ne + 1)))) {
+            LMM_FREE(B->sp_acol); LMM_FREE(B->sp_arow);
+            B->sp_acol = NULL; B->sp_arow = NULL;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* The sparse path's direct assembly: A22 copied into the supernodes' layout,
@@ -8154,6 +8210,11 @@ static int lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
             for (i = 0; i < mr; i++)
                 dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
     }
+    if (lmm__sparse_plan_a22_entries(B) != 0) {  /* not fatal: S gathered from A22, still in place */
+        LMM_FREE(B->sp_a22);
+        B->sp_a22 = NULL;
+        return 0;
+    }
     if (B->p1 == 1) {
         lmm__sparse_release_a22(B);              /* before the classes are built: a lower peak */
         lmm__sparse_plan_classes(B, iperm, npair);
@@ -8166,8 +8227,8 @@ static int lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol);
         B->sp_pr = B->sp_pn = NULL; B->sp_pcol = NULL;
         if (lmm__sparse_restore_a22(B) != 0) return 1;
-        LMM_FREE(B->sp_a22);
-        B->sp_a22 = NULL;
+        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_acol); LMM_FREE(B->sp_arow); LMM_FREE(B->sp_aval);
+        B->sp_a22 = B->sp_aval = NULL; B->sp_acol = NULL; B->sp_arow = NULL;
         return 0;
     }
     lmm__sparse_release_a22(B);                  /* before the pairs are written: a lower peak */
@@ -8203,7 +8264,7 @@ static int lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
 static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
 {
     int qr = B->qr, r = B->r, nt = r - qr, nw = (qr + 63) / 64, j, k, a, b, s, nsn = 0;
-    unsigned long long *adj = NULL;
+    unsigned long long *adj = NULL, *mask = NULL;
     int *deg = NULL, *done = NULL, *iperm = NULL, *cnt = NULL, *parent = NULL, *pat = NULL;
     size_t *pp = NULL, npat = 0, cap = 0, total = 0;
     double sparse_work = 0, dense_work = 0;
@@ -8216,14 +8277,26 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
     B->sp_perm = LMM__NEW(int, r);
     cap = (size_t)qr + 64;
     pat = LMM__NEW(int, cap);
-    if (!adj || !deg || !done || !iperm || !cnt || !parent || !pp || !B->sp_perm || !pat) goto nomem;
+    mask = LMM__ZNEW(unsigned long long, nw);
+    if (!adj || !deg || !done || !iperm || !cnt || !parent || !pp || !B->sp_perm || !pat || !mask) goto nomem;
     for (j = 0; j < B->l1; j++) {               /* each level's random-effect rows form a clique */
         const int *rows = B->ri + B->cp[j];
-        int nre = (int)(B->cp[j + 1] - B->cp[j]) - nt;
-        for (a = 0; a < nre; a++)
-            for (b = 0; b < nre; b++)
-                if (a != b) adj[(size_t)rows[a] * nw + rows[b] / 64] |= 1ULL << (rows[b] % 64);
+        int nre = (int)(B->cp[j + 1] - B->cp[j]) - nt, w0, w1;
+        if (nre < 2) continue;
+        w0 = rows[0] / 64; w1 = rows[nre - 1] / 64;   /* rows ascending */
+        if (w1 - w0 < nre) {                     /* the level's rows as one mask, ORed word by word; self bits cleared below */
+            for (a = 0; a < nre; a++) mask[rows[a] / 64] |= 1ULL << (rows[a] % 64);
+            for (a = 0; a < nre; a++) {
+                unsigned long long *ar = adj + (size_t)rows[a] * nw;
+                for (b = w0; b <= w1; b++) ar[b] |= mask[b];
+            }
+            for (b = w0; b <= w1; b++) mask[b] = 0;
+        } else
+            for (a = 0; a < nre; a++)
+                for (b = 0; b < nre; b++)
+                    if (a != b) adj[(size_t)rows[a] * nw + rows[b] / 64] |= 1ULL << (rows[b] % 64);
     }
+    for (a = 0; a < qr; a++) adj[(size_t)a * nw + a / 64] &= ~(1ULL << (a % 64));
     for (a = 0; a < qr; a++) {
         int d = 0;
         for (b = 0; b < nw; b++) d += lmm__popcount64(adj[(size_t)a * nw + b]);
@@ -8306,8 +8379,13 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
             int o = post[k], nk = (int)(pp[o + 1] - pp[o]);
             B->sp_perm[k] = oldperm[o];
             pp2[k] = npat;
-            for (a = 0; a < nk; a++) pat2[npat++] = newpos[iperm[pat[pp[o] + a]]];   /* ascending factor positions */
-            qsort(pat2 + pp2[k], (size_t)nk, sizeof(int), lmm__cmp_int);
+            for (a = 0; a < nk; a++) {             /* ascending factor positions: a bit set read in order */
+                int u = newpos[iperm[pat[pp[o] + a]]];
+                mask[u / 64] |= 1ULL << (u % 64);
+            }
+            for (b = 0; b < nw; b++)
+                for (; mask[b]; mask[b] &= mask[b] - 1)
+                    pat2[npat++] = b * 64 + lmm__popcount64((mask[b] & (~mask[b] + 1)) - 1);
             cnt[k] = 1 + nk + nt;
             parent[k] = nk ? pat2[pp2[k]] : qr;
         }
@@ -8369,7 +8447,7 @@ static lmm_status lmm__sparse_plan(lmm__blocks *B, int force, lmm_error *err)
     B->sp_nsn = nsn;
     if (lmm__sparse_plan_assembly(B, iperm) != 0) goto nomem;
 done:
-    LMM_FREE(adj); LMM_FREE(deg); LMM_FREE(done); LMM_FREE(iperm); LMM_FREE(cnt); LMM_FREE(parent);
+    LMM_FREE(adj); LMM_FREE(mask); LMM_FREE(deg); LMM_FREE(done); LMM_FREE(iperm); LMM_FREE(cnt); LMM_FREE(parent);
     LMM_FREE(pp); LMM_FREE(pat);
     if (!B->sp_nsn) lmm__sparse_free(B);
     return st;
@@ -9225,11 +9303,12 @@ static void lmm__sparse_pairs_col(lmm__blocks *B, int j, const double *scale)
     int sn = B->sp_snof[j], oc = B->sp_perm[j], p1 = B->p1, c, k, f = B->sp_first[sn], mr = B->sp_rp[sn + 1] - B->sp_rp[sn];
     size_t o = B->sp_off[sn] + (size_t)(j - f) * mr;
     double *col = B->sp_val + o, sc = scale[j];
-    const double *a22 = B->sp_a22 + o;
     const int *rows = B->sp_rows + B->sp_rp[sn];
     const unsigned short *pr = B->sp_pr + 2 * B->sp_pcol[j];
     size_t e;
-    for (k = j - f; k < mr; k++) col[k] = a22[k] * scale[rows[k]] * sc;
+    memset(col + (j - f), 0, (size_t)(mr - (j - f)) * sizeof(double));
+    for (e = B->sp_acol[j]; e < B->sp_acol[j + 1]; e++)
+        col[B->sp_arow[e]] = B->sp_aval[e] * scale[rows[B->sp_arow[e]]] * sc;
     if (j < B->qr) col[j - f] += 1.0;
     for (e = B->tp[oc]; e < B->tp[oc + 1]; e++) {
         int lv = B->tl[e], nj = (int)(B->cp[lv + 1] - B->cp[lv]), np = B->sp_pn[e];
@@ -9250,22 +9329,29 @@ static void lmm__sparse_classes_col(lmm__blocks *B, int j, const double *scale)
     int sn = B->sp_snof[j], f = B->sp_first[sn], mr = B->sp_rp[sn + 1] - B->sp_rp[sn], qr = B->qr, nt = B->r - qr, g, k;
     size_t o = B->sp_off[sn] + (size_t)(j - f) * mr;
     double *col = B->sp_val + o, sc = scale[j];
-    const double *a22 = B->sp_a22 + o, *w = B->sp_cls_a + B->sp_ncls, *tail;
+    const double *w = B->sp_cls_a + B->sp_ncls, *tail;
     const int *rows = B->sp_rows + B->sp_rp[sn];
-    for (k = j - f; k < mr; k++) col[k] = a22[k];
+    size_t e;
+    memset(col + (j - f), 0, (size_t)(mr - (j - f)) * sizeof(double));
+    for (e = B->sp_acol[j]; e < B->sp_acol[j + 1]; e++) col[B->sp_arow[e]] = B->sp_aval[e];
+    /* a group's rows are distinct: four at a time, loads ahead of the stores */
+#define LMM__CLASS_GROUP(ev) do {                                                           \
+        for (k = 0; k + 4 <= n; k += 4) {                                                   \
+            int e0 = er[k], e1 = er[k + 1], e2 = er[k + 2], e3 = er[k + 3];                 \
+            double x0 = col[e0] - wc * (double)(ev)[k], x1 = col[e1] - wc * (double)(ev)[k + 1]; \
+            double x2 = col[e2] - wc * (double)(ev)[k + 2], x3 = col[e3] - wc * (double)(ev)[k + 3]; \
+            col[e0] = x0; col[e1] = x1; col[e2] = x2; col[e3] = x3;                         \
+        }                                                                                   \
+        for (; k < n; k++) col[er[k]] -= wc * (double)(ev)[k];                              \
+    } while (0)
     for (g = B->sp_gcol[j]; g < B->sp_gcol[j + 1]; g++) {
         const unsigned short *er = B->sp_erow + B->sp_gstart[g];
-        const double *ev = B->sp_eval + B->sp_gstart[g];
         double wc = w[B->sp_gcls[g]];
         int n = (int)(B->sp_gstart[g + 1] - B->sp_gstart[g]);
-        for (k = 0; k + 4 <= n; k += 4) {    /* four at a time, loads ahead of the stores (a group's rows are distinct) */
-            int e0 = er[k], e1 = er[k + 1], e2 = er[k + 2], e3 = er[k + 3];
-            double x0 = col[e0] - wc * ev[k], x1 = col[e1] - wc * ev[k + 1];
-            double x2 = col[e2] - wc * ev[k + 2], x3 = col[e3] - wc * ev[k + 3];
-            col[e0] = x0; col[e1] = x1; col[e2] = x2; col[e3] = x3;
-        }
-        for (; k < n; k++) col[er[k]] -= wc * ev[k];
+        if (B->sp_ecnt) LMM__CLASS_GROUP(B->sp_ecnt + B->sp_gstart[g]);
+        else LMM__CLASS_GROUP(B->sp_eval + B->sp_gstart[g]);
     }
+#undef LMM__CLASS_GROUP
     for (k = j - f; k < mr; k++) col[k] *= scale[rows[k]] * sc;
     if (j < qr) {
         col[j - f] += 1.0;
