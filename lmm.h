@@ -7317,6 +7317,8 @@ typedef struct lmm__blocks {
     double *xtx_chol;     /* p x p Cholesky of X'X, for the response shift */
     int shift_ok;         /* 0 if X'X was not numerically positive definite */
     double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
+    double *xty;          /* p: X'(y - offset) (weighted: X'W(y - offset)) behind beta0 ... */
+    int xty_ok;           /* ... kept for the current y: lmm_model_set_X reuses its columns */
     double *yshift;       /* n: y - X beta0 (weighted: sqrt(w) (y - offset - X beta0)) */
     double *work_y;       /* n: w (y - offset), only with weights */
     /* When the first term's levels share few distinct blocks Z1'Z1 (balanced
@@ -7333,7 +7335,7 @@ typedef struct lmm__blocks {
     double *cls_L;        /* ncls blocks p1 x p1: chol(T1' D_c T1 + I) at the last theta */
     double *cls_M;        /* ncls blocks p1 x p1: M_c at the last theta */
     int *cls_cnt;         /* ncls: levels in each class */
-    double *cls_w;        /* ncls * p1(p1+1)/2 + 3: the nonzero weights M_c[a,b] of one evaluation ... */
+    double *cls_w;        /* ncls * p1(p1+1)/2 + 7: the nonzero weights M_c[a,b] of one evaluation (padded to eights) ... */
     const double **cls_S; /* ... and their sums S_c^ab */
     int cls_ready;        /* S current apart from the y row */
     int y_exact;          /* X fits y to rounding (constant y): no variance to model */
@@ -7701,6 +7703,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     B->work = LMM__NEW(double, (size_t)(B->r > m->q ? B->r : m->q) + 1);
     B->xtx_chol = LMM__NEW(double, (size_t)p * p + 1);
     B->beta0 = LMM__ZNEW(double, (size_t)p + 1);
+    B->xty = LMM__ZNEW(double, (size_t)p + 1);
     B->yshift = LMM__NEW(double, (size_t)n + 1);
     if (m->sqrtw_ && !(B->work_y = LMM__NEW(double, (size_t)n + 1))) goto nomem;
     idx = LMM__NEW(int, B->r);
@@ -7709,7 +7712,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     pv = LMM__NEW(double, (size_t)n * nv);
     pc = LMM__NEW(int, (size_t)n * nc);
     if (!B->A11 || !B->L11 || !B->cp || !B->A22 || !B->L22 || !B->rowterm || !B->tp || !B->rowscale || !B->pack || !B->T || !B->T_offset ||
-        !B->work || !B->xtx_chol || !B->beta0 || !B->yshift || !idx || !start || !mark || !pv || !pc)
+        !B->work || !B->xtx_chol || !B->beta0 || !B->xty || !B->yshift || !idx || !start || !mark || !pv || !pc)
         goto nomem;
     for (k = 0, tsz = 0; k < m->nterms; k++) { B->T_offset[k] = tsz; tsz += m->terms[k].ncol * m->terms[k].ncol; }
     B->diag_rest = 1;
@@ -7832,8 +7835,8 @@ static lmm_status lmm__classes_plan(lmm__blocks *B, lmm_error *err)
         return LMM_OK;
     }
     if (!(B->cls_C = LMM__NEW(double, (size_t)nc * npair * rr)) || !(B->cls_L = LMM__NEW(double, (size_t)nc * pp)) ||
-        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)) || !(B->cls_w = LMM__NEW(double, (size_t)nc * npair + 3)) ||
-        !(B->cls_S = LMM__NEW(const double *, (size_t)nc * npair + 3)) || !(B->cls_cnt = LMM__ZNEW(int, nc)))
+        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)) || !(B->cls_w = LMM__NEW(double, (size_t)nc * npair + 7)) ||
+        !(B->cls_S = LMM__NEW(const double *, (size_t)nc * npair + 7)) || !(B->cls_cnt = LMM__ZNEW(int, nc)))
         return lmm__nomem(err);
     for (j = 0; j < B->l1; j++) B->cls_cnt[B->cls_of[j]]++;
     B->ncls = nc;
@@ -7872,6 +7875,60 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
                     else for (x = x0; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
                 }
             }
+    }
+    B->cls_ready = 1;
+}
+
+/* The class sums' X rows after X changed column by column (lmm__blocks_update_X):
+   X column a equal to old column map[a] >= 0 takes that column's sums (the same
+   products summed in the same level order as lmm__classes_fill, so the same bits),
+   the others are summed from A21 as lmm__classes_fill sums them; the y row is the
+   response's. No pass over the levels when every column is an old one. map[p + a]:
+   the end of the run of consecutive old columns (or of new ones) starting at a.
+   tmp: p * p doubles (p = the number of X columns). */
+static void lmm__classes_remap(lmm__blocks *B, const int *map, double *tmp)
+{
+    int r = B->r, qr = B->qr, p = r - qr - 1, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k, fresh = 0;
+    size_t rr = (size_t)r * r;
+    for (a = 0; a < p; a++) fresh += map[a] < 0;
+    for (k = 0; k < B->ncls * npair; k++) {
+        double *S = B->cls_C + k * rr;
+        for (y = 0; y < qr; y++) {               /* X rows of the random-effects columns, by runs of consecutive old columns */
+            double *col = S + (size_t)y * r + qr;
+            memcpy(tmp, col, (size_t)p * sizeof(double));
+            for (a = 0; a < p; a = b) {
+                b = map[p + a];
+                if (map[a] < 0) memset(col + a, 0, (size_t)(b - a) * sizeof(double));
+                else memcpy(col + a, tmp + map[a], (size_t)(b - a) * sizeof(double));
+            }
+        }
+        for (b = 0; b < p; b++) memcpy(tmp + (size_t)b * p + b, S + (size_t)(qr + b) * r + qr + b, (size_t)(p - b) * sizeof(double));
+        for (b = 0; b < p; b++)                  /* X x X, lower triangle (old: tmp[lo * p + hi]) */
+            for (a = b; a < p; a++) {
+                int oa = map[a], ob = map[b];
+                S[(size_t)(qr + b) * r + qr + a] = oa < 0 || ob < 0 ? 0.0 : oa >= ob ? tmp[(size_t)ob * p + oa] : tmp[(size_t)oa * p + ob];
+            }
+    }
+    for (j = 0; fresh && j < B->l1; j++) {       /* new columns: their entries against every row but y's */
+        int nj = (int)(B->cp[j + 1] - B->cp[j]), x0 = nj - p - 1;
+        const int *rows = B->ri + B->cp[j];
+        const double *V = B->A21 + B->cp[j] * p1;
+        double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
+        for (a = 0; a < p; a++) {
+            int t = x0 + a;
+            if (map[a] >= 0) continue;
+            for (x = 0; x < nj - 1; x++) {
+                int lo = x < t ? x : t, hi = x < t ? t : x, e1, e2;
+                if (x >= x0 && x < t && map[x - x0] < 0) continue;   /* a pair of new columns: once, from the later */
+                for (e1 = 0, k = 0; e1 < p1; e1++)
+                    for (e2 = e1; e2 < p1; e2++, k++) {
+                        const double *va = V + (size_t)e1 * nj, *vb = V + (size_t)e2 * nj;
+                        double *cell = C + (size_t)k * rr + (size_t)rows[lo] * r + rows[hi];
+                        if (e1 == e2) *cell += va[hi] * va[lo];
+                        else *cell += va[hi] * vb[lo] + vb[hi] * va[lo];
+                    }
+            }
+        }
     }
     B->cls_ready = 1;
 }
@@ -8339,7 +8396,9 @@ static lmm_status lmm__blocks_setup(lmm_model *m, lmm_error *err)
     return lmm__choose_path(m, err);
 }
 
-LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err)
+/* The response's cross-products; with reuse_xty (lmm_model_set_X, y unchanged)
+   X'y comes from B->xty when lmm__blocks_update_X kept it. */
+static lmm_status lmm__set_response(lmm_model *m, const double *y, int reuse_xty, lmm_error *err)
 {
     lmm__blocks *B;
     int n, i, k, c, j, ylast;
@@ -8363,7 +8422,10 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
             if (m->sqrtw_) for (i = 0; i < n; i++) B->work_y[i] = B->yshift[i] * m->weights[i];
             yt = m->sqrtw_ ? B->work_y : B->yshift;
         }
-        for (c = 0; c < p; c++) B->beta0[c] = B->shift_ok ? lmm__dot(n, m->X->v + (size_t)c * n, yt) : 0.0;
+        if (!reuse_xty || !B->xty_ok)
+            for (c = 0; c < p; c++) B->xty[c] = B->shift_ok ? lmm__dot(n, m->X->v + (size_t)c * n, yt) : 0.0;
+        B->xty_ok = B->shift_ok;
+        for (c = 0; c < p; c++) B->beta0[c] = B->shift_ok ? B->xty[c] : 0.0;
         if (B->shift_ok) {
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 0);
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 1);
@@ -8414,6 +8476,11 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     return LMM_OK;
 }
 
+LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err)
+{
+    return lmm__set_response(m, y, 0, err);
+}
+
 /* Free the blocks, plans and factor of m (kept: the model's own fields). */
 static void lmm__blocks_free(lmm_model *m)
 {
@@ -8424,7 +8491,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->cp); LMM_FREE(B->ri); LMM_FREE(B->rowterm); LMM_FREE(B->pack);
     LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
-    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift); LMM_FREE(B->work_y);
+    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->xty); LMM_FREE(B->yshift); LMM_FREE(B->work_y);
     LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
     LMM_FREE(B->cls_w); LMM_FREE(B->cls_S); LMM_FREE(B->cls_cnt);
     LMM_FREE(B->pr_start); LMM_FREE(B->pr_z1); LMM_FREE(B->pr_zr); LMM_FREE(B->pr_row);
@@ -8497,8 +8564,8 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
     double *oxx, *ozx, *oa21, *xw = B->yshift;   /* yshift: scratch until set_response rewrites it */
     size_t bytes = (size_t)n * sizeof(double);
     if (old->ncol != p || B->path == LMM__PATH_SPARSE || !B->A22 || p < 1) return 1;
-    map = LMM__NEW(int, p);
-    oxx = LMM__NEW(double, (size_t)p * p);
+    map = LMM__NEW(int, 2 * (size_t)p);         /* then each run's end (lmm__classes_remap) */
+    oxx = LMM__NEW(double, (size_t)p * p + 1);   /* also lmm__classes_remap's scratch */
     ozx = LMM__NEW(double, (size_t)qr * p + 1);
     oa21 = LMM__NEW(double, (size_t)B->l1 * p1 * p);
     if (!map || !oxx || !ozx || !oa21) { LMM_FREE(map); LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21); return 1; }
@@ -8512,6 +8579,9 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
         for (b = 0; b < p && map[a] < 0; b++)
             if (old->v[(size_t)b * n] == xa[0] && memcmp(xa, old->v + (size_t)b * n, bytes) == 0) map[a] = b;
     }
+    for (a = 0; a < p; a = b)
+        for (b = a + 1, map[p + a] = p; b < p; b++)
+            if (map[a] < 0 ? map[b] >= 0 : map[b] != map[a] + (b - a)) { map[p + a] = b; break; }
     /* the old X rows' products, before they are overwritten */
     for (b = 0; b < p; b++) {
         const double *col = B->A22 + (size_t)(qr + b) * r;
@@ -8539,9 +8609,7 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
         }
         for (i = 0; i < n; i++) xw[i] = m->sqrtw_ ? xa[i] * m->weights[i] : xa[i];
         for (b = 0; b < p; b++) {                /* with every column: the new ones' pairs twice, alike */
-            const double *xb = X->v + (size_t)b * n;
-            double sum = 0;
-            for (i = 0; i < n; i++) sum += xw[i] * xb[i];
+            double sum = lmm__dot(n, xw, X->v + (size_t)b * n);
             col[qr + b] = sum;
             B->A22[(size_t)(qr + b) * r + qr + a] = sum;
         }
@@ -8568,7 +8636,12 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
     for (a = 0; a < p; a++)
         for (b = 0; b < p; b++) B->xtx_chol[a + (size_t)b * p] = B->A22[(size_t)(qr + b) * r + qr + a];
     B->shift_ok = lmm_chol(p, B->xtx_chol, p) == 0;
-    if (B->path == LMM__PATH_CLASSES && B->cls_ready) lmm__classes_fill(B, qr);   /* the class sums' X (and y) rows */
+    if (B->xty_ok && !m->offset && !m->sqrtw_) {   /* X'y by column for the response (y is the same) */
+        memcpy(oxx, B->xty, (size_t)p * sizeof(double));
+        for (a = 0; a < p; a++) B->xty[a] = map[a] >= 0 ? oxx[map[a]] : lmm__dot(n, X->v + (size_t)a * n, m->y);
+    }
+    else B->xty_ok = 0;
+    if (B->path == LMM__PATH_CLASSES && B->cls_ready) lmm__classes_remap(B, map, oxx);   /* the class sums' X rows */
     else B->cls_ready = 0;                       /* filled in full when the class path is chosen */
     LMM_FREE(map); LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21);
     return 0;
@@ -8599,7 +8672,7 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
         if (lmm__blocks_setup(m, err) != LMM_OK) { lmm_matrix_free(old); return LMM_ERR_NOMEM; }
     }
     lmm_matrix_free(old);
-    return lmm_model_set_response(m, m->y, err);
+    return lmm__set_response(m, m->y, 1, err);
 }
 
 /* ---- 5. Lambda(theta) products ------------------------------------------ */
@@ -9327,23 +9400,22 @@ static void lmm__sparse_to_dense(lmm__blocks *B)
 /* The objective's factor by classes (lmm__blocks): L22 as lmm__factor_dense
    leaves it, L11 only when full (the criterion reads the classes' blocks);
    L21 is not formed (lmm__factor_at does when asked). */
-/* dst[i] = src[i] - (w0 x0[i] + w1 x1[i] + w2 x2[i] + w3 x3[i]), four rows at a time
-   with the loads ahead of the stores (src may be dst), as lmm__axpy_sub. */
-static void lmm__sub4(int n, const double *w, const double *x0, const double *x1, const double *x2, const double *x3,
-                      const double *src, double *dst)
+/* dst[i] = src[i] - w0 x[0][i] - ... - w7 x[7][i], the terms in that order and
+   fused where FMA is (one instruction a term: the class sums' inner loop), four
+   rows at a time with the loads ahead of the stores (src may be dst). */
+static void lmm__sub8(int n, const double *w, const double *const *x, const double *src, double *dst)
 {
-    double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    const double *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3], *x4 = x[4], *x5 = x[5], *x6 = x[6], *x7 = x[7];
+    double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7];
     int i = 0;
+#define LMM__T8(i) LMM__MADD(-x7[i], w7, LMM__MADD(-x6[i], w6, LMM__MADD(-x5[i], w5, LMM__MADD(-x4[i], w4, \
+                   LMM__MADD(-x3[i], w3, LMM__MADD(-x2[i], w2, LMM__MADD(-x1[i], w1, LMM__MADD(-x0[i], w0, src[i]))))))))
     for (; i + 4 <= n; i += 4) {
-        double s0 = src[i], s1 = src[i + 1], s2 = src[i + 2], s3 = src[i + 3];
-        double a0 = x0[i] * w0 + x1[i] * w1, a1 = x0[i + 1] * w0 + x1[i + 1] * w1;
-        double a2 = x0[i + 2] * w0 + x1[i + 2] * w1, a3 = x0[i + 3] * w0 + x1[i + 3] * w1;
-        double b0 = x2[i] * w2 + x3[i] * w3, b1 = x2[i + 1] * w2 + x3[i + 1] * w3;
-        double b2 = x2[i + 2] * w2 + x3[i + 2] * w3, b3 = x2[i + 3] * w2 + x3[i + 3] * w3;
-        dst[i] = s0 - (a0 + b0); dst[i + 1] = s1 - (a1 + b1);
-        dst[i + 2] = s2 - (a2 + b2); dst[i + 3] = s3 - (a3 + b3);
+        double d0 = LMM__T8(i), d1 = LMM__T8(i + 1), d2 = LMM__T8(i + 2), d3 = LMM__T8(i + 3);
+        dst[i] = d0; dst[i + 1] = d1; dst[i + 2] = d2; dst[i + 3] = d3;
     }
-    for (; i < n; i++) dst[i] = src[i] - ((x0[i] * w0 + x1[i] * w1) + (x2[i] * w2 + x3[i] * w3));
+    for (; i < n; i++) dst[i] = LMM__T8(i);
+#undef LMM__T8
 }
 
 /* dst[i] *= scale[i] * sc, four at a time (the rounding of lmm__rest_congruence's loop). */
@@ -9365,6 +9437,7 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
     size_t rr = (size_t)r * r;
     const double *T1;
     double G[64], *M = B->cls_M;   /* G: p1 x p1 scratch, p1 <= 8 (lmm__classes_plan) */
+    const double *xs[8];
     lmm__set_templates(m, theta);
     T1 = B->T + B->T_offset[0];
     for (c = 0; c < B->ncls; c++) {
@@ -9403,15 +9476,17 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
                 B->cls_w[nw] = w;
                 B->cls_S[nw++] = B->cls_C + ((size_t)c * npair + k) * rr;
             }
-    for (g = nw; nw > 4 && g % 4; g++) { B->cls_w[g] = 0.0; B->cls_S[g] = B->cls_S[0]; }   /* a last group of four, zeros padding it */
+    for (g = nw; nw > 4 && g % 8; g++) { B->cls_w[g] = 0.0; B->cls_S[g] = B->cls_S[0]; }   /* a last group of eight, zeros padding it */
     if (nw > 4) nw = g;
     if (B->diag_rest) for (col = 0; col < r; col++) B->rowscale[col] = lmm__rest_scale(B, col);
     for (col = 0; col < r; col++) {
         size_t o = (size_t)col * r + col;
         const double *src = B->A22 + o;
         double *dst = B->L22 + o;
-        for (g = 0; g + 4 <= nw; g += 4, src = dst)
-            lmm__sub4(r - col, B->cls_w + g, B->cls_S[g] + o, B->cls_S[g + 1] + o, B->cls_S[g + 2] + o, B->cls_S[g + 3] + o, src, dst);
+        for (g = 0; g + 8 <= nw; g += 8, src = dst) {
+            for (k = 0; k < 8; k++) xs[k] = B->cls_S[g + k] + o;
+            lmm__sub8(r - col, B->cls_w + g, xs, src, dst);
+        }
         if (src != dst) memcpy(dst, src, (size_t)(r - col) * sizeof(double));
         for (; g < nw; g++) lmm__axpy_sub(r - col, B->cls_w[g], B->cls_S[g] + o, dst);
         if (B->diag_rest) {                      /* lmm__rest_congruence's diagonal case, column by column while it is at hand */
