@@ -8651,26 +8651,14 @@ LMM_API lmm_factor_kind lmm_model_factor(const lmm_model *m)
     return m && m->blk_ && m->blk_->path == LMM__PATH_SPARSE ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
 }
 
-/* The blocks' X rows for a new X of as many columns (lmm_model_set_X), in place:
-   the random-effects cross-products, the pattern and the path stay; a column
-   equal to one of the old X's keeps its products (a refit without one column
-   of X computes only what that change moves). The y row is left to
-   lmm_model_set_response. Returns nonzero (nothing changed) when it cannot. */
-static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
+/* map[a] = the old X's column equal to column a of X, or -1 (the same column,
+   a neighbour: one dropped or added, then any); map[p + a] = the end of the run
+   of consecutive old columns (or of new ones) that starts at a. */
+static void lmm__x_column_map(const lmm_matrix *old, const lmm_matrix *X, int *map)
 {
-    lmm__blocks *B = m->blk_;
-    const lmm_matrix *X = m->X;
-    const lmm_reterm *t1 = &m->terms[0];
-    int n = m->nobs, p = X->ncol, qr = B->qr, r = B->r, p1 = B->p1, a, b, c, i, j, k, *map;
-    double *oxx, *ozx, *oa21, *xw = B->yshift;   /* yshift: scratch until set_response rewrites it */
+    int n = X->nrow, p = X->ncol, a, b;
     size_t bytes = (size_t)n * sizeof(double);
-    if (old->ncol != p || B->path == LMM__PATH_SPARSE || !B->A22 || p < 1) return 1;
-    map = LMM__NEW(int, 2 * (size_t)p);         /* then each run's end (lmm__classes_remap) */
-    oxx = LMM__NEW(double, (size_t)p * p + 1);   /* also lmm__classes_remap's scratch */
-    ozx = LMM__NEW(double, (size_t)qr * p + 1);
-    oa21 = LMM__NEW(double, (size_t)B->l1 * p1 * p);
-    if (!map || !oxx || !ozx || !oa21) { LMM_FREE(map); LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21); return 1; }
-    for (a = 0; a < p; a++) {                    /* the same column, a neighbour (one dropped or added), any */
+    for (a = 0; a < p; a++) {
         const double *xa = X->v + (size_t)a * n;
         int cand[3], ci;
         map[a] = -1;
@@ -8683,6 +8671,25 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
     for (a = 0; a < p; a = b)
         for (b = a + 1, map[p + a] = p; b < p; b++)
             if (map[a] < 0 ? map[b] >= 0 : map[b] != map[a] + (b - a)) { map[p + a] = b; break; }
+}
+
+/* The blocks' X rows for a new X of as many columns (lmm_model_set_X), in place:
+   the random-effects cross-products, the pattern and the path stay; column a
+   equal to old column map[a] (lmm__x_column_map) keeps its products, the class
+   sums included (a refit without one column of X computes only what that
+   change moves). The y row is left to the response. Returns nonzero (nothing
+   changed) when out of memory. */
+static int lmm__blocks_update_X(lmm_model *m, const int *map)
+{
+    lmm__blocks *B = m->blk_;
+    const lmm_matrix *X = m->X;
+    const lmm_reterm *t1 = &m->terms[0];
+    int n = m->nobs, p = X->ncol, qr = B->qr, r = B->r, p1 = B->p1, a, b, c, i, j, k;
+    double *oxx, *ozx, *oa21, *xw = B->yshift;   /* yshift: scratch until set_response rewrites it */
+    oxx = LMM__NEW(double, (size_t)p * p + 1);   /* also lmm__classes_remap's scratch */
+    ozx = LMM__NEW(double, (size_t)qr * p + 1);
+    oa21 = LMM__NEW(double, (size_t)B->l1 * p1 * p);
+    if (!oxx || !ozx || !oa21) { LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21); return 1; }
     /* the old X rows' products, before they are overwritten */
     for (b = 0; b < p; b++) {
         const double *col = B->A22 + (size_t)(qr + b) * r;
@@ -8744,17 +8751,44 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
     else B->xty_ok = 0;
     if (B->path == LMM__PATH_CLASSES && B->cls_ready) lmm__classes_remap(B, map, oxx);   /* the class sums' X rows */
     else B->cls_ready = 0;                       /* filled in full when the class path is chosen */
-    LMM_FREE(map); LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21);
+    LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21);
     return 0;
 }
 
 LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err)
 {
     lmm_matrix *copy, *old;
-    int j;
+    int j, p;
     if (!m || !X) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_X: NULL argument");
     if (X->nrow != m->nobs) return lmm__fail(err, LMM_ERR_ARG, "X has %d rows but the model has %d observations", X->nrow, m->nobs);
     if (X->ncol >= m->nobs) return lmm__fail(err, LMM_ERR_DATA, "%d fixed effects but only %d observations", X->ncol, m->nobs);
+    p = X->ncol;
+    if (m->blk_ && m->X && m->X->ncol == p && p > 0 && m->blk_->path != LMM__PATH_SPARSE && m->blk_->A22) {
+        /* as many columns: X is rewritten in place where it changed (a refit without
+           one column moves a few), and the blocks' X rows follow (lmm__blocks_update_X) */
+        int *map = LMM__NEW(int, 2 * (size_t)p), n = m->nobs;
+        char **names = LMM__ZNEW(char *, p);
+        if (!map || !names) { LMM_FREE(map); LMM_FREE(names); return lmm__nomem(err); }
+        for (j = 0; j < p; j++)
+            if (!(names[j] = lmm__strdup(X->colnames && X->colnames[j] ? X->colnames[j] : ""))) {
+                while (j-- > 0) LMM_FREE(names[j]);
+                LMM_FREE(map); LMM_FREE(names);
+                return lmm__nomem(err);
+            }
+        lmm__x_column_map(m->X, X, map);
+        for (j = 0; j < p; j++) {
+            if (map[j] != j) memcpy(m->X->v + (size_t)j * n, X->v + (size_t)j * n, (size_t)n * sizeof(double));
+            LMM_FREE(m->X->colnames[j]);
+            m->X->colnames[j] = names[j];
+        }
+        LMM_FREE(names);
+        if (lmm__blocks_update_X(m, map) != 0) {   /* out of memory for its scratch: everything anew */
+            lmm__blocks_free(m);
+            if (lmm__blocks_setup(m, err) != LMM_OK) { LMM_FREE(map); return LMM_ERR_NOMEM; }
+        }
+        LMM_FREE(map);
+        return lmm__set_response(m, m->y, 1, err);
+    }
     copy = LMM__ZNEW(lmm_matrix, 1);
     if (!copy) return lmm__nomem(err);
     copy->nrow = X->nrow;
@@ -8768,10 +8802,8 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
     }
     old = m->X;
     m->X = copy;
-    if (!m->blk_ || lmm__blocks_update_X(m, old) != 0) {
-        lmm__blocks_free(m);
-        if (lmm__blocks_setup(m, err) != LMM_OK) { lmm_matrix_free(old); return LMM_ERR_NOMEM; }
-    }
+    lmm__blocks_free(m);
+    if (lmm__blocks_setup(m, err) != LMM_OK) { lmm_matrix_free(old); return LMM_ERR_NOMEM; }
     lmm_matrix_free(old);
     return lmm__set_response(m, m->y, 1, err);
 }
