@@ -140,8 +140,10 @@
    theta), lmm__fit_modes, lmm__fit_residuals, lmm__condvar_dense/_sparse;
    then lme4's convergence check (lmm__check_conv). lmm_fit_refit swaps
    only the response (lmm_model_set_response) and runs the same loop;
-   lmm_model_set_X with as many columns updates only X's rows of the blocks
-   (lmm__blocks_update_X), so fits that differ in one column of X share the rest.
+   lmm_model_set_X with as many columns rewrites only the columns of X that
+   moved and only X's rows of the blocks (lmm__blocks_update_X): a column equal
+   to an old one takes its products, the class sums' included (lmm__classes_remap),
+   and its X'y (B->xty), so fits that differ in one column of X share the rest.
    A GLMM (@glmm) builds the same structure (lmm_model_build; a cbind(s, f)
    response becomes s + f, the trials) and keeps its own dense two-part
    factor: the first term's levels are a block diagonal, the later terms
