@@ -8765,7 +8765,7 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
     if (X->nrow != m->nobs) return lmm__fail(err, LMM_ERR_ARG, "X has %d rows but the model has %d observations", X->nrow, m->nobs);
     if (X->ncol >= m->nobs) return lmm__fail(err, LMM_ERR_DATA, "%d fixed effects but only %d observations", X->ncol, m->nobs);
     p = X->ncol;
-    if (m->blk_ && m->X && m->X->ncol == p && p > 0 && m->blk_->path != LMM__PATH_SPARSE && m->blk_->A22) {
+    if (m->blk_ && m->X && m->X->colnames && m->X->ncol == p && p > 0 && m->blk_->path != LMM__PATH_SPARSE && m->blk_->A22) {
         /* as many columns: X is rewritten in place where it changed (a refit without
            one column moves a few), and the blocks' X rows follow (lmm__blocks_update_X) */
         int *map = LMM__NEW(int, 2 * (size_t)p), n = m->nobs;
@@ -8784,6 +8784,9 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
             m->X->colnames[j] = names[j];
         }
         LMM_FREE(names);
+        if (m->X->terms) for (j = 0; j < m->X->nterms; j++) LMM_FREE(m->X->terms[j]);
+        LMM_FREE(m->X->terms); LMM_FREE(m->X->assign);   /* as a copy would: the caller's X brings no terms */
+        m->X->terms = NULL; m->X->assign = NULL; m->X->nterms = 0;
         if (lmm__blocks_update_X(m, map) != 0) {   /* out of memory for its scratch: everything anew */
             lmm__blocks_free(m);
             if (lmm__blocks_setup(m, err) != LMM_OK) { LMM_FREE(map); return LMM_ERR_NOMEM; }
