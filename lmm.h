@@ -141,8 +141,10 @@
    theta), lmm__fit_modes, lmm__fit_residuals, lmm__condvar_dense/_sparse;
    then lme4's convergence check (lmm__check_conv). lmm_fit_refit swaps
    only the response (lmm_model_set_response) and runs the same loop;
-   lmm_model_set_X with as many columns updates only X's rows of the blocks
-   (lmm__blocks_update_X), so fits that differ in one column of X share the rest.
+   lmm_model_set_X with as many columns rewrites only the columns of X that
+   moved and only X's rows of the blocks (lmm__blocks_update_X): a column equal
+   to an old one takes its products, the class sums' included (lmm__classes_remap),
+   and its X'y (B->xty), so fits that differ in one column of X share the rest.
    A GLMM (@glmm) builds the same structure (lmm_model_build; a cbind(s, f)
    response becomes s + f, the trials) and keeps its own dense two-part
    factor: the first term's levels are a block diagonal, the later terms
@@ -2351,6 +2353,107 @@ static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
 #endif
     }
     return 0;
+}
+
+#ifndef LMM_USE_CBLAS
+/* In-place lower Cholesky of a block that fits in the first-level cache (the
+   diagonal blocks of lmm__chol_panels), right-looking by panels of four
+   columns: each later column takes the panel's four terms in one pass, two
+   columns a pass so that the panel's loads serve both, every load ahead of the
+   stores so that -O2 compilers vectorise it (lmm_chol's column-by-column dot
+   products do not). Each entry subtracts its terms in column order, fused where
+   FMA is. Returns 0, or k+1 when the leading minor of order k+1 is not positive
+   definite. */
+static int lmm__chol_small(int n, double *a, int lda)
+{
+    int j0, c, c2, k, i;
+    for (j0 = 0; j0 < n; j0 += 4) {
+        int jb = n - j0 < 4 ? n - j0 : 4;
+        const double *p0 = a + (size_t)j0 * lda, *p1 = p0 + lda, *p2 = p1 + lda, *p3 = p2 + lda;
+        for (c = j0; c < j0 + jb; c++) {         /* the panel itself, column by column */
+            double *cc = a + (size_t)c * lda, d = cc[c];
+            if (!(d > 0.0)) return c + 1;
+            d = sqrt(d);
+            cc[c] = d;
+            for (i = c + 1; i + 4 <= n; i += 4) {
+                double x0 = cc[i] / d, x1 = cc[i + 1] / d, x2 = cc[i + 2] / d, x3 = cc[i + 3] / d;
+                cc[i] = x0; cc[i + 1] = x1; cc[i + 2] = x2; cc[i + 3] = x3;
+            }
+            for (; i < n; i++) cc[i] /= d;
+            for (c2 = c + 1; c2 < j0 + jb; c2++) {
+                double *t = a + (size_t)c2 * lda, l = cc[c2];
+                for (i = c2; i + 4 <= n; i += 4) {
+                    double x0 = cc[i], x1 = cc[i + 1], x2 = cc[i + 2], x3 = cc[i + 3];
+                    double y0 = t[i], y1 = t[i + 1], y2 = t[i + 2], y3 = t[i + 3];
+                    t[i] = LMM__MADD(-x0, l, y0); t[i + 1] = LMM__MADD(-x1, l, y1);
+                    t[i + 2] = LMM__MADD(-x2, l, y2); t[i + 3] = LMM__MADD(-x3, l, y3);
+                }
+                for (; i < n; i++) t[i] = LMM__MADD(-cc[i], l, t[i]);
+            }
+        }
+        if (jb < 4) break;                       /* the last columns: nothing after them */
+        for (k = j0 + 4; k < n; k += 2) {        /* columns k, k + 1 -= panel rows [k, n) times its rows k, k + 1 */
+            double *t0 = a + (size_t)k * lda, *t1 = t0 + lda;
+            double u0 = p0[k], u1 = p1[k], u2 = p2[k], u3 = p3[k], v0, v1, v2, v3;
+            t0[k] = LMM__MADD(-p3[k], u3, LMM__MADD(-p2[k], u2, LMM__MADD(-p1[k], u1, LMM__MADD(-p0[k], u0, t0[k]))));
+            if (k + 1 == n) break;
+            v0 = p0[k + 1]; v1 = p1[k + 1]; v2 = p2[k + 1]; v3 = p3[k + 1];
+#define LMM__DOT4(t, w0, w1, w2, w3, r) LMM__MADD(-x3##r, w3, LMM__MADD(-x2##r, w2, LMM__MADD(-x1##r, w1, LMM__MADD(-x0##r, w0, t))))
+#define LMM__LOAD(r, i) double x0##r = p0[i], x1##r = p1[i], x2##r = p2[i], x3##r = p3[i], a##r = t0[i], b##r = t1[i]
+            for (i = k + 1; i + 4 <= n; i += 4) {
+                LMM__LOAD(0, i); LMM__LOAD(1, i + 1); LMM__LOAD(2, i + 2); LMM__LOAD(3, i + 3);
+                a0 = LMM__DOT4(a0, u0, u1, u2, u3, 0); a1 = LMM__DOT4(a1, u0, u1, u2, u3, 1);
+                a2 = LMM__DOT4(a2, u0, u1, u2, u3, 2); a3 = LMM__DOT4(a3, u0, u1, u2, u3, 3);
+                b0 = LMM__DOT4(b0, v0, v1, v2, v3, 0); b1 = LMM__DOT4(b1, v0, v1, v2, v3, 1);
+                b2 = LMM__DOT4(b2, v0, v1, v2, v3, 2); b3 = LMM__DOT4(b3, v0, v1, v2, v3, 3);
+                t0[i] = a0; t0[i + 1] = a1; t0[i + 2] = a2; t0[i + 3] = a3;
+                t1[i] = b0; t1[i + 1] = b1; t1[i + 2] = b2; t1[i + 3] = b3;
+            }
+            for (; i < n; i++) {
+                LMM__LOAD(0, i);
+                t0[i] = LMM__DOT4(a0, u0, u1, u2, u3, 0);
+                t1[i] = LMM__DOT4(b0, v0, v1, v2, v3, 0);
+            }
+#undef LMM__LOAD
+#undef LMM__DOT4
+        }
+    }
+    return 0;
+}
+#endif
+
+/* lmm__chol_blocked's factor with the diagonal blocks by lmm__chol_small: the
+   same panels, solves and register tiles; at a hundred-odd rows (the class
+   path's L22) lmm_chol's diagonal blocks were a third of its instructions. */
+static int lmm__chol_panels(int n, double *a, int lda, double *pack)
+{
+#ifdef LMM_USE_CBLAS
+    return lmm__chol_blocked(n, n, a, lda, pack);
+#else
+    int k0, kb, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
+    if (n <= 48) return lmm__chol_small(n, a, lda);
+    for (k0 = 0; k0 < n; k0 += kb) {
+        int m2, j0;
+        double *d, *pan, *c;
+        kb = n - k0 < nb ? n - k0 : nb;
+        if (k0 == 0 && n > nb) kb = nb - ((nb - n) % LMM__MR + LMM__MR) % LMM__MR;   /* n - kb whole slabs, as lmm__chol_blocked */
+        m2 = n - k0 - kb;
+        d = a + (size_t)k0 * lda + k0;
+        pan = d + kb;
+        if ((info = lmm__chol_small(kb, d, lda)) != 0) return k0 + info;
+        if (m2 == 0) break;
+        lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);
+        c = pan + (size_t)kb * lda;
+        for (j0 = 0; j0 < m2; j0 += LMM__NR) {
+            int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR, i0;
+            for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
+                int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
+                lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
+            }
+        }
+    }
+    return 0;
+#endif
 }
 
 /* y[0..n) -= alpha x[0..n), four at a time with the loads ahead of the
@@ -7360,6 +7463,8 @@ typedef struct lmm__blocks {
     double *xtx_chol;     /* p x p Cholesky of X'X, for the response shift */
     int shift_ok;         /* 0 if X'X was not numerically positive definite */
     double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
+    double *xty;          /* p: X'(y - offset) (weighted: X'W(y - offset)) behind beta0 ... */
+    int xty_ok;           /* ... kept for the current y: lmm_model_set_X reuses its columns */
     double *yshift;       /* n: y - X beta0 (weighted: sqrt(w) (y - offset - X beta0)) */
     double *work_y;       /* n: w (y - offset), only with weights */
     /* When the first term's levels share few distinct blocks Z1'Z1 (balanced
@@ -7376,7 +7481,7 @@ typedef struct lmm__blocks {
     double *cls_L;        /* ncls blocks p1 x p1: chol(T1' D_c T1 + I) at the last theta */
     double *cls_M;        /* ncls blocks p1 x p1: M_c at the last theta */
     int *cls_cnt;         /* ncls: levels in each class */
-    double *cls_w;        /* ncls * p1(p1+1)/2 + 3: the nonzero weights M_c[a,b] of one evaluation ... */
+    double *cls_w;        /* ncls * p1(p1+1)/2 + 7: the nonzero weights M_c[a,b] of one evaluation (padded to eights) ... */
     const double **cls_S; /* ... and their sums S_c^ab */
     int cls_ready;        /* S current apart from the y row */
     int y_exact;          /* X fits y to rounding (constant y): no variance to model */
@@ -7785,6 +7890,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     B->work = LMM__NEW(double, (size_t)(B->r > m->q ? B->r : m->q) + 1);
     B->xtx_chol = LMM__NEW(double, (size_t)p * p + 1);
     B->beta0 = LMM__ZNEW(double, (size_t)p + 1);
+    B->xty = LMM__ZNEW(double, (size_t)p + 1);
     B->yshift = LMM__NEW(double, (size_t)n + 1);
     if (m->sqrtw_ && !(B->work_y = LMM__NEW(double, (size_t)n + 1))) goto nomem;
     idx = LMM__NEW(int, B->r);
@@ -7793,7 +7899,7 @@ static lmm_status lmm__blocks_build(lmm_model *m, lmm_error *err)
     pv = LMM__NEW(double, (size_t)n * nv);
     pc = LMM__NEW(int, (size_t)n * nc);
     if (!B->A11 || !B->L11 || !B->cp || !B->A22 || !B->L22 || !B->rowterm || !B->tp || !B->rowscale || !B->pack || !B->T || !B->T_offset ||
-        !B->work || !B->xtx_chol || !B->beta0 || !B->yshift || !idx || !start || !mark || !pv || !pc)
+        !B->work || !B->xtx_chol || !B->beta0 || !B->xty || !B->yshift || !idx || !start || !mark || !pv || !pc)
         goto nomem;
     for (k = 0, tsz = 0; k < m->nterms; k++) { B->T_offset[k] = tsz; tsz += m->terms[k].ncol * m->terms[k].ncol; }
     B->diag_rest = 1;
@@ -7916,8 +8022,8 @@ static lmm_status lmm__classes_plan(lmm__blocks *B, lmm_error *err)
         return LMM_OK;
     }
     if (!(B->cls_C = LMM__NEW(double, (size_t)nc * npair * rr)) || !(B->cls_L = LMM__NEW(double, (size_t)nc * pp)) ||
-        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)) || !(B->cls_w = LMM__NEW(double, (size_t)nc * npair + 3)) ||
-        !(B->cls_S = LMM__NEW(const double *, (size_t)nc * npair + 3)) || !(B->cls_cnt = LMM__ZNEW(int, nc)))
+        !(B->cls_M = LMM__NEW(double, (size_t)nc * pp)) || !(B->cls_w = LMM__NEW(double, (size_t)nc * npair + 7)) ||
+        !(B->cls_S = LMM__NEW(const double *, (size_t)nc * npair + 7)) || !(B->cls_cnt = LMM__ZNEW(int, nc)))
         return lmm__nomem(err);
     for (j = 0; j < B->l1; j++) B->cls_cnt[B->cls_of[j]]++;
     B->ncls = nc;
@@ -7956,6 +8062,60 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
                     else for (x = x0; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
                 }
             }
+    }
+    B->cls_ready = 1;
+}
+
+/* The class sums' X rows after X changed column by column (lmm__blocks_update_X):
+   X column a equal to old column map[a] >= 0 takes that column's sums (the same
+   products summed in the same level order as lmm__classes_fill, so the same bits),
+   the others are summed from A21 as lmm__classes_fill sums them; the y row is the
+   response's. No pass over the levels when every column is an old one. map[p + a]:
+   the end of the run of consecutive old columns (or of new ones) starting at a.
+   tmp: p * p doubles (p = the number of X columns). */
+static void lmm__classes_remap(lmm__blocks *B, const int *map, double *tmp)
+{
+    int r = B->r, qr = B->qr, p = r - qr - 1, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k, fresh = 0;
+    size_t rr = (size_t)r * r;
+    for (a = 0; a < p; a++) fresh += map[a] < 0;
+    for (k = 0; k < B->ncls * npair; k++) {
+        double *S = B->cls_C + k * rr;
+        for (y = 0; y < qr; y++) {               /* X rows of the random-effects columns, by runs of consecutive old columns */
+            double *col = S + (size_t)y * r + qr;
+            memcpy(tmp, col, (size_t)p * sizeof(double));
+            for (a = 0; a < p; a = b) {
+                b = map[p + a];
+                if (map[a] < 0) memset(col + a, 0, (size_t)(b - a) * sizeof(double));
+                else memcpy(col + a, tmp + map[a], (size_t)(b - a) * sizeof(double));
+            }
+        }
+        for (b = 0; b < p; b++) memcpy(tmp + (size_t)b * p + b, S + (size_t)(qr + b) * r + qr + b, (size_t)(p - b) * sizeof(double));
+        for (b = 0; b < p; b++)                  /* X x X, lower triangle (old: tmp[lo * p + hi]) */
+            for (a = b; a < p; a++) {
+                int oa = map[a], ob = map[b];
+                S[(size_t)(qr + b) * r + qr + a] = oa < 0 || ob < 0 ? 0.0 : oa >= ob ? tmp[(size_t)ob * p + oa] : tmp[(size_t)oa * p + ob];
+            }
+    }
+    for (j = 0; fresh && j < B->l1; j++) {       /* new columns: their entries against every row but y's */
+        int nj = (int)(B->cp[j + 1] - B->cp[j]), x0 = nj - p - 1;
+        const int *rows = B->ri + B->cp[j];
+        const double *V = B->A21 + B->cp[j] * p1;
+        double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
+        for (a = 0; a < p; a++) {
+            int t = x0 + a;
+            if (map[a] >= 0) continue;
+            for (x = 0; x < nj - 1; x++) {
+                int lo = x < t ? x : t, hi = x < t ? t : x, e1, e2;
+                if (x >= x0 && x < t && map[x - x0] < 0) continue;   /* a pair of new columns: once, from the later */
+                for (e1 = 0, k = 0; e1 < p1; e1++)
+                    for (e2 = e1; e2 < p1; e2++, k++) {
+                        const double *va = V + (size_t)e1 * nj, *vb = V + (size_t)e2 * nj;
+                        double *cell = C + (size_t)k * rr + (size_t)rows[lo] * r + rows[hi];
+                        if (e1 == e2) *cell += va[hi] * va[lo];
+                        else *cell += va[hi] * vb[lo] + vb[hi] * va[lo];
+                    }
+            }
+        }
     }
     B->cls_ready = 1;
 }
@@ -8492,7 +8652,9 @@ static lmm_status lmm__blocks_setup(lmm_model *m, lmm_error *err)
     return lmm__choose_path(m, err);
 }
 
-LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err)
+/* The response's cross-products; with reuse_xty (lmm_model_set_X, y unchanged)
+   X'y comes from B->xty when lmm__blocks_update_X kept it. */
+static lmm_status lmm__set_response(lmm_model *m, const double *y, int reuse_xty, lmm_error *err)
 {
     lmm__blocks *B;
     int n, i, k, c, j, ylast;
@@ -8516,7 +8678,10 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
             if (m->sqrtw_) for (i = 0; i < n; i++) B->work_y[i] = B->yshift[i] * m->weights[i];
             yt = m->sqrtw_ ? B->work_y : B->yshift;
         }
-        for (c = 0; c < p; c++) B->beta0[c] = B->shift_ok ? lmm__dot(n, m->X->v + (size_t)c * n, yt) : 0.0;
+        if (!reuse_xty || !B->xty_ok)
+            for (c = 0; c < p; c++) B->xty[c] = B->shift_ok ? lmm__dot(n, m->X->v + (size_t)c * n, yt) : 0.0;
+        B->xty_ok = B->shift_ok;
+        for (c = 0; c < p; c++) B->beta0[c] = B->shift_ok ? B->xty[c] : 0.0;
         if (B->shift_ok) {
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 0);
             lmm_trsv_lower(p, B->xtx_chol, p, B->beta0, 1);
@@ -8567,6 +8732,11 @@ LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_err
     return LMM_OK;
 }
 
+LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err)
+{
+    return lmm__set_response(m, y, 0, err);
+}
+
 /* Free the blocks, plans and factor of m (kept: the model's own fields). */
 static void lmm__blocks_free(lmm_model *m)
 {
@@ -8577,7 +8747,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->cp); LMM_FREE(B->ri); LMM_FREE(B->rowterm); LMM_FREE(B->pack);
     LMM_FREE(B->tp); LMM_FREE(B->tl); LMM_FREE(B->tt); LMM_FREE(B->rowscale);
     LMM_FREE(B->T); LMM_FREE(B->T_offset); LMM_FREE(B->work);
-    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->yshift); LMM_FREE(B->work_y);
+    LMM_FREE(B->xtx_chol); LMM_FREE(B->beta0); LMM_FREE(B->xty); LMM_FREE(B->yshift); LMM_FREE(B->work_y);
     LMM_FREE(B->cls_of); LMM_FREE(B->cls_d); LMM_FREE(B->cls_C); LMM_FREE(B->cls_L); LMM_FREE(B->cls_M);
     LMM_FREE(B->cls_w); LMM_FREE(B->cls_S); LMM_FREE(B->cls_cnt);
     LMM_FREE(B->pr_start); LMM_FREE(B->pr_z1); LMM_FREE(B->pr_zr); LMM_FREE(B->pr_row);
@@ -8636,26 +8806,14 @@ LMM_API lmm_factor_kind lmm_model_factor(const lmm_model *m)
     return m && m->blk_ && m->blk_->path == LMM__PATH_SPARSE ? LMM_FACTOR_SPARSE : LMM_FACTOR_DENSE;
 }
 
-/* The blocks' X rows for a new X of as many columns (lmm_model_set_X), in place:
-   the random-effects cross-products, the pattern and the path stay; a column
-   equal to one of the old X's keeps its products (a refit without one column
-   of X computes only what that change moves). The y row is left to
-   lmm_model_set_response. Returns nonzero (nothing changed) when it cannot. */
-static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
+/* map[a] = the old X's column equal to column a of X, or -1 (the same column,
+   a neighbour: one dropped or added, then any); map[p + a] = the end of the run
+   of consecutive old columns (or of new ones) that starts at a. */
+static void lmm__x_column_map(const lmm_matrix *old, const lmm_matrix *X, int *map)
 {
-    lmm__blocks *B = m->blk_;
-    const lmm_matrix *X = m->X;
-    const lmm_reterm *t1 = &m->terms[0];
-    int n = m->nobs, p = X->ncol, qr = B->qr, r = B->r, p1 = B->p1, a, b, c, i, j, k, *map;
-    double *oxx, *ozx, *oa21, *xw = B->yshift;   /* yshift: scratch until set_response rewrites it */
+    int n = X->nrow, p = X->ncol, a, b;
     size_t bytes = (size_t)n * sizeof(double);
-    if (old->ncol != p || B->path == LMM__PATH_SPARSE || !B->A22 || p < 1) return 1;
-    map = LMM__NEW(int, p);
-    oxx = LMM__NEW(double, (size_t)p * p);
-    ozx = LMM__NEW(double, (size_t)qr * p + 1);
-    oa21 = LMM__NEW(double, (size_t)B->l1 * p1 * p);
-    if (!map || !oxx || !ozx || !oa21) { LMM_FREE(map); LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21); return 1; }
-    for (a = 0; a < p; a++) {                    /* the same column, a neighbour (one dropped or added), any */
+    for (a = 0; a < p; a++) {
         const double *xa = X->v + (size_t)a * n;
         int cand[3], ci;
         map[a] = -1;
@@ -8665,6 +8823,28 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
         for (b = 0; b < p && map[a] < 0; b++)
             if (old->v[(size_t)b * n] == xa[0] && memcmp(xa, old->v + (size_t)b * n, bytes) == 0) map[a] = b;
     }
+    for (a = 0; a < p; a = b)
+        for (b = a + 1, map[p + a] = p; b < p; b++)
+            if (map[a] < 0 ? map[b] >= 0 : map[b] != map[a] + (b - a)) { map[p + a] = b; break; }
+}
+
+/* The blocks' X rows for a new X of as many columns (lmm_model_set_X), in place:
+   the random-effects cross-products, the pattern and the path stay; column a
+   equal to old column map[a] (lmm__x_column_map) keeps its products, the class
+   sums included (a refit without one column of X computes only what that
+   change moves). The y row is left to the response. Returns nonzero (nothing
+   changed) when out of memory. */
+static int lmm__blocks_update_X(lmm_model *m, const int *map)
+{
+    lmm__blocks *B = m->blk_;
+    const lmm_matrix *X = m->X;
+    const lmm_reterm *t1 = &m->terms[0];
+    int n = m->nobs, p = X->ncol, qr = B->qr, r = B->r, p1 = B->p1, a, b, c, i, j, k;
+    double *oxx, *ozx, *oa21, *xw = B->yshift;   /* yshift: scratch until set_response rewrites it */
+    oxx = LMM__NEW(double, (size_t)p * p + 1);   /* also lmm__classes_remap's scratch */
+    ozx = LMM__NEW(double, (size_t)qr * p + 1);
+    oa21 = LMM__NEW(double, (size_t)B->l1 * p1 * p);
+    if (!oxx || !ozx || !oa21) { LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21); return 1; }
     /* the old X rows' products, before they are overwritten */
     for (b = 0; b < p; b++) {
         const double *col = B->A22 + (size_t)(qr + b) * r;
@@ -8692,9 +8872,7 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
         }
         for (i = 0; i < n; i++) xw[i] = m->sqrtw_ ? xa[i] * m->weights[i] : xa[i];
         for (b = 0; b < p; b++) {                /* with every column: the new ones' pairs twice, alike */
-            const double *xb = X->v + (size_t)b * n;
-            double sum = 0;
-            for (i = 0; i < n; i++) sum += xw[i] * xb[i];
+            double sum = lmm__dot(n, xw, X->v + (size_t)b * n);
             col[qr + b] = sum;
             B->A22[(size_t)(qr + b) * r + qr + a] = sum;
         }
@@ -8721,19 +8899,54 @@ static int lmm__blocks_update_X(lmm_model *m, const lmm_matrix *old)
     for (a = 0; a < p; a++)
         for (b = 0; b < p; b++) B->xtx_chol[a + (size_t)b * p] = B->A22[(size_t)(qr + b) * r + qr + a];
     B->shift_ok = lmm_chol(p, B->xtx_chol, p) == 0;
-    if (B->path == LMM__PATH_CLASSES && B->cls_ready) lmm__classes_fill(B, qr);   /* the class sums' X (and y) rows */
+    if (B->xty_ok && !m->offset && !m->sqrtw_) {   /* X'y by column for the response (y is the same) */
+        memcpy(oxx, B->xty, (size_t)p * sizeof(double));
+        for (a = 0; a < p; a++) B->xty[a] = map[a] >= 0 ? oxx[map[a]] : lmm__dot(n, X->v + (size_t)a * n, m->y);
+    }
+    else B->xty_ok = 0;
+    if (B->path == LMM__PATH_CLASSES && B->cls_ready) lmm__classes_remap(B, map, oxx);   /* the class sums' X rows */
     else B->cls_ready = 0;                       /* filled in full when the class path is chosen */
-    LMM_FREE(map); LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21);
+    LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21);
     return 0;
 }
 
 LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err)
 {
     lmm_matrix *copy, *old;
-    int j;
+    int j, p;
     if (!m || !X) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_X: NULL argument");
     if (X->nrow != m->nobs) return lmm__fail(err, LMM_ERR_ARG, "X has %d rows but the model has %d observations", X->nrow, m->nobs);
     if (X->ncol >= m->nobs) return lmm__fail(err, LMM_ERR_DATA, "%d fixed effects but only %d observations", X->ncol, m->nobs);
+    p = X->ncol;
+    if (m->blk_ && m->X && m->X->colnames && m->X->ncol == p && p > 0 && m->blk_->path != LMM__PATH_SPARSE && m->blk_->A22) {
+        /* as many columns: X is rewritten in place where it changed (a refit without
+           one column moves a few), and the blocks' X rows follow (lmm__blocks_update_X) */
+        int *map = LMM__NEW(int, 2 * (size_t)p), n = m->nobs;
+        char **names = LMM__ZNEW(char *, p);
+        if (!map || !names) { LMM_FREE(map); LMM_FREE(names); return lmm__nomem(err); }
+        for (j = 0; j < p; j++)
+            if (!(names[j] = lmm__strdup(X->colnames && X->colnames[j] ? X->colnames[j] : ""))) {
+                while (j-- > 0) LMM_FREE(names[j]);
+                LMM_FREE(map); LMM_FREE(names);
+                return lmm__nomem(err);
+            }
+        lmm__x_column_map(m->X, X, map);
+        for (j = 0; j < p; j++) {
+            if (map[j] != j) memcpy(m->X->v + (size_t)j * n, X->v + (size_t)j * n, (size_t)n * sizeof(double));
+            LMM_FREE(m->X->colnames[j]);
+            m->X->colnames[j] = names[j];
+        }
+        LMM_FREE(names);
+        if (m->X->terms) for (j = 0; j < m->X->nterms; j++) LMM_FREE(m->X->terms[j]);
+        LMM_FREE(m->X->terms); LMM_FREE(m->X->assign);   /* as a copy would: the caller's X brings no terms */
+        m->X->terms = NULL; m->X->assign = NULL; m->X->nterms = 0;
+        if (lmm__blocks_update_X(m, map) != 0) {   /* out of memory for its scratch: everything anew */
+            lmm__blocks_free(m);
+            if (lmm__blocks_setup(m, err) != LMM_OK) { LMM_FREE(map); return LMM_ERR_NOMEM; }
+        }
+        LMM_FREE(map);
+        return lmm__set_response(m, m->y, 1, err);
+    }
     copy = LMM__ZNEW(lmm_matrix, 1);
     if (!copy) return lmm__nomem(err);
     copy->nrow = X->nrow;
@@ -8747,12 +8960,10 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
     }
     old = m->X;
     m->X = copy;
-    if (!m->blk_ || lmm__blocks_update_X(m, old) != 0) {
-        lmm__blocks_free(m);
-        if (lmm__blocks_setup(m, err) != LMM_OK) { lmm_matrix_free(old); return LMM_ERR_NOMEM; }
-    }
+    lmm__blocks_free(m);
+    if (lmm__blocks_setup(m, err) != LMM_OK) { lmm_matrix_free(old); return LMM_ERR_NOMEM; }
     lmm_matrix_free(old);
-    return lmm_model_set_response(m, m->y, err);
+    return lmm__set_response(m, m->y, 1, err);
 }
 
 /* ---- 5. Lambda(theta) products ------------------------------------------ */
@@ -9520,23 +9731,22 @@ static void lmm__sparse_to_dense(lmm__blocks *B)
 /* The objective's factor by classes (lmm__blocks): L22 as lmm__factor_dense
    leaves it, L11 only when full (the criterion reads the classes' blocks);
    L21 is not formed (lmm__factor_at does when asked). */
-/* dst[i] = src[i] - (w0 x0[i] + w1 x1[i] + w2 x2[i] + w3 x3[i]), four rows at a time
-   with the loads ahead of the stores (src may be dst), as lmm__axpy_sub. */
-static void lmm__sub4(int n, const double *w, const double *x0, const double *x1, const double *x2, const double *x3,
-                      const double *src, double *dst)
+/* dst[i] = src[i] - w0 x[0][i] - ... - w7 x[7][i], the terms in that order and
+   fused where FMA is (one instruction a term: the class sums' inner loop), four
+   rows at a time with the loads ahead of the stores (src may be dst). */
+static void lmm__sub8(int n, const double *w, const double *const *x, const double *src, double *dst)
 {
-    double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    const double *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3], *x4 = x[4], *x5 = x[5], *x6 = x[6], *x7 = x[7];
+    double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7];
     int i = 0;
+#define LMM__T8(i) LMM__MADD(-x7[i], w7, LMM__MADD(-x6[i], w6, LMM__MADD(-x5[i], w5, LMM__MADD(-x4[i], w4, \
+                   LMM__MADD(-x3[i], w3, LMM__MADD(-x2[i], w2, LMM__MADD(-x1[i], w1, LMM__MADD(-x0[i], w0, src[i]))))))))
     for (; i + 4 <= n; i += 4) {
-        double s0 = src[i], s1 = src[i + 1], s2 = src[i + 2], s3 = src[i + 3];
-        double a0 = x0[i] * w0 + x1[i] * w1, a1 = x0[i + 1] * w0 + x1[i + 1] * w1;
-        double a2 = x0[i + 2] * w0 + x1[i + 2] * w1, a3 = x0[i + 3] * w0 + x1[i + 3] * w1;
-        double b0 = x2[i] * w2 + x3[i] * w3, b1 = x2[i + 1] * w2 + x3[i + 1] * w3;
-        double b2 = x2[i + 2] * w2 + x3[i + 2] * w3, b3 = x2[i + 3] * w2 + x3[i + 3] * w3;
-        dst[i] = s0 - (a0 + b0); dst[i + 1] = s1 - (a1 + b1);
-        dst[i + 2] = s2 - (a2 + b2); dst[i + 3] = s3 - (a3 + b3);
+        double d0 = LMM__T8(i), d1 = LMM__T8(i + 1), d2 = LMM__T8(i + 2), d3 = LMM__T8(i + 3);
+        dst[i] = d0; dst[i + 1] = d1; dst[i + 2] = d2; dst[i + 3] = d3;
     }
-    for (; i < n; i++) dst[i] = src[i] - ((x0[i] * w0 + x1[i] * w1) + (x2[i] * w2 + x3[i] * w3));
+    for (; i < n; i++) dst[i] = LMM__T8(i);
+#undef LMM__T8
 }
 
 /* dst[i] *= scale[i] * sc, four at a time (the rounding of lmm__rest_congruence's loop). */
@@ -9558,6 +9768,7 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
     size_t rr = (size_t)r * r;
     const double *T1;
     double G[64], *M = B->cls_M;   /* G: p1 x p1 scratch, p1 <= 8 (lmm__classes_plan) */
+    const double *xs[8];
     lmm__set_templates(m, theta);
     T1 = B->T + B->T_offset[0];
     for (c = 0; c < B->ncls; c++) {
@@ -9596,15 +9807,17 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
                 B->cls_w[nw] = w;
                 B->cls_S[nw++] = B->cls_C + ((size_t)c * npair + k) * rr;
             }
-    for (g = nw; nw > 4 && g % 4; g++) { B->cls_w[g] = 0.0; B->cls_S[g] = B->cls_S[0]; }   /* a last group of four, zeros padding it */
+    for (g = nw; nw > 4 && g % 8; g++) { B->cls_w[g] = 0.0; B->cls_S[g] = B->cls_S[0]; }   /* a last group of eight, zeros padding it */
     if (nw > 4) nw = g;
     if (B->diag_rest) for (col = 0; col < r; col++) B->rowscale[col] = lmm__rest_scale(B, col);
     for (col = 0; col < r; col++) {
         size_t o = (size_t)col * r + col;
         const double *src = B->A22 + o;
         double *dst = B->L22 + o;
-        for (g = 0; g + 4 <= nw; g += 4, src = dst)
-            lmm__sub4(r - col, B->cls_w + g, B->cls_S[g] + o, B->cls_S[g + 1] + o, B->cls_S[g + 2] + o, B->cls_S[g + 3] + o, src, dst);
+        for (g = 0; g + 8 <= nw; g += 8, src = dst) {
+            for (k = 0; k < 8; k++) xs[k] = B->cls_S[g + k] + o;
+            lmm__sub8(r - col, B->cls_w + g, xs, src, dst);
+        }
         if (src != dst) memcpy(dst, src, (size_t)(r - col) * sizeof(double));
         for (; g < nw; g++) lmm__axpy_sub(r - col, B->cls_w[g], B->cls_S[g] + o, dst);
         if (B->diag_rest) {                      /* lmm__rest_congruence's diagonal case, column by column while it is at hand */
@@ -9613,7 +9826,7 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
         }
     }
     if (!B->diag_rest) lmm__rest_congruence(m, 0);
-    return lmm__chol_blocked(r, r, B->L22, r, B->pack) != 0;
+    return lmm__chol_panels(r, B->L22, r, B->pack) != 0;
 }
 
 /* THE factor of the model at theta, on the path lmm__choose_path chose.

@@ -62,6 +62,73 @@ static void test_set_x_in_place(void)
     lmm_frame_free(df);
 }
 
+/* The class path (soybean: 150 plots in 23 classes of Z1'Z1) under lmm_model_set_X
+   with as many columns: a column dropped and another put back, then two columns
+   swapped, move the class sums' X rows and X'y by column (lmm__classes_remap); the
+   criterion and beta at fixed thetas must match a model given that X afresh. */
+static void class_path_set_x(void)
+{
+    const char *fixed = "AqE ~ ID + days + I(days^2) + Precip + Precip_7day";
+    const double theta[2][2] = { { 0.3, 0.4 }, { 1.2, 0.05 } };
+    lmm_frame *df = NULL;
+    lmm_matrix *M = NULL, X;
+    lmm_model *m = NULL;
+    lmm_error err;
+    char path[256], **names;
+    double *v, b1[64], b2[64], s1, s2;
+    int step, j, c, p, n, t, reml;
+    snprintf(path, sizeof path, "%s/soybean_sim.csv", TEST_DATA_DIR);
+    CHECK(lmm_frame_read_csv(path, &df, &err) == LMM_OK);
+    if (!df) return;
+    CHECK(lmm_frame_relevel(df, "ID", "RC", &err) == LMM_OK);
+    CHECK(lmm_model_matrix(df, fixed, NULL, &M, &err) == LMM_OK);
+    CHECK(lmm_model_build(df, "AqE ~ 1 + (1|plot_number) + (1|disk)", NULL, &m, &err) == LMM_OK);
+    if (!M || !m) { lmm_matrix_free(M); lmm_model_free(m); lmm_frame_free(df); return; }
+    n = M->nrow; p = M->ncol - 1;
+    CHECK(p + 1 == 45 && p < 64);
+    v = (double *)malloc(sizeof(double) * (size_t)n * p);
+    names = (char **)malloc(sizeof(char *) * (size_t)p);
+    memset(&X, 0, sizeof X);
+    X.nrow = n; X.ncol = p; X.v = v; X.colnames = names;
+    for (step = 0; step < 4; step++) {
+        lmm_model *fresh = NULL;
+        int drop = step == 0 ? 5 : 6;            /* 5, then 6 (column 5 comes back), then 6 again, swapped */
+        for (j = 0, c = 0; j <= p; j++) {
+            if (j == drop) continue;
+            memcpy(v + (size_t)c * n, M->v + (size_t)j * n, sizeof(double) * (size_t)n);
+            names[c++] = M->colnames[j];
+        }
+        if (step >= 2) {                         /* swap columns 3 and 40 (and, at step 3, 10 and 11) */
+            int sw[2][2] = { { 3, 40 }, { 10, 11 } }, k;
+            for (k = 0; k < step - 1; k++) {
+                double *a = v + (size_t)sw[k][0] * n, *b = v + (size_t)sw[k][1] * n, tmp;
+                char *nm = names[sw[k][0]];
+                int i;
+                for (i = 0; i < n; i++) { tmp = a[i]; a[i] = b[i]; b[i] = tmp; }
+                names[sw[k][0]] = names[sw[k][1]]; names[sw[k][1]] = nm;
+            }
+        }
+        CHECK(lmm_model_set_X(m, &X, &err) == LMM_OK);
+        CHECK(lmm_model_build(df, "AqE ~ 1 + (1|plot_number) + (1|disk)", NULL, &fresh, &err) == LMM_OK);
+        if (!fresh) break;
+        CHECK(lmm_model_set_X(fresh, &X, &err) == LMM_OK);
+        for (t = 0; t < 2; t++) {
+            for (reml = 0; reml < 2; reml++)
+                CHECK_CLOSE(lmm_model_objective(m, theta[t], reml), lmm_model_objective(fresh, theta[t], reml), 1e-12, 0);
+            CHECK(lmm_model_beta_at(m, theta[t], 0, b1, NULL, &s1, &err) == LMM_OK);
+            CHECK(lmm_model_beta_at(fresh, theta[t], 0, b2, NULL, &s2, &err) == LMM_OK);
+            for (j = 0; j < p; j++) CHECK_CLOSE(b1[j], b2[j], 1e-9, 1e-9);
+            CHECK_CLOSE(s1, s2, 1e-11, 0);
+        }
+        CHECK_STR(m->X->colnames[3], names[3]);
+        lmm_model_free(fresh);
+    }
+    free(v); free(names);
+    lmm_matrix_free(M);
+    lmm_model_free(m);
+    lmm_frame_free(df);
+}
+
 void test_refit(void)
 {
     lmm_frame *df = NULL;
@@ -122,4 +189,5 @@ void test_refit(void)
     lmm_fit_free(fit);
     lmm_frame_free(df);
     test_set_x_in_place();
+    class_path_set_x();
 }
