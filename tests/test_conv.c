@@ -214,6 +214,50 @@ void test_conv(void)
         CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
         CHECK(c.ok && c.nfree == 3 && c.negative_eigen == 0);
         CHECK(c.max_grad < 2e-3);
+        {   /* away from the optimum, lme4's deriv12 done here with its four-point cross terms
+               (the check takes two a pair from its diagonal steps): the scaled-gradient statistic */
+            double th0[3] = {0.8, 0.05, 0.2}, th[3], f0, fp[3], fm[3], G[3], Hm[9], Lc[9], z[3], want = 0;
+            const double d = 1e-4;
+            int i, j, k, comp = 0;
+            memcpy(fit->theta, th0, sizeof th0);
+            f0 = lmm_model_objective(fit->model, th0, 1);
+            for (i = 0; i < 3; i++) {
+                memcpy(th, th0, sizeof th); th[i] += d; fp[i] = lmm_model_objective(fit->model, th, 1);
+                memcpy(th, th0, sizeof th); th[i] -= d; fm[i] = lmm_model_objective(fit->model, th, 1);
+                G[i] = (fp[i] - fm[i]) / (2 * d);
+                Hm[i + 3 * i] = (fp[i] - 2 * f0 + fm[i]) / (d * d);
+                for (j = 0; j < i; j++) {
+                    double s[4], sg[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
+                    for (k = 0; k < 4; k++) {
+                        memcpy(th, th0, sizeof th); th[i] += sg[k][0] * d; th[j] += sg[k][1] * d;
+                        s[k] = lmm_model_objective(fit->model, th, 1);
+                    }
+                    Hm[i + 3 * j] = Hm[j + 3 * i] = (s[0] - s[1] - s[2] + s[3]) / (4 * d * d);
+                }
+            }
+            for (j = 0; j < 3; j++) {            /* H = L L' = R'R; lme4's solve(chol(H), g) is R^-1 g = L'^-1 g */
+                double v = Hm[j + 3 * j];
+                for (k = 0; k < j; k++) v -= Lc[j + 3 * k] * Lc[j + 3 * k];
+                Lc[j + 3 * j] = sqrt(v);
+                for (i = j + 1; i < 3; i++) {
+                    double w = Hm[i + 3 * j];
+                    for (k = 0; k < j; k++) w -= Lc[i + 3 * k] * Lc[j + 3 * k];
+                    Lc[i + 3 * j] = w / Lc[j + 3 * j];
+                }
+            }
+            for (i = 2; i >= 0; i--) {
+                double v = G[i];
+                for (k = i + 1; k < 3; k++) v -= Lc[k + 3 * i] * z[k];
+                z[i] = v / Lc[i + 3 * i];
+            }
+            for (i = 0; i < 3; i++) {
+                double a = fabs(z[i]) < fabs(G[i]) ? fabs(z[i]) : fabs(G[i]);
+                if (a > want) { want = a; comp = i + 1; }
+            }
+            CHECK(lmm_fit_check_convergence(fit, 0, &c, &err) == LMM_OK);
+            CHECK_CLOSE(c.max_grad, want, 1e-6, 0);
+            CHECK(c.component == comp && !c.ok && want > 0.002);
+        }
         lmm_fit_free(fit);
     }
     /* boundary fit: theta = 0 is on its bound, nothing left to check (lme4 warns only "singular") */
