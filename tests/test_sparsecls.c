@@ -10,7 +10,7 @@
 
 static lmm_frame *crossed_frame(void)
 {
-    static char slab[NS][8], dlab[ND][8];
+    static char slab[NS][16], dlab[ND][16];
     const char *sl[NS * 7], *dl[NS * 7];
     double y[NS * 7], x[NS * 7], w[NS * 7];
     unsigned state = 12345u;
