@@ -2308,57 +2308,9 @@ static void lmm__panel_solve_pack2(int kb, const double *d, int lda, double *pan
     }
 }
 
-/* In-place lower Cholesky, right-looking by panels of LMM__NB columns: the
-   trailing update (nearly all the work) runs on a packed panel in register
-   tiles (or CBLAS's dtrsm/dsyrk). Only the first ncols columns are factored;
-   the rest of the lower triangle is left as their Schur complement. pack holds (n + MR) * NB doubles. Returns 0, or
-   k+1 when the leading minor of order k+1 is not positive definite. */
-static int lmm__chol_blocked(int n, int ncols, double *a, int lda, double *pack)
-{
-    int k0, kb, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
-    if (n <= 48 && ncols == n) return lmm_chol(n, a, lda);
-    for (k0 = 0; k0 < ncols; k0 += kb) {
-        int m2;
-        double *d, *pan;
-        kb = ncols - k0 < nb ? ncols - k0 : nb;
-        if (k0 == 0 && ncols == n && n > nb) kb = nb - ((nb - n) % LMM__MR + LMM__MR) % LMM__MR;   /* n - kb whole slabs: no part-filled tiles after */
-        m2 = n - k0 - kb;
-        d = a + (size_t)k0 * lda + k0;
-        pan = d + kb;
-        if ((info = lmm_chol(kb, d, lda)) != 0) return k0 + info;
-        if (m2 == 0) break;
-#ifdef LMM_USE_CBLAS
-        cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
-        lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
-        (void)pack;
-        (void)lmm__panel_solve_pack;   /* the plain build's solve (the supernodes take the two-slab one) */
-#else
-        (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
-        lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);   /* panel = panel L11^{-T} */
-        /* trailing lower triangle -= panel panel' (OpenMP: by tile columns,
-           each output computed alike whatever the threads) */
-        {
-            double *c = pan + (size_t)kb * lda;
-            int j0;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 2) if (m2 >= 192)
-#endif
-            for (j0 = 0; j0 < m2; j0 += LMM__NR) {
-                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR, i0;
-                for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
-                    int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
-                    lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
-                }
-            }
-        }
-#endif
-    }
-    return 0;
-}
-
 #ifndef LMM_USE_CBLAS
 /* In-place lower Cholesky of a block that fits in the first-level cache (the
-   diagonal blocks of lmm__chol_panels), right-looking by panels of four
+   diagonal blocks of lmm__chol_blocked on request), right-looking by panels of four
    columns: each later column takes the panel's four terms in one pass, two
    columns a pass so that the panel's loads serve both, every load ahead of the
    stores so that -O2 compilers vectorise it (lmm_chol's column-by-column dot
@@ -2423,38 +2375,62 @@ static int lmm__chol_small(int n, double *a, int lda)
 }
 #endif
 
-/* lmm__chol_blocked's factor with the diagonal blocks by lmm__chol_small: the
-   same panels, solves and register tiles; at a hundred-odd rows (the class
-   path's L22) lmm_chol's diagonal blocks were a third of its instructions. */
-static int lmm__chol_panels(int n, double *a, int lda, double *pack)
+/* In-place lower Cholesky, right-looking by panels of LMM__NB columns: the
+   trailing update (nearly all the work) runs on a packed panel in register
+   tiles (or CBLAS's dtrsm/dsyrk). small_diag: the diagonal blocks by
+   lmm__chol_small (plain build; at a hundred-odd rows, the class path's L22,
+   lmm_chol's diagonal blocks were a third of the instructions); otherwise by
+   lmm_chol, whose rounding the dense path's figures keep. pack holds
+   (n + MR) * NB doubles. Returns 0, or k+1 when the leading minor of order k+1
+   is not positive definite. */
+static int lmm__chol_blocked(int n, double *a, int lda, double *pack, int small_diag)
 {
-#ifdef LMM_USE_CBLAS
-    return lmm__chol_blocked(n, n, a, lda, pack);
-#else
     int k0, kb, info, nb = n >= 8 * LMM__NB ? LMM__NB : LMM__NB / 2;
-    if (n <= 48) return lmm__chol_small(n, a, lda);
+#ifdef LMM_USE_CBLAS
+#define LMM__CHOL_DIAG(k, d) lmm_chol(k, d, lda)
+    (void)small_diag;
+#else
+#define LMM__CHOL_DIAG(k, d) (small_diag ? lmm__chol_small(k, d, lda) : lmm_chol(k, d, lda))
+#endif
+    if (n <= 48) return LMM__CHOL_DIAG(n, a);
     for (k0 = 0; k0 < n; k0 += kb) {
-        int m2, j0;
-        double *d, *pan, *c;
+        int m2;
+        double *d, *pan;
         kb = n - k0 < nb ? n - k0 : nb;
-        if (k0 == 0 && n > nb) kb = nb - ((nb - n) % LMM__MR + LMM__MR) % LMM__MR;   /* n - kb whole slabs, as lmm__chol_blocked */
+        if (k0 == 0 && n > nb) kb = nb - ((nb - n) % LMM__MR + LMM__MR) % LMM__MR;   /* n - kb whole slabs: no part-filled tiles after */
         m2 = n - k0 - kb;
         d = a + (size_t)k0 * lda + k0;
         pan = d + kb;
-        if ((info = lmm__chol_small(kb, d, lda)) != 0) return k0 + info;
+        if ((info = LMM__CHOL_DIAG(kb, d)) != 0) return k0 + info;
         if (m2 == 0) break;
-        lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);
-        c = pan + (size_t)kb * lda;
-        for (j0 = 0; j0 < m2; j0 += LMM__NR) {
-            int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR, i0;
-            for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
-                int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
-                lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
+#ifdef LMM_USE_CBLAS
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
+        lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
+        (void)pack;
+        (void)lmm__panel_solve_pack;   /* the plain build's solve (the supernodes take the two-slab one) */
+#else
+        (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
+        lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);   /* panel = panel L11^{-T} */
+        /* trailing lower triangle -= panel panel' (OpenMP: by tile columns,
+           each output computed alike whatever the threads) */
+        {
+            double *c = pan + (size_t)kb * lda;
+            int j0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 2) if (m2 >= 192)
+#endif
+            for (j0 = 0; j0 < m2; j0 += LMM__NR) {
+                int nn = m2 - j0 < LMM__NR ? m2 - j0 : LMM__NR, i0;
+                for (i0 = j0 - j0 % LMM__MR; i0 < m2; i0 += LMM__MR) {
+                    int mm = m2 - i0 < LMM__MR ? m2 - i0 : LMM__MR;
+                    lmm__syrk_tile(pack, kb, i0, j0, mm, nn, c + (size_t)j0 * lda + i0, lda, i0 < j0 + LMM__NR);
+                }
             }
         }
-    }
-    return 0;
 #endif
+    }
+#undef LMM__CHOL_DIAG
+    return 0;
 }
 
 /* y[0..n) -= alpha x[0..n), four at a time with the loads ahead of the
@@ -6330,6 +6306,8 @@ LMM_API lmm_status lmm_model_matrix(const lmm_frame *df, const char *formula, co
 #define LMM__BQ_STALL_WIDE 5e-8
 /* the stall test's least mean gain per evaluation for p free variables */
 #define LMM__BQ_STALL_AT(p) ((p) > LMM__BQ_WIDE_DIM ? LMM__BQ_STALL_WIDE : LMM__BQ_STALL)
+/* what a set of 2p + 1 evaluations must gain at f not to stall */
+#define LMM__BQ_STALL_ALLOWANCE(p, f) (LMM__BQ_STALL_AT(p) * (2 * (p) + 1) * (1.0 + fabs(f)))
 
 typedef struct lmm__opt {
     int n, nf;                    /* all / free variables */
@@ -6342,8 +6320,7 @@ typedef struct lmm__opt {
     lmm_objective_fn f;
     void *ctx;
     int nevals, max_evals, exhausted;
-    int stalled;                  /* BOBYQA stopped on LMM__BQ_STALL, not a radius */
-    int newton_end;               /* BOBYQA ended on its last Newton step (LMM__BQ_NEAR_DIM) */
+    int no_sweep;                 /* BOBYQA stopped on its stall test, or on its last Newton step (LMM__BQ_NEAR_DIM) */
     double *fhist;                /* when set, fbest after evaluation k goes in fhist[k % nhist] */
     int nhist;
     double rho_begin, rho_end, ftol, xtol;
@@ -6385,8 +6362,8 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
    the result finds nothing better (refits reproduce their fit). Only strict
    gains count. Returns 1 when the sweep gained more than rounding: the point
    was not stationary and the search must go on from it. A stalled search
-   (o->stalled) only lands on the bounds: it stopped on a slope by design. So
-   does one that ended on its last Newton step (o->newton_end), whose model
+   (o->no_sweep) only lands on the bounds: it stopped on a slope by design. So
+   does one that ended on its last Newton step (o->no_sweep too), whose model
    already put the optimum within rho_end: over 1000 sleepstudy bootMer
    replicates the sweep bettered 18 of them, by at most 2.9e-11 relative, for
    6 of their 73 evaluations. */
@@ -6406,7 +6383,7 @@ static int lmm__opt_polish(lmm__opt *o, double *t)
         }
     }
     fswept = o->fbest;
-    for (i = 0; i < p && !o->exhausted && !o->stalled && !o->newton_end; i++)
+    for (i = 0; i < p && !o->exhausted && !o->no_sweep; i++)
         for (sgn = -1; sgn <= 1; sgn += 2) {
             memcpy(t, o->zbest, bytes);
             t[i] = lmm__clampd(t[i] + sgn * o->rho_end, o->lo[i], o->hi[i]);
@@ -6794,9 +6771,12 @@ static double lmm__dist_inf(int p, const double *a, const double *b)
 
 /* From a solution x = (lambda, c, g) of the interpolation KKT system: the
    gradient g and H += sum_j lambda_j s_j s_j' (the least Frobenius change). */
+static void lmm__bq_coef_wide(int p, int m, const double *S, const double *x, double *g, double *H);
+
 static void lmm__bq_coef(int p, int m, const double *S, const double *x, double *g, double *H)
 {
     int i, j, k;
+    if (p > LMM__BQ_FAR_DIM) { lmm__bq_coef_wide(p, m, S, x, g, H); return; }
     for (i = 0; i < p; i++) g[i] = x[m + 1 + i];
     for (k = 0; k < m; k++) {
         const double *sk = S + (size_t)k * p;
@@ -7053,7 +7033,6 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
        evaluations); so too up to LMM__BQ_NEAR_DIM variables */
     double farmin = p > LMM__BQ_FAR_DIM || p <= LMM__BQ_NEAR_DIM ? 10 : 2;
     int have_model = 0, nstart = o->nevals, first = 1, stale = 0;
-    o->newton_end = 0;
     for (i = 0; i < p * p; i++) H0[i] = 0;
     if (p > LMM__BQ_FAR_DIM) {
         /* the best f of the last m + 1 evaluations, for the stall test */
@@ -7071,8 +7050,8 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                the set about the start gained nothing: a restart from an
                optimum then ends after one set */
             double gain = fhist[(o->nevals + 1) % (m + 1)] - o->fbest;
-            if ((rho < o->rho_begin || first) && gain < LMM__BQ_STALL_AT(p) * m * (1.0 + fabs(o->fbest))) {
-                o->stalled = 1;
+            if ((rho < o->rho_begin || first) && gain < LMM__BQ_STALL_ALLOWANCE(p, o->fbest)) {
+                o->no_sweep = 1;
                 return 1;
             }
             first = 0;
@@ -7108,8 +7087,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
             h = dg / scale;
             memcpy(c, W + (size_t)jfar * K, (size_t)K * sizeof(double));
             for (i = 0; i < p * p; i++) H[i] = 0;
-            if (p > LMM__BQ_FAR_DIM) lmm__bq_coef_wide(p, m, S, c, g, H);
-            else lmm__bq_coef(p, m, S, c, g, H);
+            lmm__bq_coef(p, m, S, c, g, H);
             /* the Lagrange function about xb: value cb, gradient gb */
             cb = c[m] + lmm__quadval(p, g, H, sb);
             lmm__bq_grad_at(p, g, H, sb, gb);
@@ -7190,8 +7168,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                 wv[j] = (F[j] < HUGE_VAL ? F[j] - fb : 10 * fcap + 1) - lmm__quadval(p, gb, H, S + (size_t)j * p);
         for (j = m; j < K; j++) wv[j] = 0;
         lmm__bq_symv(K, m, W, wv, c);
-        if (p > LMM__BQ_FAR_DIM) lmm__bq_coef_wide(p, m, S, c, g, H);
-        else lmm__bq_coef(p, m, S, c, g, H);
+        lmm__bq_coef(p, m, S, c, g, H);
         lmm__bq_grad_at(p, g, H, sb, gb);   /* the model's gradient at xb */
         if (p > LMM__BQ_FAR_DIM) {
             /* Powell's safeguard: when the least-norm interpolant (no carried
@@ -7301,7 +7278,7 @@ static int lmm__bobyqa(lmm__opt *o, double *w)
                step is where the model's optimum lies, closer than rho_end */
             if (p <= LMM__BQ_NEAR_DIM) {
                 if (short_step && pred > 0 && dnorm > 0) lmm__opt_eval(o, xp);
-                o->newton_end = 1;
+                o->no_sweep = 1;
             }
             return 1;
         }
@@ -7721,6 +7698,7 @@ static int lmm__pairs_entries(lmm_model *m)
         ne = e;
         if ((double)ne >= INT_MAX - 1 || (double)B->pr_start[B->l1] * (qs + r + p1) >= INT_MAX - LMM__MR) {
             LMM_FREE(cnt); LMM_FREE(B->pr_start);  /* beyond int offsets: the other updates */
+            B->pr_start = NULL;                  /* lmm__level_pairs reads it */
             return 1;
         }
         ent = LMM__NEW(int, 3 * ne + 3); tmp = LMM__NEW(int, 3 * ne + 3);
@@ -9431,8 +9409,9 @@ static void lmm__schur_pairs(lmm_model *m)
         int fresh = B->pr_fresh && R2 != R && B->rowterm[R2] == B->rowterm[R];   /* two levels of one term: unset in L22 (lmm__schur_build) */
         const int *e = B->pr_ent + 3 * B->pr_bstart[k], *be = B->pr_bent + 2 * B->pr_bstart[k];
         double *g = B->pr_g + B->pr_bstart[k];
-        if (p1 == 8)                              /* G_j's entries, hot for the tiles, each summed in the order and rounding of
-                                                     the tiles that formed B_j' B_j before (fits keep their path) */
+        /* G_j's entries, hot for the tiles, each summed in the order and rounding of
+           the tiles that formed B_j' B_j before (fits keep their path); p1 = 8 unrolled */
+        if (p1 == 8)
             for (l = 0; l < ne; l++) {
                 const double *u = B->pr_bo + be[2 * l], *v = B->pr_bo + be[2 * l + 1];
                 double t = u[0] * v[0];
@@ -9441,7 +9420,12 @@ static void lmm__schur_pairs(lmm_model *m)
                 g[l] = 0.0 - LMM__MADD(u[7], v[7], t);
             }
         else
-            for (l = 0; l < ne; l++) g[l] = -lmm__dot(p1, B->pr_bo + be[2 * l], B->pr_bo + be[2 * l + 1]);
+            for (l = 0; l < ne; l++) {
+                const double *u = B->pr_bo + be[2 * l], *v = B->pr_bo + be[2 * l + 1];
+                double t = u[0] * v[0];
+                for (a = 1; a < p1; a++) t = LMM__MADD(u[a], v[a], t);
+                g[l] = 0.0 - t;
+            }
         for (j0 = 0; j0 < pk; j0 += LMM__NR)
             for (i0 = R2 == R ? j0 - j0 % LMM__MR : 0; i0 < pk2; i0 += LMM__MR)
                 lmm__gather_tile_add(B->pr_w + i0, B->pr_w + j0, B->pr_g, e, ne, pk2 - i0 < LMM__MR ? pk2 - i0 : LMM__MR,
@@ -9503,7 +9487,7 @@ static int lmm__factor_dense(lmm_model *m, const double *theta, int full)
 {
     lmm__blocks *B = m->blk_;
     if (lmm__schur_build(m, theta, full) != 0) return 1;
-    return lmm__chol_blocked(B->r, B->r, B->L22, B->r, B->pack) != 0;
+    return lmm__chol_blocked(B->r, B->L22, B->r, B->pack, 0) != 0;
 }
 
 /* Column j (factor order) of the sparse path's S: Lambda_r' A22 Lambda_r + I
@@ -9827,7 +9811,7 @@ static int lmm__factor_classes(lmm_model *m, const double *theta, int full)
         }
     }
     if (!B->diag_rest) lmm__rest_congruence(m, 0);
-    return lmm__chol_panels(r, B->L22, r, B->pack) != 0;
+    return lmm__chol_blocked(r, B->L22, r, B->pack, 1) != 0;
 }
 
 /* THE factor of the model at theta, on the path lmm__choose_path chose.
@@ -10613,8 +10597,6 @@ static double lmm__conv_f(lmm_fit *fit, double *th, int i, double si, int j, dou
     return v;
 }
 
-/* lmm_fit_check_convergence on the caller's workspace (lmm__conv_worksize
-   doubles), so that refits allocate nothing. */
 /* Append one of lme4's convergence messages (a line each) and mark the check failed. */
 static void lmm__conv_say(lmm_convergence *out, const char *msg)
 {
@@ -10624,6 +10606,8 @@ static void lmm__conv_say(lmm_convergence *out, const char *msg)
     out->ok = 0;
 }
 
+/* lmm_fit_check_convergence on the caller's workspace (lmm__conv_worksize
+   doubles), so that refits allocate nothing. */
 static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out, double *work, double f_at_theta,
                                   lmm_error *err)
 {
@@ -10857,7 +10841,7 @@ static int lmm__edge_line(lmm_fit *fit, double *fmin, double *th, double fth, do
 {
     const lmm_model *m = fit->model;
     size_t bytes = (size_t)m->ntheta * sizeof(double);
-    double t, allowance = LMM__BQ_STALL_AT(m->ntheta) * (2 * m->ntheta + 1) * (1.0 + fabs(*fmin));
+    double t, allowance = LMM__BQ_STALL_ALLOWANCE(m->ntheta, *fmin);
     int d;
     for (d = 0; d < m->ntheta; d++)
         if (fit->theta[d] == m->theta_lower[d] && th[d] != m->theta_lower[d]) break;
@@ -11116,7 +11100,7 @@ static int lmm__moment_theta_vector(const lmm_model *m, double *theta)
 {
     const lmm__blocks *B = m->blk_;
     int n = m->nobs, p = m->X->ncol, K = m->nterms, i, j, k, a, b, ok = 0, ncmax = 1;
-    double *xtx = NULL, *sig = NULL, *s2 = NULL, *v = NULL, *acc = NULL, sigma2 = 0;
+    double *eig = NULL, *sig = NULL, *s2 = NULL, *v = NULL, *acc = NULL, sigma2 = 0;
     const double *e = B ? B->yshift : NULL;   /* the OLS residuals (weighted: sqrt(w) (y - offset - X beta0)) */
     if (!e || (p > 0 && !B->shift_ok)) return 0;
     for (k = 0; k < K; k++) if (m->terms[k].ncol > ncmax) ncmax = m->terms[k].ncol;
@@ -11184,15 +11168,11 @@ static int lmm__moment_theta_vector(const lmm_model *m, double *theta)
         if (!(sigma2 > 0.1 * smin)) sigma2 = 0.1 * smin;
     }
     if (!(sigma2 > 0) || !isfinite(sigma2)) goto done;
+    if (!(eig = LMM__NEW(double, (size_t)ncmax * ncmax + ncmax))) goto done;   /* eigenvalues, eigenvectors */
     for (k = 0; k < K; k++) {
         const lmm_reterm *t = &m->terms[k];
         int nc = t->ncol;
-        double *S = sig + (size_t)k * ncmax * ncmax, *ev, *vec;
-        /* eigenvalues and eigenvectors */
-        LMM_FREE(xtx);
-        xtx = LMM__NEW(double, (size_t)2 * nc * nc + nc);
-        if (!xtx) goto done;
-        ev = xtx; vec = xtx + nc;
+        double *S = sig + (size_t)k * ncmax * ncmax, *ev = eig, *vec = eig + nc;
         for (a = 0; a < nc * nc; a++) S[a] /= sigma2;
         for (a = 0; a < nc; a++) for (b = a + 1; b < nc; b++) S[a + b * nc] = S[b + a * nc] = 0.5 * (S[a + b * nc] + S[b + a * nc]);
         lmm__sym_eigen(nc, S, ev, vec);
@@ -11215,7 +11195,7 @@ static int lmm__moment_theta_vector(const lmm_model *m, double *theta)
     }
     ok = 1;
 done:
-    LMM_FREE(xtx); LMM_FREE(sig); LMM_FREE(s2); LMM_FREE(acc);
+    LMM_FREE(eig); LMM_FREE(sig); LMM_FREE(s2); LMM_FREE(acc);
     return ok;
 }
 

@@ -1,0 +1,10 @@
+# lme4 figures for tests/test_conv.c (run by hand: Rscript tests/data/conv_ref.R)
+# printed with lme4 1.1-31: 1.5206087461935407 1 1744.4400051782354
+suppressMessages(library(lme4))
+fm <- lmer(Reaction ~ Days + (Days | Subject), sleepstudy, REML = TRUE)
+devfun <- update(fm, devFunOnly = TRUE)
+th <- c(0.8, 0.05, 0.2)
+d <- lme4:::deriv12(devfun, th)
+sg <- solve(chol(d$Hessian), d$gradient)
+stat <- pmin(abs(sg), abs(d$gradient))
+cat(sprintf("%.17g %d %.17g\n", max(stat), which.max(stat), devfun(th)))
