@@ -182,8 +182,8 @@ cblas_lane() {
     if ! echo 'int main(void){return 0;}' | cc -x c - -o build/openblas_probe -lopenblas >/dev/null 2>&1; then
         skip cblas "no OpenBLAS" libopenblas-dev
     elif cc $W -O1 -g $CBLAS -I. -Ibuild -o build/test_cblas $SRC -lopenblas -lm >build/test_cblas.build.log 2>&1 &&
-       cc $W -O2 -I. -o build/cmp_plain tests/cblas_compare.c -lm &&
-       cc $W -O2 $CBLAS -I. -o build/cmp_cblas tests/cblas_compare.c -lopenblas -lm; then
+       cc $W -O1 -I. -o build/cmp_plain tests/cblas_compare.c -lm &&
+       cc $W -O1 $CBLAS -I. -o build/cmp_cblas tests/cblas_compare.c -lopenblas -lm; then
         # one BLAS thread: the other lane has the other core
         export OPENBLAS_NUM_THREADS=1
         run_suite cblas ./build/test_cblas

@@ -143,6 +143,8 @@ static void test_soybean(void)
                 lmm_fit *fj = NULL;
                 const tj_node *want;
                 if (strncmp(M->colnames[j], "ID", 2) != 0) continue;
+                /* valgrind's run (LMM_TEST_LIGHT): every eighth column's refit, all of them elsewhere */
+                if (lmm_test_light && j % 8 != 0) continue;
                 for (k = 0; k < M->ncol; k++) {
                     if (k == j) continue;
                     memcpy(M1.v + (size_t)c * M->nrow, M->v + (size_t)k * M->nrow, sizeof(double) * (size_t)M->nrow);
@@ -157,7 +159,7 @@ static void test_soybean(void)
             }
             free(M1.v); free(M1.colnames);
         }
-        CHECK(checked == 40);
+        CHECK(checked == (lmm_test_light ? 5 : 40));
         lmm_model_free(m);
         lmm_matrix_free(M);
     }
