@@ -7405,8 +7405,9 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
    observations, a few nonzeros a column; B_j = L11_j^{-1} T1' Z1_j'), so
    L21_j L21_j' = W_j (B_j' B_j) W_j' is n_j^2 small blocks, summed by target
    block in register tiles (lmm__schur_pairs: each pair's b_o2 . b_o formed
-   there, w and b stored by the second term's level so that a block reads
-   them in order), chosen level by level when the
+   there, each observation's w and b side by side, stored by the second
+   term's level so that a block reads them in order; an entry is the two w
+   offsets), chosen level by level when the
    estimated work is under half (lmm__pairs_plan). Such an evaluation costs
    n_j^2 per level, not r^2. The objective then forms only those levels' X and
    y rows of L21; the estimates ask for the whole factor (lmm__factor_at, full).
