@@ -7753,11 +7753,13 @@ static int lmm__pairs_entries(lmm_model *m)
     if (!B->pr_bpos || !B->pr_bstart) return 0;
     {   /* the X and y rows' entries: each observation's h against its w, by the other term's level (counting sort) */
         int total = B->pr_start[B->l1], nt = r - B->qr, x, *at = LMM__ZNEW(int, (size_t)r + 1), *rows = B->pr_row;
-        B->pr_xent = LMM__NEW(int, 2 * (size_t)total * nseg);
-        B->pr_xpos = LMM__NEW(int, (size_t)total * nseg + 1);
-        B->pr_xstart = LMM__NEW(int, (size_t)total * nseg + 2);
-        if (!at || !B->pr_xent || !B->pr_xpos || !B->pr_xstart) { LMM_FREE(at); return 0; }
+        if (!at) return 0;
         for (o = 0; o < total * nseg; o++) at[rows[o] + 1]++;
+        for (x = 0, nb = 0; x < r; x++) nb += at[x + 1] > 0;   /* the levels met: one block each */
+        B->pr_xent = LMM__NEW(int, 2 * (size_t)total * nseg);
+        B->pr_xpos = LMM__NEW(int, (size_t)nb);
+        B->pr_xstart = LMM__NEW(int, (size_t)nb + 1);
+        if (!B->pr_xent || !B->pr_xpos || !B->pr_xstart) { LMM_FREE(at); return 0; }
         for (x = 0, nb = 0; x < r; x++) {
             if (at[x + 1]) { B->pr_xpos[nb] = x; B->pr_xstart[nb++] = at[x]; }
             at[x + 1] += at[x];
