@@ -2092,10 +2092,10 @@ static void lmm__syrk_tile_seq(const double *pk, int kb, int i0, int j0, int m, 
 }
 
 /* c (m x n, ldc; only entries x - y >= lo: lo = -LMM__NR for all) += sum over
-   the ne entries e of g[e[0]] u w' with u = va + e[1], w = vb + e[2] (8 and 4
+   the ne entries l of g[l gstep] u w' with u = va + e[2 l], w = vb + e[2 l + 1] (8 and 4
    values read, m and n of them used): a sum of weighted outer products gathered by index, 8 x 4 in
-   named scalars as in lmm__tile_acc. assign: c = the sum instead (c not read). */
-static void lmm__gather_tile_add(const double *va, const double *vb, const double *g, const int *e, int ne, int m, int n,
+   named scalars as in lmm__tile_acc. gstep 0: one weight for all. assign: c = the sum instead (c not read). */
+static void lmm__gather_tile_add(const double *va, const double *vb, const double *g, int gstep, const int *e, int ne, int m, int n,
                                  double *c, int ldc, int lo, int assign)
 {
     double acc[LMM__NR][LMM__MR];
@@ -2103,9 +2103,9 @@ static void lmm__gather_tile_add(const double *va, const double *vb, const doubl
 #define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
     LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
 #undef LMM__ACC4
-    for (l = 0; l < ne; l++, e += 3) {
-        const double *a = va + e[1], *b = vb + e[2];
-        double gl = g[e[0]], a0 = gl * a[0], a1 = gl * a[1], a2 = gl * a[2], a3 = gl * a[3], a4 = gl * a[4], a5 = gl * a[5],
+    for (l = 0; l < ne; l++, e += 2, g += gstep) {
+        const double *a = va + e[0], *b = vb + e[1];
+        double gl = *g, a0 = gl * a[0], a1 = gl * a[1], a2 = gl * a[2], a3 = gl * a[3], a4 = gl * a[4], a5 = gl * a[5],
                a6 = gl * a[6], a7 = gl * a[7];
 #define LMM__FMA8(y) do { double by = b[y]; c0##y = LMM__MADD(a0, by, c0##y); c1##y = LMM__MADD(a1, by, c1##y); \
                           c2##y = LMM__MADD(a2, by, c2##y); c3##y = LMM__MADD(a3, by, c3##y); c4##y = LMM__MADD(a4, by, c4##y); \
@@ -7405,8 +7405,9 @@ LMM_API lmm_status lmm_minimize(int n, double *x, const double *lower, const dou
    observations, a few nonzeros a column; B_j = L11_j^{-1} T1' Z1_j'), so
    L21_j L21_j' = W_j (B_j' B_j) W_j' is n_j^2 small blocks, summed by target
    block in register tiles (lmm__schur_pairs: each pair's b_o2 . b_o formed
-   there, w and b stored by the second term's level so that a block reads
-   them in order), chosen level by level when the
+   there, each observation's w and b side by side, stored by the second
+   term's level so that a block reads them in order; an entry is the two w
+   offsets), chosen level by level when the
    estimated work is under half (lmm__pairs_plan). Such an evaluation costs
    n_j^2 per level, not r^2. The objective then forms only those levels' X and
    y rows of L21; the estimates ask for the whole factor (lmm__factor_at, full).
@@ -7530,23 +7531,24 @@ typedef struct lmm__blocks {
     double *pr_z1;        /* sqrt(w) Z1_j, level by level, column-major (n_j x p1) */
     double *pr_zr;        /* sqrt(w) z of the other terms: pr_qs columns over all pair observations */
     int *pr_row;          /* each: rest row of each other term's first effect */
-    int pr_qs, pr_max;    /* other terms' effects an observation; most observations of a level */
+    int pr_qs;            /* other terms' effects an observation */
     int pr_fresh;         /* every level by pairs and every two levels of another term meet in one: the blocks between
                              them are left unset by lmm__schur_build's copy of A22 (zero there) and stored whole here */
-    int *pr_perm;         /* each: its place in pr_w and pr_bo, ordered by the second term's level (a block's entries then read them in order) */
-    int *pr_bent;         /* 2 per entry: offsets of b_o2 and b_o in pr_bo */
-    double *pr_bo;        /* one evaluation's b_o (p1 each, pr_perm's order) */
+    int *pr_perm;         /* each: its place in pr_w, ordered by the second term's level (a block's entries then read them in order) */
     int pr_nblk;          /* target blocks of L22: each a pair of the other terms' levels met together */
     int *pr_bpos;         /* 2 per block: its first row and first column (rest rows) */
-    size_t *pr_bstart;    /* nblk + 1: the block's entries pr_ent[3 e .. ] */
-    int *pr_ent;          /* 3 per entry: its own index into pr_g, then the row and column factor's offsets into pr_w */
+    size_t *pr_bstart;    /* nblk + 1: the block's entries pr_ent[2 e .. ], and their G_j values pr_g[e ..] */
+    int *pr_ent;          /* 2 per entry: the row and column factor's w offsets into pr_w (b_o: the observation's w offset, less
+                             the term's column among the qs, plus qs) */
     int pr_nxblk;         /* blocks of the X and y rows against one level of another term */
     int *pr_xpos;         /* each: that level's first rest row */
-    int *pr_xstart;       /* nxblk + 1: its entries pr_xent[3 e ..]: the -1 in pr_g, offsets into pr_h and pr_w */
+    int *pr_xstart;       /* nxblk + 1: its entries pr_xent[2 e ..]: offsets into pr_h and pr_w (each weighed -1) */
     int *pr_xent;
-    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's W by columns (scratch), W_j (padded), -b_o2 . b_o by entry (then -1), and
+    double *pr_b, *pr_w, *pr_g, *pr_h;   /* one evaluation's W by columns (qs x total, scratch); per observation w_o (qs)
+                                            then b_o (p1), pr_perm's order (padded); -b_o2 . b_o by entry; and
                                             L21's X and y rows times B_j (padded) */
-    double *pr_pack;      /* (pr_max + 8) x max(p1, r - qr): B_j packed for the tiles, then scratch */
+    double *pr_pack;      /* p1 columns of the most observations of a level and the X and y rows, each part
+                             rounded up to 8 rows: B_j then L21_j's X and y rows, packed for the tiles */
 } lmm__blocks;
 
 
@@ -7658,20 +7660,29 @@ static int lmm__level_packed(const lmm__blocks *B, int j)
     return lmm__level_wide(B, j) && !lmm__level_pairs(B, j);
 }
 
+/* The column among an observation's qs other-term effects (pr_w) at which
+   rest row R's term starts. */
+static int lmm__pairs_column(const lmm_model *m, int R)
+{
+    int k, c = 0;
+    for (k = 1; k < m->blk_->rowterm[R]; k++) c += m->terms[k].ncol;
+    return c;
+}
+
 /* The pair levels' entries (lmm__schur_pairs) by target block of L22: for
    each level, observations o, o2 and other terms k, k2 whose rows R (o's for
    k) <= R2 (o2's for k2), the entry (G_j[o2, o], w_o2 for k2, w_o for k) adds
    to the block at rows R2, columns R; sorted by column, then row (two
    counting-sort passes), so that each block is summed once in registers.
    G_j's entry is formed per evaluation in the entry's own place of pr_g
-   (from b_o2 and b_o: pr_bent), read there hot by the block's tiles.
-   0 on out of memory. */
+   (from b_o2 and b_o, found beside w_o2 and w_o in pr_w), read there hot by
+   the block's tiles. 0 on out of memory. */
 static int lmm__pairs_entries(lmm_model *m)
 {
     lmm__blocks *B = m->blk_;
     int r = B->r, qs = B->pr_qs, nseg = m->nterms - 1, j, o, o2, s, s2, c, c2, pass, nb = 0;
     size_t ne = 0, e, *cnt = LMM__ZNEW(size_t, (size_t)r + 1);
-    int *ent = NULL, *tmp = NULL, *key = NULL, *tkey = NULL, p1 = B->p1;
+    int *ent = NULL, *tmp = NULL, *key = NULL, *tkey = NULL, ws = qs + B->p1;
     if (!cnt) return 0;
     for (pass = 0; pass < 2; pass++) {
         for (j = 0, e = 0; j < B->l1; j++) {
@@ -7684,11 +7695,8 @@ static int lmm__pairs_entries(lmm_model *m)
                             int R = rows[(size_t)o * nseg + s], R2 = rows[(size_t)o2 * nseg + s2];
                             if (R2 < R) continue;
                             if (pass == 1) {
-                                ent[3 * e] = (int)e;   /* for now: the generation order, to carry b_o2 and b_o through the sort */
-                                B->pr_bent[2 * e] = B->pr_perm[o0 + o2] * p1;
-                                B->pr_bent[2 * e + 1] = B->pr_perm[o0 + o] * p1;
-                                ent[3 * e + 1] = B->pr_perm[o0 + o2] * qs + c2;
-                                ent[3 * e + 2] = B->pr_perm[o0 + o] * qs + c;
+                                ent[2 * e] = B->pr_perm[o0 + o2] * ws + c2;
+                                ent[2 * e + 1] = B->pr_perm[o0 + o] * ws + c;
                                 key[2 * e] = R2; key[2 * e + 1] = R;
                             }
                             e++;
@@ -7696,18 +7704,17 @@ static int lmm__pairs_entries(lmm_model *m)
         }
         if (pass == 1) break;
         ne = e;
-        if ((double)ne >= INT_MAX - 1 || (double)B->pr_start[B->l1] * (qs + r + p1) >= INT_MAX - LMM__MR) {
+        if ((double)ne >= INT_MAX - 1 || (double)B->pr_start[B->l1] * (ws + r) >= INT_MAX - LMM__MR) {
             LMM_FREE(cnt); LMM_FREE(B->pr_start);  /* beyond int offsets: the other updates */
             B->pr_start = NULL;                  /* lmm__level_pairs reads it */
             return 1;
         }
-        ent = LMM__NEW(int, 3 * ne + 3); tmp = LMM__NEW(int, 3 * ne + 3);
-        key = LMM__NEW(int, 2 * ne + 2); tkey = LMM__NEW(int, 2 * ne + 2);
-        B->pr_bent = LMM__NEW(int, 2 * ne + 2);
-        B->pr_g = LMM__NEW(double, ne + 1);
-        if (!ent || !tmp || !key || !tkey || !B->pr_bent || !B->pr_g) break;
+        ent = LMM__NEW(int, 2 * ne); tmp = LMM__NEW(int, 2 * ne);   /* ne >= 1: each observation meets itself */
+        key = LMM__NEW(int, 2 * ne); tkey = LMM__NEW(int, 2 * ne);
+        B->pr_g = LMM__NEW(double, ne);
+        if (!ent || !tmp || !key || !tkey || !B->pr_g) break;
     }
-    if (!ent || !tmp || !key || !tkey || !B->pr_bent || !B->pr_g) { LMM_FREE(cnt); LMM_FREE(ent); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey); return 0; }
+    if (!ent || !tmp || !key || !tkey || !B->pr_g) { LMM_FREE(cnt); LMM_FREE(ent); LMM_FREE(tmp); LMM_FREE(key); LMM_FREE(tkey); return 0; }
     for (pass = 0; pass < 2; pass++) {           /* by row, then stably by column */
         int *se = pass ? tmp : ent, *de = pass ? ent : tmp, *sk = pass ? tkey : key, *dk = pass ? key : tkey, x;
         memset(cnt, 0, ((size_t)r + 1) * sizeof *cnt);
@@ -7715,7 +7722,7 @@ static int lmm__pairs_entries(lmm_model *m)
         for (x = 0; x < r; x++) cnt[x + 1] += cnt[x];
         for (e = 0; e < ne; e++) {
             size_t d = cnt[sk[2 * e + pass]]++;
-            memcpy(de + 3 * d, se + 3 * e, 3 * sizeof(int));
+            de[2 * d] = se[2 * e]; de[2 * d + 1] = se[2 * e + 1];
             dk[2 * d] = sk[2 * e]; dk[2 * d + 1] = sk[2 * e + 1];
         }
     }
@@ -7731,13 +7738,6 @@ static int lmm__pairs_entries(lmm_model *m)
         B->pr_bstart[nb] = ne;
         B->pr_nblk = nb;
     }
-    for (e = 0; e < ne; e++) {                   /* b offsets into the sorted order; each entry's g in its own place */
-        tmp[2 * e] = B->pr_bent[2 * (size_t)ent[3 * e]];
-        tmp[2 * e + 1] = B->pr_bent[2 * (size_t)ent[3 * e] + 1];
-        ent[3 * e] = (int)e;
-    }
-    memcpy(B->pr_bent, tmp, 2 * ne * sizeof(int));
-    B->pr_g[ne] = -1.0;
     B->pr_ent = ent;
     if (B->pr_bpos && B->pr_bstart && !B->diag_rest) {   /* pr_fresh: count the blocks between two levels of one term */
         size_t need = 0, have = 0;
@@ -7753,11 +7753,13 @@ static int lmm__pairs_entries(lmm_model *m)
     if (!B->pr_bpos || !B->pr_bstart) return 0;
     {   /* the X and y rows' entries: each observation's h against its w, by the other term's level (counting sort) */
         int total = B->pr_start[B->l1], nt = r - B->qr, x, *at = LMM__ZNEW(int, (size_t)r + 1), *rows = B->pr_row;
-        B->pr_xent = LMM__NEW(int, 3 * (size_t)total * nseg + 3);
-        B->pr_xpos = LMM__NEW(int, (size_t)total * nseg + 1);
-        B->pr_xstart = LMM__NEW(int, (size_t)total * nseg + 2);
-        if (!at || !B->pr_xent || !B->pr_xpos || !B->pr_xstart) { LMM_FREE(at); return 0; }
+        if (!at) return 0;
         for (o = 0; o < total * nseg; o++) at[rows[o] + 1]++;
+        for (x = 0, nb = 0; x < r; x++) nb += at[x + 1] > 0;   /* the levels met: one block each */
+        B->pr_xent = LMM__NEW(int, 2 * (size_t)total * nseg);
+        B->pr_xpos = LMM__NEW(int, (size_t)nb);
+        B->pr_xstart = LMM__NEW(int, (size_t)nb + 1);
+        if (!B->pr_xent || !B->pr_xpos || !B->pr_xstart) { LMM_FREE(at); return 0; }
         for (x = 0, nb = 0; x < r; x++) {
             if (at[x + 1]) { B->pr_xpos[nb] = x; B->pr_xstart[nb++] = at[x]; }
             at[x + 1] += at[x];
@@ -7767,9 +7769,8 @@ static int lmm__pairs_entries(lmm_model *m)
         for (o = 0; o < total; o++)
             for (s = 0, c = 0; s < nseg; c += m->terms[++s].ncol) {
                 int d = at[rows[(size_t)o * nseg + s]]++;
-                B->pr_xent[3 * d] = (int)ne;
-                B->pr_xent[3 * d + 1] = o * nt;
-                B->pr_xent[3 * d + 2] = B->pr_perm[o] * qs + c;
+                B->pr_xent[2 * d] = o * nt;
+                B->pr_xent[2 * d + 1] = B->pr_perm[o] * ws + c;
             }
         LMM_FREE(at);
     }
@@ -7786,7 +7787,7 @@ static int lmm__pairs_entries(lmm_model *m)
 static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, const int *pc, int nv)
 {
     lmm__blocks *B = m->blk_;
-    int p1 = B->p1, r = B->r, nt = r - B->qr, nseg = m->nterms - 1, nc = m->nterms, qs = 0, k, j, i, c, s, total = 0, *idx;
+    int p1 = B->p1, r = B->r, nt = r - B->qr, nseg = m->nterms - 1, nc = m->nterms, qs = 0, k, j, i, c, s, total = 0, most = 0, *idx;
     for (k = 1; k < m->nterms; k++) qs += m->terms[k].ncol;
     if (nseg < 1 || !(B->pr_start = LMM__ZNEW(int, (size_t)B->l1 + 1))) return nseg < 1;
     B->pr_qs = qs;
@@ -7796,20 +7797,20 @@ static int lmm__pairs_plan(lmm_model *m, const int *start, const double *pv, con
         double pairs = nob * nob * (0.5 * qs * qs + p1 + 10.0 * nseg * nseg) + nob * (2.0 * nt * p1 + qs * (p1 + qs));
         int take = 2 * pairs < old;
         B->pr_start[j + 1] = B->pr_start[j] + (take ? start[j + 1] - start[j] : 0);
-        if (take && start[j + 1] - start[j] > B->pr_max) B->pr_max = start[j + 1] - start[j];
+        if (take && start[j + 1] - start[j] > most) most = start[j + 1] - start[j];
     }
     total = B->pr_start[B->l1];
     if (total == 0) { LMM_FREE(B->pr_start); B->pr_start = NULL; return 1; }
     B->pr_z1 = LMM__NEW(double, (size_t)total * p1);
     B->pr_zr = LMM__NEW(double, (size_t)total * qs);
     B->pr_row = LMM__NEW(int, (size_t)total * nseg);
-    B->pr_b = LMM__NEW(double, (size_t)total * (p1 > qs ? p1 : qs));
-    B->pr_w = LMM__ZNEW(double, (size_t)total * qs + LMM__MR);   /* the tiles read up to 8 values past a term's */
+    B->pr_b = LMM__NEW(double, (size_t)total * qs);
+    B->pr_w = LMM__ZNEW(double, (size_t)total * (qs + p1) + LMM__MR);   /* the tiles read up to 8 values past a term's */
     B->pr_h = LMM__ZNEW(double, (size_t)total * nt + LMM__MR);
-    B->pr_bo = LMM__NEW(double, (size_t)total * p1);
-    B->pr_pack = LMM__ZNEW(double, ((size_t)B->pr_max + 2 * LMM__MR + nt) * (p1 > nt ? p1 : nt));   /* B_j, then the X and y rows */
+    most = (most + LMM__MR - 1) / LMM__MR * LMM__MR;   /* B_j's slabs, then the X and y rows' */
+    B->pr_pack = LMM__ZNEW(double, (size_t)((most + nt + LMM__MR - 1) / LMM__MR * LMM__MR) * p1);
     idx = LMM__NEW(int, r);
-    if (!B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !B->pr_bo || !B->pr_pack || !idx) {
+    if (!B->pr_z1 || !B->pr_zr || !B->pr_row || !B->pr_b || !B->pr_w || !B->pr_h || !B->pr_pack || !idx) {
         LMM_FREE(idx);
         return 0;
     }
@@ -8731,7 +8732,7 @@ static void lmm__blocks_free(lmm_model *m)
     LMM_FREE(B->cls_w); LMM_FREE(B->cls_S); LMM_FREE(B->cls_cnt);
     LMM_FREE(B->pr_start); LMM_FREE(B->pr_z1); LMM_FREE(B->pr_zr); LMM_FREE(B->pr_row);
     LMM_FREE(B->pr_b); LMM_FREE(B->pr_w); LMM_FREE(B->pr_g); LMM_FREE(B->pr_h);
-    LMM_FREE(B->pr_perm); LMM_FREE(B->pr_bent); LMM_FREE(B->pr_bo); LMM_FREE(B->pr_bpos); LMM_FREE(B->pr_bstart); LMM_FREE(B->pr_ent);
+    LMM_FREE(B->pr_perm); LMM_FREE(B->pr_bpos); LMM_FREE(B->pr_bstart); LMM_FREE(B->pr_ent);
     LMM_FREE(B->pr_xpos); LMM_FREE(B->pr_xstart); LMM_FREE(B->pr_xent); LMM_FREE(B->pr_pack);
     lmm__sparse_free(B);
     LMM_FREE(B);
@@ -9335,6 +9336,7 @@ static void lmm__schur_pairs(lmm_model *m)
     lmm__blocks *B = m->blk_;
     int p1 = B->p1, r = B->r, qr = B->qr, nt = r - qr, qs = B->pr_qs, nseg = m->nterms - 1, j, o, a, c, s, x, k;
     const double *T1 = B->T + B->T_offset[0];
+    static const double minus_one = -1.0;        /* the X and y rows' entries' weight */
     double *L22 = B->L22;
     {   /* w_o = T_k' z_k,o for every pair observation: by columns over all of them (in pr_b), then by observation */
         int total = B->pr_start[B->l1];
@@ -9349,7 +9351,7 @@ static void lmm__schur_pairs(lmm_model *m)
             }
         }
         for (o = 0; o < total; o++)
-            for (c = 0; c < qs; c++) B->pr_w[(size_t)B->pr_perm[o] * qs + c] = Wt[(size_t)c * total + o];
+            for (c = 0; c < qs; c++) B->pr_w[(size_t)B->pr_perm[o] * (qs + p1) + c] = Wt[(size_t)c * total + o];
     }
     for (j = 0; j < B->l1; j++) {
         int o0 = B->pr_start[j], nob = B->pr_start[j + 1] - o0, nj = (int)(B->cp[j + 1] - B->cp[j]), i0, j0, nobp;
@@ -9376,9 +9378,9 @@ static void lmm__schur_pairs(lmm_model *m)
                 for (y = 0; y < LMM__MR; y++) slab[(size_t)a * LMM__MR + y] = v[y] * inv;
             }
         }
-        for (o = 0; o < nob; o++) {              /* b_o in pr_perm's place */
+        for (o = 0; o < nob; o++) {              /* b_o after w_o in pr_perm's place */
             const double *d = pk + ((size_t)(o / LMM__MR) * p1) * LMM__MR + o % LMM__MR;
-            double *bo = B->pr_bo + (size_t)B->pr_perm[o0 + o] * p1;
+            double *bo = B->pr_w + (size_t)B->pr_perm[o0 + o] * (qs + p1) + qs;
             for (a = 0; a < p1; a++) bo[a] = d[(size_t)a * LMM__MR];
         }
         o = (nob + LMM__MR - 1) / LMM__MR * LMM__MR;
@@ -9397,23 +9399,24 @@ static void lmm__schur_pairs(lmm_model *m)
     }
     for (k = 0; k < B->pr_nxblk; k++) {          /* the X and y rows against each other level: -sum h w' */
         int R = B->pr_xpos[k], pk2 = m->terms[B->rowterm[R]].ncol, ne = B->pr_xstart[k + 1] - B->pr_xstart[k], i0, j0;
-        const int *e = B->pr_xent + 3 * (size_t)B->pr_xstart[k];
+        const int *e = B->pr_xent + 2 * (size_t)B->pr_xstart[k];
         for (j0 = 0; j0 < pk2; j0 += LMM__NR)
             for (i0 = 0; i0 < nt; i0 += LMM__MR)
-                lmm__gather_tile_add(B->pr_h + i0, B->pr_w + j0, B->pr_g, e, ne, nt - i0 < LMM__MR ? nt - i0 : LMM__MR,
+                lmm__gather_tile_add(B->pr_h + i0, B->pr_w + j0, &minus_one, 0, e, ne, nt - i0 < LMM__MR ? nt - i0 : LMM__MR,
                                      pk2 - j0 < LMM__NR ? pk2 - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + qr + i0, r, -LMM__NR, 0);
     }
     for (k = 0; k < B->pr_nblk; k++) {           /* the random effects' blocks, each summed in 8 x 4 tiles */
         int R2 = B->pr_bpos[2 * k], R = B->pr_bpos[2 * k + 1], pk2 = m->terms[B->rowterm[R2]].ncol, pk = m->terms[B->rowterm[R]].ncol;
         int ne = (int)(B->pr_bstart[k + 1] - B->pr_bstart[k]), i0, j0, l;
         int fresh = B->pr_fresh && R2 != R && B->rowterm[R2] == B->rowterm[R];   /* two levels of one term: unset in L22 (lmm__schur_build) */
-        const int *e = B->pr_ent + 3 * B->pr_bstart[k], *be = B->pr_bent + 2 * B->pr_bstart[k];
+        const int *e = B->pr_ent + 2 * B->pr_bstart[k];
+        const double *bu = B->pr_w + qs - lmm__pairs_column(m, R2), *bv = B->pr_w + qs - lmm__pairs_column(m, R);   /* b_o from w_o's offset */
         double *g = B->pr_g + B->pr_bstart[k];
         /* G_j's entries, hot for the tiles, each summed in the order and rounding of
            the tiles that formed B_j' B_j before (fits keep their path); p1 = 8 unrolled */
         if (p1 == 8)
             for (l = 0; l < ne; l++) {
-                const double *u = B->pr_bo + be[2 * l], *v = B->pr_bo + be[2 * l + 1];
+                const double *u = bu + e[2 * l], *v = bv + e[2 * l + 1];
                 double t = u[0] * v[0];
                 t = LMM__MADD(u[1], v[1], t); t = LMM__MADD(u[2], v[2], t); t = LMM__MADD(u[3], v[3], t);
                 t = LMM__MADD(u[4], v[4], t); t = LMM__MADD(u[5], v[5], t); t = LMM__MADD(u[6], v[6], t);
@@ -9421,14 +9424,14 @@ static void lmm__schur_pairs(lmm_model *m)
             }
         else
             for (l = 0; l < ne; l++) {
-                const double *u = B->pr_bo + be[2 * l], *v = B->pr_bo + be[2 * l + 1];
+                const double *u = bu + e[2 * l], *v = bv + e[2 * l + 1];
                 double t = u[0] * v[0];
                 for (a = 1; a < p1; a++) t = LMM__MADD(u[a], v[a], t);
                 g[l] = 0.0 - t;
             }
         for (j0 = 0; j0 < pk; j0 += LMM__NR)
             for (i0 = R2 == R ? j0 - j0 % LMM__MR : 0; i0 < pk2; i0 += LMM__MR)
-                lmm__gather_tile_add(B->pr_w + i0, B->pr_w + j0, B->pr_g, e, ne, pk2 - i0 < LMM__MR ? pk2 - i0 : LMM__MR,
+                lmm__gather_tile_add(B->pr_w + i0, B->pr_w + j0, g, 1, e, ne, pk2 - i0 < LMM__MR ? pk2 - i0 : LMM__MR,
                                      pk - j0 < LMM__NR ? pk - j0 : LMM__NR, L22 + (size_t)(R + j0) * r + R2 + i0, r,
                                      R2 == R ? j0 - i0 : -LMM__NR, fresh);
     }

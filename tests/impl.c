@@ -21,3 +21,16 @@ static void *lmm_test_realloc(void *p, size_t n)
 #define LMM_FREE(p) free(p)
 #define LMM_IMPLEMENTATION
 #include "lmm.h"
+
+/* Levels of the first term whose share of the Schur complement goes in by
+   observation pairs (lmm__level_pairs; -1 before the blocks are built), so
+   the tests can tell that path from the others, which give the same figures. */
+int lmm_test_pair_levels(const lmm_model *m);
+int lmm_test_pair_levels(const lmm_model *m)
+{
+    const lmm__blocks *B = m ? m->blk_ : NULL;
+    int j, count = 0;
+    if (!B) return -1;
+    for (j = 0; j < B->l1; j++) count += lmm__level_pairs(B, j);
+    return count;
+}

@@ -10,6 +10,8 @@
    levels), each meeting 17 or 18 of the items' 36 effects: rest block 39. */
 #include "test.h"
 
+int lmm_test_pair_levels(const lmm_model *m);   /* tests/impl.c */
+
 static double lcg_unit(long k)
 {
     return (double)((k * 7919 + 104729) % 10007) / 10007.0;
@@ -78,16 +80,23 @@ static double reference_criterion(int n, int ld, int nterm, const int *pk, const
 
 /* Crossed designs with about one observation per subject x item cell and
    many effects a level (maximal models): the first term's levels take the
-   observation-pair update of the Schur complement. Against the reference
-   above at several thetas: two terms (8 and 6 effects, some cells seen twice,
-   weights), then a third scalar term with many levels. */
-static void dense_pairs_design(int third)
+   observation-pair update of the Schur complement (every level: asserted
+   through tests/impl.c). Against the reference above at several thetas: two
+   terms (p1 and p2 effects, some cells seen twice, weights), then a third
+   scalar term with many levels. p1 = 8 is the maximal model's width (its own
+   unrolled pair products); p1 = 6 with p2 = 7 the general chain, with the
+   other terms' effects an observation (7, or 8 with the third) unlike p1. */
+static void dense_pairs_design(int third, int p1, int p2)
 {
-    enum { NS = 60, NI = 16, NH = 30, P1 = 8, P2 = 6, MAXN = NS * NI + 300 };
+    enum { NS = 60, NI = 16, NH = 30, MAXN = NS * NI + 300 };
     static double s[MAXN], it[MAXN], h[MAXN], xs[7][MAXN], y[MAXN], w[MAXN], z[3][8 * MAXN], xcol[2 * MAXN];
     static int cs[MAXN], ci[MAXN], ch[MAXN];
-    const int pk0[3] = { P1, P2, 1 }, nlev0[3] = { NS, NI, NH };
+    static const char *const slopes[8] = { "1", "1 + x1", "1 + x1 + x2", "1 + x1 + x2 + x3", "1 + x1 + x2 + x3 + x4",
+                                           "1 + x1 + x2 + x3 + x4 + x5", "1 + x1 + x2 + x3 + x4 + x5 + x6",
+                                           "1 + x1 + x2 + x3 + x4 + x5 + x6 + x7" };
+    const int pk0[3] = { p1, p2, 1 }, nlev0[3] = { NS, NI, NH };
     int pk[3], nlev[3];
+    char formula[256];
     const int *codes[3];
     const double *zc[3];
     const char *names[7] = { "x1", "x2", "x3", "x4", "x5", "x6", "x7" };
@@ -95,8 +104,9 @@ static void dense_pairs_design(int third)
     lmm_model *m = NULL;
     lmm_model_options mo;
     lmm_error err;
-    int a, b, c, k, n = 0, rep, nth = P1 * (P1 + 1) / 2 + P2 * (P2 + 1) / 2 + (third ? 1 : 0);
-    double th[36 + 21 + 1], beta[2], rbeta[2];
+    int a, b, c, k, n = 0, rep, nth = p1 * (p1 + 1) / 2 + p2 * (p2 + 1) / 2 + (third ? 1 : 0);
+    double th[36 + 36 + 1], beta[2], rbeta[2];
+    if (p1 < 1 || p1 > 8 || p2 < 1 || p2 > 8) { CHECK(0); return; }
     for (a = 0; a < NS; a++)
         for (b = 0; b < NI; b++)
             for (rep = 0; rep < ((a + b) % 7 == 3 && !third ? 2 : 1) && n < MAXN; rep++) {   /* some cells twice */
@@ -106,8 +116,8 @@ static void dense_pairs_design(int third)
                 for (c = 0; c < 7; c++) xs[c][n] = lcg_unit(5000 + 7 * n + c) - 0.5;
                 for (c = 0; c < 8; c++) {
                     double zv = c ? xs[c - 1][n] : 1.0;
-                    z[0][(size_t)c * MAXN + n] = zv;
-                    if (c < P2) z[1][(size_t)c * MAXN + n] = zv;
+                    if (c < p1) z[0][(size_t)c * MAXN + n] = zv;
+                    if (c < p2) z[1][(size_t)c * MAXN + n] = zv;
                     ys += zv * ((lcg_unit(400 + 8 * a + c) - 0.5) + 0.7 * (lcg_unit(900 + 8 * b + c) - 0.5));
                 }
                 z[2][n] = 1.0;
@@ -125,9 +135,8 @@ static void dense_pairs_design(int third)
     CHECK(lmm_frame_as_factor(df, "h", &err) == LMM_OK);
     memset(&mo, 0, sizeof mo);
     if (!third) mo.weights = w;
-    CHECK(lmm_model_build(df, third ? "y ~ x1 + (1 + x1 + x2 + x3 + x4 + x5 + x6 + x7 | s) + (1 + x1 + x2 + x3 + x4 + x5 | i) + (1 | h)"
-                                    : "y ~ x1 + (1 + x1 + x2 + x3 + x4 + x5 + x6 + x7 | s) + (1 + x1 + x2 + x3 + x4 + x5 | i)",
-                          &mo, &m, &err) == LMM_OK);
+    snprintf(formula, sizeof formula, "y ~ x1 + (%s | s) + (%s | i)%s", slopes[p1 - 1], slopes[p2 - 1], third ? " + (1 | h)" : "");
+    CHECK(lmm_model_build(df, formula, &mo, &m, &err) == LMM_OK);
     if (!m) { lmm_frame_free(df); return; }
     CHECK(m->nterms == 2 + third && m->ntheta == nth);
     CHECK_STR(m->terms[0].group, "s");          /* most levels first: s, then h (30) before i (16) */
@@ -149,6 +158,7 @@ static void dense_pairs_design(int third)
                 }
         want = reference_criterion(n, MAXN, 2 + third, pk, nlev, codes, zc, 2, xcol, y, third ? NULL : w, th, reml, rbeta);
         CHECK_CLOSE(lmm_model_objective(m, th, reml), want, 1e-10, 0);
+        CHECK(lmm_test_pair_levels(m) == NS);    /* the figure above came from the pairs, every level */
         CHECK(lmm_model_beta_at(m, th, reml, beta, NULL, NULL, &err) == LMM_OK);   /* the whole factor after the objective's */
         for (c = 0; c < 2; c++) CHECK_CLOSE(beta[c], rbeta[c], 1e-9, 1e-12);
         CHECK_CLOSE(lmm_model_objective(m, th, reml), want, 1e-10, 0);
@@ -212,6 +222,8 @@ void test_dense(void)
     }
     lmm_model_free(m);
     lmm_frame_free(df);
-    dense_pairs_design(0);
-    dense_pairs_design(1);
+    dense_pairs_design(0, 8, 6);
+    dense_pairs_design(1, 8, 6);
+    dense_pairs_design(0, 6, 7);
+    dense_pairs_design(1, 6, 7);
 }

@@ -235,6 +235,55 @@ static void test_wide(void)
     }
 }
 
+/* The stall rule's width threshold (LMM__BQ_WIDE_DIM): with p free
+   variables the search ends once a set's worth of evaluations (2p + 1) gains
+   under 3e-9 (p <= 40) or 5e-8 (p > 40) times (2p + 1)(1 + |f|), the first
+   set included. f = 1 + a sum_i (1 + i/100) x_i^4 from x = 1 with a = 1e-7:
+   the start's set and the first model step gain some 25 a, inside that window
+   at both 40 and 41 variables (asserted from the recorded values), so 40
+   variables search on towards the minimum and 41 stop after that one set. A
+   threshold at 39 or 41, or one stall allowance for both, fails here. */
+typedef struct { int n, count; double a, f[600]; } quartic;
+
+static double quartic_f(const double *x, void *ctx)
+{
+    quartic *q = (quartic *)ctx;
+    double f = 1;
+    int i;
+    for (i = 0; i < q->n; i++) f += q->a * (1 + 0.01 * i) * (x[i] * x[i]) * (x[i] * x[i]);
+    if (q->count < 600) q->f[q->count] = f;
+    q->count++;
+    return f;
+}
+
+static void test_stall_width(void)
+{
+    quartic q;
+    double x[41], fset = HUGE_VAL;
+    lmm_optim_result res;
+    int i, p, m;
+    for (p = 40; p <= 41; p++) {
+        q.n = p; q.count = 0; q.a = 1e-7; m = 2 * p + 1;
+        for (i = 0; i < p; i++) x[i] = 1;
+        CHECK(lmm_minimize(p, x, NULL, NULL, quartic_f, &q, NULL, NULL, &res, NULL) == LMM_OK);
+        CHECK(q.count == res.nevals && res.nevals >= m + 1);
+        if (q.count < m + 1 || q.count > 600) continue;
+        for (i = 0; i <= m; i++) if (q.f[i] < fset) fset = q.f[i];
+        /* the start's gain over its first set (f(1) then 2p + 1 more) lies between the two allowances */
+        CHECK(q.f[0] - fset > 3e-9 * m * (1 + fset) && q.f[0] - fset < 5e-8 * m * (1 + fset));
+        if (p == 40) {
+            CHECK(res.nevals > 2 * m);             /* searched on, cutting what was left above the minimum (f = 1) fourfold */
+            CHECK(res.fmin - 1 < 0.25 * (fset - 1));
+        } else {
+            CHECK(res.nevals == m + 1);            /* stalled after the first set, no final sweep */
+            CHECK(res.fmin == fset);
+        }
+        printf("  stall width: %d variables, first set gains %.3g (allowances %.3g, %.3g): %d evaluations, f - 1 = %.3g\n",
+               p, q.f[0] - fset, 3e-9 * m * (1 + fset), 5e-8 * m * (1 + fset), res.nevals, res.fmin - 1);
+        fset = HUGE_VAL;
+    }
+}
+
 static void test_errors(void)
 {
     lmm_error err = { LMM_OK, "" };
@@ -262,5 +311,6 @@ void test_optim(void)
     test_bounds();
     test_misc();
     test_wide();
+    test_stall_width();
     test_errors();
 }
