@@ -21,3 +21,9 @@ static void *lmm_test_realloc(void *p, size_t n)
 #define LMM_FREE(p) free(p)
 #define LMM_IMPLEMENTATION
 #include "lmm.h"
+
+/* The library's internals, seen here only: whether the objective's factor is the class path. */
+int lmm_test_model_on_class_path(const lmm_model *m)
+{
+    return m && m->blk_ && m->blk_->path == LMM__PATH_CLASSES;
+}
