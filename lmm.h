@@ -8021,12 +8021,26 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
     if (from == 0) memset(B->cls_C, 0, (size_t)B->ncls * npair * rr * sizeof(double));
     else
         for (k = 0; k < B->ncls * npair; k++)
-            for (y = 0; y < r; y++) {
-                int x0 = y > from ? y : from;
-                memset(B->cls_C + k * rr + (size_t)y * r + x0, 0, (size_t)(r - x0) * sizeof(double));
+            for (y = 0; y < r; y++)
+                for (x = y > from ? y : from; x < r; x++) B->cls_C[k * rr + (size_t)y * r + x] = 0.0;
+    for (j = 0; from && j < B->l1; j++) {        /* the last rows only: by row x of the tail, each cell still one term a level */
+        int nj = (int)(B->cp[j + 1] - B->cp[j]), tail = nj - (r - from);
+        const int *rows = B->ri + B->cp[j];
+        const double *V = B->A21 + B->cp[j] * p1;
+        double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
+        for (a = 0, k = 0; a < p1; a++)
+            for (b = a; b < p1; b++, k++) {
+                const double *va = V + (size_t)a * nj, *vb = V + (size_t)b * nj;
+                double *S = C + (size_t)k * rr;
+                for (x = tail; x < nj; x++) {
+                    double *cell = S + rows[x], ax = va[x], bx = vb[x];
+                    if (a == b) { for (y = 0; y <= x; y++) if (va[y] != 0.0) cell[(size_t)rows[y] * r] += ax * va[y]; }
+                    else for (y = 0; y <= x; y++) cell[(size_t)rows[y] * r] += ax * vb[y] + bx * va[y];
+                }
             }
-    for (j = 0; j < B->l1; j++) {
-        int nj = (int)(B->cp[j + 1] - B->cp[j]), tail = from ? nj - (r - from) : 0;
+    }
+    for (j = 0; !from && j < B->l1; j++) {     /* everything: by column y */
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
         const int *rows = B->ri + B->cp[j];
         const double *V = B->A21 + B->cp[j] * p1;
         double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
@@ -8036,9 +8050,8 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
                 double *S = C + (size_t)k * rr;
                 for (y = 0; y < nj; y++) {   /* rows ascend: rows[x] >= rows[y] for x >= y */
                     double *col = S + (size_t)rows[y] * r, by = vb[y], ay = va[y];
-                    int x0 = y > tail ? y : tail;
-                    if (a == b) { if (ay != 0.0) for (x = x0; x < nj; x++) col[rows[x]] += va[x] * ay; }
-                    else for (x = x0; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
+                    if (a == b) { if (ay != 0.0) for (x = y; x < nj; x++) col[rows[x]] += va[x] * ay; }
+                    else for (x = y; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
                 }
             }
     }
@@ -8054,16 +8067,21 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
    tmp: p * p doubles (p = the number of X columns). */
 static void lmm__classes_remap(lmm__blocks *B, const int *map, double *tmp)
 {
-    int r = B->r, qr = B->qr, p = r - qr - 1, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k, fresh = 0, a0;
+    int r = B->r, qr = B->qr, p = r - qr - 1, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k, fresh = 0, a0, s0;
     size_t rr = (size_t)r * r;
     for (a = 0; a < p; a++) fresh += map[a] < 0;
-    for (a0 = 0; a0 < p && map[a0] == a0; a0++) {}   /* columns before a0 stay where they are: untouched */
+    for (a0 = 0; a0 < p && map[a0] == a0; a0++) {}   /* columns before a0 stay where they are: untouched (a0 starts a run) */
+    for (a = a0, s0 = p; a < p; a++) if (map[a] >= 0 && map[a] < s0) s0 = map[a];   /* the old columns read from s0 on */
     for (k = 0; a0 < p && k < B->ncls * npair; k++) {
         double *S = B->cls_C + k * rr;
-        for (y = 0; y < qr; y++) {               /* X rows of the random-effects columns from a0 on (old ones before a0 read in place) */
+        for (y = 0; y < qr; y++) {               /* X rows of the random-effects columns, by runs of consecutive old columns from a0 on */
             double *col = S + (size_t)y * r + qr;
-            for (a = a0; a < p; a++) tmp[a] = col[a];
-            for (a = a0; a < p; a++) col[a] = map[a] < 0 ? 0.0 : map[a] < a0 ? col[map[a]] : tmp[map[a]];
+            for (a = s0; a < p; a++) tmp[a] = col[a];
+            for (a = a0; a < p; a = b) {
+                b = map[p + a];
+                if (map[a] < 0) for (x = a; x < b; x++) col[x] = 0.0;
+                else for (x = a; x < b; x++) col[x] = tmp[map[a] + x - a];
+            }
         }
         for (b = 0; b < p; b++) {                /* X x X, lower triangle: its old entries at and beyond a0 (old: tmp[lo * p + hi]) */
             int from = b < a0 ? a0 : b;
