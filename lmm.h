@@ -8076,11 +8076,11 @@ static void lmm__classes_remap(lmm__blocks *B, const int *map, double *tmp)
         double *S = B->cls_C + k * rr;
         for (y = 0; y < qr; y++) {               /* X rows of the random-effects columns, by runs of consecutive old columns from a0 on */
             double *col = S + (size_t)y * r + qr;
-            for (a = s0; a < p; a++) tmp[a] = col[a];
+            memcpy(tmp + s0, col + s0, (size_t)(p - s0) * sizeof(double));
             for (a = a0; a < p; a = b) {
                 b = map[p + a];
                 if (map[a] < 0) for (x = a; x < b; x++) col[x] = 0.0;
-                else for (x = a; x < b; x++) col[x] = tmp[map[a] + x - a];
+                else memcpy(col + a, tmp + map[a], (size_t)(b - a) * sizeof(double));
             }
         }
         for (b = 0; b < p; b++) {                /* X x X, lower triangle: its old entries at and beyond a0 (old: tmp[lo * p + hi]) */
@@ -10302,7 +10302,13 @@ static void lmm__fit_residuals(lmm_fit *fit)
     for (a = 0; a + 4 <= p; a += 4) {
         const double *x0 = m->X->v + (size_t)a * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
         double b0 = fit->beta[a], b1 = fit->beta[a + 1], b2 = fit->beta[a + 2], b3 = fit->beta[a + 3];
-        for (i = 0; i < n; i++) f[i] = f[i] + x0[i] * b0 + x1[i] * b1 + x2[i] * b2 + x3[i] * b3;
+#define LMM__XB4(i) (f[i] + x0[i] * b0 + x1[i] * b1 + x2[i] * b2 + x3[i] * b3)
+        for (i = 0; i + 4 <= n; i += 4) {        /* four rows, loads ahead of the stores (f may alias X for all the compiler knows) */
+            double d0 = LMM__XB4(i), d1 = LMM__XB4(i + 1), d2 = LMM__XB4(i + 2), d3 = LMM__XB4(i + 3);
+            f[i] = d0; f[i + 1] = d1; f[i + 2] = d2; f[i + 3] = d3;
+        }
+        for (; i < n; i++) f[i] = LMM__XB4(i);
+#undef LMM__XB4
     }
     for (; a < p; a++) {
         const double *xa = m->X->v + (size_t)a * n;
