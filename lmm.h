@@ -7443,7 +7443,7 @@ typedef struct lmm__blocks {
     int shift_ok;         /* 0 if X'X was not numerically positive definite */
     double *beta0;        /* OLS coefficients subtracted from y (see set_response) */
     double *xty;          /* p: X'(y - offset) (weighted: X'W(y - offset)) behind beta0 ... */
-    int xty_ok;           /* ... kept for the current y: lmm_model_set_X reuses its columns */
+    int xty_ok;           /* ... for the current X and y (lmm_model_set_response clears it, lmm_model_set_X remaps it) */
     double *yshift;       /* n: y - X beta0 (weighted: sqrt(w) (y - offset - X beta0)) */
     double *work_y;       /* n: w (y - offset), only with weights */
     /* When the first term's levels share few distinct blocks Z1'Z1 (balanced
@@ -8022,12 +8022,26 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
     if (from == 0) memset(B->cls_C, 0, (size_t)B->ncls * npair * rr * sizeof(double));
     else
         for (k = 0; k < B->ncls * npair; k++)
-            for (y = 0; y < r; y++) {
-                int x0 = y > from ? y : from;
-                memset(B->cls_C + k * rr + (size_t)y * r + x0, 0, (size_t)(r - x0) * sizeof(double));
+            for (y = 0; y < r; y++)
+                for (x = y > from ? y : from; x < r; x++) B->cls_C[k * rr + (size_t)y * r + x] = 0.0;
+    for (j = 0; from && j < B->l1; j++) {        /* the last rows only: by row x of the tail, each cell still one term a level */
+        int nj = (int)(B->cp[j + 1] - B->cp[j]), tail = nj - (r - from);
+        const int *rows = B->ri + B->cp[j];
+        const double *V = B->A21 + B->cp[j] * p1;
+        double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
+        for (a = 0, k = 0; a < p1; a++)
+            for (b = a; b < p1; b++, k++) {
+                const double *va = V + (size_t)a * nj, *vb = V + (size_t)b * nj;
+                double *S = C + (size_t)k * rr;
+                for (x = tail; x < nj; x++) {
+                    double *cell = S + rows[x], ax = va[x], bx = vb[x];
+                    if (a == b) { for (y = 0; y <= x; y++) if (va[y] != 0.0) cell[(size_t)rows[y] * r] += ax * va[y]; }
+                    else for (y = 0; y <= x; y++) cell[(size_t)rows[y] * r] += ax * vb[y] + bx * va[y];
+                }
             }
-    for (j = 0; j < B->l1; j++) {
-        int nj = (int)(B->cp[j + 1] - B->cp[j]), tail = from ? nj - (r - from) : 0;
+    }
+    for (j = 0; !from && j < B->l1; j++) {     /* everything: by column y */
+        int nj = (int)(B->cp[j + 1] - B->cp[j]);
         const int *rows = B->ri + B->cp[j];
         const double *V = B->A21 + B->cp[j] * p1;
         double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
@@ -8037,9 +8051,8 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
                 double *S = C + (size_t)k * rr;
                 for (y = 0; y < nj; y++) {   /* rows ascend: rows[x] >= rows[y] for x >= y */
                     double *col = S + (size_t)rows[y] * r, by = vb[y], ay = va[y];
-                    int x0 = y > tail ? y : tail;
-                    if (a == b) { if (ay != 0.0) for (x = x0; x < nj; x++) col[rows[x]] += va[x] * ay; }
-                    else for (x = x0; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
+                    if (a == b) { if (ay != 0.0) for (x = y; x < nj; x++) col[rows[x]] += va[x] * ay; }
+                    else for (x = y; x < nj; x++) col[rows[x]] += va[x] * by + vb[x] * ay;
                 }
             }
     }
@@ -8055,25 +8068,30 @@ static void lmm__classes_fill(lmm__blocks *B, int from)
    tmp: p * p doubles (p = the number of X columns). */
 static void lmm__classes_remap(lmm__blocks *B, const int *map, double *tmp)
 {
-    int r = B->r, qr = B->qr, p = r - qr - 1, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k, fresh = 0;
+    int r = B->r, qr = B->qr, p = r - qr - 1, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k, fresh = 0, a0, s0;
     size_t rr = (size_t)r * r;
     for (a = 0; a < p; a++) fresh += map[a] < 0;
-    for (k = 0; k < B->ncls * npair; k++) {
+    for (a0 = 0; a0 < p && map[a0] == a0; a0++) {}   /* columns before a0 stay where they are: untouched (a0 starts a run) */
+    for (a = a0, s0 = p; a < p; a++) if (map[a] >= 0 && map[a] < s0) s0 = map[a];   /* the old columns read from s0 on */
+    for (k = 0; a0 < p && k < B->ncls * npair; k++) {
         double *S = B->cls_C + k * rr;
-        for (y = 0; y < qr; y++) {               /* X rows of the random-effects columns, by runs of consecutive old columns */
+        for (y = 0; y < qr; y++) {               /* X rows of the random-effects columns, by runs of consecutive old columns from a0 on */
             double *col = S + (size_t)y * r + qr;
-            memcpy(tmp, col, (size_t)p * sizeof(double));
-            for (a = 0; a < p; a = b) {
+            memcpy(tmp + s0, col + s0, (size_t)(p - s0) * sizeof(double));
+            for (a = a0; a < p; a = b) {
                 b = map[p + a];
-                if (map[a] < 0) memset(col + a, 0, (size_t)(b - a) * sizeof(double));
+                if (map[a] < 0) for (x = a; x < b; x++) col[x] = 0.0;
                 else memcpy(col + a, tmp + map[a], (size_t)(b - a) * sizeof(double));
             }
         }
-        for (b = 0; b < p; b++) memcpy(tmp + (size_t)b * p + b, S + (size_t)(qr + b) * r + qr + b, (size_t)(p - b) * sizeof(double));
-        for (b = 0; b < p; b++)                  /* X x X, lower triangle (old: tmp[lo * p + hi]) */
-            for (a = b; a < p; a++) {
-                int oa = map[a], ob = map[b];
-                S[(size_t)(qr + b) * r + qr + a] = oa < 0 || ob < 0 ? 0.0 : oa >= ob ? tmp[(size_t)ob * p + oa] : tmp[(size_t)oa * p + ob];
+        for (b = 0; b < p; b++) {                /* X x X, lower triangle: its old entries at and beyond a0 (old: tmp[lo * p + hi]) */
+            int from = b < a0 ? a0 : b;
+            memcpy(tmp + (size_t)b * p + from, S + (size_t)(qr + b) * r + qr + from, (size_t)(p - from) * sizeof(double));
+        }
+        for (b = 0; b < p; b++)
+            for (a = b < a0 ? a0 : b; a < p; a++) {
+                int oa = map[a], ob = map[b], lo = oa < ob ? oa : ob, hi = oa < ob ? ob : oa;
+                S[(size_t)(qr + b) * r + qr + a] = oa < 0 || ob < 0 ? 0.0 : hi < a0 ? S[(size_t)(qr + lo) * r + qr + hi] : tmp[(size_t)lo * p + hi];
             }
     }
     for (j = 0; fresh && j < B->l1; j++) {       /* new columns: their entries against every row but y's */
@@ -8082,17 +8100,18 @@ static void lmm__classes_remap(lmm__blocks *B, const int *map, double *tmp)
         const double *V = B->A21 + B->cp[j] * p1;
         double *C = B->cls_C + (size_t)B->cls_of[j] * npair * rr;
         for (a = 0; a < p; a++) {
-            int t = x0 + a;
+            int t = x0 + a, rt = rows[t];
             if (map[a] >= 0) continue;
             for (x = 0; x < nj - 1; x++) {
                 int lo = x < t ? x : t, hi = x < t ? t : x, e1, e2;
+                double *cell = x < t ? C + (size_t)rows[x] * r + rt : C + (size_t)rt * r + rows[x];   /* (rows[lo], rows[hi]) */
                 if (x >= x0 && x < t && map[x - x0] < 0) continue;   /* a pair of new columns: once, from the later */
+                if (p1 == 1) { *cell += V[hi] * V[lo]; continue; }
                 for (e1 = 0, k = 0; e1 < p1; e1++)
                     for (e2 = e1; e2 < p1; e2++, k++) {
                         const double *va = V + (size_t)e1 * nj, *vb = V + (size_t)e2 * nj;
-                        double *cell = C + (size_t)k * rr + (size_t)rows[lo] * r + rows[hi];
-                        if (e1 == e2) *cell += va[hi] * va[lo];
-                        else *cell += va[hi] * vb[lo] + vb[hi] * va[lo];
+                        if (e1 == e2) cell[(size_t)k * rr] += va[hi] * va[lo];
+                        else cell[(size_t)k * rr] += va[hi] * vb[lo] + vb[hi] * va[lo];
                     }
             }
         }
@@ -8632,9 +8651,9 @@ static lmm_status lmm__blocks_setup(lmm_model *m, lmm_error *err)
     return lmm__choose_path(m, err);
 }
 
-/* The response's cross-products; with reuse_xty (lmm_model_set_X, y unchanged)
-   X'y comes from B->xty when lmm__blocks_update_X kept it. */
-static lmm_status lmm__set_response(lmm_model *m, const double *y, int reuse_xty, lmm_error *err)
+/* The response's cross-products; X'y comes from B->xty while B->xty_ok (lmm_model_set_X,
+   y unchanged, after lmm__blocks_update_X kept it). */
+static lmm_status lmm__set_response(lmm_model *m, const double *y, lmm_error *err)
 {
     lmm__blocks *B;
     int n, i, k, c, j, ylast;
@@ -8658,7 +8677,7 @@ static lmm_status lmm__set_response(lmm_model *m, const double *y, int reuse_xty
             if (m->sqrtw_) for (i = 0; i < n; i++) B->work_y[i] = B->yshift[i] * m->weights[i];
             yt = m->sqrtw_ ? B->work_y : B->yshift;
         }
-        if (!reuse_xty || !B->xty_ok)
+        if (!B->xty_ok)
             for (c = 0; c < p; c++) B->xty[c] = B->shift_ok ? lmm__dot(n, m->X->v + (size_t)c * n, yt) : 0.0;
         B->xty_ok = B->shift_ok;
         for (c = 0; c < p; c++) B->beta0[c] = B->shift_ok ? B->xty[c] : 0.0;
@@ -8714,7 +8733,9 @@ static lmm_status lmm__set_response(lmm_model *m, const double *y, int reuse_xty
 
 LMM_API lmm_status lmm_model_set_response(lmm_model *m, const double *y, lmm_error *err)
 {
-    return lmm__set_response(m, y, 0, err);
+    if (!m || !m->blk_) return lmm__fail(err, LMM_ERR_ARG, "lmm_model_set_response: NULL argument");
+    m->blk_->xty_ok = 0;                         /* a new y: X'y anew */
+    return lmm__set_response(m, y, err);
 }
 
 /* Free the blocks, plans and factor of m (kept: the model's own fields). */
@@ -8812,19 +8833,16 @@ static void lmm__x_column_map(const lmm_matrix *old, const lmm_matrix *X, int *m
    the random-effects cross-products, the pattern and the path stay; column a
    equal to old column map[a] (lmm__x_column_map) keeps its products, the class
    sums included (a refit without one column of X computes only what that
-   change moves). The y row is left to the response. Returns nonzero (nothing
-   changed) when out of memory. */
-static int lmm__blocks_update_X(lmm_model *m, const int *map)
+   change moves). The y row is left to the response. The old products wait in
+   the factor's storage, stale until the next factor anyway: L22 (r^2 >= p^2 +
+   qr p + 1) holds X'X and Zr'X, L21 (A21's size) level by level X'Z1. */
+static void lmm__blocks_update_X(lmm_model *m, const int *map)
 {
     lmm__blocks *B = m->blk_;
     const lmm_matrix *X = m->X;
     const lmm_reterm *t1 = &m->terms[0];
     int n = m->nobs, p = X->ncol, qr = B->qr, r = B->r, p1 = B->p1, a, b, c, i, j, k;
-    double *oxx, *ozx, *oa21, *xw = B->yshift;   /* yshift: scratch until set_response rewrites it */
-    oxx = LMM__NEW(double, (size_t)p * p + 1);   /* also lmm__classes_remap's scratch */
-    ozx = LMM__NEW(double, (size_t)qr * p + 1);
-    oa21 = LMM__NEW(double, (size_t)B->l1 * p1 * p);
-    if (!oxx || !ozx || !oa21) { LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21); return 1; }
+    double *oxx = B->L22, *ozx = B->L22 + (size_t)p * p, *oa21 = B->L21, *xw = B->yshift;   /* yshift: scratch until set_response rewrites it */
     /* the old X rows' products, before they are overwritten */
     for (b = 0; b < p; b++) {
         const double *col = B->A22 + (size_t)(qr + b) * r;
@@ -8884,10 +8902,8 @@ static int lmm__blocks_update_X(lmm_model *m, const int *map)
         for (a = 0; a < p; a++) B->xty[a] = map[a] >= 0 ? oxx[map[a]] : lmm__dot(n, X->v + (size_t)a * n, m->y);
     }
     else B->xty_ok = 0;
-    if (B->path == LMM__PATH_CLASSES && B->cls_ready) lmm__classes_remap(B, map, oxx);   /* the class sums' X rows */
+    if (B->path == LMM__PATH_CLASSES && B->cls_ready) lmm__classes_remap(B, map, oxx);   /* the class sums' X rows (oxx: its scratch now) */
     else B->cls_ready = 0;                       /* filled in full when the class path is chosen */
-    LMM_FREE(oxx); LMM_FREE(ozx); LMM_FREE(oa21);
-    return 0;
 }
 
 LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error *err)
@@ -8920,12 +8936,9 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
         if (m->X->terms) for (j = 0; j < m->X->nterms; j++) LMM_FREE(m->X->terms[j]);
         LMM_FREE(m->X->terms); LMM_FREE(m->X->assign);   /* as a copy would: the caller's X brings no terms */
         m->X->terms = NULL; m->X->assign = NULL; m->X->nterms = 0;
-        if (lmm__blocks_update_X(m, map) != 0) {   /* out of memory for its scratch: everything anew */
-            lmm__blocks_free(m);
-            if (lmm__blocks_setup(m, err) != LMM_OK) { LMM_FREE(map); return LMM_ERR_NOMEM; }
-        }
+        lmm__blocks_update_X(m, map);
         LMM_FREE(map);
-        return lmm__set_response(m, m->y, 1, err);
+        return lmm__set_response(m, m->y, err);
     }
     copy = LMM__ZNEW(lmm_matrix, 1);
     if (!copy) return lmm__nomem(err);
@@ -8943,7 +8956,7 @@ LMM_API lmm_status lmm_model_set_X(lmm_model *m, const lmm_matrix *X, lmm_error 
     lmm__blocks_free(m);
     if (lmm__blocks_setup(m, err) != LMM_OK) { lmm_matrix_free(old); return LMM_ERR_NOMEM; }
     lmm_matrix_free(old);
-    return lmm__set_response(m, m->y, 1, err);
+    return lmm__set_response(m, m->y, err);
 }
 
 /* ---- 5. Lambda(theta) products ------------------------------------------ */
@@ -10286,17 +10299,35 @@ static void lmm__fit_residuals(lmm_fit *fit)
     int n = m->nobs, p = m->X->ncol, i, a, k, c;
     double *sr = fit->work_ + fit->optim_work_;
     static const double probs[5] = { 0, 0.25, 0.5, 0.75, 1 };
+    double *f = fit->fitted;
+    /* X beta by columns, four a pass (each row's sum in the order a = 0, 1, ..., as row by row) */
+    for (i = 0; i < n; i++) f[i] = 0.0;
+    for (a = 0; a + 4 <= p; a += 4) {
+        const double *x0 = m->X->v + (size_t)a * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+        double b0 = fit->beta[a], b1 = fit->beta[a + 1], b2 = fit->beta[a + 2], b3 = fit->beta[a + 3];
+#define LMM__XB4(i) (f[i] + x0[i] * b0 + x1[i] * b1 + x2[i] * b2 + x3[i] * b3)
+        for (i = 0; i + 4 <= n; i += 4) {        /* four rows, loads ahead of the stores (f may alias X for all the compiler knows) */
+            double d0 = LMM__XB4(i), d1 = LMM__XB4(i + 1), d2 = LMM__XB4(i + 2), d3 = LMM__XB4(i + 3);
+            f[i] = d0; f[i + 1] = d1; f[i + 2] = d2; f[i + 3] = d3;
+        }
+        for (; i < n; i++) f[i] = LMM__XB4(i);
+#undef LMM__XB4
+    }
+    for (; a < p; a++) {
+        const double *xa = m->X->v + (size_t)a * n;
+        double ba = fit->beta[a];
+        for (i = 0; i < n; i++) f[i] += xa[i] * ba;
+    }
     for (i = 0; i < n; i++) {
-        double f = 0;
-        for (a = 0; a < p; a++) f += m->X->v[(size_t)a * n + i] * fit->beta[a];
+        double fi = f[i];
         for (k = 0; k < m->nterms; k++) {
             const lmm_reterm *t = &m->terms[k];
             const double *b = fit->b + t->u_offset + t->codes[i] * t->ncol;
-            for (c = 0; c < t->ncol; c++) f += t->z[(size_t)c * n + i] * b[c];
+            for (c = 0; c < t->ncol; c++) fi += t->z[(size_t)c * n + i] * b[c];
         }
-        if (m->offset) f += m->offset[i];
-        fit->fitted[i] = f;
-        fit->resid[i] = m->y[i] - f;
+        if (m->offset) fi += m->offset[i];
+        f[i] = fi;
+        fit->resid[i] = m->y[i] - fi;
     }
     /* lme4's resid() is y - fitted; summary's scaled residuals are Pearson's, sqrt(w) (y - fitted) / sigma */
     if (m->sqrtw_) for (i = 0; i < n; i++) sr[i] = m->sqrtw_[i] * fit->resid[i] / fit->sigma;

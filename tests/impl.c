@@ -34,3 +34,9 @@ int lmm_test_pair_levels(const lmm_model *m)
     for (j = 0; j < B->l1; j++) count += lmm__level_pairs(B, j);
     return count;
 }
+
+/* The library's internals, seen here only: whether the objective's factor is the class path. */
+int lmm_test_model_on_class_path(const lmm_model *m)
+{
+    return m && m->blk_ && m->blk_->path == LMM__PATH_CLASSES;
+}

@@ -18,6 +18,8 @@ char *lmm_test_slurp(FILE *f);   /* an open file's whole text (caller frees) */
 /* Output `got` (what print_fn wrote into a tmpfile, read back and freed here) equals R's text in
    TEST_DATA_DIR/relpath, R's curly quotes read as ASCII '; a difference prints both. */
 void lmm_test_check_r_text(const char *relpath, FILE *got);
+/* The model's objective path runs the class sums (lmm__factor_classes): 1, or 0 (tests/impl.c) */
+int lmm_test_model_on_class_path(const lmm_model *m);
 
 #define CHECK(cond) lmm_test_check(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= max(rtol*|want|, atol) */

@@ -112,6 +112,8 @@ static void class_path_set_x(void)
         CHECK(lmm_model_build(df, "AqE ~ 1 + (1|plot_number) + (1|disk)", NULL, &fresh, &err) == LMM_OK);
         if (!fresh) break;
         CHECK(lmm_model_set_X(fresh, &X, &err) == LMM_OK);
+        CHECK(lmm_test_model_on_class_path(m));  /* the updated sums are what is compared, */
+        CHECK(lmm_test_model_on_class_path(fresh));   /* against the class path built afresh */
         for (t = 0; t < 2; t++) {
             for (reml = 0; reml < 2; reml++)
                 CHECK_CLOSE(lmm_model_objective(m, theta[t], reml), lmm_model_objective(fresh, theta[t], reml), 1e-12, 0);
