@@ -7,7 +7,7 @@ int main(int argc, char **argv)
 {
     const char *fixed = "AqE ~ ID + days + I(days^2) + Precip + Precip_7day";
     bench b;
-    int k, j, c, nfits = 0;
+    int k, j, c, prev, nfits = 0;
     double maxdelta = 0;
     lmm_frame *df;
     lmm_fit_options opts;
@@ -33,16 +33,26 @@ int main(int argc, char **argv)
         M1.nrow = M->nrow; M1.ncol = M->ncol - 1;
         M1.v = (double *)malloc(sizeof(double) * (size_t)M->nrow * M->ncol);
         M1.colnames = (char **)malloc(sizeof(char *) * (size_t)M->ncol);
-        for (j = 0; j < M->ncol; j++) {
+        for (j = 0, prev = -1; j < M->ncol; j++) {
             lmm_fit *fj = NULL;
             int kk;
             double d;
             if (strncmp(M->colnames[j], "ID", 2) != 0) continue;
-            for (kk = 0, c = 0; kk < M->ncol; kk++) {
-                if (kk == j) continue;
-                memcpy(M1.v + (size_t)c * M->nrow, M->v + (size_t)kk * M->nrow, sizeof(double) * (size_t)M->nrow);
-                M1.colnames[c++] = M->colnames[kk];
+            if (prev < 0) {
+                for (kk = 0, c = 0; kk < M->ncol; kk++) {
+                    if (kk == j) continue;
+                    memcpy(M1.v + (size_t)c * M->nrow, M->v + (size_t)kk * M->nrow, sizeof(double) * (size_t)M->nrow);
+                    M1.colnames[c++] = M->colnames[kk];
+                }
+            } else {
+                /* X without column prev -> X without column j (> prev): only the columns
+                   between them move one place, the rest stay (one column for neighbours) */
+                for (kk = prev; kk < j; kk++) {
+                    memcpy(M1.v + (size_t)kk * M->nrow, M->v + (size_t)kk * M->nrow, sizeof(double) * (size_t)M->nrow);
+                    M1.colnames[kk] = M->colnames[kk];
+                }
             }
+            prev = j;
             if (lmm_model_set_X(m, &M1, &err) || lmm_model_fit(m, &opts, &fj, &err)) bench_die("refit", &err);
             d = full->aic - fj->aic;
             if (d > maxdelta || nfits == 1) maxdelta = d;
