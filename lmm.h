@@ -2014,23 +2014,26 @@ static void lmm__gemm_nt_sub(int m, int n, int k, const double *a, int lda,
 /* c (m x n, ldc; lower part only when diag) -= panel rows [i0, i0+m) times rows
    [j0, j0+n)', for a panel packed in MR-row slabs (pk: slab s, step l, row s*MR + i
    at pk[(s * kb + l) * MR + i]). The 8 x 4 products are named scalars so that
-   compilers keep them in registers (and vectorise them) at -O2. */
+   compilers keep them in registers (and vectorise them) at -O2; each of the
+   four b columns read through its own pointer, so that gcc broadcasts it
+   from memory (one load) instead of loading the four as a vector and
+   permuting it (three shuffles a step: the step's bottleneck, 1.3x slower). */
 static void lmm__tile_acc(const double *pk, int kb, int i0, int j0, double acc[LMM__NR][LMM__MR])
 {
     const double *a = pk + (size_t)(i0 / LMM__MR) * kb * LMM__MR;
-    const double *b = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR;
+    const double *b0 = pk + (size_t)(j0 / LMM__MR) * kb * LMM__MR + j0 % LMM__MR, *b1 = b0 + 1, *b2 = b0 + 2, *b3 = b0 + 3;
     int l;
 #define LMM__ACC4(y) double c0##y = 0, c1##y = 0, c2##y = 0, c3##y = 0, c4##y = 0, c5##y = 0, c6##y = 0, c7##y = 0
     LMM__ACC4(0); LMM__ACC4(1); LMM__ACC4(2); LMM__ACC4(3);
 #undef LMM__ACC4
-#define LMM__FMA8(y) do { double by = b[y]; c0##y = LMM__MADD(a0, by, c0##y); c1##y = LMM__MADD(a1, by, c1##y); \
+#define LMM__FMA8(y) do { double by = *b##y; c0##y = LMM__MADD(a0, by, c0##y); c1##y = LMM__MADD(a1, by, c1##y); \
                           c2##y = LMM__MADD(a2, by, c2##y); c3##y = LMM__MADD(a3, by, c3##y); c4##y = LMM__MADD(a4, by, c4##y); \
                           c5##y = LMM__MADD(a5, by, c5##y); c6##y = LMM__MADD(a6, by, c6##y); c7##y = LMM__MADD(a7, by, c7##y); } while (0)
-#define LMM__STEP do { double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7]; \
-                       LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3); a += LMM__MR; b += LMM__MR; } while (0)
-    for (l = 0; l + 2 <= kb; l += 2) { LMM__STEP; LMM__STEP; }   /* two steps a trip: less loop overhead, same order */
-    if (l < kb) LMM__STEP;
-#undef LMM__STEP
+    for (l = 0; l < kb; l++) {
+        double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+        LMM__FMA8(0); LMM__FMA8(1); LMM__FMA8(2); LMM__FMA8(3);
+        a += LMM__MR; b0 += LMM__MR; b1 += LMM__MR; b2 += LMM__MR; b3 += LMM__MR;
+    }
 #undef LMM__FMA8
 #define LMM__PUT(y) do { acc[y][0] = c0##y; acc[y][1] = c1##y; acc[y][2] = c2##y; acc[y][3] = c3##y; \
                          acc[y][4] = c4##y; acc[y][5] = c5##y; acc[y][6] = c6##y; acc[y][7] = c7##y; } while (0)
@@ -2127,13 +2130,6 @@ static void lmm__gather_tile_add(const double *va, const double *vb, const doubl
         for (x = 0; x < m; x++)
             if (x - y >= lo) c[x + (size_t)y * ldc] = assign ? acc[y][x] : c[x + (size_t)y * ldc] + acc[y][x];
 }
-
-/* c - a b, fused where LMM__MADD is (the supernodes' panel solves). */
-#if defined(__FMA__) && !defined(LMM_NO_FMA)
-#define LMM__FNMA(a, b, c) fma(-(a), (b), (c))
-#else
-#define LMM__FNMA(a, b, c) ((c) - (a) * (b))
-#endif
 
 /* lmm__syrk_tile's product subtracted from scattered places: row i0 + x of
    column y (y0 <= y < n) at dst[colpos[y] + rowpos[i0 + x]] (a supernode's
@@ -2261,53 +2257,6 @@ static void lmm__panel_solve_pack(int kb, const double *d, int lda, double *pan,
     }
 }
 
-/* lmm__panel_solve_pack for the sparse factor's supernodes (kb <= LMM__NB):
-   each row the same operations in the same order (fused, LMM__FNMA, under
-   LMM__FUSED), two slabs at a time so that their dependence chains overlap
-   (one slab's solve waits on each step's latency). */
-static void lmm__panel_solve_pack2(int kb, const double *d, int lda, double *pan, int m2, double *pack)
-{
-    int i, nslab = (m2 + LMM__MR - 1) / LMM__MR;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (m2 >= 256)
-#endif
-    for (i = 0; i < nslab; i += 2) {
-        double spare[LMM__NB * LMM__MR];   /* the second slab's place when there is none */
-        double *sa = pack + (size_t)i * kb * LMM__MR, *sb = i + 1 < nslab ? sa + (size_t)kb * LMM__MR : spare;
-        int r0 = i * LMM__MR, rows = m2 - r0 < 2 * LMM__MR ? m2 - r0 : 2 * LMM__MR, x, y, l;
-        for (x = 0; x < kb; x++) {
-            double va[LMM__MR], vb[LMM__MR], inv = 1.0 / d[x + (size_t)x * lda];
-            const double *src = pan + (size_t)x * lda + r0;
-            if (rows == 2 * LMM__MR) for (y = 0; y < LMM__MR; y++) { va[y] = src[y]; vb[y] = src[y + LMM__MR]; }
-            else for (y = 0; y < LMM__MR; y++) {
-                va[y] = y < rows ? src[y] : 0.0;
-                vb[y] = y + LMM__MR < rows ? src[y + LMM__MR] : 0.0;
-            }
-            {   /* named scalars: kept in vector registers at -O2 */
-                double a0 = va[0], a1 = va[1], a2 = va[2], a3 = va[3], a4 = va[4], a5 = va[5], a6 = va[6], a7 = va[7];
-                double b0 = vb[0], b1 = vb[1], b2 = vb[2], b3 = vb[3], b4 = vb[4], b5 = vb[5], b6 = vb[6], b7 = vb[7];
-                for (l = 0; l < x; l++) {
-                    const double *pa = sa + (size_t)l * LMM__MR, *pb = sb + (size_t)l * LMM__MR;
-                    double f = d[x + (size_t)l * lda];
-                    a0 = LMM__FNMA(pa[0], f, a0); a1 = LMM__FNMA(pa[1], f, a1); a2 = LMM__FNMA(pa[2], f, a2); a3 = LMM__FNMA(pa[3], f, a3);
-                    a4 = LMM__FNMA(pa[4], f, a4); a5 = LMM__FNMA(pa[5], f, a5); a6 = LMM__FNMA(pa[6], f, a6); a7 = LMM__FNMA(pa[7], f, a7);
-                    b0 = LMM__FNMA(pb[0], f, b0); b1 = LMM__FNMA(pb[1], f, b1); b2 = LMM__FNMA(pb[2], f, b2); b3 = LMM__FNMA(pb[3], f, b3);
-                    b4 = LMM__FNMA(pb[4], f, b4); b5 = LMM__FNMA(pb[5], f, b5); b6 = LMM__FNMA(pb[6], f, b6); b7 = LMM__FNMA(pb[7], f, b7);
-                }
-                va[0] = a0; va[1] = a1; va[2] = a2; va[3] = a3; va[4] = a4; va[5] = a5; va[6] = a6; va[7] = a7;
-                vb[0] = b0; vb[1] = b1; vb[2] = b2; vb[3] = b3; vb[4] = b4; vb[5] = b5; vb[6] = b6; vb[7] = b7;
-            }
-            for (y = 0; y < LMM__MR; y++) { sa[(size_t)x * LMM__MR + y] = va[y] * inv; sb[(size_t)x * LMM__MR + y] = vb[y] * inv; }
-        }
-        for (x = 0; x < kb; x++) {
-            double *px = pan + (size_t)x * lda + r0;
-            const double *qa = sa + (size_t)x * LMM__MR, *qb = sb + (size_t)x * LMM__MR;
-            if (rows == 2 * LMM__MR) for (y = 0; y < LMM__MR; y++) { double u = qa[y], w = qb[y]; px[y] = u; px[y + LMM__MR] = w; }
-            else for (y = 0; y < rows; y++) px[y] = y < LMM__MR ? qa[y] : qb[y - LMM__MR];
-        }
-    }
-}
-
 #ifndef LMM_USE_CBLAS
 /* In-place lower Cholesky of a block that fits in the first-level cache (the
    diagonal blocks of lmm__chol_blocked on request), right-looking by panels of four
@@ -2407,7 +2356,6 @@ static int lmm__chol_blocked(int n, double *a, int lda, double *pack, int small_
         cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, m2, kb, 1.0, d, lda, pan, lda);
         lmm__gemm_nt_sub(m2, m2, kb, pan, lda, pan, lda, pan + (size_t)kb * lda, lda, 1);   /* dsyrk */
         (void)pack;
-        (void)lmm__panel_solve_pack;   /* the plain build's solve (the supernodes take the two-slab one) */
 #else
         (void)lmm__gemm_nt_sub;   /* the CBLAS path's update; here the packed kernel below */
         lmm__panel_solve_pack(kb, d, lda, pan, m2, pack);   /* panel = panel L11^{-T} */
@@ -7427,7 +7375,7 @@ typedef struct lmm__blocks {
     int *ri;              /* sorted rest rows per level; the X and y rows are always last */
     double *A21;          /* level j: n_j x p1 block (column-major) at cp[j] * p1: [Zr X y]' Z1 */
     double *A22;          /* r x r (full symmetric): [Zr X y]' [Zr X y]; NULL while the sparse
-                             path holds it in sp_a22 (lmm__sparse_release_a22) */
+                             path holds its nonzeros in sp_aval (lmm__sparse_release_a22) */
     double *ycol;         /* r: A22's y row while A22 is released */
     double *L11, *L21, *L22;
     int *rowterm;         /* r: term of each rest row (0 for the X and y rows) */
@@ -7486,11 +7434,12 @@ typedef struct lmm__blocks {
     int *sp_map;          /* r: scratch, position of a row in a target supernode */
     int *sp_rel;          /* r: scratch, those positions by a supernode's row */
     double *sp_val;       /* the supernodal factor */
-    double *sp_a22;       /* A22 in the supernodes' layout, all its nonzeros (NULL: S is built dense and gathered) */
-    /* ... and its nonzeros alone, which an evaluation reads (InstEval: 7 k of
-       the layout's 495 k): per factor column j, entries sp_acol[j] ..
-       sp_acol[j+1], each its row in the column's supernode and value; the X
-       and y rows always (y's is each column's last entry, for a new response) */
+    /* A22's nonzeros in factor order (NULL: S is built dense and gathered), all
+       an evaluation reads and all A22 holds (InstEval: 5.7 k entries where the
+       supernodes' layout has 495 k places): per factor column j, entries
+       sp_acol[j] .. sp_acol[j+1], rows ascending, each its row in the column's
+       supernode and value; the X and y rows always (y's is each column's last
+       entry, for a new response) */
     size_t *sp_acol;
     unsigned short *sp_arow;
     double *sp_aval;
@@ -8127,7 +8076,7 @@ static void lmm__sparse_free(lmm__blocks *B)
 {
     LMM_FREE(B->sp_perm); LMM_FREE(B->sp_first); LMM_FREE(B->sp_rp); LMM_FREE(B->sp_rows);
     LMM_FREE(B->sp_off); LMM_FREE(B->sp_snof); LMM_FREE(B->sp_map); LMM_FREE(B->sp_rel); LMM_FREE(B->sp_val);
-    LMM_FREE(B->sp_a22); LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol); LMM_FREE(B->sp_z);
+    LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol); LMM_FREE(B->sp_z);
     LMM_FREE(B->sp_cls_a); LMM_FREE(B->sp_gcol); LMM_FREE(B->sp_gcls); LMM_FREE(B->sp_gstart);
     LMM_FREE(B->sp_erow); LMM_FREE(B->sp_eval); LMM_FREE(B->sp_ecnt); LMM_FREE(B->sp_tail);
     LMM_FREE(B->sp_acol); LMM_FREE(B->sp_arow); LMM_FREE(B->sp_aval);
@@ -8137,7 +8086,7 @@ static void lmm__sparse_free(lmm__blocks *B)
     B->sp_z = NULL;
     B->sp_perm = B->sp_first = B->sp_rp = B->sp_rows = B->sp_snof = B->sp_map = B->sp_rel = NULL;
     B->sp_pr = B->sp_pn = NULL;
-    B->sp_off = B->sp_pcol = NULL; B->sp_val = B->sp_a22 = NULL;
+    B->sp_off = B->sp_pcol = NULL; B->sp_val = NULL;
     B->sp_nsn = 0;
 }
 
@@ -8161,51 +8110,44 @@ static void lmm__sparse_map(lmm__blocks *B, int t)
     for (i = 0; i < mt; i++) B->sp_map[rt[i]] = i;
 }
 
-/* sp_a22's y row from A22's (the response changed): y is the last row of
+/* sp_aval's y row from A22's (the response changed): y is the last row of
    every supernode, as r - 1 is the last factor position. */
 static void lmm__sparse_sync_y(lmm__blocks *B)
 {
-    int r = B->r, s, c;
+    int r = B->r, j;
     const double *yrow = B->A22 ? B->A22 + r - 1 : B->ycol;
     size_t step = B->A22 ? (size_t)r : 1;
-    for (s = 0; s < B->sp_nsn; s++) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
-        for (c = 0; c < nc; c++) {
-            double v = yrow[(size_t)B->sp_perm[f + c] * step];
-            B->sp_a22[B->sp_off[s] + (size_t)c * mr + mr - 1] = v;
-            if (B->sp_aval) B->sp_aval[B->sp_acol[f + c + 1] - 1] = v;
-        }
-    }
+    for (j = 0; j < r; j++) B->sp_aval[B->sp_acol[j + 1] - 1] = yrow[(size_t)B->sp_perm[j] * step];
 }
 
-/* Release the dense A22 (r^2 doubles) once sp_a22 holds it: every nonzero of
+/* Release the dense A22 (r^2 doubles) once sp_aval holds it: every nonzero of
    A22 lies on the factor's pattern (two rest effects meet only in an
    observation, and its first-term level's clique joins them; the X and y rows
    are dense). Only the y row stays, in ycol, for lmm_model_set_response. */
 static void lmm__sparse_release_a22(lmm__blocks *B)
 {
     int r = B->r;
-    if (!B->sp_a22 || !B->A22) return;
+    if (!B->sp_aval || !B->A22) return;
     if (!B->ycol && !(B->ycol = LMM__NEW(double, r))) return;   /* not fatal: A22 is kept */
     memcpy(B->ycol, B->A22 + (size_t)(r - 1) * r, (size_t)r * sizeof(double));
     LMM_FREE(B->A22);
     B->A22 = NULL;
 }
 
-/* A22 back from sp_a22 and ycol, before the plan is dropped (path change). */
+/* A22 back from sp_aval and ycol, before the plan is dropped (path change). */
 static int lmm__sparse_restore_a22(lmm__blocks *B)
 {
     int r = B->r, s, c, i;
+    size_t e;
     if (B->A22) return 0;
     if (!(B->A22 = LMM__ZNEW(double, (size_t)r * r))) return 1;
     for (s = 0; s < B->sp_nsn; s++) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
+        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f;
         const int *rows = B->sp_rows + B->sp_rp[s];
-        const double *src = B->sp_a22 + B->sp_off[s];
         for (c = 0; c < nc; c++)
-            for (i = c; i < mr; i++) {
-                int oc = B->sp_perm[f + c], orow = B->sp_perm[rows[i]];
-                B->A22[(size_t)oc * r + orow] = B->A22[(size_t)orow * r + oc] = src[(size_t)c * mr + i];
+            for (e = B->sp_acol[f + c]; e < B->sp_acol[f + c + 1]; e++) {
+                int oc = B->sp_perm[f + c], orow = B->sp_perm[rows[B->sp_arow[e]]];
+                B->A22[(size_t)oc * r + orow] = B->A22[(size_t)orow * r + oc] = B->sp_aval[e];
             }
     }
     for (i = 0; i < r; i++) B->A22[(size_t)i * r + r - 1] = B->A22[(size_t)(r - 1) * r + i] = B->ycol[i];
@@ -8214,8 +8156,8 @@ static int lmm__sparse_restore_a22(lmm__blocks *B)
 
 /* The merged class products (lmm__blocks, sp_ncls) from A21's random-effect
    rows, for p1 = 1; none (sp_ncls = 0) when they would not save a quarter of
-   the pairs or memory runs out. iperm: factor position of each rest row;
-   sp_a22 in place. Columns in factor order, each column's levels sorted by
+   the pairs or memory runs out. iperm: factor position of each rest row.
+   Columns in factor order, each column's levels sorted by
    class, each class's products summed in a scratch column; pass 0 also checks
    whether all are counts (sp_ecnt: whole, 0..65535), exact in 16 bits. */
 static void lmm__sparse_plan_classes(lmm__blocks *B, const int *iperm, size_t npair)
@@ -8312,8 +8254,9 @@ fail:
     LMM_FREE(cls); LMM_FREE(cnt); LMM_FREE(mark); LMM_FREE(touched); LMM_FREE(order); LMM_FREE(a); LMM_FREE(acc);
 }
 
-/* sp_a22's entries an evaluation reads (lmm__blocks, sp_acol): the nonzeros
-   of each factor column, and the X and y rows. Nonzero when out of memory. */
+/* A22's entries in factor order (lmm__blocks, sp_acol): the nonzeros of each
+   factor column on its supernode's rows (every one lies there), and the X and
+   y rows. Nonzero when out of memory. */
 static int lmm__sparse_plan_a22_entries(lmm__blocks *B)
 {
     int r = B->r, qr = B->qr, s, c, i, pass;
@@ -8323,17 +8266,19 @@ static int lmm__sparse_plan_a22_entries(lmm__blocks *B)
         for (s = 0, ne = 0; s < B->sp_nsn; s++) {
             int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
             const int *rows = B->sp_rows + B->sp_rp[s];
-            const double *src = B->sp_a22 + B->sp_off[s];
             for (c = 0; c < nc; c++) {
+                const double *src = B->A22 + (size_t)B->sp_perm[f + c] * r;
                 B->sp_acol[f + c] = ne;
-                for (i = c; i < mr; i++)
-                    if (src[(size_t)c * mr + i] != 0.0 || rows[i] >= qr) {
+                for (i = c; i < mr; i++) {
+                    double v = src[B->sp_perm[rows[i]]];
+                    if (v != 0.0 || rows[i] >= qr) {
                         if (pass) {
                             B->sp_arow[ne] = (unsigned short)i;
-                            B->sp_aval[ne] = src[(size_t)c * mr + i];
+                            B->sp_aval[ne] = v;
                         }
                         ne++;
                     }
+                }
             }
         }
         B->sp_acol[r] = ne;
@@ -8346,34 +8291,21 @@ static int lmm__sparse_plan_a22_entries(lmm__blocks *B)
     return 0;
 }
 
-/* The sparse path's direct assembly: A22 copied into the supernodes' layout,
+/* The sparse path's direct assembly: A22's entries in factor order,
    and for every factor column the merged class products (p1 = 1, when they
    pay) or the pairs of first-term levels that update it (sp_pr). Off (S
    built dense, then gathered) when the pairs would outgrow L22 itself or a
    position does not fit a short. Nonzero when out of memory with A22 gone. */
 static int lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
 {
-    int r = B->r, s, c, i, j, x, fy;
+    int r = B->r, s, j, x, fy;
     size_t npair = 0, k, e;
     for (j = 0; j < B->l1; j++) {
         size_t nj = B->cp[j + 1] - B->cp[j];
         npair += nj * (nj + 1) / 2;
     }
     if (npair > 2 * (size_t)r * r || r > 65535 || B->sp_off[B->sp_nsn] > (size_t)INT_MAX) return 0;
-    if (!(B->sp_a22 = LMM__NEW(double, B->sp_off[B->sp_nsn]))) return 0;
-    for (s = 0; s < B->sp_nsn; s++) {
-        int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s];
-        const int *rows = B->sp_rows + B->sp_rp[s];
-        double *dst = B->sp_a22 + B->sp_off[s];
-        for (c = 0; c < nc; c++)
-            for (i = 0; i < mr; i++)
-                dst[(size_t)c * mr + i] = B->A22[(size_t)B->sp_perm[f + c] * r + B->sp_perm[rows[i]]];
-    }
-    if (lmm__sparse_plan_a22_entries(B) != 0) {  /* not fatal: S gathered from A22, still in place */
-        LMM_FREE(B->sp_a22);
-        B->sp_a22 = NULL;
-        return 0;
-    }
+    if (lmm__sparse_plan_a22_entries(B) != 0) return 0;   /* not fatal: S gathered from A22, still in place */
     if (B->p1 == 1) {
         lmm__sparse_release_a22(B);              /* before the classes are built: a lower peak */
         lmm__sparse_plan_classes(B, iperm, npair);
@@ -8386,8 +8318,8 @@ static int lmm__sparse_plan_assembly(lmm__blocks *B, const int *iperm)
         LMM_FREE(B->sp_pr); LMM_FREE(B->sp_pn); LMM_FREE(B->sp_pcol);
         B->sp_pr = B->sp_pn = NULL; B->sp_pcol = NULL;
         if (lmm__sparse_restore_a22(B) != 0) return 1;
-        LMM_FREE(B->sp_a22); LMM_FREE(B->sp_acol); LMM_FREE(B->sp_arow); LMM_FREE(B->sp_aval);
-        B->sp_a22 = B->sp_aval = NULL; B->sp_acol = NULL; B->sp_arow = NULL;
+        LMM_FREE(B->sp_acol); LMM_FREE(B->sp_arow); LMM_FREE(B->sp_aval);
+        B->sp_aval = NULL; B->sp_acol = NULL; B->sp_arow = NULL;
         return 0;
     }
     lmm__sparse_release_a22(B);                  /* before the pairs are written: a lower peak */
@@ -8727,7 +8659,7 @@ static lmm_status lmm__set_response(lmm_model *m, const double *y, lmm_error *er
     }
     if (B->path == LMM__PATH_CLASSES) lmm__classes_fill(B, B->cls_ready ? B->r - 1 : 0);
     else B->cls_ready = 0;                       /* filled in full if the class path is chosen again */
-    if (B->sp_a22) lmm__sparse_sync_y(B);
+    if (B->sp_aval) lmm__sparse_sync_y(B);
     return LMM_OK;
 }
 
@@ -9616,7 +9548,7 @@ static int lmm__sparse_supernode(lmm__blocks *B, int s)
         int kb = nc - k0 < LMM__NB ? nc - k0 : LMM__NB, p0 = k0 + kb, m2 = mr - p0, j0, g0, g1;
         double *d = blk + (size_t)k0 * mr + k0;
         if (lmm_chol(kb, d, mr) != 0) return 1;
-        lmm__panel_solve_pack2(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
+        lmm__panel_solve_pack(kb, d, mr, d + kb, m2, pack);   /* pack row i: supernode row p0 + i */
         /* OpenMP: by tile columns, each output computed alike whatever the threads */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) if ((double)kb * (nc - p0) * m2 >= 4e6)
@@ -10373,7 +10305,25 @@ static int lmm__sparse_selinv(lmm__blocks *B)
         for (a = 0; a < c; a += 4) {             /* Tm = G W, four columns per pass over G; Z_BD = -Tm */
             int na = c - a < 4 ? c - a : 4, y;
             for (y = 0; y < na; y++) memset(Tm + (size_t)(a + y) * b, 0, (size_t)b * sizeof(double));
-            for (k = 0; k < b; k++) {
+            k = 0;
+            if (na == 4)                         /* four k a pass, each sum in a register: the same terms in the same order */
+                for (; k + 4 <= b; k += 4) {
+                    const double *g0 = G + (size_t)k * b, *g1 = g0 + b, *g2 = g1 + b, *g3 = g2 + b;
+                    const double *wa = W + k + (size_t)a * b;
+                    double *t0 = Tm + (size_t)a * b, *t1 = t0 + b, *t2 = t1 + b, *t3 = t2 + b;
+                    double w00 = wa[0], w01 = wa[1], w02 = wa[2], w03 = wa[3], w10 = wa[b], w11 = wa[b + 1], w12 = wa[b + 2], w13 = wa[b + 3];
+                    double w20 = wa[2 * b], w21 = wa[2 * b + 1], w22 = wa[2 * b + 2], w23 = wa[2 * b + 3];
+                    double w30 = wa[3 * b], w31 = wa[3 * b + 1], w32 = wa[3 * b + 2], w33 = wa[3 * b + 3];
+                    for (i = 0; i < b; i++) {
+                        double x0 = g0[i], x1 = g1[i], x2 = g2[i], x3 = g3[i], s0 = t0[i], s1 = t1[i], s2 = t2[i], s3 = t3[i];
+                        s0 += x0 * w00; s0 += x1 * w01; s0 += x2 * w02; s0 += x3 * w03;
+                        s1 += x0 * w10; s1 += x1 * w11; s1 += x2 * w12; s1 += x3 * w13;
+                        s2 += x0 * w20; s2 += x1 * w21; s2 += x2 * w22; s2 += x3 * w23;
+                        s3 += x0 * w30; s3 += x1 * w31; s3 += x2 * w32; s3 += x3 * w33;
+                        t0[i] = s0; t1[i] = s1; t2[i] = s2; t3[i] = s3;
+                    }
+                }
+            for (; k < b; k++) {
                 const double *gk = G + (size_t)k * b;
                 if (na == 4) {
                     double w0 = W[k + (size_t)a * b], w1 = W[k + (size_t)(a + 1) * b], w2 = W[k + (size_t)(a + 2) * b], w3 = W[k + (size_t)(a + 3) * b];
@@ -11006,7 +10956,7 @@ static int lmm__moment_theta(const lmm_model *m, double *theta)
     const double *yrow = B->A22 ? B->A22 + r - 1 : B->ycol;
     size_t ystep = B->A22 ? (size_t)r : 1;
     if (K > LMM__MOMENT_MAXTERMS || B->p1 != 1 || !B->diag_rest || B->y_exact || (!B->shift_ok && p > 0)) return 0;
-    if (!B->A22 && !B->sp_a22) return 0;
+    if (!B->A22 && !B->sp_aval) return 0;
     P1 = LMM__ZNEW(double, (size_t)B->l1 * p + 1);
     Pr = LMM__ZNEW(double, (size_t)qr * p + 1);
     Q = LMM__ZNEW(double, (size_t)K * p * p + 1);
@@ -11018,15 +10968,16 @@ static int lmm__moment_theta(const lmm_model *m, double *theta)
         int nj = (int)(B->cp[j + 1] - B->cp[j]);
         for (c = 0; c < p; c++) P1[(size_t)j * p + c] = B->A21[B->cp[j] + nj - nt + c];
     }
-    for (x = 0; x < qr; x++) {                   /* sp_a22: factor position x holds rest row sp_perm[x] */
+    for (x = 0; x < qr; x++) {                   /* sp_aval: factor position x holds rest row sp_perm[x] */
         if (B->A22) {
             dr[x] = B->A22[(size_t)x * r + x];
             for (c = 0; c < p; c++) Pr[(size_t)x * p + c] = B->A22[(size_t)x * r + qr + c];
         } else {
-            int sn = B->sp_snof[x], mr = B->sp_rp[sn + 1] - B->sp_rp[sn], o = B->sp_perm[x];
-            const double *col = B->sp_a22 + B->sp_off[sn] + (size_t)(x - B->sp_first[sn]) * mr;
-            dr[o] = col[x - B->sp_first[sn]];
-            for (c = 0; c < p; c++) Pr[(size_t)o * p + c] = col[mr - nt + c];   /* the X rows end every supernode's list */
+            size_t e0 = B->sp_acol[x], e1 = B->sp_acol[x + 1];
+            int o = B->sp_perm[x];
+            /* the diagonal leads the column's entries unless it is zero; its X and y rows end them */
+            dr[o] = e0 < e1 && B->sp_arow[e0] == x - B->sp_first[B->sp_snof[x]] ? B->sp_aval[e0] : 0.0;
+            for (c = 0; c < p; c++) Pr[(size_t)o * p + c] = B->sp_aval[e1 - nt + c];
         }
     }
     for (j = 0; j < B->l1 + qr; j++) {
@@ -11084,13 +11035,14 @@ static int lmm__moment_theta(const lmm_model *m, double *theta)
             }
     } else
         for (s = 0; s < B->sp_nsn; s++) {
-            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f, mr = B->sp_rp[s + 1] - B->sp_rp[s], i;
+            int f = B->sp_first[s], nc = B->sp_first[s + 1] - f;
             const int *rows = B->sp_rows + B->sp_rp[s];
-            const double *blk = B->sp_a22 + B->sp_off[s];
+            size_t e;
             for (c = 0; c < nc && f + c < qr; c++)
-                for (i = c + 1; i < mr && rows[i] < qr; i++) {
-                    double g = blk[(size_t)c * mr + i];
-                    int ox = B->sp_perm[rows[i]], oy = B->sp_perm[f + c];
+                for (e = B->sp_acol[f + c]; e < B->sp_acol[f + c + 1] && rows[B->sp_arow[e]] < qr; e++) {
+                    double g = B->sp_aval[e];
+                    int ox = B->sp_perm[rows[B->sp_arow[e]]], oy = B->sp_perm[f + c];
+                    if (B->sp_arow[e] == c) continue;   /* the diagonal */
                     if (g != 0.0 && B->rowterm[ox] != B->rowterm[oy])
                         LMM__MOMENT_PAIR(B->rowterm[ox], B->rowterm[oy], g, Pr + (size_t)ox * p, Pr + (size_t)oy * p, dr[ox], dr[oy]);
                 }

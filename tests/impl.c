@@ -40,3 +40,22 @@ int lmm_test_model_on_class_path(const lmm_model *m)
 {
     return m && m->blk_ && m->blk_->path == LMM__PATH_CLASSES;
 }
+
+/* The sparse path's storage, for tests/test_sparsecls.c: returns 1 on the
+   sparse path with A22 held as entries (the dense A22 released), and which
+   Schur-complement storage the plan chose: merged class products (*ncls
+   classes, *counts when stored as 16-bit counts) or level pairs (*pairs). */
+int lmm_test_sparse_storage(const lmm_model *m, int *ncls, int *counts, int *pairs)
+{
+    const lmm__blocks *B = m->blk_;
+    *ncls = B->sp_ncls;
+    *counts = B->sp_ecnt != NULL;
+    *pairs = B->sp_pr != NULL;
+    return B->path == LMM__PATH_SPARSE && B->sp_aval != NULL && B->A22 == NULL;
+}
+
+/* The moment start's theta (lmm__moment_theta) on the model's current path. */
+int lmm_test_moment_theta(const lmm_model *m, double *theta)
+{
+    return lmm__moment_theta(m, theta);
+}

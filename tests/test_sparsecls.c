@@ -2,8 +2,14 @@
    factor: a crossed design whose first-term levels come in three sizes, so the
    products merge by class. Stored as counts when every product is a whole
    number (indicator terms), as doubles otherwise (a slope term, or weights);
-   the objective must agree with the dense path's at several theta. */
+   with a vector first term, level pairs instead. The objective must agree with
+   the dense path's at several theta, the intended storage must have run (its
+   fields read through tests/impl.c), and the moment start, which reads A22's
+   entries on the sparse path, must agree with the dense path's. */
 #include "test.h"
+
+int lmm_test_sparse_storage(const lmm_model *m, int *ncls, int *counts, int *pairs);
+int lmm_test_moment_theta(const lmm_model *m, double *theta);
 
 #define NS 60      /* first-term levels: 5, 6 or 7 observations each */
 #define ND 40      /* the crossed term's levels */
@@ -41,18 +47,34 @@ static lmm_frame *crossed_frame(void)
     return df;
 }
 
-/* The REML and ML objectives on the sparse and the dense factor at a few theta. */
-static void compare(const lmm_frame *df, const char *formula, int weighted)
+/* The REML and ML objectives on the sparse and the dense factor at a few
+   theta; want_ncls classes stored as counts (want_counts) or doubles, or the
+   pairs (want_ncls 0). */
+static void compare(const lmm_frame *df, const char *formula, int weighted, int want_ncls, int want_counts)
 {
-    static const double thetas[3][2] = { {1.0, 1.0}, {0.3, 2.5}, {1.7, 0.05} };
+    static const double thetas[3][4] = { {1.0, 1.0, 1.0, 1.0}, {0.3, 2.5, 0.2, 0.7}, {1.7, 0.05, -0.3, 1.2} };
     lmm_model_options mo;
     lmm_model *m = NULL;
     lmm_error err = {0};
-    int t, reml;
+    int t, reml, ncls = -1, counts = -1, pairs = -1, k, nth;
+    double th_sparse[4] = {0, 0, 0, 0}, th_dense[4] = {0, 0, 0, 0};
     memset(&mo, 0, sizeof mo);
     if (weighted) mo.weights_column = "w";
     CHECK(lmm_model_build(df, formula, &mo, &m, &err) == LMM_OK);
     if (!m) return;
+    nth = m->ntheta;
+    CHECK(lmm_model_set_factor(m, LMM_FACTOR_SPARSE, &err) == LMM_OK);
+    CHECK(lmm_test_sparse_storage(m, &ncls, &counts, &pairs) == 1);
+    CHECK(ncls == want_ncls);
+    CHECK(counts == (want_ncls > 0 && want_counts));
+    CHECK(pairs == (want_ncls == 0));
+    if (want_ncls > 0) {                         /* scalar terms only: the moment start applies */
+        CHECK(lmm_test_moment_theta(m, th_sparse) == 1);
+        CHECK(lmm_model_set_factor(m, LMM_FACTOR_DENSE, &err) == LMM_OK);
+        CHECK(lmm_test_moment_theta(m, th_dense) == 1);
+        for (k = 0; k < nth; k++) CHECK_CLOSE(th_sparse[k], th_dense[k], 1e-12, 0);
+        CHECK(th_sparse[0] > 0.05 && th_sparse[0] != 1.0);   /* a moment estimate, not the floor or lme4's start */
+    }
     for (t = 0; t < 3; t++)
         for (reml = 0; reml < 2; reml++) {
             double sparse, dense;
@@ -71,8 +93,9 @@ void test_sparsecls(void)
 {
     lmm_frame *df = crossed_frame();
     if (!df) return;
-    compare(df, "y ~ x + (1|s) + (1|d)", 0);        /* counts */
-    compare(df, "y ~ x + (1|s) + (0 + x|d)", 0);    /* products of x: doubles */
-    compare(df, "y ~ x + (1|s) + (1|d)", 1);        /* weighted: doubles */
+    compare(df, "y ~ x + (1|s) + (1|d)", 0, 3, 1);        /* three sizes: counts */
+    compare(df, "y ~ x + (1|s) + (0 + x|d)", 0, 3, 0);    /* products of x: doubles */
+    compare(df, "y ~ x + (1|s) + (1|d)", 1, 6, 0);        /* weighted: two weights a size, doubles */
+    compare(df, "y ~ x + (x|s) + (1|d)", 0, 0, 0);        /* p1 = 2: the level pairs */
     lmm_frame_free(df);
 }
