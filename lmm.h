@@ -7960,10 +7960,10 @@ static lmm_status lmm__classes_plan(lmm__blocks *B, lmm_error *err)
     return LMM_OK;
 }
 
-/* S_c^ab from A21, its rows from `from` on (lower triangle): all of it (0),
-   the X and y rows (qr: X changed) or only the y row (r - 1: the response
-   changed). Every level's list ends with the X and y rows, so the rows from
-   `from` >= qr are the last r - from of each list. */
+/* S_c^ab from A21, its rows from `from` on (lower triangle): all of it (0)
+   or only the y row (r - 1: the response changed; X changes go through
+   lmm__classes_remap). Every level's list ends with the X and y rows, so the
+   rows from `from` >= qr are the last r - from of each list. */
 static void lmm__classes_fill(lmm__blocks *B, int from)
 {
     int r = B->r, p1 = B->p1, npair = p1 * (p1 + 1) / 2, j, a, b, x, y, k;
@@ -10323,17 +10323,11 @@ static int lmm__sparse_selinv(lmm__blocks *B)
                         t0[i] = s0; t1[i] = s1; t2[i] = s2; t3[i] = s3;
                     }
                 }
-            for (; k < b; k++) {
+            for (; k < b; k++) {                 /* the rest of k one at a time, in the same order */
                 const double *gk = G + (size_t)k * b;
-                if (na == 4) {
-                    double w0 = W[k + (size_t)a * b], w1 = W[k + (size_t)(a + 1) * b], w2 = W[k + (size_t)(a + 2) * b], w3 = W[k + (size_t)(a + 3) * b];
-                    double *t0 = Tm + (size_t)a * b, *t1 = t0 + b, *t2 = t1 + b, *t3 = t2 + b;
-                    for (i = 0; i < b; i++) { double g = gk[i]; t0[i] += g * w0; t1[i] += g * w1; t2[i] += g * w2; t3[i] += g * w3; }
-                } else {
-                    for (y = 0; y < na; y++) {
-                        double w = W[k + (size_t)(a + y) * b], *ty = Tm + (size_t)(a + y) * b;
-                        for (i = 0; i < b; i++) ty[i] += gk[i] * w;
-                    }
+                for (y = 0; y < na; y++) {
+                    double w = W[k + (size_t)(a + y) * b], *ty = Tm + (size_t)(a + y) * b;
+                    for (i = 0; i < b; i++) ty[i] += gk[i] * w;
                 }
             }
             for (y = 0; y < na; y++)

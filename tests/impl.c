@@ -25,7 +25,6 @@ static void *lmm_test_realloc(void *p, size_t n)
 /* Levels of the first term whose share of the Schur complement goes in by
    observation pairs (lmm__level_pairs; -1 before the blocks are built), so
    the tests can tell that path from the others, which give the same figures. */
-int lmm_test_pair_levels(const lmm_model *m);
 int lmm_test_pair_levels(const lmm_model *m)
 {
     const lmm__blocks *B = m ? m->blk_ : NULL;

@@ -20,6 +20,12 @@ char *lmm_test_slurp(FILE *f);   /* an open file's whole text (caller frees) */
 void lmm_test_check_r_text(const char *relpath, FILE *got);
 /* The model's objective path runs the class sums (lmm__factor_classes): 1, or 0 (tests/impl.c) */
 int lmm_test_model_on_class_path(const lmm_model *m);
+/* The first term's levels that go in by observation pairs (lmm__level_pairs), -1 before the blocks */
+int lmm_test_pair_levels(const lmm_model *m);
+/* The sparse path's storage: 1 on it with A22 as entries; the class products' count, 16-bit counts, pairs */
+int lmm_test_sparse_storage(const lmm_model *m, int *ncls, int *counts, int *pairs);
+/* The moment start's theta on the model's current path */
+int lmm_test_moment_theta(const lmm_model *m, double *theta);
 
 #define CHECK(cond) lmm_test_check(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= max(rtol*|want|, atol) */

@@ -10,8 +10,6 @@
    levels), each meeting 17 or 18 of the items' 36 effects: rest block 39. */
 #include "test.h"
 
-int lmm_test_pair_levels(const lmm_model *m);   /* tests/impl.c */
-
 static double lcg_unit(long k)
 {
     return (double)((k * 7919 + 104729) % 10007) / 10007.0;

@@ -267,7 +267,7 @@ static void test_stall_width(void)
         for (i = 0; i < p; i++) x[i] = 1;
         CHECK(lmm_minimize(p, x, NULL, NULL, quartic_f, &q, NULL, NULL, &res, NULL) == LMM_OK);
         CHECK(q.count == res.nevals && res.nevals >= m + 1);
-        if (q.count < m + 1 || q.count > 600) continue;
+        if (q.count < m + 1) continue;
         for (i = 0; i <= m; i++) if (q.f[i] < fset) fset = q.f[i];
         /* the start's gain over its first set (f(1) then 2p + 1 more) lies between the two allowances */
         CHECK(q.f[0] - fset > 3e-9 * m * (1 + fset) && q.f[0] - fset < 5e-8 * m * (1 + fset));

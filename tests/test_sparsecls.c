@@ -8,9 +8,6 @@
    entries on the sparse path, must agree with the dense path's. */
 #include "test.h"
 
-int lmm_test_sparse_storage(const lmm_model *m, int *ncls, int *counts, int *pairs);
-int lmm_test_moment_theta(const lmm_model *m, double *theta);
-
 #define NS 60      /* first-term levels: 5, 6 or 7 observations each */
 #define ND 40      /* the crossed term's levels */
 
