@@ -10530,6 +10530,14 @@ static lmm_status lmm__condvar_sparse(lmm_fit *fit, double s2, lmm_error *err)
 /* From the factor at the optimum: the criteria (a), beta and vcov (b), the
    modes (c), fitted values and residuals (d) and, unless skipped, the
    conditional SDs (e). */
+/* Singular fit: a bounded theta below lme4's tolerance. */
+static int lmm__theta_singular(const lmm_model *m, const double *theta)
+{
+    int a;
+    for (a = 0; a < m->ntheta; a++) if (m->theta_lower[a] == 0.0 && theta[a] < 1e-4) return 1;
+    return 0;
+}
+
 static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
 {
     lmm_model *m = fit->model;
@@ -10544,9 +10552,7 @@ static lmm_status lmm__finalize(lmm_fit *fit, int want_condvar, lmm_error *err)
     lmm__fit_modes(fit);
     for (a = 0; a < p; a++) fit->beta[a] += B->beta0[a];   /* back from the shifted response */
     lmm__fit_residuals(fit);
-    /* singular: a bounded theta below lme4's tolerance */
-    fit->singular = 0;
-    for (a = 0; a < m->ntheta; a++) if (m->theta_lower[a] == 0.0 && fit->theta[a] < 1e-4) fit->singular = 1;
+    fit->singular = lmm__theta_singular(m, fit->theta);
     if (!want_condvar) return LMM_OK;
     if (!fit->b_condsd && !(fit->b_condsd = LMM__NEW(double, m->q))) return lmm__nomem(err);
     if (B->path == LMM__PATH_SPARSE) return lmm__condvar_sparse(fit, s2, err);
@@ -10587,7 +10593,7 @@ static void lmm__conv_say(lmm_convergence *out, const char *msg)
 /* lmm_fit_check_convergence on the caller's workspace (lmm__conv_worksize
    doubles), so that refits allocate nothing. */
 static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out, double *work, double f_at_theta,
-                                  lmm_error *err)
+                                  int restore, lmm_error *err)
 {
     const double delta = 1e-4;   /* lme4's deriv12 step */
     const double hess_tol = 1e-6; /* lme4's check.conv.hess tol */
@@ -10637,7 +10643,7 @@ static lmm_status lmm__check_conv(lmm_fit *fit, double tol, lmm_convergence *out
         }
     }
 #undef LMM__F
-    (void)lmm__factor_at(m, fit->theta, 1);   /* leave the whole factor (L21 too) at the estimate */
+    if (restore) (void)lmm__factor_at(m, fit->theta, 1);   /* leave the whole factor (L21 too) at the estimate */
     out->ok = out->converged;
     if (!out->converged) {
         snprintf(out->message, sizeof out->message, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
@@ -10694,7 +10700,7 @@ LMM_API lmm_status lmm_fit_check_convergence(lmm_fit *fit, double tol, lmm_conve
     lmm_status st;
     if (!fit || !out) return lmm__fail(err, LMM_ERR_ARG, "lmm_fit_check_convergence: NULL argument");
     if (!(work = LMM__NEW(double, lmm__conv_worksize(fit->model->ntheta)))) return lmm__nomem(err);
-    st = lmm__check_conv(fit, tol, out, work, NAN, err);
+    st = lmm__check_conv(fit, tol, out, work, NAN, 1, err);
     LMM_FREE(work);
     return st;
 }
@@ -10898,6 +10904,22 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, d
         lmm__boundary_snap(fit, &fmin, trial);
         fmin_final = fmin;
     }
+    /* as lme4 does after every lmer fit and refit; its finite-difference Hessian
+       costs 2 ntheta^2 evaluations, so beyond 20 parameters (a factor-valued
+       slope with a dozen levels) the automatic check is left to the caller.
+       It runs before finalize, whose factor at the estimate its steps would
+       otherwise have to restore (one factorization a fit); the optimizer's
+       value at the estimate is the criterion there, bit for bit. */
+    fit->optimizer_code = !fit->converged;
+    if (fit->optimizer_code)
+        snprintf(fit->warning, sizeof fit->warning, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
+    else if (fit->convcheck_ && m->ntheta <= 20) {
+        lmm_convergence cc;
+        int lean = fit->lean_ && !fit->reml;
+        fit->singular = lmm__theta_singular(m, fit->theta);
+        if (lmm__check_conv(fit, 0, &cc, fit->work_ + fit->optim_work_, fmin_final, lean, NULL) == LMM_OK && !cc.ok)
+            memcpy(fit->warning, cc.message, sizeof fit->warning);
+    }
     if (fit->lean_ && !fit->reml) {            /* the optimizer's best value is the criterion there */
         fit->criterion = fit->deviance = fmin_final;
         fit->loglik = -fmin_final / 2;
@@ -10905,18 +10927,6 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, d
         fit->aic = fmin_final + 2.0 * fit->df;
         fit->bic = fmin_final + log((double)m->nobs) * fit->df;
     } else if ((st = lmm__finalize(fit, !opts->skip_condvar, err)) != LMM_OK) return st;
-    /* as lme4 does after every lmer fit and refit; its finite-difference Hessian
-       costs 2 ntheta^2 evaluations, so beyond 20 parameters (a factor-valued
-       slope with a dozen levels) the automatic check is left to the caller */
-    fit->optimizer_code = !fit->converged;
-    if (fit->optimizer_code)
-        snprintf(fit->warning, sizeof fit->warning, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
-    else if (fit->convcheck_ && m->ntheta <= 20) {
-        lmm_convergence cc;
-        /* the criterion at the estimate is fit->criterion: finalize's factor is the objective's */
-        if (lmm__check_conv(fit, 0, &cc, fit->work_ + fit->optim_work_, fit->criterion, NULL) == LMM_OK && !cc.ok)
-            memcpy(fit->warning, cc.message, sizeof fit->warning);
-    }
     fit->converged = fit->warning[0] == '\0';  /* one rule for every reader: no warning, converged */
     return LMM_OK;
 }
