@@ -6504,7 +6504,7 @@ static int lmm__nelder_mead(lmm__opt *o, double *w)
 /* gcc -O2 does not fully unroll constant-count loops that grow the code
    (clang does); for lmm__bobyqa's copies it should */
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
-#define LMM__BQ_UNROLL __attribute__((optimize("unroll-loops")))
+#define LMM__BQ_UNROLL __attribute__((optimize("unroll-loops", "vect-cost-model=dynamic")))
 #else
 #define LMM__BQ_UNROLL
 #endif
@@ -6955,11 +6955,43 @@ LMM__BQ_INLINE int lmm__bq_frame(int p, int m, const double *Y, const double *xb
         for (k = 0; k < K; k++) A[j + (size_t)k * K] = A[k + (size_t)j * K] = col[k];
     }
     if (lmm__lu(K, A, piv)) return 1;
-    for (k = 0; k < K; k++) {
-        for (i = 0; i < K; i++) col[i] = i == k;
-        lmm__lu_solve(K, A, piv, col, 0);
-        memcpy(W + (size_t)k * K, col, (size_t)K * sizeof(double));
-    }
+    if (K <= 3 * LMM__BQ_NEAR_DIM + 2) {
+        /* lmm__bobyqa's constant K: the K solves at once, row j of W holding
+           entry j of every solution (W^T: the symmetrization below cannot
+           tell), so the loops over the solutions unroll into vector
+           operations. Per solution lmm__lu_solve's operations in its order,
+           except that zero entries are applied rather than skipped, which
+           can change only the sign of a zero */
+        for (i = 0; i < K * K; i++) W[i] = 0;
+        for (k = 0; k < K; k++) W[k + (size_t)k * K] = 1;
+        for (j = 0; j < K; j++) {
+            int r = (int)piv[j];
+            double *wj = W + (size_t)j * K, *wr = W + (size_t)r * K;
+            if (r != j)
+                for (k = 0; k < K; k++) { double t = wj[k]; wj[k] = wr[k]; wr[k] = t; }
+        }
+        for (j = 0; j < K; j++) {
+            double row[3 * LMM__BQ_NEAR_DIM + 2];   /* a copy no store can alias */
+            memcpy(row, W + (size_t)j * K, (size_t)K * sizeof(double));
+            for (i = j + 1; i < K; i++) {
+                double *wi = W + (size_t)i * K, l = A[i + (size_t)j * K];
+                for (k = 0; k < K; k++) wi[k] -= l * row[k];
+            }
+        }
+        for (j = K - 1; j >= 0; j--) {
+            double row[3 * LMM__BQ_NEAR_DIM + 2], *wj = W + (size_t)j * K, d = A[j + (size_t)j * K];
+            for (k = 0; k < K; k++) row[k] = wj[k] = wj[k] / d;
+            for (i = 0; i < j; i++) {
+                double *wi = W + (size_t)i * K, a = A[i + (size_t)j * K];
+                for (k = 0; k < K; k++) wi[k] -= a * row[k];
+            }
+        }
+    } else
+        for (k = 0; k < K; k++) {
+            for (i = 0; i < K; i++) col[i] = i == k;
+            lmm__lu_solve(K, A, piv, col, 0);
+            memcpy(W + (size_t)k * K, col, (size_t)K * sizeof(double));
+        }
     for (k = 0; k < K; k++)   /* the inverse of a symmetric matrix is symmetric */
         for (i = k + 1; i < K; i++)
             W[i + (size_t)k * K] = W[k + (size_t)i * K] = 0.5 * (W[i + (size_t)k * K] + W[k + (size_t)i * K]);
@@ -6973,6 +7005,19 @@ LMM__BQ_INLINE int lmm__bq_frame(int p, int m, const double *Y, const double *xb
 LMM__BQ_INLINE void lmm__bq_symv(int K, int nu, const double *W, const double *u, double *v)
 {
     int i, k;
+    if (K <= 3 * LMM__BQ_NEAR_DIM + 2) {
+        /* lmm__bobyqa's constant K: every row's sum in a local array that
+           the unrolled loops keep in (vector) registers; the same sums */
+        double acc[3 * LMM__BQ_NEAR_DIM + 2];
+        for (i = 0; i < K; i++) acc[i] = 0;
+        for (k = 0; k < nu; k++) {
+            const double *wk = W + (size_t)k * K;
+            double uk = u[k];
+            for (i = 0; i < K; i++) acc[i] += wk[i] * uk;
+        }
+        for (i = 0; i < K; i++) v[i] = acc[i];
+        return;
+    }
     for (i = 0; i + 4 <= K; i += 4) {
         double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
         for (k = 0; k < nu; k++) {
