@@ -100,7 +100,8 @@
              log1p/expm1/pmin/pmax, scale(), poly(), ns(), bs(): data-dependent
              ones take their statistics from the training frame, also for new data)
    @matrix   model matrices (contrasts, R's column names), lmm_model_options
-   @optim    BOBYQA-like trust region and Nelder-Mead
+   @optim    BOBYQA-like trust region (one compiled copy per dimension 1-3,
+             lmm__bobyqa) and Nelder-Mead
    @core     mixed models: blocks, factor paths, objective, estimates, fit
              (its own map of twelve parts sits under its banner)
    @glmm     generalized linear mixed models (glmer): binomial and Poisson
