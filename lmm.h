@@ -7363,14 +7363,24 @@ LMM__BQ_INLINE int lmm__bobyqa_run(lmm__opt *o, double *w, const int p)
 
 /* one copy of the search per small dimension (most mixed models have 1-3
    covariance parameters), where the constant p unrolls the model's loops */
-LMM__BQ_UNROLL static int lmm__bobyqa(lmm__opt *o, double *w)
+LMM__BQ_UNROLL static int lmm__bobyqa_small(lmm__opt *o, double *w)
 {
     switch (o->nf) {
     case 1: return lmm__bobyqa_run(o, w, 1);
     case 2: return lmm__bobyqa_run(o, w, 2);
-    case 3: return lmm__bobyqa_run(o, w, 3);
-    default: return lmm__bobyqa_run(o, w, o->nf);
+    default: return lmm__bobyqa_run(o, w, 3);
     }
+}
+
+/* and one for any p, compiled as the rest (unrolling it only costs build time) */
+static int lmm__bobyqa_any(lmm__opt *o, double *w)
+{
+    return lmm__bobyqa_run(o, w, o->nf);
+}
+
+static int lmm__bobyqa(lmm__opt *o, double *w)
+{
+    return o->nf <= LMM__BQ_NEAR_DIM ? lmm__bobyqa_small(o, w) : lmm__bobyqa_any(o, w);
 }
 
 LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method)
