@@ -6342,8 +6342,10 @@ static double lmm__opt_eval(lmm__opt *o, const double *z)
     int i, j = 0;
     double v;
     if (o->nevals >= o->max_evals) { o->exhausted = 1; return HUGE_VAL; }
-    for (i = 0; i < o->n; i++)
-        if (!lmm__opt_fixed(o, i)) o->xt[i] = z[j++];
+    if (o->nf == o->n) memcpy(o->xt, z, (size_t)o->n * sizeof(double));   /* nothing fixed */
+    else
+        for (i = 0; i < o->n; i++)
+            if (!lmm__opt_fixed(o, i)) o->xt[i] = z[j++];
     v = o->f(o->xt, o->ctx);
     o->nevals++;
     if (!(v > -HUGE_VAL && v < HUGE_VAL)) v = HUGE_VAL;   /* NaN/Inf: step away */
