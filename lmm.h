@@ -7341,7 +7341,7 @@ static int lmm__bobyqa_any(lmm__opt *o, double *w)
 
 static int lmm__bobyqa(lmm__opt *o, double *w)
 {
-    return o->nf <= LMM__BQ_NEAR_DIM ? lmm__bobyqa_small(o, w) : lmm__bobyqa_any(o, w);
+    return o->nf <= 3 ? lmm__bobyqa_small(o, w) : lmm__bobyqa_any(o, w);   /* small's three copies */
 }
 
 LMM_API size_t lmm_minimize_worksize(int n, lmm_optimizer method)
@@ -10975,6 +10975,7 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, d
     lmm_optim_options oo = opts->optim, first;
     lmm_status st;
     double fmin_final;
+    int lean;                                  /* an ML refit that keeps only its criterion */
     fit->optim_ = opts->optim;
     fit->condvar_ = !opts->skip_condvar;
     fit->convcheck_ = !opts->skip_convcheck;
@@ -11016,17 +11017,17 @@ static lmm_status lmm__fit_optimize(lmm_fit *fit, const lmm_fit_options *opts, d
        It runs before finalize, whose factor at the estimate its steps would
        otherwise have to restore (one factorization a fit); the optimizer's
        value at the estimate is the criterion there, bit for bit. */
+    lean = fit->lean_ && !fit->reml;
     fit->optimizer_code = !fit->converged;
     if (fit->optimizer_code)
         snprintf(fit->warning, sizeof fit->warning, "convergence failure: the optimizer reached its evaluation limit (%d evaluations)", fit->nevals);
     else if (fit->convcheck_ && m->ntheta <= 20) {
         lmm_convergence cc;
-        int lean = fit->lean_ && !fit->reml;
         fit->singular = lmm__theta_singular(m, fit->theta);
         if (lmm__check_conv(fit, 0, &cc, fit->work_ + fit->optim_work_, fmin_final, lean, NULL) == LMM_OK && !cc.ok)
             memcpy(fit->warning, cc.message, sizeof fit->warning);
     }
-    if (fit->lean_ && !fit->reml) {            /* the optimizer's best value is the criterion there */
+    if (lean) {                                /* the optimizer's best value is the criterion there */
         fit->criterion = fit->deviance = fmin_final;
         fit->loglik = -fmin_final / 2;
         fit->df = m->X->ncol + m->ntheta + 1;
