@@ -1,9 +1,9 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang -fsanitize=fuzzer,address,undefined) and run
-# each for FUZZ_SECONDS (default 20, which keeps CI under ten minutes) from the committed seed corpus. Any finding
+# each for FUZZ_SECONDS (default 12, which keeps CI under ten minutes) from the committed seed corpus. Any finding
 # fails the run; its input is left in build/fuzz/ to become a regression test.
 cd "$(dirname "$0")/../.." || exit 2
-secs=${FUZZ_SECONDS:-20}
+secs=${FUZZ_SECONDS:-12}
 mkdir -p build/fuzz
 passed=0; failed=0
 # the implementation is compiled once (the slow part) and linked into every target
